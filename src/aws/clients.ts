@@ -1,0 +1,25 @@
+/**
+ * SDK client construction, shared by every adapter. Imported lazily (by context.ts) so
+ * that `dpf --help`, `--version` and offline commands never load the AWS SDK.
+ * The standard credential chain, AWS_PROFILE/--profile, --region and AWS_ENDPOINT_URL work
+ * unchanged; with a custom endpoint S3 uses path-style addressing (emulators need it).
+ */
+export interface AwsClientSettings {
+  region: string;
+  profile?: string;
+  /** Retries of throttled/transient calls (SDK standard retry mode). Default 5. */
+  maxAttempts?: number;
+}
+
+export async function clientConfig(s: AwsClientSettings): Promise<Record<string, unknown>> {
+  const cfg: Record<string, unknown> = { region: s.region, maxAttempts: s.maxAttempts ?? 5, retryMode: 'standard' };
+  if (s.profile) {
+    const { fromIni } = await import('@aws-sdk/credential-providers');
+    cfg.credentials = fromIni({ profile: s.profile });
+  }
+  return cfg;
+}
+
+export function usesCustomEndpoint(): boolean {
+  return Boolean(process.env.AWS_ENDPOINT_URL || process.env.AWS_ENDPOINT_URL_S3);
+}

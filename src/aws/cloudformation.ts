@@ -1,0 +1,85 @@
+/**
+ * The CloudFormation port: only the calls dpf makes, in dpf's own types.
+ * Adapters: `sdk-cloudformation.ts` (AWS SDK v3) and `test/fakes/fake-cloudformation.ts`.
+ */
+export type StackStatus = string; // e.g. CREATE_COMPLETE, UPDATE_ROLLBACK_FAILED, REVIEW_IN_PROGRESS
+
+export interface StackParameter { key: string; value: string }
+export interface StackTag { key: string; value: string }
+
+export interface StackDescription {
+  stackId: string;
+  stackName: string;
+  status: StackStatus;
+  statusReason?: string;
+  outputs: Record<string, string>;
+  parameters: Record<string, string>;
+  tags: Record<string, string>;
+  lastUpdated?: Date;
+  driftStatus?: string;
+}
+
+export interface StackEvent {
+  eventId: string;
+  stackName: string;
+  logicalId: string;
+  physicalId?: string;
+  resourceType: string;
+  status: string;
+  reason?: string;
+  timestamp: Date;
+}
+
+export interface StackResource {
+  logicalId: string;
+  physicalId?: string;
+  resourceType: string;
+  status: string;
+}
+
+export type ChangeAction = 'Add' | 'Modify' | 'Remove' | 'Import' | 'Dynamic';
+export interface ResourceChange {
+  action: ChangeAction;
+  logicalId: string;
+  physicalId?: string;
+  resourceType: string;
+  /** 'True' | 'False' | 'Conditional' for Modify. */
+  replacement?: string;
+}
+
+export interface ChangeSetDescription {
+  changeSetId: string;
+  stackId?: string;
+  status: string; // CREATE_PENDING | CREATE_IN_PROGRESS | CREATE_COMPLETE | FAILED | DELETE_*
+  statusReason?: string;
+  executionStatus?: string;
+  changes: ResourceChange[];
+}
+
+export interface CreateChangeSetInput {
+  stackName: string;
+  changeSetName: string;
+  changeSetType: 'CREATE' | 'UPDATE';
+  templateBody?: string;
+  templateUrl?: string;
+  parameters: StackParameter[];
+  tags: StackTag[];
+  capabilities: string[];
+  description?: string;
+}
+
+export interface CloudFormationPort {
+  /** undefined when the stack does not exist (or only exists as DELETE_COMPLETE). */
+  describeStack(stackName: string): Promise<StackDescription | undefined>;
+  /** Newest first, as the API returns them; the caller stops at the last seen event id. */
+  describeStackEvents(stackName: string): Promise<StackEvent[]>;
+  listStackResources(stackName: string): Promise<StackResource[]>;
+  createChangeSet(input: CreateChangeSetInput): Promise<{ changeSetId: string; stackId?: string }>;
+  describeChangeSet(stackName: string, changeSetName: string): Promise<ChangeSetDescription>;
+  executeChangeSet(stackName: string, changeSetName: string): Promise<void>;
+  deleteChangeSet(stackName: string, changeSetName: string): Promise<void>;
+  deleteStack(stackName: string, retainResources?: string[]): Promise<void>;
+  continueUpdateRollback(stackName: string): Promise<void>;
+  detectStackDrift(stackName: string): Promise<string>;
+  describeStackDriftDetectionStatus(detectionId: string): Promise<{ status: string; driftStatus?: string; reason?: string }>;
+}

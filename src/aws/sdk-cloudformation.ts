@@ -1,0 +1,134 @@
+/** CloudFormationPort over the AWS SDK v3. Only translation happens here. */
+import {
+  CloudFormationClient, DescribeStacksCommand, DescribeStackEventsCommand, ListStackResourcesCommand,
+  CreateChangeSetCommand, DescribeChangeSetCommand, ExecuteChangeSetCommand, DeleteChangeSetCommand,
+  DeleteStackCommand, ContinueUpdateRollbackCommand, DetectStackDriftCommand, DescribeStackDriftDetectionStatusCommand,
+  type Change, type DescribeChangeSetCommandOutput,
+} from '@aws-sdk/client-cloudformation';
+import type {
+  CloudFormationPort, StackDescription, StackEvent, StackResource, CreateChangeSetInput, ChangeSetDescription, ResourceChange, ChangeAction,
+} from './cloudformation.js';
+
+function isMissingStack(err: unknown): boolean {
+  const e = err as { name?: string; message?: string };
+  return (e?.name === 'ValidationError' || e?.name === 'ValidationException') && /does not exist/.test(e.message ?? '');
+}
+
+export class SdkCloudFormation implements CloudFormationPort {
+  constructor(private readonly client: CloudFormationClient) {}
+
+  async describeStack(stackName: string): Promise<StackDescription | undefined> {
+    try {
+      const r = await this.client.send(new DescribeStacksCommand({ StackName: stackName }));
+      const s = r.Stacks?.[0];
+      if (!s || s.StackStatus === 'DELETE_COMPLETE') return undefined;
+      return {
+        stackId: s.StackId ?? stackName,
+        stackName: s.StackName ?? stackName,
+        status: s.StackStatus ?? 'UNKNOWN',
+        statusReason: s.StackStatusReason,
+        outputs: Object.fromEntries((s.Outputs ?? []).filter((o) => o.OutputKey).map((o) => [o.OutputKey!, o.OutputValue ?? ''])),
+        parameters: Object.fromEntries((s.Parameters ?? []).filter((p) => p.ParameterKey).map((p) => [p.ParameterKey!, p.ParameterValue ?? ''])),
+        tags: Object.fromEntries((s.Tags ?? []).filter((t) => t.Key).map((t) => [t.Key!, t.Value ?? ''])),
+        lastUpdated: s.LastUpdatedTime ?? s.CreationTime,
+        driftStatus: s.DriftInformation?.StackDriftStatus,
+      };
+    } catch (err) {
+      if (isMissingStack(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async describeStackEvents(stackName: string): Promise<StackEvent[]> {
+    const r = await this.client.send(new DescribeStackEventsCommand({ StackName: stackName }));
+    return (r.StackEvents ?? []).map((e) => ({
+      eventId: e.EventId ?? `${e.LogicalResourceId}-${e.Timestamp?.toISOString()}-${e.ResourceStatus}`,
+      stackName: e.StackName ?? stackName,
+      logicalId: e.LogicalResourceId ?? '',
+      physicalId: e.PhysicalResourceId,
+      resourceType: e.ResourceType ?? '',
+      status: e.ResourceStatus ?? '',
+      reason: e.ResourceStatusReason,
+      timestamp: e.Timestamp ?? new Date(0),
+    }));
+  }
+
+  async listStackResources(stackName: string): Promise<StackResource[]> {
+    const out: StackResource[] = [];
+    let token: string | undefined;
+    do {
+      const r = await this.client.send(new ListStackResourcesCommand({ StackName: stackName, NextToken: token }));
+      for (const s of r.StackResourceSummaries ?? [])
+        out.push({ logicalId: s.LogicalResourceId ?? '', physicalId: s.PhysicalResourceId, resourceType: s.ResourceType ?? '', status: s.ResourceStatus ?? '' });
+      token = r.NextToken;
+    } while (token);
+    return out;
+  }
+
+  async createChangeSet(i: CreateChangeSetInput): Promise<{ changeSetId: string; stackId?: string }> {
+    const r = await this.client.send(
+      new CreateChangeSetCommand({
+        StackName: i.stackName,
+        ChangeSetName: i.changeSetName,
+        ChangeSetType: i.changeSetType,
+        TemplateBody: i.templateBody,
+        TemplateURL: i.templateUrl,
+        Parameters: i.parameters.map((p) => ({ ParameterKey: p.key, ParameterValue: p.value })),
+        Tags: i.tags.map((t) => ({ Key: t.key, Value: t.value })),
+        Capabilities: i.capabilities as never,
+        Description: i.description,
+      }),
+    );
+    return { changeSetId: r.Id ?? i.changeSetName, stackId: r.StackId };
+  }
+
+  async describeChangeSet(stackName: string, changeSetName: string): Promise<ChangeSetDescription> {
+    const changes: ResourceChange[] = [];
+    let token: string | undefined;
+    let first: DescribeChangeSetCommandOutput | undefined;
+    do {
+      const r = await this.client.send(new DescribeChangeSetCommand({ StackName: stackName, ChangeSetName: changeSetName, NextToken: token }));
+      first ??= r;
+      for (const c of (r.Changes ?? []) as Change[]) {
+        const rc = c.ResourceChange;
+        if (!rc) continue;
+        changes.push({
+          action: (rc.Action ?? 'Modify') as ChangeAction,
+          logicalId: rc.LogicalResourceId ?? '',
+          physicalId: rc.PhysicalResourceId,
+          resourceType: rc.ResourceType ?? '',
+          replacement: rc.Replacement,
+        });
+      }
+      token = r.NextToken;
+    } while (token);
+    const f = first!;
+    return { changeSetId: f.ChangeSetId ?? changeSetName, stackId: f.StackId, status: f.Status ?? 'UNKNOWN', statusReason: f.StatusReason, executionStatus: f.ExecutionStatus, changes };
+  }
+
+  async executeChangeSet(stackName: string, changeSetName: string): Promise<void> {
+    await this.client.send(new ExecuteChangeSetCommand({ StackName: stackName, ChangeSetName: changeSetName }));
+  }
+
+  async deleteChangeSet(stackName: string, changeSetName: string): Promise<void> {
+    await this.client.send(new DeleteChangeSetCommand({ StackName: stackName, ChangeSetName: changeSetName }));
+  }
+
+  async deleteStack(stackName: string, retainResources?: string[]): Promise<void> {
+    await this.client.send(new DeleteStackCommand({ StackName: stackName, RetainResources: retainResources?.length ? retainResources : undefined }));
+  }
+
+  async continueUpdateRollback(stackName: string): Promise<void> {
+    await this.client.send(new ContinueUpdateRollbackCommand({ StackName: stackName }));
+  }
+
+  async detectStackDrift(stackName: string): Promise<string> {
+    const r = await this.client.send(new DetectStackDriftCommand({ StackName: stackName }));
+    return r.StackDriftDetectionId ?? '';
+  }
+
+  async describeStackDriftDetectionStatus(detectionId: string): Promise<{ status: string; driftStatus?: string; reason?: string }> {
+    const r = await this.client.send(new DescribeStackDriftDetectionStatusCommand({ StackDriftDetectionId: detectionId }));
+    return { status: r.DetectionStatus ?? 'UNKNOWN', driftStatus: r.StackDriftStatus, reason: r.DetectionStatusReason };
+  }
+}

@@ -1,0 +1,235 @@
+/**
+ * The commander program: global flags, command wiring, and error → exit code. This is the
+ * only module that touches `process`. Commands are imported lazily, so `dpf --help` and
+ * `dpf --version` load neither the AWS SDK nor any command's code.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { DpfError, ExitCode, errorMessage, UserError } from './errors.js';
+import type { CommandContext, GlobalOptions } from './context.js';
+import { PHASES, type PhaseId } from './steps/types.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+
+const EXIT_HELP = `
+Exit codes:
+  0    success                      5    ledger corrupt or written by a newer dpf
+  1    unexpected error             6    confirmation needed (no TTY, no --yes) or declined
+  2    bad usage or invalid config  7    AWS credentials or endpoint problem
+  3    a step failed                8    blocked: a phase it depends on is not done
+  4    environment locked by another operator      130  interrupted (Ctrl-C); rerun to resume
+`;
+
+function parsePhases(value: string, previous: PhaseId[] = []): PhaseId[] {
+  const out = [...previous];
+  for (const p of value.split(',').map((s) => s.trim()).filter(Boolean)) {
+    if (!PHASES.includes(p as PhaseId)) throw new UserError('BadPhase', `Unknown phase "${p}".`, { hint: `Phases: ${PHASES.join(', ')}` });
+    out.push(p as PhaseId);
+  }
+  return out;
+}
+
+function parseIntOption(name: string) {
+  return (v: string) => {
+    if (!/^-?\d+$/.test(v)) throw new UserError('BadNumber', `${name} must be a whole number, got "${v}".`);
+    return Number(v);
+  };
+}
+
+function collect(v: string, prev: string[] = []): string[] {
+  return [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
+}
+
+export async function main(argv: string[]): Promise<void> {
+  // The pinned SDK supports Node 20 (package.json engines); its notice about future releases is noise on every command.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = (sig: string) => {
+    interrupts += 1;
+    if (interrupts > 1) {
+      process.stderr.write(`\n${sig} again: exiting now. The ledger keeps the step as running; the next run reconciles it.\n`);
+      process.exit(ExitCode.Interrupted);
+    }
+    process.stderr.write(`\n${sig}: stopping at the next safe point (press Ctrl-C again to force)…\n`);
+    controller.abort();
+  };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+
+  let globals: GlobalOptions | undefined;
+  let ioClose: (() => Promise<void>) | undefined;
+  const program = new Command('dpf');
+
+  const makeContext = async (cmd: Command): Promise<CommandContext> => {
+    const g = cmd.optsWithGlobals() as Record<string, unknown>;
+    globals = {
+      env: g.env as string | undefined,
+      profile: (g.profile as string | undefined) ?? undefined,
+      region: g.region as string | undefined,
+      config: (g.config as string | undefined) ?? process.env.DPF_CONFIG ?? 'dpf.config.yaml',
+      json: Boolean(g.json),
+      yes: Boolean(g.yes),
+      verbose: Boolean(g.verbose),
+      color: g.color !== false && !process.env.NO_COLOR && Boolean(process.stderr.isTTY),
+    };
+    const [{ CliIoHost }, { systemClock }, { sdkPorts }] = await Promise.all([import('./ui/io-host.js'), import('./clock.js'), import('./context.js')]);
+    const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY);
+    const io = new CliIoHost({
+      json: globals.json,
+      yes: globals.yes,
+      interactive,
+      color: globals.color,
+      verbose: globals.verbose,
+      now: () => new Date(),
+      progress: (line) => process.stderr.write(`${line}\n`),
+      events: (line) => process.stdout.write(`${line}\n`),
+    });
+    ioClose = () => io.close();
+    const profile = globals.profile;
+    return {
+      globals,
+      io,
+      clock: systemClock,
+      signal: controller.signal,
+      aws: (region) => sdkPorts(region, profile),
+      stdout: (text) => process.stdout.write(`${text}\n`),
+      isTTY: interactive,
+    };
+  };
+
+  program
+    .description('Deploy and operate the AWS Data Platform Foundation: resumable phases, CloudFormation, Ansible over SSM, day-2 operations.')
+    .version(pkg.version, '-V, --version')
+    .option('-e, --env <name>', 'environment from the config file (dev, staging, prod, …)')
+    .option('--profile <name>', 'AWS named profile (default: the standard credential chain)')
+    .option('--region <region>', "AWS region (default: the environment's region in the config)")
+    .option('-c, --config <file>', 'config file', 'dpf.config.yaml')
+    .option('--json', 'machine output: NDJSON events while running, one JSON object for results')
+    .option('-y, --yes', 'answer yes to every confirmation (CI); without a TTY dpf never prompts')
+    .option('--verbose', 'show stack traces and debug detail')
+    .option('--no-color', 'disable colours (NO_COLOR is honoured too)')
+    .addHelpText('after', `\nExamples:\n  dpf init --env dev --defaults --yes\n  dpf plan --env dev\n  dpf deploy --env dev --yes\n  dpf deploy --env dev --phase network\n  dpf status --env dev --json\n  dpf unlock --env dev\n${EXIT_HELP}\nAWS: the standard credential chain, AWS_PROFILE/--profile and AWS_ENDPOINT_URL work unchanged.`)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+
+  program
+    .command('init')
+    .description('write (or extend) the config file: wizard on a TTY, or --defaults with flags')
+    .option('--defaults', "take the seed's defaults for everything not given as a flag (no questions)")
+    .option('--project <name>', 'project name (prefix of every resource name)')
+    .option('--az <zones>', 'three availability zones, comma-separated (default: REGION a,b,c)', collect)
+    .option('--vpc-cidr <cidr>', 'VPC CIDR (default 10.0.0.0/16)')
+    .option('--admin-cidr <cidr>', 'corporate range allowed to SSH to the bastion (repeatable, up to 4)', collect)
+    .option('--alarm-email <email>', 'where alarms are sent')
+    .addOption(new Option('--identity-provider <provider>', 'directory for platform users').choices(['freeipa', 'iam']))
+    .option('--workers-min <n>', 'worker Auto Scaling minimum (default 2)', parseIntOption('--workers-min'))
+    .option('--workers-max <n>', 'worker Auto Scaling maximum (default 6)', parseIntOption('--workers-max'))
+    .option('--workers-desired <n>', 'worker desired capacity (default 2)', parseIntOption('--workers-desired'))
+    .option('--ha', 'one NAT gateway per AZ (default in prod)')
+    .option('--force', 'replace the environment if it already exists in the file')
+    .addHelpText('after', '\nExamples:\n  dpf init                                  # wizard\n  dpf init --env dev --defaults --yes\n  dpf init --env prod --defaults --yes --region eu-west-1 --admin-cidr 198.51.100.0/24 --ha')
+    .action(async (o, cmd: Command) => {
+      const ctx = await makeContext(cmd);
+      const { runInit } = await import('./commands/init.js');
+      await runInit(
+        {
+          env: ctx.globals.env ?? 'dev',
+          defaults: Boolean(o.defaults),
+          project: o.project,
+          region: ctx.globals.region,
+          azs: o.az,
+          vpcCidr: o.vpcCidr,
+          adminCidrs: o.adminCidr,
+          alarmEmail: o.alarmEmail,
+          identityProvider: o.identityProvider,
+          workersMin: o.workersMin,
+          workersMax: o.workersMax,
+          workersDesired: o.workersDesired,
+          highAvailability: o.ha,
+          force: o.force,
+        },
+        ctx,
+      );
+    });
+
+  program
+    .command('deploy')
+    .description('run the deployment graph (every phase, or --phase) with live progress; resumes where it stopped')
+    .option('-p, --phase <phases>', `phase(s) to run, comma-separated or repeated: ${PHASES.join(', ')}`, parsePhases)
+    .option('--force', 'run steps again even when done and unchanged')
+    .option('--concurrency <n>', 'steps at once (default: deploy.concurrency, 4)', parseIntOption('--concurrency'))
+    .addHelpText('after', '\nExamples:\n  dpf deploy --env dev                   # everything, asking before each change set\n  dpf deploy --env dev --phase bootstrap --yes\n  dpf deploy --env dev --yes --json      # NDJSON progress for CI')
+    .action(async (o, cmd: Command) => {
+      const ctx = await makeContext(cmd);
+      const { runDeploy } = await import('./commands/deploy.js');
+      await runDeploy({ phases: o.phase, force: o.force, concurrency: o.concurrency }, ctx);
+    });
+
+  program
+    .command('status')
+    .description('phases and steps with state and times, live stack states, what is next and what blocks it')
+    .option('--offline', 'read the local ledger only; make no AWS call')
+    .addHelpText('after', '\nExamples:\n  dpf status --env dev\n  dpf status --env dev --json | jq .phases')
+    .action(async (o, cmd: Command) => {
+      const ctx = await makeContext(cmd);
+      const { runStatus } = await import('./commands/status.js');
+      await runStatus({ offline: o.offline }, ctx);
+    });
+
+  program
+    .command('unlock')
+    .description("show the environment's lock and break it (after confirmation)")
+    .addHelpText('after', '\nExamples:\n  dpf unlock --env dev\n  dpf unlock --env dev --yes')
+    .action(async (_o, cmd: Command) => {
+      const ctx = await makeContext(cmd);
+      const { runUnlock } = await import('./commands/unlock.js');
+      await runUnlock({}, ctx);
+    });
+
+  program
+    .command('schema')
+    .description('print the JSON Schema of the config file (for editors)')
+    .action(async () => {
+      const { configJsonSchema } = await import('./config/schema.js');
+      process.stdout.write(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
+    });
+
+  const { registerMoreCommands } = await import('./commands/index.js');
+  registerMoreCommands(program, makeContext, { parsePhases, parseIntOption, collect });
+
+  let code: number = ExitCode.Ok;
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    code = report(err, globals);
+  } finally {
+    await ioClose?.().catch(() => undefined);
+  }
+  process.exitCode = code;
+}
+
+function report(err: unknown, g: GlobalOptions | undefined): number {
+  if (err instanceof CommanderError) {
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return ExitCode.Ok;
+    return ExitCode.Usage; // commander already printed the message
+  }
+  const json = g?.json ?? process.argv.includes('--json');
+  if (err instanceof DpfError) {
+    if (json) process.stdout.write(`${JSON.stringify({ error: { code: err.code, exitCode: err.exitCode, message: err.message, details: err.details, hint: err.hint } })}\n`);
+    else {
+      process.stderr.write(`\nError: ${err.message}\n`);
+      for (const d of err.details) process.stderr.write(`  ${d}\n`);
+      if (err.hint) process.stderr.write(`\n${err.hint}\n`);
+      if (g?.verbose && err.cause) process.stderr.write(`\ncause: ${(err.cause as Error)?.stack ?? String(err.cause)}\n`);
+    }
+    return err.exitCode;
+  }
+  if (json) process.stdout.write(`${JSON.stringify({ error: { code: 'Internal', exitCode: 1, message: errorMessage(err) } })}\n`);
+  else {
+    process.stderr.write(`\nUnexpected error: ${errorMessage(err)}\n`);
+    if (g?.verbose && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    else process.stderr.write('(run with --verbose for the stack trace)\n');
+  }
+  return ExitCode.Internal;
+}

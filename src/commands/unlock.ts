@@ -1,0 +1,35 @@
+/** dpf unlock: show the environment's lock and break it deliberately. */
+import type { CommandContext } from '../context.js';
+import { loadConfig, selectEnv } from '../config/load.js';
+import { Ledger } from '../state/ledger.js';
+import { FileLeaseStore, localLockPath, staleReason, type Lease, type LeaseStore } from '../state/lock.js';
+import { NotConfirmedError } from '../errors.js';
+
+export async function runUnlock(_opts: Record<string, never>, ctx: CommandContext): Promise<void> {
+  const loaded = await loadConfig(ctx.globals.config);
+  const { name: envName, env } = selectEnv(loaded, ctx.globals.env);
+  const ledger = await Ledger.open(Ledger.localPath(loaded.dir, envName), loaded.config.project, envName, ctx.clock.now());
+  const stores: LeaseStore[] = [new FileLeaseStore(localLockPath(loaded.dir, envName))];
+  const table = ledger.get('bootstrap.state')?.outputs.LockTableName;
+  if (table) stores.push(await ctx.aws(ctx.globals.region ?? env.region).leaseStore(table, envName));
+  const found: Array<{ store: LeaseStore; lease: Lease }> = [];
+  for (const store of stores) {
+    const lease = await store.read();
+    if (lease) found.push({ store, lease });
+  }
+  const now = ctx.clock.now();
+  const view = found.map(({ store, lease }) => ({ where: store.where, ...lease, token: undefined, stale: staleReason(lease, now) ?? null }));
+  if (found.length === 0) {
+    if (ctx.globals.json) ctx.stdout(JSON.stringify({ env: envName, released: [], message: 'no lock held' }));
+    else ctx.stdout(`Environment ${envName} is not locked.`);
+    return;
+  }
+  if (!ctx.globals.json)
+    for (const v of view)
+      ctx.stdout(`Lock in ${v.where}: held by ${v.identity} on ${v.host} (pid ${v.pid}) running "${v.command}" since ${v.since}, expires ${v.expiresAt}${v.stale ? ` — stale: ${v.stale}` : ' — looks ALIVE'}`);
+  const ok = await ctx.io.confirm({ question: `Break the lock on ${envName}? A run that is still alive would lose its exclusive access.` });
+  if (!ok) throw new NotConfirmedError(`break the lock on ${envName}`, 'declined');
+  for (const { store } of found) await store.forceRelease();
+  if (ctx.globals.json) ctx.stdout(JSON.stringify({ env: envName, released: view }));
+  else ctx.stdout(`Lock on ${envName} broken (${found.map((f) => f.store.where).join(', ')}).`);
+}

@@ -1,0 +1,192 @@
+/**
+ * The config file's one schema (zod). Defaults are the seed's numbers
+ * (../shared/seed/aws-data-platform-foundation.md); `dpf schema` exports it as JSON Schema.
+ * Nested objects use `prefault({})` so their own field defaults apply when omitted.
+ */
+import { z } from 'zod';
+
+const instanceType = z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, 'must look like an EC2 instance type, e.g. m5.large');
+const volumeGb = z.number().int().min(1).max(16384);
+const percent = z.number();
+/** Retention values CloudWatch Logs accepts. */
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+
+export const networkSchema = z.object({
+  vpcCidr: z.string().default('10.0.0.0/16').describe('VPC CIDR block'),
+  subnets: z
+    .object({
+      public: z.array(z.string()).default(['10.0.1.0/24', '10.0.2.0/24', '10.0.3.0/24']),
+      private: z.array(z.string()).default(['10.0.11.0/24', '10.0.12.0/24', '10.0.13.0/24']),
+      database: z.array(z.string()).default(['10.0.21.0/24', '10.0.22.0/24', '10.0.23.0/24']),
+    })
+    .prefault({})
+    .describe('One subnet per tier per availability zone, in the order of availabilityZones'),
+  adminCidrs: z.array(z.string()).min(1).max(4).default(['203.0.113.0/24']).describe('Corporate ranges allowed to SSH to the bastion (1 to 4)'),
+  allowSshFromAnywhere: z.boolean().default(false).describe('Must be true to allow 0.0.0.0/0 in adminCidrs'),
+  flowLogRetentionDays: z.number().int().default(365),
+});
+
+export const computeSchema = z.object({
+  imageParameter: z.string().default('/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64').describe('SSM public parameter (or AMI id) for Amazon Linux 2023'),
+  bastion: z.object({ instanceType: instanceType.default('t3.micro') }).prefault({}),
+  master: z.object({ instanceType: instanceType.default('m5.large'), rootVolumeGb: volumeGb.default(100), dataVolumeGb: volumeGb.default(500) }).prefault({}),
+  dev: z.object({ instanceType: instanceType.default('t3.medium'), rootVolumeGb: volumeGb.default(50) }).prefault({}),
+  workers: z
+    .object({
+      instanceType: instanceType.default('m5.xlarge'),
+      rootVolumeGb: volumeGb.default(100),
+      dataVolumeGb: volumeGb.default(1000),
+      min: z.number().int().min(0).default(2),
+      desired: z.number().int().min(0).default(2),
+      max: z.number().int().min(1).default(6),
+      scaleOutCpuPercent: percent.default(70),
+      scaleInCpuPercent: percent.default(30),
+      scaleOutMinutes: z.number().int().min(1).max(60).default(5),
+    })
+    .prefault({}),
+});
+
+export const storageSchema = z.object({
+  dataLake: z.object({ archiveToGlacierDays: z.number().int().min(1).default(90) }).prefault({}),
+  efs: z
+    .object({ transitionToIaDays: z.union([z.literal(7), z.literal(14), z.literal(30), z.literal(60), z.literal(90)]).default(30) })
+    .prefault({}),
+  rds: z
+    .object({
+      instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, 'must look like an RDS instance class, e.g. db.t3.medium').default('db.t3.medium'),
+      engineVersion: z.string().default('16'),
+      allocatedStorageGb: z.number().int().min(20).max(65536).default(100),
+      backupRetentionDays: z.number().int().min(1).max(35).default(7),
+      multiAz: z.boolean().default(false),
+      deletionProtection: z.boolean().optional().describe('Default: true in prod, false elsewhere'),
+      databaseName: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/).default('dataplatform'),
+      masterUsername: z.string().regex(/^[a-z][a-z0-9_]{0,15}$/).default('dpfadmin'),
+    })
+    .prefault({}),
+  backup: z
+    .object({
+      retentionDays: z.number().int().min(1).default(35),
+      schedule: z.string().default('cron(0 5 * * ? *)'),
+      copyToVaultArn: z.string().optional().describe('Cross-region copy destination vault ARN'),
+    })
+    .prefault({}),
+});
+
+export const identitySchema = z.object({
+  provider: z.enum(['freeipa', 'iam']).default('freeipa'),
+  domain: z.string().default('dataplatform.internal'),
+  instanceType: instanceType.default('t3.medium'),
+  volumeGb: volumeGb.default(100),
+  imageId: z.string().default('resolve:rocky-9').describe('AMI of a RHEL-family image (Rocky/Alma 9) for the FreeIPA servers'),
+  crossAccount: z
+    .object({ trustedAccountId: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id'), externalId: z.string().min(2) })
+    .optional(),
+});
+
+export const monitoringSchema = z.object({
+  alarmEmail: z.email().default('platform-alerts@example.com'),
+  cpuCriticalPercent: percent.default(90),
+  cpuCriticalMinutes: z.number().int().min(1).max(60).default(5),
+  diskWarningPercent: percent.default(80),
+  memoryWarningPercent: percent.default(85),
+  rdsMaxConnections: z.number().int().min(1).default(100),
+  debugLogRetentionDays: z.number().int().default(30),
+  auditLogRetentionDays: z.number().int().default(365),
+});
+
+export const recoverySchema = z.object({
+  rtoMinutes: z
+    .object({
+      critical: z.number().positive().default(240),
+      nonCritical: z.number().positive().default(1440),
+      data: z.number().positive().default(120),
+      full: z.number().positive().default(480),
+    })
+    .prefault({}),
+  rpoMinutes: z
+    .object({
+      database: z.number().positive().default(15),
+      fileSystem: z.number().positive().default(1440),
+      application: z.number().positive().default(60),
+    })
+    .prefault({}),
+  drRegion: z.string().optional().describe('Region for the full DR drill'),
+  drill: z.object({ maxMinutes: z.number().positive().default(120), maxCostUsd: z.number().positive().default(50) }).prefault({}),
+});
+
+export const ssmSchema = z.object({
+  maxConcurrency: z.string().regex(/^(\d+%?)$/, 'must be a number or a percentage, e.g. 50% or 2').default('50%'),
+  maxErrors: z.string().regex(/^(\d+%?)$/, 'must be a number or a percentage, e.g. 0 or 10%').default('1'),
+  timeoutSeconds: z.number().int().min(60).max(172800).default(3600),
+});
+
+export const patchingSchema = z.object({
+  method: z.enum(['ansible', 'patch-baseline']).default('ansible'),
+  maintenanceWindow: z
+    .object({
+      days: z.array(z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'])).default(['sat', 'sun']),
+      startUtc: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (UTC)').default('02:00'),
+      durationHours: z.number().positive().max(24).default(4),
+    })
+    .prefault({}),
+  requireStagingWithinDays: z.number().int().min(0).default(7),
+  stagingEnv: z.string().default('staging'),
+});
+
+export const riskSchema = z.object({
+  category: z.string(),
+  description: z.string(),
+  probability: z.enum(['Low', 'Medium', 'High']),
+  impact: z.enum(['Low', 'Medium', 'High']),
+  mitigation: z.string(),
+});
+
+export const SEED_RISKS: z.input<typeof riskSchema>[] = [
+  { category: 'Technical', description: 'FreeIPA integration complexity', probability: 'Medium', impact: 'High', mitigation: 'Dedicated testing environment, backup authentication method' },
+  { category: 'Security', description: 'IAM policy misconfigurations', probability: 'Medium', impact: 'High', mitigation: 'Automated policy validation, security reviews' },
+  { category: 'Performance', description: 'EFS throughput limitations', probability: 'Low', impact: 'Medium', mitigation: 'Performance testing, provisioned throughput option' },
+  { category: 'Timeline', description: 'Infrastructure module dependencies', probability: 'High', impact: 'Medium', mitigation: 'Parallel development, modular design' },
+  { category: 'Resource', description: 'EC2 instance availability', probability: 'Low', impact: 'High', mitigation: 'Multi-AZ deployment, reserved instances' },
+];
+
+export const environmentSchema = z.object({
+  region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region name, e.g. us-west-2').default('us-west-2'),
+  accountId: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id').optional().describe('If set, dpf refuses to run against any other account'),
+  availabilityZones: z.array(z.string()).default(['us-west-2a', 'us-west-2b', 'us-west-2c']),
+  highAvailability: z.boolean().optional().describe('One NAT gateway per AZ. Default: true in prod'),
+  network: networkSchema.prefault({}),
+  compute: computeSchema.prefault({}),
+  storage: storageSchema.prefault({}),
+  identity: identitySchema.prefault({}),
+  monitoring: monitoringSchema.prefault({}),
+  recovery: recoverySchema.prefault({}),
+  ssm: ssmSchema.prefault({}),
+  patching: patchingSchema.prefault({}),
+  deploy: z
+    .object({
+      concurrency: z.number().int().min(1).max(16).default(4),
+      startDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD').optional().describe('Planned start of week 1 (for the timeline); default: the first deploy'),
+    })
+    .prefault({}),
+  risks: z.array(riskSchema).default(SEED_RISKS as z.infer<typeof riskSchema>[]),
+});
+
+export const configSchema = z.object({
+  version: z.literal(1).default(1),
+  project: z.string().regex(/^[a-z][a-z0-9-]{1,19}$/, 'must be 2-20 lowercase letters, digits or dashes, starting with a letter').default('dataplatform'),
+  environments: z
+    .record(z.string().regex(/^[a-z][a-z0-9-]{0,15}$/, 'environment names are 1-16 lowercase letters, digits or dashes'), environmentSchema)
+    .refine((r) => Object.keys(r).length > 0, 'at least one environment is required'),
+});
+
+export type DpfConfig = z.infer<typeof configSchema>;
+export type EnvironmentConfig = z.infer<typeof environmentSchema>;
+export type EnvironmentInput = z.input<typeof environmentSchema>;
+
+/** The JSON Schema editors use (input shape: fields with defaults are optional). */
+export function configJsonSchema(): object {
+  return {
+    ...z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }),
+    title: 'dpf configuration',
+  };
+}

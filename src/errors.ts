@@ -1,0 +1,175 @@
+/**
+ * The error family. Every error dpf raises on purpose is a DpfError with a code, a
+ * message that names the bad value, and (where there is one) a hint saying what to do.
+ * `src/cli.ts` maps them to exit codes; nothing else touches `process`.
+ */
+export const ExitCode = {
+  Ok: 0,
+  /** Unexpected failure (a bug, or an AWS error dpf does not know how to explain). */
+  Internal: 1,
+  /** Bad usage, bad flags or an invalid config file. Nothing was sent to AWS. */
+  Usage: 2,
+  /** A step of the run failed (stack rollback, playbook failure, failed check). */
+  StepFailed: 3,
+  /** Another operator holds the environment's lock. */
+  LockHeld: 4,
+  /** The ledger is corrupt or written by a newer dpf. */
+  StateInvalid: 5,
+  /** A confirmation was needed but could not be asked (no TTY, no --yes), or the user said no. */
+  NotConfirmed: 6,
+  /** AWS credentials missing/expired, or AWS (or the endpoint) unreachable. */
+  AwsAccess: 7,
+  /** A prerequisite phase/step is not done (e.g. `--phase compute` before network). */
+  Blocked: 8,
+  /** Interrupted (Ctrl-C / SIGTERM) at a safe point; rerun to resume. */
+  Interrupted: 130,
+} as const;
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+export interface DpfErrorOptions {
+  cause?: unknown;
+  hint?: string;
+  /** 'user' errors are the operator's to fix; 'toolkit' errors are ours or AWS's. */
+  source?: 'user' | 'toolkit';
+  details?: string[];
+}
+
+export class DpfError extends Error {
+  readonly code: string;
+  readonly exitCode: ExitCodeValue;
+  readonly hint?: string;
+  readonly source: 'user' | 'toolkit';
+  readonly details: string[];
+  constructor(code: string, message: string, exitCode: ExitCodeValue, opts: DpfErrorOptions = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'DpfError';
+    this.code = code;
+    this.exitCode = exitCode;
+    this.hint = opts.hint;
+    this.source = opts.source ?? 'toolkit';
+    this.details = opts.details ?? [];
+  }
+}
+
+export class UserError extends DpfError {
+  constructor(code: string, message: string, opts: DpfErrorOptions = {}) {
+    super(code, message, ExitCode.Usage, { source: 'user', ...opts });
+    this.name = 'UserError';
+  }
+}
+
+export class ConfigInvalidError extends DpfError {
+  constructor(readonly problems: string[], file: string) {
+    super('ConfigInvalid', `${file} is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'}):`, ExitCode.Usage, {
+      source: 'user',
+      details: problems,
+      hint: `Fix the fields above and run again; \`dpf validate\` checks the file offline.`,
+    });
+    this.name = 'ConfigInvalidError';
+  }
+}
+
+export class AbortError extends DpfError {
+  constructor(message = 'Interrupted', opts: DpfErrorOptions = {}) {
+    super('Interrupted', message, ExitCode.Interrupted, opts);
+    this.name = 'AbortError';
+  }
+}
+
+export class NotConfirmedError extends DpfError {
+  constructor(question: string, reason: 'no-tty' | 'declined') {
+    super(
+      reason === 'no-tty' ? 'ConfirmationRequired' : 'Declined',
+      reason === 'no-tty'
+        ? `Confirmation needed ("${question}") but there is no terminal to ask on.`
+        : `Not confirmed: "${question}". Nothing was changed by this step.`,
+      ExitCode.NotConfirmed,
+      { source: 'user', hint: reason === 'no-tty' ? 'Review the plan with `dpf plan`, then pass --yes to proceed without asking.' : undefined },
+    );
+    this.name = 'NotConfirmedError';
+  }
+}
+
+export interface LockHolder {
+  identity: string;
+  host: string;
+  pid: number;
+  command: string;
+  since: string;
+  expiresAt: string;
+}
+
+export class LockHeldError extends DpfError {
+  constructor(readonly env: string, readonly holder: LockHolder, where: string) {
+    super(
+      'LockHeld',
+      `Environment "${env}" is locked by ${holder.identity} on ${holder.host} (pid ${holder.pid}) running "${holder.command}" since ${holder.since}; the lease expires at ${holder.expiresAt} unless renewed (${where}).`,
+      ExitCode.LockHeld,
+      { source: 'user', hint: `Wait for that run to finish. If it is dead, break the lock with: dpf unlock --env ${env}` },
+    );
+    this.name = 'LockHeldError';
+  }
+}
+
+export class StateInvalidError extends DpfError {
+  constructor(message: string, hint: string) {
+    super('StateInvalid', message, ExitCode.StateInvalid, { source: 'user', hint });
+    this.name = 'StateInvalidError';
+  }
+}
+
+export class StepFailedError extends DpfError {
+  constructor(readonly stepId: string, message: string, opts: DpfErrorOptions = {}) {
+    super('StepFailed', message, ExitCode.StepFailed, opts);
+    this.name = 'StepFailedError';
+  }
+}
+
+export class BlockedError extends DpfError {
+  constructor(message: string, hint?: string) {
+    super('Blocked', message, ExitCode.Blocked, { source: 'user', hint });
+    this.name = 'BlockedError';
+  }
+}
+
+export class AwsAccessError extends DpfError {
+  constructor(message: string, opts: DpfErrorOptions = {}) {
+    super('AwsAccess', message, ExitCode.AwsAccess, opts);
+    this.name = 'AwsAccessError';
+  }
+}
+
+const CREDENTIAL_ERRORS = new Set([
+  'CredentialsProviderError', 'ExpiredToken', 'ExpiredTokenException', 'InvalidClientTokenId',
+  'UnrecognizedClientException', 'AccessDenied', 'AccessDeniedException', 'InvalidSignatureException',
+  'SignatureDoesNotMatch', 'TokenRefreshRequired',
+]);
+const NETWORK_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'ECONNRESET', 'EAI_AGAIN', 'TimeoutError']);
+
+/** Turn an AWS SDK / network exception into a DpfError with its message unwrapped; pass others through. */
+export function explainAwsError(err: unknown, doing: string): unknown {
+  if (err instanceof DpfError) return err;
+  const e = err as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  const name = e?.name ?? '';
+  const code = e?.code ?? '';
+  if (CREDENTIAL_ERRORS.has(name)) {
+    return new AwsAccessError(`AWS refused the credentials while ${doing}: ${e.message ?? name}`, {
+      cause: err,
+      hint: 'Check AWS_PROFILE / --profile, renew your session (aws sso login) or set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY.',
+    });
+  }
+  if (NETWORK_ERRORS.has(code) || NETWORK_ERRORS.has(name) || /ECONNREFUSED|ENOTFOUND|socket hang up/.test(e?.message ?? '')) {
+    return new AwsAccessError(`Could not reach AWS while ${doing}: ${e.message ?? code}`, {
+      cause: err,
+      hint: process.env.AWS_ENDPOINT_URL
+        ? `AWS_ENDPOINT_URL is ${process.env.AWS_ENDPOINT_URL}: is the endpoint running?`
+        : 'Check your network and --region.',
+    });
+  }
+  return err;
+}
+
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

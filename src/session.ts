@@ -1,0 +1,108 @@
+/**
+ * Opening an environment for a command: config → ledger → AWS identity → lock → state-bucket
+ * mirror, in that order, so an invalid config never reaches AWS and the ledger is only read
+ * under the lock. Closing flushes the ledger and releases the lock.
+ */
+import os from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { loadConfig, selectEnv, type LoadedConfig } from './config/load.js';
+import type { EnvironmentConfig } from './config/schema.js';
+import { Ledger, type LedgerMirror } from './state/ledger.js';
+import { EnvLock, FileLeaseStore, localLockPath } from './state/lock.js';
+import type { AwsPorts, CommandContext } from './context.js';
+import type { EnvContext } from './steps/types.js';
+import { AwsAccessError } from './errors.js';
+
+export interface Session {
+  loaded: LoadedConfig;
+  envName: string;
+  env: EnvironmentConfig;
+  region: string;
+  ledger: Ledger;
+  aws: AwsPorts;
+  envCtx: EnvContext;
+  lock?: EnvLock;
+  /** Acquire the DynamoDB lease and mirror the ledger to the state bucket, once bootstrap made them. */
+  attachStateBackend(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function newRunId(now: Date): string {
+  return `r${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, '').toLowerCase()}-${randomBytes(3).toString('hex')}`;
+}
+
+export class S3LedgerMirror implements LedgerMirror {
+  constructor(private readonly aws: AwsPorts, private readonly bucket: string, private readonly env: string) {}
+  private get key() {
+    return `ledger/${this.env}/ledger.json`;
+  }
+  async read() {
+    return (await this.aws.objects()).getText(this.bucket, this.key);
+  }
+  async write(body: string) {
+    await (await this.aws.objects()).putText(this.bucket, this.key, body);
+  }
+  describe() {
+    return `s3://${this.bucket}/${this.key}`;
+  }
+}
+
+export async function openSession(ctx: CommandContext, opts: { command: string; lock: boolean }): Promise<Session> {
+  const loaded = await loadConfig(ctx.globals.config);
+  const { name: envName, env } = selectEnv(loaded, ctx.globals.env);
+  const region = ctx.globals.region ?? env.region;
+  const aws = ctx.aws(region);
+  const warn = (message: string) => ctx.io.notify({ type: 'warning', message });
+
+  const who = await (await aws.identity()).whoami();
+  if (env.accountId && env.accountId !== who.account)
+    throw new AwsAccessError(`The credentials are for account ${who.account}, but environment "${envName}" is pinned to account ${env.accountId}.`, {
+      hint: 'Use the right profile (--profile / AWS_PROFILE), or change accountId in the config.',
+    });
+
+  const now = ctx.clock.now();
+  let lock: EnvLock | undefined;
+  if (opts.lock) {
+    lock = new EnvLock({ env: envName, identity: who.arn, command: opts.command, now: () => ctx.clock.now(), warn });
+    await lock.acquire(new FileLeaseStore(localLockPath(loaded.dir, envName)));
+  }
+  let ledger: Ledger;
+  try {
+    ledger = await Ledger.open(Ledger.localPath(loaded.dir, envName), loaded.config.project, envName, now, warn);
+  } catch (err) {
+    await lock?.release();
+    throw err;
+  }
+  ledger.data.facts.accountId = who.account;
+  ledger.data.facts.region = region;
+
+  const envCtx: EnvContext = { project: loaded.config.project, name: envName, env, region, accountId: who.account, operator: who.arn, runId: newRunId(now) };
+  let attached = false;
+  const session: Session = {
+    loaded, envName, env, region, ledger, aws, envCtx, lock,
+    async attachStateBackend() {
+      if (attached) return;
+      const boot = ledger.get('bootstrap.state');
+      if (boot?.status !== 'done' || !boot.outputs.StateBucketName) return;
+      attached = true;
+      if (lock && boot.outputs.LockTableName) await lock.acquire(await aws.leaseStore(boot.outputs.LockTableName, envName));
+      const how = await ledger.attachMirror(new S3LedgerMirror(aws, boot.outputs.StateBucketName, envName));
+      if (how === 'remote-newer') ctx.io.notify({ type: 'info', message: `Adopted a newer ledger from s3://${boot.outputs.StateBucketName} (written by another operator).` });
+    },
+    async close() {
+      await ledger.flush().catch(() => undefined);
+      await lock?.release();
+    },
+  };
+  try {
+    await session.attachStateBackend();
+  } catch (err) {
+    await session.close();
+    throw err;
+  }
+  return session;
+}
+
+export function hostName(): string {
+  return os.hostname();
+}

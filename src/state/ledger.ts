@@ -1,0 +1,207 @@
+/**
+ * The ledger: per environment and step, what happened, with evidence. One JSON document,
+ * written atomically at every change, kept locally under `.dpf/<env>/ledger.json` next to
+ * the config and mirrored to the (versioned) state bucket once bootstrap has created it.
+ *
+ * A corrupt or newer-format ledger is refused, never overwritten.
+ */
+import { readFile } from 'node:fs/promises';
+import { existsSync, copyFileSync } from 'node:fs';
+import path from 'node:path';
+import { writeFileAtomic } from './atomic.js';
+import { StateInvalidError, errorMessage } from '../errors.js';
+import type { StepStatus } from '../steps/events.js';
+
+export const LEDGER_FORMAT = 'dpf-ledger';
+export const LEDGER_SCHEMA_VERSION = 1;
+
+export interface StepError {
+  message: string;
+  code?: string;
+  rootCause?: string;
+  hint?: string;
+}
+
+export interface StepRecord {
+  id: string;
+  phase: string;
+  status: StepStatus;
+  inputHash?: string;
+  outputs: Record<string, string>;
+  startedAt?: string;
+  finishedAt?: string;
+  durationSeconds?: number;
+  /** The ETA model's estimate for this step when it last ran (seconds). */
+  estimateSeconds?: number;
+  operator?: string;
+  runId?: string;
+  attempts: number;
+  evidence: Record<string, unknown>;
+  error?: StepError;
+}
+
+export interface RunRecord {
+  runId: string;
+  command: string;
+  operator: string;
+  host: string;
+  startedAt: string;
+  finishedAt?: string;
+  status: 'running' | 'done' | 'failed' | 'interrupted';
+  steps: string[];
+}
+
+export interface LedgerData {
+  format: typeof LEDGER_FORMAT;
+  schemaVersion: number;
+  project: string;
+  env: string;
+  /** Incremented at every write; the higher of local and remote wins on load. */
+  revision: number;
+  updatedAt: string;
+  steps: Record<string, StepRecord>;
+  runs: RunRecord[];
+  /** Free-form per-environment facts (account id, state bucket) learned along the way. */
+  facts: Record<string, string>;
+}
+
+export function emptyLedger(project: string, env: string, now: Date): LedgerData {
+  return { format: LEDGER_FORMAT, schemaVersion: LEDGER_SCHEMA_VERSION, project, env, revision: 0, updatedAt: now.toISOString(), steps: {}, runs: [], facts: {} };
+}
+
+/** Parse and check a serialised ledger; throws StateInvalidError naming the problem. */
+export function parseLedger(text: string, where: string): LedgerData {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new StateInvalidError(
+      `The ledger at ${where} is corrupt (${errorMessage(err)}); dpf will not overwrite it.`,
+      `Restore it from ${path.basename(where)}.bak next to it or from an earlier version in the state bucket (ledger/<env>/ledger.json is versioned), then run again.`,
+    );
+  }
+  const d = data as Partial<LedgerData>;
+  if (!d || typeof d !== 'object' || d.format !== LEDGER_FORMAT || typeof d.schemaVersion !== 'number' || typeof d.steps !== 'object')
+    throw new StateInvalidError(`The file at ${where} is not a dpf ledger (missing format/schemaVersion/steps).`, 'Move it aside or restore the real ledger, then run again.');
+  if (d.schemaVersion > LEDGER_SCHEMA_VERSION)
+    throw new StateInvalidError(
+      `The ledger at ${where} was written by a newer dpf (ledger schema ${d.schemaVersion}; this dpf understands ${LEDGER_SCHEMA_VERSION}).`,
+      'Upgrade dpf (npm install -g dpf@latest or pull the newest release) and run again.',
+    );
+  return { runs: [], facts: {}, revision: 0, ...d } as LedgerData;
+}
+
+export function serializeLedger(data: LedgerData): string {
+  return `${JSON.stringify(data, null, 2)}\n`;
+}
+
+/** Where a copy of the ledger is mirrored (the state bucket). */
+export interface LedgerMirror {
+  read(): Promise<string | undefined>;
+  write(body: string): Promise<void>;
+  describe(): string;
+}
+
+export type LedgerWarn = (message: string) => void;
+
+export class Ledger {
+  private writeChain: Promise<void> = Promise.resolve();
+  private mirror?: LedgerMirror;
+  private mirrorPending = false;
+  private mirrorChain: Promise<void> = Promise.resolve();
+
+  private constructor(readonly file: string, public data: LedgerData, private readonly warn: LedgerWarn) {}
+
+  static localPath(configDir: string, env: string): string {
+    return path.join(configDir, '.dpf', env, 'ledger.json');
+  }
+
+  /** Open (or start) the ledger of an environment; refuses corrupt or newer files. */
+  static async open(file: string, project: string, env: string, now: Date, warn: LedgerWarn = () => undefined): Promise<Ledger> {
+    if (!existsSync(file)) return new Ledger(file, emptyLedger(project, env, now), warn);
+    const data = parseLedger(await readFile(file, 'utf8'), file);
+    if (data.env !== env || data.project !== project)
+      throw new StateInvalidError(`The ledger at ${file} belongs to ${data.project}/${data.env}, not ${project}/${env}.`, 'Check --env and --config.');
+    return new Ledger(file, data, warn);
+  }
+
+  /** Attach the state-bucket mirror; adopts the remote copy when it is newer than the local one. */
+  async attachMirror(mirror: LedgerMirror): Promise<'remote-newer' | 'local-newer' | 'same'> {
+    this.mirror = mirror;
+    let remote: LedgerData | undefined;
+    const body = await mirror.read();
+    if (body !== undefined) remote = parseLedger(body, mirror.describe());
+    if (remote && remote.revision > this.data.revision) {
+      this.data = remote;
+      await this.persistLocal();
+      return 'remote-newer';
+    }
+    if (!remote || remote.revision < this.data.revision) {
+      this.scheduleMirror();
+      await this.flush();
+      return 'local-newer';
+    }
+    return 'same';
+  }
+
+  get(stepId: string): StepRecord | undefined {
+    return this.data.steps[stepId];
+  }
+
+  outputs(stepId: string): Record<string, string> {
+    return this.data.steps[stepId]?.outputs ?? {};
+  }
+
+  /** Apply a change and write it out (serialised: concurrent steps never interleave writes). */
+  async update(mutate: (d: LedgerData) => void, now: Date): Promise<void> {
+    mutate(this.data);
+    this.data.revision += 1;
+    this.data.updatedAt = now.toISOString();
+    await this.persistLocal();
+    this.scheduleMirror();
+  }
+
+  async updateStep(id: string, phase: string, patch: Partial<StepRecord>, now: Date): Promise<StepRecord> {
+    await this.update((d) => {
+      const prev = d.steps[id] ?? { id, phase, status: 'pending', outputs: {}, attempts: 0, evidence: {} };
+      d.steps[id] = { ...prev, ...patch, id, phase, evidence: { ...prev.evidence, ...(patch.evidence ?? {}) } };
+    }, now);
+    return this.data.steps[id]!;
+  }
+
+  private persistLocal(): Promise<void> {
+    const body = serializeLedger(this.data);
+    this.writeChain = this.writeChain.then(async () => {
+      if (existsSync(this.file)) {
+        try {
+          copyFileSync(this.file, `${this.file}.bak`);
+        } catch {
+          /* best effort: the .bak is a convenience, the write below is what counts */
+        }
+      }
+      await writeFileAtomic(this.file, body);
+    });
+    return this.writeChain;
+  }
+
+  private scheduleMirror(): void {
+    if (!this.mirror || this.mirrorPending) return;
+    this.mirrorPending = true;
+    const mirror = this.mirror;
+    // Coalesce: one upload carries every change made before it starts.
+    this.mirrorChain = this.mirrorChain.then(async () => {
+      this.mirrorPending = false;
+      try {
+        await mirror.write(serializeLedger(this.data));
+      } catch (err) {
+        this.warn(`Could not mirror the ledger to ${mirror.describe()}: ${errorMessage(err)} (the local copy is intact; it will be retried).`);
+      }
+    });
+  }
+
+  /** Wait until local and mirrored copies are written. */
+  async flush(): Promise<void> {
+    await this.writeChain;
+    await this.mirrorChain;
+  }
+}

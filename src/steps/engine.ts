@@ -1,0 +1,246 @@
+/**
+ * The step engine: runs a selection of the step graph with bounded concurrency, skipping
+ * done steps whose inputs are unchanged (after verifying the world still matches),
+ * reconciling steps a dead process left `running`, writing every transition to the ledger
+ * and emitting events. It never prints and never touches `process`.
+ */
+import type { Clock } from '../clock.js';
+import type { Ledger, StepRecord } from '../state/ledger.js';
+import type { AwsPorts } from '../context.js';
+import type { IoHost } from './events.js';
+import type { EnvContext, StepContext, StepDef } from './types.js';
+import { AbortError, DpfError, NotConfirmedError, StepFailedError, errorMessage, ExitCode } from '../errors.js';
+
+export interface RunOptions {
+  /** The selected steps (dependencies outside the selection must be done in the ledger). */
+  steps: StepDef[];
+  ledger: Ledger;
+  envCtx: EnvContext;
+  aws: AwsPorts;
+  io: IoHost;
+  clock: Clock;
+  signal: AbortSignal;
+  /** Steps running at once. Default 4. */
+  concurrency?: number;
+  /** Run steps even when done and unchanged. */
+  force?: boolean;
+  command: string;
+  /** Called after a step is done (e.g. to attach the state bucket once bootstrap made it). */
+  afterStep?: (step: StepDef, record: StepRecord) => Promise<void>;
+}
+
+export type StepOutcome = 'done' | 'skipped' | 'failed' | 'blocked' | 'interrupted' | 'declined';
+
+export interface RunSummary {
+  status: 'done' | 'failed' | 'interrupted';
+  outcomes: Record<string, StepOutcome>;
+  failures: Array<{ stepId: string; error: unknown }>;
+  durationSeconds: number;
+}
+
+const seconds = (a: Date, b: Date) => Math.round((b.getTime() - a.getTime()) / 100) / 10;
+
+export async function runSteps(o: RunOptions): Promise<RunSummary> {
+  const started = o.clock.now();
+  const limit = Math.max(1, o.concurrency ?? 4);
+  const outcome = new Map<string, StepOutcome | 'pending' | 'running'>(o.steps.map((s) => [s.id, 'pending']));
+  const running = new Map<string, Promise<void>>();
+  const failures: RunSummary['failures'] = [];
+  const selected = new Set(o.steps.map((s) => s.id));
+
+  await o.ledger.update((d) => {
+    d.runs.push({ runId: o.envCtx.runId, command: o.command, operator: o.envCtx.operator, host: hostName(), startedAt: started.toISOString(), status: 'running', steps: o.steps.map((s) => s.id) });
+    if (d.runs.length > 200) d.runs.splice(0, d.runs.length - 200);
+  }, started);
+  o.io.notify({ type: 'run-start', runId: o.envCtx.runId, command: o.command, env: o.envCtx.name, steps: o.steps.map((s) => ({ id: s.id, title: s.title, phase: s.phase })) });
+
+  const finishedOk = (id: string) => ['done', 'skipped'].includes(outcome.get(id) as string);
+  const dead = (id: string) => ['failed', 'blocked', 'declined', 'interrupted'].includes(outcome.get(id) as string);
+
+  for (;;) {
+    if (!o.signal.aborted) {
+      for (const s of o.steps) {
+        if (outcome.get(s.id) !== 'pending') continue;
+        const deps = s.dependsOn.filter((d) => selected.has(d));
+        const bad = deps.filter(dead);
+        if (bad.length) {
+          outcome.set(s.id, 'blocked');
+          o.io.notify({ type: 'step-blocked', stepId: s.id, waitingFor: bad });
+          continue;
+        }
+        if (running.size >= limit || !deps.every(finishedOk)) continue;
+        outcome.set(s.id, 'running');
+        const p = executeStep(s, o)
+          .then((r) => {
+            outcome.set(s.id, r);
+          })
+          .catch((err) => {
+            outcome.set(s.id, err instanceof AbortError || o.signal.aborted ? 'interrupted' : err instanceof NotConfirmedError ? 'declined' : 'failed');
+            failures.push({ stepId: s.id, error: err });
+          })
+          .finally(() => running.delete(s.id));
+        running.set(s.id, p);
+      }
+    }
+    if (running.size === 0) break;
+    await Promise.race(running.values());
+  }
+
+  const end = o.clock.now();
+  const outcomes = Object.fromEntries([...outcome].map(([k, v]) => [k, (v === 'pending' || v === 'running' ? 'interrupted' : v) as StepOutcome]));
+  const status: RunSummary['status'] = o.signal.aborted ? 'interrupted' : failures.length || Object.values(outcomes).some((v) => v !== 'done' && v !== 'skipped') ? 'failed' : 'done';
+  await o.ledger.update((d) => {
+    const run = d.runs.find((r) => r.runId === o.envCtx.runId);
+    if (run) {
+      run.finishedAt = end.toISOString();
+      run.status = status;
+    }
+  }, end);
+  const counts: Record<string, number> = {};
+  for (const v of Object.values(outcomes)) counts[v] = (counts[v] ?? 0) + 1;
+  o.io.notify({
+    type: 'run-done',
+    runId: o.envCtx.runId,
+    status,
+    durationSeconds: seconds(started, end),
+    counts,
+    resume: status === 'done' ? undefined : `dpf ${o.command} --env ${o.envCtx.name}`,
+  });
+  return { status, outcomes, failures, durationSeconds: seconds(started, end) };
+}
+
+function hostName(): string {
+  return process.env.HOSTNAME || 'localhost';
+}
+
+function makeContext(s: StepDef, o: RunOptions, previous: StepRecord | undefined): StepContext {
+  return {
+    stepId: s.id,
+    envCtx: o.envCtx,
+    ledger: o.ledger,
+    aws: o.aws,
+    io: o.io,
+    clock: o.clock,
+    signal: o.signal,
+    previous,
+    output(stepId, key) {
+      const v = o.ledger.outputs(stepId)[key];
+      if (v === undefined)
+        throw new StepFailedError(s.id, `Step ${s.id} needs output "${key}" of ${stepId}, which the ledger does not have.`, {
+          hint: `Run the step that produces it: dpf deploy --env ${o.envCtx.name} --phase ${stepId.split('.')[0]}`,
+        });
+      return v;
+    },
+    progress(message) {
+      o.io.notify({ type: 'step-progress', stepId: s.id, message });
+    },
+    async evidence(e) {
+      await o.ledger.updateStep(s.id, s.phase, { evidence: e }, o.clock.now());
+    },
+  };
+}
+
+async function executeStep(s: StepDef, o: RunOptions): Promise<StepOutcome> {
+  const previous = o.ledger.get(s.id);
+  const ctx = makeContext(s, o, previous);
+  const prepared = await s.prepare(ctx).catch((err) => {
+    o.io.notify({ type: 'step-failed', stepId: s.id, error: errorMessage(err), hint: (err as DpfError).hint });
+    throw err;
+  });
+
+  if (!o.force && previous?.status === 'done' && previous.inputHash === prepared.inputHash) {
+    const v = s.verify ? await s.verify(ctx, previous) : { ok: true };
+    if (v.ok) {
+      o.io.notify({ type: 'step-skipped', stepId: s.id, reason: 'done, inputs unchanged, verified in AWS' });
+      await o.afterStep?.(s, previous);
+      return 'skipped';
+    }
+    o.io.notify({ type: 'warning', stepId: s.id, message: `${s.id} was done but ${v.reason ?? 'no longer matches AWS'}; running it again.` });
+  }
+
+  const reconcile = previous?.status === 'running';
+  const start = o.clock.now();
+  o.io.notify({ type: 'step-start', stepId: s.id, title: s.title, reconcile });
+  if (reconcile)
+    o.io.notify({ type: 'info', stepId: s.id, message: `${s.id} was left running by ${previous?.operator ?? 'an earlier run'} (run ${previous?.runId ?? '?'}); reconciling with AWS instead of starting over.` });
+  await o.ledger.updateStep(
+    s.id,
+    s.phase,
+    {
+      status: 'running',
+      startedAt: start.toISOString(),
+      finishedAt: undefined,
+      durationSeconds: undefined,
+      inputHash: prepared.inputHash,
+      estimateSeconds: prepared.estimateSeconds,
+      operator: o.envCtx.operator,
+      runId: o.envCtx.runId,
+      attempts: (previous?.attempts ?? 0) + 1,
+      error: undefined,
+      evidence: { interrupted: undefined, reconciled: reconcile || undefined },
+    },
+    start,
+  );
+
+  try {
+    const result = await s.run(ctx, prepared);
+    const end = o.clock.now();
+    const rec = await o.ledger.updateStep(
+      s.id,
+      s.phase,
+      { status: 'done', finishedAt: end.toISOString(), durationSeconds: seconds(start, end), outputs: result.outputs ?? {}, evidence: result.evidence ?? {} },
+      end,
+    );
+    o.io.notify({ type: 'step-done', stepId: s.id, changed: result.changed, durationSeconds: seconds(start, end), summary: result.summary });
+    await o.afterStep?.(s, rec);
+    return 'done';
+  } catch (err) {
+    const end = o.clock.now();
+    if (err instanceof AbortError || o.signal.aborted) {
+      // Left `running` on purpose: the next run reconciles it against AWS.
+      await o.ledger.updateStep(s.id, s.phase, { evidence: { interrupted: true, interruptedAt: end.toISOString() } }, end);
+      throw err instanceof AbortError ? err : new AbortError();
+    }
+    if (err instanceof NotConfirmedError) {
+      // Nothing was changed: put the record back as it was.
+      await o.ledger.update((d) => {
+        if (previous) d.steps[s.id] = previous;
+        else delete d.steps[s.id];
+      }, end);
+      o.io.notify({ type: 'step-failed', stepId: s.id, error: err.message, hint: err.hint });
+      throw err;
+    }
+    const e = err as DpfError;
+    await o.ledger.updateStep(
+      s.id,
+      s.phase,
+      {
+        status: 'failed',
+        finishedAt: end.toISOString(),
+        durationSeconds: seconds(start, end),
+        error: { message: errorMessage(err), code: e.code, rootCause: e.details?.[0], hint: e.hint },
+      },
+      end,
+    );
+    o.io.notify({ type: 'step-failed', stepId: s.id, error: errorMessage(err), rootCause: e.details?.[0], hint: e.hint });
+    throw err;
+  }
+}
+
+/** Turn a run summary into the error the CLI exits with (or nothing when all is well). */
+export function summaryError(summary: RunSummary, resume: string): DpfError | undefined {
+  if (summary.status === 'done') return undefined;
+  if (summary.status === 'interrupted') return new AbortError(`Interrupted at a safe point; the ledger is saved and the lock released.`, { hint: `Resume with: ${resume}` });
+  const declined = summary.failures.find((f) => f.error instanceof NotConfirmedError);
+  if (declined) return declined.error as NotConfirmedError;
+  const failed = summary.failures.map((f) => f.stepId);
+  const blocked = Object.entries(summary.outcomes).filter(([, v]) => v === 'blocked').map(([k]) => k);
+  const first = summary.failures[0]?.error;
+  const exit = first instanceof DpfError && first.exitCode !== ExitCode.Internal ? first.exitCode : ExitCode.StepFailed;
+  const err = new DpfError(first instanceof DpfError ? first.code : 'StepFailed', `${failed.length} step(s) failed: ${failed.join(', ')}${blocked.length ? `; ${blocked.length} not started because of them: ${blocked.join(', ')}` : ''}.`, exit, {
+    cause: first,
+    hint: first instanceof DpfError && first.hint ? `${first.hint}\nResume with: ${resume}` : `Fix the cause, then resume with: ${resume}`,
+    details: summary.failures.flatMap((f) => [`${f.stepId}: ${errorMessage(f.error)}`, ...((f.error as DpfError).details ?? []).map((d) => `  ${d}`)]),
+  });
+  return err;
+}

@@ -1,0 +1,83 @@
+/**
+ * Pure planning over the step graph: selection by phase, ordering, readiness, and the
+ * critical path used for the ETA. No I/O here.
+ */
+import type { StepRecord } from '../state/ledger.js';
+import { PHASES, type PhaseId } from './types.js';
+
+export interface GraphNode {
+  id: string;
+  phase: PhaseId;
+  dependsOn: string[];
+}
+
+export function checkGraph(nodes: GraphNode[]): void {
+  const ids = new Set(nodes.map((n) => n.id));
+  for (const n of nodes) for (const d of n.dependsOn) if (!ids.has(d)) throw new Error(`step ${n.id} depends on unknown step ${d}`);
+  topoOrder(nodes);
+}
+
+/** Kahn's algorithm; ties broken by phase order then id, so output is deterministic. Throws on cycles. */
+export function topoOrder<T extends GraphNode>(nodes: T[]): T[] {
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const indeg = new Map(nodes.map((n) => [n.id, n.dependsOn.filter((d) => byId.has(d)).length]));
+  const rank = (n: T) => PHASES.indexOf(n.phase) * 1000;
+  const ready = nodes.filter((n) => indeg.get(n.id) === 0);
+  const out: T[] = [];
+  while (ready.length) {
+    ready.sort((a, b) => rank(a) - rank(b) || a.id.localeCompare(b.id));
+    const n = ready.shift()!;
+    out.push(n);
+    for (const m of nodes)
+      if (m.dependsOn.includes(n.id)) {
+        indeg.set(m.id, indeg.get(m.id)! - 1);
+        if (indeg.get(m.id) === 0) ready.push(m);
+      }
+  }
+  if (out.length !== nodes.length) throw new Error(`the step graph has a cycle among: ${nodes.filter((n) => !out.includes(n)).map((n) => n.id).join(', ')}`);
+  return out;
+}
+
+export interface Selection<T extends GraphNode> {
+  selected: T[];
+  /** Steps outside the selection that the selection needs and that are not done. */
+  missing: Array<{ step: string; neededBy: string; status: string }>;
+}
+
+/**
+ * Select the steps of the given phases (all when none given). Dependencies outside the
+ * selection must already be done in the ledger, or the selection is blocked.
+ */
+export function selectSteps<T extends GraphNode>(nodes: T[], phases: PhaseId[] | undefined, ledger: Record<string, StepRecord>): Selection<T> {
+  const selected = phases?.length ? nodes.filter((n) => phases.includes(n.phase)) : [...nodes];
+  const inSel = new Set(selected.map((n) => n.id));
+  const missing: Selection<T>['missing'] = [];
+  for (const n of selected)
+    for (const d of n.dependsOn)
+      if (!inSel.has(d) && ledger[d]?.status !== 'done') missing.push({ step: d, neededBy: n.id, status: ledger[d]?.status ?? 'pending' });
+  return { selected: topoOrder(selected), missing };
+}
+
+/** Longest path through the graph weighted by each step's duration: the ETA of a parallel run. */
+export function criticalPath(nodes: GraphNode[], seconds: (id: string) => number): { totalSeconds: number; path: string[]; sequentialSeconds: number } {
+  const order = topoOrder(nodes);
+  const ids = new Set(nodes.map((n) => n.id));
+  const finish = new Map<string, number>();
+  const via = new Map<string, string | undefined>();
+  for (const n of order) {
+    let start = 0;
+    let from: string | undefined;
+    for (const d of n.dependsOn)
+      if (ids.has(d) && (finish.get(d) ?? 0) > start) {
+        start = finish.get(d)!;
+        from = d;
+      }
+    finish.set(n.id, start + seconds(n.id));
+    via.set(n.id, from);
+  }
+  let end: string | undefined;
+  for (const [id, f] of finish) if (end === undefined || f > finish.get(end)!) end = id;
+  const path: string[] = [];
+  for (let cur = end; cur; cur = via.get(cur)) path.unshift(cur);
+  return { totalSeconds: end ? finish.get(end)! : 0, path, sequentialSeconds: nodes.reduce((s, n) => s + seconds(n.id), 0) };
+}

@@ -1,0 +1,118 @@
+/** Step kind "stack": deploy one bundled template as one CloudFormation stack. */
+import { createHash } from 'node:crypto';
+import { loadTemplate, fullParameters, type TemplateName } from '../../templates/registry.js';
+import { deployStack, SUCCESS_STATES } from '../stack-deployer.js';
+import { estimateTemplate } from '../eta.js';
+import type { PhaseId, StepContext, StepDef, Prepared, EnvContext } from '../types.js';
+import { StepFailedError } from '../../errors.js';
+
+export interface StackStepSpec {
+  id: string;
+  phase: PhaseId;
+  title: string;
+  template: TemplateName;
+  dependsOn: string[];
+  /** Parameter values dpf computes (from the config and the ledger). */
+  parameters(ctx: StepContext): Record<string, string>;
+}
+
+export function stackName(envCtx: Pick<EnvContext, 'project' | 'name'>, template: string): string {
+  return `${envCtx.project}-${envCtx.name}-${template}`;
+}
+
+export function stackTags(envCtx: Pick<EnvContext, 'project' | 'name'>): Record<string, string> {
+  return { 'dpf:env': envCtx.name, 'dpf:project': envCtx.project, 'dpf:managed-by': 'dpf' };
+}
+
+interface StackInputs {
+  stackName: string;
+  parameters: Record<string, string>;
+  tags: Record<string, string>;
+}
+
+export function stackStep(spec: StackStepSpec): StepDef {
+  const prepare = async (ctx: StepContext): Promise<Prepared> => {
+    const t = loadTemplate(spec.template);
+    let parameters: Record<string, string>;
+    try {
+      parameters = fullParameters(t, spec.parameters(ctx));
+    } catch (err) {
+      if (err instanceof StepFailedError) throw err;
+      throw new StepFailedError(spec.id, (err as Error).message);
+    }
+    const tags = stackTags(ctx.envCtx);
+    const inputs: StackInputs = { stackName: stackName(ctx.envCtx, spec.template), parameters, tags };
+    const inputHash = createHash('sha256')
+      .update(t.body)
+      .update(JSON.stringify(Object.entries(parameters).sort()))
+      .update(JSON.stringify(Object.entries(tags).sort()))
+      .digest('hex');
+    return { inputHash, estimateSeconds: estimateTemplate(t.template).totalSeconds, data: inputs };
+  };
+
+  return {
+    id: spec.id,
+    phase: spec.phase,
+    title: spec.title,
+    kind: 'stack',
+    dependsOn: spec.dependsOn,
+    prepare,
+    staticEstimateSeconds: () => estimateTemplate(loadTemplate(spec.template).template).totalSeconds,
+
+    async run(ctx, prepared) {
+      const inputs = prepared.data as StackInputs;
+      const t = loadTemplate(spec.template);
+      const r = await deployStack(
+        {
+          stepId: spec.id,
+          stackName: inputs.stackName,
+          templateBody: t.body,
+          parameters: inputs.parameters,
+          tags: inputs.tags,
+          templateOutputs: t.outputs,
+          changeSetName: `dpf-${ctx.envCtx.runId}`,
+        },
+        { cfn: await ctx.aws.cfn(), clock: ctx.clock, io: ctx.io, signal: ctx.signal, poll: pollFromEnv(), onEvidence: (e) => ctx.evidence({ ...e, stackName: inputs.stackName }) },
+      );
+      return {
+        changed: r.changed,
+        outputs: r.outputs,
+        summary: r.action === 'none' ? 'no changes' : `${r.action}d ${inputs.stackName} (${r.changes.length} resource change(s))`,
+        evidence: {
+          stackName: inputs.stackName,
+          stackId: r.stackId,
+          stackStatus: r.status,
+          changeSetId: r.changeSetId,
+          action: r.action,
+          changes: r.changes.map((c) => `${c.action} ${c.logicalId} (${c.resourceType})${c.replacement === 'True' ? ' REPLACED' : ''}`),
+          outputsResolvedFromResources: r.outputsResolvedFromResources.length ? r.outputsResolvedFromResources : undefined,
+          templateHash: createHash('sha256').update(t.body).digest('hex').slice(0, 16),
+        },
+      };
+    },
+
+    async verify(ctx, record) {
+      const name = String(record.evidence.stackName ?? stackName(ctx.envCtx, spec.template));
+      const s = await (await ctx.aws.cfn()).describeStack(name);
+      if (!s) return { ok: false, reason: `stack ${name} no longer exists` };
+      if (!SUCCESS_STATES.has(s.status)) return { ok: false, reason: `stack ${name} is ${s.status}` };
+      return { ok: true };
+    },
+
+    async preview(ctx, prepared) {
+      const inputs = prepared.data as StackInputs;
+      const t = loadTemplate(spec.template);
+      const r = await deployStack(
+        { stepId: spec.id, stackName: inputs.stackName, templateBody: t.body, parameters: inputs.parameters, tags: inputs.tags, templateOutputs: t.outputs, changeSetName: `dpf-plan-${ctx.envCtx.runId}`, previewOnly: true },
+        { cfn: await ctx.aws.cfn(), clock: ctx.clock, io: ctx.io, signal: ctx.signal, poll: pollFromEnv() },
+      );
+      return { summary: r.changed ? `${r.changes.length} change(s)` : 'no changes', changes: r.changes };
+    },
+  };
+}
+
+/** DPF_POLL_MS (tests, emulator) overrides the first poll interval. */
+function pollFromEnv() {
+  const ms = Number(process.env.DPF_POLL_MS);
+  return Number.isFinite(ms) && ms > 0 ? { minMs: ms, maxMs: Math.max(ms, 10000) } : undefined;
+}

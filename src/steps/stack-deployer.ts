@@ -1,0 +1,319 @@
+/**
+ * Deploy one CloudFormation stack properly: check the stack's state → change set → show and
+ * confirm → execute → stream events with adaptive polling → outputs; and handle the states
+ * peers get wrong (ROLLBACK_COMPLETE recreated after confirmation, UPDATE_ROLLBACK_FAILED
+ * continued, in-progress stacks waited for, failures explained by their root cause).
+ */
+import type { CloudFormationPort, StackDescription, StackEvent, ResourceChange } from '../aws/cloudformation.js';
+import type { Clock } from '../clock.js';
+import type { IoHost } from './events.js';
+import { stateClass } from './events.js';
+import { StepFailedError, NotConfirmedError, AbortError } from '../errors.js';
+
+export const SUCCESS_STATES = new Set(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'IMPORT_COMPLETE']);
+export const FAILED_TERMINAL = new Set([
+  'CREATE_FAILED', 'ROLLBACK_COMPLETE', 'ROLLBACK_FAILED', 'UPDATE_ROLLBACK_COMPLETE', 'UPDATE_ROLLBACK_FAILED',
+  'DELETE_FAILED', 'IMPORT_ROLLBACK_COMPLETE', 'IMPORT_ROLLBACK_FAILED', 'UPDATE_FAILED',
+]);
+/** Stable states from which an update may start. */
+const UPDATABLE = new Set(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'UPDATE_ROLLBACK_COMPLETE', 'IMPORT_COMPLETE', 'IMPORT_ROLLBACK_COMPLETE']);
+const NO_CHANGES = /didn't contain changes|No updates are to be performed|no changes/i;
+const CANCELLED = /cancelled|canceled/i;
+
+export interface PollSettings {
+  /** First and fastest poll interval (ms). Default 1000. */
+  minMs: number;
+  /** Slowest poll interval while nothing moves (ms). Default 10000. */
+  maxMs: number;
+  /** Give up waiting for one stack operation after this long (ms). Default 2 h. */
+  timeoutMs: number;
+}
+export const DEFAULT_POLL: PollSettings = { minMs: 1000, maxMs: 10000, timeoutMs: 2 * 3600 * 1000 };
+
+export interface DeployStackRequest {
+  stepId: string;
+  stackName: string;
+  templateBody: string;
+  parameters: Record<string, string>;
+  tags: Record<string, string>;
+  /** The template's Outputs section (used to fill outputs an emulator drops). */
+  templateOutputs: Record<string, { Value: unknown; Condition?: string }>;
+  changeSetName: string;
+  /** Only create and describe the change set, then delete it (dpf plan). */
+  previewOnly?: boolean;
+}
+
+export interface DeployStackDeps {
+  cfn: CloudFormationPort;
+  clock: Clock;
+  io: IoHost;
+  signal: AbortSignal;
+  poll?: Partial<PollSettings>;
+  /** Called as soon as ids are known so the ledger holds them even if the process dies. */
+  onEvidence?: (evidence: Record<string, unknown>) => Promise<void>;
+}
+
+export interface DeployStackResult {
+  stackId: string;
+  status: string;
+  changed: boolean;
+  changes: ResourceChange[];
+  changeSetId?: string;
+  outputs: Record<string, string>;
+  /** Outputs dpf had to read from the stack's resources because DescribeStacks lacked them. */
+  outputsResolvedFromResources: string[];
+  action: 'create' | 'update' | 'none' | 'preview';
+}
+
+export function summarizeChanges(changes: ResourceChange[]): string {
+  const add = changes.filter((c) => c.action === 'Add').length;
+  const mod = changes.filter((c) => c.action === 'Modify').length;
+  const rep = changes.filter((c) => c.action === 'Modify' && c.replacement === 'True').length;
+  const cond = changes.filter((c) => c.action === 'Modify' && c.replacement === 'Conditional').length;
+  const rem = changes.filter((c) => c.action === 'Remove').length;
+  const parts = [`${add} to add`, `${mod} to modify${rep ? ` (${rep} REPLACED)` : ''}${cond ? ` (${cond} may be replaced)` : ''}`, `${rem} to remove`];
+  return parts.join(', ');
+}
+
+/** The first failure that is not a knock-on cancellation: what the operator must read first. */
+export function rootCause(events: StackEvent[], stackName: string): StackEvent | undefined {
+  const chronological = [...events].sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime());
+  const failures = chronological.filter((e) => /_FAILED$/.test(e.status));
+  return (
+    failures.find((e) => e.logicalId !== stackName && !CANCELLED.test(e.reason ?? '')) ??
+    failures.find((e) => e.logicalId !== stackName) ??
+    failures[0]
+  );
+}
+
+class StackWatcher {
+  private seen = new Set<string>();
+  readonly events: StackEvent[] = [];
+  constructor(private readonly req: { stepId: string; stackName: string }, private readonly deps: DeployStackDeps, private readonly poll: PollSettings) {}
+
+  /** Remember the events that already exist so only new ones are shown. */
+  async prime(): Promise<void> {
+    try {
+      for (const e of await this.deps.cfn.describeStackEvents(this.req.stackName)) this.seen.add(e.eventId);
+    } catch {
+      /* no stack yet: nothing to skip */
+    }
+  }
+
+  private async drain(): Promise<number> {
+    let fresh: StackEvent[];
+    try {
+      fresh = (await this.deps.cfn.describeStackEvents(this.req.stackName)).filter((e) => !this.seen.has(e.eventId));
+    } catch {
+      return 0;
+    }
+    fresh.sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime());
+    for (const e of fresh) {
+      this.seen.add(e.eventId);
+      this.events.push(e);
+      this.deps.io.notify({
+        type: 'step-progress',
+        stepId: this.req.stepId,
+        message: `${e.status} ${e.resourceType} ${e.logicalId}${e.reason ? ` — ${e.reason}` : ''}`,
+        state: stateClass(e.status),
+        resource: { logicalId: e.logicalId, type: e.resourceType, status: e.status, reason: e.reason },
+      });
+    }
+    return fresh.length;
+  }
+
+  /** Poll until the stack leaves *_IN_PROGRESS; fast while events flow, backing off while nothing moves. */
+  async untilSettled(): Promise<StackDescription | undefined> {
+    const started = this.deps.clock.now().getTime();
+    let delay = this.poll.minMs;
+    for (;;) {
+      const moved = await this.drain();
+      const stack = await this.deps.cfn.describeStack(this.req.stackName);
+      if (!stack || !/_IN_PROGRESS$/.test(stack.status) || stack.status === 'REVIEW_IN_PROGRESS') {
+        await this.drain();
+        return stack;
+      }
+      if (this.deps.clock.now().getTime() - started > this.poll.timeoutMs)
+        throw new StepFailedError(this.req.stepId, `Stack ${this.req.stackName} is still ${stack.status} after ${Math.round(this.poll.timeoutMs / 60000)} minutes.`, {
+          hint: `Look at the stack in the CloudFormation console; rerun dpf deploy to resume waiting.`,
+        });
+      delay = moved > 0 ? this.poll.minMs : Math.min(this.poll.maxMs, Math.round(delay * 1.5));
+      await this.deps.clock.sleep(delay, this.deps.signal);
+    }
+  }
+}
+
+export async function deployStack(req: DeployStackRequest, deps: DeployStackDeps): Promise<DeployStackResult> {
+  const poll: PollSettings = { ...DEFAULT_POLL, ...deps.poll };
+  const { cfn, io } = deps;
+  const say = (message: string) => io.notify({ type: 'step-progress', stepId: req.stepId, message });
+  const watcher = new StackWatcher(req, deps, poll);
+
+  // 1. Bring the stack to a state a change set can start from.
+  let stack = await cfn.describeStack(req.stackName);
+  for (let guard = 0; guard < 5; guard++) {
+    if (!stack) break;
+    const st = stack.status;
+    if (st === 'REVIEW_IN_PROGRESS' || UPDATABLE.has(st)) break;
+    if (/_IN_PROGRESS$/.test(st)) {
+      say(`stack is ${st} (an earlier run, or someone else); waiting for it to settle`);
+      await watcher.prime();
+      stack = await watcher.untilSettled();
+      continue;
+    }
+    if (st === 'ROLLBACK_COMPLETE' || st === 'ROLLBACK_FAILED' || st === 'CREATE_FAILED') {
+      if (req.previewOnly) break;
+      const ok = await io.confirm({
+        stepId: req.stepId,
+        question: `Stack ${req.stackName} is ${st}: its first creation failed and it cannot be updated. Delete it and create it again?`,
+      });
+      if (!ok) throw new NotConfirmedError(`delete and recreate ${req.stackName}`, 'declined');
+      say(`deleting ${req.stackName} (${st}) before recreating it`);
+      await watcher.prime();
+      await cfn.deleteStack(req.stackName);
+      stack = await watcher.untilSettled();
+      if (stack && stack.status !== 'DELETE_COMPLETE')
+        throw new StepFailedError(req.stepId, `Could not delete ${req.stackName}: it is ${stack.status}.`, { hint: 'Delete the stack by hand (retaining the resources that block it), then rerun.' });
+      stack = undefined;
+      continue;
+    }
+    if (st === 'UPDATE_ROLLBACK_FAILED') {
+      if (req.previewOnly) break;
+      say(`stack is UPDATE_ROLLBACK_FAILED; continuing the rollback before updating`);
+      await watcher.prime();
+      await cfn.continueUpdateRollback(req.stackName);
+      stack = await watcher.untilSettled();
+      if (stack?.status !== 'UPDATE_ROLLBACK_COMPLETE') {
+        const cause = rootCause(watcher.events, req.stackName);
+        throw new StepFailedError(req.stepId, `Continuing the rollback of ${req.stackName} ended in ${stack?.status ?? 'a deleted stack'}.`, {
+          details: cause ? [`${cause.logicalId} (${cause.resourceType}): ${cause.reason ?? cause.status}`] : [],
+          hint: 'Fix the resource named above by hand (or skip it with `aws cloudformation continue-update-rollback --resources-to-skip`), then rerun.',
+        });
+      }
+      continue;
+    }
+    if (st === 'DELETE_FAILED')
+      throw new StepFailedError(req.stepId, `Stack ${req.stackName} is DELETE_FAILED.`, { hint: 'Finish or retry the deletion (dpf destroy), then rerun.' });
+    break;
+  }
+
+  const changeSetType: 'CREATE' | 'UPDATE' = !stack || stack.status === 'REVIEW_IN_PROGRESS' ? 'CREATE' : 'UPDATE';
+
+  // 2. Change set.
+  const created = await cfn.createChangeSet({
+    stackName: req.stackName,
+    changeSetName: req.changeSetName,
+    changeSetType,
+    templateBody: req.templateBody,
+    parameters: Object.entries(req.parameters).map(([key, value]) => ({ key, value })),
+    tags: Object.entries(req.tags).map(([key, value]) => ({ key, value })),
+    capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM', 'CAPABILITY_AUTO_EXPAND'],
+    description: `dpf ${req.stepId}`,
+  });
+  await deps.onEvidence?.({ changeSetId: created.changeSetId, stackId: created.stackId ?? stack?.stackId });
+  let cs = await cfn.describeChangeSet(req.stackName, req.changeSetName);
+  let delay = poll.minMs;
+  const csStart = deps.clock.now().getTime();
+  while (!['CREATE_COMPLETE', 'FAILED', 'DELETE_COMPLETE', 'DELETE_FAILED'].includes(cs.status)) {
+    if (deps.clock.now().getTime() - csStart > poll.timeoutMs) throw new StepFailedError(req.stepId, `Change set for ${req.stackName} never finished (${cs.status}).`);
+    await deps.clock.sleep(delay, deps.signal);
+    delay = Math.min(poll.maxMs, Math.round(delay * 1.5));
+    cs = await cfn.describeChangeSet(req.stackName, req.changeSetName);
+  }
+  const noChanges = cs.status === 'FAILED' && NO_CHANGES.test(cs.statusReason ?? '');
+  if (cs.status === 'FAILED' && !noChanges) {
+    await cfn.deleteChangeSet(req.stackName, req.changeSetName).catch(() => undefined);
+    throw new StepFailedError(req.stepId, `CloudFormation rejected the change set for ${req.stackName}: ${cs.statusReason ?? 'no reason given'}`, {
+      hint: 'This is usually a template or parameter error; `dpf validate` lints the templates offline.',
+    });
+  }
+  if (noChanges || (cs.changes.length === 0 && changeSetType === 'UPDATE')) {
+    await cfn.deleteChangeSet(req.stackName, req.changeSetName).catch(() => undefined);
+    const current = await cfn.describeStack(req.stackName);
+    if (!current) throw new StepFailedError(req.stepId, `Stack ${req.stackName} disappeared while dpf was looking at it.`);
+    say('no changes');
+    const { outputs, resolved } = await completeOutputs(req, deps, current);
+    return { stackId: current.stackId, status: current.status, changed: false, changes: [], outputs, outputsResolvedFromResources: resolved, action: req.previewOnly ? 'preview' : 'none' };
+  }
+
+  io.notify({ type: 'changeset', stepId: req.stepId, stackName: req.stackName, changes: cs.changes.map((c) => ({ action: c.action, logicalId: c.logicalId, resourceType: c.resourceType, replacement: c.replacement })) });
+  if (req.previewOnly) {
+    await cfn.deleteChangeSet(req.stackName, req.changeSetName).catch(() => undefined);
+    // A CREATE change set made an empty REVIEW_IN_PROGRESS stack: a preview leaves nothing behind.
+    if (!stack) await cfn.deleteStack(req.stackName).catch(() => undefined);
+    return { stackId: cs.stackId ?? stack?.stackId ?? '', status: stack?.status ?? 'NOT_CREATED', changed: true, changes: cs.changes, changeSetId: cs.changeSetId, outputs: {}, outputsResolvedFromResources: [], action: 'preview' };
+  }
+
+  // 3. Confirm, execute, watch.
+  const ok = await io.confirm({ stepId: req.stepId, question: `${changeSetType === 'CREATE' ? 'Create' : 'Update'} stack ${req.stackName}: ${summarizeChanges(cs.changes)}. Execute?` });
+  if (!ok) {
+    await cfn.deleteChangeSet(req.stackName, req.changeSetName).catch(() => undefined);
+    throw new NotConfirmedError(`execute the change set for ${req.stackName}`, 'declined');
+  }
+  await watcher.prime();
+  await cfn.executeChangeSet(req.stackName, req.changeSetName);
+  say(`executing change set (${summarizeChanges(cs.changes)})`);
+  await testHold(req.stepId, deps, say);
+  const final = await watcher.untilSettled();
+  if (!final || !SUCCESS_STATES.has(final.status)) {
+    const cause = rootCause(watcher.events, req.stackName);
+    const status = final?.status ?? 'DELETED';
+    const hint =
+      status === 'ROLLBACK_COMPLETE'
+        ? 'Fix the cause above, then rerun dpf deploy: the empty stack is deleted and recreated after confirmation.'
+        : status === 'UPDATE_ROLLBACK_FAILED'
+          ? 'Rerun dpf deploy: it continues the rollback first. If a resource blocks it, fix that resource by hand.'
+          : 'Fix the cause above, then rerun dpf deploy to resume from this step.';
+    throw new StepFailedError(req.stepId, `Stack ${req.stackName} ended in ${status}${final?.statusReason ? ` (${final.statusReason})` : ''}.`, {
+      details: cause ? [`root cause: ${cause.logicalId} (${cause.resourceType}) ${cause.status}: ${cause.reason ?? 'no reason given'}`] : [],
+      hint,
+    });
+  }
+  const { outputs, resolved } = await completeOutputs(req, deps, final);
+  return { stackId: final.stackId, status: final.status, changed: true, changes: cs.changes, changeSetId: cs.changeSetId, outputs, outputsResolvedFromResources: resolved, action: changeSetType === 'CREATE' ? 'create' : 'update' };
+}
+
+/**
+ * Outputs as DescribeStacks gives them; where the template declares an output that is
+ * missing (moto drops every output of a stack made through a change set), an output whose
+ * value is a plain Ref is read from the stack's resources or parameters instead.
+ */
+async function completeOutputs(req: DeployStackRequest, deps: DeployStackDeps, stack: StackDescription): Promise<{ outputs: Record<string, string>; resolved: string[] }> {
+  const outputs = { ...stack.outputs };
+  const missing = Object.keys(req.templateOutputs).filter((k) => !(k in outputs) && !req.templateOutputs[k]!.Condition);
+  if (missing.length === 0) return { outputs, resolved: [] };
+  const resources = await deps.cfn.listStackResources(req.stackName).catch(() => []);
+  const byLogical = new Map(resources.map((r) => [r.logicalId, r.physicalId]));
+  const resolved: string[] = [];
+  for (const key of missing) {
+    const value = req.templateOutputs[key]!.Value as { Ref?: string } | string;
+    if (typeof value === 'string') {
+      outputs[key] = value;
+      resolved.push(key);
+    } else if (value && typeof value === 'object' && typeof value.Ref === 'string') {
+      const v = byLogical.get(value.Ref) ?? req.parameters[value.Ref];
+      if (v !== undefined) {
+        outputs[key] = v;
+        resolved.push(key);
+      }
+    }
+  }
+  if (resolved.length)
+    deps.io.notify({ type: 'warning', stepId: req.stepId, message: `DescribeStacks returned no value for ${resolved.length} output(s) of ${req.stackName}; read them from the stack's resources instead (${resolved.join(', ')}).` });
+  return { outputs, resolved };
+}
+
+/**
+ * Test hook (documented in docs/testing.md): with DPF_TEST_HOLD_STEP=<step id> the run pauses
+ * right after executing that step's change set, so an end-to-end test can kill -9 dpf while
+ * the step is running and check that the rerun reconciles it.
+ */
+async function testHold(stepId: string, deps: DeployStackDeps, say: (m: string) => void): Promise<void> {
+  if (process.env.DPF_TEST_HOLD_STEP !== stepId) return;
+  say('test hook DPF_TEST_HOLD_STEP: holding after execute');
+  try {
+    await deps.clock.sleep(Number(process.env.DPF_TEST_HOLD_MS ?? 600000), deps.signal);
+  } catch (err) {
+    if (err instanceof AbortError) throw err;
+  }
+}
