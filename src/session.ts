@@ -7,7 +7,8 @@ import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { loadConfig, selectEnv, type LoadedConfig } from './config/load.js';
 import type { EnvironmentConfig } from './config/schema.js';
-import { Ledger, type LedgerMirror } from './state/ledger.js';
+import { Ledger, parseLedger, type LedgerMirror } from './state/ledger.js';
+import { names } from './steps/phases.js';
 import { EnvLock, FileLeaseStore, localLockPath } from './state/lock.js';
 import type { AwsPorts, CommandContext } from './context.js';
 import type { EnvContext } from './steps/types.js';
@@ -95,6 +96,14 @@ export async function openSession(ctx: CommandContext, opts: { command: string; 
     },
   };
   try {
+    // A second operator (another machine, no local ledger yet) finds the state by its derived bucket name.
+    if (ledger.get('bootstrap.state')?.status !== 'done') {
+      const bucket = names(envCtx).stateBucket;
+      const mirror = new S3LedgerMirror(aws, bucket, envName);
+      const body = await mirror.read().catch(() => undefined);
+      if (body !== undefined && (await ledger.adopt(parseLedger(body, mirror.describe()))))
+        ctx.io.notify({ type: 'info', message: `Using the ledger found in ${mirror.describe()} (this machine had no newer copy).` });
+    }
     await session.attachStateBackend();
   } catch (err) {
     await session.close();

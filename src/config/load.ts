@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { configSchema, type DpfConfig, type EnvironmentConfig } from './schema.js';
+import { configSchema, environmentSchema, type DpfConfig, type EnvironmentConfig } from './schema.js';
 import { checkEnvironment, type Problem } from './rules.js';
 import { ConfigInvalidError, UserError } from '../errors.js';
 
@@ -22,13 +22,20 @@ function formatPath(parts: ReadonlyArray<PropertyKey>): string {
   return out || '(root)';
 }
 
+/** Issues parsed with `reportInput: true` carry the bad value; a message names it (`… (got "x")`). */
 export function zodProblems(error: z.ZodError): Problem[] {
-  return error.issues.map((i) => ({ path: formatPath(i.path), message: i.message }));
+  return error.issues.map((i) => {
+    // A bad record key (environment name): zod's own "Invalid key in record" hides the key rule's message.
+    const message = i.code === 'invalid_key' && i.issues[0] ? i.issues[0].message : i.message;
+    const input = (i as { input?: unknown }).input;
+    const got = ['string', 'number', 'boolean'].includes(typeof input) ? ` (got ${JSON.stringify(input)})` : '';
+    return { path: formatPath(i.path), message: `${message}${got}` };
+  });
 }
 
 /** Validate a parsed config object; returns the typed config or every problem. */
 export function validateConfig(raw: unknown): { config?: DpfConfig; problems: Problem[] } {
-  const parsed = configSchema.safeParse(raw);
+  const parsed = configSchema.safeParse(raw, { reportInput: true });
   const problems: Problem[] = parsed.success ? [] : zodProblems(parsed.error);
   // Rules run per environment even when another part failed the schema, so that every
   // problem is reported in one go.
@@ -42,9 +49,21 @@ function bestEffortEnvs(raw: unknown): Record<string, EnvironmentConfig> {
   if (!envs || typeof envs !== 'object') return {};
   const out: Record<string, EnvironmentConfig> = {};
   for (const [name, value] of Object.entries(envs)) {
-    const one = configSchema.shape.environments.safeParse({ [name]: value });
-    // A schema failure in this environment: run the rules on the raw values (they read defensively).
-    out[name] = (one.success ? one.data[name] : value) as EnvironmentConfig;
+    const one = environmentSchema.safeParse(value);
+    // A schema failure in this environment: run the rules on each section that parses (so its
+    // defaults apply) and on the raw values of the sections that do not (rules read defensively).
+    // Rules on the raw environment alone would report omitted fields as wrong.
+    out[name] = (one.success ? one.data : bestEffortFields(value)) as EnvironmentConfig;
+  }
+  return out;
+}
+
+function bestEffortFields(value: unknown): Record<string, unknown> {
+  const raw = value && typeof value === 'object' ? (value as Record<string, unknown>) : {};
+  const out: Record<string, unknown> = { ...raw };
+  for (const [key, field] of Object.entries(environmentSchema.shape)) {
+    const r = (field as z.ZodType).safeParse(raw[key]);
+    if (r.success) out[key] = r.data;
   }
   return out;
 }

@@ -173,7 +173,7 @@ export const environmentSchema = z.object({
 
 export const configSchema = z.object({
   version: z.literal(1).default(1),
-  project: z.string().regex(/^[a-z][a-z0-9-]{1,19}$/, 'must be 2-20 lowercase letters, digits or dashes, starting with a letter').default('dataplatform'),
+  project: z.string().regex(/^[a-z][a-z0-9-]{1,16}$/, 'must be 2-17 lowercase letters, digits or dashes, starting with a letter (IAM role names derived from it are limited to 64 characters)').default('dataplatform'),
   environments: z
     .record(z.string().regex(/^[a-z][a-z0-9-]{0,15}$/, 'environment names are 1-16 lowercase letters, digits or dashes'), environmentSchema)
     .refine((r) => Object.keys(r).length > 0, 'at least one environment is required'),

@@ -144,6 +144,14 @@ export class Ledger {
     return 'same';
   }
 
+  /** Take a copy read elsewhere when it is newer than ours; returns whether it was taken. */
+  async adopt(other: LedgerData): Promise<boolean> {
+    if (other.env !== this.data.env || other.project !== this.data.project || other.revision <= this.data.revision) return false;
+    this.data = other;
+    await this.persistLocal();
+    return true;
+  }
+
   get(stepId: string): StepRecord | undefined {
     return this.data.steps[stepId];
   }

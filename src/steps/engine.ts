@@ -183,6 +183,7 @@ async function executeStep(s: StepDef, o: RunOptions): Promise<StepOutcome> {
   );
 
   try {
+    await testHoldAtStart(s.id, o);
     const result = await s.run(ctx, prepared);
     const end = o.clock.now();
     const rec = await o.ledger.updateStep(
@@ -243,4 +244,14 @@ export function summaryError(summary: RunSummary, resume: string): DpfError | un
     details: summary.failures.flatMap((f) => [`${f.stepId}: ${errorMessage(f.error)}`, ...((f.error as DpfError).details ?? []).map((d) => `  ${d}`)]),
   });
   return err;
+}
+
+/**
+ * Test hook (docs/testing.md): DPF_TEST_HOLD_STEP_START=<step id> pauses that step right after
+ * the ledger marks it running, so end-to-end tests can hold a run (lock tests) or kill it.
+ */
+async function testHoldAtStart(stepId: string, o: RunOptions): Promise<void> {
+  if (process.env.DPF_TEST_HOLD_STEP_START !== stepId) return;
+  o.io.notify({ type: 'step-progress', stepId, message: 'test hook DPF_TEST_HOLD_STEP_START: holding' });
+  await o.clock.sleep(Number(process.env.DPF_TEST_HOLD_MS ?? 600000), o.signal);
 }

@@ -245,9 +245,20 @@ export async function deployStack(req: DeployStackRequest, deps: DeployStackDeps
   }
 
   // 3. Confirm, execute, watch.
-  const ok = await io.confirm({ stepId: req.stepId, question: `${changeSetType === 'CREATE' ? 'Create' : 'Update'} stack ${req.stackName}: ${summarizeChanges(cs.changes)}. Execute?` });
-  if (!ok) {
+  const discard = async () => {
     await cfn.deleteChangeSet(req.stackName, req.changeSetName).catch(() => undefined);
+    // Declining a first create leaves nothing behind: not even the empty REVIEW_IN_PROGRESS stack.
+    if (!stack) await cfn.deleteStack(req.stackName).catch(() => undefined);
+  };
+  let ok: boolean;
+  try {
+    ok = await io.confirm({ stepId: req.stepId, question: `${changeSetType === 'CREATE' ? 'Create' : 'Update'} stack ${req.stackName}: ${summarizeChanges(cs.changes)}. Execute?` });
+  } catch (err) {
+    await discard();
+    throw err;
+  }
+  if (!ok) {
+    await discard();
     throw new NotConfirmedError(`execute the change set for ${req.stackName}`, 'declined');
   }
   await watcher.prime();
@@ -300,6 +311,9 @@ async function completeOutputs(req: DeployStackRequest, deps: DeployStackDeps, s
   }
   if (resolved.length)
     deps.io.notify({ type: 'warning', stepId: req.stepId, message: `DescribeStacks returned no value for ${resolved.length} output(s) of ${req.stackName}; read them from the stack's resources instead (${resolved.join(', ')}).` });
+  const unresolved = missing.filter((k) => !resolved.includes(k));
+  if (unresolved.length)
+    deps.io.notify({ type: 'warning', stepId: req.stepId, message: `Output(s) ${unresolved.join(', ')} of ${req.stackName} are missing from DescribeStacks and cannot be read from its resources; steps that need them will say so.` });
   return { outputs, resolved };
 }
 
