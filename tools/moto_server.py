@@ -27,8 +27,105 @@ def _patch_kms_key_tags() -> None:
     kms_models.KmsBackend.create_key = create_key  # type: ignore[method-assign]
 
 
+def _patch_instance_from_launch_template() -> None:
+    # moto 5.2.x: AWS::EC2::Instance requires ImageId in its own properties; a valid instance
+    # that takes ImageId/InstanceType/SecurityGroupIds/IamInstanceProfile from its
+    # LaunchTemplate crashes with KeyError 'ImageId'. Fill them in from the template version.
+    from moto.ec2.models import ec2_backends
+    from moto.ec2.models.instances import Instance
+
+    original = Instance.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+    def create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):  # type: ignore[no-untyped-def]
+        props = cloudformation_json.setdefault("Properties", {})
+        lt = props.get("LaunchTemplate")
+        if lt and "ImageId" not in props:
+            backend = ec2_backends[account_id][region_name]
+            template = backend.get_launch_template(lt.get("LaunchTemplateId")) if lt.get("LaunchTemplateId") else None
+            if template is not None:
+                version = lt.get("Version")
+                data = (template.get_version(version) if version else template.default_version()).data
+                props.setdefault("ImageId", data.get("ImageId"))
+                props.setdefault("InstanceType", data.get("InstanceType"))
+                if "SecurityGroupIds" in data and "SecurityGroups" not in props:
+                    props["SecurityGroups"] = data["SecurityGroupIds"]
+                profile = (data.get("IamInstanceProfile") or {}).get("Name")
+                if profile and "IamInstanceProfile" not in props:
+                    props["IamInstanceProfile"] = profile
+        # moto reads only SecurityGroups (as ids); the AWS property for VPC instances is SecurityGroupIds.
+        if "SecurityGroupIds" in props and "SecurityGroups" not in props:
+            props["SecurityGroups"] = props["SecurityGroupIds"]
+        return original(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+
+    Instance.create_from_cloudformation_json = classmethod(create)  # type: ignore[method-assign,assignment]
+
+
+def _patch_rds_parameter_group_ref() -> None:
+    # moto 5.2.x: a Ref to an AWS::RDS::DBParameterGroup resolves to moto's object instead of
+    # its name, and DBInstance creation crashes ('DBParameterGroup' has no 'startswith').
+    from moto.rds.models import DBInstance
+
+    original = DBInstance.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+    def create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):  # type: ignore[no-untyped-def]
+        props = cloudformation_json.setdefault("Properties", {})
+        for key in ("DBParameterGroupName",):  # (moto itself expects the subnet group as its object)
+            value = props.get(key)
+            if value is not None and not isinstance(value, str):
+                props[key] = getattr(value, "name", None) or getattr(value, "subnet_name", None) or str(value)
+        # moto reads VpcSecurityGroupIds; the CloudFormation property is VPCSecurityGroups.
+        if "VPCSecurityGroups" in props and "VpcSecurityGroupIds" not in props:
+            props["VpcSecurityGroupIds"] = props["VPCSecurityGroups"]
+        return original(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+
+    DBInstance.create_from_cloudformation_json = classmethod(create)  # type: ignore[method-assign,assignment]
+
+
+def _patch_ssm_parameter_tags() -> None:
+    # moto 5.2.x: AWS::SSM::Parameter Tags is a JSON map in CloudFormation ({"k": "v"}) but
+    # moto's put_parameter expects the API's list of {Key, Value} -> TypeError.
+    from moto.ssm.models import Parameter
+
+    original = Parameter.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+    def create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):  # type: ignore[no-untyped-def]
+        props = cloudformation_json.setdefault("Properties", {})
+        if isinstance(props.get("Tags"), dict):
+            props["Tags"] = [{"Key": k, "Value": v} for k, v in props["Tags"].items()]
+        return original(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+
+    Parameter.create_from_cloudformation_json = classmethod(create)  # type: ignore[method-assign,assignment]
+
+
+def _patch_rds_master_user_secret() -> None:
+    # moto 5.2.x: DBInstance supports only Endpoint.* in Fn::GetAtt; ManageMasterUserPassword's
+    # MasterUserSecret.SecretArn (how the platform learns where its password lives, without ever
+    # seeing it) fails the whole template. Answer with the ARN AWS would use for that secret.
+    from moto.rds.models import DBInstance
+
+    has_attr = DBInstance.has_cfn_attr.__func__  # type: ignore[attr-defined]
+    get_attr = DBInstance.get_cfn_attribute
+
+    def has_cfn_attr(cls, attr):  # type: ignore[no-untyped-def]
+        return attr == "MasterUserSecret.SecretArn" or attr == "DBInstanceArn" or has_attr(cls, attr)
+
+    def get_cfn_attribute(self, attribute_name):  # type: ignore[no-untyped-def]
+        if attribute_name == "MasterUserSecret.SecretArn":
+            return f"arn:aws:secretsmanager:{self.region}:{self.account_id}:secret:rds!db-{self.db_instance_identifier}"
+        if attribute_name == "DBInstanceArn":
+            return self.db_instance_arn
+        return get_attr(self, attribute_name)
+
+    DBInstance.has_cfn_attr = classmethod(has_cfn_attr)  # type: ignore[method-assign,assignment]
+    DBInstance.get_cfn_attribute = get_cfn_attribute  # type: ignore[method-assign]
+
+
 def main() -> None:
+    _patch_rds_master_user_secret()
+    _patch_ssm_parameter_tags()
     _patch_kms_key_tags()
+    _patch_instance_from_launch_template()
+    _patch_rds_parameter_group_ref()
     from moto.server import main as moto_main
 
     moto_main(sys.argv[1:])

@@ -1,2 +1,202 @@
-/** Ports for the services the later phases and day-2 commands use (EC2, ASG, RDS, EFS, SSM, Backup, CloudWatch). */
-export interface OpsPorts {}
+/**
+ * Ports for the services the later phases, checks and day-2 commands use. Each lists only
+ * the calls dpf makes, in dpf's own types; adapters are in sdk-<service>.ts and are loaded
+ * lazily by context.ts. Fakes for tests live in test/fakes/.
+ *
+ * Conventions: ids and names are strings; times are Date; "not found" is undefined or [],
+ * never an exception; tags are Record<string,string>.
+ */
+
+// ---------- EC2 ----------
+export interface InstanceInfo {
+  instanceId: string;
+  state: string; // pending | running | stopping | stopped | terminated
+  instanceType: string;
+  subnetId?: string;
+  availabilityZone?: string;
+  privateIp?: string;
+  publicIp?: string;
+  imageId?: string;
+  tags: Record<string, string>;
+  securityGroupIds: string[];
+  /** MetadataOptions.HttpTokens: 'required' means IMDSv2 only. */
+  httpTokens?: string;
+  volumeIds: string[];
+  launchTime?: Date;
+}
+export interface VolumeInfo { volumeId: string; encrypted: boolean; sizeGb: number; state: string; attachedTo?: string; tags: Record<string, string> }
+export interface SecurityGroupRule { protocol: string; fromPort?: number; toPort?: number; cidrs: string[]; groupIds: string[] }
+export interface SecurityGroupInfo { groupId: string; groupName: string; vpcId?: string; tags: Record<string, string>; ingress: SecurityGroupRule[]; egress: SecurityGroupRule[] }
+export interface VpcInfo { vpcId: string; cidr: string; tags: Record<string, string> }
+export interface SubnetInfo { subnetId: string; vpcId: string; cidr: string; availabilityZone: string; tags: Record<string, string> }
+export interface NatGatewayInfo { natGatewayId: string; subnetId?: string; state: string }
+export interface ImageInfo { imageId: string; name?: string; state: string; creationDate?: string; tags: Record<string, string> }
+export interface SnapshotInfo { snapshotId: string; volumeId?: string; state: string; startTime?: Date; tags: Record<string, string> }
+
+export interface Ec2Port {
+  describeInstances(filters: Record<string, string[]>): Promise<InstanceInfo[]>;
+  describeVolumes(volumeIds: string[]): Promise<VolumeInfo[]>;
+  describeSecurityGroups(filters: Record<string, string[]>): Promise<SecurityGroupInfo[]>;
+  describeVpcs(filters: Record<string, string[]>): Promise<VpcInfo[]>;
+  describeSubnets(filters: Record<string, string[]>): Promise<SubnetInfo[]>;
+  describeNatGateways(filters: Record<string, string[]>): Promise<NatGatewayInfo[]>;
+  createImage(instanceId: string, name: string, tags: Record<string, string>, noReboot: boolean): Promise<string>;
+  describeImages(imageIds: string[]): Promise<ImageInfo[]>;
+  createSnapshot(volumeId: string, description: string, tags: Record<string, string>): Promise<string>;
+  describeSnapshots(snapshotIds: string[]): Promise<SnapshotInfo[]>;
+  createSecurityGroup(vpcId: string, name: string, description: string, tags: Record<string, string>): Promise<string>;
+  authorizeIngressFromGroup(groupId: string, port: number, sourceGroupId: string): Promise<void>;
+  revokeAllEgress(groupId: string): Promise<void>;
+  deleteSecurityGroup(groupId: string): Promise<void>;
+  rebootInstances(instanceIds: string[]): Promise<void>;
+}
+
+// ---------- Auto Scaling ----------
+export interface AutoScalingGroupInfo {
+  name: string;
+  min: number;
+  max: number;
+  desired: number;
+  instances: Array<{ instanceId: string; lifecycleState: string; healthStatus: string; availabilityZone?: string }>;
+  tags: Record<string, string>;
+  subnetIds: string[];
+}
+export interface AutoScalingPort {
+  describeGroup(name: string): Promise<AutoScalingGroupInfo | undefined>;
+  describePolicies(groupName: string): Promise<Array<{ name: string; type: string; arn?: string }>>;
+  setDesiredCapacity(name: string, desired: number): Promise<void>;
+}
+
+// ---------- RDS ----------
+export interface DbInstanceInfo {
+  identifier: string;
+  arn?: string;
+  engine: string;
+  engineVersion?: string;
+  status: string;
+  endpoint?: string;
+  port?: number;
+  encrypted: boolean;
+  publiclyAccessible: boolean;
+  multiAz: boolean;
+  subnetGroup?: string;
+  securityGroupIds: string[];
+  parameterGroups: string[];
+  backupRetentionDays?: number;
+  deletionProtection?: boolean;
+  latestRestorableTime?: Date;
+  instanceClass?: string;
+  tags: Record<string, string>;
+}
+export interface DbSnapshotInfo { identifier: string; dbInstanceIdentifier: string; status: string; created?: Date; type?: string; encrypted?: boolean }
+export interface RestoreDbInput {
+  targetIdentifier: string;
+  subnetGroup: string;
+  securityGroupIds: string[];
+  parameterGroup?: string;
+  instanceClass?: string;
+  multiAz?: boolean;
+  tags: Record<string, string>;
+}
+export interface RdsPort {
+  describeInstance(identifier: string): Promise<DbInstanceInfo | undefined>;
+  describeInstances(): Promise<DbInstanceInfo[]>;
+  createSnapshot(instance: string, snapshotId: string, tags: Record<string, string>): Promise<void>;
+  describeSnapshots(filter: { instance?: string; snapshotId?: string }): Promise<DbSnapshotInfo[]>;
+  restoreFromSnapshot(snapshotId: string, input: RestoreDbInput): Promise<void>;
+  restoreToPointInTime(source: string, input: RestoreDbInput & { restoreTime?: Date; useLatestRestorableTime?: boolean }): Promise<void>;
+  deleteInstance(identifier: string, opts: { skipFinalSnapshot: boolean; finalSnapshotId?: string }): Promise<void>;
+  modifyDeletionProtection(identifier: string, enabled: boolean): Promise<void>;
+}
+
+// ---------- EFS ----------
+export interface FileSystemInfo { fileSystemId: string; arn?: string; state: string; encrypted: boolean; kmsKeyId?: string; performanceMode?: string; throughputMode?: string; tags: Record<string, string>; sizeBytes?: number }
+export interface MountTargetInfo { mountTargetId: string; fileSystemId: string; subnetId: string; state: string; ipAddress?: string }
+export interface EfsPort {
+  describeFileSystems(fileSystemId?: string): Promise<FileSystemInfo[]>;
+  describeMountTargets(fileSystemId: string): Promise<MountTargetInfo[]>;
+  describeAccessPoints(fileSystemId: string): Promise<Array<{ accessPointId: string; rootPath?: string; state: string }>>;
+  describeLifecycle(fileSystemId: string): Promise<string[]>;
+  deleteFileSystem(fileSystemId: string): Promise<void>;
+  deleteMountTarget(mountTargetId: string): Promise<void>;
+}
+
+// ---------- AWS Backup ----------
+export interface RecoveryPointInfo { arn: string; resourceArn?: string; resourceType?: string; status: string; created?: Date; completed?: Date; vault: string }
+export interface BackupJobInfo { jobId: string; state: string; resourceArn?: string; recoveryPointArn?: string; created?: Date; completed?: Date; statusMessage?: string }
+export interface BackupPort {
+  describePlan(planId: string): Promise<{ planId: string; name: string; rules: Array<{ name: string; schedule?: string; deleteAfterDays?: number }> } | undefined>;
+  listSelections(planId: string): Promise<Array<{ selectionId: string; name: string }>>;
+  listRecoveryPoints(vault: string, resourceArn?: string): Promise<RecoveryPointInfo[]>;
+  startBackupJob(vault: string, resourceArn: string, iamRoleArn: string): Promise<string>;
+  describeBackupJob(jobId: string): Promise<BackupJobInfo>;
+  startRestoreJob(recoveryPointArn: string, iamRoleArn: string, metadata: Record<string, string>, resourceType: string): Promise<string>;
+  describeRestoreJob(jobId: string): Promise<{ jobId: string; status: string; createdResourceArn?: string; statusMessage?: string; created?: Date; completed?: Date }>;
+}
+
+// ---------- CloudWatch / SNS ----------
+export interface AlarmInfo { name: string; state: string; reason?: string; metricName?: string; namespace?: string; threshold?: number; dimensions: Record<string, string>; actions: string[] }
+export interface CloudWatchPort {
+  describeAlarms(names?: string[], prefix?: string): Promise<AlarmInfo[]>;
+  /** Datapoints of one metric over the last `minutes`, newest first. */
+  getMetric(namespace: string, metric: string, dimensions: Record<string, string>, minutes: number, stat?: string): Promise<Array<{ timestamp: Date; value: number }>>;
+  listMetrics(namespace: string, metric?: string): Promise<Array<{ metric: string; dimensions: Record<string, string> }>>;
+}
+export interface SnsPort {
+  listSubscriptions(topicArn: string): Promise<Array<{ arn: string; protocol: string; endpoint: string; pendingConfirmation: boolean }>>;
+}
+
+// ---------- S3 (inspection, beyond ObjectStorePort) ----------
+export interface BucketSecurity { exists: boolean; versioning?: string; encryption?: string; publicAccessBlocked?: boolean; policyDeniesInsecureTransport?: boolean }
+export interface BucketInspectPort {
+  inspect(bucket: string): Promise<BucketSecurity>;
+  emptyAndDelete(bucket: string): Promise<void>;
+}
+
+// ---------- SSM ----------
+export interface SendCommandInput {
+  documentName: string;
+  parameters: Record<string, string[]>;
+  /** Tag targets, e.g. { 'dpf:env': ['dev'], 'dpf:role': ['worker'] } — or instance ids. */
+  targets?: Record<string, string[]>;
+  instanceIds?: string[];
+  maxConcurrency: string;
+  maxErrors: string;
+  timeoutSeconds: number;
+  outputS3Bucket?: string;
+  outputS3KeyPrefix?: string;
+  comment?: string;
+}
+export interface CommandStatus { commandId: string; status: string; targetCount?: number; completedCount?: number; errorCount?: number }
+export interface InvocationResult {
+  commandId: string;
+  instanceId: string;
+  status: string; // Pending | InProgress | Success | Failed | TimedOut | Cancelled | DeliveryTimedOut | ExecutionTimedOut
+  responseCode?: number;
+  stdout: string;
+  stderr: string;
+  outputS3Url?: string;
+}
+export interface ManagedInstance { instanceId: string; pingStatus: string; platform?: string; agentVersion?: string; lastPing?: Date }
+export interface SsmPort {
+  sendCommand(input: SendCommandInput): Promise<string>;
+  getCommand(commandId: string): Promise<CommandStatus>;
+  /** Per-instance results of a command (the instances it targeted). */
+  listInvocations(commandId: string): Promise<InvocationResult[]>;
+  getInvocation(commandId: string, instanceId: string): Promise<InvocationResult>;
+  describeInstanceInformation(instanceIds?: string[]): Promise<ManagedInstance[]>;
+  getParameter(name: string): Promise<string | undefined>;
+  putParameter(name: string, value: string, overwrite: boolean): Promise<void>;
+}
+
+export interface OpsPorts {
+  ec2: Ec2Port;
+  autoscaling: AutoScalingPort;
+  rds: RdsPort;
+  efs: EfsPort;
+  backup: BackupPort;
+  cloudwatch: CloudWatchPort;
+  sns: SnsPort;
+  buckets: BucketInspectPort;
+  ssm: SsmPort;
+}

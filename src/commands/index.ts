@@ -1,4 +1,7 @@
-/** Commands beyond the foundation register here, each lazily importing its module. */
+/**
+ * Commands beyond the foundation register here, each lazily importing its module.
+ * Each block is owned by one area; keep them separate (anchors below).
+ */
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
 import type { PhaseId } from '../steps/types.js';
@@ -9,8 +12,26 @@ export interface OptionParsers {
   collect: (v: string, prev?: string[]) => string[];
 }
 
-export function registerMoreCommands(program: Command, makeContext: (cmd: Command) => Promise<CommandContext>, p: OptionParsers): void {
-  void program;
-  void makeContext;
-  void p;
+export type MakeContext = (cmd: Command) => Promise<CommandContext>;
+
+export function registerMoreCommands(program: Command, makeContext: MakeContext, p: OptionParsers): void {
+  program
+    .command('plan')
+    .description('show what each phase would change (change sets, nothing executed) and the ETA along the critical path')
+    .option('-p, --phase <phases>', 'phase(s) to plan, comma-separated', p.parsePhases)
+    .addHelpText('after', '\nExamples:\n  dpf plan --env dev\n  dpf plan --env prod --phase compute --json')
+    .action(async (o, cmd: Command) => {
+      const ctx = await makeContext(cmd);
+      const { runPlan } = await import('./plan.js');
+      await runPlan({ phases: o.phase }, ctx);
+    });
+
+  // <validate-doctor-commands>
+  // </validate-doctor-commands>
+
+  // <report-commands>
+  // </report-commands>
+
+  // <day2-commands>
+  // </day2-commands>
 }

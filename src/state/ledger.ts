@@ -131,6 +131,9 @@ export class Ledger {
     let remote: LedgerData | undefined;
     const body = await mirror.read();
     if (body !== undefined) remote = parseLedger(body, mirror.describe());
+    // Same refusal as open(): adopting another environment's ledger would skip its steps here.
+    if (remote && (remote.env !== this.data.env || remote.project !== this.data.project))
+      throw new StateInvalidError(`The ledger at ${mirror.describe()} belongs to ${remote.project}/${remote.env}, not ${this.data.project}/${this.data.env}.`, 'Check --env and the state bucket.');
     if (remote && remote.revision > this.data.revision) {
       this.data = remote;
       await this.persistLocal();

@@ -113,7 +113,7 @@ function hostName(): string {
   return process.env.HOSTNAME || 'localhost';
 }
 
-function makeContext(s: StepDef, o: RunOptions, previous: StepRecord | undefined): StepContext {
+export function makeContext(s: StepDef, o: Pick<RunOptions, "envCtx" | "ledger" | "aws" | "io" | "clock" | "signal">, previous: StepRecord | undefined): StepContext {
   return {
     stepId: s.id,
     envCtx: o.envCtx,

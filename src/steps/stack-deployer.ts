@@ -93,6 +93,9 @@ class StackWatcher {
 
   /** Remember the events that already exist so only new ones are shown. */
   async prime(): Promise<void> {
+    // A new operation starts: its root cause must come from its own events, not from an
+    // earlier operation this watcher waited for.
+    this.events.length = 0;
     try {
       for (const e of await this.deps.cfn.describeStackEvents(this.req.stackName)) this.seen.add(e.eventId);
     } catch {
@@ -107,7 +110,9 @@ class StackWatcher {
     } catch {
       return 0;
     }
-    fresh.sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime());
+    // The API lists newest first; reverse before the (stable) sort so events sharing a
+    // timestamp (one resource completing as the next starts) stay in the order they happened.
+    fresh.reverse().sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime());
     for (const e of fresh) {
       this.seen.add(e.eventId);
       this.events.push(e);
@@ -294,19 +299,21 @@ async function completeOutputs(req: DeployStackRequest, deps: DeployStackDeps, s
   const missing = Object.keys(req.templateOutputs).filter((k) => !(k in outputs) && !req.templateOutputs[k]!.Condition);
   if (missing.length === 0) return { outputs, resolved: [] };
   const resources = await deps.cfn.listStackResources(req.stackName).catch(() => []);
-  const byLogical = new Map(resources.map((r) => [r.logicalId, r.physicalId]));
+  const byLogical = new Map(resources.map((r) => [r.logicalId, r]));
   const resolved: string[] = [];
   for (const key of missing) {
-    const value = req.templateOutputs[key]!.Value as { Ref?: string } | string;
-    if (typeof value === 'string') {
-      outputs[key] = value;
+    const value = req.templateOutputs[key]!.Value as { Ref?: string; 'Fn::GetAtt'?: [string, string] } | string;
+    let v: string | undefined;
+    if (typeof value === 'string') v = value;
+    else if (value && typeof value === 'object' && typeof value.Ref === 'string') v = byLogical.get(value.Ref)?.physicalId ?? req.parameters[value.Ref];
+    else if (value && typeof value === 'object' && Array.isArray(value['Fn::GetAtt'])) {
+      const [logical, attr] = value['Fn::GetAtt'];
+      const r = byLogical.get(logical);
+      if (r?.physicalId) v = arnFromPhysicalId(r.resourceType, attr, r.physicalId, stack.stackId);
+    }
+    if (v !== undefined) {
+      outputs[key] = v;
       resolved.push(key);
-    } else if (value && typeof value === 'object' && typeof value.Ref === 'string') {
-      const v = byLogical.get(value.Ref) ?? req.parameters[value.Ref];
-      if (v !== undefined) {
-        outputs[key] = v;
-        resolved.push(key);
-      }
     }
   }
   if (resolved.length)
@@ -329,5 +336,25 @@ async function testHold(stepId: string, deps: DeployStackDeps, say: (m: string) 
     await deps.clock.sleep(Number(process.env.DPF_TEST_HOLD_MS ?? 600000), deps.signal);
   } catch (err) {
     if (err instanceof AbortError) throw err;
+  }
+}
+
+/** The ARN of a resource whose ARN is a pure function of its physical id (region and account from the stack id). */
+export function arnFromPhysicalId(type: string, attr: string, physicalId: string, stackId: string): string | undefined {
+  if (attr !== 'Arn') return undefined;
+  const [, partition = 'aws', , region = '', account = ''] = stackId.split(':');
+  switch (type) {
+    case 'AWS::IAM::Role':
+      return `arn:${partition}:iam::${account}:role/${physicalId}`;
+    case 'AWS::IAM::InstanceProfile':
+      return `arn:${partition}:iam::${account}:instance-profile/${physicalId}`;
+    case 'AWS::S3::Bucket':
+      return `arn:${partition}:s3:::${physicalId}`;
+    case 'AWS::KMS::Key':
+      return physicalId.startsWith('arn:') ? physicalId : `arn:${partition}:kms:${region}:${account}:key/${physicalId}`;
+    case 'AWS::SNS::Topic':
+      return physicalId.startsWith('arn:') ? physicalId : undefined;
+    default:
+      return undefined;
   }
 }

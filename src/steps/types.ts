@@ -74,4 +74,10 @@ export interface StepDef {
   preview?(ctx: StepContext, prepared: Prepared): Promise<Preview>;
   /** Static estimate when prepare cannot run yet (inputs missing). */
   staticEstimateSeconds?(): number;
+  /**
+   * `dpf deploy --check`: report what run would do without changing anything (e.g. Ansible
+   * in check mode). The engine records the result as evidence.lastCheck; the step's status
+   * is not changed. Steps without it are skipped in check mode.
+   */
+  check?(ctx: StepContext, prepared: Prepared): Promise<StepResult>;
 }

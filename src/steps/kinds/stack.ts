@@ -70,7 +70,7 @@ export function stackStep(spec: StackStepSpec): StepDef {
           parameters: inputs.parameters,
           tags: inputs.tags,
           templateOutputs: t.outputs,
-          changeSetName: `dpf-${ctx.envCtx.runId}`,
+          changeSetName: `dpf-${ctx.envCtx.runId}-${spec.template}`,
         },
         { cfn: await ctx.aws.cfn(), clock: ctx.clock, io: ctx.io, signal: ctx.signal, poll: pollFromEnv(), onEvidence: (e) => ctx.evidence({ ...e, stackName: inputs.stackName }) },
       );
@@ -103,7 +103,7 @@ export function stackStep(spec: StackStepSpec): StepDef {
       const inputs = prepared.data as StackInputs;
       const t = loadTemplate(spec.template);
       const r = await deployStack(
-        { stepId: spec.id, stackName: inputs.stackName, templateBody: t.body, parameters: inputs.parameters, tags: inputs.tags, templateOutputs: t.outputs, changeSetName: `dpf-plan-${ctx.envCtx.runId}`, previewOnly: true },
+        { stepId: spec.id, stackName: inputs.stackName, templateBody: t.body, parameters: inputs.parameters, tags: inputs.tags, templateOutputs: t.outputs, changeSetName: `dpf-plan-${ctx.envCtx.runId}-${spec.template}`, previewOnly: true },
         { cfn: await ctx.aws.cfn(), clock: ctx.clock, io: ctx.io, signal: ctx.signal, poll: pollFromEnv() },
       );
       return { summary: r.changed ? `${r.changes.length} change(s)` : 'no changes', changes: r.changes };

@@ -1,0 +1,65 @@
+/** Small helpers shared by the sdk-<service>.ts adapters (translation only, no policy). */
+
+/** The error's code as the SDK reports it (`name`, falling back to `Code`/`code`). */
+export function errorName(err: unknown): string {
+  const e = err as { name?: string; Code?: string; code?: string };
+  return e?.name ?? e?.Code ?? e?.code ?? '';
+}
+
+export function httpStatus(err: unknown): number | undefined {
+  return (err as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+}
+
+/** True when the error's name is one of `names` (exact) or matches one of the regexes. */
+export function isError(err: unknown, ...names: Array<string | RegExp>): boolean {
+  const n = errorName(err);
+  return names.some((x) => (typeof x === 'string' ? n === x : x.test(n)));
+}
+
+/** True when dpf talks to a custom endpoint (an emulator such as moto), for `service` or globally. */
+export function customEndpoint(serviceEnvSuffix?: string): boolean {
+  return Boolean(process.env.AWS_ENDPOINT_URL || (serviceEnvSuffix && process.env[`AWS_ENDPOINT_URL_${serviceEnvSuffix}`]));
+}
+
+/**
+ * The endpoint does not implement the call: 501, an explicit "not implemented", or — against a
+ * custom endpoint only — the HTTP 500 (HTML body) that moto answers for unimplemented actions.
+ * On real AWS a 500 is an ordinary (already retried) error and is not read as "not implemented".
+ */
+export function isNotImplemented(err: unknown, serviceEnvSuffix?: string): boolean {
+  const status = httpStatus(err);
+  const name = errorName(err);
+  const msg = String((err as { message?: string })?.message ?? '');
+  if (status === 501 || name === 'NotImplemented' || /not (yet )?implemented/i.test(msg)) return true;
+  return status === 500 && customEndpoint(serviceEnvSuffix);
+}
+
+/** An error callers can recognise (by name) to report "unknown" instead of failing. */
+export class NotImplementedByEndpointError extends Error {
+  override readonly name = 'NotImplementedByEndpoint';
+  constructor(public readonly operation: string, cause?: unknown) {
+    super(`${operation} is not implemented by the AWS endpoint in use (${process.env.AWS_ENDPOINT_URL ?? 'custom endpoint'})`, { cause });
+  }
+}
+
+/** `{ 'tag:dpf:env': ['dev'] }` → `[{ Name: 'tag:dpf:env', Values: ['dev'] }]`; undefined when empty. */
+export function toFilters(filters: Record<string, string[]> | undefined): Array<{ Name: string; Values: string[] }> | undefined {
+  const out = Object.entries(filters ?? {}).map(([Name, Values]) => ({ Name, Values }));
+  return out.length ? out : undefined;
+}
+
+/** `[{Key, Value}]` → `{ Key: Value }` (entries without a key dropped). */
+export function tagsOf(tags: Array<{ Key?: string; Value?: string }> | undefined): Record<string, string> {
+  return Object.fromEntries((tags ?? []).filter((t) => t.Key).map((t) => [t.Key!, t.Value ?? '']));
+}
+
+/** `{ Key: Value }` → `[{Key, Value}]`. */
+export function tagList(tags: Record<string, string> | undefined): Array<{ Key: string; Value: string }> {
+  return Object.entries(tags ?? {}).map(([Key, Value]) => ({ Key, Value }));
+}
+
+export function chunk<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

@@ -1,0 +1,65 @@
+/**
+ * dpf plan's engine half: what each selected step would change (change sets created,
+ * described and deleted), and the ETA of the run along the critical path of the graph.
+ */
+import type { StepDef } from './types.js';
+import type { RunOptions } from './engine.js';
+import { makeContext } from './engine.js';
+import { criticalPath } from './graph.js';
+import { errorMessage } from '../errors.js';
+
+export interface PlannedStep {
+  id: string;
+  title: string;
+  phase: string;
+  status: string;
+  action: 'skip' | 'run' | 'deferred' | 'error';
+  summary: string;
+  changes?: Array<{ action: string; logicalId: string; resourceType: string; replacement?: string }>;
+  estimateSeconds: number;
+  previousDurationSeconds?: number;
+}
+
+export interface Plan {
+  steps: PlannedStep[];
+  eta: { criticalPathSeconds: number; path: string[]; sequentialSeconds: number };
+}
+
+export async function planSteps(steps: StepDef[], o: Pick<RunOptions, 'envCtx' | 'ledger' | 'aws' | 'io' | 'clock' | 'signal'>): Promise<Plan> {
+  const out: PlannedStep[] = [];
+  for (const s of steps) {
+    const rec = o.ledger.get(s.id);
+    const ctx = makeContext(s, o, rec);
+    const base = { id: s.id, title: s.title, phase: s.phase, status: rec?.status ?? 'pending', previousDurationSeconds: rec?.durationSeconds };
+    let prepared;
+    try {
+      prepared = await s.prepare(ctx);
+    } catch (err) {
+      const waits = s.dependsOn.filter((d) => o.ledger.get(d)?.status !== 'done');
+      out.push({
+        ...base,
+        action: waits.length ? 'deferred' : 'error',
+        summary: waits.length ? `computed once ${waits.join(', ')} ${waits.length > 1 ? 'are' : 'is'} done` : errorMessage(err),
+        estimateSeconds: s.staticEstimateSeconds?.() ?? 60,
+      });
+      continue;
+    }
+    if (rec?.status === 'done' && rec.inputHash === prepared.inputHash) {
+      out.push({ ...base, action: 'skip', summary: 'done, inputs unchanged', estimateSeconds: 0 });
+      continue;
+    }
+    if (!s.preview) {
+      out.push({ ...base, action: 'run', summary: 'will run', estimateSeconds: prepared.estimateSeconds });
+      continue;
+    }
+    try {
+      const p = await s.preview(ctx, prepared);
+      out.push({ ...base, action: p.changes?.length ? 'run' : 'skip', summary: p.summary, changes: p.changes, estimateSeconds: p.changes?.length ? prepared.estimateSeconds : 0 });
+    } catch (err) {
+      out.push({ ...base, action: 'error', summary: errorMessage(err), estimateSeconds: prepared.estimateSeconds });
+    }
+  }
+  const est = new Map(out.map((p) => [p.id, p.estimateSeconds]));
+  const cp = criticalPath(steps, (id) => est.get(id) ?? 0);
+  return { steps: out, eta: { criticalPathSeconds: cp.totalSeconds, path: cp.path, sequentialSeconds: cp.sequentialSeconds } };
+}
