@@ -9,7 +9,7 @@ mkdir -p "$dir"
 case "${1:-}" in
   start)
     port="${2:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')}"
-    .venv/bin/python tools/moto_server.py -H 127.0.0.1 -p "$port" > "$dir/moto.log" 2>&1 &
+    PYTHONUNBUFFERED=1 .venv/bin/python tools/moto_server.py -H 127.0.0.1 -p "$port" > "$dir/moto.log" 2>&1 &
     echo $! > "$dir/pid"
     for _ in $(seq 1 100); do
       if curl -sf "http://127.0.0.1:$port/moto-api/" > /dev/null 2>&1; then echo "http://127.0.0.1:$port"; exit 0; fi

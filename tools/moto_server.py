@@ -120,7 +120,26 @@ def _patch_rds_master_user_secret() -> None:
     DBInstance.get_cfn_attribute = get_cfn_attribute  # type: ignore[method-assign]
 
 
+def _patch_change_set_parameter_diff() -> None:
+    # moto 5.2.x: a change set's listed Changes ignore parameter changes (ChangeSet.diff
+    # diffs the template only), although execution applies them. AWS lists the resources a
+    # changed parameter modifies; use moto's own parameter-aware diff for the listing.
+    from moto.cloudformation.models import Change, ChangeSet
+
+    def diff(self):  # type: ignore[no-untyped-def]
+        by_action = self.stack.resource_map.build_resource_diff(self.template_dict, self.parameters)
+        changes = []
+        for action in ("Add", "Modify", "Remove"):
+            for name in by_action[action]:
+                source = self.template_dict["Resources"] if action != "Remove" else self.stack.resource_map._resource_json_map
+                changes.append(Change(action=action, logical_resource_id=name, resource_type=source[name]["Type"]))
+        return changes
+
+    ChangeSet.diff = diff  # type: ignore[method-assign]
+
+
 def main() -> None:
+    _patch_change_set_parameter_diff()
     _patch_rds_master_user_secret()
     _patch_ssm_parameter_tags()
     _patch_kms_key_tags()

@@ -127,13 +127,14 @@ export class Ledger {
 
   /** Attach the state-bucket mirror; adopts the remote copy when it is newer than the local one. */
   async attachMirror(mirror: LedgerMirror): Promise<'remote-newer' | 'local-newer' | 'same'> {
-    this.mirror = mirror;
     let remote: LedgerData | undefined;
     const body = await mirror.read();
     if (body !== undefined) remote = parseLedger(body, mirror.describe());
     // Same refusal as open(): adopting another environment's ledger would skip its steps here.
     if (remote && (remote.env !== this.data.env || remote.project !== this.data.project))
       throw new StateInvalidError(`The ledger at ${mirror.describe()} belongs to ${remote.project}/${remote.env}, not ${this.data.project}/${this.data.env}.`, 'Check --env and the state bucket.');
+    // Attached only once the remote copy is known good: a refused copy is never overwritten.
+    this.mirror = mirror;
     if (remote && remote.revision > this.data.revision) {
       this.data = remote;
       await this.persistLocal();

@@ -232,7 +232,9 @@ export async function deployStack(req: DeployStackRequest, deps: DeployStackDeps
       hint: 'This is usually a template or parameter error; `dpf validate` lints the templates offline.',
     });
   }
-  if (noChanges || (cs.changes.length === 0 && changeSetType === 'UPDATE')) {
+  // A complete change set with no resource changes is still executed: it carries parameter,
+  // output or tag changes (AWS reports those with an empty Changes list).
+  if (noChanges) {
     await cfn.deleteChangeSet(req.stackName, req.changeSetName).catch(() => undefined);
     const current = await cfn.describeStack(req.stackName);
     if (!current) throw new StepFailedError(req.stepId, `Stack ${req.stackName} disappeared while dpf was looking at it.`);

@@ -34,8 +34,10 @@ describe('GIVEN a fresh directory and the emulator', () => {
     expect(existsSync(path.join(dir, 'dpf.config.yaml'))).toBe(true);
     expect(JSON.parse(readFileSync(path.join(dir, 'dpf.schema.json'), 'utf8')).properties.environments).toBeDefined();
 
+    const calls = em.requestCount();
     const deploy = await dpf(em, ['deploy', '--env', 'e2ea', '--phase', 'bootstrap', '--yes'], { cwd: dir });
     expect(deploy.code, deploy.all).toBe(0);
+    expect(em.requestCount()).toBeGreaterThan(calls + 5); // the request counter sees real calls (used by (d))
     // CI sees progress as plain, timestamped lines.
     expect(deploy.stderr).toMatch(/\d\d:\d\d:\d\d bootstrap\.state\s+▶/);
     expect(deploy.stderr).toMatch(/change set for dataplatform-e2ea-bootstrap/);

@@ -38,7 +38,7 @@ export async function startEmulator(): Promise<Emulator> {
   if (!existsSync(path.join(ROOT, 'dist', 'cli.js'))) throw new Error('dpf is not built: run `npm run build` (scripts/test.sh does).');
   const port = await freePort();
   let output = '';
-  const proc: ChildProcess = spawn(PY, [path.join(ROOT, 'tools', 'moto_server.py'), '-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc: ChildProcess = spawn(PY, [path.join(ROOT, 'tools', 'moto_server.py'), '-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PYTHONUNBUFFERED: '1' } });
   proc.stdout!.on('data', (d) => (output += d));
   proc.stderr!.on('data', (d) => (output += d));
   const endpoint = `http://127.0.0.1:${port}`;

@@ -99,10 +99,10 @@ const RESUME = 'dpf deploy --env dev';
 describe('runSteps: scheduling', () => {
   it.each([1, 2, 3])('GIVEN six independent gated steps and concurrency %i WHEN run THEN never more than that many run at once', async (limit) => {
     const h = await engineHarness();
-    const gates = new Map<string, ReturnType<typeof deferred>>();
+    const gates = new Map<string, { promise: Promise<void>; resolve: () => void }>();
     const steps = ['a', 'b', 'c', 'd', 'e', 'f'].map((x) => {
       const id = `compute.${x}`;
-      gates.set(id, deferred());
+      gates.set(id, deferred<void>());
       return h.step(id, [], { run: () => gates.get(id)!.promise.then(() => undefined) });
     });
     const done = h.run(steps, { concurrency: limit });
@@ -112,6 +112,8 @@ describe('runSteps: scheduling', () => {
       // Give the engine every chance to over-start before releasing one.
       for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
       expect(h.tracker.running).toBe(Math.min(limit, steps.length - released));
+      // prepare() is the first thing a started step does: none beyond the limit was begun.
+      expect(steps.reduce((n, st) => n + st.prepares, 0)).toBe(Math.min(steps.length, released + limit));
       gates.get(h.tracker.started[released]!)!.resolve();
     }
     const summary = await done;
@@ -128,7 +130,7 @@ describe('runSteps: scheduling', () => {
     let over = false;
     const done = h.run(steps, { concurrency: 3 }).finally(() => (over = true));
     // Move time only once every lane that should be busy is asleep, so ledger I/O cannot skew the schedule.
-    while (!over) {
+    while (!over && h.tracker.finished.length < steps.length) {
       const busy = Math.min(3, steps.length - h.tracker.finished.length);
       await until(() => over || h.clock.pendingSleeps === busy, `${busy} steps sleeping`);
       if (!over) await h.clock.advanceTo(h.clock.nextDeadline()!);

@@ -172,7 +172,7 @@ describe('deployStack: failed update', () => {
     expect(io.ofType('step-progress').map((e) => e.message)).toContain('stack is UPDATE_ROLLBACK_FAILED; continuing the rollback before updating');
   });
 
-  it('GIVEN a rollback that cannot be continued WHEN deployed THEN it stops naming the blocking resource', async () => {
+  it('GIVEN a stack found in UPDATE_ROLLBACK_FAILED WHEN deployed THEN the rollback is continued before the update', async () => {
     const { cfn, deploy } = cfnHarness();
     cfn.seedStack({ stackName: STACK, templateBody: templateBody(BUCKET_AND_DB), status: 'UPDATE_ROLLBACK_FAILED' });
     // continueUpdateRollback on a seeded stack goes straight to cleanup: it succeeds, then the update runs.

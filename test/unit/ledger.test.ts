@@ -235,9 +235,14 @@ describe('Ledger.attachMirror', () => {
     expect(parseLedger(readFileSync(file, 'utf8'), file).facts).toEqual({ x: '1' });
   });
 
-  it('GIVEN a corrupt remote copy WHEN attached THEN StateInvalidError names the mirror', async () => {
+  it('GIVEN a corrupt remote copy WHEN attached THEN StateInvalidError names the mirror, and later updates never overwrite it', async () => {
     const l = await Ledger.open(file, 'dataplatform', 'dev', T0);
-    await expect(l.attachMirror(new MemoryMirror('{nope'))).rejects.toThrow(/s3:\/\/state\/ledger\/dev\/ledger\.json is corrupt/);
+    const mirror = new MemoryMirror('{nope');
+    await expect(l.attachMirror(mirror)).rejects.toThrow(/s3:\/\/state\/ledger\/dev\/ledger\.json is corrupt/);
+    await l.update((d) => (d.facts.x = '1'), at(1));
+    await l.flush();
+    expect(mirror.body).toBe('{nope');
+    expect(mirror.writes).toEqual([]);
   });
 });
 

@@ -1,0 +1,331 @@
+/**
+ * Run one SSM command and watch it host by host: SendCommand, then ListCommandInvocations
+ * until every invocation has ended, with one `step-progress` event per host status change.
+ *
+ * What `ok` means (the caller decides what to do with a partial success):
+ *   ok = at least one host ran the command, every invocation ended in `Success`, and every
+ *   expected instance (input.expectedInstanceIds) was among them.
+ * MaxErrors only governs how far SSM goes before cancelling the rest; it does not make a
+ * failed host acceptable here. Each host is reported with its status, exit code, the last
+ * lines of its output and where its full log is.
+ *
+ * Output: the API returns at most 24,000 characters per invocation (the FIRST ones, followed
+ * by "--output truncated--"), so with output sent to S3 the host's `outputS3Url` is the full
+ * log; given an ObjectStorePort, a truncated host's tail is read from that log instead.
+ */
+import type { Clock } from '../clock.js';
+import type { IoHost, StateClass } from '../steps/events.js';
+import type { InvocationResult, SendCommandInput, SsmPort } from '../aws/ops-ports.js';
+import type { ObjectStorePort } from '../aws/ports.js';
+import { AbortError, errorMessage } from '../errors.js';
+
+/** Invocation states that never change again. */
+export const TERMINAL_STATUSES: ReadonlySet<string> = new Set([
+  'Success', 'Failed', 'TimedOut', 'Cancelled', 'DeliveryTimedOut', 'ExecutionTimedOut', 'Undeliverable', 'Terminated', 'InvalidPlatform', 'AccessDenied',
+]);
+/** dpf's own status for an expected instance SSM never targeted (agent not registered, tag missing). */
+export const NOT_TARGETED = 'NotTargeted';
+/** The API marks truncated output with this line (the SSM agent appends it). */
+export const TRUNCATION_MARKER = '--output truncated--';
+export const API_OUTPUT_LIMIT = 24_000;
+
+export interface HostRun {
+  instanceId: string;
+  status: string;
+  responseCode?: number;
+  /** Last lines of the output (stdout, then up to 5 stderr lines prefixed "stderr: "). */
+  tail: string[];
+  /** Folder of this host's full output: s3://<bucket>/<prefix>/<commandId>/<instanceId>/ (when output goes to S3). */
+  outputS3Url?: string;
+  /** The API cut the output at 24,000 characters. */
+  truncated?: boolean;
+  /** Where `tail` was read from: the API response, or the full log in S3. */
+  tailFrom?: 'api' | 's3';
+  /** Label given by the caller (e.g. the node's role). */
+  label?: string;
+  /** Why dpf set the status itself (wait timed out, never targeted). */
+  note?: string;
+}
+
+export interface CommandRun {
+  commandId: string;
+  hosts: HostRun[];
+  ok: boolean;
+  summary: string;
+  /** dpf stopped waiting before every host ended (the command may still be running). */
+  waitTimedOut: boolean;
+}
+
+export interface RunCommandDeps {
+  clock: Clock;
+  io: IoHost;
+  signal: AbortSignal;
+  stepId: string;
+  /** Reads a truncated host's full log from the S3 output location (optional). */
+  objects?: ObjectStorePort;
+  /** Called as soon as the command id is known, so it can be saved before waiting. */
+  onSent?: (commandId: string) => Promise<void>;
+}
+
+export interface RunCommandOptions {
+  /** First (fastest) poll interval in ms. Default 2000. */
+  pollMs?: number;
+  /** Slowest poll interval while nothing changes, in ms. Default 10000. */
+  maxPollMs?: number;
+  /**
+   * Stop waiting after this many seconds; hosts still running are reported as TimedOut.
+   * Default: the delivery timeout (input.timeoutSeconds) + the execution timeout (document
+   * parameter TimeoutSeconds or executionTimeout, if numeric) + 60 s.
+   */
+  timeoutSeconds?: number;
+  /** Lines of output kept per host. Default 20. */
+  tailLines?: number;
+  /** Watch this already-sent command instead of sending a new one (resuming after a crash). */
+  attachTo?: string;
+  /** Labels shown next to instance ids, e.g. { 'i-0abc': 'worker' }. */
+  labels?: Record<string, string>;
+}
+
+const DEFAULT_POLL_MS = 2000;
+const DEFAULT_MAX_POLL_MS = 10_000;
+const DEFAULT_TAIL = 20;
+
+export function isTerminal(status: string): boolean {
+  return TERMINAL_STATUSES.has(status);
+}
+
+/** rain's five colours for an invocation status. */
+export function invocationStateClass(status: string): StateClass {
+  if (status === 'Success') return 'complete';
+  if (status === 'Cancelled' || status === 'Cancelling') return 'cancelled';
+  if (status === 'InProgress') return 'in-progress';
+  if (status === 'Pending' || status === 'Delayed') return 'pending';
+  return 'failed';
+}
+
+/** Seconds dpf waits by default (see RunCommandOptions.timeoutSeconds). */
+export function defaultWaitSeconds(input: SendCommandInput): number {
+  const exec = Number(input.parameters.TimeoutSeconds?.[0] ?? input.parameters.executionTimeout?.[0]);
+  return input.timeoutSeconds + (Number.isFinite(exec) && exec > 0 ? exec : 0) + 60;
+}
+
+/** s3://bucket/prefix/commandId/instanceId/ — SSM writes every plugin's stdout/stderr under it. */
+export function hostOutputUrl(input: Pick<SendCommandInput, 'outputS3Bucket' | 'outputS3KeyPrefix'>, commandId: string, instanceId: string): string | undefined {
+  if (!input.outputS3Bucket) return undefined;
+  const prefix = (input.outputS3KeyPrefix ?? '').replace(/\/+$/, '');
+  return `s3://${input.outputS3Bucket}/${prefix ? `${prefix}/` : ''}${commandId}/${instanceId}/`;
+}
+
+/** Last `n` lines of stdout, then the last stderr lines (prefixed), without the truncation marker. */
+export function tailOf(stdout: string, stderr: string, n: number): string[] {
+  const lines = (s: string) =>
+    s
+      .replace(/\r\n/g, '\n')
+      .split(TRUNCATION_MARKER)
+      .join('')
+      .split('\n')
+      .filter((l) => l.trim() !== '');
+  const errLines = lines(stderr).slice(-Math.min(5, n)).map((l) => `stderr: ${l}`);
+  const outLines = lines(stdout).slice(-Math.max(0, n - errLines.length));
+  return [...outLines, ...errLines];
+}
+
+function wasTruncated(stdout: string): boolean {
+  return stdout.includes(TRUNCATION_MARKER) || stdout.length >= API_OUTPUT_LIMIT;
+}
+
+/**
+ * Send `input` (or attach to opts.attachTo) and wait until every invocation has ended.
+ * Rejects with AbortError when `deps.signal` aborts; SSM errors propagate.
+ */
+export async function runCommand(
+  ssm: SsmPort,
+  deps: RunCommandDeps,
+  input: SendCommandInput & { expectedInstanceIds?: string[] },
+  opts: RunCommandOptions = {},
+): Promise<CommandRun> {
+  const { clock, io, signal, stepId } = deps;
+  const minMs = opts.pollMs ?? DEFAULT_POLL_MS;
+  const maxMs = Math.max(minMs, opts.maxPollMs ?? DEFAULT_MAX_POLL_MS);
+  const tailLines = opts.tailLines ?? DEFAULT_TAIL;
+  const labels = opts.labels ?? {};
+  const expected = [...new Set(input.expectedInstanceIds ?? [])];
+  const name = (id: string) => (labels[id] ? `${id} ${labels[id]}` : id);
+  const say = (message: string, state?: StateClass, resource?: { logicalId: string; type: string; status: string; reason?: string }) =>
+    io.notify({ type: 'step-progress', stepId, message, state, resource });
+
+  if (signal.aborted) throw new AbortError();
+  const { expectedInstanceIds: _ignored, ...sendInput } = input;
+  let commandId: string;
+  if (opts.attachTo) {
+    commandId = opts.attachTo;
+    say(`watching command ${commandId} sent by an earlier run (${input.documentName})`);
+  } else {
+    commandId = await ssm.sendCommand(sendInput);
+    say(`sent ${input.documentName} as command ${commandId} to ${describeTargets(input)} (MaxConcurrency ${input.maxConcurrency}, MaxErrors ${input.maxErrors})`);
+  }
+  await deps.onSent?.(commandId);
+
+  const started = clock.now().getTime();
+  const deadline = started + (opts.timeoutSeconds ?? defaultWaitSeconds(input)) * 1000;
+  const seen = new Map<string, InvocationResult>();
+  let delay = minMs;
+  let perInstance = false; // fallback when ListCommandInvocations is unavailable (emulators)
+  let waitTimedOut = false;
+
+  for (;;) {
+    if (signal.aborted) throw new AbortError();
+    let invocations: InvocationResult[];
+    if (!perInstance) {
+      try {
+        invocations = await ssm.listInvocations(commandId);
+      } catch (err) {
+        if (!expected.length || isAbort(err)) throw err;
+        perInstance = true;
+        io.notify({ type: 'warning', stepId, message: `ListCommandInvocations failed (${errorMessage(err)}); asking for each of the ${expected.length} expected instance(s) instead.` });
+        invocations = await perInstanceInvocations(ssm, commandId, expected);
+      }
+    } else {
+      invocations = await perInstanceInvocations(ssm, commandId, expected);
+    }
+
+    let moved = 0;
+    for (const inv of invocations) {
+      const before = seen.get(inv.instanceId)?.status;
+      if (before === inv.status) {
+        seen.set(inv.instanceId, inv);
+        continue;
+      }
+      moved++;
+      seen.set(inv.instanceId, inv);
+      say(`${name(inv.instanceId)}: ${before ? `${before} → ` : ''}${inv.status}`, invocationStateClass(inv.status), {
+        logicalId: inv.instanceId,
+        type: 'AWS::SSM::CommandInvocation',
+        status: inv.status,
+        reason: labels[inv.instanceId],
+      });
+    }
+
+    const all = [...seen.values()];
+    const allEnded = all.length > 0 && all.every((i) => isTerminal(i.status));
+    if (allEnded && expected.every((id) => seen.has(id))) break;
+    if (!perInstance && (all.length === 0 || allEnded)) {
+      // Right after sending, tag targets may not be resolved yet; once the command itself has
+      // ended there is nothing more to wait for: no instance matched, or an expected one is
+      // not among those SSM targeted.
+      const cmd = await ssm.getCommand(commandId);
+      if (isTerminal(cmd.status)) break;
+    }
+    if (clock.now().getTime() >= deadline) {
+      waitTimedOut = true;
+      break;
+    }
+    delay = moved > 0 ? minMs : Math.min(maxMs, Math.round(delay * 1.5));
+    try {
+      await clock.sleep(Math.min(delay, Math.max(1, deadline - clock.now().getTime())), signal);
+    } catch (err) {
+      if (signal.aborted || isAbort(err)) throw new AbortError();
+      throw err;
+    }
+  }
+
+  // Final results: full output for each host that ended (ListCommandInvocations may carry none).
+  const hosts: HostRun[] = [];
+  for (const inv of [...seen.values()].sort((a, b) => cmp(a.instanceId, b.instanceId))) {
+    let r = inv;
+    if (isTerminal(inv.status)) r = await fullInvocation(ssm, commandId, inv);
+    const host: HostRun = {
+      instanceId: r.instanceId,
+      status: r.status,
+      responseCode: r.responseCode,
+      tail: tailOf(r.stdout ?? '', r.stderr ?? '', tailLines),
+      outputS3Url: hostOutputUrl(input, commandId, r.instanceId),
+      label: labels[r.instanceId],
+    };
+    if (wasTruncated(r.stdout ?? '')) {
+      host.truncated = true;
+      host.tailFrom = 'api';
+      const full = await readFullStdout(deps.objects, host.outputS3Url);
+      if (full !== undefined) {
+        host.tail = tailOf(full, r.stderr ?? '', tailLines);
+        host.tailFrom = 's3';
+      }
+    }
+    if (!isTerminal(host.status)) {
+      const was = host.status;
+      host.status = 'TimedOut';
+      host.note = `still ${was} when dpf stopped waiting after ${Math.round((clock.now().getTime() - started) / 1000)} s; the command may still be running`;
+      say(`${name(host.instanceId)}: ${was} → TimedOut (dpf stopped waiting)`, 'failed', { logicalId: host.instanceId, type: 'AWS::SSM::CommandInvocation', status: 'TimedOut', reason: host.note });
+    }
+    hosts.push(host);
+  }
+  for (const id of expected.filter((i) => !seen.has(i)).sort(cmp)) {
+    hosts.push({ instanceId: id, status: NOT_TARGETED, tail: [], label: labels[id], note: 'expected but not targeted by SSM (is its SSM agent registered and online, and does it carry the target tags?)' });
+    say(`${name(id)}: not targeted by SSM`, 'failed', { logicalId: id, type: 'AWS::SSM::CommandInvocation', status: NOT_TARGETED });
+  }
+
+  const ok = hosts.length > 0 && hosts.every((h) => h.status === 'Success');
+  return { commandId, hosts, ok, summary: summarize(hosts), waitTimedOut };
+}
+
+/** "4 host(s): 2 Success, 1 Failed, 1 Cancelled" — or why there are none. */
+export function summarize(hosts: HostRun[]): string {
+  if (!hosts.length) return 'no instance matched the targets';
+  const counts = new Map<string, number>();
+  for (const h of hosts) counts.set(h.status, (counts.get(h.status) ?? 0) + 1);
+  return `${hosts.length} host(s): ${[...counts].map(([s, n]) => `${n} ${s}`).join(', ')}`;
+}
+
+function describeTargets(input: SendCommandInput): string {
+  if (input.instanceIds?.length) return input.instanceIds.join(', ');
+  const t = input.targets ?? {};
+  return Object.keys(t).length ? Object.entries(t).map(([k, v]) => `tag ${k}=${v.join('|')}`).join(' and ') : 'no targets';
+}
+
+async function perInstanceInvocations(ssm: SsmPort, commandId: string, ids: string[]): Promise<InvocationResult[]> {
+  const out: InvocationResult[] = [];
+  for (const id of ids) {
+    try {
+      out.push(await ssm.getInvocation(commandId, id));
+    } catch (err) {
+      if (isAbort(err)) throw err;
+      // InvocationDoesNotExist right after sending: not delivered yet.
+      out.push({ commandId, instanceId: id, status: 'Pending', stdout: '', stderr: '' });
+    }
+  }
+  return out;
+}
+
+async function fullInvocation(ssm: SsmPort, commandId: string, inv: InvocationResult): Promise<InvocationResult> {
+  try {
+    const r = await ssm.getInvocation(commandId, inv.instanceId);
+    // Never let a late read turn an ended host back into a running one.
+    return isTerminal(r.status) ? r : { ...r, status: inv.status };
+  } catch (err) {
+    if (isAbort(err)) throw err;
+    return inv; // e.g. a Cancelled invocation that never ran has nothing more to show
+  }
+}
+
+async function readFullStdout(objects: ObjectStorePort | undefined, folder: string | undefined): Promise<string | undefined> {
+  if (!objects || !folder) return undefined;
+  const m = /^s3:\/\/([^/]+)\/(.*)$/.exec(folder);
+  if (!m) return undefined;
+  const [, bucket, prefix] = m as unknown as [string, string, string];
+  try {
+    // The layout below the folder depends on the document (plugin/step names): take the last stdout.
+    const keys = (await objects.listKeys(bucket, prefix)).filter((k) => /(^|\/)stdout$/.test(k)).sort(cmp);
+    const key = keys[keys.length - 1];
+    return key ? await objects.getText(bucket, key) : undefined;
+  } catch {
+    return undefined; // the tail from the API is still there; the hint points at the folder
+  }
+}
+
+function isAbort(err: unknown): boolean {
+  return err instanceof AbortError || (err as { name?: string })?.name === 'AbortError';
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

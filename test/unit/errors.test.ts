@@ -1,0 +1,92 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  AbortError, AwsAccessError, BlockedError, ConfigInvalidError, DpfError, ExitCode, LockHeldError, NotConfirmedError,
+  StateInvalidError, StepFailedError, UserError, errorMessage, explainAwsError,
+} from '../../src/errors.js';
+import { stateClass } from '../../src/steps/events.js';
+
+afterEach(() => vi.unstubAllEnvs());
+
+describe('error family', () => {
+  const holder = { identity: 'bob', host: 'h', pid: 1, command: 'deploy', since: 's', expiresAt: 'e' };
+  it.each<[string, DpfError, number, string]>([
+    ['UserError', new UserError('BadFlag', 'bad'), ExitCode.Usage, 'user'],
+    ['ConfigInvalidError', new ConfigInvalidError(['a: b'], '/x.yaml'), ExitCode.Usage, 'user'],
+    ['StepFailedError', new StepFailedError('network.stack', 'failed'), ExitCode.StepFailed, 'toolkit'],
+    ['LockHeldError', new LockHeldError('dev', holder, 'lock file /x'), ExitCode.LockHeld, 'user'],
+    ['StateInvalidError', new StateInvalidError('corrupt', 'restore it'), ExitCode.StateInvalid, 'user'],
+    ['NotConfirmedError', new NotConfirmedError('Go?', 'declined'), ExitCode.NotConfirmed, 'user'],
+    ['AwsAccessError', new AwsAccessError('no creds'), ExitCode.AwsAccess, 'toolkit'],
+    ['BlockedError', new BlockedError('network first'), ExitCode.Blocked, 'user'],
+    ['AbortError', new AbortError(), ExitCode.Interrupted, 'toolkit'],
+  ])('GIVEN a %s WHEN raised THEN it carries its exit code and source', (name, err, exitCode, source) => {
+    expect(err).toBeInstanceOf(DpfError);
+    expect(err.name).toBe(name);
+    expect(err.exitCode).toBe(exitCode);
+    expect(err.source).toBe(source);
+  });
+
+  it('GIVEN a question nobody can answer WHEN refused THEN the hint says --yes', () => {
+    const e = new NotConfirmedError('Create stack x?', 'no-tty');
+    expect(e.code).toBe('ConfirmationRequired');
+    expect(e.message).toContain('"Create stack x?"');
+    expect(e.hint).toContain('--yes');
+    expect(new NotConfirmedError('Go?', 'declined').code).toBe('Declined');
+  });
+});
+
+describe('explainAwsError', () => {
+  const aws = (name: string, message: string, extra: Record<string, unknown> = {}) => Object.assign(new Error(message), { name, ...extra });
+
+  it.each([
+    ['expired token', aws('ExpiredToken', 'The security token included in the request is expired'), /AWS refused the credentials while calling X: The security token/],
+    ['no credentials', aws('CredentialsProviderError', 'Could not load credentials from any providers'), /AWS refused the credentials/],
+    ['connection refused', aws('Error', 'connect ECONNREFUSED 127.0.0.1:5000', { code: 'ECONNREFUSED' }), /Could not reach AWS while calling X: connect ECONNREFUSED/],
+    ['DNS failure', aws('Error', 'getaddrinfo ENOTFOUND cloudformation.mars-1.amazonaws.com'), /Could not reach AWS/],
+  ])('GIVEN %s WHEN explained THEN AwsAccessError (exit 7) unwraps the message', (_what, err, message) => {
+    const e = explainAwsError(err, 'calling X') as AwsAccessError;
+    expect(e).toBeInstanceOf(AwsAccessError);
+    expect(e.exitCode).toBe(ExitCode.AwsAccess);
+    expect(e.message).toMatch(message);
+    expect(e.cause).toBe(err);
+    expect(e.hint).toBeTruthy();
+  });
+
+  it('GIVEN an endpoint override WHEN AWS is unreachable THEN the hint names the endpoint', () => {
+    vi.stubEnv('AWS_ENDPOINT_URL', 'http://127.0.0.1:5000');
+    const e = explainAwsError(aws('Error', 'x', { code: 'ECONNREFUSED' }), 'y') as AwsAccessError;
+    expect(e.hint).toContain('AWS_ENDPOINT_URL is http://127.0.0.1:5000');
+  });
+
+  it.each([
+    ['a DpfError', new StepFailedError('s', 'm')],
+    ['a service error dpf cannot explain', aws('ValidationError', 'Template format error')],
+  ])('GIVEN %s WHEN explained THEN it passes through unchanged', (_what, err) => {
+    expect(explainAwsError(err, 'x')).toBe(err);
+  });
+
+  it('GIVEN a non-Error WHEN its message is taken THEN it is stringified', () => {
+    expect(errorMessage('plain')).toBe('plain');
+    expect(errorMessage(new Error('boom'))).toBe('boom');
+  });
+});
+
+describe('stateClass', () => {
+  it.each([
+    ['CREATE_COMPLETE', 'complete'],
+    ['UPDATE_COMPLETE', 'complete'],
+    ['CREATE_IN_PROGRESS', 'in-progress'],
+    ['UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', 'in-progress'],
+    ['REVIEW_IN_PROGRESS', 'in-progress'],
+    ['CREATE_PENDING', 'in-progress'],
+    ['CREATE_FAILED', 'failed'],
+    ['ROLLBACK_COMPLETE', 'failed'],
+    ['UPDATE_ROLLBACK_COMPLETE', 'failed'],
+    ['UPDATE_ROLLBACK_FAILED', 'failed'],
+    ['FAILED', 'failed'],
+    ['DELETE_SKIPPED', 'cancelled'],
+    ['', 'pending'],
+  ])('GIVEN %s WHEN classified THEN it is %s', (status, cls) => {
+    expect(stateClass(status)).toBe(cls);
+  });
+});
