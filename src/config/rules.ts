@@ -43,7 +43,7 @@ export function checkEnvironment(env: EnvironmentConfig, base: string): Problem[
     if (typeof az !== 'string') return;
     if (seen.has(az)) p(`availabilityZones[${i}]`, `"${az}" is listed twice; the three zones must be distinct`);
     seen.add(az);
-    if (typeof env.region === 'string' && !(az.startsWith(env.region) && /^[a-z]$/.test(az.slice(env.region.length))))
+    if (typeof env.region === 'string' && /^[a-z]{2}(-gov)?-[a-z]+-\d$/.test(env.region) && !(az.startsWith(env.region) && /^[a-z]$/.test(az.slice(env.region.length))))
       p(`availabilityZones[${i}]`, `"${az}" is not a zone of region ${env.region} (expected ${env.region}a, ${env.region}b, …)`);
   });
 

@@ -11,7 +11,7 @@ const percent = z.number();
 /** Retention values CloudWatch Logs accepts. */
 export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
-export const networkSchema = z.object({
+export const networkSchema = z.strictObject({
   vpcCidr: z.string().default('10.0.0.0/16').describe('VPC CIDR block'),
   subnets: z
     .object({
@@ -26,11 +26,11 @@ export const networkSchema = z.object({
   flowLogRetentionDays: z.number().int().default(365),
 });
 
-export const computeSchema = z.object({
+export const computeSchema = z.strictObject({
   imageParameter: z.string().default('/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64').describe('SSM public parameter (or AMI id) for Amazon Linux 2023'),
-  bastion: z.object({ instanceType: instanceType.default('t3.micro') }).prefault({}),
-  master: z.object({ instanceType: instanceType.default('m5.large'), rootVolumeGb: volumeGb.default(100), dataVolumeGb: volumeGb.default(500) }).prefault({}),
-  dev: z.object({ instanceType: instanceType.default('t3.medium'), rootVolumeGb: volumeGb.default(50) }).prefault({}),
+  bastion: z.strictObject({ instanceType: instanceType.default('t3.micro') }).prefault({}),
+  master: z.strictObject({ instanceType: instanceType.default('m5.large'), rootVolumeGb: volumeGb.default(100), dataVolumeGb: volumeGb.default(500) }).prefault({}),
+  dev: z.strictObject({ instanceType: instanceType.default('t3.medium'), rootVolumeGb: volumeGb.default(50) }).prefault({}),
   workers: z
     .object({
       instanceType: instanceType.default('m5.xlarge'),
@@ -46,8 +46,8 @@ export const computeSchema = z.object({
     .prefault({}),
 });
 
-export const storageSchema = z.object({
-  dataLake: z.object({ archiveToGlacierDays: z.number().int().min(1).default(90) }).prefault({}),
+export const storageSchema = z.strictObject({
+  dataLake: z.strictObject({ archiveToGlacierDays: z.number().int().min(1).default(90) }).prefault({}),
   efs: z
     .object({ transitionToIaDays: z.union([z.literal(7), z.literal(14), z.literal(30), z.literal(60), z.literal(90)]).default(30) })
     .prefault({}),
@@ -72,7 +72,7 @@ export const storageSchema = z.object({
     .prefault({}),
 });
 
-export const identitySchema = z.object({
+export const identitySchema = z.strictObject({
   provider: z.enum(['freeipa', 'iam']).default('freeipa'),
   domain: z.string().default('dataplatform.internal'),
   instanceType: instanceType.default('t3.medium'),
@@ -83,7 +83,7 @@ export const identitySchema = z.object({
     .optional(),
 });
 
-export const monitoringSchema = z.object({
+export const monitoringSchema = z.strictObject({
   alarmEmail: z.email().default('platform-alerts@example.com'),
   cpuCriticalPercent: percent.default(90),
   cpuCriticalMinutes: z.number().int().min(1).max(60).default(5),
@@ -94,7 +94,7 @@ export const monitoringSchema = z.object({
   auditLogRetentionDays: z.number().int().default(365),
 });
 
-export const recoverySchema = z.object({
+export const recoverySchema = z.strictObject({
   rtoMinutes: z
     .object({
       critical: z.number().positive().default(240),
@@ -111,16 +111,16 @@ export const recoverySchema = z.object({
     })
     .prefault({}),
   drRegion: z.string().optional().describe('Region for the full DR drill'),
-  drill: z.object({ maxMinutes: z.number().positive().default(120), maxCostUsd: z.number().positive().default(50) }).prefault({}),
+  drill: z.strictObject({ maxMinutes: z.number().positive().default(120), maxCostUsd: z.number().positive().default(50) }).prefault({}),
 });
 
-export const ssmSchema = z.object({
+export const ssmSchema = z.strictObject({
   maxConcurrency: z.string().regex(/^(\d+%?)$/, 'must be a number or a percentage, e.g. 50% or 2').default('50%'),
   maxErrors: z.string().regex(/^(\d+%?)$/, 'must be a number or a percentage, e.g. 0 or 10%').default('1'),
   timeoutSeconds: z.number().int().min(60).max(172800).default(3600),
 });
 
-export const patchingSchema = z.object({
+export const patchingSchema = z.strictObject({
   method: z.enum(['ansible', 'patch-baseline']).default('ansible'),
   maintenanceWindow: z
     .object({
@@ -133,7 +133,7 @@ export const patchingSchema = z.object({
   stagingEnv: z.string().default('staging'),
 });
 
-export const riskSchema = z.object({
+export const riskSchema = z.strictObject({
   category: z.string(),
   description: z.string(),
   probability: z.enum(['Low', 'Medium', 'High']),
@@ -149,7 +149,7 @@ export const SEED_RISKS: z.input<typeof riskSchema>[] = [
   { category: 'Resource', description: 'EC2 instance availability', probability: 'Low', impact: 'High', mitigation: 'Multi-AZ deployment, reserved instances' },
 ];
 
-export const environmentSchema = z.object({
+export const environmentSchema = z.strictObject({
   region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region name, e.g. us-west-2').default('us-west-2'),
   accountId: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id').optional().describe('If set, dpf refuses to run against any other account'),
   availabilityZones: z.array(z.string()).default(['us-west-2a', 'us-west-2b', 'us-west-2c']),
@@ -171,7 +171,7 @@ export const environmentSchema = z.object({
   risks: z.array(riskSchema).default(SEED_RISKS as z.infer<typeof riskSchema>[]),
 });
 
-export const configSchema = z.object({
+export const configSchema = z.strictObject({
   version: z.literal(1).default(1),
   project: z.string().regex(/^[a-z][a-z0-9-]{1,16}$/, 'must be 2-17 lowercase letters, digits or dashes, starting with a letter (IAM role names derived from it are limited to 64 characters)').default('dataplatform'),
   environments: z

@@ -183,7 +183,8 @@ export class Ledger {
 
   private persistLocal(): Promise<void> {
     const body = serializeLedger(this.data);
-    this.writeChain = this.writeChain.then(async () => {
+    // A failed write fails its caller, but must not poison the writes queued after it.
+    this.writeChain = this.writeChain.catch(() => undefined).then(async () => {
       if (existsSync(this.file)) {
         try {
           copyFileSync(this.file, `${this.file}.bak`);

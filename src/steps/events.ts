@@ -36,7 +36,8 @@ export interface IoHost {
 }
 
 export function stateClass(status: string): StateClass {
-  if (/ROLLBACK_COMPLETE$|ROLLBACK_FAILED$|_FAILED$|^FAILED$/.test(status)) return /ROLLBACK_COMPLETE$/.test(status) ? 'failed' : 'failed';
+  if (/CANCEL/i.test(status)) return 'cancelled';
+  if (/ROLLBACK_COMPLETE$|ROLLBACK_FAILED$|_FAILED$|^FAILED$|^failed$|^TimedOut$/i.test(status)) return 'failed';
   if (/_IN_PROGRESS$|^PENDING|_PENDING$|^InProgress$|^running$/i.test(status)) return 'in-progress';
   if (/_COMPLETE$|^Success$|^done$|^available$/i.test(status)) return 'complete';
   if (/CANCEL|SKIPPED|^Cancelled$/i.test(status)) return 'cancelled';

@@ -337,7 +337,7 @@ async function testHold(stepId: string, deps: DeployStackDeps, say: (m: string) 
   try {
     await deps.clock.sleep(Number(process.env.DPF_TEST_HOLD_MS ?? 600000), deps.signal);
   } catch (err) {
-    if (err instanceof AbortError) throw err;
+    if (err instanceof AbortError || deps.signal.aborted) throw err;
   }
 }
 

@@ -78,7 +78,8 @@ export function buildStatus(ledger: LedgerData, steps: StepDef[], live: Record<s
       const waitingFor = v.dependsOn.filter((d) => byId.get(d)?.status !== 'done');
       return { id: v.id, runnable: waitingFor.length === 0, waitingFor };
     })
-    .filter((n) => n.runnable || n.waitingFor.every((w) => byId.get(w)?.status !== 'pending' || true))
+    // Runnable steps first, then the ones waiting, nearest first (graph order is kept within each group).
+    .sort((a, b) => Number(b.runnable) - Number(a.runnable))
     .slice(0, 8);
   const done = views.filter((v) => v.status === 'done').length;
   return { phases, next, progress: { done, total: views.length, percent: views.length ? Math.round((done / views.length) * 100) : 0 } };

@@ -81,7 +81,7 @@ describe('buildStatus', () => {
     expect(s.phases.find((p) => p.id === 'network')!.status).toBe('running');
   });
 
-  it('GIVEN some steps done WHEN built THEN next lists the runnable steps and what the others wait for', () => {
+  it('GIVEN some steps done WHEN built THEN next lists the runnable steps first, then what the others wait for', () => {
     const ledger = ledgerWith({
       'bootstrap.state': { status: 'done' },
       'network.stack': { status: 'done' },
@@ -90,8 +90,8 @@ describe('buildStatus', () => {
     const s = buildStatus(ledger, STEPS);
     expect(s.next).toEqual([
       { id: 'compute.stack', runnable: true, waitingFor: [] },
-      { id: 'compute.config', runnable: false, waitingFor: ['compute.stack'] },
       { id: 'storage.stack', runnable: true, waitingFor: [] },
+      { id: 'compute.config', runnable: false, waitingFor: ['compute.stack'] },
     ]);
   });
 
