@@ -23,7 +23,7 @@ Exit codes:
 function parsePhases(value: string, previous: PhaseId[] = []): PhaseId[] {
   const out = [...previous];
   for (const p of value.split(',').map((s) => s.trim()).filter(Boolean)) {
-    if (!PHASES.includes(p as PhaseId)) throw new UserError('BadPhase', `Unknown phase "${p}".`, { hint: `Phases: ${PHASES.join(', ')}` });
+    if (!(PHASES as readonly string[]).includes(p)) throw new UserError('BadPhase', `Unknown phase "${p}".`, { hint: `Phases: ${PHASES.join(', ')}` });
     out.push(p as PhaseId);
   }
   return out;
@@ -159,11 +159,12 @@ export async function main(argv: string[]): Promise<void> {
     .option('-p, --phase <phases>', `phase(s) to run, comma-separated or repeated: ${PHASES.join(', ')}`, parsePhases)
     .option('--force', 'run steps again even when done and unchanged')
     .option('--concurrency <n>', 'steps at once (default: deploy.concurrency, 4)', parseIntOption('--concurrency'))
+    .option('--check', 'report what would change (change sets, Ansible --check) and change nothing')
     .addHelpText('after', '\nExamples:\n  dpf deploy --env dev                   # everything, asking before each change set\n  dpf deploy --env dev --phase bootstrap --yes\n  dpf deploy --env dev --yes --json      # NDJSON progress for CI')
     .action(async (o, cmd: Command) => {
       const ctx = await makeContext(cmd);
       const { runDeploy } = await import('./commands/deploy.js');
-      await runDeploy({ phases: o.phase, force: o.force, concurrency: o.concurrency }, ctx);
+      await runDeploy({ phases: o.phase, force: o.force, concurrency: o.concurrency, check: o.check }, ctx);
     });
 
   program

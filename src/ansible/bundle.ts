@@ -33,8 +33,6 @@ const EXCLUDED_DIRS = new Set(['.git', '__pycache__', '.ansible', '.cache', '.py
 /** File names never bundled: Ansible retry files, Python bytecode, editor and OS litter. */
 const EXCLUDED_FILE = /(\.retry|\.pyc|\.swp|~)$|^\.DS_Store$/;
 
-/** 1980-01-01 00:00 in LOCAL time: fflate writes DOS times from local fields, so this is the same DOS time in every zone. */
-const FIXED_MTIME = new Date(1980, 0, 1, 0, 0, 0);
 /** Unix "made by" (3) and mode -rw-r--r-- in the high 16 bits of the external attributes. */
 const FIXED_OS = 3;
 const FIXED_ATTRS = (0o100644 << 16) >>> 0;
@@ -65,12 +63,15 @@ export function bundleFiles(dir: string = ANSIBLE_DIR): string[] {
 export function buildBundle(dir: string = ANSIBLE_DIR): Bundle {
   const files = bundleFiles(dir);
   if (!files.length) throw new Error(`The Ansible bundle directory ${dir} has no files.`);
+  // 1980-01-01 00:00 in LOCAL time, made at build time: fflate writes DOS times from local
+  // fields, so this is the same DOS time in every time zone (and after a TZ change).
+  const mtime = new Date(1980, 0, 1, 0, 0, 0);
   const entries: Zippable = {};
   for (const f of files) {
     // fflate keeps insertion order for non-numeric keys; every path here has a '.' or a '/'
     // or is a plain name, and an all-digit top-level file name would be the only exception.
     if (/^\d+$/.test(f)) throw new Error(`The Ansible bundle cannot contain a top-level file named only with digits: ${f}`);
-    entries[f] = [new Uint8Array(readFileSync(path.join(dir, ...f.split('/')))), { mtime: FIXED_MTIME, os: FIXED_OS, attrs: FIXED_ATTRS, level: LEVEL }];
+    entries[f] = [new Uint8Array(readFileSync(path.join(dir, ...f.split('/')))), { mtime, os: FIXED_OS, attrs: FIXED_ATTRS, level: LEVEL }];
   }
   const bytes = zipSync(entries);
   return { bytes, sha256: createHash('sha256').update(bytes).digest('hex'), files };

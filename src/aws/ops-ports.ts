@@ -116,6 +116,7 @@ export interface EfsPort {
   describeFileSystems(fileSystemId?: string): Promise<FileSystemInfo[]>;
   describeMountTargets(fileSystemId: string): Promise<MountTargetInfo[]>;
   describeAccessPoints(fileSystemId: string): Promise<Array<{ accessPointId: string; rootPath?: string; state: string }>>;
+  /** Lifecycle rules as `Rule=Value`, e.g. `TransitionToIA=AFTER_30_DAYS`; [] when none. */
   describeLifecycle(fileSystemId: string): Promise<string[]>;
   deleteFileSystem(fileSystemId: string): Promise<void>;
   deleteMountTarget(mountTargetId: string): Promise<void>;
@@ -184,6 +185,7 @@ export interface SsmPort {
   /** Per-instance results of a command (the instances it targeted). */
   listInvocations(commandId: string): Promise<InvocationResult[]>;
   getInvocation(commandId: string, instanceId: string): Promise<InvocationResult>;
+  /** Throws an error named 'NotImplementedByEndpoint' where the endpoint (an emulator) lacks the call: report "unknown". */
   describeInstanceInformation(instanceIds?: string[]): Promise<ManagedInstance[]>;
   getParameter(name: string): Promise<string | undefined>;
   putParameter(name: string, value: string, overwrite: boolean): Promise<void>;

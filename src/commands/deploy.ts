@@ -14,10 +14,12 @@ export interface DeployOptions {
   force?: boolean;
   /** Steps at once. Default: deploy.concurrency from the config (4). */
   concurrency?: number;
+  /** Report what would change (change sets, Ansible --check) without changing anything. Default false. */
+  check?: boolean;
 }
 
 export async function runDeploy(opts: DeployOptions, ctx: CommandContext): Promise<void> {
-  const command = `deploy${opts.phases?.length ? ` --phase ${opts.phases.join(',')}` : ''}`;
+  const command = `deploy${opts.phases?.length ? ` --phase ${opts.phases.join(',')}` : ''}${opts.check ? ' --check' : ''}`;
   const session = await openSession(ctx, { command, lock: true });
   try {
     const all = buildSteps();
@@ -39,6 +41,7 @@ export async function runDeploy(opts: DeployOptions, ctx: CommandContext): Promi
       signal: ctx.signal,
       concurrency: opts.concurrency ?? session.env.deploy.concurrency,
       force: opts.force,
+      check: opts.check,
       command,
       afterStep: async (step) => {
         if (step.id === 'bootstrap.state') await session.attachStateBackend();
@@ -48,7 +51,12 @@ export async function runDeploy(opts: DeployOptions, ctx: CommandContext): Promi
     const resume = `dpf ${command} --env ${session.envName}${ctx.globals.config !== 'dpf.config.yaml' ? ` --config ${ctx.globals.config}` : ''}`;
     const err = summaryError(summary, resume);
     if (err) throw err;
-    if (!ctx.globals.json) ctx.stdout(`Environment ${session.envName}: ${selected.length} step(s) up to date. Next: dpf status --env ${session.envName}`);
+    if (!ctx.globals.json)
+      ctx.stdout(
+        opts.check
+          ? `Check mode: nothing was changed; results are in the ledger (evidence.lastCheck). Apply with: dpf deploy --env ${session.envName}`
+          : `Environment ${session.envName}: ${selected.length} step(s) up to date. Next: dpf status --env ${session.envName}`,
+      );
   } finally {
     await session.close();
   }

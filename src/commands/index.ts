@@ -27,6 +27,16 @@ export function registerMoreCommands(program: Command, makeContext: MakeContext,
     });
 
   // <validate-doctor-commands>
+  program
+    .command('validate')
+    .description('offline checks: the config file, the bundled templates (cfn-lint, checkov) and playbooks (syntax, ansible-lint)')
+    .option('--skip-linters', 'only the config and template parsing (fast)')
+    .addHelpText('after', '\nExamples:\n  dpf validate\n  dpf validate --skip-linters --json')
+    .action(async (o, cmd: Command) => {
+      const ctx = await makeContext(cmd);
+      const { runValidate } = await import('./validate.js');
+      await runValidate({ skipLinters: o.skipLinters }, ctx);
+    });
   // </validate-doctor-commands>
 
   // <report-commands>

@@ -25,6 +25,12 @@ export interface RunOptions {
   /** Run steps even when done and unchanged. */
   force?: boolean;
   command: string;
+  /**
+   * Check mode (`dpf deploy --check`): each step's `check` reports what it would change
+   * (stack: change set preview; playbook: Ansible --check) and nothing is changed; the
+   * result goes to evidence.lastCheck and step statuses are left as they were.
+   */
+  check?: boolean;
   /** Called after a step is done (e.g. to attach the state bucket once bootstrap made it). */
   afterStep?: (step: StepDef, record: StepRecord) => Promise<void>;
 }
@@ -140,7 +146,31 @@ export function makeContext(s: StepDef, o: Pick<RunOptions, "envCtx" | "ledger" 
   };
 }
 
+async function checkStep(s: StepDef, o: RunOptions): Promise<StepOutcome> {
+  const previous = o.ledger.get(s.id);
+  const ctx = makeContext(s, o, previous);
+  if (!s.check) {
+    o.io.notify({ type: 'step-skipped', stepId: s.id, reason: `a ${s.kind} step has no check mode` });
+    return 'skipped';
+  }
+  let prepared;
+  try {
+    prepared = await s.prepare(ctx);
+  } catch (err) {
+    o.io.notify({ type: 'step-skipped', stepId: s.id, reason: `cannot be checked yet: ${errorMessage(err)}` });
+    return 'skipped';
+  }
+  const start = o.clock.now();
+  o.io.notify({ type: 'step-start', stepId: s.id, title: `${s.title} (check mode)` });
+  const r = await s.check(ctx, prepared);
+  const end = o.clock.now();
+  await o.ledger.updateStep(s.id, s.phase, { evidence: { lastCheck: { at: end.toISOString(), runId: o.envCtx.runId, changed: r.changed, summary: r.summary, ...r.evidence } } }, end);
+  o.io.notify({ type: 'step-done', stepId: s.id, changed: r.changed, durationSeconds: seconds(start, end), summary: `check: ${r.summary ?? (r.changed ? 'would change' : 'no changes')}` });
+  return 'done';
+}
+
 async function executeStep(s: StepDef, o: RunOptions): Promise<StepOutcome> {
+  if (o.check) return checkStep(s, o);
   const previous = o.ledger.get(s.id);
   const ctx = makeContext(s, o, previous);
   const prepared = await s.prepare(ctx).catch((err) => {

@@ -21,7 +21,7 @@ export function checkGraph(nodes: GraphNode[]): void {
 export function topoOrder<T extends GraphNode>(nodes: T[]): T[] {
   const byId = new Map(nodes.map((n) => [n.id, n]));
   const indeg = new Map(nodes.map((n) => [n.id, n.dependsOn.filter((d) => byId.has(d)).length]));
-  const rank = (n: T) => PHASES.indexOf(n.phase) * 1000;
+  const rank = (n: T) => (PHASES as readonly string[]).indexOf(n.phase) * 1000;
   const ready = nodes.filter((n) => indeg.get(n.id) === 0);
   const out: T[] = [];
   while (ready.length) {

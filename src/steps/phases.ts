@@ -2,12 +2,12 @@
  * The phases and their steps, as data. Each phase maps to the seed's six-week plan so that
  * status and the reports can show the plan against what actually happened.
  */
-import type { EnvContext, PhaseId, StepContext, StepDef } from './types.js';
+import type { DeployPhase, EnvContext, PhaseId, StepContext, StepDef } from './types.js';
 import { stackStep } from './kinds/stack.js';
 import { PHASES } from './types.js';
 
 export interface PhaseInfo {
-  id: PhaseId;
+  id: DeployPhase;
   title: string;
   /** Planned window in the seed's timeline: days from the start of week 1 (inclusive start, exclusive end). */
   plannedStartDay: number;
@@ -16,7 +16,7 @@ export interface PhaseInfo {
   businessValue: string;
 }
 
-export const PHASE_INFO: Record<PhaseId, PhaseInfo> = {
+export const PHASE_INFO: Record<DeployPhase, PhaseInfo> = {
   bootstrap: { id: 'bootstrap', title: 'State backend (S3 + DynamoDB)', plannedStartDay: 0, plannedEndDay: 2, businessValue: 'Auditable, resumable deployment state shared by the whole team' },
   network: { id: 'network', title: 'VPC and networking', plannedStartDay: 2, plannedEndDay: 5, businessValue: 'Secure foundation for data processing with enterprise-grade network isolation' },
   compute: { id: 'compute', title: 'EC2 instances and Auto Scaling', plannedStartDay: 7, plannedEndDay: 10, businessValue: 'Dynamic resource scaling that optimizes costs while ensuring performance during peak data processing' },
@@ -145,6 +145,6 @@ export function buildSteps(): StepDef[] {
 
 export function phaseOf(stepId: string): PhaseId {
   const p = stepId.split('.')[0] as PhaseId;
-  if (!PHASES.includes(p)) throw new Error(`step id ${stepId} does not start with a phase`);
+  if (!(PHASES as readonly string[]).includes(p) && p !== 'operations') throw new Error(`step id ${stepId} does not start with a phase`);
   return p;
 }

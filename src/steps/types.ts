@@ -7,7 +7,9 @@ import type { AwsPorts } from '../context.js';
 import type { ResourceChange } from '../aws/cloudformation.js';
 
 export const PHASES = ['bootstrap', 'network', 'compute', 'storage', 'identity', 'monitoring', 'golive'] as const;
-export type PhaseId = (typeof PHASES)[number];
+/** The deployment phases, plus 'operations' for day-2 runs (patch, backup, restore, drill, destroy). */
+export type PhaseId = (typeof PHASES)[number] | 'operations';
+export type DeployPhase = (typeof PHASES)[number];
 export type StepKind = 'stack' | 'playbook' | 'check' | 'gate';
 
 /** Who/where: the environment as a step sees it. */

@@ -99,6 +99,11 @@ export function stackStep(spec: StackStepSpec): StepDef {
       return { ok: true };
     },
 
+    async check(ctx, prepared) {
+      const pv = await this.preview!(ctx, prepared);
+      return { changed: Boolean(pv.changes?.length), summary: pv.summary, evidence: { changes: pv.changes?.map((c) => `${c.action} ${c.logicalId} (${c.resourceType})${c.replacement === 'True' ? ' REPLACED' : ''}`) } };
+    },
+
     async preview(ctx, prepared) {
       const inputs = prepared.data as StackInputs;
       const t = loadTemplate(spec.template);

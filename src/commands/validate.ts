@@ -1,0 +1,100 @@
+/**
+ * dpf validate: everything that can be checked offline — the config file, the bundled
+ * templates (cfn-lint, checkov) and playbooks (ansible-playbook --syntax-check, ansible-lint).
+ * Linters come from the project venv (.venv/bin) or PATH; a missing linter is reported, not faked.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import type { CommandContext } from '../context.js';
+import { loadConfig } from '../config/load.js';
+import { CFN_DIR, ANSIBLE_DIR, PACKAGE_ROOT, TEMPLATE_NAMES, loadTemplate } from '../templates/registry.js';
+import { ConfigInvalidError, DpfError, ExitCode, errorMessage } from '../errors.js';
+import { makeChalk } from '../ui/format.js';
+
+export interface ValidateOptions {
+  /** Only the config and template parsing; no external linters. Default false. */
+  skipLinters?: boolean;
+}
+
+interface Result {
+  check: string;
+  status: 'pass' | 'fail' | 'skipped';
+  detail: string;
+}
+
+function tool(name: string): string | undefined {
+  const local = path.join(PACKAGE_ROOT, '.venv', 'bin', name);
+  if (existsSync(local)) return local;
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) if (dir && existsSync(path.join(dir, name))) return path.join(dir, name);
+  return undefined;
+}
+
+async function runTool(name: string, args: string[], cwd: string, ok: (code: number, out: string) => boolean, summarize: (out: string) => string): Promise<Result> {
+  const bin = tool(name);
+  if (!bin) return { check: name, status: 'skipped', detail: `${name} not found (bash tools/setup.sh installs it into .venv)` };
+  const r = await execa(bin, args, { cwd, reject: false, timeout: 600000, env: { BC_SKIP_MAPPING: 'TRUE', ANSIBLE_NOCOLOR: '1' }, extendEnv: true, all: true });
+  const out = String(r.all ?? '');
+  return { check: name, status: ok(r.exitCode ?? 1, out) ? 'pass' : 'fail', detail: summarize(out) };
+}
+
+export async function runValidate(opts: ValidateOptions, ctx: CommandContext): Promise<void> {
+  const results: Result[] = [];
+  try {
+    const loaded = await loadConfig(ctx.globals.config);
+    results.push({ check: 'config', status: 'pass', detail: `${loaded.file}: ${Object.keys(loaded.config.environments).join(', ')}` });
+  } catch (err) {
+    if (err instanceof ConfigInvalidError) results.push({ check: 'config', status: 'fail', detail: err.details.join('\n') });
+    else if (err instanceof DpfError) results.push({ check: 'config', status: 'fail', detail: err.message });
+    else throw err;
+  }
+  for (const name of TEMPLATE_NAMES) {
+    try {
+      const t = loadTemplate(name);
+      results.push({ check: `template ${name}`, status: 'pass', detail: `${Object.keys(t.template.Resources ?? {}).length} resources, ${t.body.length} bytes as JSON${t.body.length > 51200 ? ' (over 51,200: sent via S3)' : ''}` });
+    } catch (err) {
+      results.push({ check: `template ${name}`, status: 'fail', detail: errorMessage(err) });
+    }
+  }
+  if (!opts.skipLinters) {
+    const files = readdirSync(CFN_DIR).filter((f) => f.endsWith('.yaml')).map((f) => path.join(CFN_DIR, f));
+    const playbooks = readdirSync(ANSIBLE_DIR).filter((f) => f.endsWith('.yml'));
+    const [lint, checkov, ansibleLint, ...syntax] = await Promise.all([
+      runTool('cfn-lint', files, CFN_DIR, (c) => c === 0, (o) => o.trim().split('\n').slice(0, 20).join('\n') || 'no errors, no warnings'),
+      runTool('checkov', ['-d', CFN_DIR, '--framework', 'cloudformation', '--compact', '--quiet', '--skip-download', '-o', 'json'], CFN_DIR, (c) => c === 0, (o) => {
+        try {
+          const j = JSON.parse(o.slice(o.indexOf('{')));
+          return `${j.summary.passed} passed, ${j.summary.failed} failed, ${j.summary.skipped} skipped (with reasons in the templates)`;
+        } catch {
+          return o.split('\n').slice(-3).join(' ');
+        }
+      }),
+      runTool('ansible-lint', ['--profile', 'production', '--nocolor'], ANSIBLE_DIR, (c) => c === 0, (o) => o.split('\n').find((l) => /Passed:|Failed:/.test(l))?.trim() ?? (o.trim().split('\n').slice(-3).join(' ') || 'no violations')),
+      ...playbooks.map((pb) => runTool('ansible-playbook', ['--syntax-check', '-i', 'localhost,', pb], ANSIBLE_DIR, (c) => c === 0, (o) => (o.includes('ERROR') ? o.trim().split('\n').slice(0, 5).join(' ') : `${pb}: ok`))),
+    ]);
+    results.push(lint!, checkov!, ansibleLint!);
+    const syntaxFailed = syntax.filter((r) => r.status === 'fail');
+    results.push(
+      syntax.some((r) => r.status === 'skipped')
+        ? syntax[0]!
+        : { check: 'ansible-playbook --syntax-check', status: syntaxFailed.length ? 'fail' : 'pass', detail: syntaxFailed.length ? syntaxFailed.map((r) => r.detail).join('\n') : `${syntax.length} playbooks` },
+    );
+  }
+  const failed = results.filter((r) => r.status === 'fail');
+  if (ctx.globals.json) ctx.stdout(JSON.stringify({ ok: failed.length === 0, results }, null, 2));
+  else {
+    const c = makeChalk(ctx.globals.color);
+    for (const r of results) {
+      const mark = r.status === 'pass' ? c.green('✔') : r.status === 'fail' ? c.red('✖') : c.yellow('○');
+      ctx.stdout(`${mark} ${r.check.padEnd(32)} ${r.detail.split('\n')[0]}`);
+      for (const more of r.detail.split('\n').slice(1)) ctx.stdout(`    ${more}`);
+    }
+  }
+  if (failed.length) {
+    const configBad = failed.some((f) => f.check === 'config');
+    throw new DpfError(configBad ? 'ConfigInvalid' : 'ValidationFailed', `${failed.length} validation(s) failed: ${failed.map((f) => f.check).join(', ')}.`, configBad ? ExitCode.Usage : ExitCode.StepFailed, {
+      source: 'user',
+      hint: configBad ? 'Fix the config fields named above.' : 'Fix the templates/playbooks named above (a justified skip goes next to the resource).',
+    });
+  }
+}
