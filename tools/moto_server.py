@@ -138,7 +138,22 @@ def _patch_change_set_parameter_diff() -> None:
     ChangeSet.diff = diff  # type: ignore[method-assign]
 
 
+def _patch_create_image_snapshot_tags() -> None:
+    # moto 5.2.x: CreateImage with TagSpecifications for ResourceType 'snapshot' raises
+    # NotImplementedError (HTTP 500). AWS tags the image's snapshots; drop that part here.
+    from moto.ec2.models.amis import AmiBackend
+
+    original = AmiBackend.create_image
+
+    def create_image(self, instance_id, name, description, tag_specifications):  # type: ignore[no-untyped-def]
+        specs = [t for t in (tag_specifications or []) if t.get("ResourceType") != "snapshot"]
+        return original(self, instance_id, name, description, specs)
+
+    AmiBackend.create_image = create_image  # type: ignore[method-assign]
+
+
 def main() -> None:
+    _patch_create_image_snapshot_tags()
     _patch_change_set_parameter_diff()
     _patch_rds_master_user_secret()
     _patch_ssm_parameter_tags()
