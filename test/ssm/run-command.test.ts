@@ -35,9 +35,9 @@ function setup(o: { hosts?: number; outputStore?: boolean } = {}) {
 
 describe('runCommand', () => {
   it('GIVEN two healthy workers WHEN the command runs THEN one progress event per host status change, ok, and the other env untouched', async () => {
-    const { ssm, run, progress, io } = setup();
+    const { ssm, run, progress, io, input } = setup();
     ssm.script('*', { stdout: 'line 1\nline 2\nPLAY RECAP\nlocalhost : ok=3 changed=1 unreachable=0 failed=0' });
-    const r = await run();
+    const r = await run(input({ maxConcurrency: '2' }));
     expect(r.ok).toBe(true);
     expect(r.summary).toBe('2 host(s): 2 Success');
     expect(ssm.sentCommands()[0]!.targets).toEqual(['i-1', 'i-2']);
@@ -93,7 +93,7 @@ describe('runCommand', () => {
   it('GIVEN a host running longer than the execution timeout WHEN the command runs THEN it is reported TimedOut', async () => {
     const { ssm, run, input } = setup();
     ssm.script('i-1', { durationMs: 2 * 3600_000, stdout: 'still going' });
-    const r = await run(input({ parameters: { commands: ['sleep 7200'], executionTimeout: ['600'] } }));
+    const r = await run(input({ maxConcurrency: '100%', parameters: { commands: ['sleep 7200'], executionTimeout: ['600'] } }));
     expect(r.hosts.map((h) => [h.instanceId, h.status])).toEqual([['i-1', 'TimedOut'], ['i-2', 'Success']]);
     expect(r.ok).toBe(false);
     expect(r.waitTimedOut).toBe(false);
