@@ -8,7 +8,7 @@ cd "$ROOT"
 bash tools/setup.sh
 
 endpoint="$(tools/emulator.sh start)"
-trap 'tools/emulator.sh stop' EXIT
+trap '"$ROOT/tools/emulator.sh" stop' EXIT
 echo "demo: AWS emulator (moto) at $endpoint"
 
 export AWS_ENDPOINT_URL="$endpoint" AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo AWS_REGION=us-west-2 AWS_EC2_METADATA_DISABLED=true

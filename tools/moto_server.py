@@ -152,7 +152,86 @@ def _patch_create_image_snapshot_tags() -> None:
     AmiBackend.create_image = create_image  # type: ignore[method-assign]
 
 
+def _add_cloudwatch_alarm_resource() -> None:
+    # moto 5.2.x has no CloudFormation model for AWS::CloudWatch::Alarm: alarms are skipped
+    # and any Fn::GetAtt on one fails the whole template. Register a model that creates the
+    # alarm through moto's own CloudWatch backend (so DescribeAlarms sees it). Metric-math
+    # alarms (Metrics) are created without their queries.
+    import random
+    import string
+
+    from moto.core.common_models import CloudFormationModel
+    from moto.cloudwatch.models import cloudwatch_backends
+
+    class CfnAlarm(CloudFormationModel):  # type: ignore[misc]
+        # moto's model metaclass derives the service from the module path.
+        __module__ = "moto.cloudwatch.dpf_cfn_alarm"
+
+        def __init__(self, alarm):  # type: ignore[no-untyped-def]
+            self.alarm = alarm
+
+        @staticmethod
+        def cloudformation_type() -> str:
+            return "AWS::CloudWatch::Alarm"
+
+        @staticmethod
+        def cloudformation_name_type() -> str:
+            return "AlarmName"
+
+        @property
+        def physical_resource_id(self) -> str:
+            return self.alarm.name
+
+        @classmethod
+        def has_cfn_attr(cls, attr: str) -> bool:
+            return attr == "Arn"
+
+        def get_cfn_attribute(self, attribute_name: str):  # type: ignore[no-untyped-def]
+            return self.alarm.alarm_arn
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):  # type: ignore[no-untyped-def]
+            p = cloudformation_json.get("Properties", {})
+            name = p.get("AlarmName") or f"{resource_name}-{''.join(random.choices(string.ascii_uppercase + string.digits, k=12))}"
+            backend = cloudwatch_backends[account_id][region_name]
+            alarm = backend.put_metric_alarm(
+                name=name,
+                namespace=p.get("Namespace"),
+                metric_name=p.get("MetricName"),
+                comparison_operator=p.get("ComparisonOperator"),
+                evaluation_periods=int(p.get("EvaluationPeriods", 1)),
+                period=int(p.get("Period", 60)) if p.get("Period") is not None else None,
+                threshold=float(p.get("Threshold", 0)) if p.get("Threshold") is not None else None,
+                statistic=p.get("Statistic"),
+                description=p.get("AlarmDescription"),
+                dimensions=p.get("Dimensions", []),
+                alarm_actions=p.get("AlarmActions", []),
+                ok_actions=p.get("OKActions", []),
+                insufficient_data_actions=p.get("InsufficientDataActions", []),
+                datapoints_to_alarm=p.get("DatapointsToAlarm"),
+                treat_missing_data=p.get("TreatMissingData"),
+                unit=p.get("Unit"),
+                actions_enabled=p.get("ActionsEnabled", True),
+            )
+            return cls(alarm)
+
+        @classmethod
+        def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):  # type: ignore[no-untyped-def]
+            cloudwatch_backends[account_id][region_name].delete_alarms([original_resource.alarm.name])
+            return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+
+        @classmethod
+        def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):  # type: ignore[no-untyped-def]
+            pass
+
+        def delete(self, account_id: str, region_name: str) -> None:
+            cloudwatch_backends[account_id][region_name].delete_alarms([self.alarm.name])
+
+    _ = CfnAlarm
+
+
 def main() -> None:
+    _add_cloudwatch_alarm_resource()
     _patch_create_image_snapshot_tags()
     _patch_change_set_parameter_diff()
     _patch_rds_master_user_secret()

@@ -20,8 +20,9 @@ if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; th
   echo "setup: creating .venv from tools/requirements.txt (a few minutes the first time)"
   rm -rf .venv
   "$PY" -m venv .venv
-  .venv/bin/pip install --quiet --disable-pip-version-check --upgrade pip
-  .venv/bin/pip install --quiet --disable-pip-version-check -r tools/requirements.txt
+  # (grep drops pip's notices about index locations this machine's pip config names but does not have)
+  .venv/bin/pip install --quiet --disable-pip-version-check -r tools/requirements.txt 2>&1 | { grep -v '^WARNING: Location' || true; }
+  test "${PIPESTATUS[0]}" -eq 0
   echo "$want" > "$stamp"
 fi
 echo "setup: ok ($(.venv/bin/python -c 'import moto; print("moto", moto.__version__)'), $(.venv/bin/cfn-lint --version), node $(node --version))"

@@ -42,6 +42,8 @@ export interface Ec2Port {
   describeNatGateways(filters: Record<string, string[]>): Promise<NatGatewayInfo[]>;
   createImage(instanceId: string, name: string, tags: Record<string, string>, noReboot: boolean): Promise<string>;
   describeImages(imageIds: string[]): Promise<ImageInfo[]>;
+  /** Images owned by `owners` whose name matches `namePattern` (EC2 wildcards), newest first. */
+  findImages(owners: string[], namePattern: string): Promise<ImageInfo[]>;
   createSnapshot(volumeId: string, description: string, tags: Record<string, string>): Promise<string>;
   describeSnapshots(snapshotIds: string[]): Promise<SnapshotInfo[]>;
   createSecurityGroup(vpcId: string, name: string, description: string, tags: Record<string, string>): Promise<string>;
@@ -49,6 +51,8 @@ export interface Ec2Port {
   revokeAllEgress(groupId: string): Promise<void>;
   deleteSecurityGroup(groupId: string): Promise<void>;
   rebootInstances(instanceIds: string[]): Promise<void>;
+  /** Zones offered in the client's region (state 'available' only). */
+  describeAvailabilityZones(): Promise<string[]>;
 }
 
 // ---------- Auto Scaling ----------

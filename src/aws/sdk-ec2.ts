@@ -3,7 +3,7 @@ import {
   EC2Client, DescribeInstancesCommand, DescribeVolumesCommand, DescribeSecurityGroupsCommand, DescribeVpcsCommand,
   DescribeSubnetsCommand, DescribeNatGatewaysCommand, CreateImageCommand, DescribeImagesCommand, CreateSnapshotCommand,
   DescribeSnapshotsCommand, CreateSecurityGroupCommand, AuthorizeSecurityGroupIngressCommand, RevokeSecurityGroupEgressCommand,
-  DeleteSecurityGroupCommand, RebootInstancesCommand,
+  DeleteSecurityGroupCommand, RebootInstancesCommand, DescribeAvailabilityZonesCommand,
   type Instance, type IpPermission, type SecurityGroup, type TagSpecification, type ResourceType,
 } from '@aws-sdk/client-ec2';
 import type {
@@ -164,6 +164,11 @@ export class SdkEc2 implements Ec2Port {
     });
   }
 
+  async describeAvailabilityZones(): Promise<string[]> {
+    const r = await this.client.send(new DescribeAvailabilityZonesCommand({ Filters: [{ Name: 'state', Values: ['available'] }] }));
+    return (r.AvailabilityZones ?? []).map((z) => z.ZoneName ?? '').filter(Boolean);
+  }
+
   async describeNatGateways(filters: Record<string, string[]>): Promise<NatGatewayInfo[]> {
     return this.orEmpty(async () => {
       const out: NatGatewayInfo[] = [];
@@ -198,6 +203,13 @@ export class SdkEc2 implements Ec2Port {
       } while (token);
       return out;
     });
+  }
+
+  async findImages(owners: string[], namePattern: string): Promise<ImageInfo[]> {
+    const r = await this.client.send(new DescribeImagesCommand({ Owners: owners, Filters: [{ Name: 'name', Values: [namePattern] }, { Name: 'state', Values: ['available'] }] }));
+    return (r.Images ?? [])
+      .map((i) => ({ imageId: i.ImageId ?? '', name: i.Name, state: i.State ?? 'unknown', creationDate: i.CreationDate, tags: tagsOf(i.Tags) }))
+      .sort((a, b) => (b.creationDate ?? '').localeCompare(a.creationDate ?? ''));
   }
 
   async createSnapshot(volumeId: string, description: string, tags: Record<string, string>): Promise<string> {

@@ -22,7 +22,7 @@ export async function runDeploy(opts: DeployOptions, ctx: CommandContext): Promi
   const command = `deploy${opts.phases?.length ? ` --phase ${opts.phases.join(',')}` : ''}${opts.check ? ' --check' : ''}`;
   const session = await openSession(ctx, { command, lock: true });
   try {
-    const all = buildSteps();
+    const all = buildSteps(session.env);
     const { selected, missing } = selectSteps(all, opts.phases, session.ledger.data.steps);
     if (missing.length) {
       const phases = [...new Set(missing.map((m) => m.step.split('.')[0]))];

@@ -37,6 +37,15 @@ export function registerMoreCommands(program: Command, makeContext: MakeContext,
       const { runValidate } = await import('./validate.js');
       await runValidate({ skipLinters: o.skipLinters }, ctx);
     });
+  program
+    .command('doctor')
+    .description('preflight: credentials, account pin, zones, AMIs, state backend, lock, local tools (read-only)')
+    .addHelpText('after', '\nExamples:\n  dpf doctor --env prod --profile platform-admin\n  dpf doctor --env dev --json')
+    .action(async (_o, cmd: Command) => {
+      const ctx = await makeContext(cmd);
+      const { runDoctor } = await import('./doctor.js');
+      await runDoctor({}, ctx);
+    });
   // </validate-doctor-commands>
 
   // <report-commands>

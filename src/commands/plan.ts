@@ -16,7 +16,7 @@ export async function runPlan(opts: PlanOptions, ctx: CommandContext): Promise<v
   // No lock: plan only creates and deletes change sets, it never executes one.
   const session = await openSession(ctx, { command: 'plan', lock: false });
   try {
-    const { selected } = selectSteps(buildSteps(), opts.phases, session.ledger.data.steps);
+    const { selected } = selectSteps(buildSteps(session.env), opts.phases, session.ledger.data.steps);
     const quiet = { ...ctx.io, notify: () => undefined };
     const plan = await planSteps(selected, { envCtx: session.envCtx, ledger: session.ledger, aws: session.aws, io: quiet, clock: ctx.clock, signal: ctx.signal });
     if (ctx.globals.json) {

@@ -30,7 +30,7 @@ export async function runStatus(opts: StatusOptions, ctx: CommandContext): Promi
   const region = ctx.globals.region ?? env.region;
   const ledger = await Ledger.open(Ledger.localPath(loaded.dir, envName), loaded.config.project, envName, ctx.clock.now());
   let data = ledger.data;
-  const steps = buildSteps();
+  const steps = buildSteps(env);
   const live: Record<string, { status?: string; drift?: string }> = {};
   const aws: { reachable: boolean | null; note?: string } = { reachable: null };
   let source: 'local' | 'state-bucket' = 'local';
@@ -91,7 +91,7 @@ export async function runStatus(opts: StatusOptions, ctx: CommandContext): Promi
   if (aws.note) lines.push(c.yellow(`⚠ ${aws.note}`));
   if (source === 'state-bucket') lines.push(c.yellow('Ledger read from the state bucket: another operator ran more recently than this machine.'));
   if (doc.lock) lines.push(c.yellow(`🔒 locked by ${doc.lock.identity} on ${doc.lock.host} (pid ${doc.lock.pid}) running "${doc.lock.command}" since ${doc.lock.since}`));
-  const table = new Table({ head: ['phase / step', 'status', 'started', 'finished', 'took', 'est.', 'stack'], style: { head: [], border: [] } });
+  const table = new Table({ head: ['phase / step', 'status', 'started', 'finished', 'took', 'est.', 'stack'], style: { head: [], border: [] }, chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' } });
   for (const p of model.phases) {
     table.push([c.bold(p.id), paintState(c, stateClass(p.status), p.status), p.startedAt?.slice(0, 16).replace('T', ' ') ?? '', p.finishedAt?.slice(0, 16).replace('T', ' ') ?? '', '', '', '']);
     for (const s of p.steps)

@@ -155,7 +155,8 @@ export async function runCommand(
     io.notify({ type: 'step-progress', stepId, message, state, resource });
 
   if (signal.aborted) throw new AbortError();
-  const { expectedInstanceIds: _ignored, ...sendInput } = input;
+  const sendInput: SendCommandInput = { ...input };
+  delete (sendInput as { expectedInstanceIds?: string[] }).expectedInstanceIds;
   let commandId: string;
   if (opts.attachTo) {
     commandId = opts.attachTo;
@@ -179,6 +180,8 @@ export async function runCommand(
     if (!perInstance) {
       try {
         invocations = await ssm.listInvocations(commandId);
+        // A command sent to explicit instance ids only concerns those (moto lists every instance it knows).
+        if (input.instanceIds?.length) invocations = invocations.filter((i) => input.instanceIds!.includes(i.instanceId));
       } catch (err) {
         if (!expected.length || isAbort(err)) throw err;
         perInstance = true;
@@ -202,7 +205,6 @@ export async function runCommand(
         logicalId: inv.instanceId,
         type: 'AWS::SSM::CommandInvocation',
         status: inv.status,
-        reason: labels[inv.instanceId],
       });
     }
 

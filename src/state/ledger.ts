@@ -63,6 +63,8 @@ export interface LedgerData {
   runs: RunRecord[];
   /** Free-form per-environment facts (account id, state bucket) learned along the way. */
   facts: Record<string, string>;
+  /** Day-2 operations (patch, backup, restore, drill, destroy), oldest first: see src/ops/operation.ts. */
+  operations?: Array<{ id: string; kind: string; key: string; status: string; startedAt: string; finishedAt?: string; runIds: string[]; params: Record<string, unknown>; state?: Record<string, unknown>; summary?: Record<string, unknown> }>;
 }
 
 export function emptyLedger(project: string, env: string, now: Date): LedgerData {

@@ -4,7 +4,10 @@
  */
 import type { DeployPhase, EnvContext, PhaseId, StepContext, StepDef } from './types.js';
 import { stackStep } from './kinds/stack.js';
+import { playbookStep, type PlaybookStepSpec } from './kinds/playbook.js';
 import { PHASES } from './types.js';
+import type { EnvironmentConfig } from '../config/schema.js';
+import { backupVaultName, instancePrivateIp, ipaImageId, nodeFqdn, optionalOutput, platformImageId, rdsEndpoint, rdsSecretName } from './facts.js';
 
 export interface PhaseInfo {
   id: DeployPhase;
@@ -42,7 +45,7 @@ function netOut(ctx: StepContext, ...keys: string[]): Record<string, string> {
   return Object.fromEntries(keys.map((k) => [k, ctx.output('network.stack', k)]));
 }
 
-export function buildSteps(): StepDef[] {
+export function buildSteps(env?: EnvironmentConfig): StepDef[] {
   const steps: StepDef[] = [
     stackStep({
       id: 'bootstrap.state',
@@ -140,7 +143,197 @@ export function buildSteps(): StepDef[] {
       },
     }),
   ];
+  steps.push(...identitySteps(env), ...monitoringSteps());
+  const ids = new Set(steps.map((s) => s.id));
+  // Steps contributed by other modules may name dependencies that this provider does not have.
+  for (const s of steps) s.dependsOn = s.dependsOn.filter((d) => ids.has(d));
   return steps;
+}
+
+// ---------- node configuration (Ansible over SSM) ----------
+
+const NODE_ROLES = ['master', 'dev', 'worker'] as const;
+
+/** ExtraVariables every playbook gets: names and ids only, never secrets (those are read on the host at run time). */
+async function commonVars(ctx: StepContext): Promise<Record<string, string>> {
+  const e = ctx.envCtx.env;
+  const identityOut = (k: string) => optionalOutput(ctx, 'identity.stack', k);
+  const vars: Record<string, string> = {
+    dpf_env: ctx.envCtx.name,
+    dpf_project: ctx.envCtx.project,
+    dpf_region: ctx.envCtx.region,
+    identity_provider: e.identity.provider,
+    ipa_domain: e.identity.domain,
+    ipa_realm: e.identity.domain.toUpperCase(),
+    cloudwatch_namespace: 'DataPlatform',
+    cloudwatch_log_retention_debug_days: String(e.monitoring.debugLogRetentionDays),
+    cloudwatch_log_retention_audit_days: String(e.monitoring.auditLogRetentionDays),
+    efs_file_system_id: ctx.output('storage.stack', 'EfsFileSystemId'),
+    efs_access_point_id: ctx.output('storage.stack', 'EfsAccessPointId'),
+    rds_endpoint: await rdsEndpoint(ctx),
+    rds_secret_arn: await rdsSecretName(ctx),
+    spark_master_host: await instancePrivateIp(ctx, ctx.output('compute.stack', 'MasterInstanceId')),
+  };
+  if (e.identity.provider === 'freeipa') {
+    vars.ipa_server_fqdn = identityOut('IpaServerFqdn') ?? `ipa1.${e.identity.domain}`;
+    vars.ipa_replica_fqdn = identityOut('IpaReplicaFqdn') ?? `ipa2.${e.identity.domain}`;
+    vars.ipa_admin_secret_arn = `${ctx.envCtx.project}/${ctx.envCtx.name}/freeipa/admin`;
+    vars.ipa_ds_secret_arn = `${ctx.envCtx.project}/${ctx.envCtx.name}/freeipa/directory-manager`;
+    vars.ipa_host_keytab_secret_prefix = `${ctx.envCtx.project}/${ctx.envCtx.name}/freeipa/host-keytab`;
+  }
+  return vars;
+}
+
+const byRole = (ctx: StepContext, roles: readonly string[]) => ({ 'dpf:env': [ctx.envCtx.name], 'dpf:role': [...roles] });
+
+function nodePlaybook(spec: Omit<PlaybookStepSpec, 'extraVars'> & { vars?: (ctx: StepContext) => Promise<Record<string, string>> | Record<string, string> }): StepDef {
+  return playbookStep({
+    ...spec,
+    extraVars: async (ctx) => ({ ...(await commonVars(ctx)), ...(spec.vars ? await spec.vars(ctx) : {}) }),
+  });
+}
+
+function identitySteps(env?: EnvironmentConfig): StepDef[] {
+  const freeipa = (env?.identity.provider ?? 'freeipa') === 'freeipa';
+  const steps: StepDef[] = [
+    stackStep({
+      id: 'identity.stack',
+      phase: 'identity',
+      title: freeipa ? 'IAM roles, FreeIPA servers, private DNS zone' : 'IAM roles, Session Manager operators group, private DNS zone',
+      template: 'identity',
+      dependsOn: ['network.stack', 'compute.stack', 'storage.stack'],
+      parameters: async (ctx) => {
+        const e = ctx.envCtx.env;
+        const cross = e.identity.crossAccount;
+        return {
+          ...common(ctx),
+          ...netOut(ctx, 'VpcId', 'PrivateSubnet1Id', 'PrivateSubnet2Id', 'IdentitySecurityGroupId'),
+          IdentityProvider: e.identity.provider,
+          // With the iam provider no IPA server is made; the parameter still needs a valid image.
+          IpaImageId: e.identity.provider === 'freeipa' ? await ipaImageId(ctx) : await platformImageId(ctx),
+          IpaInstanceType: e.identity.instanceType,
+          IpaVolumeGb: String(e.identity.volumeGb),
+          IpaDomain: e.identity.domain,
+          IpaRealm: e.identity.domain.toUpperCase(),
+          DataLakeBucketName: names(ctx.envCtx).dataLakeBucket,
+          StateBucketName: ctx.output('bootstrap.state', 'StateBucketName'),
+          CrossAccountTrustedAccountId: cross?.trustedAccountId ?? '',
+          CrossAccountExternalId: cross?.externalId ?? '',
+          MasterPrivateIp: await instancePrivateIp(ctx, ctx.output('compute.stack', 'MasterInstanceId')),
+          RdsEndpointAddress: await rdsEndpoint(ctx),
+          EfsFileSystemId: ctx.output('storage.stack', 'EfsFileSystemId'),
+        };
+      },
+    }),
+    nodePlaybook({
+      id: 'storage.nfs',
+      phase: 'storage',
+      title: 'Mount EFS on /shared (nfs_client) on master, dev and workers',
+      dependsOn: ['compute.stack', 'storage.stack'],
+      playbook: 'nfs.yml',
+      targets: (ctx) => byRole(ctx, NODE_ROLES),
+    }),
+  ];
+  if (freeipa) {
+    steps.push(
+      nodePlaybook({
+        id: 'identity.ipa-server',
+        phase: 'identity',
+        title: 'Install the first FreeIPA server',
+        dependsOn: ['identity.stack'],
+        playbook: 'identity.yml',
+        targets: (ctx) => ({ instanceIds: [ctx.output('identity.stack', 'IpaServerInstanceId')] }),
+        vars: () => ({ ipa_install_mode: 'server', dpf_role: 'identity' }),
+        estimateSeconds: 900,
+      }),
+      nodePlaybook({
+        id: 'identity.ipa-replica',
+        phase: 'identity',
+        title: 'Install the FreeIPA replica (second AZ)',
+        dependsOn: ['identity.ipa-server'],
+        playbook: 'identity.yml',
+        targets: (ctx) => ({ instanceIds: [ctx.output('identity.stack', 'IpaReplicaInstanceId')] }),
+        vars: () => ({ ipa_install_mode: 'replica', dpf_role: 'identity' }),
+        estimateSeconds: 900,
+      }),
+      nodePlaybook({
+        id: 'identity.enrol-hosts',
+        phase: 'identity',
+        title: 'Register the nodes in FreeIPA and publish their keytabs',
+        dependsOn: ['identity.ipa-replica', 'compute.stack'],
+        playbook: 'freeipa-enrol.yml',
+        targets: (ctx) => ({ instanceIds: [ctx.output('identity.stack', 'IpaServerInstanceId')] }),
+        vars: async (ctx) => {
+          const instances = await (await ctx.aws.ops()).ec2.describeInstances({ 'tag:dpf:env': [ctx.envCtx.name], 'tag:dpf:role': ['bastion', ...NODE_ROLES], 'instance-state-name': ['running'] });
+          const hosts = instances.filter((i) => i.privateIp).map((i) => nodeFqdn(i.privateIp!, ctx.envCtx.env.identity.domain)).sort();
+          return { ipa_enrol_hosts: hosts.join(',') };
+        },
+      }),
+      nodePlaybook({
+        id: 'identity.enrol',
+        phase: 'identity',
+        title: 'Enrol every node (SSSD, sudo rules, homes on /shared)',
+        dependsOn: ['identity.enrol-hosts', 'storage.nfs'],
+        playbook: 'freeipa-client.yml',
+        targets: (ctx) => byRole(ctx, ['bastion', ...NODE_ROLES]),
+      }),
+    );
+  }
+  for (const role of NODE_ROLES)
+    steps.push(
+      nodePlaybook({
+        id: `identity.configure-${role}`,
+        phase: 'identity',
+        title: `Configure the ${role} node${role === 'worker' ? 's' : ''} (${role}.yml: data tools${role === 'master' ? ', Airflow, Spark master' : role === 'worker' ? ', Spark worker' : ''})`,
+        dependsOn: freeipa ? ['identity.enrol'] : ['identity.stack', 'storage.nfs'],
+        playbook: `${role}.yml`,
+        targets: (ctx) => byRole(ctx, [role]),
+        vars: () => ({ dpf_role: role }),
+      }),
+    );
+  return steps;
+}
+
+function monitoringSteps(): StepDef[] {
+  return [
+    stackStep({
+      id: 'monitoring.stack',
+      phase: 'monitoring',
+      title: 'SNS topic, alarms, dashboard, log groups, metric filters',
+      template: 'monitoring',
+      dependsOn: ['compute.stack', 'storage.stack'],
+      parameters: (ctx) => {
+        const m = ctx.envCtx.env.monitoring;
+        const c = (k: string) => ctx.output('compute.stack', k);
+        return {
+          ...common(ctx),
+          AlarmEmail: m.alarmEmail,
+          WorkerAutoScalingGroupName: c('WorkerAutoScalingGroupName'),
+          MasterInstanceId: c('MasterInstanceId'),
+          DevInstanceId: c('DevInstanceId'),
+          BastionInstanceId: c('BastionInstanceId'),
+          DbInstanceIdentifier: ctx.output('storage.stack', 'DbInstanceIdentifier'),
+          EfsFileSystemId: ctx.output('storage.stack', 'EfsFileSystemId'),
+          BackupVaultName: backupVaultName(ctx),
+          CpuCriticalPercent: String(m.cpuCriticalPercent),
+          CpuCriticalMinutes: String(m.cpuCriticalMinutes),
+          DiskWarningPercent: String(m.diskWarningPercent),
+          MemoryWarningPercent: String(m.memoryWarningPercent),
+          RdsMaxConnections: String(m.rdsMaxConnections),
+          DebugLogRetentionDays: String(m.debugLogRetentionDays),
+          AuditLogRetentionDays: String(m.auditLogRetentionDays),
+        };
+      },
+    }),
+    nodePlaybook({
+      id: 'monitoring.agent',
+      phase: 'monitoring',
+      title: 'CloudWatch agent on every node (monitoring role)',
+      dependsOn: ['monitoring.stack', 'storage.nfs'],
+      playbook: 'monitoring.yml',
+      targets: (ctx) => byRole(ctx, ['bastion', ...NODE_ROLES, 'identity']),
+    }),
+  ];
 }
 
 export function phaseOf(stepId: string): PhaseId {

@@ -298,7 +298,7 @@ export async function deployStack(req: DeployStackRequest, deps: DeployStackDeps
  */
 async function completeOutputs(req: DeployStackRequest, deps: DeployStackDeps, stack: StackDescription): Promise<{ outputs: Record<string, string>; resolved: string[] }> {
   const outputs = { ...stack.outputs };
-  const missing = Object.keys(req.templateOutputs).filter((k) => !(k in outputs) && !req.templateOutputs[k]!.Condition);
+  const missing = Object.keys(req.templateOutputs).filter((k) => !(k in outputs));
   if (missing.length === 0) return { outputs, resolved: [] };
   const resources = await deps.cfn.listStackResources(req.stackName).catch(() => []);
   const byLogical = new Map(resources.map((r) => [r.logicalId, r]));
@@ -320,7 +320,8 @@ async function completeOutputs(req: DeployStackRequest, deps: DeployStackDeps, s
   }
   if (resolved.length)
     deps.io.notify({ type: 'warning', stepId: req.stepId, message: `DescribeStacks returned no value for ${resolved.length} output(s) of ${req.stackName}; read them from the stack's resources instead (${resolved.join(', ')}).` });
-  const unresolved = missing.filter((k) => !resolved.includes(k));
+  // A conditional output may legitimately be absent (its condition is false): only warn about the others.
+  const unresolved = missing.filter((k) => !resolved.includes(k) && !req.templateOutputs[k]!.Condition);
   if (unresolved.length)
     deps.io.notify({ type: 'warning', stepId: req.stepId, message: `Output(s) ${unresolved.join(', ')} of ${req.stackName} are missing from DescribeStacks and cannot be read from its resources; steps that need them will say so.` });
   return { outputs, resolved };

@@ -19,7 +19,7 @@ import type { PhaseId, Prepared, StepContext, StepDef, StepResult } from '../typ
 import type { Ec2Port, SendCommandInput } from '../../aws/ops-ports.js';
 import type { StepRecord } from '../../state/ledger.js';
 import { buildBundle, ensureBundleUploaded, type Bundle } from '../../ansible/bundle.js';
-import { runCommand, type CommandRun, type HostRun } from '../../ssm/run-command.js';
+import { runCommand, NOT_TARGETED, type CommandRun, type HostRun } from '../../ssm/run-command.js';
 import { StepFailedError } from '../../errors.js';
 
 export const PLAYBOOK_DOCUMENT = 'AWS-ApplyAnsiblePlaybooks';
@@ -37,9 +37,9 @@ export interface PlaybookStepSpec {
   /** Playbook file at the bundle root, e.g. 'nfs.yml'. */
   playbook: string;
   /** Which nodes. Tag targets must include 'dpf:env' = the environment (never another env's nodes). */
-  targets(ctx: StepContext): PlaybookTargets;
+  targets(ctx: StepContext): PlaybookTargets | Promise<PlaybookTargets>;
   /** ExtraVariables (see the module comment for what is refused). */
-  extraVars(ctx: StepContext): Record<string, string>;
+  extraVars(ctx: StepContext): Record<string, string> | Promise<Record<string, string>>;
   /** ETA in seconds. Default PLAYBOOK_ESTIMATE_SECONDS (300). */
   estimateSeconds?: number;
 }
@@ -168,8 +168,8 @@ export function playbookStep(spec: PlaybookStepSpec): StepDef {
     if (!PLAYBOOK_FILE.test(spec.playbook)) throw new StepFailedError(spec.id, `Playbook name "${spec.playbook}" is not accepted by ${PLAYBOOK_DOCUMENT} (letters, digits, _-()/ and .yml/.yaml).`);
     const bundle = buildBundle();
     if (!bundle.files.includes(spec.playbook)) throw new StepFailedError(spec.id, `Playbook ${spec.playbook} is not in the Ansible bundle (${bundle.files.filter((f) => !f.includes('/') && /\.ya?ml$/.test(f)).join(', ')}).`);
-    const targets = normalizeTargets(spec.id, ctx.envCtx.name, spec.targets(ctx));
-    const extraVariables = renderExtraVariables(spec.id, spec.extraVars(ctx));
+    const targets = normalizeTargets(spec.id, ctx.envCtx.name, await spec.targets(ctx));
+    const extraVariables = renderExtraVariables(spec.id, await spec.extraVars(ctx));
     const inputHash = createHash('sha256')
       .update(JSON.stringify({ bundle: bundle.sha256, playbook: spec.playbook, targets, extraVariables }))
       .digest('hex');
@@ -257,19 +257,23 @@ export function playbookStep(spec: PlaybookStepSpec): StepDef {
       }),
     ),
     outputS3Prefix: x.outputPrefix,
-    summary: run.summary,
+    hostSummary: run.summary,
   });
 
-  const failure = (run: CommandRun, targets: NormalTargets): StepFailedError => {
+  const failure = (run: CommandRun, targets: NormalTargets, maxErrors: string): StepFailedError => {
     if (!run.hosts.length)
       return new StepFailedError(spec.id, `Playbook ${spec.playbook}: no instance matched the targets (${describe(targets)}); command ${run.commandId}.`, {
         hint: 'Are the nodes running, tagged, and registered with SSM (agent online)? The compute phase creates them; `dpf status` lists the nodes.',
       });
-    const failed = run.hosts.filter((h) => h.status !== 'Success');
+    // Hosts that really failed first (the first one is the root cause shown), then the ones
+    // that never ran; by instance id within each.
+    const rank = (s: string) => (s === 'Cancelled' ? 3 : s === NOT_TARGETED ? 2 : s === 'Failed' ? 0 : 1);
+    const failed = run.hosts.filter((h) => h.status !== 'Success').sort((a, b) => rank(a.status) - rank(b.status));
     const details: string[] = [];
     for (const h of failed) {
-      const cause = rootCauseLine(h);
-      details.push(`${hostTitle(h)}${h.note ? ` — ${h.note}` : ''}${cause ? `: ${cause}` : ''}`);
+      const cause = h.status === 'Cancelled' ? undefined : rootCauseLine(h);
+      const note = h.note ?? (h.status === 'Cancelled' ? `not started: more than MaxErrors (${maxErrors}) hosts had failed` : undefined);
+      details.push(`${hostTitle(h)}${note ? ` — ${note}` : ''}${cause ? `: ${cause}` : ''}`);
       for (const l of h.tail) details.push(`  ${l}`);
       if (h.truncated) details.push(`  (output over 24,000 characters: ${h.tailFrom === 's3' ? 'last lines read from the full log in S3' : 'these are the last lines the API returned, not the end of the log'})`);
     }
@@ -299,7 +303,7 @@ export function playbookStep(spec: PlaybookStepSpec): StepDef {
       const { run, evidence } = await execute(ctx, prepared, 'run');
       if (!run.ok) {
         await ctx.evidence(evidence);
-        throw failure(run, targets);
+        throw failure(run, targets, ctx.envCtx.env.ssm.maxErrors);
       }
       const recaps = run.hosts.map((h) => parseRecap(h.tail));
       const changedHosts = recaps.filter((r) => r && r.changed > 0).length;
@@ -312,24 +316,31 @@ export function playbookStep(spec: PlaybookStepSpec): StepDef {
       };
     },
 
+    /**
+     * Ansible --check on the same targets. `changed` means "would change" (a host's recap
+     * has changed > 0, or there is no recap to tell). Host failures are returned in the
+     * result (evidence.ok false, summary "FAILED: …"), not thrown: in check mode a task often
+     * fails only because an earlier task was not really applied.
+     */
     async check(ctx, prepared): Promise<StepResult> {
       const { targets } = prepared.data as PlaybookInputs;
       const { run, evidence } = await execute(ctx, prepared, 'check');
       const recaps = run.hosts.map((h) => parseRecap(h.tail));
       const wouldChange = recaps.reduce((n, r) => n + (r?.changed ?? 0), 0);
       if (!run.ok) {
-        const err = failure(run, targets);
-        return { changed: false, evidence: { ...evidence, ok: false, error: err.message, details: err.details }, summary: `check FAILED: ${err.message}` };
+        const err = failure(run, targets, ctx.envCtx.env.ssm.maxErrors);
+        return { changed: false, evidence: { ...evidence, ok: false, error: err.message, details: err.details }, summary: `FAILED: ${err.message}` };
       }
+      const unknown = recaps.some((r) => !r);
       return {
-        changed: false,
+        changed: wouldChange > 0 || unknown,
         evidence: { ...evidence, ok: true, wouldChange },
-        summary: `check ${spec.playbook}: ${run.summary}; ${wouldChange ? `would change ${wouldChange} task(s)` : recaps.every(Boolean) ? 'no changes' : 'changes unknown (no recap)'}`,
+        summary: `${spec.playbook}: ${run.summary}; ${wouldChange ? `would change ${wouldChange} task(s)` : unknown ? 'changes unknown (no recap)' : 'no changes'}`,
       };
     },
 
     async verify(ctx, record: StepRecord) {
-      const targets = normalizeTargets(spec.id, ctx.envCtx.name, spec.targets(ctx));
+      const targets = normalizeTargets(spec.id, ctx.envCtx.name, await spec.targets(ctx));
       const recorded = record.evidence.instanceIds;
       if (!Array.isArray(recorded)) return { ok: false, reason: 'the ledger has no host list for it' };
       const { ec2 } = await ctx.aws.ops();

@@ -12,8 +12,8 @@ export interface StackStepSpec {
   title: string;
   template: TemplateName;
   dependsOn: string[];
-  /** Parameter values dpf computes (from the config and the ledger). */
-  parameters(ctx: StepContext): Record<string, string>;
+  /** Parameter values dpf computes (from the config, the ledger, and read-only AWS lookups). */
+  parameters(ctx: StepContext): Record<string, string> | Promise<Record<string, string>>;
 }
 
 export function stackName(envCtx: Pick<EnvContext, 'project' | 'name'>, template: string): string {
@@ -35,7 +35,7 @@ export function stackStep(spec: StackStepSpec): StepDef {
     const t = loadTemplate(spec.template);
     let parameters: Record<string, string>;
     try {
-      parameters = fullParameters(t, spec.parameters(ctx));
+      parameters = fullParameters(t, await spec.parameters(ctx));
     } catch (err) {
       if (err instanceof StepFailedError) throw err;
       throw new StepFailedError(spec.id, (err as Error).message);

@@ -1,0 +1,129 @@
+/**
+ * Backup check: the AWS Backup plan exists and the file system has a completed recovery point
+ * younger than its RPO (recovery.rpoMinutes.fileSystem); the database can be restored to a point
+ * within its RPO (recovery.rpoMinutes.database). With no recent recovery point the check warns
+ * and, when allowed to act, offers to start an on-demand backup (a confirmation; without a TTY
+ * it only reports).
+ */
+import type { DbInstanceInfo, RecoveryPointInfo } from '../aws/ops-ports.js';
+import { NotConfirmedError, errorMessage } from '../errors.js';
+import type { CheckContext, CheckSpec } from './types.js';
+import { combine, couldNotAsk, emulatorGap, type Part } from './common.js';
+
+const minutes = (ms: number) => Math.round(ms / 60_000);
+
+export function ageText(min: number): string {
+  return min < 120 ? `${min} min` : min < 48 * 60 ? `${Math.round(min / 60)} h` : `${Math.round(min / 1440)} days`;
+}
+
+/** The newest completed recovery point, and whether it is within the RPO. */
+export function recoveryPointPart(subject: string, points: RecoveryPointInfo[], now: Date, rpoMinutes: number): Part & { latest?: RecoveryPointInfo; ageMinutes?: number } {
+  const done = points
+    .filter((p) => p.status === 'COMPLETED')
+    .map((p) => ({ p, at: (p.completed ?? p.created)?.getTime() ?? 0 }))
+    .sort((a, b) => b.at - a.at);
+  const latest = done[0];
+  if (!latest) return { subject, status: 'warn', detail: `no completed recovery point (${points.length} listed)` };
+  const age = minutes(now.getTime() - latest.at);
+  if (age > rpoMinutes)
+    return { subject, status: 'warn', detail: `latest completed recovery point is ${ageText(age)} old, older than the RPO of ${ageText(rpoMinutes)}`, latest: latest.p, ageMinutes: age };
+  return { subject, status: 'pass', detail: `recovery point ${ageText(age)} old (RPO ${ageText(rpoMinutes)})`, latest: latest.p, ageMinutes: age };
+}
+
+/** RDS point-in-time recovery: automated backups on and restorable to within the RPO. */
+export function databasePart(db: DbInstanceInfo, now: Date, rpoMinutes: number): Part {
+  const subject = `RDS ${db.identifier}`;
+  if (!db.backupRetentionDays) return { subject, status: 'fail', detail: 'automated backups are off (retention 0)' };
+  if (!db.latestRestorableTime) return { subject, status: 'warn', detail: `automated backups kept ${db.backupRetentionDays} days, but no restorable time reported yet` };
+  const age = minutes(now.getTime() - db.latestRestorableTime.getTime());
+  return age > rpoMinutes
+    ? { subject, status: 'warn', detail: `latest restorable time ${ageText(age)} ago, more than the RPO of ${ageText(rpoMinutes)}` }
+    : { subject, status: 'pass', detail: `restorable to ${ageText(age)} ago (RPO ${ageText(rpoMinutes)}), ${db.backupRetentionDays}-day retention` };
+}
+
+async function offerBackup(ctx: CheckContext, vault: string, resourceArn: string, roleArn: string | undefined, why: string): Promise<Record<string, unknown>> {
+  if (!ctx.mayAct) return { offered: false, reason: 'check mode' };
+  if (!roleArn) return { offered: false, reason: 'the storage stack has no BackupRoleArn output' };
+  let yes: boolean;
+  try {
+    yes = await ctx.io.confirm({ question: `${why}. Start an on-demand backup of ${resourceArn} into ${vault} now?`, stepId: ctx.stepId, defaultAnswer: false });
+  } catch (err) {
+    if (err instanceof NotConfirmedError) return { offered: true, started: false, reason: 'no terminal to ask on (run dpf backup, or rerun golive interactively)' };
+    throw err;
+  }
+  if (!yes) return { offered: true, started: false, reason: 'declined' };
+  try {
+    const jobId = await (await ctx.ops()).backup.startBackupJob(vault, resourceArn, roleArn);
+    return { offered: true, started: true, backupJobId: jobId };
+  } catch (err) {
+    return { offered: true, started: false, reason: `StartBackupJob failed: ${errorMessage(err)}` };
+  }
+}
+
+export const backupCheck: CheckSpec = {
+  id: 'golive.backup',
+  title: 'Backups within their RPO',
+  category: 'backup',
+  checklist: 'aws-components',
+  dependsOn: ['storage.stack'],
+  criterion: 'the AWS Backup plan exists, the file system has a completed recovery point younger than its RPO, and the database is restorable within its RPO',
+  estimateSeconds: 5,
+  async run(ctx) {
+    const s = ctx.outputs('storage.stack');
+    const rpo = ctx.env.recovery.rpoMinutes;
+    const now = ctx.clock.now();
+    const ops = await ctx.ops();
+    const parts: Part[] = [];
+    const evidence: Record<string, unknown> = { rpoMinutes: { fileSystem: rpo.fileSystem, database: rpo.database }, planId: s.BackupPlanId, vault: s.BackupVaultName };
+
+    if (s.DbInstanceIdentifier) {
+      const db = await ops.rds.describeInstance(s.DbInstanceIdentifier);
+      parts.push(db ? databasePart(db, now, rpo.database) : { subject: `RDS ${s.DbInstanceIdentifier}`, status: 'fail', detail: 'database does not exist' });
+      if (db) evidence.database = { identifier: db.identifier, backupRetentionDays: db.backupRetentionDays, latestRestorableTime: db.latestRestorableTime?.toISOString() };
+    }
+
+    if (!s.BackupPlanId) {
+      parts.push(
+        ctx.emulator
+          ? { subject: 'AWS Backup plan', status: 'unknown', detail: `the storage stack has no BackupPlanId output; ${emulatorGap('skips AWS::Backup::BackupPlan in templates')}` }
+          : { subject: 'AWS Backup plan', status: 'fail', detail: 'the storage stack has no BackupPlanId output: no backup plan was created' },
+      );
+      return combine(parts, { passed: '', nothing: '' }, evidence);
+    }
+    let plan;
+    try {
+      plan = await ops.backup.describePlan(s.BackupPlanId);
+    } catch (err) {
+      return couldNotAsk('AWS Backup GetBackupPlan', err, evidence);
+    }
+    if (!plan) {
+      parts.push({ subject: `AWS Backup plan ${s.BackupPlanId}`, status: 'fail', detail: 'the plan does not exist' });
+      return combine(parts, { passed: '', nothing: '' }, evidence);
+    }
+    evidence.plan = plan;
+    if (!s.BackupVaultName || !s.EfsFileSystemId) {
+      parts.push({ subject: 'EFS recovery points', status: 'unknown', detail: 'the storage stack has no BackupVaultName/EfsFileSystemId output in the ledger' });
+      return combine(parts, { passed: '', nothing: '' }, evidence);
+    }
+    const fs = (await ops.efs.describeFileSystems(s.EfsFileSystemId))[0];
+    const efsArn = fs?.arn ?? `arn:aws:elasticfilesystem:${ctx.region}:${ctx.accountId}:file-system/${s.EfsFileSystemId}`;
+    let points: RecoveryPointInfo[];
+    try {
+      points = await ops.backup.listRecoveryPoints(s.BackupVaultName, efsArn);
+    } catch (err) {
+      const out = couldNotAsk(`AWS Backup ListRecoveryPointsByBackupVault (${s.BackupVaultName})`, err, evidence);
+      parts.push({ subject: `EFS ${s.EfsFileSystemId}`, status: 'unknown', detail: out.summary });
+      return combine(parts, { passed: '', nothing: '' }, { ...evidence, ...out.evidence });
+    }
+    const rp = recoveryPointPart(`EFS ${s.EfsFileSystemId}`, points, now, rpo.fileSystem);
+    parts.push({ subject: rp.subject, status: rp.status, detail: rp.detail });
+    evidence.fileSystem = { resourceArn: efsArn, recoveryPoints: points.length, latest: rp.latest ? { arn: rp.latest.arn, completed: (rp.latest.completed ?? rp.latest.created)?.toISOString(), ageMinutes: rp.ageMinutes } : null };
+    if (rp.status === 'warn') {
+      const offer = await offerBackup(ctx, s.BackupVaultName, efsArn, s.BackupRoleArn, `EFS ${s.EfsFileSystemId}: ${rp.detail}`);
+      evidence.onDemandBackup = offer;
+      if (offer.started) parts[parts.length - 1] = { ...parts[parts.length - 1]!, detail: `${rp.detail}; started backup job ${String(offer.backupJobId)} — rerun golive once it completes` };
+    }
+    return combine(parts, { passed: `backup plan ${plan.name} exists; EFS and RDS recoverable within their RPO`, nothing: '' }, evidence, `Start a backup (dpf backup --env ${ctx.envName}) and check the plan's schedule (${ctx.env.storage.backup.schedule}).`);
+  },
+};
+

@@ -1,0 +1,217 @@
+/**
+ * `dpf backup`: an on-demand RDS snapshot and an AWS Backup job for EFS, in parallel, then the
+ * recovery points with their age against the RPO targets.
+ *
+ * Steps (phase 'operations'):
+ *   operations.backup.rds-snapshot     CreateDBSnapshot <db>-dpf-<stamp>, wait until available
+ *   operations.backup.efs-backup       StartBackupJob (EFS → the platform's vault), wait COMPLETED
+ *   operations.backup.recovery-points  list what can be restored, newest age vs RPO
+ * Where the endpoint has no AWS Backup (the emulator), the EFS step is done with status
+ * "unavailable" and the reason; the RDS part does not depend on it.
+ */
+import type { OpsPorts, DbSnapshotInfo, RecoveryPointInfo } from '../aws/ops-ports.js';
+import type { EnvContext, StepDef, StepResult } from '../steps/types.js';
+import type { Ledger } from '../state/ledger.js';
+import { opStep, optionalOutput, unavailableOnEndpoint, waitFor, stepError, endpointName, type Operation } from './operation.js';
+import { errorMessage } from '../errors.js';
+import { fmt } from './rto-rpo.js';
+
+export const BACKUP_STEPS = {
+  rds: 'operations.backup.rds-snapshot',
+  efs: 'operations.backup.efs-backup',
+  points: 'operations.backup.recovery-points',
+} as const;
+
+export interface BackupOptions {
+  /** Give up waiting for the snapshot / the backup job after this long. Default 120 min. */
+  timeoutMinutes: number;
+}
+
+/** The platform's DB instance identifier (storage.stack output). */
+export function dbIdentifier(ledger: Ledger): string | undefined {
+  return optionalOutput(ledger, 'storage.stack', 'DbInstanceIdentifier');
+}
+
+export function efsArn(envCtx: Pick<EnvContext, 'region' | 'accountId'>, fsId: string): string {
+  return `arn:aws:elasticfilesystem:${envCtx.region}:${envCtx.accountId}:file-system/${fsId}`;
+}
+
+const SNAPSHOT_FAILED = new Set(['failed', 'incompatible-restore', 'incompatible-parameters']);
+
+export function buildBackupSteps(op: Operation, o: BackupOptions): StepDef[] {
+  const rds = opStep(op, {
+    id: BACKUP_STEPS.rds,
+    title: 'RDS snapshot (on demand)',
+    estimateSeconds: 600,
+    async run(ctx, mine) {
+      const ops = await ctx.aws.ops();
+      const db = dbIdentifier(ctx.ledger);
+      if (!db) throw stepError('BackupNoDatabase', 'The ledger has no DbInstanceIdentifier for storage.stack.', { hint: `Deploy storage first: dpf deploy --env ${ctx.envCtx.name} --phase storage` });
+      const snapshotId = String(mine.snapshotId ?? `${db}-dpf-${op.stamp}`);
+      const existing = await ops.rds.describeSnapshots({ snapshotId });
+      if (!existing.length) {
+        ctx.progress(`creating snapshot ${snapshotId} of ${db}`);
+        await ops.rds.createSnapshot(db, snapshotId, { 'dpf:env': ctx.envCtx.name, 'dpf:project': ctx.envCtx.project, 'dpf:operation': op.id });
+      } else ctx.progress(`snapshot ${snapshotId} already requested (${existing[0]!.status}); waiting for it`);
+      await ctx.evidence({ snapshotId, dbInstance: db });
+      const snap = await waitFor<DbSnapshotInfo | undefined>(ctx, {
+        stepId: ctx.stepId,
+        what: `snapshot ${snapshotId}`,
+        read: async () => (await ops.rds.describeSnapshots({ snapshotId }))[0],
+        state: (s) => (s?.status === 'available' ? 'done' : s && SNAPSHOT_FAILED.has(s.status) ? 'failed' : 'waiting'),
+        describe: (s) => s?.status ?? 'not visible yet',
+        deadline: new Date(ctx.clock.now().getTime() + o.timeoutMinutes * 60000),
+        onTimeout: (s) => stepError('BackupTimedOut', `Snapshot ${snapshotId} is still ${s?.status ?? 'not visible'} after ${o.timeoutMinutes} min.`, { hint: `It keeps going in AWS; rerun dpf backup --env ${ctx.envCtx.name} to keep waiting for it.` }),
+        onFailed: (s) => stepError('BackupFailed', `Snapshot ${snapshotId} ended ${s?.status}.`),
+      });
+      return {
+        changed: true,
+        summary: `snapshot ${snapshotId} available`,
+        outputs: { SnapshotId: snapshotId, DbInstanceIdentifier: db, SnapshotCreated: snap?.created?.toISOString() ?? ctx.clock.now().toISOString() },
+        evidence: { snapshotId, dbInstance: db, status: snap?.status, created: snap?.created?.toISOString(), encrypted: snap?.encrypted },
+      };
+    },
+  });
+
+  const efs = opStep(op, {
+    id: BACKUP_STEPS.efs,
+    title: 'EFS backup job (AWS Backup)',
+    estimateSeconds: 900,
+    async run(ctx, mine): Promise<StepResult> {
+      const ops = await ctx.aws.ops();
+      const fsId = optionalOutput(ctx.ledger, 'storage.stack', 'EfsFileSystemId');
+      const vault = optionalOutput(ctx.ledger, 'storage.stack', 'BackupVaultName');
+      const role = optionalOutput(ctx.ledger, 'storage.stack', 'BackupRoleArn');
+      const unavailable = (reason: string): StepResult => {
+        ctx.io.notify({ type: 'warning', stepId: ctx.stepId, message: `EFS backup not taken: ${reason}` });
+        return { changed: false, summary: `EFS backup not available: ${reason}`, outputs: { Status: 'unavailable', Reason: reason }, evidence: { status: 'unavailable', reason, fileSystemId: fsId, vault } };
+      };
+      if (!fsId) return unavailable('the ledger has no EfsFileSystemId for storage.stack');
+      if (!vault || !role)
+        return unavailable(`the storage stack has no ${!vault ? 'BackupVaultName' : 'BackupRoleArn'} output (AWS Backup vault not created by ${endpointName()}?)`);
+      const resourceArn = efsArn(ctx.envCtx, fsId);
+      let jobId = mine.jobId as string | undefined;
+      if (!jobId) {
+        try {
+          jobId = await ops.backup.startBackupJob(vault, resourceArn, role);
+        } catch (err) {
+          if (unavailableOnEndpoint(err)) return unavailable(`AWS Backup StartBackupJob is not available on ${endpointName()}`);
+          throw err;
+        }
+        await ctx.evidence({ jobId, vault, resourceArn });
+        ctx.progress(`backup job ${jobId} started for ${fsId} into vault ${vault}`);
+      } else ctx.progress(`watching backup job ${jobId} started by an earlier run`);
+      const job = await waitFor(ctx, {
+        stepId: ctx.stepId,
+        what: `backup job ${jobId}`,
+        read: () => ops.backup.describeBackupJob(jobId!),
+        state: (j) => (j.state === 'COMPLETED' ? 'done' : ['FAILED', 'ABORTED', 'EXPIRED', 'PARTIAL'].includes(j.state) ? 'failed' : 'waiting'),
+        describe: (j) => j.state,
+        deadline: new Date(ctx.clock.now().getTime() + o.timeoutMinutes * 60000),
+        onTimeout: (j) => stepError('BackupTimedOut', `Backup job ${jobId} is still ${j.state} after ${o.timeoutMinutes} min.`, { hint: `It keeps going in AWS; rerun dpf backup --env ${ctx.envCtx.name} to keep waiting.` }),
+        onFailed: (j) => stepError('BackupFailed', `Backup job ${jobId} ended ${j.state}: ${j.statusMessage ?? 'no message'}.`),
+      });
+      return {
+        changed: true,
+        summary: `recovery point ${job.recoveryPointArn ?? '?'}`,
+        outputs: { Status: 'completed', JobId: jobId, RecoveryPointArn: job.recoveryPointArn ?? '' },
+        evidence: { status: 'completed', jobId, vault, resourceArn, recoveryPointArn: job.recoveryPointArn, completed: job.completed?.toISOString() },
+      };
+    },
+  });
+
+  const points = opStep(op, {
+    id: BACKUP_STEPS.points,
+    title: 'Recovery points and their age against the RPO',
+    dependsOn: [BACKUP_STEPS.rds, BACKUP_STEPS.efs],
+    estimateSeconds: 5,
+    async run(ctx) {
+      const listing = await listRecoveryPoints(await ctx.aws.ops(), ctx.ledger, ctx.envCtx, ctx.clock.now());
+      for (const line of recoverySummaryLines(listing)) ctx.progress(line);
+      return {
+        changed: false,
+        summary: recoverySummaryLines(listing).slice(0, 2).join('; '),
+        outputs: { DatabaseWithinRpo: String(listing.database.withinRpo), FileSystemWithinRpo: String(listing.fileSystem.withinRpo) },
+        evidence: { listing },
+      };
+    },
+  });
+  return [rds, efs, points];
+}
+
+// ---------- listing ----------
+
+export interface RecoveryListing {
+  at: string;
+  database: {
+    instance?: string;
+    latestRestorableTime?: string;
+    snapshots: Array<{ id: string; type?: string; status: string; created?: string; ageSeconds?: number }>;
+    /** Age of the newest restorable point (PITR or snapshot); null when there is none. */
+    newestAgeSeconds: number | null;
+    rpoTargetSeconds: number;
+    withinRpo: boolean | null;
+    note?: string;
+  };
+  fileSystem: {
+    fileSystemId?: string;
+    vault?: string;
+    available: boolean;
+    reason?: string;
+    points: Array<{ arn: string; status: string; created?: string; ageSeconds?: number }>;
+    newestAgeSeconds: number | null;
+    rpoTargetSeconds: number;
+    withinRpo: boolean | null;
+  };
+}
+
+const age = (now: Date, t?: Date) => (t ? Math.max(0, Math.round((now.getTime() - t.getTime()) / 1000)) : undefined);
+
+export async function listRecoveryPoints(ops: OpsPorts, ledger: Ledger, envCtx: EnvContext, now: Date): Promise<RecoveryListing> {
+  const rec = envCtx.env.recovery;
+  const db = dbIdentifier(ledger);
+  const database: RecoveryListing['database'] = { instance: db, snapshots: [], newestAgeSeconds: null, rpoTargetSeconds: rec.rpoMinutes.database * 60, withinRpo: null };
+  if (db) {
+    const [inst, snaps] = await Promise.all([ops.rds.describeInstance(db), ops.rds.describeSnapshots({ instance: db })]);
+    const sorted = [...snaps].sort((a, b) => (b.created?.getTime() ?? 0) - (a.created?.getTime() ?? 0));
+    database.snapshots = sorted.map((s) => ({ id: s.identifier, type: s.type, status: s.status, created: s.created?.toISOString(), ageSeconds: age(now, s.created) }));
+    database.latestRestorableTime = inst?.latestRestorableTime?.toISOString();
+    if (!inst) database.note = `instance ${db} not found`;
+    const candidates = [inst?.latestRestorableTime, ...sorted.filter((s) => s.status === 'available').map((s) => s.created)].filter((d): d is Date => Boolean(d));
+    const newest = candidates.sort((a, b) => b.getTime() - a.getTime())[0];
+    database.newestAgeSeconds = age(now, newest) ?? null;
+    database.withinRpo = database.newestAgeSeconds === null ? false : database.newestAgeSeconds <= database.rpoTargetSeconds;
+  } else database.note = 'no DbInstanceIdentifier in the ledger';
+
+  const fsId = optionalOutput(ledger, 'storage.stack', 'EfsFileSystemId');
+  const vault = optionalOutput(ledger, 'storage.stack', 'BackupVaultName');
+  const fileSystem: RecoveryListing['fileSystem'] = { fileSystemId: fsId, vault, available: false, points: [], newestAgeSeconds: null, rpoTargetSeconds: rec.rpoMinutes.fileSystem * 60, withinRpo: null };
+  if (!fsId) fileSystem.reason = 'no EfsFileSystemId in the ledger';
+  else if (!vault) fileSystem.reason = `no backup vault in the ledger (storage.stack output BackupVaultName missing; AWS Backup vault not created by ${endpointName()}?)`;
+  else {
+    try {
+      const pts: RecoveryPointInfo[] = await ops.backup.listRecoveryPoints(vault, efsArn(envCtx, fsId));
+      fileSystem.available = true;
+      const sorted = [...pts].sort((a, b) => (b.created?.getTime() ?? 0) - (a.created?.getTime() ?? 0));
+      fileSystem.points = sorted.map((p) => ({ arn: p.arn, status: p.status, created: p.created?.toISOString(), ageSeconds: age(now, p.created) }));
+      const newest = sorted.find((p) => p.status === 'COMPLETED');
+      fileSystem.newestAgeSeconds = age(now, newest?.created) ?? null;
+      fileSystem.withinRpo = fileSystem.newestAgeSeconds === null ? false : fileSystem.newestAgeSeconds <= fileSystem.rpoTargetSeconds;
+      if (!newest) fileSystem.reason = 'no completed recovery point in the vault';
+    } catch (err) {
+      if (!unavailableOnEndpoint(err)) throw err;
+      fileSystem.reason = `AWS Backup ListRecoveryPointsByBackupVault is not available on ${endpointName()} (${errorMessage(err).split('\n')[0]})`;
+    }
+  }
+  return { at: now.toISOString(), database, fileSystem };
+}
+
+export function recoverySummaryLines(l: RecoveryListing): string[] {
+  const d = l.database;
+  const f = l.fileSystem;
+  const verdict = (w: boolean | null) => (w === true ? 'within RPO' : w === false ? 'OUTSIDE RPO' : 'unknown');
+  return [
+    `database ${d.instance ?? '?'}: newest restorable point ${d.newestAgeSeconds === null ? 'none' : `${fmt(d.newestAgeSeconds)} old`} (target ${fmt(d.rpoTargetSeconds)}): ${verdict(d.withinRpo)}; ${d.snapshots.length} snapshot(s)${d.latestRestorableTime ? `, point-in-time restore to ${d.latestRestorableTime}` : ''}`,
+    `file system ${f.fileSystemId ?? '?'}: ${f.available ? `${f.points.length} recovery point(s), newest ${f.newestAgeSeconds === null ? 'none' : `${fmt(f.newestAgeSeconds)} old`} (target ${fmt(f.rpoTargetSeconds)}): ${verdict(f.withinRpo)}` : `not available: ${f.reason}`}`,
+  ];
+}
