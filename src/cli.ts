@@ -123,6 +123,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('--admin-cidr <cidr>', 'corporate range allowed to SSH to the bastion (repeatable, up to 4)', collect)
     .option('--alarm-email <email>', 'where alarms are sent')
     .addOption(new Option('--identity-provider <provider>', 'directory for platform users').choices(['freeipa', 'iam']))
+    .option('--ipa-image <ami>', 'AMI for the FreeIPA servers (Rocky/Alma Linux 9; default: the newest public one, looked up at deploy)')
     .option('--workers-min <n>', 'worker Auto Scaling minimum (default 2)', parseIntOption('--workers-min'))
     .option('--workers-max <n>', 'worker Auto Scaling maximum (default 6)', parseIntOption('--workers-max'))
     .option('--workers-desired <n>', 'worker desired capacity (default 2)', parseIntOption('--workers-desired'))
@@ -143,6 +144,7 @@ export async function main(argv: string[]): Promise<void> {
           adminCidrs: o.adminCidr,
           alarmEmail: o.alarmEmail,
           identityProvider: o.identityProvider,
+          ipaImage: o.ipaImage,
           workersMin: o.workersMin,
           workersMax: o.workersMax,
           workersDesired: o.workersDesired,

@@ -230,7 +230,59 @@ def _add_cloudwatch_alarm_resource() -> None:
     _ = CfnAlarm
 
 
+def _add_iam_group_resource() -> None:
+    # moto 5.2.x has no CloudFormation model for AWS::IAM::Group (the iam identity provider's
+    # operators group); register one over moto's IAM backend, inline policies included.
+    import json
+
+    from moto.core.common_models import CloudFormationModel
+    from moto.iam.models import iam_backends
+
+    class CfnGroup(CloudFormationModel):  # type: ignore[misc]
+        __module__ = "moto.iam.dpf_cfn_group"
+
+        def __init__(self, group, account_id):  # type: ignore[no-untyped-def]
+            self.group = group
+            self.account_id = account_id
+
+        @staticmethod
+        def cloudformation_type() -> str:
+            return "AWS::IAM::Group"
+
+        @staticmethod
+        def cloudformation_name_type() -> str:
+            return "GroupName"
+
+        @property
+        def physical_resource_id(self) -> str:
+            return self.group.name
+
+        @classmethod
+        def has_cfn_attr(cls, attr: str) -> bool:
+            return attr == "Arn"
+
+        def get_cfn_attribute(self, attribute_name: str):  # type: ignore[no-untyped-def]
+            return self.group.arn
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):  # type: ignore[no-untyped-def]
+            p = cloudformation_json.get("Properties", {})
+            backend = iam_backends[account_id]["global"]
+            group = backend.create_group(p.get("GroupName") or resource_name, p.get("Path", "/"))
+            for pol in p.get("Policies", []):
+                doc = pol["PolicyDocument"]
+                backend.put_group_policy(group.name, pol["PolicyName"], doc if isinstance(doc, str) else json.dumps(doc))
+            return cls(group, account_id)
+
+        @classmethod
+        def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):  # type: ignore[no-untyped-def]
+            pass
+
+    _ = CfnGroup
+
+
 def main() -> None:
+    _add_iam_group_resource()
     _add_cloudwatch_alarm_resource()
     _patch_create_image_snapshot_tags()
     _patch_change_set_parameter_diff()

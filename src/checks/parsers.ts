@@ -66,13 +66,13 @@ export function parseSections(output: string): Map<string, Section> {
 
 /** The shell line that runs one probe between markers (the probe's stderr is merged). */
 export function probe(name: string, command: string): string {
-  if (!/^[A-Za-z0-9._:/@+=-]+$/.test(name)) throw new Error(`probe name ${name} must be one word`);
+  if (!/^[A-Za-z0-9_.:/@+=-]+$/.test(name)) throw new Error(`probe name ${name} must be one word`);
   return `echo '${BEGIN} ${name}'; ${command} 2>&1; echo "${END} ${name} rc=$?"`;
 }
 
 /** A value spliced into a probe: only characters that need no quoting in sh. */
 export function shellSafe(value: string, what: string): string {
-  if (!/^[A-Za-z0-9._:/@+=,-]+$/.test(value)) throw new Error(`${what} "${value}" contains characters dpf will not put in a shell command`);
+  if (!/^[A-Za-z0-9_.:/@+=,-]+$/.test(value)) throw new Error(`${what} "${value}" contains characters dpf will not put in a shell command`);
   return value;
 }
 

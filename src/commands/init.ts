@@ -21,6 +21,8 @@ export interface InitOptions {
   adminCidrs?: string[];
   alarmEmail?: string;
   identityProvider?: 'freeipa' | 'iam';
+  /** AMI for the FreeIPA servers (Rocky/Alma Linux 9); default: looked up at deploy time. */
+  ipaImage?: string;
   workersMin?: number;
   workersMax?: number;
   workersDesired?: number;
@@ -49,7 +51,7 @@ function overridesFrom(o: InitOptions): EnvironmentInput {
   if (o.workersDesired !== undefined) workers.desired = o.workersDesired;
   if (Object.keys(workers).length) e.compute = { workers };
   if (o.alarmEmail) e.monitoring = { alarmEmail: o.alarmEmail };
-  if (o.identityProvider) e.identity = { provider: o.identityProvider };
+  if (o.identityProvider || o.ipaImage) e.identity = { ...(o.identityProvider ? { provider: o.identityProvider } : {}), ...(o.ipaImage ? { imageId: o.ipaImage } : {}) };
   return e as EnvironmentInput;
 }
 

@@ -3,6 +3,8 @@ import type { LedgerData, StepRecord } from '../state/ledger.js';
 import type { StepDef } from './types.js';
 import { PHASES } from './types.js';
 import { PHASE_INFO } from './phases.js';
+import type { CheckStatus } from '../checks/types.js';
+import { verdictOf } from './kinds/check.js';
 
 export interface StepStatusView {
   id: string;
@@ -16,7 +18,9 @@ export interface StepStatusView {
   operator?: string;
   attempts?: number;
   error?: StepRecord['error'];
-  stack?: { name: string; status?: string; drift?: string };
+  stack?: { name: string; status?: string; drift?: string; driftSource?: 'live' | 'golive'; driftCheckedAt?: string };
+  /** For a go-live check: the verdict it left in the ledger. */
+  verdict?: { status: CheckStatus; summary: string; checkedAt: string };
   dependsOn: string[];
 }
 
@@ -35,6 +39,43 @@ export interface NextStep {
   waitingFor: string[];
 }
 
+export interface DriftFact {
+  drift: string;
+  reason?: string;
+  checkedAt: string;
+}
+
+/** Drift per stack name, from the last golive.stacks verdict in the ledger. */
+export function driftFromLedger(ledger: LedgerData): Record<string, DriftFact> {
+  const v = verdictOf(ledger.steps['golive.stacks']);
+  const stacks = (v?.evidence.stacks ?? {}) as Record<string, { drift?: string; reason?: string }>;
+  const out: Record<string, DriftFact> = {};
+  for (const [name, e] of Object.entries(stacks)) if (e && typeof e.drift === 'string') out[name] = { drift: e.drift, reason: e.reason, checkedAt: v!.checkedAt };
+  return out;
+}
+
+export interface CheckSummary {
+  id: string;
+  title: string;
+  category?: string;
+  /** The verdict, or 'not-run' when the check never ran. */
+  status: CheckStatus | 'not-run';
+  summary?: string;
+  checkedAt?: string;
+  stepStatus: StepRecord['status'];
+}
+
+/** The go-live checks (kind 'check') with their last verdicts. */
+export function checkSummaries(ledger: LedgerData, steps: StepDef[]): CheckSummary[] {
+  return steps
+    .filter((s) => s.kind === 'check')
+    .map((s) => {
+      const r = ledger.steps[s.id];
+      const v = verdictOf(r);
+      return { id: s.id, title: s.title, category: v?.category, status: v?.status ?? 'not-run', summary: v?.summary, checkedAt: v?.checkedAt, stepStatus: r?.status ?? 'pending' };
+    });
+}
+
 export function phaseStatus(steps: StepStatusView[]): PhaseStatusView['status'] {
   if (steps.length === 0) return 'pending';
   if (steps.some((s) => s.status === 'failed')) return 'failed';
@@ -45,9 +86,18 @@ export function phaseStatus(steps: StepStatusView[]): PhaseStatusView['status'] 
 }
 
 export function buildStatus(ledger: LedgerData, steps: StepDef[], live: Record<string, { status?: string; drift?: string }> = {}) {
+  const lastDrift = driftFromLedger(ledger);
+  const stackView = (name: string): StepStatusView['stack'] => {
+    const l = live[name];
+    const g = lastDrift[name];
+    if (l?.drift) return { name, status: l.status, drift: l.drift, driftSource: 'live' };
+    if (g) return { name, status: l?.status, drift: g.drift, driftSource: 'golive', driftCheckedAt: g.checkedAt };
+    return { name, status: l?.status, drift: undefined };
+  };
   const views: StepStatusView[] = steps.map((s) => {
     const r = ledger.steps[s.id];
     const stackName = r?.evidence.stackName as string | undefined;
+    const v = s.kind === 'check' ? verdictOf(r) : undefined;
     return {
       id: s.id,
       title: s.title,
@@ -60,7 +110,8 @@ export function buildStatus(ledger: LedgerData, steps: StepDef[], live: Record<s
       operator: r?.operator,
       attempts: r?.attempts,
       error: r?.error,
-      stack: stackName ? { name: stackName, status: live[stackName]?.status, drift: live[stackName]?.drift } : undefined,
+      stack: stackName ? stackView(stackName) : undefined,
+      verdict: v ? { status: v.status, summary: v.summary, checkedAt: v.checkedAt } : undefined,
       dependsOn: s.dependsOn,
     };
   });
@@ -82,5 +133,5 @@ export function buildStatus(ledger: LedgerData, steps: StepDef[], live: Record<s
     .sort((a, b) => Number(b.runnable) - Number(a.runnable))
     .slice(0, 8);
   const done = views.filter((v) => v.status === 'done').length;
-  return { phases, next, progress: { done, total: views.length, percent: views.length ? Math.round((done / views.length) * 100) : 0 } };
+  return { phases, next, progress: { done, total: views.length, percent: views.length ? Math.round((done / views.length) * 100) : 0 }, checks: checkSummaries(ledger, steps) };
 }
