@@ -23,7 +23,7 @@ import { customEndpoint, httpStatus, isNotImplemented } from '../aws/sdk-common.
 
 export type OperationKind = 'patch' | 'patch-scan' | 'backup' | 'restore-db' | 'restore-fs' | 'dr-drill' | 'destroy';
 export type OperationRecord = NonNullable<LedgerData['operations']>[number];
-export type OperationStatus = 'running' | 'done' | 'failed' | 'interrupted' | 'abandoned';
+export type OperationStatus = 'running' | 'done' | 'failed' | 'interrupted' | 'abandoned' | 'aborted';
 
 export const HISTORY_LIMIT = 100;
 const UNFINISHED = new Set(['running', 'failed', 'interrupted']);
@@ -115,7 +115,7 @@ export async function finishOperation(ledger: Ledger, clock: Clock, op: Operatio
     const r = operations(d).find((x) => x.id === op.id);
     if (!r) return;
     r.status = status;
-    r.finishedAt = status === 'done' || status === 'abandoned' ? now.toISOString() : undefined;
+    r.finishedAt = UNFINISHED.has(status) ? undefined : now.toISOString();
     if (summary) r.summary = summary;
   }, now);
 }

@@ -1,0 +1,110 @@
+/**
+ * The CLI surface, as a user meets it: help and version without the AWS SDK, usage errors and
+ * their exit codes, Ctrl-C at a safe point, and unlock of a lock a dead run left behind.
+ */
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { execa } from 'execa';
+import path from 'node:path';
+import { existsSync } from 'node:fs';
+import { DPF, ROOT, startEmulator, dpf, dpfBackground, waitForEvent, workdir, readLedger, type Emulator } from './harness.js';
+
+const HOOK = path.join(ROOT, 'test', 'e2e', 'support', 'forbid-aws-sdk.mjs');
+
+describe('GIVEN no AWS at all', () => {
+  it.each([['--help'], ['--version'], ['deploy', '--help'], ['init', '--help'], ['status', '--help'], ['schema']])('WHEN dpf %s runs THEN it succeeds without loading the AWS SDK', async (...args) => {
+    const r = await execa('node', ['--import', HOOK, DPF, ...args], { reject: false, env: { NO_COLOR: '1' } });
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    expect(String(r.stderr)).not.toMatch(/AWS SDK loaded/);
+  });
+
+  it('WHEN init --defaults writes a config offline THEN no AWS SDK is loaded either', async () => {
+    const dir = workdir();
+    const r = await execa('node', ['--import', HOOK, DPF, 'init', '--env', 'x', '--defaults', '--yes'], { cwd: dir, reject: false });
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    const v = await execa('node', ['--import', HOOK, DPF, 'status', '--env', 'x', '--offline'], { cwd: dir, reject: false });
+    expect(v.exitCode, String(v.stderr)).toBe(0);
+    expect(String(v.stdout)).toMatch(/bootstrap/);
+  });
+
+  it.each([
+    [['deploy', '--phase', 'netwrok'], /Unknown phase "netwrok"/],
+    [['init', '--env', 'Bad_Name', '--defaults', '--yes'], /Environment name "Bad_Name"/],
+    [['init', '--env', 'x', '--defaults', '--yes', '--workers-min', 'two'], /--workers-min must be a whole number, got "two"/],
+    [['init', '--env', 'x', '--defaults', '--yes', '--vpc-cidr', '10.0.0.0/8'], /network\.vpcCidr: "10\.0\.0\.0\/8" must have a prefix between \/16 and \/28/],
+    [['frobnicate'], /unknown command 'frobnicate'/],
+    [['deploy', '--env', 'nope'], /No config file at/],
+  ])('WHEN dpf %j runs THEN exit 2 with a message naming the bad value', async (args, message) => {
+    const dir = workdir();
+    const r = await dpf(undefined, args as string[], { cwd: dir });
+    expect(r.code, r.all).toBe(2);
+    expect(r.stderr).toMatch(message as RegExp);
+    expect(existsSync(path.join(dir, 'dpf.config.yaml'))).toBe(false);
+  });
+
+  it('WHEN init runs without a TTY and without --defaults THEN it says how to run it non-interactively', async () => {
+    const r = await dpf(undefined, ['init', '--env', 'x'], { cwd: workdir() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/no terminal to ask on/);
+    expect(r.stderr).toMatch(/--defaults --yes/);
+  });
+});
+
+describe('GIVEN the emulator', () => {
+  let em: Emulator;
+  beforeAll(async () => {
+    em = await startEmulator();
+  });
+  afterAll(async () => {
+    await em?.stop();
+  });
+
+  it('WHEN Ctrl-C (SIGINT) arrives mid-step THEN dpf stops at a safe point: exit 130, ledger saved, lock released, resume command shown', async () => {
+    const dir = workdir();
+    expect((await dpf(em, ['init', '--env', 'sig', '--defaults', '--yes'], { cwd: dir })).code).toBe(0);
+    const child = dpfBackground(em, ['deploy', '--env', 'sig', '--phase', 'bootstrap', '--yes', '--json'], { cwd: dir, env: { DPF_TEST_HOLD_STEP_START: 'bootstrap.state' } });
+    await waitForEvent(child, (e) => e.type === 'step-progress' && String(e.message).includes('test hook'));
+    child.kill('SIGINT');
+    const r = await child;
+    expect(r.exitCode).toBe(130);
+    const out = String(r.stdout).trim().split('\n').map((l) => JSON.parse(l));
+    expect(out.find((e) => e.type === 'run-done')).toMatchObject({ status: 'interrupted', resume: 'dpf deploy --phase bootstrap --env sig' });
+    const ledger = readLedger(dir, 'sig');
+    expect(ledger.steps['bootstrap.state'].status).toBe('running');
+    expect(ledger.steps['bootstrap.state'].evidence.interrupted).toBe(true);
+    expect(ledger.runs.at(-1).status).toBe('interrupted');
+    expect(existsSync(path.join(dir, '.dpf', 'sig', 'lock.json'))).toBe(false);
+    const again = await dpf(em, ['deploy', '--env', 'sig', '--phase', 'bootstrap', '--yes'], { cwd: dir });
+    expect(again.code, again.all).toBe(0);
+    expect(readLedger(dir, 'sig').steps['bootstrap.state'].status).toBe('done');
+  });
+
+  it('WHEN a dead run left a lock THEN unlock shows the holder as stale and breaks it; without --yes and no TTY it refuses', async () => {
+    const dir = workdir();
+    expect((await dpf(em, ['init', '--env', 'lk', '--defaults', '--yes'], { cwd: dir })).code).toBe(0);
+    const child = dpfBackground(em, ['deploy', '--env', 'lk', '--phase', 'bootstrap', '--yes', '--json'], { cwd: dir, env: { DPF_TEST_HOLD_STEP_START: 'bootstrap.state' } });
+    await waitForEvent(child, (e) => e.type === 'step-progress' && String(e.message).includes('test hook'));
+    child.kill('SIGKILL');
+    await child;
+    const status = JSON.parse((await dpf(em, ['status', '--env', 'lk', '--json'], { cwd: dir })).stdout);
+    expect(status.lock).toMatchObject({ command: 'deploy --phase bootstrap' });
+    const refused = await dpf(em, ['unlock', '--env', 'lk'], { cwd: dir });
+    expect(refused.code).toBe(6);
+    expect(refused.stdout).toMatch(/stale: process \d+ on \S+ is no longer running/);
+    const un = await dpf(em, ['unlock', '--env', 'lk', '--yes'], { cwd: dir });
+    expect(un.code, un.all).toBe(0);
+    expect(un.stdout).toMatch(/Lock on lk broken/);
+    expect(existsSync(path.join(dir, '.dpf', 'lk', 'lock.json'))).toBe(false);
+  });
+
+  it('WHEN the ledger is corrupt THEN deploy refuses with exit 5 and leaves the file as it was', async () => {
+    const dir = workdir();
+    expect((await dpf(em, ['init', '--env', 'cor', '--defaults', '--yes'], { cwd: dir })).code).toBe(0);
+    const { mkdirSync, writeFileSync, readFileSync } = await import('node:fs');
+    mkdirSync(path.join(dir, '.dpf', 'cor'), { recursive: true });
+    writeFileSync(path.join(dir, '.dpf', 'cor', 'ledger.json'), '{"format": "dpf-ledger", "schemaVer');
+    const r = await dpf(em, ['deploy', '--env', 'cor', '--yes'], { cwd: dir });
+    expect(r.code, r.all).toBe(5);
+    expect(r.stderr).toMatch(/corrupt/);
+    expect(readFileSync(path.join(dir, '.dpf', 'cor', 'ledger.json'), 'utf8')).toBe('{"format": "dpf-ledger", "schemaVer');
+  });
+});
