@@ -10,9 +10,9 @@ export function ganttText(s: string): string {
   return s.replace(/[:;#]/g, ' ').replace(/\s+/g, ' ').trim();
 }
 
-/** Text inside a quoted flowchart label. */
+/** Text inside a quoted flowchart label (line breaks are written as <br/> by the caller). */
 export function label(s: string): string {
-  return s.replace(/"/g, '#quot;').replace(/[<>]/g, '');
+  return s.replace(/"/g, '#quot;');
 }
 
 /**

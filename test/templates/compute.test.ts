@@ -126,18 +126,19 @@ describe('GIVEN the IAM roles', () => {
     expect(JSON.stringify(t).includes('rds:Connect'), 'the seed\'s rds:Connect is not an IAM action').toBe(false);
   });
 
-  it('WHEN reading the master statements THEN it reads only RDS-managed secrets tagged with its env and project', () => {
+  const HOST_KEYTABS = sub('arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:${ProjectName}/${EnvName}/freeipa/host-keytab/*');
+
+  it('WHEN reading the master statements THEN it reads only RDS-managed secrets tagged with its env and project, and host keytabs', () => {
     const secrets = statementsGranting(t, 'MasterRole', 'secretsmanager:GetSecretValue');
-    expect(secrets).toHaveLength(1);
-    expect(resourcesOf(secrets[0])).toEqual([
-      sub('arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:rds!db-*'),
-    ]);
-    expect(secrets[0].Condition.StringEquals).toEqual({
+    expect(secrets).toHaveLength(2);
+    const rds = secrets.find((x: any) => JSON.stringify(x).includes('rds!db-'));
+    expect(resourcesOf(rds)).toEqual([sub('arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:rds!db-*')]);
+    expect(rds.Condition.StringEquals).toEqual({
       'secretsmanager:ResourceTag/dpf:env': ref('EnvName'),
       'secretsmanager:ResourceTag/dpf:project': ref('ProjectName'),
     });
-    expect(statementsGranting(t, 'WorkerRole', 'secretsmanager:GetSecretValue')).toEqual([]);
-    expect(statementsGranting(t, 'BastionRole', 'secretsmanager:GetSecretValue')).toEqual([]);
+    // Worker and bastion read nothing but the FreeIPA host keytabs (AL2023 enrolment).
+    for (const role of ['WorkerRole', 'BastionRole']) expect(statementsGranting(t, role, 'secretsmanager:GetSecretValue').flatMap(resourcesOf)).toEqual([HOST_KEYTABS]);
   });
 
   it('WHEN reading the worker statements THEN it reads and writes the data lake', () => {
@@ -171,7 +172,8 @@ describe('GIVEN the IAM roles', () => {
   });
 
   it('WHEN reading the bastion role THEN it has no data access at all', () => {
-    const actions = roleStatements(t, 'BastionRole').flatMap(actionsOf);
+    const statements = roleStatements(t, 'BastionRole').filter((x: any) => !resourcesOf(x).some((r: unknown) => JSON.stringify(r) === JSON.stringify(HOST_KEYTABS)));
+    const actions = statements.flatMap(actionsOf);
     expect(actions.filter((a) => /^(rds|rds-db|secretsmanager|elasticfilesystem|ssm):/.test(a))).toEqual([]);
     expect(JSON.stringify(roleStatements(t, 'BastionRole')).includes('DataLakeBucketName')).toBe(false);
   });

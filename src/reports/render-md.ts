@@ -1,0 +1,34 @@
+/** Small Markdown helpers shared by the report renderers. */
+import type { CheckStatus } from '../checks/types.js';
+
+/** Escape table-breaking characters in a cell (pipes, newlines). */
+export function cell(s: string | number | undefined): string {
+  return String(s ?? '').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
+
+export function table(headers: string[], rows: Array<Array<string | number | undefined>>): string {
+  return [`| ${headers.map(cell).join(' | ')} |`, `|${headers.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)].join('\n');
+}
+
+export function fence(lang: string, body: string): string {
+  return `\`\`\`${lang}\n${body}\n\`\`\``;
+}
+
+export const STATUS_MARK: Record<CheckStatus | 'not-run', string> = {
+  pass: '✅ pass',
+  warn: '⚠️ warn',
+  unknown: '❔ unknown',
+  fail: '❌ fail',
+  'not-run': '⏸ not run',
+};
+
+export function pct(n: number, d: number): number {
+  return d ? Math.round((n / d) * 100) : 0;
+}
+
+/** "2025-07-01 14:03 UTC" */
+export function when(iso: string | Date | undefined): string {
+  if (!iso) return '-';
+  const d = typeof iso === 'string' ? new Date(iso) : iso;
+  return `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}

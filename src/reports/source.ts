@@ -1,0 +1,86 @@
+/**
+ * Read-only access to an environment for `dpf status` and `dpf report`: the config, the local
+ * ledger, and — when AWS answers within a few seconds — the state bucket's newer copy. Never
+ * takes the lock and never fails because AWS is unreachable: that becomes a note.
+ */
+import type { AwsPorts, CommandContext } from '../context.js';
+import { loadConfig, selectEnv, type LoadedConfig } from '../config/load.js';
+import type { EnvironmentConfig } from '../config/schema.js';
+import { Ledger, parseLedger, type LedgerData } from '../state/ledger.js';
+import { buildSteps } from '../steps/phases.js';
+import type { StepDef } from '../steps/types.js';
+import { goliveSteps } from '../checks/index.js';
+import { errorMessage } from '../errors.js';
+
+/** Every live AWS call of status/report gives up after this long. */
+export const LIVE_TIMEOUT_MS = 8000;
+
+export async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let t: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<T>((_, rej) => (t = setTimeout(() => rej(new Error(`${what} did not answer within ${ms / 1000}s`)), ms)))]);
+  } finally {
+    clearTimeout(t);
+  }
+}
+
+/**
+ * The step graph: the phases' steps plus the golive checks (added here until the phase
+ * definitions carry them; an id already present is not added twice). Dependencies on steps
+ * the graph does not have are dropped, as the phase wiring does.
+ */
+export function stepGraph(): StepDef[] {
+  const base = buildSteps();
+  const ids = new Set(base.map((s) => s.id));
+  const all = [...base, ...goliveSteps().filter((s) => !ids.has(s.id))];
+  const known = new Set(all.map((s) => s.id));
+  return all.map((s) => (s.dependsOn.every((d) => known.has(d)) ? s : { ...s, dependsOn: s.dependsOn.filter((d) => known.has(d)) }));
+}
+
+export interface LedgerView {
+  loaded: LoadedConfig;
+  envName: string;
+  env: EnvironmentConfig;
+  region: string;
+  ledger: Ledger;
+  data: LedgerData;
+  source: 'local' | 'state-bucket';
+  aws: { reachable: boolean | null; note?: string; accountId?: string };
+  /** Set when AWS answered. */
+  ports?: AwsPorts;
+}
+
+export async function openLedgerView(ctx: CommandContext, o: { offline?: boolean } = {}): Promise<LedgerView> {
+  const loaded = await loadConfig(ctx.globals.config);
+  const { name: envName, env } = selectEnv(loaded, ctx.globals.env);
+  const region = ctx.globals.region ?? env.region;
+  const ledger = await Ledger.open(Ledger.localPath(loaded.dir, envName), loaded.config.project, envName, ctx.clock.now());
+  const view: LedgerView = { loaded, envName, env, region, ledger, data: ledger.data, source: 'local', aws: { reachable: null } };
+  if (o.offline) return view;
+  try {
+    const ports = ctx.aws(region);
+    const who = await withTimeout((await ports.identity()).whoami(), LIVE_TIMEOUT_MS, 'AWS STS');
+    view.aws = { reachable: true, accountId: who.account };
+    view.ports = ports;
+    const boot = view.data.steps['bootstrap.state'];
+    if (boot?.status === 'done' && boot.outputs.StateBucketName) {
+      const where = `s3://${boot.outputs.StateBucketName}/ledger/${envName}/ledger.json`;
+      try {
+        const body = await withTimeout((await ports.objects()).getText(boot.outputs.StateBucketName, `ledger/${envName}/ledger.json`), LIVE_TIMEOUT_MS, 'S3');
+        if (body) {
+          const remote = parseLedger(body, where);
+          if (remote.revision > view.data.revision && remote.env === envName && remote.project === loaded.config.project) {
+            view.data = remote;
+            view.source = 'state-bucket';
+          }
+        }
+      } catch (err) {
+        view.aws.note = `The state bucket's ledger could not be read (${errorMessage(err)}); showing the local ledger.`;
+      }
+    }
+  } catch (err) {
+    view.aws = { reachable: false, note: `AWS could not be reached (${errorMessage(err)}); showing the local ledger only.` };
+    view.ports = undefined;
+  }
+  return view;
+}

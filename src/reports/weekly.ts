@@ -1,0 +1,156 @@
+/**
+ * The seed's "Weekly Executive Summary" from the ledger: overall progress (steps done), on
+ * track / at risk / behind against the six-week plan, what was completed in the last seven
+ * days with its business value (the seed's Business Value Translation Framework, kept in
+ * PHASE_INFO), what is in progress, risks (failed steps, failing checks, the config's risk
+ * register), business impact, metrics, and the two diagrams. Pure: `now` is a parameter.
+ */
+import { buildStatus } from '../steps/status-model.js';
+import { verdictOf } from '../steps/kinds/check.js';
+import { countStatuses, diagrams, reportChecks, schedule, securityCompliance, timelineJson, type ReportInput } from './model.js';
+import { fence, pct, STATUS_MARK, table, when } from './render-md.js';
+import { DAY_MS, isoDay } from './timeline.js';
+import { startSource } from './golive.js';
+
+export interface WeeklyReport {
+  kind: 'weekly';
+  project: string;
+  env: string;
+  generatedAt: string;
+  week: number;
+  period: { from: string; to: string };
+  planStart: string;
+  planStartSource: string;
+  progress: { done: number; total: number; percent: number };
+  schedule: 'On Track' | 'At Risk' | 'Behind Schedule';
+  completed: Array<{ phase: string; title: string; finishedAt: string; businessValue: string }>;
+  completedSteps: Array<{ id: string; title: string; finishedAt: string }>;
+  inProgress: Array<{ phase: string; title: string; status: string; stepsDone: number; stepsTotal: number; plannedEnd: string; schedule: string; reason?: string; next: string[] }>;
+  risks: {
+    failedSteps: Array<{ id: string; message: string; hint?: string }>;
+    failingChecks: Array<{ id: string; title: string; summary: string; hint?: string }>;
+    schedule: Array<{ phase: string; schedule: string; reason?: string }>;
+    register: ReportInput['config']['risks'];
+  };
+  businessImpact: string[];
+  metrics: {
+    checks: { passed: number; total: number; counts: ReturnType<typeof countStatuses> };
+    securityCompliance: ReturnType<typeof securityCompliance> | null;
+    infrastructureAvailability: { online: number; total: number; percent: number; measuredAt: string } | null;
+    budget: null;
+  };
+  phases: ReturnType<typeof timelineJson>;
+  diagrams: { gantt: string; architecture: string };
+}
+
+export function buildWeeklyReport(input: ReportInput): WeeklyReport {
+  const s = schedule(input);
+  const status = buildStatus(input.ledger, input.steps);
+  const from = new Date(input.now.getTime() - 7 * DAY_MS);
+  const inWeek = (iso?: string) => Boolean(iso) && Date.parse(iso!) >= from.getTime() && Date.parse(iso!) <= input.now.getTime();
+
+  const completed = s.timeline
+    .filter((p) => p.status === 'done' && p.actualEnd && inWeek(p.actualEnd.toISOString()))
+    .map((p) => ({ phase: p.id, title: p.title, finishedAt: p.actualEnd!.toISOString(), businessValue: p.businessValue }));
+  const completedSteps = status.phases
+    .flatMap((p) => p.steps)
+    .filter((v) => v.status === 'done' && inWeek(v.finishedAt))
+    .map((v) => ({ id: v.id, title: v.title, finishedAt: v.finishedAt! }));
+  const inProgress = s.timeline
+    .filter((p) => p.status !== 'done' && (p.actualStart || p.schedule !== 'on-track' || p.plannedStart.getTime() <= input.now.getTime()))
+    .map((p) => ({
+      phase: p.id,
+      title: p.title,
+      status: p.status,
+      stepsDone: p.stepsDone,
+      stepsTotal: p.stepsTotal,
+      plannedEnd: isoDay(new Date(p.plannedEnd.getTime() - DAY_MS)),
+      schedule: p.schedule,
+      reason: p.reason,
+      next: status.next.filter((n) => n.id.startsWith(`${p.id}.`)).map((n) => (n.runnable ? `${n.id} (ready)` : `${n.id} (waits for ${n.waitingFor.join(', ')})`)),
+    }));
+
+  const checks = reportChecks(input.ledger);
+  const counts = countStatuses(checks);
+  const failedSteps = Object.values(input.ledger.steps)
+    .filter((r) => r.status === 'failed' && r.phase !== 'golive')
+    .map((r) => ({ id: r.id, message: r.error?.message ?? 'failed', hint: r.error?.hint }));
+  const failingChecks = checks.filter((c) => c.status === 'fail').map((c) => ({ id: c.id, title: c.title, summary: c.summary ?? '', hint: c.hint }));
+  const sec = securityCompliance(checks);
+  const nodes = verdictOf(input.ledger.steps['golive.nodes-online']);
+  const online = Number(nodes?.evidence.online);
+  const total = Number(nodes?.evidence.total);
+  const done = s.timeline.filter((p) => p.status === 'done');
+  const upcoming = s.timeline.find((p) => p.status !== 'done');
+  const businessImpact = [
+    ...done.map((p) => `${p.title}: ${p.businessValue}.`),
+    ...(upcoming ? [`Next: ${upcoming.title} (planned ${isoDay(upcoming.plannedStart)} → ${isoDay(new Date(upcoming.plannedEnd.getTime() - DAY_MS))}) will deliver: ${upcoming.businessValue}.`] : ['Every phase is done: the platform is ready for data workloads.']),
+  ];
+  return {
+    kind: 'weekly',
+    project: input.project,
+    env: input.env,
+    generatedAt: input.now.toISOString(),
+    week: s.week,
+    period: { from: from.toISOString(), to: input.now.toISOString() },
+    planStart: isoDay(s.start.date),
+    planStartSource: s.start.source,
+    progress: status.progress,
+    schedule: s.overall,
+    completed,
+    completedSteps,
+    inProgress,
+    risks: {
+      failedSteps,
+      failingChecks,
+      schedule: s.timeline.filter((p) => p.schedule === 'behind' || p.schedule === 'at-risk').map((p) => ({ phase: p.id, schedule: p.schedule, reason: p.reason })),
+      register: input.config.risks,
+    },
+    businessImpact,
+    metrics: {
+      checks: { passed: counts.pass, total: checks.length, counts },
+      securityCompliance: checks.some((c) => c.category === 'security' && c.status !== 'not-run') ? sec : null,
+      infrastructureAvailability: nodes && Number.isFinite(online) && Number.isFinite(total) && total > 0 ? { online, total, percent: pct(online, total), measuredAt: nodes.checkedAt } : null,
+      budget: null,
+    },
+    phases: timelineJson(s.timeline),
+    diagrams: diagrams(input, s),
+  };
+}
+
+export function renderWeeklyMarkdown(r: WeeklyReport): string {
+  const o: string[] = [];
+  o.push(`# AWS Data Platform Foundation - Week ${r.week} Progress Report`, '');
+  o.push(`_${r.project} / ${r.env} · period ${when(r.period.from)} → ${when(r.period.to)} · week 1 started ${r.planStart} (${startSource(r.planStartSource)})_`, '');
+  o.push(`🎯 **Overall Progress: ${r.progress.percent}% Complete (${r.schedule})** — ${r.progress.done} of ${r.progress.total} steps done`, '');
+  o.push('## ✅ Completed This Week', '');
+  if (r.completed.length) for (const c of r.completed) o.push(`- **${c.title}** (${c.phase}, finished ${when(c.finishedAt)}) — ${c.businessValue}`);
+  else o.push('- No phase was completed in the last seven days.');
+  if (r.completedSteps.length) o.push('', 'Steps finished in the period:', ...r.completedSteps.map((s) => `- ${s.id} — ${s.title} (${when(s.finishedAt)})`));
+  o.push('', '## 🚧 In Progress', '');
+  if (r.inProgress.length)
+    for (const p of r.inProgress)
+      o.push(`- **${p.title}** — ${p.stepsDone}/${p.stepsTotal} steps done (${p.status}); planned to finish by ${p.plannedEnd}: ${p.schedule}${p.reason ? ` (${p.reason})` : ''}${p.next.length ? `; next: ${p.next.join(', ')}` : ''}`);
+  else o.push('- Nothing in progress.');
+  o.push('', '## ⚠️ Risks and Mitigation', '');
+  const issues = [
+    ...r.risks.failedSteps.map((f) => `- ❌ Step ${f.id} failed: ${f.message}${f.hint ? ` — ${f.hint.split('\n')[0]}` : ''}`),
+    ...r.risks.failingChecks.map((f) => `- ❌ Go-live check ${f.id} (${f.title}) fails: ${f.summary}${f.hint ? ` — ${f.hint}` : ''}`),
+    ...r.risks.schedule.map((s) => `- ⏰ ${s.phase} is ${s.schedule}${s.reason ? `: ${s.reason}` : ''}`),
+  ];
+  o.push(...(issues.length ? issues : ['- No failed step, failing check or schedule slip recorded.']));
+  o.push('', 'Risk register (from the config):', '');
+  o.push(table(['Category', 'Risk', 'Probability', 'Impact', 'Mitigation'], r.risks.register.map((k) => [k.category, k.description, k.probability, k.impact, k.mitigation])));
+  o.push('', '## 💡 Business Impact', '', ...r.businessImpact.map((b) => `- ${b}`));
+  o.push('', '## 📊 Metrics', '');
+  const a = r.metrics.infrastructureAvailability;
+  o.push(`- Infrastructure availability: ${a ? `${a.percent}% (${a.online} of ${a.total} nodes online in SSM at ${when(a.measuredAt)})` : 'not measured yet (golive.nodes-online has no verdict)'}`);
+  const sc = r.metrics.securityCompliance;
+  o.push(`- Security compliance: ${sc ? `${sc.percent}% (${sc.passed} of ${sc.total} security checks passed${sc.failed ? `, ${sc.failed} failing` : ''}${sc.unknown ? `, ${sc.unknown} unknown` : ''}${sc.notRun ? `, ${sc.notRun} not run` : ''})` : 'not measured yet (no security check has run)'}`);
+  o.push(`- Go-live checks passed: ${r.metrics.checks.passed} of ${r.metrics.checks.total} (${Object.entries(r.metrics.checks.counts).filter(([, n]) => n).map(([k, n]) => `${STATUS_MARK[k as keyof typeof STATUS_MARK]} ${n}`).join(', ')})`);
+  o.push('- Budget utilization: not tracked by dpf (see AWS Cost Explorer)');
+  o.push('', '## Timeline', '', fence('mermaid', r.diagrams.gantt));
+  o.push('', table(['Phase', 'Planned', 'Actual', 'Schedule'], r.phases.map((p) => [p.title, `${p.plannedStart} → ${p.plannedEnd}`, p.actualStart ? `${when(p.actualStart)} → ${p.actualEnd ? when(p.actualEnd) : '…'}` : 'not started', `${p.schedule}${p.reason ? ` (${p.reason})` : ''}`])));
+  o.push('', '## Architecture as deployed', '', fence('mermaid', r.diagrams.architecture), '');
+  return o.join('\n');
+}
