@@ -6,6 +6,7 @@ import { parseDocument, stringify } from 'yaml';
 import type { CommandContext } from '../context.js';
 import { environmentSchema, configJsonSchema, type EnvironmentInput } from '../config/schema.js';
 import { validateConfig } from '../config/load.js';
+import { parseCidr } from '../config/rules.js';
 import { ConfigInvalidError, UserError } from '../errors.js';
 import { writeFileAtomic } from '../state/atomic.js';
 
@@ -59,8 +60,16 @@ async function ask(o: InitOptions): Promise<InitOptions> {
   const { input, select, confirm } = await import('@inquirer/prompts');
   const region = o.region ?? (await input({ message: 'AWS region', default: 'us-west-2' }));
   const azText = await input({ message: 'Three availability zones (comma-separated)', default: (o.azs ?? ['a', 'b', 'c'].map((s) => `${region}${s}`)).join(',') });
-  const vpcCidr = await input({ message: 'VPC CIDR', default: o.vpcCidr ?? '10.0.0.0/16' });
-  const admin = await input({ message: 'Admin CIDRs allowed to SSH to the bastion (comma-separated, your corporate ranges)', default: (o.adminCidrs ?? ['203.0.113.0/24']).join(',') });
+  const cidrOk = (v: string) => {
+    const c = parseCidr(v.trim());
+    return typeof c === 'string' ? c : true;
+  };
+  const vpcCidr = await input({ message: 'VPC CIDR', default: o.vpcCidr ?? '10.0.0.0/16', validate: cidrOk });
+  const admin = await input({
+    message: 'Admin CIDRs allowed to SSH to the bastion (comma-separated, your corporate ranges)',
+    default: (o.adminCidrs ?? ['203.0.113.0/24']).join(','),
+    validate: (v) => v.split(',').map((x) => cidrOk(x)).find((r) => r !== true) ?? (v.includes('0.0.0.0/0') ? 'SSH open to the whole internet is refused here; edit allowSshFromAnywhere in the file if you really mean it' : true),
+  });
   const alarmEmail = await input({ message: 'E-mail for alarms', default: o.alarmEmail ?? 'platform-alerts@example.com' });
   const identityProvider = await select({
     message: 'Identity provider',
@@ -70,8 +79,9 @@ async function ask(o: InitOptions): Promise<InitOptions> {
     ],
     default: o.identityProvider ?? 'freeipa',
   });
-  const workersMin = Number(await input({ message: 'Worker minimum', default: String(o.workersMin ?? 2) }));
-  const workersMax = Number(await input({ message: 'Worker maximum', default: String(o.workersMax ?? 6) }));
+  const whole = (v: string) => (/^\d+$/.test(v.trim()) ? true : `"${v}" is not a whole number`);
+  const workersMin = Number(await input({ message: 'Worker minimum', default: String(o.workersMin ?? 2), validate: whole }));
+  const workersMax = Number(await input({ message: 'Worker maximum', default: String(o.workersMax ?? 6), validate: (v) => (whole(v) !== true ? whole(v) : Number(v) < workersMin ? `must be at least the minimum (${workersMin})` : true) }));
   const highAvailability = await confirm({ message: 'One NAT gateway per AZ (high availability)?', default: o.highAvailability ?? o.env === 'prod' });
   return { ...o, region, azs: azText.split(',').map((s) => s.trim()).filter(Boolean), vpcCidr, adminCidrs: admin.split(',').map((s) => s.trim()).filter(Boolean), alarmEmail, identityProvider, workersMin, workersMax, workersDesired: o.workersDesired ?? workersMin, highAvailability };
 }

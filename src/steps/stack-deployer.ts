@@ -33,7 +33,9 @@ export const DEFAULT_POLL: PollSettings = { minMs: 1000, maxMs: 10000, timeoutMs
 export interface DeployStackRequest {
   stepId: string;
   stackName: string;
-  templateBody: string;
+  /** The template as JSON; or templateUrl (S3) when it is over CloudFormation's body limit. */
+  templateBody?: string;
+  templateUrl?: string;
   parameters: Record<string, string>;
   tags: Record<string, string>;
   /** The template's Outputs section (used to fill outputs an emulator drops). */
@@ -210,6 +212,7 @@ export async function deployStack(req: DeployStackRequest, deps: DeployStackDeps
     changeSetName: req.changeSetName,
     changeSetType,
     templateBody: req.templateBody,
+    templateUrl: req.templateUrl,
     parameters: Object.entries(req.parameters).map(([key, value]) => ({ key, value })),
     tags: Object.entries(req.tags).map(([key, value]) => ({ key, value })),
     capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM', 'CAPABILITY_AUTO_EXPAND'],

@@ -1,6 +1,6 @@
 /** Step kind "stack": deploy one bundled template as one CloudFormation stack. */
 import { createHash } from 'node:crypto';
-import { loadTemplate, fullParameters, type TemplateName } from '../../templates/registry.js';
+import { loadTemplate, fullParameters, type TemplateName, type LoadedTemplate } from '../../templates/registry.js';
 import { deployStack, SUCCESS_STATES } from '../stack-deployer.js';
 import { estimateTemplate } from '../eta.js';
 import type { PhaseId, StepContext, StepDef, Prepared, EnvContext } from '../types.js';
@@ -66,7 +66,7 @@ export function stackStep(spec: StackStepSpec): StepDef {
         {
           stepId: spec.id,
           stackName: inputs.stackName,
-          templateBody: t.body,
+          ...(await templateSource(ctx, t)),
           parameters: inputs.parameters,
           tags: inputs.tags,
           templateOutputs: t.outputs,
@@ -108,12 +108,25 @@ export function stackStep(spec: StackStepSpec): StepDef {
       const inputs = prepared.data as StackInputs;
       const t = loadTemplate(spec.template);
       const r = await deployStack(
-        { stepId: spec.id, stackName: inputs.stackName, templateBody: t.body, parameters: inputs.parameters, tags: inputs.tags, templateOutputs: t.outputs, changeSetName: `dpf-plan-${ctx.envCtx.runId}-${spec.template}`, previewOnly: true },
+        { stepId: spec.id, stackName: inputs.stackName, ...(await templateSource(ctx, t)), parameters: inputs.parameters, tags: inputs.tags, templateOutputs: t.outputs, changeSetName: `dpf-plan-${ctx.envCtx.runId}-${spec.template}`, previewOnly: true },
         { cfn: await ctx.aws.cfn(), clock: ctx.clock, io: ctx.io, signal: ctx.signal, poll: pollFromEnv() },
       );
       return { summary: r.changed ? `${r.changes.length} change(s)` : 'no changes', changes: r.changes };
     },
   };
+}
+
+/** CloudFormation's limit for TemplateBody; larger templates go through the state bucket. */
+export const TEMPLATE_BODY_LIMIT = 51200;
+
+async function templateSource(ctx: StepContext, t: LoadedTemplate): Promise<{ templateBody: string } | { templateBody?: undefined; templateUrl: string }> {
+  if (t.body.length <= TEMPLATE_BODY_LIMIT) return { templateBody: t.body };
+  const bucket = ctx.ledger.outputs('bootstrap.state').StateBucketName;
+  if (!bucket) throw new StepFailedError(ctx.stepId, `Template ${t.name} is ${t.body.length} bytes, over CloudFormation's ${TEMPLATE_BODY_LIMIT}-byte TemplateBody limit, and there is no state bucket to upload it to yet.`);
+  const key = `templates/${t.name}-${createHash('sha256').update(t.body).digest('hex').slice(0, 16)}.json`;
+  const objects = await ctx.aws.objects();
+  if (!(await objects.exists(bucket, key))) await objects.putText(bucket, key, t.body);
+  return { templateUrl: `https://${bucket}.s3.${ctx.envCtx.region}.amazonaws.com/${key}` };
 }
 
 /** DPF_POLL_MS (tests, emulator) overrides the first poll interval. */
