@@ -6,9 +6,9 @@
  * it only reports).
  */
 import type { DbInstanceInfo, RecoveryPointInfo } from '../aws/ops-ports.js';
-import { NotConfirmedError, errorMessage } from '../errors.js';
+import { NotConfirmedError } from '../errors.js';
 import type { CheckContext, CheckSpec } from './types.js';
-import { combine, couldNotAsk, emulatorGap, type Part } from './common.js';
+import { awsErrorText, combine, couldNotAsk, emulatorGap, type Part } from './common.js';
 
 const minutes = (ms: number) => Math.round(ms / 60_000);
 
@@ -56,7 +56,7 @@ async function offerBackup(ctx: CheckContext, vault: string, resourceArn: string
     const jobId = await (await ctx.ops()).backup.startBackupJob(vault, resourceArn, roleArn);
     return { offered: true, started: true, backupJobId: jobId };
   } catch (err) {
-    return { offered: true, started: false, reason: `StartBackupJob failed: ${errorMessage(err)}` };
+    return { offered: true, started: false, reason: `StartBackupJob failed: ${awsErrorText(err)}` };
   }
 }
 

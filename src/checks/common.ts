@@ -18,17 +18,19 @@ export interface Part {
 }
 
 /**
- * A check's verdict from its parts: the worst status; the summary names the parts that are
- * not `pass` (up to five). No parts at all is `unknown` (nothing was inspected), never pass.
+ * A check's verdict from its parts: the worst status. The summary names the parts that are not
+ * `pass`, grouped by finding ("i-1 (worker), i-2 (worker): the host returned no output"), at
+ * most three findings. No parts at all is `unknown` (nothing was inspected), never pass.
  */
 export function combine(parts: Part[], what: { passed: string; nothing: string }, evidence: Record<string, unknown> = {}, hint?: string): CheckOutcome {
   const ev = { ...evidence, parts };
   if (!parts.length) return { status: 'unknown', summary: what.nothing, evidence: ev, hint };
   const status = worst(parts.map((p) => p.status));
   if (status === 'pass') return { status, summary: what.passed, evidence: ev };
-  const bad = parts.filter((p) => p.status === status);
-  const shown = bad.slice(0, 5).map((p) => `${p.subject}: ${p.detail}`);
-  const more = bad.length > 5 ? ` (and ${bad.length - 5} more)` : '';
+  const groups = new Map<string, string[]>();
+  for (const p of parts.filter((x) => x.status === status)) groups.set(p.detail, [...(groups.get(p.detail) ?? []), p.subject]);
+  const shown = [...groups].slice(0, 3).map(([detail, subjects]) => `${subjects.slice(0, 4).join(', ')}${subjects.length > 4 ? ` and ${subjects.length - 4} more` : ''}: ${detail}`);
+  const more = groups.size > 3 ? ` (and ${groups.size - 3} more finding(s))` : '';
   return { status, summary: `${shown.join('; ')}${more}`, evidence: ev, hint };
 }
 
@@ -36,10 +38,25 @@ export function unknown(summary: string, evidence: Record<string, unknown> = {},
   return { status: 'unknown', summary, evidence, hint };
 }
 
+/**
+ * One line about an AWS error: the message's first line, and when the endpoint answered an
+ * HTTP error with a page the SDK could not parse (an emulator's 500 for an action it does not
+ * implement), that instead of the parser's complaint.
+ */
+export function awsErrorText(err: unknown): string {
+  const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  const status = e?.$metadata?.httpStatusCode;
+  const first = (errorMessage(err).split('\n')[0] ?? '').trim();
+  if (/Deserialization error|XML parse error|Unexpected token '?<|is not valid JSON/i.test(errorMessage(err)))
+    return `the endpoint answered${status ? ` HTTP ${status}` : ''} with a page that is not an AWS response (is the action implemented there?)`;
+  return status && status >= 400 && !first.includes(String(status)) ? `${first} (HTTP ${status})` : first;
+}
+
 /** AWS could not answer: "unknown", with the reason (an interrupt still stops the run). */
 export function couldNotAsk(what: string, err: unknown, evidence: Record<string, unknown> = {}): CheckOutcome {
   if (err instanceof AbortError || (err as { name?: string })?.name === 'AbortError') throw err;
-  return unknown(`${what} could not be answered: ${errorMessage(err)}`, { ...evidence, error: errorMessage(err), errorName: (err as { name?: string })?.name });
+  const text = awsErrorText(err);
+  return unknown(`${what} could not be answered: ${text}`, { ...evidence, error: text, errorName: (err as { name?: string })?.name });
 }
 
 /** Account ids that only exist in documentation and emulators (moto, LocalStack). */

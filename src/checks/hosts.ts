@@ -125,7 +125,8 @@ export const databaseCheck: CheckSpec = {
   title: 'The database accepts connections from the workers',
   category: 'configuration',
   checklist: 'aws-components',
-  dependsOn: ['compute.stack', 'storage.stack'],
+  // The worker playbook installs the PostgreSQL client (pg_isready).
+  dependsOn: ['compute.stack', 'storage.stack', 'identity.configure-worker'],
   criterion: 'pg_isready against the RDS endpoint on port 5432 reports "accepting connections" on every worker',
   estimateSeconds: 20,
   async run(ctx) {

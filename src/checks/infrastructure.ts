@@ -2,10 +2,10 @@
 import type { CloudFormationPort } from '../aws/cloudformation.js';
 import type { AutoScalingGroupInfo, InstanceInfo, ManagedInstance } from '../aws/ops-ports.js';
 import { SUCCESS_STATES } from '../steps/stack-deployer.js';
-import { AbortError, errorMessage } from '../errors.js';
+import { AbortError } from '../errors.js';
 import type { LedgerData } from '../state/ledger.js';
 import type { CheckContext, CheckOutcome, CheckSpec } from './types.js';
-import { combine, couldNotAsk, environmentInstances, label, roleOf, unknown, type Part } from './common.js';
+import { awsErrorText, combine, couldNotAsk, environmentInstances, label, roleOf, unknown, type Part } from './common.js';
 
 export const STACK_STEPS = ['bootstrap.state', 'network.stack', 'compute.stack', 'storage.stack', 'identity.stack', 'monitoring.stack'];
 
@@ -38,7 +38,7 @@ export async function detectDrift(
     id = await cfn.detectStackDrift(stackName);
   } catch (err) {
     if (err instanceof AbortError) throw err;
-    return { drift: 'UNKNOWN', reason: `drift detection is not available: ${errorMessage(err)}` };
+    return { drift: 'UNKNOWN', reason: `drift detection is not available: ${awsErrorText(err)}` };
   }
   const deadline = o.clock.now().getTime() + (o.timeoutMs ?? DRIFT_TIMEOUT_MS);
   let delay = o.pollMs;
@@ -48,7 +48,7 @@ export async function detectDrift(
       s = await cfn.describeStackDriftDetectionStatus(id);
     } catch (err) {
       if (err instanceof AbortError) throw err;
-      return { drift: 'UNKNOWN', detectionId: id, reason: `drift detection status could not be read: ${errorMessage(err)}` };
+      return { drift: 'UNKNOWN', detectionId: id, reason: `drift detection status could not be read: ${awsErrorText(err)}` };
     }
     if (s.status === 'DETECTION_COMPLETE') return { drift: s.driftStatus ?? 'UNKNOWN', detectionId: id };
     if (s.status === 'DETECTION_FAILED')

@@ -1,116 +1,217 @@
-/** dpf status: where are we, what is next, what blocks it — from the ledger, plus live AWS facts when reachable. */
+/**
+ * dpf status: where are we, what is next, what blocks it — in one screen. From the ledger,
+ * plus live AWS facts when reachable: stack states, drift (the last golive verdict, or live
+ * detection with --drift), nodes online in SSM, alarms in ALARM, the latest recovery point.
+ * Every live call is optional and time-boxed: a failure becomes a note, never an error.
+ */
 import Table from 'cli-table3';
-import type { CommandContext } from '../context.js';
-import { loadConfig, selectEnv } from '../config/load.js';
-import { Ledger, parseLedger } from '../state/ledger.js';
+import type { AwsPorts, CommandContext } from '../context.js';
+import type { LedgerData } from '../state/ledger.js';
 import { FileLeaseStore, localLockPath } from '../state/lock.js';
-import { buildSteps } from '../steps/phases.js';
-import { buildStatus } from '../steps/status-model.js';
+import { buildStatus, driftFromLedger } from '../steps/status-model.js';
 import { makeChalk, duration, paintState } from '../ui/format.js';
 import { stateClass } from '../steps/events.js';
 import { errorMessage } from '../errors.js';
+import { detectDrift } from '../checks/infrastructure.js';
+import { LIVE_TIMEOUT_MS, openLedgerView, stepGraph, withTimeout } from '../reports/source.js';
 
 export interface StatusOptions {
   /** Skip every AWS call (offline view of the local ledger). Default false. */
   offline?: boolean;
+  /** Run CloudFormation drift detection on every stack now instead of showing the last golive result. Default false. */
+  drift?: boolean;
 }
 
-async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let t: NodeJS.Timeout | undefined;
+/** How long `--drift` waits for all detections together. */
+export const DRIFT_BUDGET_MS = 120_000;
+
+export interface LiveFacts {
+  checkedAt: string;
+  drift: { source: 'live' | 'golive' | 'none'; stacks: Record<string, { drift: string; reason?: string; checkedAt?: string }> };
+  nodes: { total: number; online: number; offline: Array<{ instanceId: string; role?: string; pingStatus: string }> } | null;
+  alarms: { total: number; inAlarm: Array<{ name: string; reason?: string }> } | null;
+  recoveryPoint: { arn: string; resourceArn?: string; completedAt?: string; ageMinutes?: number; rpoMinutes: number; withinRpo?: boolean } | null;
+  notes: string[];
+}
+
+async function attempt<T>(notes: string[], what: string, f: () => Promise<T>, ms = LIVE_TIMEOUT_MS): Promise<T | null> {
   try {
-    return await Promise.race([p, new Promise<T>((_, rej) => (t = setTimeout(() => rej(new Error(`${what} did not answer within ${ms / 1000}s`)), ms)))]);
-  } finally {
-    clearTimeout(t);
+    return await withTimeout(f(), ms, what);
+  } catch (err) {
+    notes.push(`${what}: ${errorMessage(err)}`);
+    return null;
   }
+}
+
+/** Nodes, alarms and the latest recovery point, each time-boxed. */
+export async function gatherOpsFacts(ports: AwsPorts, data: LedgerData, o: { project: string; env: string; rpoMinutes: number; now: Date }): Promise<Pick<LiveFacts, 'nodes' | 'alarms' | 'recoveryPoint' | 'notes'>> {
+  const notes: string[] = [];
+  const ops = await attempt(notes, 'AWS SDK', () => ports.ops());
+  if (!ops) return { nodes: null, alarms: null, recoveryPoint: null, notes };
+  const computeDone = data.steps['compute.stack']?.status === 'done';
+  const vault = data.steps['storage.stack']?.outputs.BackupVaultName;
+  if (data.steps['storage.stack']?.status === 'done' && !vault) notes.push('recovery points: the storage stack has no BackupVaultName output in the ledger');
+  const [nodes, alarms, recoveryPoint] = await Promise.all([
+    computeDone
+      ? attempt(notes, 'nodes (SSM)', async () => {
+          const instances = (await ops.ec2.describeInstances({ 'tag:dpf:env': [o.env] })).filter((i) => !['terminated', 'shutting-down'].includes(i.state));
+          if (!instances.length) return { total: 0, online: 0, offline: [] };
+          const info = new Map((await ops.ssm.describeInstanceInformation(instances.map((i) => i.instanceId))).map((m) => [m.instanceId, m.pingStatus]));
+          const offline = instances.filter((i) => info.get(i.instanceId) !== 'Online').map((i) => ({ instanceId: i.instanceId, role: i.tags['dpf:role'], pingStatus: i.state !== 'running' ? i.state : info.get(i.instanceId) ?? 'NotRegistered' }));
+          return { total: instances.length, online: instances.length - offline.length, offline };
+        })
+      : Promise.resolve(null),
+    data.steps['monitoring.stack']?.status === 'done'
+      ? attempt(notes, 'alarms (CloudWatch)', async () => {
+          const all = await ops.cloudwatch.describeAlarms(undefined, `${o.project}-${o.env}-`);
+          return { total: all.length, inAlarm: all.filter((a) => a.state === 'ALARM').map((a) => ({ name: a.name, reason: a.reason })) };
+        })
+      : Promise.resolve(null),
+    vault
+      ? attempt(notes, `recovery points (AWS Backup vault ${vault})`, async () => {
+          const points = (await ops.backup.listRecoveryPoints(vault)).filter((p) => p.status === 'COMPLETED');
+          const latest = points.map((p) => ({ p, at: (p.completed ?? p.created)?.getTime() ?? 0 })).sort((a, b) => b.at - a.at)[0];
+          if (!latest) return { arn: '', rpoMinutes: o.rpoMinutes };
+          const age = Math.round((o.now.getTime() - latest.at) / 60_000);
+          return { arn: latest.p.arn, resourceArn: latest.p.resourceArn, completedAt: new Date(latest.at).toISOString(), ageMinutes: age, rpoMinutes: o.rpoMinutes, withinRpo: age <= o.rpoMinutes };
+        })
+      : Promise.resolve(null),
+  ]);
+  return { nodes, alarms, recoveryPoint, notes };
 }
 
 export async function runStatus(opts: StatusOptions, ctx: CommandContext): Promise<void> {
-  const loaded = await loadConfig(ctx.globals.config);
-  const { name: envName, env } = selectEnv(loaded, ctx.globals.env);
-  const region = ctx.globals.region ?? env.region;
-  const ledger = await Ledger.open(Ledger.localPath(loaded.dir, envName), loaded.config.project, envName, ctx.clock.now());
-  let data = ledger.data;
-  const steps = buildSteps(env);
+  const view = await openLedgerView(ctx, { offline: opts.offline });
+  const { envName, region } = view;
+  const data = view.data;
+  const steps = stepGraph(view.env);
   const live: Record<string, { status?: string; drift?: string }> = {};
-  const aws: { reachable: boolean | null; note?: string } = { reachable: null };
-  let source: 'local' | 'state-bucket' = 'local';
+  const facts: LiveFacts = { checkedAt: ctx.clock.now().toISOString(), drift: { source: 'none', stacks: {} }, nodes: null, alarms: null, recoveryPoint: null, notes: [] };
+  const stackNames = [...new Set(Object.values(data.steps).map((r) => r.evidence.stackName as string | undefined).filter((n): n is string => Boolean(n)))];
 
-  if (!opts.offline) {
-    try {
-      const ports = ctx.aws(region);
-      await withTimeout((await ports.identity()).whoami(), 8000, 'AWS STS');
-      aws.reachable = true;
-      const boot = data.steps['bootstrap.state'];
-      if (boot?.status === 'done' && boot.outputs.StateBucketName) {
-        const body = await (await ports.objects()).getText(boot.outputs.StateBucketName, `ledger/${envName}/ledger.json`);
-        if (body) {
-          const remote = parseLedger(body, `s3://${boot.outputs.StateBucketName}/ledger/${envName}/ledger.json`);
-          if (remote.revision > data.revision) {
-            data = remote;
-            source = 'state-bucket';
-          }
-        }
-      }
-      const cfn = await ports.cfn();
+  if (view.ports) {
+    const ports = view.ports;
+    const cfn = await attempt(facts.notes, 'CloudFormation', () => ports.cfn());
+    if (cfn) {
       await Promise.all(
-        Object.values(data.steps)
-          .map((r) => r.evidence.stackName as string | undefined)
-          .filter((n): n is string => Boolean(n))
-          .map(async (name) => {
-            const s = await cfn.describeStack(name).catch(() => undefined);
-            live[name] = { status: s?.status ?? 'NOT_FOUND', drift: s?.driftStatus };
-          }),
+        stackNames.map(async (name) => {
+          const s = await attempt(facts.notes, `stack ${name}`, () => cfn.describeStack(name));
+          live[name] = { status: s === null ? undefined : s?.status ?? 'NOT_FOUND', drift: undefined };
+        }),
       );
-    } catch (err) {
-      aws.reachable = false;
-      aws.note = `AWS could not be reached (${errorMessage(err)}); showing the local ledger only.`;
+      if (opts.drift) {
+        const present = stackNames.filter((n) => live[n]?.status && live[n]!.status !== 'NOT_FOUND');
+        await Promise.all(
+          present.map(async (name) => {
+            const d = await attempt(facts.notes, `drift detection of ${name}`, () => detectDrift(cfn, name, { clock: ctx.clock, signal: ctx.signal, pollMs: 1000, timeoutMs: DRIFT_BUDGET_MS }), DRIFT_BUDGET_MS + 5000);
+            if (d) {
+              facts.drift.stacks[name] = { drift: d.drift, reason: d.reason, checkedAt: ctx.clock.now().toISOString() };
+              if (d.drift !== 'UNKNOWN') live[name]!.drift = d.drift;
+            }
+          }),
+        );
+        facts.drift.source = 'live';
+      }
     }
+    const ops = await gatherOpsFacts(ports, data, { project: view.loaded.config.project, env: envName, rpoMinutes: view.env.recovery.rpoMinutes.fileSystem, now: ctx.clock.now() });
+    Object.assign(facts, { nodes: ops.nodes, alarms: ops.alarms, recoveryPoint: ops.recoveryPoint });
+    facts.notes.push(...ops.notes);
   }
-  const lockHolder = await new FileLeaseStore(localLockPath(loaded.dir, envName)).read();
+  if (facts.drift.source === 'none') {
+    const last = driftFromLedger(data);
+    if (Object.keys(last).length) facts.drift = { source: 'golive', stacks: last };
+  }
+
+  const lockHolder = await new FileLeaseStore(localLockPath(view.loaded.dir, envName)).read();
   const model = buildStatus(data, steps, live);
   const doc = {
     env: envName,
-    project: loaded.config.project,
+    project: view.loaded.config.project,
     region,
     accountId: data.facts.accountId,
-    ledger: { file: ledger.file, revision: data.revision, updatedAt: data.updatedAt, source },
-    aws,
+    ledger: { file: view.ledger.file, revision: data.revision, updatedAt: data.updatedAt, source: view.source },
+    aws: { reachable: view.aws.reachable, note: view.aws.note },
     lock: lockHolder ? { identity: lockHolder.identity, host: lockHolder.host, pid: lockHolder.pid, command: lockHolder.command, since: lockHolder.since, expiresAt: lockHolder.expiresAt } : null,
     progress: model.progress,
     phases: model.phases,
     next: model.next,
+    checks: model.checks,
+    live: facts,
     lastRun: data.runs[data.runs.length - 1] ?? null,
   };
   if (ctx.globals.json) {
     ctx.stdout(JSON.stringify(doc, null, 2));
     return;
   }
+
   const c = makeChalk(ctx.globals.color);
   const lines: string[] = [];
   lines.push(`${c.bold(`${doc.project}/${envName}`)} in ${region}${doc.accountId ? ` (account ${doc.accountId})` : ''} — ${model.progress.done}/${model.progress.total} steps done (${model.progress.percent}%)`);
-  if (aws.note) lines.push(c.yellow(`⚠ ${aws.note}`));
-  if (source === 'state-bucket') lines.push(c.yellow('Ledger read from the state bucket: another operator ran more recently than this machine.'));
+  if (view.aws.note) lines.push(c.yellow(`⚠ ${view.aws.note}`));
+  if (view.source === 'state-bucket') lines.push(c.yellow('Ledger read from the state bucket: another operator ran more recently than this machine.'));
   if (doc.lock) lines.push(c.yellow(`🔒 locked by ${doc.lock.identity} on ${doc.lock.host} (pid ${doc.lock.pid}) running "${doc.lock.command}" since ${doc.lock.since}`));
-  const table = new Table({ head: ['phase / step', 'status', 'started', 'finished', 'took', 'est.', 'stack'], style: { head: [], border: [] }, chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' } });
+  const table = new Table({ head: ['phase / step', 'status', 'started', 'finished', 'took', 'est.', 'stack / verdict'], style: { head: [], border: [] } });
   for (const p of model.phases) {
     table.push([c.bold(p.id), paintState(c, stateClass(p.status), p.status), p.startedAt?.slice(0, 16).replace('T', ' ') ?? '', p.finishedAt?.slice(0, 16).replace('T', ' ') ?? '', '', '', '']);
-    for (const s of p.steps)
-      table.push([
-        `  ${s.id}`,
-        paintState(c, stateClass(s.status), s.status),
-        s.startedAt?.slice(11, 19) ?? '',
-        s.finishedAt?.slice(11, 19) ?? '',
-        duration(s.durationSeconds),
-        s.estimateSeconds ? duration(s.estimateSeconds) : '',
-        s.stack ? `${s.stack.name} ${s.stack.status ? paintState(c, stateClass(s.stack.status), s.stack.status) : c.gray('(not checked)')}` : '',
-      ]);
+    for (const s of p.steps) {
+      let last = '';
+      if (s.stack) {
+        const st = s.stack.status ? paintState(c, stateClass(s.stack.status), s.stack.status) : c.gray('(not checked)');
+        const dr = s.stack.drift ? ` ${s.stack.drift === 'DRIFTED' ? c.red('DRIFTED') : s.stack.drift === 'IN_SYNC' ? c.green('IN_SYNC') : c.gray(`drift ${s.stack.drift}`)}` : '';
+        last = `${s.stack.name} ${st}${dr}`;
+      } else if (s.verdict) last = `${verdictColor(c, s.verdict.status)} ${s.verdict.summary.length > 60 ? `${s.verdict.summary.slice(0, 57)}…` : s.verdict.summary}`;
+      table.push([`  ${s.id}`, paintState(c, stateClass(s.status), s.status), s.startedAt?.slice(11, 19) ?? '', s.finishedAt?.slice(11, 19) ?? '', duration(s.durationSeconds), s.estimateSeconds ? duration(s.estimateSeconds) : '', last]);
+    }
   }
   lines.push(table.toString());
   for (const p of model.phases) for (const s of p.steps) if (s.error) lines.push(c.red(`✖ ${s.id}: ${s.error.message}${s.error.rootCause ? `\n  ${s.error.rootCause}` : ''}`));
+
+  lines.push(...liveLines(c, facts, model.checks, envName));
   if (model.next.length) {
+    const byId = new Map(model.phases.flatMap((p) => p.steps).map((s) => [s.id, s]));
     lines.push(c.bold('Next:'));
-    for (const n of model.next) lines.push(n.runnable ? `  ${c.green('▶')} ${n.id} — ready` : `  ${c.gray('○')} ${n.id} — waits for ${n.waitingFor.join(', ')}`);
-    lines.push(`  run: dpf deploy --env ${envName}`);
+    for (const n of model.next)
+      lines.push(n.runnable ? `  ${c.green('▶')} ${n.id} — ready` : `  ${c.gray('○')} ${n.id} — waits for ${n.waitingFor.map((w) => `${w} (${byId.get(w)?.status ?? 'not in the graph'})`).join(', ')}`);
+    const phase = model.next.find((n) => n.runnable)?.id.split('.')[0];
+    lines.push(`  run: dpf deploy --env ${envName}${phase ? `   (or only that phase: dpf deploy --env ${envName} --phase ${phase})` : ''}`);
   } else lines.push(c.green('Every step is done.'));
   ctx.stdout(lines.join('\n'));
+}
+
+type Paint = ReturnType<typeof makeChalk>;
+
+function verdictColor(c: Paint, s: string): string {
+  return s === 'pass' ? c.green(s) : s === 'fail' ? c.red(s) : s === 'warn' ? c.yellow(s) : c.gray(s);
+}
+
+export function liveLines(c: Paint, f: LiveFacts, checks: ReturnType<typeof buildStatus>['checks'], env: string): string[] {
+  const out: string[] = [];
+  const stacks = Object.entries(f.drift.stacks);
+  if (stacks.length) {
+    const drifted = stacks.filter(([, d]) => d.drift === 'DRIFTED').map(([n]) => n);
+    const unknown = stacks.filter(([, d]) => d.drift !== 'DRIFTED' && d.drift !== 'IN_SYNC').map(([n]) => n);
+    const at = stacks[0]![1].checkedAt?.slice(0, 16).replace('T', ' ');
+    const from = f.drift.source === 'live' ? 'detected now' : `last golive run${at ? `, ${at}` : ''}`;
+    out.push(`Drift (${from}): ${drifted.length ? c.red(`DRIFTED ${drifted.join(', ')}`) : c.green('no stack drifted')}${unknown.length ? c.gray(`; unknown for ${unknown.length} stack(s)`) : ''}`);
+  } else out.push(c.gray('Drift: not checked yet (dpf deploy --phase golive, or dpf status --drift)'));
+  if (f.nodes) out.push(`Nodes online (SSM): ${f.nodes.online}/${f.nodes.total}${f.nodes.offline.length ? c.red(` — not online: ${f.nodes.offline.map((n) => `${n.instanceId} (${n.role ?? '?'}, ${n.pingStatus})`).join(', ')}`) : ''}`);
+  if (f.alarms) out.push(`Alarms: ${f.alarms.inAlarm.length ? c.red(`${f.alarms.inAlarm.length} in ALARM: ${f.alarms.inAlarm.map((a) => a.name).join(', ')}`) : c.green(`none in ALARM (${f.alarms.total} alarm(s))`)}`);
+  if (f.recoveryPoint)
+    out.push(
+      f.recoveryPoint.arn
+        ? `Latest recovery point: ${f.recoveryPoint.completedAt?.slice(0, 16).replace('T', ' ')} (${f.recoveryPoint.ageMinutes} min ago; RPO ${f.recoveryPoint.rpoMinutes} min)${f.recoveryPoint.withinRpo ? '' : c.yellow(' — older than the RPO')}`
+        : c.yellow('Latest recovery point: none completed yet'),
+    );
+  const ran = checks.filter((k) => k.status !== 'not-run');
+  if (checks.length) {
+    const count = (s: string) => ran.filter((k) => k.status === s).length;
+    const failing = ran.filter((k) => k.status === 'fail').map((k) => k.id);
+    out.push(
+      ran.length
+        ? `Go-live checks: ${c.green(`${count('pass')} pass`)}, ${c.yellow(`${count('warn')} warn`)}, ${c.gray(`${count('unknown')} unknown`)}, ${failing.length ? c.red(`${failing.length} fail (${failing.join(', ')})`) : '0 fail'}${checks.length - ran.length ? `, ${checks.length - ran.length} not run` : ''} — details: dpf report golive --env ${env}`
+        : c.gray(`Go-live checks: none has run yet (${checks.length} defined)`),
+    );
+  }
+  for (const n of f.notes) out.push(c.gray(`note: ${n}`));
+  return out;
 }

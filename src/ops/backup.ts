@@ -12,7 +12,7 @@
 import type { OpsPorts, DbSnapshotInfo, RecoveryPointInfo } from '../aws/ops-ports.js';
 import type { EnvContext, StepDef, StepResult } from '../steps/types.js';
 import type { Ledger } from '../state/ledger.js';
-import { opStep, optionalOutput, unavailableOnEndpoint, waitFor, stepError, endpointName, type Operation } from './operation.js';
+import { opStep, optionalOutput, unavailableOnEndpoint, waitFor, stepError, endpointName, noVaultReason, type Operation } from './operation.js';
 import { errorMessage } from '../errors.js';
 import { fmt } from './rto-rpo.js';
 
@@ -88,7 +88,7 @@ export function buildBackupSteps(op: Operation, o: BackupOptions): StepDef[] {
       };
       if (!fsId) return unavailable('the ledger has no EfsFileSystemId for storage.stack');
       if (!vault || !role)
-        return unavailable(`the storage stack has no ${!vault ? 'BackupVaultName' : 'BackupRoleArn'} output (AWS Backup vault not created by ${endpointName()}?)`);
+        return unavailable(noVaultReason(!vault ? 'BackupVaultName' : 'BackupRoleArn'));
       const resourceArn = efsArn(ctx.envCtx, fsId);
       let jobId = mine.jobId as string | undefined;
       if (!jobId) {
@@ -187,7 +187,7 @@ export async function listRecoveryPoints(ops: OpsPorts, ledger: Ledger, envCtx: 
   const vault = optionalOutput(ledger, 'storage.stack', 'BackupVaultName');
   const fileSystem: RecoveryListing['fileSystem'] = { fileSystemId: fsId, vault, available: false, points: [], newestAgeSeconds: null, rpoTargetSeconds: rec.rpoMinutes.fileSystem * 60, withinRpo: null };
   if (!fsId) fileSystem.reason = 'no EfsFileSystemId in the ledger';
-  else if (!vault) fileSystem.reason = `no backup vault in the ledger (storage.stack output BackupVaultName missing; AWS Backup vault not created by ${endpointName()}?)`;
+  else if (!vault) fileSystem.reason = noVaultReason('BackupVaultName');
   else {
     try {
       const pts: RecoveryPointInfo[] = await ops.backup.listRecoveryPoints(vault, efsArn(envCtx, fsId));

@@ -34,7 +34,7 @@ import type { Ledger } from '../state/ledger.js';
 import { buildSteps } from '../steps/phases.js';
 import { rootCause } from '../steps/stack-deployer.js';
 import { errorMessage } from '../errors.js';
-import { opStep, optionalOutput, stepOf, unavailableOnEndpoint, waitFor, stepError, endpointName, minutes, type Operation } from './operation.js';
+import { opStep, optionalOutput, stepOf, unavailableOnEndpoint, waitFor, stepError, endpointName, minutes, noVaultReason, type Operation } from './operation.js';
 import { anyWorker, runShell } from './health.js';
 import { platformDb, waitDbAvailable, dbCopyChecks, fsCopyChecks, fileSystemIdOf } from './restore.js';
 import { efsArn } from './backup.js';
@@ -267,7 +267,7 @@ export function buildDrillSteps(op: Operation, o: DrillOptions, deps: DrillDeps)
         return { changed: false, summary: `not measured: ${reason}`, outputs: { Status: 'unmeasured', Reason: reason }, evidence: { status: 'unmeasured', reason } };
       };
       if (!fsId) return unmeasured('the ledger has no EfsFileSystemId');
-      if (!vault || !role) return unmeasured(`no AWS Backup vault/role in the ledger (storage.stack ${!vault ? 'BackupVaultName' : 'BackupRoleArn'} missing; not created by ${endpointName()}?)`);
+      if (!vault || !role) return unmeasured(noVaultReason(!vault ? 'BackupVaultName' : 'BackupRoleArn'));
       let point = mine.recoveryPointArn ? { arn: String(mine.recoveryPointArn), created: mine.recoveryPointCreated ? new Date(String(mine.recoveryPointCreated)) : undefined } : undefined;
       let jobId = mine.jobId as string | undefined;
       if (!jobId) {
@@ -378,7 +378,7 @@ export function buildDrillSteps(op: Operation, o: DrillOptions, deps: DrillDeps)
       const found = await drillResources(ctx, ops, op, deps);
       if (o.keep) {
         for (const r of found) ctx.io.notify({ type: 'warning', stepId: ctx.stepId, message: `kept: ${r} (remove with dpf dr-drill --env ${ctx.envCtx.name} --teardown)` });
-        return { changed: false, summary: `kept ${found.length} resource(s)`, outputs: { Kept: 'true' }, evidence: { kept: true, resources: found, deleted: [], left: found } };
+        return { changed: false, summary: `kept ${found.length} resource(s)`, outputs: { Kept: 'true', Left: String(found.length) }, evidence: { kept: true, resources: found, deleted: [], left: found } };
       }
       const { deleted, left } = await tearDown(ctx, ops, op, deps);
       for (const l of left) ctx.io.notify({ type: 'warning', stepId: ctx.stepId, message: `left behind: ${l}` });
@@ -436,6 +436,8 @@ function drRegionStep(op: Operation, deps: DrillDeps): StepDef {
       if (!deps.drAws || !deps.drRegion) throw stepError('DrillNoDrRegion', 'scope full needs recovery.drRegion in the config.', { hint: 'Set recovery.drRegion (e.g. us-east-1) for the environment.' });
       const drEnv = drEnvName(ctx.envCtx.name, op.stamp);
       const env = ctx.envCtx.env;
+      const zones = (await (await deps.drAws.ops()).ec2.describeAvailabilityZones().catch(() => [] as string[])).sort().slice(0, 3);
+      const azs = zones.length === 3 ? zones : ['a', 'b', 'c'].map((z) => `${deps.drRegion}${z}`);
       const drEnvCtx: EnvContext = {
         ...ctx.envCtx,
         name: drEnv,
@@ -443,7 +445,7 @@ function drRegionStep(op: Operation, deps: DrillDeps): StepDef {
         env: {
           ...env,
           region: deps.drRegion,
-          availabilityZones: ['a', 'b', 'c'].map((z) => `${deps.drRegion}${z}`),
+          availabilityZones: azs,
           highAvailability: false,
           storage: { ...env.storage, rds: { ...env.storage.rds, deletionProtection: false, multiAz: false } },
         },
@@ -488,19 +490,23 @@ function drRegionStep(op: Operation, deps: DrillDeps): StepDef {
 
 /** What the drill created, by evidence and by its deterministic names. */
 async function drillResources(ctx: StepContext, ops: OpsPorts, op: Operation, deps: DrillDeps): Promise<string[]> {
-  const out: string[] = [];
+  return (await drillResourceIds(ctx, ops, op, deps)).map((r) => r.text);
+}
+
+async function drillResourceIds(ctx: StepContext, ops: OpsPorts, op: Operation, deps: DrillDeps): Promise<Array<{ id: string; text: string }>> {
+  const out: Array<{ id: string; text: string }> = [];
   const name = drillName(ctx.envCtx, op.stamp);
   const db = await ops.rds.describeInstance(`${name}-db`);
-  if (db) out.push(`RDS instance ${db.identifier} (${db.status})`);
+  if (db) out.push({ id: db.identifier, text: `RDS instance ${db.identifier} (${db.status})` });
   const fsId = stepOf(ctx.ledger, op, DRILL_STEPS.restoreFs)?.evidence.fileSystemId as string | undefined;
-  if (fsId && (await ops.efs.describeFileSystems(fsId)).length) out.push(`EFS ${fsId}`);
+  if (fsId && (await ops.efs.describeFileSystems(fsId)).length) out.push({ id: fsId, text: `EFS ${fsId}` });
   const vpc = optionalOutput(ctx.ledger, 'network.stack', 'VpcId');
   const sgs = vpc ? await ops.ec2.describeSecurityGroups({ 'vpc-id': [vpc], 'group-name': [name] }) : [];
-  for (const g of sgs) out.push(`security group ${g.groupId} (${g.groupName})`);
+  for (const g of sgs) out.push({ id: g.groupId, text: `security group ${g.groupId} (${g.groupName})` });
   const dr = stepOf(ctx.ledger, op, DRILL_STEPS.drRegion);
   if (dr && deps.drAws) {
     const cfn = await deps.drAws.cfn();
-    for (const s of (dr.evidence.stacks as string[] | undefined) ?? []) if (s && (await cfn.describeStack(s))) out.push(`stack ${s} in ${deps.drRegion}`);
+    for (const s of (dr.evidence.stacks as string[] | undefined) ?? []) if (s && (await cfn.describeStack(s))) out.push({ id: s, text: `stack ${s} in ${deps.drRegion}` });
   }
   return out;
 }
@@ -561,8 +567,8 @@ async function tearDown(ctx: StepContext, ops: OpsPorts, op: Operation, deps: Dr
   }
 
   // Verify through describe calls, not through what the calls returned.
-  for (const r of await drillResources(ctx, ops, op, { ...deps, drAws: undefined }))
-    if (!left.some((l) => l.includes(r.split(' ')[2] ?? r))) left.push(`${r} still exists after teardown`);
+  for (const r of await drillResourceIds(ctx, ops, op, { ...deps, drAws: undefined }))
+    if (!left.some((l) => l.includes(r.id))) left.push(`${r.text} still exists after teardown`);
   return { deleted, left };
 }
 
@@ -595,12 +601,23 @@ async function tearDownDrRegion(ctx: StepContext, deps: DrillDeps, outputs: Reco
   }
   for (const stack of [...stacks].reverse().filter(Boolean)) {
     if (!(await cfn.describeStack(stack))) continue;
-    await cfn.deleteStack(stack);
+    try {
+      await cfn.deleteStack(stack);
+    } catch (err) {
+      // An emulator answers DeleteStack with a resource's error and drops the stack; AWS would
+      // report DELETE_FAILED. Either way the describe calls below say what is really left.
+      const after = await cfn.describeStack(stack);
+      if (after && !/DELETE_/.test(after.status)) {
+        left.push(`stack ${stack} in ${deps.drRegion}: DeleteStack failed: ${errorMessage(err)}`);
+        continue;
+      }
+      ctx.io.notify({ type: 'warning', stepId: ctx.stepId, message: `DeleteStack ${stack} answered "${errorMessage(err)}"; the stack is ${after?.status ?? 'gone'}` });
+    }
     let last: string | undefined;
     await waitGone(ctx, `stack ${stack}`, async () => {
       const s = await cfn.describeStack(stack);
       last = s?.status;
-      return s && s.status !== 'DELETE_COMPLETE' && s.status !== 'DELETE_FAILED' ? s.status : s?.status === 'DELETE_FAILED' ? undefined : undefined;
+      return s && s.status !== 'DELETE_COMPLETE' && s.status !== 'DELETE_FAILED' ? s.status : undefined;
     }, new Date(ctx.clock.now().getTime() + 3600000));
     if (last === 'DELETE_FAILED') {
       const cause = rootCause(await cfn.describeStackEvents(stack), stack);

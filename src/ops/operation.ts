@@ -222,6 +222,13 @@ export function unavailableOnEndpoint(err: unknown): boolean {
   return customEndpoint() && httpStatus(err) === 404 && /Deserialization error|not valid JSON|<!doctype|<html/i.test(msg);
 }
 
+/** Why AWS Backup cannot be used when the storage stack gave no vault/role: on an emulator, say it plainly. */
+export function noVaultReason(missing: string): string {
+  return customEndpoint()
+    ? `AWS Backup is not available on ${endpointName()}: the storage stack has no ${missing} output (the emulator does not create AWS Backup vaults)`
+    : `the storage stack has no ${missing} output (was the storage phase deployed with its backup vault?)`;
+}
+
 export function endpointName(): string {
   return process.env.AWS_ENDPOINT_URL ? `this endpoint (${process.env.AWS_ENDPOINT_URL})` : 'this endpoint';
 }
@@ -292,4 +299,18 @@ export function hostLabel(h: { instanceId: string; role?: string }): string {
 /** `--config` in resume hints only when it is not the default. */
 export function configFlag(config: string): string {
   return config !== 'dpf.config.yaml' ? ` --config ${config}` : '';
+}
+
+// ---------- running ----------
+
+/** Reopen a finished operation (e.g. to tear down a drill kept with --keep). */
+export async function reopenOperation(ledger: Ledger, clock: Clock, record: OperationRecord, runId: string): Promise<Operation> {
+  await ledger.update((d) => {
+    const r = operations(d).find((x) => x.id === record.id)!;
+    r.status = 'running';
+    r.finishedAt = undefined;
+    r.runIds.push(runId);
+  }, clock.now());
+  const startedAt = new Date(record.startedAt);
+  return { id: record.id, kind: record.kind as OperationKind, startedAt, stamp: String(record.params.stamp ?? stampOf(startedAt)), params: record.params, resumed: true };
 }

@@ -15,7 +15,7 @@
  *   operations.restore.fs-promote   (--promote) /<project>/<env>/efs/file-system-id := the copy
  */
 import type { DbInstanceInfo, OpsPorts, RestoreDbInput } from '../aws/ops-ports.js';
-import type { StepContext, StepDef } from '../steps/types.js';
+import type { StepContext, StepDef, StepResult } from '../steps/types.js';
 import type { Ledger } from '../state/ledger.js';
 import { NotConfirmedError } from '../errors.js';
 import { opStep, optionalOutput, stepOf, unavailableOnEndpoint, waitFor, stepError, endpointName, type Operation } from './operation.js';
@@ -221,10 +221,10 @@ export function buildRestoreDbSteps(op: Operation, o: RestoreDbOptions): StepDef
 }
 
 /** Point an SSM parameter the nodes read at the copy, after a confirmation; the old value is kept as evidence. */
-async function promoteParameter(ctx: StepContext, ops: OpsPorts, name: string, value: string, what: string) {
+async function promoteParameter(ctx: StepContext, ops: OpsPorts, name: string, value: string, what: string): Promise<StepResult> {
   if (!value) throw stepError('PromoteNoValue', `Nothing to promote: ${what} has no value for ${name}.`);
   const previous = await ops.ssm.getParameter(name);
-  if (previous === value) return { changed: false, summary: `${name} already points at ${value}`, outputs: { Parameter: name, Value: value }, evidence: { parameter: name, previous, value } };
+  if (previous === value) return { changed: false, summary: `${name} already points at ${value}`, outputs: { Parameter: name, Value: value, Previous: previous ?? '' }, evidence: { parameter: name, previous, value } };
   const q = `Switch environment ${ctx.envCtx.name} to ${what}: set ${name} from ${previous ?? '(unset)'} to ${value}? Nodes pick it up at their next configuration run.`;
   if (!(await ctx.io.confirm({ stepId: ctx.stepId, question: q, defaultAnswer: true }))) throw new NotConfirmedError(q, 'declined');
   await ops.ssm.putParameter(name, value, true);

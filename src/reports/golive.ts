@@ -145,10 +145,11 @@ export function renderGoliveMarkdown(r: GoliveReport): string {
     }
   }
   out.push('', '## Checks', '');
-  out.push(table(['Check', 'Verdict', 'Summary', 'Ran at'], r.checks.map((c) => [c.id, STATUS_MARK[c.status], c.summary ?? '', when(c.checkedAt)])));
+  const short = (t: string) => (t.length > 220 ? `${t.slice(0, 217)}…` : t);
+  out.push(table(['Check', 'Verdict', 'Summary', 'Ran at'], r.checks.map((c) => [c.id, STATUS_MARK[c.status], short(c.summary ?? ''), when(c.checkedAt)])));
   for (const c of r.checks) {
     out.push('', `### ${STATUS_MARK[c.status]} — ${c.title} (\`${c.id}\`)`, '');
-    out.push(`- Category: ${c.category}; checklist: ${checklistText(r, c.checklist)}`);
+    out.push(`- Category: ${c.category}; checklist: ${checklistText(c.checklist)}`);
     out.push(`- Criterion: ${c.criterion}`);
     out.push(`- Verdict: **${c.status}**${c.summary ? ` — ${c.summary}` : ''}`);
     out.push(`- Ran at: ${when(c.checkedAt)}${c.stepStatus === 'failed' ? ' (the step is failed: the golive phase is not done)' : ''}`);
@@ -171,7 +172,7 @@ export function renderGoliveMarkdown(r: GoliveReport): string {
   return out.join('\n');
 }
 
-function checklistText(r: GoliveReport, id: string): string {
+function checklistText(id: string): string {
   const ids: Record<string, string> = {
     'aws-components': 'All AWS components properly configured and integrated',
     'iac-validated': 'Terraform modules tested and validated in development environment',

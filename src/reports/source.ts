@@ -29,8 +29,8 @@ export async function withTimeout<T>(p: Promise<T>, ms: number, what: string): P
  * definitions carry them; an id already present is not added twice). Dependencies on steps
  * the graph does not have are dropped, as the phase wiring does.
  */
-export function stepGraph(): StepDef[] {
-  const base = buildSteps();
+export function stepGraph(env?: EnvironmentConfig): StepDef[] {
+  const base = buildSteps(env);
   const ids = new Set(base.map((s) => s.id));
   const all = [...base, ...goliveSteps().filter((s) => !ids.has(s.id))];
   const known = new Set(all.map((s) => s.id));

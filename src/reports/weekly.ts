@@ -29,6 +29,8 @@ export interface WeeklyReport {
   risks: {
     failedSteps: Array<{ id: string; message: string; hint?: string }>;
     failingChecks: Array<{ id: string; title: string; summary: string; hint?: string }>;
+    /** Checks that could not verify their criterion: not a failure, not a pass either. */
+    unverifiedChecks: string[];
     schedule: Array<{ phase: string; schedule: string; reason?: string }>;
     register: ReportInput['config']['risks'];
   };
@@ -52,7 +54,10 @@ export function buildWeeklyReport(input: ReportInput): WeeklyReport {
   const completed = s.timeline
     .filter((p) => p.status === 'done' && p.actualEnd && inWeek(p.actualEnd.toISOString()))
     .map((p) => ({ phase: p.id, title: p.title, finishedAt: p.actualEnd!.toISOString(), businessValue: p.businessValue }));
+  // Steps of phases that did not complete in the period (a completed phase is listed as a whole).
+  const completedPhases = new Set<string>(completed.map((c) => c.phase));
   const completedSteps = status.phases
+    .filter((p) => !completedPhases.has(p.id))
     .flatMap((p) => p.steps)
     .filter((v) => v.status === 'done' && inWeek(v.finishedAt))
     .map((v) => ({ id: v.id, title: v.title, finishedAt: v.finishedAt! }));
@@ -103,6 +108,7 @@ export function buildWeeklyReport(input: ReportInput): WeeklyReport {
     risks: {
       failedSteps,
       failingChecks,
+      unverifiedChecks: checks.filter((c) => c.status === 'unknown').map((c) => c.id),
       schedule: s.timeline.filter((p) => p.schedule === 'behind' || p.schedule === 'at-risk').map((p) => ({ phase: p.id, schedule: p.schedule, reason: p.reason })),
       register: input.config.risks,
     },
@@ -126,7 +132,7 @@ export function renderWeeklyMarkdown(r: WeeklyReport): string {
   o.push('## ✅ Completed This Week', '');
   if (r.completed.length) for (const c of r.completed) o.push(`- **${c.title}** (${c.phase}, finished ${when(c.finishedAt)}) — ${c.businessValue}`);
   else o.push('- No phase was completed in the last seven days.');
-  if (r.completedSteps.length) o.push('', 'Steps finished in the period:', ...r.completedSteps.map((s) => `- ${s.id} — ${s.title} (${when(s.finishedAt)})`));
+  if (r.completedSteps.length) o.push('', 'Other steps finished in the period:', ...r.completedSteps.map((s) => `- ${s.id} — ${s.title} (${when(s.finishedAt)})`));
   o.push('', '## 🚧 In Progress', '');
   if (r.inProgress.length)
     for (const p of r.inProgress)
@@ -137,6 +143,9 @@ export function renderWeeklyMarkdown(r: WeeklyReport): string {
     ...r.risks.failedSteps.map((f) => `- ❌ Step ${f.id} failed: ${f.message}${f.hint ? ` — ${f.hint.split('\n')[0]}` : ''}`),
     ...r.risks.failingChecks.map((f) => `- ❌ Go-live check ${f.id} (${f.title}) fails: ${f.summary}${f.hint ? ` — ${f.hint}` : ''}`),
     ...r.risks.schedule.map((s) => `- ⏰ ${s.phase} is ${s.schedule}${s.reason ? `: ${s.reason}` : ''}`),
+    ...(r.risks.unverifiedChecks.length
+      ? [`- ❔ ${r.risks.unverifiedChecks.length} go-live check(s) could not verify their criterion (unknown, reasons in \`dpf report golive\`): ${r.risks.unverifiedChecks.join(', ')}`]
+      : []),
   ];
   o.push(...(issues.length ? issues : ['- No failed step, failing check or schedule slip recorded.']));
   o.push('', 'Risk register (from the config):', '');

@@ -6,6 +6,7 @@ import type { DeployPhase, EnvContext, PhaseId, StepContext, StepDef } from './t
 import { stackStep } from './kinds/stack.js';
 import { playbookStep, type PlaybookStepSpec } from './kinds/playbook.js';
 import { PHASES } from './types.js';
+import { goliveSteps } from '../checks/index.js';
 import type { EnvironmentConfig } from '../config/schema.js';
 import { backupVaultName, instancePrivateIp, ipaImageId, nodeFqdn, optionalOutput, platformImageId, rdsEndpoint, rdsSecretName } from './facts.js';
 
@@ -143,7 +144,7 @@ export function buildSteps(env?: EnvironmentConfig): StepDef[] {
       },
     }),
   ];
-  steps.push(...identitySteps(env), ...monitoringSteps());
+  steps.push(...identitySteps(env), ...monitoringSteps(), ...goliveSteps());
   const ids = new Set(steps.map((s) => s.id));
   // Steps contributed by other modules may name dependencies that this provider does not have.
   for (const s of steps) s.dependsOn = s.dependsOn.filter((d) => ids.has(d));

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { buildStatus, phaseStatus, type StepStatusView } from '../../src/steps/status-model.js';
+import { buildStatus, phaseStatus, driftFromLedger, checkSummaries, type StepStatusView } from '../../src/steps/status-model.js';
+import { gatherOpsFacts } from '../../src/commands/status.js';
+import { FakePlatform } from '../fakes/fake-platform.js';
+import { FakeClock } from '../fakes/fake-clock.js';
+import type { AwsPorts } from '../../src/context.js';
 import { emptyLedger, type LedgerData, type StepRecord } from '../../src/state/ledger.js';
 import type { PhaseId, StepDef } from '../../src/steps/types.js';
 
@@ -110,5 +114,71 @@ describe('buildStatus', () => {
       stack: { name: 'dp-dev-bootstrap', status: 'UPDATE_COMPLETE', drift: 'DRIFTED' },
     });
     expect(s.phases[1]!.steps[0]!.stack).toBeUndefined();
+  });
+});
+
+describe('go-live facts in the status', () => {
+  const CHECK: StepDef = { ...def('golive.stacks', ['network.stack']), kind: 'check', title: 'Stacks complete and without drift' };
+  const verdict = (stacks: Record<string, { drift: string; reason?: string }>) => ({
+    check: { status: 'fail', summary: 's', category: 'infrastructure', checkedAt: iso(30), evidence: { stacks: Object.fromEntries(Object.entries(stacks).map(([k, v]) => [k, { step: 'x', status: 'CREATE_COMPLETE', ...v }])) } },
+  });
+
+  it('GIVEN a golive drift verdict and no live detection WHEN built THEN each stack shows the drift from golive, with when', () => {
+    const ledger = ledgerWith({
+      'bootstrap.state': { status: 'done', evidence: { stackName: 'dp-dev-bootstrap' } },
+      'network.stack': { status: 'done', evidence: { stackName: 'dp-dev-network' } },
+      'golive.stacks': { status: 'failed', evidence: verdict({ 'dp-dev-bootstrap': { drift: 'IN_SYNC' }, 'dp-dev-network': { drift: 'DRIFTED' } }) },
+    });
+    expect(driftFromLedger(ledger)).toEqual({ 'dp-dev-bootstrap': { drift: 'IN_SYNC', checkedAt: iso(30) }, 'dp-dev-network': { drift: 'DRIFTED', checkedAt: iso(30) } });
+    const s = buildStatus(ledger, [...STEPS, CHECK], { 'dp-dev-network': { status: 'UPDATE_COMPLETE' } });
+    expect(s.phases[1]!.steps[0]!.stack).toEqual({ name: 'dp-dev-network', status: 'UPDATE_COMPLETE', drift: 'DRIFTED', driftSource: 'golive', driftCheckedAt: iso(30) });
+  });
+
+  it('GIVEN live drift detection WHEN built THEN it wins over the golive verdict', () => {
+    const ledger = ledgerWith({ 'network.stack': { status: 'done', evidence: { stackName: 'dp-dev-network' } }, 'golive.stacks': { status: 'failed', evidence: verdict({ 'dp-dev-network': { drift: 'DRIFTED' } }) } });
+    const s = buildStatus(ledger, [...STEPS, CHECK], { 'dp-dev-network': { status: 'UPDATE_COMPLETE', drift: 'IN_SYNC' } });
+    expect(s.phases[1]!.steps[0]!.stack).toMatchObject({ drift: 'IN_SYNC', driftSource: 'live' });
+  });
+
+  it('GIVEN check steps WHEN built THEN each carries its verdict and the checks list says which never ran', () => {
+    const other: StepDef = { ...def('golive.alarms', ['network.stack']), kind: 'check', title: 'Alarms' };
+    const ledger = ledgerWith({ 'golive.stacks': { status: 'failed', evidence: verdict({}) } });
+    const s = buildStatus(ledger, [...STEPS, CHECK, other]);
+    const golive = s.phases.find((p) => p.id === 'golive')!;
+    expect(golive.status).toBe('failed');
+    expect(golive.steps[0]!.verdict).toEqual({ status: 'fail', summary: 's', checkedAt: iso(30) });
+    expect(checkSummaries(ledger, [...STEPS, CHECK, other])).toEqual([
+      { id: 'golive.stacks', title: 'Stacks complete and without drift', category: 'infrastructure', status: 'fail', summary: 's', checkedAt: iso(30), stepStatus: 'failed' },
+      { id: 'golive.alarms', title: 'Alarms', category: undefined, status: 'not-run', summary: undefined, checkedAt: undefined, stepStatus: 'pending' },
+    ]);
+    expect(s.checks).toHaveLength(2);
+  });
+});
+
+describe('live operations facts (dpf status)', () => {
+  it('GIVEN SSM, CloudWatch and Backup answering THEN nodes online, alarms in ALARM and the latest recovery point are reported', async () => {
+    const clock = new FakeClock('2025-07-20T12:00:00.000Z');
+    const p = new FakePlatform({ clock });
+    p.addInstance({ instanceId: 'i-1', role: 'master' }).addInstance({ instanceId: 'i-2', role: 'worker', pingStatus: 'ConnectionLost' });
+    p.alarms = [{ name: 'dataplatform-dev-master-cpu-high', state: 'ALARM', reason: 'Threshold Crossed', dimensions: {}, actions: [] }, { name: 'dataplatform-dev-x', state: 'OK', dimensions: {}, actions: [] }];
+    p.recoveryPoints.vault = [{ arn: 'rp-1', status: 'COMPLETED', completed: new Date('2025-07-20T10:00:00Z'), vault: 'vault' }, { arn: 'rp-0', status: 'COMPLETED', completed: new Date('2025-07-19T10:00:00Z'), vault: 'vault' }];
+    const ledger = ledgerWith({ 'compute.stack': { status: 'done' }, 'monitoring.stack': { status: 'done' }, 'storage.stack': { status: 'done', outputs: { BackupVaultName: 'vault' } } });
+    const ports = { ops: async () => p.ports() } as unknown as AwsPorts;
+    const f = await gatherOpsFacts(ports, ledger, { project: 'dataplatform', env: 'dev', rpoMinutes: 1440, now: clock.now() });
+    expect(f.nodes).toEqual({ total: 2, online: 1, offline: [{ instanceId: 'i-2', role: 'worker', pingStatus: 'ConnectionLost' }] });
+    expect(f.alarms).toEqual({ total: 2, inAlarm: [{ name: 'dataplatform-dev-master-cpu-high', reason: 'Threshold Crossed' }] });
+    expect(f.recoveryPoint).toMatchObject({ arn: 'rp-1', ageMinutes: 120, withinRpo: true });
+    expect(f.notes).toEqual([]);
+  });
+
+  it('GIVEN the emulator (SSM and Backup unanswered) THEN each becomes a note, never an error', async () => {
+    const p = new FakePlatform({ clock: new FakeClock() });
+    p.addInstance({ instanceId: 'i-1', role: 'master' });
+    p.failOn('ssm.describeInstanceInformation', new Error('SSM DescribeInstanceInformation is not implemented by the AWS endpoint in use'));
+    p.failOn('backup.listRecoveryPoints', new Error('Unexpected token <'));
+    const ledger = ledgerWith({ 'compute.stack': { status: 'done' }, 'storage.stack': { status: 'done', outputs: { BackupVaultName: 'vault' } } });
+    const f = await gatherOpsFacts({ ops: async () => p.ports() } as unknown as AwsPorts, ledger, { project: 'dataplatform', env: 'dev', rpoMinutes: 1440, now: new Date() });
+    expect(f).toMatchObject({ nodes: null, alarms: null, recoveryPoint: null });
+    expect([...f.notes].sort()).toEqual(['nodes (SSM): SSM DescribeInstanceInformation is not implemented by the AWS endpoint in use', 'recovery points (AWS Backup vault vault): Unexpected token <']);
   });
 });

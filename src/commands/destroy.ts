@@ -1,0 +1,89 @@
+/**
+ * dpf destroy: delete the environment's stacks in reverse order after a typed confirmation of
+ * the environment's name (or --yes with an explicit --env in CI; no TTY and no --yes → exit 6).
+ * Data is kept unless --delete-data; the state backend unless --delete-state. Anything left
+ * behind is listed and makes the exit code 3.
+ */
+import type { CommandContext } from '../context.js';
+import { openSession } from '../session.js';
+import { summaryError } from '../steps/engine.js';
+import { DpfError, ExitCode, NotConfirmedError, UserError } from '../errors.js';
+import { beginOperation, finishOperation, stepOf } from '../ops/operation.js';
+import { buildDestroySteps, knownStacks, phasesToDestroy, DESTROY_STEPS, type Leftover } from '../ops/destroy.js';
+import { runOperationSteps, resumeCommand, printResult } from '../ops/run.js';
+
+export interface DestroyOptions {
+  /** Also delete the data: no final snapshot, buckets emptied and deleted, EFS deleted. Default false. */
+  deleteData?: boolean;
+  /** Also delete the state backend (bootstrap stack, state bucket). The local ledger stays. Default false. */
+  deleteState?: boolean;
+  /** Abandon an unfinished destroy and start a new one. Default false. */
+  new?: boolean;
+  /** Asks for a line of text on the terminal (injected by tests). Default: an interactive prompt. */
+  askText?: (question: string) => Promise<string>;
+}
+
+async function promptText(question: string): Promise<string> {
+  // A typed answer, which IoHost.confirm (yes/no) cannot take; only reached on a TTY.
+  const { input } = await import('@inquirer/prompts');
+  return input({ message: question });
+}
+
+export async function runDestroy(opts: DestroyOptions, ctx: CommandContext): Promise<void> {
+  const flags = `${opts.deleteData ? ' --delete-data' : ''}${opts.deleteState ? ' --delete-state' : ''}`;
+  const command = `destroy${flags}`;
+  if (ctx.globals.yes && !ctx.globals.env)
+    throw new UserError('EnvRequired', 'dpf destroy --yes needs the environment named explicitly with --env.', { hint: 'dpf destroy --env NAME --yes' });
+  const session = await openSession(ctx, { command, lock: true });
+  try {
+    const cfn = await session.aws.cfn();
+    const stacks = knownStacks(session.ledger, session.envCtx);
+    const phases = await phasesToDestroy(cfn, session.ledger, stacks, Boolean(opts.deleteState));
+    if (!phases.length) {
+      printResult(ctx, { type: 'result', command, env: session.envName, deleted: [], leftovers: [] }, [`Nothing of ${session.envName} to destroy.`]);
+      return;
+    }
+    const what = `${phases.join(', ')}${opts.deleteData ? ' AND ITS DATA' : ' (data kept)'}`;
+    if (!ctx.globals.yes) {
+      const question = `Destroy environment ${session.envName}: ${what}? Type the environment name to confirm:`;
+      if (!ctx.isTTY || ctx.globals.json) throw new NotConfirmedError(`destroy ${session.envName}`, 'no-tty');
+      const answer = (await (opts.askText ?? promptText)(question)).trim();
+      if (answer !== session.envName) throw new NotConfirmedError(`destroy ${session.envName} (typed "${answer}")`, 'declined');
+    }
+    const op = await beginOperation(session.ledger, ctx.clock, {
+      kind: 'destroy',
+      key: `data=${Boolean(opts.deleteData)} state=${Boolean(opts.deleteState)}`,
+      params: { deleteData: Boolean(opts.deleteData), deleteState: Boolean(opts.deleteState), phases },
+      fresh: opts.new,
+      runId: session.envCtx.runId,
+      newHint: `${resumeCommand(ctx, session, command)} --new`,
+    });
+    ctx.io.notify({ type: 'warning', message: `Destroying ${session.envName}: ${what} (${op.id}).` });
+    const steps = buildDestroySteps(op, { deleteData: Boolean(opts.deleteData), deleteState: Boolean(opts.deleteState), phases, stacks });
+    const summary = await runOperationSteps(ctx, session, steps, { command });
+    await ctx.io.close?.();
+    const perPhase = phases.map((p) => {
+      const r = stepOf(session.ledger, op, DESTROY_STEPS.phase(p));
+      return { phase: p, status: r?.status ?? 'not started', deleted: (r?.evidence.deleted as string[] | undefined) ?? [], leftovers: (r?.evidence.leftovers as Leftover[] | undefined) ?? [] };
+    });
+    const snap = stepOf(session.ledger, op, DESTROY_STEPS.finalSnapshot)?.outputs.SnapshotId;
+    const leaked = perPhase.flatMap((p) => p.leftovers.filter((l) => !l.retained).map((l) => ({ phase: p.phase, ...l })));
+    const retained = perPhase.flatMap((p) => p.leftovers.filter((l) => l.retained).map((l) => ({ phase: p.phase, ...l })));
+    const result = { type: 'result', command, env: session.envName, operationId: op.id, status: summary.status, finalSnapshot: snap, phases: perPhase.map(({ phase, status, deleted }) => ({ phase, status, deleted })), retained, leaked };
+    await finishOperation(session.ledger, ctx.clock, op, summary.status, { finalSnapshot: snap, phases: result.phases, retained: retained.map((l) => l.resource), leaked: leaked.map((l) => l.resource) });
+    const err = summaryError(summary, resumeCommand(ctx, session, command));
+    if (err) throw err;
+    if (leaked.length)
+      throw new DpfError('DestroyIncomplete', `The stacks of ${session.envName} are deleted, but ${leaked.length} resource(s) were left behind (CloudFormation did not delete them):`, ExitCode.StepFailed, {
+        details: leaked.map((l) => `${l.phase}: ${l.resource} — ${l.detail}`),
+        hint: 'Delete them by hand (they may be billed), or redeploy and destroy again. The ledger marks the phases as not deployed.',
+      });
+    printResult(ctx, result, [
+      `Destroyed ${session.envName}: ${perPhase.map((p) => `${p.phase} (${p.deleted.join(', ') || 'nothing'})`).join('; ')}.`,
+      ...(snap ? [`Final snapshot: ${snap}`] : []),
+      ...retained.map((l) => `  retained: ${l.resource} — ${l.detail}`),
+    ]);
+  } finally {
+    await session.close();
+  }
+}

@@ -1,0 +1,185 @@
+/**
+ * dpf patch: waves with a recovery point first and a health gate after each wave; --dry-run scans.
+ * Production obeys the change rules (maintenance window, staging patched recently) unless
+ * --emergency "<reason>", which is recorded with the operation.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import type { CommandContext } from '../context.js';
+import { openSession, type Session } from '../session.js';
+import { summaryError } from '../steps/engine.js';
+import { names } from '../steps/phases.js';
+import { Ledger, parseLedger, type LedgerData } from '../state/ledger.js';
+import { BlockedError, UserError, errorMessage } from '../errors.js';
+import { beginOperation, finishOperation, requireDeployed, hostLabel } from '../ops/operation.js';
+import { buildPatchSteps, buildScanSteps, discoverHosts, planWaves, PATCH_STEPS, type Wave } from '../ops/patch.js';
+import { evaluateChangeRules } from '../ops/windows.js';
+import { runOperationSteps, resumeCommand, printResult } from '../ops/run.js';
+import type { Host } from '../ops/health.js';
+
+export interface PatchOptions {
+  /** Scan only: pending updates per host, nothing installed. Default false. */
+  dryRun?: boolean;
+  /** Patch one wave only (bastion, identity-1, identity-2, master-dev, workers). Default: every wave. */
+  wave?: string;
+  /** Override the change rules for an urgent fix; the reason is recorded in the ledger. */
+  emergency?: string;
+  /** Let the health gate pass hosts whose health cannot be determined (recorded). Default false. */
+  acceptUnknownHealth?: boolean;
+  /** Abandon an unfinished patch and start a new one. Default false. */
+  new?: boolean;
+}
+
+export function isProduction(env: string): boolean {
+  return /^prod(uction)?(-|$)/.test(env);
+}
+
+/** The staging environment's ledger: the local copy next to the config, or its state-bucket mirror (the newer wins). */
+export async function readStagingLedger(ctx: CommandContext, session: Session): Promise<{ found?: { data: LedgerData; source: string }; lookedAt: string[] }> {
+  const staging = session.env.patching.stagingEnv;
+  const lookedAt: string[] = [];
+  let found: { data: LedgerData; source: string } | undefined;
+  const local = Ledger.localPath(session.loaded.dir, staging);
+  lookedAt.push(local);
+  if (existsSync(local)) {
+    try {
+      found = { data: parseLedger(await readFile(local, 'utf8'), local), source: local };
+    } catch (err) {
+      ctx.io.notify({ type: 'warning', message: `The ${staging} ledger at ${local} is unreadable: ${errorMessage(err)}` });
+    }
+  }
+  const cfg = session.loaded.config.environments[staging];
+  const bucket = names({ project: session.envCtx.project, name: staging, accountId: cfg?.accountId ?? session.envCtx.accountId }).stateBucket;
+  const key = `ledger/${staging}/ledger.json`;
+  lookedAt.push(`s3://${bucket}/${key}`);
+  try {
+    const body = await (await ctx.aws(cfg?.region ?? session.region).objects()).getText(bucket, key);
+    if (body) {
+      const remote = parseLedger(body, `s3://${bucket}/${key}`);
+      if (!found || remote.revision > found.data.revision) found = { data: remote, source: `s3://${bucket}/${key}` };
+    }
+  } catch (err) {
+    lookedAt[lookedAt.length - 1] += ` (unreadable: ${errorMessage(err).split('\n')[0]})`;
+  }
+  return { found, lookedAt };
+}
+
+export async function runPatch(opts: PatchOptions, ctx: CommandContext): Promise<void> {
+  if (opts.emergency !== undefined && !opts.emergency.trim()) throw new UserError('EmergencyReasonRequired', '--emergency needs a reason, e.g. --emergency "CVE-2025-1234 in openssh".');
+  const flags = `${opts.wave ? ` --wave ${opts.wave}` : ''}${opts.dryRun ? ' --dry-run' : ''}`;
+  const command = `patch${flags}`;
+  const session = await openSession(ctx, { command, lock: true });
+  try {
+    const method = session.env.patching.method;
+    requireDeployed(session.ledger, session.envName, method === 'ansible' ? ['bootstrap.state', 'compute.stack'] : ['compute.stack'], 'dpf patch');
+    const ops = await session.aws.ops();
+    const hosts: Host[] = await discoverHosts(ops, session.ledger, session.envCtx);
+    const all = planWaves(hosts);
+    let waves: Wave[] = all;
+    if (opts.wave) {
+      waves = all.filter((w) => w.name === opts.wave || (opts.wave === 'identity' && w.role === 'identity'));
+      if (!waves.length) throw new UserError('UnknownWave', `No wave "${opts.wave}" in ${session.envName}.`, { hint: `Waves: ${all.map((w) => w.name).join(', ')}` });
+    }
+    const production = isProduction(session.envName);
+    let rules: ReturnType<typeof evaluateChangeRules> | undefined;
+    if (!opts.dryRun) {
+      const staging = production ? await readStagingLedger(ctx, session) : { lookedAt: [] as string[] };
+      rules = evaluateChangeRules({
+        env: session.envName,
+        production,
+        window: session.env.patching.maintenanceWindow,
+        now: ctx.clock.now(),
+        stagingEnv: session.env.patching.stagingEnv,
+        staging: staging.found,
+        stagingLookedAt: staging.lookedAt,
+        requireStagingWithinDays: session.env.patching.requireStagingWithinDays,
+        emergency: opts.emergency,
+      });
+      if (!rules.allowed)
+        throw new BlockedError(
+          `Patching ${session.envName} is refused by the change rules: ${rules.refusals.map((r) => r.reason).join(' ')}`,
+          [...new Set(rules.refusals.map((r) => r.hint))].join('\n'),
+        );
+    }
+    const waveSel = opts.wave ?? 'all';
+    const rerun = resumeCommand(ctx, session, command);
+    const op = await beginOperation(session.ledger, ctx.clock, {
+      kind: opts.dryRun ? 'patch-scan' : 'patch',
+      key: `waves=${waveSel} method=${method}`,
+      params: { waves: waveSel, method, emergency: opts.emergency, acceptUnknownHealth: Boolean(opts.acceptUnknownHealth), rules: rules?.findings, plan: waves, hosts, production },
+      fresh: opts.new,
+      runId: session.envCtx.runId,
+      newHint: `${rerun} --new`,
+    });
+    // A resumed patch keeps the hosts it started with (the recovery points belong to them).
+    const plan = op.resumed && Array.isArray(op.params.plan) ? (op.params.plan as Wave[]) : waves;
+    const planHosts = op.resumed && Array.isArray(op.params.hosts) ? (op.params.hosts as Host[]) : hosts;
+    if (op.resumed) ctx.io.notify({ type: 'info', message: `Resuming ${op.kind} ${op.id} (started ${op.startedAt.toISOString()}).` });
+    if (rules?.emergency) ctx.io.notify({ type: 'warning', message: `EMERGENCY change (${rules.refusals.map((r) => r.rule).join(', ')} overridden): "${rules.emergency}" — recorded with ${op.id}.` });
+    for (const f of rules?.findings ?? []) ctx.io.notify({ type: 'info', message: `change rules: ${f}` });
+    const steps = opts.dryRun
+      ? buildScanSteps(op, { method, waves: plan, hosts: planHosts, rerun })
+      : buildPatchSteps(op, { method, waves: plan, hosts: planHosts, acceptUnknownHealth: Boolean(opts.acceptUnknownHealth), enforceWindow: production && !opts.emergency, rerun });
+    const summary = await runOperationSteps(ctx, session, steps, { command, concurrency: 1 });
+    await ctx.io.close?.();
+
+    const result = opts.dryRun ? scanResult(session, op.id, summary.status) : patchResult(session, op.id, plan, planHosts, summary.status, opts.emergency);
+    await finishOperation(session.ledger, ctx.clock, op, summary.status, result as unknown as Record<string, unknown>);
+    const err = summaryError(summary, rerun);
+    if (err) throw err;
+    printResult(ctx, { type: 'result', command, env: session.envName, ...result }, resultLines(result as PatchResult | ScanResult));
+  } finally {
+    await session.close();
+  }
+
+  function scanResult(session: Session, id: string, status: string): ScanResult {
+    const rows = (session.ledger.get(PATCH_STEPS.scan)?.evidence.rows as ScanResult['hosts'] | undefined) ?? [];
+    return { kind: 'scan', operationId: id, status, hosts: rows };
+  }
+}
+
+interface ScanResult {
+  kind: 'scan';
+  operationId: string;
+  status: string;
+  hosts: Array<{ wave: string; instanceId: string; role: string; status: string; pending: number | null }>;
+}
+
+interface PatchResult {
+  kind: 'patch';
+  operationId: string;
+  status: string;
+  emergency?: string;
+  recoveryPoints: Record<string, string>;
+  waves: Array<{ name: string; status: string; commandId?: string; hosts: unknown; gate: string; acceptedUnknown?: number }>;
+}
+
+function patchResult(session: Session, id: string, plan: Wave[], hosts: Host[], status: string, emergency?: string): PatchResult {
+  const l = session.ledger;
+  const mine = (sid: string) => {
+    const r = l.get(sid);
+    return r && r.evidence.operationId === id ? r : undefined;
+  };
+  void hosts;
+  return {
+    kind: 'patch',
+    operationId: id,
+    status,
+    emergency,
+    recoveryPoints: mine(PATCH_STEPS.recoveryPoint)?.outputs ?? {},
+    waves: plan.map((w) => {
+      const wr = mine(PATCH_STEPS.wave(w.name));
+      const gr = mine(PATCH_STEPS.gate(w.name));
+      return { name: w.name, status: wr?.status ?? 'not started', commandId: wr?.outputs.CommandId, hosts: wr?.evidence.hosts, gate: gr?.status === 'done' ? 'passed' : gr?.status === 'failed' ? 'FAILED' : 'not run', acceptedUnknown: gr ? Number(gr.outputs.AcceptedUnknown ?? 0) : undefined };
+    }),
+  };
+}
+
+function resultLines(r: PatchResult | ScanResult): string[] {
+  if (r.kind === 'scan') return [`Scan ${r.operationId}:`, ...r.hosts.map((h) => `  ${h.wave.padEnd(11)} ${hostLabel(h).padEnd(32)} ${h.status.padEnd(8)} pending updates: ${h.pending ?? 'unknown'}`)];
+  return [
+    `Patch ${r.operationId}${r.emergency ? ` (EMERGENCY: ${r.emergency})` : ''}:`,
+    ...Object.entries(r.recoveryPoints).map(([i, a]) => `  recovery point ${i} → ${a}`),
+    ...r.waves.map((w) => `  ${w.name.padEnd(11)} ${w.status.padEnd(8)} gate ${w.gate}${w.acceptedUnknown ? ` (${w.acceptedUnknown} unknown accepted)` : ''}${w.commandId ? `  command ${w.commandId}` : ''}`),
+  ];
+}

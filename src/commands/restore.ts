@@ -1,0 +1,145 @@
+/** dpf restore db|fs: restore to a new resource, validate it, switch to it only with --promote (after a confirmation). */
+import type { CommandContext } from '../context.js';
+import { openSession } from '../session.js';
+import { summaryError } from '../steps/engine.js';
+import { UserError } from '../errors.js';
+import { beginOperation, finishOperation, requireDeployed, stepOf } from '../ops/operation.js';
+import { buildRestoreDbSteps, buildRestoreFsSteps, RESTORE_STEPS, type DbSource } from '../ops/restore.js';
+import { runOperationSteps, resumeCommand, printResult } from '../ops/run.js';
+import type { Check } from '../ops/report.js';
+
+export interface RestoreDbOptions {
+  /** Restore this DB snapshot. */
+  snapshot?: string;
+  /** Restore to this point in time (ISO 8601). */
+  time?: string;
+  /** Restore to the latest restorable time. */
+  latest?: boolean;
+  /** Switch the platform (/<project>/<env>/rds/endpoint) to the copy, after a confirmation. Default false. */
+  promote?: boolean;
+  /** Abandon an unfinished restore and start a new one. Default false. */
+  new?: boolean;
+  /** Stop waiting for the copy after this many minutes (it goes on in AWS). Default 120. */
+  timeoutMinutes?: number;
+}
+
+export function dbSource(o: RestoreDbOptions): DbSource {
+  const given = [o.snapshot !== undefined, o.time !== undefined, Boolean(o.latest)].filter(Boolean).length;
+  if (given !== 1)
+    throw new UserError('RestoreSourceRequired', given ? 'Give only one of --snapshot, --time and --latest.' : 'Say what to restore: --snapshot ID, --time ISO-8601 or --latest.', {
+      hint: 'dpf backup --list shows the snapshots and the latest restorable time.',
+    });
+  if (o.snapshot !== undefined) return { kind: 'snapshot', snapshotId: o.snapshot };
+  if (o.time !== undefined) {
+    const t = new Date(o.time);
+    if (Number.isNaN(t.getTime()) || !/^\d{4}-\d{2}-\d{2}T/.test(o.time)) throw new UserError('BadTime', `--time must be an ISO 8601 time such as 2025-03-01T04:30:00Z, got "${o.time}".`);
+    return { kind: 'time', time: t.toISOString() };
+  }
+  return { kind: 'latest' };
+}
+
+function sourceFlag(s: DbSource): string {
+  return s.kind === 'snapshot' ? `--snapshot ${s.snapshotId}` : s.kind === 'time' ? `--time ${s.time}` : '--latest';
+}
+
+export async function runRestoreDb(opts: RestoreDbOptions, ctx: CommandContext): Promise<void> {
+  const source = dbSource(opts);
+  const command = `restore db ${sourceFlag(source)}${opts.promote ? ' --promote' : ''}`;
+  const session = await openSession(ctx, { command, lock: true });
+  try {
+    requireDeployed(session.ledger, session.envName, ['network.stack', 'storage.stack'], 'dpf restore db');
+    const op = await beginOperation(session.ledger, ctx.clock, {
+      kind: 'restore-db',
+      key: sourceFlag(source),
+      params: { source, promote: Boolean(opts.promote) },
+      fresh: opts.new,
+      runId: session.envCtx.runId,
+      newHint: `${resumeCommand(ctx, session, command)} --new`,
+    });
+    if (op.resumed) ctx.io.notify({ type: 'info', message: `Resuming restore ${op.id} (started ${op.startedAt.toISOString()}).` });
+    const steps = buildRestoreDbSteps(op, { source, promote: Boolean(opts.promote), timeoutMinutes: opts.timeoutMinutes ?? 120, rerun: resumeCommand(ctx, session, command) });
+    const summary = await runOperationSteps(ctx, session, steps, { command });
+    await ctx.io.close?.();
+    const r = stepOf(session.ledger, op, RESTORE_STEPS.db);
+    const v = stepOf(session.ledger, op, RESTORE_STEPS.dbValidate);
+    const pr = stepOf(session.ledger, op, RESTORE_STEPS.dbPromote);
+    const result = {
+      type: 'result',
+      command: 'restore db',
+      operationId: op.id,
+      env: session.envName,
+      status: summary.status,
+      source,
+      instance: r?.outputs.DbInstanceIdentifier ?? (r?.evidence.target as string | undefined),
+      endpoint: r?.outputs.Endpoint || undefined,
+      restoredFrom: r?.evidence.restoredFrom,
+      checks: (v?.evidence.checks as Check[] | undefined) ?? [],
+      promoted: (pr?.status === 'done' ? { parameter: pr.outputs.Parameter, value: pr.outputs.Value, previous: pr.outputs.Previous } : false) as false | { parameter?: string; value?: string; previous?: string },
+    };
+    await finishOperation(session.ledger, ctx.clock, op, summary.status, { instance: result.instance, restoredFrom: result.restoredFrom, checks: result.checks.map((c) => `${c.name}=${c.status}`), promoted: result.promoted });
+    const err = summaryError(summary, resumeCommand(ctx, session, command));
+    if (err) throw err;
+    printResult(ctx, result, [
+      `Restored ${result.restoredFrom} as ${result.instance} (${result.endpoint ?? 'no endpoint'}).`,
+      ...result.checks.map((c) => `  ${c.status.padEnd(7)} ${c.name}: ${c.detail}`),
+      result.promoted ? `Promoted: ${result.promoted.parameter} = ${result.promoted.value} (was ${result.promoted.previous || 'unset'}).` : `Not promoted: the platform still uses its own database. Restore and switch in one go with --promote (validated, then asked), or switch to this copy by hand: aws ssm put-parameter --name /${session.envCtx.project}/${session.envName}/rds/endpoint --value ${result.endpoint ?? '<endpoint>'} --overwrite`,
+    ]);
+  } finally {
+    await session.close();
+  }
+}
+
+export interface RestoreFsOptions {
+  /** The AWS Backup recovery point (ARN) to restore. */
+  recoveryPoint: string;
+  /** Switch the platform (/<project>/<env>/efs/file-system-id) to the copy, after a confirmation. Default false. */
+  promote?: boolean;
+  new?: boolean;
+  /** Stop waiting for the restore job after this many minutes. Default 240. */
+  timeoutMinutes?: number;
+}
+
+export async function runRestoreFs(opts: RestoreFsOptions, ctx: CommandContext): Promise<void> {
+  if (!/^arn:aws[a-z-]*:backup:/.test(opts.recoveryPoint) && !opts.recoveryPoint.startsWith('arn:'))
+    throw new UserError('BadRecoveryPoint', `--recovery-point must be an AWS Backup recovery point ARN, got "${opts.recoveryPoint}".`, { hint: 'dpf backup --list shows them.' });
+  const command = `restore fs --recovery-point ${opts.recoveryPoint}${opts.promote ? ' --promote' : ''}`;
+  const session = await openSession(ctx, { command, lock: true });
+  try {
+    requireDeployed(session.ledger, session.envName, ['network.stack', 'storage.stack'], 'dpf restore fs');
+    const op = await beginOperation(session.ledger, ctx.clock, {
+      kind: 'restore-fs',
+      key: opts.recoveryPoint,
+      params: { recoveryPoint: opts.recoveryPoint, promote: Boolean(opts.promote) },
+      fresh: opts.new,
+      runId: session.envCtx.runId,
+      newHint: `${resumeCommand(ctx, session, command)} --new`,
+    });
+    const steps = buildRestoreFsSteps(op, { recoveryPointArn: opts.recoveryPoint, promote: Boolean(opts.promote), timeoutMinutes: opts.timeoutMinutes ?? 240, rerun: resumeCommand(ctx, session, command) });
+    const summary = await runOperationSteps(ctx, session, steps, { command });
+    await ctx.io.close?.();
+    const r = stepOf(session.ledger, op, RESTORE_STEPS.fs);
+    const v = stepOf(session.ledger, op, RESTORE_STEPS.fsValidate);
+    const pr = stepOf(session.ledger, op, RESTORE_STEPS.fsPromote);
+    const result = {
+      type: 'result',
+      command: 'restore fs',
+      operationId: op.id,
+      env: session.envName,
+      status: summary.status,
+      recoveryPoint: opts.recoveryPoint,
+      fileSystemId: r?.outputs.FileSystemId,
+      checks: (v?.evidence.checks as Check[] | undefined) ?? [],
+      promoted: (pr?.status === 'done' ? { parameter: pr.outputs.Parameter, value: pr.outputs.Value, previous: pr.outputs.Previous } : false) as false | { parameter?: string; value?: string; previous?: string },
+    };
+    await finishOperation(session.ledger, ctx.clock, op, summary.status, { fileSystemId: result.fileSystemId, checks: result.checks.map((c) => `${c.name}=${c.status}`), promoted: result.promoted });
+    const err = summaryError(summary, resumeCommand(ctx, session, command));
+    if (err) throw err;
+    printResult(ctx, result, [
+      `Restored ${opts.recoveryPoint} into ${result.fileSystemId}.`,
+      ...result.checks.map((c) => `  ${c.status.padEnd(7)} ${c.name}: ${c.detail}`),
+      result.promoted ? `Promoted: ${result.promoted.parameter} = ${result.promoted.value}.` : 'Not promoted: the platform still uses its own file system.',
+    ]);
+  } finally {
+    await session.close();
+  }
+}

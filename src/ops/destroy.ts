@@ -1,0 +1,354 @@
+/**
+ * `dpf destroy`: delete the environment's stacks in reverse order, keeping the data unless
+ * asked, and list — never hide — what could not be deleted.
+ *
+ * Steps (phase 'operations'):
+ *   operations.destroy.final-snapshot  (data kept) CreateDBSnapshot <db>-final-<stamp>, wait; and
+ *                                      deletion protection off so the stack can delete the instance
+ *                                      (the template's DeletionPolicy Snapshot takes another one)
+ *   operations.destroy.delete-db       (--delete-data) deletion protection off, delete the instance
+ *                                      with no final snapshot, wait until gone
+ *   operations.destroy.<phase>         monitoring, identity → storage, compute → network
+ *                                      → bootstrap (only with --delete-state): DeleteStack, wait,
+ *                                      DELETE_FAILED resources listed; then the world is checked
+ *                                      through describe calls (an emulator's stack can vanish while
+ *                                      its VPC leaks) and the phase's ledger steps go back to
+ *                                      'pending' with evidence.destroyedAt
+ * Retained on purpose unless --delete-data: data lake and access-log buckets, EFS, KMS key,
+ * backup vault, the final snapshots. With --delete-data the buckets are emptied and deleted and
+ * the file system deleted; the vault and key cannot be deleted by dpf and are listed.
+ */
+import type { OpsPorts } from '../aws/ops-ports.js';
+import type { CloudFormationPort } from '../aws/cloudformation.js';
+import type { EnvContext, StepContext, StepDef, DeployPhase } from '../steps/types.js';
+import type { Ledger } from '../state/ledger.js';
+import { stackName } from '../steps/kinds/stack.js';
+import { rootCause } from '../steps/stack-deployer.js';
+import { names } from '../steps/phases.js';
+import { errorMessage } from '../errors.js';
+import { opStep, optionalOutput, waitFor, stepError, type Operation } from './operation.js';
+import { restoreName } from './restore.js';
+
+export const DESTROY_ORDER: DeployPhase[] = ['monitoring', 'identity', 'storage', 'compute', 'network', 'bootstrap'];
+export const DESTROY_STEPS = {
+  finalSnapshot: 'operations.destroy.final-snapshot',
+  deleteDb: 'operations.destroy.delete-db',
+  phase: (p: DeployPhase) => `operations.destroy.${p}`,
+} as const;
+
+/** What must be gone before a phase's stacks are deleted. */
+const AFTER: Record<DeployPhase, DeployPhase[]> = {
+  monitoring: [],
+  identity: [],
+  golive: [],
+  storage: ['monitoring', 'identity'],
+  compute: ['monitoring', 'identity'],
+  network: ['storage', 'compute', 'identity', 'monitoring'],
+  bootstrap: ['network', 'storage', 'compute', 'identity', 'monitoring'],
+};
+
+export interface DestroyOptions {
+  deleteData: boolean;
+  deleteState: boolean;
+  /** Phases that have something to delete (from the ledger and/or existing stacks). */
+  phases: DeployPhase[];
+  /** Stack names per phase (ledger evidence, else dpf's derived name). */
+  stacks: Partial<Record<DeployPhase, string[]>>;
+}
+
+export interface Leftover {
+  resource: string;
+  /** Kept on purpose (data kept) rather than leaked. */
+  retained: boolean;
+  detail: string;
+}
+
+/** The stacks dpf knows for each phase: names recorded in the ledger, and the derived names. */
+export function knownStacks(ledger: Ledger, envCtx: Pick<EnvContext, 'project' | 'name'>): Partial<Record<DeployPhase, string[]>> {
+  const out: Partial<Record<DeployPhase, string[]>> = {};
+  for (const p of DESTROY_ORDER) {
+    const recorded = Object.values(ledger.data.steps)
+      .filter((s) => s.phase === p && typeof s.evidence.stackName === 'string')
+      .map((s) => s.evidence.stackName as string);
+    out[p] = [...new Set([...recorded, stackName(envCtx, p)])];
+  }
+  return out;
+}
+
+/** Which phases have a stack that exists, or steps the ledger does not show as pending. */
+export async function phasesToDestroy(cfn: CloudFormationPort, ledger: Ledger, stacks: Partial<Record<DeployPhase, string[]>>, deleteState: boolean): Promise<DeployPhase[]> {
+  const out: DeployPhase[] = [];
+  for (const p of DESTROY_ORDER) {
+    if (p === 'bootstrap' && !deleteState) continue;
+    const inLedger = Object.values(ledger.data.steps).some((s) => s.phase === p && s.status !== 'pending');
+    let exists = false;
+    for (const s of stacks[p] ?? []) if (await cfn.describeStack(s)) exists = true;
+    if (inLedger || exists) out.push(p);
+  }
+  return out;
+}
+
+export function buildDestroySteps(op: Operation, o: DestroyOptions): StepDef[] {
+  const steps: StepDef[] = [];
+  const storage = o.phases.includes('storage');
+  let dataStep: string | undefined;
+  if (storage) {
+    dataStep = o.deleteData ? DESTROY_STEPS.deleteDb : DESTROY_STEPS.finalSnapshot;
+    steps.push(o.deleteData ? deleteDbStep(op) : finalSnapshotStep(op));
+  }
+  for (const p of o.phases) {
+    const deps = AFTER[p].filter((d) => o.phases.includes(d)).map((d) => DESTROY_STEPS.phase(d));
+    if (p === 'storage' && dataStep) deps.push(dataStep);
+    steps.push(
+      opStep(op, {
+        id: DESTROY_STEPS.phase(p),
+        title: `Delete ${p}${p === 'storage' && !o.deleteData ? ' (data kept)' : ''}`,
+        kind: 'stack',
+        dependsOn: deps,
+        input: { stacks: o.stacks[p], deleteData: o.deleteData },
+        estimateSeconds: p === 'storage' ? 900 : 300,
+        run: (ctx, mine) => destroyPhase(ctx, op, p, o, mine),
+      }),
+    );
+  }
+  return steps;
+}
+
+function finalSnapshotStep(op: Operation): StepDef {
+  return opStep(op, {
+    id: DESTROY_STEPS.finalSnapshot,
+    title: 'Final RDS snapshot (data kept)',
+    estimateSeconds: 600,
+    async run(ctx, mine) {
+      const ops = await ctx.aws.ops();
+      const db = optionalOutput(ctx.ledger, 'storage.stack', 'DbInstanceIdentifier') ?? (mine.dbInstance as string | undefined);
+      if (!db || !(await ops.rds.describeInstance(db))) return { changed: false, summary: 'no database to snapshot', evidence: { dbInstance: db } };
+      const snapshotId = restoreName(db, op.stamp, 'final');
+      if (!(await ops.rds.describeSnapshots({ snapshotId })).length) {
+        ctx.progress(`creating final snapshot ${snapshotId}`);
+        await ops.rds.createSnapshot(db, snapshotId, { 'dpf:env': ctx.envCtx.name, 'dpf:project': ctx.envCtx.project, 'dpf:operation': op.id, 'dpf:final': 'true' });
+      }
+      await ctx.evidence({ dbInstance: db, snapshotId });
+      await waitFor(ctx, {
+        stepId: ctx.stepId,
+        what: `snapshot ${snapshotId}`,
+        read: async () => (await ops.rds.describeSnapshots({ snapshotId }))[0],
+        state: (s) => (s?.status === 'available' ? 'done' : s?.status === 'failed' ? 'failed' : 'waiting'),
+        describe: (s) => s?.status ?? 'not visible yet',
+        deadline: new Date(ctx.clock.now().getTime() + 120 * 60000),
+        onTimeout: (s) => stepError('FinalSnapshotTimedOut', `Final snapshot ${snapshotId} is still ${s?.status} after 2 h; nothing was deleted.`, { hint: 'Rerun dpf destroy to keep waiting.' }),
+        onFailed: () => stepError('FinalSnapshotFailed', `Final snapshot ${snapshotId} failed; nothing was deleted.`),
+      });
+      const inst = await ops.rds.describeInstance(db);
+      if (inst?.deletionProtection) {
+        ctx.progress(`turning off deletion protection of ${db} (the destroy was confirmed; the final snapshot is ${snapshotId})`);
+        await ops.rds.modifyDeletionProtection(db, false);
+      }
+      return { changed: true, summary: `${snapshotId} available`, outputs: { SnapshotId: snapshotId, DbInstanceIdentifier: db }, evidence: { dbInstance: db, snapshotId, deletionProtectionDisabled: Boolean(inst?.deletionProtection) } };
+    },
+  });
+}
+
+function deleteDbStep(op: Operation): StepDef {
+  return opStep(op, {
+    id: DESTROY_STEPS.deleteDb,
+    title: 'Delete the database without a final snapshot (--delete-data)',
+    estimateSeconds: 600,
+    async run(ctx, mine) {
+      const ops = await ctx.aws.ops();
+      const db = optionalOutput(ctx.ledger, 'storage.stack', 'DbInstanceIdentifier') ?? (mine.dbInstance as string | undefined);
+      await ctx.evidence({ dbInstance: db });
+      const inst = db ? await ops.rds.describeInstance(db) : undefined;
+      if (!db || !inst) return { changed: false, summary: 'no database', evidence: { dbInstance: db } };
+      if (inst.deletionProtection) await ops.rds.modifyDeletionProtection(db, false);
+      if (inst.status !== 'deleting') await ops.rds.deleteInstance(db, { skipFinalSnapshot: true });
+      await waitFor(ctx, {
+        stepId: ctx.stepId,
+        what: `DB instance ${db}`,
+        read: async () => (await ops.rds.describeInstance(db))?.status,
+        state: (s) => (s === undefined ? 'done' : 'waiting'),
+        describe: (s) => s ?? 'gone',
+        deadline: new Date(ctx.clock.now().getTime() + 90 * 60000),
+        minMs: 10000,
+        maxMs: 60000,
+        onTimeout: (s) => stepError('DeleteDbTimedOut', `${db} is still ${s} after 90 min.`, { hint: 'Rerun dpf destroy --delete-data to keep waiting.' }),
+        onFailed: () => stepError('DeleteDbFailed', `${db} could not be deleted.`),
+      });
+      return { changed: true, summary: `${db} deleted (no final snapshot)`, evidence: { dbInstance: db, deletedAt: ctx.clock.now().toISOString() } };
+    },
+  });
+}
+
+async function destroyPhase(ctx: StepContext, op: Operation, p: DeployPhase, o: DestroyOptions, mine: Record<string, unknown>) {
+  const cfn = await ctx.aws.cfn();
+  const ops = await ctx.aws.ops();
+  // What the checks after deletion need, saved before the ledger forgets the phase's outputs.
+  const outputs: Record<string, string> = (mine.outputs as Record<string, string> | undefined) ?? collectOutputs(ctx.ledger, p);
+  await ctx.evidence({ outputs });
+  const deleted: string[] = [];
+  const failures: string[] = [];
+  const notes: string[] = [];
+  for (const name of o.stacks[p] ?? []) {
+    const before = await cfn.describeStack(name);
+    if (!before) continue;
+    if (before.status !== 'DELETE_IN_PROGRESS') {
+      ctx.progress(`deleting stack ${name} (${before.status})`);
+      try {
+        await cfn.deleteStack(name);
+      } catch (err) {
+        // Seen on an emulator: DeleteStack answers with a resource's error (DependencyViolation)
+        // and the stack disappears while its resources stay. Trust describe calls, not the answer.
+        const after = await cfn.describeStack(name);
+        if (after && !/DELETE_/.test(after.status)) {
+          failures.push(`stack ${name}: DeleteStack failed: ${errorMessage(err)}`);
+          continue;
+        }
+        ctx.io.notify({ type: 'warning', stepId: ctx.stepId, message: `DeleteStack ${name} answered "${errorMessage(err)}" and the stack is ${after?.status ?? 'gone'}; checking what is left through describe calls` });
+        notes.push(`DeleteStack ${name}: ${errorMessage(err)}`);
+      }
+    }
+    const last = await waitStackGone(ctx, cfn, name);
+    if (last && last.status === 'DELETE_FAILED') {
+      const events = await cfn.describeStackEvents(name).catch(() => []);
+      const failed = events.filter((e) => e.status === 'DELETE_FAILED' && e.logicalId !== name);
+      const cause = rootCause(events, name);
+      const resources = (await cfn.listStackResources(name).catch(() => [])).filter((r) => r.status !== 'DELETE_COMPLETE');
+      failures.push(
+        `stack ${name} is DELETE_FAILED${cause ? ` (root cause ${cause.logicalId}: ${cause.reason ?? cause.status})` : ''}`,
+        ...failed.map((e) => `  ${e.logicalId} (${e.resourceType}) ${e.physicalId ?? ''}: ${e.reason ?? 'DELETE_FAILED'}`),
+        ...resources.map((r) => `  still in the stack: ${r.logicalId} (${r.resourceType}) ${r.physicalId ?? ''} ${r.status}`),
+      );
+    } else deleted.push(name);
+  }
+  if (failures.length)
+    throw stepError('StackDeleteFailed', `CloudFormation could not delete the ${p} stack.`, {
+      details: failures,
+      hint: `Delete or detach the resources named above (or retain them: aws cloudformation delete-stack --stack-name NAME --retain-resources ID…), then rerun: dpf destroy --env ${ctx.envCtx.name}`,
+    });
+
+  if (p === 'storage' && o.deleteData) await deleteData(ctx, ops, outputs, deleted);
+  if (p === 'bootstrap' && o.deleteState) {
+    const bucket = outputs.StateBucketName;
+    if (bucket) {
+      ctx.progress(`emptying and deleting the state bucket ${bucket} (--delete-state; the local ledger stays)`);
+      await ops.buckets.emptyAndDelete(bucket);
+      deleted.push(`bucket ${bucket}`);
+    }
+  }
+  const leftovers = await checkLeftovers(ctx, ops, p, outputs, o);
+  const leaked = leftovers.filter((l) => !l.retained);
+  for (const l of leaked) ctx.io.notify({ type: 'warning', stepId: ctx.stepId, message: `left behind: ${l.resource} — ${l.detail}` });
+  for (const l of leftovers.filter((x) => x.retained)) ctx.io.notify({ type: 'info', stepId: ctx.stepId, message: `retained: ${l.resource} — ${l.detail}` });
+
+  // The ledger: the phase is no longer deployed.
+  const now = ctx.clock.now().toISOString();
+  // Go-live checks describe a platform that no longer exists once its network is gone.
+  for (const s of Object.values(ctx.ledger.data.steps).filter((x) => x.phase === p || (p === 'network' && x.phase === 'golive')))
+    await ctx.ledger.updateStep(s.id, s.phase, { status: 'pending', outputs: {}, inputHash: undefined, evidence: { destroyedAt: now, destroyedBy: op.id, leftovers: leaked.map((l) => l.resource) } }, ctx.clock.now());
+  return {
+    changed: deleted.length > 0,
+    summary: `${deleted.length ? `deleted ${deleted.join(', ')}` : 'nothing to delete'}${leaked.length ? `; ${leaked.length} LEFT BEHIND` : ''}${leftovers.length - leaked.length ? `; ${leftovers.length - leaked.length} retained` : ''}`,
+    outputs: { Leaked: String(leaked.length) },
+    evidence: { outputs, deleted, leftovers, notes, destroyedAt: now },
+  };
+}
+
+function collectOutputs(ledger: Ledger, p: DeployPhase): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const s of Object.values(ledger.data.steps).filter((x) => x.phase === p)) Object.assign(out, s.outputs);
+  return out;
+}
+
+async function waitStackGone(ctx: StepContext, cfn: CloudFormationPort, name: string) {
+  return waitFor(ctx, {
+    stepId: ctx.stepId,
+    what: `stack ${name}`,
+    read: () => cfn.describeStack(name),
+    state: (s) => (!s || s.status === 'DELETE_COMPLETE' || s.status === 'DELETE_FAILED' ? 'done' : 'waiting'),
+    describe: (s) => s?.status ?? 'gone',
+    deadline: new Date(ctx.clock.now().getTime() + 2 * 3600000),
+    minMs: 2000,
+    maxMs: 15000,
+    onTimeout: (s) => stepError('StackDeleteTimedOut', `Stack ${name} is still ${s?.status} after 2 h.`, { hint: 'Rerun dpf destroy to keep waiting.' }),
+    onFailed: () => stepError('StackDeleteFailed', `Stack ${name} could not be deleted.`),
+  });
+}
+
+async function deleteData(ctx: StepContext, ops: OpsPorts, outputs: Record<string, string>, deleted: string[]) {
+  for (const b of [outputs.DataLakeBucketName, outputs.AccessLogBucketName].filter(Boolean) as string[]) {
+    ctx.progress(`emptying and deleting bucket ${b} (--delete-data)`);
+    await ops.buckets.emptyAndDelete(b);
+    deleted.push(`bucket ${b}`);
+  }
+  const fs = outputs.EfsFileSystemId;
+  if (fs && (await ops.efs.describeFileSystems(fs)).length) {
+    for (const m of await ops.efs.describeMountTargets(fs)) await ops.efs.deleteMountTarget(m.mountTargetId);
+    await waitFor(ctx, {
+      stepId: ctx.stepId,
+      what: `mount targets of ${fs}`,
+      read: async () => (await ops.efs.describeMountTargets(fs)).length,
+      state: (n) => (n === 0 ? 'done' : 'waiting'),
+      describe: (n) => `${n} left`,
+      deadline: new Date(ctx.clock.now().getTime() + 30 * 60000),
+      onTimeout: () => stepError('EfsDeleteTimedOut', `Mount targets of ${fs} are still there after 30 min.`),
+      onFailed: () => stepError('EfsDeleteFailed', `${fs} could not be deleted.`),
+    });
+    await ops.efs.deleteFileSystem(fs);
+    deleted.push(`EFS ${fs}`);
+  }
+}
+
+const ALIVE = ['pending', 'running', 'stopping', 'stopped', 'shutting-down'];
+
+/** What still exists after the phase's stacks are gone, checked through describe calls. */
+async function checkLeftovers(ctx: StepContext, ops: OpsPorts, p: DeployPhase, out: Record<string, string>, o: DestroyOptions): Promise<Leftover[]> {
+  const env = ctx.envCtx.name;
+  const left: Leftover[] = [];
+  const leak = (resource: string, detail: string) => left.push({ resource, retained: false, detail });
+  const keep = (resource: string, detail: string) => left.push({ resource, retained: true, detail });
+  const safe = async <T>(f: () => Promise<T>, fallback: T): Promise<T> => {
+    try {
+      return await f();
+    } catch (err) {
+      leak(`(could not check: ${errorMessage(err)})`, 'verify by hand');
+      return fallback;
+    }
+  };
+  if (p === 'network') {
+    const vpcs = await safe(() => ops.ec2.describeVpcs({ 'tag:dpf:env': [env], 'tag:dpf:project': [ctx.envCtx.project] }), []);
+    for (const v of vpcs) {
+      leak(`VPC ${v.vpcId} (${v.cidr})`, 'still exists after the network stack was deleted');
+      for (const s of await safe(() => ops.ec2.describeSubnets({ 'vpc-id': [v.vpcId] }), [])) leak(`subnet ${s.subnetId} (${s.cidr})`, `in ${v.vpcId}`);
+      for (const n of (await safe(() => ops.ec2.describeNatGateways({ 'vpc-id': [v.vpcId] }), [])).filter((x) => !/deleted|deleting/.test(x.state))) leak(`NAT gateway ${n.natGatewayId}`, `${n.state}, in ${v.vpcId} (billed hourly)`);
+      for (const g of (await safe(() => ops.ec2.describeSecurityGroups({ 'vpc-id': [v.vpcId] }), [])).filter((x) => x.groupName !== 'default')) leak(`security group ${g.groupId} (${g.groupName})`, `in ${v.vpcId}`);
+    }
+  }
+  if (p === 'compute' || p === 'identity') {
+    const roles = p === 'compute' ? ['bastion', 'master', 'dev', 'worker'] : ['identity'];
+    const inst = await safe(() => ops.ec2.describeInstances({ 'tag:dpf:env': [env], 'tag:dpf:role': roles, 'instance-state-name': ALIVE }), []);
+    for (const i of inst) leak(`instance ${i.instanceId} (${i.tags['dpf:role'] ?? '?'})`, `${i.state} after the ${p} stack was deleted`);
+    if (p === 'compute' && out.WorkerAutoScalingGroupName) {
+      const g = await safe(() => ops.autoscaling.describeGroup(out.WorkerAutoScalingGroupName!), undefined);
+      if (g) leak(`Auto Scaling group ${g.name}`, `${g.instances.length} instance(s)`);
+    }
+  }
+  if (p === 'storage') {
+    const db = out.DbInstanceIdentifier;
+    const inst = db ? await safe(() => ops.rds.describeInstance(db), undefined) : undefined;
+    if (inst && inst.status !== 'deleting') leak(`RDS instance ${db}`, `${inst.status} after the storage stack was deleted`);
+    const snap = o.deleteData ? undefined : (await safe(() => ops.rds.describeSnapshots({ instance: db }), [])).filter((s) => s.type === 'manual');
+    for (const s of snap ?? []) keep(`RDS snapshot ${s.identifier}`, 'data kept (restore with dpf restore db --snapshot after redeploying)');
+    for (const b of [out.DataLakeBucketName, out.AccessLogBucketName].filter(Boolean) as string[]) {
+      const i = await safe(() => ops.buckets.inspect(b), { exists: false });
+      if (i.exists) (o.deleteData ? leak : keep)(`bucket ${b}`, o.deleteData ? 'still exists' : 'data kept (DeletionPolicy Retain); dpf destroy --delete-data removes it');
+    }
+    if (out.EfsFileSystemId) {
+      const fs = await safe(() => ops.efs.describeFileSystems(out.EfsFileSystemId), []);
+      if (fs.length) (o.deleteData ? leak : keep)(`EFS ${out.EfsFileSystemId}`, o.deleteData ? `${fs[0]!.state}` : 'data kept (DeletionPolicy Retain)');
+    }
+    if (out.BackupVaultName) keep(`backup vault ${out.BackupVaultName}`, 'retained: it holds recovery points (delete them and the vault by hand if you mean it)');
+    if (out.DataKmsKeyArn) keep(`KMS key ${out.DataKmsKeyArn}`, 'retained (it encrypts the kept data and snapshots)');
+  }
+  if (p === 'bootstrap' && !o.deleteState) keep(`state bucket ${names(ctx.envCtx).stateBucket}`, 'kept');
+  return left;
+}

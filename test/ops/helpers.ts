@@ -1,0 +1,163 @@
+/**
+ * A whole environment on fakes for the day-2 command tests: a config file and a deployed
+ * ledger in a temp dir, and a CommandContext whose AWS ports are FakeRds / FakeBackup / FakeEfs
+ * / FakeEc2 / FakeSsm / FakeCloudFormation on one auto-advancing FakeClock.
+ */
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { FakeClock } from '../fakes/fake-clock.js';
+import { FakeIoHost } from '../fakes/fake-io-host.js';
+import { FakeSsm, MemoryObjectStore } from '../fakes/fake-ssm.js';
+import { FakeRds } from '../fakes/fake-rds.js';
+import { FakeBackup, FakeEfs } from '../fakes/fake-backup.js';
+import { FakeEc2 } from '../fakes/fake-ec2.js';
+import { FakeCloudFormation } from '../fakes/fake-cloudformation.js';
+import { Ledger, emptyLedger, serializeLedger, type LedgerData } from '../../src/state/ledger.js';
+import type { AwsPorts, CommandContext } from '../../src/context.js';
+import type { AlarmInfo, OpsPorts } from '../../src/aws/ops-ports.js';
+import type { LeaseStore } from '../../src/state/lock.js';
+
+export const ACCOUNT = '123456789012';
+export const WORKERS = ['i-worker1', 'i-worker2'];
+export const HOSTS = { bastion: 'i-bastion', master: 'i-master', dev: 'i-dev' };
+
+/** Instance ids of an environment: the first environment of a world gets the plain ids. */
+export function idsOf(env: string, first: boolean) {
+  const sfx = first ? '' : `-${env}`;
+  return { hosts: Object.fromEntries(Object.entries(HOSTS).map(([r, id]) => [r, `${id}${sfx}`])) as typeof HOSTS, workers: WORKERS.map((id) => `${id}${sfx}`) };
+}
+
+export function deployedLedger(env: string, now: Date, first = true): LedgerData {
+  const ids = idsOf(env, first);
+  const d = emptyLedger('dataplatform', env, now);
+  const step = (id: string, outputs: Record<string, string>) => (d.steps[id] = { id, phase: id.split('.')[0]!, status: 'done', outputs, attempts: 1, evidence: { stackName: `dataplatform-${env}-${id.split('.')[0]}` }, inputHash: 'x' });
+  step('bootstrap.state', { StateBucketName: `dataplatform-${env}-dpf-state-${ACCOUNT}`, LockTableName: `dataplatform-${env}-dpf-lock` });
+  step('network.stack', { VpcId: 'vpc-1', DatabaseSecurityGroupId: 'sg-db', EfsSecurityGroupId: 'sg-efs', ComputeSecurityGroupId: 'sg-compute', PrivateSubnet1Id: 'subnet-p1' });
+  step('compute.stack', { BastionInstanceId: ids.hosts.bastion, MasterInstanceId: ids.hosts.master, DevInstanceId: ids.hosts.dev, WorkerAutoScalingGroupName: `dataplatform-${env}-workers` });
+  step('storage.stack', {
+    DbInstanceIdentifier: `dataplatform-${env}-metadata`, DbSubnetGroupName: 'dbsubnets', DbParameterGroupName: 'dbparams', EfsFileSystemId: 'fs-main',
+    BackupVaultName: `dataplatform-${env}-vault`, BackupRoleArn: 'arn:aws:iam::123456789012:role/backup', DataKmsKeyArn: 'arn:aws:kms:us-west-2:123456789012:key/k1',
+    DataLakeBucketName: `dataplatform-${env}-datalake-${ACCOUNT}`,
+  });
+  return d;
+}
+
+class MemoryLease implements LeaseStore {
+  readonly where = 'memory';
+  async tryAcquire() {
+    return { ok: true as const };
+  }
+  async renew() {
+    return true;
+  }
+  async release() {}
+  async read() {
+    return undefined;
+  }
+  async forceRelease() {}
+}
+
+export interface World {
+  dir: string;
+  config: string;
+  clock: FakeClock;
+  io: FakeIoHost;
+  abort: AbortController;
+  rds: FakeRds;
+  backup: FakeBackup;
+  efs: FakeEfs;
+  ec2: FakeEc2;
+  ssm: FakeSsm;
+  cfn: FakeCloudFormation;
+  objects: MemoryObjectStore;
+  alarms: AlarmInfo[];
+  out: string[];
+  ledgerEnvs: string[];
+  ctx(o?: { env?: string; json?: boolean; yes?: boolean; isTTY?: boolean }): CommandContext;
+  ledger(env?: string): Promise<Ledger>;
+  cleanup(): void;
+}
+
+export function world(o: { start?: string; envs?: string[] } = {}): World {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'dpf-ops-'));
+  const envs = o.envs ?? ['dev'];
+  const config = path.join(dir, 'dpf.config.yaml');
+  writeFileSync(config, `version: 1\nproject: dataplatform\nenvironments:\n${envs.map((e) => `  ${e}: {}`).join('\n')}\n`);
+  const clock = new FakeClock(o.start ?? '2025-01-04T03:00:00.000Z').autoAdvance(); // a Saturday, inside the default window
+  for (const e of envs) {
+    const file = Ledger.localPath(dir, e);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, serializeLedger(deployedLedger(e, clock.now(), e === envs[0])));
+  }
+  const rds = new FakeRds(clock);
+  const efs = new FakeEfs().add({ fileSystemId: 'fs-main', kmsKeyId: 'arn:aws:kms:us-west-2:123456789012:key/k1' }, 3);
+  const backup = new FakeBackup(clock, efs);
+  const ec2 = new FakeEc2(clock);
+  const objects = new MemoryObjectStore();
+  const ssm = new FakeSsm({ clock, outputStore: objects });
+  const cfn = new FakeCloudFormation({ clock });
+  const alarms: AlarmInfo[] = [];
+  for (const e of envs) {
+    rds.addInstance({ identifier: `dataplatform-${e}-metadata`, subnetGroup: 'dbsubnets', securityGroupIds: ['sg-db'], parameterGroups: ['dbparams'] });
+    const ids = idsOf(e, e === envs[0]);
+    for (const [role, id] of Object.entries(ids.hosts)) {
+      ssm.registerInstance({ instanceId: id, tags: { 'dpf:env': e, 'dpf:role': role } });
+      ec2.addInstance(id, { 'dpf:env': e, 'dpf:role': role });
+    }
+    for (const id of ids.workers) {
+      ssm.registerInstance({ instanceId: id, tags: { 'dpf:env': e, 'dpf:role': 'worker' } });
+      ec2.addInstance(id, { 'dpf:env': e, 'dpf:role': 'worker' });
+    }
+  }
+  const ops: OpsPorts = {
+    ec2,
+    rds,
+    efs,
+    backup,
+    ssm,
+    autoscaling: {
+      describeGroup: async (name: string) => ({ name, min: 2, max: 6, desired: 2, instances: idsOf(name.split('-')[1]!, name.split('-')[1] === envs[0]).workers.map((instanceId) => ({ instanceId, lifecycleState: 'InService', healthStatus: 'Healthy' })), tags: {}, subnetIds: [] }),
+      describePolicies: async () => [],
+      setDesiredCapacity: async () => undefined,
+    },
+    cloudwatch: { describeAlarms: async () => alarms, getMetric: async () => [], listMetrics: async () => [] },
+    sns: { listSubscriptions: async () => [] },
+    buckets: { inspect: async () => ({ exists: false }), emptyAndDelete: async () => undefined },
+  };
+  const ports: AwsPorts = {
+    region: 'us-west-2',
+    cfn: async () => cfn,
+    identity: async () => ({ whoami: async () => ({ account: ACCOUNT, arn: 'arn:aws:iam::123456789012:user/tester', userId: 'AID' }) }),
+    objects: async () => objects,
+    leaseStore: async () => new MemoryLease(),
+    ops: async () => ops,
+  };
+  const io = new FakeIoHost(true);
+  const abort = new AbortController();
+  const out: string[] = [];
+  const w: World = {
+    dir, config, clock, io, abort, rds, backup, efs, ec2, ssm, cfn, objects, alarms, out, ledgerEnvs: envs,
+    ctx: (c = {}) => ({
+      globals: { env: c.env ?? envs[0], config, json: Boolean(c.json), yes: c.yes ?? true, verbose: false, color: false },
+      io,
+      clock,
+      signal: w.abort.signal,
+      aws: () => ports,
+      stdout: (t) => out.push(t),
+      isTTY: c.isTTY ?? false,
+    }),
+    ledger: (env = envs[0]!) => Ledger.open(Ledger.localPath(dir, env), 'dataplatform', env, clock.now()),
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
+  return w;
+}
+
+/** Healthy hosts: systemctl output for every unit, and an OK alarm per host. */
+export function healthy(w: World, env = 'dev'): void {
+  w.ssm.script('*', { stdout: ['amazon-ssm-agent', 'sshd', 'chronyd'].map((u) => `dpf-svc ${u}=active`).join('\n') }, { document: 'AWS-RunShellScript' });
+  w.ssm.script('*', { stdout: 'ok: 3 package(s) updated; running kernel 6.1, next boot 6.1; reboot: no' }, { document: 'AWS-ApplyAnsiblePlaybooks' });
+  const ids = idsOf(env, w.ledgerEnvs[0] === env);
+  for (const id of [...Object.values(ids.hosts), ...ids.workers]) w.alarms.push({ name: `dataplatform-${env}-${id}-cpu`, state: 'OK', dimensions: { InstanceId: id }, actions: [] });
+  w.alarms.push({ name: `dataplatform-${env}-workers-cpu`, state: 'OK', dimensions: { AutoScalingGroupName: `dataplatform-${env}-workers` }, actions: [] });
+}

@@ -1,0 +1,323 @@
+/**
+ * The day-2 commands end to end on fakes (FakeRds, FakeBackup, FakeEc2, FakeSsm, FakeClock):
+ * the behaviour the emulator cannot show — timeouts, failing gates, interruption, RPO misses,
+ * the change rules.
+ */
+import { describe, it, expect, afterEach } from 'vitest';
+import { readFileSync, existsSync, writeFileSync } from 'node:fs';
+import { world, healthy, HOSTS, WORKERS, type World } from './helpers.js';
+import { runPatch } from '../../src/commands/patch.js';
+import { runRestoreDb } from '../../src/commands/restore.js';
+import { runDrDrill } from '../../src/commands/dr-drill.js';
+import { runBackup } from '../../src/commands/backup.js';
+import { runDestroy } from '../../src/commands/destroy.js';
+import { DpfError, ExitCode } from '../../src/errors.js';
+
+let w: World;
+afterEach(() => w?.cleanup());
+
+const fails = async (p: Promise<unknown>): Promise<DpfError> => {
+  try {
+    await p;
+  } catch (err) {
+    return err as DpfError;
+  }
+  throw new Error('expected a failure');
+};
+
+describe('dpf patch', () => {
+  it('GIVEN the master reports sshd failed after its wave WHEN patching THEN the gate halts with the host, the reason and the AMI; workers are untouched', async () => {
+    w = world();
+    healthy(w);
+    w.ssm.script(HOSTS.master, { stdout: 'dpf-svc amazon-ssm-agent=active\ndpf-svc sshd=failed\ndpf-svc chronyd=active' }, { document: 'AWS-RunShellScript' });
+    const err = await fails(runPatch({}, w.ctx()));
+    expect(err.exitCode).toBe(ExitCode.StepFailed);
+    expect(err.code).toBe('HealthGateFailed');
+    const line = err.details.find((d) => d.includes(HOSTS.master))!;
+    expect(line).toMatch(/i-master \(master\): services: not active: sshd=failed; roll back to ami-\d+/);
+    const images = w.ec2.calls.filter((c) => c.op === 'createImage').map((c) => c.input as { instanceId: string; noReboot: boolean });
+    expect(images.map((i) => i.instanceId).sort()).toEqual([HOSTS.bastion, HOSTS.dev, HOSTS.master].sort());
+    expect(images.every((i) => i.noReboot)).toBe(true);
+    const sent = w.ssm.sentCommands().filter((c) => c.input.documentName === 'AWS-ApplyAnsiblePlaybooks');
+    expect(sent.map((c) => c.targets)).toEqual([[HOSTS.bastion], [HOSTS.master, HOSTS.dev]]);
+    expect(sent[0]!.input.parameters.PlaybookFile).toEqual(['patch.yml']);
+    const l = await w.ledger();
+    expect(l.get('operations.patch.master-dev.gate')?.status).toBe('failed');
+    expect(l.get('operations.patch.workers')).toBeUndefined();
+    expect(l.data.operations?.at(-1)).toMatchObject({ kind: 'patch', status: 'failed' });
+
+    // WHEN the host is fixed and the command rerun THEN it resumes at the gate and finishes the workers (rolling, by tag).
+    w.ssm.clearScripts();
+    healthy(w);
+    await runPatch({}, w.ctx());
+    const all = w.ssm.sentCommands().filter((c) => c.input.documentName === 'AWS-ApplyAnsiblePlaybooks');
+    expect(all).toHaveLength(3);
+    expect(all[2]!.input.targets).toEqual({ 'dpf:env': ['dev'], 'dpf:role': ['worker'] });
+    expect(all[2]!.input).toMatchObject({ maxConcurrency: '50%', maxErrors: '1' });
+    expect(all[2]!.targets.sort()).toEqual(WORKERS);
+    expect(w.ec2.calls.filter((c) => c.op === 'createImage')).toHaveLength(3); // recovery point not taken twice
+    expect((await w.ledger()).data.operations?.at(-1)).toMatchObject({ kind: 'patch', status: 'done' });
+  });
+
+  it('GIVEN SSM cannot tell the health (no output) THEN the gate fails unless --accept-unknown-health', async () => {
+    w = world();
+    const err = await fails(runPatch({ wave: 'bastion' }, w.ctx()));
+    expect(err.code).toBe('HealthGateFailed');
+    expect(err.hint).toContain('--accept-unknown-health');
+    await runPatch({ wave: 'bastion', acceptUnknownHealth: true }, w.ctx());
+    const gate = (await w.ledger()).get('operations.patch.bastion.gate')!;
+    expect(gate.status).toBe('done');
+    expect((gate.evidence.accepted as unknown[]).length).toBeGreaterThan(0);
+  });
+
+  it('GIVEN prod on a Wednesday THEN patching is refused (exit 8) with the next window', async () => {
+    w = world({ envs: ['prod', 'staging'], start: '2025-01-08T12:00:00Z' });
+    const err = await fails(runPatch({}, w.ctx({ env: 'prod' })));
+    expect(err.exitCode).toBe(ExitCode.Blocked);
+    expect(err.message).toMatch(/outside its maintenance window.*2025-01-11T02:00:00.000Z/);
+    expect(w.ssm.sentCommands()).toHaveLength(0);
+  });
+
+  it('GIVEN prod inside the window but staging never patched THEN refused; once staging is patched THEN allowed', async () => {
+    w = world({ envs: ['prod', 'staging'] });
+    healthy(w, 'prod');
+    healthy(w, 'staging');
+    const err = await fails(runPatch({}, w.ctx({ env: 'prod' })));
+    expect(err.exitCode).toBe(ExitCode.Blocked);
+    expect(err.message).toMatch(/staging has no successful full patch/);
+    expect(err.hint).toContain('dpf patch --env staging');
+    await runPatch({}, w.ctx({ env: 'staging' }));
+    await runPatch({}, w.ctx({ env: 'prod' }));
+    expect((await w.ledger('prod')).data.operations?.at(-1)).toMatchObject({ kind: 'patch', status: 'done' });
+  });
+
+  it('GIVEN prod outside the window WHEN --emergency "reason" THEN it runs and the reason is in the ledger', async () => {
+    w = world({ envs: ['prod'], start: '2025-01-08T12:00:00Z' });
+    healthy(w, 'prod');
+    await runPatch({ emergency: 'CVE-2025-1234 in openssh' }, w.ctx({ env: 'prod' }));
+    const op = (await w.ledger('prod')).data.operations!.at(-1)!;
+    expect(op).toMatchObject({ kind: 'patch', status: 'done', params: { emergency: 'CVE-2025-1234 in openssh' } });
+    expect((op.params.rules as string[]).join(' ')).toMatch(/EMERGENCY change overrides maintenance-window and staging-first/);
+    expect(w.io.ofType('warning').some((e) => e.message.includes('EMERGENCY'))).toBe(true);
+  });
+});
+
+describe('operations in the ledger', () => {
+  it('GIVEN a finished backup WHEN run again THEN a new operation runs every step again; both are in the history', async () => {
+    w = world();
+    await runBackup({}, w.ctx());
+    await w.clock.advance(60_000);
+    await runBackup({}, w.ctx());
+    const l = await w.ledger();
+    const ops = l.data.operations!.filter((o) => o.kind === 'backup');
+    expect(ops.map((o) => o.status)).toEqual(['done', 'done']);
+    expect(ops[0]!.id).not.toBe(ops[1]!.id);
+    expect(w.rds.calls.filter((c) => c.op === 'createSnapshot')).toHaveLength(2);
+    expect(l.get('operations.backup.rds-snapshot')?.evidence.operationId).toBe(ops[1]!.id);
+  });
+
+  it('GIVEN an unfinished patch WHEN rerun with other options THEN refused; --new abandons it', async () => {
+    w = world();
+    await fails(runPatch({ wave: 'bastion' }, w.ctx()));
+    const err = await fails(runPatch({ wave: 'workers' }, w.ctx()));
+    expect(err.code).toBe('OperationUnfinished');
+    expect(err.hint).toContain('--new');
+    await fails(runPatch({ wave: 'workers', new: true }, w.ctx()));
+    const ops = (await w.ledger()).data.operations!;
+    expect(ops.map((o) => o.status)).toEqual(['abandoned', 'failed']);
+  });
+
+  it('GIVEN --dry-run THEN each host is scanned in Check mode and its pending updates listed; nothing is imaged', async () => {
+    w = world();
+    w.ssm.script('*', { stdout: 'ok: 4 package(s) updated; running kernel 6.1' }, { document: 'AWS-ApplyAnsiblePlaybooks', check: true });
+    await runPatch({ dryRun: true }, w.ctx({ json: true }));
+    const r = JSON.parse(w.out.at(-1)!);
+    expect(r.hosts).toHaveLength(5);
+    expect(r.hosts.every((h: { pending: number }) => h.pending === 4)).toBe(true);
+    expect(w.ssm.sentCommands().every((c) => c.input.parameters.Check?.[0] === 'True')).toBe(true);
+    expect(w.ec2.calls.filter((c) => c.op === 'createImage')).toHaveLength(0);
+  });
+});
+
+describe('dpf restore db', () => {
+  it('GIVEN a restore that never becomes available WHEN the timeout passes THEN it fails with RestoreTimedOut and a rerun keeps waiting on the same copy', async () => {
+    w = world();
+    w.rds.stuck.add('*');
+    const err = await fails(runRestoreDb({ latest: true, timeoutMinutes: 30 }, w.ctx()));
+    expect(err.code).toBe('RestoreTimedOut');
+    expect(err.exitCode).toBe(ExitCode.StepFailed);
+    expect(err.details.join('\n')).toMatch(/dataplatform-dev-metadata-restore-\d{14} is still creating after 30 min/);
+    expect(err.hint).toMatch(/Keep waiting: dpf restore db --latest --env dev/);
+    w.rds.stuck.clear();
+    await runRestoreDb({ latest: true }, w.ctx());
+    expect(w.rds.calls.filter((c) => c.op === 'restoreToPointInTime')).toHaveLength(1);
+    const restored = w.rds.calls.find((c) => c.op === 'restoreToPointInTime')!.input as Record<string, unknown>;
+    expect(restored).toMatchObject({ subnetGroup: 'dbsubnets', securityGroupIds: ['sg-db'], parameterGroup: 'dbparams', useLatestRestorableTime: true });
+    expect(w.out.join('\n')).toContain('Not promoted');
+  });
+
+  it('GIVEN --promote THEN the endpoint parameter is switched after the confirmation, the old value kept', async () => {
+    w = world();
+    await w.ssm.putParameter('/dataplatform/dev/rds/endpoint', 'old.endpoint', false);
+    await runRestoreDb({ latest: true, promote: true }, w.ctx());
+    expect(w.io.questions.some((q) => q.question.includes('/dataplatform/dev/rds/endpoint'))).toBe(true);
+    expect(await w.ssm.getParameter('/dataplatform/dev/rds/endpoint')).toMatch(/restore-\d{14}\.fake/);
+    const l = await w.ledger();
+    expect(l.get('operations.restore.db-promote')?.evidence).toMatchObject({ previous: 'old.endpoint' });
+  });
+});
+
+describe('dpf backup', () => {
+  it('GIVEN AWS Backup is unavailable THEN the RDS snapshot is still taken and EFS says "not available"', async () => {
+    w = world();
+    w.backup.unavailable = true;
+    await runBackup({}, w.ctx({ json: true }));
+    const r = JSON.parse(w.out.at(-1)!);
+    expect(r.database.snapshotId).toMatch(/^dataplatform-dev-metadata-dpf-\d{14}$/);
+    expect(r.fileSystem).toMatchObject({ status: 'unavailable' });
+    expect(r.fileSystem.reason).toContain('not available');
+  });
+});
+
+describe('dpf dr-drill', () => {
+  const drillCtx = () => w.ctx({ json: true });
+
+  it('GIVEN the source lags 20 min WHEN drilling THEN the database misses its 15 min RPO and the report says so', async () => {
+    w = world();
+    w.rds.lagMs = 20 * 60_000;
+    w.backup.addRecoveryPoint({ created: new Date('2025-01-03T05:00:00Z'), resourceArn: 'arn:aws:elasticfilesystem:us-west-2:123456789012:file-system/fs-main', vault: 'dataplatform-dev-vault' });
+    await runDrDrill({}, drillCtx());
+    const r = JSON.parse(w.out.at(-1)!);
+    expect(r.type).toBe('result');
+    expect(r.passed).toBe(false);
+    const db = r.stores.find((s: { name: string }) => s.name === 'database');
+    expect(db).toMatchObject({ passed: false, rpoPassed: false, rpoTargetSeconds: 900 });
+    expect(db.rpoSeconds).toBeGreaterThan(19 * 60); // lag at restore time, minus the seconds the drill took to get there
+    expect(r.verdict).toMatch(/NOT PASSED: database: RPO 19 min \d+ s exceeds the target 15 min/);
+    const fs = r.stores.find((s: { name: string }) => s.name === 'fileSystem');
+    expect(fs).toMatchObject({ passed: true, rpoTargetSeconds: 86400 });
+    expect(readFileSync(r.report, 'utf8')).toContain('MISSED');
+    expect(existsSync(r.reportJson)).toBe(true);
+    expect(w.objects.puts.some((p) => p.key.startsWith('reports/dev/dr-drill-'))).toBe(true);
+    // isolation: own group, egress revoked, no ingress ever granted
+    expect(w.ec2.calls.some((c) => c.op === 'revokeAllEgress')).toBe(true);
+    expect(w.ec2.calls.some((c) => c.op === 'authorizeIngressFromGroup')).toBe(false);
+    expect(w.rds.calls.find((c) => c.op === 'restoreToPointInTime')!.input).toMatchObject({ subnetGroup: 'dbsubnets', parameterGroup: 'dbparams', useLatestRestorableTime: true });
+    // torn down
+    expect(w.rds.instanceIds()).toEqual(['dataplatform-dev-metadata']);
+    expect(w.ec2.groups.size).toBe(0);
+    expect([...w.efs.fileSystems.keys()]).toEqual(['fs-main']);
+  });
+
+  it('GIVEN a drill interrupted while restoring WHEN rerun THEN it resumes the same drill, measures it and tears it down', async () => {
+    w = world();
+    w.rds.restoreMs = 10 * 60_000;
+    w.io.onEvent = (e) => {
+      if (e.type === 'step-progress' && e.stepId === 'operations.drill.restore-db' && e.message.endsWith(': creating')) w.abort.abort();
+    };
+    const err = await fails(runDrDrill({}, drillCtx()));
+    expect(err.exitCode).toBe(ExitCode.Interrupted);
+    let l = await w.ledger();
+    const op = l.data.operations!.at(-1)!;
+    expect(op).toMatchObject({ kind: 'dr-drill', status: 'interrupted' });
+    expect(l.get('operations.drill.restore-db')?.status).toBe('running');
+    expect(w.rds.instanceIds()).toHaveLength(2);
+
+    w.io.onEvent = undefined;
+    w.abort = new AbortController();
+    await runDrDrill({}, drillCtx());
+    l = await w.ledger();
+    expect(l.data.operations!.at(-1)).toMatchObject({ id: op.id, status: 'done' });
+    expect(w.rds.calls.filter((c) => c.op === 'restoreToPointInTime')).toHaveLength(1);
+    expect(w.rds.instanceIds()).toEqual(['dataplatform-dev-metadata']);
+    expect(w.ec2.groups.size).toBe(0);
+    const r = JSON.parse(w.out.at(-1)!);
+    expect(r.operationId).toBe(op.id);
+    expect(r.stores[0]).toMatchObject({ name: 'database', passed: true });
+    expect(r.stores[1]).toMatchObject({ name: 'fileSystem', passed: null });
+    expect(r.passed).toBe(null);
+  });
+
+  it('GIVEN a restore slower than the time cap THEN the drill aborts, tears down and reports why', async () => {
+    w = world();
+    w.rds.restoreMs = 3 * 3600_000; // cap is 120 min
+    const err = await fails(runDrDrill({}, drillCtx()));
+    expect(err.code).toBe('DrillAborted');
+    expect(err.message).toMatch(/time cap of 120 min/);
+    expect(w.rds.instanceIds()).toEqual(['dataplatform-dev-metadata']);
+    expect(w.ec2.groups.size).toBe(0);
+    const op = (await w.ledger()).data.operations!.at(-1)!;
+    expect(op).toMatchObject({ status: 'aborted' });
+    expect((op.summary as { passed: unknown }).passed).toBe(false);
+  });
+
+  it('GIVEN scope full THEN network and storage are recreated in the DR region under drill names, measured against the full RTO and deleted', async () => {
+    w = world();
+    writeFileSync(w.config, readFileSync(w.config, 'utf8').replace('  dev: {}', '  dev:\n    recovery:\n      drRegion: us-east-1'));
+    await runDrDrill({ scope: 'full' }, drillCtx());
+    const r = JSON.parse(w.out.at(-1)!);
+    expect(r.environment).toMatchObject({ region: 'us-east-1', rtoTargetSeconds: 8 * 3600, passed: true });
+    expect(r.environment.stacks).toEqual([expect.stringMatching(/^dataplatform-dev-d\d{8}-network$/), expect.stringMatching(/^dataplatform-dev-d\d{8}-storage$/)]);
+    for (const s of r.environment.stacks) expect(await w.cfn.describeStack(s)).toBeUndefined();
+    expect(r.teardown.deleted).toEqual(expect.arrayContaining(r.environment.stacks.map((s: string) => `stack ${s} in us-east-1`)));
+    expect(r.teardown.left.join(' ')).toMatch(/KMS key and AWS Backup vault .* retained/);
+  });
+
+  it('GIVEN a cost estimate above the cap THEN the drill is refused before anything starts (exit 8)', async () => {
+    w = world();
+    const cfg = readFileSync(w.config, 'utf8').replace('  dev: {}', '  dev:\n    recovery:\n      drill:\n        maxCostUsd: 0.01');
+    writeFileSync(w.config, cfg);
+    const err = await fails(runDrDrill({}, drillCtx()));
+    expect(err.exitCode).toBe(ExitCode.Blocked);
+    expect(w.rds.calls.some((c) => c.op === 'restoreToPointInTime')).toBe(false);
+  });
+});
+
+describe('dpf destroy', () => {
+  async function stacks(w: World) {
+    const { deployStack } = await import('../../src/steps/stack-deployer.js');
+    const deploy = (name: string, resources: Record<string, unknown>) =>
+      deployStack(
+        { stepId: 'x', stackName: `dataplatform-dev-${name}`, templateBody: JSON.stringify({ Resources: resources }), parameters: {}, tags: { 'dpf:env': 'dev' }, templateOutputs: {}, changeSetName: `cs-${name}` },
+        { cfn: w.cfn, clock: w.clock, io: w.io, signal: w.abort.signal },
+      );
+    await deploy('network', { Vpc: { Type: 'AWS::EC2::VPC', Properties: { CidrBlock: '10.0.0.0/16' } } });
+    await deploy('compute', { Master: { Type: 'AWS::EC2::Instance', Properties: { ImageId: 'ami-1' } } });
+    await deploy('storage', { Db: { Type: 'AWS::RDS::DBInstance', Properties: { DBInstanceIdentifier: 'dataplatform-dev-metadata' } } });
+  }
+
+  it('GIVEN the VPC cannot be deleted THEN destroy stops at network naming the resource; the data is snapshotted first; a rerun resumes and lists what leaked', async () => {
+    w = world();
+    await stacks(w);
+    w.cfn.failDelete('dataplatform-dev-network', 'Vpc', 'The vpc has dependencies and cannot be deleted.');
+    const err = await fails(runDestroy({}, w.ctx()));
+    expect(err.exitCode).toBe(ExitCode.StepFailed);
+    expect(err.details.join('\n')).toMatch(/stack dataplatform-dev-network is DELETE_FAILED[\s\S]*Vpc \(AWS::EC2::VPC\).*has dependencies/);
+    let l = await w.ledger();
+    expect(l.get('storage.stack')).toMatchObject({ status: 'pending', evidence: { destroyedAt: expect.any(String) } });
+    expect(l.get('compute.stack')?.status).toBe('pending');
+    expect(l.get('network.stack')?.status).toBe('done');
+    expect(l.get('bootstrap.state')?.status).toBe('done');
+    const snap = l.get('operations.destroy.final-snapshot')!.outputs.SnapshotId!;
+    expect((await w.rds.describeSnapshots({ snapshotId: snap }))[0]?.status).toBe('available');
+    expect(await w.cfn.describeStack('dataplatform-dev-storage')).toBeUndefined();
+
+    // The operator removes the dependency by hand, but the VPC itself stays (a leak): rerun.
+    w.cfn.clearFailures();
+    w.ec2.vpcs.push({ vpcId: 'vpc-1', cidr: '10.0.0.0/16', tags: { 'dpf:env': 'dev', 'dpf:project': 'dataplatform' } });
+    const again = await fails(runDestroy({}, w.ctx()));
+    expect(again.code).toBe('DestroyIncomplete');
+    expect(again.details).toEqual([expect.stringMatching(/^network: VPC vpc-1 \(10\.0\.0\.0\/16\) — still exists/)]);
+    l = await w.ledger();
+    expect(l.get('network.stack')?.status).toBe('pending');
+    expect(l.data.operations!.filter((o) => o.kind === 'destroy')).toHaveLength(1);
+    expect(l.data.operations!.at(-1)).toMatchObject({ kind: 'destroy', status: 'done', summary: { leaked: ['VPC vpc-1 (10.0.0.0/16)'] } });
+  });
+
+  it('GIVEN no TTY and no --yes THEN exit 6; a wrong typed name is declined', async () => {
+    w = world();
+    expect((await fails(runDestroy({}, w.ctx({ yes: false })))).exitCode).toBe(ExitCode.NotConfirmed);
+    const err = await fails(runDestroy({ askText: async () => 'prod' }, w.ctx({ yes: false, isTTY: true })));
+    expect(err.exitCode).toBe(ExitCode.NotConfirmed);
+  });
+});

@@ -1,0 +1,57 @@
+import { describe, it, expect } from 'vitest';
+import { measureStore, overallPassed, fmt } from '../../src/ops/rto-rpo.js';
+import { asciiChart, mermaidChart, renderMarkdown, verdictText, type DrillResult } from '../../src/ops/report.js';
+
+const start = new Date('2025-01-04T03:00:00Z');
+const at = (min: number) => new Date(start.getTime() + min * 60000);
+
+describe('measureStore', () => {
+  it.each([
+    ['within both', { validatedAt: at(30), restorePoint: at(-5) }, true, undefined],
+    ['RPO missed', { validatedAt: at(30), restorePoint: at(-20) }, false, /RPO 20 min exceeds the target 15 min/],
+    ['RTO missed', { validatedAt: at(121), restorePoint: at(-1) }, false, /RTO 2 h 1 min exceeds/],
+    ['never validated', { restorePoint: at(-1) }, null, /RTO not measured/],
+    ['validation failed', { validatedAt: at(1), restorePoint: at(-1), validationFailed: 'encrypted at rest' }, false, /validation failed/],
+    ['unmeasured', { unmeasured: 'AWS Backup not available' }, null, /AWS Backup not available/],
+  ])('GIVEN %s THEN passed is %s', (_n, extra, passed, reason) => {
+    const r = measureStore({ name: 'database', drillStart: start, rtoTargetSeconds: 7200, rpoTargetSeconds: 900, ...extra });
+    expect(r.passed).toBe(passed);
+    if (reason) expect(r.reason).toMatch(reason);
+  });
+  it('a restore point after the drill start is an RPO of 0', () => {
+    expect(measureStore({ name: 'd', drillStart: start, validatedAt: at(1), restorePoint: at(1), rtoTargetSeconds: 1, rpoTargetSeconds: 1 }).rpoSeconds).toBe(0);
+  });
+  it.each([
+    [[true, true], true],
+    [[true, null], null],
+    [[null, false], false],
+    [[], null],
+  ])('overallPassed(%j) = %s', (xs, want) => {
+    expect(overallPassed((xs as Array<boolean | null>).map((passed) => ({ passed })))).toBe(want);
+  });
+  it('fmt', () => {
+    expect([fmt(59), fmt(90), fmt(3600), fmt(86400), fmt(null)]).toEqual(['59 s', '1 min 30 s', '1 h', '24 h', 'n/a']);
+  });
+});
+
+describe('report', () => {
+  const stores = [
+    measureStore({ name: 'database', drillStart: start, validatedAt: at(20), restorePoint: at(-20), rtoTargetSeconds: 7200, rpoTargetSeconds: 900 }),
+    measureStore({ name: 'fileSystem', drillStart: start, unmeasured: 'no recovery points', rtoTargetSeconds: 7200, rpoTargetSeconds: 86400 }),
+  ];
+  const r: DrillResult = {
+    type: 'result', command: 'dr-drill', operationId: 'dr-1', env: 'dev', project: 'dataplatform', region: 'us-west-2', scope: 'restore', passed: false,
+    verdict: verdictText(false, stores), startedAt: start.toISOString(), finishedAt: at(30).toISOString(), drillName: 'dataplatform-dev-drill-1', stores,
+    canary: { database: 'unknown', fileSystem: 'unknown', detail: [] }, checks: [], isolation: { securityGroupId: 'sg-1', ingressRules: 0, egressRevoked: true },
+    teardown: { kept: false, deleted: ['RDS instance x'], left: [] }, costEstimateUsd: 0.2, maxCostUsd: 50, maxMinutes: 120, notes: [], report: '', reportJson: '',
+  };
+  it('GIVEN a missed RPO and an unmeasured store THEN the verdict, table and charts say so', () => {
+    expect(r.verdict).toMatch(/^NOT PASSED: database: RPO 20 min exceeds/);
+    const md = renderMarkdown(r);
+    expect(md).toContain('| database | 20 min (met) | 2 h | 20 min (MISSED) | 15 min | **FAILED**');
+    expect(md).toContain('**not measured**: no recovery points');
+    expect(md).toContain('## Not measured');
+    expect(mermaidChart(r)).toMatch(/xychart-beta[\s\S]*bar \[16\.7, 133\.3, 0, 0\]/);
+    expect(asciiChart(r)).toMatch(/database RPO .*20 min \/ target 15 min {2}MISSED/);
+  });
+});
