@@ -173,11 +173,12 @@ export async function main(argv: string[]): Promise<void> {
     .command('status')
     .description('phases and steps with state and times, live stack states, what is next and what blocks it')
     .option('--offline', 'read the local ledger only; make no AWS call')
+    .option('--drift', 'run CloudFormation drift detection on every stack now')
     .addHelpText('after', '\nExamples:\n  dpf status --env dev\n  dpf status --env dev --json | jq .phases')
     .action(async (o, cmd: Command) => {
       const ctx = await makeContext(cmd);
       const { runStatus } = await import('./commands/status.js');
-      await runStatus({ offline: o.offline }, ctx);
+      await runStatus({ offline: o.offline, drift: o.drift }, ctx);
     });
 
   program

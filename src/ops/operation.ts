@@ -10,7 +10,8 @@
  *   A rerun of an UNFINISHED operation (status running / interrupted / failed) reuses its id:
  *   done steps are skipped, a step left running is reconciled from its own evidence.
  *   A rerun after a FINISHED one (done, abandoned) starts a new operation with a new id, so
- *   every step runs again. `--new` abandons an unfinished one and starts fresh.
+ *   every step runs again. `--new` abandons an unfinished one and starts fresh. A drill that
+ *   failed but was torn down and reported is finished too ('aborted').
  * - Evidence the engine merges from an older operation's record is cleared when a step of a
  *   new operation starts, so a step never mistakes last week's snapshot id for its own.
  */
@@ -130,11 +131,6 @@ export async function setOperationState(ledger: Ledger, clock: Clock, op: Operat
 
 export function operationState(ledger: Ledger, op: Pick<Operation, 'id'>): Record<string, unknown> {
   return operations(ledger.data).find((x) => x.id === op.id)?.state ?? {};
-}
-
-/** Map the engine's run status to the operation's. */
-export function statusOfRun(status: 'done' | 'failed' | 'interrupted'): OperationStatus {
-  return status;
 }
 
 // ---------- steps ----------

@@ -18,7 +18,7 @@ import type { DbInstanceInfo, OpsPorts, RestoreDbInput } from '../aws/ops-ports.
 import type { StepContext, StepDef, StepResult } from '../steps/types.js';
 import type { Ledger } from '../state/ledger.js';
 import { NotConfirmedError } from '../errors.js';
-import { opStep, optionalOutput, stepOf, unavailableOnEndpoint, waitFor, stepError, endpointName, type Operation } from './operation.js';
+import { opStep, optionalOutput, unavailableOnEndpoint, waitFor, stepError, endpointName, type Operation } from './operation.js';
 import { anyWorker, probeDbFromWorker } from './health.js';
 import type { Check } from './report.js';
 
@@ -346,9 +346,4 @@ export async function fsCopyChecks(ops: OpsPorts, fsId: string, kms: string | un
     { name: 'KMS key', status: keyOk ? 'ok' : 'failed', detail: `${fs.kmsKeyId ?? 'default'}${keyOk ? '' : ` (wanted ${kms})`}` },
     { name: 'mount targets', status: mounts.length ? 'ok' : 'unknown', detail: mounts.length ? `${mounts.length} (${mounts.map((m) => m.state).join(', ')})` : 'none yet (a restored file system has none until created)' },
   ];
-}
-
-/** The record of this operation's db restore (for the command's summary). */
-export function restoredDb(ledger: Ledger, op: Operation) {
-  return stepOf(ledger, op, RESTORE_STEPS.db);
 }

@@ -131,8 +131,10 @@ describe('GIVEN every phase deployed with the FreeIPA provider', () => {
     const r = await dpf(em, ['deploy', '--env', ENV, '--yes', '--json'], { cwd: dir });
     expect(r.code, r.all).toBe(0);
     const ev = events(r.stdout);
-    expect(ev.filter((e) => e.type === 'step-start')).toEqual([]);
-    expect(ev.filter((e) => e.type === 'step-skipped').length).toBe(15);
+    // Golive verdicts stay fresh for 15 minutes; a rerun inside that window measures nothing again,
+    // except a check that landed in a new 15-minute bucket (rare): nothing else may start.
+    expect(ev.filter((e) => e.type === 'step-start' && !String(e.stepId).startsWith('golive.'))).toEqual([]);
+    expect(ev.filter((e) => e.type === 'step-skipped' && !String(e.stepId).startsWith('golive.')).length).toBe(15);
   });
 
   it('WHEN deploy --check runs a phase THEN Ansible runs with Check=True and no step status changes', async () => {

@@ -4,10 +4,10 @@
  * the change rules.
  */
 import { describe, it, expect, afterEach } from 'vitest';
-import { readFileSync, existsSync, writeFileSync } from 'node:fs';
+import { readFileSync, existsSync, writeFileSync, rmSync } from 'node:fs';
 import { world, healthy, HOSTS, WORKERS, type World } from './helpers.js';
 import { runPatch } from '../../src/commands/patch.js';
-import { runRestoreDb } from '../../src/commands/restore.js';
+import { runRestoreDb, runRestoreFs } from '../../src/commands/restore.js';
 import { runDrDrill } from '../../src/commands/dr-drill.js';
 import { runBackup } from '../../src/commands/backup.js';
 import { runDestroy } from '../../src/commands/destroy.js';
@@ -59,6 +59,22 @@ describe('dpf patch', () => {
     expect((await w.ledger()).data.operations?.at(-1)).toMatchObject({ kind: 'patch', status: 'done' });
   });
 
+  it('GIVEN the playbook schedules a reboot on the master THEN dpf waits for it to come back to SSM before the gate', async () => {
+    w = world();
+    healthy(w);
+    w.ssm.script(HOSTS.master, { stdout: 'ok: 2 package(s) updated; running kernel 6.1.1, next boot 6.1.2; reboot: yes' }, { document: 'AWS-ApplyAnsiblePlaybooks' });
+    await runPatch({ wave: 'master-dev' }, w.ctx());
+    const l = await w.ledger();
+    const wave = l.get('operations.patch.master-dev')!;
+    expect(wave.evidence).toMatchObject({ rebooted: [HOSTS.master], rebootWait: 'back online' });
+    const sent = new Date(String(l.get('operations.patch.master-dev')!.evidence.sentAt)).getTime();
+    const waited = w.ssm.callsOf('describeInstanceInformation').find((c) => (c.input as { instanceIds?: string[] }).instanceIds?.join() === HOSTS.master)!;
+    expect(waited.at.getTime() - sent).toBeGreaterThanOrEqual(75_000); // shutdown -r +1, then back
+    const info = w.ssm.callsOf('describeInstanceInformation');
+    expect((info.at(-1)!.input as { instanceIds: string[] }).instanceIds.sort()).toEqual([HOSTS.dev, HOSTS.master].sort()); // the gate, after the wait
+    expect(info.indexOf(waited)).toBeLessThan(info.length - 1);
+  });
+
   it('GIVEN SSM cannot tell the health (no output) THEN the gate fails unless --accept-unknown-health', async () => {
     w = world();
     const err = await fails(runPatch({ wave: 'bastion' }, w.ctx()));
@@ -89,6 +105,19 @@ describe('dpf patch', () => {
     await runPatch({}, w.ctx({ env: 'staging' }));
     await runPatch({}, w.ctx({ env: 'prod' }));
     expect((await w.ledger('prod')).data.operations?.at(-1)).toMatchObject({ kind: 'patch', status: 'done' });
+  });
+
+  it('GIVEN no local staging ledger THEN the staging rule reads its state-bucket mirror', async () => {
+    w = world({ envs: ['prod', 'staging'] });
+    healthy(w, 'prod');
+    healthy(w, 'staging');
+    await runPatch({}, w.ctx({ env: 'staging' }));
+    const staging = readFileSync(`${w.dir}/.dpf/staging/ledger.json`, 'utf8');
+    rmSync(`${w.dir}/.dpf/staging`, { recursive: true });
+    await w.objects.putText('dataplatform-staging-dpf-state-123456789012', 'ledger/staging/ledger.json', staging);
+    await runPatch({}, w.ctx({ env: 'prod' }));
+    const op = (await w.ledger('prod')).data.operations!.at(-1)!;
+    expect((op.params.rules as string[]).join(' ')).toMatch(/staging was patched successfully .* within 7 day/);
   });
 
   it('GIVEN prod outside the window WHEN --emergency "reason" THEN it runs and the reason is in the ledger', async () => {
@@ -164,6 +193,20 @@ describe('dpf restore db', () => {
     expect(await w.ssm.getParameter('/dataplatform/dev/rds/endpoint')).toMatch(/restore-\d{14}\.fake/);
     const l = await w.ledger();
     expect(l.get('operations.restore.db-promote')?.evidence).toMatchObject({ previous: 'old.endpoint' });
+  });
+});
+
+describe('dpf restore fs', () => {
+  it('GIVEN a recovery point THEN a new encrypted file system is restored with the data key; --promote is refused while it has no mount targets', async () => {
+    w = world();
+    const rp = w.backup.addRecoveryPoint({ created: new Date('2025-01-03T05:00:00Z'), resourceArn: 'arn:aws:elasticfilesystem:us-west-2:123456789012:file-system/fs-main', vault: 'dataplatform-dev-vault' });
+    const err = await fails(runRestoreFs({ recoveryPoint: rp, promote: true }, w.ctx()));
+    expect(err.code).toBe('PromoteNoMountTargets');
+    expect(err.hint).toContain('aws efs create-mount-target --file-system-id fs-restored1 --subnet-id subnet-p1 --security-groups sg-efs');
+    const call = w.backup.calls.find((c) => c.op === 'startRestoreJob')!.input as { metadata: Record<string, string>; resourceType: string };
+    expect(call).toMatchObject({ resourceType: 'EFS', metadata: { newFileSystem: 'true', Encrypted: 'true', KmsKeyId: 'arn:aws:kms:us-west-2:123456789012:key/k1', 'file-system-id': 'fs-main' } });
+    expect((await w.ledger()).get('operations.restore.fs-validate')?.status).toBe('done');
+    expect(await w.ssm.getParameter('/dataplatform/dev/efs/file-system-id')).toBeUndefined();
   });
 });
 
@@ -261,6 +304,21 @@ describe('dpf dr-drill', () => {
     for (const s of r.environment.stacks) expect(await w.cfn.describeStack(s)).toBeUndefined();
     expect(r.teardown.deleted).toEqual(expect.arrayContaining(r.environment.stacks.map((s: string) => `stack ${s} in us-east-1`)));
     expect(r.teardown.left.join(' ')).toMatch(/KMS key and AWS Backup vault .* retained/);
+  });
+
+  it('GIVEN --keep THEN the copies stay for inspection until --teardown removes them', async () => {
+    w = world();
+    await runDrDrill({ keep: true }, drillCtx());
+    const r = JSON.parse(w.out.at(-1)!);
+    expect(r.teardown.kept).toBe(true);
+    expect(w.rds.instanceIds()).toHaveLength(2);
+    expect(w.ec2.groups.size).toBe(1);
+    await runDrDrill({ teardown: true }, drillCtx());
+    expect(w.rds.instanceIds()).toEqual(['dataplatform-dev-metadata']);
+    expect(w.ec2.groups.size).toBe(0);
+    const op = (await w.ledger()).data.operations!.at(-1)!;
+    expect(op).toMatchObject({ id: r.operationId, status: 'done', state: { tornDown: true } });
+    expect((await fails(runDrDrill({ teardown: true }, drillCtx()))).code).toBe('NoDrillToTearDown');
   });
 
   it('GIVEN a cost estimate above the cap THEN the drill is refused before anything starts (exit 8)', async () => {
