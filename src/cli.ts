@@ -83,7 +83,9 @@ export async function main(argv: string[]): Promise<void> {
       verbose: globals.verbose,
       now: () => new Date(),
       progress: (line) => process.stderr.write(`${line}\n`),
-      events: (line) => process.stdout.write(`${line}\n`),
+      // With --json, `deploy` streams its NDJSON events on stdout (the stream is its output);
+      // every other command prints one result object on stdout and its events go to stderr.
+      events: cmd.name() === 'deploy' ? (line) => process.stdout.write(`${line}\n`) : (line) => process.stderr.write(`${line}\n`),
     });
     ioClose = () => io.close();
     const profile = globals.profile;

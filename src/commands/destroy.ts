@@ -25,8 +25,7 @@ export interface DestroyOptions {
 
 async function promptText(question: string): Promise<string> {
   // A typed answer, which IoHost.confirm (yes/no) cannot take; only reached on a TTY.
-  const { input } = await import('@inquirer/prompts');
-  return input({ message: question });
+  return (await import('../ui/prompts.js')).askText(question);
 }
 
 export async function runDestroy(opts: DestroyOptions, ctx: CommandContext): Promise<void> {

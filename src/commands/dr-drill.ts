@@ -3,8 +3,8 @@
  * targets, write a report (reports/<env>/dr-drill-<stamp>.md|json, uploaded to the state
  * bucket) and tear the copy down.
  *
- * --json: stdout carries the NDJSON progress events first and the result object LAST (one line,
- * `"type": "result"`); on a non-zero exit the last line is the error object instead.
+ * --json: stdout carries exactly one JSON object, the result (progress events go to stderr as
+ * NDJSON); on a non-zero exit it is the error object instead.
  * Exit code: 0 when the drill ran to its report, whatever the verdict (read `passed`; with
  * --fail-on-miss a verdict other than passed exits 3); 3 when the drill itself failed (it is
  * torn down and reported all the same); 8 when the cost estimate exceeds the cap.

@@ -146,7 +146,7 @@ export function registerMoreCommands(program: Command, makeContext: MakeContext,
     .option('--teardown', 'tear down the last drill (interrupted, or kept with --keep)')
     .option('--fail-on-miss', 'exit 3 unless the verdict is "passed"')
     .option('--new', 'abandon an unfinished drill and start a new one')
-    .addHelpText('after', '\nExamples:\n  dpf dr-drill --env staging\n  dpf dr-drill --env prod --scope full --yes\n  dpf dr-drill --env prod --yes --json | tail -n 1 | jq .passed\n  dpf dr-drill --env prod --teardown\n\nWith --json, stdout has the NDJSON progress events first and the result object last (one line, "type":"result").\nExit 0 when the drill produced its report whatever the verdict (see "passed"); --fail-on-miss makes a miss exit 3.')
+    .addHelpText('after', '\nExamples:\n  dpf dr-drill --env staging\n  dpf dr-drill --env prod --scope full --yes\n  dpf dr-drill --env prod --yes --json | jq .passed\n  dpf dr-drill --env prod --teardown\n\nWith --json, stdout has exactly one JSON object, the result; progress events go to stderr as NDJSON.\nExit 0 when the drill produced its report whatever the verdict (see "passed"); --fail-on-miss makes a miss exit 3.')
     .action(async (o, cmd: Command) => {
       const ctx = await makeContext(cmd);
       const { runDrDrill } = await import('./dr-drill.js');

@@ -57,7 +57,9 @@ function overridesFrom(o: InitOptions): EnvironmentInput {
 }
 
 async function ask(o: InitOptions): Promise<InitOptions> {
-  const { input, select, confirm } = await import('@inquirer/prompts');
+  const { askText, askSelect, askConfirm } = await import('../ui/prompts.js');
+  const input = (o: { message: string; default?: string; validate?: (v: string) => true | string }) => askText(o.message, o);
+  const confirm = (o: { message: string; default?: boolean }) => askConfirm(o.message, o.default);
   const region = o.region ?? (await input({ message: 'AWS region', default: 'us-west-2' }));
   const azText = await input({ message: 'Three availability zones (comma-separated)', default: (o.azs ?? ['a', 'b', 'c'].map((s) => `${region}${s}`)).join(',') });
   const cidrOk = (v: string) => {
@@ -71,14 +73,14 @@ async function ask(o: InitOptions): Promise<InitOptions> {
     validate: (v) => v.split(',').map((x) => cidrOk(x)).find((r) => r !== true) ?? (v.includes('0.0.0.0/0') ? 'SSH open to the whole internet is refused here; edit allowSshFromAnywhere in the file if you really mean it' : true),
   });
   const alarmEmail = await input({ message: 'E-mail for alarms', default: o.alarmEmail ?? 'platform-alerts@example.com' });
-  const identityProvider = await select({
-    message: 'Identity provider',
-    choices: [
+  const identityProvider = await askSelect(
+    'Identity provider',
+    [
       { name: 'FreeIPA (directory, SSSD, sudo rules) — default', value: 'freeipa' as const },
       { name: 'IAM + SSM Session Manager (no directory)', value: 'iam' as const },
     ],
-    default: o.identityProvider ?? 'freeipa',
-  });
+    o.identityProvider ?? 'freeipa',
+  );
   const whole = (v: string) => (/^\d+$/.test(v.trim()) ? true : `"${v}" is not a whole number`);
   const workersMin = Number(await input({ message: 'Worker minimum', default: String(o.workersMin ?? 2), validate: whole }));
   const workersMax = Number(await input({ message: 'Worker maximum', default: String(o.workersMax ?? 6), validate: (v) => (whole(v) !== true ? whole(v) : Number(v) < workersMin ? `must be at least the minimum (${workersMin})` : true) }));
@@ -104,7 +106,7 @@ export async function runInit(opts: InitOptions, ctx: CommandContext): Promise<v
     if (o.project && raw.project && o.project !== raw.project)
       throw new UserError('ProjectMismatch', `${file} is for project "${raw.project}", not "${o.project}".`, { hint: 'Drop --project, or use another --config file.' });
     if (raw.environments[o.env] && !o.force) {
-      const replace = ctx.globals.yes || (ctx.isTTY && !ctx.globals.json && (await (await import('@inquirer/prompts')).confirm({ message: `Environment "${o.env}" exists in ${file}. Replace it?`, default: false })));
+      const replace = ctx.globals.yes || (ctx.isTTY && !ctx.globals.json && (await (await import('../ui/prompts.js')).askConfirm(`Environment "${o.env}" exists in ${file}. Replace it?`)));
       if (!replace) throw new UserError('EnvExists', `Environment "${o.env}" already exists in ${file}; nothing was changed.`, { hint: `Pass --force to replace it, or pick another --env.` });
     }
   }

@@ -34,8 +34,7 @@ export class CliIoHost implements IoHost {
     if (!this.o.interactive || this.o.json) throw new NotConfirmedError(req.question, 'no-tty');
     const viaTask = await this.tty?.confirm(req.stepId, req.question);
     if (viaTask !== undefined) return viaTask;
-    const { confirm } = await import('@inquirer/prompts');
-    return confirm({ message: req.question, default: false });
+    return (await import('./prompts.js')).askConfirm(req.question);
   }
   async close(): Promise<void> {
     await this.renderer.close();

@@ -75,9 +75,9 @@ describe('GIVEN a deployed environment on the emulator', () => {
   it('WHEN dpf dr-drill --scope restore --json THEN one result object: the database measured, EFS not, the drill torn down', async () => {
     const r = await dpf(em, ['dr-drill', '--env', ENV, '--scope', 'restore', '--yes', '--json'], { cwd: dir });
     expect(r.code, r.all).toBe(0);
-    const lines = r.stdout.trim().split('\n');
-    const out = JSON.parse(lines.at(-1)!);
-    expect(lines.slice(0, -1).every((l) => JSON.parse(l).type !== 'result')).toBe(true);
+    // stdout is exactly one JSON object; the NDJSON progress went to stderr.
+    const out = JSON.parse(r.stdout);
+    expect(r.stderr.split('\n').some((l) => l.startsWith('{') && JSON.parse(l).type === 'run-start')).toBe(true);
     expect(out).toMatchObject({ type: 'result', scope: 'restore' });
     const db = out.stores.find((s: { name: string }) => s.name === 'database');
     expect(db).toMatchObject({ passed: true, rtoTargetSeconds: 7200, rpoTargetSeconds: 900 });
