@@ -29,3 +29,21 @@ step deploy --env demo --yes "(again: a verified no-op)"
 dpf deploy --env demo --yes
 step status --env demo
 dpf status --env demo
+step report golive --env demo
+dpf report golive --env demo
+step report weekly --env demo
+dpf report weekly --env demo
+step backup --env demo --yes
+dpf backup --env demo --yes
+step dr-drill --env demo --scope restore --yes --json
+# The drill's verdict: one JSON object on stdout (progress goes to stderr).
+dpf dr-drill --env demo --scope restore --yes --json 2>"$demo/dr-drill.progress.ndjson" | tee "$demo/dr-drill.json"
+node -e '
+const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+const v = r.passed === true ? "PASSED" : r.passed === false ? "FAILED" : "NOT FULLY MEASURED";
+console.log(`\nDR drill (${r.scope}): ${v}`);
+for (const s of r.stores) console.log(`  ${s.name.padEnd(11)} RTO ${s.rtoSeconds ?? "-"}s / target ${s.rtoTargetSeconds}s   RPO ${s.rpoSeconds ?? "-"}s / target ${s.rpoTargetSeconds}s   ${s.passed === true ? "met" : s.passed === false ? "MISSED" : "not measured: " + (s.reason ?? "")}`);
+console.log(`  report: ${r.report}`);
+' "$demo/dr-drill.json"
+echo
+echo "demo: done. Reports are in $demo/reports/demo/; the ledger is $demo/.dpf/demo/ledger.json"
