@@ -63,8 +63,7 @@ for (const t of PHASES) {
   const s = JSON.parse(await run(AWS, ['cloudformation', 'describe-stacks', '--stack-name', `dataplatform-bench-${t}`], { env: env(em1.endpoint) })).Stacks[0];
   params[t] = Object.fromEntries(s.Parameters.map((p) => [p.ParameterKey, p.ParameterValue]));
 }
-// SSM-typed parameters come back resolved (an AMI id); pass the parameter path as dpf did.
-params.compute.ImageId = JSON.parse(readFileSync(path.join(dir, '.dpf', 'bench', 'ledger.json'), 'utf8')).steps['compute.stack'] ? '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64' : params.compute.ImageId;
+
 em1.proc.kill();
 
 // ---- 2. aws cloudformation deploy, in sequence, on a fresh emulator ----

@@ -164,11 +164,12 @@ export async function main(argv: string[]): Promise<void> {
     .option('--force', 'run steps again even when done and unchanged')
     .option('--concurrency <n>', 'steps at once (default: deploy.concurrency, 4)', parseIntOption('--concurrency'))
     .option('--check', 'report what would change (change sets, Ansible --check) and change nothing')
+    .option('--refresh-ami', 'resolve compute.imageParameter again instead of the AMI pinned at first deploy (replaces instances)')
     .addHelpText('after', '\nExamples:\n  dpf deploy --env dev                   # everything, asking before each change set\n  dpf deploy --env dev --phase bootstrap --yes\n  dpf deploy --env dev --yes --json      # NDJSON progress for CI')
     .action(async (o, cmd: Command) => {
       const ctx = await makeContext(cmd);
       const { runDeploy } = await import('./commands/deploy.js');
-      await runDeploy({ phases: o.phase, force: o.force, concurrency: o.concurrency, check: o.check }, ctx);
+      await runDeploy({ phases: o.phase, force: o.force, concurrency: o.concurrency, check: o.check, refreshAmi: o.refreshAmi }, ctx);
     });
 
   program

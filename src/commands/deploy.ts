@@ -16,12 +16,18 @@ export interface DeployOptions {
   concurrency?: number;
   /** Report what would change (change sets, Ansible --check) without changing anything. Default false. */
   check?: boolean;
+  /** Forget the pinned Amazon Linux AMI and resolve compute.imageParameter again (instances are replaced). Default false. */
+  refreshAmi?: boolean;
 }
 
 export async function runDeploy(opts: DeployOptions, ctx: CommandContext): Promise<void> {
   const command = `deploy${opts.phases?.length ? ` --phase ${opts.phases.join(',')}` : ''}${opts.check ? ' --check' : ''}`;
   const session = await openSession(ctx, { command, lock: true });
   try {
+    if (opts.refreshAmi)
+      await session.ledger.update((d) => {
+        for (const k of Object.keys(d.facts)) if (k.startsWith('ami:')) delete d.facts[k];
+      }, ctx.clock.now());
     const all = buildSteps(session.env);
     const { selected, missing } = selectSteps(all, opts.phases, session.ledger.data.steps);
     if (missing.length) {

@@ -84,3 +84,22 @@ export async function platformImageId(ctx: StepContext): Promise<string> {
 export function nodeFqdn(privateIp: string, domain: string): string {
   return `ip-${privateIp.replace(/\./g, '-')}.${domain}`;
 }
+
+/**
+ * The Amazon Linux AMI the compute stack uses, pinned in the ledger the first time it is
+ * resolved from compute.imageParameter: a newer public AMI must not replace the master on an
+ * unrelated update. `dpf deploy --refresh-ami` forgets the pin.
+ */
+export async function pinnedPlatformImageId(ctx: StepContext): Promise<string> {
+  const p = ctx.envCtx.env.compute.imageParameter;
+  if (p.startsWith('ami-')) return p;
+  const key = `ami:${p}`;
+  const pinned = ctx.ledger.data.facts[key];
+  if (pinned) return pinned;
+  const ami = await platformImageId(ctx);
+  await ctx.ledger.update((d) => {
+    d.facts[key] = ami;
+  }, ctx.clock.now());
+  ctx.progress(`pinned ${p} → ${ami} (dpf deploy --refresh-ami moves to a newer one)`);
+  return ami;
+}

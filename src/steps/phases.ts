@@ -8,7 +8,7 @@ import { playbookStep, type PlaybookStepSpec } from './kinds/playbook.js';
 import { PHASES } from './types.js';
 import { goliveSteps } from '../checks/index.js';
 import type { EnvironmentConfig } from '../config/schema.js';
-import { backupVaultName, instancePrivateIp, ipaImageId, nodeFqdn, optionalOutput, platformImageId, rdsEndpoint, rdsSecretName } from './facts.js';
+import { backupVaultName, instancePrivateIp, ipaImageId, nodeFqdn, optionalOutput, pinnedPlatformImageId, rdsEndpoint, rdsSecretName } from './facts.js';
 
 export interface PhaseInfo {
   id: DeployPhase;
@@ -87,13 +87,13 @@ export function buildSteps(env?: EnvironmentConfig): StepDef[] {
       title: 'Roles, bastion, master, dev, worker Auto Scaling group',
       template: 'compute',
       dependsOn: ['network.stack'],
-      parameters: (ctx) => {
+      parameters: async (ctx) => {
         const c = ctx.envCtx.env.compute;
         const n = names(ctx.envCtx);
         return {
           ...common(ctx),
           ...netOut(ctx, 'VpcId', 'PublicSubnet1Id', 'PrivateSubnet1Id', 'PrivateSubnet2Id', 'PrivateSubnet3Id', 'ManagementSecurityGroupId', 'ComputeSecurityGroupId'),
-          ImageId: c.imageParameter,
+          ImageId: await pinnedPlatformImageId(ctx),
           BastionInstanceType: c.bastion.instanceType,
           MasterInstanceType: c.master.instanceType,
           MasterRootVolumeGb: String(c.master.rootVolumeGb),
@@ -211,7 +211,7 @@ function identitySteps(env?: EnvironmentConfig): StepDef[] {
           ...netOut(ctx, 'VpcId', 'PrivateSubnet1Id', 'PrivateSubnet2Id', 'IdentitySecurityGroupId'),
           IdentityProvider: e.identity.provider,
           // With the iam provider no IPA server is made; the parameter still needs a valid image.
-          IpaImageId: e.identity.provider === 'freeipa' ? await ipaImageId(ctx) : await platformImageId(ctx),
+          IpaImageId: e.identity.provider === 'freeipa' ? await ipaImageId(ctx) : await pinnedPlatformImageId(ctx),
           IpaInstanceType: e.identity.instanceType,
           IpaVolumeGb: String(e.identity.volumeGb),
           IpaDomain: e.identity.domain,

@@ -33,7 +33,6 @@ describe('GIVEN the compute template parameters', () => {
   it.each([
     ['ProjectName', 'dataplatform'],
     ['EnvName', 'dev'],
-    ['ImageId', '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64'],
     ['BastionInstanceType', 't3.micro'],
     ['MasterInstanceType', 'm5.large'],
     ['MasterRootVolumeGb', 100],
@@ -58,14 +57,16 @@ describe('GIVEN the compute template parameters', () => {
     expect(t.Parameters[name]?.Default).toBeTruthy();
   });
 
-  it('WHEN reading ImageId THEN it is resolved from the SSM public AMI parameter', () => {
-    expect(t.Parameters.ImageId!.Type).toBe('AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>');
+  it('WHEN reading ImageId THEN it is a pinned AMI id (dpf resolves the SSM public parameter once)', () => {
+    expect(t.Parameters.ImageId!.Type).toBe('AWS::EC2::Image::Id');
+    expect(t.Parameters.ImageId!.Default).toBeUndefined();
   });
 
   it('WHEN listing parameters without a default THEN they are exactly the network stack ids', () => {
     expect(requiredParameters(t)).toEqual(
       [
         'ComputeSecurityGroupId',
+        'ImageId',
         'ManagementSecurityGroupId',
         'PrivateSubnet1Id',
         'PrivateSubnet2Id',
