@@ -27,7 +27,7 @@ export async function runPlan(opts: PlanOptions, ctx: CommandContext): Promise<v
     const lines: string[] = [`Plan for ${c.bold(session.envName)} (${session.region}):`];
     for (const s of plan.steps) {
       const mark = s.action === 'run' ? c.yellow('▶') : s.action === 'skip' ? c.green('=') : s.action === 'deferred' ? c.gray('…') : c.red('✖');
-      lines.push(`${mark} ${c.bold(s.id.padEnd(20))} ${s.summary}${s.estimateSeconds ? c.dim(`  ~${duration(s.estimateSeconds)}`) : ''}`);
+      lines.push(`${mark} ${c.bold(s.id.padEnd(28))} ${s.summary}${s.estimateSeconds ? c.dim(`  ~${duration(s.estimateSeconds)}`) : ''}`);
       for (const ch of s.changes ?? []) lines.push(`    ${changeLine(c, ch)}`);
     }
     lines.push('');

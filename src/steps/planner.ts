@@ -49,7 +49,8 @@ export async function planSteps(steps: StepDef[], o: Pick<RunOptions, 'envCtx' |
       continue;
     }
     if (!s.preview) {
-      out.push({ ...base, action: 'run', summary: 'will run', estimateSeconds: prepared.estimateSeconds });
+      const waits = s.dependsOn.filter((d) => o.ledger.get(d)?.status !== 'done');
+      out.push({ ...base, action: 'run', summary: waits.length ? `will run once ${waits.join(', ')} ${waits.length > 1 ? 'are' : 'is'} done` : 'will run', estimateSeconds: prepared.estimateSeconds });
       continue;
     }
     try {
