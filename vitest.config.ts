@@ -8,5 +8,7 @@ export default defineConfig({
     // Two cores: e2e files each run their own emulator; keep parallelism modest.
     maxWorkers: 2,
     reporters: ['default'],
+    // The pinned AWS SDK supports Node 20; its notice about future releases is noise in test output.
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   },
 });
