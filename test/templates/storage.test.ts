@@ -189,8 +189,11 @@ describe('GIVEN the EFS file system', () => {
   it('WHEN reading its file system policy THEN clients without TLS are denied', () => {
     const deny = fs().FileSystemPolicy.Statement.find((s: any) => s.Effect === 'Deny');
     expect(deny).toMatchObject({ Action: '*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } });
-    const allowed = fs().FileSystemPolicy.Statement.filter((s: any) => s.Effect === 'Allow').flatMap((s: any) => s.Action);
-    expect(allowed).not.toContain('elasticfilesystem:ClientRootAccess');
+    // Every allow is through a mount target (reachable only from the compute security group);
+    // root access is granted there on purpose: mkhomedir creates users' homes on /shared as root.
+    const allows = fs().FileSystemPolicy.Statement.filter((s: any) => s.Effect === 'Allow');
+    for (const a of allows) expect(a.Condition).toEqual({ Bool: { 'elasticfilesystem:AccessedViaMountTarget': 'true' } });
+    expect(allows.flatMap((s: any) => s.Action)).toContain('elasticfilesystem:ClientRootAccess');
   });
 
   it('WHEN listing mount targets THEN there is exactly one per private subnet, each with the efs group', () => {
@@ -208,7 +211,9 @@ describe('GIVEN the EFS file system', () => {
       RootDirectory: { Path: '/shared', CreationInfo: { Permissions: '0755' } },
     });
     const p = props(t, 'SharedAccessPoint');
-    expect(p.PosixUser).toEqual({ Uid: p.RootDirectory.CreationInfo.OwnerUid, Gid: p.RootDirectory.CreationInfo.OwnerGid });
+    // No forced POSIX identity: directory users keep their own uid/gid (homes on /shared/home).
+    expect(p.PosixUser).toBeUndefined();
+    expect(p.RootDirectory.CreationInfo).toMatchObject({ OwnerUid: '0', OwnerGid: '0' });
   });
 });
 
