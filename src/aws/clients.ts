@@ -12,7 +12,14 @@ export interface AwsClientSettings {
 }
 
 export async function clientConfig(s: AwsClientSettings): Promise<Record<string, unknown>> {
-  const cfg: Record<string, unknown> = { region: s.region, maxAttempts: s.maxAttempts ?? 5, retryMode: 'standard' };
+  const cfg: Record<string, unknown> = {
+    region: s.region,
+    maxAttempts: s.maxAttempts ?? 5,
+    retryMode: 'standard',
+    // An unreachable endpoint must fail in seconds, not hang a command: every call dpf makes is short
+    // (long waits are polling loops of short calls).
+    requestHandler: { connectionTimeout: 5000, requestTimeout: 60000 },
+  };
   if (s.profile) {
     const { fromIni } = await import('@aws-sdk/credential-providers');
     cfg.credentials = fromIni({ profile: s.profile });

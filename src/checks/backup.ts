@@ -80,7 +80,7 @@ export const backupCheck: CheckSpec = {
       const db = await ops.rds.describeInstance(s.DbInstanceIdentifier);
       parts.push(db ? databasePart(db, now, rpo.database) : { subject: `RDS ${s.DbInstanceIdentifier}`, status: 'fail', detail: 'database does not exist' });
       if (db) evidence.database = { identifier: db.identifier, backupRetentionDays: db.backupRetentionDays, latestRestorableTime: db.latestRestorableTime?.toISOString() };
-    }
+    } else parts.push({ subject: 'RDS', status: 'unknown', detail: 'the storage stack has no DbInstanceIdentifier output in the ledger: the database\'s recoverability was not checked' });
 
     if (!s.BackupPlanId) {
       parts.push(

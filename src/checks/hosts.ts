@@ -48,8 +48,16 @@ export async function runOnHosts(ctx: CheckContext, instances: InstanceInfo[], c
   };
 }
 
-/** Per-host findings → parts and evidence (the raw output is kept, up to 4 000 characters per host). */
-export function hostParts(hosts: HostOutput[], parse: (host: HostOutput, sections: Map<string, Section>) => HostFinding): { parts: Part[]; evidence: Array<Record<string, unknown>> } {
+/**
+ * Per-host findings → parts and evidence (the raw output is kept, up to 4 000 characters per
+ * host). Every instance in `expected` that has no result is an unknown part of its own: a host
+ * that did not answer never disappears from the verdict.
+ */
+export function hostParts(
+  hosts: HostOutput[],
+  parse: (host: HostOutput, sections: Map<string, Section>) => HostFinding,
+  expected: InstanceInfo[] = [],
+): { parts: Part[]; evidence: Array<Record<string, unknown>> } {
   const parts: Part[] = [];
   const evidence: Array<Record<string, unknown>> = [];
   for (const h of hosts) {
@@ -57,7 +65,18 @@ export function hostParts(hosts: HostOutput[], parse: (host: HostOutput, section
     parts.push({ subject: `${h.instanceId} (${h.role})`, status: f.status, detail: f.detail });
     evidence.push({ instanceId: h.instanceId, role: h.role, invocation: h.status, verdict: f.status, detail: f.detail, ...(f.facts ? { facts: f.facts } : {}), output: h.output.slice(0, 4000) });
   }
+  const answered = new Set(hosts.map((h) => h.instanceId));
+  for (const i of expected.filter((x) => !answered.has(x.instanceId))) {
+    const detail = 'no result for this instance in the SSM command';
+    parts.push({ subject: label(i), status: 'unknown', detail });
+    evidence.push({ instanceId: i.instanceId, role: roleOf(i), invocation: 'missing', verdict: 'unknown', detail });
+  }
   return { parts, evidence };
+}
+
+/** Nodes of these roles that are not running cannot be inspected: unknown, named, never skipped. */
+function notRunningParts(instances: InstanceInfo[]): Part[] {
+  return instances.filter((i) => i.state !== 'running').map((i) => ({ subject: label(i), status: 'unknown', detail: `instance is ${i.state}: its host cannot be inspected` }));
 }
 
 async function onHosts(
@@ -68,18 +87,21 @@ async function onHosts(
   what: { passed: string; nothing: string; hint?: string },
   extra: Record<string, unknown> = {},
 ): Promise<CheckOutcome> {
-  if (!instances.length) return unknown(what.nothing, extra);
+  const stopped = notRunningParts(instances);
+  const live = instances.filter((i) => i.state === 'running');
+  if (!live.length) return stopped.length ? combine(stopped, what, extra, what.hint) : unknown(what.nothing, extra);
   let run;
   try {
-    run = await runOnHosts(ctx, instances, commands);
+    run = await runOnHosts(ctx, live, commands);
   } catch (err) {
     return couldNotAsk(`SSM ${SHELL_DOCUMENT}`, err, { ...extra, instances: instances.map(label) });
   }
-  const { parts, evidence } = hostParts(run.hosts, parse);
-  return combine(parts, what, { ...extra, commandId: run.commandId, script: commands, hosts: evidence }, what.hint);
+  const { parts, evidence } = hostParts(run.hosts, parse, live);
+  return combine([...parts, ...stopped], what, { ...extra, commandId: run.commandId, script: commands, hosts: evidence }, what.hint);
 }
 
-const running = (instances: InstanceInfo[], roles: string[]) => instances.filter((i) => i.state === 'running' && roles.includes(roleOf(i)));
+/** The environment's nodes of these roles, in any state but terminated (onHosts names the stopped ones). */
+const ofRoles = (instances: InstanceInfo[], roles: string[]) => instances.filter((i) => roles.includes(roleOf(i)));
 
 // ---------- /shared on EFS ----------
 
@@ -102,7 +124,7 @@ export const efsMountCheck: CheckSpec = {
   async run(ctx) {
     const fsId = ctx.outputs('storage.stack').EfsFileSystemId;
     if (!fsId) return unknown('the storage stack has no EfsFileSystemId output in the ledger');
-    const nodes = running(await environmentInstances(ctx), EFS_ROLES);
+    const nodes = ofRoles(await environmentInstances(ctx), EFS_ROLES);
     return onHosts(ctx, nodes, efsMountScript(), (_h, s) => parseEfsMount(s, fsId), {
       passed: `${MOUNT_POINT} is EFS ${fsId} on ${nodes.length} node(s)`,
       nothing: 'no running master, dev or worker node to inspect',
@@ -135,7 +157,7 @@ export const databaseCheck: CheckSpec = {
     if (!found && s.DbInstanceIdentifier) found = (await (await ctx.ops()).rds.describeInstance(s.DbInstanceIdentifier))?.endpoint;
     if (!found) return unknown('the RDS endpoint is known neither from the storage stack outputs nor from DescribeDBInstances');
     const endpoint = found;
-    const workers = running(await environmentInstances(ctx), ['worker']);
+    const workers = ofRoles(await environmentInstances(ctx), ['worker']);
     return onHosts(ctx, workers, databaseScript(endpoint), (_h, sec) => parseDatabaseReachable(sec, endpoint), {
       passed: `${endpoint}:5432 accepts connections from ${workers.length} worker(s)`,
       nothing: 'no running worker to probe the database from',
@@ -159,14 +181,18 @@ async function iamAccess(ctx: CheckContext): Promise<CheckOutcome> {
       : { subject: 'IAM operators group', status: 'fail', detail: 'the identity stack has no OperatorsGroupName output: no group may start sessions' },
   ];
   const instances = (await environmentInstances(ctx)).filter((i) => i.state === 'running');
-  try {
-    const managed = new Map((await (await ctx.ops()).ssm.describeInstanceInformation(instances.map((i) => i.instanceId))).map((m) => [m.instanceId, m]));
-    for (const i of instances) {
-      const m = managed.get(i.instanceId);
-      parts.push(m?.pingStatus === 'Online' ? { subject: label(i), status: 'pass', detail: 'SSM agent Online: Session Manager can reach it' } : { subject: label(i), status: 'fail', detail: `SSM agent ${m?.pingStatus ?? 'not registered'}: no Session Manager access` });
+  // No node means nothing to reach: unknown, never "can start sessions on 0 node(s)".
+  if (!instances.length) parts.push({ subject: 'Session Manager', status: 'unknown', detail: `no running node tagged dpf:env=${ctx.envName} to reach` });
+  else {
+    try {
+      const managed = new Map((await (await ctx.ops()).ssm.describeInstanceInformation(instances.map((i) => i.instanceId))).map((m) => [m.instanceId, m]));
+      for (const i of instances) {
+        const m = managed.get(i.instanceId);
+        parts.push(m?.pingStatus === 'Online' ? { subject: label(i), status: 'pass', detail: 'SSM agent Online: Session Manager can reach it' } : { subject: label(i), status: 'fail', detail: `SSM agent ${m?.pingStatus ?? 'not registered'}: no Session Manager access` });
+      }
+    } catch (err) {
+      parts.push({ subject: 'Session Manager', status: 'unknown', detail: couldNotAsk('SSM DescribeInstanceInformation', err).summary });
     }
-  } catch (err) {
-    parts.push({ subject: 'Session Manager', status: 'unknown', detail: couldNotAsk('SSM DescribeInstanceInformation', err).summary });
   }
   return combine(parts, { passed: `${group} can start Session Manager sessions on ${instances.length} online node(s)`, nothing: '' }, { provider: 'iam', operatorsGroup: group });
 }
@@ -181,8 +207,8 @@ export const directoryCheck: CheckSpec = {
   estimateSeconds: 20,
   async run(ctx) {
     if (ctx.env.identity.provider === 'iam') return iamAccess(ctx);
-    const nodes = running(await environmentInstances(ctx), [...CLIENT_ROLES, 'identity']);
-    return onHosts(ctx, nodes, directoryScript(), (_h, s) => parseDirectory(s, DIRECTORY_USER), {
+    const nodes = ofRoles(await environmentInstances(ctx), [...CLIENT_ROLES, 'identity']);
+    return onHosts(ctx, nodes, directoryScript(), (h, s) => parseDirectory(s, DIRECTORY_USER, { ipaServer: h.role === 'identity' }), {
       passed: `${DIRECTORY_USER} resolves through FreeIPA on ${nodes.length} node(s)`,
       nothing: 'no running node to inspect',
       hint: 'On a failing node: sssctl domain-status, journalctl -u sssd; on the IPA server: ipactl status.',
@@ -192,19 +218,44 @@ export const directoryCheck: CheckSpec = {
 
 // ---------- data lake access per role ----------
 
-export const DATA_LAKE_PREFIXES = ['raw/', 'processed/', 'curated/'];
+/** The seed's data-lake layout (raw/, processed/, curated/, archive/). */
+export const DATA_LAKE_PREFIXES = ['raw/', 'processed/', 'curated/', 'archive/'];
+/** Node roles probed, one node each (the access matrix is per instance profile, not per node). */
+export const ACCESS_ROLES = ['bastion', 'master', 'dev', 'worker', 'identity'];
+/** Roles whose instance profile grants the data lake (MasterRole; WorkerRole for dev and workers). */
+const DATA_ROLES = ['master', 'dev', 'worker'];
+export const SENTINEL_BODY = 'dpf go-live read probe: nodes try to read this object; safe to delete\n';
 
 /**
- * What each node role may do, from the instance profiles (templates/cloudformation/compute.yaml):
- * master, dev and worker read and write the whole data lake; the bastion has no data access.
- * No node may touch dpf's ledger in the state bucket.
+ * The object a read probe reads. dpf places it with the operator's credentials before the probes
+ * run, because S3 answers AccessDenied for a MISSING key to a role without s3:ListBucket, whatever
+ * its s3:GetObject: a forbidden read of a key that does not exist would "pass" on a role that can
+ * read everything. Reads therefore target an existing object, independently of the writes.
+ */
+export function sentinelKey(prefix: string): string {
+  return `${prefix}_dpf-golive/sentinel.txt`;
+}
+export function stateSentinelKey(env: string): string {
+  return `ledger/${env}/_dpf-golive-sentinel.txt`;
+}
+
+/**
+ * What each node role may do, from the instance profiles (templates/cloudformation/compute.yaml,
+ * identity.yaml): master, dev and worker read and write every prefix of the data lake; the
+ * bastion and the FreeIPA servers have no data access. No node may read or write dpf's ledger,
+ * nor write the Ansible bundles every node runs as root (they may only read them).
  */
 export function accessProbes(role: string, instanceId: string, dataLake: string, stateBucket: string | undefined, env: string): AccessProbe[] {
   const probes: AccessProbe[] = [];
-  const both = (bucket: string, key: string, expect: AccessProbe['expect']) => probes.push({ op: 'put', bucket, key, expect }, { op: 'get', bucket, key, expect });
-  const dataAccess = ['master', 'dev', 'worker'].includes(role);
-  for (const prefix of dataAccess ? DATA_LAKE_PREFIXES : DATA_LAKE_PREFIXES.slice(0, 1)) both(dataLake, `${prefix}_dpf-golive/${instanceId}.txt`, dataAccess ? 'allow' : 'deny');
-  if (stateBucket) both(stateBucket, `ledger/${env}/_dpf-golive-${instanceId}.txt`, 'deny');
+  const expect: AccessProbe['expect'] = DATA_ROLES.includes(role) ? 'allow' : 'deny';
+  for (const prefix of DATA_LAKE_PREFIXES)
+    probes.push({ op: 'put', bucket: dataLake, key: `${prefix}_dpf-golive/${instanceId}.txt`, expect }, { op: 'get', bucket: dataLake, key: sentinelKey(prefix), expect });
+  if (stateBucket)
+    probes.push(
+      { op: 'put', bucket: stateBucket, key: `ledger/${env}/_dpf-golive-${instanceId}.txt`, expect: 'deny' },
+      { op: 'get', bucket: stateBucket, key: stateSentinelKey(env), expect: 'deny' },
+      { op: 'put', bucket: stateBucket, key: `bundles/_dpf-golive-${instanceId}.txt`, expect: 'deny' },
+    );
   return probes;
 }
 
@@ -218,10 +269,24 @@ export function dataAccessScript(probes: AccessProbe[], region: string): string[
       probe(probeName(p), p.op === 'put' ? `aws s3api put-object --bucket ${b} --key ${k} --body "$f" --region ${r} --output text` : `aws s3api get-object --bucket ${b} --key ${k} "$o" --region ${r} --output text`),
     );
   }
-  // Remove what the probes wrote (allowed writes only; a denied one wrote nothing).
-  for (const p of probes.filter((x) => x.op === 'put' && x.expect === 'allow')) lines.push(`aws s3api delete-object --bucket ${p.bucket} --key ${p.key} --region ${r} >/dev/null 2>&1`);
+  // Remove what the probes wrote: the allowed writes, and a forbidden one that went through
+  // (best effort; the verdict names it either way). A denied write wrote nothing.
+  for (const p of probes.filter((x) => x.op === 'put')) lines.push(`aws s3api delete-object --bucket ${p.bucket} --key ${p.key} --region ${r} >/dev/null 2>&1`);
   lines.push('rm -f "$f" "$o"');
   return lines;
+}
+
+/** Roles the deployment says exist (from the stack outputs), so a role with no node is noticed. */
+function expectedRoles(ctx: CheckContext): string[] {
+  const c = ctx.outputs('compute.stack');
+  const i = ctx.outputs('identity.stack');
+  const roles = new Set<string>();
+  if (c.BastionInstanceId) roles.add('bastion');
+  if (c.MasterInstanceId) roles.add('master');
+  if (c.DevInstanceId) roles.add('dev');
+  if (c.WorkerAutoScalingGroupName) roles.add('worker');
+  if (i.IpaServerInstanceId) roles.add('identity');
+  return [...roles];
 }
 
 export const dataLakeAccessCheck: CheckSpec = {
@@ -230,28 +295,44 @@ export const dataLakeAccessCheck: CheckSpec = {
   category: 'security',
   checklist: 'security-controls',
   dependsOn: ['bootstrap.state', 'compute.stack', 'storage.stack', 'identity.stack'],
-  criterion: 'from one node per role, aws s3api put/get succeeds where the role is allowed and is AccessDenied where it is not',
+  criterion: 'from one node per role, aws s3api put/get succeeds where the role is allowed and is AccessDenied where it is not (each role is probed on at least one forbidden location)',
   estimateSeconds: 30,
   async run(ctx) {
     const dataLake = ctx.outputs('storage.stack').DataLakeBucketName;
     const stateBucket = ctx.outputs('bootstrap.state').StateBucketName;
     if (!dataLake) return unknown('the storage stack has no DataLakeBucketName output in the ledger');
-    const all = (await environmentInstances(ctx)).filter((i) => i.state === 'running');
-    // One node per role: the matrix is per instance profile, not per node.
-    const picked = CLIENT_ROLES.map((r) => all.find((i) => roleOf(i) === r)).filter((i): i is InstanceInfo => Boolean(i));
-    if (!picked.length) return unknown('no running node to probe from');
+    const all = await environmentInstances(ctx);
+    const parts: Part[] = [];
+    const picked: InstanceInfo[] = [];
+    const expected = new Set(expectedRoles(ctx));
+    for (const role of ACCESS_ROLES) {
+      const nodes = all.filter((i) => roleOf(i) === role);
+      const node = nodes.find((i) => i.state === 'running');
+      if (node) picked.push(node);
+      else if (nodes.length) parts.push({ subject: `role ${role}`, status: 'unknown', detail: `no running ${role} node to probe from (${nodes.map((n) => `${n.instanceId} ${n.state}`).join(', ')})` });
+      else if (expected.has(role)) parts.push({ subject: `role ${role}`, status: 'unknown', detail: `the stacks created a ${role} node, but none is tagged dpf:env=${ctx.envName} any more` });
+    }
+    if (!stateBucket) parts.push({ subject: 'dpf state bucket', status: 'unknown', detail: 'bootstrap.state has no StateBucketName output: no node was probed against the ledger and the bundles' });
+    if (!picked.length) return combine(parts, { passed: '', nothing: 'no running node to probe from' }, { dataLake, stateBucket });
+    const sentinels = [...DATA_LAKE_PREFIXES.map((p) => ({ bucket: dataLake, key: sentinelKey(p) })), ...(stateBucket ? [{ bucket: stateBucket, key: stateSentinelKey(ctx.envName) }] : [])];
+    try {
+      const objects = await ctx.objects();
+      for (const o of sentinels) if (!(await objects.exists(o.bucket, o.key))) await objects.putText(o.bucket, o.key, SENTINEL_BODY, 'text/plain');
+    } catch (err) {
+      return couldNotAsk('Placing the objects the read probes read (S3 PutObject with your credentials)', err, { dataLake, stateBucket, sentinels });
+    }
     const outcomes = await Promise.all(
       picked.map(async (node) => {
         const probes = accessProbes(roleOf(node), node.instanceId, dataLake, stateBucket, ctx.envName);
         return onHosts(ctx, [node], dataAccessScript(probes, ctx.region), (_h, s) => parseDataAccess(s, probes), { passed: 'as expected', nothing: '' });
       }),
     );
-    const parts = outcomes.flatMap((o) => ((o.evidence.parts as Part[] | undefined) ?? [{ subject: 'probe', status: o.status, detail: o.summary }]));
+    parts.push(...outcomes.flatMap((o) => ((o.evidence.parts as Part[] | undefined) ?? [{ subject: 'probe', status: o.status, detail: o.summary }])));
     return combine(
       parts,
       { passed: `${picked.map(roleOf).join(', ')}: access to the data lake and the state bucket as the role allows`, nothing: 'no running node to probe from' },
-      { dataLake, stateBucket, roles: picked.map((n, i) => ({ role: roleOf(n), instanceId: n.instanceId, commandId: outcomes[i]!.evidence.commandId, hosts: outcomes[i]!.evidence.hosts })) },
-      'Compare the role\'s instance profile with the access matrix in src/checks/hosts.ts (accessProbes) and fix the IAM policy in the compute template.',
+      { dataLake, stateBucket, sentinels, roles: picked.map((n, i) => ({ role: roleOf(n), instanceId: n.instanceId, commandId: outcomes[i]!.evidence.commandId, hosts: outcomes[i]!.evidence.hosts })) },
+      'Compare the role\'s instance profile with the access matrix in src/checks/hosts.ts (accessProbes) and fix the IAM policy in the compute or identity template.',
     );
   },
 };

@@ -115,6 +115,19 @@ export function nodeParts(instances: InstanceInfo[], managed: ManagedInstance[])
   });
 }
 
+/** Instances the stacks created (their outputs in the ledger) that are no longer among the environment's nodes. */
+export function missingNodeParts(ctx: Pick<CheckContext, 'outputs' | 'envName'>, instances: InstanceInfo[]): Part[] {
+  const c = ctx.outputs('compute.stack');
+  const i = ctx.outputs('identity.stack');
+  const known = new Set(instances.map((x) => x.instanceId));
+  const expected: Array<[string | undefined, string]> = [
+    [c.BastionInstanceId, 'bastion'], [c.MasterInstanceId, 'master'], [c.DevInstanceId, 'dev'], [i.IpaServerInstanceId, 'identity'], [i.IpaReplicaInstanceId, 'identity'],
+  ];
+  return expected
+    .filter((e): e is [string, string] => Boolean(e[0]) && !known.has(e[0]!))
+    .map(([id, role]) => ({ subject: `${id} (${role})`, status: 'fail', detail: `created by the stacks but not among the running or stopped nodes tagged dpf:env=${ctx.envName} (terminated, or its tags changed)` }));
+}
+
 export const nodesOnlineCheck: CheckSpec = {
   id: 'golive.nodes-online',
   title: 'Every node managed by SSM and online',
@@ -138,7 +151,7 @@ export const nodesOnlineCheck: CheckSpec = {
     }
     const byId = new Map(managed.map((m) => [m.instanceId, m]));
     const evidenceNodes = nodes.map((n) => ({ ...n, pingStatus: byId.get(n.instanceId)?.pingStatus ?? 'NotRegistered', agentVersion: byId.get(n.instanceId)?.agentVersion, lastPing: byId.get(n.instanceId)?.lastPing?.toISOString() }));
-    const parts = nodeParts(instances, managed);
+    const parts = [...nodeParts(instances, managed), ...missingNodeParts(ctx, instances)];
     return combine(
       parts,
       { passed: `${instances.length} node(s) Online in SSM`, nothing: 'no node to inspect' },

@@ -30,7 +30,7 @@ export function expectedAlarms(outputs: Record<string, string>, project: string,
   return { names: templateAlarmNames(loadTemplate('monitoring').template, project, env), source: 'the monitoring template (the stack has no AlarmNames output)' };
 }
 
-export function alarmParts(expected: string[], found: AlarmInfo[], emulator: boolean): Part[] {
+export function alarmParts(expected: string[], found: AlarmInfo[], emulator: boolean, topicArn?: string): Part[] {
   const byName = new Map(found.map((a) => [a.name, a]));
   return expected.map((name) => {
     const a = byName.get(name);
@@ -38,7 +38,8 @@ export function alarmParts(expected: string[], found: AlarmInfo[], emulator: boo
     if (a.state === 'ALARM') return { subject: name, status: 'fail', detail: `in ALARM: ${a.reason ?? 'no reason given'}` };
     if (a.state === 'INSUFFICIENT_DATA') return { subject: name, status: 'warn', detail: 'INSUFFICIENT_DATA (no data yet for its metric)' };
     if (!a.actions.length) return { subject: name, status: 'warn', detail: `${a.state}, but it notifies nobody (no alarm action)` };
-    return { subject: name, status: 'pass', detail: a.state };
+    if (topicArn && !a.actions.includes(topicArn)) return { subject: name, status: 'warn', detail: `${a.state}, but it does not notify the alert topic (actions: ${a.actions.join(', ')})` };
+    return { subject: name, status: 'pass', detail: topicArn ? `${a.state}, notifies the alert topic` : a.state };
   });
 }
 
@@ -53,11 +54,13 @@ export const alarmsCheck: CheckSpec = {
   async run(ctx) {
     if (ctx.ledger.steps['monitoring.stack']?.status !== 'done') return unknown('the monitoring stack is not deployed (monitoring.stack is not done)');
     const { names, source } = expectedAlarms(ctx.outputs('monitoring.stack'), ctx.project, ctx.envName);
+    if (!names.length) return unknown(`no alarm is expected (${source} names none)`, { source });
+    const topic = ctx.outputs('monitoring.stack').AlarmTopicArn;
     const found = await (await ctx.ops()).cloudwatch.describeAlarms(names);
     return combine(
-      alarmParts(names, found, ctx.emulator),
+      alarmParts(names, found, ctx.emulator, topic),
       { passed: `${names.length} alarm(s) exist, none in ALARM`, nothing: 'no alarm is expected (empty alarm list)' },
-      { source, expected: names, alarms: found.map((a) => ({ name: a.name, state: a.state, reason: a.reason })) },
+      { source, topicArn: topic, expected: names, alarms: found.map((a) => ({ name: a.name, state: a.state, reason: a.reason, actions: a.actions })) },
       'Investigate alarms in ALARM before go-live; redeploy the monitoring phase to recreate missing alarms.',
     );
   },

@@ -20,6 +20,8 @@ export interface Section {
   lines: string[];
   /** Exit code of the probe; undefined when its end marker is missing (cut short). */
   rc?: number;
+  /** The probe's begin marker appears more than once: its result cannot be trusted. */
+  repeated?: boolean;
 }
 
 export interface HostFinding {
@@ -39,7 +41,11 @@ export interface HostOutput {
   note?: string;
 }
 
-/** Probe names are single words (no spaces), so they can be matched back. */
+/**
+ * Probe names are single words (no spaces), so they can be matched back. An end marker only
+ * closes the probe that is open (a stray "::dpf:end x rc=0" without its begin marker is not a
+ * result); a probe whose begin marker appears twice is flagged `repeated`.
+ */
 export function parseSections(output: string): Map<string, Section> {
   const out = new Map<string, Section>();
   let current: Section | undefined;
@@ -47,15 +53,19 @@ export function parseSections(output: string): Map<string, Section> {
     const line = raw.replace(/^stderr: /, '');
     const begin = line.startsWith(`${BEGIN} `) ? line.slice(BEGIN.length + 1).trim() : undefined;
     if (begin) {
+      const seen = out.get(begin);
+      if (seen) {
+        seen.repeated = true;
+        current = undefined;
+        continue;
+      }
       current = { name: begin, lines: [] };
       out.set(begin, current);
       continue;
     }
     const end = new RegExp(`^${END} (\\S+) rc=(-?\\d+)\\s*$`).exec(line);
     if (end) {
-      const s = out.get(end[1]!) ?? { name: end[1]!, lines: [] };
-      s.rc = Number(end[2]);
-      out.set(s.name, s);
+      if (current && current.name === end[1] && !current.repeated) current.rc = Number(end[2]);
       current = undefined;
       continue;
     }
@@ -86,6 +96,8 @@ export function hostFinding(host: HostOutput, parse: (sections: Map<string, Sect
   if (host.output.trim() === '') return { status: 'unknown', detail: 'the host returned no output' };
   const sections = parseSections(host.output);
   if (!sections.size) return { status: 'unknown', detail: `the host's output has none of dpf's probe markers (first line: ${host.output.trim().split('\n')[0]!.slice(0, 120)})` };
+  const repeated = [...sections.values()].filter((x) => x.repeated).map((x) => x.name);
+  if (repeated.length) return { status: 'unknown', detail: `probe(s) ${repeated.join(', ')} appear more than once in the host's output, so it cannot be read` };
   return parse(sections);
 }
 
@@ -107,7 +119,8 @@ export function parseEfsMount(sections: Map<string, Section>, fileSystemId: stri
   const [fstype = '', source = ''] = first(m).split(/\s+/);
   const facts = { fstype, source };
   if (!/^nfs4/.test(fstype)) return { status: 'fail', detail: `${mountPoint} is a ${fstype} mount of ${source}, not EFS (nfs4)`, facts };
-  if (source.includes(fileSystemId)) return { status: 'pass', detail: `nfs4 mount of ${source}`, facts };
+  // The id as a whole token (fs-0123abcd must not match fs-0123abcdef…).
+  if (new RegExp(`(^|[^0-9a-z-])${fileSystemId.replace(/[^0-9a-z-]/gi, '')}([^0-9a-z-]|$)`).test(source)) return { status: 'pass', detail: `nfs4 mount of ${source}`, facts };
   const stateIds = (sections.get('efs-state')?.lines ?? []).map((l) => /^(fs-[0-9a-f]+)\./.exec(l.trim())?.[1]).filter((x): x is string => Boolean(x));
   const fstabIds = (sections.get('fstab')?.lines ?? []).map((l) => /^(fs-[0-9a-f]+)(?::\S*)?\s/.exec(l.trim())?.[1]).filter((x): x is string => Boolean(x));
   if (/\.efs\./.test(source)) return { status: 'fail', detail: `${mountPoint} mounts ${source}, another file system than ${fileSystemId}`, facts };
@@ -151,11 +164,13 @@ export function parseDatabaseReachable(sections: Map<string, Section>, endpoint:
  * `id <user>` and `getent -s sss passwd <user>` (SSSD only, so a local account does not count);
  * on the IPA servers also `ipactl status` (every service RUNNING).
  */
-export function parseDirectory(sections: Map<string, Section>, user: string): HostFinding {
+export function parseDirectory(sections: Map<string, Section>, user: string, o: { ipaServer?: boolean } = {}): HostFinding {
   const id = sections.get('id');
   const ge = sections.get('getent');
   if (!id) return missing('id');
   if (!ge) return missing('getent');
+  if (id.rc === undefined) return { status: 'unknown', detail: `id ${user} did not finish` };
+  if (ge.rc === undefined) return { status: 'unknown', detail: `getent -s sss passwd ${user} did not finish` };
   const facts: Record<string, unknown> = {};
   const idm = /^uid=(\d+)\(([^)]+)\)\s+gid=(\d+)\(([^)]*)\)/.exec(first(id));
   if (id.rc !== 0 || !idm || idm[2] !== user) return { status: 'fail', detail: `id ${user} does not resolve${first(id) ? ` (${first(id)})` : ''}` };
@@ -167,7 +182,10 @@ export function parseDirectory(sections: Map<string, Section>, user: string): Ho
   facts.home = f[5];
   facts.shell = f[6];
   const ipa = sections.get('ipactl');
+  // On a FreeIPA server the services must be looked at: no ipactl there means no IPA server.
+  if (!ipa && o.ipaServer) return { status: 'fail', detail: 'ipactl is not installed on this FreeIPA server: the IPA services could not be checked', facts };
   if (ipa) {
+    if (ipa.rc === undefined) return { status: 'unknown', detail: 'ipactl status did not finish', facts };
     const services = ipa.lines.map((l) => /^(.+?) Service: (\w+)/.exec(l.trim())).filter((x): x is RegExpExecArray => Boolean(x)).map((x) => ({ name: x[1]!, state: x[2]! }));
     facts.ipaServices = services;
     const down = services.filter((s) => s.state !== 'RUNNING');
@@ -203,6 +221,11 @@ export function observeAccess(s: Section | undefined): { observed: 'allow' | 'de
   return { observed: 'error', detail: `exit ${s.rc}: ${first(s).slice(0, 160)}` };
 }
 
+/**
+ * Every probe as expected: allowed where the role may, AccessDenied where it may not. A role
+ * probed only where it is allowed proves nothing about "not the rest": without a forbidden
+ * probe the finding is unknown, never pass.
+ */
 export function parseDataAccess(sections: Map<string, Section>, probes: AccessProbe[]): HostFinding {
   const results = probes.map((p) => ({ ...p, ...observeAccess(sections.get(probeName(p))) }));
   const facts = { probes: results.map((r) => ({ probe: probeName(r), expect: r.expect, observed: r.observed, detail: r.detail })) };
@@ -215,5 +238,6 @@ export function parseDataAccess(sections: Map<string, Section>, probes: AccessPr
     };
   const errors = results.filter((r) => r.observed === 'error');
   if (errors.length) return { status: 'unknown', detail: errors.map((r) => `${probeName(r)}: ${r.detail}`).slice(0, 3).join('; '), facts };
+  if (!results.some((r) => r.expect === 'deny')) return { status: 'unknown', detail: 'no forbidden location was probed, so "and not the rest" is unverified', facts };
   return { status: 'pass', detail: `${results.filter((r) => r.expect === 'allow').length} allowed and ${results.filter((r) => r.expect === 'deny').length} denied access(es) as expected`, facts };
 }

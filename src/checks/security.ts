@@ -114,9 +114,25 @@ export function dataEncryptionParts(s: DataStores): Part[] {
 
 /** The platform's buckets: data lake, its access-log bucket, the dpf state bucket. */
 export function platformBuckets(ctx: Pick<CheckContext, 'outputs'>): string[] {
+  return bucketOutputs(ctx).flatMap((b) => (b.name ? [b.name] : []));
+}
+
+/** Each platform bucket with the output that names it (a missing output is a bucket not inspected). */
+export function bucketOutputs(ctx: Pick<CheckContext, 'outputs'>): Array<{ output: string; name?: string }> {
   const s = ctx.outputs('storage.stack');
   const b = ctx.outputs('bootstrap.state');
-  return [s.DataLakeBucketName, s.AccessLogBucketName, b.StateBucketName].filter((x): x is string => Boolean(x));
+  return [
+    { output: 'storage.stack DataLakeBucketName', name: s.DataLakeBucketName },
+    { output: 'storage.stack AccessLogBucketName', name: s.AccessLogBucketName },
+    { output: 'bootstrap.state StateBucketName', name: b.StateBucketName },
+  ];
+}
+
+/** A bucket whose name is not in the ledger was not inspected: unknown, never left out of a pass. */
+export function uninspectedBuckets(ctx: Pick<CheckContext, 'outputs'>): Part[] {
+  return bucketOutputs(ctx)
+    .filter((b) => !b.name)
+    .map((b) => ({ subject: b.output, status: 'unknown', detail: 'no such output in the ledger: that bucket was not inspected' }));
 }
 
 export const dataEncryptionCheck: CheckSpec = {
@@ -134,7 +150,7 @@ export const dataEncryptionCheck: CheckSpec = {
     if (s.EfsFileSystemId) stores.efs = (await ops.efs.describeFileSystems(s.EfsFileSystemId))[0] ?? 'missing';
     if (s.DbInstanceIdentifier) stores.db = (await ops.rds.describeInstance(s.DbInstanceIdentifier)) ?? 'missing';
     for (const name of platformBuckets(ctx)) stores.buckets.push({ name, info: await ops.buckets.inspect(name) });
-    const parts = dataEncryptionParts(stores);
+    const parts = [...dataEncryptionParts(stores), ...uninspectedBuckets(ctx)];
     const missing = [!s.EfsFileSystemId && 'EfsFileSystemId', !s.DbInstanceIdentifier && 'DbInstanceIdentifier'].filter(Boolean);
     if (missing.length) parts.push({ subject: 'storage stack', status: 'unknown', detail: `no ${missing.join(', ')} output in the ledger` });
     return combine(parts, { passed: 'EFS, RDS and every platform bucket are encrypted at rest', nothing: 'the storage stack has no outputs in the ledger' }, { buckets: stores.buckets });
@@ -164,7 +180,7 @@ export const publicAccessCheck: CheckSpec = {
     const buckets: Array<{ name: string; info: BucketSecurity }> = [];
     for (const name of platformBuckets(ctx)) buckets.push({ name, info: await ops.buckets.inspect(name) });
     return combine(
-      publicAccessParts(buckets, ctx.emulator),
+      [...publicAccessParts(buckets, ctx.emulator), ...(buckets.length ? uninspectedBuckets(ctx) : [])],
       { passed: `${buckets.length} bucket(s) block all public access`, nothing: 'no bucket name in the ledger (bootstrap/storage outputs)' },
       { buckets },
       'Turn the bucket\'s public access block back on (aws s3api put-public-access-block) and redeploy the phase that owns it.',

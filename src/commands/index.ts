@@ -51,7 +51,7 @@ export function registerMoreCommands(program: Command, makeContext: MakeContext,
   // <report-commands>
   const report = program
     .command('report')
-    .description('write the go-live readiness report or the weekly executive summary (Markdown + JSON) under reports/<env>/')
+    .description('write the go-live readiness report (Markdown, JSON, HTML) or the weekly executive summary (Markdown, JSON) under reports/<env>/')
     .addHelpText('after', '\nExamples:\n  dpf report golive --env dev\n  dpf report weekly --env dev --out ./status-reports\n  dpf report golive --env prod --json | jq .summary');
   for (const [kind, description] of [
     ['golive', "readiness report: every go-live check with its verdict, evidence and time, organised as the seed's Implementation Readiness Checklist"],

@@ -2,12 +2,14 @@
  * dpf report golive | weekly: build a report from the ledger (plus live describe calls when AWS
  * answers), write it under reports/<env>/ next to the config (or --out), and copy it to the
  * state bucket (reports/<env>/…) once bootstrap is done. No lock is taken: reports only read.
+ * golive writes Markdown, JSON and a self-contained HTML page; weekly writes Markdown and JSON.
  */
 import path from 'node:path';
 import type { CommandContext } from '../context.js';
 import { BlockedError, errorMessage } from '../errors.js';
 import { architectureFromLedger, enrichLive } from '../reports/architecture.js';
 import { buildGoliveReport, goliveRan, renderGoliveMarkdown } from '../reports/golive.js';
+import { renderGoliveHtml } from '../reports/html.js';
 import { buildWeeklyReport, renderWeeklyMarkdown } from '../reports/weekly.js';
 import type { ReportInput } from '../reports/model.js';
 import { LIVE_TIMEOUT_MS, openLedgerView, stepGraph, withTimeout } from '../reports/source.js';
@@ -61,6 +63,7 @@ export async function runReport(opts: ReportOptions, ctx: CommandContext): Promi
     files = [
       { name: 'golive-readiness.md', body: renderGoliveMarkdown(r), contentType: 'text/markdown; charset=utf-8' },
       { name: 'golive-readiness.json', body: `${JSON.stringify(r, null, 2)}\n`, contentType: 'application/json' },
+      { name: 'golive-readiness.html', body: renderGoliveHtml(r), contentType: 'text/html; charset=utf-8' },
     ];
     summary = { readiness: r.readiness, counts: r.counts, securityCompliance: r.securityCompliance.percent, lastCheckedAt: r.lastCheckedAt };
   } else {

@@ -20,6 +20,8 @@ export interface StatusOptions {
   offline?: boolean;
   /** Run CloudFormation drift detection on every stack now instead of showing the last golive result. Default false. */
   drift?: boolean;
+  /** Time box of each live call (ms). Default LIVE_TIMEOUT_MS; not a CLI option (tests shorten it). */
+  timeoutMs?: number;
 }
 
 /** How long `--drift` waits for all detections together. */
@@ -34,7 +36,7 @@ export interface LiveFacts {
   notes: string[];
 }
 
-async function attempt<T>(notes: string[], what: string, f: () => Promise<T>, ms = LIVE_TIMEOUT_MS): Promise<T | null> {
+async function attemptWithin<T>(notes: string[], what: string, f: () => Promise<T>, ms: number): Promise<T | null> {
   try {
     return await withTimeout(f(), ms, what);
   } catch (err) {
@@ -44,12 +46,16 @@ async function attempt<T>(notes: string[], what: string, f: () => Promise<T>, ms
 }
 
 /** Nodes, alarms and the latest recovery point, each time-boxed. */
-export async function gatherOpsFacts(ports: AwsPorts, data: LedgerData, o: { project: string; env: string; rpoMinutes: number; now: Date }): Promise<Pick<LiveFacts, 'nodes' | 'alarms' | 'recoveryPoint' | 'notes'>> {
+export async function gatherOpsFacts(ports: AwsPorts, data: LedgerData, o: { project: string; env: string; rpoMinutes: number; now: Date; timeoutMs?: number }): Promise<Pick<LiveFacts, 'nodes' | 'alarms' | 'recoveryPoint' | 'notes'>> {
   const notes: string[] = [];
+  const ms = o.timeoutMs ?? LIVE_TIMEOUT_MS;
+  const attempt = <T>(n: string[], what: string, f: () => Promise<T>) => attemptWithin(n, what, f, ms);
   const ops = await attempt(notes, 'AWS SDK', () => ports.ops());
   if (!ops) return { nodes: null, alarms: null, recoveryPoint: null, notes };
   const computeDone = data.steps['compute.stack']?.status === 'done';
   const vault = data.steps['storage.stack']?.outputs.BackupVaultName;
+  // The RPO shown is the file system's: compare it with the file system's recovery points only.
+  const fsId = data.steps['storage.stack']?.outputs.EfsFileSystemId;
   if (data.steps['storage.stack']?.status === 'done' && !vault) notes.push('recovery points: the storage stack has no BackupVaultName output in the ledger');
   const [nodes, alarms, recoveryPoint] = await Promise.all([
     computeDone
@@ -69,7 +75,7 @@ export async function gatherOpsFacts(ports: AwsPorts, data: LedgerData, o: { pro
       : Promise.resolve(null),
     vault
       ? attempt(notes, `recovery points (AWS Backup vault ${vault})`, async () => {
-          const points = (await ops.backup.listRecoveryPoints(vault)).filter((p) => p.status === 'COMPLETED');
+          const points = (await ops.backup.listRecoveryPoints(vault)).filter((p) => p.status === 'COMPLETED' && (!fsId || !p.resourceArn || p.resourceArn.endsWith(`:file-system/${fsId}`)));
           const latest = points.map((p) => ({ p, at: (p.completed ?? p.created)?.getTime() ?? 0 })).sort((a, b) => b.at - a.at)[0];
           if (!latest) return { arn: '', rpoMinutes: o.rpoMinutes };
           const age = Math.round((o.now.getTime() - latest.at) / 60_000);
@@ -81,7 +87,9 @@ export async function gatherOpsFacts(ports: AwsPorts, data: LedgerData, o: { pro
 }
 
 export async function runStatus(opts: StatusOptions, ctx: CommandContext): Promise<void> {
-  const view = await openLedgerView(ctx, { offline: opts.offline });
+  const ms = opts.timeoutMs ?? LIVE_TIMEOUT_MS;
+  const attempt = <T>(notes: string[], what: string, f: () => Promise<T>, within = ms) => attemptWithin(notes, what, f, within);
+  const view = await openLedgerView(ctx, { offline: opts.offline, timeoutMs: ms });
   const { envName, region } = view;
   const data = view.data;
   const steps = stepGraph(view.env);
@@ -112,11 +120,11 @@ export async function runStatus(opts: StatusOptions, ctx: CommandContext): Promi
         );
         facts.drift.source = 'live';
       }
-    }
-    const ops = await gatherOpsFacts(ports, data, { project: view.loaded.config.project, env: envName, rpoMinutes: view.env.recovery.rpoMinutes.fileSystem, now: ctx.clock.now() });
+    } else if (opts.drift) facts.notes.push('--drift: drift detection was not run (CloudFormation could not be reached)');
+    const ops = await gatherOpsFacts(ports, data, { project: view.loaded.config.project, env: envName, rpoMinutes: view.env.recovery.rpoMinutes.fileSystem, now: ctx.clock.now(), timeoutMs: ms });
     Object.assign(facts, { nodes: ops.nodes, alarms: ops.alarms, recoveryPoint: ops.recoveryPoint });
     facts.notes.push(...ops.notes);
-  }
+  } else if (opts.drift) facts.notes.push(`--drift: drift detection was not run (${opts.offline ? '--offline makes no AWS call' : 'AWS could not be reached'})`);
   if (facts.drift.source === 'none') {
     const last = driftFromLedger(data);
     if (Object.keys(last).length) facts.drift = { source: 'golive', stacks: last };
@@ -195,7 +203,16 @@ export function liveLines(c: Paint, f: LiveFacts, checks: ReturnType<typeof buil
     out.push(`Drift (${from}): ${drifted.length ? c.red(`DRIFTED ${drifted.join(', ')}`) : c.green('no stack drifted')}${unknown.length ? c.gray(`; unknown for ${unknown.length} stack(s)`) : ''}`);
   } else out.push(c.gray('Drift: not checked yet (dpf deploy --phase golive, or dpf status --drift)'));
   if (f.nodes) out.push(`Nodes online (SSM): ${f.nodes.online}/${f.nodes.total}${f.nodes.offline.length ? c.red(` — not online: ${f.nodes.offline.map((n) => `${n.instanceId} (${n.role ?? '?'}, ${n.pingStatus})`).join(', ')}`) : ''}`);
-  if (f.alarms) out.push(`Alarms: ${f.alarms.inAlarm.length ? c.red(`${f.alarms.inAlarm.length} in ALARM: ${f.alarms.inAlarm.map((a) => a.name).join(', ')}`) : c.green(`none in ALARM (${f.alarms.total} alarm(s))`)}`);
+  if (f.alarms)
+    out.push(
+      `Alarms: ${
+        f.alarms.inAlarm.length
+          ? c.red(`${f.alarms.inAlarm.length} in ALARM: ${f.alarms.inAlarm.map((a) => a.name).join(', ')}`)
+          : f.alarms.total
+            ? c.green(`none in ALARM (${f.alarms.total} alarm(s))`)
+            : c.yellow('no alarm of this environment found, although the monitoring stack is deployed')
+      }`,
+    );
   if (f.recoveryPoint)
     out.push(
       f.recoveryPoint.arn

@@ -108,11 +108,16 @@ export function buildGoliveReport(input: ReportInput): GoliveReport {
 
 const EVIDENCE_LIMIT = 6000;
 
-function evidenceBlock(e: Record<string, unknown> | undefined): string {
+/** A check's evidence as indented JSON, cut at EVIDENCE_LIMIT characters (the JSON report has all of it); '' when there is none. */
+export function evidenceText(e: Record<string, unknown> | undefined): string {
   if (!e || !Object.keys(e).length) return '';
-  let json = JSON.stringify(e, null, 2);
-  if (json.length > EVIDENCE_LIMIT) json = `${json.slice(0, EVIDENCE_LIMIT)}\n… (truncated; the JSON report has all of it)`;
-  return `<details><summary>Evidence</summary>\n\n${fence('json', json)}\n\n</details>`;
+  const json = JSON.stringify(e, null, 2);
+  return json.length > EVIDENCE_LIMIT ? `${json.slice(0, EVIDENCE_LIMIT)}\n… (truncated; the JSON report has all of it)` : json;
+}
+
+function evidenceBlock(e: Record<string, unknown> | undefined): string {
+  const json = evidenceText(e);
+  return json ? `<details><summary>Evidence</summary>\n\n${fence('json', json)}\n\n</details>` : '';
 }
 
 export function renderGoliveMarkdown(r: GoliveReport): string {
@@ -172,7 +177,7 @@ export function renderGoliveMarkdown(r: GoliveReport): string {
   return out.join('\n');
 }
 
-function checklistText(id: string): string {
+export function checklistText(id: string): string {
   const ids: Record<string, string> = {
     'aws-components': 'All AWS components properly configured and integrated',
     'iac-validated': 'Terraform modules tested and validated in development environment',

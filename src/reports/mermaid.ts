@@ -21,7 +21,8 @@ export function label(s: string): string {
  * within one day shows as that day. Tags: done / active (running) / crit (failed or behind).
  */
 export function ganttChart(timeline: PhaseTimeline[], o: { title: string; now: Date }): string {
-  const lines = ['gantt', `    title ${ganttText(o.title)}`, '    dateFormat YYYY-MM-DD', '    axisFormat %m-%d', `    todayMarker on`];
+  // The today marker is on by default ("todayMarker" only takes "off" or a style).
+  const lines = ['gantt', `    title ${ganttText(o.title)}`, '    dateFormat YYYY-MM-DD', '    axisFormat %m-%d'];
   for (const p of timeline) {
     lines.push(`    section ${ganttText(p.title)}`);
     lines.push(`    Planned (seed) :${p.id}_plan, ${isoDay(p.plannedStart)}, ${isoDay(p.plannedEnd)}`);

@@ -10,8 +10,11 @@ export function table(headers: string[], rows: Array<Array<string | number | und
   return [`| ${headers.map(cell).join(' | ')} |`, `|${headers.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)].join('\n');
 }
 
+/** A fenced block; the fence is longer than any run of backticks in the body (host output may hold some). */
 export function fence(lang: string, body: string): string {
-  return `\`\`\`${lang}\n${body}\n\`\`\``;
+  const longest = Math.max(0, ...(body.match(/`+/g) ?? []).map((r) => r.length));
+  const f = '`'.repeat(Math.max(3, longest + 1));
+  return `${f}${lang}\n${body}\n${f}`;
 }
 
 export const STATUS_MARK: Record<CheckStatus | 'not-run', string> = {

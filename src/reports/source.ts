@@ -50,7 +50,7 @@ export interface LedgerView {
   ports?: AwsPorts;
 }
 
-export async function openLedgerView(ctx: CommandContext, o: { offline?: boolean } = {}): Promise<LedgerView> {
+export async function openLedgerView(ctx: CommandContext, o: { offline?: boolean; timeoutMs?: number } = {}): Promise<LedgerView> {
   const loaded = await loadConfig(ctx.globals.config);
   const { name: envName, env } = selectEnv(loaded, ctx.globals.env);
   const region = ctx.globals.region ?? env.region;
@@ -59,14 +59,16 @@ export async function openLedgerView(ctx: CommandContext, o: { offline?: boolean
   if (o.offline) return view;
   try {
     const ports = ctx.aws(region);
-    const who = await withTimeout((await ports.identity()).whoami(), LIVE_TIMEOUT_MS, 'AWS STS');
+    // The whole call, client construction included, is inside the time box.
+    const who = await withTimeout((async () => (await ports.identity()).whoami())(), o.timeoutMs ?? LIVE_TIMEOUT_MS, 'AWS STS');
     view.aws = { reachable: true, accountId: who.account };
     view.ports = ports;
     const boot = view.data.steps['bootstrap.state'];
     if (boot?.status === 'done' && boot.outputs.StateBucketName) {
       const where = `s3://${boot.outputs.StateBucketName}/ledger/${envName}/ledger.json`;
       try {
-        const body = await withTimeout((await ports.objects()).getText(boot.outputs.StateBucketName, `ledger/${envName}/ledger.json`), LIVE_TIMEOUT_MS, 'S3');
+        const bucket = boot.outputs.StateBucketName;
+        const body = await withTimeout((async () => (await ports.objects()).getText(bucket, `ledger/${envName}/ledger.json`))(), o.timeoutMs ?? LIVE_TIMEOUT_MS, 'S3');
         if (body) {
           const remote = parseLedger(body, where);
           if (remote.revision > view.data.revision && remote.env === envName && remote.project === loaded.config.project) {

@@ -16,7 +16,8 @@ import type { CheckSpec } from '../../src/checks/types.js';
 import { loadTemplate } from '../../src/templates/registry.js';
 import { FakeClock } from '../fakes/fake-clock.js';
 import { FakeCloudFormation } from '../fakes/fake-cloudformation.js';
-import { section } from './helpers.js';
+import { section, healthyOutput, STATE } from './helpers.js';
+import { sentinelKey, DATA_LAKE_PREFIXES } from '../../src/checks/hosts.js';
 
 let h: CheckHarness;
 beforeEach(async () => {
@@ -70,6 +71,19 @@ describe('GIVEN one thing wrong', () => {
     ['the database unreachable from a worker', 'fail', databaseCheck, (h) => { h.platform.ssm.script('i-0worker1', { stdout: section('pg', ['db:5432 - no response'], 2) }); }, /i-0worker1 \(worker\): pg_isready exit 2: no response/],
     ['a node that cannot resolve users', 'fail', directoryCheck, (h) => { h.platform.ssm.script('i-0dev', { stdout: [section('id', ['id: admin: no such user'], 1), section('getent', [], 2)].join('\n') }); }, /i-0dev \(dev\): id admin does not resolve/],
     ['a node whose command failed', 'unknown', directoryCheck, (h) => { h.platform.ssm.script('i-0dev', { status: 'Failed', stdout: 'boom' }); }, /i-0dev \(dev\): the command did not run there \(Failed/],
+    // Partial data is never a pass: an output missing from the ledger, a node not running, a host or role not probed.
+    ['no database identifier in the ledger', 'unknown', backupCheck, (h) => { delete h.ledger.data.steps['storage.stack']!.outputs.DbInstanceIdentifier; }, /RDS: the storage stack has no DbInstanceIdentifier output/],
+    ['the data-lake bucket not in the ledger', 'unknown', dataEncryptionCheck, (h) => { delete h.ledger.data.steps['storage.stack']!.outputs.DataLakeBucketName; }, /storage\.stack DataLakeBucketName: no such output in the ledger/],
+    ['the access-log bucket not in the ledger', 'unknown', publicAccessCheck, (h) => { delete h.ledger.data.steps['storage.stack']!.outputs.AccessLogBucketName; }, /storage\.stack AccessLogBucketName: no such output in the ledger/],
+    ['an alarm notifying another topic', 'warn', alarmsCheck, (h) => { h.platform.alarms[0]!.actions = ['arn:aws:sns:us-west-2:111122223333:somebody-else']; }, /master-cpu-high: OK, but it does not notify the alert topic/],
+    ['the master terminated', 'fail', nodesOnlineCheck, (h) => { h.platform.instances = h.platform.instances.filter((i) => i.instanceId !== 'i-0master'); }, /i-0master \(master\): created by the stacks but not among the running or stopped nodes/],
+    ['a stopped worker', 'unknown', efsMountCheck, (h) => { h.platform.instances.find((i) => i.instanceId === 'i-0worker2')!.state = 'stopped'; }, /i-0worker2 \(worker\): instance is stopped: its host cannot be inspected/],
+    ['the IPA server printing no ipactl status', 'fail', directoryCheck, (h) => { h.platform.ssm.script('i-0ipa1', { stdout: healthyOutput('i-0ipa1', 'bastion') }); }, /i-0ipa1 \(identity\): ipactl is not installed on this FreeIPA server/],
+    ['no state bucket in the ledger', 'unknown', dataLakeAccessCheck, (h) => { delete h.ledger.data.steps['bootstrap.state']!.outputs.StateBucketName; }, /dpf state bucket: bootstrap\.state has no StateBucketName output/],
+    ['the only master stopped', 'unknown', dataLakeAccessCheck, (h) => { h.platform.instances.find((i) => i.instanceId === 'i-0master')!.state = 'stopped'; }, /role master: no running master node to probe from \(i-0master stopped\)/],
+    ['the dev node gone', 'unknown', dataLakeAccessCheck, (h) => { h.platform.instances = h.platform.instances.filter((i) => i.instanceId !== 'i-0dev'); }, /role dev: the stacks created a dev node, but none is tagged dpf:env=dev any more/],
+    ['a worker denied its own prefix', 'fail', dataLakeAccessCheck, (h) => { h.platform.ssm.script('i-0worker1', { stdout: healthyOutput('i-0worker1', 'worker').replace(/(::dpf:begin put:[^\n]*raw\/_dpf-golive\/i-0worker1\.txt\n)"abc123"\n::dpf:end (\S+) rc=0/, '$1An error occurred (AccessDenied) when calling the PutObject operation: Access Denied\n::dpf:end $2 rc=254') }); }, /i-0worker1 \(worker\): cannot write s3:\/\/.*\/raw\/_dpf-golive\/i-0worker1\.txt \(AccessDenied\)/],
+    ['the master able to read the ledger', 'fail', dataLakeAccessCheck, (h) => { h.platform.ssm.script('i-0master', { stdout: healthyOutput('i-0master', 'master').replace(/(::dpf:begin get:[^\n]*ledger\/dev\/_dpf-golive-sentinel\.txt\n)[^\n]*\n::dpf:end (\S+) rc=254/, '$1{"ContentLength": 70}\n::dpf:end $2 rc=0') }); }, /i-0master \(master\): can read s3:\/\/.*\/ledger\/dev\/_dpf-golive-sentinel\.txt \(should be denied\)/],
     ['the bastion able to read the data lake', 'fail', dataLakeAccessCheck, (h) => { h.platform.ssm.script('i-0bastion', { stdout: [section(`put:${LAKE}/raw/_dpf-golive/i-0bastion.txt`, ['"etag"'], 0), section(`get:${LAKE}/raw/_dpf-golive/i-0bastion.txt`, ['{}'], 0)].join('\n') }); }, /can write s3:\/\/.*raw\/_dpf-golive\/i-0bastion\.txt \(should be denied\)/],
   ])('GIVEN %s WHEN the check runs THEN it says %s', async (_what, status, spec, mutate, summary) => {
     await mutate(h);
@@ -79,7 +93,38 @@ describe('GIVEN one thing wrong', () => {
   });
 });
 
+describe('data lake access: what the probes read and write', () => {
+  it('GIVEN the check runs THEN every object a read probe reads was placed before the probes ran, so AccessDenied on it means "may not read"', async () => {
+    const v = await h.check(dataLakeAccessCheck);
+    expect(v.status).toBe('pass');
+    const scripts = h.platform.ssm.sentCommands().map((c) => c.input.parameters.commands!.join('\n'));
+    expect(scripts).toHaveLength(5); // bastion, master, dev, worker, identity
+    const reads = [...new Set(scripts.flatMap((sc) => [...sc.matchAll(/aws s3api get-object --bucket (\S+) --key (\S+)/g)].map((m) => `${m[1]}/${m[2]}`)))];
+    expect(reads.sort()).toEqual([...DATA_LAKE_PREFIXES.map((p) => `${LAKE}/${sentinelKey(p)}`), `${STATE}/ledger/dev/_dpf-golive-sentinel.txt`].sort());
+    for (const r of reads) expect(await h.objects.exists(r.split('/')[0]!, r.slice(r.indexOf('/') + 1)), r).toBe(true);
+    expect((v.evidence.roles as Array<{ role: string }>).map((r) => r.role)).toEqual(['bastion', 'master', 'dev', 'worker', 'identity']);
+  });
+  it('GIVEN the read-probe objects cannot be placed THEN unknown with the reason (a read of a missing key proves nothing)', async () => {
+    h.objects.putText = async () => {
+      throw Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+    };
+    const v = await h.check(dataLakeAccessCheck);
+    expect(v.status).toBe('unknown');
+    expect(v.summary).toMatch(/Placing the objects the read probes read .* could not be answered: Access Denied \(HTTP 403\)/);
+    expect(h.platform.ssm.sentCommands()).toEqual([]);
+  });
+});
+
 describe('identity provider iam', () => {
+  it('GIVEN no running node THEN unknown, never "sessions on 0 node(s)"', async () => {
+    h.cleanup();
+    h = await checkHarness({ env: { identity: { provider: 'iam' } } });
+    h.ledger.data.steps['identity.stack']!.outputs = { OperatorsGroupName: 'ops' };
+    for (const i of h.platform.instances) i.state = 'stopped';
+    const v = await h.check(directoryCheck);
+    expect(v.status).toBe('unknown');
+    expect(v.summary).toMatch(/Session Manager: no running node tagged dpf:env=dev to reach/);
+  });
   it('GIVEN the operators group exists and every agent is online THEN the directory check passes without any host command', async () => {
     h.cleanup();
     h = await checkHarness({ env: { identity: { provider: 'iam' } } });

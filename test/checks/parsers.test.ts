@@ -4,7 +4,8 @@ import {
   hostFinding, parseDatabaseReachable, parseDataAccess, parseDirectory, parseEfsMount, parseSections, probe, probeName, shellSafe,
   type AccessProbe, type HostOutput,
 } from '../../src/checks/parsers.js';
-import { accessProbes, databaseScript, dataAccessScript, directoryScript, efsMountScript } from '../../src/checks/hosts.js';
+import { accessProbes, databaseScript, dataAccessScript, directoryScript, efsMountScript, hostParts, sentinelKey, stateSentinelKey } from '../../src/checks/hosts.js';
+import type { InstanceInfo } from '../../src/aws/ops-ports.js';
 import { section } from './helpers.js';
 
 const FS = 'fs-0123abcd';
@@ -133,13 +134,87 @@ describe('scripts', () => {
     expect(all).toContain('aws s3api put-object --bucket state --key ledger/dev/_dpf-golive-i-1.txt');
     expect(() => databaseScript('db.internal; reboot')).toThrow();
   });
-  it('GIVEN the roles THEN master/dev/worker may use every data-lake prefix, the bastion none, and no node the ledger', () => {
+  it('GIVEN the roles THEN master/dev/worker may use every data-lake prefix, the bastion and the IPA servers none, and no node the ledger or the bundles', () => {
     const expects = (role: string) => accessProbes(role, 'i-1', 'lake', 'state', 'dev').map((p) => `${p.op} ${p.bucket}/${p.key.split('_')[0]} ${p.expect}`);
-    expect(expects('worker')).toEqual([
-      'put lake/raw/ allow', 'get lake/raw/ allow', 'put lake/processed/ allow', 'get lake/processed/ allow', 'put lake/curated/ allow', 'get lake/curated/ allow',
-      'put state/ledger/dev/ deny', 'get state/ledger/dev/ deny',
+    const lake = (e: string) => ['raw/', 'processed/', 'curated/', 'archive/'].flatMap((x) => [`put lake/${x} ${e}`, `get lake/${x} ${e}`]);
+    const state = ['put state/ledger/dev/ deny', 'get state/ledger/dev/ deny', 'put state/bundles/ deny'];
+    for (const role of ['master', 'dev', 'worker']) expect(expects(role)).toEqual([...lake('allow'), ...state]);
+    for (const role of ['bastion', 'identity']) expect(expects(role)).toEqual([...lake('deny'), ...state]);
+  });
+
+  it('GIVEN the probes THEN every read targets an object dpf placed beforehand (a missing key is AccessDenied to a role without ListBucket, whatever it may read)', () => {
+    const probes = accessProbes('bastion', 'i-1', 'lake', 'state', 'dev');
+    const reads = probes.filter((p) => p.op === 'get').map((p) => `${p.bucket}/${p.key}`);
+    expect(reads).toEqual([
+      ...['raw/', 'processed/', 'curated/', 'archive/'].map((x) => `lake/${sentinelKey(x)}`),
+      `state/${stateSentinelKey('dev')}`,
     ]);
-    expect(expects('bastion')).toEqual(['put lake/raw/ deny', 'get lake/raw/ deny', 'put state/ledger/dev/ deny', 'get state/ledger/dev/ deny']);
+    // Writes never overwrite a placed object, and every write is removed afterwards (a forbidden one that went through too).
+    const writes = probes.filter((p) => p.op === 'put');
+    expect(writes.every((w) => !reads.includes(`${w.bucket}/${w.key}`))).toBe(true);
+    const script = dataAccessScript(probes, 'us-west-2').join('\n');
+    for (const w of writes) expect(script).toContain(`aws s3api delete-object --bucket ${w.bucket} --key ${w.key} `);
+  });
+});
+
+describe('adversarial host output', () => {
+  it('GIVEN an end marker without its begin marker (a forged "rc=0") THEN it is no result: unknown, not pass', () => {
+    const out = ['pg_isready: could not connect', '::dpf:end pg rc=0'].join('\n');
+    expect(parseSections(out).get('pg')).toBeUndefined();
+    expect(hostFinding(host(`${section('other', [], 0)}\n${out}`), (s) => parseDatabaseReachable(s, 'db')).status).toBe('unknown');
+  });
+
+  it('GIVEN an end marker naming another probe than the open one THEN neither gets an exit code', () => {
+    const s = parseSections(['::dpf:begin mount', 'nfs4 127.0.0.1:/', '::dpf:end fstab rc=0'].join('\n'));
+    expect(s.get('mount')!.rc).toBeUndefined();
+    expect(s.get('fstab')).toBeUndefined();
+  });
+
+  it('GIVEN a probe printed twice (e.g. the script ran twice into one output) THEN unknown, whichever copy would pass', () => {
+    const out = [section('pg', ['db:5432 - no response'], 2), section('pg', ['db:5432 - accepting connections'], 0)].join('\n');
+    const f = hostFinding(host(out), (s) => parseDatabaseReachable(s, 'db'));
+    expect(f).toMatchObject({ status: 'unknown', detail: expect.stringMatching(/pg appear more than once/) });
+  });
+
+  it('GIVEN extra lines around and between the probes THEN they are ignored', () => {
+    const out = ['Last login: yesterday', section('pg', ['', 'db:5432 - accepting connections', ''], 0), 'motd: patch me'].join('\n');
+    expect(hostFinding(host(out), (s) => parseDatabaseReachable(s, 'db'))).toMatchObject({ status: 'pass', detail: 'db:5432 - accepting connections' });
+  });
+
+  it('GIVEN /shared on an EFS whose id merely starts with the platform\'s THEN fail, not pass', () => {
+    const f = parseEfsMount(sections(section('mount', [`nfs4 ${FS}ef.efs.us-west-2.amazonaws.com:/`], 0)), FS);
+    expect(f).toMatchObject({ status: 'fail', detail: expect.stringMatching(/another file system than fs-0123abcd/) });
+  });
+
+  it('GIVEN id cut short (no end marker) THEN unknown: the probe did not finish, which is not "does not resolve"', () => {
+    const f = parseDirectory(sections('::dpf:begin id', section('getent', ['admin:*:1:1::/home/admin:/bin/bash'], 0)), 'admin');
+    expect(f).toMatchObject({ status: 'unknown', detail: 'id admin did not finish' });
+  });
+
+  it('GIVEN a FreeIPA server whose output has no ipactl probe THEN fail: its services were not running-checked', () => {
+    const parts = [section('id', ['uid=1(admin) gid=1(admins) groups=1(admins)'], 0), section('getent', ['admin:*:1:1::/home/admin:/bin/bash'], 0)];
+    expect(parseDirectory(sections(...parts), 'admin').status).toBe('pass');
+    expect(parseDirectory(sections(...parts), 'admin', { ipaServer: true })).toMatchObject({ status: 'fail', detail: expect.stringMatching(/ipactl is not installed on this FreeIPA server/) });
+  });
+
+  it('GIVEN only allowed locations probed THEN unknown: "and not the rest" was not verified', () => {
+    const allowOnly: AccessProbe[] = [{ op: 'put', bucket: 'lake', key: 'raw/x', expect: 'allow' }];
+    const f = parseDataAccess(sections(section(probeName(allowOnly[0]!), ['{}'], 0)), allowOnly);
+    expect(f).toMatchObject({ status: 'unknown', detail: expect.stringMatching(/no forbidden location was probed/) });
+  });
+
+  it('GIVEN results from some hosts only THEN each expected host without a result is an unknown part', () => {
+    const expected = [
+      { instanceId: 'i-1', state: 'running', tags: { 'dpf:role': 'worker' } },
+      { instanceId: 'i-2', state: 'running', tags: { 'dpf:role': 'worker' } },
+    ] as unknown as InstanceInfo[];
+    const ok: HostOutput = { instanceId: 'i-1', role: 'worker', status: 'Success', output: section('pg', ['ok'], 0) };
+    const { parts, evidence } = hostParts([ok], (_h, s) => parseDatabaseReachable(s, 'db'), expected);
+    expect(parts).toEqual([
+      { subject: 'i-1 (worker)', status: 'pass', detail: 'ok' },
+      { subject: 'i-2 (worker)', status: 'unknown', detail: 'no result for this instance in the SSM command' },
+    ]);
+    expect(evidence[1]).toMatchObject({ instanceId: 'i-2', invocation: 'missing', verdict: 'unknown' });
   });
 });
 

@@ -87,12 +87,18 @@ describe('GIVEN every phase deployed on the emulator', () => {
     for (const p of ebs.evidence.parts.filter((x: any) => x.status === 'unknown')) expect(p.detail).toMatch(/emulator|no EBS volume/);
   });
 
-  it('WHEN dpf report golive runs THEN the readiness report is written (Markdown + JSON), organised as the seed\'s checklist, and copied to the state bucket', async () => {
+  it('WHEN dpf report golive runs THEN the readiness report is written (Markdown + JSON + self-contained HTML), organised as the seed\'s checklist, and copied to the state bucket', async () => {
     const r = await dpf(em, ['report', 'golive', '--env', ENV, '--json'], { cwd: dir });
     expect(r.code, r.all).toBe(0);
     const out = JSON.parse(r.stdout);
     const md = path.join(dir, 'reports', ENV, 'golive-readiness.md');
-    expect(out.files).toEqual([md, path.join(dir, 'reports', ENV, 'golive-readiness.json')]);
+    const html = path.join(dir, 'reports', ENV, 'golive-readiness.html');
+    expect(out.files).toEqual([md, path.join(dir, 'reports', ENV, 'golive-readiness.json'), html]);
+    const page = readFileSync(html, 'utf8');
+    expect(page).toMatch(/^<!DOCTYPE html>/);
+    expect(page).toContain('<pre class="mermaid-source">gantt\n');
+    expect(page).toContain('<pre class="mermaid-source">flowchart TB\n');
+    expect(page).not.toMatch(/<script|<link|<img/i);
     expect(out.summary.readiness).toBe('NOT VERIFIED');
     expect(out.summary.counts.fail).toBe(0);
     const text = readFileSync(md, 'utf8');
@@ -106,6 +112,7 @@ describe('GIVEN every phase deployed on the emulator', () => {
     expect(json.checks.find((c: any) => c.id === 'golive.nodes-online')).toMatchObject({ status: 'unknown', checkedAt: expect.any(String), evidence: expect.any(Object) });
     const bucket = `dataplatform-${ENV}-dpf-state-123456789012`;
     expect(out.uploaded).toContain(`s3://${bucket}/reports/${ENV}/golive-readiness.md`);
+    expect(out.uploaded).toContain(`s3://${bucket}/reports/${ENV}/golive-readiness.html`);
     await new S3Client(sdkConfig(em)).send(new HeadObjectCommand({ Bucket: bucket, Key: `reports/${ENV}/golive-readiness.json` }));
   });
 

@@ -16,6 +16,10 @@ describe('ganttChart', () => {
 
   it('GIVEN the timeline THEN it is a Mermaid gantt with dates, one section per phase', () => {
     expect(lines.slice(0, 3)).toEqual(['gantt', 'title AWS Data Platform Foundation dev', 'dateFormat YYYY-MM-DD']);
+    // Only documented directives ("todayMarker" takes "off" or a style, never "on").
+    for (const l of lines.slice(1).filter((x) => !x.startsWith('section ') && !x.includes(' :'))) expect(l).toMatch(/^(title|dateFormat|axisFormat) /);
+    // Every task line: name (no ':', ';' or '#'), then tags among done/active/crit, a one-word id, two ISO dates.
+    for (const l of lines.filter((x) => x.includes(' :'))) expect(l).toMatch(/^[^:;#]+ :((done|active|crit), )*[a-z]+_(plan|actual), \d{4}-\d\d-\d\d, \d{4}-\d\d-\d\d$/);
     expect(lines.filter((x) => x.startsWith('section '))).toEqual([
       'section State backend (S3 + DynamoDB)', 'section VPC and networking', 'section EC2 instances and Auto Scaling', 'section S3 data lake, EFS, RDS and backups',
       'section Identity (FreeIPA or IAM) and node configuration', 'section Monitoring and alerting', 'section Go-live readiness checks',
@@ -40,6 +44,17 @@ describe('ganttChart', () => {
 });
 
 describe('architectureDiagram', () => {
+  it('GIVEN every resource deployed THEN every node id is one word and every label is quoted', () => {
+    const l = ledgerAt({ done: { 'bootstrap.state': [0, 0], 'network.stack': [1, 1], 'compute.stack': [2, 2], 'storage.stack': [2, 2], 'identity.stack': [3, 3], 'monitoring.stack': [4, 4] } });
+    const body = architectureDiagram(architectureFromLedger(l)).split('\n').slice(1).map((x) => x.trim());
+    for (const line of body) {
+      if (line === 'end') continue;
+      if (line.startsWith('subgraph ')) expect(line).toMatch(/^subgraph [a-z][a-z0-9_]*\["[^"]*"\]$/);
+      else if (/--|-\.->/.test(line)) expect(line).toMatch(/^[a-z][a-z0-9_]* (-->|-\.->)(\|[^|"]+\|)? [a-z][a-z0-9_]*$/);
+      else expect(line).toMatch(/^[a-z][a-z0-9_]*(\["[^"]*"\]|\[\("[^"]*"\)\]|\(\("[^"]*"\)\)|>"[^"]*"\])$/);
+    }
+  });
+
   it('GIVEN the deployed outputs THEN each resource is a node in its tier, with the flows between them', () => {
     const l = ledgerAt({ done: { 'bootstrap.state': [0, 0], 'network.stack': [1, 1], 'compute.stack': [2, 2], 'storage.stack': [2, 2], 'identity.stack': [3, 3], 'monitoring.stack': [4, 4] } });
     const d = architectureDiagram(architectureFromLedger(l));

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildGoliveReport, renderGoliveMarkdown, goliveRan, readiness } from '../../src/reports/golive.js';
 import { buildWeeklyReport, renderWeeklyMarkdown } from '../../src/reports/weekly.js';
+import { renderGoliveHtml } from '../../src/reports/html.js';
 import { GOLIVE_CHECKS } from '../../src/checks/index.js';
 import { day, input, ledgerAt } from './fixtures.js';
 
@@ -126,5 +127,36 @@ describe('weekly report: what counts as done this week', () => {
     const r = buildWeeklyReport(input(l, day(36)));
     expect(r.risks.unverifiedChecks).toEqual(['golive.nodes-online']);
     expect(renderWeeklyMarkdown(r)).toContain('- ❔ 1 go-live check(s) could not verify their criterion (unknown, reasons in `dpf report golive`): golive.nodes-online');
+  });
+});
+
+describe('golive report: content that comes from the hosts', () => {
+  const verdicts = Object.fromEntries(GOLIVE_CHECKS.map((c) => [c.id, { status: 'pass' as const, category: c.category }]));
+  verdicts['golive.directory'] = {
+    status: 'unknown', category: 'identity', summary: 'i-1 (dev): <script>alert(1)</script> | ```',
+    evidence: { hosts: [{ output: 'bash: line 1: ```: command not found\n</pre><img src=x>' }] },
+  } as never;
+  const r = buildGoliveReport(input(ledgerAt({ done: ALL_DONE, verdicts }), day(36)));
+
+  it('GIVEN evidence holding a run of backticks THEN its Markdown fence is longer, so the block cannot be closed early', () => {
+    const md = renderGoliveMarkdown(r);
+    expect(md).toContain('````json\n{\n  "hosts"');
+    expect(md).toMatch(/command not found\\n<\/pre><img src=x>"\n {4}}\n {2}]\n}\n````/);
+  });
+
+  it('GIVEN the HTML rendering THEN it is one self-contained page (no script, no external asset), everything escaped, diagrams as Mermaid source', () => {
+    const html = renderGoliveHtml(r);
+    expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
+    const tags = html.match(/<[^>]*>/g)!;
+    expect(tags.filter((t) => /^<\/?(script|link|img|iframe|object|embed|base)\b|\s(src|href|on\w+)=/i.test(t))).toEqual([]);
+    expect(html).not.toMatch(/@import|url\(/i);
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(html).toContain('&lt;/pre&gt;&lt;img src=x&gt;');
+    expect(html).toContain('<pre class="mermaid-source">gantt\n    title AWS Data Platform Foundation - dataplatform/dev - plan vs actual');
+    expect(html).toContain('<pre class="mermaid-source">flowchart TB\n');
+    expect(html).toContain(`<strong>Readiness: NOT VERIFIED</strong> — 16 pass, 0 warn, 1 unknown, 0 fail (${GOLIVE_CHECKS.length} checks)`);
+    for (const c of GOLIVE_CHECKS) expect(html).toContain(`<code>${c.id}</code>`);
+    for (const h of ['Implementation Readiness Checklist', 'Infrastructure Completeness', 'Security controls implemented and validated', 'Risk register', 'FreeIPA integration complexity']) expect(html).toContain(h);
+    expect(html.match(/<table>/g)!.length).toBe(r.checklist.flatMap((x) => x.groups).length + 3);
   });
 });

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { buildStatus, phaseStatus, driftFromLedger, checkSummaries, type StepStatusView } from '../../src/steps/status-model.js';
-import { gatherOpsFacts } from '../../src/commands/status.js';
+import { gatherOpsFacts, liveLines, runStatus, type LiveFacts } from '../../src/commands/status.js';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Ledger, serializeLedger } from '../../src/state/ledger.js';
+import { makeChalk } from '../../src/ui/format.js';
+import type { CommandContext } from '../../src/context.js';
 import { FakePlatform } from '../fakes/fake-platform.js';
 import { FakeClock } from '../fakes/fake-clock.js';
 import type { AwsPorts } from '../../src/context.js';
@@ -180,5 +186,78 @@ describe('live operations facts (dpf status)', () => {
     const f = await gatherOpsFacts({ ops: async () => p.ports() } as unknown as AwsPorts, ledger, { project: 'dataplatform', env: 'dev', rpoMinutes: 1440, now: new Date() });
     expect(f).toMatchObject({ nodes: null, alarms: null, recoveryPoint: null });
     expect([...f.notes].sort()).toEqual(['nodes (SSM): SSM DescribeInstanceInformation is not implemented by the AWS endpoint in use', 'recovery points (AWS Backup vault vault): Unexpected token <']);
+  });
+});
+
+describe('live operations facts: what is compared with what', () => {
+  it('GIVEN a newer database recovery point in the vault THEN the one shown against the file-system RPO is the file system\'s', async () => {
+    const clock = new FakeClock('2025-07-20T12:00:00.000Z');
+    const p = new FakePlatform({ clock });
+    const efs = 'arn:aws:elasticfilesystem:us-west-2:111122223333:file-system/fs-0123abcd';
+    p.recoveryPoints.vault = [
+      { arn: 'rp-db', resourceArn: 'arn:aws:rds:us-west-2:111122223333:db:dp-dev-metadata', status: 'COMPLETED', completed: new Date('2025-07-20T11:00:00Z'), vault: 'vault' },
+      { arn: 'rp-efs', resourceArn: efs, status: 'COMPLETED', completed: new Date('2025-07-18T12:00:00Z'), vault: 'vault' },
+    ];
+    const ledger = ledgerWith({ 'storage.stack': { status: 'done', outputs: { BackupVaultName: 'vault', EfsFileSystemId: 'fs-0123abcd' } } });
+    const f = await gatherOpsFacts({ ops: async () => p.ports() } as unknown as AwsPorts, ledger, { project: 'dataplatform', env: 'dev', rpoMinutes: 1440, now: clock.now() });
+    expect(f.recoveryPoint).toMatchObject({ arn: 'rp-efs', resourceArn: efs, ageMinutes: 2880, withinRpo: false });
+  });
+
+  it('GIVEN the monitoring stack deployed but no alarm found THEN the text says so instead of "none in ALARM"', () => {
+    const facts: LiveFacts = { checkedAt: T0.toISOString(), drift: { source: 'none', stacks: {} }, nodes: null, alarms: { total: 0, inAlarm: [] }, recoveryPoint: null, notes: [] };
+    const text = liveLines(makeChalk(false), facts, [], 'dev').join('\n');
+    expect(text).toContain('Alarms: no alarm of this environment found, although the monitoring stack is deployed');
+    expect(text).not.toContain('none in ALARM');
+  });
+});
+
+describe('runStatus', () => {
+  let dir: string;
+  const out: string[] = [];
+  const ctxWith = (aws: Partial<AwsPorts>, json = true): CommandContext => ({
+    globals: { env: 'dev', config: path.join(dir, 'dpf.config.yaml'), json, yes: true, verbose: false, color: false },
+    io: undefined as never,
+    clock: new FakeClock(T0),
+    signal: new AbortController().signal,
+    aws: () => ({ region: 'us-west-2', ...aws }) as AwsPorts,
+    stdout: (t) => out.push(t),
+    isTTY: false,
+  });
+  const setup = () => {
+    out.length = 0;
+    dir = mkdtempSync(path.join(os.tmpdir(), 'dpf-status-'));
+    writeFileSync(path.join(dir, 'dpf.config.yaml'), 'version: 1\nproject: dataplatform\nenvironments:\n  dev: {}\n');
+    const file = Ledger.localPath(dir, 'dev');
+    mkdirSync(path.dirname(file), { recursive: true });
+    const d = emptyLedger('dataplatform', 'dev', T0);
+    d.steps['bootstrap.state'] = { id: 'bootstrap.state', phase: 'bootstrap', status: 'done', outputs: { StateBucketName: 'b' }, attempts: 1, evidence: { stackName: 'dp-dev-bootstrap' } };
+    writeFileSync(file, serializeLedger(d));
+  };
+
+  it('GIVEN AWS whose client never comes up THEN status still answers within the time box, with a note', async () => {
+    setup();
+    try {
+      const never = () => new Promise<never>(() => undefined);
+      await runStatus({ timeoutMs: 50 }, ctxWith({ identity: never, objects: never, cfn: never, ops: never }));
+      const doc = JSON.parse(out[0]!);
+      expect(doc.aws).toMatchObject({ reachable: false, note: expect.stringMatching(/AWS STS did not answer within 0\.05s/) });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 5000);
+
+  it('GIVEN --drift with --offline THEN the JSON says the detection was not run (the flag is not silently ignored)', async () => {
+    setup();
+    try {
+      await runStatus({ offline: true, drift: true }, ctxWith({}));
+      const doc = JSON.parse(out[0]!);
+      expect(doc.live.drift.source).toBe('none');
+      expect(doc.live.notes).toContain('--drift: drift detection was not run (--offline makes no AWS call)');
+      out.length = 0;
+      await runStatus({ offline: true, drift: true }, ctxWith({}, false));
+      expect(out[0]).toContain('note: --drift: drift detection was not run (--offline makes no AWS call)');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
