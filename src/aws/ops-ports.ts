@@ -91,8 +91,29 @@ export interface DbInstanceInfo {
   latestRestorableTime?: Date;
   instanceClass?: string;
   tags: Record<string, string>;
+  /** KMS key of an encrypted instance (ARN). */
+  kmsKeyId?: string;
 }
-export interface DbSnapshotInfo { identifier: string; dbInstanceIdentifier: string; status: string; created?: Date; type?: string; encrypted?: boolean }
+export interface DbSnapshotInfo {
+  identifier: string;
+  dbInstanceIdentifier: string;
+  status: string;
+  created?: Date;
+  type?: string;
+  encrypted?: boolean;
+  /** The snapshot's ARN (a cross-region copy names its source by ARN). */
+  arn?: string;
+  /** KMS key of an encrypted snapshot (ARN). */
+  kmsKeyId?: string;
+}
+export interface CopySnapshotInput {
+  /**
+   * KMS key in the client's (destination) region. Required by RDS for an encrypted snapshot
+   * copied across regions: a KMS key never leaves its region.
+   */
+  kmsKeyId?: string;
+  tags: Record<string, string>;
+}
 export interface RestoreDbInput {
   targetIdentifier: string;
   subnetGroup: string;
@@ -111,6 +132,13 @@ export interface RdsPort {
   restoreToPointInTime(source: string, input: RestoreDbInput & { restoreTime?: Date; useLatestRestorableTime?: boolean }): Promise<void>;
   deleteInstance(identifier: string, opts: { skipFinalSnapshot: boolean; finalSnapshotId?: string }): Promise<void>;
   modifyDeletionProtection(identifier: string, enabled: boolean): Promise<void>;
+  /**
+   * CopyDBSnapshot INTO the client's region. `source` is the source snapshot's ARN when it lives
+   * in another region (the adapter presigns the request for the source region), else its id.
+   */
+  copySnapshot(source: string, targetSnapshotId: string, input: CopySnapshotInput): Promise<void>;
+  /** DeleteDBSnapshot; a snapshot that is already gone counts as deleted. */
+  deleteSnapshot(snapshotId: string): Promise<void>;
 }
 
 // ---------- EFS ----------
@@ -129,7 +157,10 @@ export interface EfsPort {
 // ---------- AWS Backup ----------
 export interface RecoveryPointInfo { arn: string; resourceArn?: string; resourceType?: string; status: string; created?: Date; completed?: Date; vault: string }
 export interface BackupJobInfo { jobId: string; state: string; resourceArn?: string; recoveryPointArn?: string; created?: Date; completed?: Date; statusMessage?: string }
+export interface BackupVaultInfo { name: string; arn?: string; recoveryPoints?: number; locked?: boolean }
 export interface BackupPort {
+  /** DescribeBackupVault; undefined when the vault does not exist. */
+  describeVault(vault: string): Promise<BackupVaultInfo | undefined>;
   describePlan(planId: string): Promise<{ planId: string; name: string; rules: Array<{ name: string; schedule?: string; deleteAfterDays?: number }> } | undefined>;
   listSelections(planId: string): Promise<Array<{ selectionId: string; name: string }>>;
   listRecoveryPoints(vault: string, resourceArn?: string): Promise<RecoveryPointInfo[]>;
@@ -137,6 +168,10 @@ export interface BackupPort {
   describeBackupJob(jobId: string): Promise<BackupJobInfo>;
   startRestoreJob(recoveryPointArn: string, iamRoleArn: string, metadata: Record<string, string>, resourceType: string): Promise<string>;
   describeRestoreJob(jobId: string): Promise<{ jobId: string; status: string; createdResourceArn?: string; statusMessage?: string; created?: Date; completed?: Date }>;
+  /** DeleteRecoveryPoint (asynchronous: the point goes DELETING, then disappears); already gone counts as deleted. */
+  deleteRecoveryPoint(vault: string, recoveryPointArn: string): Promise<void>;
+  /** DeleteBackupVault (the vault must be empty); a vault that is already gone counts as deleted. */
+  deleteBackupVault(vault: string): Promise<void>;
 }
 
 // ---------- CloudWatch / SNS ----------

@@ -5,13 +5,23 @@
  */
 import {
   BackupClient, GetBackupPlanCommand, ListBackupSelectionsCommand, ListRecoveryPointsByBackupVaultCommand, StartBackupJobCommand,
-  DescribeBackupJobCommand, StartRestoreJobCommand, DescribeRestoreJobCommand,
+  DescribeBackupJobCommand, StartRestoreJobCommand, DescribeRestoreJobCommand, DeleteRecoveryPointCommand, DeleteBackupVaultCommand, DescribeBackupVaultCommand,
 } from '@aws-sdk/client-backup';
-import type { BackupJobInfo, BackupPort, RecoveryPointInfo } from './ops-ports.js';
+import type { BackupJobInfo, BackupPort, BackupVaultInfo, RecoveryPointInfo } from './ops-ports.js';
 import { isError } from './sdk-common.js';
 
 export class SdkBackup implements BackupPort {
   constructor(private readonly client: BackupClient) {}
+
+  async describeVault(vault: string): Promise<BackupVaultInfo | undefined> {
+    try {
+      const r = await this.client.send(new DescribeBackupVaultCommand({ BackupVaultName: vault }));
+      return { name: r.BackupVaultName ?? vault, arn: r.BackupVaultArn, recoveryPoints: r.NumberOfRecoveryPoints, locked: r.Locked };
+    } catch (err) {
+      if (isError(err, 'ResourceNotFoundException')) return undefined;
+      throw err;
+    }
+  }
 
   async describePlan(planId: string) {
     try {
@@ -106,6 +116,22 @@ export class SdkBackup implements BackupPort {
       created: r.CreationDate,
       completed: r.CompletionDate,
     };
+  }
+
+  async deleteRecoveryPoint(vault: string, recoveryPointArn: string): Promise<void> {
+    try {
+      await this.client.send(new DeleteRecoveryPointCommand({ BackupVaultName: vault, RecoveryPointArn: recoveryPointArn }));
+    } catch (err) {
+      if (!isError(err, 'ResourceNotFoundException')) throw err;
+    }
+  }
+
+  async deleteBackupVault(vault: string): Promise<void> {
+    try {
+      await this.client.send(new DeleteBackupVaultCommand({ BackupVaultName: vault }));
+    } catch (err) {
+      if (!isError(err, 'ResourceNotFoundException')) throw err;
+    }
   }
 }
 

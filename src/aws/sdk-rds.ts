@@ -6,9 +6,9 @@
  */
 import {
   RDSClient, DescribeDBInstancesCommand, CreateDBSnapshotCommand, DescribeDBSnapshotsCommand, RestoreDBInstanceFromDBSnapshotCommand,
-  RestoreDBInstanceToPointInTimeCommand, DeleteDBInstanceCommand, ModifyDBInstanceCommand, type DBInstance,
+  RestoreDBInstanceToPointInTimeCommand, DeleteDBInstanceCommand, ModifyDBInstanceCommand, CopyDBSnapshotCommand, DeleteDBSnapshotCommand, type DBInstance,
 } from '@aws-sdk/client-rds';
-import type { DbInstanceInfo, DbSnapshotInfo, RdsPort, RestoreDbInput } from './ops-ports.js';
+import type { CopySnapshotInput, DbInstanceInfo, DbSnapshotInfo, RdsPort, RestoreDbInput } from './ops-ports.js';
 import { isError, tagList, tagsOf } from './sdk-common.js';
 
 const INSTANCE_NOT_FOUND = /^DBInstanceNotFound(Fault)?$/;
@@ -34,6 +34,7 @@ export function toDbInstanceInfo(d: DBInstance): DbInstanceInfo {
     latestRestorableTime: d.LatestRestorableTime,
     instanceClass: d.DBInstanceClass,
     tags: tagsOf(d.TagList),
+    kmsKeyId: d.KmsKeyId,
   };
 }
 
@@ -96,6 +97,8 @@ export class SdkRds implements RdsPort {
             created: s.SnapshotCreateTime,
             type: s.SnapshotType,
             encrypted: s.Encrypted,
+            arn: s.DBSnapshotArn,
+            kmsKeyId: s.KmsKeyId,
           });
         marker = r.Marker;
       } while (marker);
@@ -143,6 +146,26 @@ export class SdkRds implements RdsPort {
 
   async modifyDeletionProtection(identifier: string, enabled: boolean): Promise<void> {
     await this.client.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: identifier, DeletionProtection: enabled, ApplyImmediately: true }));
+  }
+
+  /**
+   * Copies into this client's region. For a source ARN in another region the SDK's RDS
+   * middleware adds the PreSignedUrl (signed for the source region) that an encrypted
+   * cross-region copy needs; KmsKeyId must then be a key of this (the destination) region.
+   * Tags are dpf's own (the source's are not copied: they name the source environment).
+   */
+  async copySnapshot(source: string, targetSnapshotId: string, input: CopySnapshotInput): Promise<void> {
+    await this.client.send(
+      new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: source, TargetDBSnapshotIdentifier: targetSnapshotId, KmsKeyId: input.kmsKeyId, CopyTags: false, Tags: tagList(input.tags) }),
+    );
+  }
+
+  async deleteSnapshot(snapshotId: string): Promise<void> {
+    try {
+      await this.client.send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: snapshotId }));
+    } catch (err) {
+      if (!isError(err, SNAPSHOT_NOT_FOUND)) throw err;
+    }
   }
 }
 

@@ -9,11 +9,15 @@ import { openSession } from '../session.js';
 import { summaryError } from '../steps/engine.js';
 import { DpfError, ExitCode, NotConfirmedError, UserError } from '../errors.js';
 import { beginOperation, finishOperation, stepOf } from '../ops/operation.js';
-import { buildDestroySteps, knownStacks, phasesToDestroy, DESTROY_STEPS, type Leftover } from '../ops/destroy.js';
+import { buildDestroySteps, knownStacks, phasesToDestroy, retainedData, DESTROY_ORDER, DESTROY_STEPS, type Leftover } from '../ops/destroy.js';
 import { runOperationSteps, resumeCommand, printResult } from '../ops/run.js';
 
 export interface DestroyOptions {
-  /** Also delete the data: no final snapshot, buckets emptied and deleted, EFS deleted. Default false. */
+  /**
+   * Also delete the data: no final snapshot, buckets emptied and deleted, EFS deleted, the backup
+   * vault's recovery points and the vault deleted. After a destroy that kept the data, deletes
+   * what it kept. Default false.
+   */
   deleteData?: boolean;
   /** Also delete the state backend (bootstrap stack, state bucket). The local ledger stays. Default false. */
   deleteState?: boolean;
@@ -37,7 +41,10 @@ export async function runDestroy(opts: DestroyOptions, ctx: CommandContext): Pro
   try {
     const cfn = await session.aws.cfn();
     const stacks = knownStacks(session.ledger, session.envCtx);
-    const phases = await phasesToDestroy(cfn, session.ledger, stacks, Boolean(opts.deleteState));
+    let phases = await phasesToDestroy(cfn, session.ledger, stacks, Boolean(opts.deleteState));
+    // The data an earlier destroy kept is deleted by a later --delete-data, although no stack is left.
+    const retained = opts.deleteData && !phases.includes('storage') ? retainedData(session.ledger) : undefined;
+    if (retained) phases = DESTROY_ORDER.filter((p) => p === 'storage' || phases.includes(p));
     if (!phases.length) {
       printResult(ctx, { type: 'result', command, env: session.envName, deleted: [], leftovers: [] }, [`Nothing of ${session.envName} to destroy.`]);
       return;
@@ -58,7 +65,7 @@ export async function runDestroy(opts: DestroyOptions, ctx: CommandContext): Pro
       newHint: `${resumeCommand(ctx, session, command)} --new`,
     });
     ctx.io.notify({ type: 'warning', message: `Destroying ${session.envName}: ${what} (${op.id}).` });
-    const steps = buildDestroySteps(op, { deleteData: Boolean(opts.deleteData), deleteState: Boolean(opts.deleteState), phases, stacks });
+    const steps = buildDestroySteps(op, { deleteData: Boolean(opts.deleteData), deleteState: Boolean(opts.deleteState), phases, stacks, retained: retained ? { storage: retained } : undefined });
     const summary = await runOperationSteps(ctx, session, steps, { command });
     await ctx.io.close?.();
     const perPhase = phases.map((p) => {
@@ -66,21 +73,23 @@ export async function runDestroy(opts: DestroyOptions, ctx: CommandContext): Pro
       return { phase: p, status: r?.status ?? 'not started', deleted: (r?.evidence.deleted as string[] | undefined) ?? [], leftovers: (r?.evidence.leftovers as Leftover[] | undefined) ?? [] };
     });
     const snap = stepOf(session.ledger, op, DESTROY_STEPS.finalSnapshot)?.outputs.SnapshotId;
+    // Every final snapshot: dpf's own, and the one the stack's DeletionPolicy Snapshot took.
+    const finalSnapshots = [...new Set([...(snap ? [snap] : []), ...((stepOf(session.ledger, op, DESTROY_STEPS.phase('storage'))?.evidence.finalSnapshots as string[] | undefined) ?? [])])];
     const leaked = perPhase.flatMap((p) => p.leftovers.filter((l) => !l.retained).map((l) => ({ phase: p.phase, ...l })));
-    const retained = perPhase.flatMap((p) => p.leftovers.filter((l) => l.retained).map((l) => ({ phase: p.phase, ...l })));
-    const result = { type: 'result', command, env: session.envName, operationId: op.id, status: summary.status, finalSnapshot: snap, phases: perPhase.map(({ phase, status, deleted }) => ({ phase, status, deleted })), retained, leaked };
-    await finishOperation(session.ledger, ctx.clock, op, summary.status, { finalSnapshot: snap, phases: result.phases, retained: retained.map((l) => l.resource), leaked: leaked.map((l) => l.resource) });
+    const kept = perPhase.flatMap((p) => p.leftovers.filter((l) => l.retained).map((l) => ({ phase: p.phase, ...l })));
+    const result = { type: 'result', command, env: session.envName, operationId: op.id, status: summary.status, finalSnapshot: snap, finalSnapshots, phases: perPhase.map(({ phase, status, deleted }) => ({ phase, status, deleted })), retained: kept, leaked };
+    await finishOperation(session.ledger, ctx.clock, op, summary.status, { finalSnapshot: snap, finalSnapshots, phases: result.phases, retained: kept.map((l) => l.resource), leaked: leaked.map((l) => l.resource) });
     const err = summaryError(summary, resumeCommand(ctx, session, command));
     if (err) throw err;
     if (leaked.length)
       throw new DpfError('DestroyIncomplete', `The stacks of ${session.envName} are deleted, but ${leaked.length} resource(s) were left behind (CloudFormation did not delete them):`, ExitCode.StepFailed, {
-        details: leaked.map((l) => `${l.phase}: ${l.resource} — ${l.detail}`),
+        details: [...leaked.map((l) => `${l.phase}: ${l.resource} — ${l.detail}`), ...(finalSnapshots.length ? [`kept: final snapshot${finalSnapshots.length > 1 ? 's' : ''} ${finalSnapshots.join(', ')}`] : [])],
         hint: 'Delete them by hand (they may be billed), or redeploy and destroy again. The ledger marks the phases as not deployed.',
       });
     printResult(ctx, result, [
       `Destroyed ${session.envName}: ${perPhase.map((p) => `${p.phase} (${p.deleted.join(', ') || 'nothing'})`).join('; ')}.`,
-      ...(snap ? [`Final snapshot: ${snap}`] : []),
-      ...retained.map((l) => `  retained: ${l.resource} — ${l.detail}`),
+      ...(finalSnapshots.length ? [`Final snapshot${finalSnapshots.length > 1 ? 's' : ''}: ${finalSnapshots.join(', ')}`] : []),
+      ...kept.map((l) => `  retained: ${l.resource} — ${l.detail}`),
     ]);
   } finally {
     await session.close();

@@ -20,7 +20,7 @@ import { fmt } from '../ops/rto-rpo.js';
 import type { DrillResult } from '../ops/report.js';
 
 export interface DrDrillOptions {
-  /** restore: data stores in an isolated copy; full: also the stacks in recovery.drRegion. Default restore. */
+  /** restore: data stores in an isolated copy; full: also the stacks in recovery.drRegion, and the database restored there from a copied snapshot. Default restore. */
   scope?: DrillScope;
   /** Keep the drill resources for inspection (remove later with --teardown). Default false. */
   keep?: boolean;
@@ -49,7 +49,7 @@ export async function runDrDrill(opts: DrDrillOptions, ctx: CommandContext): Pro
       await setOperationState(session.ledger, ctx.clock, op, { stage: 'finish', ...(open.state?.stage === 'finish' ? {} : { aborted: open.state?.aborted ?? 'torn down on request (--teardown) before it finished' }) });
     } else {
       const scope: DrillScope = scopeFlag;
-      if (scope === 'full' && !env.recovery.drRegion) throw new UserError('DrRegionRequired', 'A full drill recreates the stacks in recovery.drRegion, which is not set.', { hint: `Set environments.${session.envName}.recovery.drRegion (e.g. us-east-1) in the config.` });
+      if (scope === 'full' && !env.recovery.drRegion) throw new UserError('DrRegionRequired', 'A full drill recreates the stacks and restores the database in recovery.drRegion, which is not set.', { hint: `Set environments.${session.envName}.recovery.drRegion (e.g. us-east-1) in the config.` });
       const fsId = optionalOutput(session.ledger, 'storage.stack', 'EfsFileSystemId');
       const efsBytes = fsId ? ((await (await session.aws.ops()).efs.describeFileSystems(fsId).catch(() => []))[0]?.sizeBytes ?? 0) : 0;
       const cost = estimateDrillCost(env, scope, efsBytes);
@@ -69,7 +69,8 @@ export async function runDrDrill(opts: DrDrillOptions, ctx: CommandContext): Pro
       ctx.io.notify({ type: 'info', message: `${op.resumed ? 'Resuming' : 'Starting'} drill ${op.id}: cost estimate ${cost.usd.toFixed(2)} USD (cap ${env.recovery.drill.maxCostUsd}), time cap ${env.recovery.drill.maxMinutes} min from ${op.startedAt.toISOString()}.` });
     }
     const scope = (op.params.scope as DrillScope) ?? 'restore';
-    const keep = opts.teardown ? false : Boolean(op.params.keep);
+    // --keep given now wins over how the (resumed) drill was started; not given, the drill's own choice stands.
+    const keep = opts.teardown ? false : opts.keep !== undefined ? Boolean(opts.keep) : Boolean(op.params.keep);
     const drRegion = scope === 'full' ? String(op.params.drRegion ?? env.recovery.drRegion) : undefined;
     const deps = { reportDir: session.loaded.dir, drRegion, drAws: drRegion ? ctx.aws(drRegion) : undefined };
     const { main, finish } = buildDrillSteps(op, { scope, keep }, deps);

@@ -141,7 +141,7 @@ export function registerMoreCommands(program: Command, makeContext: MakeContext,
   program
     .command('dr-drill')
     .description('restore into an isolated copy, validate, measure achieved RTO/RPO against the targets, report, tear down')
-    .option('--scope <scope>', 'restore (data stores) or full (also the stacks in recovery.drRegion)', 'restore')
+    .option('--scope <scope>', 'restore (data stores) or full (also the stacks and the database, from a copied snapshot, in recovery.drRegion)', 'restore')
     .option('--keep', 'keep the drill resources for inspection (remove them with --teardown)')
     .option('--teardown', 'tear down the last drill (interrupted, or kept with --keep)')
     .option('--fail-on-miss', 'exit 3 unless the verdict is "passed"')
@@ -156,7 +156,7 @@ export function registerMoreCommands(program: Command, makeContext: MakeContext,
   program
     .command('destroy')
     .description('delete the environment in reverse order; data kept unless --delete-data; what could not be deleted is listed')
-    .option('--delete-data', 'also delete the data: no final snapshot, buckets and EFS deleted')
+    .option('--delete-data', 'also delete the data: no final snapshot; buckets, EFS, the backup vault and its recovery points deleted (also what an earlier destroy kept)')
     .option('--delete-state', 'also delete the state backend (bootstrap stack and state bucket)')
     .option('--new', 'abandon an unfinished destroy and start a new one')
     .addHelpText('after', '\nExamples:\n  dpf destroy --env dev                 # asks you to type "dev"\n  dpf destroy --env ci-123 --yes        # CI: --yes needs an explicit --env\n  dpf destroy --env dev --yes --delete-data --delete-state')

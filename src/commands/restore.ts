@@ -100,8 +100,9 @@ export interface RestoreFsOptions {
 }
 
 export async function runRestoreFs(opts: RestoreFsOptions, ctx: CommandContext): Promise<void> {
-  if (!/^arn:aws[a-z-]*:backup:/.test(opts.recoveryPoint) && !opts.recoveryPoint.startsWith('arn:'))
-    throw new UserError('BadRecoveryPoint', `--recovery-point must be an AWS Backup recovery point ARN, got "${opts.recoveryPoint}".`, { hint: 'dpf backup --list shows them.' });
+  // EFS recovery points are AWS Backup ARNs: arn:aws:backup:REGION:ACCOUNT:recovery-point:ID.
+  if (!/^arn:aws[a-z-]*:backup:[a-z0-9-]+:\d{12}:recovery-point:\S+$/.test(opts.recoveryPoint))
+    throw new UserError('BadRecoveryPoint', `--recovery-point must be an AWS Backup recovery point ARN (arn:aws:backup:REGION:ACCOUNT:recovery-point:ID), got "${opts.recoveryPoint}".`, { hint: 'dpf backup --list shows them.' });
   const command = `restore fs --recovery-point ${opts.recoveryPoint}${opts.promote ? ' --promote' : ''}`;
   const session = await openSession(ctx, { command, lock: true });
   try {

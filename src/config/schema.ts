@@ -111,6 +111,11 @@ export const recoverySchema = z.strictObject({
     })
     .prefault({}),
   drRegion: z.string().optional().describe('Region for the full DR drill'),
+  drKmsKeyArn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/.+$/, 'must be a KMS key or alias ARN in recovery.drRegion')
+    .optional()
+    .describe('KMS key in recovery.drRegion for the cross-region snapshot copy of a full DR drill (default: the DR storage stack key)'),
   drill: z.strictObject({ maxMinutes: z.number().positive().default(120), maxCostUsd: z.number().positive().default(50) }).prefault({}),
 });
 

@@ -9,11 +9,12 @@
  * Where the endpoint has no AWS Backup (the emulator), the EFS step is done with status
  * "unavailable" and the reason; the RDS part does not depend on it.
  */
-import type { OpsPorts, DbSnapshotInfo, RecoveryPointInfo } from '../aws/ops-ports.js';
-import type { EnvContext, StepDef, StepResult } from '../steps/types.js';
+import type { OpsPorts, BackupPort, DbSnapshotInfo, RecoveryPointInfo } from '../aws/ops-ports.js';
+import type { EnvContext, StepContext, StepDef, StepResult } from '../steps/types.js';
 import type { Ledger } from '../state/ledger.js';
 import { opStep, optionalOutput, unavailableOnEndpoint, waitFor, stepError, endpointName, noVaultReason, type Operation } from './operation.js';
 import { errorMessage } from '../errors.js';
+import { customEndpoint } from '../aws/sdk-common.js';
 import { fmt } from './rto-rpo.js';
 
 export const BACKUP_STEPS = {
@@ -86,6 +87,10 @@ export function buildBackupSteps(op: Operation, o: BackupOptions): StepDef[] {
         ctx.io.notify({ type: 'warning', stepId: ctx.stepId, message: `EFS backup not taken: ${reason}` });
         return { changed: false, summary: `EFS backup not available: ${reason}`, outputs: { Status: 'unavailable', Reason: reason }, evidence: { status: 'unavailable', reason, fileSystemId: fsId, vault } };
       };
+      // On AWS the storage stack always makes these: a missing one is a broken deploy, never "unavailable".
+      const missing = !fsId ? 'EfsFileSystemId' : !vault ? 'BackupVaultName' : !role ? 'BackupRoleArn' : undefined;
+      if (missing && !customEndpoint())
+        throw stepError('BackupNoVault', `The file system was NOT backed up: the ledger has no ${missing} output of storage.stack.`, { hint: `Deploy storage again (it makes the file system, the vault and the backup role): dpf deploy --env ${ctx.envCtx.name} --phase storage` });
       if (!fsId) return unavailable('the ledger has no EfsFileSystemId for storage.stack');
       if (!vault || !role)
         return unavailable(noVaultReason(!vault ? 'BackupVaultName' : 'BackupRoleArn'));
@@ -214,4 +219,79 @@ export function recoverySummaryLines(l: RecoveryListing): string[] {
     `database ${d.instance ?? '?'}: newest restorable point ${d.newestAgeSeconds === null ? 'none' : `${fmt(d.newestAgeSeconds)} old`} (target ${fmt(d.rpoTargetSeconds)}): ${verdict(d.withinRpo)}; ${d.snapshots.length} snapshot(s)${d.latestRestorableTime ? `, point-in-time restore to ${d.latestRestorableTime}` : ''}`,
     `file system ${f.fileSystemId ?? '?'}: ${f.available ? `${f.points.length} recovery point(s), newest ${f.newestAgeSeconds === null ? 'none' : `${fmt(f.newestAgeSeconds)} old`} (target ${fmt(f.rpoTargetSeconds)}): ${verdict(f.withinRpo)}` : `not available: ${f.reason}`}`,
   ];
+}
+
+// ---------- deleting a vault ----------
+
+export interface VaultDeletion {
+  /** What was deleted ("12 recovery point(s) of vault v", "backup vault v"). */
+  deleted: string[];
+  /** What could not be deleted, with the reason (never silently kept). */
+  left: Array<{ resource: string; detail: string }>;
+}
+
+/**
+ * Delete every recovery point of a vault, wait until they are gone (DeleteRecoveryPoint is
+ * asynchronous), then the vault; verified with DescribeBackupVault. A vault that does not exist
+ * is nothing to do. Whatever could not be deleted is returned in `left` with the reason.
+ */
+export async function deleteVaultAndPoints(ctx: Pick<StepContext, 'clock' | 'signal' | 'progress' | 'stepId'>, backup: BackupPort, vault: string, waitMinutes = 60): Promise<VaultDeletion> {
+  const deleted: string[] = [];
+  const left: VaultDeletion['left'] = [];
+  const unavailable = (what: string, err: unknown) => ({ resource: `backup vault ${vault}`, detail: `AWS Backup ${what} is not available on ${endpointName()} (${errorMessage(err).split('\n')[0]}): the vault and its recovery points were not deleted` });
+  try {
+    if (!(await backup.describeVault(vault))) return { deleted, left };
+  } catch (err) {
+    if (!unavailableOnEndpoint(err)) throw err;
+    return { deleted, left: [unavailable('DescribeBackupVault', err)] };
+  }
+  let points: RecoveryPointInfo[];
+  try {
+    points = await backup.listRecoveryPoints(vault);
+  } catch (err) {
+    if (!unavailableOnEndpoint(err)) throw err;
+    return { deleted, left: [unavailable('ListRecoveryPointsByBackupVault', err)] };
+  }
+  const refused = new Set<string>();
+  for (const p of points.filter((x) => x.status !== 'DELETING')) {
+    try {
+      await backup.deleteRecoveryPoint(vault, p.arn);
+    } catch (err) {
+      refused.add(p.arn);
+      left.push({ resource: `recovery point ${p.arn}`, detail: `DeleteRecoveryPoint failed: ${errorMessage(err)}` });
+    }
+  }
+  if (points.length) ctx.progress(`deleting ${points.length - refused.size} recovery point(s) of ${vault}`);
+  const remaining = async () => (await backup.listRecoveryPoints(vault)).filter((p) => !refused.has(p.arn));
+  try {
+    await waitFor(ctx, {
+      stepId: ctx.stepId,
+      what: `recovery points of ${vault}`,
+      read: remaining,
+      state: (r) => (r.length ? 'waiting' : 'done'),
+      describe: (r) => `${r.length} left`,
+      deadline: new Date(ctx.clock.now().getTime() + waitMinutes * 60000),
+      onTimeout: (r) => stepError('RecoveryPointsNotDeleted', `${r.length} recovery point(s) of ${vault} are still there after ${waitMinutes} min.`),
+      onFailed: () => stepError('RecoveryPointsNotDeleted', `recovery points of ${vault} could not be deleted`),
+    });
+  } catch (err) {
+    if ((err as { name?: string }).name === 'AbortError') throw err;
+    for (const p of await remaining()) left.push({ resource: `recovery point ${p.arn}`, detail: `still ${p.status}: ${errorMessage(err)}` });
+  }
+  const gone = points.length - left.filter((l) => l.resource.startsWith('recovery point ')).length;
+  if (gone > 0) deleted.push(`${gone} recovery point(s) of vault ${vault}`);
+  if (left.length) {
+    left.push({ resource: `backup vault ${vault}`, detail: 'not deleted: it still holds the recovery points listed' });
+    return { deleted, left };
+  }
+  try {
+    await backup.deleteBackupVault(vault);
+  } catch (err) {
+    left.push(unavailableOnEndpoint(err) ? unavailable('DeleteBackupVault', err) : { resource: `backup vault ${vault}`, detail: `DeleteBackupVault failed: ${errorMessage(err)}` });
+    return { deleted, left };
+  }
+  const after = await backup.describeVault(vault);
+  if (after) left.push({ resource: `backup vault ${vault}`, detail: `still exists after DeleteBackupVault${after.locked ? ' (vault lock)' : ''}` });
+  else deleted.push(`backup vault ${vault}`);
+  return { deleted, left };
 }

@@ -3,9 +3,11 @@
  * asked, and list — never hide — what could not be deleted.
  *
  * Steps (phase 'operations'):
- *   operations.destroy.final-snapshot  (data kept) CreateDBSnapshot <db>-final-<stamp>, wait; and
- *                                      deletion protection off so the stack can delete the instance
- *                                      (the template's DeletionPolicy Snapshot takes another one)
+ *   operations.destroy.final-snapshot  (data kept) CreateDBSnapshot <db>-final-<stamp>, wait until
+ *                                      available — before any stack is deleted; and deletion
+ *                                      protection off so the stack can delete the instance (the
+ *                                      template's DeletionPolicy Snapshot takes another one: found
+ *                                      after the storage stack is gone and recorded as well)
  *   operations.destroy.delete-db       (--delete-data) deletion protection off, delete the instance
  *                                      with no final snapshot, wait until gone
  *   operations.destroy.<phase>         monitoring, identity → storage, compute → network
@@ -15,8 +17,12 @@
  *                                      its VPC leaks) and the phase's ledger steps go back to
  *                                      'pending' with evidence.destroyedAt
  * Retained on purpose unless --delete-data: data lake and access-log buckets, EFS, KMS key,
- * backup vault, the final snapshots. With --delete-data the buckets are emptied and deleted and
- * the file system deleted; the vault and key cannot be deleted by dpf and are listed.
+ * backup vault, the final snapshots. With --delete-data the buckets are emptied and deleted, the
+ * file system deleted, and the backup vault's recovery points and then the vault deleted;
+ * whatever could not be deleted is listed (exit 3). The KMS key (dpf has no KMS port; it may
+ * still encrypt snapshots) and manual RDS snapshots taken earlier (dpf backup, earlier final
+ * snapshots) are kept and listed. A later `destroy --delete-data` after a data-kept destroy
+ * deletes the data that destroy retained (its names are in the ledger).
  */
 import type { OpsPorts } from '../aws/ops-ports.js';
 import type { CloudFormationPort } from '../aws/cloudformation.js';
@@ -28,6 +34,7 @@ import { names } from '../steps/phases.js';
 import { errorMessage } from '../errors.js';
 import { opStep, optionalOutput, waitFor, stepError, type Operation } from './operation.js';
 import { restoreName } from './restore.js';
+import { deleteVaultAndPoints } from './backup.js';
 
 export const DESTROY_ORDER: DeployPhase[] = ['monitoring', 'identity', 'storage', 'compute', 'network', 'bootstrap'];
 export const DESTROY_STEPS = {
@@ -54,6 +61,8 @@ export interface DestroyOptions {
   phases: DeployPhase[];
   /** Stack names per phase (ledger evidence, else dpf's derived name). */
   stacks: Partial<Record<DeployPhase, string[]>>;
+  /** Outputs of a phase destroyed earlier with its data kept (retainedData), for --delete-data. */
+  retained?: Partial<Record<DeployPhase, Record<string, string>>>;
 }
 
 export interface Leftover {
@@ -86,6 +95,23 @@ export async function phasesToDestroy(cfn: CloudFormationPort, ledger: Ledger, s
     if (inLedger || exists) out.push(p);
   }
   return out;
+}
+
+/**
+ * The storage outputs of an earlier destroy that kept the data, if any of it was retained: what a
+ * later `destroy --delete-data` must delete although no stack is left.
+ */
+export function retainedData(ledger: Ledger): Record<string, string> | undefined {
+  const r = ledger.get(DESTROY_STEPS.phase('storage'));
+  const outputs = r?.evidence.outputs as Record<string, string> | undefined;
+  const leftovers = (r?.evidence.leftovers as Leftover[] | undefined) ?? [];
+  if (r?.status !== 'done' || !outputs || !leftovers.some((l) => l.retained || /^(bucket|EFS|backup vault|recovery point) /.test(l.resource))) return undefined;
+  return outputs;
+}
+
+/** The platform database's identifier: the ledger's output, else the template's fixed name. */
+function dbIdentifierOf(ctx: StepContext, mine: Record<string, unknown>): string {
+  return optionalOutput(ctx.ledger, 'storage.stack', 'DbInstanceIdentifier') ?? (mine.dbInstance as string | undefined) ?? `${ctx.envCtx.project}-${ctx.envCtx.name}-metadata`;
 }
 
 export function buildDestroySteps(op: Operation, o: DestroyOptions): StepDef[] {
@@ -121,8 +147,13 @@ function finalSnapshotStep(op: Operation): StepDef {
     estimateSeconds: 600,
     async run(ctx, mine) {
       const ops = await ctx.aws.ops();
-      const db = optionalOutput(ctx.ledger, 'storage.stack', 'DbInstanceIdentifier') ?? (mine.dbInstance as string | undefined);
-      if (!db || !(await ops.rds.describeInstance(db))) return { changed: false, summary: 'no database to snapshot', evidence: { dbInstance: db } };
+      const db = dbIdentifierOf(ctx, mine);
+      if (!(await ops.rds.describeInstance(db))) {
+        // Resumed after the snapshot was taken and the instance deleted: still report the snapshot.
+        const taken = mine.snapshotId ? (await ops.rds.describeSnapshots({ snapshotId: String(mine.snapshotId) }))[0] : undefined;
+        if (taken?.status === 'available') return { changed: false, summary: `${taken.identifier} available`, outputs: { SnapshotId: taken.identifier, DbInstanceIdentifier: db }, evidence: { dbInstance: db, snapshotId: taken.identifier } };
+        return { changed: false, summary: `no database ${db} to snapshot`, evidence: { dbInstance: db } };
+      }
       const snapshotId = restoreName(db, op.stamp, 'final');
       if (!(await ops.rds.describeSnapshots({ snapshotId })).length) {
         ctx.progress(`creating final snapshot ${snapshotId}`);
@@ -156,10 +187,10 @@ function deleteDbStep(op: Operation): StepDef {
     estimateSeconds: 600,
     async run(ctx, mine) {
       const ops = await ctx.aws.ops();
-      const db = optionalOutput(ctx.ledger, 'storage.stack', 'DbInstanceIdentifier') ?? (mine.dbInstance as string | undefined);
+      const db = dbIdentifierOf(ctx, mine);
       await ctx.evidence({ dbInstance: db });
-      const inst = db ? await ops.rds.describeInstance(db) : undefined;
-      if (!db || !inst) return { changed: false, summary: 'no database', evidence: { dbInstance: db } };
+      const inst = await ops.rds.describeInstance(db);
+      if (!inst) return { changed: false, summary: `no database ${db}`, evidence: { dbInstance: db } };
       if (inst.deletionProtection) await ops.rds.modifyDeletionProtection(db, false);
       if (inst.status !== 'deleting') await ops.rds.deleteInstance(db, { skipFinalSnapshot: true });
       await waitFor(ctx, {
@@ -182,8 +213,9 @@ function deleteDbStep(op: Operation): StepDef {
 async function destroyPhase(ctx: StepContext, op: Operation, p: DeployPhase, o: DestroyOptions, mine: Record<string, unknown>) {
   const cfn = await ctx.aws.cfn();
   const ops = await ctx.aws.ops();
-  // What the checks after deletion need, saved before the ledger forgets the phase's outputs.
-  const outputs: Record<string, string> = (mine.outputs as Record<string, string> | undefined) ?? collectOutputs(ctx.ledger, p);
+  // What the checks after deletion need, saved before the ledger forgets the phase's outputs
+  // (or, for data an earlier destroy kept, what that destroy recorded).
+  const outputs: Record<string, string> = (mine.outputs as Record<string, string> | undefined) ?? { ...o.retained?.[p], ...collectOutputs(ctx.ledger, p) };
   await ctx.evidence({ outputs });
   const deleted: string[] = [];
   const failures: string[] = [];
@@ -226,7 +258,11 @@ async function destroyPhase(ctx: StepContext, op: Operation, p: DeployPhase, o: 
       hint: `Delete or detach the resources named above (or retain them: aws cloudformation delete-stack --stack-name NAME --retain-resources ID…), then rerun: dpf destroy --env ${ctx.envCtx.name}`,
     });
 
-  if (p === 'storage' && o.deleteData) await deleteData(ctx, ops, outputs, deleted);
+  const failedDeletes: Leftover[] = [];
+  if (p === 'storage' && o.deleteData) failedDeletes.push(...(await deleteData(ctx, ops, outputs, deleted)));
+  // The snapshots this destroy left: its own final one and the one CloudFormation took
+  // (DeletionPolicy Snapshot), recorded by id.
+  const finalSnapshots = p === 'storage' && !o.deleteData ? await finalSnapshotsOf(ops, outputs.DbInstanceIdentifier ?? dbIdentifierOf(ctx, mine), op) : [];
   if (p === 'bootstrap' && o.deleteState) {
     const bucket = outputs.StateBucketName;
     if (bucket) {
@@ -235,7 +271,8 @@ async function destroyPhase(ctx: StepContext, op: Operation, p: DeployPhase, o: 
       deleted.push(`bucket ${bucket}`);
     }
   }
-  const leftovers = await checkLeftovers(ctx, ops, p, outputs, o);
+  const checked = await checkLeftovers(ctx, ops, p, outputs, o);
+  const leftovers = [...failedDeletes, ...checked.filter((c) => !failedDeletes.some((f) => f.resource === c.resource))];
   const leaked = leftovers.filter((l) => !l.retained);
   for (const l of leaked) ctx.io.notify({ type: 'warning', stepId: ctx.stepId, message: `left behind: ${l.resource} — ${l.detail}` });
   for (const l of leftovers.filter((x) => x.retained)) ctx.io.notify({ type: 'info', stepId: ctx.stepId, message: `retained: ${l.resource} — ${l.detail}` });
@@ -248,8 +285,8 @@ async function destroyPhase(ctx: StepContext, op: Operation, p: DeployPhase, o: 
   return {
     changed: deleted.length > 0,
     summary: `${deleted.length ? `deleted ${deleted.join(', ')}` : 'nothing to delete'}${leaked.length ? `; ${leaked.length} LEFT BEHIND` : ''}${leftovers.length - leaked.length ? `; ${leftovers.length - leaked.length} retained` : ''}`,
-    outputs: { Leaked: String(leaked.length) },
-    evidence: { outputs, deleted, leftovers, notes, destroyedAt: now },
+    outputs: { Leaked: String(leaked.length), ...(finalSnapshots.length ? { FinalSnapshots: finalSnapshots.join(',') } : {}) },
+    evidence: { outputs, deleted, leftovers, notes, destroyedAt: now, ...(finalSnapshots.length ? { finalSnapshots } : {}) },
   };
 }
 
@@ -274,7 +311,17 @@ async function waitStackGone(ctx: StepContext, cfn: CloudFormationPort, name: st
   });
 }
 
-async function deleteData(ctx: StepContext, ops: OpsPorts, outputs: Record<string, string>, deleted: string[]) {
+/** Manual snapshots of the database taken since this destroy started (its own and CloudFormation's), oldest first. */
+async function finalSnapshotsOf(ops: OpsPorts, db: string, op: Operation): Promise<string[]> {
+  const snaps = await ops.rds.describeSnapshots({ instance: db });
+  return snaps
+    .filter((s) => s.type === 'manual' && s.created && s.created.getTime() >= op.startedAt.getTime() && s.status !== 'failed')
+    .sort((a, b) => (a.created?.getTime() ?? 0) - (b.created?.getTime() ?? 0))
+    .map((s) => s.identifier);
+}
+
+/** --delete-data: buckets, EFS, then the backup vault's recovery points and the vault. Returns what could not be deleted. */
+async function deleteData(ctx: StepContext, ops: OpsPorts, outputs: Record<string, string>, deleted: string[]): Promise<Leftover[]> {
   for (const b of [outputs.DataLakeBucketName, outputs.AccessLogBucketName].filter(Boolean) as string[]) {
     ctx.progress(`emptying and deleting bucket ${b} (--delete-data)`);
     await ops.buckets.emptyAndDelete(b);
@@ -296,6 +343,15 @@ async function deleteData(ctx: StepContext, ops: OpsPorts, outputs: Record<strin
     await ops.efs.deleteFileSystem(fs);
     deleted.push(`EFS ${fs}`);
   }
+  const left: Leftover[] = [];
+  const vault = outputs.BackupVaultName;
+  if (vault) {
+    ctx.progress(`deleting the recovery points of ${vault}, then the vault (--delete-data)`);
+    const r = await deleteVaultAndPoints(ctx, ops.backup, vault);
+    deleted.push(...r.deleted);
+    left.push(...r.left.map((l) => ({ resource: l.resource, retained: false, detail: l.detail })));
+  }
+  return left;
 }
 
 const ALIVE = ['pending', 'running', 'stopping', 'stopped', 'shutting-down'];
@@ -333,11 +389,14 @@ async function checkLeftovers(ctx: StepContext, ops: OpsPorts, p: DeployPhase, o
     }
   }
   if (p === 'storage') {
-    const db = out.DbInstanceIdentifier;
+    const db = out.DbInstanceIdentifier ?? `${ctx.envCtx.project}-${env}-metadata`;
     const inst = db ? await safe(() => ops.rds.describeInstance(db), undefined) : undefined;
     if (inst && inst.status !== 'deleting') leak(`RDS instance ${db}`, `${inst.status} after the storage stack was deleted`);
-    const snap = o.deleteData ? undefined : (await safe(() => ops.rds.describeSnapshots({ instance: db }), [])).filter((s) => s.type === 'manual');
-    for (const s of snap ?? []) keep(`RDS snapshot ${s.identifier}`, 'data kept (restore with dpf restore db --snapshot after redeploying)');
+    const snaps = db ? (await safe(() => ops.rds.describeSnapshots({ instance: db }), [])).filter((s) => s.type === 'manual') : [];
+    for (const s of snaps)
+      keep(`RDS snapshot ${s.identifier}`, o.deleteData
+        ? `a manual snapshot (dpf backup or an earlier destroy): --delete-data does not delete backups taken before; delete it with aws rds delete-db-snapshot --db-snapshot-identifier ${s.identifier}`
+        : 'data kept (restore with dpf restore db --snapshot after redeploying)');
     for (const b of [out.DataLakeBucketName, out.AccessLogBucketName].filter(Boolean) as string[]) {
       const i = await safe(() => ops.buckets.inspect(b), { exists: false });
       if (i.exists) (o.deleteData ? leak : keep)(`bucket ${b}`, o.deleteData ? 'still exists' : 'data kept (DeletionPolicy Retain); dpf destroy --delete-data removes it');
@@ -346,8 +405,15 @@ async function checkLeftovers(ctx: StepContext, ops: OpsPorts, p: DeployPhase, o
       const fs = await safe(() => ops.efs.describeFileSystems(out.EfsFileSystemId), []);
       if (fs.length) (o.deleteData ? leak : keep)(`EFS ${out.EfsFileSystemId}`, o.deleteData ? `${fs[0]!.state}` : 'data kept (DeletionPolicy Retain)');
     }
-    if (out.BackupVaultName) keep(`backup vault ${out.BackupVaultName}`, 'retained: it holds recovery points (delete them and the vault by hand if you mean it)');
-    if (out.DataKmsKeyArn) keep(`KMS key ${out.DataKmsKeyArn}`, 'retained (it encrypts the kept data and snapshots)');
+    if (out.BackupVaultName) {
+      if (!o.deleteData) keep(`backup vault ${out.BackupVaultName}`, 'retained: it holds the recovery points; dpf destroy --delete-data deletes them and the vault');
+      else {
+        const v = await safe(() => ops.backup.describeVault(out.BackupVaultName!), undefined);
+        if (v) leak(`backup vault ${out.BackupVaultName}`, `still exists${v.recoveryPoints ? ` with ${v.recoveryPoints} recovery point(s)` : ''}${v.locked ? ' (vault lock)' : ''}`);
+      }
+    }
+    const key = out.DataKmsKeyArn || out.DataKmsKeyId;
+    if (key) keep(`KMS key ${key}`, o.deleteData ? 'retained (DeletionPolicy Retain; it may still encrypt snapshots): aws kms schedule-key-deletion --key-id KEY --pending-window-in-days 30 once nothing needs it' : 'retained (it encrypts the kept data and snapshots)');
   }
   if (p === 'bootstrap' && !o.deleteState) keep(`state bucket ${names(ctx.envCtx).stateBucket}`, 'kept');
   return left;

@@ -8,12 +8,19 @@
  *           operations.drill.restore-db  point-in-time restore to the latest restorable time, with
  *                                        the platform's subnet + parameter group and the drill group
  *           operations.drill.restore-fs  EFS from its latest recovery point (AWS Backup)
+ *           operations.drill.dr-source   (scope full) the newest available DB snapshot at drill start,
+ *                                        or an on-demand one (<name>-src) when there is none
  *           operations.drill.dr-region   (scope full) network + storage stacks in recovery.drRegion
+ *           operations.drill.dr-data     (scope full) CopyDBSnapshot into the DR region (encrypted with
+ *                                        the DR storage stack's KMS key, or recovery.drKmsKeyArn),
+ *                                        restore it into the DR network with an isolated group,
+ *                                        validate it there: the DR-region database's RTO and RPO
  *           operations.drill.validate    the copies' checks; canary covered by the restore point
+ *                                        (independent of the DR region: its wait is not in their RTO)
  *   finish  operations.drill.teardown    delete every drill resource (kept with --keep), verify
  *           operations.drill.report      RTO/RPO per store, Markdown + JSON, upload
- * Every drill resource is named <project>-<env>-drill-<stamp>[-db]: a resumed or --teardown run
- * finds them from the operation's stamp even when its evidence was lost.
+ * Every drill resource is named <project>-<env>-drill-<stamp>[-db|-src|-dr|-dr-db]: a resumed or
+ * --teardown run finds them from the operation's stamp even when its evidence was lost.
  *
  * Caps: maxCostUsd is checked before anything starts (estimateDrillCost); maxMinutes is the
  * deadline of every wait in the main run — past it the drill aborts and is torn down.
@@ -27,7 +34,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { AwsPorts } from '../context.js';
-import type { OpsPorts, RecoveryPointInfo } from '../aws/ops-ports.js';
+import type { DbSnapshotInfo, Ec2Port, OpsPorts, RecoveryPointInfo } from '../aws/ops-ports.js';
 import type { EnvironmentConfig } from '../config/schema.js';
 import type { EnvContext, StepContext, StepDef, StepResult } from '../steps/types.js';
 import type { Ledger } from '../state/ledger.js';
@@ -37,7 +44,7 @@ import { errorMessage } from '../errors.js';
 import { opStep, optionalOutput, stepOf, unavailableOnEndpoint, waitFor, stepError, endpointName, minutes, noVaultReason, type Operation } from './operation.js';
 import { anyWorker, runShell } from './health.js';
 import { platformDb, waitDbAvailable, dbCopyChecks, fsCopyChecks, fileSystemIdOf } from './restore.js';
-import { efsArn } from './backup.js';
+import { efsArn, deleteVaultAndPoints } from './backup.js';
 import { measureStore, overallPassed, fmt } from './rto-rpo.js';
 import { renderMarkdown, verdictText, type Check, type CheckStatus, type DrillResult } from './report.js';
 
@@ -46,7 +53,9 @@ export const DRILL_STEPS = {
   isolate: 'operations.drill.isolate',
   restoreDb: 'operations.drill.restore-db',
   restoreFs: 'operations.drill.restore-fs',
+  drSource: 'operations.drill.dr-source',
   drRegion: 'operations.drill.dr-region',
+  drData: 'operations.drill.dr-data',
   validate: 'operations.drill.validate',
   teardown: 'operations.drill.teardown',
   report: 'operations.drill.report',
@@ -89,6 +98,7 @@ export const UNKNOWN_DB_PRICE = 1.0;
 const GP_STORAGE_GB_MONTH = 0.115;
 const NAT_PER_HOUR = 0.045;
 const EFS_RESTORE_PER_GB = 0.02;
+const CROSS_REGION_PER_GB = 0.02;
 
 export interface CostEstimate {
   usd: number;
@@ -113,7 +123,9 @@ export function estimateDrillCost(env: EnvironmentConfig, scope: DrillScope, efs
   const gb = efsBytes / 1e9;
   add(`EFS restore ${gb.toFixed(1)} GB`, gb * EFS_RESTORE_PER_GB);
   if (scope === 'full') {
-    add(`DR region: DB ${rds.instanceClass} × ${hours.toFixed(2)} h`, dbHour * hours);
+    add(`DR region: DB of the storage stack ${rds.instanceClass} × ${hours.toFixed(2)} h`, dbHour * hours);
+    add(`DR region: DB restored from the copied snapshot ${rds.instanceClass} × ${hours.toFixed(2)} h`, (dbHour + storageHour) * hours);
+    add(`DR region: snapshot copy ${rds.allocatedStorageGb} GB across regions`, rds.allocatedStorageGb * CROSS_REGION_PER_GB);
     add(`DR region: NAT gateway × ${hours.toFixed(2)} h`, NAT_PER_HOUR * hours);
   }
   return { usd: Math.round(usd * 100) / 100, lines };
@@ -308,6 +320,10 @@ export function buildDrillSteps(op: Operation, o: DrillOptions, deps: DrillDeps)
         onFailed: (j) => stepError('RestoreFailed', `Restore job ${jobId} ended ${j.status}: ${j.statusMessage ?? 'no message'}.`),
       });
       const newFs = fileSystemIdOf(job.createdResourceArn);
+      if (!newFs)
+        throw stepError('RestoreFailed', `Restore job ${jobId} completed without naming the new file system: dpf cannot validate it, nor tear it down.`, {
+          hint: `Find it by its creation token ${drillName(ctx.envCtx, op.stamp)} (aws efs describe-file-systems --creation-token ${drillName(ctx.envCtx, op.stamp)}) and delete it by hand.`,
+        });
       await ctx.evidence({ fileSystemId: newFs });
       const at = ctx.clock.now().toISOString();
       return {
@@ -322,7 +338,8 @@ export function buildDrillSteps(op: Operation, o: DrillOptions, deps: DrillDeps)
   const validate = opStep(op, {
     id: DRILL_STEPS.validate,
     title: 'Validate the restored copies and the canary',
-    dependsOn: [DRILL_STEPS.canary, DRILL_STEPS.restoreDb, DRILL_STEPS.restoreFs, ...(scope === 'full' ? [DRILL_STEPS.drRegion] : [])],
+    // Not on the DR steps: the stores' RTO must not include the DR region's stack creation.
+    dependsOn: [DRILL_STEPS.canary, DRILL_STEPS.restoreDb, DRILL_STEPS.restoreFs],
     estimateSeconds: 30,
     async run(ctx) {
       const ops = await ctx.aws.ops();
@@ -365,7 +382,7 @@ export function buildDrillSteps(op: Operation, o: DrillOptions, deps: DrillDeps)
   });
 
   const main: StepDef[] = [canary, isolate, restoreDb, restoreFs];
-  if (scope === 'full') main.push(drRegionStep(op, deps));
+  if (scope === 'full') main.push(drSourceStep(op), drRegionStep(op, deps), drDataStep(op, deps));
   main.push(validate);
 
   const teardown = opStep(op, {
@@ -476,11 +493,191 @@ function drRegionStep(op: Operation, deps: DrillDeps): StepDef {
         await ctx.evidence({ stacks, drEnv, region: deps.drRegion });
       }
       const at = ctx.clock.now().toISOString();
+      const st = outputs['storage.stack'] ?? {};
+      const net = outputs['network.stack'] ?? {};
       return {
         changed: true,
         summary: `${stacks.join(', ')} complete in ${deps.drRegion}`,
-        outputs: { CompletedAt: at, DrEnv: drEnv, Region: deps.drRegion, Stacks: stacks.join(','), DbInstanceIdentifier: outputs['storage.stack']?.DbInstanceIdentifier ?? '', DataLakeBucketName: outputs['storage.stack']?.DataLakeBucketName ?? '', AccessLogBucketName: outputs['storage.stack']?.AccessLogBucketName ?? '', EfsFileSystemId: outputs['storage.stack']?.EfsFileSystemId ?? '' },
+        outputs: {
+          CompletedAt: at, DrEnv: drEnv, Region: deps.drRegion, Stacks: stacks.join(','), VpcId: net.VpcId ?? '',
+          DbInstanceIdentifier: st.DbInstanceIdentifier ?? '', DbSubnetGroupName: st.DbSubnetGroupName ?? '', DbParameterGroupName: st.DbParameterGroupName ?? '',
+          DataKmsKeyArn: st.DataKmsKeyArn ?? '', DataKmsKeyId: st.DataKmsKeyId ?? '', BackupVaultName: st.BackupVaultName ?? '',
+          DataLakeBucketName: st.DataLakeBucketName ?? '', AccessLogBucketName: st.AccessLogBucketName ?? '', EfsFileSystemId: st.EfsFileSystemId ?? '',
+        },
         evidence: { stacks, drEnv, region: deps.drRegion, completedAt: at },
+      };
+    },
+  });
+}
+
+/**
+ * The KMS key of the DR region a cross-region copy of an encrypted snapshot is encrypted with.
+ * `recovery.drKmsKeyArn` when the config has it (the field is not in the schema yet: read
+ * defensively), else the key of the storage stack the drill deployed in the DR region.
+ */
+export function drKmsKey(env: EnvironmentConfig, drOutputs: Record<string, string>): { key?: string; from: string } {
+  const configured = (env.recovery as { drKmsKeyArn?: unknown }).drKmsKeyArn;
+  if (typeof configured === 'string' && configured) return { key: configured, from: 'recovery.drKmsKeyArn' };
+  const key = drOutputs.DataKmsKeyArn || drOutputs.DataKmsKeyId || undefined;
+  return { key, from: 'the DR storage stack (DataKmsKeyArn / DataKmsKeyId)' };
+}
+
+/** Does an instance's key (an ARN) name `key` (an ARN or a key id)? */
+function sameKey(instanceKey: string | undefined, key: string): boolean {
+  if (!instanceKey) return false;
+  return instanceKey === key || instanceKey.endsWith(`/${key}`) || key.endsWith(`/${instanceKey.split('/').pop()}`);
+}
+
+const SNAPSHOT_FAILED = new Set(['failed', 'incompatible-restore', 'incompatible-parameters', 'error']);
+
+/** scope full: what the DR region restores from — the newest snapshot at drill start, else one taken now. */
+function drSourceStep(op: Operation): StepDef {
+  return opStep(op, {
+    id: DRILL_STEPS.drSource,
+    title: 'Database snapshot to recover in the DR region (newest at drill start)',
+    estimateSeconds: 60,
+    async run(ctx, mine) {
+      const ops = await ctx.aws.ops();
+      const db = optionalOutput(ctx.ledger, 'storage.stack', 'DbInstanceIdentifier');
+      if (!db) throw stepError('NoDatabase', 'The ledger has no DbInstanceIdentifier for storage.stack.', { hint: `Deploy storage first: dpf deploy --env ${ctx.envCtx.name} --phase storage` });
+      let snapshotId = mine.snapshotId as string | undefined;
+      let onDemand = mine.onDemand === true;
+      if (!snapshotId) {
+        const newest = (await ops.rds.describeSnapshots({ instance: db }))
+          .filter((x) => x.status === 'available' && x.created && x.created.getTime() <= op.startedAt.getTime())
+          .sort((a, b) => b.created!.getTime() - a.created!.getTime())[0];
+        if (newest) snapshotId = newest.identifier;
+        else {
+          snapshotId = `${drillName(ctx.envCtx, op.stamp)}-src`;
+          onDemand = true;
+          if (!(await ops.rds.describeSnapshots({ snapshotId })).length) {
+            ctx.progress(`${db} has no snapshot: taking ${snapshotId} now (the DR-region RPO is then optimistic)`);
+            await ops.rds.createSnapshot(db, snapshotId, { 'dpf:env': ctx.envCtx.name, 'dpf:project': ctx.envCtx.project, 'dpf:drill': op.id });
+          }
+        }
+        await ctx.evidence({ snapshotId, onDemand, dbInstance: db });
+      }
+      const snap = await waitFor<DbSnapshotInfo | undefined>(ctx, {
+        stepId: ctx.stepId,
+        what: `snapshot ${snapshotId}`,
+        read: async () => (await ops.rds.describeSnapshots({ snapshotId }))[0],
+        state: (x) => (x?.status === 'available' ? 'done' : !x || SNAPSHOT_FAILED.has(x.status) ? 'failed' : 'waiting'),
+        describe: (x) => x?.status ?? 'gone',
+        deadline: deadlineOf(op, ctx.envCtx.env),
+        minMs: 5000,
+        onTimeout: (x) => capError(op, ctx, `snapshot ${snapshotId}`, x?.status ?? 'gone'),
+        onFailed: (x) => stepError('DrillSnapshotFailed', `Snapshot ${snapshotId} of ${db} is ${x?.status ?? 'gone'}.`),
+      });
+      const arn = snap!.arn ?? `arn:aws:rds:${ctx.envCtx.region}:${ctx.envCtx.accountId}:snapshot:${snapshotId}`;
+      const created = snap!.created?.toISOString() ?? '';
+      return {
+        changed: onDemand,
+        summary: `${snapshotId}${onDemand ? ' (taken at drill start)' : ''}, created ${created || '?'}`,
+        outputs: { SnapshotId: snapshotId, SnapshotArn: arn, Created: created, Encrypted: String(snap!.encrypted !== false), OnDemand: String(onDemand), DbInstanceIdentifier: db },
+        evidence: { snapshotId, snapshotArn: arn, created, encrypted: snap!.encrypted, onDemand, dbInstance: db, kmsKeyId: snap!.kmsKeyId },
+      };
+    },
+  });
+}
+
+/**
+ * scope full: the platform's DATA in the DR region. The snapshot is copied into the DR region
+ * (a KMS key there encrypts the copy), restored into the DR stacks' subnet and parameter groups
+ * with the drill's own isolated security group there, and validated. If the endpoint cannot
+ * copy across regions (an emulator), the DR-region database is "not measured", with the reason.
+ */
+function drDataStep(op: Operation, deps: DrillDeps): StepDef {
+  return opStep(op, {
+    id: DRILL_STEPS.drData,
+    title: `Restore the database in the DR region (${deps.drRegion ?? '?'}) from a copied snapshot (isolated)`,
+    kind: 'stack',
+    dependsOn: [DRILL_STEPS.drSource, DRILL_STEPS.drRegion],
+    estimateSeconds: 2700,
+    async run(ctx, mine): Promise<StepResult> {
+      if (!deps.drAws || !deps.drRegion) throw stepError('DrillNoDrRegion', 'scope full needs recovery.drRegion in the config.');
+      const region = deps.drRegion;
+      const [dr, ops] = [await deps.drAws.ops(), await ctx.aws.ops()];
+      const name = drillName(ctx.envCtx, op.stamp);
+      const drOut = ctx.ledger.outputs(DRILL_STEPS.drRegion);
+      const tags = { 'dpf:env': ctx.envCtx.name, 'dpf:project': ctx.envCtx.project, 'dpf:drill': op.id };
+      const deadline = deadlineOf(op, ctx.envCtx.env);
+      const sourceArn = ctx.output(DRILL_STEPS.drSource, 'SnapshotArn');
+      const sourceId = ctx.output(DRILL_STEPS.drSource, 'SnapshotId');
+      const encrypted = ctx.output(DRILL_STEPS.drSource, 'Encrypted') !== 'false';
+      const unmeasured = (reason: string): StepResult => {
+        ctx.io.notify({ type: 'warning', stepId: ctx.stepId, message: `DR-region database not restored, so not measured: ${reason}` });
+        return { changed: false, summary: `not measured: ${reason}`, outputs: { Status: 'unmeasured', Reason: reason }, evidence: { status: 'unmeasured', reason } };
+      };
+
+      const { key, from } = drKmsKey(ctx.envCtx.env, drOut);
+      if (encrypted && !key)
+        throw stepError('DrillNoDrKey', `Snapshot ${sourceId} is encrypted and no KMS key of ${region} is known to encrypt its copy there (looked at ${from}).`, {
+          hint: `A KMS key never leaves its region: set recovery.drKmsKeyArn to a key in ${region} this account can use, or make the DR storage stack output DataKmsKeyArn.`,
+        });
+      // The DR stacks' outputs first; the DR storage stack's own instance fills what they lack
+      // (an emulator drops some outputs of stacks made through change sets).
+      const stackDb = drOut.DbInstanceIdentifier ? await dr.rds.describeInstance(drOut.DbInstanceIdentifier) : undefined;
+      const vpc = drOut.VpcId || undefined;
+      const subnetGroup = drOut.DbSubnetGroupName || stackDb?.subnetGroup;
+      const parameterGroup = drOut.DbParameterGroupName || stackDb?.parameterGroups[0];
+      if (!vpc || !subnetGroup) throw stepError('DrillDrOutputMissing', `The DR-region stacks gave no ${!vpc ? 'VpcId' : 'DbSubnetGroupName'} output${vpc ? ` and their database ${drOut.DbInstanceIdentifier || '(none)'} names no subnet group` : ''}: the database cannot be restored into the DR network.`);
+
+      // 1. The drill's own group in the DR VPC: no ingress, egress revoked.
+      let sg = (mine.securityGroupId as string | undefined) ?? (await dr.ec2.describeSecurityGroups({ 'vpc-id': [vpc], 'group-name': [name] }))[0]?.groupId;
+      if (!sg) {
+        sg = await dr.ec2.createSecurityGroup(vpc, name, `dpf DR drill ${op.id} (DR region): no ingress, no egress`, { ...tags, Name: name });
+        await ctx.evidence({ securityGroupId: sg });
+      }
+      await dr.ec2.revokeAllEgress(sg);
+      const g = (await dr.ec2.describeSecurityGroups({ 'group-id': [sg] }))[0];
+      if (!g || g.ingress.length || g.egress.length) throw stepError('DrillNotIsolated', `DR security group ${sg} in ${region} ${g ? `still has ${g.ingress.length} ingress and ${g.egress.length} egress rule(s)` : 'is not visible'}.`);
+
+      // 2. The snapshot copied into the DR region.
+      const copyId = `${name}-dr`;
+      const target = `${name}-dr-db`;
+      if (!(await dr.rds.describeInstance(target)) && !(await dr.rds.describeSnapshots({ snapshotId: copyId })).length) {
+        ctx.progress(`copying ${sourceArn} to ${region} as ${copyId}${encrypted ? ` (encrypted with ${key}, from ${from})` : ''}`);
+        try {
+          await dr.rds.copySnapshot(sourceArn, copyId, { kmsKeyId: encrypted ? key : undefined, tags });
+        } catch (err) {
+          if (unavailableOnEndpoint(err)) return unmeasured(`RDS CopyDBSnapshot into ${region} is not available on ${endpointName()} (${errorMessage(err).split('\n')[0]})`);
+          throw err;
+        }
+        await ctx.evidence({ securityGroupId: sg, copySnapshotId: copyId, kmsKeyId: key, copyRequestedAt: ctx.clock.now().toISOString() });
+      }
+      if (!(await dr.rds.describeInstance(target))) {
+        const copy = await waitFor<DbSnapshotInfo | undefined>(ctx, {
+          stepId: ctx.stepId,
+          what: `snapshot copy ${copyId} in ${region}`,
+          read: async () => (await dr.rds.describeSnapshots({ snapshotId: copyId }))[0],
+          state: (x) => (x?.status === 'available' ? 'done' : !x || SNAPSHOT_FAILED.has(x.status) ? 'failed' : 'waiting'),
+          describe: (x) => x?.status ?? 'gone',
+          deadline,
+          minMs: 10000,
+          maxMs: 60000,
+          onTimeout: (x) => capError(op, ctx, `snapshot copy ${copyId}`, x?.status ?? 'gone'),
+          onFailed: (x) => stepError('DrillCopyFailed', `The copy ${copyId} of ${sourceId} in ${region} is ${x?.status ?? 'gone'}.`, { hint: 'Check that the DR key allows RDS to use it (kms:CreateGrant, kms:DescribeKey) and the snapshot copy quota of the region.' }),
+        });
+        // 3. Restored into the DR network with the isolated group.
+        ctx.progress(`restoring ${copyId} as ${target} in ${region} (subnet group ${subnetGroup}, security group ${sg} only, parameter group ${parameterGroup ?? 'default'})`);
+        const src = await ops.rds.describeInstance(ctx.output(DRILL_STEPS.drSource, 'DbInstanceIdentifier'));
+        await dr.rds.restoreFromSnapshot(copyId, { targetIdentifier: target, subnetGroup, securityGroupIds: [sg], parameterGroup, instanceClass: src?.instanceClass, multiAz: false, tags });
+        await ctx.evidence({ target, copyAvailableAt: ctx.clock.now().toISOString(), copyKmsKeyId: copy?.kmsKeyId });
+      } else ctx.progress(`${target} already requested by this drill; waiting for it`);
+      const inst = await waitDbAvailable(ctx, dr, target, deadline, (status) => capError(op, ctx, `${target} in ${region}`, status));
+
+      // 4. Validated there, against the source's engine and port and the DR network settings.
+      const src = await ops.rds.describeInstance(ctx.output(DRILL_STEPS.drSource, 'DbInstanceIdentifier'));
+      const checks: Check[] = dbCopyChecks(inst, { engine: src?.engine ?? inst.engine, port: src?.port, subnetGroup, securityGroupIds: [sg], parameterGroup });
+      if (encrypted && key) checks.push({ name: `KMS key of ${region}`, status: sameKey(inst.kmsKeyId, key) ? 'ok' : inst.kmsKeyId ? 'failed' : 'unknown', detail: `${inst.kmsKeyId ?? 'not reported'}${sameKey(inst.kmsKeyId, key) ? '' : ` (wanted ${key})`}` });
+      const validatedAt = ctx.clock.now().toISOString();
+      for (const c of checks) ctx.progress(`${c.status.padEnd(7)} DR database: ${c.name}: ${c.detail}`);
+      const failed = checks.filter((c) => c.status === 'failed');
+      return {
+        changed: true,
+        summary: `${target} available in ${region} from ${sourceId}; ${checks.length - failed.length}/${checks.length} check(s) not failed`,
+        outputs: { Status: 'restored', DbInstanceIdentifier: target, SnapshotCopyId: copyId, SecurityGroupId: sg, KmsKeyId: key ?? '', ValidatedAt: validatedAt, Failed: String(failed.length) },
+        evidence: { status: 'restored', target, copySnapshotId: copyId, securityGroupId: sg, kmsKeyId: key, keyFrom: from, endpoint: inst.endpoint, checks, validatedAt },
       };
     },
   });
@@ -490,25 +687,57 @@ function drRegionStep(op: Operation, deps: DrillDeps): StepDef {
 
 /** What the drill created, by evidence and by its deterministic names. */
 async function drillResources(ctx: StepContext, ops: OpsPorts, op: Operation, deps: DrillDeps): Promise<string[]> {
-  return (await drillResourceIds(ctx, ops, op, deps)).map((r) => r.text);
+  return (await drillResourceIds(ctx, ops, op, deps, true)).map((r) => r.text);
 }
 
-async function drillResourceIds(ctx: StepContext, ops: OpsPorts, op: Operation, deps: DrillDeps): Promise<Array<{ id: string; text: string }>> {
+/** The DR-region resources of the drill's data path (scope full): database, snapshot copy, group. */
+async function drDataResources(ctx: StepContext, op: Operation, deps: DrillDeps): Promise<Array<{ id: string; text: string; kind: 'db' | 'snapshot' | 'sg' }>> {
+  if (!deps.drAws) return [];
+  const out: Array<{ id: string; text: string; kind: 'db' | 'snapshot' | 'sg' }> = [];
+  const dr = await deps.drAws.ops();
+  const name = drillName(ctx.envCtx, op.stamp);
+  const db = await dr.rds.describeInstance(`${name}-dr-db`);
+  if (db) out.push({ id: db.identifier, text: `RDS instance ${db.identifier} (${db.status}) in ${deps.drRegion}`, kind: 'db' });
+  for (const s of await dr.rds.describeSnapshots({ snapshotId: `${name}-dr` })) out.push({ id: s.identifier, text: `RDS snapshot ${s.identifier} (${s.status}) in ${deps.drRegion}`, kind: 'snapshot' });
+  const vpc = stepOf(ctx.ledger, op, DRILL_STEPS.drRegion)?.outputs.VpcId;
+  const sgId = stepOf(ctx.ledger, op, DRILL_STEPS.drData)?.evidence.securityGroupId as string | undefined;
+  const groups = vpc ? await dr.ec2.describeSecurityGroups({ 'vpc-id': [vpc], 'group-name': [name] }) : sgId ? await dr.ec2.describeSecurityGroups({ 'group-id': [sgId] }) : [];
+  for (const g of groups) out.push({ id: g.groupId, text: `security group ${g.groupId} (${g.groupName}) in ${deps.drRegion}`, kind: 'sg' });
+  return out;
+}
+
+async function drillResourceIds(ctx: StepContext, ops: OpsPorts, op: Operation, deps: DrillDeps, withStacks: boolean): Promise<Array<{ id: string; text: string }>> {
   const out: Array<{ id: string; text: string }> = [];
   const name = drillName(ctx.envCtx, op.stamp);
   const db = await ops.rds.describeInstance(`${name}-db`);
   if (db) out.push({ id: db.identifier, text: `RDS instance ${db.identifier} (${db.status})` });
+  for (const s of await ops.rds.describeSnapshots({ snapshotId: `${name}-src` })) out.push({ id: s.identifier, text: `RDS snapshot ${s.identifier} (${s.status})` });
   const fsId = stepOf(ctx.ledger, op, DRILL_STEPS.restoreFs)?.evidence.fileSystemId as string | undefined;
   if (fsId && (await ops.efs.describeFileSystems(fsId)).length) out.push({ id: fsId, text: `EFS ${fsId}` });
   const vpc = optionalOutput(ctx.ledger, 'network.stack', 'VpcId');
   const sgs = vpc ? await ops.ec2.describeSecurityGroups({ 'vpc-id': [vpc], 'group-name': [name] }) : [];
   for (const g of sgs) out.push({ id: g.groupId, text: `security group ${g.groupId} (${g.groupName})` });
+  out.push(...(await drDataResources(ctx, op, deps)));
   const dr = stepOf(ctx.ledger, op, DRILL_STEPS.drRegion);
-  if (dr && deps.drAws) {
+  if (withStacks && dr && deps.drAws) {
     const cfn = await deps.drAws.cfn();
     for (const s of (dr.evidence.stacks as string[] | undefined) ?? []) if (s && (await cfn.describeStack(s))) out.push({ id: s, text: `stack ${s} in ${deps.drRegion}` });
   }
   return out;
+}
+
+/** Delete a security group, retrying while RDS network interfaces still use it; the error if it stays. */
+async function deleteGroup(ctx: StepContext, ec2: Ec2Port, sgId: string, deadline: Date): Promise<string | undefined> {
+  for (;;) {
+    try {
+      await ec2.deleteSecurityGroup(sgId);
+      return undefined;
+    } catch (err) {
+      if (!/DependencyViolation|in use/i.test(`${(err as { name?: string }).name} ${errorMessage(err)}`) || ctx.clock.now() >= deadline) return errorMessage(err);
+      ctx.progress(`security group ${sgId} still in use; retrying`);
+      await ctx.clock.sleep(30000, ctx.signal);
+    }
+  }
 }
 
 async function tearDown(ctx: StepContext, ops: OpsPorts, op: Operation, deps: DrillDeps): Promise<{ deleted: string[]; left: string[] }> {
@@ -526,6 +755,11 @@ async function tearDown(ctx: StepContext, ops: OpsPorts, op: Operation, deps: Dr
     await waitGone(ctx, `DB instance ${dbId}`, async () => (await ops.rds.describeInstance(dbId))?.status, until());
     deleted.push(`RDS instance ${dbId}`);
   }
+  // The snapshot a full drill took at its start when there was none (never an existing backup).
+  for (const s of await ops.rds.describeSnapshots({ snapshotId: `${name}-src` })) {
+    await ops.rds.deleteSnapshot(s.identifier);
+    deleted.push(`RDS snapshot ${s.identifier}`);
+  }
 
   // 2. The restored file system (mount targets first).
   const fsId = stepOf(ctx.ledger, op, DRILL_STEPS.restoreFs)?.evidence.fileSystemId as string | undefined;
@@ -537,8 +771,15 @@ async function tearDown(ctx: StepContext, ops: OpsPorts, op: Operation, deps: Dr
     deleted.push(`EFS ${fsId}`);
   }
 
-  // 3. The DR region's stacks (scope full): the retained data goes too — it is a drill copy.
+  // 3. The DR region (scope full): the restored database, the snapshot copy and the drill group
+  //    first (the group would keep the DR VPC alive), then the stacks and what they retain — it
+  //    is all a drill copy.
   const dr = stepOf(ctx.ledger, op, DRILL_STEPS.drRegion);
+  if (deps.drAws) {
+    const r = await tearDownDrData(ctx, op, deps);
+    deleted.push(...r.deleted);
+    left.push(...r.left);
+  }
   if (dr && deps.drAws) {
     const r = await tearDownDrRegion(ctx, deps, dr.outputs, (dr.evidence.stacks as string[] | undefined) ?? [], String(dr.evidence.drEnv ?? ''));
     deleted.push(...r.deleted);
@@ -549,26 +790,42 @@ async function tearDown(ctx: StepContext, ops: OpsPorts, op: Operation, deps: Dr
   const vpc = optionalOutput(ctx.ledger, 'network.stack', 'VpcId');
   const sgId = (stepOf(ctx.ledger, op, DRILL_STEPS.isolate)?.outputs.SecurityGroupId) || (vpc ? (await ops.ec2.describeSecurityGroups({ 'vpc-id': [vpc], 'group-name': [name] }))[0]?.groupId : undefined);
   if (sgId) {
-    const deadline = until();
-    for (;;) {
-      try {
-        await ops.ec2.deleteSecurityGroup(sgId);
-        deleted.push(`security group ${sgId}`);
-        break;
-      } catch (err) {
-        if (!/DependencyViolation|in use/i.test(`${(err as { name?: string }).name} ${errorMessage(err)}`) || ctx.clock.now() >= deadline) {
-          left.push(`security group ${sgId}: ${errorMessage(err)}`);
-          break;
-        }
-        ctx.progress(`security group ${sgId} still in use; retrying`);
-        await ctx.clock.sleep(30000, ctx.signal);
-      }
-    }
+    const err = await deleteGroup(ctx, ops.ec2, sgId, until());
+    if (err) left.push(`security group ${sgId}: ${err}`);
+    else deleted.push(`security group ${sgId}`);
   }
 
-  // Verify through describe calls, not through what the calls returned.
-  for (const r of await drillResourceIds(ctx, ops, op, { ...deps, drAws: undefined }))
+  // Verify through describe calls, not through what the calls returned (stacks: see tearDownDrRegion).
+  for (const r of await drillResourceIds(ctx, ops, op, deps, false))
     if (!left.some((l) => l.includes(r.id))) left.push(`${r.text} still exists after teardown`);
+  return { deleted, left };
+}
+
+async function tearDownDrData(ctx: StepContext, op: Operation, deps: DrillDeps): Promise<{ deleted: string[]; left: string[] }> {
+  const deleted: string[] = [];
+  const left: string[] = [];
+  const dr = await deps.drAws!.ops();
+  const found = await drDataResources(ctx, op, deps);
+  const until = () => new Date(ctx.clock.now().getTime() + 60 * 60000);
+  for (const r of found.filter((x) => x.kind === 'db')) {
+    const inst = await dr.rds.describeInstance(r.id);
+    if (inst && inst.status !== 'deleting') await dr.rds.deleteInstance(r.id, { skipFinalSnapshot: true });
+    await waitGone(ctx, `DR DB ${r.id}`, async () => (await dr.rds.describeInstance(r.id))?.status, until());
+    deleted.push(`RDS instance ${r.id} in ${deps.drRegion}`);
+  }
+  for (const r of found.filter((x) => x.kind === 'snapshot')) {
+    try {
+      await dr.rds.deleteSnapshot(r.id);
+      deleted.push(`RDS snapshot ${r.id} in ${deps.drRegion} (the cross-region copy)`);
+    } catch (err) {
+      left.push(`RDS snapshot ${r.id} in ${deps.drRegion}: ${errorMessage(err)}`);
+    }
+  }
+  for (const r of found.filter((x) => x.kind === 'sg')) {
+    const err = await deleteGroup(ctx, dr.ec2, r.id, until());
+    if (err) left.push(`security group ${r.id} in ${deps.drRegion}: ${err}`);
+    else deleted.push(`security group ${r.id} in ${deps.drRegion}`);
+  }
   return { deleted, left };
 }
 
@@ -594,7 +851,11 @@ async function tearDownDrRegion(ctx: StepContext, deps: DrillDeps, outputs: Reco
   const [cfn, ops] = [await aws.cfn(), await aws.ops()];
   const dbId = outputs.DbInstanceIdentifier;
   if (dbId && (await ops.rds.describeInstance(dbId))) {
-    await ops.rds.modifyDeletionProtection(dbId, false).catch(() => undefined);
+    try {
+      await ops.rds.modifyDeletionProtection(dbId, false);
+    } catch (err) {
+      ctx.io.notify({ type: 'warning', stepId: ctx.stepId, message: `could not turn off deletion protection of ${dbId} in ${deps.drRegion}: ${errorMessage(err)}` });
+    }
     await ops.rds.deleteInstance(dbId, { skipFinalSnapshot: true });
     await waitGone(ctx, `DR DB ${dbId}`, async () => (await ops.rds.describeInstance(dbId))?.status, new Date(ctx.clock.now().getTime() + 3600000));
     deleted.push(`RDS instance ${dbId} in ${deps.drRegion}`);
@@ -641,11 +902,20 @@ async function tearDownDrRegion(ctx: StepContext, deps: DrillDeps, outputs: Reco
       left.push(`EFS ${outputs.EfsFileSystemId} in ${deps.drRegion}: ${errorMessage(err)} (mount targets may still be deleting; delete it by hand)`);
     }
   }
+  // The vault is retained by the template (DeletionPolicy Retain); the drill's is empty: delete it.
+  if (outputs.BackupVaultName) {
+    const v = await deleteVaultAndPoints(ctx, ops.backup, outputs.BackupVaultName, 30);
+    deleted.push(...v.deleted.map((d) => `${d} in ${deps.drRegion}`));
+    left.push(...v.left.map((l) => `${l.resource} in ${deps.drRegion}: ${l.detail}`));
+  }
   if (drEnv) {
     const vpcs = await ops.ec2.describeVpcs({ 'tag:dpf:env': [drEnv] });
     for (const v of vpcs) left.push(`VPC ${v.vpcId} in ${deps.drRegion} (tag dpf:env=${drEnv}) still exists after its stack was deleted`);
   }
-  left.push(`KMS key and AWS Backup vault of the DR storage stack in ${deps.drRegion} are retained by the template (DeletionPolicy Retain): schedule the key's deletion and delete the empty vault by hand`);
+  // dpf has no KMS port: the key (DeletionPolicy Retain) is named so it can be scheduled for deletion.
+  const key = outputs.DataKmsKeyArn || outputs.DataKmsKeyId;
+  if (key) left.push(`KMS key ${key} in ${deps.drRegion} (retained by the DR storage stack; it encrypted the drill's copies): aws kms schedule-key-deletion --region ${deps.drRegion} --key-id ${key} --pending-window-in-days 7`);
+  else if (stacks.some((s) => s.endsWith('-storage'))) left.push(`the KMS key of the DR storage stack in ${deps.drRegion} (retained by the template; the stack reported no key id): find it by the tag dpf:env=${drEnv} and schedule its deletion`);
   return { deleted, left };
 }
 
@@ -698,19 +968,53 @@ export function drillResult(ledger: Ledger, envCtx: EnvContext, op: Operation, o
 
   let environment: DrillResult['environment'];
   if (o.scope === 'full') {
+    const region = deps.drRegion ?? rec.drRegion ?? '?';
+    const src = get(DRILL_STEPS.drSource);
+    const drd = get(DRILL_STEPS.drData);
+    const drChecks = ((drd?.evidence.checks as Check[] | undefined) ?? []).map((c) => ({ ...c, name: `DR database: ${c.name}` }));
+    checks.push(...drChecks);
+    const drFailed = drChecks.filter((c) => c.status === 'failed').map((c) => `${c.name.slice(13)} (${c.detail})`);
+    const drRestored = done(drd) && drd!.outputs.Status === 'restored';
+    const drUnmeasured = drd?.outputs.Status === 'unmeasured'
+      ? String(drd.outputs.Reason)
+      : !done(drd)
+        ? `the database was not restored in ${region}${aborted ? ` (${aborted})` : drd?.error ? ` (${drd.error.message})` : dr?.error ? ` (the DR stacks failed: ${dr.error.message})` : ''}`
+        : undefined;
+    // RPO: drill start → creation of the source snapshot (a copy's own creation time is the copy's).
+    const drDatabase = measureStore({
+      name: 'drDatabase',
+      drillStart: op.startedAt,
+      validatedAt: drRestored && drd!.outputs.ValidatedAt ? new Date(drd!.outputs.ValidatedAt) : undefined,
+      restorePoint: src?.outputs.Created ? new Date(src.outputs.Created) : undefined,
+      rtoTargetSeconds: rec.rtoMinutes.data * 60,
+      rpoTargetSeconds: rec.rpoMinutes.database * 60,
+      unmeasured: drUnmeasured,
+      validationFailed: drFailed.length ? drFailed.join(', ') : undefined,
+    });
+    if (!done(drd) && aborted) Object.assign(drDatabase, { passed: false });
+    stores.push(drDatabase);
+    if (src?.outputs.OnDemand === 'true')
+      notes.push(`No snapshot of the database existed at drill start: the drill took ${src.outputs.SnapshotId} and copied it, so the DR-region RPO is optimistic — after a real regional outage only copies already in ${region} exist.`);
+    else if (src?.outputs.SnapshotId)
+      notes.push(`DR-region RPO: drill start → creation of the newest snapshot (${src.outputs.SnapshotId}), which is the best a copy to ${region} can hold; copy snapshots there continuously (AWS Backup cross-region copy) for that to hold in a real outage.`);
+
+    // Full recovery: the stacks recreated AND the data restored there, validated.
     const completed = dr?.outputs.CompletedAt ? new Date(dr.outputs.CompletedAt) : undefined;
-    const end = completed && done(val) ? new Date(Math.max(completed.getTime(), new Date(val!.outputs.DbValidatedAt!).getTime())) : undefined;
+    const end = completed && drRestored && drd!.outputs.ValidatedAt ? new Date(Math.max(completed.getTime(), new Date(drd!.outputs.ValidatedAt).getTime())) : completed && drd?.outputs.Status === 'unmeasured' ? completed : undefined;
     const rto = end ? Math.max(0, Math.round((end.getTime() - op.startedAt.getTime()) / 1000)) : null;
     const target = rec.rtoMinutes.full * 60;
+    const infraOnly = rto !== null && !drRestored;
     environment = {
-      region: deps.drRegion ?? rec.drRegion ?? '?',
+      region,
       rtoSeconds: rto,
       rtoTargetSeconds: target,
-      passed: rto === null ? (aborted ? false : null) : rto <= target,
+      passed: rto === null ? (aborted ? false : null) : rto > target ? false : infraOnly ? null : true,
       stacks: (dr?.evidence.stacks as string[] | undefined) ?? [],
-      reason: rto === null ? `the DR region was not recreated${dr?.error ? ` (${dr.error.message})` : ''}` : rto > target ? `RTO ${fmt(rto)} exceeds the full-recovery target ${fmt(target)}` : undefined,
+      reason: rto === null
+        ? completed ? `the database was not restored in ${region}${drd?.error ? ` (${drd.error.message})` : ''}` : `the DR region was not recreated${dr?.error ? ` (${dr.error.message})` : ''}`
+        : rto > target ? `RTO ${fmt(rto)} exceeds the full-recovery target ${fmt(target)}`
+        : infraOnly ? `stacks recreated in ${fmt(rto)}, but the database could not be restored there: ${drDatabase.reason}` : undefined,
     };
-    notes.push('Scope full recreates the network and storage stacks in the DR region (infrastructure RTO); the data there is not restored from cross-region copies by this drill.');
   }
 
   let passed = overallPassed([...stores, ...(environment ? [environment] : [])]);
@@ -731,7 +1035,7 @@ export function drillResult(ledger: Ledger, envCtx: EnvContext, op: Operation, o
     region: envCtx.region,
     scope: o.scope,
     passed,
-    verdict: verdictText(passed, stores, aborted),
+    verdict: verdictText(passed, stores, aborted, environment),
     startedAt: op.startedAt.toISOString(),
     finishedAt: now.toISOString(),
     drillName: drillName(envCtx, op.stamp),

@@ -112,12 +112,42 @@ export async function patchDocument(ctx: StepContext, method: PatchOptions['meth
   };
 }
 
+/** AWS-RunPatchBaseline's own execution timeout (the document's runtimeConfig; it takes no timeout parameter). */
+export const PATCH_BASELINE_EXEC_SECONDS = 7200;
+const DELIVERY_SECONDS = 600;
+
+/** Hosts SSM runs at once for a MaxConcurrency of "N" or "P%" over `n` targets (at least 1). */
+export function concurrencyOf(maxConcurrency: string, n: number): number {
+  const pct = /^(\d+)%$/.exec(maxConcurrency);
+  const c = pct ? Math.ceil((Number(pct[1]) * n) / 100) : Number(maxConcurrency);
+  return Math.max(1, Number.isFinite(c) ? c : 1);
+}
+
+/**
+ * SSM's TimeoutSeconds is the DELIVERY timeout: a host that has not STARTED by then is never
+ * run (DeliveryTimedOut). Under rate control hosts start in batches, so a later batch starts
+ * only after earlier ones ran for up to the execution timeout: the delivery timeout must cover
+ * every earlier batch. dpf waits for the last batch to run out as well.
+ */
+export function patchTimeouts(hosts: number, maxConcurrency: string, execSeconds: number): { deliverySeconds: number; waitSeconds: number } {
+  const batches = Math.ceil(Math.max(1, hosts) / concurrencyOf(maxConcurrency, Math.max(1, hosts)));
+  const deliverySeconds = Math.min(2_592_000, DELIVERY_SECONDS + (batches - 1) * execSeconds);
+  return { deliverySeconds, waitSeconds: deliverySeconds + execSeconds + 60 };
+}
+
+function execSecondsOf(doc: { documentName: string; parameters: Record<string, string[]> }): number {
+  const t = Number(doc.parameters.TimeoutSeconds?.[0]);
+  return Number.isFinite(t) && t > 0 ? t : PATCH_BASELINE_EXEC_SECONDS;
+}
+
 function sendFor(ctx: StepContext, wave: Wave, ids: string[], doc: { documentName: string; parameters: Record<string, string[]> }, opId: string) {
   const ssm = ctx.envCtx.env.ssm;
   const bucket = optionalOutput(ctx.ledger, 'bootstrap.state', 'StateBucketName');
+  const concurrency = wave.rolling ? ssm.maxConcurrency : '1';
+  const { deliverySeconds } = patchTimeouts(ids.length, concurrency, execSecondsOf(doc));
   const base = {
     ...doc,
-    timeoutSeconds: 600,
+    timeoutSeconds: deliverySeconds,
     comment: `dpf patch ${wave.name} ${opId}`,
     outputS3Bucket: bucket,
     outputS3KeyPrefix: bucket ? `ssm/${ctx.envCtx.name}/patch/${opId}/${wave.name}` : undefined,
@@ -238,7 +268,7 @@ export function buildPatchSteps(op: Operation, o: PatchOptions): StepDef[] {
             ops.ssm,
             { clock: ctx.clock, io: ctx.io, signal: ctx.signal, stepId: ctx.stepId, objects: await ctx.aws.objects(), onSent: (commandId) => ctx.evidence({ commandId, sentAt: sentAt.toISOString(), document: doc.documentName }) },
             sendFor(ctx, wave, ids, doc, op.id),
-            { attachTo: mine.commandId as string | undefined, labels, ...pollOpts() },
+            { attachTo: mine.commandId as string | undefined, labels, timeoutSeconds: patchTimeouts(ids.length, wave.rolling ? ctx.envCtx.env.ssm.maxConcurrency : '1', execSecondsOf(doc)).waitSeconds, ...pollOpts() },
           );
           const hosts = run.hosts.map((h) => ({ instanceId: h.instanceId, role: labels[h.instanceId] ?? 'worker', status: h.status, responseCode: h.responseCode, reboot: rebootScheduled(h.tail), tail: h.tail.slice(-5), log: h.outputS3Url, note: h.note }));
           await ctx.evidence({ commandId: run.commandId, document: doc.documentName, hosts });
@@ -375,7 +405,7 @@ export function buildScanSteps(op: Operation, o: Omit<PatchOptions, 'acceptUnkno
           const labels = Object.fromEntries(ids.map((id) => [id, roleOf(o.hosts, id)]));
           let run: CommandRun;
           try {
-            run = await runCommand(ops.ssm, { clock: ctx.clock, io: ctx.io, signal: ctx.signal, stepId: ctx.stepId, objects: await ctx.aws.objects() }, sendFor(ctx, wave, ids, doc, op.id), { labels, ...pollOpts() });
+            run = await runCommand(ops.ssm, { clock: ctx.clock, io: ctx.io, signal: ctx.signal, stepId: ctx.stepId, objects: await ctx.aws.objects() }, sendFor(ctx, wave, ids, doc, op.id), { labels, timeoutSeconds: patchTimeouts(ids.length, wave.rolling ? ctx.envCtx.env.ssm.maxConcurrency : '1', execSecondsOf(doc)).waitSeconds, ...pollOpts() });
           } catch (err) {
             throw stepError('PatchScanFailed', `Scan of wave ${wave.name} could not be sent: ${errorMessage(err)}`);
           }

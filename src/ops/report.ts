@@ -29,7 +29,7 @@ export interface DrillResult {
   finishedAt: string;
   drillName: string;
   stores: StoreResult[];
-  /** scope full: recreating the environment's stacks in the DR region against the full-recovery RTO. */
+  /** scope full: the stacks recreated in the DR region and the database restored there, against the full-recovery RTO. */
   environment?: { region: string; rtoSeconds: number | null; rtoTargetSeconds: number; passed: boolean | null; stacks: string[]; reason?: string };
   canary: { writtenAt?: string; database: CheckStatus; fileSystem: CheckStatus; detail: string[] };
   checks: Check[];
@@ -45,11 +45,13 @@ export interface DrillResult {
   uploaded?: string;
 }
 
-export function verdictText(passed: boolean | null, stores: StoreResult[], aborted?: string): string {
+export function verdictText(passed: boolean | null, stores: StoreResult[], aborted?: string, environment?: DrillResult['environment']): string {
   if (aborted) return `NOT PASSED: ${aborted}`;
   if (passed === true) return 'PASSED: every data store was restored, validated and within its RTO and RPO targets';
-  const failed = stores.filter((s) => s.passed === false).map((s) => `${s.name}: ${s.reason}`);
-  const unknown = stores.filter((s) => s.passed === null).map((s) => `${s.name}: ${s.reason}`);
+  const env = environment ? [{ name: `environment (${environment.region})`, passed: environment.passed, reason: environment.reason }] : [];
+  const all = [...stores, ...env];
+  const failed = all.filter((s) => s.passed === false).map((s) => `${s.name}: ${s.reason}`);
+  const unknown = all.filter((s) => s.passed === null).map((s) => `${s.name}: ${s.reason}`);
   if (passed === false) return `NOT PASSED: ${failed.join('; ') || 'a check failed'}`;
   return `NOT FULLY MEASURED (not a pass): ${unknown.join('; ')}`;
 }
@@ -119,7 +121,7 @@ export function renderMarkdown(r: DrillResult): string {
     L.push(`| ${s.name} | ${fmt(s.rtoSeconds)} (${mark(s.rtoPassed)}) | ${fmt(s.rtoTargetSeconds)} | ${fmt(s.rpoSeconds)} (${mark(s.rpoPassed)}) | ${fmt(s.rpoTargetSeconds)} | ${s.passed === true ? 'passed' : s.passed === false ? '**FAILED**' : '**not measured**'}${s.reason ? `: ${s.reason}` : ''} |`);
   if (r.environment)
     L.push(`| environment (${r.environment.region}) | ${fmt(r.environment.rtoSeconds)} (${mark(r.environment.passed)}) | ${fmt(r.environment.rtoTargetSeconds)} | n/a | n/a | ${r.environment.passed === true ? 'passed' : r.environment.passed === false ? '**FAILED**' : '**not measured**'}${r.environment.reason ? `: ${r.environment.reason}` : ''} |`);
-  L.push('', 'RTO: drill start → restored copy validated. RPO: drill start → newest data in the restore (RDS: latest restorable time of the source; EFS: recovery point creation time).', '');
+  L.push('', `RTO: drill start → restored copy validated. RPO: drill start → newest data in the restore (RDS: latest restorable time of the source; EFS: recovery point creation time${r.environment ? '; DR-region database: creation time of the snapshot copied there' : ''}).`, '');
   L.push(mermaidChart(r), '', '```text', asciiChart(r), '```', '');
   const unmeasured = r.stores.filter((s) => s.passed === null);
   if (unmeasured.length) {

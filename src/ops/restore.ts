@@ -336,8 +336,9 @@ export function buildRestoreFsSteps(op: Operation, o: RestoreFsOptions): StepDef
 }
 
 export async function fsCopyChecks(ops: OpsPorts, fsId: string, kms: string | undefined): Promise<Check[]> {
-  const fs = (await ops.efs.describeFileSystems(fsId))[0];
-  if (!fs) return [{ name: 'exists', status: 'failed', detail: `${fsId} not found` }];
+  // Matched by id: an empty id would make DescribeFileSystems list every file system.
+  const fs = fsId ? (await ops.efs.describeFileSystems(fsId)).find((f) => f.fileSystemId === fsId) : undefined;
+  if (!fs) return [{ name: 'exists', status: 'failed', detail: `${fsId || '(no file system id)'} not found` }];
   const mounts = await ops.efs.describeMountTargets(fsId);
   const keyOk = !kms || !fs.kmsKeyId || fs.kmsKeyId === kms || kms.endsWith(fs.kmsKeyId) || fs.kmsKeyId.endsWith(kms.split('/').pop() ?? '');
   return [

@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
   BackupClient, GetBackupPlanCommand, ListBackupSelectionsCommand, ListRecoveryPointsByBackupVaultCommand, StartBackupJobCommand,
-  DescribeBackupJobCommand, StartRestoreJobCommand, DescribeRestoreJobCommand,
+  DescribeBackupJobCommand, StartRestoreJobCommand, DescribeRestoreJobCommand, DeleteRecoveryPointCommand, DeleteBackupVaultCommand, DescribeBackupVaultCommand,
 } from '@aws-sdk/client-backup';
 import { createBackupPort } from '../../src/aws/sdk-backup.js';
 import { awsError, cfg } from './helpers.js';
@@ -65,6 +65,28 @@ describe('Backup adapter', () => {
       RecoveryPointArn: 'arn:rp', IamRoleArn: 'arn:role', Metadata: { 'file-system-id': 'fs-1', newFileSystem: 'true' }, ResourceType: 'EFS',
     });
     expect(await p.describeRestoreJob('r-1')).toMatchObject({ jobId: 'r-1', status: 'COMPLETED', createdResourceArn: 'arn:fs-new' });
+  });
+
+  it('deleteRecoveryPoint and deleteBackupVault: gone counts as deleted; a vault that is not empty propagates', async () => {
+    bk.on(DeleteRecoveryPointCommand, { RecoveryPointArn: 'arn:rp1' }).resolves({});
+    bk.on(DeleteRecoveryPointCommand, { RecoveryPointArn: 'arn:gone' }).rejects(awsError('ResourceNotFoundException', 404));
+    bk.on(DeleteBackupVaultCommand, { BackupVaultName: 'v' }).resolves({});
+    bk.on(DeleteBackupVaultCommand, { BackupVaultName: 'gone' }).rejects(awsError('ResourceNotFoundException', 404));
+    bk.on(DeleteBackupVaultCommand, { BackupVaultName: 'full' }).rejects(awsError('InvalidRequestException', 400));
+    const p = port();
+    await p.deleteRecoveryPoint('v', 'arn:rp1');
+    await p.deleteRecoveryPoint('v', 'arn:gone');
+    await p.deleteBackupVault('v');
+    await p.deleteBackupVault('gone');
+    await expect(p.deleteBackupVault('full')).rejects.toMatchObject({ name: 'InvalidRequestException' });
+    expect(bk.commandCalls(DeleteRecoveryPointCommand).map((c) => c.args[0].input)).toEqual([{ BackupVaultName: 'v', RecoveryPointArn: 'arn:rp1' }, { BackupVaultName: 'v', RecoveryPointArn: 'arn:gone' }]);
+  });
+
+  it('describeVault maps the count and the lock; missing → undefined', async () => {
+    bk.on(DescribeBackupVaultCommand, { BackupVaultName: 'v' }).resolves({ BackupVaultName: 'v', BackupVaultArn: 'arn:v', NumberOfRecoveryPoints: 3, Locked: true });
+    bk.on(DescribeBackupVaultCommand, { BackupVaultName: 'gone' }).rejects(awsError('ResourceNotFoundException', 404));
+    expect(await port().describeVault('v')).toEqual({ name: 'v', arn: 'arn:v', recoveryPoints: 3, locked: true });
+    expect(await port().describeVault('gone')).toBeUndefined();
   });
 
   it('describeBackupJob of an unknown job propagates the error', async () => {

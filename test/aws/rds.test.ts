@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
   RDSClient, DescribeDBInstancesCommand, CreateDBSnapshotCommand, DescribeDBSnapshotsCommand, RestoreDBInstanceFromDBSnapshotCommand,
-  RestoreDBInstanceToPointInTimeCommand, DeleteDBInstanceCommand, ModifyDBInstanceCommand,
+  RestoreDBInstanceToPointInTimeCommand, DeleteDBInstanceCommand, ModifyDBInstanceCommand, CopyDBSnapshotCommand, DeleteDBSnapshotCommand,
 } from '@aws-sdk/client-rds';
 import { createRdsPort } from '../../src/aws/sdk-rds.js';
 import { awsError, cfg } from './helpers.js';
@@ -108,6 +108,29 @@ describe('RDS adapter', () => {
     rds.on(ModifyDBInstanceCommand).resolves({});
     await port().modifyDeletionProtection('a', false);
     expect(rds.commandCalls(ModifyDBInstanceCommand)[0]!.args[0].input).toEqual({ DBInstanceIdentifier: 'a', DeletionProtection: false, ApplyImmediately: true });
+  });
+
+  it('copySnapshot sends the source, the destination-region key and dpf tags only; describeSnapshots maps arn and key', async () => {
+    rds.on(CopyDBSnapshotCommand).resolves({});
+    await port().copySnapshot('arn:aws:rds:us-west-2:123456789012:snapshot:s1', 's1-dr', { kmsKeyId: 'arn:aws:kms:us-east-1:123456789012:key/dr', tags: { 'dpf:drill': 'd1' } });
+    expect(rds.commandCalls(CopyDBSnapshotCommand)[0]!.args[0].input).toMatchObject({
+      SourceDBSnapshotIdentifier: 'arn:aws:rds:us-west-2:123456789012:snapshot:s1', TargetDBSnapshotIdentifier: 's1-dr',
+      KmsKeyId: 'arn:aws:kms:us-east-1:123456789012:key/dr', CopyTags: false, Tags: [{ Key: 'dpf:drill', Value: 'd1' }],
+    });
+    rds.on(DescribeDBSnapshotsCommand).resolves({ DBSnapshots: [{ DBSnapshotIdentifier: 's1-dr', DBInstanceIdentifier: 'db', Status: 'copying', DBSnapshotArn: 'arn:s1-dr', KmsKeyId: 'arn:k', Encrypted: true }] });
+    expect(await port().describeSnapshots({ snapshotId: 's1-dr' })).toEqual([
+      { identifier: 's1-dr', dbInstanceIdentifier: 'db', status: 'copying', created: undefined, type: undefined, encrypted: true, arn: 'arn:s1-dr', kmsKeyId: 'arn:k' },
+    ]);
+  });
+
+  it('deleteSnapshot: gone counts as deleted; other errors propagate', async () => {
+    rds.on(DeleteDBSnapshotCommand, { DBSnapshotIdentifier: 'gone' }).rejects(awsError('DBSnapshotNotFoundFault', 404));
+    rds.on(DeleteDBSnapshotCommand, { DBSnapshotIdentifier: 'busy' }).rejects(awsError('InvalidDBSnapshotState', 400));
+    rds.on(DeleteDBSnapshotCommand, { DBSnapshotIdentifier: 'ok' }).resolves({});
+    await port().deleteSnapshot('ok');
+    await port().deleteSnapshot('gone');
+    await expect(port().deleteSnapshot('busy')).rejects.toMatchObject({ name: 'InvalidDBSnapshotState' });
+    expect(rds.commandCalls(DeleteDBSnapshotCommand).map((c) => c.args[0].input)).toEqual([{ DBSnapshotIdentifier: 'ok' }, { DBSnapshotIdentifier: 'gone' }, { DBSnapshotIdentifier: 'busy' }]);
   });
 
   it('other errors propagate', async () => {

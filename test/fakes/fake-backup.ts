@@ -9,6 +9,15 @@
  * - startBackupJob: RUNNING for `jobMs` (default 60 s), then COMPLETED with a new recovery point.
  * - startRestoreJob (EFS, newFileSystem=true): RUNNING for `jobMs`, then COMPLETED; the new
  *   file system appears in the linked FakeEfs (encrypted, with metadata.KmsKeyId), no mount targets.
+ *   `omitCreatedResource = true`: the job completes (and creates the file system) but reports
+ *   no CreatedResourceArn.
+ * - deleteRecoveryPoint: the point is DELETING for `deleteMs` (default 30 s), then gone; one in
+ *   `lockedPoints` is refused (InvalidRequestException, as for a point under a vault lock);
+ *   a missing one is a no-op.
+ * - deleteBackupVault: refused (InvalidRequestException) while the vault holds a recovery point
+ *   (DELETING ones included); then recorded in `deletedVaults`; deleting it again is a no-op.
+ *   `vaultDeleteUnavailable = true` makes it (and describeVault) throw NotImplementedByEndpoint.
+ * - describeVault: every vault exists until deleted, with its number of recovery points.
  * FakeEfs: file systems and mount targets; deleteMountTarget / deleteFileSystem remove at once.
  */
 import type { BackupJobInfo, BackupPort, EfsPort, FileSystemInfo, MountTargetInfo, RecoveryPointInfo } from '../../src/aws/ops-ports.js';
@@ -58,7 +67,13 @@ export class FakeBackup implements BackupPort {
   readonly calls: Array<{ op: string; input: unknown }> = [];
   unavailable = false;
   jobMs = 60_000;
+  deleteMs = 30_000;
+  omitCreatedResource = false;
+  vaultDeleteUnavailable = false;
+  readonly lockedPoints = new Set<string>();
+  readonly deletedVaults = new Set<string>();
   readonly points: RecoveryPointInfo[] = [];
+  readonly #deletingUntil = new Map<string, number>();
   readonly #jobs = new Map<string, { kind: 'backup' | 'restore'; start: number; resourceArn?: string; vault?: string; createdResourceArn?: string; point?: string; done?: boolean }>();
   #n = 0;
   constructor(private readonly clock: { now(): Date }, private readonly efs?: FakeEfs) {}
@@ -67,6 +82,14 @@ export class FakeBackup implements BackupPort {
     const arn = p.arn ?? `arn:aws:backup:us-west-2:123456789012:recovery-point:rp-${++this.#n}`;
     this.points.push({ status: 'COMPLETED', resourceType: 'EFS', completed: p.created, ...p, arn });
     return arn;
+  }
+  /** A vault exists unless deleted (every name a test uses is a vault). */
+  async describeVault(vault: string) {
+    this.calls.push({ op: 'describeVault', input: { vault } });
+    if (this.unavailable || this.vaultDeleteUnavailable) throw unavailable('DescribeBackupVault');
+    this.#expire();
+    if (this.deletedVaults.has(vault)) return undefined;
+    return { name: vault, arn: `arn:aws:backup:us-west-2:123456789012:backup-vault:${vault}`, recoveryPoints: this.points.filter((p) => p.vault === vault).length, locked: false };
   }
   async describePlan() {
     return undefined;
@@ -77,7 +100,34 @@ export class FakeBackup implements BackupPort {
   async listRecoveryPoints(vault: string, resourceArn?: string) {
     this.calls.push({ op: 'listRecoveryPoints', input: { vault, resourceArn } });
     if (this.unavailable) throw unavailable('ListRecoveryPointsByBackupVault');
-    return this.points.filter((p) => p.vault === vault && (!resourceArn || p.resourceArn === resourceArn));
+    this.#expire();
+    return this.points
+      .filter((p) => p.vault === vault && (!resourceArn || p.resourceArn === resourceArn))
+      .map((p) => (this.#deletingUntil.has(p.arn) ? { ...p, status: 'DELETING' } : { ...p }));
+  }
+  #expire() {
+    const t = this.clock.now().getTime();
+    for (const [arn, until] of this.#deletingUntil)
+      if (t >= until) {
+        this.#deletingUntil.delete(arn);
+        const i = this.points.findIndex((p) => p.arn === arn);
+        if (i >= 0) this.points.splice(i, 1);
+      }
+  }
+  async deleteRecoveryPoint(vault: string, recoveryPointArn: string) {
+    this.calls.push({ op: 'deleteRecoveryPoint', input: { vault, recoveryPointArn } });
+    if (this.unavailable) throw unavailable('DeleteRecoveryPoint');
+    if (this.lockedPoints.has(recoveryPointArn)) throw Object.assign(new Error(`Recovery point ${recoveryPointArn} cannot be deleted: the vault is locked.`), { name: 'InvalidRequestException' });
+    if (!this.points.some((p) => p.arn === recoveryPointArn && p.vault === vault)) return;
+    if (!this.#deletingUntil.has(recoveryPointArn)) this.#deletingUntil.set(recoveryPointArn, this.clock.now().getTime() + this.deleteMs);
+  }
+  async deleteBackupVault(vault: string) {
+    this.calls.push({ op: 'deleteBackupVault', input: { vault } });
+    if (this.unavailable || this.vaultDeleteUnavailable) throw unavailable('DeleteBackupVault');
+    this.#expire();
+    if (this.deletedVaults.has(vault)) return;
+    if (this.points.some((p) => p.vault === vault)) throw Object.assign(new Error(`Backup vault ${vault} cannot be deleted because it contains recovery points.`), { name: 'InvalidRequestException' });
+    this.deletedVaults.add(vault);
   }
   async startBackupJob(vault: string, resourceArn: string, iamRoleArn: string) {
     this.calls.push({ op: 'startBackupJob', input: { vault, resourceArn, iamRoleArn } });
@@ -107,6 +157,6 @@ export class FakeBackup implements BackupPort {
       this.efs?.add({ fileSystemId: fsId, kmsKeyId: j.resourceArn });
       j.createdResourceArn = `arn:aws:elasticfilesystem:us-west-2:123456789012:file-system/${fsId}`;
     }
-    return { jobId, status: done ? 'COMPLETED' : 'RUNNING', createdResourceArn: j.createdResourceArn, created: new Date(j.start) };
+    return { jobId, status: done ? 'COMPLETED' : 'RUNNING', createdResourceArn: this.omitCreatedResource ? undefined : j.createdResourceArn, created: new Date(j.start) };
   }
 }

@@ -2,6 +2,8 @@
  * A whole environment on fakes for the day-2 command tests: a config file and a deployed
  * ledger in a temp dir, and a CommandContext whose AWS ports are FakeRds / FakeBackup / FakeEfs
  * / FakeEc2 / FakeSsm / FakeCloudFormation on one auto-advancing FakeClock.
+ * The environment lives in us-west-2; `w.dr` holds a second set of fakes for us-east-1 (the DR
+ * region of full drills), whose FakeRds is linked to the primary one (cross-region snapshot copies).
  */
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
@@ -12,7 +14,7 @@ import { FakeSsm, MemoryObjectStore } from '../fakes/fake-ssm.js';
 import { FakeRds } from '../fakes/fake-rds.js';
 import { FakeBackup, FakeEfs } from '../fakes/fake-backup.js';
 import { FakeEc2 } from '../fakes/fake-ec2.js';
-import { FakeCloudFormation } from '../fakes/fake-cloudformation.js';
+import { FakeCloudFormation, type FakeCloudFormationOptions } from '../fakes/fake-cloudformation.js';
 import { Ledger, emptyLedger, serializeLedger, type LedgerData } from '../../src/state/ledger.js';
 import type { AwsPorts, CommandContext } from '../../src/context.js';
 import type { AlarmInfo, OpsPorts } from '../../src/aws/ops-ports.js';
@@ -58,6 +60,22 @@ class MemoryLease implements LeaseStore {
   async forceRelease() {}
 }
 
+/** The fakes of one extra region. */
+export interface RegionFakes {
+  region: string;
+  rds: FakeRds;
+  ec2: FakeEc2;
+  efs: FakeEfs;
+  backup: FakeBackup;
+  cfn: FakeCloudFormation;
+  objects: MemoryObjectStore;
+  /** Buckets that exist (inspect / emptyAndDelete). */
+  buckets: Set<string>;
+  ports: AwsPorts;
+}
+
+export const DR_REGION = 'us-east-1';
+
 export interface World {
   dir: string;
   config: string;
@@ -72,6 +90,14 @@ export interface World {
   cfn: FakeCloudFormation;
   objects: MemoryObjectStore;
   alarms: AlarmInfo[];
+  /** Buckets that exist in us-west-2 (inspect says exists; emptyAndDelete removes them). */
+  buckets: Set<string>;
+  /** Buckets emptyAndDelete was called for, in order. */
+  deletedBuckets: string[];
+  /** Auto Scaling groups that no longer exist (describeGroup → undefined). */
+  deletedGroups: Set<string>;
+  /** The DR region's fakes (us-east-1). */
+  dr: RegionFakes;
   out: string[];
   ledgerEnvs: string[];
   ctx(o?: { env?: string; json?: boolean; yes?: boolean; isTTY?: boolean }): CommandContext;
@@ -79,7 +105,7 @@ export interface World {
   cleanup(): void;
 }
 
-export function world(o: { start?: string; envs?: string[] } = {}): World {
+export function world(o: { start?: string; envs?: string[]; drCfn?: Omit<FakeCloudFormationOptions, 'clock' | 'region'> } = {}): World {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'dpf-ops-'));
   const envs = o.envs ?? ['dev'];
   const config = path.join(dir, 'dpf.config.yaml');
@@ -98,6 +124,9 @@ export function world(o: { start?: string; envs?: string[] } = {}): World {
   const ssm = new FakeSsm({ clock, outputStore: objects });
   const cfn = new FakeCloudFormation({ clock });
   const alarms: AlarmInfo[] = [];
+  const buckets = new Set<string>();
+  const deletedBuckets: string[] = [];
+  const deletedGroups = new Set<string>();
   for (const e of envs) {
     rds.addInstance({ identifier: `dataplatform-${e}-metadata`, subnetGroup: 'dbsubnets', securityGroupIds: ['sg-db'], parameterGroups: ['dbparams'] });
     const ids = idsOf(e, e === envs[0]);
@@ -117,13 +146,19 @@ export function world(o: { start?: string; envs?: string[] } = {}): World {
     backup,
     ssm,
     autoscaling: {
-      describeGroup: async (name: string) => ({ name, min: 2, max: 6, desired: 2, instances: idsOf(name.split('-')[1]!, name.split('-')[1] === envs[0]).workers.map((instanceId) => ({ instanceId, lifecycleState: 'InService', healthStatus: 'Healthy' })), tags: {}, subnetIds: [] }),
+      describeGroup: async (name: string) => deletedGroups.has(name) ? undefined : ({ name, min: 2, max: 6, desired: 2, instances: idsOf(name.split('-')[1]!, name.split('-')[1] === envs[0]).workers.map((instanceId) => ({ instanceId, lifecycleState: 'InService', healthStatus: 'Healthy' })), tags: {}, subnetIds: [] }),
       describePolicies: async () => [],
       setDesiredCapacity: async () => undefined,
     },
     cloudwatch: { describeAlarms: async () => alarms, getMetric: async () => [], listMetrics: async () => [] },
     sns: { listSubscriptions: async () => [] },
-    buckets: { inspect: async () => ({ exists: false }), emptyAndDelete: async () => undefined },
+    buckets: {
+      inspect: async (b: string) => ({ exists: buckets.has(b) }),
+      emptyAndDelete: async (b: string) => {
+        deletedBuckets.push(b);
+        buckets.delete(b);
+      },
+    },
   };
   const ports: AwsPorts = {
     region: 'us-west-2',
@@ -133,17 +168,18 @@ export function world(o: { start?: string; envs?: string[] } = {}): World {
     leaseStore: async () => new MemoryLease(),
     ops: async () => ops,
   };
+  const dr = regionFakes(DR_REGION, clock, rds, ports, o.drCfn);
   const io = new FakeIoHost(true);
   const abort = new AbortController();
   const out: string[] = [];
   const w: World = {
-    dir, config, clock, io, abort, rds, backup, efs, ec2, ssm, cfn, objects, alarms, out, ledgerEnvs: envs,
+    dir, config, clock, io, abort, rds, backup, efs, ec2, ssm, cfn, objects, alarms, buckets, deletedBuckets, deletedGroups, dr, out, ledgerEnvs: envs,
     ctx: (c = {}) => ({
       globals: { env: c.env ?? envs[0], config, json: Boolean(c.json), yes: c.yes ?? true, verbose: false, color: false },
       io,
       clock,
       signal: w.abort.signal,
-      aws: () => ports,
+      aws: (region: string) => (region === DR_REGION ? dr.ports : ports),
       stdout: (t) => out.push(t),
       isTTY: c.isTTY ?? false,
     }),
@@ -151,6 +187,27 @@ export function world(o: { start?: string; envs?: string[] } = {}): World {
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
   return w;
+}
+
+/** A second region: its own RDS (linked to the primary's), EC2, EFS, Backup, CloudFormation and S3. */
+function regionFakes(region: string, clock: FakeClock, primaryRds: FakeRds, primary: AwsPorts, cfnOptions: Omit<FakeCloudFormationOptions, 'clock' | 'region'> = {}): RegionFakes {
+  const rds = new FakeRds(clock, region).link(primaryRds);
+  const ec2 = new FakeEc2(clock);
+  const efs = new FakeEfs();
+  const backup = new FakeBackup(clock, efs);
+  const cfn = new FakeCloudFormation({ ...cfnOptions, clock, region });
+  const objects = new MemoryObjectStore();
+  const buckets = new Set<string>();
+  const ops: OpsPorts = {
+    ec2, rds, efs, backup,
+    ssm: new FakeSsm({ clock, region }),
+    autoscaling: { describeGroup: async () => undefined, describePolicies: async () => [], setDesiredCapacity: async () => undefined },
+    cloudwatch: { describeAlarms: async () => [], getMetric: async () => [], listMetrics: async () => [] },
+    sns: { listSubscriptions: async () => [] },
+    buckets: { inspect: async (b: string) => ({ exists: buckets.has(b) }), emptyAndDelete: async (b: string) => void buckets.delete(b) },
+  };
+  const ports: AwsPorts = { ...primary, region, cfn: async () => cfn, objects: async () => objects, ops: async () => ops };
+  return { region, rds, ec2, efs, backup, cfn, objects, buckets, ports };
 }
 
 /** Healthy hosts: systemctl output for every unit, and an OK alarm per host. */

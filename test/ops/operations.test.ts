@@ -86,6 +86,29 @@ describe('dpf patch', () => {
     expect((gate.evidence.accepted as unknown[]).length).toBeGreaterThan(0);
   });
 
+  it('GIVEN rolling workers one at a time and a 15-min patch THEN the second worker is still delivered (the delivery timeout covers the batch before it)', async () => {
+    w = world();
+    healthy(w);
+    w.ssm.script(WORKERS[0]!, { stdout: 'ok: 3 package(s) updated; reboot: no', durationMs: 15 * 60_000 }, { document: 'AWS-ApplyAnsiblePlaybooks' });
+    await runPatch({ wave: 'workers' }, w.ctx());
+    const sent = w.ssm.sentCommands().find((c) => c.input.documentName === 'AWS-ApplyAnsiblePlaybooks')!;
+    expect(sent.input.timeoutSeconds).toBe(600 + 3600); // two batches at 50 % of 2 hosts
+    const hosts = (await w.ledger()).get('operations.patch.workers')!.evidence.hosts as Array<{ instanceId: string; status: string }>;
+    expect(hosts.map((h) => h.status)).toEqual(['Success', 'Success']);
+  });
+
+  it('GIVEN patching.method patch-baseline and a 20-min install THEN dpf waits for AWS-RunPatchBaseline (its own 2 h timeout), not 11 min', async () => {
+    w = world();
+    writeFileSync(w.config, readFileSync(w.config, 'utf8').replace('  dev: {}', '  dev:\n    patching:\n      method: patch-baseline'));
+    healthy(w);
+    w.ssm.script(HOSTS.bastion, { stdout: 'Installed: 3', durationMs: 20 * 60_000 }, { document: 'AWS-RunPatchBaseline' });
+    await runPatch({ wave: 'bastion' }, w.ctx());
+    const wave = (await w.ledger()).get('operations.patch.bastion')!;
+    expect(wave.status).toBe('done');
+    expect((wave.evidence.hosts as Array<{ status: string }>)[0]!.status).toBe('Success');
+    expect(w.ssm.sentCommands()[0]!.input).toMatchObject({ documentName: 'AWS-RunPatchBaseline', parameters: { Operation: ['Install'] } });
+  });
+
   it('GIVEN prod on a Wednesday THEN patching is refused (exit 8) with the next window', async () => {
     w = world({ envs: ['prod', 'staging'], start: '2025-01-08T12:00:00Z' });
     const err = await fails(runPatch({}, w.ctx({ env: 'prod' })));
@@ -210,7 +233,32 @@ describe('dpf restore fs', () => {
   });
 });
 
+describe('dpf restore fs: --recovery-point', () => {
+  it('GIVEN an ARN that is not an AWS Backup recovery point THEN refused before anything starts (exit 2)', async () => {
+    w = world();
+    for (const bad of ['arn:aws:s3:::dataplatform-dev-datalake', 'arn:aws:rds:us-west-2:123456789012:snapshot:s1', 'rp-1']) {
+      const err = await fails(runRestoreFs({ recoveryPoint: bad }, w.ctx()));
+      expect(err.code).toBe('BadRecoveryPoint');
+      expect(err.exitCode).toBe(ExitCode.Usage);
+    }
+    expect(w.backup.calls).toEqual([]);
+  });
+});
+
 describe('dpf backup', () => {
+  it('GIVEN AWS (no emulator) and a storage stack without a vault output THEN the backup fails (exit 3): EFS not backed up is never a success', async () => {
+    w = world();
+    const l = await w.ledger();
+    await l.updateStep('storage.stack', 'storage', { outputs: { ...l.outputs('storage.stack'), BackupVaultName: '' } }, w.clock.now());
+    const err = await fails(runBackup({}, w.ctx()));
+    expect(err.exitCode).toBe(ExitCode.StepFailed);
+    expect(err.details.join(' ') + err.message).toMatch(/operations\.backup\.efs-backup/);
+    const step = (await w.ledger()).get('operations.backup.efs-backup')!;
+    expect(step.status).toBe('failed');
+    expect(step.error?.message).toMatch(/NOT backed up: the ledger has no BackupVaultName/);
+    expect(w.backup.calls.some((c) => c.op === 'startBackupJob')).toBe(false);
+  });
+
   it('GIVEN AWS Backup is unavailable THEN the RDS snapshot is still taken and EFS says "not available"', async () => {
     w = world();
     w.backup.unavailable = true;
@@ -294,16 +342,122 @@ describe('dpf dr-drill', () => {
     expect((op.summary as { passed: unknown }).passed).toBe(false);
   });
 
-  it('GIVEN scope full THEN network and storage are recreated in the DR region under drill names, measured against the full RTO and deleted', async () => {
+  const withDrRegion = () => writeFileSync(w.config, readFileSync(w.config, 'utf8').replace('  dev: {}', '  dev:\n    recovery:\n      drRegion: us-east-1'));
+  const store = (r: { stores: Array<{ name: string }> }, name: string) => r.stores.find((s) => s.name === name) as Record<string, unknown> & { rtoSeconds: number; rpoSeconds: number; reason?: string };
+
+  it('GIVEN scope full THEN the stacks are recreated in the DR region, the newest snapshot is copied there with the DR key and restored isolated, measured, and everything is deleted', async () => {
     w = world();
-    writeFileSync(w.config, readFileSync(w.config, 'utf8').replace('  dev: {}', '  dev:\n    recovery:\n      drRegion: us-east-1'));
+    withDrRegion();
+    w.rds.addSnapshot('dataplatform-dev-metadata', 'nightly', new Date(w.clock.now().getTime() - 10 * 60_000));
     await runDrDrill({ scope: 'full' }, drillCtx());
     const r = JSON.parse(w.out.at(-1)!);
-    expect(r.environment).toMatchObject({ region: 'us-east-1', rtoTargetSeconds: 8 * 3600, passed: true });
+    const l = await w.ledger();
+    const drOut = l.get('operations.drill.dr-region')!.outputs;
+    // The stacks: created in the DR region's CloudFormation, under drill names, then deleted.
     expect(r.environment.stacks).toEqual([expect.stringMatching(/^dataplatform-dev-d\d{8}-network$/), expect.stringMatching(/^dataplatform-dev-d\d{8}-storage$/)]);
-    for (const s of r.environment.stacks) expect(await w.cfn.describeStack(s)).toBeUndefined();
-    expect(r.teardown.deleted).toEqual(expect.arrayContaining(r.environment.stacks.map((s: string) => `stack ${s} in us-east-1`)));
-    expect(r.teardown.left.join(' ')).toMatch(/KMS key and AWS Backup vault .* retained/);
+    for (const s of r.environment.stacks) {
+      expect(w.dr.cfn.calls.some((c) => c.op === 'createChangeSet' && (c.input as { stackName: string }).stackName === s)).toBe(true);
+      expect(await w.dr.cfn.describeStack(s)).toBeUndefined();
+    }
+    expect(w.cfn.calls.some((c) => c.op === 'createChangeSet')).toBe(false); // nothing in the primary region
+    // The data: the newest snapshot, by ARN, copied INTO us-east-1 with the DR storage stack's key…
+    const copy = w.dr.rds.calls.find((c) => c.op === 'copySnapshot')!.input as { source: string; targetSnapshotId: string; kmsKeyId: string };
+    expect(copy.source).toBe('arn:aws:rds:us-west-2:123456789012:snapshot:nightly');
+    expect(copy.targetSnapshotId).toBe(`${r.drillName}-dr`);
+    expect(copy.kmsKeyId).toBe(drOut.DataKmsKeyArn);
+    // …restored into the DR network with the drill's own group there (no ingress, egress revoked).
+    const sg = w.dr.ec2.calls.find((c) => c.op === 'createSecurityGroup')!.input as { vpcId: string; name: string };
+    expect(sg).toMatchObject({ vpcId: drOut.VpcId, name: r.drillName });
+    const restored = w.dr.rds.calls.find((c) => c.op === 'restoreFromSnapshot')!.input as Record<string, unknown>;
+    expect(restored).toMatchObject({ snapshotId: `${r.drillName}-dr`, targetIdentifier: `${r.drillName}-dr-db`, subnetGroup: drOut.DbSubnetGroupName, parameterGroup: drOut.DbParameterGroupName, multiAz: false });
+    expect(w.dr.ec2.calls.filter((c) => c.op === 'revokeAllEgress')).toHaveLength(1);
+    expect(w.dr.ec2.calls.some((c) => c.op === 'authorizeIngressFromGroup')).toBe(false);
+    // Measured: RPO = drill start − the source snapshot's creation (10 min); RTO to its validation.
+    const dr = store(r, 'drDatabase');
+    expect(dr).toMatchObject({ passed: true, rpoSeconds: 600, rtoTargetSeconds: 7200, rpoTargetSeconds: 900 });
+    expect(dr.rtoSeconds).toBeGreaterThanOrEqual(180); // copy (120 s) + restore (60 s)
+    expect(r.checks.filter((c: { name: string }) => c.name.startsWith('DR database:')).map((c: { status: string }) => c.status)).toEqual(expect.arrayContaining(['ok']));
+    expect(r.checks.filter((c: { name: string; status: string }) => c.name.startsWith('DR database:') && c.status !== 'ok')).toEqual([]);
+    expect(r.environment).toMatchObject({ region: 'us-east-1', rtoTargetSeconds: 8 * 3600, passed: true });
+    expect(r.environment.rtoSeconds).toBeGreaterThanOrEqual(dr.rtoSeconds);
+    // Torn down: the DR database, the copy, the DR group and vault; the existing backup is kept; the key is named.
+    expect(w.dr.rds.instanceIds()).toEqual([]);
+    expect(w.dr.rds.snapshotIds()).toEqual([]);
+    expect(w.dr.ec2.groups.size).toBe(0);
+    expect(w.dr.backup.deletedVaults.has(drOut.BackupVaultName!)).toBe(true);
+    expect(w.rds.snapshotIds()).toEqual(['nightly']);
+    expect(r.teardown.deleted).toEqual(expect.arrayContaining([`RDS instance ${r.drillName}-dr-db in us-east-1`, `RDS snapshot ${r.drillName}-dr in us-east-1 (the cross-region copy)`, ...r.environment.stacks.map((s: string) => `stack ${s} in us-east-1`)]));
+    expect(r.teardown.left).toEqual([expect.stringMatching(new RegExp(`^KMS key ${drOut.DataKmsKeyArn!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} in us-east-1 .*schedule-key-deletion`))]);
+    expect(readFileSync(r.report, 'utf8')).toMatch(/\| drDatabase \|/);
+  });
+
+  it('GIVEN scope full and slow DR stacks THEN the primary stores are validated without waiting for them (their RTO excludes the DR region)', async () => {
+    w = world({ drCfn: { defaultResourceMs: 30_000 } });
+    withDrRegion();
+    await runDrDrill({ scope: 'full' }, drillCtx());
+    const r = JSON.parse(w.out.at(-1)!);
+    const l = await w.ledger();
+    const stacksDone = new Date(l.get('operations.drill.dr-region')!.outputs.CompletedAt!).getTime();
+    const stacksSeconds = (stacksDone - new Date(r.startedAt).getTime()) / 1000;
+    expect(stacksSeconds).toBeGreaterThan(30 * 60);
+    // The primary copies were validated while the DR stacks were still being created.
+    expect(new Date(l.get('operations.drill.validate')!.outputs.DbValidatedAt!).getTime()).toBeLessThan(stacksDone);
+    expect(store(r, 'database').rtoSeconds).toBeLessThan(stacksSeconds);
+    expect(store(r, 'drDatabase').rtoSeconds).toBeGreaterThan(stacksSeconds);
+    expect(r.environment.rtoSeconds).toBeGreaterThan(stacksSeconds);
+  });
+
+  it('GIVEN no snapshot exists THEN a full drill takes one at its start, copies it, says the RPO is optimistic, and deletes it afterwards', async () => {
+    w = world();
+    withDrRegion();
+    await runDrDrill({ scope: 'full' }, drillCtx());
+    const r = JSON.parse(w.out.at(-1)!);
+    expect(w.rds.calls.find((c) => c.op === 'createSnapshot')!.input).toMatchObject({ instance: 'dataplatform-dev-metadata', snapshotId: `${r.drillName}-src` });
+    expect((w.dr.rds.calls.find((c) => c.op === 'copySnapshot')!.input as { source: string }).source).toBe(`arn:aws:rds:us-west-2:123456789012:snapshot:${r.drillName}-src`);
+    expect(r.notes.join(' ')).toMatch(/RPO is optimistic/);
+    expect(w.rds.snapshotIds()).toEqual([]);
+    expect(r.teardown.deleted).toContain(`RDS snapshot ${r.drillName}-src`);
+  });
+
+  it('GIVEN the endpoint cannot copy snapshots across regions THEN the DR-region database is "not measured" with the reason, never passed', async () => {
+    w = world();
+    withDrRegion();
+    w.dr.rds.copyUnavailable = true;
+    await runDrDrill({ scope: 'full' }, drillCtx());
+    const r = JSON.parse(w.out.at(-1)!);
+    const dr = store(r, 'drDatabase');
+    expect(dr).toMatchObject({ passed: null, rtoSeconds: null });
+    expect(dr.reason).toMatch(/CopyDBSnapshot into us-east-1 is not available/);
+    expect(r.environment.passed).toBe(null);
+    expect(r.environment.reason).toMatch(/database could not be restored there/);
+    expect(r.passed).not.toBe(true);
+    expect(r.verdict).toMatch(/drDatabase: .*CopyDBSnapshot/);
+    expect(w.dr.ec2.groups.size).toBe(0); // the DR group it had made is deleted
+  });
+
+  it('GIVEN the copy fails in the DR region THEN the drill aborts, tears everything down (copy included) and the verdict names it', async () => {
+    w = world();
+    withDrRegion();
+    w.dr.rds.failCopies = true;
+    const err = await fails(runDrDrill({ scope: 'full' }, drillCtx()));
+    expect(err.code).toBe('DrillAborted');
+    expect(err.message).toMatch(/operations\.drill\.dr-data failed: .*is failed/);
+    expect(w.dr.rds.snapshotIds()).toEqual([]);
+    expect(w.dr.ec2.groups.size).toBe(0);
+    const op = (await w.ledger()).data.operations!.at(-1)!;
+    expect((op.summary as { passed: unknown }).passed).toBe(false);
+  });
+
+  it('GIVEN an EFS restore job that completes without naming its file system THEN the drill fails it (it never validates another file system)', async () => {
+    w = world();
+    w.backup.addRecoveryPoint({ created: new Date('2025-01-03T05:00:00Z'), resourceArn: 'arn:aws:elasticfilesystem:us-west-2:123456789012:file-system/fs-main', vault: 'dataplatform-dev-vault' });
+    w.backup.omitCreatedResource = true;
+    const err = await fails(runDrDrill({}, drillCtx()));
+    expect(err.code).toBe('DrillAborted');
+    expect(err.message).toMatch(/without naming the new file system/);
+    const op = (await w.ledger()).data.operations!.at(-1)!;
+    const fs = (op.summary as { stores: Array<{ name: string; passed: unknown }> }).stores.find((s) => s.name === 'fileSystem');
+    expect(fs?.passed).not.toBe(true);
   });
 
   it('GIVEN --keep THEN the copies stay for inspection until --teardown removes them', async () => {
@@ -319,6 +473,21 @@ describe('dpf dr-drill', () => {
     const op = (await w.ledger()).data.operations!.at(-1)!;
     expect(op).toMatchObject({ id: r.operationId, status: 'done', state: { tornDown: true } });
     expect((await fails(runDrDrill({ teardown: true }, drillCtx()))).code).toBe('NoDrillToTearDown');
+  });
+
+  it('GIVEN a drill interrupted while restoring WHEN resumed with --keep THEN the flag is honoured: the copies are kept', async () => {
+    w = world();
+    w.rds.restoreMs = 10 * 60_000;
+    w.io.onEvent = (e) => {
+      if (e.type === 'step-progress' && e.stepId === 'operations.drill.restore-db' && e.message.endsWith(': creating')) w.abort.abort();
+    };
+    await fails(runDrDrill({}, drillCtx()));
+    w.io.onEvent = undefined;
+    w.abort = new AbortController();
+    await runDrDrill({ keep: true }, drillCtx());
+    const r = JSON.parse(w.out.at(-1)!);
+    expect(r.teardown.kept).toBe(true);
+    expect(w.rds.instanceIds()).toHaveLength(2);
   });
 
   it('GIVEN a cost estimate above the cap THEN the drill is refused before anything starts (exit 8)', async () => {
@@ -365,11 +534,103 @@ describe('dpf destroy', () => {
     w.ec2.vpcs.push({ vpcId: 'vpc-1', cidr: '10.0.0.0/16', tags: { 'dpf:env': 'dev', 'dpf:project': 'dataplatform' } });
     const again = await fails(runDestroy({}, w.ctx()));
     expect(again.code).toBe('DestroyIncomplete');
-    expect(again.details).toEqual([expect.stringMatching(/^network: VPC vpc-1 \(10\.0\.0\.0\/16\) — still exists/)]);
+    expect(again.details).toEqual([expect.stringMatching(/^network: VPC vpc-1 \(10\.0\.0\.0\/16\) — still exists/), `kept: final snapshot ${snap}`]);
     l = await w.ledger();
     expect(l.get('network.stack')?.status).toBe('pending');
     expect(l.data.operations!.filter((o) => o.kind === 'destroy')).toHaveLength(1);
     expect(l.data.operations!.at(-1)).toMatchObject({ kind: 'destroy', status: 'done', summary: { leaked: ['VPC vpc-1 (10.0.0.0/16)'] } });
+  });
+
+  const CFN_SNAPSHOT = 'dataplatform-dev-storage-dbinstance-1a2b3c';
+  /** What the fake CloudFormation does not do to the other fakes: deleting the instances, the group and the database (with DeletionPolicy Snapshot). */
+  function stackDeletesResources(w: World) {
+    w.io.onEvent = (e) => {
+      if (e.type !== 'step-progress') return;
+      if (e.message.startsWith('deleting stack dataplatform-dev-compute')) {
+        for (const i of w.ec2.instances.values()) i.state = 'terminated';
+        w.deletedGroups.add('dataplatform-dev-workers');
+      }
+      if (e.message.startsWith('deleting stack dataplatform-dev-storage')) void w.rds.deleteInstance('dataplatform-dev-metadata', { skipFinalSnapshot: false, finalSnapshotId: CFN_SNAPSHOT });
+    };
+  }
+  const VAULT = 'dataplatform-dev-vault';
+  const DATALAKE = 'dataplatform-dev-datalake-123456789012';
+  const FS_ARN = 'arn:aws:elasticfilesystem:us-west-2:123456789012:file-system/fs-main';
+
+  it('GIVEN data kept WHEN destroy --json THEN a final snapshot is taken and available before the storage stack is deleted, and every final snapshot id is reported and recorded', async () => {
+    w = world();
+    await stacks(w);
+    w.buckets.add(DATALAKE);
+    w.backup.addRecoveryPoint({ created: new Date('2025-01-03T05:00:00Z'), resourceArn: FS_ARN, vault: VAULT });
+    // CloudFormation's DeletionPolicy Snapshot takes one more while it deletes the instance.
+    stackDeletesResources(w);
+    await runDestroy({}, w.ctx({ json: true }));
+    const r = JSON.parse(w.out.at(-1)!);
+    const l = await w.ledger();
+    const snap = l.get('operations.destroy.final-snapshot')!.outputs.SnapshotId!;
+    expect(snap).toMatch(/^dataplatform-dev-metadata-final-\d{14}$/);
+    expect(w.rds.calls.find((c) => c.op === 'createSnapshot')!.input).toMatchObject({ instance: 'dataplatform-dev-metadata', snapshotId: snap, tags: { 'dpf:final': 'true' } });
+    const created = (await w.rds.describeSnapshots({ snapshotId: snap }))[0]!;
+    expect(created.status).toBe('available');
+    const storageDelete = w.cfn.calls.find((c) => c.op === 'deleteStack' && JSON.stringify(c.input).includes('dataplatform-dev-storage'))!;
+    expect(storageDelete.at.getTime()).toBeGreaterThanOrEqual(created.created!.getTime() + w.rds.snapshotMs); // waited until available
+    expect(r).toMatchObject({ finalSnapshot: snap, finalSnapshots: [snap, CFN_SNAPSHOT] });
+    expect(l.data.operations!.at(-1)).toMatchObject({ kind: 'destroy', status: 'done', summary: { finalSnapshot: snap, finalSnapshots: [snap, CFN_SNAPSHOT] } });
+    expect(l.get('operations.destroy.storage')!.outputs.FinalSnapshots).toBe(`${snap},${CFN_SNAPSHOT}`);
+    // Data kept: nothing of the vault, the buckets or EFS is deleted; all listed as retained.
+    expect(w.backup.calls.filter((c) => /^delete/.test(c.op))).toEqual([]);
+    expect(w.deletedBuckets).toEqual([]);
+    expect(r.retained.map((x: { resource: string }) => x.resource)).toEqual(expect.arrayContaining([`backup vault ${VAULT}`, `bucket ${DATALAKE}`, 'EFS fs-main', `RDS snapshot ${snap}`]));
+  });
+
+  it('GIVEN --delete-data THEN the vault\'s recovery points and then the vault are deleted; a point that cannot be deleted is reported (exit 3) and a rerun finishes the job', async () => {
+    w = world();
+    await stacks(w);
+    w.buckets.add(DATALAKE);
+    w.backup.addRecoveryPoint({ created: new Date('2025-01-02T05:00:00Z'), resourceArn: FS_ARN, vault: VAULT });
+    const locked = w.backup.addRecoveryPoint({ created: new Date('2025-01-03T05:00:00Z'), resourceArn: FS_ARN, vault: VAULT });
+    w.backup.lockedPoints.add(locked);
+    stackDeletesResources(w);
+    const err = await fails(runDestroy({ deleteData: true }, w.ctx()));
+    expect(err.code).toBe('DestroyIncomplete');
+    expect(err.exitCode).toBe(ExitCode.StepFailed);
+    expect(err.details).toEqual(expect.arrayContaining([
+      expect.stringMatching(new RegExp(`^storage: recovery point ${locked} — DeleteRecoveryPoint failed: .*locked`)),
+      `storage: backup vault ${VAULT} — not deleted: it still holds the recovery points listed`,
+    ]));
+    expect(w.backup.points.map((p) => p.arn)).toEqual([locked]);
+    expect(w.backup.deletedVaults.size).toBe(0);
+    expect(w.deletedBuckets).toEqual([DATALAKE]);
+    expect(w.efs.fileSystems.has('fs-main')).toBe(false);
+    expect(w.rds.calls.find((c) => c.op === 'deleteInstance')!.input).toMatchObject({ identifier: 'dataplatform-dev-metadata', skipFinalSnapshot: true });
+    expect(w.rds.calls.some((c) => c.op === 'createSnapshot')).toBe(false);
+
+    // The lock is lifted; the same command deletes what is left although the stack is gone.
+    w.backup.lockedPoints.clear();
+    await runDestroy({ deleteData: true }, w.ctx({ json: true }));
+    const r = JSON.parse(w.out.at(-1)!);
+    expect(w.backup.points).toEqual([]);
+    expect(w.backup.deletedVaults.has(VAULT)).toBe(true);
+    expect(r.phases).toEqual([{ phase: 'storage', status: 'done', deleted: expect.arrayContaining(['1 recovery point(s) of vault dataplatform-dev-vault', `backup vault ${VAULT}`]) }]);
+    expect(r.leaked).toEqual([]);
+  });
+
+  it('GIVEN a destroy that kept the data WHEN destroy --delete-data later THEN the kept buckets, file system and vault are deleted (not "nothing to destroy")', async () => {
+    w = world();
+    await stacks(w);
+    w.buckets.add(DATALAKE);
+    w.backup.addRecoveryPoint({ created: new Date('2025-01-03T05:00:00Z'), resourceArn: FS_ARN, vault: VAULT });
+    stackDeletesResources(w);
+    await runDestroy({}, w.ctx());
+    expect(w.deletedBuckets).toEqual([]);
+    await runDestroy({ deleteData: true }, w.ctx({ json: true }));
+    const r = JSON.parse(w.out.at(-1)!);
+    expect(r.phases.map((p: { phase: string }) => p.phase)).toEqual(['storage']);
+    expect(w.deletedBuckets).toEqual([DATALAKE]);
+    expect(w.efs.fileSystems.has('fs-main')).toBe(false);
+    expect(w.backup.deletedVaults.has(VAULT)).toBe(true);
+    // Backups taken before (here the final snapshot of the first destroy) are listed, not hidden.
+    expect(r.retained.map((x: { resource: string }) => x.resource)).toEqual([expect.stringMatching(/^RDS snapshot dataplatform-dev-metadata-final-\d{14}$/), `RDS snapshot ${CFN_SNAPSHOT}`, expect.stringMatching(/^KMS key /)]);
   });
 
   it('GIVEN no TTY and no --yes THEN exit 6; a wrong typed name is declined', async () => {

@@ -54,4 +54,10 @@ describe('report', () => {
     expect(mermaidChart(r)).toMatch(/xychart-beta[\s\S]*bar \[16\.7, 133\.3, 0, 0\]/);
     expect(asciiChart(r)).toMatch(/database RPO .*20 min \/ target 15 min {2}MISSED/);
   });
+  it('GIVEN every store passed but the environment (scope full) missed its RTO THEN the verdict names the environment, not "a check failed"', () => {
+    const ok = [measureStore({ name: 'database', drillStart: start, validatedAt: at(20), restorePoint: at(-1), rtoTargetSeconds: 7200, rpoTargetSeconds: 900 })];
+    const environment = { region: 'us-east-1', rtoSeconds: 9 * 3600, rtoTargetSeconds: 8 * 3600, passed: false, stacks: [], reason: 'RTO 9 h exceeds the full-recovery target 8 h' };
+    expect(verdictText(false, ok, undefined, environment)).toBe('NOT PASSED: environment (us-east-1): RTO 9 h exceeds the full-recovery target 8 h');
+    expect(verdictText(null, ok, undefined, { ...environment, passed: null, reason: 'the database could not be restored there' })).toMatch(/^NOT FULLY MEASURED \(not a pass\): environment \(us-east-1\): the database could not be restored there/);
+  });
 });
