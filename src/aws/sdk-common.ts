@@ -22,15 +22,15 @@ export function customEndpoint(serviceEnvSuffix?: string): boolean {
 }
 
 /**
- * The endpoint does not implement the call: 501, an explicit "not implemented", or — against a
+ * The endpoint does not offer the call: 501, an explicit NotImplemented answer, or — against a
  * custom endpoint only — the HTTP 500 (HTML body) that moto answers for unimplemented actions.
- * On real AWS a 500 is an ordinary (already retried) error and is not read as "not implemented".
+ * On real AWS a 500 is an ordinary (already retried) error and is not read as a missing API.
  */
 export function isNotImplemented(err: unknown, serviceEnvSuffix?: string): boolean {
   const status = httpStatus(err);
   const name = errorName(err);
   const msg = String((err as { message?: string })?.message ?? '');
-  if (status === 501 || name === 'NotImplemented' || /not (yet )?implemented/i.test(msg)) return true;
+  if (status === 501 || name === 'NotImplemented' || /not (?:yet )?implemented/i.test(msg)) return true;
   return status === 500 && customEndpoint(serviceEnvSuffix);
 }
 
@@ -38,7 +38,7 @@ export function isNotImplemented(err: unknown, serviceEnvSuffix?: string): boole
 export class NotImplementedByEndpointError extends Error {
   override readonly name = 'NotImplementedByEndpoint';
   constructor(public readonly operation: string, cause?: unknown) {
-    super(`${operation} is not implemented by the AWS endpoint in use (${process.env.AWS_ENDPOINT_URL ?? 'custom endpoint'})`, { cause });
+    super(`${operation} is not offered by the AWS endpoint in use (${process.env.AWS_ENDPOINT_URL ?? 'custom endpoint'})`, { cause });
   }
 }
 

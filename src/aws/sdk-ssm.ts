@@ -3,7 +3,7 @@
  *
  * Emulator fallbacks (moto 5.2.x answers ListCommandInvocations and DescribeInstanceInformation
  * with HTTP 500):
- * - listInvocations: when ListCommandInvocations is not implemented by the endpoint, the
+ * - listInvocations: when the endpoint does not offer ListCommandInvocations, the
  *   targeted instances are taken from ListCommands (Command.InstanceIds; moto fills it, AWS
  *   leaves it empty for tag targets), else from EC2 DescribeInstances with the command's tag
  *   targets as filters (hence the EC2 client inside this adapter); each is then read with
@@ -11,7 +11,7 @@
  *   left out.
  * - describeInstanceInformation: throws NotImplementedByEndpointError (name
  *   'NotImplementedByEndpoint') so callers can report "unknown".
- * On real AWS, "not implemented" is only a 501 or an explicit "not implemented" error; a plain
+ * On real AWS, a missing API is only a 501 or an explicit NotImplemented error; a plain
  * 500 is read that way only against a custom endpoint (AWS_ENDPOINT_URL / _SSM).
  */
 import {

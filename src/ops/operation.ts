@@ -207,7 +207,7 @@ export function optionalOutput(ledger: Ledger, stepId: string, key: string): str
 // ---------- AWS helpers ----------
 
 /**
- * The endpoint does not offer this API (an emulator): 501 / "not implemented", moto's HTML
+ * The endpoint does not offer this API (an emulator): a 501 / "NotImplemented" answer, moto's HTML
  * 500 for unimplemented actions, or — against a custom endpoint only — the HTML 404 moto
  * answers for JSON services it lacks entirely (AWS Backup jobs and recovery points).
  */

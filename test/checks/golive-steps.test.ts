@@ -101,7 +101,7 @@ describe('GIVEN an endpoint like the emulator', () => {
       expect(v.status, id).toBe('unknown');
       expect(h.ledger.get(id)!.status).toBe('done');
     }
-    expect(verdictOf(h.ledger.get('golive.nodes-online'))!.summary).toMatch(/DescribeInstanceInformation.*not implemented/);
+    expect(verdictOf(h.ledger.get('golive.nodes-online'))!.summary).toMatch(/DescribeInstanceInformation.*not offered/);
     expect(verdictOf(h.ledger.get('golive.efs-mounts'))!.summary).toMatch(/the host returned no output/);
     expect(verdictOf(h.ledger.get('golive.rds-private'))!.status).toBe('pass');
   });
