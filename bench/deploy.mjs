@@ -101,7 +101,7 @@ em2.proc.kill();
 const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
 const m = (sec) => `${Math.floor(sec / 60)} min ${Math.round(sec % 60)} s`;
 console.log('Deploy of bootstrap + network + compute + storage against the emulator (moto), same machine, same run:');
-console.log(`  dpf deploy (graph, compute ∥ storage)      ${s(dpfMs)}   ${dpfCalls} AWS API calls  (includes the storage phase's nfs playbook over SSM, which the CLI run does not do)`);
+console.log(`  dpf deploy (graph, compute ∥ storage)      ${s(dpfMs)}   ${dpfCalls} AWS API calls`);
 console.log(`  dpf deploy again (verified no-op)          ${s(rerunMs)}   ${rerunCalls} AWS API calls`);
 console.log(`  aws cloudformation deploy × 4, sequential  ${s(cliMs)}   ${cliCalls} AWS API calls`);
 console.log(`  ratio dpf / aws cli                        ${(dpfMs / cliMs).toFixed(2)}×`);

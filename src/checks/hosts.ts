@@ -118,7 +118,7 @@ export const efsMountCheck: CheckSpec = {
   title: '/shared is the EFS mount on every node',
   category: 'configuration',
   checklist: 'ansible-automation',
-  dependsOn: ['storage.stack', 'storage.nfs'],
+  dependsOn: ['storage.stack', 'identity.nfs'],
   criterion: `${MOUNT_POINT} is an nfs4 mount of the platform's EFS file system on every master, dev and worker node`,
   estimateSeconds: 20,
   async run(ctx) {

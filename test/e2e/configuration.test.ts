@@ -139,11 +139,11 @@ describe('GIVEN every phase deployed with the FreeIPA provider', () => {
 
   it('WHEN deploy --check runs a phase THEN Ansible runs with Check=True and no step status changes', async () => {
     const before = readLedger(dir, ENV);
-    const r = await dpf(em, ['deploy', '--env', ENV, '--phase', 'storage', '--check', '--yes', '--json'], { cwd: dir });
+    const r = await dpf(em, ['deploy', '--env', ENV, '--phase', 'identity', '--check', '--yes', '--json'], { cwd: dir });
     expect(r.code, r.all).toBe(0);
     const after = readLedger(dir, ENV);
     for (const id of Object.keys(before.steps)) expect(after.steps[id].status).toBe(before.steps[id].status);
-    expect(after.steps['storage.nfs'].evidence.lastCheck).toBeDefined();
+    expect(after.steps['identity.nfs'].evidence.lastCheck).toBeDefined();
     const cmds = (await new SSMClient(sdkConfig(em)).send(new ListCommandsCommand({}))).Commands ?? [];
     expect(cmds.some((c) => c.Parameters?.Check?.[0] === 'True' && c.Parameters?.PlaybookFile?.[0] === 'nfs.yml')).toBe(true);
   });

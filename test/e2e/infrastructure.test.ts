@@ -102,7 +102,7 @@ describe('GIVEN an initialised environment', () => {
     const took = Date.now() - t0;
     expect(r.code, r.all).toBe(0);
     const ev = events(r.stdout);
-    expect(ev.filter((e) => e.type === 'step-skipped').map((e) => e.stepId).sort()).toEqual(['bootstrap.state', 'compute.stack', 'network.stack', 'storage.nfs', 'storage.stack']);
+    expect(ev.filter((e) => e.type === 'step-skipped').map((e) => e.stepId).sort()).toEqual(['bootstrap.state', 'compute.stack', 'network.stack', 'storage.stack']);
     expect(ev.filter((e) => e.type === 'changeset')).toHaveLength(0);
     expect(took).toBeLessThan(20000);
   });
