@@ -18,9 +18,8 @@ rm -rf "$demo" && mkdir -p "$demo" && cd "$demo"
 dpf() { "$ROOT/bin/dpf" "$@"; }
 step() { printf '\n\033[1m$ dpf %s\033[0m\n' "$*"; }
 
-# The emulator has no Rocky/Alma 9 image; its RHEL image stands in for the FreeIPA servers.
-step init --env demo --defaults --yes --alarm-email ops@example.com --ipa-image ami-bb9a6bc2
-dpf init --env demo --defaults --yes --alarm-email ops@example.com --ipa-image ami-bb9a6bc2
+step init --env demo --defaults --yes --alarm-email ops@example.com
+dpf init --env demo --defaults --yes --alarm-email ops@example.com
 step plan --env demo
 dpf plan --env demo
 step deploy --env demo --yes

@@ -281,7 +281,34 @@ def _add_iam_group_resource() -> None:
     _ = CfnGroup
 
 
+def _add_rocky_linux_image() -> None:
+    # moto's built-in public images include no Rocky/Alma Linux 9 (the FreeIPA servers' OS),
+    # so `dpf init --defaults` + `dpf deploy` (identity.imageId: resolve:rocky-9) could not find
+    # one. Publish one image as the Rocky Enterprise Software Foundation account would.
+    from moto.ec2.models import amis
+
+    amis.AMIS.append({
+        "ami_id": "ami-0f9e1d2c3b4a59687",
+        "state": "available",
+        "public": True,
+        "owner_id": "792107900819",
+        "image_location": "792107900819/Rocky-9-EC2-Base-9.4-20240523.0.x86_64",
+        "sriov": "simple",
+        "root_device_type": "ebs",
+        "root_device_name": "/dev/sda1",
+        "description": "Rocky Linux 9 (emulator stand-in)",
+        "image_type": "machine",
+        "platform": None,
+        "architecture": "x86_64",
+        "name": "Rocky-9-EC2-Base-9.4-20240523.0.x86_64",
+        "virtualization_type": "hvm",
+        "hypervisor": "xen",
+        "creation_date": "2024-05-23T00:00:00.000Z",
+    })
+
+
 def main() -> None:
+    _add_rocky_linux_image()
     _add_iam_group_resource()
     _add_cloudwatch_alarm_resource()
     _patch_create_image_snapshot_tags()

@@ -36,8 +36,9 @@ const events = (stdout: string) => stdout.trim().split('\n').filter((l) => l.sta
 beforeAll(async () => {
   em = await startEmulator();
   dir = workdir();
-  // The emulator's only RHEL-family image stands in for Rocky/Alma 9 (moto has no Rocky image).
-  const init = await dpf(em, ['init', '--env', ENV, '--defaults', '--yes', '--ipa-image', 'ami-bb9a6bc2', '--alarm-email', 'ops@example.com'], { cwd: dir });
+  // Exactly as a user would: defaults (identity.imageId: resolve:rocky-9 finds the newest public
+  // Rocky Linux 9 image — the emulator wrapper publishes one, see docs/emulator.md).
+  const init = await dpf(em, ['init', '--env', ENV, '--defaults', '--yes', '--alarm-email', 'ops@example.com'], { cwd: dir });
   expect(init.code, init.all).toBe(0);
   const r = await dpf(em, ['deploy', '--env', ENV, '--yes', '--json'], { cwd: dir, timeout: 300000 });
   expect(r.code, r.all).toBe(0);
@@ -106,6 +107,7 @@ describe('GIVEN every phase deployed with the FreeIPA provider', () => {
     const ipa = (res.Reservations ?? []).flatMap((r) => r.Instances ?? []);
     expect(ipa).toHaveLength(2);
     expect(new Set(ipa.map((i) => i.SubnetId)).size).toBe(2);
+    expect(new Set(ipa.map((i) => i.ImageId))).toEqual(new Set(['ami-0f9e1d2c3b4a59687'])); // the Rocky Linux 9 image, found by name and owner
   });
 
   it('THEN the monitoring resources exist: SNS topic, log groups with 30/365-day retention, alarms', async () => {

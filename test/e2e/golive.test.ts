@@ -61,7 +61,7 @@ describe('GIVEN every phase deployed on the emulator', () => {
 
   it('THEN what the emulator cannot answer is unknown with the reason, never pass', () => {
     const ledger = readLedger(dir, ENV);
-    expect(verdict(ledger, 'golive.nodes-online')).toMatchObject({ status: 'unknown', summary: expect.stringMatching(/DescribeInstanceInformation.*not implemented/) });
+    expect(verdict(ledger, 'golive.nodes-online')).toMatchObject({ status: 'unknown', summary: expect.stringMatching(/DescribeInstanceInformation.*not offered/) });
     for (const id of ['golive.efs-mounts', 'golive.database-reachable', 'golive.directory', 'golive.datalake-access']) {
       const v = verdict(ledger, id);
       expect(v.status, id).toBe('unknown');
@@ -142,7 +142,7 @@ describe('GIVEN every phase deployed on the emulator', () => {
     expect(doc.live.drift.source).toBe('golive');
     expect(Object.keys(doc.live.drift.stacks).length).toBeGreaterThanOrEqual(6);
     expect(doc.live.nodes).toBeNull();
-    expect(doc.live.notes.join('\n')).toMatch(/nodes \(SSM\): .*not implemented/);
+    expect(doc.live.notes.join('\n')).toMatch(/nodes \(SSM\): .*not offered/);
     expect(doc.live.alarms === null || Array.isArray(doc.live.alarms.inAlarm)).toBe(true);
     expect(doc.next).toEqual([]);
     const text = await dpf(em, ['status', '--env', ENV], { cwd: dir });
