@@ -238,6 +238,7 @@ describe('GIVEN the network ACLs', () => {
 describe('GIVEN the security groups', () => {
   const PRIVATE = ['PrivateSubnet1Cidr', 'PrivateSubnet2Cidr', 'PrivateSubnet3Cidr'];
   const fromPrivate = (proto: string, port: number) => PRIVATE.map((c) => `in ${proto} ${port} param:${c}`);
+  const IPA_CLIENT_PORTS = ['tcp 389', 'tcp 636', 'tcp 88', 'udp 88', 'tcp 464', 'udp 464', 'tcp 443'];
 
   it.each([
     [
@@ -252,6 +253,8 @@ describe('GIVEN the security groups', () => {
         'out tcp 443 cidr:0.0.0.0/0',
         'out tcp 80 cidr:0.0.0.0/0',
         'out tcp 22 sg:ComputeSecurityGroup',
+        // the bastion is a FreeIPA client: directory traffic to the identity servers only
+        ...IPA_CLIENT_PORTS.map((p) => `out ${p} sg:IdentitySecurityGroup`),
       ],
     ],
     [
@@ -300,6 +303,8 @@ describe('GIVEN the security groups', () => {
         'out udp 88 sg:IdentitySecurityGroup',
         'out tcp 464 sg:IdentitySecurityGroup',
         'out udp 464 sg:IdentitySecurityGroup',
+        // ...and from the bastion (management group), a FreeIPA client
+        ...IPA_CLIENT_PORTS.map((p) => `in ${p} sg:ManagementSecurityGroup`),
       ],
     ],
   ])('WHEN listing every rule of %s THEN they are exactly the specified ones', (group, expected) => {
