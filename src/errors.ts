@@ -84,7 +84,7 @@ export class NotConfirmedError extends DpfError {
         ? `Confirmation needed ("${question}") but there is no terminal to ask on.`
         : `Not confirmed: "${question}". Nothing was changed by this step.`,
       ExitCode.NotConfirmed,
-      { source: 'user', hint: reason === 'no-tty' ? 'Review the plan with `dpf plan`, then pass --yes to proceed without asking.' : undefined },
+      { source: 'user', hint: reason === 'no-tty' ? 'Run it on a terminal to answer, or pass --yes to proceed without asking (for a deploy, review first with `dpf plan`).' : undefined },
     );
     this.name = 'NotConfirmedError';
   }

@@ -12,7 +12,8 @@ case "${1:-}" in
     PYTHONUNBUFFERED=1 .venv/bin/python tools/moto_server.py -H 127.0.0.1 -p "$port" > "$dir/moto.log" 2>&1 &
     echo $! > "$dir/pid"
     for _ in $(seq 1 100); do
-      if curl -sf "http://127.0.0.1:$port/moto-api/" > /dev/null 2>&1; then echo "http://127.0.0.1:$port"; exit 0; fi
+      # (Python, not curl: Python is needed anyway, curl may not be installed.)
+      if python3 -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1], timeout=1)" "http://127.0.0.1:$port/moto-api/" > /dev/null 2>&1; then echo "http://127.0.0.1:$port"; exit 0; fi
       sleep 0.2
     done
     echo "emulator did not start; see $dir/moto.log" >&2; exit 1 ;;

@@ -61,7 +61,7 @@ export async function runDeploy(opts: DeployOptions, ctx: CommandContext): Promi
       ctx.stdout(
         opts.check
           ? `Check mode: nothing was changed; results are in the ledger (evidence.lastCheck). Apply with: dpf deploy --env ${session.envName}`
-          : `Environment ${session.envName}: ${selected.length} step(s) up to date. Next: dpf status --env ${session.envName}`,
+          : `Environment ${session.envName}: all ${selected.length} step(s) done. Next: dpf status --env ${session.envName}`,
       );
   } finally {
     await session.close();

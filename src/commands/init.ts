@@ -2,7 +2,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { parseDocument, stringify } from 'yaml';
+import { parse as parseYaml, parseDocument, stringify } from 'yaml';
+import type { z } from 'zod';
 import type { CommandContext } from '../context.js';
 import { environmentSchema, configJsonSchema, type EnvironmentInput } from '../config/schema.js';
 import { validateConfig } from '../config/load.js';
@@ -28,14 +29,142 @@ export interface InitOptions {
   workersMax?: number;
   workersDesired?: number;
   highAvailability?: boolean;
+  /**
+   * `path=value` overrides of any value, applied after the defaults and the other flags
+   * (`--set`, repeatable): `path` is dotted inside the environment, e.g. `compute.workers.max=8`.
+   */
+  set?: string[];
   /** Replace an environment that already exists in the file. */
   force?: boolean;
+}
+
+/** prod and production get high availability and RDS deletion protection by default (as the deploy does). */
+export const isProdEnv = (env: string) => env === 'prod' || env === 'production';
+
+// ---------- subnets derived from the VPC ----------
+
+/** The seed's subnet layout: /24s at these third-octet offsets from the VPC's network address. */
+export const SUBNET_OFFSETS = { public: [1, 2, 3], private: [11, 12, 13], database: [21, 22, 23] } as const;
+export type SubnetTier = keyof typeof SUBNET_OFFSETS;
+export type SubnetLayout = Record<SubnetTier, string[]>;
+/** The largest offset (23) must fit: 24 /24s need a /19 or larger. */
+export const MAX_DERIVABLE_PREFIX = 19;
+
+/**
+ * The nine /24 subnets of the seed's layout inside `vpcCidr` (10.0.0.0/16 → the seed's own
+ * subnets). An error when the value cannot be used: not a CIDR (the caller lets validation name
+ * it), or a VPC too small for the offsets (prefix > 19).
+ */
+export function deriveSubnets(vpcCidr: string): SubnetLayout | { error: string; tooSmall: boolean } {
+  const c = parseCidr(vpcCidr.trim());
+  if (typeof c === 'string') return { error: c, tooSmall: false };
+  if (c.bits > MAX_DERIVABLE_PREFIX)
+    return {
+      tooSmall: true,
+      error: `${c.text} is too small for dpf's subnet layout: its /24 subnets sit at third-octet offsets 1-3 (public), 11-13 (private) and 21-23 (database) from the VPC's address, which needs a /${MAX_DERIVABLE_PREFIX} or larger VPC.`,
+    };
+  const base = c.net.toByteArray().reduce((n, b) => n * 256 + b, 0);
+  const at = (offset: number) => {
+    const n = base + offset * 256;
+    return `${[24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.')}/24`;
+  };
+  return {
+    public: SUBNET_OFFSETS.public.map(at),
+    private: SUBNET_OFFSETS.private.map(at),
+    database: SUBNET_OFFSETS.database.map(at),
+  };
+}
+
+// ---------- --set path=value ----------
+
+export interface SetOverride {
+  /** As given on the command line (named in every message about it). */
+  text: string;
+  path: string[];
+  value: unknown;
+}
+
+type AnySchema = z.ZodType & { _zod: { def: { type: string; innerType?: AnySchema; element?: AnySchema; shape?: Record<string, AnySchema> } } };
+
+/** Through default / optional / prefault / nullable wrappers to the schema that types the value. */
+function unwrap(s: AnySchema): AnySchema {
+  let cur = s;
+  while (['default', 'prefault', 'optional', 'nullable', 'readonly', 'catch'].includes(cur._zod.def.type) && cur._zod.def.innerType) cur = cur._zod.def.innerType;
+  return cur;
+}
+
+function shapeOf(s: AnySchema): Record<string, AnySchema> | undefined {
+  const u = unwrap(s);
+  return u._zod.def.type === 'object' ? ((u as unknown as { shape: Record<string, AnySchema> }).shape ?? u._zod.def.shape) : undefined;
+}
+
+const scalar = (raw: string): unknown => {
+  try {
+    return parseYaml(raw) ?? raw;
+  } catch {
+    return raw;
+  }
+};
+
+/** One value for a leaf schema: strings stay as typed; others are YAML scalars; lists split on commas. */
+function valueFor(leaf: AnySchema, raw: string): unknown {
+  const u = unwrap(leaf);
+  const t = u._zod.def.type;
+  if (t === 'string' || t === 'enum') return raw;
+  if (t === 'array') {
+    if (raw.trim().startsWith('[')) return scalar(raw);
+    const el = u._zod.def.element ? unwrap(u._zod.def.element)._zod.def.type : 'string';
+    const parts = raw.split(',').map((x) => x.trim()).filter((x) => x !== '');
+    return parts.map((x) => (el === 'string' || el === 'enum' ? x : scalar(x)));
+  }
+  return scalar(raw);
+}
+
+/**
+ * Parse `--set path=value` against the environment schema. Throws a UserError naming the --set
+ * value when the path is not a key of the schema (or not `path=value` at all).
+ */
+export function parseSet(text: string): SetOverride {
+  const eq = text.indexOf('=');
+  const bad = (why: string, hint?: string) => new UserError('BadSet', `--set ${text}: ${why}`, { hint: hint ?? 'Give --set path=value, path dotted inside the environment, e.g. --set compute.workers.max=8 (run dpf schema for every key).' });
+  if (eq <= 0) throw bad('expected path=value');
+  const pathText = text.slice(0, eq).trim();
+  const raw = text.slice(eq + 1).trim();
+  const parts = pathText.split('.');
+  if (parts.some((p) => !p)) throw bad(`"${pathText}" is not a dotted path`);
+  let shape: Record<string, AnySchema> | undefined = environmentSchema.shape as unknown as Record<string, AnySchema>;
+  let leaf: AnySchema | undefined;
+  for (let i = 0; i < parts.length; i++) {
+    const key = parts[i]!;
+    const here = parts.slice(0, i).join('.') || 'the environment';
+    if (!shape) throw bad(`${here} is not a section: it has no key "${key}"`);
+    const next: AnySchema | undefined = Object.hasOwn(shape, key) ? shape[key] : undefined;
+    if (!next) throw bad(`unknown key "${key}" in ${here}`, `Known keys of ${here}: ${Object.keys(shape).join(', ')}.`);
+    leaf = next;
+    shape = shapeOf(next);
+  }
+  if (shape && !raw.startsWith('{'))
+    throw bad(`${pathText} is a section, not a value`, `Set one of its keys: ${Object.keys(shape).map((k) => `${pathText}.${k}`).join(', ')}.`);
+  return { text, path: parts, value: shape ? scalar(raw) : valueFor(leaf!, raw) };
+}
+
+/** Write each override into `env` (creating the sections on its path), in order: the last wins. */
+export function applySets(env: Record<string, unknown>, sets: SetOverride[]): Record<string, unknown> {
+  for (const s of sets) {
+    let cur = env;
+    for (const key of s.path.slice(0, -1)) {
+      const next = cur[key];
+      cur = cur[key] = next && typeof next === 'object' && !Array.isArray(next) ? (next as Record<string, unknown>) : {};
+    }
+    cur[s.path.at(-1)!] = s.value;
+  }
+  return env;
 }
 
 const HEADER = (schemaFile: string) =>
   `# yaml-language-server: $schema=./${schemaFile}\n# dpf configuration: one project, its environments. Defaults are the customer's specification.\n# Validate offline with: dpf validate    Reference: README.md#config-file\n`;
 
-function overridesFrom(o: InitOptions): EnvironmentInput {
+function overridesFrom(o: InitOptions, sets: SetOverride[] = []): EnvironmentInput {
   const region = o.region;
   const e: Record<string, any> = {};
   if (region) e.region = region;
@@ -43,7 +172,24 @@ function overridesFrom(o: InitOptions): EnvironmentInput {
   else if (region) e.availabilityZones = ['a', 'b', 'c'].map((s) => `${region}${s}`);
   if (o.highAvailability !== undefined) e.highAvailability = o.highAvailability;
   const net: Record<string, unknown> = {};
+  // The VPC given by --vpc-cidr (or --set network.vpcCidr=…): the subnets follow it, unless given.
+  const setVpc = [...sets].reverse().find((s) => s.path.join('.') === 'network.vpcCidr');
+  const vpcCidr = setVpc ? (typeof setVpc.value === 'string' ? setVpc.value : undefined) : o.vpcCidr;
   if (o.vpcCidr) net.vpcCidr = o.vpcCidr;
+  if (vpcCidr) {
+    const given = (tier: SubnetTier) => sets.some((s) => { const p = s.path.join('.'); return p === 'network.subnets' || p === `network.subnets.${tier}`; });
+    const missing = (Object.keys(SUBNET_OFFSETS) as SubnetTier[]).filter((t) => !given(t));
+    if (missing.length) {
+      const d = deriveSubnets(vpcCidr);
+      if ('error' in d) {
+        // Not a CIDR at all: validation names it with every other problem.
+        if (d.tooSmall)
+          throw new UserError('VpcTooSmall', `${setVpc ? `--set ${setVpc.text}` : '--vpc-cidr'}: ${d.error}`, {
+            hint: `Use a /${MAX_DERIVABLE_PREFIX} or larger VPC, or choose the subnets yourself: give them with --set network.subnets.public=a,b,c (and .private, .database), or run init without --vpc-cidr and then edit network.vpcCidr and network.subnets in the file.`,
+          });
+      } else net.subnets = Object.fromEntries(missing.map((t) => [t, d[t]]));
+    }
+  }
   if (o.adminCidrs?.length) net.adminCidrs = o.adminCidrs;
   if (Object.keys(net).length) e.network = net;
   const workers: Record<string, number> = {};
@@ -53,7 +199,33 @@ function overridesFrom(o: InitOptions): EnvironmentInput {
   if (Object.keys(workers).length) e.compute = { workers };
   if (o.alarmEmail) e.monitoring = { alarmEmail: o.alarmEmail };
   if (o.identityProvider || o.ipaImage) e.identity = { ...(o.identityProvider ? { provider: o.identityProvider } : {}), ...(o.ipaImage ? { imageId: o.ipaImage } : {}) };
-  return e as EnvironmentInput;
+  return applySets(e, sets) as EnvironmentInput;
+}
+
+/**
+ * The environment init writes: the flags and --set values over the seed's defaults, every value
+ * explicit — including the two whose default depends on the environment's name
+ * (highAvailability, storage.rds.deletionProtection: true for prod/production). When the flags
+ * do not pass the schema, the raw overrides (validation then names every problem).
+ */
+export function environmentFor(o: InitOptions): { env: Record<string, unknown>; sets: SetOverride[] } {
+  const sets = (o.set ?? []).map(parseSet);
+  const overrides = overridesFrom(o, sets);
+  const parsed = environmentSchema.safeParse(overrides);
+  if (!parsed.success) return { env: overrides as Record<string, unknown>, sets };
+  const env = stripUndefined(parsed.data) as Record<string, any>;
+  const prod = isProdEnv(o.env);
+  env.highAvailability ??= prod;
+  env.storage.rds.deletionProtection ??= prod;
+  return { env: orderLike(env, environmentSchema.shape), sets };
+}
+
+/** Keys in the schema's order (so highAvailability sits where the README shows it). */
+function orderLike(env: Record<string, unknown>, shape: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(shape)) if (k in env) out[k] = env[k];
+  for (const k of Object.keys(env)) if (!(k in out)) out[k] = env[k];
+  return out;
 }
 
 async function ask(o: InitOptions): Promise<InitOptions> {
@@ -66,7 +238,14 @@ async function ask(o: InitOptions): Promise<InitOptions> {
     const c = parseCidr(v.trim());
     return typeof c === 'string' ? c : true;
   };
-  const vpcCidr = await input({ message: 'VPC CIDR', default: o.vpcCidr ?? '10.0.0.0/16', validate: cidrOk });
+  const vpcCidr = await input({
+    message: 'VPC CIDR (the subnets are laid out inside it)',
+    default: o.vpcCidr ?? '10.0.0.0/16',
+    validate: (v) => {
+      const d = deriveSubnets(v.trim());
+      return 'error' in d ? d.error : true;
+    },
+  });
   const admin = await input({
     message: 'Admin CIDRs allowed to SSH to the bastion (comma-separated, your corporate ranges)',
     default: (o.adminCidrs ?? ['203.0.113.0/24']).join(','),
@@ -84,7 +263,7 @@ async function ask(o: InitOptions): Promise<InitOptions> {
   const whole = (v: string) => (/^\d+$/.test(v.trim()) ? true : `"${v}" is not a whole number`);
   const workersMin = Number(await input({ message: 'Worker minimum', default: String(o.workersMin ?? 2), validate: whole }));
   const workersMax = Number(await input({ message: 'Worker maximum', default: String(o.workersMax ?? 6), validate: (v) => (whole(v) !== true ? whole(v) : Number(v) < workersMin ? `must be at least the minimum (${workersMin})` : true) }));
-  const highAvailability = await confirm({ message: 'One NAT gateway per AZ (high availability)?', default: o.highAvailability ?? o.env === 'prod' });
+  const highAvailability = await confirm({ message: 'One NAT gateway per AZ (high availability)?', default: o.highAvailability ?? isProdEnv(o.env) });
   return { ...o, region, azs: azText.split(',').map((s) => s.trim()).filter(Boolean), vpcCidr, adminCidrs: admin.split(',').map((s) => s.trim()).filter(Boolean), alarmEmail, identityProvider, workersMin, workersMax, workersDesired: o.workersDesired ?? workersMin, highAvailability };
 }
 
@@ -110,16 +289,25 @@ export async function runInit(opts: InitOptions, ctx: CommandContext): Promise<v
       if (!replace) throw new UserError('EnvExists', `Environment "${o.env}" already exists in ${file}; nothing was changed.`, { hint: `Pass --force to replace it, or pick another --env.` });
     }
   }
-  const parsed = environmentSchema.safeParse(overridesFrom(o));
   // Fill every default explicitly: the file documents itself. Invalid flags fall through to validation below.
-  raw.environments[o.env] = parsed.success ? stripUndefined(parsed.data) : overridesFrom(o);
+  const { env, sets } = environmentFor(o);
+  raw.environments[o.env] = env;
   const { problems } = validateConfig(raw);
-  if (problems.length) throw new ConfigInvalidError(problems.map((p) => `${p.path}: ${p.message}`), `${file} (not written)`);
+  if (problems.length) throw new ConfigInvalidError(problems.map((p) => `${p.path}: ${p.message}${fromSet(p.path, `environments.${o.env}.`, sets)}`), `${file} (not written)`);
   const schemaFile = 'dpf.schema.json';
   await writeFileAtomic(file, HEADER(schemaFile) + stringify(raw, { lineWidth: 120 }));
   await writeFile(path.join(path.dirname(file), schemaFile), `${JSON.stringify(configJsonSchema(), null, 2)}\n`);
   if (ctx.globals.json) ctx.stdout(JSON.stringify({ file, env: o.env, schema: path.join(path.dirname(file), schemaFile) }));
   else ctx.stdout(`Wrote environment "${o.env}" to ${file} (schema for editors: ${schemaFile}).\nNext: dpf deploy --env ${o.env} --phase bootstrap`);
+}
+
+/** " (from --set a.b=c)" when a problem's path is (inside) what a --set wrote. */
+function fromSet(problemPath: string, base: string, sets: SetOverride[]): string {
+  const hit = [...sets].reverse().find((s) => {
+    const p = base + s.path.join('.');
+    return problemPath === p || problemPath.startsWith(`${p}.`) || problemPath.startsWith(`${p}[`);
+  });
+  return hit ? ` (from --set ${hit.text})` : '';
 }
 
 function stripUndefined<T>(v: T): T {

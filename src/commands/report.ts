@@ -30,6 +30,12 @@ export async function runReport(opts: ReportOptions, ctx: CommandContext): Promi
   const { envName, data } = view;
   const notes: string[] = [];
   if (view.aws.note) notes.push(view.aws.note);
+  if (view.source === 'state-bucket')
+    notes.push(
+      view.remote?.derived
+        ? `Ledger read from the state bucket (${view.remote.where}): this folder has no local ledger with bootstrap done.`
+        : `Ledger read from the state bucket${view.remote ? ` (${view.remote.where})` : ''}: it is newer than the local copy.`,
+    );
   if (opts.kind === 'golive' && !goliveRan({ ledger: data }))
     throw new BlockedError(
       `No go-live check has run for environment ${envName} yet: the ledger holds no golive verdict to report.`,
@@ -90,7 +96,7 @@ export async function runReport(opts: ReportOptions, ctx: CommandContext): Promi
   else if (opts.offline) notes.push(`--offline: not copied to s3://${bucket}/reports/${envName}/.`);
 
   if (ctx.globals.json) {
-    ctx.stdout(JSON.stringify({ files: written, uploaded, summary, notes }, null, 2));
+    ctx.stdout(JSON.stringify({ files: written, uploaded, summary, notes, ledger: { source: view.source, ...(view.remote ? { remote: view.remote.where } : {}) } }, null, 2));
     return;
   }
   const lines = [`${opts.kind === 'golive' ? 'Go-live readiness report' : 'Weekly executive summary'} for ${envName}:`, ...written.map((f) => `  ${f}`), ...uploaded.map((u) => `  ${u}`)];

@@ -7,13 +7,13 @@
 import Table from 'cli-table3';
 import type { AwsPorts, CommandContext } from '../context.js';
 import type { LedgerData } from '../state/ledger.js';
-import { FileLeaseStore, localLockPath } from '../state/lock.js';
-import { buildStatus, driftFromLedger } from '../steps/status-model.js';
+import { FileLeaseStore, localLockPath, staleReason, type Lease } from '../state/lock.js';
+import { buildStatus, driftFromLedger, type PhaseStatusView } from '../steps/status-model.js';
 import { makeChalk, duration, paintState } from '../ui/format.js';
 import { stateClass } from '../steps/events.js';
 import { errorMessage } from '../errors.js';
 import { detectDrift } from '../checks/infrastructure.js';
-import { LIVE_TIMEOUT_MS, openLedgerView, stepGraph, withTimeout } from '../reports/source.js';
+import { LIVE_TIMEOUT_MS, openLedgerView, stepGraph, withTimeout, type LedgerView } from '../reports/source.js';
 
 export interface StatusOptions {
   /** Skip every AWS call (offline view of the local ledger). Default false. */
@@ -22,6 +22,8 @@ export interface StatusOptions {
   drift?: boolean;
   /** Time box of each live call (ms). Default LIVE_TIMEOUT_MS; not a CLI option (tests shorten it). */
   timeoutMs?: number;
+  /** Width of the human view (columns). Default: the terminal's (process.stdout.columns), else 120; not a CLI option. */
+  width?: number;
 }
 
 /** How long `--drift` waits for all detections together. */
@@ -130,16 +132,16 @@ export async function runStatus(opts: StatusOptions, ctx: CommandContext): Promi
     if (Object.keys(last).length) facts.drift = { source: 'golive', stacks: last };
   }
 
-  const lockHolder = await new FileLeaseStore(localLockPath(view.loaded.dir, envName)).read();
-  const model = buildStatus(data, steps, live);
+  const lock = await lockState(view, ctx, (what, f) => attempt(facts.notes, what, f));
+  const model = buildStatus(data, steps, live, { lockHeld: lock.held });
   const doc = {
     env: envName,
     project: view.loaded.config.project,
     region,
     accountId: data.facts.accountId,
-    ledger: { file: view.ledger.file, revision: data.revision, updatedAt: data.updatedAt, source: view.source },
+    ledger: { file: view.ledger.file, revision: data.revision, updatedAt: data.updatedAt, source: view.source, ...(view.remote ? { remote: view.remote.where, derivedBucket: view.remote.derived } : {}) },
     aws: { reachable: view.aws.reachable, note: view.aws.note },
-    lock: lockHolder ? { identity: lockHolder.identity, host: lockHolder.host, pid: lockHolder.pid, command: lockHolder.command, since: lockHolder.since, expiresAt: lockHolder.expiresAt } : null,
+    lock: lock.holder ? { identity: lock.holder.identity, host: lock.holder.host, pid: lock.holder.pid, command: lock.holder.command, since: lock.holder.since, expiresAt: lock.holder.expiresAt, where: lock.where, ...(lock.stale ? { stale: lock.stale } : {}) } : null,
     progress: model.progress,
     phases: model.phases,
     next: model.next,
@@ -152,38 +154,132 @@ export async function runStatus(opts: StatusOptions, ctx: CommandContext): Promi
     return;
   }
 
+  const width = Math.max(60, opts.width ?? (process.stdout.columns || 120));
+  const now = ctx.clock.now();
   const c = makeChalk(ctx.globals.color);
   const lines: string[] = [];
   lines.push(`${c.bold(`${doc.project}/${envName}`)} in ${region}${doc.accountId ? ` (account ${doc.accountId})` : ''} — ${model.progress.done}/${model.progress.total} steps done (${model.progress.percent}%)`);
   if (view.aws.note) lines.push(c.yellow(`⚠ ${view.aws.note}`));
-  if (view.source === 'state-bucket') lines.push(c.yellow('Ledger read from the state bucket: another operator ran more recently than this machine.'));
-  if (doc.lock) lines.push(c.yellow(`🔒 locked by ${doc.lock.identity} on ${doc.lock.host} (pid ${doc.lock.pid}) running "${doc.lock.command}" since ${doc.lock.since}`));
-  const table = new Table({ head: ['phase / step', 'status', 'started', 'finished', 'took', 'est.', 'stack / verdict'], style: { head: [], border: [] } });
-  for (const p of model.phases) {
-    table.push([c.bold(p.id), paintState(c, stateClass(p.status), p.status), p.startedAt?.slice(0, 16).replace('T', ' ') ?? '', p.finishedAt?.slice(0, 16).replace('T', ' ') ?? '', '', '', '']);
+  if (view.source === 'state-bucket')
+    lines.push(
+      c.yellow(
+        view.remote?.derived
+          ? `Ledger read from the state bucket (${view.remote.where}): this folder has no local ledger with bootstrap done (read only; the next dpf deploy here adopts it).`
+          : `Ledger read from the state bucket${view.remote ? ` (${view.remote.where})` : ''}: another operator ran more recently than this machine.`,
+      ),
+    );
+  if (doc.lock) lines.push(c.yellow(`🔒 locked by ${doc.lock.identity} on ${doc.lock.host} (pid ${doc.lock.pid}) running "${doc.lock.command}" since ${doc.lock.since}${lock.stale ? ` — looks stale: ${lock.stale}` : ''}`));
+  lines.push(stepTable(c, model.phases, now, width));
+  for (const p of model.phases) for (const s of p.steps) if (s.error) lines.push(c.red(`✖ ${s.id}: ${s.error.message}${s.error.rootCause ? `\n  ${s.error.rootCause}` : ''}`));
+
+  lines.push(...liveLines(c, facts, model.checks, envName, width));
+  if (model.next.length) {
+    const byId = new Map(model.phases.flatMap((p) => p.steps).map((s) => [s.id, s]));
+    lines.push(c.bold('Next:'));
+    for (const n of model.next)
+      lines.push(
+        n.runnable
+          ? `  ${c.green('▶')} ${n.id} — ${byId.get(n.id)?.interrupted ? 'interrupted: ready to resume' : 'ready'}`
+          : `  ${c.gray('○')} ${n.id} — waits for ${n.waitingFor.map((w) => `${w} (${byId.get(w)?.interrupted ? 'interrupted' : byId.get(w)?.status ?? 'not in the graph'})`).join(', ')}`,
+      );
+    const phase = model.next.find((n) => n.runnable)?.id.split('.')[0];
+    lines.push(`  run: dpf deploy --env ${envName}${phase ? `   (or only that phase: dpf deploy --env ${envName} --phase ${phase})` : ''}`);
+  } else lines.push(c.green('Every step is done.'));
+  ctx.stdout(lines.join('\n'));
+}
+
+export interface LockState {
+  /** true: a live process holds the lease; false: nobody does; undefined: not known (the DynamoDB lease could not be read). */
+  held?: boolean;
+  holder?: Lease;
+  where?: 'lock file' | 'DynamoDB';
+  /** Why the lease shown looks stale (expired, or its process on this host is gone). */
+  stale?: string;
+}
+
+/**
+ * Who holds the environment's lease now, read only: the local lock file, then (once bootstrap
+ * made the table, and AWS answered) the DynamoDB lease. A lease that is expired or whose process
+ * on this host is gone is not held.
+ */
+export async function lockState(view: LedgerView, ctx: CommandContext, attempt: <T>(what: string, f: () => Promise<T>) => Promise<T | null>): Promise<LockState> {
+  const now = ctx.clock.now();
+  const local = await new FileLeaseStore(localLockPath(view.loaded.dir, view.envName)).read();
+  const localStale = local ? staleReason(local, now) : undefined;
+  if (local && !localStale) return { held: true, holder: local, where: 'lock file' };
+  const table = view.data.steps['bootstrap.state']?.status === 'done' ? view.data.steps['bootstrap.state']!.outputs.LockTableName : undefined;
+  let remote: Lease | undefined | null = null;
+  if (view.ports && table) {
+    const ports = view.ports;
+    remote = await attempt(`lock (DynamoDB table ${table})`, async () => (await (await ports.leaseStore(table, view.envName)).read()) ?? undefined);
+  }
+  if (remote) {
+    const stale = staleReason(remote, now);
+    return { held: !stale, holder: remote, where: 'DynamoDB', ...(stale ? { stale } : {}) };
+  }
+  const shown = local ? { holder: local, where: 'lock file' as const, stale: localStale } : {};
+  // No lease anywhere we could read. The DynamoDB lease guards other machines: when it could not be
+  // read, a ledger from the state bucket may describe a run still going elsewhere.
+  if (remote === undefined || !table || view.source === 'local') return { held: false, ...shown };
+  return { held: undefined, ...shown };
+}
+
+/** "16:39→16:40", with the date of a time that is not today (UTC). */
+function span(from: string | undefined, to: string | undefined, now: Date): string {
+  const today = now.toISOString().slice(0, 10);
+  const at = (iso: string, sameDayAs?: string) => (iso.slice(0, 10) === (sameDayAs ?? today) ? iso.slice(11, 16) : `${iso.slice(0, 10)} ${iso.slice(11, 16)}`);
+  if (!from) return to ? `→${at(to)}` : '';
+  return `${at(from)}→${to ? at(to, from.slice(0, 10)) : ''}`;
+}
+
+const NO_BORDERS = { top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '' };
+const stripAnsi = (t: string) => t.replace(/\u001b\[[0-9;]*m/g, '');
+
+/**
+ * The phases, one line each; the steps only of the phases that are not done. No borders, no row
+ * separators; the last column is truncated so a line fits `width`.
+ */
+export function stepTable(c: Paint, phases: PhaseStatusView[], now: Date, width: number): string {
+  const rows: string[][] = [];
+  for (const p of phases) {
+    const done = p.steps.filter((s) => s.status === 'done' || s.status === 'skipped').length;
+    const count = `${p.steps.length} step${p.steps.length === 1 ? '' : 's'}`;
+    if (p.status === 'done') {
+      const took = p.startedAt && p.finishedAt ? duration((Date.parse(p.finishedAt) - Date.parse(p.startedAt)) / 1000) : '';
+      rows.push([c.bold(p.id), paintState(c, 'complete', 'done'), count, span(p.startedAt, p.finishedAt, now), took, '']);
+      continue;
+    }
+    const status = p.interrupted ? c.yellow('interrupted') : paintState(c, stateClass(p.status), p.status);
+    rows.push([c.bold(p.id), status, p.steps.length ? `${done}/${count}` : '0 steps', span(p.startedAt, undefined, now), '', '']);
     for (const s of p.steps) {
       let last = '';
       if (s.stack) {
         const st = s.stack.status ? paintState(c, stateClass(s.stack.status), s.stack.status) : c.gray('(not checked)');
         const dr = s.stack.drift ? ` ${s.stack.drift === 'DRIFTED' ? c.red('DRIFTED') : s.stack.drift === 'IN_SYNC' ? c.green('IN_SYNC') : c.gray(`drift ${s.stack.drift}`)}` : '';
         last = `${s.stack.name} ${st}${dr}`;
-      } else if (s.verdict) last = `${verdictColor(c, s.verdict.status)} ${s.verdict.summary.length > 60 ? `${s.verdict.summary.slice(0, 57)}…` : s.verdict.summary}`;
-      table.push([`  ${s.id}`, paintState(c, stateClass(s.status), s.status), s.startedAt?.slice(11, 19) ?? '', s.finishedAt?.slice(11, 19) ?? '', duration(s.durationSeconds), s.estimateSeconds ? duration(s.estimateSeconds) : '', last]);
+      } else if (s.verdict) last = `${verdictColor(c, s.verdict.status)} ${oneLine(s.verdict.summary)}`;
+      const status = s.interrupted ? c.yellow('interrupted (rerun to resume)') : paintState(c, stateClass(s.status), s.status);
+      const took = s.durationSeconds !== undefined ? duration(s.durationSeconds) : s.estimateSeconds ? `est. ${duration(s.estimateSeconds)}` : '';
+      rows.push([`  ${s.id}`, status, '', s.startedAt || s.finishedAt ? span(s.startedAt, s.finishedAt, now) : '', took, last]);
     }
   }
-  lines.push(table.toString());
-  for (const p of model.phases) for (const s of p.steps) if (s.error) lines.push(c.red(`✖ ${s.id}: ${s.error.message}${s.error.rootCause ? `\n  ${s.error.rootCause}` : ''}`));
-
-  lines.push(...liveLines(c, facts, model.checks, envName));
-  if (model.next.length) {
-    const byId = new Map(model.phases.flatMap((p) => p.steps).map((s) => [s.id, s]));
-    lines.push(c.bold('Next:'));
-    for (const n of model.next)
-      lines.push(n.runnable ? `  ${c.green('▶')} ${n.id} — ready` : `  ${c.gray('○')} ${n.id} — waits for ${n.waitingFor.map((w) => `${w} (${byId.get(w)?.status ?? 'not in the graph'})`).join(', ')}`);
-    const phase = model.next.find((n) => n.runnable)?.id.split('.')[0];
-    lines.push(`  run: dpf deploy --env ${envName}${phase ? `   (or only that phase: dpf deploy --env ${envName} --phase ${phase})` : ''}`);
-  } else lines.push(c.green('Every step is done.'));
-  ctx.stdout(lines.join('\n'));
+  const head = ['phase / step', 'status', 'steps', 'when (UTC)', 'took', 'stack / verdict'];
+  const PAD = 2;
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => stripAnsi(r[i] ?? '').length)) + PAD);
+  const rest = widths.slice(0, -1).reduce((a, b) => a + b, 0);
+  const lastWidth = Math.max(16, Math.min(widths[widths.length - 1]!, width - rest + PAD));
+  const table = new Table({
+    head: head.map((h) => c.gray(h)),
+    chars: NO_BORDERS,
+    colWidths: [...widths.slice(0, -1), lastWidth],
+    style: { head: [], border: [], 'padding-left': 0, 'padding-right': PAD },
+  });
+  table.push(...rows);
+  return table
+    .toString()
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .join('\n');
 }
 
 type Paint = ReturnType<typeof makeChalk>;
@@ -192,7 +288,15 @@ function verdictColor(c: Paint, s: string): string {
   return s === 'pass' ? c.green(s) : s === 'fail' ? c.red(s) : s === 'warn' ? c.yellow(s) : c.gray(s);
 }
 
-export function liveLines(c: Paint, f: LiveFacts, checks: ReturnType<typeof buildStatus>['checks'], env: string): string[] {
+const oneLine = (t: string) => t.replace(/\s*\n\s*/g, ' ');
+
+/** Cut `text` (no colour codes) to `max` characters, with an ellipsis. */
+export function truncate(text: string, max: number): string {
+  const chars = [...text];
+  return chars.length <= max ? text : `${chars.slice(0, Math.max(1, max - 1)).join('')}…`;
+}
+
+export function liveLines(c: Paint, f: LiveFacts, checks: ReturnType<typeof buildStatus>['checks'], env: string, width = 120): string[] {
   const out: string[] = [];
   const stacks = Object.entries(f.drift.stacks);
   if (stacks.length) {
@@ -222,12 +326,16 @@ export function liveLines(c: Paint, f: LiveFacts, checks: ReturnType<typeof buil
   const ran = checks.filter((k) => k.status !== 'not-run');
   if (checks.length) {
     const count = (s: string) => ran.filter((k) => k.status === s).length;
-    const failing = ran.filter((k) => k.status === 'fail').map((k) => k.id);
     out.push(
       ran.length
-        ? `Go-live checks: ${c.green(`${count('pass')} pass`)}, ${c.yellow(`${count('warn')} warn`)}, ${c.gray(`${count('unknown')} unknown`)}, ${failing.length ? c.red(`${failing.length} fail (${failing.join(', ')})`) : '0 fail'}${checks.length - ran.length ? `, ${checks.length - ran.length} not run` : ''} — details: dpf report golive --env ${env}`
+        ? `Go-live checks: ${c.green(`${count('pass')} pass`)}, ${c.yellow(`${count('warn')} warn`)}, ${c.gray(`${count('unknown')} unknown`)}, ${count('fail') ? c.red(`${count('fail')} fail`) : '0 fail'}${checks.length - ran.length ? `, ${checks.length - ran.length} not run` : ''} — details: dpf report golive --env ${env}`
         : c.gray(`Go-live checks: none has run yet (${checks.length} defined)`),
     );
+    // The ones that need attention, failing first, one line each.
+    for (const k of [...ran.filter((x) => x.status === 'fail'), ...ran.filter((x) => x.status === 'unknown')]) {
+      const mark = k.status === 'fail' ? c.red('✖ fail   ') : c.gray('? unknown');
+      out.push(`  ${mark} ${truncate(`${k.id}${k.summary ? ` — ${oneLine(k.summary)}` : ''}`, width - 12)}`);
+    }
   }
   for (const n of f.notes) out.push(c.gray(`note: ${n}`));
   return out;

@@ -1,13 +1,15 @@
 /**
  * Read-only access to an environment for `dpf status` and `dpf report`: the config, the local
- * ledger, and — when AWS answers within a few seconds — the state bucket's newer copy. Never
- * takes the lock and never fails because AWS is unreachable: that becomes a note.
+ * ledger, and — when AWS answers within a few seconds — the state bucket's newer copy (found by
+ * its derived name `<project>-<env>-dpf-state-<account>` when the local ledger does not know it).
+ * Never takes the lock, never writes the local ledger, and never fails because AWS is
+ * unreachable: that becomes a note.
  */
 import type { AwsPorts, CommandContext } from '../context.js';
 import { loadConfig, selectEnv, type LoadedConfig } from '../config/load.js';
 import type { EnvironmentConfig } from '../config/schema.js';
 import { Ledger, parseLedger, type LedgerData } from '../state/ledger.js';
-import { buildSteps } from '../steps/phases.js';
+import { buildSteps, names } from '../steps/phases.js';
 import type { StepDef } from '../steps/types.js';
 import { goliveSteps } from '../checks/index.js';
 import { errorMessage } from '../errors.js';
@@ -45,6 +47,8 @@ export interface LedgerView {
   ledger: Ledger;
   data: LedgerData;
   source: 'local' | 'state-bucket';
+  /** Where the ledger shown was read from when source is 'state-bucket'; derived: the bucket name came from the STS account (no local copy knew it). */
+  remote?: { where: string; derived: boolean };
   aws: { reachable: boolean | null; note?: string; accountId?: string };
   /** Set when AWS answered. */
   ports?: AwsPorts;
@@ -64,20 +68,28 @@ export async function openLedgerView(ctx: CommandContext, o: { offline?: boolean
     view.aws = { reachable: true, accountId: who.account };
     view.ports = ports;
     const boot = view.data.steps['bootstrap.state'];
-    if (boot?.status === 'done' && boot.outputs.StateBucketName) {
-      const where = `s3://${boot.outputs.StateBucketName}/ledger/${envName}/ledger.json`;
+    // A second operator (another folder or machine, no local ledger with bootstrap done) finds the
+    // ledger by the state bucket's derived name, as `dpf deploy` does. Read-only: nothing is written here.
+    const known = boot?.status === 'done' && boot.outputs.StateBucketName ? boot.outputs.StateBucketName : undefined;
+    const pinnedElsewhere = !known && env.accountId && env.accountId !== who.account;
+    if (pinnedElsewhere) view.aws.note = `The credentials are for account ${who.account}, but environment "${envName}" is pinned to account ${env.accountId}: the state bucket was not read; showing the local ledger.`;
+    const bucket = known ?? (pinnedElsewhere ? undefined : names({ project: loaded.config.project, name: envName, accountId: who.account }).stateBucket);
+    if (bucket) {
+      const where = `s3://${bucket}/ledger/${envName}/ledger.json`;
       try {
-        const bucket = boot.outputs.StateBucketName;
         const body = await withTimeout((async () => (await ports.objects()).getText(bucket, `ledger/${envName}/ledger.json`))(), o.timeoutMs ?? LIVE_TIMEOUT_MS, 'S3');
         if (body) {
           const remote = parseLedger(body, where);
           if (remote.revision > view.data.revision && remote.env === envName && remote.project === loaded.config.project) {
             view.data = remote;
             view.source = 'state-bucket';
+            view.remote = { where, derived: !known };
           }
         }
       } catch (err) {
-        view.aws.note = `The state bucket's ledger could not be read (${errorMessage(err)}); showing the local ledger.`;
+        view.aws.note = known
+          ? `The state bucket's ledger could not be read (${errorMessage(err)}); showing the local ledger.`
+          : `No local ledger with bootstrap done, and ${where} could not be read (${errorMessage(err)}); showing the local ledger.`;
       }
     }
   } catch (err) {

@@ -7,10 +7,10 @@
  */
 import { buildStatus } from '../steps/status-model.js';
 import { verdictOf } from '../steps/kinds/check.js';
-import { countStatuses, diagrams, reportChecks, schedule, securityCompliance, timelineJson, type ReportInput } from './model.js';
+import { countStatuses, diagrams, reportChecks, schedule, securityCompliance, timelineJson, type ReportInput, type ReportStatus } from './model.js';
 import { fence, pct, STATUS_MARK, table, when } from './render-md.js';
 import { DAY_MS, isoDay } from './timeline.js';
-import { startSource } from './golive.js';
+import { readiness, startSource } from './golive.js';
 
 export interface WeeklyReport {
   kind: 'weekly';
@@ -51,9 +51,13 @@ export function buildWeeklyReport(input: ReportInput): WeeklyReport {
   const from = new Date(input.now.getTime() - 7 * DAY_MS);
   const inWeek = (iso?: string) => Boolean(iso) && Date.parse(iso!) >= from.getTime() && Date.parse(iso!) <= input.now.getTime();
 
+  const checks = reportChecks(input.ledger);
+  const counts = countStatuses(checks);
+  // The golive phase delivers what its checks verified, not more: its value is worded from the verdicts.
+  const value = (p: { id: string; businessValue: string }) => (p.id === 'golive' ? goliveValue(counts, p.businessValue) : p.businessValue);
   const completed = s.timeline
     .filter((p) => p.status === 'done' && p.actualEnd && inWeek(p.actualEnd.toISOString()))
-    .map((p) => ({ phase: p.id, title: p.title, finishedAt: p.actualEnd!.toISOString(), businessValue: p.businessValue }));
+    .map((p) => ({ phase: p.id, title: p.title, finishedAt: p.actualEnd!.toISOString(), businessValue: value(p) }));
   // Steps of phases that did not complete in the period (a completed phase is listed as a whole).
   const completedPhases = new Set<string>(completed.map((c) => c.phase));
   const completedSteps = status.phases
@@ -75,8 +79,6 @@ export function buildWeeklyReport(input: ReportInput): WeeklyReport {
       next: status.next.filter((n) => n.id.startsWith(`${p.id}.`)).map((n) => (n.runnable ? `${n.id} (ready)` : `${n.id} (waits for ${n.waitingFor.join(', ')})`)),
     }));
 
-  const checks = reportChecks(input.ledger);
-  const counts = countStatuses(checks);
   const failedSteps = Object.values(input.ledger.steps)
     .filter((r) => r.status === 'failed' && r.phase !== 'golive')
     .map((r) => ({ id: r.id, message: r.error?.message ?? 'failed', hint: r.error?.hint }));
@@ -88,8 +90,8 @@ export function buildWeeklyReport(input: ReportInput): WeeklyReport {
   const done = s.timeline.filter((p) => p.status === 'done');
   const upcoming = s.timeline.find((p) => p.status !== 'done');
   const businessImpact = [
-    ...done.map((p) => `${p.title}: ${p.businessValue}.`),
-    ...(upcoming ? [`Next: ${upcoming.title} (planned ${isoDay(upcoming.plannedStart)} → ${isoDay(new Date(upcoming.plannedEnd.getTime() - DAY_MS))}) will deliver: ${upcoming.businessValue}.`] : ['Every phase is done: the platform is ready for data workloads.']),
+    ...done.map((p) => `${p.title}: ${value(p)}.`),
+    ...(upcoming ? [`Next: ${upcoming.title} (planned ${isoDay(upcoming.plannedStart)} → ${isoDay(new Date(upcoming.plannedEnd.getTime() - DAY_MS))}) will deliver: ${upcoming.businessValue}.`] : [allDoneLine(counts)]),
   ];
   return {
     kind: 'weekly',
@@ -122,6 +124,39 @@ export function buildWeeklyReport(input: ReportInput): WeeklyReport {
     phases: timelineJson(s.timeline),
     diagrams: diagrams(input, s),
   };
+}
+
+/** Every go-live check passed: the only state in which the reports call the platform ready. */
+function allPassed(counts: Record<ReportStatus, number>): boolean {
+  return counts.pass > 0 && counts.warn + counts.unknown + counts.fail + counts['not-run'] === 0;
+}
+
+/** "5 passed, 12 could not be verified" — the verdicts that occur, in that wording. */
+export function verdictCounts(counts: Record<ReportStatus, number>): string {
+  const parts: Array<[number, string]> = [
+    [counts.pass, 'passed'],
+    [counts.warn, 'passed with warnings'],
+    [counts.unknown, 'could not be verified'],
+    [counts.fail, 'failed'],
+    [counts['not-run'], 'did not run'],
+  ];
+  return parts.filter(([n]) => n).map(([n, w]) => `${n} ${w}`).join(', ') || 'none';
+}
+
+/**
+ * What the golive phase delivered, from the verdicts: PHASE_INFO's claim ("every readiness check
+ * verified") only when every check passed; otherwise what the checks did establish.
+ */
+export function goliveValue(counts: Record<ReportStatus, number>, claim: string): string {
+  if (allPassed(counts)) return claim;
+  return `Go-live checks ran: ${verdictCounts(counts)} (see the readiness report: dpf report golive)`;
+}
+
+/** The closing line once every phase is done: "ready for data workloads" only when every go-live check passed. */
+export function allDoneLine(counts: Record<ReportStatus, number>): string {
+  if (allPassed(counts)) return 'Every phase is done: the platform is ready for data workloads.';
+  const r = readiness(counts);
+  return `Every phase is done, but go-live readiness is ${r} (go-live checks: ${verdictCounts(counts)}): the platform is not yet shown to be ready for data workloads (see dpf report golive).`;
 }
 
 export function renderWeeklyMarkdown(r: WeeklyReport): string {

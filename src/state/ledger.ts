@@ -88,7 +88,7 @@ export function parseLedger(text: string, where: string): LedgerData {
   if (d.schemaVersion > LEDGER_SCHEMA_VERSION)
     throw new StateInvalidError(
       `The ledger at ${where} was written by a newer dpf (ledger schema ${d.schemaVersion}; this dpf understands ${LEDGER_SCHEMA_VERSION}).`,
-      'Upgrade dpf (npm install -g dpf@latest or pull the newest release) and run again.',
+      'Upgrade dpf (pull the newest release of this repository, then npm ci && npm run build) and run again.',
     );
   return { runs: [], facts: {}, revision: 0, ...d } as LedgerData;
 }

@@ -4,6 +4,7 @@
  * reconciling steps a dead process left `running`, writing every transition to the ledger
  * and emitting events. It never prints and never touches `process`.
  */
+import os from 'node:os';
 import type { Clock } from '../clock.js';
 import type { Ledger, StepRecord } from '../state/ledger.js';
 import type { AwsPorts } from '../context.js';
@@ -116,7 +117,7 @@ export async function runSteps(o: RunOptions): Promise<RunSummary> {
 }
 
 function hostName(): string {
-  return process.env.HOSTNAME || 'localhost';
+  return os.hostname();
 }
 
 export function makeContext(s: StepDef, o: Pick<RunOptions, "envCtx" | "ledger" | "aws" | "io" | "clock" | "signal">, previous: StepRecord | undefined): StepContext {

@@ -11,6 +11,11 @@ export interface StepStatusView {
   title: string;
   kind: string;
   status: StepRecord['status'];
+  /**
+   * Set (true) when the record says `running` but no process is running it: the run was
+   * interrupted (Ctrl-C, or its process died). The status stays 'running'; a rerun resumes it.
+   */
+  interrupted?: true;
   startedAt?: string;
   finishedAt?: string;
   durationSeconds?: number;
@@ -28,6 +33,8 @@ export interface PhaseStatusView {
   id: string;
   title: string;
   status: 'pending' | 'running' | 'done' | 'failed' | 'partial';
+  /** Set (true) when the phase is 'running' only because of interrupted steps (none is running now). */
+  interrupted?: true;
   startedAt?: string;
   finishedAt?: string;
   steps: StepStatusView[];
@@ -85,7 +92,21 @@ export function phaseStatus(steps: StepStatusView[]): PhaseStatusView['status'] 
   return 'pending';
 }
 
-export function buildStatus(ledger: LedgerData, steps: StepDef[], live: Record<string, { status?: string; drift?: string }> = {}) {
+export interface BuildStatusOptions {
+  /**
+   * Whether a process holds the environment's lock now. false: nothing can be running, so every
+   * step left `running` was interrupted. Undefined (not known): only steps whose record says
+   * `evidence.interrupted` are.
+   */
+  lockHeld?: boolean;
+}
+
+/** A step left `running` that no process is running: interrupted, resumed by the next run. */
+export function isInterrupted(r: StepRecord | undefined, lockHeld?: boolean): boolean {
+  return r?.status === 'running' && (r.evidence.interrupted === true || lockHeld === false);
+}
+
+export function buildStatus(ledger: LedgerData, steps: StepDef[], live: Record<string, { status?: string; drift?: string }> = {}, o: BuildStatusOptions = {}) {
   const lastDrift = driftFromLedger(ledger);
   const stackView = (name: string): StepStatusView['stack'] => {
     const l = live[name];
@@ -103,6 +124,7 @@ export function buildStatus(ledger: LedgerData, steps: StepDef[], live: Record<s
       title: s.title,
       kind: s.kind,
       status: r?.status ?? 'pending',
+      ...(isInterrupted(r, o.lockHeld) ? { interrupted: true as const } : {}),
       startedAt: r?.startedAt,
       finishedAt: r?.finishedAt,
       durationSeconds: r?.durationSeconds,
@@ -120,7 +142,9 @@ export function buildStatus(ledger: LedgerData, steps: StepDef[], live: Record<s
     const starts = ps.map((s) => s.startedAt).filter(Boolean).sort() as string[];
     const ends = ps.map((s) => s.finishedAt).filter(Boolean).sort() as string[];
     const status = phaseStatus(ps);
-    return { id: p, title: PHASE_INFO[p].title, status, startedAt: starts[0], finishedAt: status === 'done' ? ends[ends.length - 1] : undefined, steps: ps };
+    const running = ps.filter((s) => s.status === 'running');
+    const interrupted = status === 'running' && running.every((s) => s.interrupted);
+    return { id: p, title: PHASE_INFO[p].title, status, ...(interrupted ? { interrupted: true as const } : {}), startedAt: starts[0], finishedAt: status === 'done' ? ends[ends.length - 1] : undefined, steps: ps };
   });
   const byId = new Map(views.map((v) => [v.id, v]));
   const next: NextStep[] = views

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildStatus, phaseStatus, driftFromLedger, checkSummaries, type StepStatusView } from '../../src/steps/status-model.js';
 import { gatherOpsFacts, liveLines, runStatus, type LiveFacts } from '../../src/commands/status.js';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Ledger, serializeLedger } from '../../src/state/ledger.js';
@@ -9,6 +9,7 @@ import { makeChalk } from '../../src/ui/format.js';
 import type { CommandContext } from '../../src/context.js';
 import { FakePlatform } from '../fakes/fake-platform.js';
 import { FakeClock } from '../fakes/fake-clock.js';
+import { MemoryObjectStore } from '../fakes/fake-ssm.js';
 import type { AwsPorts } from '../../src/context.js';
 import { emptyLedger, type LedgerData, type StepRecord } from '../../src/state/ledger.js';
 import type { PhaseId, StepDef } from '../../src/steps/types.js';
@@ -256,6 +257,238 @@ describe('runStatus', () => {
       out.length = 0;
       await runStatus({ offline: true, drift: true }, ctxWith({}, false));
       expect(out[0]).toContain('note: --drift: drift detection was not run (--offline makes no AWS call)');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('interrupted steps (a step left running that no process runs)', () => {
+  it('GIVEN a running record marked evidence.interrupted WHEN built THEN the step says interrupted and keeps status running', () => {
+    const s = buildStatus(ledgerWith({ 'bootstrap.state': { status: 'done' }, 'network.stack': { status: 'running', startedAt: iso(1), evidence: { interrupted: true } } }), STEPS);
+    const net = s.phases.find((p) => p.id === 'network')!;
+    expect(net.steps[0]).toMatchObject({ id: 'network.stack', status: 'running', interrupted: true });
+    expect(net).toMatchObject({ status: 'running', interrupted: true });
+  });
+
+  it.each<[string, boolean | undefined, boolean]>([
+    ['no lock held', false, true],
+    ['the lock held by a live process', true, false],
+    ['the lock not known', undefined, false],
+  ])('GIVEN a running record without the mark and %s WHEN built THEN interrupted is %s', (_what, lockHeld, expected) => {
+    const s = buildStatus(ledgerWith({ 'bootstrap.state': { status: 'running', startedAt: iso(1) } }), STEPS, {}, { lockHeld });
+    expect(s.phases[0]!.steps[0]!.interrupted === true).toBe(expected);
+    expect(s.phases[0]!.steps[0]!.status).toBe('running');
+  });
+
+  it('GIVEN no lock held WHEN built THEN steps in other states are never interrupted', () => {
+    const s = buildStatus(ledgerWith({ 'bootstrap.state': { status: 'done', evidence: { interrupted: true } }, 'network.stack': { status: 'failed' } }), STEPS, {}, { lockHeld: false });
+    expect(s.phases.flatMap((p) => p.steps).filter((x) => x.interrupted)).toEqual([]);
+  });
+});
+
+describe('runStatus: the human view fits one screen, --json keeps everything', () => {
+  let dir: string;
+  const out: string[] = [];
+  const ctxWith = (aws: Partial<AwsPorts> | undefined, json: boolean): CommandContext => ({
+    globals: { env: 'dev', config: path.join(dir, 'dpf.config.yaml'), json, yes: true, verbose: false, color: false },
+    io: undefined as never,
+    clock: new FakeClock('2025-07-01T18:00:00.000Z'),
+    signal: new AbortController().signal,
+    aws: () => {
+      if (!aws) throw new Error('offline test: no AWS');
+      return { region: 'us-west-2', ...aws } as AwsPorts;
+    },
+    stdout: (t) => out.push(t),
+    isTTY: false,
+  });
+  const at = (h: number, m: number) => new Date(Date.UTC(2025, 6, 1, h, m)).toISOString();
+  const rec = (id: string, r: Partial<StepRecord> & { status: StepRecord['status'] }): StepRecord => ({ id, phase: id.split('.')[0]!, outputs: {}, attempts: 1, evidence: {}, ...r });
+  /** bootstrap and network done, compute.stack left running by Ctrl-C, 3 go-live verdicts (1 pass, 1 unknown, 1 fail). */
+  function deployed(): LedgerData {
+    const d = emptyLedger('dataplatform', 'dev', T0);
+    d.revision = 12;
+    d.steps['bootstrap.state'] = rec('bootstrap.state', { status: 'done', startedAt: at(16, 39), finishedAt: at(16, 40), durationSeconds: 61, outputs: { StateBucketName: 'dataplatform-dev-dpf-state-111122223333' }, evidence: { stackName: 'dataplatform-dev-bootstrap' } });
+    d.steps['network.stack'] = rec('network.stack', { status: 'done', startedAt: at(16, 41), finishedAt: at(16, 45), durationSeconds: 240, evidence: { stackName: 'dataplatform-dev-network' } });
+    d.steps['compute.stack'] = rec('compute.stack', { status: 'running', startedAt: at(16, 46), evidence: { stackName: 'dataplatform-dev-compute', interrupted: true, interruptedAt: at(16, 50) } });
+    const verdict = (status: string, summary: string) => ({ check: { status, summary, category: 'security', checkedAt: at(17, 0), evidence: {} } });
+    d.steps['golive.ssh-exposure'] = rec('golive.ssh-exposure', { status: 'done', evidence: verdict('pass', 'no security group opens port 22 to the world') });
+    d.steps['golive.nodes-online'] = rec('golive.nodes-online', { status: 'done', evidence: verdict('unknown', `SSM DescribeInstanceInformation could not be answered: ${'x'.repeat(300)}`) });
+    d.steps['golive.rds-private'] = rec('golive.rds-private', { status: 'failed', evidence: verdict('fail', 'the database is publicly accessible') });
+    return d;
+  }
+  const setup = (d?: LedgerData) => {
+    out.length = 0;
+    dir = mkdtempSync(path.join(os.tmpdir(), 'dpf-status-'));
+    writeFileSync(path.join(dir, 'dpf.config.yaml'), 'version: 1\nproject: dataplatform\nenvironments:\n  dev: {}\n');
+    if (d) {
+      const file = Ledger.localPath(dir, 'dev');
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(file, serializeLedger(d));
+    }
+  };
+
+  it('GIVEN a mid-deployment ledger WHEN shown to a human THEN no borders or row separators, done phases on one line, only the steps of phases not done, lines within the width', async () => {
+    setup(deployed());
+    try {
+      await runStatus({ offline: true, width: 100 }, ctxWith(undefined, false));
+      const text = out[0]!;
+      const lines = text.split('\n');
+      expect(text).not.toMatch(/[─│┼├┤┌┐└┘]/);
+      expect(lines.find((l) => /^bootstrap\s/.test(l))).toMatch(/^bootstrap\s+done\s+1 step\s+16:39→16:40\s+1m00s$/);
+      expect(lines.find((l) => /^network\s/.test(l))).toMatch(/^network\s+done\s+1 step\s+16:41→16:45\s+4m00s$/);
+      expect(text).not.toContain('bootstrap.state');
+      expect(text).not.toContain('network.stack');
+      expect(text).toMatch(/\n {2}compute\.stack\s+interrupted \(rerun to resume\)\s+16:46→/);
+      expect(text).toMatch(/\n {2}storage\.stack\s+pending/);
+      expect(text).toMatch(/\n {2}golive\.ssh-exposure\s+done/);
+      for (const l of lines) expect(l.length, l).toBeLessThanOrEqual(100);
+      // Checks: counts, then the failing and unknown ones by id, one line each.
+      expect(text).toMatch(/Go-live checks: 1 pass, 0 warn, 1 unknown, 1 fail, \d+ not run — details: dpf report golive --env dev/);
+      expect(lines.filter((l) => /^ {2}[✖?] (fail|unknown)/.test(l)).map((l) => l.split(/\s+/)[3])).toEqual(['golive.rds-private', 'golive.nodes-online']);
+      expect(lines.find((l) => l.includes('? unknown'))).toMatch(/…$/);
+      // The next section stays.
+      expect(text).toMatch(/Next:\n {2}▶ compute\.stack — interrupted: ready to resume/);
+      expect(text).toContain('run: dpf deploy --env dev');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('GIVEN the same ledger WHEN --json THEN every phase, step and check is there, the interrupted step with interrupted: true and status running', async () => {
+    setup(deployed());
+    try {
+      await runStatus({ offline: true }, ctxWith(undefined, true));
+      const doc = JSON.parse(out[0]!);
+      expect(doc.phases.map((p: any) => p.id)).toEqual(['bootstrap', 'network', 'compute', 'storage', 'identity', 'monitoring', 'golive']);
+      expect(doc.phases[0].steps.map((s: any) => s.id)).toEqual(['bootstrap.state']);
+      expect(doc.phases[0].steps[0]).toMatchObject({ status: 'done', startedAt: at(16, 39), finishedAt: at(16, 40) });
+      expect(doc.phases.find((p: any) => p.id === 'compute').steps.find((s: any) => s.id === 'compute.stack')).toMatchObject({ status: 'running', interrupted: true });
+      expect(doc.phases.flatMap((p: any) => p.steps).filter((s: any) => s.interrupted).map((s: any) => s.id)).toEqual(['compute.stack']);
+      expect(doc.checks.length).toBeGreaterThanOrEqual(17);
+      expect(doc.checks.find((c: any) => c.id === 'golive.ssh-exposure')).toMatchObject({ status: 'pass' });
+      for (const k of ['env', 'project', 'region', 'ledger', 'aws', 'lock', 'progress', 'phases', 'next', 'checks', 'live', 'lastRun']) expect(doc).toHaveProperty(k);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  const runningNoMark = () => {
+    const d = deployed();
+    d.steps['compute.stack']!.evidence = { stackName: 'dataplatform-dev-compute' };
+    return d;
+  };
+  const lockFile = (pid: number) => {
+    const f = path.join(dir, '.dpf', 'dev', 'lock.json');
+    writeFileSync(f, JSON.stringify({ env: 'dev', token: 't', identity: 'arn:aws:iam::111122223333:user/alice', host: os.hostname(), pid, command: 'deploy', since: at(16, 46), expiresAt: '2999-01-01T00:00:00.000Z' }));
+  };
+
+  it('GIVEN a step running (no interrupted mark) and no lock file THEN nothing runs it: interrupted', async () => {
+    setup(runningNoMark());
+    try {
+      await runStatus({ offline: true }, ctxWith(undefined, true));
+      const doc = JSON.parse(out[0]!);
+      expect(doc.lock).toBeNull();
+      expect(doc.phases.find((p: any) => p.id === 'compute').steps[0]).toMatchObject({ id: 'compute.stack', status: 'running', interrupted: true });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('GIVEN a step running and the lock file held by a live process on this host THEN it is running, not interrupted', async () => {
+    setup(runningNoMark());
+    try {
+      lockFile(process.pid);
+      await runStatus({ offline: true }, ctxWith(undefined, true));
+      const doc = JSON.parse(out[0]!);
+      expect(doc.lock).toMatchObject({ pid: process.pid, where: 'lock file' });
+      expect(doc.phases.find((p: any) => p.id === 'compute').steps[0].interrupted).toBeUndefined();
+      out.length = 0;
+      await runStatus({ offline: true }, ctxWith(undefined, false));
+      expect(out[0]).toMatch(/\n {2}compute\.stack\s+running/);
+      expect(out[0]).not.toContain('interrupted');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('GIVEN a step running and a lock file whose process on this host is dead THEN interrupted', async () => {
+    setup(runningNoMark());
+    try {
+      lockFile(2 ** 22 + 12345); // above the kernel's pid_max: never alive
+      await runStatus({ offline: true }, ctxWith(undefined, true));
+      const doc = JSON.parse(out[0]!);
+      expect(doc.lock).toMatchObject({ stale: expect.stringMatching(/no longer running/) });
+      expect(doc.phases.find((p: any) => p.id === 'compute').steps[0]).toMatchObject({ status: 'running', interrupted: true });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('runStatus: a second operator (no local ledger) finds the state bucket by its derived name', () => {
+  let dir: string;
+  const out: string[] = [];
+  const ACCOUNT = '111122223333';
+  const BUCKET = `dataplatform-dev-dpf-state-${ACCOUNT}`;
+  const ctxWith = (store: MemoryObjectStore, json: boolean): CommandContext => ({
+    globals: { env: 'dev', config: path.join(dir, 'dpf.config.yaml'), json, yes: true, verbose: false, color: false },
+    io: undefined as never,
+    clock: new FakeClock(T0),
+    signal: new AbortController().signal,
+    aws: () =>
+      ({
+        region: 'us-west-2',
+        identity: async () => ({ whoami: async () => ({ account: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:user/bob`, userId: 'bob' }) }),
+        objects: async () => store,
+        cfn: async () => { throw new Error('no CloudFormation in this test'); },
+        ops: async () => { throw new Error('no ops in this test'); },
+        leaseStore: async () => ({ read: async () => undefined }),
+      }) as unknown as AwsPorts,
+    stdout: (t) => out.push(t),
+    isTTY: false,
+  });
+  const remote = () => {
+    const d = emptyLedger('dataplatform', 'dev', T0);
+    d.revision = 9;
+    d.facts.accountId = ACCOUNT;
+    d.steps['bootstrap.state'] = { id: 'bootstrap.state', phase: 'bootstrap', status: 'done', startedAt: iso(0), finishedAt: iso(1), outputs: { StateBucketName: BUCKET, LockTableName: 'dataplatform-dev-dpf-lock' }, attempts: 1, evidence: { stackName: 'dataplatform-dev-bootstrap' } };
+    d.steps['network.stack'] = { id: 'network.stack', phase: 'network', status: 'done', startedAt: iso(2), finishedAt: iso(5), outputs: {}, attempts: 1, evidence: { stackName: 'dataplatform-dev-network' } };
+    return d;
+  };
+
+  it('GIVEN only the config here and the ledger in the derived bucket THEN status shows it, says where it came from, and writes nothing locally', async () => {
+    out.length = 0;
+    dir = mkdtempSync(path.join(os.tmpdir(), 'dpf-status-'));
+    writeFileSync(path.join(dir, 'dpf.config.yaml'), 'version: 1\nproject: dataplatform\nenvironments:\n  dev: {}\n');
+    const store = new MemoryObjectStore();
+    await store.putText(BUCKET, 'ledger/dev/ledger.json', serializeLedger(remote()));
+    try {
+      await runStatus({}, ctxWith(store, true));
+      const doc = JSON.parse(out[0]!);
+      expect(doc.ledger).toMatchObject({ source: 'state-bucket', revision: 9, remote: `s3://${BUCKET}/ledger/dev/ledger.json`, derivedBucket: true });
+      expect(doc.phases.slice(0, 2).map((p: any) => [p.id, p.status])).toEqual([['bootstrap', 'done'], ['network', 'done']]);
+      out.length = 0;
+      await runStatus({}, ctxWith(store, false));
+      expect(out[0]).toContain(`Ledger read from the state bucket (s3://${BUCKET}/ledger/dev/ledger.json)`);
+      expect(out[0]).toMatch(/^bootstrap\s+done\s+1 step/m);
+      expect(existsSync(path.join(dir, '.dpf'))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('GIVEN the environment pinned to another account THEN the derived bucket is not read, and a note says why', async () => {
+    out.length = 0;
+    dir = mkdtempSync(path.join(os.tmpdir(), 'dpf-status-'));
+    writeFileSync(path.join(dir, 'dpf.config.yaml'), 'version: 1\nproject: dataplatform\nenvironments:\n  dev: { accountId: "999999999999" }\n');
+    const store = new MemoryObjectStore();
+    await store.putText(BUCKET, 'ledger/dev/ledger.json', serializeLedger(remote()));
+    try {
+      await runStatus({}, ctxWith(store, true));
+      const doc = JSON.parse(out[0]!);
+      expect(doc.ledger.source).toBe('local');
+      expect(doc.aws.note).toMatch(/pinned to account 999999999999/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
