@@ -39,9 +39,9 @@ step dr-drill --env demo --scope restore --yes --json
 dpf dr-drill --env demo --scope restore --yes --json 2>"$demo/dr-drill.progress.ndjson" | tee "$demo/dr-drill.json"
 node -e '
 const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-const v = r.passed === true ? "PASSED" : r.passed === false ? "FAILED" : "NOT FULLY MEASURED";
+const v = r.passed === true ? "PASSED" : r.passed === false ? "FAILED" : "NOT FULLY VERIFIED (not a pass)";
 console.log(`\nDR drill (${r.scope}): ${v}`);
-for (const s of r.stores) console.log(`  ${s.name.padEnd(11)} RTO ${s.rtoSeconds ?? "-"}s / target ${s.rtoTargetSeconds}s   RPO ${s.rpoSeconds ?? "-"}s / target ${s.rpoTargetSeconds}s   ${s.passed === true ? "met" : s.passed === false ? "MISSED" : "not measured: " + (s.reason ?? "")}`);
+for (const s of r.stores) console.log(`  ${s.name.padEnd(11)} RTO ${s.rtoSeconds ?? "-"}s / target ${s.rtoTargetSeconds}s   RPO ${s.rpoSeconds ?? "-"}s / target ${s.rpoTargetSeconds}s   ${s.passed === true ? "met" : s.passed === false ? "MISSED" : "not verified: " + (s.reason ?? "")}`);
 console.log(`  report: ${r.report}`);
 ' "$demo/dr-drill.json"
 echo
