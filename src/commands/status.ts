@@ -250,7 +250,7 @@ export function stepTable(c: Paint, phases: PhaseStatusView[], now: Date, width:
       continue;
     }
     const status = p.interrupted ? c.yellow('interrupted') : paintState(c, stateClass(p.status), p.status);
-    rows.push([c.bold(p.id), status, p.steps.length ? `${done}/${count}` : '0 steps', span(p.startedAt, undefined, now), '', '']);
+    rows.push([c.bold(p.id), status, p.steps.length ? `${done}/${p.steps.length} done` : '0 steps', span(p.startedAt, undefined, now), '', '']);
     for (const s of p.steps) {
       let last = '';
       if (s.stack) {
@@ -267,7 +267,7 @@ export function stepTable(c: Paint, phases: PhaseStatusView[], now: Date, width:
   const PAD = 2;
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => stripAnsi(r[i] ?? '').length)) + PAD);
   const rest = widths.slice(0, -1).reduce((a, b) => a + b, 0);
-  const lastWidth = Math.max(16, Math.min(widths[widths.length - 1]!, width - rest + PAD));
+  const lastWidth = Math.max(12, Math.min(widths[widths.length - 1]!, width - rest + PAD));
   const table = new Table({
     head: head.map((h) => c.gray(h)),
     chars: NO_BORDERS,

@@ -160,3 +160,35 @@ describe('golive report: content that comes from the hosts', () => {
     expect(html.match(/<table>/g)!.length).toBe(r.checklist.flatMap((x) => x.groups).length + 3);
   });
 });
+
+describe('weekly report: what the golive phase is said to have delivered follows the verdicts', () => {
+  const all = (status: 'pass' | 'unknown') => Object.fromEntries(GOLIVE_CHECKS.map((c) => [c.id, { status, category: c.category }])) as Record<string, { status: 'pass' | 'unknown' | 'fail' | 'warn' }>;
+
+  it('GIVEN every phase done but 12 of 17 go-live checks unknown THEN it claims neither verified readiness nor readiness for data workloads', () => {
+    const verdicts = all('unknown');
+    for (const id of GOLIVE_CHECKS.slice(0, 5).map((c) => c.id)) verdicts[id] = { status: 'pass' };
+    const r = buildWeeklyReport(input(ledgerAt({ done: ALL_DONE, verdicts: verdicts as never }), day(36)));
+    const md = renderWeeklyMarkdown(r);
+    expect(r.completed.map((c) => c.phase)).toEqual(['golive']);
+    expect(r.completed[0]!.businessValue).toBe('Go-live checks ran: 5 passed, 12 could not be verified (see the readiness report: dpf report golive)');
+    expect(md).not.toContain('every readiness check verified');
+    expect(md).not.toContain('the platform is ready for data workloads');
+    expect(r.businessImpact).toContain('Go-live readiness checks: Go-live checks ran: 5 passed, 12 could not be verified (see the readiness report: dpf report golive).');
+    expect(r.businessImpact[r.businessImpact.length - 1]).toBe('Every phase is done, but go-live readiness is NOT VERIFIED (go-live checks: 5 passed, 12 could not be verified): the platform is not yet shown to be ready for data workloads (see dpf report golive).');
+  });
+
+  it('GIVEN a warning among passes THEN the golive value counts it and readiness for data workloads is not claimed', () => {
+    const verdicts = all('pass');
+    verdicts['golive.alarms'] = { status: 'warn' };
+    const r = buildWeeklyReport(input(ledgerAt({ done: ALL_DONE, verdicts: verdicts as never }), day(36)));
+    expect(r.completed[0]!.businessValue).toBe(`Go-live checks ran: ${GOLIVE_CHECKS.length - 1} passed, 1 passed with warnings (see the readiness report: dpf report golive)`);
+    expect(renderWeeklyMarkdown(r)).not.toContain('ready for data workloads.');
+  });
+
+  it('GIVEN every go-live check passed THEN the report says readiness was verified and the platform is ready', () => {
+    const r = buildWeeklyReport(input(ledgerAt({ done: ALL_DONE, verdicts: all('pass') as never }), day(36)));
+    const md = renderWeeklyMarkdown(r);
+    expect(r.completed[0]!.businessValue).toBe('Evidence-backed go-live: every readiness check verified on the running platform');
+    expect(md).toContain('- Every phase is done: the platform is ready for data workloads.');
+  });
+});

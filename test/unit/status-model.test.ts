@@ -271,11 +271,11 @@ describe('interrupted steps (a step left running that no process runs)', () => {
     expect(net).toMatchObject({ status: 'running', interrupted: true });
   });
 
-  it.each<[string, boolean | undefined, boolean]>([
-    ['no lock held', false, true],
-    ['the lock held by a live process', true, false],
-    ['the lock not known', undefined, false],
-  ])('GIVEN a running record without the mark and %s WHEN built THEN interrupted is %s', (_what, lockHeld, expected) => {
+  it.each<[string, boolean, boolean | undefined]>([
+    ['no lock held', true, false],
+    ['the lock held by a live process', false, true],
+    ['the lock not known', false, undefined],
+  ])('GIVEN a running record without the mark and %s WHEN built THEN interrupted: %s', (_what, expected, lockHeld) => {
     const s = buildStatus(ledgerWith({ 'bootstrap.state': { status: 'running', startedAt: iso(1) } }), STEPS, {}, { lockHeld });
     expect(s.phases[0]!.steps[0]!.interrupted === true).toBe(expected);
     expect(s.phases[0]!.steps[0]!.status).toBe('running');
@@ -331,7 +331,7 @@ describe('runStatus: the human view fits one screen, --json keeps everything', (
   it('GIVEN a mid-deployment ledger WHEN shown to a human THEN no borders or row separators, done phases on one line, only the steps of phases not done, lines within the width', async () => {
     setup(deployed());
     try {
-      await runStatus({ offline: true, width: 100 }, ctxWith(undefined, false));
+      await runStatus({ offline: true, width: 120 }, ctxWith(undefined, false));
       const text = out[0]!;
       const lines = text.split('\n');
       expect(text).not.toMatch(/[─│┼├┤┌┐└┘]/);
@@ -342,7 +342,7 @@ describe('runStatus: the human view fits one screen, --json keeps everything', (
       expect(text).toMatch(/\n {2}compute\.stack\s+interrupted \(rerun to resume\)\s+16:46→/);
       expect(text).toMatch(/\n {2}storage\.stack\s+pending/);
       expect(text).toMatch(/\n {2}golive\.ssh-exposure\s+done/);
-      for (const l of lines) expect(l.length, l).toBeLessThanOrEqual(100);
+      for (const l of lines) expect(l.length, l).toBeLessThanOrEqual(120);
       // Checks: counts, then the failing and unknown ones by id, one line each.
       expect(text).toMatch(/Go-live checks: 1 pass, 0 warn, 1 unknown, 1 fail, \d+ not run — details: dpf report golive --env dev/);
       expect(lines.filter((l) => /^ {2}[✖?] (fail|unknown)/.test(l)).map((l) => l.split(/\s+/)[3])).toEqual(['golive.rds-private', 'golive.nodes-online']);
