@@ -130,8 +130,9 @@ export async function main(argv: string[]): Promise<void> {
     .option('--workers-max <n>', 'worker Auto Scaling maximum (default 6)', parseIntOption('--workers-max'))
     .option('--workers-desired <n>', 'worker desired capacity (default 2)', parseIntOption('--workers-desired'))
     .option('--ha', 'one NAT gateway per AZ (default in prod)')
+    .option('--set <path=value>', 'set any value of the environment after the defaults and the other flags, e.g. compute.workers.max=8 or network.adminCidrs=198.51.100.0/24,192.0.2.0/24 (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--force', 'replace the environment if it already exists in the file')
-    .addHelpText('after', '\nExamples:\n  dpf init                                  # wizard\n  dpf init --env dev --defaults --yes\n  dpf init --env prod --defaults --yes --region eu-west-1 --admin-cidr 198.51.100.0/24 --ha')
+    .addHelpText('after', '\nExamples:\n  dpf init                                  # wizard\n  dpf init --env dev --defaults --yes\n  dpf init --env prod --defaults --yes --region eu-west-1 --admin-cidr 198.51.100.0/24 --ha\n  dpf init --env dev --defaults --yes --set compute.workers.max=8 --set storage.rds.instanceClass=db.m5.large')
     .action(async (o, cmd: Command) => {
       const ctx = await makeContext(cmd);
       const { runInit } = await import('./commands/init.js');
@@ -151,6 +152,7 @@ export async function main(argv: string[]): Promise<void> {
           workersMax: o.workersMax,
           workersDesired: o.workersDesired,
           highAvailability: o.ha,
+          set: o.set,
           force: o.force,
         },
         ctx,

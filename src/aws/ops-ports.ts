@@ -152,6 +152,8 @@ export interface EfsPort {
   describeLifecycle(fileSystemId: string): Promise<string[]>;
   deleteFileSystem(fileSystemId: string): Promise<void>;
   deleteMountTarget(mountTargetId: string): Promise<void>;
+  /** TagResource (adds or overwrites the given tags): a restored file system gets dpf's tags this way (AWS Backup's EFS restore takes none). */
+  tagFileSystem(fileSystemId: string, tags: Record<string, string>): Promise<void>;
 }
 
 // ---------- AWS Backup ----------

@@ -1,10 +1,10 @@
 /** EfsPort over the AWS SDK v3. Only translation happens here; a missing file system gives []. */
 import {
   EFSClient, DescribeFileSystemsCommand, DescribeMountTargetsCommand, DescribeAccessPointsCommand, DescribeLifecycleConfigurationCommand,
-  DeleteFileSystemCommand, DeleteMountTargetCommand, type LifecyclePolicy,
+  DeleteFileSystemCommand, DeleteMountTargetCommand, TagResourceCommand, type LifecyclePolicy,
 } from '@aws-sdk/client-efs';
 import type { EfsPort, FileSystemInfo, MountTargetInfo } from './ops-ports.js';
-import { isError, tagsOf } from './sdk-common.js';
+import { isError, tagList, tagsOf } from './sdk-common.js';
 
 const NOT_FOUND = ['FileSystemNotFound', 'MountTargetNotFound', 'AccessPointNotFound'];
 
@@ -99,6 +99,10 @@ export class SdkEfs implements EfsPort {
     } catch (err) {
       if (!isError(err, 'FileSystemNotFound')) throw err;
     }
+  }
+
+  async tagFileSystem(fileSystemId: string, tags: Record<string, string>): Promise<void> {
+    await this.client.send(new TagResourceCommand({ ResourceId: fileSystemId, Tags: tagList(tags) }));
   }
 
   /** Deleting a mount target that is already gone counts as done. */

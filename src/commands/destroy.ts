@@ -2,14 +2,15 @@
  * dpf destroy: delete the environment's stacks in reverse order after a typed confirmation of
  * the environment's name (or --yes with an explicit --env in CI; no TTY and no --yes → exit 6).
  * Data is kept unless --delete-data; the state backend unless --delete-state. Anything left
- * behind is listed and makes the exit code 3.
+ * behind is listed and makes the exit code 3 — including the databases and file systems dpf
+ * restored outside the stacks (dpf restore, DR drills), which only --delete-data deletes.
  */
 import type { CommandContext } from '../context.js';
 import { openSession } from '../session.js';
 import { summaryError } from '../steps/engine.js';
 import { DpfError, ExitCode, NotConfirmedError, UserError } from '../errors.js';
 import { beginOperation, finishOperation, stepOf } from '../ops/operation.js';
-import { buildDestroySteps, knownStacks, phasesToDestroy, retainedData, DESTROY_ORDER, DESTROY_STEPS, type Leftover } from '../ops/destroy.js';
+import { buildDestroySteps, findCopies, knownStacks, phasesToDestroy, platformData, retainedData, DESTROY_ORDER, DESTROY_STEPS, type DpfCopy, type Leftover } from '../ops/destroy.js';
 import { runOperationSteps, resumeCommand, printResult } from '../ops/run.js';
 
 export interface DestroyOptions {
@@ -45,11 +46,14 @@ export async function runDestroy(opts: DestroyOptions, ctx: CommandContext): Pro
     // The data an earlier destroy kept is deleted by a later --delete-data, although no stack is left.
     const retained = opts.deleteData && !phases.includes('storage') ? retainedData(session.ledger) : undefined;
     if (retained) phases = DESTROY_ORDER.filter((p) => p === 'storage' || phases.includes(p));
-    if (!phases.length) {
+    // Databases and file systems dpf restored outside the stacks (the step looks again when it runs).
+    const copies: DpfCopy[] = await findCopies(await session.aws.ops(), session.ledger, session.envCtx, platformData(session.ledger, session.envCtx, retained));
+    if (!phases.length && !copies.length) {
       printResult(ctx, { type: 'result', command, env: session.envName, deleted: [], leftovers: [] }, [`Nothing of ${session.envName} to destroy.`]);
       return;
     }
-    const what = `${phases.join(', ')}${opts.deleteData ? ' AND ITS DATA' : ' (data kept)'}`;
+    const copiesText = copies.length ? `; ${copies.length} restore/drill cop${copies.length === 1 ? 'y' : 'ies'} outside the stacks (${copies.map((c) => c.id).join(', ')})${opts.deleteData ? '' : ': listed, not deleted (only --delete-data deletes them)'}` : '';
+    const what = `${phases.join(', ') || 'no stacks'}${opts.deleteData ? ' AND ITS DATA' : ' (data kept)'}${copiesText}`;
     if (!ctx.globals.yes) {
       const question = `Destroy environment ${session.envName}: ${what}? Type the environment name to confirm:`;
       if (!ctx.isTTY || ctx.globals.json) throw new NotConfirmedError(`destroy ${session.envName}`, 'no-tty');
@@ -75,19 +79,24 @@ export async function runDestroy(opts: DestroyOptions, ctx: CommandContext): Pro
     const snap = stepOf(session.ledger, op, DESTROY_STEPS.finalSnapshot)?.outputs.SnapshotId;
     // Every final snapshot: dpf's own, and the one the stack's DeletionPolicy Snapshot took.
     const finalSnapshots = [...new Set([...(snap ? [snap] : []), ...((stepOf(session.ledger, op, DESTROY_STEPS.phase('storage'))?.evidence.finalSnapshots as string[] | undefined) ?? [])])];
-    const leaked = perPhase.flatMap((p) => p.leftovers.filter((l) => !l.retained).map((l) => ({ phase: p.phase, ...l })));
-    const kept = perPhase.flatMap((p) => p.leftovers.filter((l) => l.retained).map((l) => ({ phase: p.phase, ...l })));
-    const result = { type: 'result', command, env: session.envName, operationId: op.id, status: summary.status, finalSnapshot: snap, finalSnapshots, phases: perPhase.map(({ phase, status, deleted }) => ({ phase, status, deleted })), retained: kept, leaked };
-    await finishOperation(session.ledger, ctx.clock, op, summary.status, { finalSnapshot: snap, finalSnapshots, phases: result.phases, retained: kept.map((l) => l.resource), leaked: leaked.map((l) => l.resource) });
+    // The copies outside the stacks are listed as their own group ("outside the stacks").
+    const cs = stepOf(session.ledger, op, DESTROY_STEPS.copies);
+    const outside = { phase: 'outside the stacks', leftovers: (cs?.evidence.leftovers as Leftover[] | undefined) ?? [] };
+    const groups: Array<{ phase: string; leftovers: Leftover[] }> = [...perPhase, outside];
+    const leaked = groups.flatMap((p) => p.leftovers.filter((l) => !l.retained).map((l) => ({ phase: p.phase, ...l })));
+    const kept = groups.flatMap((p) => p.leftovers.filter((l) => l.retained).map((l) => ({ phase: p.phase, ...l })));
+    const copiesResult = { found: ((cs?.evidence.found as DpfCopy[] | undefined) ?? []).map((c) => ({ kind: c.kind, id: c.id, origin: c.origin, promoted: c.promoted })), deleted: (cs?.evidence.deleted as string[] | undefined) ?? [] };
+    const result = { type: 'result', command, env: session.envName, operationId: op.id, status: summary.status, finalSnapshot: snap, finalSnapshots, phases: perPhase.map(({ phase, status, deleted }) => ({ phase, status, deleted })), copies: copiesResult, retained: kept, leaked };
+    await finishOperation(session.ledger, ctx.clock, op, summary.status, { finalSnapshot: snap, finalSnapshots, phases: result.phases, copies: copiesResult, retained: kept.map((l) => l.resource), leaked: leaked.map((l) => l.resource) });
     const err = summaryError(summary, resumeCommand(ctx, session, command));
     if (err) throw err;
     if (leaked.length)
-      throw new DpfError('DestroyIncomplete', `The stacks of ${session.envName} are deleted, but ${leaked.length} resource(s) were left behind (CloudFormation did not delete them):`, ExitCode.StepFailed, {
+      throw new DpfError('DestroyIncomplete', `The stacks of ${session.envName} are deleted, but ${leaked.length} resource(s) were left behind (${leaked.every((l) => l.phase === outside.phase) ? 'dpf made them outside the stacks' : 'CloudFormation did not delete them'}):`, ExitCode.StepFailed, {
         details: [...leaked.map((l) => `${l.phase}: ${l.resource} — ${l.detail}`), ...(finalSnapshots.length ? [`kept: final snapshot${finalSnapshots.length > 1 ? 's' : ''} ${finalSnapshots.join(', ')}`] : [])],
-        hint: 'Delete them by hand (they may be billed), or redeploy and destroy again. The ledger marks the phases as not deployed.',
+        hint: `Delete them by hand (they may be billed)${leaked.some((l) => l.phase === outside.phase) && !opts.deleteData ? `, or delete the copies with dpf destroy --env ${session.envName} --delete-data (that deletes the data too)` : ''}, or redeploy and destroy again. The ledger marks the phases as not deployed.`,
       });
     printResult(ctx, result, [
-      `Destroyed ${session.envName}: ${perPhase.map((p) => `${p.phase} (${p.deleted.join(', ') || 'nothing'})`).join('; ')}.`,
+      `Destroyed ${session.envName}: ${perPhase.map((p) => `${p.phase} (${p.deleted.join(', ') || 'nothing'})`).join('; ') || 'no stacks'}${copiesResult.deleted.length ? `; outside the stacks: ${copiesResult.deleted.join(', ')}` : ''}.`,
       ...(finalSnapshots.length ? [`Final snapshot${finalSnapshots.length > 1 ? 's' : ''}: ${finalSnapshots.join(', ')}`] : []),
       ...kept.map((l) => `  retained: ${l.resource} — ${l.detail}`),
     ]);

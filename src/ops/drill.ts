@@ -43,9 +43,9 @@ import { rootCause } from '../steps/stack-deployer.js';
 import { errorMessage } from '../errors.js';
 import { opStep, optionalOutput, stepOf, unavailableOnEndpoint, waitFor, stepError, endpointName, minutes, noVaultReason, type Operation } from './operation.js';
 import { anyWorker, runShell } from './health.js';
-import { platformDb, waitDbAvailable, dbCopyChecks, fsCopyChecks, fileSystemIdOf } from './restore.js';
+import { platformDb, waitDbAvailable, dbCopyChecks, fsCopyChecks, fileSystemIdOf, restoreTags, tagRestoredFileSystem } from './restore.js';
 import { efsArn, deleteVaultAndPoints } from './backup.js';
-import { measureStore, overallPassed, fmt } from './rto-rpo.js';
+import { measureStore, overallPassed, fmt, type StoreResult } from './rto-rpo.js';
 import { renderMarkdown, verdictText, type Check, type CheckStatus, type DrillResult } from './report.js';
 
 export const DRILL_STEPS = {
@@ -248,7 +248,7 @@ export function buildDrillSteps(op: Operation, o: DrillOptions, deps: DrillDeps)
           instanceClass: p.source.instanceClass,
           multiAz: false,
           useLatestRestorableTime: true,
-          tags: { 'dpf:env': ctx.envCtx.name, 'dpf:project': ctx.envCtx.project, 'dpf:drill': op.id },
+          tags: restoreTags(ctx, op.id, 'drill'),
         });
         await ctx.evidence({ target, restorePoint, requestedAt: ctx.clock.now().toISOString() });
       } else ctx.progress(`${target} already requested by this drill; waiting for it`);
@@ -325,6 +325,7 @@ export function buildDrillSteps(op: Operation, o: DrillOptions, deps: DrillDeps)
           hint: `Find it by its creation token ${drillName(ctx.envCtx, op.stamp)} (aws efs describe-file-systems --creation-token ${drillName(ctx.envCtx, op.stamp)}) and delete it by hand.`,
         });
       await ctx.evidence({ fileSystemId: newFs });
+      await tagRestoredFileSystem(ctx, ops, newFs, restoreTags(ctx, op.id, 'drill'));
       const at = ctx.clock.now().toISOString();
       return {
         changed: true,
@@ -921,6 +922,17 @@ async function tearDownDrRegion(ctx: StepContext, deps: DrillDeps, outputs: Reco
 
 // ---------- the result ----------
 
+/**
+ * Lower a store's verdict for a validation it did not pass: never raises one. `null` (not
+ * measured) turns a pass into "not measured"; `false` fails it. The reason comes first.
+ */
+export function qualify(s: StoreResult, verdict: false | null, reason: string): void {
+  if (s.passed === false) return; // already failed: its reason says why
+  if (verdict === null && s.passed === null && s.reason?.includes(reason)) return;
+  s.passed = verdict;
+  s.reason = [reason, s.reason].filter(Boolean).join('; ');
+}
+
 /** Everything the drill recorded, measured (reads the ledger only). */
 export function drillResult(ledger: Ledger, envCtx: EnvContext, op: Operation, o: DrillOptions, deps: DrillDeps, now: Date): DrillResult {
   const env = envCtx.env;
@@ -951,6 +963,12 @@ export function drillResult(ledger: Ledger, envCtx: EnvContext, op: Operation, o
     validationFailed: dbFailed.length ? dbFailed.join(', ') : undefined,
   });
   if (!done(rdb) && aborted) Object.assign(database, { passed: false });
+  // The database passes only when the copy is shown to hold the canary: an unconfirmed canary
+  // leaves it not measured (its RTO/RPO stay reported), a failed one fails it.
+  const canary = checks.find((c) => c.name === 'database: canary covered');
+  if (done(val) && !canary) qualify(database, null, 'the canary could not be confirmed: the validation recorded no canary check');
+  else if (canary?.status === 'unknown') qualify(database, null, `the canary could not be confirmed: ${canary.detail}`);
+  else if (canary?.status === 'failed') qualify(database, false, `the canary check failed: ${canary.detail}`);
 
   const fsFailed = checks.filter((c) => c.name.startsWith('file system:') && c.status === 'failed').map((c) => `${c.name.slice(13)} (${c.detail})`);
   const fsUnmeasured = rfs?.outputs.Status === 'unmeasured' ? String(rfs.outputs.Reason) : !done(rfs) ? `the file system was not restored${aborted ? ` (${aborted})` : ''}` : undefined;

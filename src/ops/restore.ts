@@ -17,7 +17,7 @@
 import type { DbInstanceInfo, OpsPorts, RestoreDbInput } from '../aws/ops-ports.js';
 import type { StepContext, StepDef, StepResult } from '../steps/types.js';
 import type { Ledger } from '../state/ledger.js';
-import { NotConfirmedError } from '../errors.js';
+import { NotConfirmedError, errorMessage } from '../errors.js';
 import { opStep, optionalOutput, unavailableOnEndpoint, waitFor, stepError, endpointName, type Operation } from './operation.js';
 import { anyWorker, probeDbFromWorker } from './health.js';
 import type { Check } from './report.js';
@@ -30,6 +30,28 @@ export const RESTORE_STEPS = {
   fsValidate: 'operations.restore.fs-validate',
   fsPromote: 'operations.restore.fs-promote',
 } as const;
+
+/**
+ * The tags of every copy dpf restores outside the stacks (`dpf destroy` finds what was never
+ * promoted by them): environment, project, the operation, and its purpose.
+ */
+export function restoreTags(ctx: Pick<StepContext, 'envCtx'>, operationId: string, purpose: 'restore' | 'drill' = 'restore'): Record<string, string> {
+  return { 'dpf:env': ctx.envCtx.name, 'dpf:project': ctx.envCtx.project, [purpose === 'drill' ? 'dpf:drill' : 'dpf:operation']: operationId, 'dpf:purpose': purpose };
+}
+
+/**
+ * Tag a file system an AWS Backup restore created (the EFS restore takes no tags). A failure is a
+ * warning, not a failed restore: the ledger records the copy as well.
+ */
+export async function tagRestoredFileSystem(ctx: StepContext, ops: OpsPorts, fsId: string, tags: Record<string, string>): Promise<boolean> {
+  try {
+    await ops.efs.tagFileSystem(fsId, tags);
+    return true;
+  } catch (err) {
+    ctx.io.notify({ type: 'warning', stepId: ctx.stepId, message: `could not tag ${fsId} (${Object.entries(tags).map(([k, v]) => `${k}=${v}`).join(', ')}): ${errorMessage(err)}` });
+    return false;
+  }
+}
 
 export type DbSource = { kind: 'snapshot'; snapshotId: string } | { kind: 'time'; time: string } | { kind: 'latest' };
 
@@ -130,7 +152,7 @@ export function buildRestoreDbSteps(op: Operation, o: RestoreDbOptions): StepDef
         parameterGroup: p.parameterGroup,
         instanceClass: p.source.instanceClass,
         multiAz: p.source.multiAz,
-        tags: { 'dpf:env': ctx.envCtx.name, 'dpf:project': ctx.envCtx.project, 'dpf:operation': op.id, 'dpf:restored-from': p.identifier },
+        tags: { ...restoreTags(ctx, op.id), 'dpf:restored-from': p.identifier },
       };
       let from: string;
       if (await ops.rds.describeInstance(target)) {
@@ -289,7 +311,9 @@ export function buildRestoreFsSteps(op: Operation, o: RestoreFsOptions): StepDef
       });
       const fsId = fileSystemIdOf(job.createdResourceArn);
       if (!fsId) throw stepError('RestoreFailed', `Restore job ${jobId} completed without naming the new file system.`);
-      return { changed: true, summary: `restored into ${fsId}`, outputs: { FileSystemId: fsId, JobId: jobId }, evidence: { jobId, fileSystemId: fsId, createdResourceArn: job.createdResourceArn } };
+      await ctx.evidence({ fileSystemId: fsId });
+      const tagged = await tagRestoredFileSystem(ctx, ops, fsId, { ...restoreTags(ctx, op.id), 'dpf:restored-from': srcFs });
+      return { changed: true, summary: `restored into ${fsId}`, outputs: { FileSystemId: fsId, JobId: jobId }, evidence: { jobId, fileSystemId: fsId, createdResourceArn: job.createdResourceArn, tagged } };
     },
   });
 

@@ -5,7 +5,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { execa } from 'execa';
 import path from 'node:path';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { DPF, ROOT, startEmulator, dpf, dpfBackground, waitForEvent, workdir, readLedger, type Emulator } from './harness.js';
 
 const HOOK = path.join(ROOT, 'test', 'e2e', 'support', 'forbid-aws-sdk.mjs');
@@ -31,6 +31,7 @@ describe('GIVEN no AWS at all', () => {
     [['init', '--env', 'Bad_Name', '--defaults', '--yes'], /Environment name "Bad_Name"/],
     [['init', '--env', 'x', '--defaults', '--yes', '--workers-min', 'two'], /--workers-min must be a whole number, got "two"/],
     [['init', '--env', 'x', '--defaults', '--yes', '--vpc-cidr', '10.0.0.0/8'], /network\.vpcCidr: "10\.0\.0\.0\/8" must have a prefix between \/16 and \/28/],
+    [['init', '--env', 'x', '--defaults', '--yes', '--vpc-cidr', '10.0.0.0/20'], /--vpc-cidr: 10\.0\.0\.0\/20 is too small for dpf's subnet layout[\s\S]*network\.subnets/],
     [['frobnicate'], /unknown command 'frobnicate'/],
     [['deploy', '--env', 'nope'], /No config file at/],
   ])('WHEN dpf %j runs THEN exit 2 with a message naming the bad value', async (args, message) => {
@@ -39,6 +40,19 @@ describe('GIVEN no AWS at all', () => {
     expect(r.code, r.all).toBe(2);
     expect(r.stderr).toMatch(message as RegExp);
     expect(existsSync(path.join(dir, 'dpf.config.yaml'))).toBe(false);
+  });
+
+  it('WHEN init --vpc-cidr 172.16.0.0/16 THEN the nine subnets are laid out inside it and the file validates', async () => {
+    const dir = workdir();
+    const r = await dpf(undefined, ['init', '--env', 'dev', '--defaults', '--yes', '--vpc-cidr', '172.16.0.0/16'], { cwd: dir });
+    expect(r.code, r.all).toBe(0);
+    const text = readFileSync(path.join(dir, 'dpf.config.yaml'), 'utf8');
+    for (const s of ['172.16.1.0/24', '172.16.13.0/24', '172.16.23.0/24']) expect(text).toContain(s);
+    expect(text).not.toContain('10.0.1.0/24');
+    expect(text).toMatch(/highAvailability: false/);
+    expect(text).toMatch(/deletionProtection: false/);
+    const v = await dpf(undefined, ['validate', '--env', 'dev', '--skip-linters'], { cwd: dir });
+    expect(v.code, v.all).toBe(0);
   });
 
   it('WHEN init runs without a TTY and without --defaults THEN it says how to run it non-interactively', async () => {

@@ -18,6 +18,8 @@ let em: Emulator;
 let dir: string;
 const ENV = 'ops';
 const DB = `dataplatform-${ENV}-metadata`;
+/** The copy `dpf restore db` makes (never promoted): destroy must list it. */
+let restoredCopy = '';
 
 beforeAll(async () => {
   em = await startEmulator();
@@ -58,6 +60,7 @@ describe('GIVEN a deployed environment on the emulator', () => {
     expect(r.code, r.all).toBe(0);
     const out = lastJson(r.stdout);
     expect(out.instance).toMatch(new RegExp(`^${DB}-restore-\\d{14}$`));
+    restoredCopy = out.instance;
     const rds = new RDSClient(sdkConfig(em));
     const [src] = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: DB }))).DBInstances!;
     const [copy] = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: out.instance }))).DBInstances!;
@@ -67,12 +70,14 @@ describe('GIVEN a deployed environment on the emulator', () => {
     expect(copy!.DBParameterGroups?.[0]?.DBParameterGroupName).not.toMatch(/^default\./);
     expect(copy!.VpcSecurityGroups?.map((g) => g.VpcSecurityGroupId)).toEqual([ledger.steps['network.stack'].outputs.DatabaseSecurityGroupId]);
     expect(copy!.PubliclyAccessible).toBe(false);
+    // Tagged so that dpf destroy finds it outside the stacks.
+    expect(Object.fromEntries((copy!.TagList ?? []).map((t) => [t.Key, t.Value]))).toMatchObject({ 'dpf:env': ENV, 'dpf:project': 'dataplatform', 'dpf:purpose': 'restore' });
     // pg_isready through SSM: the emulator gives no output, so "unknown", never "ok".
     expect(out.checks.find((c: { name: string }) => c.name.startsWith('reachable'))).toMatchObject({ status: 'unknown' });
     expect(out.promoted).toBe(false);
   });
 
-  it('WHEN dpf dr-drill --scope restore --json THEN one result object: the database measured, EFS not, the drill torn down', async () => {
+  it('WHEN dpf dr-drill --scope restore --json THEN one result object: the database measured but not passed (its canary unconfirmed), EFS not measured, the drill torn down', async () => {
     const r = await dpf(em, ['dr-drill', '--env', ENV, '--scope', 'restore', '--yes', '--json'], { cwd: dir });
     expect(r.code, r.all).toBe(0);
     // stdout is exactly one JSON object; the NDJSON progress went to stderr.
@@ -80,7 +85,10 @@ describe('GIVEN a deployed environment on the emulator', () => {
     expect(r.stderr.split('\n').some((l) => l.startsWith('{') && JSON.parse(l).type === 'run-start')).toBe(true);
     expect(out).toMatchObject({ type: 'result', scope: 'restore' });
     const db = out.stores.find((s: { name: string }) => s.name === 'database');
-    expect(db).toMatchObject({ passed: true, rtoTargetSeconds: 7200, rpoTargetSeconds: 900 });
+    // moto's SSM gives no output, so the canary write is unconfirmed: measured, never a pass.
+    expect(db).toMatchObject({ passed: null, rtoTargetSeconds: 7200, rpoTargetSeconds: 900 });
+    expect(db.reason).toMatch(/^the canary could not be confirmed: /);
+    expect(out.checks).toContainEqual(expect.objectContaining({ name: 'database: canary covered', status: 'unknown' }));
     expect(typeof db.rtoSeconds).toBe('number');
     expect(typeof db.rpoSeconds).toBe('number');
     const fs = out.stores.find((s: { name: string }) => s.name === 'fileSystem');
@@ -88,8 +96,9 @@ describe('GIVEN a deployed environment on the emulator', () => {
     expect(fs.reason).toBeTruthy();
     expect(out.passed).not.toBe(true);
     expect(out.canary.database).toBe('unknown');
+    expect(out.verdict).toMatch(/^NOT FULLY MEASURED \(not a pass\): database: the canary could not be confirmed/);
     expect(existsSync(out.report)).toBe(true);
-    expect(readFileSync(out.report, 'utf8')).toMatch(/xychart-beta[\s\S]*## Not measured/);
+    expect(readFileSync(out.report, 'utf8')).toMatch(/xychart-beta[\s\S]*## Not measured[\s\S]*\*\*database\*\*: the canary could not be confirmed/);
     // Torn down: the drill instance and its security group are gone (checked through the APIs).
     const rds = new RDSClient(sdkConfig(em));
     const all = (await rds.send(new DescribeDBInstancesCommand({}))).DBInstances ?? [];
@@ -176,10 +185,15 @@ describe('GIVEN a deployed environment on the emulator', () => {
     expect(ledger.steps['operations.patch.workers.gate'].evidence.accepted.length).toBeGreaterThan(0);
   });
 
-  it('WHEN dpf destroy --yes THEN the stacks are gone and what leaked is listed', async () => {
+  it('WHEN dpf destroy --yes THEN the stacks are gone and what leaked is listed, the un-promoted restore copy included', async () => {
     const r = await dpf(em, ['destroy', '--env', ENV, '--yes'], { cwd: dir });
-    // moto: the network stack vanishes while its VPC leaks, so destroy lists it and exits 3.
-    expect([0, 3], r.all).toContain(r.code);
+    // The copy `dpf restore db` made is outside the stacks and never promoted: listed, kept, exit 3.
+    // (moto: the network stack also vanishes while its VPC leaks; destroy lists that too.)
+    expect(r.code, r.all).toBe(3);
+    expect(r.stderr).toMatch(new RegExp(`outside the stacks: RDS instance ${restoredCopy} — made by dpf restore db \\(operation restore-db-`));
+    // (moto cannot describe an instance whose subnet group the storage stack took away: the ledger says it was kept.)
+    expect(readLedger(dir, ENV).operations.at(-1).summary.leaked).toContain(`RDS instance ${restoredCopy}`);
+    expect(readLedger(dir, ENV).steps['operations.destroy.copies'].evidence.deleted).toEqual([]);
     const cfn = new CloudFormationClient(sdkConfig(em));
     const live = ((await cfn.send(new ListStacksCommand({}))).StackSummaries ?? []).filter((s) => s.StackStatus !== 'DELETE_COMPLETE').map((s) => s.StackName);
     expect(live.filter((n) => /-(network|compute|storage)$/.test(n ?? '') && n?.includes(`-${ENV}-`))).toEqual([]);

@@ -18,7 +18,8 @@
  *   (DELETING ones included); then recorded in `deletedVaults`; deleting it again is a no-op.
  *   `vaultDeleteUnavailable = true` makes it (and describeVault) throw NotImplementedByEndpoint.
  * - describeVault: every vault exists until deleted, with its number of recovery points.
- * FakeEfs: file systems and mount targets; deleteMountTarget / deleteFileSystem remove at once.
+ * FakeEfs: file systems and mount targets; deleteMountTarget / deleteFileSystem remove at once;
+ * tagFileSystem merges tags (FileSystemNotFound for an unknown id).
  */
 import type { BackupJobInfo, BackupPort, EfsPort, FileSystemInfo, MountTargetInfo, RecoveryPointInfo } from '../../src/aws/ops-ports.js';
 
@@ -54,6 +55,11 @@ export class FakeEfs implements EfsPort {
   }
   async deleteMountTarget(id: string) {
     this.mountTargets.delete(id);
+  }
+  async tagFileSystem(id: string, tags: Record<string, string>) {
+    const fs = this.fileSystems.get(id);
+    if (!fs) throw Object.assign(new Error(`File system '${id}' does not exist.`), { name: 'FileSystemNotFound' });
+    fs.tags = { ...fs.tags, ...tags };
   }
 }
 

@@ -324,9 +324,49 @@ describe('dpf dr-drill', () => {
     expect(w.ec2.groups.size).toBe(0);
     const r = JSON.parse(w.out.at(-1)!);
     expect(r.operationId).toBe(op.id);
-    expect(r.stores[0]).toMatchObject({ name: 'database', passed: true });
+    // SSM gave no output, so the canary write is unconfirmed: the database is measured (RTO and
+    // RPO reported, within target) but not passed.
+    expect(r.stores[0]).toMatchObject({ name: 'database', passed: null, rtoPassed: true, rpoPassed: true, reason: expect.stringMatching(/^the canary could not be confirmed: /) });
+    expect(r.stores[0].rtoSeconds).toBeGreaterThan(0);
     expect(r.stores[1]).toMatchObject({ name: 'fileSystem', passed: null });
     expect(r.passed).toBe(null);
+  });
+
+  it('GIVEN the canary row is confirmed and the restore point covers it THEN the database store passes; unconfirmed it is "not measured", failed it fails', async () => {
+    w = world();
+    w.rds.lagMs = 0; // the source's latest restorable time is "now": the restore point covers the canary row
+    w.backup.addRecoveryPoint({ created: new Date('2025-01-03T05:00:00Z'), resourceArn: 'arn:aws:elasticfilesystem:us-west-2:123456789012:file-system/fs-main', vault: 'dataplatform-dev-vault' });
+    w.ssm.script('*', { stdout: 'dpf-canary-db=ok\ndpf-canary-fs=ok' }, { document: 'AWS-RunShellScript' });
+    await runDrDrill({}, drillCtx());
+    const r = JSON.parse(w.out.at(-1)!);
+    expect(r.checks).toContainEqual(expect.objectContaining({ name: 'database: canary covered', status: 'ok' }));
+    expect(store(r, 'database')).toMatchObject({ passed: true, rtoPassed: true, rpoPassed: true });
+    expect(store(r, 'database').reason).toBeUndefined();
+    expect(r.stores.map((s: { passed: unknown }) => s.passed)).toEqual([true, true]);
+    expect(r.passed).toBe(true);
+    expect(r.verdict).toMatch(/^PASSED/);
+
+    // The same drill with the row not written: the store fails, and so does the drill.
+    w.cleanup();
+    w = world();
+    w.backup.addRecoveryPoint({ created: new Date('2025-01-03T05:00:00Z'), resourceArn: 'arn:aws:elasticfilesystem:us-west-2:123456789012:file-system/fs-main', vault: 'dataplatform-dev-vault' });
+    w.ssm.script('*', { stdout: 'dpf-canary-db=failed\ndpf-canary-fs=ok' }, { document: 'AWS-RunShellScript' });
+    await runDrDrill({}, drillCtx());
+    const f = JSON.parse(w.out.at(-1)!);
+    expect(store(f, 'database')).toMatchObject({ passed: false, reason: expect.stringMatching(/canary covered \(the canary row could not be written\)/) });
+    expect(f.passed).toBe(false);
+
+    // And with no SSM output at all: not measured, with the reason, although within its targets.
+    w.cleanup();
+    w = world();
+    w.backup.addRecoveryPoint({ created: new Date('2025-01-03T05:00:00Z'), resourceArn: 'arn:aws:elasticfilesystem:us-west-2:123456789012:file-system/fs-main', vault: 'dataplatform-dev-vault' });
+    await runDrDrill({}, drillCtx());
+    const u = JSON.parse(w.out.at(-1)!);
+    expect(store(u, 'database')).toMatchObject({ passed: null, rtoPassed: true, rpoPassed: true, reason: expect.stringMatching(/^the canary could not be confirmed: the canary write was not confirmed/) });
+    expect(store(u, 'fileSystem').passed).toBe(true);
+    expect(u.passed).toBe(null);
+    expect(u.verdict).toMatch(/^NOT FULLY MEASURED \(not a pass\): database: the canary could not be confirmed/);
+    expect(readFileSync(u.report, 'utf8')).toMatch(/## Not measured[\s\S]*\*\*database\*\*: the canary could not be confirmed/);
   });
 
   it('GIVEN a restore slower than the time cap THEN the drill aborts, tears down and reports why', async () => {
@@ -631,6 +671,88 @@ describe('dpf destroy', () => {
     expect(w.backup.deletedVaults.has(VAULT)).toBe(true);
     // Backups taken before (here the final snapshot of the first destroy) are listed, not hidden.
     expect(r.retained.map((x: { resource: string }) => x.resource)).toEqual([expect.stringMatching(/^RDS snapshot dataplatform-dev-metadata-final-\d{14}$/), `RDS snapshot ${CFN_SNAPSHOT}`, expect.stringMatching(/^KMS key /)]);
+  });
+
+  /** An un-promoted `dpf restore db` copy, a promoted one, and an un-promoted `dpf restore fs` copy. */
+  async function restoreCopies(w: World) {
+    await runRestoreDb({ latest: true }, w.ctx());
+    const unpromoted = w.rds.instanceIds().find((i) => /-restore-/.test(i))!;
+    w.clock.advance(60_000);
+    await runRestoreDb({ latest: true, promote: true }, w.ctx());
+    const promoted = w.rds.instanceIds().find((i) => /-restore-/.test(i) && i !== unpromoted)!;
+    const rp = w.backup.addRecoveryPoint({ created: new Date('2025-01-03T05:00:00Z'), resourceArn: FS_ARN, vault: VAULT });
+    await runRestoreFs({ recoveryPoint: rp }, w.ctx());
+    const fsCopy = [...w.efs.fileSystems.keys()].find((id) => id !== 'fs-main')!;
+    return { unpromoted, promoted, fsCopy };
+  }
+
+  it('GIVEN restore copies dpf made outside the stacks WHEN destroy keeps the data THEN the un-promoted ones are listed as left behind (exit 3), the promoted one as retained, none deleted', async () => {
+    w = world();
+    await stacks(w);
+    const { unpromoted, promoted, fsCopy } = await restoreCopies(w);
+    // restore tags what it makes (the EFS restore takes no tags: dpf tags the new file system).
+    expect((await w.rds.describeInstance(unpromoted))!.tags).toMatchObject({ 'dpf:env': 'dev', 'dpf:project': 'dataplatform', 'dpf:purpose': 'restore', 'dpf:operation': expect.stringMatching(/^restore-db-/) });
+    expect(w.efs.fileSystems.get(fsCopy)!.tags).toMatchObject({ 'dpf:env': 'dev', 'dpf:project': 'dataplatform', 'dpf:purpose': 'restore', 'dpf:operation': expect.stringMatching(/^restore-fs-/) });
+    stackDeletesResources(w);
+    const err = await fails(runDestroy({}, w.ctx()));
+    expect(err.code).toBe('DestroyIncomplete');
+    expect(err.exitCode).toBe(ExitCode.StepFailed);
+    expect(err.details).toEqual(expect.arrayContaining([
+      expect.stringMatching(new RegExp(`^outside the stacks: RDS instance ${unpromoted} — made by dpf restore db \\(operation restore-db-\\d{14}-[0-9a-f]{4}\\), never promoted .*--delete-data`)),
+      expect.stringMatching(new RegExp(`^outside the stacks: EFS ${fsCopy} — made by dpf restore fs \\(operation restore-fs-.*never promoted`)),
+    ]));
+    expect(err.details.join('\n')).not.toContain(promoted);
+    expect(err.hint).toMatch(/dpf destroy --env dev --delete-data/);
+    expect(w.rds.instanceIds()).toEqual(expect.arrayContaining([promoted, unpromoted]));
+    expect(w.rds.calls.filter((c) => c.op === 'deleteInstance').map((c) => (c.input as { identifier: string }).identifier)).toEqual(['dataplatform-dev-metadata']); // by the stack
+    expect(w.efs.fileSystems.has(fsCopy)).toBe(true);
+    const op = (await w.ledger()).data.operations!.at(-1)!;
+    expect(op.summary).toMatchObject({ leaked: expect.arrayContaining([`RDS instance ${unpromoted}`, `EFS ${fsCopy}`]), retained: expect.arrayContaining([`RDS instance ${promoted}`]) });
+  });
+
+  it('GIVEN restore copies and a kept drill WHEN destroy --delete-data THEN they are deleted before the storage stack, and none is left', async () => {
+    w = world();
+    await stacks(w);
+    const { unpromoted, promoted, fsCopy } = await restoreCopies(w);
+    await runDrDrill({ keep: true }, w.ctx({ json: true }));
+    const drillDb = w.rds.instanceIds().find((i) => /-drill-\d{14}-db$/.test(i))!;
+    const drillFs = [...w.efs.fileSystems.keys()].find((id) => id !== 'fs-main' && id !== fsCopy)!;
+    expect(drillDb).toBeTruthy();
+    expect(drillFs).toBeTruthy();
+    expect(w.efs.fileSystems.get(drillFs)!.tags).toMatchObject({ 'dpf:env': 'dev', 'dpf:purpose': 'drill' });
+    stackDeletesResources(w);
+    await runDestroy({ deleteData: true }, w.ctx({ json: true }));
+    const r = JSON.parse(w.out.at(-1)!);
+    expect(r.leaked).toEqual([]);
+    expect(r.copies.found.map((c: { id: string }) => c.id).sort()).toEqual([drillDb, drillFs, fsCopy, promoted, unpromoted].sort());
+    expect(r.copies.deleted).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`^RDS instance ${unpromoted} \\(dpf restore db`)), expect.stringMatching(new RegExp(`^RDS instance ${drillDb} \\(dpf dr-drill`)), `EFS ${fsCopy} (dpf restore fs (operation ${r.copies.found.find((c: { id: string }) => c.id === fsCopy).origin.match(/restore-fs-[^)]+/)[0]}))`]));
+    expect(w.rds.instanceIds()).toEqual([]);
+    expect([...w.efs.fileSystems.keys()]).toEqual([]);
+    for (const id of [unpromoted, promoted, drillDb]) expect(w.rds.calls.find((c) => c.op === 'deleteInstance' && (c.input as { identifier: string }).identifier === id)!.input).toMatchObject({ skipFinalSnapshot: true });
+    // Before the storage stack (the copies use its DB subnet group).
+    const copyDeleted = w.rds.calls.findIndex((c) => c.op === 'deleteInstance' && (c.input as { identifier: string }).identifier === unpromoted);
+    const platformDeleted = w.rds.calls.findIndex((c) => c.op === 'deleteInstance' && (c.input as { identifier: string }).identifier === 'dataplatform-dev-metadata');
+    expect(copyDeleted).toBeGreaterThanOrEqual(0);
+    expect(copyDeleted).toBeLessThan(platformDeleted);
+  });
+
+  it('GIVEN only a restore copy is left (the stacks are gone) THEN destroy still finds it: listed without --delete-data, deleted with it', async () => {
+    w = world();
+    await runRestoreDb({ latest: true }, w.ctx());
+    const copy = w.rds.instanceIds().find((i) => /-restore-/.test(i))!;
+    // The platform's stacks never existed in this fake CloudFormation; mark the ledger as destroyed.
+    const l = await w.ledger();
+    for (const id of ['network.stack', 'compute.stack', 'storage.stack']) await l.updateStep(id, id.split('.')[0]!, { status: 'pending' }, w.clock.now());
+    await w.rds.deleteInstance('dataplatform-dev-metadata', { skipFinalSnapshot: true });
+    w.clock.advance(3600_000);
+    const err = await fails(runDestroy({}, w.ctx()));
+    expect(err.code).toBe('DestroyIncomplete');
+    expect(err.details).toEqual([expect.stringMatching(new RegExp(`^outside the stacks: RDS instance ${copy} — made by dpf restore db`))]);
+    await runDestroy({ deleteData: true, new: true }, w.ctx({ json: true }));
+    expect(w.rds.instanceIds()).toEqual([]);
+    expect(JSON.parse(w.out.at(-1)!)).toMatchObject({ leaked: [], copies: { deleted: [expect.stringContaining(copy)] } });
+    await runDestroy({ deleteData: true }, w.ctx());
+    expect(w.out.at(-1)).toBe('Nothing of dev to destroy.');
   });
 
   it('GIVEN no TTY and no --yes THEN exit 6; a wrong typed name is declined', async () => {
