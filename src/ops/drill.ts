@@ -227,7 +227,8 @@ export function buildDrillSteps(op: Operation, o: DrillOptions, deps: DrillDeps)
     id: DRILL_STEPS.restoreDb,
     title: 'Restore the database to its latest restorable time (isolated)',
     kind: 'stack',
-    dependsOn: [DRILL_STEPS.isolate],
+    // After the canary: the restore must be able to contain it (see the wait below).
+    dependsOn: [DRILL_STEPS.isolate, DRILL_STEPS.canary],
     estimateSeconds: 900,
     async run(ctx, mine) {
       const ops = await ctx.aws.ops();
@@ -235,8 +236,28 @@ export function buildDrillSteps(op: Operation, o: DrillOptions, deps: DrillDeps)
       const sg = ctx.output(DRILL_STEPS.isolate, 'SecurityGroupId');
       const target = `${drillName(ctx.envCtx, op.stamp)}-db`;
       let restorePoint = mine.restorePoint as string | undefined;
+      let rpoPoint = mine.rpoPoint as string | undefined;
       if (!(await ops.rds.describeInstance(target))) {
-        const lrt = p.source.latestRestorableTime;
+        // RDS uploads transaction logs about every 5 minutes, so right after the canary write the
+        // latest restorable time is still older than it: wait (bounded) until it passes the canary,
+        // or the restored copy cannot contain the canary and the drill would fail for no reason.
+        // The RPO is measured from what a disaster at drill start would have recovered: the
+        // latest restorable time as it was then, before any waiting for the canary.
+        rpoPoint = p.source.latestRestorableTime?.toISOString();
+        await ctx.evidence({ rpoPoint });
+        const canaryAt = new Date(ctx.output(DRILL_STEPS.canary, 'CanaryAt'));
+        const waitUntil = Math.min(deadlineOf(op, ctx.envCtx.env).getTime(), ctx.clock.now().getTime() + 15 * 60_000);
+        let source = p.source;
+        while (!source.latestRestorableTime || source.latestRestorableTime < canaryAt) {
+          if (ctx.clock.now().getTime() >= waitUntil) {
+            ctx.progress(`${p.identifier}'s latest restorable time (${source.latestRestorableTime?.toISOString() ?? 'none'}) has not passed the canary (${canaryAt.toISOString()}) after waiting; restoring anyway — the canary check will say so`);
+            break;
+          }
+          ctx.progress(`waiting for ${p.identifier}'s latest restorable time (${source.latestRestorableTime?.toISOString() ?? 'none'}) to pass the canary write (${canaryAt.toISOString()}); RDS ships transaction logs about every 5 minutes`);
+          await ctx.clock.sleep(30_000, ctx.signal);
+          source = (await ops.rds.describeInstance(p.identifier)) ?? source;
+        }
+        const lrt = source.latestRestorableTime;
         if (!lrt) throw stepError('DrillNoRestorableTime', `${p.identifier} has no latest restorable time (automated backups off?): no point-in-time restore is possible.`, { hint: 'Set storage.rds.backupRetentionDays ≥ 1 and deploy storage.' });
         restorePoint = lrt.toISOString();
         ctx.progress(`restoring ${p.identifier} to its latest restorable time ${restorePoint} as ${target} (subnet group ${p.subnetGroup}, security group ${sg} only, parameter group ${p.parameterGroup ?? 'default'})`);
@@ -257,8 +278,8 @@ export function buildDrillSteps(op: Operation, o: DrillOptions, deps: DrillDeps)
       return {
         changed: true,
         summary: `${target} available (restore point ${restorePoint ?? 'unknown'})`,
-        outputs: { DbInstanceIdentifier: target, RestorePoint: restorePoint ?? '', AvailableAt: at, Source: p.identifier },
-        evidence: { target, restorePoint, availableAt: at, endpoint: copy.endpoint, source: p.identifier },
+        outputs: { DbInstanceIdentifier: target, RestorePoint: restorePoint ?? '', RpoPoint: rpoPoint ?? restorePoint ?? '', AvailableAt: at, Source: p.identifier },
+        evidence: { target, restorePoint, rpoPoint, availableAt: at, endpoint: copy.endpoint, source: p.identifier },
       };
     },
   });
@@ -956,7 +977,7 @@ export function drillResult(ledger: Ledger, envCtx: EnvContext, op: Operation, o
     name: 'database',
     drillStart: op.startedAt,
     validatedAt: done(val) && done(rdb) ? new Date(val!.outputs.DbValidatedAt!) : undefined,
-    restorePoint: rdb?.outputs.RestorePoint ? new Date(rdb.outputs.RestorePoint) : rdb?.evidence.restorePoint ? new Date(String(rdb.evidence.restorePoint)) : undefined,
+    restorePoint: rdb?.outputs.RpoPoint ? new Date(rdb.outputs.RpoPoint) : rdb?.outputs.RestorePoint ? new Date(rdb.outputs.RestorePoint) : rdb?.evidence.restorePoint ? new Date(String(rdb.evidence.restorePoint)) : undefined,
     rtoTargetSeconds: rec.rtoMinutes.data * 60,
     rpoTargetSeconds: rec.rpoMinutes.database * 60,
     unmeasured: !done(rdb) ? `the database was not restored${aborted ? ` (${aborted})` : rdb?.error ? ` (${rdb.error.message})` : ''}` : undefined,

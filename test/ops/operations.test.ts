@@ -332,6 +332,24 @@ describe('dpf dr-drill', () => {
     expect(r.passed).toBe(null);
   });
 
+  it('GIVEN the source lags 3 min (RDS ships logs every ~5 min) THEN the restore waits until its latest restorable time passes the canary: the copy holds the canary, and the RPO is still measured from drill start', async () => {
+    w = world();
+    w.rds.lagMs = 3 * 60_000;
+    w.backup.addRecoveryPoint({ created: new Date('2025-01-03T05:00:00Z'), resourceArn: 'arn:aws:elasticfilesystem:us-west-2:123456789012:file-system/fs-main', vault: 'dataplatform-dev-vault' });
+    w.ssm.script('*', { stdout: 'dpf-canary-db=ok\ndpf-canary-fs=ok' }, { document: 'AWS-RunShellScript' });
+    await runDrDrill({}, drillCtx());
+    const r = JSON.parse(w.out.at(-1)!);
+    const l = await w.ledger();
+    const canaryAt = new Date(l.get('operations.drill.canary')!.outputs.CanaryAt!).getTime();
+    const restorePoint = new Date(l.get('operations.drill.restore-db')!.outputs.RestorePoint!).getTime();
+    expect(restorePoint).toBeGreaterThanOrEqual(canaryAt);
+    expect(r.checks).toContainEqual(expect.objectContaining({ name: 'database: canary covered', status: 'ok' }));
+    // RPO: what a disaster at drill start would have lost (the 3-minute lag), not the later restore point.
+    expect(store(r, 'database').rpoSeconds).toBeGreaterThanOrEqual(170);
+    expect(store(r, 'database').rpoSeconds).toBeLessThan(15 * 60);
+    expect(store(r, 'database')).toMatchObject({ passed: true });
+  });
+
   it('GIVEN the canary row is confirmed and the restore point covers it THEN the database store passes; unconfirmed it is "not measured", failed it fails', async () => {
     w = world();
     w.rds.lagMs = 0; // the source's latest restorable time is "now": the restore point covers the canary row
