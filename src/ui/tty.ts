@@ -69,7 +69,15 @@ export class TtyRenderer implements Renderer {
         if (w) w.output = paintState(c, ev.state, ev.message);
         return;
       case 'changeset':
-        if (w) w.output = [`change set for ${c.bold(ev.stackName)}:`, ...ev.changes.map((ch) => `  ${changeLine(c, ch)}`)].join('\n');
+        if (w) {
+          // On a terminal a long change set would push everything else off screen: replacements
+          // and removals first (they matter most), then the first additions; `dpf plan` lists all.
+          const rank = (ch: { action: string; replacement?: string }) => (ch.replacement === 'True' ? 0 : ch.action === 'Remove' ? 1 : ch.action === 'Modify' ? 2 : 3);
+          const sorted = [...ev.changes].sort((a, b) => rank(a) - rank(b));
+          const shown = sorted.slice(0, 15);
+          const more = sorted.length - shown.length;
+          w.output = [`change set for ${c.bold(ev.stackName)}:`, ...shown.map((ch) => `  ${changeLine(c, ch)}`), ...(more > 0 ? [c.dim(`  … and ${more} more (all of them: dpf plan, or --json)`)] : [])].join('\n');
+        }
         return;
       case 'step-skipped':
         if (w) w.skip(`${e!.title} ${c.gray(`(${ev.reason})`)}`);
