@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  TAG_PROPERTY,
-  NOT_TAGGABLE,
+  itFollowsTheTaggingConvention,
   actionsOf,
   getAtt,
   idsOfType,
@@ -347,19 +346,7 @@ describe('GIVEN the worker Auto Scaling group', () => {
 });
 
 describe('GIVEN the tagging convention', () => {
-  it('WHEN listing resource types THEN each is known as taggable or not', () => {
-    const unknown = Object.values(t.Resources)
-      .map((r) => r.Type)
-      .filter((type) => !(type in TAG_PROPERTY) && !NOT_TAGGABLE.has(type));
-    expect(unknown).toEqual([]);
-  });
-
-  it.each(Object.entries(t.Resources).filter(([, r]) => r.Type in TAG_PROPERTY).map(([id]) => id))(
-    'WHEN reading the tags of %s THEN dpf:env and dpf:project are set from the parameters',
-    (id) => {
-      expect(resourceTags(resource(t, id))).toMatchObject({ 'dpf:env': ref('EnvName'), 'dpf:project': ref('ProjectName') });
-    },
-  );
+  itFollowsTheTaggingConvention(t);
 
   it.each(resourcesOfType(t, 'AWS::EC2::Instance').map(([id]) => id))('WHEN reading %s THEN it also carries dpf:role', (id) => {
     expect(resourceTags(resource(t, id))['dpf:role']).toMatch(/^(bastion|master|dev|worker)$/);

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { it, expect } from 'vitest';
 import { parseCfnTemplate } from '../../src/templates/cfn-yaml.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -164,6 +165,27 @@ export function resourceTags(r: CfnResource): Record<string, Json> {
     return tagMap(spec?.Tags);
   }
   return tagMap(value);
+}
+
+/**
+ * The tagging convention every template test checks: each resource type is known as taggable
+ * or not (a new type forces a decision), and every taggable resource carries dpf:env and
+ * dpf:project from the parameters. Call inside a describe block.
+ */
+export function itFollowsTheTaggingConvention(t: CfnTemplate): void {
+  it('WHEN listing resource types THEN each is known as taggable or not (a new type forces a decision)', () => {
+    const unknown = Object.values(t.Resources)
+      .map((r) => r.Type)
+      .filter((type) => !(type in TAG_PROPERTY) && !NOT_TAGGABLE.has(type));
+    expect(unknown).toEqual([]);
+  });
+
+  it.each(Object.entries(t.Resources).filter(([, r]) => r.Type in TAG_PROPERTY).map(([id]) => id))(
+    'WHEN reading the tags of %s THEN dpf:env and dpf:project are set from the parameters',
+    (id) => {
+      expect(resourceTags(resource(t, id))).toMatchObject({ 'dpf:env': ref('EnvName'), 'dpf:project': ref('ProjectName') });
+    },
+  );
 }
 
 /** Tags a launch template applies to what it launches, by resource type (instance, volume). */

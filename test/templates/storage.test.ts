@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  TAG_PROPERTY,
-  NOT_TAGGABLE,
+  itFollowsTheTaggingConvention,
   getAtt,
   idsOfType,
   loadTemplate,
@@ -341,19 +340,7 @@ describe('GIVEN the SSM parameters the nodes read', () => {
 });
 
 describe('GIVEN the tagging convention', () => {
-  it('WHEN listing resource types THEN each is known as taggable or not', () => {
-    const unknown = Object.values(t.Resources)
-      .map((r) => r.Type)
-      .filter((type) => !(type in TAG_PROPERTY) && !NOT_TAGGABLE.has(type));
-    expect(unknown).toEqual([]);
-  });
-
-  it.each(Object.entries(t.Resources).filter(([, r]) => r.Type in TAG_PROPERTY).map(([id]) => id))(
-    'WHEN reading the tags of %s THEN dpf:env and dpf:project are set from the parameters',
-    (id) => {
-      expect(resourceTags(resource(t, id))).toMatchObject({ 'dpf:env': ref('EnvName'), 'dpf:project': ref('ProjectName') });
-    },
-  );
+  itFollowsTheTaggingConvention(t);
 });
 
 describe('GIVEN the storage outputs', () => {
