@@ -196,6 +196,8 @@ describe('GIVEN the network ACLs', () => {
         'in 110 allow tcp 443 cidr:0.0.0.0/0',
         'in 120 allow tcp 80 cidr:0.0.0.0/0',
         'in 130 allow tcp 1024-65535 cidr:0.0.0.0/0',
+        // UDP replies (Kerberos from the FreeIPA servers), from inside the VPC only
+        'in 140 allow udp 1024-65535 param:VpcCidr',
         'out 100 allow all cidr:0.0.0.0/0',
       ],
     ],
@@ -252,6 +254,8 @@ describe('GIVEN the security groups', () => {
         'out tcp 443 cidr:0.0.0.0/0',
         'out tcp 80 cidr:0.0.0.0/0',
         'out tcp 22 sg:ComputeSecurityGroup',
+        'out tcp 22 sg:IdentitySecurityGroup',
+        'out tcp 5432 sg:DatabaseSecurityGroup',
         // the bastion is a FreeIPA client: directory traffic to the identity servers only
         ...IPA_CLIENT_PORTS.map((p) => `out ${p} sg:IdentitySecurityGroup`),
       ],
@@ -273,6 +277,7 @@ describe('GIVEN the security groups', () => {
         'out tcp 464 sg:IdentitySecurityGroup',
         'out udp 464 sg:IdentitySecurityGroup',
         'out tcp 443 sg:IdentitySecurityGroup',
+        'out tcp 80 sg:IdentitySecurityGroup',
         'out udp 53 param:VpcCidr',
         'out tcp 53 param:VpcCidr',
       ],
@@ -292,9 +297,9 @@ describe('GIVEN the security groups', () => {
         ...fromPrivate('tcp', 464),
         ...fromPrivate('udp', 464),
         ...fromPrivate('tcp', 443),
-        ...fromPrivate('udp', 53),
-        ...fromPrivate('tcp', 53),
+        ...fromPrivate('tcp', 80),
         'out tcp 443 cidr:0.0.0.0/0',
+        'out tcp 80 cidr:0.0.0.0/0',
         // replica <-> primary replication (self-referencing)
         'out tcp 389 sg:IdentitySecurityGroup',
         'out tcp 636 sg:IdentitySecurityGroup',
@@ -304,6 +309,8 @@ describe('GIVEN the security groups', () => {
         'out udp 464 sg:IdentitySecurityGroup',
         // ...and from the bastion (management group), a FreeIPA client
         ...IPA_CLIENT_PORTS.map((p) => `in ${p} sg:ManagementSecurityGroup`),
+        'in tcp 80 sg:ManagementSecurityGroup',
+        'in tcp 22 sg:ManagementSecurityGroup',
       ],
     ],
   ])('WHEN listing every rule of %s THEN they are exactly the specified ones', (group, expected) => {
