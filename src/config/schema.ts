@@ -123,6 +123,13 @@ export const ssmSchema = z.strictObject({
   maxConcurrency: z.string().regex(/^(\d+%?)$/, 'must be a number or a percentage, e.g. 50% or 2').default('50%'),
   maxErrors: z.string().regex(/^(\d+%?)$/, 'must be a number or a percentage, e.g. 0 or 10%').default('1'),
   timeoutSeconds: z.number().int().min(60).max(172800).default(3600),
+  onlineTimeoutSeconds: z
+    .number()
+    .int()
+    .min(30)
+    .max(7200)
+    .default(900)
+    .describe('How long a playbook step waits for its instances to be Online in SSM before failing (new instances install and start the agent first)'),
 });
 
 export const patchingSchema = z.strictObject({

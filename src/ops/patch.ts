@@ -5,7 +5,7 @@
  * rolling (SSM MaxConcurrency / MaxErrors from config.ssm). Steps (phase 'operations'):
  *   operations.patch.recovery-point   CreateImage (NoReboot) of every non-worker host in the
  *                                     selected waves, wait until available
- *   operations.patch.<wave>           patch.yml through AWS-ApplyAnsiblePlaybooks (or
+ *   operations.patch.<wave>           patch.yml through dpf's Ansible document (or
  *                                     AWS-RunPatchBaseline), then wait for hosts that reboot
  *   operations.patch.<wave>.gate      SSM online, the host's alarms OK, its role's units active
  *   operations.patch.scan             --dry-run: scan only (Check mode / Operation=Scan)
@@ -17,6 +17,7 @@ import type { EnvContext, StepContext, StepDef } from '../steps/types.js';
 import type { Ledger } from '../state/ledger.js';
 import { runCommand, type CommandRun } from '../ssm/run-command.js';
 import { buildBundle, ensureBundleUploaded } from '../ansible/bundle.js';
+import { playbookDocument } from '../steps/kinds/playbook.js';
 import { BlockedError, errorMessage } from '../errors.js';
 import { opStep, optionalOutput, unavailableOnEndpoint, waitFor, stepError, endpointName, hostLabel, type Operation } from './operation.js';
 import { checkHealth, evaluateGate, roleServices, type Host } from './health.js';
@@ -97,12 +98,12 @@ export async function patchDocument(ctx: StepContext, method: PatchOptions['meth
   const bucket = optionalOutput(ctx.ledger, 'bootstrap.state', 'StateBucketName');
   if (!bucket) throw stepError('PatchNoStateBucket', 'The Ansible bundle lives in the state bucket, and the ledger has none.', { hint: `dpf deploy --env ${ctx.envCtx.name} --phase bootstrap` });
   const up = await ensureBundleUploaded(await ctx.aws.objects(), bucket, buildBundle(), ctx.envCtx.region);
+  // dpf's own document: AWS-ApplyAnsiblePlaybooks cannot install Ansible on the Rocky/Alma IPA servers.
   return {
-    documentName: 'AWS-ApplyAnsiblePlaybooks',
+    documentName: optionalOutput(ctx.ledger, 'compute.stack', 'AnsibleDocumentName') ?? playbookDocument(ctx.envCtx),
     parameters: {
       SourceType: ['S3'],
       SourceInfo: [JSON.stringify({ path: up.s3Url })],
-      InstallDependencies: ['True'],
       PlaybookFile: ['patch.yml'],
       ExtraVariables: [`SSM=True dpf_env=${ctx.envCtx.name} dpf_project=${ctx.envCtx.project} dpf_region=${ctx.envCtx.region} dpf_role=${role === 'master-dev' ? 'master' : role}`],
       Check: [check ? 'True' : 'False'],

@@ -21,8 +21,10 @@ export interface FakeInstanceInput {
   tags?: Record<string, string>;
   /** EC2 state. Default 'running'. 'terminated' instances are never targeted. */
   state?: string;
-  /** SSM agent ping status. Default 'Online'. */
+  /** SSM agent ping status. Default 'Online'. 'NotRegistered': unknown to SSM (not listed, never targeted). */
   pingStatus?: string;
+  /** The agent registers (Online) only this long after registerInstance: a freshly launched instance. */
+  onlineAfterMs?: number;
   instanceType?: string;
   privateIp?: string;
 }
@@ -35,6 +37,7 @@ interface FakeInstance {
   instanceType: string;
   privateIp?: string;
   registeredAt: number;
+  onlineAt: number;
 }
 
 export interface ScriptedOutcome {
@@ -105,6 +108,11 @@ interface Script {
 }
 
 const APPLY_ANSIBLE = 'AWS-ApplyAnsiblePlaybooks';
+/** dpf's own document (compute stack): dpf-<project>-<env>-ApplyAnsiblePlaybooks. */
+const DPF_ANSIBLE = /^dpf-.+-ApplyAnsiblePlaybooks$/;
+const DPF_ANSIBLE_PARAMETERS = new Set(['SourceType', 'SourceInfo', 'PlaybookFile', 'ExtraVariables', 'Check', 'Verbose', 'TimeoutSeconds', 'AnsibleCoreVersion']);
+const DPF_EXTRA_VARS_PATTERN = /^$|^\w+=[^\s|:();&'"`$\\{}<>]+(\s+\w+=[^\s|:();&'"`$\\{}<>]+)*$/;
+const DPF_PLAYBOOK_PATTERN = /^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*\.ya?ml$/;
 const EXTRA_VARS_PATTERN = /^$|^\w+=[^\s|:();&]+(\s\w+=[^\s|:();&]+)*$/;
 const PLAYBOOK_PATTERN = /[(a-z_A-Z0-9\-)/]+(.yml|.yaml)$/;
 
@@ -140,8 +148,14 @@ export class FakeSsm implements SsmPort {
       instanceType: i.instanceType ?? 'm5.large',
       privateIp: i.privateIp,
       registeredAt: this.#seq++,
+      onlineAt: this.clock.now().getTime() + (i.onlineAfterMs ?? 0),
     });
     return this;
+  }
+
+  /** Known to SSM: its agent has registered (AWS lists and targets only those). */
+  #registered(i: FakeInstance): boolean {
+    return i.pingStatus !== 'NotRegistered' && this.clock.now().getTime() >= i.onlineAt;
   }
 
   setPingStatus(instanceId: string, pingStatus: string): this {
@@ -213,15 +227,16 @@ export class FakeSsm implements SsmPort {
     if (!/^\d+%?$/.test(input.maxErrors)) throw new FakeAwsError('ValidationException', `MaxErrors "${input.maxErrors}" must be a number or percentage.`);
     if (!(input.timeoutSeconds >= 30 && input.timeoutSeconds <= 2592000)) throw new FakeAwsError('ValidationException', `TimeoutSeconds ${input.timeoutSeconds} must be between 30 and 2592000.`);
     if (input.documentName === APPLY_ANSIBLE) validateApplyAnsible(input.parameters);
+    if (DPF_ANSIBLE.test(input.documentName)) validateDpfAnsible(input.parameters);
 
     let targets: FakeInstance[];
     if (hasIds) {
-      const unknown = input.instanceIds!.filter((id) => !this.#instances.has(id) || this.#instances.get(id)!.state === 'terminated');
+      const unknown = input.instanceIds!.filter((id) => !this.#instances.has(id) || this.#instances.get(id)!.state === 'terminated' || !this.#registered(this.#instances.get(id)!));
       if (unknown.length) throw new FakeAwsError('InvalidInstanceId', `Instances [${unknown.join(', ')}] not in a valid state for account`);
       targets = [...new Set(input.instanceIds)].map((id) => this.#instances.get(id)!);
     } else {
       targets = [...this.#instances.values()]
-        .filter((i) => i.state !== 'terminated' && Object.entries(input.targets!).every(([k, vs]) => vs.includes(i.tags[k] ?? '\u0000')))
+        .filter((i) => i.state !== 'terminated' && this.#registered(i) && Object.entries(input.targets!).every(([k, vs]) => vs.includes(i.tags[k] ?? '\u0000')))
         .sort((a, b) => a.registeredAt - b.registeredAt);
     }
 
@@ -276,7 +291,7 @@ export class FakeSsm implements SsmPort {
   async describeInstanceInformation(instanceIds?: string[]): Promise<ManagedInstance[]> {
     this.#record('describeInstanceInformation', { instanceIds });
     return [...this.#instances.values()]
-      .filter((i) => i.state !== 'terminated' && (!instanceIds || instanceIds.includes(i.instanceId)))
+      .filter((i) => i.state !== 'terminated' && this.#registered(i) && (!instanceIds || instanceIds.includes(i.instanceId)))
       .map((i) => ({ instanceId: i.instanceId, pingStatus: i.state === 'running' ? i.pingStatus : 'ConnectionLost', platform: 'Linux', agentVersion: '3.3.0.0', lastPing: this.clock.now() }));
   }
 
@@ -506,6 +521,18 @@ function validateApplyAnsible(params: Record<string, string[]>): void {
   }
   const to = one('TimeoutSeconds');
   if (to !== undefined && !/^\d+$/.test(to)) bad('TimeoutSeconds', `"${to}" is not a number of seconds.`);
+}
+
+/** dpf's document: only its own parameters (AWS refuses any other), with its patterns. */
+function validateDpfAnsible(params: Record<string, string[]>): void {
+  const unknown = Object.keys(params).filter((k) => !DPF_ANSIBLE_PARAMETERS.has(k));
+  if (unknown.length) throw new FakeAwsError('InvalidParameters', `document dpf-…-ApplyAnsiblePlaybooks does not support parameter(s) ${unknown.join(', ')}`);
+  validateApplyAnsible(params);
+  if (params.SourceType && params.SourceType[0] !== 'S3') throw new FakeAwsError('InvalidParameters', 'Parameter "SourceType" must be S3.');
+  const ev = params.ExtraVariables?.[0];
+  if (ev !== undefined && !DPF_EXTRA_VARS_PATTERN.test(ev)) throw new FakeAwsError('InvalidParameters', `Parameter "ExtraVariables" "${ev}" failed to satisfy constraint: ${DPF_EXTRA_VARS_PATTERN.source}`);
+  const pb = params.PlaybookFile?.[0];
+  if (pb !== undefined && !DPF_PLAYBOOK_PATTERN.test(pb)) throw new FakeAwsError('InvalidParameters', `Parameter "PlaybookFile" "${pb}" failed to satisfy constraint: ${DPF_PLAYBOOK_PATTERN.source}`);
 }
 
 function matchesFilters(i: FakeInstance, filters: Record<string, string[]>): boolean {

@@ -213,7 +213,7 @@ function regionFakes(region: string, clock: FakeClock, primaryRds: FakeRds, prim
 /** Healthy hosts: systemctl output for every unit, and an OK alarm per host. */
 export function healthy(w: World, env = 'dev'): void {
   w.ssm.script('*', { stdout: ['amazon-ssm-agent', 'sshd', 'chronyd'].map((u) => `dpf-svc ${u}=active`).join('\n') }, { document: 'AWS-RunShellScript' });
-  w.ssm.script('*', { stdout: 'ok: 3 package(s) updated; running kernel 6.1, next boot 6.1; reboot: no' }, { document: 'AWS-ApplyAnsiblePlaybooks' });
+  w.ssm.script('*', { stdout: 'ok: 3 package(s) updated; running kernel 6.1, next boot 6.1; reboot: no' }, { document: 'dpf-dataplatform-dev-ApplyAnsiblePlaybooks' });
   const ids = idsOf(env, w.ledgerEnvs[0] === env);
   for (const id of [...Object.values(ids.hosts), ...ids.workers]) w.alarms.push({ name: `dataplatform-${env}-${id}-cpu`, state: 'OK', dimensions: { InstanceId: id }, actions: [] });
   w.alarms.push({ name: `dataplatform-${env}-workers-cpu`, state: 'OK', dimensions: { AutoScalingGroupName: `dataplatform-${env}-workers` }, actions: [] });

@@ -38,7 +38,7 @@ describe('dpf patch', () => {
     const images = w.ec2.calls.filter((c) => c.op === 'createImage').map((c) => c.input as { instanceId: string; noReboot: boolean });
     expect(images.map((i) => i.instanceId).sort()).toEqual([HOSTS.bastion, HOSTS.dev, HOSTS.master].sort());
     expect(images.every((i) => i.noReboot)).toBe(true);
-    const sent = w.ssm.sentCommands().filter((c) => c.input.documentName === 'AWS-ApplyAnsiblePlaybooks');
+    const sent = w.ssm.sentCommands().filter((c) => c.input.documentName === 'dpf-dataplatform-dev-ApplyAnsiblePlaybooks');
     expect(sent.map((c) => c.targets)).toEqual([[HOSTS.bastion], [HOSTS.master, HOSTS.dev]]);
     expect(sent[0]!.input.parameters.PlaybookFile).toEqual(['patch.yml']);
     const l = await w.ledger();
@@ -50,7 +50,7 @@ describe('dpf patch', () => {
     w.ssm.clearScripts();
     healthy(w);
     await runPatch({}, w.ctx());
-    const all = w.ssm.sentCommands().filter((c) => c.input.documentName === 'AWS-ApplyAnsiblePlaybooks');
+    const all = w.ssm.sentCommands().filter((c) => c.input.documentName === 'dpf-dataplatform-dev-ApplyAnsiblePlaybooks');
     expect(all).toHaveLength(3);
     expect(all[2]!.input.targets).toEqual({ 'dpf:env': ['dev'], 'dpf:role': ['worker'] });
     expect(all[2]!.input).toMatchObject({ maxConcurrency: '50%', maxErrors: '1' });
@@ -62,7 +62,7 @@ describe('dpf patch', () => {
   it('GIVEN the playbook schedules a reboot on the master THEN dpf waits for it to come back to SSM before the gate', async () => {
     w = world();
     healthy(w);
-    w.ssm.script(HOSTS.master, { stdout: 'ok: 2 package(s) updated; running kernel 6.1.1, next boot 6.1.2; reboot: yes' }, { document: 'AWS-ApplyAnsiblePlaybooks' });
+    w.ssm.script(HOSTS.master, { stdout: 'ok: 2 package(s) updated; running kernel 6.1.1, next boot 6.1.2; reboot: yes' }, { document: 'dpf-dataplatform-dev-ApplyAnsiblePlaybooks' });
     await runPatch({ wave: 'master-dev' }, w.ctx());
     const l = await w.ledger();
     const wave = l.get('operations.patch.master-dev')!;
@@ -89,9 +89,9 @@ describe('dpf patch', () => {
   it('GIVEN rolling workers one at a time and a 15-min patch THEN the second worker is still delivered (the delivery timeout covers the batch before it)', async () => {
     w = world();
     healthy(w);
-    w.ssm.script(WORKERS[0]!, { stdout: 'ok: 3 package(s) updated; reboot: no', durationMs: 15 * 60_000 }, { document: 'AWS-ApplyAnsiblePlaybooks' });
+    w.ssm.script(WORKERS[0]!, { stdout: 'ok: 3 package(s) updated; reboot: no', durationMs: 15 * 60_000 }, { document: 'dpf-dataplatform-dev-ApplyAnsiblePlaybooks' });
     await runPatch({ wave: 'workers' }, w.ctx());
-    const sent = w.ssm.sentCommands().find((c) => c.input.documentName === 'AWS-ApplyAnsiblePlaybooks')!;
+    const sent = w.ssm.sentCommands().find((c) => c.input.documentName === 'dpf-dataplatform-dev-ApplyAnsiblePlaybooks')!;
     expect(sent.input.timeoutSeconds).toBe(600 + 3600); // two batches at 50 % of 2 hosts
     const hosts = (await w.ledger()).get('operations.patch.workers')!.evidence.hosts as Array<{ instanceId: string; status: string }>;
     expect(hosts.map((h) => h.status)).toEqual(['Success', 'Success']);
@@ -181,7 +181,7 @@ describe('operations in the ledger', () => {
 
   it('GIVEN --dry-run THEN each host is scanned in Check mode and its pending updates listed; nothing is imaged', async () => {
     w = world();
-    w.ssm.script('*', { stdout: 'ok: 4 package(s) updated; running kernel 6.1' }, { document: 'AWS-ApplyAnsiblePlaybooks', check: true });
+    w.ssm.script('*', { stdout: 'ok: 4 package(s) updated; running kernel 6.1' }, { document: 'dpf-dataplatform-dev-ApplyAnsiblePlaybooks', check: true });
     await runPatch({ dryRun: true }, w.ctx({ json: true }));
     const r = JSON.parse(w.out.at(-1)!);
     expect(r.hosts).toHaveLength(5);

@@ -3,7 +3,7 @@ import { FakeClock } from '../fakes/fake-clock.js';
 import { FakeIoHost } from '../fakes/fake-io-host.js';
 import { FakeSsm, MemoryObjectStore } from '../fakes/fake-ssm.js';
 import { tempLedger } from '../engine/helpers.js';
-import { playbookStep, renderExtraVariables, parseRecap, PLAYBOOK_DOCUMENT, type PlaybookStepSpec } from '../../src/steps/kinds/playbook.js';
+import { playbookStep, renderExtraVariables, parseRecap, playbookDocument, type PlaybookStepSpec } from '../../src/steps/kinds/playbook.js';
 import { runSteps, makeContext } from '../../src/steps/engine.js';
 import { buildBundle } from '../../src/ansible/bundle.js';
 import { environmentSchema } from '../../src/config/schema.js';
@@ -28,7 +28,7 @@ const NODES = [
   { instanceId: 'i-0dev', role: 'dev' },
 ];
 
-async function harness(ssmConfig: Partial<{ maxConcurrency: string; maxErrors: string; timeoutSeconds: number }> = {}) {
+async function harness(ssmConfig: Partial<{ maxConcurrency: string; maxErrors: string; timeoutSeconds: number; onlineTimeoutSeconds: number }> = {}) {
   const clock = new FakeClock().autoAdvance();
   const objects = new MemoryObjectStore();
   const ssm = new FakeSsm({ clock, outputStore: objects });
@@ -80,11 +80,11 @@ describe('playbookStep: run', () => {
     const sha = buildBundle().sha256;
     const [sent] = h.ssm.sentCommands();
     expect(sent!.input).toEqual({
-      documentName: PLAYBOOK_DOCUMENT,
+      // dpf's own document (named by the compute stack; derived when its output is absent)
+      documentName: 'dpf-dataplatform-dev-ApplyAnsiblePlaybooks',
       parameters: {
         SourceType: ['S3'],
         SourceInfo: [JSON.stringify({ path: `https://s3.us-west-2.amazonaws.com/${BUCKET}/bundles/${sha}.zip` })],
-        InstallDependencies: ['True'],
         PlaybookFile: ['nfs.yml'],
         ExtraVariables: ['dpf_env=dev efs_access_point_id=fsap-0456 efs_file_system_id=fs-0123'],
         Check: ['False'],
@@ -257,7 +257,7 @@ describe('playbookStep: resume', () => {
     const step = playbookStep(nfsSpec());
     const ctx = makeContext(step, { ...h, signal: h.abort.signal }, undefined);
     const prepared = await step.prepare(ctx);
-    const commandId = await h.ssm.sendCommand({ documentName: PLAYBOOK_DOCUMENT, parameters: {}, targets: { 'dpf:env': ['dev'] }, maxConcurrency: '100%', maxErrors: '0', timeoutSeconds: 600 });
+    const commandId = await h.ssm.sendCommand({ documentName: playbookDocument(h.envCtx), parameters: {}, targets: { 'dpf:env': ['dev'] }, maxConcurrency: '100%', maxErrors: '0', timeoutSeconds: 600 });
     await h.ledger.updateStep('storage.nfs', 'storage', { status: 'running', inputHash: prepared.inputHash, evidence: { commandId } }, h.clock.now());
     const summary = await h.deploy([step]);
     expect(summary.outcomes['storage.nfs']).toBe('done');
@@ -314,17 +314,47 @@ describe('playbookStep: check mode', () => {
   });
 });
 
+describe('playbookStep: waiting for the targets to be Online in SSM', () => {
+  it('GIVEN a worker whose agent registers 40 s after launch WHEN the step runs THEN it waits, says so, and sends to every target', async () => {
+    const h = await harness();
+    h.ssm.registerInstance({ instanceId: 'i-0worker3', tags: { 'dpf:env': 'dev', 'dpf:role': 'worker' }, onlineAfterMs: 40_000 });
+    const before = h.clock.now().getTime();
+    const summary = await h.deploy([playbookStep(nfsSpec())]);
+    expect(summary.status).toBe('done');
+    const [sent] = h.ssm.sentCommands();
+    expect(sent!.targets).toContain('i-0worker3');
+    expect(h.ssm.callsOf('sendCommand')[0]!.at.getTime() - before).toBeGreaterThanOrEqual(40_000);
+    const progress = h.io.events.filter((e) => e.type === 'step-progress').map((e) => (e as { message: string }).message);
+    expect(progress.some((m) => /waiting for 1 of 5 instance\(s\) to be Online in SSM: i-0worker3 \(worker\) not registered/.test(m))).toBe(true);
+    expect(h.ledger.get('storage.nfs')!.evidence.onlineWaitSeconds).toBeGreaterThanOrEqual(40);
+  });
+
+  it.each([
+    ['never registers', { pingStatus: 'NotRegistered' }, 'not registered'],
+    ['lost its connection', { pingStatus: 'ConnectionLost' }, 'ConnectionLost'],
+  ])('GIVEN a target that %s WHEN the step runs THEN it fails after ssm.onlineTimeoutSeconds naming it, and sends nothing', async (_what, over, status) => {
+    const h = await harness({ onlineTimeoutSeconds: 120 });
+    h.ssm.registerInstance({ instanceId: 'i-0ipa', tags: { 'dpf:env': 'dev', 'dpf:role': 'worker' }, ...over });
+    const summary = await h.deploy([playbookStep(nfsSpec())]);
+    expect(summary.status).toBe('failed');
+    const rec = h.ledger.get('storage.nfs')!;
+    expect(rec.error?.message).toContain(`1 of 5 instance(s) did not come Online in SSM within 120 s: i-0ipa (worker) ${status}`);
+    expect(rec.error?.hint).toMatch(/amazon-ssm-agent.*AmazonSSMManagedInstanceCore.*443/s);
+    expect(h.ssm.callsOf('sendCommand')).toEqual([]);
+  });
+});
+
 describe('ExtraVariables', () => {
   it.each<{ vars: Record<string, string>; error: string }>([
     { vars: { db_password: 'hunter2' }, error: 'db_password looks like a secret' },
     { vars: { api_token: 'ghp_abc123' }, error: 'api_token looks like a secret' },
     { vars: { ssh_private_key: 'AAAAB3Nza' }, error: 'ssh_private_key looks like a secret' },
     { vars: { ipa_admin_secret: 'Sup3rS3cret!' }, error: 'ipa_admin_secret looks like a secret' },
-    { vars: { ipa_admin_secret_arn: 'arn:aws:secretsmanager:us-west-2:123456789012:secret:dp/dev/ipa-admin-AbCdEf' }, error: 'contains ":", which AWS-ApplyAnsiblePlaybooks refuses' },
+    { vars: { ipa_admin_secret_arn: 'arn:aws:secretsmanager:us-west-2:123456789012:secret:dp/dev/ipa-admin-AbCdEf' }, error: 'contains ":", which the dpf Ansible document refuses' },
     { vars: { note: 'two words' }, error: 'contains whitespace' },
-    { vars: { cmd: '$(reboot)' }, error: 'contains "(", which AWS-ApplyAnsiblePlaybooks refuses' },
-    { vars: { tmpl: '{{lookup}}' }, error: 'contains "{", which dpf refuses' },
-    { vars: { quoted: 'a"b' }, error: 'contains """, which dpf refuses' },
+    { vars: { cmd: '$(reboot)' }, error: 'contains "(", which the dpf Ansible document refuses' },
+    { vars: { tmpl: '{{lookup}}' }, error: 'contains "{", which the dpf Ansible document refuses (it is spliced into a shell command' },
+    { vars: { quoted: 'a"b' }, error: 'contains """, which the dpf Ansible document refuses (it is spliced' },
     { vars: { 'bad-name': 'x' }, error: 'variable name "bad-name" is not a word' },
   ])('GIVEN $vars WHEN rendered THEN refused: $error', ({ vars, error }) => {
     expect(() => renderExtraVariables('identity.ipa', vars)).toThrow(error);

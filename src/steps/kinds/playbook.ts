@@ -1,7 +1,10 @@
 /**
  * Step kind "playbook": run one playbook of the bundled Ansible content on the nodes, through
- * SSM Run Command (document AWS-ApplyAnsiblePlaybooks), targeted by tags, with the
- * environment's MaxConcurrency / MaxErrors, full logs in the state bucket.
+ * SSM Run Command (dpf's own document, dpf-<project>-<env>-ApplyAnsiblePlaybooks, created by the
+ * compute stack: it installs the same ansible-core on Amazon Linux 2023 and Rocky/Alma 9),
+ * targeted by tags, with the environment's MaxConcurrency / MaxErrors, full logs in the state
+ * bucket. Before sending, it waits (bounded by ssm.onlineTimeoutSeconds) until every target is
+ * Online in SSM.
  *
  * Inputs (hashed): the bundle's sha256, the playbook, the targets and the extra variables.
  * Rate control (MaxConcurrency, MaxErrors, timeouts) is not part of the hash: changing it
@@ -9,9 +12,9 @@
  *
  * ExtraVariables are plain `key=value` pairs, never secrets: a variable named like a secret
  * (/pass|secret|token|key$/i) must hold a reference (an ARN or a secret/parameter name), and
- * every value must pass the document's allowedPattern (no spaces, none of `|:();&`) plus
- * dpf's own rule against shell and Jinja metacharacters (`"'\`$\{}<>`), because the document
- * splices them into `ansible-playbook -e "…"` in a shell script and Ansible templates them.
+ * every value must pass the document's allowedPattern, which refuses whitespace, `|:();&` and
+ * the shell and Jinja metacharacters `"'\`$\{}<>`: the document splices the values into
+ * `ansible-playbook -e '…'` in a shell script and Ansible templates them.
  * Empty values are left out, so the bundle's default (group_vars/all.yml) applies.
  */
 import { createHash } from 'node:crypto';
@@ -20,9 +23,15 @@ import type { Ec2Port, SendCommandInput } from '../../aws/ops-ports.js';
 import type { StepRecord } from '../../state/ledger.js';
 import { buildBundle, ensureBundleUploaded, type Bundle } from '../../ansible/bundle.js';
 import { runCommand, NOT_TARGETED, type CommandRun, type HostRun } from '../../ssm/run-command.js';
+import { waitUntilOnline } from '../../ssm/online.js';
 import { StepFailedError } from '../../errors.js';
 
-export const PLAYBOOK_DOCUMENT = 'AWS-ApplyAnsiblePlaybooks';
+/** The Run Command document the compute stack creates (output AnsibleDocumentName). */
+export function playbookDocument(envCtx: { project: string; name: string }): string {
+  return `dpf-${envCtx.project}-${envCtx.name}-ApplyAnsiblePlaybooks`;
+}
+/** What the messages call it. */
+export const PLAYBOOK_DOCUMENT = 'the dpf Ansible document';
 /** Typical wall time of one playbook on a fleet (dependency install + roles), for the ETA. */
 export const PLAYBOOK_ESTIMATE_SECONDS = 300;
 
@@ -60,11 +69,12 @@ const REFERENCE = [
   /^rds![a-z0-9-]+$/,
   /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
 ];
-/** The document's allowedPattern forbids whitespace and these. */
+/** The document's allowedPattern forbids whitespace and these (the separators of its syntax)... */
 const DOCUMENT_FORBIDDEN = /[\s|:();&]/;
-/** dpf's own: shell quoting and Jinja templating. */
+/** ...and shell quoting and Jinja templating. */
 const DPF_FORBIDDEN = /["'`$\\{}<>]/;
-const PLAYBOOK_FILE = /^[(a-z_A-Z0-9\-)/]+(\.yml|\.yaml)$/;
+/** The document's PlaybookFile pattern: no dots but the extension (no `..`). */
+const PLAYBOOK_FILE = /^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*\.ya?ml$/;
 
 /**
  * Render ExtraVariables as `k=v k=v`, sorted by name; throws (naming the variable) when one
@@ -85,7 +95,7 @@ export function renderExtraVariables(stepId: string, vars: Record<string, string
     const bad = DOCUMENT_FORBIDDEN.exec(value) ?? DPF_FORBIDDEN.exec(value);
     if (bad) {
       const ch = /\s/.test(bad[0]) ? 'whitespace' : `"${bad[0]}"`;
-      throw new StepFailedError(stepId, `ExtraVariables: the value of ${name} contains ${ch}, which ${DOCUMENT_FORBIDDEN.test(bad[0]) ? `${PLAYBOOK_DOCUMENT} refuses` : 'dpf refuses (it is spliced into a shell command and templated by Ansible)'}.`, {
+      throw new StepFailedError(stepId, `ExtraVariables: the value of ${name} contains ${ch}, which ${DOCUMENT_FORBIDDEN.test(bad[0]) ? `${PLAYBOOK_DOCUMENT} refuses` : `${PLAYBOOK_DOCUMENT} refuses (it is spliced into a shell command and templated by Ansible)`}.`, {
         source: 'user',
         hint: ARN.test(value)
           ? `ARNs contain ":", which the document never accepts: pass the resource's name instead (Secrets Manager and SSM accept names), or its parts in separate variables.`
@@ -165,7 +175,7 @@ export function playbookStep(spec: PlaybookStepSpec): StepDef {
   const estimate = spec.estimateSeconds ?? PLAYBOOK_ESTIMATE_SECONDS;
 
   const prepare = async (ctx: StepContext): Promise<Prepared> => {
-    if (!PLAYBOOK_FILE.test(spec.playbook)) throw new StepFailedError(spec.id, `Playbook name "${spec.playbook}" is not accepted by ${PLAYBOOK_DOCUMENT} (letters, digits, _-()/ and .yml/.yaml).`);
+    if (!PLAYBOOK_FILE.test(spec.playbook)) throw new StepFailedError(spec.id, `Playbook name "${spec.playbook}" is not accepted by ${PLAYBOOK_DOCUMENT} (letters, digits, _-/ and .yml/.yaml).`);
     const bundle = buildBundle();
     if (!bundle.files.includes(spec.playbook)) throw new StepFailedError(spec.id, `Playbook ${spec.playbook} is not in the Ansible bundle (${bundle.files.filter((f) => !f.includes('/') && /\.ya?ml$/.test(f)).join(', ')}).`);
     const targets = normalizeTargets(spec.id, ctx.envCtx.name, await spec.targets(ctx));
@@ -186,13 +196,18 @@ export function playbookStep(spec: PlaybookStepSpec): StepDef {
     const up = await ensureBundleUploaded(objects, bucket, bundle, ctx.envCtx.region);
     ctx.progress(up.uploaded ? `uploaded the Ansible bundle (${bundle.files.length} files) to s3://${bucket}/${up.key}` : `Ansible bundle s3://${bucket}/${up.key} already in the state bucket`);
     const resolved = await resolveTargets(ops.ec2, targets);
+    const online = await waitUntilOnline(ops.ssm, { clock: ctx.clock, io: ctx.io, signal: ctx.signal, stepId: spec.id }, resolved.ids, {
+      timeoutSeconds: env.ssm.onlineTimeoutSeconds,
+      pollMs: pollFromEnv(),
+      labels: resolved.labels,
+    });
+    if (resolved.ids.length && !online.unknown) ctx.progress(`${resolved.ids.length} instance(s) Online in SSM${online.waitedSeconds ? ` after ${online.waitedSeconds} s` : ''}`);
     const prefix = `ssm-output/${ctx.envCtx.name}/${spec.id}`;
     const input: SendCommandInput & { expectedInstanceIds: string[] } = {
-      documentName: PLAYBOOK_DOCUMENT,
+      documentName: ctx.ledger.outputs('compute.stack').AnsibleDocumentName ?? playbookDocument(ctx.envCtx),
       parameters: {
         SourceType: ['S3'],
         SourceInfo: [JSON.stringify({ path: up.s3Url })],
-        InstallDependencies: ['True'],
         PlaybookFile: [spec.playbook],
         ...(extraVariables ? { ExtraVariables: [extraVariables] } : {}),
         Check: [mode === 'check' ? 'True' : 'False'],
@@ -235,7 +250,8 @@ export function playbookStep(spec: PlaybookStepSpec): StepDef {
       input,
       { pollMs: pollFromEnv(), attachTo, labels: resolved.labels },
     );
-    return { run, evidence: evidenceOf(run, { mode, bundle, bundleKey: up.key, targets, extraVariables, outputPrefix: `s3://${bucket}/${prefix}/` }) };
+    const evidence = evidenceOf(run, { mode, bundle, bundleKey: up.key, targets, extraVariables, outputPrefix: `s3://${bucket}/${prefix}/` });
+    return { run, evidence: { ...evidence, document: input.documentName, onlineWaitSeconds: online.unknown ? undefined : online.waitedSeconds } };
   };
 
   const evidenceOf = (
