@@ -49,7 +49,9 @@ def _patch_instance_from_launch_template() -> None:
                 props.setdefault("InstanceType", data.get("InstanceType"))
                 if "SecurityGroupIds" in data and "SecurityGroups" not in props:
                     props["SecurityGroups"] = data["SecurityGroupIds"]
-                profile = (data.get("IamInstanceProfile") or {}).get("Name")
+                ip = data.get("IamInstanceProfile") or {}
+                # AWS accepts the profile by Name or by Arn (the templates use the Arn).
+                profile = ip.get("Name") or (ip.get("Arn") or "").rsplit("/", 1)[-1] or None
                 if profile and "IamInstanceProfile" not in props:
                     props["IamInstanceProfile"] = profile
         # moto reads only SecurityGroups (as ids); the AWS property for VPC instances is SecurityGroupIds.
@@ -307,7 +309,409 @@ def _add_rocky_linux_image() -> None:
     })
 
 
+# ---------------------------------------------------------------- SSM: managed instances,
+# documents as AWS checks them, State Manager associations
+#
+# moto 5.2.x answers DescribeInstanceInformation and the association APIs with HTTP 500,
+# accepts SendCommand for a document that does not exist (AWS: InvalidDocument) or with
+# parameters the document does not declare (AWS: InvalidParameters), and has no
+# CloudFormation model for AWS::SSM::Association. dpf waits for its targets to be Online and
+# creates a State Manager association for its workers, so both are modelled here, over moto's
+# own EC2 and SSM backends. Nothing runs on the instances: an association "succeeds" on every
+# instance its targets match, as moto's Run Command does.
+
+# The agent of a running instance with an instance profile is Online (AWS: the agent registers
+# with the profile's credentials - AmazonSSMManagedInstanceCore - a little after boot).
+AGENT_VERSION = "3.3.1142.0"
+
+
+def _ec2_backend(account_id, region):  # type: ignore[no-untyped-def]
+    from moto.ec2.models import ec2_backends
+
+    return ec2_backends[account_id][region]
+
+
+def _instance_tags(instance):  # type: ignore[no-untyped-def]
+    return {t["key"]: t["value"] for t in instance.get_tags()}
+
+
+def _managed_instances(account_id, region):  # type: ignore[no-untyped-def]
+    ec2 = _ec2_backend(account_id, region)
+    out = []
+    for reservation in ec2.all_reservations():
+        for instance in reservation.instances:
+            if instance.state != "running" or instance.id not in ec2.iam_instance_profile_associations:
+                continue
+            out.append(instance)
+    return out
+
+
+def _platform(account_id, region, instance):  # type: ignore[no-untyped-def]
+    ec2 = _ec2_backend(account_id, region)
+    image = ec2.amis.get(instance.image_id)
+    name = (getattr(image, "name", "") or "").lower()
+    if "rocky" in name:
+        return "Rocky Linux", "9.4"
+    if "alma" in name:
+        return "AlmaLinux", "9.4"
+    return "Amazon Linux", "2023"
+
+
+def _targets_match(targets, instance):  # type: ignore[no-untyped-def]
+    tags = _instance_tags(instance)
+    for t in targets or []:
+        key, values = t.get("Key", ""), t.get("Values", [])
+        if key == "InstanceIds":
+            if instance.id not in values:
+                return False
+        elif key.startswith("tag:"):
+            if tags.get(key[4:]) not in values:
+                return False
+        elif key == "tag-key":
+            if not any(v in tags for v in values):
+                return False
+        else:
+            return False
+    return bool(targets)
+
+
+def _check_document(backend, name, parameters):  # type: ignore[no-untyped-def]
+    from moto.ssm.exceptions import InvalidDocument
+    from moto.core.exceptions import JsonRESTError
+
+    if name.startswith("AWS-") or name.startswith("arn:"):
+        return  # AWS-owned documents are not in the emulator; AWS checks them itself
+    docs = backend._documents.get(name)
+    if not docs:
+        raise InvalidDocument("The specified document does not exist.")
+    declared = (docs.get_default_version().content_json or {}).get("parameters") or {}
+    import re
+
+    for key, values in (parameters or {}).items():
+        if key not in declared:
+            raise JsonRESTError("InvalidParameters", f"Parameter \"{key}\" is not defined in document {name}.")
+        spec = declared[key]
+        for v in values if isinstance(values, list) else [values]:
+            allowed = spec.get("allowedValues")
+            if allowed is not None and v not in allowed:
+                raise JsonRESTError("InvalidParameters", f"Parameter \"{key}\" value \"{v}\" is not one of {allowed}.")
+            pattern = spec.get("allowedPattern")
+            if pattern and isinstance(v, str) and not re.search(pattern, v):
+                raise JsonRESTError("InvalidParameters", f"Parameter \"{key}\" \"{v}\" failed to satisfy constraint: {pattern}")
+
+
+class _Association:
+    def __init__(self, account_id, region, props):  # type: ignore[no-untyped-def]
+        import uuid
+        from moto.core.utils import utcnow
+
+        self.account_id = account_id
+        self.region = region
+        self.association_id = str(uuid.uuid4())
+        self.created = utcnow()
+        self.version = 1
+        self.apply(props)
+
+    def apply(self, props):  # type: ignore[no-untyped-def]
+        from moto.core.utils import utcnow
+
+        self.name = props["Name"]
+        self.association_name = props.get("AssociationName")
+        self.parameters = {k: (v if isinstance(v, list) else [v]) for k, v in (props.get("Parameters") or {}).items()}
+        self.targets = props.get("Targets") or []
+        self.instance_id = props.get("InstanceId")
+        if self.instance_id and not self.targets:
+            self.targets = [{"Key": "InstanceIds", "Values": [self.instance_id]}]
+        self.schedule = props.get("ScheduleExpression")
+        self.output_location = props.get("OutputLocation")
+        self.max_errors = props.get("MaxErrors")
+        self.max_concurrency = props.get("MaxConcurrency")
+        self.compliance_severity = props.get("ComplianceSeverity")
+        self.apply_only_at_cron = bool(props.get("ApplyOnlyAtCronInterval", False))
+        self.document_version = props.get("DocumentVersion") or "$DEFAULT"
+        self.updated = utcnow()
+
+    def matching(self):  # type: ignore[no-untyped-def]
+        return [i for i in _managed_instances(self.account_id, self.region) if _targets_match(self.targets, i)]
+
+    def overview(self):  # type: ignore[no-untyped-def]
+        n = len(self.matching())
+        return {"Status": "Success", "DetailedStatus": "Success", "AssociationStatusAggregatedCount": {"Success": n} if n else {}}
+
+    def describe(self):  # type: ignore[no-untyped-def]
+        d = {
+            "Name": self.name,
+            "AssociationVersion": str(self.version),
+            "Date": self.created,
+            "LastUpdateAssociationDate": self.updated,
+            "Status": {"Date": self.updated, "Name": "Associated", "Message": "Associated with " + self.name},
+            "Overview": self.overview(),
+            "DocumentVersion": self.document_version,
+            "Parameters": self.parameters,
+            "AssociationId": self.association_id,
+            "Targets": self.targets,
+            "ApplyOnlyAtCronInterval": self.apply_only_at_cron,
+        }
+        for key, value in (
+            ("AssociationName", self.association_name),
+            ("InstanceId", self.instance_id),
+            ("ScheduleExpression", self.schedule),
+            ("OutputLocation", self.output_location),
+            ("MaxErrors", self.max_errors),
+            ("MaxConcurrency", self.max_concurrency),
+            ("ComplianceSeverity", self.compliance_severity),
+        ):
+            if value:
+                d[key] = value
+        if self.matching():
+            d["LastExecutionDate"] = self.updated
+        return d
+
+    def listed(self):  # type: ignore[no-untyped-def]
+        d = self.describe()
+        return {k: d[k] for k in ("Name", "AssociationId", "AssociationVersion", "DocumentVersion", "Targets", "Overview", "AssociationName", "ScheduleExpression", "LastExecutionDate", "InstanceId") if k in d}
+
+
+def _associations(account_id, region):  # type: ignore[no-untyped-def]
+    from moto.ssm.models import ssm_backends
+
+    backend = ssm_backends[account_id][region]
+    if not hasattr(backend, "dpf_associations"):
+        backend.dpf_associations = {}
+    return backend, backend.dpf_associations
+
+
+def _create_association(account_id, region, props):  # type: ignore[no-untyped-def]
+    from moto.core.exceptions import JsonRESTError
+
+    backend, assocs = _associations(account_id, region)
+    _check_document(backend, props["Name"], props.get("Parameters"))
+    name = props.get("AssociationName")
+    if name and any(a.association_name == name for a in assocs.values()):
+        raise JsonRESTError("AssociationAlreadyExists", f"An association named {name} already exists.")
+    a = _Association(account_id, region, props)
+    assocs[a.association_id] = a
+    return a
+
+
+def _find_association(account_id, region, association_id=None, name=None, instance_id=None):  # type: ignore[no-untyped-def]
+    from moto.core.exceptions import JsonRESTError
+
+    _, assocs = _associations(account_id, region)
+    if association_id:
+        a = assocs.get(association_id)
+    else:
+        a = next((x for x in assocs.values() if x.name == name and x.instance_id == instance_id), None)
+    if a is None:
+        raise JsonRESTError("AssociationDoesNotExist", "The specified association does not exist.")
+    return a
+
+
+def _add_ssm_models() -> None:
+    from moto.core.common_models import CloudFormationModel
+    from moto.core.responses import ActionResult, EmptyResult
+    from moto.core.utils import utcnow
+    from moto.ssm.models import Document, SimpleSystemManagerBackend, ssm_backends
+    from moto.ssm.responses import SimpleSystemManagerResponse as R
+
+    # ---- DescribeInstanceInformation
+    def describe_instance_information(self):  # type: ignore[no-untyped-def]
+        ids = None
+        for f in self._get_param("Filters") or []:
+            if f.get("Key") == "InstanceIds":
+                ids = set(f.get("Values") or [])
+        for f in self._get_param("InstanceInformationFilterList") or []:
+            if f.get("key") == "InstanceIds":
+                ids = set(f.get("valueSet") or [])
+        out = []
+        for i in _managed_instances(self.current_account, self.region):
+            if ids is not None and i.id not in ids:
+                continue
+            name, version = _platform(self.current_account, self.region, i)
+            out.append({
+                "InstanceId": i.id,
+                "PingStatus": "Online",
+                "LastPingDateTime": utcnow(),
+                "AgentVersion": AGENT_VERSION,
+                "IsLatestVersion": True,
+                "PlatformType": "Linux",
+                "PlatformName": name,
+                "PlatformVersion": version,
+                "ResourceType": "EC2Instance",
+                "IPAddress": i.private_ip,
+                "ComputerName": f"ip-{(i.private_ip or '').replace('.', '-')}",
+            })
+        return ActionResult({"InstanceInformationList": out})
+
+    R.describe_instance_information = describe_instance_information  # type: ignore[attr-defined]
+
+    # ---- SendCommand: the document must exist and declare the parameters sent
+    original_send = SimpleSystemManagerBackend.send_command
+
+    def send_command(self, **kwargs):  # type: ignore[no-untyped-def]
+        _check_document(self, kwargs.get("document_name") or "", kwargs.get("parameters"))
+        return original_send(self, **kwargs)
+
+    SimpleSystemManagerBackend.send_command = send_command  # type: ignore[method-assign]
+
+    # ---- AWS::SSM::Document: Content arrives as an object; UpdateMethod NewVersion
+    original_create = Document.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+    def serialized(props):  # type: ignore[no-untyped-def]
+        import json
+
+        import yaml
+
+        content = props.get("Content")
+        if isinstance(content, dict):
+            props["Content"] = yaml.safe_dump(content, sort_keys=False) if props.get("DocumentFormat") == "YAML" else json.dumps(content)
+        return props
+
+    def create_doc(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):  # type: ignore[no-untyped-def]
+        serialized(cloudformation_json.setdefault("Properties", {}))
+        return original_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+
+    original_update = Document.update_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+    def update_doc(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):  # type: ignore[no-untyped-def]
+        props = serialized(cloudformation_json.setdefault("Properties", {}))
+        if props.get("UpdateMethod") != "NewVersion":
+            return original_update(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name)
+        backend = ssm_backends[account_id][region_name]
+        described = backend.update_document(
+            content=props["Content"], attachments=props.get("Attachments"), name=original_resource.name,
+            version_name=props.get("VersionName"), document_version="$LATEST",
+            document_format=props.get("DocumentFormat", "JSON"), target_type=props.get("TargetType"),
+        )
+        backend.update_document_default_version(original_resource.name, described["DocumentVersion"])
+        return backend._documents[original_resource.name].get_default_version()
+
+    Document.create_from_cloudformation_json = classmethod(create_doc)  # type: ignore[method-assign,assignment]
+    Document.update_from_cloudformation_json = classmethod(update_doc)  # type: ignore[method-assign,assignment]
+
+    # ---- State Manager associations (API)
+    def create_association(self):  # type: ignore[no-untyped-def]
+        props = {k: self._get_param(k) for k in ("Name", "AssociationName", "Parameters", "Targets", "InstanceId", "ScheduleExpression", "OutputLocation", "MaxErrors", "MaxConcurrency", "ComplianceSeverity", "ApplyOnlyAtCronInterval", "DocumentVersion")}
+        a = _create_association(self.current_account, self.region, {k: v for k, v in props.items() if v is not None})
+        return ActionResult({"AssociationDescription": a.describe()})
+
+    def describe_association(self):  # type: ignore[no-untyped-def]
+        a = _find_association(self.current_account, self.region, self._get_param("AssociationId"), self._get_param("Name"), self._get_param("InstanceId"))
+        return ActionResult({"AssociationDescription": a.describe()})
+
+    def list_associations(self):  # type: ignore[no-untyped-def]
+        _, assocs = _associations(self.current_account, self.region)
+        keys = {"AssociationName": "association_name", "Name": "name", "AssociationId": "association_id", "InstanceId": "instance_id"}
+        out = []
+        for a in assocs.values():
+            ok = True
+            for f in self._get_param("AssociationFilterList") or []:
+                attr = keys.get(f.get("key"))
+                if attr and getattr(a, attr) != f.get("value"):
+                    ok = False
+            if ok:
+                out.append(a.listed())
+        return ActionResult({"Associations": out})
+
+    def delete_association(self):  # type: ignore[no-untyped-def]
+        _, assocs = _associations(self.current_account, self.region)
+        a = _find_association(self.current_account, self.region, self._get_param("AssociationId"), self._get_param("Name"), self._get_param("InstanceId"))
+        del assocs[a.association_id]
+        return EmptyResult()
+
+    def update_association(self):  # type: ignore[no-untyped-def]
+        a = _find_association(self.current_account, self.region, self._get_param("AssociationId"))
+        props = {"Name": self._get_param("Name") or a.name, **{k: v for k, v in {k: self._get_param(k) for k in ("AssociationName", "Parameters", "Targets", "ScheduleExpression", "OutputLocation", "MaxErrors", "MaxConcurrency", "ComplianceSeverity", "ApplyOnlyAtCronInterval", "DocumentVersion")}.items() if v is not None}}
+        backend, _ = _associations(self.current_account, self.region)
+        _check_document(backend, props["Name"], props.get("Parameters", a.parameters))
+        a.apply({**a.describe(), **props})
+        a.version += 1
+        return ActionResult({"AssociationDescription": a.describe()})
+
+    def describe_instance_associations_status(self):  # type: ignore[no-untyped-def]
+        instance_id = self._get_param("InstanceId")
+        _, assocs = _associations(self.current_account, self.region)
+        out = []
+        for a in assocs.values():
+            if not any(i.id == instance_id for i in a.matching()):
+                continue
+            info = {
+                "AssociationId": a.association_id,
+                "Name": a.name,
+                "DocumentVersion": "1",
+                "AssociationVersion": str(a.version),
+                "InstanceId": instance_id,
+                "ExecutionDate": a.updated,
+                "Status": "Success",
+                "DetailedStatus": "Success",
+                "ExecutionSummary": "1 out of 1 plugin processed, 1 success, 0 failed, 0 timedout, 0 skipped.",
+            }
+            if a.association_name:
+                info["AssociationName"] = a.association_name
+            out.append(info)
+        return ActionResult({"InstanceAssociationStatusInfos": out})
+
+    R.create_association = create_association  # type: ignore[attr-defined]
+    R.describe_association = describe_association  # type: ignore[attr-defined]
+    R.list_associations = list_associations  # type: ignore[attr-defined]
+    R.delete_association = delete_association  # type: ignore[attr-defined]
+    R.update_association = update_association  # type: ignore[attr-defined]
+    R.describe_instance_associations_status = describe_instance_associations_status  # type: ignore[attr-defined]
+
+    # ---- AWS::SSM::Association (CloudFormation)
+    class CfnAssociation(CloudFormationModel):  # type: ignore[misc]
+        __module__ = "moto.ssm.dpf_cfn_association"
+
+        def __init__(self, association):  # type: ignore[no-untyped-def]
+            self.association = association
+
+        @staticmethod
+        def cloudformation_type() -> str:
+            return "AWS::SSM::Association"
+
+        @staticmethod
+        def cloudformation_name_type() -> str:
+            return "AssociationName"
+
+        @property
+        def physical_resource_id(self) -> str:
+            return self.association.association_id
+
+        @classmethod
+        def has_cfn_attr(cls, attr: str) -> bool:
+            return attr == "AssociationId"
+
+        def get_cfn_attribute(self, attribute_name: str):  # type: ignore[no-untyped-def]
+            return self.association.association_id
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):  # type: ignore[no-untyped-def]
+            props = dict(cloudformation_json.get("Properties", {}))
+            return cls(_create_association(account_id, region_name, props))
+
+        @classmethod
+        def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):  # type: ignore[no-untyped-def]
+            a = original_resource.association
+            props = dict(cloudformation_json.get("Properties", {}))
+            backend, _ = _associations(account_id, region_name)
+            _check_document(backend, props["Name"], props.get("Parameters"))
+            a.apply(props)
+            a.version += 1
+            return original_resource
+
+        @classmethod
+        def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):  # type: ignore[no-untyped-def]
+            pass
+
+        def delete(self, account_id: str, region_name: str) -> None:
+            _, assocs = _associations(account_id, region_name)
+            assocs.pop(self.association.association_id, None)
+
+    _ = CfnAssociation
+
+
 def main() -> None:
+    _add_ssm_models()
     _add_rocky_linux_image()
     _add_iam_group_resource()
     _add_cloudwatch_alarm_resource()

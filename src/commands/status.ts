@@ -180,12 +180,27 @@ export async function runStatus(opts: StatusOptions, ctx: CommandContext): Promi
       lines.push(
         n.runnable
           ? `  ${c.green('▶')} ${n.id} — ${byId.get(n.id)?.interrupted ? 'interrupted: ready to resume' : 'ready'}`
-          : `  ${c.gray('○')} ${n.id} — waits for ${n.waitingFor.map((w) => `${w} (${byId.get(w)?.interrupted ? 'interrupted' : byId.get(w)?.status ?? 'not in the graph'})`).join(', ')}`,
+          : `  ${c.gray('○')} ${n.id} — waits for ${fitList(n.waitingFor.map((w) => `${w} (${byId.get(w)?.interrupted ? 'interrupted' : byId.get(w)?.status ?? 'not in the graph'})`), width - n.id.length - 18)}`,
       );
     const phase = model.next.find((n) => n.runnable)?.id.split('.')[0];
     lines.push(`  run: dpf deploy --env ${envName}${phase ? `   (or only that phase: dpf deploy --env ${envName} --phase ${phase})` : ''}`);
   } else lines.push(c.green('Every step is done.'));
   ctx.stdout(lines.join('\n'));
+}
+
+/** "a, b, c" within `room` characters: as many items as fit, then "+N more" (--json has them all). */
+export function fitList(items: string[], room: number): string {
+  const all = items.join(', ');
+  if (all.length <= room) return all;
+  const shown: string[] = [];
+  for (const item of items) {
+    const rest = items.length - shown.length - 1;
+    const candidate = [...shown, item].join(', ') + (rest ? `, +${rest} more` : '');
+    if (candidate.length > room && shown.length) break;
+    shown.push(item);
+  }
+  const more = items.length - shown.length;
+  return shown.join(', ') + (more ? `, +${more} more` : '');
 }
 
 export interface LockState {

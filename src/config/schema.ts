@@ -81,6 +81,37 @@ export const identitySchema = z.strictObject({
   crossAccount: z
     .object({ trustedAccountId: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id'), externalId: z.string().min(2) })
     .optional(),
+  passwordPolicy: z
+    .strictObject({
+      minLength: z.number().int().min(8).max(128).default(12),
+      minClasses: z.number().int().min(0).max(5).default(3).describe('Character classes a password must mix (upper, lower, digits, special, other)'),
+      maxLifeDays: z.number().int().min(1).max(20000).default(90),
+      minLifeHours: z.number().int().min(0).max(20000).default(1),
+      historySize: z.number().int().min(0).max(99).default(6),
+      maxFailures: z.number().int().min(0).max(99).default(5).describe('Failed logins before the account locks'),
+      failureIntervalSeconds: z.number().int().min(1).default(60),
+      lockoutSeconds: z.number().int().min(1).default(600),
+    })
+    .prefault({})
+    .describe('FreeIPA global password policy and account lockout (the specification: password policies and account lockout mechanisms)'),
+  groups: z
+    .array(z.string().regex(/^[a-z][a-z0-9_.-]{0,31}$/, 'a FreeIPA group name'))
+    .default(['data-engineers'])
+    .describe('FreeIPA groups dpf creates (members may log in to JupyterHub on the dev node)'),
+  sudoRules: z
+    .array(
+      z.strictObject({
+        name: z.string().regex(/^[a-z][a-z0-9_.-]{0,63}$/, 'lowercase letters, digits, _ . -'),
+        group: z.string().regex(/^[a-z][a-z0-9_.-]{0,31}$/, 'a FreeIPA group name (created when missing)'),
+        commands: z
+          .array(z.string().regex(/^(ALL|\/[A-Za-z0-9_./-]+( [A-Za-z0-9_./*=@,+-]+)*)$/, 'ALL, or an absolute command path with optional arguments'))
+          .min(1)
+          .default(['ALL']),
+        runAs: z.string().regex(/^(ALL|[a-z_][a-z0-9_-]*)$/).default('root'),
+      }),
+    )
+    .default([{ name: 'platform-admins', group: 'admins', commands: ['ALL'], runAs: 'ALL' }])
+    .describe('FreeIPA sudo rules, on every enrolled host (the specification: sudo rules management through FreeIPA)'),
 });
 
 export const monitoringSchema = z.strictObject({

@@ -4,11 +4,12 @@
  */
 import type { DeployPhase, EnvContext, PhaseId, StepContext, StepDef } from './types.js';
 import { stackStep } from './kinds/stack.js';
-import { playbookStep, type PlaybookStepSpec } from './kinds/playbook.js';
+import { playbookStep, playbookDocument, renderExtraVariables, PLAYBOOK_ESTIMATE_SECONDS, type PlaybookStepSpec } from './kinds/playbook.js';
+import { buildBundle, bundleKey, bundleSourceUrl, ensureBundleUploaded, type Bundle } from '../ansible/bundle.js';
 import { PHASES } from './types.js';
 import { goliveSteps } from '../checks/index.js';
 import type { EnvironmentConfig } from '../config/schema.js';
-import { backupVaultName, instancePrivateIp, ipaImageId, nodeFqdn, optionalOutput, pinnedPlatformImageId, rdsEndpoint, rdsSecretName } from './facts.js';
+import { backupVaultName, instancePrivateIp, ipaImageId, optionalOutput, pinnedPlatformImageId, rdsEndpoint, rdsSecretName } from './facts.js';
 
 export interface PhaseInfo {
   id: DeployPhase;
@@ -87,6 +88,7 @@ export function buildSteps(env?: EnvironmentConfig): StepDef[] {
       title: 'Roles, bastion, master, dev, worker Auto Scaling group',
       template: 'compute',
       dependsOn: ['network.stack'],
+      contract: { provides: { aws: ['ssm-document'], bastion: ['instance'], master: ['instance'], dev: ['instance'], worker: ['instance'] } },
       parameters: async (ctx) => {
         const c = ctx.envCtx.env.compute;
         const n = names(ctx.envCtx);
@@ -119,6 +121,7 @@ export function buildSteps(env?: EnvironmentConfig): StepDef[] {
       phase: 'storage',
       title: 'S3 data lake, EFS, RDS PostgreSQL, AWS Backup',
       template: 'storage',
+      contract: { provides: { aws: ['efs', 'rds', 'rds-secret'] } },
       // Storage needs only the network: it starts alongside compute, since the RDS instance is the critical path.
       dependsOn: ['network.stack'],
       parameters: (ctx) => {
@@ -194,6 +197,50 @@ function nodePlaybook(spec: Omit<PlaybookStepSpec, 'extraVars'> & { vars?: (ctx:
   });
 }
 
+/** Every node dpf configures (and enrols with FreeIPA): the bastion and the data nodes. */
+const CLIENT_ROLES = ['bastion', ...NODE_ROLES] as const;
+/** Roles whose launch template has the data volume (/dev/sdf, compute stack). */
+const DATA_VOLUME_ROLES: readonly string[] = ['master', 'worker'];
+export const DATA_VOLUME_DEVICE = '/dev/sdf';
+
+/** Variables of a node playbook for one role: the data volume, and the IPA installation its keytab belongs to. */
+function nodeVars(ctx: StepContext, role: string): Record<string, string> {
+  return {
+    dpf_role: role,
+    data_volume_device: DATA_VOLUME_ROLES.includes(role) ? DATA_VOLUME_DEVICE : '',
+    ...ipaClientVars(ctx),
+  };
+}
+
+/**
+ * The first IPA server's instance: a rebuilt server is a new installation with new keys, so the
+ * client steps' inputs change with it and they run again, fetching the re-minted keytabs.
+ */
+function ipaClientVars(ctx: StepContext): Record<string, string> {
+  if (ctx.envCtx.env.identity.provider !== 'freeipa') return {};
+  return { ipa_server_instance_id: ctx.output('identity.stack', 'IpaServerInstanceId') };
+}
+
+/** The FreeIPA password policy, lockout and sudo rules from the config, as one base64 JSON value (ExtraVariables allow no braces or spaces). */
+export function ipaPolicyVariable(env: EnvironmentConfig): string {
+  const p = env.identity.passwordPolicy;
+  const doc = {
+    password_policy: {
+      minlength: p.minLength,
+      minclasses: p.minClasses,
+      maxlife: p.maxLifeDays,
+      minlife: p.minLifeHours,
+      history: p.historySize,
+      maxfail: p.maxFailures,
+      failinterval: p.failureIntervalSeconds,
+      lockouttime: p.lockoutSeconds,
+    },
+    groups: env.identity.groups,
+    sudo_rules: env.identity.sudoRules.map((r) => ({ name: r.name, group: r.group, commands: r.commands, run_as: r.runAs })),
+  };
+  return Buffer.from(JSON.stringify(doc), 'utf8').toString('base64');
+}
+
 function identitySteps(env?: EnvironmentConfig): StepDef[] {
   const freeipa = (env?.identity.provider ?? 'freeipa') === 'freeipa';
   const steps: StepDef[] = [
@@ -202,6 +249,7 @@ function identitySteps(env?: EnvironmentConfig): StepDef[] {
       phase: 'identity',
       title: freeipa ? 'IAM roles, FreeIPA servers, private DNS zone' : 'IAM roles, Session Manager operators group, private DNS zone',
       template: 'identity',
+      contract: { provides: { aws: ['ipa-secrets', 'dns-zone'], 'ipa-server': ['instance'], 'ipa-replica': ['instance'] } },
       dependsOn: ['network.stack', 'compute.stack', 'storage.stack'],
       parameters: async (ctx) => {
         const e = ctx.envCtx.env;
@@ -234,42 +282,60 @@ function identitySteps(env?: EnvironmentConfig): StepDef[] {
       title: 'Mount EFS on /shared (nfs_client) on master, dev and workers',
       dependsOn: ['compute.stack', 'storage.stack'],
       playbook: 'nfs.yml',
+      runsOn: ['master', 'dev', 'worker'],
       targets: (ctx) => byRole(ctx, NODE_ROLES),
     }),
   ];
+  const ipaServer = (ctx: StepContext) => ({ instanceIds: [ctx.output('identity.stack', 'IpaServerInstanceId')] });
   if (freeipa) {
     steps.push(
       nodePlaybook({
         id: 'identity.ipa-server',
         phase: 'identity',
         title: 'Install the first FreeIPA server',
+        runsOn: ['ipa-server'],
         dependsOn: ['identity.stack'],
-        playbook: 'identity.yml',
-        targets: (ctx) => ({ instanceIds: [ctx.output('identity.stack', 'IpaServerInstanceId')] }),
-        vars: () => ({ ipa_install_mode: 'server', dpf_role: 'identity' }),
+        playbook: 'ipa-server.yml',
+        targets: ipaServer,
+        vars: () => ({ dpf_role: 'identity' }),
         estimateSeconds: 900,
       }),
       nodePlaybook({
         id: 'identity.ipa-replica',
         phase: 'identity',
         title: 'Install the FreeIPA replica (second AZ)',
+        runsOn: ['ipa-replica'],
         dependsOn: ['identity.ipa-server'],
-        playbook: 'identity.yml',
+        playbook: 'ipa-replica.yml',
         targets: (ctx) => ({ instanceIds: [ctx.output('identity.stack', 'IpaReplicaInstanceId')] }),
-        vars: () => ({ ipa_install_mode: 'replica', dpf_role: 'identity' }),
+        vars: () => ({ dpf_role: 'identity' }),
         estimateSeconds: 900,
+      }),
+      nodePlaybook({
+        id: 'identity.ipa-policy',
+        phase: 'identity',
+        title: 'FreeIPA password policy, lockout and sudo rules (identity.passwordPolicy, identity.sudoRules)',
+        runsOn: ['ipa-server'],
+        dependsOn: ['identity.ipa-server'],
+        playbook: 'freeipa-policy.yml',
+        targets: ipaServer,
+        vars: (ctx) => ({ ipa_policy_b64: ipaPolicyVariable(ctx.envCtx.env) }),
+        estimateSeconds: 60,
       }),
       nodePlaybook({
         id: 'identity.enrol-hosts',
         phase: 'identity',
         title: 'Register the nodes in FreeIPA and publish their keytabs',
-        dependsOn: ['identity.ipa-replica', 'compute.stack'],
+        // After the replica: clients are configured with both servers.
+        dependsOn: ['identity.ipa-replica', 'identity.ipa-policy', 'compute.stack'],
         playbook: 'freeipa-enrol.yml',
-        targets: (ctx) => ({ instanceIds: [ctx.output('identity.stack', 'IpaServerInstanceId')] }),
+        runsOn: ['ipa-server'],
+        provides: Object.fromEntries(CLIENT_ROLES.map((r) => [r, ['host-keytab']])),
+        targets: ipaServer,
         vars: async (ctx) => {
-          const instances = await (await ctx.aws.ops()).ec2.describeInstances({ 'tag:dpf:env': [ctx.envCtx.name], 'tag:dpf:role': ['bastion', ...NODE_ROLES], 'instance-state-name': ['running'] });
-          const hosts = instances.filter((i) => i.privateIp).map((i) => nodeFqdn(i.privateIp!, ctx.envCtx.env.identity.domain)).sort();
-          return { ipa_enrol_hosts: hosts.join(',') };
+          const instances = await (await ctx.aws.ops()).ec2.describeInstances({ 'tag:dpf:env': [ctx.envCtx.name], 'tag:dpf:role': [...CLIENT_ROLES], 'instance-state-name': ['running'] });
+          // The server resolves each instance's private address (its FQDN) and tags the keytab secret with the instance id.
+          return { ipa_enrol_instances: instances.map((i) => i.instanceId).sort().join(',') };
         },
       }),
       nodePlaybook({
@@ -278,24 +344,39 @@ function identitySteps(env?: EnvironmentConfig): StepDef[] {
         title: 'Enrol every node (SSSD, sudo rules, homes on /shared)',
         dependsOn: ['identity.enrol-hosts', 'identity.nfs'],
         playbook: 'freeipa-client.yml',
-        targets: (ctx) => byRole(ctx, ['bastion', ...NODE_ROLES]),
+        runsOn: CLIENT_ROLES,
+        targets: (ctx) => byRole(ctx, CLIENT_ROLES),
+        vars: ipaClientVars,
       }),
     );
   }
-  for (const role of NODE_ROLES)
+  const after = freeipa ? ['identity.enrol'] : ['identity.stack', 'identity.nfs'];
+  const TITLES: Record<(typeof CLIENT_ROLES)[number], string> = {
+    bastion: 'Configure the bastion (bastion.yml: base configuration, hardening)',
+    master: 'Configure the master node (master.yml: data tools, Airflow, Spark master, k3s on the data volume)',
+    dev: 'Configure the dev node (dev.yml: data tools, JupyterHub)',
+    worker: 'Configure the worker nodes (worker.yml: data tools, Spark worker on the data volume)',
+  };
+  for (const role of CLIENT_ROLES)
     steps.push(
       nodePlaybook({
         id: `identity.configure-${role}`,
         phase: 'identity',
-        title: `Configure the ${role} node${role === 'worker' ? 's' : ''} (${role}.yml: data tools${role === 'master' ? ', Airflow, Spark master' : role === 'worker' ? ', Spark worker' : ''})`,
-        dependsOn: freeipa ? ['identity.enrol'] : ['identity.stack', 'identity.nfs'],
+        title: TITLES[role],
+        // Workers join the Spark master the master node runs.
+        dependsOn: role === 'bastion' && !freeipa ? ['identity.stack', 'compute.stack'] : role === 'worker' ? [...after, 'identity.configure-master'] : after,
         playbook: `${role}.yml`,
+        runsOn: [role],
         targets: (ctx) => byRole(ctx, [role]),
-        vars: () => ({ dpf_role: role }),
+        vars: (ctx) => nodeVars(ctx, role),
+        estimateSeconds: role === 'master' ? 1200 : role === 'bastion' ? 180 : PLAYBOOK_ESTIMATE_SECONDS,
       }),
     );
   return steps;
 }
+
+/** Where the agent runs: every node, the FreeIPA servers too. */
+const AGENT_HOSTS = [...CLIENT_ROLES, 'ipa-server', 'ipa-replica'] as const;
 
 function monitoringSteps(): StepDef[] {
   return [
@@ -304,6 +385,7 @@ function monitoringSteps(): StepDef[] {
       phase: 'monitoring',
       title: 'SNS topic, alarms, dashboard, log groups, metric filters',
       template: 'monitoring',
+      contract: { provides: { aws: ['log-groups', 'alarms'] } },
       dependsOn: ['compute.stack', 'storage.stack'],
       parameters: (ctx) => {
         const m = ctx.envCtx.env.monitoring;
@@ -331,12 +413,64 @@ function monitoringSteps(): StepDef[] {
     nodePlaybook({
       id: 'monitoring.agent',
       phase: 'monitoring',
-      title: 'CloudWatch agent on every node (monitoring role)',
-      dependsOn: ['monitoring.stack', 'identity.nfs'],
+      title: 'CloudWatch agent on every node (monitoring role: installs, configures, starts it)',
+      // After every other playbook on these hosts (never during an IPA install), and after the
+      // log groups exist: the agent would otherwise create them first and the stack would fail.
+      dependsOn: ['monitoring.stack', ...CLIENT_ROLES.map((r) => `identity.configure-${r}`), 'identity.enrol-hosts', 'identity.ipa-replica'],
       playbook: 'monitoring.yml',
-      targets: (ctx) => byRole(ctx, ['bastion', ...NODE_ROLES, 'identity']),
+      runsOn: AGENT_HOSTS,
+      targets: (ctx) => byRole(ctx, ctx.envCtx.env.identity.provider === 'freeipa' ? [...CLIENT_ROLES, 'identity'] : CLIENT_ROLES),
     }),
+    workerBootstrapStep(),
   ];
+}
+
+/**
+ * New workers configure themselves: a State Manager association on dpf:role=worker applies
+ * worker-launch.yml (worker.yml, then the agent) from the same bundle to every worker the Auto
+ * Scaling group launches; with FreeIPA an EventBridge rule has the first IPA server mint the new
+ * worker's keytab at launch (and remove it at termination). Created last: when created, the
+ * association also runs once on the workers already there (changed=0 on a configured node).
+ */
+function workerBootstrapStep(): StepDef {
+  let bundle: Bundle | undefined;
+  const theBundle = () => (bundle ??= buildBundle());
+  return stackStep({
+    id: 'monitoring.worker-bootstrap',
+    phase: 'monitoring',
+    title: 'New workers configure themselves (State Manager association; FreeIPA keytab at launch)',
+    template: 'autoconfig',
+    dependsOn: ['monitoring.agent', 'compute.stack', 'identity.stack'],
+    contract: {
+      runsOn: ['worker'],
+      playbook: 'worker-launch.yml',
+      // The enrolment rule mints a new worker's keytab when it launches; its association retries until the secret is there.
+      provides: { aws: ['worker-association'], worker: ['host-keytab'] },
+    },
+    beforeDeploy: async (ctx) => {
+      await ensureBundleUploaded(await ctx.aws.objects(), ctx.output('bootstrap.state', 'StateBucketName'), theBundle(), ctx.envCtx.region);
+    },
+    parameters: async (ctx) => {
+      const e = ctx.envCtx.env;
+      const bucket = ctx.output('bootstrap.state', 'StateBucketName');
+      const common_ = await commonVars(ctx);
+      const workerVars = renderExtraVariables('monitoring.worker-bootstrap', { ...common_, ...nodeVars(ctx, 'worker'), ipa_keytab_wait: 'true' });
+      const enrolVars = e.identity.provider === 'freeipa' ? renderExtraVariables('monitoring.worker-bootstrap', { ...common_, dpf_role: 'identity' }) : '';
+      return {
+        ...common(ctx),
+        IdentityProvider: e.identity.provider,
+        DocumentName: optionalOutput(ctx, 'compute.stack', 'AnsibleDocumentName') ?? playbookDocument(ctx.envCtx),
+        BundleUrl: bundleSourceUrl(ctx.envCtx.region, bucket, bundleKey(theBundle().sha256)),
+        WorkerExtraVariables: workerVars,
+        EnrolExtraVariables: enrolVars,
+        WorkerAutoScalingGroupName: ctx.output('compute.stack', 'WorkerAutoScalingGroupName'),
+        StateBucketName: bucket,
+        MaxConcurrency: e.ssm.maxConcurrency,
+        MaxErrors: e.ssm.maxErrors,
+        TimeoutSeconds: String(e.ssm.timeoutSeconds),
+      };
+    },
+  });
 }
 
 export function phaseOf(stepId: string): PhaseId {

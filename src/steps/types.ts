@@ -5,6 +5,7 @@ import type { Ledger, StepRecord } from '../state/ledger.js';
 import type { IoHost } from './events.js';
 import type { AwsPorts } from '../context.js';
 import type { ResourceChange } from '../aws/cloudformation.js';
+import type { StepContract } from './contracts.js';
 
 export const PHASES = ['bootstrap', 'network', 'compute', 'storage', 'identity', 'monitoring', 'golive'] as const;
 /** The deployment phases, plus 'operations' for day-2 runs (patch, backup, restore, drill, destroy). */
@@ -67,6 +68,8 @@ export interface StepDef {
   title: string;
   kind: StepKind;
   dependsOn: string[];
+  /** For the prerequisite model (src/steps/contracts.ts): where a playbook runs, what a stack creates. */
+  contract?: StepContract;
   /** Inputs and their hash; reads earlier outputs from the ledger. */
   prepare(ctx: StepContext): Promise<Prepared>;
   run(ctx: StepContext, prepared: Prepared): Promise<StepResult>;

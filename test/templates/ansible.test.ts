@@ -29,14 +29,18 @@ const TOOL_TIMEOUT_MS = 300_000;
 /** The playbooks dpf runs (PlaybookFile values); all at the bundle root. */
 const PLAYBOOKS = [
   'site.yml',
+  'bastion.yml',
   'master.yml',
   'worker.yml',
+  'worker-launch.yml',
   'dev.yml',
-  'identity.yml',
+  'ipa-server.yml',
+  'ipa-replica.yml',
   'patch.yml',
   'nfs.yml',
   'freeipa-client.yml',
   'freeipa-enrol.yml',
+  'freeipa-policy.yml',
   'monitoring.yml',
 ];
 
@@ -61,6 +65,11 @@ const CONTRACT_VARS = [
   'ipa_ds_secret_arn',
   'ipa_install_mode',
   'ipa_enrol_hosts',
+  'ipa_enrol_instances',
+  'ipa_unenrol_instances',
+  'ipa_server_instance_id',
+  'ipa_keytab_wait',
+  'ipa_policy_b64',
   'ipa_host_keytab_secret_prefix',
   'ipa_keytab_kms_key_id',
   'spark_master_host',

@@ -128,14 +128,14 @@ describe('GIVEN the IAM roles', () => {
 
   const HOST_KEYTABS = sub('arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:${ProjectName}/${EnvName}/freeipa/host-keytab/*');
 
-  it('WHEN reading the master statements THEN it reads only RDS-managed secrets tagged with its env and project, and host keytabs', () => {
+  it('WHEN reading the master statements THEN it reads only the RDS-managed secret of its own database, and host keytabs', () => {
     const secrets = statementsGranting(t, 'MasterRole', 'secretsmanager:GetSecretValue');
     expect(secrets).toHaveLength(2);
     const rds = secrets.find((x: any) => JSON.stringify(x).includes('rds!db-'));
     expect(resourcesOf(rds)).toEqual([sub('arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:rds!db-*')]);
-    expect(rds.Condition.StringEquals).toEqual({
-      'secretsmanager:ResourceTag/dpf:env': ref('EnvName'),
-      'secretsmanager:ResourceTag/dpf:project': ref('ProjectName'),
+    // RDS tags its managed secret with the instance it belongs to, not with the instance's tags.
+    expect(rds.Condition).toEqual({
+      StringLike: { 'secretsmanager:ResourceTag/aws:rds:primaryDBInstanceArn': sub('arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}:db:${ProjectName}-${EnvName}-metadata*') },
     });
     // Worker and bastion read nothing but the FreeIPA host keytabs (AL2023 enrolment).
     for (const role of ['WorkerRole', 'BastionRole']) expect(statementsGranting(t, role, 'secretsmanager:GetSecretValue').flatMap(resourcesOf)).toEqual([HOST_KEYTABS]);

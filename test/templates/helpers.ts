@@ -135,6 +135,9 @@ export const TAG_PROPERTY: Record<string, string> = {
   'AWS::Backup::BackupVault': 'BackupVaultTags',
   'AWS::Backup::BackupPlan': 'BackupPlanTags',
   'AWS::SSM::Parameter': 'Tags',
+  'AWS::SSM::Document': 'Tags',
+  'AWS::SSM::Association': 'Tags',
+  'AWS::Events::Rule': 'Tags',
 };
 
 /** Types that cannot carry tags (or whose tags CloudFormation cannot set). */

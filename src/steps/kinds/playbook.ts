@@ -25,6 +25,7 @@ import { buildBundle, ensureBundleUploaded, type Bundle } from '../../ansible/bu
 import { runCommand, NOT_TARGETED, type CommandRun, type HostRun } from '../../ssm/run-command.js';
 import { waitUntilOnline } from '../../ssm/online.js';
 import { StepFailedError } from '../../errors.js';
+import type { HostRole, Place } from '../contracts.js';
 
 /** The Run Command document the compute stack creates (output AnsibleDocumentName). */
 export function playbookDocument(envCtx: { project: string; name: string }): string {
@@ -45,6 +46,10 @@ export interface PlaybookStepSpec {
   dependsOn: string[];
   /** Playbook file at the bundle root, e.g. 'nfs.yml'. */
   playbook: string;
+  /** Host roles the targets are (for the prerequisite model, src/steps/contracts.ts). */
+  runsOn: readonly HostRole[];
+  /** What the step leaves beyond its roles (e.g. keytabs minted for other hosts). */
+  provides?: Partial<Record<Place, readonly string[]>>;
   /** Which nodes. Tag targets must include 'dpf:env' = the environment (never another env's nodes). */
   targets(ctx: StepContext): PlaybookTargets | Promise<PlaybookTargets>;
   /** ExtraVariables (see the module comment for what is refused). */
@@ -311,6 +316,7 @@ export function playbookStep(spec: PlaybookStepSpec): StepDef {
     title: spec.title,
     kind: 'playbook',
     dependsOn: spec.dependsOn,
+    contract: { runsOn: spec.runsOn, playbook: spec.playbook, provides: spec.provides },
     prepare,
     staticEstimateSeconds: () => estimate,
 

@@ -5,6 +5,7 @@ import { deployStack, SUCCESS_STATES } from '../stack-deployer.js';
 import { estimateTemplate } from '../eta.js';
 import type { PhaseId, StepContext, StepDef, Prepared, EnvContext } from '../types.js';
 import { StepFailedError } from '../../errors.js';
+import type { StepContract } from '../contracts.js';
 
 export interface StackStepSpec {
   id: string;
@@ -14,6 +15,10 @@ export interface StackStepSpec {
   dependsOn: string[];
   /** Parameter values dpf computes (from the config, the ledger, and read-only AWS lookups). */
   parameters(ctx: StepContext): Record<string, string> | Promise<Record<string, string>>;
+  /** What the stack creates, for the prerequisite model. */
+  contract?: StepContract;
+  /** Side effects the stack needs before it is deployed (not run by dpf plan). */
+  beforeDeploy?(ctx: StepContext): Promise<void>;
 }
 
 export function stackName(envCtx: Pick<EnvContext, 'project' | 'name'>, template: string): string {
@@ -56,12 +61,14 @@ export function stackStep(spec: StackStepSpec): StepDef {
     title: spec.title,
     kind: 'stack',
     dependsOn: spec.dependsOn,
+    contract: spec.contract,
     prepare,
     staticEstimateSeconds: () => estimateTemplate(loadTemplate(spec.template).template).totalSeconds,
 
     async run(ctx, prepared) {
       const inputs = prepared.data as StackInputs;
       const t = loadTemplate(spec.template);
+      await spec.beforeDeploy?.(ctx);
       const r = await deployStack(
         {
           stepId: spec.id,
