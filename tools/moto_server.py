@@ -154,6 +154,32 @@ def _patch_create_image_snapshot_tags() -> None:
     AmiBackend.create_image = create_image  # type: ignore[method-assign]
 
 
+def _patch_launch_template_instance_profile() -> None:
+    # moto 5.2.x: instances launched from a launch template (an Auto Scaling group's workers)
+    # do not get the template's IamInstanceProfile; AWS attaches it. Without it a worker has no
+    # credentials, so its SSM agent could never register (DescribeInstanceInformation below).
+    from moto.ec2.models.instances import InstanceBackend
+
+    original = InstanceBackend.run_instances
+
+    def run_instances(self, image_id, count, user_data, security_group_names, **kwargs):  # type: ignore[no-untyped-def]
+        reservation = original(self, image_id, count, user_data, security_group_names, **kwargs)
+        lt = kwargs.get("launch_template") or {}
+        if lt and not kwargs.get("iam_instance_profile"):
+            template = self.get_launch_template(lt["LaunchTemplateId"]) if lt.get("LaunchTemplateId") else self.get_launch_template_by_name(lt.get("LaunchTemplateName"))
+            version = lt.get("Version")
+            data = (template.get_version(version) if version and version not in ("$Latest", "$Default") else template.latest_version()).data
+            profile = data.get("IamInstanceProfile") or {}
+            name = profile.get("Name") or (profile.get("Arn") or "").rsplit("/", 1)[-1]
+            if name:
+                for instance in reservation.instances:
+                    if instance.id not in self.iam_instance_profile_associations:
+                        self.associate_iam_instance_profile(instance_id=instance.id, iam_instance_profile_name=name)
+        return reservation
+
+    InstanceBackend.run_instances = run_instances  # type: ignore[method-assign]
+
+
 def _add_cloudwatch_alarm_resource() -> None:
     # moto 5.2.x has no CloudFormation model for AWS::CloudWatch::Alarm: alarms are skipped
     # and any Fn::GetAtt on one fails the whole template. Register a model that creates the
@@ -712,6 +738,7 @@ def _add_ssm_models() -> None:
 
 def main() -> None:
     _add_ssm_models()
+    _patch_launch_template_instance_profile()
     _add_rocky_linux_image()
     _add_iam_group_resource()
     _add_cloudwatch_alarm_resource()

@@ -220,6 +220,8 @@ export interface InvocationResult {
   outputS3Url?: string;
 }
 export interface ManagedInstance { instanceId: string; pingStatus: string; platform?: string; agentVersion?: string; lastPing?: Date }
+/** One State Manager association's latest run on one instance. */
+export interface InstanceAssociationStatus { associationId: string; associationName?: string; documentName: string; status: string; detailedStatus?: string; executionDate?: Date; executionSummary?: string }
 export interface SsmPort {
   sendCommand(input: SendCommandInput): Promise<string>;
   getCommand(commandId: string): Promise<CommandStatus>;
@@ -228,6 +230,8 @@ export interface SsmPort {
   getInvocation(commandId: string, instanceId: string): Promise<InvocationResult>;
   /** Throws an error named 'NotImplementedByEndpoint' where the endpoint (an emulator) lacks the call: report "unknown". */
   describeInstanceInformation(instanceIds?: string[]): Promise<ManagedInstance[]>;
+  /** The associations that ran (or are to run) on an instance, with their latest status. Throws 'NotImplementedByEndpoint' like describeInstanceInformation. */
+  describeInstanceAssociationsStatus(instanceId: string): Promise<InstanceAssociationStatus[]>;
   getParameter(name: string): Promise<string | undefined>;
   putParameter(name: string, value: string, overwrite: boolean): Promise<void>;
 }

@@ -16,10 +16,10 @@
  */
 import {
   SSMClient, SendCommandCommand, ListCommandsCommand, ListCommandInvocationsCommand, GetCommandInvocationCommand,
-  DescribeInstanceInformationCommand, GetParameterCommand, PutParameterCommand, type CommandInvocation, type Target,
+  DescribeInstanceInformationCommand, DescribeInstanceAssociationsStatusCommand, GetParameterCommand, PutParameterCommand, type CommandInvocation, type Target,
 } from '@aws-sdk/client-ssm';
 import { EC2Client } from '@aws-sdk/client-ec2';
-import type { Ec2Port, InvocationResult, ManagedInstance, SendCommandInput, SsmPort, CommandStatus } from './ops-ports.js';
+import type { Ec2Port, InstanceAssociationStatus, InvocationResult, ManagedInstance, SendCommandInput, SsmPort, CommandStatus } from './ops-ports.js';
 import { SdkEc2 } from './sdk-ec2.js';
 import { chunk, isError, isNotImplemented, NotImplementedByEndpointError } from './sdk-common.js';
 
@@ -180,6 +180,31 @@ export class SdkSsm implements SsmPort {
       }
     } catch (err) {
       if (isNotImplemented(err, 'SSM')) throw new NotImplementedByEndpointError('SSM DescribeInstanceInformation', err);
+      throw err;
+    }
+    return out;
+  }
+
+  async describeInstanceAssociationsStatus(instanceId: string): Promise<InstanceAssociationStatus[]> {
+    const out: InstanceAssociationStatus[] = [];
+    let token: string | undefined;
+    try {
+      do {
+        const r = await this.client.send(new DescribeInstanceAssociationsStatusCommand({ InstanceId: instanceId, NextToken: token }));
+        for (const a of r.InstanceAssociationStatusInfos ?? [])
+          out.push({
+            associationId: a.AssociationId ?? '',
+            associationName: a.AssociationName,
+            documentName: a.Name ?? '',
+            status: a.Status ?? 'Pending',
+            detailedStatus: a.DetailedStatus,
+            executionDate: a.ExecutionDate,
+            executionSummary: a.ExecutionSummary,
+          });
+        token = r.NextToken;
+      } while (token);
+    } catch (err) {
+      if (isNotImplemented(err, 'SSM')) throw new NotImplementedByEndpointError('SSM DescribeInstanceAssociationsStatus', err);
       throw err;
     }
     return out;

@@ -1,4 +1,5 @@
 /** Infrastructure checks: stacks complete and in sync, nodes managed and online, workers at size. */
+import { workerAssociationName, workerConfigurations, type WorkerConfiguration } from './workers.js';
 import type { CloudFormationPort } from '../aws/cloudformation.js';
 import type { AutoScalingGroupInfo, InstanceInfo, ManagedInstance } from '../aws/ops-ports.js';
 import { SUCCESS_STATES } from '../steps/stack-deployer.js';
@@ -161,30 +162,50 @@ export const nodesOnlineCheck: CheckSpec = {
   },
 };
 
-/** The worker group at its desired size, and at the size the config asks for. */
-export function workerCapacity(g: AutoScalingGroupInfo, config: { min: number; max: number }): CheckOutcome {
+/** The worker group at its desired size with configured workers, and at the size the config asks for. */
+export function workerCapacity(g: AutoScalingGroupInfo, config: { min: number; max: number }, configured?: WorkerConfiguration[]): CheckOutcome {
   const healthy = g.instances.filter((i) => i.lifecycleState === 'InService' && i.healthStatus === 'Healthy');
-  const evidence = { group: g.name, min: g.min, max: g.max, desired: g.desired, inService: healthy.length, instances: g.instances };
+  const ready = configured ? healthy.filter((i) => configured.find((c) => c.instanceId === i.instanceId)?.configured) : healthy;
+  const evidence = { group: g.name, min: g.min, max: g.max, desired: g.desired, inService: healthy.length, configured: configured ? ready.length : undefined, workers: configured, instances: g.instances };
   if (healthy.length < g.desired)
     return { status: 'fail', summary: `${g.name}: ${healthy.length} healthy InService instance(s) of ${g.desired} desired`, evidence, hint: 'Look at the group\'s scaling activities (aws autoscaling describe-scaling-activities) for the launch failures.' };
+  if (ready.length < g.desired) {
+    const not = (configured ?? []).filter((c) => !c.configured && healthy.some((h) => h.instanceId === c.instanceId));
+    return {
+      status: 'fail',
+      summary: `${g.name}: ${ready.length} of ${g.desired} desired worker(s) configured; ${not.map((c) => `${c.instanceId}: ${c.detail}`).join('; ')}`,
+      evidence,
+      hint: 'New workers configure themselves through the State Manager association of the autoconfig stack: aws ssm describe-instance-associations-status --instance-id <id>, and its output under ssm-output/<env>/association/ in the state bucket.',
+    };
+  }
   if (g.min !== config.min || g.max !== config.max)
     return { status: 'warn', summary: `${g.name} at desired size ${g.desired}, but its min/max ${g.min}/${g.max} differ from the config's ${config.min}/${config.max}`, evidence, hint: 'Someone changed the group outside dpf; redeploy the compute phase to restore the configured limits.' };
-  return { status: 'pass', summary: `${g.name}: ${healthy.length} of ${g.desired} desired instance(s) healthy and InService (min ${g.min}, max ${g.max})`, evidence };
+  return { status: 'pass', summary: `${g.name}: ${ready.length} of ${g.desired} desired worker(s) healthy, InService${configured ? ' and configured' : ''} (min ${g.min}, max ${g.max})`, evidence };
 }
 
 export const workersCheck: CheckSpec = {
   id: 'golive.workers-capacity',
-  title: 'Worker group at its desired size',
+  title: 'Worker group at its desired size, every worker configured',
   category: 'infrastructure',
   checklist: 'aws-components',
-  dependsOn: ['compute.stack'],
-  criterion: 'the worker Auto Scaling group has as many healthy InService instances as it desires, with the configured min/max',
-  estimateSeconds: 3,
+  dependsOn: ['compute.stack', 'identity.configure-worker', 'monitoring.worker-bootstrap'],
+  criterion: 'the worker Auto Scaling group has as many healthy InService instances as it desires, each configured (by the deploy or the worker association), with the configured min/max',
+  estimateSeconds: 5,
   async run(ctx) {
     const name = ctx.outputs('compute.stack').WorkerAutoScalingGroupName;
     if (!name) return unknown('the compute stack has no WorkerAutoScalingGroupName output in the ledger');
-    const g = await (await ctx.ops()).autoscaling.describeGroup(name);
+    const ops = await ctx.ops();
+    const g = await ops.autoscaling.describeGroup(name);
     if (!g) return { status: 'fail', summary: `Auto Scaling group ${name} does not exist`, evidence: { group: name } };
-    return workerCapacity(g, ctx.env.compute.workers);
+    const inService = g.instances.filter((i) => i.lifecycleState === 'InService').map((i) => i.instanceId);
+    let configured: WorkerConfiguration[];
+    try {
+      configured = await workerConfigurations(ops.ssm, ctx.ledger, inService, workerAssociationName(ctx.project, ctx.envName));
+    } catch (err) {
+      const capacity = workerCapacity(g, ctx.env.compute.workers);
+      if (capacity.status === 'fail') return capacity;
+      return couldNotAsk('SSM DescribeInstanceAssociationsStatus (which workers are configured)', err, capacity.evidence);
+    }
+    return workerCapacity(g, ctx.env.compute.workers, configured);
   },
 };

@@ -13,6 +13,7 @@ import { makeChalk, duration, paintState } from '../ui/format.js';
 import { stateClass } from '../steps/events.js';
 import { errorMessage } from '../errors.js';
 import { detectDrift } from '../checks/infrastructure.js';
+import { workerAssociationName, workerConfigurations } from '../checks/workers.js';
 import { LIVE_TIMEOUT_MS, openLedgerView, stepGraph, withTimeout, type LedgerView } from '../reports/source.js';
 
 export interface StatusOptions {
@@ -33,6 +34,8 @@ export interface LiveFacts {
   checkedAt: string;
   drift: { source: 'live' | 'golive' | 'none'; stacks: Record<string, { drift: string; reason?: string; checkedAt?: string }> };
   nodes: { total: number; online: number; offline: Array<{ instanceId: string; role?: string; pingStatus: string }> } | null;
+  /** Workers InService and, of those, configured (by the deploy or the worker association): only configured ones count. */
+  workers: { group: string; desired: number; inService: number; configured: number; notConfigured: Array<{ instanceId: string; detail: string }> } | null;
   alarms: { total: number; inAlarm: Array<{ name: string; reason?: string }> } | null;
   recoveryPoint: { arn: string; resourceArn?: string; completedAt?: string; ageMinutes?: number; rpoMinutes: number; withinRpo?: boolean } | null;
   notes: string[];
@@ -48,18 +51,19 @@ async function attemptWithin<T>(notes: string[], what: string, f: () => Promise<
 }
 
 /** Nodes, alarms and the latest recovery point, each time-boxed. */
-export async function gatherOpsFacts(ports: AwsPorts, data: LedgerData, o: { project: string; env: string; rpoMinutes: number; now: Date; timeoutMs?: number }): Promise<Pick<LiveFacts, 'nodes' | 'alarms' | 'recoveryPoint' | 'notes'>> {
+export async function gatherOpsFacts(ports: AwsPorts, data: LedgerData, o: { project: string; env: string; rpoMinutes: number; now: Date; timeoutMs?: number }): Promise<Pick<LiveFacts, 'nodes' | 'workers' | 'alarms' | 'recoveryPoint' | 'notes'>> {
   const notes: string[] = [];
   const ms = o.timeoutMs ?? LIVE_TIMEOUT_MS;
   const attempt = <T>(n: string[], what: string, f: () => Promise<T>) => attemptWithin(n, what, f, ms);
   const ops = await attempt(notes, 'AWS SDK', () => ports.ops());
-  if (!ops) return { nodes: null, alarms: null, recoveryPoint: null, notes };
+  if (!ops) return { nodes: null, workers: null, alarms: null, recoveryPoint: null, notes };
   const computeDone = data.steps['compute.stack']?.status === 'done';
   const vault = data.steps['storage.stack']?.outputs.BackupVaultName;
   // The RPO shown is the file system's: compare it with the file system's recovery points only.
   const fsId = data.steps['storage.stack']?.outputs.EfsFileSystemId;
   if (data.steps['storage.stack']?.status === 'done' && !vault) notes.push('recovery points: the storage stack has no BackupVaultName output in the ledger');
-  const [nodes, alarms, recoveryPoint] = await Promise.all([
+  const group = data.steps['compute.stack']?.outputs.WorkerAutoScalingGroupName;
+  const [nodes, workers, alarms, recoveryPoint] = await Promise.all([
     computeDone
       ? attempt(notes, 'nodes (SSM)', async () => {
           const instances = (await ops.ec2.describeInstances({ 'tag:dpf:env': [o.env] })).filter((i) => !['terminated', 'shutting-down'].includes(i.state));
@@ -67,6 +71,15 @@ export async function gatherOpsFacts(ports: AwsPorts, data: LedgerData, o: { pro
           const info = new Map((await ops.ssm.describeInstanceInformation(instances.map((i) => i.instanceId))).map((m) => [m.instanceId, m.pingStatus]));
           const offline = instances.filter((i) => info.get(i.instanceId) !== 'Online').map((i) => ({ instanceId: i.instanceId, role: i.tags['dpf:role'], pingStatus: i.state !== 'running' ? i.state : info.get(i.instanceId) ?? 'NotRegistered' }));
           return { total: instances.length, online: instances.length - offline.length, offline };
+        })
+      : Promise.resolve(null),
+    computeDone && group
+      ? attempt(notes, 'workers (Auto Scaling, SSM associations)', async () => {
+          const g = await ops.autoscaling.describeGroup(group);
+          if (!g) return { group, desired: 0, inService: 0, configured: 0, notConfigured: [] };
+          const inService = g.instances.filter((i) => i.lifecycleState === 'InService').map((i) => i.instanceId);
+          const states = await workerConfigurations(ops.ssm, data, inService, workerAssociationName(o.project, o.env));
+          return { group, desired: g.desired, inService: inService.length, configured: states.filter((w) => w.configured).length, notConfigured: states.filter((w) => !w.configured).map(({ instanceId, detail }) => ({ instanceId, detail })) };
         })
       : Promise.resolve(null),
     data.steps['monitoring.stack']?.status === 'done'
@@ -85,7 +98,7 @@ export async function gatherOpsFacts(ports: AwsPorts, data: LedgerData, o: { pro
         })
       : Promise.resolve(null),
   ]);
-  return { nodes, alarms, recoveryPoint, notes };
+  return { nodes, workers, alarms, recoveryPoint, notes };
 }
 
 export async function runStatus(opts: StatusOptions, ctx: CommandContext): Promise<void> {
@@ -96,7 +109,7 @@ export async function runStatus(opts: StatusOptions, ctx: CommandContext): Promi
   const data = view.data;
   const steps = stepGraph(view.env);
   const live: Record<string, { status?: string; drift?: string }> = {};
-  const facts: LiveFacts = { checkedAt: ctx.clock.now().toISOString(), drift: { source: 'none', stacks: {} }, nodes: null, alarms: null, recoveryPoint: null, notes: [] };
+  const facts: LiveFacts = { checkedAt: ctx.clock.now().toISOString(), drift: { source: 'none', stacks: {} }, nodes: null, workers: null, alarms: null, recoveryPoint: null, notes: [] };
   const stackNames = [...new Set(Object.values(data.steps).map((r) => r.evidence.stackName as string | undefined).filter((n): n is string => Boolean(n)))];
 
   if (view.ports) {
@@ -124,7 +137,7 @@ export async function runStatus(opts: StatusOptions, ctx: CommandContext): Promi
       }
     } else if (opts.drift) facts.notes.push('--drift: drift detection was not run (CloudFormation could not be reached)');
     const ops = await gatherOpsFacts(ports, data, { project: view.loaded.config.project, env: envName, rpoMinutes: view.env.recovery.rpoMinutes.fileSystem, now: ctx.clock.now(), timeoutMs: ms });
-    Object.assign(facts, { nodes: ops.nodes, alarms: ops.alarms, recoveryPoint: ops.recoveryPoint });
+    Object.assign(facts, { nodes: ops.nodes, workers: ops.workers, alarms: ops.alarms, recoveryPoint: ops.recoveryPoint });
     facts.notes.push(...ops.notes);
   } else if (opts.drift) facts.notes.push(`--drift: drift detection was not run (${opts.offline ? '--offline makes no AWS call' : 'AWS could not be reached'})`);
   if (facts.drift.source === 'none') {
@@ -322,6 +335,12 @@ export function liveLines(c: Paint, f: LiveFacts, checks: ReturnType<typeof buil
     out.push(`Drift (${from}): ${drifted.length ? c.red(`DRIFTED ${drifted.join(', ')}`) : c.green('no stack drifted')}${unknown.length ? c.gray(`; unknown for ${unknown.length} stack(s)`) : ''}`);
   } else out.push(c.gray('Drift: not checked yet (dpf deploy --phase golive, or dpf status --drift)'));
   if (f.nodes) out.push(`Nodes online (SSM): ${f.nodes.online}/${f.nodes.total}${f.nodes.offline.length ? c.red(` — not online: ${f.nodes.offline.map((n) => `${n.instanceId} (${n.role ?? '?'}, ${n.pingStatus})`).join(', ')}`) : ''}`);
+  if (f.workers)
+    out.push(
+      `Workers configured: ${f.workers.configured}/${f.workers.desired} desired (${f.workers.inService} InService)${
+        f.workers.notConfigured.length ? c.red(` — not configured: ${f.workers.notConfigured.map((w) => `${w.instanceId} (${w.detail})`).join('; ')}`) : ''
+      }`,
+    );
   if (f.alarms)
     out.push(
       `Alarms: ${

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
   SSMClient, SendCommandCommand, ListCommandsCommand, ListCommandInvocationsCommand, GetCommandInvocationCommand,
-  DescribeInstanceInformationCommand, GetParameterCommand, PutParameterCommand,
+  DescribeInstanceInformationCommand, DescribeInstanceAssociationsStatusCommand, GetParameterCommand, PutParameterCommand,
 } from '@aws-sdk/client-ssm';
 import { EC2Client, DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import { createSsmPort, toTargets } from '../../src/aws/sdk-ssm.js';
@@ -174,6 +174,24 @@ describe('SSM adapter: instances and parameters', () => {
     vi.stubEnv('AWS_ENDPOINT_URL', 'http://127.0.0.1:5000');
     ssm.on(DescribeInstanceInformationCommand).rejects(motoUnimplemented());
     await expect(port().describeInstanceInformation()).rejects.toMatchObject({ name: 'NotImplementedByEndpoint' });
+  });
+
+  it('describeInstanceAssociationsStatus pages and maps each association run', async () => {
+    const at = new Date('2025-03-01T12:00:00Z');
+    ssm.on(DescribeInstanceAssociationsStatusCommand)
+      .resolvesOnce({ InstanceAssociationStatusInfos: [{ AssociationId: 'a-1', AssociationName: 'dp-dev-worker-launch', Name: 'dpf-dp-dev-ApplyAnsiblePlaybooks', Status: 'Success', DetailedStatus: 'Success', ExecutionDate: at, ExecutionSummary: '1 out of 1 plugin processed' }], NextToken: 'n' })
+      .resolvesOnce({ InstanceAssociationStatusInfos: [{ AssociationId: 'a-2', Name: 'AWS-GatherSoftwareInventory', Status: 'Pending' }] });
+    expect(await port().describeInstanceAssociationsStatus('i-1')).toEqual([
+      { associationId: 'a-1', associationName: 'dp-dev-worker-launch', documentName: 'dpf-dp-dev-ApplyAnsiblePlaybooks', status: 'Success', detailedStatus: 'Success', executionDate: at, executionSummary: '1 out of 1 plugin processed' },
+      { associationId: 'a-2', associationName: undefined, documentName: 'AWS-GatherSoftwareInventory', status: 'Pending', detailedStatus: undefined, executionDate: undefined, executionSummary: undefined },
+    ]);
+    expect(ssm.commandCalls(DescribeInstanceAssociationsStatusCommand).map((c) => c.args[0].input)).toEqual([{ InstanceId: 'i-1', NextToken: undefined }, { InstanceId: 'i-1', NextToken: 'n' }]);
+  });
+
+  it('describeInstanceAssociationsStatus against an emulator that lacks it throws NotImplementedByEndpoint', async () => {
+    vi.stubEnv('AWS_ENDPOINT_URL', 'http://127.0.0.1:5000');
+    ssm.on(DescribeInstanceAssociationsStatusCommand).rejects(motoUnimplemented());
+    await expect(port().describeInstanceAssociationsStatus('i-1')).rejects.toMatchObject({ name: 'NotImplementedByEndpoint' });
   });
 
   it('getParameter decrypts, missing → undefined; putParameter writes a String', async () => {

@@ -49,6 +49,12 @@ describe('GIVEN one thing wrong', () => {
     ['DescribeInstanceInformation not implemented', 'unknown', nodesOnlineCheck, (h) => { h.platform.failOn('ssm.describeInstanceInformation', Object.assign(new Error('SSM DescribeInstanceInformation is not offered by the AWS endpoint in use'), { name: 'NotImplementedByEndpoint' })); }, /not offered by the AWS endpoint/],
     ['a worker missing from the group', 'fail', workersCheck, (h) => { h.platform.groups[0]!.instances.pop(); }, /1 healthy InService instance\(s\) of 2 desired/],
     ['group limits changed outside dpf', 'warn', workersCheck, (h) => { h.platform.groups[0]!.max = 10; }, /min\/max 2\/10 differ from the config's 2\/6/],
+    ['a scaled-out worker whose association has not run yet', 'fail', workersCheck, (h) => {
+      h.platform.groups[0]!.desired = 3;
+      h.platform.groups[0]!.instances.push({ instanceId: 'i-0worker3', lifecycleState: 'InService', healthStatus: 'Healthy' });
+      h.platform.ssm.setAssociationStatus('i-0worker3', { associationName: 'dataplatform-dev-worker-launch', status: 'Pending' });
+    }, /2 of 3 desired worker\(s\) configured; i-0worker3: association dataplatform-dev-worker-launch is Pending on it/],
+    ['a worker whose association failed', 'fail', workersCheck, (h) => { h.platform.ssm.setAssociationStatus('i-0worker2', { associationName: 'dataplatform-dev-worker-launch', status: 'Failed' }); }, /1 of 2 desired worker\(s\) configured; i-0worker2: association dataplatform-dev-worker-launch is Failed/],
     ['SSH open to the world over IPv6', 'fail', sshExposureCheck, (h) => { h.platform.securityGroups[1]!.ingress.push({ protocol: '-1', cidrs: ['::/0'], groupIds: [] }); }, /sg-compute \(dataplatform-dev-compute\): port 22 open to ::\/0/],
     ['an unencrypted volume', 'fail', ebsEncryptionCheck, (h) => { h.platform.volumes[3]!.encrypted = false; }, /vol-0worker1 on i-0worker1 \(worker\): NOT encrypted/],
     ['a node with no volume listed', 'unknown', ebsEncryptionCheck, (h) => { h.platform.instances[0]!.volumeIds = []; }, /i-0bastion \(bastion\): EC2 lists no EBS volume/],
@@ -90,6 +96,23 @@ describe('GIVEN one thing wrong', () => {
     const v = await h.check(spec);
     expect(v.status).toBe(status);
     expect(v.summary).toMatch(summary);
+  });
+});
+
+describe('workers: configured by the deploy or by the association', () => {
+  it('GIVEN workers configured by dpf deploy and no association run recorded yet THEN they count as configured', async () => {
+    await h.ledger.updateStep('identity.configure-worker', 'identity', { status: 'done', outputs: {}, evidence: { hosts: { 'i-0worker1': { status: 'Success' }, 'i-0worker2': { status: 'Success' } } } }, h.clock.now());
+    for (const w of ['i-0worker1', 'i-0worker2']) h.platform.ssm.clearAssociationStatus(w);
+    const out = await h.check(workersCheck);
+    expect(out.status).toBe('pass');
+    expect((out.evidence.workers as Array<{ detail: string }>).map((w) => w.detail)).toEqual(['configured by dpf deploy (identity.configure-worker)', 'configured by dpf deploy (identity.configure-worker)']);
+  });
+
+  it('GIVEN SSM cannot list association runs THEN unknown with the reason, never pass', async () => {
+    h.platform.failOn('ssm.describeInstanceAssociationsStatus', Object.assign(new Error('not offered'), { name: 'NotImplementedByEndpoint' }));
+    const out = await h.check(workersCheck);
+    expect(out.status).toBe('unknown');
+    expect(out.summary).toMatch(/DescribeInstanceAssociationsStatus \(which workers are configured\) could not be answered/);
   });
 });
 

@@ -122,6 +122,8 @@ export async function checkHarness(o: { env?: EnvironmentInput; answer?: Confirm
     name: 'dataplatform-dev-workers', min: 2, max: 6, desired: 2, tags: {}, subnetIds: [],
     instances: ['i-0worker1', 'i-0worker2'].map((instanceId) => ({ instanceId, lifecycleState: 'InService', healthStatus: 'Healthy' })),
   });
+  // Both workers configured: the worker association's run succeeded on them.
+  for (const w of ['i-0worker1', 'i-0worker2']) platform.ssm.setAssociationStatus(w, { associationName: 'dataplatform-dev-worker-launch', status: 'Success' });
   platform.databases.push({
     identifier: 'dataplatform-dev-metadata', engine: 'postgres', engineVersion: '16', status: 'available', endpoint: DB_ENDPOINT, port: 5432, encrypted: true, publiclyAccessible: false,
     multiAz: false, securityGroupIds: [], parameterGroups: [], backupRetentionDays: 7, latestRestorableTime: ago(4), tags: {},

@@ -7,7 +7,7 @@
  * API would show at `clock.now()`. Time therefore only moves when the test's FakeClock
  * does, and nothing runs in the background.
  */
-import type { Ec2Port, InstanceInfo, InvocationResult, ManagedInstance, SendCommandInput, SsmPort, CommandStatus } from '../../src/aws/ops-ports.js';
+import type { Ec2Port, InstanceAssociationStatus, InstanceInfo, InvocationResult, ManagedInstance, SendCommandInput, SsmPort, CommandStatus } from '../../src/aws/ops-ports.js';
 import type { ObjectStorePort } from '../../src/aws/ports.js';
 import { FakeAwsError } from './fake-cloudformation.js';
 
@@ -128,6 +128,7 @@ export class FakeSsm implements SsmPort {
   #scripts: Script[] = [];
   #seq = 0;
   #parameters = new Map<string, string>();
+  #associationRuns = new Map<string, InstanceAssociationStatus[]>();
 
   constructor(options: FakeSsmOptions) {
     this.clock = options.clock;
@@ -156,6 +157,19 @@ export class FakeSsm implements SsmPort {
   /** Known to SSM: its agent has registered (AWS lists and targets only those). */
   #registered(i: FakeInstance): boolean {
     return i.pingStatus !== 'NotRegistered' && this.clock.now().getTime() >= i.onlineAt;
+  }
+
+  /** Record a State Manager association run on an instance (what DescribeInstanceAssociationsStatus lists). */
+  setAssociationStatus(instanceId: string, run: Partial<InstanceAssociationStatus> & { associationName: string; status: string }): this {
+    const runs = (this.#associationRuns.get(instanceId) ?? []).filter((r) => r.associationName !== run.associationName);
+    runs.push({ associationId: run.associationId ?? `assoc-${run.associationName}`, documentName: run.documentName ?? 'dpf-dataplatform-dev-ApplyAnsiblePlaybooks', executionDate: run.executionDate ?? this.clock.now(), ...run });
+    this.#associationRuns.set(instanceId, runs);
+    return this;
+  }
+
+  clearAssociationStatus(instanceId: string): this {
+    this.#associationRuns.delete(instanceId);
+    return this;
   }
 
   setPingStatus(instanceId: string, pingStatus: string): this {
@@ -293,6 +307,11 @@ export class FakeSsm implements SsmPort {
     return [...this.#instances.values()]
       .filter((i) => i.state !== 'terminated' && this.#registered(i) && (!instanceIds || instanceIds.includes(i.instanceId)))
       .map((i) => ({ instanceId: i.instanceId, pingStatus: i.state === 'running' ? i.pingStatus : 'ConnectionLost', platform: 'Linux', agentVersion: '3.3.0.0', lastPing: this.clock.now() }));
+  }
+
+  async describeInstanceAssociationsStatus(instanceId: string): Promise<InstanceAssociationStatus[]> {
+    this.#record('describeInstanceAssociationsStatus', { instanceId });
+    return clone(this.#associationRuns.get(instanceId) ?? []).map((r) => ({ ...r, executionDate: r.executionDate ? new Date(r.executionDate) : undefined }));
   }
 
   async getParameter(name: string): Promise<string | undefined> {

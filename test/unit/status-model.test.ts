@@ -178,6 +178,22 @@ describe('live operations facts (dpf status)', () => {
     expect(f.notes).toEqual([]);
   });
 
+  it('GIVEN a scaled-out worker whose association has not run yet THEN only the configured workers count, and the other is named', async () => {
+    const clock = new FakeClock('2025-07-20T12:00:00.000Z');
+    const p = new FakePlatform({ clock });
+    p.groups.push({ name: 'dp-workers', min: 2, max: 6, desired: 3, tags: {}, subnetIds: [], instances: ['i-w1', 'i-w2', 'i-w3'].map((instanceId) => ({ instanceId, lifecycleState: 'InService', healthStatus: 'Healthy' })) });
+    p.ssm.setAssociationStatus('i-w2', { associationName: 'dataplatform-dev-worker-launch', status: 'Success' });
+    p.ssm.setAssociationStatus('i-w3', { associationName: 'dataplatform-dev-worker-launch', status: 'InProgress' });
+    const ledger = ledgerWith({
+      'compute.stack': { status: 'done', outputs: { WorkerAutoScalingGroupName: 'dp-workers' } },
+      'identity.configure-worker': { status: 'done', evidence: { hosts: { 'i-w1': { status: 'Success' } } } },
+    });
+    const f = await gatherOpsFacts({ ops: async () => p.ports() } as unknown as AwsPorts, ledger, { project: 'dataplatform', env: 'dev', rpoMinutes: 1440, now: clock.now() });
+    expect(f.workers).toEqual({ group: 'dp-workers', desired: 3, inService: 3, configured: 2, notConfigured: [{ instanceId: 'i-w3', detail: 'association dataplatform-dev-worker-launch is InProgress on it' }] });
+    const text = liveLines(makeChalk(false), { checkedAt: T0.toISOString(), drift: { source: 'none', stacks: {} }, nodes: null, alarms: null, recoveryPoint: null, notes: [], workers: f.workers }, [], 'dev').join('\n');
+    expect(text).toContain('Workers configured: 2/3 desired (3 InService) — not configured: i-w3 (association dataplatform-dev-worker-launch is InProgress on it)');
+  });
+
   it('GIVEN the emulator (SSM and Backup unanswered) THEN each becomes a note, never an error', async () => {
     const p = new FakePlatform({ clock: new FakeClock() });
     p.addInstance({ instanceId: 'i-1', role: 'master' });
@@ -205,7 +221,7 @@ describe('live operations facts: what is compared with what', () => {
   });
 
   it('GIVEN the monitoring stack deployed but no alarm found THEN the text says so instead of "none in ALARM"', () => {
-    const facts: LiveFacts = { checkedAt: T0.toISOString(), drift: { source: 'none', stacks: {} }, nodes: null, alarms: { total: 0, inAlarm: [] }, recoveryPoint: null, notes: [] };
+    const facts: LiveFacts = { checkedAt: T0.toISOString(), drift: { source: 'none', stacks: {} }, nodes: null, workers: null, alarms: { total: 0, inAlarm: [] }, recoveryPoint: null, notes: [] };
     const text = liveLines(makeChalk(false), facts, [], 'dev').join('\n');
     expect(text).toContain('Alarms: no alarm of this environment found, although the monitoring stack is deployed');
     expect(text).not.toContain('none in ALARM');
