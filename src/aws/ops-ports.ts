@@ -236,6 +236,15 @@ export interface SsmPort {
   putParameter(name: string, value: string, overwrite: boolean): Promise<void>;
 }
 
+// ---------- Secrets Manager ----------
+/** Only names, never values: dpf reads no secret itself (nodes read theirs at run time). */
+export interface SecretsPort {
+  /** Names of the secrets whose name starts with `prefix`. */
+  listSecretNames(prefix: string): Promise<string[]>;
+  /** DeleteSecret without a recovery window; a secret that is already gone counts as deleted. */
+  deleteSecretNow(name: string): Promise<void>;
+}
+
 export interface OpsPorts {
   ec2: Ec2Port;
   autoscaling: AutoScalingPort;
@@ -246,4 +255,5 @@ export interface OpsPorts {
   sns: SnsPort;
   buckets: BucketInspectPort;
   ssm: SsmPort;
+  secrets: SecretsPort;
 }

@@ -25,6 +25,8 @@
  *                                      through describe calls (an emulator's stack can vanish while
  *                                      its VPC leaks) and the phase's ledger steps go back to
  *                                      'pending' with evidence.destroyedAt
+ * The identity phase also deletes the FreeIPA host keytab secrets (made by the IPA server, not
+ * by the stack).
  * Retained on purpose unless --delete-data: data lake and access-log buckets, EFS, KMS key,
  * backup vault, the final snapshots. With --delete-data the buckets are emptied and deleted, the
  * file system deleted, and the backup vault's recovery points and then the vault deleted;
@@ -474,6 +476,7 @@ async function destroyPhase(ctx: StepContext, op: Operation, p: DeployPhase, o: 
 
   const failedDeletes: Leftover[] = [];
   if (p === 'storage' && o.deleteData) failedDeletes.push(...(await deleteData(ctx, ops, outputs, deleted)));
+  if (p === 'identity') failedDeletes.push(...(await deleteHostKeytabs(ctx, ops, deleted)));
   // The snapshots this destroy left: its own final one and the one CloudFormation took
   // (DeletionPolicy Snapshot), recorded by id.
   const finalSnapshots = p === 'storage' && !o.deleteData ? await finalSnapshotsOf(ops, outputs.DbInstanceIdentifier ?? dbIdentifierOf(ctx, mine), op) : [];
@@ -564,6 +567,35 @@ async function deleteData(ctx: StepContext, ops: OpsPorts, outputs: Record<strin
     const r = await deleteVaultAndPoints(ctx, ops.backup, vault);
     deleted.push(...r.deleted);
     left.push(...r.left.map((l) => ({ resource: l.resource, retained: false, detail: l.detail })));
+  }
+  return left;
+}
+
+/**
+ * The FreeIPA host keytabs the first IPA server published (<project>/<env>/freeipa/host-keytab/*):
+ * minted outside CloudFormation, worthless once the directory is gone, and a stale one would be
+ * skipped by a rebuilt server's enrolment if it kept its installation tag. Deleted at once.
+ */
+export function hostKeytabPrefix(envCtx: Pick<EnvContext, 'project' | 'name'>): string {
+  return `${envCtx.project}/${envCtx.name}/freeipa/host-keytab/`;
+}
+
+async function deleteHostKeytabs(ctx: StepContext, ops: OpsPorts, deleted: string[]): Promise<Leftover[]> {
+  const prefix = hostKeytabPrefix(ctx.envCtx);
+  let names: string[];
+  try {
+    names = await ops.secrets.listSecretNames(prefix);
+  } catch (err) {
+    return [{ resource: `secrets ${prefix}*`, retained: false, detail: `could not list them: ${errorMessage(err)} (aws secretsmanager list-secrets --filters Key=name,Values=${prefix})` }];
+  }
+  const left: Leftover[] = [];
+  for (const name of names) {
+    try {
+      await ops.secrets.deleteSecretNow(name);
+      deleted.push(`secret ${name}`);
+    } catch (err) {
+      left.push({ resource: `secret ${name}`, retained: false, detail: `DeleteSecret failed: ${errorMessage(err)}` });
+    }
   }
   return left;
 }

@@ -16,6 +16,7 @@ import { execa } from 'execa';
 import path from 'node:path';
 import { unzipSync, strFromU8 } from 'fflate';
 import { parse } from 'yaml';
+import { SecretsManagerClient, CreateSecretCommand, ListSecretsCommand } from '@aws-sdk/client-secrets-manager';
 import { SSMClient, ListCommandsCommand, DescribeDocumentCommand, GetDocumentCommand, ListAssociationsCommand, DescribeInstanceAssociationsStatusCommand, DescribeInstanceInformationCommand } from '@aws-sdk/client-ssm';
 import { AutoScalingClient, SetDesiredCapacityCommand, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { S3Client, GetObjectCommand } from '@aws-sdk/client-s3';
@@ -215,6 +216,22 @@ describe('GIVEN every phase deployed with the FreeIPA provider', () => {
     expect(JSON.parse(st.stdout).live.workers).toMatchObject({ desired: 3, inService: 3, configured: 3, notConfigured: [] });
     // (Last in this file: a later deploy would find the new worker and configure it through the steps too.)
   });
+
+  it('WHEN dpf destroy --yes THEN the worker association and enrolment rules go with their stack, and the host keytab secrets are deleted', async () => {
+    // What the first IPA server would have published (the emulator runs no playbook).
+    const sm = new SecretsManagerClient(sdkConfig(em));
+    const keytab = `dataplatform/${ENV}/freeipa/host-keytab/ip-10-0-11-10.dataplatform.internal`;
+    await sm.send(new CreateSecretCommand({ Name: keytab, SecretString: '{"keytab_b64":"AA=="}', Tags: [{ Key: 'dpf:env', Value: ENV }] }));
+    const r = await dpf(em, ['destroy', '--env', ENV, '--yes'], { cwd: dir, timeout: 300000 });
+    expect([0, 3], r.all).toContain(r.code); // 3: moto leaks the VPC (listed), see day2.test.ts
+    const left = (await sm.send(new ListSecretsCommand({ Filters: [{ Key: 'name', Values: [`dataplatform/${ENV}/freeipa/host-keytab/`] }] }))).SecretList ?? [];
+    expect(left.map((x) => x.Name)).toEqual([]);
+    expect(readLedger(dir, ENV).steps['operations.destroy.identity'].evidence.deleted).toContain(`secret ${keytab}`);
+    const ssm = new SSMClient(sdkConfig(em));
+    expect((await ssm.send(new ListAssociationsCommand({ AssociationFilterList: [{ key: 'AssociationName', value: `dataplatform-${ENV}-worker-launch` }] }))).Associations).toEqual([]);
+    const rules = await aws(['events', 'list-rules', '--name-prefix', `dataplatform-${ENV}-worker-ipa`]);
+    expect(rules.Rules).toEqual([]);
+  }, 400000);
 });
 
 describe('GIVEN the iam identity provider', () => {

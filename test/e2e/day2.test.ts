@@ -150,7 +150,7 @@ describe('GIVEN a deployed environment on the emulator', () => {
     expect(west.some((x) => /-dpf-\d{14}$/.test(x.DBSnapshotIdentifier ?? ''))).toBe(true);
   });
 
-  it('WHEN dpf patch THEN unknown health halts it; with --accept-unknown-health every wave is patched through AWS-ApplyAnsiblePlaybooks', async () => {
+  it('WHEN dpf patch THEN unknown health halts it; with --accept-unknown-health every wave is patched through dpf\'s Ansible document', async () => {
     const first = await dpf(em, ['patch', '--env', ENV, '--yes'], { cwd: dir });
     expect(first.code, first.all).toBe(3);
     expect(first.stderr).toMatch(/Health gate after wave bastion failed/);
@@ -167,7 +167,7 @@ describe('GIVEN a deployed environment on the emulator', () => {
     const compute = ledger.steps['compute.stack'].outputs;
     const cmds = (await new SSMClient(sdkConfig(em)).send(new ListCommandsCommand({}))).Commands ?? [];
     // (deploy may have sent other playbooks: look at the patch run's own commands)
-    const ansible = cmds.filter((c) => c.DocumentName === 'AWS-ApplyAnsiblePlaybooks' && out.waves.some((w: { commandId: string }) => w.commandId === c.CommandId));
+    const ansible = cmds.filter((c) => c.DocumentName === `dpf-dataplatform-${ENV}-ApplyAnsiblePlaybooks` && out.waves.some((w: { commandId: string }) => w.commandId === c.CommandId));
     expect(ansible).toHaveLength(3);
     expect(ansible.every((c) => c.Parameters?.PlaybookFile?.[0] === 'patch.yml' && c.Parameters?.Check?.[0] === 'False')).toBe(true);
     const targetsOf = (id: string) => ansible.find((c) => c.CommandId === id);

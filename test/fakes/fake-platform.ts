@@ -16,6 +16,7 @@ import type {
   SecurityGroupInfo, VolumeInfo,
 } from '../../src/aws/ops-ports.js';
 import { FakeSsm } from './fake-ssm.js';
+import { FakeSecrets } from './fake-secrets.js';
 
 export interface FakeNodeInput extends Partial<InstanceInfo> {
   instanceId: string;
@@ -27,6 +28,7 @@ export interface FakeNodeInput extends Partial<InstanceInfo> {
 
 export class FakePlatform {
   readonly ssm: FakeSsm;
+  readonly secrets = new FakeSecrets();
   readonly calls: string[] = [];
   instances: InstanceInfo[] = [];
   volumes: VolumeInfo[] = [];
@@ -125,6 +127,7 @@ export class FakePlatform {
       sns: wrap('sns', sns),
       buckets: wrap('buckets', buckets),
       ssm: wrap('ssm', p.ssm as unknown as Record<string, unknown>) as unknown as OpsPorts['ssm'],
+      secrets: wrap('secrets', p.secrets as unknown as Record<string, unknown>) as unknown as OpsPorts['secrets'],
     } as OpsPorts;
   }
 }

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { FakeClock } from '../fakes/fake-clock.js';
 import { FakeIoHost } from '../fakes/fake-io-host.js';
+import { FakeSecrets } from '../fakes/fake-secrets.js';
 import { FakeSsm, MemoryObjectStore } from '../fakes/fake-ssm.js';
 import { FakeRds } from '../fakes/fake-rds.js';
 import { FakeBackup, FakeEfs } from '../fakes/fake-backup.js';
@@ -87,6 +88,7 @@ export interface World {
   efs: FakeEfs;
   ec2: FakeEc2;
   ssm: FakeSsm;
+  secrets: FakeSecrets;
   cfn: FakeCloudFormation;
   objects: MemoryObjectStore;
   alarms: AlarmInfo[];
@@ -139,12 +141,14 @@ export function world(o: { start?: string; envs?: string[]; drCfn?: Omit<FakeClo
       ec2.addInstance(id, { 'dpf:env': e, 'dpf:role': 'worker' });
     }
   }
+  const secrets = new FakeSecrets();
   const ops: OpsPorts = {
     ec2,
     rds,
     efs,
     backup,
     ssm,
+    secrets,
     autoscaling: {
       describeGroup: async (name: string) => deletedGroups.has(name) ? undefined : ({ name, min: 2, max: 6, desired: 2, instances: idsOf(name.split('-')[1]!, name.split('-')[1] === envs[0]).workers.map((instanceId) => ({ instanceId, lifecycleState: 'InService', healthStatus: 'Healthy' })), tags: {}, subnetIds: [] }),
       describePolicies: async () => [],
@@ -173,7 +177,7 @@ export function world(o: { start?: string; envs?: string[]; drCfn?: Omit<FakeClo
   const abort = new AbortController();
   const out: string[] = [];
   const w: World = {
-    dir, config, clock, io, abort, rds, backup, efs, ec2, ssm, cfn, objects, alarms, buckets, deletedBuckets, deletedGroups, dr, out, ledgerEnvs: envs,
+    dir, config, clock, io, abort, rds, backup, efs, ec2, ssm, secrets, cfn, objects, alarms, buckets, deletedBuckets, deletedGroups, dr, out, ledgerEnvs: envs,
     ctx: (c = {}) => ({
       globals: { env: c.env ?? envs[0], config, json: Boolean(c.json), yes: c.yes ?? true, verbose: false, color: false },
       io,
@@ -201,6 +205,7 @@ function regionFakes(region: string, clock: FakeClock, primaryRds: FakeRds, prim
   const ops: OpsPorts = {
     ec2, rds, efs, backup,
     ssm: new FakeSsm({ clock, region }),
+    secrets: new FakeSecrets(),
     autoscaling: { describeGroup: async () => undefined, describePolicies: async () => [], setDesiredCapacity: async () => undefined },
     cloudwatch: { describeAlarms: async () => [], getMetric: async () => [], listMetrics: async () => [] },
     sns: { listSubscriptions: async () => [] },

@@ -571,6 +571,29 @@ describe('dpf destroy', () => {
     await deploy('storage', { Db: { Type: 'AWS::RDS::DBInstance', Properties: { DBInstanceIdentifier: 'dataplatform-dev-metadata' } } });
   }
 
+  it('GIVEN the IPA server published host keytabs THEN destroying identity deletes them at once, and only this environment\'s', async () => {
+    w = world();
+    await stacks(w);
+    const { deployStack } = await import('../../src/steps/stack-deployer.js');
+    await deployStack(
+      { stepId: 'x', stackName: 'dataplatform-dev-identity', templateBody: JSON.stringify({ Resources: { Zone: { Type: 'AWS::Route53::HostedZone', Properties: { Name: 'dataplatform.internal' } } } }), parameters: {}, tags: {}, templateOutputs: {}, changeSetName: 'cs-identity' },
+      { cfn: w.cfn, clock: w.clock, io: w.io, signal: w.abort.signal },
+    );
+    w.secrets.put(
+      'dataplatform/dev/freeipa/host-keytab/ip-10-0-11-10.dataplatform.internal',
+      'dataplatform/dev/freeipa/host-keytab/ip-10-0-12-10.dataplatform.internal',
+      'dataplatform/prod/freeipa/host-keytab/ip-10-1-11-10.dataplatform.internal',
+      'dataplatform/dev/freeipa/admin',
+    );
+    // (The fake world keeps other resources, reported as left behind: not what this test is about.)
+    await runDestroy({}, w.ctx()).catch(() => undefined);
+    expect(w.secrets.deleted).toEqual(['dataplatform/dev/freeipa/host-keytab/ip-10-0-11-10.dataplatform.internal', 'dataplatform/dev/freeipa/host-keytab/ip-10-0-12-10.dataplatform.internal']);
+    expect([...w.secrets.names].sort()).toEqual(['dataplatform/dev/freeipa/admin', 'dataplatform/prod/freeipa/host-keytab/ip-10-1-11-10.dataplatform.internal']);
+    const l = await w.ledger();
+    const step = Object.values(l.data.steps).find((x) => x.id === 'operations.destroy.identity')!;
+    expect(step.evidence.deleted).toContain('secret dataplatform/dev/freeipa/host-keytab/ip-10-0-11-10.dataplatform.internal');
+  });
+
   it('GIVEN the VPC cannot be deleted THEN destroy stops at network naming the resource; the data is snapshotted first; a rerun resumes and lists what leaked', async () => {
     w = world();
     await stacks(w);
