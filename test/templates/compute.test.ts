@@ -367,6 +367,7 @@ describe('GIVEN the compute outputs', () => {
     ['MasterInstanceProfileName', ref('MasterInstanceProfile')],
     ['WorkerInstanceProfileName', ref('WorkerInstanceProfile')],
     ['ScaleOutPolicyArn', ref('WorkerScaleOutPolicy')],
+    ['AnsibleDocumentName', ref('AnsibleDocument')],
   ])('WHEN reading output %s THEN it is %j', (output, value) => {
     expect(t.Outputs[output]?.Value).toEqual(value);
   });

@@ -297,6 +297,18 @@ describe('FreeIPA admin password', () => {
     });
   });
 
+  it('GIVEN the IPA instance role WHEN it manages host keytabs THEN it writes and deletes only under the keytab prefix, and its two unscoped actions only read', () => {
+    const st = inlineStatements(freeipa.resources.IpaInstanceRole);
+    expect(statementBySid(st, 'PublishHostKeytabs')).toMatchObject({
+      Action: expect.arrayContaining(['secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:TagResource', 'secretsmanager:DeleteSecret']),
+      Resource: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:acme/dev/freeipa/host-keytab/*',
+    });
+    // Enrolment by instance id (launched workers) and removal by instance id (terminated ones).
+    expect(statementBySid(st, 'ResolveInstanceAddresses')).toMatchObject({ Action: 'ec2:DescribeInstances', Resource: '*' });
+    expect(statementBySid(st, 'FindHostKeytabsByTag')).toMatchObject({ Action: 'secretsmanager:ListSecrets', Resource: '*' });
+    expect(st.filter((x: any) => x.Resource === '*').flatMap((x: any) => asList(x.Action))).toEqual(['secretsmanager:ListSecrets', 'ec2:DescribeInstances']);
+  });
+
   it('GIVEN the launch template WHEN its user data is read THEN it holds no password', () => {
     const userData: string = freeipa.resources.IpaLaunchTemplate.Properties.LaunchTemplateData.UserData;
     expect(userData).toMatch(/^#!\/bin\/bash/);
