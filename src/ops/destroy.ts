@@ -613,11 +613,11 @@ async function checkLeftovers(ctx: StepContext, ops: OpsPorts, p: DeployPhase, o
         : 'data kept (restore with dpf restore db --snapshot after redeploying)');
     for (const b of [out.DataLakeBucketName, out.AccessLogBucketName].filter(Boolean) as string[]) {
       const i = await safe(() => ops.buckets.inspect(b), { exists: false });
-      if (i.exists) (o.deleteData ? leak : keep)(`bucket ${b}`, o.deleteData ? 'still exists' : 'data kept (DeletionPolicy Retain); dpf destroy --delete-data removes it');
+      if (i.exists) (o.deleteData ? leak : keep)(`bucket ${b}`, o.deleteData ? 'still exists' : 'data kept (its DeletionPolicy retains it); dpf destroy --delete-data removes it');
     }
     if (out.EfsFileSystemId) {
       const fs = await safe(() => ops.efs.describeFileSystems(out.EfsFileSystemId), []);
-      if (fs.length) (o.deleteData ? leak : keep)(`EFS ${out.EfsFileSystemId}`, o.deleteData ? `${fs[0]!.state}` : 'data kept (DeletionPolicy Retain)');
+      if (fs.length) (o.deleteData ? leak : keep)(`EFS ${out.EfsFileSystemId}`, o.deleteData ? `${fs[0]!.state}` : 'data kept (its DeletionPolicy retains it)');
     }
     if (out.BackupVaultName) {
       if (!o.deleteData) keep(`backup vault ${out.BackupVaultName}`, 'retained: it holds the recovery points; dpf destroy --delete-data deletes them and the vault');
@@ -627,7 +627,7 @@ async function checkLeftovers(ctx: StepContext, ops: OpsPorts, p: DeployPhase, o
       }
     }
     const key = out.DataKmsKeyArn || out.DataKmsKeyId;
-    if (key) keep(`KMS key ${key}`, o.deleteData ? 'retained (DeletionPolicy Retain; it may still encrypt snapshots): aws kms schedule-key-deletion --key-id KEY --pending-window-in-days 30 once nothing needs it' : 'retained (it encrypts the kept data and snapshots)');
+    if (key) keep(`KMS key ${key}`, o.deleteData ? 'retained (its DeletionPolicy; it may still encrypt snapshots): aws kms schedule-key-deletion --key-id KEY --pending-window-in-days 30 once nothing needs it' : 'retained (it encrypts the kept data and snapshots)');
   }
   if (p === 'bootstrap' && !o.deleteState) keep(`state bucket ${names(ctx.envCtx).stateBucket}`, 'kept');
   return left;

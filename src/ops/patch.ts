@@ -24,6 +24,7 @@ import { windowState, describeWindow, until } from './windows.js';
 
 export const PATCH_STEPS = {
   recoveryPoint: 'operations.patch.recovery-point',
+  dbSnapshot: 'operations.patch.db-snapshot',
   scan: 'operations.patch.scan',
   wave: (w: string) => `operations.patch.${w}`,
   gate: (w: string) => `operations.patch.${w}.gate`,

@@ -8,6 +8,7 @@ import { playbookStep, type PlaybookStepSpec } from './kinds/playbook.js';
 import { PHASES } from './types.js';
 import { goliveSteps } from '../checks/index.js';
 import type { EnvironmentConfig } from '../config/schema.js';
+import { resilience } from '../config/production.js';
 import { backupVaultName, instancePrivateIp, ipaImageId, nodeFqdn, optionalOutput, pinnedPlatformImageId, rdsEndpoint, rdsSecretName } from './facts.js';
 
 export interface PhaseInfo {
@@ -40,7 +41,6 @@ export function names(e: Pick<EnvContext, 'project' | 'name' | 'accountId'>) {
 }
 
 const common = (ctx: StepContext) => ({ ProjectName: ctx.envCtx.project, EnvName: ctx.envCtx.name });
-const isProd = (ctx: StepContext) => ctx.envCtx.name === 'prod' || ctx.envCtx.name === 'production';
 
 function netOut(ctx: StepContext, ...keys: string[]): Record<string, string> {
   return Object.fromEntries(keys.map((k) => [k, ctx.output('network.stack', k)]));
@@ -76,7 +76,7 @@ export function buildSteps(env?: EnvironmentConfig): StepDef[] {
           p[`DatabaseSubnet${i + 1}Cidr`] = s.database[i]!;
         }
         for (let i = 0; i < 4; i++) p[`AdminCidr${i + 1}`] = e.network.adminCidrs[i] ?? '';
-        p.HighAvailability = String(e.highAvailability ?? isProd(ctx));
+        p.HighAvailability = String(resilience(ctx.envCtx.name, e).highAvailability.value);
         p.FlowLogRetentionDays = String(e.network.flowLogRetentionDays);
         return p;
       },
@@ -133,8 +133,8 @@ export function buildSteps(env?: EnvironmentConfig): StepDef[] {
           DbEngineVersion: s.rds.engineVersion,
           DbAllocatedStorageGb: String(s.rds.allocatedStorageGb),
           DbBackupRetentionDays: String(s.rds.backupRetentionDays),
-          DbMultiAz: String(s.rds.multiAz),
-          DeletionProtection: String(s.rds.deletionProtection ?? isProd(ctx)),
+          DbMultiAz: String(resilience(ctx.envCtx.name, ctx.envCtx.env).multiAz.value),
+          DeletionProtection: String(resilience(ctx.envCtx.name, ctx.envCtx.env).deletionProtection.value),
           DbName: s.rds.databaseName,
           DbMasterUsername: s.rds.masterUsername,
           BackupRetentionDays: String(s.backup.retentionDays),
@@ -325,6 +325,7 @@ function monitoringSteps(): StepDef[] {
           RdsMaxConnections: String(m.rdsMaxConnections),
           DebugLogRetentionDays: String(m.debugLogRetentionDays),
           AuditLogRetentionDays: String(m.auditLogRetentionDays),
+          CreateTrail: String(m.cloudTrail === 'create'),
         };
       },
     }),

@@ -61,6 +61,20 @@ export interface Preview {
   deferred?: boolean;
 }
 
+/** What a stack step deploys: the template and how its parameters are computed (read offline by src/validate/). */
+export interface StackSource {
+  template: string;
+  /** Region the stack goes to when it is not the environment's (e.g. recovery.drRegion). */
+  region?(env: EnvironmentConfig): string | undefined;
+  parameters(ctx: StepContext): Record<string, string> | Promise<Record<string, string>>;
+}
+
+/** What a playbook step runs: the playbook and how its extra variables are computed (read offline by src/validate/). */
+export interface PlaybookSource {
+  file: string;
+  extraVars(ctx: StepContext): Record<string, string> | Promise<Record<string, string>>;
+}
+
 export interface StepDef {
   id: string;
   phase: PhaseId;
@@ -82,4 +96,8 @@ export interface StepDef {
    * is not changed. Steps without it are skipped in check mode.
    */
   check?(ctx: StepContext, prepared: Prepared): Promise<StepResult>;
+  /** Stack steps: the template and parameter computation (the semantic checks render them offline). */
+  stack?: StackSource;
+  /** Playbook steps: the playbook and its extra variables. */
+  playbook?: PlaybookSource;
 }

@@ -295,6 +295,7 @@ export function playbookStep(spec: PlaybookStepSpec): StepDef {
     title: spec.title,
     kind: 'playbook',
     dependsOn: spec.dependsOn,
+    playbook: { file: spec.playbook, extraVars: spec.extraVars },
     prepare,
     staticEstimateSeconds: () => estimate,
 

@@ -20,8 +20,16 @@ export function stackName(envCtx: Pick<EnvContext, 'project' | 'name'>, template
   return `${envCtx.project}-${envCtx.name}-${template}`;
 }
 
+/** The specification's Purpose tag value (its Ansible inventory filters on tag:Purpose). */
+export const SEED_PURPOSE = 'DataPlatformFoundation';
+
+/**
+ * Stack tags, which CloudFormation propagates to every resource it creates that takes tags:
+ * dpf's own and the specification's Environment and Purpose (what launch templates and the worker
+ * group launch carry them in the templates: stack tags do not reach those).
+ */
 export function stackTags(envCtx: Pick<EnvContext, 'project' | 'name'>): Record<string, string> {
-  return { 'dpf:env': envCtx.name, 'dpf:project': envCtx.project, 'dpf:managed-by': 'dpf' };
+  return { 'dpf:env': envCtx.name, 'dpf:project': envCtx.project, 'dpf:managed-by': 'dpf', Environment: envCtx.name, Purpose: SEED_PURPOSE };
 }
 
 interface StackInputs {
@@ -56,6 +64,7 @@ export function stackStep(spec: StackStepSpec): StepDef {
     title: spec.title,
     kind: 'stack',
     dependsOn: spec.dependsOn,
+    stack: { template: spec.template, parameters: spec.parameters },
     prepare,
     staticEstimateSeconds: () => estimateTemplate(loadTemplate(spec.template).template).totalSeconds,
 
