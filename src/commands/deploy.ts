@@ -42,6 +42,7 @@ export async function runDeploy(opts: DeployOptions, ctx: CommandContext): Promi
       ledger: session.ledger,
       envCtx: session.envCtx,
       aws: session.aws,
+      awsIn: (r) => ctx.aws(r),
       io: ctx.io,
       clock: ctx.clock,
       signal: ctx.signal,

@@ -86,8 +86,9 @@ export interface Leftover {
 export function knownStacks(ledger: Ledger, envCtx: Pick<EnvContext, 'project' | 'name'>): Partial<Record<DeployPhase, string[]>> {
   const out: Partial<Record<DeployPhase, string[]>> = {};
   for (const p of DESTROY_ORDER) {
+    // A stack in another region (the DR vault) is reported as kept, not deleted here.
     const recorded = Object.values(ledger.data.steps)
-      .filter((s) => s.phase === p && typeof s.evidence.stackName === 'string')
+      .filter((s) => s.phase === p && typeof s.evidence.stackName === 'string' && s.evidence.region === undefined)
       .map((s) => s.evidence.stackName as string);
     out[p] = [...new Set([...recorded, stackName(envCtx, p)])];
   }
@@ -626,6 +627,9 @@ async function checkLeftovers(ctx: StepContext, ops: OpsPorts, p: DeployPhase, o
         if (v) leak(`backup vault ${out.BackupVaultName}`, `still exists${v.recoveryPoints ? ` with ${v.recoveryPoints} recovery point(s)` : ''}${v.locked ? ' (vault lock)' : ''}`);
       }
     }
+    const dr = ctx.ledger.get('storage.dr-vault');
+    if (typeof dr?.evidence.stackName === 'string')
+      keep(`DR vault stack ${dr.evidence.stackName} (${String(dr.evidence.region)})`, `kept: it holds the cross-region copies of the backups; once they are not needed, delete its recovery points and run aws cloudformation delete-stack --region ${String(dr.evidence.region)} --stack-name ${dr.evidence.stackName}`);
     const key = out.DataKmsKeyArn || out.DataKmsKeyId;
     if (key) keep(`KMS key ${key}`, o.deleteData ? 'retained (its DeletionPolicy; it may still encrypt snapshots): aws kms schedule-key-deletion --key-id KEY --pending-window-in-days 30 once nothing needs it' : 'retained (it encrypts the kept data and snapshots)');
   }

@@ -42,6 +42,16 @@ export function names(e: Pick<EnvContext, 'project' | 'name' | 'accountId'>) {
 
 const common = (ctx: StepContext) => ({ ProjectName: ctx.envCtx.project, EnvName: ctx.envCtx.name });
 
+/**
+ * The region of the vault dpf creates for cross-region backup copies: recovery.drRegion, unless
+ * the config names a vault of its own (storage.backup.copyToVaultArn) or the DR region is the
+ * environment's own.
+ */
+export function drVaultRegion(env: EnvironmentConfig): string | undefined {
+  const r = env.recovery.drRegion;
+  return r && r !== env.region && !env.storage.backup.copyToVaultArn ? r : undefined;
+}
+
 function netOut(ctx: StepContext, ...keys: string[]): Record<string, string> {
   return Object.fromEntries(keys.map((k) => [k, ctx.output('network.stack', k)]));
 }
@@ -114,13 +124,26 @@ export function buildSteps(env?: EnvironmentConfig): StepDef[] {
         };
       },
     }),
+    ...(env && drVaultRegion(env)
+      ? [
+          stackStep({
+            id: 'storage.dr-vault',
+            phase: 'storage',
+            title: `Backup vault in the DR region (${drVaultRegion(env)}) for cross-region copies`,
+            template: 'dr-vault',
+            dependsOn: ['bootstrap.state'],
+            region: drVaultRegion,
+            parameters: (ctx) => ({ ...common(ctx), SourceRegion: ctx.envCtx.region }),
+          }),
+        ]
+      : []),
     stackStep({
       id: 'storage.stack',
       phase: 'storage',
       title: 'S3 data lake, EFS, RDS PostgreSQL, AWS Backup',
       template: 'storage',
       // Storage needs only the network: it starts alongside compute, since the RDS instance is the critical path.
-      dependsOn: ['network.stack'],
+      dependsOn: ['network.stack', 'storage.dr-vault'],
       parameters: (ctx) => {
         const s = ctx.envCtx.env.storage;
         return {
@@ -139,7 +162,7 @@ export function buildSteps(env?: EnvironmentConfig): StepDef[] {
           DbMasterUsername: s.rds.masterUsername,
           BackupRetentionDays: String(s.backup.retentionDays),
           BackupScheduleExpression: s.backup.schedule,
-          BackupCopyDestinationVaultArn: s.backup.copyToVaultArn ?? '',
+          BackupCopyDestinationVaultArn: s.backup.copyToVaultArn ?? (drVaultRegion(ctx.envCtx.env) ? ctx.output('storage.dr-vault', 'VaultArn') : ''),
         };
       },
     }),

@@ -28,6 +28,8 @@ export interface StepContext {
   readonly envCtx: EnvContext;
   readonly ledger: Ledger;
   readonly aws: AwsPorts;
+  /** Ports in another region (a stack that lives in recovery.drRegion); absent where the command offers none. */
+  readonly awsIn?: (region: string) => AwsPorts;
   readonly io: IoHost;
   readonly clock: Clock;
   readonly signal: AbortSignal;
