@@ -49,7 +49,7 @@ export function backupVaultName(ctx: StepContext): string {
 }
 
 /** Public images of RHEL-family distributions, in order of preference, for `identity.imageId: resolve:rocky-9`. */
-const IPA_IMAGES: Array<{ owner: string; name: string; label: string }> = [
+export const IPA_IMAGES: Array<{ owner: string; name: string; label: string }> = [
   { owner: '792107900819', name: 'Rocky-9-EC2-Base-9.*x86_64', label: 'Rocky Linux 9' },
   { owner: '764336703387', name: 'AlmaLinux OS 9.*x86_64', label: 'AlmaLinux 9' },
   { owner: '309956199498', name: 'RHEL-9.*_HVM-*-x86_64-*', label: 'RHEL 9' },

@@ -64,6 +64,7 @@ function offlinePorts(region: string): AwsPorts {
     objects: async () => refuse('S3'),
     leaseStore: async () => refuse('DynamoDB'),
     ops: async () => ops,
+    preflight: async () => refuse('the account preflight'),
   };
 }
 
