@@ -18,5 +18,6 @@ export async function createOpsPorts(cfg: Record<string, unknown>, wrap: Wrap): 
     sns: wrap(cw.createSnsPort(cfg), 'SNS'),
     buckets: wrap((await import('./sdk-buckets.js')).createBucketInspectPort(cfg), 'S3'),
     ssm: wrap(ssm.createSsmPort(cfg), 'SSM'),
+    reachability: wrap((await import('./sdk-reachability.js')).createReachabilityPort(cfg), 'EC2 Reachability Analyzer'),
   };
 }
