@@ -486,9 +486,7 @@ function drRegionStep(op: Operation, deps: DrillDeps): StepDef {
           region: deps.drRegion,
           availabilityZones: azs,
           highAvailability: false,
-          storage: { ...env.storage, rds: { ...env.storage.rds, deletionProtection: false, multiAz: false }, backup: { ...env.storage.backup, copyToVaultArn: undefined } },
-          // The drill's copy makes no DR vault of its own (and copies nowhere).
-          recovery: { ...env.recovery, drRegion: undefined },
+          storage: { ...env.storage, rds: { ...env.storage.rds, deletionProtection: false, multiAz: false } },
         },
       };
       const outputs: Record<string, Record<string, string>> = {

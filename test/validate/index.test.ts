@@ -8,6 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { RULES, checkEnvironment, runRules } from '../../src/validate/index.js';
 import { configSchema } from '../../src/config/schema.js';
 import type { Rule } from '../../src/validate/types.js';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { PACKAGE_ROOT } from '../../src/templates/registry.js';
 import { input } from './helpers.js';
 
 const config = configSchema.parse({
@@ -41,6 +44,11 @@ describe('GIVEN the bundled templates', () => {
       for (const d of r.docs) expect(d).toMatch(/^https:\/\/docs\.aws\.amazon\.com\//);
     }
     expect(new Set(RULES.map((r) => r.id)).size).toBe(RULES.length);
+  });
+
+  it('WHEN reading the README THEN every rule is in its table with the rule and what it protects against', () => {
+    const readme = readFileSync(path.join(PACKAGE_ROOT, 'README.md'), 'utf8');
+    for (const r of RULES) expect(readme).toContain(`| \`${r.id}\` | ${r.rule} | ${r.protectsAgainst} |`);
   });
 });
 
