@@ -4,6 +4,7 @@
  * (instance IPs). Each says clearly what is missing and what to do.
  */
 import type { StepContext } from './types.js';
+import { partition } from '@aws-sdk/core/client';
 import { StepFailedError } from '../errors.js';
 
 /** Secrets Manager accepts a secret's name wherever it accepts its ARN; names carry no ':' (SSM ExtraVariables forbid it). */
@@ -46,6 +47,17 @@ export async function rdsSecretName(ctx: StepContext): Promise<string> {
 /** The backup vault's name: the stack's output, else the name the template gives it. */
 export function backupVaultName(ctx: StepContext): string {
   return optionalOutput(ctx, 'storage.stack', 'BackupVaultName') ?? `${ctx.envCtx.project}-${ctx.envCtx.name}-vault`;
+}
+
+/**
+ * The DR vault's ARN: the dr-vault stack's output, else the ARN its fixed name gives (an emulator
+ * that skips AWS::Backup::BackupVault returns no output; on AWS the output is there).
+ */
+export function drVaultArn(ctx: StepContext, drRegion: string): string {
+  const out = optionalOutput(ctx, 'storage.dr-vault', 'VaultArn');
+  if (out) return out;
+  const p = (partition(drRegion) as { name?: string }).name ?? 'aws';
+  return `arn:${p}:backup:${drRegion}:${ctx.envCtx.accountId}:backup-vault:${ctx.envCtx.project}-${ctx.envCtx.name}-dr-vault`;
 }
 
 /** Public images of RHEL-family distributions, in order of preference, for `identity.imageId: resolve:rocky-9`. */

@@ -9,7 +9,7 @@ import { PHASES } from './types.js';
 import { goliveSteps } from '../checks/index.js';
 import type { EnvironmentConfig } from '../config/schema.js';
 import { resilience } from '../config/production.js';
-import { backupVaultName, instancePrivateIp, ipaImageId, nodeFqdn, optionalOutput, pinnedPlatformImageId, rdsEndpoint, rdsSecretName } from './facts.js';
+import { backupVaultName, drVaultArn, instancePrivateIp, ipaImageId, nodeFqdn, optionalOutput, pinnedPlatformImageId, rdsEndpoint, rdsSecretName } from './facts.js';
 
 export interface PhaseInfo {
   id: DeployPhase;
@@ -162,7 +162,7 @@ export function buildSteps(env?: EnvironmentConfig): StepDef[] {
           DbMasterUsername: s.rds.masterUsername,
           BackupRetentionDays: String(s.backup.retentionDays),
           BackupScheduleExpression: s.backup.schedule,
-          BackupCopyDestinationVaultArn: s.backup.copyToVaultArn ?? (drVaultRegion(ctx.envCtx.env) ? ctx.output('storage.dr-vault', 'VaultArn') : ''),
+          BackupCopyDestinationVaultArn: s.backup.copyToVaultArn ?? (drVaultRegion(ctx.envCtx.env) ? drVaultArn(ctx, drVaultRegion(ctx.envCtx.env)!) : ''),
         };
       },
     }),
