@@ -9,7 +9,7 @@ import { ServiceQuotasClient, GetServiceQuotaCommand, GetAWSDefaultServiceQuotaC
 import { CloudTrailClient, DescribeTrailsCommand, GetTrailStatusCommand, GetEventSelectorsCommand } from '@aws-sdk/client-cloudtrail';
 import { IAMClient, GetRoleCommand, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
 import type { AccountPreflightPort, ImageDetail, KeyInfo, TrailInfo, TrailSelectors, DryRunOutcome } from './preflight.js';
-import { NotImplementedByEndpointError, chunk, errorName, isError, isNotImplemented } from './sdk-common.js';
+import { NotImplementedByEndpointError, chunk, errorName, isError, offered } from './sdk-common.js';
 
 export interface PreflightClients {
   ec2: EC2Client;
@@ -17,16 +17,6 @@ export interface PreflightClients {
   quotas: ServiceQuotasClient;
   trail: CloudTrailClient;
   iam: IAMClient;
-}
-
-/** Run one call; an action the endpoint does not offer becomes NotImplementedByEndpointError. */
-async function offered<T>(operation: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (err) {
-    if (isNotImplemented(err)) throw new NotImplementedByEndpointError(operation, err);
-    throw err;
-  }
 }
 
 async function pages<T>(fetch: (token?: string) => Promise<{ items: T[]; next?: string }>): Promise<T[]> {

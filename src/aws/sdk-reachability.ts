@@ -5,16 +5,7 @@ import {
   DescribeNetworkInterfacesCommand, DescribeInternetGatewaysCommand, DescribeVpcEndpointsCommand,
 } from '@aws-sdk/client-ec2';
 import type { AnalysisResult, NetworkInterfaceInfo, PathSpec, ReachabilityPort } from './reachability.js';
-import { NotImplementedByEndpointError, isError, isNotImplemented, tagList, toFilters } from './sdk-common.js';
-
-async function offered<T>(operation: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (err) {
-    if (isNotImplemented(err)) throw new NotImplementedByEndpointError(operation, err);
-    throw err;
-  }
-}
+import { isError, offered, tagList, toFilters } from './sdk-common.js';
 
 const GONE = /^InvalidNetworkInsights(Path|Analysis)Id\.NotFound$/;
 

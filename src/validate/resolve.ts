@@ -7,6 +7,11 @@ import { referencedResource, type RenderedResource } from '../templates/render.j
 import { parseOutputPlaceholder } from './offline.js';
 import type { RenderedStack } from './types.js';
 
+/** An IAM/ARN-style pattern (`*` any run, `?` one character) as a RegExp over the whole string. */
+export function wildcard(pattern: string, flags = ''): RegExp {
+  return new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, flags);
+}
+
 export interface Located {
   stack: RenderedStack;
   logicalId: string;

@@ -9,6 +9,7 @@ import type { Finding, Rule, RenderedEnvironment, RenderedStack } from '../types
 import { asList, ofType, referencedResource, type RenderedResource } from '../../templates/render.js';
 import { isProduction } from '../../config/production.js';
 import { parseOutputPlaceholder } from '../offline.js';
+import { wildcard } from '../resolve.js';
 
 export const STATEFUL_NODE_ROLES = ['master', 'dev', 'identity'] as const;
 
@@ -23,7 +24,6 @@ interface Store {
   tags: Record<string, string>;
 }
 
-const GLOB = (pattern: string) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
 const tagMap = (list: unknown): Record<string, string> => (Array.isArray(list) ? Object.fromEntries(list.map((t: any) => [t.Key, String(t.Value)])) : { ...((list as Record<string, string>) ?? {}) });
 
 function stores(env: RenderedEnvironment): Store[] {
@@ -71,7 +71,7 @@ function covers(sel: Selection, store: Store): boolean {
   return sel.resources.some((res) => {
     const named = sel.stack === store.stack && (res.includes(`{{Ref:${store.logicalId}}}`) || res.includes(`{{${store.logicalId}.`));
     if (named) return true;
-    if (res.includes('{{') || !GLOB(res).test(store.arn)) return false;
+    if (res.includes('{{') || !wildcard(res).test(store.arn)) return false;
     return sel.tagConditions.every((cond) => Object.entries(cond).every(([k, v]) => store.tags[k] === v));
   });
 }

@@ -8,7 +8,7 @@
  */
 import type { Finding, Rule, RenderedStack } from '../types.js';
 import { asList, ofType, referencedResource } from '../../templates/render.js';
-import { launchTemplateData } from '../resolve.js';
+import { launchTemplateData, wildcard } from '../resolve.js';
 
 interface Need {
   /** A service principal ("logs.eu-west-1.amazonaws.com") or a role ARN (`*` wildcards). */
@@ -19,7 +19,7 @@ interface Need {
   context?: { key: string; value: string };
 }
 
-const GLOB = (pattern: string) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
+const GLOB = (pattern: string) => wildcard(pattern, 'i');
 
 function principals(st: any): string[] {
   const p = st.Principal;
