@@ -4,7 +4,6 @@
  * (instance IPs). Each says clearly what is missing and what to do.
  */
 import type { StepContext } from './types.js';
-import { partition } from '@aws-sdk/core/client';
 import { StepFailedError } from '../errors.js';
 
 /** Secrets Manager accepts a secret's name wherever it accepts its ARN; names carry no ':' (SSM ExtraVariables forbid it). */
@@ -56,7 +55,8 @@ export function backupVaultName(ctx: StepContext): string {
 export function drVaultArn(ctx: StepContext, drRegion: string): string {
   const out = optionalOutput(ctx, 'storage.dr-vault', 'VaultArn');
   if (out) return out;
-  const p = (partition(drRegion) as { name?: string }).name ?? 'aws';
+  // (No SDK import here: `dpf status --offline` loads the phases and must not load the AWS SDK.)
+  const p = drRegion.startsWith('cn-') ? 'aws-cn' : drRegion.startsWith('us-gov-') ? 'aws-us-gov' : 'aws';
   return `arn:${p}:backup:${drRegion}:${ctx.envCtx.accountId}:backup-vault:${ctx.envCtx.project}-${ctx.envCtx.name}-dr-vault`;
 }
 
