@@ -35,10 +35,20 @@ export interface PreflightOptions {
   timeoutMs?: number;
 }
 
+function operatorActionsFile(root: string): { actions: string[]; direct: string[] } {
+  const file = path.join(root, 'docs', 'iam', 'dpf-operator-actions.json');
+  if (!existsSync(file)) throw new Error(`${file} is missing (node scripts/iam-policy.mjs generates it)`);
+  return JSON.parse(readFileSync(file, 'utf8')) as { actions: string[]; direct: string[] };
+}
+
 /** The IAM actions of the operator policy (docs/iam/dpf-operator-actions.json, generated; see src/iam/). */
 export function operatorActions(root = PACKAGE_ROOT): string[] {
-  const file = path.join(root, 'docs', 'iam', 'dpf-operator-actions.json');
-  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { actions: string[] }).actions : [];
+  return operatorActionsFile(root).actions;
+}
+
+/** The actions dpf's own calls need (the others are CloudFormation's handler permissions). */
+export function directOperatorActions(root = PACKAGE_ROOT): Set<string> {
+  return new Set(operatorActionsFile(root).direct);
 }
 
 function within<T>(p: Promise<T>, ms: number): Promise<T> {
@@ -82,6 +92,7 @@ export async function runPreflight(o: PreflightOptions): Promise<PreflightResult
       preflight: await o.aws.preflight(),
       ops: await o.aws.ops(),
       operatorActions: operatorActions(),
+      directActions: directOperatorActions(),
       callerArn,
     };
     const run = (id: string, title: string, blocking: boolean, f: () => Promise<Outcome | Outcome[]>) => check(id, title, blocking, () => within(f(), ms));

@@ -155,7 +155,12 @@ describe('permissions (IAM policy simulation)', () => {
     const c = ctx({ roleArn: async (n) => `arn:aws:iam::${ACCOUNT}:role/aws-reserved/sso.amazonaws.com/${n}`, simulate: async (arn, actions) => ((simulated = arn), actions.map((a) => ({ action: a, decision: a === 'ec2:RunInstances' ? 'implicitDeny' : 'allowed' }))) }, { caller: `arn:aws:sts::${ACCOUNT}:assumed-role/AWSReservedSSO_Admin_1/alice` });
     const r = await permissionsCheck(c);
     expect(simulated).toBe(`arn:aws:iam::${ACCOUNT}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_1`);
-    expect(r).toMatchObject({ status: 'fail', detail: expect.stringMatching(/denied 1 of 2 actions dpf uses: ec2:RunInstances/), hint: expect.stringMatching(/docs\/iam/) });
+    expect(r).toMatchObject({ status: 'fail', detail: expect.stringMatching(/denied 1 of the calls dpf makes itself: ec2:RunInstances/), hint: expect.stringMatching(/docs\/iam/) });
+  });
+
+  it('GIVEN only CloudFormation handler permissions denied WHEN simulated THEN a warning (some may never be needed), not a blocking fail', async () => {
+    const c = { ...ctx({ roleArn: async () => 'arn:aws:iam::1:role/ops', simulate: async (_a, actions) => actions.map((action) => ({ action, decision: action === 's3tables:GetTableBucket' ? 'explicitDeny' : 'allowed' })) }, { actions: ['ec2:RunInstances', 's3tables:GetTableBucket'] }), directActions: new Set(['ec2:RunInstances']) };
+    expect(await permissionsCheck(c)).toMatchObject({ status: 'warn', detail: expect.stringMatching(/1 CloudFormation handler permission\(s\).*s3tables:GetTableBucket/) });
   });
 
   it('GIVEN every action allowed WHEN simulated THEN pass', async () => {
