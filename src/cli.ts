@@ -72,6 +72,7 @@ export async function main(argv: string[]): Promise<void> {
       yes: Boolean(g.yes),
       verbose: Boolean(g.verbose),
       color: g.color !== false && !process.env.NO_COLOR && Boolean(process.stderr.isTTY),
+      endpoint: process.env.AWS_ENDPOINT_URL || undefined,
     };
     const [{ CliIoHost }, { systemClock }, { sdkPorts }] = await Promise.all([import('./ui/io-host.js'), import('./clock.js'), import('./context.js')]);
     const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY);
@@ -167,11 +168,12 @@ export async function main(argv: string[]): Promise<void> {
     .option('--concurrency <n>', 'steps at once (default: deploy.concurrency, 4)', parseIntOption('--concurrency'))
     .option('--check', 'report what would change (change sets, Ansible --check) and change nothing')
     .option('--refresh-ami', 'resolve compute.imageParameter again instead of the AMI pinned at first deploy (replaces instances)')
+    .option('--skip-preflight', 'do not run the account preflight (dpf doctor\'s blocking checks) before the first change set')
     .addHelpText('after', '\nExamples:\n  dpf deploy --env dev                   # everything, asking before each change set\n  dpf deploy --env dev --phase bootstrap --yes\n  dpf deploy --env dev --yes --json      # NDJSON progress for CI')
     .action(async (o, cmd: Command) => {
       const ctx = await makeContext(cmd);
       const { runDeploy } = await import('./commands/deploy.js');
-      await runDeploy({ phases: o.phase, force: o.force, concurrency: o.concurrency, check: o.check, refreshAmi: o.refreshAmi }, ctx);
+      await runDeploy({ phases: o.phase, force: o.force, concurrency: o.concurrency, check: o.check, refreshAmi: o.refreshAmi, skipPreflight: o.skipPreflight }, ctx);
     });
 
   program

@@ -9,6 +9,7 @@ import type { CloudFormationPort } from './aws/cloudformation.js';
 import type { IdentityPort, ObjectStorePort } from './aws/ports.js';
 import type { LeaseStore } from './state/lock.js';
 import type { OpsPorts } from './aws/ops-ports.js';
+import type { AccountPreflightPort } from './aws/preflight.js';
 import { explainAwsError } from './errors.js';
 
 export interface GlobalOptions {
@@ -20,6 +21,8 @@ export interface GlobalOptions {
   yes: boolean;
   verbose: boolean;
   color: boolean;
+  /** AWS_ENDPOINT_URL when set (an emulator): shown by the preflight. */
+  endpoint?: string;
 }
 
 /** AWS behind small ports; each getter loads its SDK client on first use. */
@@ -30,6 +33,8 @@ export interface AwsPorts {
   objects(): Promise<ObjectStorePort>;
   leaseStore(table: string, env: string): Promise<LeaseStore>;
   ops(): Promise<OpsPorts>;
+  /** Read-only account checks (dpf doctor, the deploy preflight). */
+  preflight(): Promise<AccountPreflightPort>;
 }
 
 function memo<T>(f: () => Promise<T>): () => Promise<T> {
@@ -75,6 +80,7 @@ export function sdkPorts(region: string, profile?: string): AwsPorts {
       return explained(new DynamoLeaseStore(new DynamoDBClient(await cfg()), table, env), 'DynamoDB');
     },
     ops: memo(async () => (await import('./aws/sdk-ops.js')).createOpsPorts(await cfg(), explained)),
+    preflight: memo(async () => explained((await import('./aws/sdk-preflight.js')).createPreflightPort(await cfg()), 'preflight')),
   };
 }
 

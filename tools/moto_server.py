@@ -734,12 +734,30 @@ def _add_ssm_models() -> None:
             assocs.pop(self.association.association_id, None)
 
     _ = CfnAssociation
+def _patch_retain_except_on_create() -> None:
+    # moto 5.2.x keeps a resource on DeleteStack only for DeletionPolicy "Retain"; AWS's
+    # "RetainExceptOnCreate" is retained too, except when the stack's FIRST create rolls back
+    # (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-deletionpolicy.html).
+    # moto never rolls back a create, so every delete it performs is a later one: treat the
+    # policy as Retain. Without this, `dpf destroy` on the emulator would delete the data lake.
+    from moto.cloudformation.parsing import ResourceMap
+
+    original = ResourceMap.delete
+
+    def delete(self):  # type: ignore[no-untyped-def]
+        for value in self._resource_json_map.values():
+            if isinstance(value, dict) and value.get("DeletionPolicy") == "RetainExceptOnCreate":
+                value["DeletionPolicy"] = "Retain"
+        return original(self)
+
+    ResourceMap.delete = delete  # type: ignore[method-assign]
 
 
 def main() -> None:
     _add_ssm_models()
     _patch_launch_template_instance_profile()
     _add_rocky_linux_image()
+    _patch_retain_except_on_create()
     _add_iam_group_resource()
     _add_cloudwatch_alarm_resource()
     _patch_create_image_snapshot_tags()

@@ -6,6 +6,7 @@
  * Conventions: ids and names are strings; times are Date; "not found" is undefined or [],
  * never an exception; tags are Record<string,string>.
  */
+import type { ReachabilityPort } from './reachability.js';
 
 // ---------- EC2 ----------
 export interface InstanceInfo {
@@ -247,6 +248,8 @@ export interface SecretsPort {
 
 export interface OpsPorts {
   ec2: Ec2Port;
+  /** VPC Reachability Analyzer (the go-live connectivity check). */
+  reachability: ReachabilityPort;
   autoscaling: AutoScalingPort;
   rds: RdsPort;
   efs: EfsPort;

@@ -42,6 +42,16 @@ export class NotImplementedByEndpointError extends Error {
   }
 }
 
+/** Run one call; an action the endpoint does not offer becomes NotImplementedByEndpointError naming `operation`. */
+export async function offered<T>(operation: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (isNotImplemented(err)) throw new NotImplementedByEndpointError(operation, err);
+    throw err;
+  }
+}
+
 /** `{ 'tag:dpf:env': ['dev'] }` → `[{ Name: 'tag:dpf:env', Values: ['dev'] }]`; undefined when empty. */
 export function toFilters(filters: Record<string, string[]> | undefined): Array<{ Name: string; Values: string[] }> | undefined {
   const out = Object.entries(filters ?? {}).map(([Name, Values]) => ({ Name, Values }));

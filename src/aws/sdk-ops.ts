@@ -19,5 +19,6 @@ export async function createOpsPorts(cfg: Record<string, unknown>, wrap: Wrap): 
     buckets: wrap((await import('./sdk-buckets.js')).createBucketInspectPort(cfg), 'S3'),
     ssm: wrap(ssm.createSsmPort(cfg), 'SSM'),
     secrets: wrap((await import('./sdk-secrets.js')).createSecretsPort(cfg), 'SecretsManager'),
+    reachability: wrap((await import('./sdk-reachability.js')).createReachabilityPort(cfg), 'EC2 Reachability Analyzer'),
   };
 }

@@ -10,6 +10,7 @@ import { nodesOnlineCheck, stacksCheck, workersCheck } from './infrastructure.js
 import { databaseCheck, dataLakeAccessCheck, directoryCheck, efsMountCheck } from './hosts.js';
 import { agentMetricsCheck, alarmsCheck, subscriptionCheck } from './monitoring.js';
 import { backupCheck } from './backup.js';
+import { reachabilityCheck } from './reachability.js';
 import { dataEncryptionCheck, ebsEncryptionCheck, imdsCheck, publicAccessCheck, rdsPrivateCheck, sshExposureCheck } from './security.js';
 
 export const GOLIVE_CHECKS: readonly CheckSpec[] = [
@@ -21,6 +22,7 @@ export const GOLIVE_CHECKS: readonly CheckSpec[] = [
   efsMountCheck,
   directoryCheck,
   sshExposureCheck,
+  reachabilityCheck,
   ebsEncryptionCheck,
   dataEncryptionCheck,
   publicAccessCheck,

@@ -23,8 +23,9 @@ export interface StackDriftEvidence {
 
 /** Every stack a done deployment step made (evidence.stackName), in ledger order. */
 export function deployedStacks(ledger: LedgerData): Array<{ step: string; name: string }> {
+  // Stacks in the environment's region (the DR vault in recovery.drRegion is not checked here).
   return Object.values(ledger.steps)
-    .filter((r) => r.status === 'done' && typeof r.evidence.stackName === 'string' && r.phase !== 'golive' && r.phase !== 'operations')
+    .filter((r) => r.status === 'done' && typeof r.evidence.stackName === 'string' && r.evidence.region === undefined && r.phase !== 'golive' && r.phase !== 'operations')
     .map((r) => ({ step: r.id, name: r.evidence.stackName as string }));
 }
 

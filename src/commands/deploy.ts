@@ -1,6 +1,7 @@
 /** dpf deploy: run the step graph (all phases, or some) with live progress; resumes by default. */
 import type { CommandContext } from '../context.js';
-import { openSession } from '../session.js';
+import { openSession, type Session } from '../session.js';
+import { preflightBlocked, runPreflight } from '../preflight/index.js';
 import { buildSteps } from '../steps/phases.js';
 import { selectSteps } from '../steps/graph.js';
 import { runSteps, summaryError } from '../steps/engine.js';
@@ -18,6 +19,28 @@ export interface DeployOptions {
   check?: boolean;
   /** Forget the pinned Amazon Linux AMI and resolve compute.imageParameter again (instances are replaced). Default false. */
   refreshAmi?: boolean;
+  /** Do not run the account preflight before the first change set. Default false. */
+  skipPreflight?: boolean;
+}
+
+/** The blocking part of the account preflight: stop (exit 8) before anything changes when it fails. */
+async function preflight(opts: DeployOptions, ctx: CommandContext, session: Session): Promise<void> {
+  const results = await runPreflight({
+    project: session.loaded.config.project,
+    envName: session.envName,
+    env: session.env,
+    region: session.region,
+    aws: session.aws,
+    ledger: session.ledger.data,
+    endpoint: ctx.globals.endpoint,
+    phases: opts.phases,
+  });
+  const blocked = preflightBlocked(results, session.envName);
+  if (blocked) throw blocked;
+  for (const r of results.filter((x) => x.status === 'warn' || (x.status === 'fail' && !x.blocking))) ctx.io.notify({ type: 'warning', message: `preflight ${r.check}: ${r.detail}` });
+  const unknown = results.filter((x) => x.status === 'unknown');
+  const count = (s: string) => results.filter((x) => x.status === s).length;
+  ctx.io.notify({ type: 'info', message: `preflight: ${count('pass')} pass, ${count('warn')} warn, ${count('fail')} fail (not blocking), ${unknown.length} unknown${unknown.length ? ` (${[...new Set(unknown.map((u) => u.check))].join(', ')}: dpf doctor says why)` : ''}` });
 }
 
 export async function runDeploy(opts: DeployOptions, ctx: CommandContext): Promise<void> {
@@ -28,6 +51,7 @@ export async function runDeploy(opts: DeployOptions, ctx: CommandContext): Promi
       await session.ledger.update((d) => {
         for (const k of Object.keys(d.facts)) if (k.startsWith('ami:')) delete d.facts[k];
       }, ctx.clock.now());
+    if (!opts.skipPreflight) await preflight(opts, ctx, session);
     const all = buildSteps(session.env);
     const { selected, missing } = selectSteps(all, opts.phases, session.ledger.data.steps);
     if (missing.length) {
@@ -42,6 +66,7 @@ export async function runDeploy(opts: DeployOptions, ctx: CommandContext): Promi
       ledger: session.ledger,
       envCtx: session.envCtx,
       aws: session.aws,
+      awsIn: (r) => ctx.aws(r),
       io: ctx.io,
       clock: ctx.clock,
       signal: ctx.signal,

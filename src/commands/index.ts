@@ -29,7 +29,7 @@ export function registerMoreCommands(program: Command, makeContext: MakeContext,
   // <validate-doctor-commands>
   program
     .command('validate')
-    .description('offline checks: the config file, the bundled templates (cfn-lint, checkov) and playbooks (syntax, ansible-lint)')
+    .description('offline checks: the config file, the semantic rules (each environment rendered as dpf deploys it), the bundled templates (cfn-lint, checkov) and playbooks (syntax, ansible-lint)')
     .option('--skip-linters', 'only the config and template parsing (fast)')
     .addHelpText('after', '\nExamples:\n  dpf validate\n  dpf validate --skip-linters --json')
     .action(async (o, cmd: Command) => {

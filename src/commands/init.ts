@@ -8,6 +8,7 @@ import type { CommandContext } from '../context.js';
 import { environmentSchema, configJsonSchema, type EnvironmentInput } from '../config/schema.js';
 import { validateConfig } from '../config/load.js';
 import { parseCidr } from '../config/rules.js';
+import { isProduction, resilience } from '../config/production.js';
 import { ConfigInvalidError, UserError } from '../errors.js';
 import { writeFileAtomic } from '../state/atomic.js';
 
@@ -38,8 +39,6 @@ export interface InitOptions {
   force?: boolean;
 }
 
-/** prod and production get high availability and RDS deletion protection by default (as the deploy does). */
-export const isProdEnv = (env: string) => env === 'prod' || env === 'production';
 
 // ---------- subnets derived from the VPC ----------
 
@@ -205,7 +204,7 @@ function overridesFrom(o: InitOptions, sets: SetOverride[] = []): EnvironmentInp
 /**
  * The environment init writes: the flags and --set values over the seed's defaults, every value
  * explicit — including the two whose default depends on the environment's name
- * (highAvailability, storage.rds.deletionProtection: true for prod/production). When the flags
+ * (highAvailability, storage.rds.multiAz and .deletionProtection: src/config/production.ts). When the flags
  * do not pass the schema, the raw overrides (validation then names every problem).
  */
 export function environmentFor(o: InitOptions): { env: Record<string, unknown>; sets: SetOverride[] } {
@@ -214,9 +213,10 @@ export function environmentFor(o: InitOptions): { env: Record<string, unknown>; 
   const parsed = environmentSchema.safeParse(overrides);
   if (!parsed.success) return { env: overrides as Record<string, unknown>, sets };
   const env = stripUndefined(parsed.data) as Record<string, any>;
-  const prod = isProdEnv(o.env);
-  env.highAvailability ??= prod;
-  env.storage.rds.deletionProtection ??= prod;
+  const r = resilience(o.env, env as Parameters<typeof resilience>[1]);
+  env.highAvailability = r.highAvailability.value;
+  env.storage.rds.multiAz = r.multiAz.value;
+  env.storage.rds.deletionProtection = r.deletionProtection.value;
   return { env: orderLike(env, environmentSchema.shape), sets };
 }
 
@@ -263,7 +263,7 @@ async function ask(o: InitOptions): Promise<InitOptions> {
   const whole = (v: string) => (/^\d+$/.test(v.trim()) ? true : `"${v}" is not a whole number`);
   const workersMin = Number(await input({ message: 'Worker minimum', default: String(o.workersMin ?? 2), validate: whole }));
   const workersMax = Number(await input({ message: 'Worker maximum', default: String(o.workersMax ?? 6), validate: (v) => (whole(v) !== true ? whole(v) : Number(v) < workersMin ? `must be at least the minimum (${workersMin})` : true) }));
-  const highAvailability = await confirm({ message: 'One NAT gateway per AZ (high availability)?', default: o.highAvailability ?? isProdEnv(o.env) });
+  const highAvailability = await confirm({ message: 'One NAT gateway per AZ (high availability)?', default: o.highAvailability ?? isProduction(o.env) });
   return { ...o, region, azs: azText.split(',').map((s) => s.trim()).filter(Boolean), vpcCidr, adminCidrs: admin.split(',').map((s) => s.trim()).filter(Boolean), alarmEmail, identityProvider, workersMin, workersMax, workersDesired: o.workersDesired ?? workersMin, highAvailability };
 }
 

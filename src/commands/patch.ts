@@ -14,6 +14,7 @@ import { BlockedError, UserError, errorMessage } from '../errors.js';
 import { beginOperation, finishOperation, requireDeployed, hostLabel } from '../ops/operation.js';
 import { buildPatchSteps, buildScanSteps, discoverHosts, planWaves, PATCH_STEPS, type Wave } from '../ops/patch.js';
 import { evaluateChangeRules } from '../ops/windows.js';
+import { isProduction } from '../config/production.js';
 import { runOperationSteps, resumeCommand, printResult } from '../ops/run.js';
 import type { Host } from '../ops/health.js';
 
@@ -28,10 +29,6 @@ export interface PatchOptions {
   acceptUnknownHealth?: boolean;
   /** Abandon an unfinished patch and start a new one. Default false. */
   new?: boolean;
-}
-
-export function isProduction(env: string): boolean {
-  return /^prod(uction)?(-|$)/.test(env);
 }
 
 /** The staging environment's ledger: the local copy next to the config, or its state-bucket mirror (the newer wins). */

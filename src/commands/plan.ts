@@ -18,7 +18,7 @@ export async function runPlan(opts: PlanOptions, ctx: CommandContext): Promise<v
   try {
     const { selected } = selectSteps(buildSteps(session.env), opts.phases, session.ledger.data.steps);
     const quiet = { ...ctx.io, notify: () => undefined };
-    const plan = await planSteps(selected, { envCtx: session.envCtx, ledger: session.ledger, aws: session.aws, io: quiet, clock: ctx.clock, signal: ctx.signal });
+    const plan = await planSteps(selected, { envCtx: session.envCtx, ledger: session.ledger, aws: session.aws, awsIn: (r) => ctx.aws(r), io: quiet, clock: ctx.clock, signal: ctx.signal });
     if (ctx.globals.json) {
       ctx.stdout(JSON.stringify({ env: session.envName, ...plan }, null, 2));
       return;

@@ -111,6 +111,8 @@ export async function runStatus(opts: StatusOptions, ctx: CommandContext): Promi
   const live: Record<string, { status?: string; drift?: string }> = {};
   const facts: LiveFacts = { checkedAt: ctx.clock.now().toISOString(), drift: { source: 'none', stacks: {} }, nodes: null, workers: null, alarms: null, recoveryPoint: null, notes: [] };
   const stackNames = [...new Set(Object.values(data.steps).map((r) => r.evidence.stackName as string | undefined).filter((n): n is string => Boolean(n)))];
+  // Stacks deployed to another region (the DR vault) are looked up there.
+  const stackRegion = new Map(Object.values(data.steps).filter((r) => typeof r.evidence.region === 'string').map((r) => [r.evidence.stackName as string, r.evidence.region as string]));
 
   if (view.ports) {
     const ports = view.ports;
@@ -118,12 +120,13 @@ export async function runStatus(opts: StatusOptions, ctx: CommandContext): Promi
     if (cfn) {
       await Promise.all(
         stackNames.map(async (name) => {
-          const s = await attempt(facts.notes, `stack ${name}`, () => cfn.describeStack(name));
+          const region = stackRegion.get(name);
+          const s = await attempt(facts.notes, `stack ${name}${region ? ` (${region})` : ''}`, async () => (region ? (await ctx.aws(region).cfn()).describeStack(name) : cfn.describeStack(name)));
           live[name] = { status: s === null ? undefined : s?.status ?? 'NOT_FOUND', drift: undefined };
         }),
       );
       if (opts.drift) {
-        const present = stackNames.filter((n) => live[n]?.status && live[n]!.status !== 'NOT_FOUND');
+        const present = stackNames.filter((n) => !stackRegion.has(n) && live[n]?.status && live[n]!.status !== 'NOT_FOUND');
         await Promise.all(
           present.map(async (name) => {
             const d = await attempt(facts.notes, `drift detection of ${name}`, () => detectDrift(cfn, name, { clock: ctx.clock, signal: ctx.signal, pollMs: 1000, timeoutMs: DRIFT_BUDGET_MS }), DRIFT_BUDGET_MS + 5000);

@@ -1,7 +1,9 @@
 /**
- * dpf validate: everything that can be checked offline — the config file, the bundled
- * templates (cfn-lint, checkov) and playbooks (ansible-playbook --syntax-check, ansible-lint).
- * Linters come from the project venv (.venv/bin) or PATH; a missing linter is reported, not faked.
+ * dpf validate: everything that can be checked offline — the config file, the semantic rules
+ * (src/validate/: the templates rendered for each environment, the agent config, the step
+ * graphs), the bundled templates (cfn-lint, checkov) and playbooks (ansible-playbook
+ * --syntax-check, ansible-lint). Linters come from the project venv (.venv/bin) or PATH; a
+ * missing linter is reported, not faked.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -10,6 +12,8 @@ import type { CommandContext } from '../context.js';
 import { loadConfig } from '../config/load.js';
 import { CFN_DIR, ANSIBLE_DIR, PACKAGE_ROOT, TEMPLATE_NAMES, loadTemplate } from '../templates/registry.js';
 import { ConfigInvalidError, DpfError, ExitCode, errorMessage } from '../errors.js';
+import { checkEnvironment, type EnvironmentVerdicts } from '../validate/index.js';
+import type { DpfConfig } from '../config/schema.js';
 import { makeChalk } from '../ui/format.js';
 
 export interface ValidateOptions {
@@ -38,11 +42,32 @@ async function runTool(name: string, args: string[], cwd: string, ok: (code: num
   return { check: name, status: ok(r.exitCode ?? 1, out) ? 'pass' : 'fail', detail: summarize(out) };
 }
 
+/** The semantic rules for the selected environment (--env) or every environment of the config. */
+async function semanticRules(config: DpfConfig, only: string | undefined): Promise<EnvironmentVerdicts[]> {
+  const envs = only ? [only] : Object.keys(config.environments);
+  const unknownEnv = envs.find((e) => !config.environments[e]);
+  if (unknownEnv) throw new DpfError('EnvUnknown', `Environment "${unknownEnv}" is not defined in the config (defined: ${Object.keys(config.environments).join(', ')}).`, ExitCode.Usage, { source: 'user' });
+  const out: EnvironmentVerdicts[] = [];
+  for (const e of envs) out.push(await checkEnvironment(config, e));
+  return out;
+}
+
 export async function runValidate(opts: ValidateOptions, ctx: CommandContext): Promise<void> {
   const results: Result[] = [];
+  let rules: EnvironmentVerdicts[] = [];
   try {
     const loaded = await loadConfig(ctx.globals.config);
     results.push({ check: 'config', status: 'pass', detail: `${loaded.file}: ${Object.keys(loaded.config.environments).join(', ')}` });
+    rules = await semanticRules(loaded.config, ctx.globals.env);
+    for (const r of rules) {
+      const failed = r.verdicts.filter((v) => v.status === 'fail');
+      const warned = r.verdicts.filter((v) => v.status === 'warn');
+      results.push({
+        check: `semantic rules (${r.env})`,
+        status: failed.length ? 'fail' : 'pass',
+        detail: `${r.verdicts.length - failed.length - warned.length} pass, ${warned.length} warn, ${failed.length} fail${failed.length ? `: ${failed.map((v) => v.id).join(', ')}` : ''}`,
+      });
+    }
   } catch (err) {
     if (err instanceof ConfigInvalidError) results.push({ check: 'config', status: 'fail', detail: err.details.join('\n') });
     else if (err instanceof DpfError) results.push({ check: 'config', status: 'fail', detail: err.message });
@@ -81,9 +106,19 @@ export async function runValidate(opts: ValidateOptions, ctx: CommandContext): P
     );
   }
   const failed = results.filter((r) => r.status === 'fail');
-  if (ctx.globals.json) ctx.stdout(JSON.stringify({ ok: failed.length === 0, results }, null, 2));
+  if (ctx.globals.json) ctx.stdout(JSON.stringify({ ok: failed.length === 0, results, rules: rules.flatMap((r) => r.verdicts.map((v) => ({ env: r.env, ...v }))) }, null, 2));
   else {
     const c = makeChalk(ctx.globals.color);
+    for (const r of rules) {
+      ctx.stdout(c.bold(`Semantic rules for ${r.env}:`));
+      for (const v of r.verdicts) {
+        const mark = v.status === 'pass' ? c.green('✔') : v.status === 'warn' ? c.yellow('⚠') : c.red('✖');
+        ctx.stdout(`${mark} ${v.id.padEnd(28)} ${v.title}`);
+        for (const f of v.findings.slice(0, 10)) ctx.stdout(`    ${f.severity === 'error' ? c.red('error') : c.yellow('warning')} ${f.subject}: ${f.message}`);
+        if (v.findings.length > 10) ctx.stdout(`    … and ${v.findings.length - 10} more (--json lists them all)`);
+      }
+      ctx.stdout('');
+    }
     for (const r of results) {
       const mark = r.status === 'pass' ? c.green('✔') : r.status === 'fail' ? c.red('✖') : c.yellow('○');
       ctx.stdout(`${mark} ${r.check.padEnd(32)} ${r.detail.split('\n')[0]}`);
@@ -94,7 +129,7 @@ export async function runValidate(opts: ValidateOptions, ctx: CommandContext): P
     const configBad = failed.some((f) => f.check === 'config');
     throw new DpfError(configBad ? 'ConfigInvalid' : 'ValidationFailed', `${failed.length} validation(s) failed: ${failed.map((f) => f.check).join(', ')}.`, configBad ? ExitCode.Usage : ExitCode.StepFailed, {
       source: 'user',
-      hint: configBad ? 'Fix the config fields named above.' : 'Fix the templates/playbooks named above (a justified skip goes next to the resource).',
+      hint: configBad ? 'Fix the config fields named above.' : 'Fix the templates/playbooks or config named above (a justified linter skip goes next to the resource; each semantic rule is described in the README).',
     });
   }
 }

@@ -57,8 +57,8 @@ export const storageSchema = z.strictObject({
       engineVersion: z.string().default('16'),
       allocatedStorageGb: z.number().int().min(20).max(65536).default(100),
       backupRetentionDays: z.number().int().min(1).max(35).default(7),
-      multiAz: z.boolean().default(false),
-      deletionProtection: z.boolean().optional().describe('Default: true in prod, false elsewhere'),
+      multiAz: z.boolean().optional().describe('Multi-AZ standby. Default: true in production (src/config/production.ts), false elsewhere'),
+      deletionProtection: z.boolean().optional().describe('Default: true in production (src/config/production.ts), false elsewhere'),
       databaseName: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/).default('dataplatform'),
       masterUsername: z.string().regex(/^[a-z][a-z0-9_]{0,15}$/).default('dpfadmin'),
     })
@@ -123,6 +123,10 @@ export const monitoringSchema = z.strictObject({
   rdsMaxConnections: z.number().int().min(1).default(100),
   debugLogRetentionDays: z.number().int().default(30),
   auditLogRetentionDays: z.number().int().default(365),
+  cloudTrail: z
+    .enum(['create', 'existing'])
+    .default('create')
+    .describe('create: the monitoring stack creates a multi-region trail for the security-group-change alert; existing: the account already has one (dpf doctor checks it logs management events)'),
 });
 
 export const recoverySchema = z.strictObject({
@@ -196,7 +200,7 @@ export const environmentSchema = z.strictObject({
   region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region name, e.g. us-west-2').default('us-west-2'),
   accountId: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id').optional().describe('If set, dpf refuses to run against any other account'),
   availabilityZones: z.array(z.string()).default(['us-west-2a', 'us-west-2b', 'us-west-2c']),
-  highAvailability: z.boolean().optional().describe('One NAT gateway per AZ. Default: true in prod'),
+  highAvailability: z.boolean().optional().describe('One NAT gateway per AZ. Default: true in production (src/config/production.ts), false elsewhere'),
   network: networkSchema.prefault({}),
   compute: computeSchema.prefault({}),
   storage: storageSchema.prefault({}),
@@ -216,9 +220,12 @@ export const environmentSchema = z.strictObject({
 
 export const configSchema = z.strictObject({
   version: z.literal(1).default(1),
-  project: z.string().regex(/^[a-z][a-z0-9-]{1,16}$/, 'must be 2-17 lowercase letters, digits or dashes, starting with a letter (IAM role names derived from it are limited to 64 characters)').default('dataplatform'),
+  project: z
+    .string()
+    .regex(/^(?=.{2,17}$)[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/, 'must be 2-17 lowercase letters, digits or single dashes, starting with a letter and not ending with a dash (IAM role names derived from it are limited to 64 characters; RDS identifiers and CloudTrail names refuse "--")')
+    .default('dataplatform'),
   environments: z
-    .record(z.string().regex(/^[a-z][a-z0-9-]{0,15}$/, 'environment names are 1-16 lowercase letters, digits or dashes'), environmentSchema)
+    .record(z.string().regex(/^(?=.{1,16}$)[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/, 'environment names are 1-16 lowercase letters, digits or single dashes, starting with a letter and not ending with a dash'), environmentSchema)
     .refine((r) => Object.keys(r).length > 0, 'at least one environment is required'),
 });
 

@@ -39,16 +39,32 @@ export function efsArn(envCtx: Pick<EnvContext, 'region' | 'accountId'>, fsId: s
 
 const SNAPSHOT_FAILED = new Set(['failed', 'incompatible-restore', 'incompatible-parameters']);
 
-export function buildBackupSteps(op: Operation, o: BackupOptions): StepDef[] {
-  const rds = opStep(op, {
-    id: BACKUP_STEPS.rds,
-    title: 'RDS snapshot (on demand)',
+export interface SnapshotStepOptions {
+  id: string;
+  title: string;
+  /** Middle part of the snapshot id: `<db>-<label>-<stamp>`. */
+  label: string;
+  timeoutMinutes: number;
+  /** The command to rerun for an environment (hints). */
+  rerun: (env: string) => string;
+  /** Without a database in the ledger: fail (true), or finish with nothing to snapshot (false). */
+  requireDatabase: boolean;
+}
+
+/** CreateDBSnapshot of the platform's database and wait until it is available (resumes a requested one). */
+export function rdsSnapshotStep(op: Operation, o: SnapshotStepOptions): StepDef {
+  return opStep(op, {
+    id: o.id,
+    title: o.title,
     estimateSeconds: 600,
     async run(ctx, mine) {
       const ops = await ctx.aws.ops();
       const db = dbIdentifier(ctx.ledger);
-      if (!db) throw stepError('BackupNoDatabase', 'The ledger has no DbInstanceIdentifier for storage.stack.', { hint: `Deploy storage first: dpf deploy --env ${ctx.envCtx.name} --phase storage` });
-      const snapshotId = String(mine.snapshotId ?? `${db}-dpf-${op.stamp}`);
+      if (!db) {
+        if (!o.requireDatabase) return { changed: false, summary: 'no database deployed (storage.stack): nothing to snapshot', evidence: { snapshotId: null } };
+        throw stepError('BackupNoDatabase', 'The ledger has no DbInstanceIdentifier for storage.stack.', { hint: `Deploy storage first: dpf deploy --env ${ctx.envCtx.name} --phase storage` });
+      }
+      const snapshotId = String(mine.snapshotId ?? `${db}-${o.label}-${op.stamp}`);
       const existing = await ops.rds.describeSnapshots({ snapshotId });
       if (!existing.length) {
         ctx.progress(`creating snapshot ${snapshotId} of ${db}`);
@@ -62,7 +78,7 @@ export function buildBackupSteps(op: Operation, o: BackupOptions): StepDef[] {
         state: (s) => (s?.status === 'available' ? 'done' : s && SNAPSHOT_FAILED.has(s.status) ? 'failed' : 'waiting'),
         describe: (s) => s?.status ?? 'not visible yet',
         deadline: new Date(ctx.clock.now().getTime() + o.timeoutMinutes * 60000),
-        onTimeout: (s) => stepError('BackupTimedOut', `Snapshot ${snapshotId} is still ${s?.status ?? 'not visible'} after ${o.timeoutMinutes} min.`, { hint: `It keeps going in AWS; rerun dpf backup --env ${ctx.envCtx.name} to keep waiting for it.` }),
+        onTimeout: (s) => stepError('BackupTimedOut', `Snapshot ${snapshotId} is still ${s?.status ?? 'not visible'} after ${o.timeoutMinutes} min.`, { hint: `It keeps going in AWS; rerun ${o.rerun(ctx.envCtx.name)} to keep waiting for it.` }),
         onFailed: (s) => stepError('BackupFailed', `Snapshot ${snapshotId} ended ${s?.status}.`),
       });
       return {
@@ -73,6 +89,10 @@ export function buildBackupSteps(op: Operation, o: BackupOptions): StepDef[] {
       };
     },
   });
+}
+
+export function buildBackupSteps(op: Operation, o: BackupOptions): StepDef[] {
+  const rds = rdsSnapshotStep(op, { id: BACKUP_STEPS.rds, title: 'RDS snapshot (on demand)', label: 'dpf', timeoutMinutes: o.timeoutMinutes, rerun: (env) => `dpf backup --env ${env}`, requireDatabase: true });
 
   const efs = opStep(op, {
     id: BACKUP_STEPS.efs,

@@ -88,8 +88,9 @@ export interface Leftover {
 export function knownStacks(ledger: Ledger, envCtx: Pick<EnvContext, 'project' | 'name'>): Partial<Record<DeployPhase, string[]>> {
   const out: Partial<Record<DeployPhase, string[]>> = {};
   for (const p of DESTROY_ORDER) {
+    // A stack in another region (the DR vault) is reported as kept, not deleted here.
     const recorded = Object.values(ledger.data.steps)
-      .filter((s) => s.phase === p && typeof s.evidence.stackName === 'string')
+      .filter((s) => s.phase === p && typeof s.evidence.stackName === 'string' && s.evidence.region === undefined)
       .map((s) => s.evidence.stackName as string);
     out[p] = [...new Set([...recorded, stackName(envCtx, p)])];
   }
@@ -645,11 +646,11 @@ async function checkLeftovers(ctx: StepContext, ops: OpsPorts, p: DeployPhase, o
         : 'data kept (restore with dpf restore db --snapshot after redeploying)');
     for (const b of [out.DataLakeBucketName, out.AccessLogBucketName].filter(Boolean) as string[]) {
       const i = await safe(() => ops.buckets.inspect(b), { exists: false });
-      if (i.exists) (o.deleteData ? leak : keep)(`bucket ${b}`, o.deleteData ? 'still exists' : 'data kept (DeletionPolicy Retain); dpf destroy --delete-data removes it');
+      if (i.exists) (o.deleteData ? leak : keep)(`bucket ${b}`, o.deleteData ? 'still exists' : 'data kept (its DeletionPolicy retains it); dpf destroy --delete-data removes it');
     }
     if (out.EfsFileSystemId) {
       const fs = await safe(() => ops.efs.describeFileSystems(out.EfsFileSystemId), []);
-      if (fs.length) (o.deleteData ? leak : keep)(`EFS ${out.EfsFileSystemId}`, o.deleteData ? `${fs[0]!.state}` : 'data kept (DeletionPolicy Retain)');
+      if (fs.length) (o.deleteData ? leak : keep)(`EFS ${out.EfsFileSystemId}`, o.deleteData ? `${fs[0]!.state}` : 'data kept (its DeletionPolicy retains it)');
     }
     if (out.BackupVaultName) {
       if (!o.deleteData) keep(`backup vault ${out.BackupVaultName}`, 'retained: it holds the recovery points; dpf destroy --delete-data deletes them and the vault');
@@ -658,8 +659,11 @@ async function checkLeftovers(ctx: StepContext, ops: OpsPorts, p: DeployPhase, o
         if (v) leak(`backup vault ${out.BackupVaultName}`, `still exists${v.recoveryPoints ? ` with ${v.recoveryPoints} recovery point(s)` : ''}${v.locked ? ' (vault lock)' : ''}`);
       }
     }
+    const dr = ctx.ledger.get('storage.dr-vault');
+    if (typeof dr?.evidence.stackName === 'string')
+      keep(`DR vault stack ${dr.evidence.stackName} (${String(dr.evidence.region)})`, `kept: it holds the cross-region copies of the backups; once they are not needed, delete its recovery points and run aws cloudformation delete-stack --region ${String(dr.evidence.region)} --stack-name ${dr.evidence.stackName}`);
     const key = out.DataKmsKeyArn || out.DataKmsKeyId;
-    if (key) keep(`KMS key ${key}`, o.deleteData ? 'retained (DeletionPolicy Retain; it may still encrypt snapshots): aws kms schedule-key-deletion --key-id KEY --pending-window-in-days 30 once nothing needs it' : 'retained (it encrypts the kept data and snapshots)');
+    if (key) keep(`KMS key ${key}`, o.deleteData ? 'retained (its DeletionPolicy; it may still encrypt snapshots): aws kms schedule-key-deletion --key-id KEY --pending-window-in-days 30 once nothing needs it' : 'retained (it encrypts the kept data and snapshots)');
   }
   if (p === 'bootstrap' && !o.deleteState) keep(`state bucket ${names(ctx.envCtx).stateBucket}`, 'kept');
   return left;

@@ -924,7 +924,7 @@ async function tearDownDrRegion(ctx: StepContext, deps: DrillDeps, outputs: Reco
       left.push(`EFS ${outputs.EfsFileSystemId} in ${deps.drRegion}: ${errorMessage(err)} (mount targets may still be deleting; delete it by hand)`);
     }
   }
-  // The vault is retained by the template (DeletionPolicy Retain); the drill's is empty: delete it.
+  // The vault is retained by the template (DeletionPolicy RetainExceptOnCreate); the drill's is empty: delete it.
   if (outputs.BackupVaultName) {
     const v = await deleteVaultAndPoints(ctx, ops.backup, outputs.BackupVaultName, 30);
     deleted.push(...v.deleted.map((d) => `${d} in ${deps.drRegion}`));
@@ -934,7 +934,7 @@ async function tearDownDrRegion(ctx: StepContext, deps: DrillDeps, outputs: Reco
     const vpcs = await ops.ec2.describeVpcs({ 'tag:dpf:env': [drEnv] });
     for (const v of vpcs) left.push(`VPC ${v.vpcId} in ${deps.drRegion} (tag dpf:env=${drEnv}) still exists after its stack was deleted`);
   }
-  // dpf has no KMS port: the key (DeletionPolicy Retain) is named so it can be scheduled for deletion.
+  // dpf has no KMS port: the key (DeletionPolicy RetainExceptOnCreate) is named so it can be scheduled for deletion.
   const key = outputs.DataKmsKeyArn || outputs.DataKmsKeyId;
   if (key) left.push(`KMS key ${key} in ${deps.drRegion} (retained by the DR storage stack; it encrypted the drill's copies): aws kms schedule-key-deletion --region ${deps.drRegion} --key-id ${key} --pending-window-in-days 7`);
   else if (stacks.some((s) => s.endsWith('-storage'))) left.push(`the KMS key of the DR storage stack in ${deps.drRegion} (retained by the template; the stack reported no key id): find it by the tag dpf:env=${drEnv} and schedule its deletion`);

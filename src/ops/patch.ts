@@ -3,6 +3,8 @@
  *
  * Waves, in order: bastion; the identity servers one at a time; master and dev; the workers,
  * rolling (SSM MaxConcurrency / MaxErrors from config.ssm). Steps (phase 'operations'):
+ *   operations.patch.db-snapshot      CreateDBSnapshot of the platform's database (in parallel with
+ *                                     the AMIs), wait until available
  *   operations.patch.recovery-point   CreateImage (NoReboot) of every non-worker host in the
  *                                     selected waves, wait until available
  *   operations.patch.<wave>           patch.yml through dpf's Ansible document (or
@@ -21,10 +23,12 @@ import { playbookDocument } from '../steps/kinds/playbook.js';
 import { BlockedError, errorMessage } from '../errors.js';
 import { opStep, optionalOutput, unavailableOnEndpoint, waitFor, stepError, endpointName, hostLabel, type Operation } from './operation.js';
 import { checkHealth, evaluateGate, roleServices, type Host } from './health.js';
+import { rdsSnapshotStep } from './backup.js';
 import { windowState, describeWindow, until } from './windows.js';
 
 export const PATCH_STEPS = {
   recoveryPoint: 'operations.patch.recovery-point',
+  dbSnapshot: 'operations.patch.db-snapshot',
   scan: 'operations.patch.scan',
   wave: (w: string) => `operations.patch.${w}`,
   gate: (w: string) => `operations.patch.${w}.gate`,
@@ -187,6 +191,18 @@ export function buildPatchSteps(op: Operation, o: PatchOptions): StepDef[] {
   const nonWorkers = o.waves.filter((w) => !w.rolling).flatMap((w) => w.hosts);
   const amiOf = (ledger: Ledger, id: string) => ledger.outputs(PATCH_STEPS.recoveryPoint)[id];
 
+  // The database's recovery point: the master's jobs write to it while hosts reboot (the
+  // specification: manual snapshots before major changes). In parallel with the AMIs.
+  steps.push(
+    rdsSnapshotStep(op, {
+      id: PATCH_STEPS.dbSnapshot,
+      title: 'Recovery point: RDS snapshot',
+      label: 'prepatch',
+      timeoutMinutes: 120,
+      rerun: () => o.rerun,
+      requireDatabase: false,
+    }),
+  );
   if (nonWorkers.length)
     steps.push(
       opStep(op, {
@@ -238,7 +254,8 @@ export function buildPatchSteps(op: Operation, o: PatchOptions): StepDef[] {
       }),
     );
 
-  let previous: string | undefined = nonWorkers.length ? PATCH_STEPS.recoveryPoint : undefined;
+  const recoveryPoints = [PATCH_STEPS.dbSnapshot, ...(nonWorkers.length ? [PATCH_STEPS.recoveryPoint] : [])];
+  let previous: string[] = recoveryPoints;
   for (const wave of o.waves) {
     const waveId = PATCH_STEPS.wave(wave.name);
     const gateId = PATCH_STEPS.gate(wave.name);
@@ -247,7 +264,7 @@ export function buildPatchSteps(op: Operation, o: PatchOptions): StepDef[] {
         id: waveId,
         title: `Patch wave ${wave.name}${wave.rolling ? ' (rolling)' : ''}`,
         kind: 'playbook',
-        dependsOn: previous ? [previous] : [],
+        dependsOn: previous,
         estimateSeconds: 900,
         input: { wave, method: o.method },
         async run(ctx, mine) {
@@ -343,7 +360,7 @@ export function buildPatchSteps(op: Operation, o: PatchOptions): StepDef[] {
         },
       }),
     );
-    previous = gateId;
+    previous = [gateId];
   }
   return steps;
 }

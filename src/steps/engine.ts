@@ -18,6 +18,8 @@ export interface RunOptions {
   ledger: Ledger;
   envCtx: EnvContext;
   aws: AwsPorts;
+  /** Ports in another region, for steps that deploy there (e.g. the DR vault). */
+  awsIn?: (region: string) => AwsPorts;
   io: IoHost;
   clock: Clock;
   signal: AbortSignal;
@@ -120,12 +122,13 @@ function hostName(): string {
   return os.hostname();
 }
 
-export function makeContext(s: StepDef, o: Pick<RunOptions, "envCtx" | "ledger" | "aws" | "io" | "clock" | "signal">, previous: StepRecord | undefined): StepContext {
+export function makeContext(s: StepDef, o: Pick<RunOptions, "envCtx" | "ledger" | "aws" | "awsIn" | "io" | "clock" | "signal">, previous: StepRecord | undefined): StepContext {
   return {
     stepId: s.id,
     envCtx: o.envCtx,
     ledger: o.ledger,
     aws: o.aws,
+    awsIn: o.awsIn,
     io: o.io,
     clock: o.clock,
     signal: o.signal,

@@ -48,8 +48,20 @@ export function backupVaultName(ctx: StepContext): string {
   return optionalOutput(ctx, 'storage.stack', 'BackupVaultName') ?? `${ctx.envCtx.project}-${ctx.envCtx.name}-vault`;
 }
 
+/**
+ * The DR vault's ARN: the dr-vault stack's output, else the ARN its fixed name gives (an emulator
+ * that skips AWS::Backup::BackupVault returns no output; on AWS the output is there).
+ */
+export function drVaultArn(ctx: StepContext, drRegion: string): string {
+  const out = optionalOutput(ctx, 'storage.dr-vault', 'VaultArn');
+  if (out) return out;
+  // (No SDK import here: `dpf status --offline` loads the phases and must not load the AWS SDK.)
+  const p = drRegion.startsWith('cn-') ? 'aws-cn' : drRegion.startsWith('us-gov-') ? 'aws-us-gov' : 'aws';
+  return `arn:${p}:backup:${drRegion}:${ctx.envCtx.accountId}:backup-vault:${ctx.envCtx.project}-${ctx.envCtx.name}-dr-vault`;
+}
+
 /** Public images of RHEL-family distributions, in order of preference, for `identity.imageId: resolve:rocky-9`. */
-const IPA_IMAGES: Array<{ owner: string; name: string; label: string }> = [
+export const IPA_IMAGES: Array<{ owner: string; name: string; label: string }> = [
   { owner: '792107900819', name: 'Rocky-9-EC2-Base-9.*x86_64', label: 'Rocky Linux 9' },
   { owner: '764336703387', name: 'AlmaLinux OS 9.*x86_64', label: 'AlmaLinux 9' },
   { owner: '309956199498', name: 'RHEL-9.*_HVM-*-x86_64-*', label: 'RHEL 9' },

@@ -9,7 +9,8 @@ import { buildBundle, bundleKey, bundleSourceUrl, ensureBundleUploaded, type Bun
 import { PHASES } from './types.js';
 import { goliveSteps } from '../checks/index.js';
 import type { EnvironmentConfig } from '../config/schema.js';
-import { backupVaultName, instancePrivateIp, ipaImageId, optionalOutput, pinnedPlatformImageId, rdsEndpoint, rdsSecretName } from './facts.js';
+import { resilience } from '../config/production.js';
+import { backupVaultName, drVaultArn, instancePrivateIp, ipaImageId, optionalOutput, pinnedPlatformImageId, rdsEndpoint, rdsSecretName } from './facts.js';
 
 export interface PhaseInfo {
   id: DeployPhase;
@@ -41,7 +42,16 @@ export function names(e: Pick<EnvContext, 'project' | 'name' | 'accountId'>) {
 }
 
 const common = (ctx: StepContext) => ({ ProjectName: ctx.envCtx.project, EnvName: ctx.envCtx.name });
-const isProd = (ctx: StepContext) => ctx.envCtx.name === 'prod' || ctx.envCtx.name === 'production';
+
+/**
+ * The region of the vault dpf creates for cross-region backup copies: recovery.drRegion, unless
+ * the config names a vault of its own (storage.backup.copyToVaultArn) or the DR region is the
+ * environment's own.
+ */
+export function drVaultRegion(env: EnvironmentConfig): string | undefined {
+  const r = env.recovery.drRegion;
+  return r && r !== env.region && !env.storage.backup.copyToVaultArn ? r : undefined;
+}
 
 function netOut(ctx: StepContext, ...keys: string[]): Record<string, string> {
   return Object.fromEntries(keys.map((k) => [k, ctx.output('network.stack', k)]));
@@ -77,7 +87,7 @@ export function buildSteps(env?: EnvironmentConfig): StepDef[] {
           p[`DatabaseSubnet${i + 1}Cidr`] = s.database[i]!;
         }
         for (let i = 0; i < 4; i++) p[`AdminCidr${i + 1}`] = e.network.adminCidrs[i] ?? '';
-        p.HighAvailability = String(e.highAvailability ?? isProd(ctx));
+        p.HighAvailability = String(resilience(ctx.envCtx.name, e).highAvailability.value);
         p.FlowLogRetentionDays = String(e.network.flowLogRetentionDays);
         return p;
       },
@@ -116,6 +126,19 @@ export function buildSteps(env?: EnvironmentConfig): StepDef[] {
         };
       },
     }),
+    ...(env && drVaultRegion(env)
+      ? [
+          stackStep({
+            id: 'storage.dr-vault',
+            phase: 'storage',
+            title: `Backup vault in the DR region (${drVaultRegion(env)}) for cross-region copies`,
+            template: 'dr-vault',
+            dependsOn: ['bootstrap.state'],
+            region: drVaultRegion,
+            parameters: (ctx) => ({ ...common(ctx), SourceRegion: ctx.envCtx.region }),
+          }),
+        ]
+      : []),
     stackStep({
       id: 'storage.stack',
       phase: 'storage',
@@ -123,7 +146,7 @@ export function buildSteps(env?: EnvironmentConfig): StepDef[] {
       template: 'storage',
       contract: { provides: { aws: ['efs', 'rds', 'rds-secret'] } },
       // Storage needs only the network: it starts alongside compute, since the RDS instance is the critical path.
-      dependsOn: ['network.stack'],
+      dependsOn: ['network.stack', 'storage.dr-vault'],
       parameters: (ctx) => {
         const s = ctx.envCtx.env.storage;
         return {
@@ -136,13 +159,13 @@ export function buildSteps(env?: EnvironmentConfig): StepDef[] {
           DbEngineVersion: s.rds.engineVersion,
           DbAllocatedStorageGb: String(s.rds.allocatedStorageGb),
           DbBackupRetentionDays: String(s.rds.backupRetentionDays),
-          DbMultiAz: String(s.rds.multiAz),
-          DeletionProtection: String(s.rds.deletionProtection ?? isProd(ctx)),
+          DbMultiAz: String(resilience(ctx.envCtx.name, ctx.envCtx.env).multiAz.value),
+          DeletionProtection: String(resilience(ctx.envCtx.name, ctx.envCtx.env).deletionProtection.value),
           DbName: s.rds.databaseName,
           DbMasterUsername: s.rds.masterUsername,
           BackupRetentionDays: String(s.backup.retentionDays),
           BackupScheduleExpression: s.backup.schedule,
-          BackupCopyDestinationVaultArn: s.backup.copyToVaultArn ?? '',
+          BackupCopyDestinationVaultArn: s.backup.copyToVaultArn ?? (drVaultRegion(ctx.envCtx.env) ? drVaultArn(ctx, drVaultRegion(ctx.envCtx.env)!) : ''),
         };
       },
     }),
@@ -407,6 +430,7 @@ function monitoringSteps(): StepDef[] {
           RdsMaxConnections: String(m.rdsMaxConnections),
           DebugLogRetentionDays: String(m.debugLogRetentionDays),
           AuditLogRetentionDays: String(m.auditLogRetentionDays),
+          CreateTrail: String(m.cloudTrail === 'create'),
         };
       },
     }),

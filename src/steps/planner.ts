@@ -25,7 +25,7 @@ export interface Plan {
   eta: { criticalPathSeconds: number; path: string[]; sequentialSeconds: number };
 }
 
-export async function planSteps(steps: StepDef[], o: Pick<RunOptions, 'envCtx' | 'ledger' | 'aws' | 'io' | 'clock' | 'signal'>): Promise<Plan> {
+export async function planSteps(steps: StepDef[], o: Pick<RunOptions, 'envCtx' | 'ledger' | 'aws' | 'awsIn' | 'io' | 'clock' | 'signal'>): Promise<Plan> {
   const out: PlannedStep[] = [];
   for (const s of steps) {
     const rec = o.ledger.get(s.id);

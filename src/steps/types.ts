@@ -29,6 +29,8 @@ export interface StepContext {
   readonly envCtx: EnvContext;
   readonly ledger: Ledger;
   readonly aws: AwsPorts;
+  /** Ports in another region (a stack that lives in recovery.drRegion); absent where the command offers none. */
+  readonly awsIn?: (region: string) => AwsPorts;
   readonly io: IoHost;
   readonly clock: Clock;
   readonly signal: AbortSignal;
@@ -62,6 +64,20 @@ export interface Preview {
   deferred?: boolean;
 }
 
+/** What a stack step deploys: the template and how its parameters are computed (read offline by src/validate/). */
+export interface StackSource {
+  template: string;
+  /** Region the stack goes to when it is not the environment's (e.g. recovery.drRegion). */
+  region?(env: EnvironmentConfig): string | undefined;
+  parameters(ctx: StepContext): Record<string, string> | Promise<Record<string, string>>;
+}
+
+/** What a playbook step runs: the playbook and how its extra variables are computed (read offline by src/validate/). */
+export interface PlaybookSource {
+  file: string;
+  extraVars(ctx: StepContext): Record<string, string> | Promise<Record<string, string>>;
+}
+
 export interface StepDef {
   id: string;
   phase: PhaseId;
@@ -85,4 +101,8 @@ export interface StepDef {
    * is not changed. Steps without it are skipped in check mode.
    */
   check?(ctx: StepContext, prepared: Prepared): Promise<StepResult>;
+  /** Stack steps: the template and parameter computation (the semantic checks render them offline). */
+  stack?: StackSource;
+  /** Playbook steps: the playbook and its extra variables. */
+  playbook?: PlaybookSource;
 }

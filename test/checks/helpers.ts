@@ -85,7 +85,7 @@ export async function checkHarness(o: { env?: EnvironmentInput; answer?: Confirm
 
   const outputs: Record<string, Record<string, string>> = {
     'bootstrap.state': { StateBucketName: STATE, LockTableName: 'dataplatform-dev-dpf-lock' },
-    'network.stack': { VpcId: 'vpc-0aaa', PublicSubnet1Id: 'subnet-pub1', PrivateSubnet1Id: 'subnet-priv1', DatabaseSubnet1Id: 'subnet-db1', NatGateway1Id: 'nat-0aaa' },
+    'network.stack': { VpcId: 'vpc-0aaa', PublicSubnet1Id: 'subnet-pub1', PrivateSubnet1Id: 'subnet-priv1', DatabaseSubnet1Id: 'subnet-db1', NatGateway1Id: 'nat-0aaa', DatabaseSecurityGroupId: 'sg-database' },
     'compute.stack': { BastionInstanceId: 'i-0bastion', MasterInstanceId: 'i-0master', DevInstanceId: 'i-0dev', WorkerAutoScalingGroupName: 'dataplatform-dev-workers' },
     'storage.stack': {
       DataLakeBucketName: LAKE, AccessLogBucketName: LOGS, EfsFileSystemId: FS_ID, DbInstanceIdentifier: 'dataplatform-dev-metadata', DbEndpointAddress: DB_ENDPOINT,
@@ -130,6 +130,13 @@ export async function checkHarness(o: { env?: EnvironmentInput; answer?: Confirm
   });
   const efsArn = `arn:aws:elasticfilesystem:us-west-2:111122223333:file-system/${FS_ID}`;
   platform.fileSystems.push({ fileSystemId: FS_ID, arn: efsArn, state: 'available', encrypted: true, kmsKeyId: 'arn:aws:kms:us-west-2:111122223333:key/k', tags: {} });
+  platform.mountTargets.push({ mountTargetId: 'fsmt-1', fileSystemId: FS_ID, subnetId: 'subnet-priv1', state: 'available', ipAddress: '10.0.11.50' });
+  platform.reachability.interfaces.push(
+    { id: 'eni-efs1', privateIp: '10.0.11.50', subnetId: 'subnet-priv1' },
+    { id: 'eni-rds1', groupIds: ['sg-database'], description: 'RDSNetworkInterface', subnetId: 'subnet-db1' },
+  );
+  platform.reachability.internetGateways['vpc-0aaa'] = 'igw-0aaa';
+  platform.reachability.endpoints.push({ vpcId: 'vpc-0aaa', serviceName: 'com.amazonaws.us-west-2.s3', id: 'vpce-s3' });
   for (const b of [LAKE, LOGS, STATE]) platform.buckets[b] = { exists: true, versioning: 'Enabled', encryption: 'aws:kms', publicAccessBlocked: true, policyDeniesInsecureTransport: true };
   platform.alarms = ALARMS.map((name) => ({ name, state: 'OK', dimensions: {}, actions: [TOPIC] }));
   platform.subscriptions[TOPIC] = [{ arn: `${TOPIC}:sub-1`, protocol: 'email', endpoint: env.monitoring.alarmEmail, pendingConfirmation: false }];

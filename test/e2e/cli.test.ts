@@ -55,6 +55,27 @@ describe('GIVEN no AWS at all', () => {
     expect(v.code, v.all).toBe(0);
   });
 
+  it('WHEN validate runs on a prod environment without a DR region THEN the semantic rules are listed and backup-coverage fails (exit 3) naming what to set', async () => {
+    const dir = workdir();
+    expect((await dpf(undefined, ['init', '--env', 'prod', '--defaults', '--yes', '--region', 'eu-west-1'], { cwd: dir })).code).toBe(0);
+    const r = await dpf(undefined, ['validate', '--env', 'prod', '--skip-linters', '--json'], { cwd: dir });
+    expect(r.code, r.all).toBe(3);
+    // stdout: the results document, then the error document (--json failures end with {"error": …}).
+    const out = JSON.parse(r.stdout.slice(0, r.stdout.lastIndexOf('\n{')));
+    expect(JSON.parse(r.stdout.slice(r.stdout.lastIndexOf('\n{')))).toMatchObject({ error: { code: 'ValidationFailed', exitCode: 3 } });
+    const rules = Object.fromEntries(out.rules.map((v: { id: string; status: string }) => [v.id, v.status]));
+    expect(rules).toMatchObject({ 'unique-physical-names': 'pass', 'production-defaults': 'pass', 'backup-coverage': 'fail' });
+    expect(JSON.stringify(out.rules.find((v: { id: string }) => v.id === 'backup-coverage').findings)).toMatch(/recovery\.drRegion/);
+    const fixed = await dpf(undefined, ['validate', '--env', 'prod', '--skip-linters'], { cwd: dir });
+    expect(fixed.stdout).toMatch(/✖ backup-coverage/);
+    const { readFileSync: read, writeFileSync: write } = await import('node:fs');
+    const file = path.join(dir, 'dpf.config.yaml');
+    write(file, read(file, 'utf8').replace(/recovery:\n/, 'recovery:\n      drRegion: eu-central-1\n'));
+    const ok = await dpf(undefined, ['validate', '--env', 'prod', '--skip-linters'], { cwd: dir });
+    expect(ok.code, ok.all).toBe(0);
+    expect(ok.stdout).toMatch(/✔ backup-coverage/);
+  });
+
   it('WHEN init runs without a TTY and without --defaults THEN it says how to run it non-interactively', async () => {
     const r = await dpf(undefined, ['init', '--env', 'x'], { cwd: workdir() });
     expect(r.code).toBe(2);

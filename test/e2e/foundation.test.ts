@@ -113,7 +113,9 @@ describe('GIVEN a fresh directory and the emulator', () => {
     // After bootstrap: a second operator elsewhere (own directory, no local ledger) meets the DynamoDB lease.
     const other = workdir();
     cpSync(path.join(dir, 'dpf.config.yaml'), path.join(other, 'dpf.config.yaml'));
-    const holder = dpfBackground(em, ['deploy', '--env', 'e2ec', '--phase', 'bootstrap', '--yes', '--json', '--force'], { cwd: dir, env: { DPF_TEST_HOLD_STEP_START: 'bootstrap.state', DPF_TEST_HOLD_MS: '4000' } });
+    // Held long enough for the second operator's process (node start, STS, S3, DynamoDB) to reach
+    // the lease even on a loaded machine: with 4 s it sometimes arrived after the holder had finished.
+    const holder = dpfBackground(em, ['deploy', '--env', 'e2ec', '--phase', 'bootstrap', '--yes', '--json', '--force'], { cwd: dir, env: { DPF_TEST_HOLD_STEP_START: 'bootstrap.state', DPF_TEST_HOLD_MS: '10000' } });
     await waitForEvent(holder, (e) => e.type === 'step-progress' && String(e.message).includes('test hook'));
     const blocked = await dpf(em, ['deploy', '--env', 'e2ec', '--yes'], { cwd: other });
     expect(blocked.code, blocked.all).toBe(4);

@@ -6,6 +6,7 @@
  * sets; reads return copies, filtered the way the real API filters them (EC2 by tag:/vpc-id/
  * instance-id, alarms by names or prefix, recovery points by resource ARN).
  *
+ * Reachability Analyzer is a FakeReachability (its spec is in fake-reachability.ts).
  * SSM is a FakeSsm (test/fakes/FAKE-SSM.md): addInstance registers the node there too, so tag
  * targeting, Run Command and DescribeInstanceInformation agree with EC2. `failOn('ssm.describeInstanceInformation', err)`
  * makes one operation throw every time (e.g. the emulator's HTTP 500); every call is recorded
@@ -17,6 +18,7 @@ import type {
 } from '../../src/aws/ops-ports.js';
 import { FakeSsm } from './fake-ssm.js';
 import { FakeSecrets } from './fake-secrets.js';
+import { FakeReachability } from './fake-reachability.js';
 
 export interface FakeNodeInput extends Partial<InstanceInfo> {
   instanceId: string;
@@ -29,6 +31,8 @@ export interface FakeNodeInput extends Partial<InstanceInfo> {
 export class FakePlatform {
   readonly ssm: FakeSsm;
   readonly secrets = new FakeSecrets();
+  readonly reachability = new FakeReachability();
+  mountTargets: Array<{ mountTargetId: string; fileSystemId: string; subnetId: string; state: string; ipAddress?: string }> = [];
   readonly calls: string[] = [];
   instances: InstanceInfo[] = [];
   volumes: VolumeInfo[] = [];
@@ -82,7 +86,10 @@ export class FakePlatform {
       describeInstance: async (id: string) => p.databases.find((d) => d.identifier === id),
       describeInstances: async () => [...p.databases],
     };
-    const efs = { describeFileSystems: async (id?: string) => p.fileSystems.filter((f) => !id || f.fileSystemId === id) };
+    const efs = {
+      describeFileSystems: async (id?: string) => p.fileSystems.filter((f) => !id || f.fileSystemId === id),
+      describeMountTargets: async (id: string) => p.mountTargets.filter((m) => m.fileSystemId === id).map((m) => ({ ...m })),
+    };
     const backup: Partial<BackupPort> = {
       describePlan: async (id: string) => p.plans[id],
       listRecoveryPoints: async (vault: string, resourceArn?: string) => (p.recoveryPoints[vault] ?? []).filter((r) => !resourceArn || r.resourceArn === resourceArn),
@@ -128,6 +135,7 @@ export class FakePlatform {
       buckets: wrap('buckets', buckets),
       ssm: wrap('ssm', p.ssm as unknown as Record<string, unknown>) as unknown as OpsPorts['ssm'],
       secrets: wrap('secrets', p.secrets as unknown as Record<string, unknown>) as unknown as OpsPorts['secrets'],
+      reachability: wrap('reachability', p.reachability as unknown as Record<string, unknown>) as unknown as OpsPorts['reachability'],
     } as OpsPorts;
   }
 }

@@ -450,7 +450,11 @@ describe('dpf dr-drill', () => {
   });
 
   it('GIVEN scope full and slow DR stacks THEN the primary stores are validated without waiting for them (their RTO excludes the DR region)', async () => {
-    w = world({ drCfn: { defaultResourceMs: 30_000 } });
+    // The fake works on one resource at a time, for creates and deletes alike: 15 s each makes the
+    // DR stacks take over 30 min to create while the teardown (same durations) stays under its
+    // one-hour deadline per stack (the network stack alone has over 120 resources; at 30 s it
+    // took longer than the deadline to delete, which AWS, deleting in parallel, never would).
+    w = world({ drCfn: { defaultResourceMs: 15_000 } });
     withDrRegion();
     await runDrDrill({ scope: 'full' }, drillCtx());
     const r = JSON.parse(w.out.at(-1)!);

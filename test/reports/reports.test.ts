@@ -20,7 +20,7 @@ describe('golive report', () => {
 
   it('GIVEN verdicts in the ledger THEN every check is in the report with its verdict, time and evidence', () => {
     expect(r.checks.map((c) => c.id)).toEqual(GOLIVE_CHECKS.map((c) => c.id));
-    expect(r.counts).toEqual({ pass: 13, warn: 1, unknown: 1, fail: 1, 'not-run': 1 });
+    expect(r.counts).toEqual({ pass: 14, warn: 1, unknown: 1, fail: 1, 'not-run': 1 });
     expect(r.readiness).toBe('NOT READY');
     expect(r.checks.find((c) => c.id === 'golive.ssh-exposure')).toMatchObject({ status: 'fail', summary: 'sg-1 (mgmt): port 22 open to 0.0.0.0/0', checkedAt: day(35, 12).toISOString(), stepStatus: 'failed' });
     expect(r.checks.find((c) => c.id === 'golive.agent-metrics')).toMatchObject({ status: 'not-run', stepStatus: 'pending' });
@@ -44,7 +44,7 @@ describe('golive report', () => {
   it('GIVEN the Markdown THEN it has the checklist headings, every check, both Mermaid blocks and the risk register', () => {
     for (const heading of ['# Go-live readiness report — dataplatform / dev', '## Implementation Readiness Checklist', '### Technical Implementation Validation', '#### Infrastructure Completeness', '#### Documentation Completeness', '### Leadership Coordination Validation', '## Checks', '## Timeline: the seed\'s plan against what happened', '## Architecture as deployed', '## Risk register'])
       expect(md).toContain(heading);
-    expect(md).toContain('**Readiness: NOT READY** — 13 pass, 1 warn, 1 unknown, 1 fail, 1 not run (17 checks). Security compliance 86% (6 of 7 security checks passed).');
+    expect(md).toContain('**Readiness: NOT READY** — 14 pass, 1 warn, 1 unknown, 1 fail, 1 not run (18 checks). Security compliance 86% (6 of 7 security checks passed).');
     expect(md).toContain('| Security controls implemented and validated | ❌ fail |');
     for (const c of GOLIVE_CHECKS) expect(md).toContain(`(\`${c.id}\`)`);
     expect(md).toContain('- What to do: Remove the 0.0.0.0/0 rule');
@@ -74,7 +74,7 @@ describe('weekly report', () => {
     const l = ledgerAt({ done: { 'bootstrap.state': [0, 1], 'network.stack': [2, 4] }, failed: { 'compute.stack': 7 } });
     const r = buildWeeklyReport(input(l, day(8, 12)));
     expect(r.week).toBe(2);
-    expect(r.progress).toEqual({ done: 2, total: 24, percent: 8 });
+    expect(r.progress).toEqual({ done: 2, total: 25, percent: 8 });
     expect(r.schedule).toBe('At Risk');
     expect(r.completed.map((c) => [c.phase, c.businessValue])).toEqual([['network', 'Secure foundation for data processing with enterprise-grade network isolation']]);
     expect(r.inProgress.map((p) => [p.phase, p.schedule])).toEqual([['compute', 'at-risk']]); // storage's window (days 9-12) has not begun
@@ -104,7 +104,7 @@ describe('weekly report', () => {
     verdicts['golive.nodes-online'] = { status: 'fail', category: 'infrastructure', summary: 'i-1: SSM agent ConnectionLost', evidence: { online: 5, total: 6 } } as never;
     const l = ledgerAt({ done: ALL_DONE, verdicts });
     const r = buildWeeklyReport(input(l, day(36)));
-    expect(r.metrics.checks).toMatchObject({ passed: 15, total: 17 });
+    expect(r.metrics.checks).toMatchObject({ passed: 16, total: 18 });
     expect(r.metrics.securityCompliance).toMatchObject({ passed: 6, total: 7, percent: 86, unknown: 1 });
     expect(r.metrics.infrastructureAvailability).toMatchObject({ online: 5, total: 6, percent: 83 });
     expect(r.risks.failingChecks).toEqual([{ id: 'golive.nodes-online', title: 'Every node managed by SSM and online', summary: 'i-1: SSM agent ConnectionLost', hint: undefined }]);
@@ -154,7 +154,7 @@ describe('golive report: content that comes from the hosts', () => {
     expect(html).toContain('&lt;/pre&gt;&lt;img src=x&gt;');
     expect(html).toContain('<pre class="mermaid-source">gantt\n    title AWS Data Platform Foundation - dataplatform/dev - plan vs actual');
     expect(html).toContain('<pre class="mermaid-source">flowchart TB\n');
-    expect(html).toContain(`<strong>Readiness: NOT VERIFIED</strong> — 16 pass, 0 warn, 1 unknown, 0 fail (${GOLIVE_CHECKS.length} checks)`);
+    expect(html).toContain(`<strong>Readiness: NOT VERIFIED</strong> — ${GOLIVE_CHECKS.length - 1} pass, 0 warn, 1 unknown, 0 fail (${GOLIVE_CHECKS.length} checks)`);
     for (const c of GOLIVE_CHECKS) expect(html).toContain(`<code>${c.id}</code>`);
     for (const h of ['Implementation Readiness Checklist', 'Infrastructure Completeness', 'Security controls implemented and validated', 'Risk register', 'FreeIPA integration complexity']) expect(html).toContain(h);
     expect(html.match(/<table>/g)!.length).toBe(r.checklist.flatMap((x) => x.groups).length + 3);
@@ -164,17 +164,17 @@ describe('golive report: content that comes from the hosts', () => {
 describe('weekly report: what the golive phase is said to have delivered follows the verdicts', () => {
   const all = (status: 'pass' | 'unknown') => Object.fromEntries(GOLIVE_CHECKS.map((c) => [c.id, { status, category: c.category }])) as Record<string, { status: 'pass' | 'unknown' | 'fail' | 'warn' }>;
 
-  it('GIVEN every phase done but 12 of 17 go-live checks unknown THEN it claims neither verified readiness nor readiness for data workloads', () => {
+  it('GIVEN every phase done but 13 of 18 go-live checks unknown THEN it claims neither verified readiness nor readiness for data workloads', () => {
     const verdicts = all('unknown');
     for (const id of GOLIVE_CHECKS.slice(0, 5).map((c) => c.id)) verdicts[id] = { status: 'pass' };
     const r = buildWeeklyReport(input(ledgerAt({ done: ALL_DONE, verdicts: verdicts as never }), day(36)));
     const md = renderWeeklyMarkdown(r);
     expect(r.completed.map((c) => c.phase)).toEqual(['golive']);
-    expect(r.completed[0]!.businessValue).toBe('Go-live checks ran: 5 passed, 12 could not be verified (see the readiness report: dpf report golive)');
+    expect(r.completed[0]!.businessValue).toBe('Go-live checks ran: 5 passed, 13 could not be verified (see the readiness report: dpf report golive)');
     expect(md).not.toContain('every readiness check verified');
     expect(md).not.toContain('the platform is ready for data workloads');
-    expect(r.businessImpact).toContain('Go-live readiness checks: Go-live checks ran: 5 passed, 12 could not be verified (see the readiness report: dpf report golive).');
-    expect(r.businessImpact[r.businessImpact.length - 1]).toBe('Every phase is done, but go-live readiness is NOT VERIFIED (go-live checks: 5 passed, 12 could not be verified): the platform is not yet shown to be ready for data workloads (see dpf report golive).');
+    expect(r.businessImpact).toContain('Go-live readiness checks: Go-live checks ran: 5 passed, 13 could not be verified (see the readiness report: dpf report golive).');
+    expect(r.businessImpact[r.businessImpact.length - 1]).toBe('Every phase is done, but go-live readiness is NOT VERIFIED (go-live checks: 5 passed, 13 could not be verified): the platform is not yet shown to be ready for data workloads (see dpf report golive).');
   });
 
   it('GIVEN a warning among passes THEN the golive value counts it and readiness for data workloads is not claimed', () => {

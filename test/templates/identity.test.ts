@@ -505,7 +505,9 @@ describe('tags', () => {
     }
     const volumeTags = freeipa.resources.IpaLaunchTemplate.Properties.LaunchTemplateData.TagSpecifications
       .find((s: any) => s.ResourceType === 'volume').Tags;
-    expect(Object.fromEntries(volumeTags.map((t: any) => [t.Key, t.Value])))
-      .toEqual({ 'dpf:env': 'dev', 'dpf:project': 'acme', 'dpf:role': 'identity' });
+    expect(Object.fromEntries(volumeTags.map((t: any) => [t.Key, t.Value]))).toEqual({
+      'dpf:env': 'dev', 'dpf:project': 'acme', 'dpf:role': 'identity', 'dpf:backup': 'daily',
+      Name: 'acme-dev-freeipa', Environment: 'dev', Purpose: 'DataPlatformFoundation', Role: 'identity',
+    });
   });
 });

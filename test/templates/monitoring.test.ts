@@ -69,6 +69,7 @@ describe('monitoring.yaml parameter and output contract', () => {
     ['AuditLogRetentionDays', 'Number', '365'],
     ['AgentNamespace', 'String', 'DataPlatform'],
     ['JobFailureMetricName', 'String', 'JobFailures'],
+    ['CreateTrail', 'String', 'true'],
   ])('GIVEN the template WHEN parameter %s is read THEN it is a %s with default %j', (name, type, def) => {
     const p = tpl.Parameters[name];
     expect(p, name).toBeDefined();
@@ -77,7 +78,7 @@ describe('monitoring.yaml parameter and output contract', () => {
   });
 
   it('GIVEN the parameters WHEN compared with the contract THEN there are no others', () => {
-    expect(Object.keys(tpl.Parameters).length).toBe(20);
+    expect(Object.keys(tpl.Parameters).length).toBe(21);
   });
 
   it.each([
@@ -275,9 +276,9 @@ describe('log groups and the authentication-failure filter', () => {
     expect(g.Properties.KmsKeyId).toBe('{{LogsKmsKey.Arn}}');
   });
 
-  it('GIVEN the audit log group and its key WHEN the stack is deleted THEN both are retained', () => {
+  it('GIVEN the audit log group and its key WHEN the stack is deleted THEN both are retained (except when the first create rolls back)', () => {
     for (const id of ['AuditLogGroup', 'LogsKmsKey']) {
-      expect(tpl.Resources[id].DeletionPolicy, id).toBe('Retain');
+      expect(tpl.Resources[id].DeletionPolicy, id).toBe('RetainExceptOnCreate');
       expect(tpl.Resources[id].UpdateReplacePolicy, id).toBe('Retain');
     }
   });
@@ -391,8 +392,8 @@ describe('dashboard', () => {
 
 describe('tags', () => {
   const TAGGABLE = ['AWS::KMS::Key', 'AWS::SNS::Topic', 'AWS::Logs::LogGroup', 'AWS::Events::Rule',
-    'AWS::CloudWatch::Alarm', 'AWS::CloudWatch::Dashboard'];
-  const UNTAGGABLE = ['AWS::KMS::Alias', 'AWS::SNS::Subscription', 'AWS::SNS::TopicPolicy', 'AWS::Logs::MetricFilter'];
+    'AWS::CloudWatch::Alarm', 'AWS::CloudWatch::Dashboard', 'AWS::S3::Bucket', 'AWS::CloudTrail::Trail'];
+  const UNTAGGABLE = ['AWS::KMS::Alias', 'AWS::SNS::Subscription', 'AWS::SNS::TopicPolicy', 'AWS::Logs::MetricFilter', 'AWS::S3::BucketPolicy'];
 
   it.each(Object.entries<any>(tpl.Resources).map(([id, res]) => [id, res.Type]))(
     'GIVEN resource %s (%s) WHEN tags are checked THEN a taggable type has dpf:env and dpf:project',

@@ -86,7 +86,7 @@ describe('GIVEN the storage template parameters', () => {
 describe('GIVEN the data KMS key', () => {
   it('WHEN reading the key THEN rotation is on and it outlives the stack', () => {
     expect(props(t, 'DataKey').EnableKeyRotation).toBe(true);
-    expect(resource(t, 'DataKey')).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    expect(resource(t, 'DataKey')).toMatchObject({ DeletionPolicy: 'RetainExceptOnCreate', UpdateReplacePolicy: 'Retain' });
   });
 
   it('WHEN reading the alias THEN it is alias/<project>-<env>-data', () => {
@@ -118,7 +118,7 @@ describe('GIVEN the data-lake bucket', () => {
       });
       expect(props(t, id).OwnershipControls).toEqual({ Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
       expect(props(t, id).VersioningConfiguration).toEqual({ Status: 'Enabled' });
-      expect(resource(t, id)).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+      expect(resource(t, id)).toMatchObject({ DeletionPolicy: 'RetainExceptOnCreate', UpdateReplacePolicy: 'Retain' });
     },
   );
 
@@ -280,7 +280,7 @@ describe('GIVEN AWS Backup', () => {
 
   it('WHEN reading the vault THEN it is encrypted with the data key and retained', () => {
     expect(props(t, 'BackupVault').EncryptionKeyArn).toEqual(DATA_KEY_ARN);
-    expect(resource(t, 'BackupVault')).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    expect(resource(t, 'BackupVault')).toMatchObject({ DeletionPolicy: 'RetainExceptOnCreate', UpdateReplacePolicy: 'Retain' });
   });
 
   it('WHEN reading the plan THEN one daily rule at BackupScheduleExpression keeps recovery points 35 days', () => {
@@ -304,10 +304,27 @@ describe('GIVEN AWS Backup', () => {
     expect(whenUnset).toEqual(ref('AWS::NoValue'));
   });
 
-  it('WHEN reading the selection THEN it selects the EFS file system by ARN with the backup role', () => {
+  it('WHEN reading the selections THEN EFS and RDS are selected by ARN, and the volumes of the stateful nodes by tag, with the backup role', () => {
     expect(props(t, 'BackupSelection')).toMatchObject({
       BackupPlanId: ref('BackupPlan'),
-      BackupSelection: { IamRoleArn: getAtt('BackupRole', 'Arn'), Resources: [getAtt('SharedFileSystem', 'Arn')] },
+      BackupSelection: {
+        IamRoleArn: getAtt('BackupRole', 'Arn'),
+        Resources: [getAtt('SharedFileSystem', 'Arn'), sub('arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}:db:${DbInstance}')],
+      },
+    });
+    expect(props(t, 'VolumeBackupSelection')).toMatchObject({
+      BackupPlanId: ref('BackupPlan'),
+      BackupSelection: {
+        IamRoleArn: getAtt('BackupRole', 'Arn'),
+        Resources: [sub('arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:volume/*')],
+        Conditions: {
+          StringEquals: [
+            { ConditionKey: 'aws:ResourceTag/dpf:env', ConditionValue: ref('EnvName') },
+            { ConditionKey: 'aws:ResourceTag/dpf:project', ConditionValue: ref('ProjectName') },
+            { ConditionKey: 'aws:ResourceTag/dpf:backup', ConditionValue: 'daily' },
+          ],
+        },
+      },
     });
   });
 

@@ -317,6 +317,7 @@ export function playbookStep(spec: PlaybookStepSpec): StepDef {
     kind: 'playbook',
     dependsOn: spec.dependsOn,
     contract: { runsOn: spec.runsOn, playbook: spec.playbook, provides: spec.provides },
+    playbook: { file: spec.playbook, extraVars: spec.extraVars },
     prepare,
     staticEstimateSeconds: () => estimate,
 

@@ -6,6 +6,8 @@ import { estimateTemplate } from '../eta.js';
 import type { PhaseId, StepContext, StepDef, Prepared, EnvContext } from '../types.js';
 import { StepFailedError } from '../../errors.js';
 import type { StepContract } from '../contracts.js';
+import type { AwsPorts } from '../../context.js';
+import type { EnvironmentConfig } from '../../config/schema.js';
 
 export interface StackStepSpec {
   id: string;
@@ -19,18 +21,38 @@ export interface StackStepSpec {
   contract?: StepContract;
   /** Side effects the stack needs before it is deployed (not run by dpf plan). */
   beforeDeploy?(ctx: StepContext): Promise<void>;
+  /** Deploy to this region instead of the environment's (e.g. recovery.drRegion). */
+  region?(env: EnvironmentConfig): string | undefined;
+}
+
+/** The ports of the region the stack lives in. */
+function portsFor(spec: StackStepSpec, ctx: StepContext): AwsPorts {
+  const region = spec.region?.(ctx.envCtx.env);
+  if (!region || region === ctx.envCtx.region) return ctx.aws;
+  if (!ctx.awsIn) throw new StepFailedError(spec.id, `Step ${spec.id} deploys to ${region}, and this command offers no AWS access there.`);
+  return ctx.awsIn(region);
 }
 
 export function stackName(envCtx: Pick<EnvContext, 'project' | 'name'>, template: string): string {
   return `${envCtx.project}-${envCtx.name}-${template}`;
 }
 
+/** The specification's Purpose tag value (its Ansible inventory filters on tag:Purpose). */
+export const SEED_PURPOSE = 'DataPlatformFoundation';
+
+/**
+ * Stack tags, which CloudFormation propagates to every resource it creates that takes tags:
+ * dpf's own and the specification's Environment and Purpose (what launch templates and the worker
+ * group launch carry them in the templates: stack tags do not reach those).
+ */
 export function stackTags(envCtx: Pick<EnvContext, 'project' | 'name'>): Record<string, string> {
-  return { 'dpf:env': envCtx.name, 'dpf:project': envCtx.project, 'dpf:managed-by': 'dpf' };
+  return { 'dpf:env': envCtx.name, 'dpf:project': envCtx.project, 'dpf:managed-by': 'dpf', Environment: envCtx.name, Purpose: SEED_PURPOSE };
 }
 
 interface StackInputs {
   stackName: string;
+  /** Set when the stack is not in the environment's region. */
+  region?: string;
   parameters: Record<string, string>;
   tags: Record<string, string>;
 }
@@ -46,11 +68,13 @@ export function stackStep(spec: StackStepSpec): StepDef {
       throw new StepFailedError(spec.id, (err as Error).message);
     }
     const tags = stackTags(ctx.envCtx);
-    const inputs: StackInputs = { stackName: stackName(ctx.envCtx, spec.template), parameters, tags };
+    const region = spec.region?.(ctx.envCtx.env);
+    const inputs: StackInputs = { stackName: stackName(ctx.envCtx, spec.template), parameters, tags, ...(region && region !== ctx.envCtx.region ? { region } : {}) };
     const inputHash = createHash('sha256')
       .update(t.body)
       .update(JSON.stringify(Object.entries(parameters).sort()))
       .update(JSON.stringify(Object.entries(tags).sort()))
+      .update(inputs.region ?? '')
       .digest('hex');
     return { inputHash, estimateSeconds: estimateTemplate(t.template).totalSeconds, data: inputs };
   };
@@ -62,6 +86,7 @@ export function stackStep(spec: StackStepSpec): StepDef {
     kind: 'stack',
     dependsOn: spec.dependsOn,
     contract: spec.contract,
+    stack: { template: spec.template, parameters: spec.parameters, region: spec.region },
     prepare,
     staticEstimateSeconds: () => estimateTemplate(loadTemplate(spec.template).template).totalSeconds,
 
@@ -73,13 +98,13 @@ export function stackStep(spec: StackStepSpec): StepDef {
         {
           stepId: spec.id,
           stackName: inputs.stackName,
-          ...(await templateSource(ctx, t)),
+          ...(await templateSource(ctx, t, inputs.region)),
           parameters: inputs.parameters,
           tags: inputs.tags,
           templateOutputs: t.outputs,
           changeSetName: `dpf-${ctx.envCtx.runId}-${spec.template}`,
         },
-        { cfn: await ctx.aws.cfn(), clock: ctx.clock, io: ctx.io, signal: ctx.signal, poll: pollFromEnv(), onEvidence: (e) => ctx.evidence({ ...e, stackName: inputs.stackName }) },
+        { cfn: await portsFor(spec, ctx).cfn(), clock: ctx.clock, io: ctx.io, signal: ctx.signal, poll: pollFromEnv(), onEvidence: (e) => ctx.evidence({ ...e, stackName: inputs.stackName, ...(inputs.region ? { region: inputs.region } : {}) }) },
       );
       return {
         changed: r.changed,
@@ -87,6 +112,7 @@ export function stackStep(spec: StackStepSpec): StepDef {
         summary: r.action === 'none' ? 'no changes' : `${r.action}d ${inputs.stackName} (${r.changes.length} resource change(s))`,
         evidence: {
           stackName: inputs.stackName,
+          ...(inputs.region ? { region: inputs.region } : {}),
           stackId: r.stackId,
           stackStatus: r.status,
           changeSetId: r.changeSetId,
@@ -100,7 +126,7 @@ export function stackStep(spec: StackStepSpec): StepDef {
 
     async verify(ctx, record) {
       const name = String(record.evidence.stackName ?? stackName(ctx.envCtx, spec.template));
-      const s = await (await ctx.aws.cfn()).describeStack(name);
+      const s = await (await portsFor(spec, ctx).cfn()).describeStack(name);
       if (!s) return { ok: false, reason: `stack ${name} no longer exists` };
       if (!SUCCESS_STATES.has(s.status)) return { ok: false, reason: `stack ${name} is ${s.status}` };
       return { ok: true };
@@ -115,8 +141,8 @@ export function stackStep(spec: StackStepSpec): StepDef {
       const inputs = prepared.data as StackInputs;
       const t = loadTemplate(spec.template);
       const r = await deployStack(
-        { stepId: spec.id, stackName: inputs.stackName, ...(await templateSource(ctx, t)), parameters: inputs.parameters, tags: inputs.tags, templateOutputs: t.outputs, changeSetName: `dpf-plan-${ctx.envCtx.runId}-${spec.template}`, previewOnly: true },
-        { cfn: await ctx.aws.cfn(), clock: ctx.clock, io: ctx.io, signal: ctx.signal, poll: pollFromEnv() },
+        { stepId: spec.id, stackName: inputs.stackName, ...(await templateSource(ctx, t, inputs.region)), parameters: inputs.parameters, tags: inputs.tags, templateOutputs: t.outputs, changeSetName: `dpf-plan-${ctx.envCtx.runId}-${spec.template}`, previewOnly: true },
+        { cfn: await portsFor(spec, ctx).cfn(), clock: ctx.clock, io: ctx.io, signal: ctx.signal, poll: pollFromEnv() },
       );
       return { summary: r.changed ? `${r.changes.length} change(s)` : 'no changes', changes: r.changes };
     },
@@ -126,8 +152,10 @@ export function stackStep(spec: StackStepSpec): StepDef {
 /** CloudFormation's limit for TemplateBody; larger templates go through the state bucket. */
 export const TEMPLATE_BODY_LIMIT = 51200;
 
-async function templateSource(ctx: StepContext, t: LoadedTemplate): Promise<{ templateBody: string } | { templateBody?: undefined; templateUrl: string }> {
+async function templateSource(ctx: StepContext, t: LoadedTemplate, region?: string): Promise<{ templateBody: string } | { templateBody?: undefined; templateUrl: string }> {
   if (t.body.length <= TEMPLATE_BODY_LIMIT) return { templateBody: t.body };
+  // The state bucket is in the environment's region; CloudFormation reads a TemplateURL in its own.
+  if (region) throw new StepFailedError(ctx.stepId, `Template ${t.name} is ${t.body.length} bytes, over CloudFormation's ${TEMPLATE_BODY_LIMIT}-byte TemplateBody limit, and is deployed to ${region}, where dpf has no bucket to upload it to.`);
   const bucket = ctx.ledger.outputs('bootstrap.state').StateBucketName;
   if (!bucket) throw new StepFailedError(ctx.stepId, `Template ${t.name} is ${t.body.length} bytes, over CloudFormation's ${TEMPLATE_BODY_LIMIT}-byte TemplateBody limit, and there is no state bucket to upload it to yet.`);
   const key = `templates/${t.name}-${createHash('sha256').update(t.body).digest('hex').slice(0, 16)}.json`;

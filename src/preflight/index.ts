@@ -1,0 +1,142 @@
+/**
+ * The account preflight: `dpf doctor` runs all of it; `dpf deploy` runs the blocking part before
+ * its first change set and stops (exit 8) when a blocking check fails. Checks that the endpoint
+ * cannot answer say "unknown" with the reason; unknown never blocks and never counts as a pass.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { partition } from '@aws-sdk/core/client';
+import type { AwsPorts } from '../context.js';
+import type { EnvironmentConfig } from '../config/schema.js';
+import type { LedgerData } from '../state/ledger.js';
+import { FileLeaseStore, staleReason } from '../state/lock.js';
+import { names } from '../steps/phases.js';
+import { PACKAGE_ROOT } from '../templates/registry.js';
+import { BlockedError, errorMessage } from '../errors.js';
+import { check, type Outcome, cloudTrailCheck, ebsDefaultKeyCheck, marketplaceCheck, offeringsCheck, permissionsCheck, platformImageCheck, quotaChecks, zonesCheck, type AccountContext, type PreflightResult } from './checks.js';
+import { pendingPhases } from './needs.js';
+
+export type { PreflightResult, PreflightStatus } from './checks.js';
+
+export interface PreflightOptions {
+  project: string;
+  envName: string;
+  env: EnvironmentConfig;
+  region: string;
+  aws: AwsPorts;
+  ledger: LedgerData;
+  /** The custom endpoint in use (an emulator), for the endpoint line. */
+  endpoint?: string;
+  /** Only the phases this run deploys (dpf deploy --phase); default all. */
+  phases?: readonly string[];
+  /** Doctor only: the local lock file and the linters' folder. */
+  local?: { lockFile: string; venvBin: string; now: Date };
+  /** Time budget per AWS question. Default 20 s. */
+  timeoutMs?: number;
+}
+
+function operatorActionsFile(root: string): { actions: string[]; direct: string[] } {
+  const file = path.join(root, 'docs', 'iam', 'dpf-operator-actions.json');
+  if (!existsSync(file)) throw new Error(`${file} is missing (node scripts/iam-policy.mjs generates it)`);
+  return JSON.parse(readFileSync(file, 'utf8')) as { actions: string[]; direct: string[] };
+}
+
+/** The IAM actions of the operator policy (docs/iam/dpf-operator-actions.json, generated; see src/iam/). */
+export function operatorActions(root = PACKAGE_ROOT): string[] {
+  return operatorActionsFile(root).actions;
+}
+
+/** The actions dpf's own calls need (the others are CloudFormation's handler permissions). */
+export function directOperatorActions(root = PACKAGE_ROOT): Set<string> {
+  return new Set(operatorActionsFile(root).direct);
+}
+
+function within<T>(p: Promise<T>, ms: number): Promise<T> {
+  let t: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise<T>((_, reject) => (t = setTimeout(() => reject(new Error(`no answer within ${ms / 1000}s`)), ms)))]).finally(() => clearTimeout(t));
+}
+
+export async function runPreflight(o: PreflightOptions): Promise<PreflightResult[]> {
+  const ms = o.timeoutMs ?? 20000;
+  const results: PreflightResult[] = [];
+  const add = (r: PreflightResult[]) => results.push(...r);
+  add([{ id: 'endpoint', check: 'endpoint', status: 'pass', blocking: false, detail: o.endpoint ? `custom endpoint ${o.endpoint} (an emulator?)` : `AWS ${o.region}` }]);
+
+  let account: string | undefined;
+  let callerArn = '';
+  try {
+    const who = await within((await o.aws.identity()).whoami(), ms);
+    account = who.account;
+    callerArn = who.arn;
+    add([{ id: 'credentials', check: 'credentials', status: 'pass', blocking: true, detail: `${who.arn} (account ${who.account})` }]);
+    if (o.env.accountId && o.env.accountId !== who.account)
+      add([{ id: 'account-pin', check: 'account pin', status: 'fail', blocking: true, detail: `credentials are for ${who.account}, the config pins ${o.env.accountId}`, hint: 'Use the right --profile.' }]);
+    else
+      add([{ id: 'account-pin', check: 'account pin', status: o.env.accountId ? 'pass' : 'warn', blocking: true, detail: o.env.accountId ? `pinned to ${o.env.accountId}` : 'no accountId in the config', hint: o.env.accountId ? undefined : `Add accountId: "${who.account}" under environments.${o.envName} so a wrong profile cannot deploy elsewhere.` }]);
+  } catch (err) {
+    add([{ id: 'credentials', check: 'credentials', status: 'fail', blocking: true, detail: errorMessage(err), hint: 'Set AWS_PROFILE/--profile or run aws sso login.' }]);
+  }
+
+  if (account) {
+    const status = (id: string) => o.ledger.steps[id]?.status;
+    const pending = pendingPhases(status, o.phases);
+    if (status('monitoring.stack') !== 'done' && (!o.phases || o.phases.includes('monitoring'))) pending.add('monitoring');
+    const ctx: AccountContext = {
+      envName: o.envName,
+      env: o.env,
+      region: o.region,
+      account,
+      partition: (partition(o.region) as { name?: string }).name ?? 'aws',
+      pending,
+      outputs: (id) => o.ledger.steps[id]?.outputs ?? {},
+      preflight: await o.aws.preflight(),
+      ops: await o.aws.ops(),
+      operatorActions: operatorActions(),
+      directActions: directOperatorActions(),
+      callerArn,
+    };
+    const run = (id: string, title: string, blocking: boolean, f: () => Promise<Outcome | Outcome[]>) => check(id, title, blocking, () => within(f(), ms));
+    add(await run('availability-zones', 'availability zones', pending.has('network'), () => zonesCheck(ctx)));
+    add(await run('platform-image', 'Amazon Linux AMI', pending.has('compute'), () => platformImageCheck(ctx)));
+    add(await run('ebs-default-key', 'default EBS key', pending.has('compute'), () => ebsDefaultKeyCheck(ctx)));
+    if (o.env.identity.provider === 'freeipa') add(await run('marketplace', 'FreeIPA image subscription', pending.has('identity'), () => marketplaceCheck(ctx)));
+    add(await run('quotas', 'quotas', true, () => quotaChecks(ctx)));
+    add(await run('instance-offerings', 'instance types in the zones', true, () => offeringsCheck(ctx)));
+    add(await run('cloudtrail', 'CloudTrail', pending.has('monitoring') && o.env.monitoring.cloudTrail === 'create', () => cloudTrailCheck(ctx)));
+    add(await run('permissions', 'permissions', true, () => permissionsCheck(ctx)));
+  }
+
+  if (o.local) {
+    if (account) {
+      const n = names({ project: o.project, name: o.envName, accountId: account });
+      if (o.ledger.steps['bootstrap.state']?.status === 'done') {
+        try {
+          const exists = await within((await o.aws.objects()).getText(n.stateBucket, `ledger/${o.envName}/ledger.json`), ms);
+          add([exists !== undefined ? { id: 'state-backend', check: 'state backend', status: 'pass', blocking: false, detail: `s3://${n.stateBucket}, table ${n.lockTable}` } : { id: 'state-backend', check: 'state backend', status: 'warn', blocking: false, detail: `the ledger is not in s3://${n.stateBucket} yet`, hint: 'The next deploy mirrors it.' }]);
+        } catch (err) {
+          add([{ id: 'state-backend', check: 'state backend', status: 'fail', blocking: false, detail: `s3://${n.stateBucket}: ${errorMessage(err)}`, hint: 'Was the bootstrap stack deleted? dpf deploy --phase bootstrap recreates it.' }]);
+        }
+      } else add([{ id: 'state-backend', check: 'state backend', status: 'warn', blocking: false, detail: 'bootstrap not run yet', hint: `dpf deploy --env ${o.envName} --phase bootstrap` }]);
+    }
+    const lock = await new FileLeaseStore(o.local.lockFile).read();
+    const stale = lock ? staleReason(lock, o.local.now) : undefined;
+    add([lock ? { id: 'lock', check: 'lock', status: stale ? 'warn' : 'pass', blocking: false, detail: `held by ${lock.identity} (${lock.command}) since ${lock.since}${stale ? ' — stale' : ''}`, hint: stale ? `dpf unlock --env ${o.envName}` : undefined } : { id: 'lock', check: 'lock', status: 'pass', blocking: false, detail: 'free' }]);
+    const tools = ['cfn-lint', 'checkov', 'ansible-lint', 'ansible-playbook'].filter((t) => !existsSync(path.join(o.local!.venvBin, t)));
+    add([tools.length ? { id: 'local-linters', check: 'local linters', status: 'warn', blocking: false, detail: `missing: ${tools.join(', ')}`, hint: 'bash tools/setup.sh installs them (needed by dpf validate only).' } : { id: 'local-linters', check: 'local linters', status: 'pass', blocking: false, detail: 'cfn-lint, checkov, ansible-lint, ansible-playbook' }]);
+  }
+  return results;
+}
+
+/** The blocking failures, if any: `dpf deploy` stops before its first change set (exit 8). */
+export function blockingFailures(results: PreflightResult[]): PreflightResult[] {
+  return results.filter((r) => r.blocking && r.status === 'fail');
+}
+
+export function preflightBlocked(results: PreflightResult[], envName: string): BlockedError | undefined {
+  const failed = blockingFailures(results);
+  if (!failed.length) return undefined;
+  return new BlockedError(
+    `The account preflight found ${failed.length} blocking problem(s); nothing was changed:\n${failed.map((f) => `  ✖ ${f.check}: ${f.detail}${f.hint ? `\n    → ${f.hint}` : ''}`).join('\n')}`,
+    `Fix them and deploy again (dpf doctor --env ${envName} shows every check; --skip-preflight deploys anyway).`,
+  );
+}

@@ -1,0 +1,79 @@
+/**
+ * What a deployment of the pending phases adds to the account: the resources that count against
+ * quotas, and where each EC2 instance is placed (for instance-type offerings per AZ). Pure: from
+ * the config and which phases are still to deploy.
+ */
+import type { EnvironmentConfig } from '../config/schema.js';
+import { resilience } from '../config/production.js';
+
+export interface Placement {
+  /** Who: bastion, master, dev, workers, FreeIPA server… */
+  what: string;
+  instanceType: string;
+  count: number;
+  /** Zones it may launch in (any one suffices for a group, each is needed for a fixed instance). */
+  zones: string[];
+  /** An Auto Scaling group spreads over its zones; a fixed instance needs its own zone. */
+  group: boolean;
+}
+
+export interface Needs {
+  vpcs: number;
+  internetGateways: number;
+  elasticIps: number;
+  /** NAT gateways added per zone. */
+  natPerZone: Record<string, number>;
+  instances: Placement[];
+}
+
+/** Phases whose resources are still to be created (steps not done). */
+export function pendingPhases(stepStatus: (stepId: string) => string | undefined, only?: readonly string[]): Set<string> {
+  const phaseSteps: Record<string, string> = { network: 'network.stack', compute: 'compute.stack', identity: 'identity.stack' };
+  const out = new Set<string>();
+  for (const [phase, step] of Object.entries(phaseSteps)) if (stepStatus(step) !== 'done' && (!only || only.includes(phase))) out.add(phase);
+  return out;
+}
+
+export function deploymentNeeds(envName: string, env: EnvironmentConfig, pending: Set<string>): Needs {
+  const az = env.availabilityZones;
+  const n: Needs = { vpcs: 0, internetGateways: 0, elasticIps: 0, natPerZone: {}, instances: [] };
+  if (pending.has('network')) {
+    const ha = resilience(envName, env).highAvailability.value;
+    const natZones = ha ? az : az.slice(0, 1);
+    n.vpcs = 1;
+    n.internetGateways = 1;
+    n.elasticIps = natZones.length;
+    for (const z of natZones) n.natPerZone[z] = (n.natPerZone[z] ?? 0) + 1;
+  }
+  if (pending.has('compute')) {
+    const c = env.compute;
+    n.instances.push(
+      { what: 'bastion', instanceType: c.bastion.instanceType, count: 1, zones: az.slice(0, 1), group: false },
+      { what: 'master', instanceType: c.master.instanceType, count: 1, zones: az.slice(0, 1), group: false },
+      { what: 'dev', instanceType: c.dev.instanceType, count: 1, zones: az.slice(1, 2), group: false },
+      { what: 'workers (at max)', instanceType: c.workers.instanceType, count: c.workers.max, zones: az, group: true },
+    );
+  }
+  if (pending.has('identity') && env.identity.provider === 'freeipa') {
+    n.instances.push(
+      { what: 'FreeIPA server', instanceType: env.identity.instanceType, count: 1, zones: az.slice(0, 1), group: false },
+      { what: 'FreeIPA replica', instanceType: env.identity.instanceType, count: 1, zones: az.slice(1, 2), group: false },
+    );
+  }
+  return n;
+}
+
+/** EC2 On-Demand vCPU quota of an instance family (Service Quotas, service "ec2"). */
+export const VCPU_QUOTAS: Array<{ code: string; name: string; families: RegExp }> = [
+  { code: 'L-1216C47A', name: 'Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances', families: /^(a|c|d|h|i|m|r|t|z)[0-9]/ },
+  { code: 'L-DB2E81BA', name: 'Running On-Demand G and VT instances', families: /^(g|vt)[0-9]/ },
+  { code: 'L-417A185B', name: 'Running On-Demand P instances', families: /^p[0-9]/ },
+  { code: 'L-7295265B', name: 'Running On-Demand X instances', families: /^x[0-9]/ },
+  { code: 'L-74FC7D96', name: 'Running On-Demand F instances', families: /^f[0-9]/ },
+  { code: 'L-1945791B', name: 'Running On-Demand Inf instances', families: /^inf[0-9]/ },
+];
+
+export function vcpuQuotaOf(instanceType: string): (typeof VCPU_QUOTAS)[number] | undefined {
+  const family = instanceType.split('.')[0] ?? '';
+  return VCPU_QUOTAS.find((q) => q.families.test(family));
+}
