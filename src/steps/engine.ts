@@ -105,12 +105,19 @@ export async function runSteps(o: RunOptions): Promise<RunSummary> {
   }, end);
   const counts: Record<string, number> = {};
   for (const v of Object.values(outcomes)) counts[v] = (counts[v] ?? 0) + 1;
+  // A check that is done may still be unverified: count verdicts so no view calls 12 unknowns "all done".
+  const verdicts: Record<string, number> = {};
+  for (const [id, v] of Object.entries(outcomes)) {
+    const verdict = v === 'done' || v === 'skipped' ? o.ledger.get(id)?.outputs.verdict : undefined;
+    if (verdict) verdicts[verdict] = (verdicts[verdict] ?? 0) + 1;
+  }
   o.io.notify({
     type: 'run-done',
     runId: o.envCtx.runId,
     status,
     durationSeconds: seconds(started, end),
     counts,
+    ...(Object.keys(verdicts).length ? { verdicts } : {}),
     resume: status === 'done' ? undefined : `dpf ${o.command} --env ${o.envCtx.name}`,
   });
   return { status, outcomes, failures, durationSeconds: seconds(started, end) };
@@ -166,7 +173,7 @@ async function checkStep(s: StepDef, o: RunOptions): Promise<StepOutcome> {
   const r = await s.check(ctx, prepared);
   const end = o.clock.now();
   await o.ledger.updateStep(s.id, s.phase, { evidence: { lastCheck: { at: end.toISOString(), runId: o.envCtx.runId, changed: r.changed, summary: r.summary, ...r.evidence } } }, end);
-  o.io.notify({ type: 'step-done', stepId: s.id, changed: r.changed, durationSeconds: seconds(start, end), summary: `check: ${r.summary ?? (r.changed ? 'would change' : 'no changes')}` });
+  o.io.notify({ type: 'step-done', stepId: s.id, changed: r.changed, durationSeconds: seconds(start, end), summary: `check: ${r.summary ?? (r.changed ? 'would change' : 'no changes')}`, ...(r.verdict ? { verdict: r.verdict } : {}) });
   return 'done';
 }
 
@@ -223,7 +230,7 @@ async function executeStep(s: StepDef, o: RunOptions): Promise<StepOutcome> {
       { status: 'done', finishedAt: end.toISOString(), durationSeconds: seconds(start, end), outputs: result.outputs ?? {}, evidence: result.evidence ?? {} },
       end,
     );
-    o.io.notify({ type: 'step-done', stepId: s.id, changed: result.changed, durationSeconds: seconds(start, end), summary: result.summary });
+    o.io.notify({ type: 'step-done', stepId: s.id, changed: result.changed, durationSeconds: seconds(start, end), summary: result.summary, ...(result.verdict ? { verdict: result.verdict } : {}) });
     await o.afterStep?.(s, rec);
     return 'done';
   } catch (err) {
@@ -239,7 +246,9 @@ async function executeStep(s: StepDef, o: RunOptions): Promise<StepOutcome> {
         if (previous) d.steps[s.id] = previous;
         else delete d.steps[s.id];
       }, end);
-      o.io.notify({ type: 'step-failed', stepId: s.id, error: err.message, hint: err.hint });
+      // Answering no is a decision, not a failure; no terminal to ask on is.
+      if (err.code === 'Declined') o.io.notify({ type: 'step-declined', stepId: s.id, message: err.message });
+      else o.io.notify({ type: 'step-failed', stepId: s.id, error: err.message, hint: err.hint });
       throw err;
     }
     const e = err as DpfError;

@@ -49,6 +49,8 @@ export interface Prepared {
 
 export interface StepResult {
   outputs?: Record<string, string>;
+  /** A check step's verdict (pass, warn, unknown): shown as such, never as a plain success. */
+  verdict?: 'pass' | 'warn' | 'unknown';
   evidence?: Record<string, unknown>;
   changed: boolean;
   summary?: string;
