@@ -17,8 +17,10 @@ Exit codes:
   0    success                      5    ledger corrupt or written by a newer dpf
   1    unexpected error             6    confirmation needed (no TTY, no --yes) or declined
   2    bad usage or invalid config  7    AWS credentials or endpoint problem
-  3    a step failed                8    blocked: a phase it depends on is not done
+  3    a step failed                8    blocked: a phase it depends on is not done,
+                                         or AWS drifted from a saved plan (deploy --plan)
   4    environment locked by another operator      130  interrupted (Ctrl-C); rerun to resume
+  dpf plan: 0 no changes, 2 changes pending, 1 bad usage/config, other codes as above
 `;
 
 function parsePhases(value: string, previous: PhaseId[] = []): PhaseId[] {
@@ -210,11 +212,12 @@ export async function main(argv: string[]): Promise<void> {
     .option('--concurrency <n>', 'steps at once (default: deploy.concurrency, 4)', parseIntOption('--concurrency'))
     .option('--check', 'report what would change (change sets, Ansible --check) and change nothing')
     .option('--refresh-ami', 'resolve compute.imageParameter again instead of the AMI pinned at first deploy (replaces instances)')
-    .addHelpText('after', '\nExamples:\n  dpf deploy --env dev                   # everything, asking before each change set\n  dpf deploy --env dev --phase bootstrap --yes\n  dpf deploy --env dev --yes --json      # NDJSON progress for CI')
+    .option('--plan <file>', 'execute exactly the change sets saved by dpf plan --out FILE, after one approval; exit 8 (naming the stack) if AWS drifted since')
+    .addHelpText('after', '\nExamples:\n  dpf deploy --env dev                   # everything, asking before each change set\n  dpf deploy --env dev --phase bootstrap --yes\n  dpf deploy --env dev --yes --json      # NDJSON progress for CI\n  dpf plan --env prod --out plan.json && dpf deploy --env prod --plan plan.json   # review once, apply exactly that')
     .action(async (o, cmd: Command) => {
       const ctx = await makeContext(cmd);
       const { runDeploy } = await import('./commands/deploy.js');
-      await runDeploy({ phases: o.phase, force: o.force, concurrency: o.concurrency, check: o.check, refreshAmi: o.refreshAmi }, ctx);
+      await runDeploy({ phases: o.phase, force: o.force, concurrency: o.concurrency, check: o.check, refreshAmi: o.refreshAmi, plan: o.plan }, ctx);
     });
 
   program
@@ -277,6 +280,10 @@ export async function main(argv: string[]): Promise<void> {
     // A live view still drawing must step aside before the error is printed.
     await closeLive?.().catch(() => undefined);
     code = report(err, globals, wantsJson);
+    // `dpf plan` exits 2 for "changes pending" (terraform's -detailed-exitcode): there a usage or
+    // config error exits 1, so a CI gate never reads a typo as "changes".
+    const commandName = argv.slice(2).find((a) => program.commands.some((c) => c.name() === a));
+    if (commandName === 'plan' && code === ExitCode.Usage) code = ExitCode.Internal;
   } finally {
     await ioClose?.().catch(() => undefined);
   }

@@ -11,6 +11,7 @@ import prettyMs from 'pretty-ms';
  */
 export function formatDuration(seconds: number | null | undefined, none = '-'): string {
   if (seconds === null || seconds === undefined || !Number.isFinite(seconds) || seconds < 0) return none;
+  if (seconds < 0.05) return '0s';
   if (seconds < 10) return prettyMs(Math.round(seconds * 10) * 100, { secondsDecimalDigits: 1 });
   return prettyMs(Math.round(seconds) * 1000, { unitCount: 2 });
 }

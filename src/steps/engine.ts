@@ -9,7 +9,7 @@ import type { Clock } from '../clock.js';
 import type { Ledger, StepRecord } from '../state/ledger.js';
 import type { AwsPorts } from '../context.js';
 import type { IoHost } from './events.js';
-import type { EnvContext, StepContext, StepDef } from './types.js';
+import type { EnvContext, PlannedChangeSet, StepContext, StepDef } from './types.js';
 import { AbortError, DpfError, NotConfirmedError, StepFailedError, errorMessage, ExitCode } from '../errors.js';
 
 export interface RunOptions {
@@ -34,6 +34,8 @@ export interface RunOptions {
   check?: boolean;
   /** Called after a step is done (e.g. to attach the state bucket once bootstrap made it). */
   afterStep?: (step: StepDef, record: StepRecord) => Promise<void>;
+  /** `dpf deploy --plan`: the saved change set each planned step executes (approved once). */
+  planned?: Record<string, PlannedChangeSet>;
 }
 
 export type StepOutcome = 'done' | 'skipped' | 'failed' | 'blocked' | 'interrupted' | 'declined';
@@ -127,9 +129,10 @@ function hostName(): string {
   return os.hostname();
 }
 
-export function makeContext(s: StepDef, o: Pick<RunOptions, "envCtx" | "ledger" | "aws" | "io" | "clock" | "signal">, previous: StepRecord | undefined): StepContext {
+export function makeContext(s: StepDef, o: Pick<RunOptions, 'envCtx' | 'ledger' | 'aws' | 'io' | 'clock' | 'signal' | 'planned'>, previous: StepRecord | undefined): StepContext {
   return {
     stepId: s.id,
+    planned: o.planned?.[s.id],
     envCtx: o.envCtx,
     ledger: o.ledger,
     aws: o.aws,

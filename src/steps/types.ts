@@ -5,6 +5,14 @@ import type { Ledger, StepRecord } from '../state/ledger.js';
 import type { IoHost } from './events.js';
 import type { AwsPorts } from '../context.js';
 import type { ResourceChange } from '../aws/cloudformation.js';
+import type { SecurityChange } from './events.js';
+
+/** A change set `dpf plan --out` made and kept, for `dpf deploy --plan` to execute as approved. */
+export interface PlannedChangeSet {
+  stackName: string;
+  changeSetName: string;
+  changeSetType: 'CREATE' | 'UPDATE';
+}
 
 export const PHASES = ['bootstrap', 'network', 'compute', 'storage', 'identity', 'monitoring', 'golive'] as const;
 /** The deployment phases, plus 'operations' for day-2 runs (patch, backup, restore, drill, destroy). */
@@ -33,6 +41,8 @@ export interface StepContext {
   readonly signal: AbortSignal;
   /** The record from an earlier run, if any (status 'running' means the process died mid-step). */
   readonly previous?: StepRecord;
+  /** `dpf deploy --plan`: execute this saved change set instead of making (and asking about) a new one. */
+  readonly planned?: PlannedChangeSet;
   /** Outputs of an earlier step, read from the ledger (never from closures). Throws if missing. */
   output(stepId: string, key: string): string;
   progress(message: string): void;
@@ -59,6 +69,10 @@ export interface StepResult {
 export interface Preview {
   summary: string;
   changes?: ResourceChange[];
+  /** Changes that widen access (new ingress, IAM statements). */
+  security?: SecurityChange[];
+  /** The change set kept for `dpf deploy --plan` (preview with keep), and the stack as it was. */
+  changeSet?: PlannedChangeSet & { stackStatus?: string; stackLastUpdated?: string };
   /** True when the change set could not be computed yet (inputs come from earlier steps). */
   deferred?: boolean;
 }
@@ -74,8 +88,8 @@ export interface StepDef {
   run(ctx: StepContext, prepared: Prepared): Promise<StepResult>;
   /** For a done step with unchanged inputs: does the world still match? */
   verify?(ctx: StepContext, record: StepRecord): Promise<{ ok: boolean; reason?: string }>;
-  /** What run would change, without changing anything (dpf plan). */
-  preview?(ctx: StepContext, prepared: Prepared): Promise<Preview>;
+  /** What run would change, without changing anything (dpf plan); `keep` keeps the change set for `dpf deploy --plan`. */
+  preview?(ctx: StepContext, prepared: Prepared, opts?: { keep?: boolean }): Promise<Preview>;
   /** Static estimate when prepare cannot run yet (inputs missing). */
   staticEstimateSeconds?(): number;
   /**

@@ -158,7 +158,9 @@ export class TtyRenderer implements Renderer {
       for (const p of (ch.properties ?? []).slice(0, 5)) out.push(c.dim(`      ${propertyLine(p)}`));
     }
     if (more > 0) out.push(c.dim(`  … and ${more} more (all of them: dpf plan, or --json)`));
-    out.push(...securityLines(c, ev.security ?? []));
+    const security = securityLines(c, ev.security ?? []);
+    out.push(...security.slice(0, SHOWN_CHANGES + 1));
+    if (security.length > SHOWN_CHANGES + 1) out.push(c.yellow(`    … and ${security.length - SHOWN_CHANGES - 1} more that widen access (all of them: dpf plan)`));
     return out.map((l) => this.fit(l));
   }
 
