@@ -66,7 +66,7 @@ export function renderGoliveHtml(r: GoliveReport): string {
     if (ev) o.push(`<details><summary>Evidence</summary><pre>${esc(ev)}</pre></details>`);
   }
 
-  o.push("<h2>Timeline: the seed's plan against what happened</h2>");
+  o.push("<h2>Timeline: the platform specification's plan against what happened</h2>");
   o.push(`<p>Week 1 started ${esc(r.schedule.planStart)} (${esc(startSource(r.schedule.planStartSource))}); now in week ${r.schedule.week}; overall: <strong>${esc(r.schedule.overall)}</strong>.</p>`);
   o.push(
     table(

@@ -26,9 +26,9 @@ describe('ganttChart', () => {
     ]);
   });
   it('GIVEN the seed\'s plan THEN planned bars are the PHASE_INFO days from week 1', () => {
-    expect(lines).toContain('Planned (seed) :bootstrap_plan, 2025-07-01, 2025-07-03');
-    expect(lines).toContain('Planned (seed) :network_plan, 2025-07-03, 2025-07-06');
-    expect(lines).toContain('Planned (seed) :golive_plan, 2025-08-05, 2025-08-10');
+    expect(lines).toContain('Planned :bootstrap_plan, 2025-07-01, 2025-07-03');
+    expect(lines).toContain('Planned :network_plan, 2025-07-03, 2025-07-06');
+    expect(lines).toContain('Planned :golive_plan, 2025-08-05, 2025-08-10');
   });
   it('GIVEN what happened THEN actual bars run from the first start to the last finish (whole days), tagged done/active', () => {
     expect(lines).toContain('Actual :done, bootstrap_actual, 2025-07-01, 2025-07-03');
