@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { measureStore, overallPassed, fmt } from '../../src/ops/rto-rpo.js';
-import { asciiChart, mermaidChart, renderMarkdown, verdictText, type DrillResult } from '../../src/ops/report.js';
+import { asciiChart, mermaidChart, renderHtml, renderMarkdown, verdictText, type DrillResult } from '../../src/ops/report.js';
 
 const start = new Date('2025-01-04T03:00:00Z');
 const at = (min: number) => new Date(start.getTime() + min * 60000);
@@ -51,8 +51,21 @@ describe('report', () => {
     expect(md).toContain('| database | 20m (met) | 2h | 20m (MISSED) | 15m | **FAILED**');
     expect(md).toContain('**not measured**: no recovery points');
     expect(md).toContain('## Not measured');
-    expect(mermaidChart(r)).toMatch(/xychart-beta[\s\S]*bar \[16\.7, 133\.3, 0, 0\]/);
-    expect(asciiChart(r)).toMatch(/database RPO .*20m \/ target 15m {2}MISSED/);
+    // Measured bars only, split into a met (green) and a missed (red) series; the unmeasured ones are named, never drawn as 0.
+    const chart = mermaidChart(r);
+    expect(chart).toMatch(/x-axis \["database RTO", "database RPO"\]/);
+    expect(chart).toMatch(/bar \[16\.7, 0\]\n\s+bar \[0, 133\.3\]/);
+    expect(chart).toMatch(/Not measured \(no bar — not a zero\): fileSystem RTO, fileSystem RPO/);
+    const ascii = asciiChart(r);
+    expect(ascii).toMatch(/database RTO .*✔ met 20m \/ target 2h/);
+    expect(ascii).toMatch(/database RPO .*✖ MISSED 20m \/ target 15m/);
+    expect(ascii).toMatch(/fileSystem RTO .*\? not measured \(target 2h\)/);
+    const html = renderHtml(r);
+    expect(html).toMatch(/<svg[^>]*aria-label="Achieved against target"/);
+    expect(html).toContain('met: 20m / target 2h');
+    expect(html).toContain('MISSED: 20m / target 15m');
+    expect((html.match(/not measured: target/g) ?? []).length).toBe(2);
+    expect(html).not.toMatch(/<script|@import|https?:\/\/(?!www\.w3\.org)/);
   });
   it('GIVEN every store passed but the environment (scope full) missed its RTO THEN the verdict names the environment, not "a check failed"', () => {
     const ok = [measureStore({ name: 'database', drillStart: start, validatedAt: at(20), restorePoint: at(-1), rtoTargetSeconds: 7200, rpoTargetSeconds: 900 })];
