@@ -10,7 +10,8 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { startEmulator, dpf, workdir, readLedger, type Emulator } from './harness.js';
+import { CloudFormationClient, ListChangeSetsCommand } from '@aws-sdk/client-cloudformation';
+import { startEmulator, dpf, workdir, readLedger, sdkConfig, type Emulator } from './harness.js';
 import { runInPty, answer, KEY, type PtyRun } from './pty.js';
 
 const TIMEOUT = 240_000;
@@ -123,6 +124,19 @@ describe('GIVEN the emulator and a terminal', () => {
     return dir;
   }
 
+  /** Until the stack's change set is CREATE_COMPLETE, then one poll interval (DPF_POLL_MS) more for dpf to see it and ask. */
+  async function changeSetReady(stackName: string): Promise<void> {
+    const cfn = new CloudFormationClient(sdkConfig(em));
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const sets = await cfn.send(new ListChangeSetsCommand({ StackName: stackName })).catch(() => undefined);
+      if (sets?.Summaries?.some((x) => x.Status === 'CREATE_COMPLETE')) break;
+      if (Date.now() > deadline) throw new Error(`no change set for ${stackName} within 60 s`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await new Promise((r) => setTimeout(r, 1500));
+  }
+
   /** The lock is released: `dpf status --json` shows no holder (works before and after bootstrap). */
   async function lockFree(dir: string, env: string): Promise<boolean> {
     const r = await dpf(em, ['status', '--env', env, '--json'], { cwd: dir });
@@ -136,10 +150,13 @@ describe('GIVEN the emulator and a terminal', () => {
     try {
       await answer(run, 'Create stack dataplatform-ask-bootstrap', 'y');
       await answer(run, 'Create stack dataplatform-ask-network', 'y');
-      // Compute and storage reach their change sets together; the second waits its turn.
+      // Compute and storage reach their change sets together. Keep the first question open until
+      // the other step's change set is ready too (its question then comes while this one is on
+      // screen: listr2 crashed here with "Only one prompt can be active"); the second waits its turn.
       await run.waitFor(/Create stack dataplatform-ask-(compute|storage)/);
       const first = /Create stack dataplatform-ask-compute/.test(run.screen()) ? 'compute' : 'storage';
       const second = first === 'compute' ? 'storage' : 'compute';
+      await changeSetReady(`dataplatform-ask-${second}`);
       await answer(run, `Create stack dataplatform-ask-${first}`, first === 'compute' ? 'n' : 'y');
       await answer(run, `Create stack dataplatform-ask-${second}`, second === 'compute' ? 'n' : 'y');
       await run.waitFor(/declined: nothing was changed/);
