@@ -9,7 +9,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdirSync, writeFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { startEmulator, dpf, workdir, type Emulator } from './harness.js';
+import { dpf, workdir, emulatorPerSuite } from './harness.js';
 
 /** A HOME with the given ~/.aws files; every AWS_* variable of the test process is cleared for the run. */
 function awsHome(config: string, credentials = ''): string {
@@ -88,16 +88,9 @@ describe('GIVEN a HOME with ~/.aws/config profiles and no real AWS', () => {
 });
 
 describe('GIVEN the emulator reached only through a profile (endpoint_url, keys in ~/.aws/credentials)', () => {
-  let em: Emulator;
-  beforeAll(async () => {
-    em = await startEmulator();
-  });
-  afterAll(async () => {
-    await em?.stop();
-  });
-
+  const emulator = emulatorPerSuite({ beforeAll, afterAll });
   const files = () =>
-    awsHome(`[profile emu]\nregion = us-west-2\nendpoint_url = ${em.endpoint}\n`, `[emu]\naws_access_key_id = testing\naws_secret_access_key = testing\n`);
+    awsHome(`[profile emu]\nregion = us-west-2\nendpoint_url = ${emulator().endpoint}\n`, `[emu]\naws_access_key_id = testing\naws_secret_access_key = testing\n`);
 
   it.each([
     ['--profile emu', ['--profile', 'emu'], {}],

@@ -3,26 +3,18 @@
  * and a saved plan (`--out`) that `dpf deploy --plan` executes exactly — or refuses, before
  * executing anything, when AWS or the inputs moved since (exit 8, naming the stack).
  */
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect, beforeAll, afterAll, beforeEach } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { startEmulator, dpf, workdir, readLedger, type Emulator } from './harness.js';
+import { dpf, readLedger, emulatorPerSuite, initEnvDir, type Emulator } from './harness.js';
 
 describe('GIVEN the emulator', () => {
+  const emulator = emulatorPerSuite({ beforeAll, afterAll });
   let em: Emulator;
-  beforeAll(async () => {
-    em = await startEmulator();
+  beforeEach(() => {
+    em = emulator();
   });
-  afterAll(async () => {
-    await em?.stop();
-  });
-
-  async function initEnv(env: string): Promise<string> {
-    const dir = workdir('dpf-plan-');
-    const r = await dpf(em, ['init', '--env', env, '--defaults', '--yes'], { cwd: dir });
-    expect(r.code, r.all).toBe(0);
-    return dir;
-  }
+  const initEnv = (env: string) => initEnvDir(em, env, 'dpf-plan-');
 
   it('WHEN plan runs before and after the deploy THEN it exits 2 (changes pending) then 0 (none)', async () => {
     const dir = await initEnv('pc');

@@ -6,12 +6,12 @@
  *
  * Every wait is for text on the screen (bounded); nothing sleeps as an assertion.
  */
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect, beforeAll, afterAll, beforeEach } from 'vitest';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { CloudFormationClient, ListChangeSetsCommand } from '@aws-sdk/client-cloudformation';
-import { startEmulator, dpf, workdir, readLedger, sdkConfig, type Emulator } from './harness.js';
+import { dpf, workdir, readLedger, sdkConfig, emulatorPerSuite, initEnvDir, type Emulator } from './harness.js';
 import { runInPty, answer, KEY, type PtyRun } from './pty.js';
 
 const TIMEOUT = 240_000;
@@ -109,20 +109,12 @@ describe('GIVEN the init wizard on a terminal', () => {
 });
 
 describe('GIVEN the emulator and a terminal', () => {
+  const emulator = emulatorPerSuite({ beforeAll, afterAll });
   let em: Emulator;
-  beforeAll(async () => {
-    em = await startEmulator();
+  beforeEach(() => {
+    em = emulator();
   });
-  afterAll(async () => {
-    await em?.stop();
-  });
-
-  async function initEnv(env: string): Promise<string> {
-    const dir = workdir('dpf-pty-');
-    const r = await dpf(em, ['init', '--env', env, '--defaults', '--yes'], { cwd: dir });
-    expect(r.code, r.all).toBe(0);
-    return dir;
-  }
+  const initEnv = (env: string) => initEnvDir(em, env, 'dpf-pty-');
 
   /** Until the stack's change set is CREATE_COMPLETE, then one poll interval (DPF_POLL_MS) more for dpf to see it and ask. */
   async function changeSetReady(stackName: string): Promise<void> {
