@@ -70,7 +70,9 @@ export async function runDeploy(opts: DeployOptions, ctx: CommandContext): Promi
       ctx.stdout(
         opts.check
           ? `Check mode: nothing was changed; results are in the ledger (evidence.lastCheck). Apply with: dpf deploy --env ${session.envName}`
-          : `Environment ${session.envName}: all ${selected.length} step(s) done. Next: dpf status --env ${session.envName}`,
+          : summary.verdicts.unknown
+            ? `Environment ${session.envName}: all ${selected.length} step(s) done, but ${summary.verdicts.unknown} go-live check(s) could not be verified (unknown). Why, check by check: dpf report golive --env ${session.envName}`
+            : `Environment ${session.envName}: all ${selected.length} step(s) done. Next: dpf status --env ${session.envName}`,
       );
   } finally {
     await session.close();

@@ -45,6 +45,8 @@ export interface RunSummary {
   outcomes: Record<string, StepOutcome>;
   failures: Array<{ stepId: string; error: unknown }>;
   durationSeconds: number;
+  /** Check steps by verdict (pass, warn, unknown): "done" is not "verified". */
+  verdicts: Record<string, number>;
 }
 
 const seconds = (a: Date, b: Date) => Math.round((b.getTime() - a.getTime()) / 100) / 10;
@@ -122,7 +124,7 @@ export async function runSteps(o: RunOptions): Promise<RunSummary> {
     ...(Object.keys(verdicts).length ? { verdicts } : {}),
     resume: status === 'done' ? undefined : `dpf ${o.command} --env ${o.envCtx.name}`,
   });
-  return { status, outcomes, failures, durationSeconds: seconds(started, end) };
+  return { status, outcomes, failures, durationSeconds: seconds(started, end), verdicts };
 }
 
 function hostName(): string {
