@@ -26,6 +26,12 @@ pre{background:#f6f8fa;border:1px solid #d0d7de;padding:.6rem;overflow-x:auto;fo
 .pass{color:#1a7f37}.warn{color:#9a6700}.unknown{color:#57606a}.fail{color:#cf222e}.not-run{color:#57606a}h3{margin-top:1.6rem}
 figure{margin:1rem 0;overflow-x:auto}figure svg{max-width:100%;height:auto}.headline{font-size:1.15em;padding:.6rem .8rem;border-left:4px solid #0969da;background:#f6f8fa}`;
 
+/** "; the subnet tiers are in VPC vpc-1 10.0.0.0/16": the SVG draws the tiers, not the box around them. */
+function vpcText(mermaid: string): string {
+  const label = /subgraph vpc\["([^"]*)"\]/.exec(mermaid)?.[1];
+  return label ? `; the subnet tiers are in ${label}` : '';
+}
+
 /** A whole page: head, inline CSS, the body's parts. */
 export function page(title: string, body: string[]): string {
   return ['<!DOCTYPE html>', '<html lang="en">', '<head>', '<meta charset="utf-8">', '<meta name="viewport" content="width=device-width, initial-scale=1">', `<title>${esc(title)}</title>`, `<style>${CSS}</style>`, '</head>', '<body>', `<h1>${esc(title)}</h1>`, ...body, '</body>', '</html>', ''].join('\n');
@@ -107,7 +113,7 @@ export function renderGoliveHtml(r: GoliveReport): string {
   o.push(figure(ganttSvg(timelineOf(r.schedule.phases), new Date(r.generatedAt)), 'Plan (grey) against what happened, per phase; the dashed line is today.', r.diagrams.gantt));
 
   o.push('<h2>Architecture as deployed</h2>');
-  o.push(figure(mermaidFlowchartSvg(r.diagrams.architecture), `Drawn from ${r.architecture.source === 'ledger' ? "the ledger's step outputs" : "the ledger's step outputs and live describe calls"}.`, r.diagrams.architecture));
+  o.push(figure(mermaidFlowchartSvg(r.diagrams.architecture), `Drawn from ${r.architecture.source === 'ledger' ? "the ledger's step outputs" : "the ledger's step outputs and live describe calls"}${vpcText(r.diagrams.architecture)}.`, r.diagrams.architecture));
   if (r.architecture.notes.length) o.push(`<ul>${r.architecture.notes.map((n) => `<li>note: ${esc(n)}</li>`).join('')}</ul>`);
 
   o.push('<h2>Risk register</h2>');
@@ -147,6 +153,6 @@ export function renderWeeklyHtml(r: WeeklyReport): string {
   o.push(`<li>Security compliance: ${sc ? `${sc.percent}% (${sc.passed} of ${sc.total} security checks passed)` : 'not measured yet'}</li>`);
   o.push(`<li>Go-live checks passed: ${r.metrics.checks.passed} of ${r.metrics.checks.total}</li>`, '<li>Budget utilization: not tracked by dpf (see AWS Cost Explorer)</li>', '</ul>');
   o.push('<h2>Timeline</h2>', figure(ganttSvg(timelineOf(r.phases), new Date(r.generatedAt)), 'Plan (grey) against what happened, per phase; the dashed line is today.', r.diagrams.gantt));
-  o.push('<h2>Architecture as deployed</h2>', figure(mermaidFlowchartSvg(r.diagrams.architecture), 'What dpf deployed, by network tier.', r.diagrams.architecture));
+  o.push('<h2>Architecture as deployed</h2>', figure(mermaidFlowchartSvg(r.diagrams.architecture), `What dpf deployed, by network tier${vpcText(r.diagrams.architecture)}.`, r.diagrams.architecture));
   return page(title, o);
 }

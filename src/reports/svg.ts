@@ -27,8 +27,9 @@ export function ganttSvg(timeline: PhaseTimeline[], now: Date): string {
   const rowH = 34;
   const top = 28;
   const height = top + timeline.length * rowH + 30;
+  const legendY = height + 14;
   const px = (t: number) => labelW + ((t - t0) / (t1 - t0)) * plotW;
-  const out: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${labelW + plotW + 20} ${height}" width="${labelW + plotW + 20}" height="${height}" role="img" aria-label="Plan against actual, per phase" ${FONT}>`];
+  const out: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${labelW + plotW + 20} ${legendY + 8}" width="${labelW + plotW + 20}" height="${legendY + 8}" role="img" aria-label="Plan against actual, per phase" ${FONT}>`];
   for (let d = t0; d <= t1; d += 7 * DAY_MS) {
     out.push(`<line x1="${px(d).toFixed(1)}" y1="${top - 6}" x2="${px(d).toFixed(1)}" y2="${height - 24}" stroke="${COLORS.grid}"/>`, `<text x="${px(d).toFixed(1)}" y="${height - 8}" fill="${COLORS.text}" text-anchor="middle">${x(isoDay(new Date(d)).slice(5))}</text>`);
   }
@@ -44,7 +45,7 @@ export function ganttSvg(timeline: PhaseTimeline[], now: Date): string {
     }
   });
   out.push(`<line x1="${px(now.getTime()).toFixed(1)}" y1="${top - 10}" x2="${px(now.getTime()).toFixed(1)}" y2="${height - 24}" stroke="${COLORS.today}" stroke-dasharray="4 3"/>`, `<text x="${px(now.getTime()).toFixed(1)}" y="${top - 14}" fill="${COLORS.today}" text-anchor="middle">today</text>`);
-  out.push(legend([['planned', COLORS.planned], ['done', COLORS.done], ['running', COLORS.active], ['failed / behind', COLORS.failed]], labelW, 12));
+  out.push(legend([['planned', COLORS.planned], ['done', COLORS.done], ['running', COLORS.active], ['failed / behind', COLORS.failed]], labelW, legendY));
   out.push('</svg>');
   return out.join('');
 }
@@ -101,9 +102,52 @@ export function drillSvg(bars: DrillBar[]): string {
   return out.join('');
 }
 
-/** The architecture flowchart (Mermaid source) as SVG, with nothing fetched when it is opened. */
+/**
+ * A subgraph that holds other subgraphs (the VPC around its tiers) is dropped, its contents kept:
+ * the layout engine routes edges into doubly nested groups to points outside them (arrows to
+ * nowhere), while one level of groups lays out cleanly. The caption names what was dropped.
+ */
+export function flattenOuterSubgraphs(source: string): string {
+  const lines = source.split('\n');
+  const isStart = (l: string) => /^\s*subgraph\b/.test(l);
+  const isEnd = (l: string) => /^\s*end\s*$/.test(l);
+  const drop = new Set<number>();
+  const stack: Array<{ at: number; nested: boolean }> = [];
+  lines.forEach((l, i) => {
+    if (isStart(l)) {
+      if (stack.length) stack[stack.length - 1]!.nested = true;
+      stack.push({ at: i, nested: false });
+    } else if (isEnd(l) && stack.length) {
+      const open = stack.pop()!;
+      if (open.nested) drop.add(open.at).add(i);
+    }
+  });
+  return lines.filter((_, i) => !drop.has(i)).join('\n');
+}
+
+/** fg mixed into bg by `share` (0..1), as CSS color-mix(in srgb, fg share, bg) computes it. */
+function mix(fg: string, bg: string, share: number): string {
+  const rgb = (h: string) => [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16));
+  const [f, b] = [rgb(fg), rgb(bg)];
+  return `#${f.map((c, i) => Math.round(c * share + b[i]! * (1 - share)).toString(16).padStart(2, '0')).join('')}`;
+}
+
+const DIAGRAM = { bg: '#ffffff', fg: '#1b1f24' };
+/** beautiful-mermaid's derived colours (its <style>: each a share of fg over bg), resolved to plain values. */
+const DERIVED: Record<string, number> = { text: 1, 'text-sec': 0.6, 'text-muted': 0.4, 'text-faint': 0.25, line: 0.5, arrow: 0.85, 'node-fill': 0.03, 'node-stroke': 0.2, 'group-fill': 0, 'group-hdr': 0.05, 'inner-stroke': 0.12, 'key-badge': 0.1 };
+
+/**
+ * The architecture flowchart (Mermaid source) as SVG, with nothing fetched when it is opened: the
+ * web-font @import is removed, and the CSS variables it colours with (var(), color-mix()) are
+ * replaced by plain colours, so viewers without CSS variables (mail clients, image converters)
+ * draw it too.
+ */
 export function mermaidFlowchartSvg(source: string): string {
   // <br/> in labels is Mermaid's line break; beautiful-mermaid takes it as such.
-  const svg = renderMermaidSVG(source, { bg: '#FFFFFF', fg: '#1b1f24', font: 'system-ui' });
-  return svg.replace(/@import url\([^)]*\);?/g, '');
+  const svg = renderMermaidSVG(flattenOuterSubgraphs(source), { bg: DIAGRAM.bg, fg: DIAGRAM.fg, font: 'system-ui' });
+  return svg
+    .replace(/@import url\([^)]*\);?/g, '')
+    .replace(/var\(--_([a-z-]+)\)/g, (all, name: string) => (name in DERIVED ? mix(DIAGRAM.fg, DIAGRAM.bg, DERIVED[name]!) : all))
+    .replace(/var\(--bg\)/g, DIAGRAM.bg)
+    .replace(/var\(--fg\)/g, DIAGRAM.fg);
 }

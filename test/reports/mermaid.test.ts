@@ -88,3 +88,11 @@ describe('architectureDiagram', () => {
     expect(m.source).toBe('ledger+live');
   });
 });
+
+describe('flattenOuterSubgraphs (the HTML report\'s SVG layout)', () => {
+  it('GIVEN a VPC subgraph around tier subgraphs THEN the VPC wrapper is dropped and the tiers, nodes and edges are kept', async () => {
+    const { flattenOuterSubgraphs } = await import('../../src/reports/svg.js');
+    const src = ['flowchart TB', '    a(("A"))', '    subgraph vpc["VPC"]', '    subgraph pub["Public"]', '        b["B"]', '    end', '    c[("C")]', '    end', '    a --> b'].join('\n');
+    expect(flattenOuterSubgraphs(src).split('\n')).toEqual(['flowchart TB', '    a(("A"))', '    subgraph pub["Public"]', '        b["B"]', '    end', '    c[("C")]', '    a --> b']);
+  });
+});

@@ -152,6 +152,8 @@ describe('golive report: content that comes from the hosts', () => {
     // Nothing fetched: no @import, no url() but in-page references (SVG markers), no http(s) but the SVG namespace.
     expect(html).not.toMatch(/@import|url\((?!#)/i);
     expect(html.match(/https?:\/\/[^\s"'<)]+/g)!.every((u) => u.startsWith('http://www.w3.org/'))).toBe(true);
+    // Plain colours in the drawing: viewers without CSS variables (mail, converters) draw it too.
+    expect(html).not.toMatch(/(fill|stroke)="var\(/);
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(html).toContain('&lt;/pre&gt;&lt;img src=x&gt;');
     // The Gantt chart and the architecture are drawn (SVG), the Mermaid source kept folded beneath.
