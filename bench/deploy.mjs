@@ -15,6 +15,8 @@ import { fileURLToPath } from 'node:url';
 
 // Async on purpose: the emulator's request log is read from a pipe while commands run.
 const run = async (cmd, args, opts) => (await promisify(execFile)(cmd, args, { maxBuffer: 1 << 28, ...opts })).stdout;
+// dpf plan exits 2 when changes are pending (terraform's -detailed-exitcode); its output is the plan all the same.
+const runPlan = async (args, opts) => run(DPF, args, opts).catch((e) => (e.code === 2 ? e.stdout : Promise.reject(e)));
 const settle = () => new Promise((r) => setTimeout(r, 300));
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DPF = path.join(ROOT, 'bin', 'dpf');
@@ -44,8 +46,8 @@ const PHASES = ['bootstrap', 'network', 'compute', 'storage'];
 const em1 = await startEmulator();
 const dir = mkdtempSync(path.join(tmpdir(), 'dpf-bench-'));
 await run(DPF, ['init', '--env', 'bench', '--defaults', '--yes'], { cwd: dir, env: env(em1.endpoint) });
-const planFresh = JSON.parse(await run(DPF, ['plan', '--env', 'bench', '--json'], { cwd: dir, env: env(em1.endpoint) }));
-const planFour = JSON.parse(await run(DPF, ['plan', '--env', 'bench', '--phase', PHASES.join(','), '--json'], { cwd: dir, env: env(em1.endpoint) }));
+const planFresh = JSON.parse(await runPlan(['plan', '--env', 'bench', '--json'], { cwd: dir, env: env(em1.endpoint) }));
+const planFour = JSON.parse(await runPlan(['plan', '--env', 'bench', '--phase', PHASES.join(','), '--json'], { cwd: dir, env: env(em1.endpoint) }));
 const before = em1.requests();
 let t0 = performance.now();
 await run(DPF, ['deploy', '--env', 'bench', '--phase', PHASES.join(','), '--yes', '--json'], { cwd: dir, env: env(em1.endpoint) });

@@ -21,7 +21,7 @@ step() { printf '\n\033[1m$ dpf %s\033[0m\n' "$*"; }
 step init --env demo --defaults --yes --alarm-email ops@example.com
 dpf init --env demo --defaults --yes --alarm-email ops@example.com
 step plan --env demo
-dpf plan --env demo
+dpf plan --env demo || [ $? -eq 2 ]   # exit 2 = changes pending (terraform plan -detailed-exitcode)
 step deploy --env demo --yes
 dpf deploy --env demo --yes
 step deploy --env demo --yes "(again: a verified no-op)"

@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
+import { createSupportsColor } from 'supports-color';
 import { DpfError, ExitCode, errorMessage, UserError } from './errors.js';
 import type { CommandContext, GlobalOptions } from './context.js';
 import { PHASES, type PhaseId } from './steps/types.js';
@@ -16,8 +17,10 @@ Exit codes:
   0    success                      5    ledger corrupt or written by a newer dpf
   1    unexpected error             6    confirmation needed (no TTY, no --yes) or declined
   2    bad usage or invalid config  7    AWS credentials or endpoint problem
-  3    a step failed                8    blocked: a phase it depends on is not done
+  3    a step failed                8    blocked: a phase it depends on is not done,
+                                         or AWS drifted from a saved plan (deploy --plan)
   4    environment locked by another operator      130  interrupted (Ctrl-C); rerun to resume
+  dpf plan: 0 no changes, 2 changes pending, 1 bad usage/config, other codes as above
 `;
 
 function parsePhases(value: string, previous: PhaseId[] = []): PhaseId[] {
@@ -40,11 +43,24 @@ function collect(v: string, prev: string[] = []): string[] {
   return [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
 }
 
+/**
+ * Colour for one stream: off with --no-color; FORCE_COLOR wins next (a CI log that renders
+ * colour); then NO_COLOR; then what supports-color finds for that stream (a TTY, TERM, CI).
+ * Decided per stream: `dpf status | cat` gets no escape codes while stderr may still have colour.
+ */
+function colorLevel(stream: NodeJS.WriteStream, flag: boolean): number {
+  if (!flag) return 0;
+  if (process.env.FORCE_COLOR === undefined && process.env.NO_COLOR) return 0;
+  const s = createSupportsColor(stream, { sniffFlags: false });
+  return s ? s.level : 0;
+}
+
 export async function main(argv: string[]): Promise<void> {
   // The pinned SDK supports Node 20 (package.json engines); its notice about future releases is noise on every command.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const controller = new AbortController();
   let interrupts = 0;
+  let closeLive: (() => Promise<void>) | undefined;
   const onSignal = (sig: string) => {
     interrupts += 1;
     if (interrupts > 1) {
@@ -54,15 +70,24 @@ export async function main(argv: string[]): Promise<void> {
     process.stderr.write(`\n${sig}: stopping at the next safe point (press Ctrl-C again to force)…\n`);
     controller.abort();
   };
+  // dpf's only signal handlers: nothing else (no renderer) may exit the process on a signal, so
+  // every Ctrl-C goes through the abort path (safe point, ledger saved, lock released, exit 130).
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));
 
   let globals: GlobalOptions | undefined;
   let ioClose: (() => Promise<void>) | undefined;
+  let exitCode: number = ExitCode.Ok;
+  const wantsJson = argv.includes('--json');
   const program = new Command('dpf');
+  // Every subcommand's --help lists the global options too (they are accepted after the command).
+  program.configureHelp({ showGlobalOptions: true });
+  // Under --json a usage error is one JSON object on stdout (report() writes it), not commander's text.
+  if (wantsJson) program.configureOutput({ writeErr: () => undefined, outputError: () => undefined });
 
   const makeContext = async (cmd: Command): Promise<CommandContext> => {
     const g = cmd.optsWithGlobals() as Record<string, unknown>;
+    const colorFlag = g.color !== false;
     globals = {
       env: g.env as string | undefined,
       profile: (g.profile as string | undefined) ?? undefined,
@@ -71,33 +96,52 @@ export async function main(argv: string[]): Promise<void> {
       json: Boolean(g.json),
       yes: Boolean(g.yes),
       verbose: Boolean(g.verbose),
-      color: g.color !== false && !process.env.NO_COLOR && Boolean(process.stderr.isTTY),
+      quiet: Boolean(g.quiet),
+      color: colorLevel(process.stdout, colorFlag),
       endpoint: process.env.AWS_ENDPOINT_URL || undefined,
     };
+    // --profile X is AWS_PROFILE=X for everything the SDK reads: credentials (SSO, roles), region, endpoint_url.
+    if (globals.profile) process.env.AWS_PROFILE = globals.profile;
     const [{ CliIoHost }, { systemClock }, { sdkPorts }] = await Promise.all([import('./ui/io-host.js'), import('./clock.js'), import('./context.js')]);
     const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY);
     const io = new CliIoHost({
       json: globals.json,
       yes: globals.yes,
       interactive,
-      color: globals.color,
+      color: colorLevel(process.stderr, colorFlag),
       verbose: globals.verbose,
+      quiet: globals.quiet,
       now: () => new Date(),
       progress: (line) => process.stderr.write(`${line}\n`),
       // With --json, `deploy` streams its NDJSON events on stdout (the stream is its output);
       // every other command prints one result object on stdout and its events go to stderr.
       events: cmd.name() === 'deploy' ? (line) => process.stdout.write(`${line}\n`) : (line) => process.stderr.write(`${line}\n`),
+      terminal: interactive ? { input: process.stdin, output: process.stderr } : undefined,
+      signal: controller.signal,
+      onInterrupt: () => onSignal('Ctrl-C'),
     });
-    ioClose = () => io.close();
-    const profile = globals.profile;
+    ioClose = closeLive = () => io.close();
+    const flags = { flagProfile: globals.profile, flagRegion: globals.region };
+    let settings: Promise<import('./aws/profile.js').AwsSettings> | undefined;
+    const awsSettings = () =>
+      (settings ??= import('./aws/profile.js').then(async ({ resolveAwsSettings }) => {
+        const s = await resolveAwsSettings({ ...flags, env: process.env });
+        // The profile's endpoint_url applies like AWS_ENDPOINT_URL (which wins when both are set).
+        if (s.endpointSource === 'profile' && s.endpointUrl) process.env.AWS_ENDPOINT_URL = s.endpointUrl;
+        return s;
+      }));
     return {
       globals,
       io,
       clock: systemClock,
       signal: controller.signal,
-      aws: (region) => sdkPorts(region, profile),
+      aws: (region) => sdkPorts(region, awsSettings),
+      awsSettings,
       stdout: (text) => process.stdout.write(`${text}\n`),
       isTTY: interactive,
+      exitCode: (code) => {
+        exitCode = code;
+      },
     };
   };
 
@@ -111,15 +155,16 @@ export async function main(argv: string[]): Promise<void> {
     .option('--json', 'machine output: NDJSON events while running, one JSON object for results')
     .option('-y, --yes', 'answer yes to every confirmation (CI); without a TTY dpf never prompts')
     .option('--verbose', 'show stack traces and debug detail')
-    .option('--no-color', 'disable colours (NO_COLOR is honoured too)')
-    .addHelpText('after', `\nExamples:\n  dpf init --env dev --defaults --yes\n  dpf plan --env dev\n  dpf deploy --env dev --yes\n  dpf deploy --env dev --phase network\n  dpf status --env dev --json\n  dpf unlock --env dev\n${EXIT_HELP}\nAWS: the standard credential chain, AWS_PROFILE/--profile and AWS_ENDPOINT_URL work unchanged.`)
+    .option('-q, --quiet', 'print only warnings, failures and results (no progress)')
+    .option('--no-color', 'disable colours (NO_COLOR is honoured; FORCE_COLOR forces them)')
+    .addHelpText('after', `\nExamples:\n  dpf init --env dev --defaults --yes\n  dpf plan --env dev\n  dpf deploy --env dev --yes\n  dpf deploy --env dev --phase network\n  dpf status --env dev --json\n  dpf unlock --env dev\n  source <(dpf completion bash)\n${EXIT_HELP}\nAWS: as the AWS CLI v2 — --profile is AWS_PROFILE (credentials, SSO, region, endpoint_url);\nregion: --region > AWS_REGION > AWS_DEFAULT_REGION > the profile's region (init's default; an\nenvironment's region in the config file pins where it lives); AWS_ENDPOINT_URL > the profile's endpoint_url.`)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
 
   program
     .command('init')
     .description('write (or extend) the config file: wizard on a TTY, or --defaults with flags')
-    .option('--defaults', "take the seed's defaults for everything not given as a flag (no questions)")
+    .option('--defaults', "take the platform specification's defaults for everything not given as a flag (no questions)")
     .option('--project <name>', 'project name (prefix of every resource name)')
     .option('--az <zones>', 'three availability zones, comma-separated (default: REGION a,b,c)', collect)
     .option('--vpc-cidr <cidr>', 'VPC CIDR (default 10.0.0.0/16)')
@@ -169,11 +214,12 @@ export async function main(argv: string[]): Promise<void> {
     .option('--check', 'report what would change (change sets, Ansible --check) and change nothing')
     .option('--refresh-ami', 'resolve compute.imageParameter again instead of the AMI pinned at first deploy (replaces instances)')
     .option('--skip-preflight', 'do not run the account preflight (dpf doctor\'s blocking checks) before the first change set')
-    .addHelpText('after', '\nExamples:\n  dpf deploy --env dev                   # everything, asking before each change set\n  dpf deploy --env dev --phase bootstrap --yes\n  dpf deploy --env dev --yes --json      # NDJSON progress for CI')
+    .option('--plan <file>', 'execute exactly the change sets saved by dpf plan --out FILE, after one approval; exit 8 (naming the stack) if AWS drifted since')
+    .addHelpText('after', '\nExamples:\n  dpf deploy --env dev                   # everything, asking before each change set\n  dpf deploy --env dev --phase bootstrap --yes\n  dpf deploy --env dev --yes --json      # NDJSON progress for CI\n  dpf plan --env prod --out plan.json && dpf deploy --env prod --plan plan.json   # review once, apply exactly that')
     .action(async (o, cmd: Command) => {
       const ctx = await makeContext(cmd);
       const { runDeploy } = await import('./commands/deploy.js');
-      await runDeploy({ phases: o.phase, force: o.force, concurrency: o.concurrency, check: o.check, refreshAmi: o.refreshAmi, skipPreflight: o.skipPreflight }, ctx);
+      await runDeploy({ phases: o.phase, force: o.force, concurrency: o.concurrency, check: o.check, refreshAmi: o.refreshAmi, plan: o.plan, skipPreflight: o.skipPreflight }, ctx);
     });
 
   program
@@ -209,23 +255,51 @@ export async function main(argv: string[]): Promise<void> {
   const { registerMoreCommands } = await import('./commands/index.js');
   registerMoreCommands(program, makeContext, { parsePhases, parseIntOption, collect });
 
+  program
+    .command('completion')
+    .description('print a shell completion script (commands, options, phases, environments)')
+    .argument('<shell>', 'bash or zsh')
+    .addHelpText('after', '\nExamples:\n  source <(dpf completion bash)                      # this shell\n  dpf completion bash > /etc/bash_completion.d/dpf   # every shell\n  dpf completion zsh > "${fpath[1]}/_dpf"            # zsh (then: autoload -U compinit && compinit)')
+    .action(async (shell: string) => {
+      const { completionScript } = await import('./completion.js');
+      process.stdout.write(completionScript(program, shell));
+    });
+  // Hidden: what the completion scripts call for values that live in the config file.
+  program
+    .command('__complete', { hidden: true })
+    .argument('<what>')
+    .action(async (what: string) => {
+      const { completeValues } = await import('./completion.js');
+      const words = await completeValues(what, process.env.DPF_CONFIG ?? 'dpf.config.yaml');
+      if (words.length) process.stdout.write(`${words.join('\n')}\n`);
+    });
+
   let code: number = ExitCode.Ok;
   try {
     await program.parseAsync(argv);
+    code = exitCode;
   } catch (err) {
-    code = report(err, globals);
+    // A live view still drawing must step aside before the error is printed.
+    await closeLive?.().catch(() => undefined);
+    code = report(err, globals, wantsJson);
+    // `dpf plan` exits 2 for "changes pending" (terraform's -detailed-exitcode): there a usage or
+    // config error exits 1, so a CI gate never reads a typo as "changes".
+    const commandName = argv.slice(2).find((a) => program.commands.some((c) => c.name() === a));
+    if (commandName === 'plan' && code === ExitCode.Usage) code = ExitCode.Internal;
   } finally {
     await ioClose?.().catch(() => undefined);
   }
   process.exitCode = code;
 }
 
-function report(err: unknown, g: GlobalOptions | undefined): number {
+function report(err: unknown, g: GlobalOptions | undefined, wantsJson: boolean): number {
   if (err instanceof CommanderError) {
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return ExitCode.Ok;
-    return ExitCode.Usage; // commander already printed the message
+    // commander printed the message, unless --json asked for it as JSON.
+    if (wantsJson) process.stdout.write(`${JSON.stringify({ error: { code: 'Usage', exitCode: ExitCode.Usage, message: err.message.replace(/^error: /, ''), details: [], hint: 'run with --help for usage' } })}\n`);
+    return ExitCode.Usage;
   }
-  const json = g?.json ?? process.argv.includes('--json');
+  const json = g?.json ?? wantsJson;
   if (err instanceof DpfError) {
     if (json) process.stdout.write(`${JSON.stringify({ error: { code: err.code, exitCode: err.exitCode, message: err.message, details: err.details, hint: err.hint } })}\n`);
     else {

@@ -10,7 +10,8 @@ import type { IdentityPort, ObjectStorePort } from './aws/ports.js';
 import type { LeaseStore } from './state/lock.js';
 import type { OpsPorts } from './aws/ops-ports.js';
 import type { AccountPreflightPort } from './aws/preflight.js';
-import { explainAwsError } from './errors.js';
+import { explainAwsError, type AwsErrorContext } from './errors.js';
+import type { AwsSettings } from './aws/profile.js';
 
 export interface GlobalOptions {
   env?: string;
@@ -20,7 +21,10 @@ export interface GlobalOptions {
   json: boolean;
   yes: boolean;
   verbose: boolean;
-  color: boolean;
+  /** Colour for what the command prints on stdout (decided for stdout, not stderr). */
+  color: boolean | number;
+  /** Only warnings, failures and results (--quiet). Default false. */
+  quiet?: boolean;
   /** AWS_ENDPOINT_URL when set (an emulator): shown by the preflight. */
   endpoint?: string;
 }
@@ -43,7 +47,7 @@ function memo<T>(f: () => Promise<T>): () => Promise<T> {
 }
 
 /** Wrap every async method of a port so AWS exceptions come out explained (credentials, network). */
-export function explained<T extends object>(port: T, what: string): T {
+export function explained<T extends object>(port: T, what: string, aws: AwsErrorContext = {}): T {
   return new Proxy(port, {
     get(target, prop, receiver) {
       const v = Reflect.get(target, prop, receiver);
@@ -52,35 +56,52 @@ export function explained<T extends object>(port: T, what: string): T {
         try {
           return await (v as (...a: unknown[]) => unknown).apply(target, args);
         } catch (err) {
-          throw explainAwsError(err, `calling ${what}.${String(prop)}`);
+          throw explainAwsError(err, `calling ${what}.${String(prop)}`, aws);
         }
       };
     },
   });
 }
 
-export function sdkPorts(region: string, profile?: string): AwsPorts {
-  const cfg = memo(async () => (await import('./aws/clients.js')).clientConfig({ region, profile }));
+/**
+ * @param settings the profile/region/endpoint conventions (src/aws/profile.ts), resolved before
+ *   the first client is made: the profile's endpoint_url must be in effect by then.
+ */
+export function sdkPorts(region: string, settings: () => Promise<AwsSettings | undefined> = async () => undefined): AwsPorts {
+  let errCtx: AwsErrorContext = {};
+  const cfg = memo(async () => {
+    const s = await settings();
+    if (s) errCtx = { profile: s.profile, profileNamed: s.profileNamed, endpointUrl: s.endpointUrl };
+    return (await import('./aws/clients.js')).clientConfig({ region });
+  });
+  const wrap = <T extends object>(port: T, what: string) => explained(port, what, errCtx);
   return {
     region,
     cfn: memo(async () => {
       const [{ CloudFormationClient }, { SdkCloudFormation }] = await Promise.all([import('@aws-sdk/client-cloudformation'), import('./aws/sdk-cloudformation.js')]);
-      return explained(new SdkCloudFormation(new CloudFormationClient(await cfg())), 'CloudFormation');
+      const c = await cfg();
+      return wrap(new SdkCloudFormation(new CloudFormationClient(c)), 'CloudFormation');
     }),
     identity: memo(async () => {
       const [{ STSClient }, { SdkIdentity }] = await Promise.all([import('@aws-sdk/client-sts'), import('./aws/sdk-state.js')]);
-      return explained(new SdkIdentity(new STSClient(await cfg())), 'STS');
+      const c = await cfg();
+      return wrap(new SdkIdentity(new STSClient(c)), 'STS');
     }),
     objects: memo(async () => {
       const [{ S3Client }, { SdkObjectStore }, { usesCustomEndpoint }] = await Promise.all([import('@aws-sdk/client-s3'), import('./aws/sdk-state.js'), import('./aws/clients.js')]);
-      return explained(new SdkObjectStore(new S3Client({ ...(await cfg()), forcePathStyle: usesCustomEndpoint() })), 'S3');
+      const c = await cfg();
+      return wrap(new SdkObjectStore(new S3Client({ ...c, forcePathStyle: usesCustomEndpoint() })), 'S3');
     }),
     leaseStore: async (table, env) => {
       const [{ DynamoDBClient }, { DynamoLeaseStore }] = await Promise.all([import('@aws-sdk/client-dynamodb'), import('./aws/sdk-state.js')]);
-      return explained(new DynamoLeaseStore(new DynamoDBClient(await cfg()), table, env), 'DynamoDB');
+      const c = await cfg();
+      return wrap(new DynamoLeaseStore(new DynamoDBClient(c), table, env), 'DynamoDB');
     },
-    ops: memo(async () => (await import('./aws/sdk-ops.js')).createOpsPorts(await cfg(), explained)),
-    preflight: memo(async () => explained((await import('./aws/sdk-preflight.js')).createPreflightPort(await cfg()), 'preflight')),
+    ops: memo(async () => {
+      const c = await cfg();
+      return (await import('./aws/sdk-ops.js')).createOpsPorts(c, wrap);
+    }),
+    preflight: memo(async () => wrap((await import('./aws/sdk-preflight.js')).createPreflightPort(await cfg()), 'preflight')),
   };
 }
 
@@ -92,7 +113,14 @@ export interface CommandContext {
   signal: AbortSignal;
   /** AWS ports for a region (built lazily; tests inject fakes here). */
   aws(region: string): AwsPorts;
+  /**
+   * The AWS CLI conventions in effect (profile, region chain, endpoint), read on first use from the
+   * flags, the environment and ~/.aws (src/aws/profile.ts). Absent in tests that inject ports.
+   */
+  awsSettings?: () => Promise<AwsSettings>;
   /** Where command output (tables, JSON) goes. */
   stdout: (text: string) => void;
   isTTY: boolean;
+  /** Exit with this code although the command succeeded (`dpf plan`: 2 = changes pending). */
+  exitCode?: (code: number) => void;
 }

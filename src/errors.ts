@@ -139,31 +139,77 @@ export class AwsAccessError extends DpfError {
   }
 }
 
-const CREDENTIAL_ERRORS = new Set([
-  'CredentialsProviderError', 'ExpiredToken', 'ExpiredTokenException', 'InvalidClientTokenId',
-  'UnrecognizedClientException', 'AccessDenied', 'AccessDeniedException', 'InvalidSignatureException',
-  'SignatureDoesNotMatch', 'TokenRefreshRequired',
-]);
+/** The caller's identity: wrong keys, or keys AWS no longer accepts. */
+const REFUSED_CREDENTIALS = new Set(['InvalidClientTokenId', 'UnrecognizedClientException', 'InvalidSignatureException', 'SignatureDoesNotMatch', 'InvalidAccessKeyId', 'AuthFailure']);
+/** Temporary credentials past their expiry (a role session, an SSO role's keys). */
+const EXPIRED_CREDENTIALS = new Set(['ExpiredToken', 'ExpiredTokenException', 'TokenRefreshRequired', 'RequestExpired']);
+/** The identity is fine; the action is not allowed to it. */
+const ACCESS_DENIED = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'AuthorizationError', 'UnauthorizedAccess', 'Forbidden']);
 const NETWORK_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'ECONNRESET', 'EAI_AGAIN', 'TimeoutError']);
 
-/** Turn an AWS SDK / network exception into a DpfError with its message unwrapped; pass others through. */
-export function explainAwsError(err: unknown, doing: string): unknown {
+/** Which profile and endpoint were in use, for hints that name them. */
+export interface AwsErrorContext {
+  /** The profile in effect and whether it was named (--profile / AWS_PROFILE). */
+  profile?: string;
+  profileNamed?: boolean;
+  endpointUrl?: string;
+}
+
+/** `--profile X` when a profile was named: the hint's commands must use the same one. */
+function profileFlag(c: AwsErrorContext): string {
+  return c.profileNamed && c.profile ? ` --profile ${c.profile}` : '';
+}
+
+/**
+ * Turn an AWS SDK / network exception into a DpfError that says what is actually wrong — no
+ * credentials at all, an SSO session to log in to again, expired keys, keys AWS refuses, or an
+ * action the identity may not perform (named) — with its message unwrapped; pass others through.
+ */
+export function explainAwsError(err: unknown, doing: string, c: AwsErrorContext = {}): unknown {
   if (err instanceof DpfError) return err;
   const e = err as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
   const name = e?.name ?? '';
   const code = e?.code ?? '';
-  if (CREDENTIAL_ERRORS.has(name)) {
-    return new AwsAccessError(`AWS refused the credentials while ${doing}: ${e.message ?? name}`, {
+  const message = e?.message ?? name;
+  const who = c.profileNamed && c.profile ? `profile "${c.profile}"` : 'the default credential chain';
+  if (name === 'TokenProviderError' || ((name === 'CredentialsProviderError' || name === 'InvalidGrantException' || name === 'UnauthorizedException') && /\bsso\b|sso session|sso token/i.test(message))) {
+    return new AwsAccessError(`The AWS IAM Identity Center (SSO) session for ${who} is missing or has expired (while ${doing}): ${message}`, {
       cause: err,
-      hint: 'Check AWS_PROFILE / --profile, renew your session (aws sso login) or set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY.',
+      hint: `Log in again: aws sso login${profileFlag(c)}   then rerun the command${profileFlag(c) ? ` with${profileFlag(c)}` : ''}.`,
+    });
+  }
+  if (name === 'CredentialsProviderError') {
+    return new AwsAccessError(`No AWS credentials found for ${who} (while ${doing}): ${message}`, {
+      cause: err,
+      hint: c.profileNamed
+        ? `Check that profile "${c.profile}" exists in ~/.aws/config or ~/.aws/credentials (aws configure list-profiles) and has credentials (keys, sso_session, role_arn or credential_process).`
+        : 'Name a profile (--profile NAME or AWS_PROFILE), log in (aws sso login --profile NAME), or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.',
+    });
+  }
+  if (EXPIRED_CREDENTIALS.has(name)) {
+    return new AwsAccessError(`The AWS credentials of ${who} have expired (while ${doing}): ${message}`, {
+      cause: err,
+      hint: `Renew them (aws sso login${profileFlag(c)}, or new session keys), then rerun.`,
+    });
+  }
+  if (REFUSED_CREDENTIALS.has(name)) {
+    return new AwsAccessError(`AWS refused the credentials of ${who} (while ${doing}): ${message}`, {
+      cause: err,
+      hint: `The access key is unknown or its secret is wrong: check them (aws sts get-caller-identity${profileFlag(c)}).`,
+    });
+  }
+  if (ACCESS_DENIED.has(name) || (e?.$metadata?.httpStatusCode === 403 && /not authorized|access denied/i.test(message))) {
+    const action = /perform: ([\w-]+:[\w*]+)/.exec(message)?.[1];
+    return new AwsAccessError(`Access denied${action ? ` to ${action}` : ''} while ${doing}: ${message}`, {
+      cause: err,
+      hint: `The identity in use (${who}) lacks ${action ? `the permission ${action}` : 'a permission this call needs'}: grant it (docs/iam/ holds the policy dpf needs) or use another profile.`,
     });
   }
   if (NETWORK_ERRORS.has(code) || NETWORK_ERRORS.has(name) || /ECONNREFUSED|ENOTFOUND|socket hang up/.test(e?.message ?? '')) {
+    const endpoint = c.endpointUrl ?? process.env.AWS_ENDPOINT_URL;
     return new AwsAccessError(`Could not reach AWS while ${doing}: ${e.message ?? code}`, {
       cause: err,
-      hint: process.env.AWS_ENDPOINT_URL
-        ? `AWS_ENDPOINT_URL is ${process.env.AWS_ENDPOINT_URL}: is the endpoint running?`
-        : 'Check your network and --region.',
+      hint: endpoint ? `The endpoint is ${endpoint}: is it running?` : 'Check your network and --region.',
     });
   }
   return err;

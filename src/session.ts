@@ -4,15 +4,16 @@
  * under the lock. Closing flushes the ledger and releases the lock.
  */
 import os from 'node:os';
+import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { loadConfig, selectEnv, type LoadedConfig } from './config/load.js';
 import type { EnvironmentConfig } from './config/schema.js';
-import { Ledger, parseLedger, type LedgerMirror } from './state/ledger.js';
+import { Ledger, parseLedger, type LedgerData, type LedgerMirror } from './state/ledger.js';
 import { names } from './steps/phases.js';
 import { EnvLock, FileLeaseStore, localLockPath } from './state/lock.js';
 import type { AwsPorts, CommandContext } from './context.js';
 import type { EnvContext } from './steps/types.js';
-import { AwsAccessError } from './errors.js';
+import { AwsAccessError, UserError } from './errors.js';
 
 export interface Session {
   loaded: LoadedConfig;
@@ -26,6 +27,23 @@ export interface Session {
   /** Acquire the DynamoDB lease and mirror the ledger to the state bucket, once bootstrap made them. */
   attachStateBackend(): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * The ledger records where the environment lives (facts.region, facts.accountId). A command aimed
+ * elsewhere — `--region` another region, credentials of another account — would read or change
+ * a place where this environment does not exist, and report "32/32 done" there: refused.
+ */
+export function assertLedgerPlace(data: LedgerData, envName: string, where: { region: string; regionFromFlag: boolean; accountId?: string }): void {
+  const f = data.facts;
+  if (f.region && f.region !== where.region)
+    throw new UserError('RegionMismatch', `Environment "${envName}" lives in ${f.region} (its ledger says so), but this command would use ${where.region}${where.regionFromFlag ? ' (--region)' : ' (the config)'}.`, {
+      hint: where.regionFromFlag ? `Drop --region ${where.region}, or name the environment that lives there.` : `If the environment really moved, start a new one (dpf init --env NEW --region ${where.region}); its ledger is .dpf/${envName}/ledger.json.`,
+    });
+  if (f.accountId && where.accountId && f.accountId !== where.accountId)
+    throw new AwsAccessError(`The credentials are for account ${where.accountId}, but environment "${envName}" lives in account ${f.accountId} (its ledger says so).`, {
+      hint: 'Use the profile for that account (--profile NAME or AWS_PROFILE), or pin it in the config (accountId) to catch this earlier.',
+    });
 }
 
 export function newRunId(now: Date): string {
@@ -54,6 +72,13 @@ export async function openSession(ctx: CommandContext, opts: { command: string; 
   const region = ctx.globals.region ?? env.region;
   const aws = ctx.aws(region);
   const warn = (message: string) => ctx.io.notify({ type: 'warning', message });
+  if (ctx.globals.region === undefined) {
+    // The config pins where an environment lives; a shell's AWS_REGION or a profile's region does not move it (it would
+    // deploy a second copy elsewhere), but a difference is worth saying: the operator may have meant the other one.
+    const chain = await ctx.awsSettings?.().catch(() => undefined);
+    if (chain?.region && chain.region !== region)
+      warn(`${chain.regionSource === 'profile' ? `Profile ${chain.profile}'s region` : chain.regionSource} is ${chain.region}, but environment "${envName}" lives in ${region} (${path.basename(loaded.file)}): using ${region}. Pass --region to override.`);
+  }
 
   const who = await (await aws.identity()).whoami();
   if (env.accountId && env.accountId !== who.account)
@@ -70,6 +95,12 @@ export async function openSession(ctx: CommandContext, opts: { command: string; 
   let ledger: Ledger;
   try {
     ledger = await Ledger.open(Ledger.localPath(loaded.dir, envName), loaded.config.project, envName, now, warn);
+  } catch (err) {
+    await lock?.release();
+    throw err;
+  }
+  try {
+    assertLedgerPlace(ledger.data, envName, { region, regionFromFlag: ctx.globals.region !== undefined, accountId: who.account });
   } catch (err) {
     await lock?.release();
     throw err;

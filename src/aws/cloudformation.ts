@@ -45,6 +45,10 @@ export interface ResourceChange {
   resourceType: string;
   /** 'True' | 'False' | 'Conditional' for Modify. */
   replacement?: string;
+  /** Property-level changes (DescribeChangeSet with IncludePropertyValues), when the endpoint gives them. */
+  details?: Array<{ path: string; change: string; before?: string; after?: string; recreation?: string }>;
+  /** The resource's properties after the change, as JSON (IncludePropertyValues), when given. */
+  afterContext?: string;
 }
 
 export interface ChangeSetDescription {

@@ -87,7 +87,8 @@ export class SdkCloudFormation implements CloudFormationPort {
     let token: string | undefined;
     let first: DescribeChangeSetCommandOutput | undefined;
     do {
-      const r = await this.client.send(new DescribeChangeSetCommand({ StackName: stackName, ChangeSetName: changeSetName, NextToken: token }));
+      // IncludePropertyValues: property-level before/after values, shown before asking (as CDK's diff does).
+      const r = await this.client.send(new DescribeChangeSetCommand({ StackName: stackName, ChangeSetName: changeSetName, NextToken: token, IncludePropertyValues: true }));
       first ??= r;
       for (const c of (r.Changes ?? []) as Change[]) {
         const rc = c.ResourceChange;
@@ -98,6 +99,18 @@ export class SdkCloudFormation implements CloudFormationPort {
           physicalId: rc.PhysicalResourceId,
           resourceType: rc.ResourceType ?? '',
           replacement: rc.Replacement,
+          ...(rc.Details?.length
+            ? {
+                details: rc.Details.filter((d) => d.Target).map((d) => ({
+                  path: d.Target!.Path ?? [d.Target!.Attribute, d.Target!.Name].filter(Boolean).join('.'),
+                  change: d.Target!.AttributeChangeType ?? d.ChangeSource ?? 'Modify',
+                  before: d.Target!.BeforeValue,
+                  after: d.Target!.AfterValue,
+                  recreation: d.Target!.RequiresRecreation,
+                })),
+              }
+            : {}),
+          ...(rc.AfterContext ? { afterContext: rc.AfterContext } : {}),
         });
       }
       token = r.NextToken;

@@ -5,7 +5,11 @@ import { preflightBlocked, runPreflight } from '../preflight/index.js';
 import { buildSteps } from '../steps/phases.js';
 import { selectSteps } from '../steps/graph.js';
 import { runSteps, summaryError } from '../steps/engine.js';
-import { BlockedError } from '../errors.js';
+import { BlockedError, NotConfirmedError, UserError } from '../errors.js';
+import { planDrift, planDriftError, plannedChangeSets, plannedSteps, readPlan } from '../steps/saved-plan.js';
+import { makeContext } from '../steps/engine.js';
+import { summarizeChanges } from '../steps/stack-deployer.js';
+import type { StepDef } from '../steps/types.js';
 import type { PhaseId } from '../steps/types.js';
 
 export interface DeployOptions {
@@ -21,6 +25,8 @@ export interface DeployOptions {
   refreshAmi?: boolean;
   /** Do not run the account preflight before the first change set. Default false. */
   skipPreflight?: boolean;
+  /** Execute exactly the change sets of this saved plan (`dpf plan --out`), after one approval. Default: none. */
+  plan?: string;
 }
 
 /** The blocking part of the account preflight: stop (exit 8) before anything changes when it fails. */
@@ -44,6 +50,9 @@ async function preflight(opts: DeployOptions, ctx: CommandContext, session: Sess
 }
 
 export async function runDeploy(opts: DeployOptions, ctx: CommandContext): Promise<void> {
+  if (opts.plan && (opts.phases?.length || opts.check || opts.force || opts.refreshAmi))
+    throw new UserError('PlanWithOptions', '--plan executes exactly the saved plan: it cannot be combined with --phase, --check, --force or --refresh-ami.', { hint: 'Make the plan with those choices instead: dpf plan --phase … --out plan.json' });
+  if (opts.plan) return runSavedPlan(opts.plan, opts, ctx);
   const command = `deploy${opts.phases?.length ? ` --phase ${opts.phases.join(',')}` : ''}${opts.check ? ' --check' : ''}`;
   const session = await openSession(ctx, { command, lock: true });
   try {
@@ -86,7 +95,64 @@ export async function runDeploy(opts: DeployOptions, ctx: CommandContext): Promi
       ctx.stdout(
         opts.check
           ? `Check mode: nothing was changed; results are in the ledger (evidence.lastCheck). Apply with: dpf deploy --env ${session.envName}`
-          : `Environment ${session.envName}: all ${selected.length} step(s) done. Next: dpf status --env ${session.envName}`,
+          : summary.verdicts.unknown
+            ? `Environment ${session.envName}: all ${selected.length} step(s) done, but ${summary.verdicts.unknown} go-live check(s) could not be verified (unknown). Why, check by check: dpf report golive --env ${session.envName}`
+            : `Environment ${session.envName}: all ${selected.length} step(s) done. Next: dpf status --env ${session.envName}`,
+      );
+  } finally {
+    await session.close();
+  }
+}
+
+/**
+ * `dpf deploy --plan FILE`: check the whole plan against AWS first (refused, exit 8, naming each
+ * stack that drifted, before anything runs), ask once, then execute exactly the saved change sets.
+ */
+async function runSavedPlan(file: string, opts: DeployOptions, ctx: CommandContext): Promise<void> {
+  const plan = await readPlan(file);
+  const command = `deploy --plan ${file}`;
+  const session = await openSession(ctx, { command, lock: true });
+  try {
+    const all = buildSteps(session.env);
+    const planned = plannedSteps(plan);
+    const steps: StepDef[] = all.filter((s) => planned.some((p) => p.id === s.id));
+    const cfn = await session.aws.cfn();
+    const runOpts = { envCtx: session.envCtx, ledger: session.ledger, aws: session.aws, awsIn: (r: string) => ctx.aws(r), io: ctx.io, clock: ctx.clock, signal: ctx.signal };
+    const problems = await planDrift(plan, file, all, {
+      env: session.envName,
+      region: session.region,
+      accountId: session.envCtx.accountId,
+      cfn,
+      prepare: (step) => step.prepare(makeContext(step, runOpts, session.ledger.get(step.id))),
+      statusOf: (id) => session.ledger.get(id)?.status,
+    });
+    if (problems.length) throw planDriftError(file, problems);
+    if (!opts.skipPreflight) await preflight({ ...opts, phases: [...new Set(planned.map((p) => p.id.split('.')[0] as PhaseId))] }, ctx, session);
+    const later = plan.steps.filter((s) => s.action === 'deferred' || (s.action === 'run' && !s.changeSet));
+    if (!planned.length) {
+      ctx.stdout(`The plan ${file} holds no change set to execute${later.length ? ` (${later.length} step(s) could not be computed when it was made: plan again)` : ''}.`);
+      return;
+    }
+    for (const p of planned)
+      ctx.io.notify({ type: 'info', message: `${p.id}: ${p.changeSet.changeSetType === 'CREATE' ? 'create' : 'update'} ${p.changeSet.stackName} — ${summarizeChanges(p.changes ?? [])}${p.security?.length ? `; ${p.security.length} change(s) widen access` : ''}` });
+    const question = `Execute the ${planned.length} change set(s) of ${file} (made ${plan.createdAt} by ${plan.createdBy})?`;
+    if (!(await ctx.io.confirm({ question, defaultAnswer: true }))) throw new NotConfirmedError(question, 'declined');
+    const summary = await runSteps({
+      steps,
+      ...runOpts,
+      concurrency: opts.concurrency ?? session.env.deploy.concurrency,
+      command,
+      planned: plannedChangeSets(plan),
+      afterStep: async (step) => {
+        if (step.id === 'bootstrap.state') await session.attachStateBackend();
+      },
+    });
+    await ctx.io.close?.();
+    const err = summaryError(summary, `dpf plan --env ${session.envName} --out ${file} && dpf deploy --env ${session.envName} --plan ${file}`);
+    if (err) throw err;
+    if (!ctx.globals.json)
+      ctx.stdout(
+        `Executed the ${planned.length} change set(s) of ${file}.${later.length ? ` Not in the plan (computed once the steps before them were done): ${later.map((s) => s.id).join(', ')}. Next: dpf plan --env ${session.envName} --out ${file}` : ` Next: dpf status --env ${session.envName}`}`,
       );
   } finally {
     await session.close();

@@ -28,11 +28,6 @@ export interface DestroyOptions {
   askText?: (question: string) => Promise<string>;
 }
 
-async function promptText(question: string): Promise<string> {
-  // A typed answer, which IoHost.confirm (yes/no) cannot take; only reached on a TTY.
-  return (await import('../ui/prompts.js')).askText(question);
-}
-
 export async function runDestroy(opts: DestroyOptions, ctx: CommandContext): Promise<void> {
   const flags = `${opts.deleteData ? ' --delete-data' : ''}${opts.deleteState ? ' --delete-state' : ''}`;
   const command = `destroy${flags}`;
@@ -56,8 +51,10 @@ export async function runDestroy(opts: DestroyOptions, ctx: CommandContext): Pro
     const what = `${phases.join(', ') || 'no stacks'}${opts.deleteData ? ' AND ITS DATA' : ' (data kept)'}${copiesText}`;
     if (!ctx.globals.yes) {
       const question = `Destroy environment ${session.envName}: ${what}? Type the environment name to confirm:`;
-      if (!ctx.isTTY || ctx.globals.json) throw new NotConfirmedError(`destroy ${session.envName}`, 'no-tty');
-      const answer = (await (opts.askText ?? promptText)(question)).trim();
+      // A typed answer (IoHost.confirm is yes/no), asked through the IO host's prompter: one question at a time, Ctrl-C = 130.
+      const prompter = ctx.io.prompter;
+      if (!ctx.isTTY || ctx.globals.json || (!opts.askText && !prompter)) throw new NotConfirmedError(`destroy ${session.envName}`, 'no-tty');
+      const answer = (await (opts.askText ?? ((message: string) => prompter!.text({ message })))(question)).trim();
       if (answer !== session.envName) throw new NotConfirmedError(`destroy ${session.envName} (typed "${answer}")`, 'declined');
     }
     const op = await beginOperation(session.ledger, ctx.clock, {

@@ -13,7 +13,7 @@ import { DpfError, ExitCode } from '../errors.js';
 import { makeChalk } from '../ui/format.js';
 import { runPreflight, type PreflightResult } from '../preflight/index.js';
 
-export function renderPreflight(results: PreflightResult[], color: boolean): string[] {
+export function renderPreflight(results: PreflightResult[], color: boolean | number): string[] {
   const c = makeChalk(color);
   const mark = (s: PreflightResult['status']) => (s === 'pass' ? c.green('✔') : s === 'warn' ? c.yellow('⚠') : s === 'unknown' ? c.gray('?') : c.red('✖'));
   return results.map((k) => `${mark(k.status)} ${k.check.padEnd(28)} ${k.detail}${k.hint ? c.dim(`\n  → ${k.hint}`) : ''}`);

@@ -19,11 +19,15 @@ export function registerMoreCommands(program: Command, makeContext: MakeContext,
     .command('plan')
     .description('show what each phase would change (change sets, nothing executed) and the ETA along the critical path')
     .option('-p, --phase <phases>', 'phase(s) to plan, comma-separated', p.parsePhases)
-    .addHelpText('after', '\nExamples:\n  dpf plan --env dev\n  dpf plan --env prod --phase compute --json')
+    .option('--out <file>', 'save the plan and keep its change sets, for dpf deploy --plan FILE (one approval, exactly these changes)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  dpf plan --env dev\n  dpf plan --env prod --phase compute --json\n  dpf plan --env prod --out plan.json && dpf deploy --env prod --plan plan.json\n\nExit codes (like terraform plan -detailed-exitcode): 0 no changes, 2 changes pending,\n1 bad usage or invalid config, 3 a change set could not be computed, 7 AWS access.',
+    )
     .action(async (o, cmd: Command) => {
       const ctx = await makeContext(cmd);
       const { runPlan } = await import('./plan.js');
-      await runPlan({ phases: o.phase }, ctx);
+      await runPlan({ phases: o.phase, out: o.out }, ctx);
     });
 
   // <validate-doctor-commands>
@@ -51,11 +55,11 @@ export function registerMoreCommands(program: Command, makeContext: MakeContext,
   // <report-commands>
   const report = program
     .command('report')
-    .description('write the go-live readiness report (Markdown, JSON, HTML) or the weekly executive summary (Markdown, JSON) under reports/<env>/')
+    .description('write the go-live readiness report or the weekly executive summary (Markdown, JSON, HTML) under reports/<env>/')
     .addHelpText('after', '\nExamples:\n  dpf report golive --env dev\n  dpf report weekly --env dev --out ./status-reports\n  dpf report golive --env prod --json | jq .summary');
   for (const [kind, description] of [
-    ['golive', "readiness report: every go-live check with its verdict, evidence and time, organised as the seed's Implementation Readiness Checklist"],
-    ['weekly', "the seed's Weekly Executive Summary from the ledger: progress, schedule, completed work and its business value, risks, metrics"],
+    ['golive', "readiness report: every go-live check with its verdict, evidence and time, organised as the platform specification's Implementation Readiness Checklist"],
+    ['weekly', "the platform specification's Weekly Executive Summary from the ledger: go-live readiness, schedule, completed work and its business value, risks, metrics"],
   ] as const) {
     report
       .command(kind)

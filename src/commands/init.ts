@@ -2,19 +2,20 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { parse as parseYaml, parseDocument, stringify } from 'yaml';
+import { parse as parseYaml, parseDocument, stringify, isMap, type Document } from 'yaml';
 import type { z } from 'zod';
 import type { CommandContext } from '../context.js';
+import type { Prompter } from '../steps/events.js';
 import { environmentSchema, configJsonSchema, type EnvironmentInput } from '../config/schema.js';
 import { validateConfig } from '../config/load.js';
 import { parseCidr } from '../config/rules.js';
-import { isProduction, resilience } from '../config/production.js';
+import { defaultDrRegion, isProduction, resilience } from '../config/production.js';
 import { ConfigInvalidError, UserError } from '../errors.js';
 import { writeFileAtomic } from '../state/atomic.js';
 
 export interface InitOptions {
   env: string;
-  /** Accept the seed's defaults for everything not given as a flag (no questions). */
+  /** Accept the platform specification's defaults for everything not given as a flag (no questions). */
   defaults: boolean;
   project?: string;
   region?: string;
@@ -161,7 +162,7 @@ export function applySets(env: Record<string, unknown>, sets: SetOverride[]): Re
 }
 
 const HEADER = (schemaFile: string) =>
-  `# yaml-language-server: $schema=./${schemaFile}\n# dpf configuration: one project, its environments. Defaults are the customer's specification.\n# Validate offline with: dpf validate    Reference: README.md#config-file\n`;
+  `# yaml-language-server: $schema=./${schemaFile}\n# dpf configuration: one project, its environments. Defaults come from the platform specification (docs/platform-specification.md).\n# Validate offline with: dpf validate    Reference: README.md#config-file\n`;
 
 function overridesFrom(o: InitOptions, sets: SetOverride[] = []): EnvironmentInput {
   const region = o.region;
@@ -217,6 +218,9 @@ export function environmentFor(o: InitOptions): { env: Record<string, unknown>; 
   env.highAvailability = r.highAvailability.value;
   env.storage.rds.multiAz = r.multiAz.value;
   env.storage.rds.deletionProtection = r.deletionProtection.value;
+  // Production copies every recovery point to another region (backup-coverage rule); pick a pair unless told.
+  const dr = isProduction(o.env) && env.recovery.drRegion === undefined ? defaultDrRegion(env.region) : undefined;
+  if (dr) env.recovery.drRegion = dr;
   return { env: orderLike(env, environmentSchema.shape), sets };
 }
 
@@ -228,74 +232,149 @@ function orderLike(env: Record<string, unknown>, shape: Record<string, unknown>)
   return out;
 }
 
-async function ask(o: InitOptions): Promise<InitOptions> {
-  const { askText, askSelect, askConfirm } = await import('../ui/prompts.js');
-  const input = (o: { message: string; default?: string; validate?: (v: string) => true | string }) => askText(o.message, o);
-  const confirm = (o: { message: string; default?: boolean }) => askConfirm(o.message, o.default);
-  const region = o.region ?? (await input({ message: 'AWS region', default: 'us-west-2' }));
-  const azText = await input({ message: 'Three availability zones (comma-separated)', default: (o.azs ?? ['a', 'b', 'c'].map((s) => `${region}${s}`)).join(',') });
-  const cidrOk = (v: string) => {
+/** Documentation ranges and domains (RFC 5737, RFC 2606): placeholders that reach nobody. */
+const PLACEHOLDER_CIDRS = ['192.0.2.0/24', '198.51.100.0/24', '203.0.113.0/24'];
+const PLACEHOLDER_DOMAIN = /@(?:[\w-]+\.)*example\.(?:com|org|net)$/i;
+
+/** The placeholders a set of answers still holds, as "what: why" lines (empty when none). */
+export function placeholders(o: Pick<InitOptions, 'adminCidrs' | 'alarmEmail'>): string[] {
+  const out: string[] = [];
+  const cidrs = o.adminCidrs ?? ['203.0.113.0/24'];
+  for (const c of cidrs.filter((x) => PLACEHOLDER_CIDRS.includes(x.trim())))
+    out.push(`network.adminCidrs ${c} is a documentation range (RFC 5737): no real address is in it, so nobody can SSH to the bastion`);
+  const email = o.alarmEmail ?? 'platform-alerts@example.com';
+  if (PLACEHOLDER_DOMAIN.test(email)) out.push(`monitoring.alarmEmail ${email} is a reserved example domain (RFC 2606): nobody receives the alarms`);
+  return out;
+}
+
+/** Checks run as each answer is typed (Enter): true, or what is wrong with it. */
+export const answerChecks = {
+  /** With the SDK's partition data (src/config/regions.ts), loaded by the wizard only. */
+  region(regionProblem: (r: string) => string | undefined) {
+    return (v: string): true | string => regionProblem(v.trim()) ?? true;
+  },
+  zones(region: string) {
+    return (v: string): true | string => {
+      const zones = v.split(',').map((s) => s.trim()).filter(Boolean);
+      if (zones.length !== 3) return `give exactly three zones, comma-separated (got ${zones.length})`;
+      if (new Set(zones).size !== 3) return 'the three zones must be distinct';
+      const bad = zones.find((z) => !new RegExp(`^${region.replace(/[-]/g, '\\-')}[a-z]$`).test(z));
+      return bad ? `"${bad}" is not a zone of ${region} (expected ${region}a, ${region}b, …)` : true;
+    };
+  },
+  vpcCidr(v: string): true | string {
     const c = parseCidr(v.trim());
-    return typeof c === 'string' ? c : true;
-  };
-  const vpcCidr = await input({
-    message: 'VPC CIDR (the subnets are laid out inside it)',
-    default: o.vpcCidr ?? '10.0.0.0/16',
-    validate: (v) => {
-      const d = deriveSubnets(v.trim());
-      return 'error' in d ? d.error : true;
-    },
-  });
-  const admin = await input({
-    message: 'Admin CIDRs allowed to SSH to the bastion (comma-separated, your corporate ranges)',
-    default: (o.adminCidrs ?? ['203.0.113.0/24']).join(','),
-    validate: (v) => v.split(',').map((x) => cidrOk(x)).find((r) => r !== true) ?? (v.includes('0.0.0.0/0') ? 'SSH open to the whole internet is refused here; edit allowSshFromAnywhere in the file if you really mean it' : true),
-  });
-  const alarmEmail = await input({ message: 'E-mail for alarms', default: o.alarmEmail ?? 'platform-alerts@example.com' });
-  const identityProvider = await askSelect(
-    'Identity provider',
-    [
+    if (typeof c === 'string') return c;
+    if (c.bits < 16) return `${c.text} is larger than AWS allows for a VPC (prefix /16 to /28)`;
+    const d = deriveSubnets(v.trim());
+    return 'error' in d ? d.error : true;
+  },
+  adminCidrs(v: string): true | string {
+    const list = v.split(',').map((x) => x.trim()).filter(Boolean);
+    if (!list.length) return 'give at least one range (your corporate network, e.g. 198.51.100.0/24)';
+    if (list.length > 4) return `at most 4 ranges (got ${list.length})`;
+    for (const x of list) {
+      const c = parseCidr(x);
+      if (typeof c === 'string') return c;
+      if (c.bits === 0) return 'SSH open to the whole internet is refused here; set network.allowSshFromAnywhere in the file if you really mean it';
+    }
+    return true;
+  },
+  email(v: string): true | string {
+    return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v.trim()) ? true : `"${v}" is not an e-mail address`;
+  },
+  whole(min: number, what: string) {
+    return (v: string): true | string => (!/^\d+$/.test(v.trim()) ? `"${v}" is not a whole number` : Number(v) < min ? `${what} must be at least ${min}` : true);
+  },
+};
+
+/** Ask until the answer is not a placeholder, or the operator confirms keeping it. */
+async function realValue(q: Prompter, ask: () => Promise<string>, check: (v: string) => string[]): Promise<string> {
+  for (;;) {
+    const v = await ask();
+    const found = check(v);
+    if (!found.length) return v;
+    if (await q.confirm({ message: `${found.join('; ')}. Keep this placeholder anyway?`, default: false })) return v;
+  }
+}
+
+/** The wizard: every answer is checked as it is typed, so a mistake never costs the answers before it. */
+async function ask(o: InitOptions, q: Prompter, defaultRegion: string): Promise<InitOptions> {
+  const { regionProblem } = await import('../config/regions.js');
+  const region = o.region ?? (await q.text({ message: 'AWS region', default: defaultRegion, validate: answerChecks.region(regionProblem) })).trim();
+  const azText = await q.text({ message: 'Three availability zones (comma-separated)', default: (o.azs ?? ['a', 'b', 'c'].map((s) => `${region}${s}`)).join(','), validate: answerChecks.zones(region) });
+  const vpcCidr = (await q.text({ message: 'VPC CIDR (the nine subnets are laid out inside it; /16 to /19)', default: o.vpcCidr ?? '10.0.0.0/16', validate: answerChecks.vpcCidr })).trim();
+  const admin = await realValue(
+    q,
+    () => q.text({ message: 'Admin CIDRs allowed to SSH to the bastion (comma-separated, your corporate ranges)', default: (o.adminCidrs ?? ['203.0.113.0/24']).join(','), validate: answerChecks.adminCidrs }),
+    (v) => placeholders({ adminCidrs: v.split(','), alarmEmail: 'ops@corp.invalid' }),
+  );
+  const alarmEmail = (
+    await realValue(q, () => q.text({ message: 'E-mail for alarms', default: o.alarmEmail ?? 'platform-alerts@example.com', validate: answerChecks.email }), (v) => placeholders({ adminCidrs: ['10.0.0.0/8'], alarmEmail: v.trim() }))
+  ).trim();
+  const identityProvider = await q.select({
+    message: 'Identity provider',
+    choices: [
       { name: 'FreeIPA (directory, SSSD, sudo rules) — default', value: 'freeipa' as const },
       { name: 'IAM + SSM Session Manager (no directory)', value: 'iam' as const },
     ],
-    o.identityProvider ?? 'freeipa',
-  );
-  const whole = (v: string) => (/^\d+$/.test(v.trim()) ? true : `"${v}" is not a whole number`);
-  const workersMin = Number(await input({ message: 'Worker minimum', default: String(o.workersMin ?? 2), validate: whole }));
-  const workersMax = Number(await input({ message: 'Worker maximum', default: String(o.workersMax ?? 6), validate: (v) => (whole(v) !== true ? whole(v) : Number(v) < workersMin ? `must be at least the minimum (${workersMin})` : true) }));
-  const highAvailability = await confirm({ message: 'One NAT gateway per AZ (high availability)?', default: o.highAvailability ?? isProduction(o.env) });
+    default: o.identityProvider ?? 'freeipa',
+  });
+  const workersMin = Number(await q.text({ message: 'Worker minimum', default: String(o.workersMin ?? 2), validate: answerChecks.whole(0, 'the minimum') }));
+  const workersMax = Number(await q.text({ message: 'Worker maximum', default: String(Math.max(o.workersMax ?? 6, workersMin, 1)), validate: answerChecks.whole(Math.max(1, workersMin), 'the maximum (and not below the minimum)') }));
+  const highAvailability = await q.confirm({ message: 'One NAT gateway per AZ (high availability)?', default: o.highAvailability ?? isProduction(o.env) });
   return { ...o, region, azs: azText.split(',').map((s) => s.trim()).filter(Boolean), vpcCidr, adminCidrs: admin.split(',').map((s) => s.trim()).filter(Boolean), alarmEmail, identityProvider, workersMin, workersMax, workersDesired: o.workersDesired ?? workersMin, highAvailability };
 }
 
 export async function runInit(opts: InitOptions, ctx: CommandContext): Promise<void> {
   if (!/^[a-z][a-z0-9-]{0,15}$/.test(opts.env)) throw new UserError('BadEnvName', `Environment name "${opts.env}" must be 1-16 lowercase letters, digits or dashes, starting with a letter.`);
+  const prompter = ctx.io.prompter;
+  if (!opts.defaults && (!ctx.isTTY || ctx.globals.json || !prompter))
+    throw new UserError('NoTerminal', 'dpf init asks questions, but there is no terminal to ask on.', { hint: `Run: dpf init --env ${opts.env} --defaults --yes (flags such as --region, --admin-cidr override any default).` });
+  const file = path.resolve(ctx.globals.config);
+  // The file is edited as a YAML document (not re-serialised from data): the operator's comments stay.
+  let doc: Document | undefined;
+  if (existsSync(file)) {
+    doc = parseDocument(await readFile(file, 'utf8'));
+    if (doc.errors.length) throw new ConfigInvalidError(doc.errors.map((e) => `(yaml) ${e.message.split('\n')[0]}`), file);
+    const existing = (doc.toJS() ?? {}) as Record<string, any>;
+    if (opts.project && existing.project && opts.project !== existing.project)
+      throw new UserError('ProjectMismatch', `${file} is for project "${existing.project}", not "${opts.project}".`, { hint: 'Drop --project, or use another --config file.' });
+    // Asked before the wizard: answering ten questions to learn the environment exists wastes them.
+    if (existing.environments?.[opts.env] && !opts.force) {
+      const replace = ctx.globals.yes || (prompter !== undefined && !ctx.globals.json && (await prompter.confirm({ message: `Environment "${opts.env}" exists in ${file}. Replace it?`, default: false })));
+      if (!replace) throw new UserError('EnvExists', `Environment "${opts.env}" already exists in ${file}; nothing was changed.`, { hint: `Pass --force to replace it, or pick another --env.` });
+    }
+  }
   let o = opts;
   if (!opts.defaults) {
-    if (!ctx.isTTY || ctx.globals.json)
-      throw new UserError('NoTerminal', 'dpf init asks questions, but there is no terminal to ask on.', { hint: `Run: dpf init --env ${opts.env} --defaults --yes (flags such as --region, --admin-cidr override any default).` });
-    o = await ask(opts);
-  }
-  const file = path.resolve(ctx.globals.config);
-  let raw: Record<string, any> = { version: 1, project: o.project ?? 'dataplatform', environments: {} };
-  if (existsSync(file)) {
-    const doc = parseDocument(await readFile(file, 'utf8'));
-    if (doc.errors.length) throw new ConfigInvalidError(doc.errors.map((e) => `(yaml) ${e.message.split('\n')[0]}`), file);
-    raw = (doc.toJS() ?? {}) as Record<string, any>;
-    raw.environments ??= {};
-    if (o.project && raw.project && o.project !== raw.project)
-      throw new UserError('ProjectMismatch', `${file} is for project "${raw.project}", not "${o.project}".`, { hint: 'Drop --project, or use another --config file.' });
-    if (raw.environments[o.env] && !o.force) {
-      const replace = ctx.globals.yes || (ctx.isTTY && !ctx.globals.json && (await (await import('../ui/prompts.js')).askConfirm(`Environment "${o.env}" exists in ${file}. Replace it?`)));
-      if (!replace) throw new UserError('EnvExists', `Environment "${o.env}" already exists in ${file}; nothing was changed.`, { hint: `Pass --force to replace it, or pick another --env.` });
+    const chain = await ctx.awsSettings?.().catch(() => undefined);
+    o = await ask(opts, prompter!, chain?.region ?? 'us-west-2');
+  } else if (!o.region) {
+    // init's default region follows the AWS CLI chain: AWS_REGION, AWS_DEFAULT_REGION, the profile's region.
+    const chain = await ctx.awsSettings?.().catch(() => undefined);
+    if (chain?.region) {
+      o = { ...o, region: chain.region };
+      if (!ctx.globals.json) ctx.io.notify({ type: 'info', message: `Region ${chain.region} (from ${chain.regionSource === 'profile' ? `profile ${chain.profile}` : chain.regionSource}); --region overrides it.` });
     }
   }
   // Fill every default explicitly: the file documents itself. Invalid flags fall through to validation below.
   const { env, sets } = environmentFor(o);
+  const raw: Record<string, any> = doc ? ((doc.toJS() ?? {}) as Record<string, any>) : { version: 1, project: o.project ?? 'dataplatform', environments: {} };
+  raw.environments ??= {};
   raw.environments[o.env] = env;
   const { problems } = validateConfig(raw);
   if (problems.length) throw new ConfigInvalidError(problems.map((p) => `${p.path}: ${p.message}${fromSet(p.path, `environments.${o.env}.`, sets)}`), `${file} (not written)`);
+  const written = env as { network?: { adminCidrs?: string[] }; monitoring?: { alarmEmail?: string } };
+  if (opts.defaults) for (const w of placeholders({ adminCidrs: written.network?.adminCidrs, alarmEmail: written.monitoring?.alarmEmail })) ctx.io.notify({ type: 'warning', message: `${w}; set a real value before deploying (dpf init --force … or edit ${path.basename(file)}).` });
   const schemaFile = 'dpf.schema.json';
-  await writeFileAtomic(file, HEADER(schemaFile) + stringify(raw, { lineWidth: 120 }));
+  let text: string;
+  if (doc) {
+    if (!doc.has('environments') || !isMap(doc.get('environments'))) doc.set('environments', doc.createNode({}));
+    doc.setIn(['environments', o.env], doc.createNode(env));
+    text = doc.toString({ lineWidth: 120 });
+  } else text = HEADER(schemaFile) + stringify(raw, { lineWidth: 120 });
+  await writeFileAtomic(file, text);
   await writeFile(path.join(path.dirname(file), schemaFile), `${JSON.stringify(configJsonSchema(), null, 2)}\n`);
   if (ctx.globals.json) ctx.stdout(JSON.stringify({ file, env: o.env, schema: path.join(path.dirname(file), schemaFile) }));
   else ctx.stdout(`Wrote environment "${o.env}" to ${file} (schema for editors: ${schemaFile}).\nNext: dpf deploy --env ${o.env} --phase bootstrap`);

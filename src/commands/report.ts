@@ -2,14 +2,14 @@
  * dpf report golive | weekly: build a report from the ledger (plus live describe calls when AWS
  * answers), write it under reports/<env>/ next to the config (or --out), and copy it to the
  * state bucket (reports/<env>/…) once bootstrap is done. No lock is taken: reports only read.
- * golive writes Markdown, JSON and a self-contained HTML page; weekly writes Markdown and JSON.
+ * Each report is written as Markdown, JSON and a self-contained HTML page (charts as inline SVG).
  */
 import path from 'node:path';
 import type { CommandContext } from '../context.js';
 import { BlockedError, errorMessage } from '../errors.js';
 import { architectureFromLedger, enrichLive } from '../reports/architecture.js';
 import { buildGoliveReport, goliveRan, renderGoliveMarkdown } from '../reports/golive.js';
-import { renderGoliveHtml } from '../reports/html.js';
+import { renderGoliveHtml, renderWeeklyHtml } from '../reports/html.js';
 import { buildWeeklyReport, renderWeeklyMarkdown } from '../reports/weekly.js';
 import type { ReportInput } from '../reports/model.js';
 import { LIVE_TIMEOUT_MS, openLedgerView, stepGraph, withTimeout } from '../reports/source.js';
@@ -78,8 +78,9 @@ export async function runReport(opts: ReportOptions, ctx: CommandContext): Promi
     files = [
       { name: `${base}.md`, body: renderWeeklyMarkdown(r), contentType: 'text/markdown; charset=utf-8' },
       { name: `${base}.json`, body: `${JSON.stringify(r, null, 2)}\n`, contentType: 'application/json' },
+      { name: `${base}.html`, body: renderWeeklyHtml(r), contentType: 'text/html; charset=utf-8' },
     ];
-    summary = { week: r.week, progress: r.progress, schedule: r.schedule, securityCompliance: r.metrics.securityCompliance?.percent ?? null, completedThisWeek: r.completed.map((c) => c.phase) };
+    summary = { week: r.week, readiness: r.readiness, headline: r.headline, progress: r.progress, schedule: r.schedule, securityCompliance: r.metrics.securityCompliance?.percent ?? null, completedThisWeek: r.completed.map((c) => c.phase) };
   }
 
   const dir = path.resolve(opts.out ?? path.join(view.loaded.dir, 'reports', envName));
@@ -101,7 +102,7 @@ export async function runReport(opts: ReportOptions, ctx: CommandContext): Promi
   }
   const lines = [`${opts.kind === 'golive' ? 'Go-live readiness report' : 'Weekly executive summary'} for ${envName}:`, ...written.map((f) => `  ${f}`), ...uploaded.map((u) => `  ${u}`)];
   if (opts.kind === 'golive') lines.push(`Readiness: ${String(summary.readiness)} (${Object.entries(summary.counts as Record<string, number>).filter(([, n]) => n).map(([k, n]) => `${n} ${k}`).join(', ')})`);
-  else lines.push(`Week ${String(summary.week)}: ${(summary.progress as { percent: number }).percent}% complete (${String(summary.schedule)})`);
+  else lines.push(`Week ${String(summary.week)}: ${String(summary.headline)}`);
   for (const n of notes) lines.push(`note: ${n}`);
   ctx.stdout(lines.join('\n'));
 }

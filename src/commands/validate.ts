@@ -15,6 +15,7 @@ import { ConfigInvalidError, DpfError, ExitCode, errorMessage } from '../errors.
 import { checkEnvironment, type EnvironmentVerdicts } from '../validate/index.js';
 import type { DpfConfig } from '../config/schema.js';
 import { makeChalk } from '../ui/format.js';
+import { formatDuration } from '../duration.js';
 
 export interface ValidateOptions {
   /** Only the config and template parsing; no external linters. Default false. */
@@ -84,17 +85,26 @@ export async function runValidate(opts: ValidateOptions, ctx: CommandContext): P
   if (!opts.skipLinters) {
     const files = readdirSync(CFN_DIR).filter((f) => f.endsWith('.yaml')).map((f) => path.join(CFN_DIR, f));
     const playbooks = readdirSync(ANSIBLE_DIR).filter((f) => f.endsWith('.yml'));
+    // The linters take a minute or more together: say so, and say each one's result as it lands.
+    const say = (message: string) => ctx.io.notify({ type: 'info', message });
+    say(`Linting ${files.length} templates (cfn-lint, checkov) and ${playbooks.length} playbooks (ansible-lint, ansible-playbook --syntax-check); this takes a minute or two…`);
+    const started = ctx.clock.now().getTime();
+    const timed = (p: Promise<Result>): Promise<Result> =>
+      p.then((r) => {
+        if (r.check !== 'ansible-playbook') say(`  ${r.status === 'pass' ? '✔' : r.status === 'fail' ? '✖' : '○'} ${r.check} ${r.status} after ${formatDuration((ctx.clock.now().getTime() - started) / 1000)}`);
+        return r;
+      });
     const [lint, checkov, ansibleLint, ...syntax] = await Promise.all([
-      runTool('cfn-lint', files, CFN_DIR, (c) => c === 0, (o) => o.trim().split('\n').slice(0, 20).join('\n') || 'no errors, no warnings'),
-      runTool('checkov', ['-d', CFN_DIR, '--framework', 'cloudformation', '--compact', '--quiet', '--skip-download', '-o', 'json'], CFN_DIR, (c) => c === 0, (o) => {
+      timed(runTool('cfn-lint', files, CFN_DIR, (c) => c === 0, (o) => o.trim().split('\n').slice(0, 20).join('\n') || 'no errors, no warnings')),
+      timed(runTool('checkov', ['-d', CFN_DIR, '--framework', 'cloudformation', '--compact', '--quiet', '--skip-download', '-o', 'json'], CFN_DIR, (c) => c === 0, (o) => {
         try {
           const j = JSON.parse(o.slice(o.indexOf('{')));
           return `${j.summary.passed} passed, ${j.summary.failed} failed, ${j.summary.skipped} skipped (with reasons in the templates)`;
         } catch {
           return o.split('\n').slice(-3).join(' ');
         }
-      }),
-      runTool('ansible-lint', ['--profile', 'production', '--nocolor'], ANSIBLE_DIR, (c) => c === 0, (o) => o.split('\n').find((l) => /Passed:|Failed:/.test(l))?.trim() ?? (o.trim().split('\n').slice(-3).join(' ') || 'no violations')),
+      })),
+      timed(runTool('ansible-lint', ['--profile', 'production', '--nocolor'], ANSIBLE_DIR, (c) => c === 0, (o) => o.split('\n').find((l) => /Passed:|Failed:/.test(l))?.trim() ?? (o.trim().split('\n').slice(-3).join(' ') || 'no violations'))),
       ...playbooks.map((pb) => runTool('ansible-playbook', ['--syntax-check', '-i', 'localhost,', pb], ANSIBLE_DIR, (c) => c === 0, (o) => (o.includes('ERROR') ? o.trim().split('\n').slice(0, 5).join(' ') : `${pb}: ok`))),
     ]);
     results.push(lint!, checkov!, ansibleLint!);

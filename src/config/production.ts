@@ -47,3 +47,24 @@ export function resilience(envName: string, env: ResilienceInput | Pick<Environm
     deletionProtection: setting(env.storage.rds.deletionProtection, prod),
   };
 }
+
+/**
+ * The region production backups are copied to when the config names none (the specification:
+ * cross-region backup, yes): a nearby region of the same partition and, where there is one, the
+ * same jurisdiction. `dpf init` writes it out for production environments; undefined where dpf
+ * knows no sensible pair (init then says to set recovery.drRegion).
+ */
+export function defaultDrRegion(region: string): string | undefined {
+  return DR_PAIRS[region];
+}
+
+const DR_PAIRS: Record<string, string> = {
+  'us-east-1': 'us-west-2', 'us-east-2': 'us-west-2', 'us-west-1': 'us-east-1', 'us-west-2': 'us-east-1',
+  'ca-central-1': 'ca-west-1', 'ca-west-1': 'ca-central-1',
+  'eu-west-1': 'eu-central-1', 'eu-west-2': 'eu-west-1', 'eu-west-3': 'eu-central-1', 'eu-central-1': 'eu-west-1',
+  'eu-central-2': 'eu-central-1', 'eu-north-1': 'eu-central-1', 'eu-south-1': 'eu-south-2', 'eu-south-2': 'eu-south-1',
+  'ap-southeast-1': 'ap-southeast-2', 'ap-southeast-2': 'ap-southeast-4', 'ap-southeast-4': 'ap-southeast-2',
+  'ap-northeast-1': 'ap-northeast-3', 'ap-northeast-3': 'ap-northeast-1', 'ap-northeast-2': 'ap-northeast-1',
+  'ap-south-1': 'ap-south-2', 'ap-south-2': 'ap-south-1', 'sa-east-1': 'us-east-1',
+  'us-gov-west-1': 'us-gov-east-1', 'us-gov-east-1': 'us-gov-west-1',
+};

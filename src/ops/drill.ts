@@ -46,7 +46,7 @@ import { anyWorker, runShell } from './health.js';
 import { platformDb, waitDbAvailable, dbCopyChecks, fsCopyChecks, fileSystemIdOf, restoreTags, tagRestoredFileSystem } from './restore.js';
 import { efsArn, deleteVaultAndPoints } from './backup.js';
 import { measureStore, overallPassed, fmt, type StoreResult } from './rto-rpo.js';
-import { renderMarkdown, verdictText, type Check, type CheckStatus, type DrillResult } from './report.js';
+import { renderHtml, renderMarkdown, verdictText, type Check, type CheckStatus, type DrillResult } from './report.js';
 
 export const DRILL_STEPS = {
   canary: 'operations.drill.canary',
@@ -448,6 +448,7 @@ export function buildDrillSteps(op: Operation, o: DrillOptions, deps: DrillDeps)
           const objects = await ctx.aws.objects();
           await objects.putText(stateBucket, `reports/${ctx.envCtx.name}/${base}.md`, md, 'text/markdown');
           await objects.putText(stateBucket, `reports/${ctx.envCtx.name}/${base}.json`, `${JSON.stringify(result, null, 2)}\n`, 'application/json');
+          await objects.putText(stateBucket, `reports/${ctx.envCtx.name}/${base}.html`, renderHtml(result), 'text/html; charset=utf-8');
         } catch (err) {
           result.uploaded = undefined;
           result.notes.push(`upload to s3://${stateBucket} failed: ${errorMessage(err)}`);
@@ -455,6 +456,8 @@ export function buildDrillSteps(op: Operation, o: DrillOptions, deps: DrillDeps)
           await writeFile(result.reportJson, `${JSON.stringify(result, null, 2)}\n`);
         }
       }
+      // Written last: it carries the upload's outcome in its notes too.
+      await writeFile(path.join(dir, `${base}.html`), renderHtml(result));
       ctx.progress(result.verdict);
       return { changed: true, summary: result.verdict, outputs: { Report: result.report, ReportJson: result.reportJson, Passed: String(result.passed) }, evidence: { result } };
     },

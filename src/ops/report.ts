@@ -1,10 +1,13 @@
 /**
  * The DR drill report (pure): the result object printed by `dpf dr-drill --json` and stored as
- * JSON, and its Markdown rendering with a chart of achieved against target (a Mermaid
- * xychart-beta for viewers that draw it, and the same numbers as an ASCII bar chart that
- * reads anywhere).
+ * JSON, its Markdown rendering with a chart of achieved against target (a Mermaid xychart-beta
+ * for viewers that draw it, and the same numbers as an ASCII bar chart that reads anywhere), and
+ * an HTML page with the chart pre-rendered to SVG. Every chart tells met, missed and not measured
+ * apart: an unmeasured value is never drawn as a zero bar (which reads as "instant").
  */
 import { fmt, type StoreResult } from './rto-rpo.js';
+import { drillSvg, type DrillBar } from '../reports/svg.js';
+import { esc, figure, page } from '../reports/html.js';
 
 export type CheckStatus = 'ok' | 'failed' | 'unknown';
 export interface Check {
@@ -57,54 +60,76 @@ export function verdictText(passed: boolean | null, stores: StoreResult[], abort
 }
 
 const mark = (p: boolean | null) => (p === true ? 'met' : p === false ? 'MISSED' : 'not measured');
-const mins = (s: number | null) => (s === null ? 0 : Math.round((s / 60) * 10) / 10);
 
-interface Bar {
-  label: string;
-  achieved: number | null;
-  target: number;
-}
-
-function bars(r: DrillResult): Bar[] {
-  const out: Bar[] = [];
-  for (const s of r.stores) {
-    out.push({ label: `${s.name} RTO`, achieved: s.rtoSeconds, target: s.rtoTargetSeconds });
-    out.push({ label: `${s.name} RPO`, achieved: s.rpoSeconds, target: s.rpoTargetSeconds });
-  }
-  if (r.environment) out.push({ label: 'environment RTO', achieved: r.environment.rtoSeconds, target: r.environment.rtoTargetSeconds });
+function bars(r: DrillResult): DrillBar[] {
+  const out: DrillBar[] = [];
+  const bar = (label: string, achieved: number | null, target: number): DrillBar => ({ label, achieved, target, text: achieved === null ? `target ${fmt(target)}` : `${fmt(achieved)} / target ${fmt(target)}` });
+  for (const s of r.stores) out.push(bar(`${s.name} RTO`, s.rtoSeconds, s.rtoTargetSeconds), bar(`${s.name} RPO`, s.rpoSeconds, s.rpoTargetSeconds));
+  if (r.environment) out.push(bar('environment RTO', r.environment.rtoSeconds, r.environment.rtoTargetSeconds));
   return out;
 }
 
-/** Achieved as a share of target (so an 8 h target and a 15 min target fit one chart). */
+const pctOf = (x: DrillBar) => (x.achieved === null ? 0 : Math.round((x.achieved / x.target) * 1000) / 10);
+
+/**
+ * Achieved as a share of target (so an 8 h target and a 15 min target fit one chart): a green
+ * series for met targets, a red one for missed, and no bar at all for what was not measured (it
+ * is named under the chart instead).
+ */
 export function mermaidChart(r: DrillResult): string {
   const b = bars(r);
-  const pct = (x: Bar) => (x.achieved === null ? 0 : Math.round((x.achieved / x.target) * 1000) / 10);
-  const max = Math.max(100, ...b.map(pct));
+  const measured = b.filter((x) => x.achieved !== null);
+  const unmeasured = b.filter((x) => x.achieved === null);
+  const note = unmeasured.length ? `\n\nNot measured (no bar — not a zero): ${unmeasured.map((x) => x.label).join(', ')}.` : '';
+  if (!measured.length) return `_Nothing could be measured: no chart._${note}`;
+  const max = Math.max(100, ...measured.map(pctOf));
   return [
     '```mermaid',
+    '%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "#1a7f37, #cf222e, #57606a"}}}}%%',
     'xychart-beta',
-    `    title "Achieved as % of target (100 = target; not measured = 0)"`,
-    `    x-axis [${b.map((x) => `"${x.label}"`).join(', ')}]`,
+    `    title "Achieved as % of target (100 = target): green met, red missed"`,
+    `    x-axis [${measured.map((x) => `"${x.label}"`).join(', ')}]`,
     `    y-axis "% of target" 0 --> ${Math.ceil(max / 10) * 10}`,
-    `    bar [${b.map(pct).join(', ')}]`,
-    `    line [${b.map(() => 100).join(', ')}]`,
+    `    bar [${measured.map((x) => (x.achieved! <= x.target ? pctOf(x) : 0)).join(', ')}]`,
+    `    bar [${measured.map((x) => (x.achieved! > x.target ? pctOf(x) : 0)).join(', ')}]`,
+    `    line [${measured.map(() => 100).join(', ')}]`,
     '```',
-  ].join('\n');
+  ].join('\n') + note;
 }
 
-/** One row per metric: a bar of achieved/target, `|` at the target (width 40 = 200 %). */
+/** One row per metric: a bar of achieved/target, `|` at the target (width 40 = 200 %), and its verdict. */
 export function asciiChart(r: DrillResult, width = 40): string {
   const b = bars(r);
   const labelW = Math.max(...b.map((x) => x.label.length), 5);
   const at = Math.round(width / 2);
   const lines = b.map((x) => {
-    if (x.achieved === null) return `${x.label.padEnd(labelW)} ${' '.repeat(at)}|${' '.repeat(width - at)}  not measured (target ${fmt(x.target)})`;
+    if (x.achieved === null) return `${x.label.padEnd(labelW)} ${'·'.repeat(at)}|${' '.repeat(width - at)}  ? not measured (target ${fmt(x.target)})`;
     const n = Math.min(width, Math.round((x.achieved / x.target) * at));
     const cells = Array.from({ length: width + 1 }, (_, i) => (i === at ? '|' : i < n ? '█' : ' ')).join('');
     const over = x.achieved > x.target * 2 ? '▶' : ' ';
-    return `${x.label.padEnd(labelW)} ${cells}${over} ${fmt(x.achieved)} / target ${fmt(x.target)}${x.achieved > x.target ? '  MISSED' : ''}`;
+    return `${x.label.padEnd(labelW)} ${cells}${over} ${x.achieved > x.target ? '✖ MISSED' : '✔ met'} ${fmt(x.achieved)} / target ${fmt(x.target)}`;
   });
   return [`${''.padEnd(labelW)} ${'0'.padEnd(at)}|target${' '.repeat(Math.max(0, width - at - 6))}2x`, ...lines].join('\n');
+}
+
+/** The drill report as one self-contained HTML page (the chart as inline SVG). */
+export function renderHtml(r: DrillResult): string {
+  const o: string[] = [];
+  const verdictClass = r.passed === true ? 'pass' : r.passed === false ? 'fail' : 'unknown';
+  o.push(`<p class="headline"><strong class="${verdictClass}">Verdict: ${esc(r.verdict)}</strong></p>`);
+  o.push(`<p>Started ${esc(r.startedAt)} · finished ${esc(r.finishedAt)} · region ${esc(r.region)}${r.environment ? `, DR region ${esc(r.environment.region)}` : ''} · drill resources <code>${esc(r.drillName)}-*</code> · caps ${r.maxMinutes} min, ${r.maxCostUsd} USD (estimate ${r.costEstimateUsd.toFixed(2)} USD)</p>`);
+  o.push('<h2>Achieved against target</h2>');
+  o.push(figure(drillSvg(bars(r)), 'Achieved as a share of its target: green met, red missed, dashed "not measured" (no value, not a zero).'));
+  o.push('<table><thead><tr><th>store</th><th>RTO achieved</th><th>RTO target</th><th>RPO achieved</th><th>RPO target</th><th>result</th></tr></thead><tbody>');
+  for (const s of r.stores)
+    o.push(`<tr><td>${esc(s.name)}</td><td>${esc(fmt(s.rtoSeconds))} (${mark(s.rtoPassed)})</td><td>${esc(fmt(s.rtoTargetSeconds))}</td><td>${esc(fmt(s.rpoSeconds))} (${mark(s.rpoPassed)})</td><td>${esc(fmt(s.rpoTargetSeconds))}</td><td class="${s.passed === true ? 'pass' : s.passed === false ? 'fail' : 'unknown'}">${s.passed === true ? 'passed' : s.passed === false ? 'FAILED' : 'not measured'}${s.reason ? `: ${esc(s.reason)}` : ''}</td></tr>`);
+  o.push('</tbody></table>');
+  o.push('<h2>Canary data</h2>', `<p>Written ${esc(r.canary.writtenAt ?? '(not written)')}: database ${esc(r.canary.database)}, file system ${esc(r.canary.fileSystem)}.</p>`, `<ul>${r.canary.detail.map((d) => `<li>${esc(d)}</li>`).join('')}</ul>`);
+  o.push('<h2>Validation checks</h2>', `<table><thead><tr><th>check</th><th>status</th><th>detail</th></tr></thead><tbody>${r.checks.map((c) => `<tr><td>${esc(c.name)}</td><td>${esc(c.status)}</td><td>${esc(c.detail)}</td></tr>`).join('')}</tbody></table>`);
+  o.push('<h2>Isolation</h2>', `<p>Security group ${esc(r.isolation.securityGroupId ?? '(none)')}: ${r.isolation.ingressRules} ingress rule(s), egress ${r.isolation.egressRevoked ? 'revoked' : 'NOT revoked'}.</p>`);
+  o.push('<h2>Teardown</h2>', `<ul>${[...r.teardown.deleted.map((d) => `<li>deleted: ${esc(d)}</li>`), ...r.teardown.left.map((d) => `<li><strong>left behind</strong>: ${esc(d)}</li>`)].join('')}</ul>`);
+  if (r.notes.length) o.push('<h2>Notes</h2>', `<ul>${r.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>`);
+  return page(`DR drill ${r.operationId}: ${r.project}/${r.env} (scope ${r.scope})`, o);
 }
 
 export function renderMarkdown(r: DrillResult): string {

@@ -8,6 +8,7 @@
  * A store that could not be measured gets `passed: null` and a reason; it is never counted
  * as a pass.
  */
+import { formatDuration } from '../duration.js';
 
 export interface StoreInput {
   name: string;
@@ -63,16 +64,7 @@ export function overallPassed(results: Array<{ passed: boolean | null }>): boole
   return true;
 }
 
-/** 90 → "1 min 30 s", 7200 → "2 h", 86400 → "24 h". */
+/** 90 → "1m 30s", 7200 → "2h", null → "n/a" (the one formatter: src/duration.ts). */
 export function fmt(seconds: number | null | undefined): string {
-  if (seconds === null || seconds === undefined) return 'n/a';
-  if (seconds < 60) return `${seconds} s`;
-  if (seconds < 3600) {
-    const m = Math.floor(seconds / 60);
-    const s = seconds % 60;
-    return s ? `${m} min ${s} s` : `${m} min`;
-  }
-  const h = Math.floor(seconds / 3600);
-  const m = Math.round((seconds % 3600) / 60);
-  return m ? `${h} h ${m} min` : `${h} h`;
+  return formatDuration(seconds, 'n/a');
 }

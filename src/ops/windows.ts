@@ -9,6 +9,7 @@
  * - `--emergency "<reason>"` overrides both; the reason is recorded with the operation.
  */
 import type { LedgerData } from '../state/ledger.js';
+import { formatDuration } from '../duration.js';
 
 export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
 const WEEKDAYS: Weekday[] = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
@@ -52,13 +53,9 @@ export function describeWindow(w: MaintenanceWindow): string {
   return `${w.days.join(',')} ${w.startUtc} UTC for ${w.durationHours} h`;
 }
 
-/** "2d 3h", "45 min" — how long until `to`. */
+/** "2d 3h", "45m" — how long until `to`, to the minute. */
 export function until(from: Date, to: Date): string {
-  const m = Math.max(0, Math.round((to.getTime() - from.getTime()) / 60000));
-  if (m < 60) return `${m} min`;
-  const h = Math.floor(m / 60);
-  if (h < 48) return `${h} h ${m % 60} min`;
-  return `${Math.floor(h / 24)} d ${h % 24} h`;
+  return formatDuration(Math.max(0, Math.round((to.getTime() - from.getTime()) / 60000)) * 60);
 }
 
 export interface LastPatch {

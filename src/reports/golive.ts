@@ -60,7 +60,7 @@ function pointerEvidence(line: ChecklistLine, input: ReportInput, checks: Report
     case 'run-history':
       return `the ledger records ${input.ledger.runs.length} run(s) in order, with every step's start, finish, operator and evidence`;
     case 'timeline':
-      return 'the plan-vs-actual Gantt chart below tracks the seed\'s six-week plan';
+      return 'the plan-vs-actual Gantt chart below tracks the platform specification\'s six-week plan';
     case 'golive-checks':
       return `${checks.length} automated go-live checks (this report)`;
     default:
@@ -163,7 +163,7 @@ export function renderGoliveMarkdown(r: GoliveReport): string {
     const ev = evidenceBlock(c.evidence);
     if (ev) out.push('', ev);
   }
-  out.push('', '## Timeline: the seed\'s plan against what happened', '');
+  out.push('', '## Timeline: the platform specification\'s plan against what happened', '');
   out.push(`Week 1 started ${r.schedule.planStart} (${startSource(r.schedule.planStartSource)}); now in week ${r.schedule.week}; overall: **${r.schedule.overall}**.`, '');
   out.push(fence('mermaid', r.diagrams.gantt));
   out.push('', table(['Phase', 'Planned', 'Actual', 'Status', 'Schedule'], r.schedule.phases.map((p) => [p.title, `${p.plannedStart} → ${p.plannedEnd}`, p.actualStart ? `${when(p.actualStart)} → ${p.actualEnd ? when(p.actualEnd) : '…'}` : 'not started', p.status, `${p.schedule}${p.reason ? ` (${p.reason})` : ''}`])));

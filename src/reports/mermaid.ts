@@ -25,7 +25,7 @@ export function ganttChart(timeline: PhaseTimeline[], o: { title: string; now: D
   const lines = ['gantt', `    title ${ganttText(o.title)}`, '    dateFormat YYYY-MM-DD', '    axisFormat %m-%d'];
   for (const p of timeline) {
     lines.push(`    section ${ganttText(p.title)}`);
-    lines.push(`    Planned (seed) :${p.id}_plan, ${isoDay(p.plannedStart)}, ${isoDay(p.plannedEnd)}`);
+    lines.push(`    Planned :${p.id}_plan, ${isoDay(p.plannedStart)}, ${isoDay(p.plannedEnd)}`);
     if (!p.actualStart) continue;
     const start = utcDay(p.actualStart);
     const endBase = utcDay(p.actualEnd ?? o.now);

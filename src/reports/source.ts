@@ -13,6 +13,7 @@ import { buildSteps, names } from '../steps/phases.js';
 import type { StepDef } from '../steps/types.js';
 import { goliveSteps } from '../checks/index.js';
 import { errorMessage } from '../errors.js';
+import { assertLedgerPlace } from '../session.js';
 
 /** Every live AWS call of status/report gives up after this long. */
 export const LIVE_TIMEOUT_MS = 8000;
@@ -60,6 +61,8 @@ export async function openLedgerView(ctx: CommandContext, o: { offline?: boolean
   const region = ctx.globals.region ?? env.region;
   const ledger = await Ledger.open(Ledger.localPath(loaded.dir, envName), loaded.config.project, envName, ctx.clock.now());
   const view: LedgerView = { loaded, envName, env, region, ledger, data: ledger.data, source: 'local', aws: { reachable: null } };
+  const place = (accountId?: string) => assertLedgerPlace(view.data, envName, { region, regionFromFlag: ctx.globals.region !== undefined, accountId });
+  place();
   if (o.offline) return view;
   try {
     const ports = ctx.aws(region);
@@ -93,8 +96,11 @@ export async function openLedgerView(ctx: CommandContext, o: { offline?: boolean
       }
     }
   } catch (err) {
-    view.aws = { reachable: false, note: `AWS could not be reached (${errorMessage(err)}); showing the local ledger only.` };
+    // A credentials problem is not "AWS is down": keep what dpf found out and what to do about it.
+    const hint = (err as { hint?: string })?.hint;
+    view.aws = { reachable: false, note: `AWS could not be reached (${errorMessage(err)}${hint ? ` — ${hint}` : ''}); showing the local ledger only.` };
     view.ports = undefined;
   }
+  place(view.aws.accountId);
   return view;
 }

@@ -1,5 +1,6 @@
 /**
- * The seed's "Weekly Executive Summary" from the ledger: overall progress (steps done), on
+ * The platform specification's "Weekly Executive Summary" from the ledger: go-live readiness (the
+ * headline, from the checks' verdicts), overall progress (steps done), on
  * track / at risk / behind against the six-week plan, what was completed in the last seven
  * days with its business value (the seed's Business Value Translation Framework, kept in
  * PHASE_INFO), what is in progress, risks (failed steps, failing checks, the config's risk
@@ -10,7 +11,7 @@ import { verdictOf } from '../steps/kinds/check.js';
 import { countStatuses, diagrams, reportChecks, schedule, securityCompliance, timelineJson, type ReportInput, type ReportStatus } from './model.js';
 import { fence, pct, STATUS_MARK, table, when } from './render-md.js';
 import { DAY_MS, isoDay } from './timeline.js';
-import { readiness, startSource } from './golive.js';
+import { readiness, startSource, type Readiness } from './golive.js';
 
 export interface WeeklyReport {
   kind: 'weekly';
@@ -21,6 +22,12 @@ export interface WeeklyReport {
   period: { from: string; to: string };
   planStart: string;
   planStartSource: string;
+  /**
+   * The headline: go-live readiness from the checks' verdicts (READY only when every check
+   * passed). Step counts say how much ran, not whether the platform works.
+   */
+  readiness: Readiness;
+  headline: string;
   progress: { done: number; total: number; percent: number };
   schedule: 'On Track' | 'At Risk' | 'Behind Schedule';
   completed: Array<{ phase: string; title: string; finishedAt: string; businessValue: string }>;
@@ -93,11 +100,14 @@ export function buildWeeklyReport(input: ReportInput): WeeklyReport {
     ...done.map((p) => `${p.title}: ${value(p)}.`),
     ...(upcoming ? [`Next: ${upcoming.title} (planned ${isoDay(upcoming.plannedStart)} → ${isoDay(new Date(upcoming.plannedEnd.getTime() - DAY_MS))}) will deliver: ${upcoming.businessValue}.`] : [allDoneLine(counts)]),
   ];
+  const ready = readiness(counts);
   return {
     kind: 'weekly',
     project: input.project,
     env: input.env,
     generatedAt: input.now.toISOString(),
+    readiness: ready,
+    headline: headlineText(ready, counts, status.progress, s.overall),
     week: s.week,
     period: { from: from.toISOString(), to: input.now.toISOString() },
     planStart: isoDay(s.start.date),
@@ -124,6 +134,21 @@ export function buildWeeklyReport(input: ReportInput): WeeklyReport {
     phases: timelineJson(s.timeline),
     diagrams: diagrams(input, s),
   };
+}
+
+/**
+ * "Go-live readiness: NOT VERIFIED — 12 of 17 go-live checks could not be verified; deployment
+ * 32 of 32 steps (100%), schedule On Track". Readiness leads; the step count follows as progress.
+ */
+export function headlineText(r: Readiness, counts: Record<ReportStatus, number>, progress: { done: number; total: number; percent: number }, overall: string): string {
+  const total = Object.values(counts).reduce((a, b) => a + b, 0);
+  const why =
+    r === 'READY'
+      ? `all ${total} go-live checks passed`
+      : counts['not-run'] === total
+        ? 'the go-live checks have not run yet'
+        : `go-live checks: ${verdictCounts(counts)}`;
+  return `Go-live readiness: ${r} — ${why}; deployment ${progress.done} of ${progress.total} steps (${progress.percent}%), schedule ${overall}`;
 }
 
 /** Every go-live check passed: the only state in which the reports call the platform ready. */
@@ -163,7 +188,8 @@ export function renderWeeklyMarkdown(r: WeeklyReport): string {
   const o: string[] = [];
   o.push(`# AWS Data Platform Foundation - Week ${r.week} Progress Report`, '');
   o.push(`_${r.project} / ${r.env} · period ${when(r.period.from)} → ${when(r.period.to)} · week 1 started ${r.planStart} (${startSource(r.planStartSource)})_`, '');
-  o.push(`🎯 **Overall Progress: ${r.progress.percent}% Complete (${r.schedule})** — ${r.progress.done} of ${r.progress.total} steps done`, '');
+  const [head, rest] = r.headline.split(' — ');
+  o.push(`🎯 **${head}** — ${rest}`, '');
   o.push('## ✅ Completed This Week', '');
   if (r.completed.length) for (const c of r.completed) o.push(`- **${c.title}** (${c.phase}, finished ${when(c.finishedAt)}) — ${c.businessValue}`);
   else o.push('- No phase was completed in the last seven days.');

@@ -9,7 +9,7 @@ import type { Clock } from '../clock.js';
 import type { Ledger, StepRecord } from '../state/ledger.js';
 import type { AwsPorts } from '../context.js';
 import type { IoHost } from './events.js';
-import type { EnvContext, StepContext, StepDef } from './types.js';
+import type { EnvContext, PlannedChangeSet, StepContext, StepDef } from './types.js';
 import { AbortError, DpfError, NotConfirmedError, StepFailedError, errorMessage, ExitCode } from '../errors.js';
 
 export interface RunOptions {
@@ -36,6 +36,8 @@ export interface RunOptions {
   check?: boolean;
   /** Called after a step is done (e.g. to attach the state bucket once bootstrap made it). */
   afterStep?: (step: StepDef, record: StepRecord) => Promise<void>;
+  /** `dpf deploy --plan`: the saved change set each planned step executes (approved once). */
+  planned?: Record<string, PlannedChangeSet>;
 }
 
 export type StepOutcome = 'done' | 'skipped' | 'failed' | 'blocked' | 'interrupted' | 'declined';
@@ -45,6 +47,8 @@ export interface RunSummary {
   outcomes: Record<string, StepOutcome>;
   failures: Array<{ stepId: string; error: unknown }>;
   durationSeconds: number;
+  /** Check steps by verdict (pass, warn, unknown): "done" is not "verified". */
+  verdicts: Record<string, number>;
 }
 
 const seconds = (a: Date, b: Date) => Math.round((b.getTime() - a.getTime()) / 100) / 10;
@@ -107,24 +111,32 @@ export async function runSteps(o: RunOptions): Promise<RunSummary> {
   }, end);
   const counts: Record<string, number> = {};
   for (const v of Object.values(outcomes)) counts[v] = (counts[v] ?? 0) + 1;
+  // A check that is done may still be unverified: count verdicts so no view calls 12 unknowns "all done".
+  const verdicts: Record<string, number> = {};
+  for (const [id, v] of Object.entries(outcomes)) {
+    const verdict = v === 'done' || v === 'skipped' ? o.ledger.get(id)?.outputs.verdict : undefined;
+    if (verdict) verdicts[verdict] = (verdicts[verdict] ?? 0) + 1;
+  }
   o.io.notify({
     type: 'run-done',
     runId: o.envCtx.runId,
     status,
     durationSeconds: seconds(started, end),
     counts,
+    ...(Object.keys(verdicts).length ? { verdicts } : {}),
     resume: status === 'done' ? undefined : `dpf ${o.command} --env ${o.envCtx.name}`,
   });
-  return { status, outcomes, failures, durationSeconds: seconds(started, end) };
+  return { status, outcomes, failures, durationSeconds: seconds(started, end), verdicts };
 }
 
 function hostName(): string {
   return os.hostname();
 }
 
-export function makeContext(s: StepDef, o: Pick<RunOptions, "envCtx" | "ledger" | "aws" | "awsIn" | "io" | "clock" | "signal">, previous: StepRecord | undefined): StepContext {
+export function makeContext(s: StepDef, o: Pick<RunOptions, 'envCtx' | 'ledger' | 'aws' | 'awsIn' | 'io' | 'clock' | 'signal' | 'planned'>, previous: StepRecord | undefined): StepContext {
   return {
     stepId: s.id,
+    planned: o.planned?.[s.id],
     envCtx: o.envCtx,
     ledger: o.ledger,
     aws: o.aws,
@@ -169,7 +181,7 @@ async function checkStep(s: StepDef, o: RunOptions): Promise<StepOutcome> {
   const r = await s.check(ctx, prepared);
   const end = o.clock.now();
   await o.ledger.updateStep(s.id, s.phase, { evidence: { lastCheck: { at: end.toISOString(), runId: o.envCtx.runId, changed: r.changed, summary: r.summary, ...r.evidence } } }, end);
-  o.io.notify({ type: 'step-done', stepId: s.id, changed: r.changed, durationSeconds: seconds(start, end), summary: `check: ${r.summary ?? (r.changed ? 'would change' : 'no changes')}` });
+  o.io.notify({ type: 'step-done', stepId: s.id, changed: r.changed, durationSeconds: seconds(start, end), summary: `check: ${r.summary ?? (r.changed ? 'would change' : 'no changes')}`, ...(r.verdict ? { verdict: r.verdict } : {}) });
   return 'done';
 }
 
@@ -226,7 +238,7 @@ async function executeStep(s: StepDef, o: RunOptions): Promise<StepOutcome> {
       { status: 'done', finishedAt: end.toISOString(), durationSeconds: seconds(start, end), outputs: result.outputs ?? {}, evidence: result.evidence ?? {} },
       end,
     );
-    o.io.notify({ type: 'step-done', stepId: s.id, changed: result.changed, durationSeconds: seconds(start, end), summary: result.summary });
+    o.io.notify({ type: 'step-done', stepId: s.id, changed: result.changed, durationSeconds: seconds(start, end), summary: result.summary, ...(result.verdict ? { verdict: result.verdict } : {}) });
     await o.afterStep?.(s, rec);
     return 'done';
   } catch (err) {
@@ -242,7 +254,9 @@ async function executeStep(s: StepDef, o: RunOptions): Promise<StepOutcome> {
         if (previous) d.steps[s.id] = previous;
         else delete d.steps[s.id];
       }, end);
-      o.io.notify({ type: 'step-failed', stepId: s.id, error: err.message, hint: err.hint });
+      // Answering no is a decision, not a failure; no terminal to ask on is.
+      if (err.code === 'Declined') o.io.notify({ type: 'step-declined', stepId: s.id, message: err.message });
+      else o.io.notify({ type: 'step-failed', stepId: s.id, error: err.message, hint: err.hint });
       throw err;
     }
     const e = err as DpfError;

@@ -12,13 +12,46 @@ export type DpfEvent =
   | { type: 'step-start'; stepId: string; title: string; reconcile?: boolean }
   | { type: 'step-progress'; stepId: string; message: string; state?: StateClass; resource?: { logicalId: string; type: string; status: string; reason?: string } }
   | { type: 'step-skipped'; stepId: string; reason: string }
-  | { type: 'step-done'; stepId: string; changed: boolean; durationSeconds: number; summary?: string }
+  | { type: 'step-done'; stepId: string; changed: boolean; durationSeconds: number; summary?: string; verdict?: CheckVerdictStatus }
   | { type: 'step-failed'; stepId: string; error: string; rootCause?: string; hint?: string }
   | { type: 'step-blocked'; stepId: string; waitingFor: string[] }
-  | { type: 'changeset'; stepId: string; stackName: string; changes: Array<{ action: string; logicalId: string; resourceType: string; replacement?: string }> }
+  /** The operator answered no: nothing was changed by the step (not a failure). */
+  | { type: 'step-declined'; stepId: string; message: string }
+  | { type: 'changeset'; stepId: string; stackName: string; changes: ChangeView[]; security?: SecurityChange[] }
   | { type: 'warning'; message: string; stepId?: string }
   | { type: 'info'; message: string; stepId?: string }
-  | { type: 'run-done'; runId: string; status: 'done' | 'failed' | 'interrupted'; durationSeconds: number; counts: Record<string, number>; resume?: string };
+  | {
+      type: 'run-done';
+      runId: string;
+      status: 'done' | 'failed' | 'interrupted';
+      durationSeconds: number;
+      /** Steps by outcome (done, skipped, failed, declined, blocked, interrupted). */
+      counts: Record<string, number>;
+      /** Check steps by verdict (pass, warn, unknown): a done check is not necessarily a pass. */
+      verdicts?: Record<string, number>;
+      resume?: string;
+    };
+
+/** A check's verdict; only `fail` fails its step. */
+export type CheckVerdictStatus = 'pass' | 'warn' | 'unknown' | 'fail';
+
+/** One resource change of a change set, as shown before asking. */
+export interface ChangeView {
+  action: string;
+  logicalId: string;
+  resourceType: string;
+  replacement?: string;
+  /** Property-level changes (DescribeChangeSet IncludePropertyValues), when AWS gave them. */
+  properties?: Array<{ path: string; change: string; before?: string; after?: string; recreation?: string }>;
+}
+
+/** A change that widens access (new ingress, new IAM statements): shown before the question, as CDK does. */
+export interface SecurityChange {
+  logicalId: string;
+  resourceType: string;
+  kind: 'ingress' | 'iam';
+  description: string;
+}
 
 export interface ConfirmRequest {
   question: string;
@@ -27,12 +60,28 @@ export interface ConfirmRequest {
   defaultAnswer?: boolean;
 }
 
+export interface TextQuestion {
+  message: string;
+  default?: string;
+  /** Checked as the answer is typed (Enter): true, or the message shown under the prompt. */
+  validate?: (value: string) => true | string;
+}
+
+/** Free-form questions (the init wizard); asked one at a time, like confirmations. */
+export interface Prompter {
+  text(q: TextQuestion): Promise<string>;
+  select<T extends string>(q: { message: string; choices: Array<{ name: string; value: T }>; default?: T }): Promise<T>;
+  confirm(q: { message: string; default?: boolean }): Promise<boolean>;
+}
+
 export interface IoHost {
   notify(event: DpfEvent): void;
   /** Ask a yes/no question. Resolves true with --yes; throws NotConfirmedError without a TTY. */
   confirm(req: ConfirmRequest): Promise<boolean>;
   /** Called once the run is over so a live renderer can stop drawing. */
   close?(): Promise<void>;
+  /** Questions beyond yes/no; only on a terminal (undefined otherwise). */
+  prompter?: Prompter;
 }
 
 export function stateClass(status: string): StateClass {

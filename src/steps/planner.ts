@@ -2,7 +2,9 @@
  * dpf plan's engine half: what each selected step would change (change sets created,
  * described and deleted), and the ETA of the run along the critical path of the graph.
  */
-import type { StepDef } from './types.js';
+import type { Preview, StepDef } from './types.js';
+import type { ResourceChange } from '../aws/cloudformation.js';
+import type { SecurityChange } from './events.js';
 import type { RunOptions } from './engine.js';
 import { makeContext } from './engine.js';
 import { criticalPath } from './graph.js';
@@ -15,9 +17,15 @@ export interface PlannedStep {
   status: string;
   action: 'skip' | 'run' | 'deferred' | 'error';
   summary: string;
-  changes?: Array<{ action: string; logicalId: string; resourceType: string; replacement?: string }>;
+  changes?: ResourceChange[];
+  /** Changes that widen access (new ingress, IAM statements): review them before applying. */
+  security?: SecurityChange[];
   estimateSeconds: number;
   previousDurationSeconds?: number;
+  /** The step's input hash when it could be prepared (a saved plan is refused when it changed). */
+  inputHash?: string;
+  /** The change set kept for `dpf deploy --plan` (plan --out). */
+  changeSet?: Preview['changeSet'];
 }
 
 export interface Plan {
@@ -25,7 +33,8 @@ export interface Plan {
   eta: { criticalPathSeconds: number; path: string[]; sequentialSeconds: number };
 }
 
-export async function planSteps(steps: StepDef[], o: Pick<RunOptions, 'envCtx' | 'ledger' | 'aws' | 'awsIn' | 'io' | 'clock' | 'signal'>): Promise<Plan> {
+/** @param keep keep each change set (and a new stack's REVIEW_IN_PROGRESS shell) for `dpf deploy --plan`. */
+export async function planSteps(steps: StepDef[], o: Pick<RunOptions, 'envCtx' | 'ledger' | 'aws' | 'awsIn' | 'io' | 'clock' | 'signal'>, opts: { keep?: boolean } = {}): Promise<Plan> {
   const out: PlannedStep[] = [];
   for (const s of steps) {
     const rec = o.ledger.get(s.id);
@@ -45,17 +54,26 @@ export async function planSteps(steps: StepDef[], o: Pick<RunOptions, 'envCtx' |
       continue;
     }
     if (rec?.status === 'done' && rec.inputHash === prepared.inputHash) {
-      out.push({ ...base, action: 'skip', summary: 'done, inputs unchanged', estimateSeconds: 0 });
+      out.push({ ...base, action: 'skip', summary: 'done, inputs unchanged', estimateSeconds: 0, inputHash: prepared.inputHash });
       continue;
     }
     if (!s.preview) {
       const waits = s.dependsOn.filter((d) => o.ledger.get(d)?.status !== 'done');
-      out.push({ ...base, action: 'run', summary: waits.length ? `will run once ${waits.join(', ')} ${waits.length > 1 ? 'are' : 'is'} done` : 'will run', estimateSeconds: prepared.estimateSeconds });
+      out.push({ ...base, action: 'run', summary: waits.length ? `will run once ${waits.join(', ')} ${waits.length > 1 ? 'are' : 'is'} done` : 'will run', estimateSeconds: prepared.estimateSeconds, inputHash: prepared.inputHash });
       continue;
     }
     try {
-      const p = await s.preview(ctx, prepared);
-      out.push({ ...base, action: p.changes?.length ? 'run' : 'skip', summary: p.summary, changes: p.changes, estimateSeconds: p.changes?.length ? prepared.estimateSeconds : 0 });
+      const p = await s.preview(ctx, prepared, { keep: opts.keep });
+      out.push({
+        ...base,
+        action: p.changes?.length ? 'run' : 'skip',
+        summary: p.summary,
+        changes: p.changes,
+        ...(p.security?.length ? { security: p.security } : {}),
+        ...(p.changeSet ? { changeSet: p.changeSet } : {}),
+        estimateSeconds: p.changes?.length ? prepared.estimateSeconds : 0,
+        inputHash: prepared.inputHash,
+      });
     } catch (err) {
       out.push({ ...base, action: 'error', summary: errorMessage(err), estimateSeconds: prepared.estimateSeconds });
     }

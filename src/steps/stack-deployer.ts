@@ -8,7 +8,9 @@ import type { CloudFormationPort, StackDescription, StackEvent, ResourceChange }
 import type { Clock } from '../clock.js';
 import type { IoHost } from './events.js';
 import { stateClass } from './events.js';
-import { StepFailedError, NotConfirmedError, AbortError } from '../errors.js';
+import { StepFailedError, NotConfirmedError, AbortError, BlockedError } from '../errors.js';
+import { securityChanges, type TemplateResources } from './security-diff.js';
+import type { ChangeView } from './events.js';
 
 export const SUCCESS_STATES = new Set(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'IMPORT_COMPLETE']);
 export const FAILED_TERMINAL = new Set([
@@ -43,6 +45,20 @@ export interface DeployStackRequest {
   changeSetName: string;
   /** Only create and describe the change set, then delete it (dpf plan). */
   previewOnly?: boolean;
+  /** With previewOnly: keep the change set (and a new stack's REVIEW_IN_PROGRESS shell) for `dpf deploy --plan`. */
+  keepChangeSet?: boolean;
+  /**
+   * Execute this change set, made by `dpf plan --out` and approved once for the whole plan,
+   * instead of making a new one; refused (exit 8) when AWS no longer offers it for execution.
+   */
+  savedChangeSet?: { name: string; type: 'CREATE' | 'UPDATE' };
+  /** The template's resources, to describe security-widening changes when AWS gives no property values. */
+  templateResources?: TemplateResources;
+}
+
+/** A change as the views show it, with its property-level changes. */
+export function changeView(c: ResourceChange): ChangeView {
+  return { action: c.action, logicalId: c.logicalId, resourceType: c.resourceType, replacement: c.replacement, ...(c.details?.length ? { properties: c.details } : {}) };
 }
 
 export interface DeployStackDeps {
@@ -65,7 +81,12 @@ export interface DeployStackResult {
   /** Outputs dpf had to read from the stack's resources because DescribeStacks lacked them. */
   outputsResolvedFromResources: string[];
   action: 'create' | 'update' | 'none' | 'preview';
+  /** preview: changes that widen access; and whether the change set creates or updates the stack. */
+  security?: ReturnType<typeof securityChanges>;
+  changeSetType?: 'CREATE' | 'UPDATE';
 }
+
+const PLAN_AGAIN = 'Nothing was executed for it. Make a new plan, review it, then apply that: dpf plan --out plan.json && dpf deploy --plan plan.json';
 
 export function summarizeChanges(changes: ResourceChange[]): string {
   const add = changes.filter((c) => c.action === 'Add').length;
@@ -156,9 +177,9 @@ export async function deployStack(req: DeployStackRequest, deps: DeployStackDeps
   const say = (message: string) => io.notify({ type: 'step-progress', stepId: req.stepId, message });
   const watcher = new StackWatcher(req, deps, poll);
 
-  // 1. Bring the stack to a state a change set can start from.
+  // 1. Bring the stack to a state a change set can start from (a saved change set was checked against it already).
   let stack = await cfn.describeStack(req.stackName);
-  for (let guard = 0; guard < 5; guard++) {
+  for (let guard = 0; guard < 5 && !req.savedChangeSet; guard++) {
     if (!stack) break;
     const st = stack.status;
     if (st === 'REVIEW_IN_PROGRESS' || UPDATABLE.has(st)) break;
@@ -204,33 +225,43 @@ export async function deployStack(req: DeployStackRequest, deps: DeployStackDeps
     break;
   }
 
-  const changeSetType: 'CREATE' | 'UPDATE' = !stack || stack.status === 'REVIEW_IN_PROGRESS' ? 'CREATE' : 'UPDATE';
-
-  // 2. Change set.
-  const created = await cfn.createChangeSet({
-    stackName: req.stackName,
-    changeSetName: req.changeSetName,
-    changeSetType,
-    templateBody: req.templateBody,
-    templateUrl: req.templateUrl,
-    parameters: Object.entries(req.parameters).map(([key, value]) => ({ key, value })),
-    tags: Object.entries(req.tags).map(([key, value]) => ({ key, value })),
-    capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM', 'CAPABILITY_AUTO_EXPAND'],
-    description: `dpf ${req.stepId}`,
-  });
-  await deps.onEvidence?.({ changeSetId: created.changeSetId, stackId: created.stackId ?? stack?.stackId });
-  let cs = await cfn.describeChangeSet(req.stackName, req.changeSetName);
-  let delay = poll.minMs;
-  const csStart = deps.clock.now().getTime();
-  while (!['CREATE_COMPLETE', 'FAILED', 'DELETE_COMPLETE', 'DELETE_FAILED'].includes(cs.status)) {
-    if (deps.clock.now().getTime() - csStart > poll.timeoutMs) throw new StepFailedError(req.stepId, `Change set for ${req.stackName} never finished (${cs.status}).`);
-    await deps.clock.sleep(delay, deps.signal);
-    delay = Math.min(poll.maxMs, Math.round(delay * 1.5));
-    cs = await cfn.describeChangeSet(req.stackName, req.changeSetName);
+  const changeSetType: 'CREATE' | 'UPDATE' = req.savedChangeSet?.type ?? (!stack || stack.status === 'REVIEW_IN_PROGRESS' ? 'CREATE' : 'UPDATE');
+  const changeSetName = req.savedChangeSet?.name ?? req.changeSetName;
+  let cs: Awaited<ReturnType<CloudFormationPort['describeChangeSet']>>;
+  if (req.savedChangeSet) {
+    cs = await cfn.describeChangeSet(req.stackName, changeSetName).catch((err: unknown) => {
+      throw new BlockedError(`Stack ${req.stackName} drifted from the plan: its saved change set ${changeSetName} is gone (${(err as Error).message}).`, PLAN_AGAIN);
+    });
+    if (cs.status !== 'CREATE_COMPLETE' || (cs.executionStatus !== undefined && cs.executionStatus !== 'AVAILABLE'))
+      throw new BlockedError(`Stack ${req.stackName} drifted from the plan: its saved change set ${changeSetName} is ${cs.status}${cs.executionStatus ? `/${cs.executionStatus}` : ''}, not executable (CloudFormation marks a change set OBSOLETE when the stack changed after it was made).`, PLAN_AGAIN);
+    await deps.onEvidence?.({ changeSetId: cs.changeSetId, stackId: cs.stackId ?? stack?.stackId, fromPlan: true });
+  } else {
+    // 2. Change set.
+    const created = await cfn.createChangeSet({
+      stackName: req.stackName,
+      changeSetName,
+      changeSetType,
+      templateBody: req.templateBody,
+      templateUrl: req.templateUrl,
+      parameters: Object.entries(req.parameters).map(([key, value]) => ({ key, value })),
+      tags: Object.entries(req.tags).map(([key, value]) => ({ key, value })),
+      capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM', 'CAPABILITY_AUTO_EXPAND'],
+      description: `dpf ${req.stepId}`,
+    });
+    await deps.onEvidence?.({ changeSetId: created.changeSetId, stackId: created.stackId ?? stack?.stackId });
+    cs = await cfn.describeChangeSet(req.stackName, changeSetName);
+    let delay = poll.minMs;
+    const csStart = deps.clock.now().getTime();
+    while (!['CREATE_COMPLETE', 'FAILED', 'DELETE_COMPLETE', 'DELETE_FAILED'].includes(cs.status)) {
+      if (deps.clock.now().getTime() - csStart > poll.timeoutMs) throw new StepFailedError(req.stepId, `Change set for ${req.stackName} never finished (${cs.status}).`);
+      await deps.clock.sleep(delay, deps.signal);
+      delay = Math.min(poll.maxMs, Math.round(delay * 1.5));
+      cs = await cfn.describeChangeSet(req.stackName, changeSetName);
+    }
   }
   const noChanges = cs.status === 'FAILED' && NO_CHANGES.test(cs.statusReason ?? '');
   if (cs.status === 'FAILED' && !noChanges) {
-    await cfn.deleteChangeSet(req.stackName, req.changeSetName).catch(() => undefined);
+    await cfn.deleteChangeSet(req.stackName, changeSetName).catch(() => undefined);
     throw new StepFailedError(req.stepId, `CloudFormation rejected the change set for ${req.stackName}: ${cs.statusReason ?? 'no reason given'}`, {
       hint: 'This is usually a template or parameter error; `dpf validate` lints the templates offline.',
     });
@@ -238,7 +269,7 @@ export async function deployStack(req: DeployStackRequest, deps: DeployStackDeps
   // A complete change set with no resource changes is still executed: it carries parameter,
   // output or tag changes (AWS reports those with an empty Changes list).
   if (noChanges) {
-    await cfn.deleteChangeSet(req.stackName, req.changeSetName).catch(() => undefined);
+    await cfn.deleteChangeSet(req.stackName, changeSetName).catch(() => undefined);
     const current = await cfn.describeStack(req.stackName);
     if (!current) throw new StepFailedError(req.stepId, `Stack ${req.stackName} disappeared while dpf was looking at it.`);
     say('no changes');
@@ -246,22 +277,25 @@ export async function deployStack(req: DeployStackRequest, deps: DeployStackDeps
     return { stackId: current.stackId, status: current.status, changed: false, changes: [], outputs, outputsResolvedFromResources: resolved, action: req.previewOnly ? 'preview' : 'none' };
   }
 
-  io.notify({ type: 'changeset', stepId: req.stepId, stackName: req.stackName, changes: cs.changes.map((c) => ({ action: c.action, logicalId: c.logicalId, resourceType: c.resourceType, replacement: c.replacement })) });
+  const security = securityChanges(cs.changes, req.templateResources);
+  io.notify({ type: 'changeset', stepId: req.stepId, stackName: req.stackName, changes: cs.changes.map(changeView), ...(security.length ? { security } : {}) });
   if (req.previewOnly) {
-    await cfn.deleteChangeSet(req.stackName, req.changeSetName).catch(() => undefined);
-    // A CREATE change set made an empty REVIEW_IN_PROGRESS stack: a preview leaves nothing behind.
-    if (!stack) await cfn.deleteStack(req.stackName).catch(() => undefined);
-    return { stackId: cs.stackId ?? stack?.stackId ?? '', status: stack?.status ?? 'NOT_CREATED', changed: true, changes: cs.changes, changeSetId: cs.changeSetId, outputs: {}, outputsResolvedFromResources: [], action: 'preview' };
+    if (!req.keepChangeSet) {
+      await cfn.deleteChangeSet(req.stackName, changeSetName).catch(() => undefined);
+      // A CREATE change set made an empty REVIEW_IN_PROGRESS stack: a preview leaves nothing behind.
+      if (!stack) await cfn.deleteStack(req.stackName).catch(() => undefined);
+    }
+    return { stackId: cs.stackId ?? stack?.stackId ?? '', status: stack?.status ?? 'NOT_CREATED', changed: true, changes: cs.changes, changeSetId: cs.changeSetId, outputs: {}, outputsResolvedFromResources: [], action: 'preview', security, changeSetType };
   }
 
   // 3. Confirm, execute, watch.
   const discard = async () => {
-    await cfn.deleteChangeSet(req.stackName, req.changeSetName).catch(() => undefined);
+    await cfn.deleteChangeSet(req.stackName, changeSetName).catch(() => undefined);
     // Declining a first create leaves nothing behind: not even the empty REVIEW_IN_PROGRESS stack.
     if (!stack) await cfn.deleteStack(req.stackName).catch(() => undefined);
   };
-  let ok: boolean;
-  try {
+  let ok = Boolean(req.savedChangeSet); // approved once, for the whole saved plan
+  if (!ok) try {
     ok = await io.confirm({ stepId: req.stepId, question: `${changeSetType === 'CREATE' ? 'Create' : 'Update'} stack ${req.stackName}: ${summarizeChanges(cs.changes)}. Execute?` });
   } catch (err) {
     await discard();
@@ -272,7 +306,7 @@ export async function deployStack(req: DeployStackRequest, deps: DeployStackDeps
     throw new NotConfirmedError(`execute the change set for ${req.stackName}`, 'declined');
   }
   await watcher.prime();
-  await cfn.executeChangeSet(req.stackName, req.changeSetName);
+  await cfn.executeChangeSet(req.stackName, changeSetName);
   say(`executing change set (${summarizeChanges(cs.changes)})`);
   await testHold(req.stepId, deps, say);
   const final = await watcher.untilSettled();

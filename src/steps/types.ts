@@ -6,6 +6,14 @@ import type { IoHost } from './events.js';
 import type { AwsPorts } from '../context.js';
 import type { ResourceChange } from '../aws/cloudformation.js';
 import type { StepContract } from './contracts.js';
+import type { SecurityChange } from './events.js';
+
+/** A change set `dpf plan --out` made and kept, for `dpf deploy --plan` to execute as approved. */
+export interface PlannedChangeSet {
+  stackName: string;
+  changeSetName: string;
+  changeSetType: 'CREATE' | 'UPDATE';
+}
 
 export const PHASES = ['bootstrap', 'network', 'compute', 'storage', 'identity', 'monitoring', 'golive'] as const;
 /** The deployment phases, plus 'operations' for day-2 runs (patch, backup, restore, drill, destroy). */
@@ -36,6 +44,8 @@ export interface StepContext {
   readonly signal: AbortSignal;
   /** The record from an earlier run, if any (status 'running' means the process died mid-step). */
   readonly previous?: StepRecord;
+  /** `dpf deploy --plan`: execute this saved change set instead of making (and asking about) a new one. */
+  readonly planned?: PlannedChangeSet;
   /** Outputs of an earlier step, read from the ledger (never from closures). Throws if missing. */
   output(stepId: string, key: string): string;
   progress(message: string): void;
@@ -52,6 +62,8 @@ export interface Prepared {
 
 export interface StepResult {
   outputs?: Record<string, string>;
+  /** A check step's verdict (pass, warn, unknown): shown as such, never as a plain success. */
+  verdict?: 'pass' | 'warn' | 'unknown';
   evidence?: Record<string, unknown>;
   changed: boolean;
   summary?: string;
@@ -60,6 +72,10 @@ export interface StepResult {
 export interface Preview {
   summary: string;
   changes?: ResourceChange[];
+  /** Changes that widen access (new ingress, IAM statements). */
+  security?: SecurityChange[];
+  /** The change set kept for `dpf deploy --plan` (preview with keep), and the stack as it was. */
+  changeSet?: PlannedChangeSet & { stackStatus?: string; stackLastUpdated?: string };
   /** True when the change set could not be computed yet (inputs come from earlier steps). */
   deferred?: boolean;
 }
@@ -91,8 +107,8 @@ export interface StepDef {
   run(ctx: StepContext, prepared: Prepared): Promise<StepResult>;
   /** For a done step with unchanged inputs: does the world still match? */
   verify?(ctx: StepContext, record: StepRecord): Promise<{ ok: boolean; reason?: string }>;
-  /** What run would change, without changing anything (dpf plan). */
-  preview?(ctx: StepContext, prepared: Prepared): Promise<Preview>;
+  /** What run would change, without changing anything (dpf plan); `keep` keeps the change set for `dpf deploy --plan`. */
+  preview?(ctx: StepContext, prepared: Prepared, opts?: { keep?: boolean }): Promise<Preview>;
   /** Static estimate when prepare cannot run yet (inputs missing). */
   staticEstimateSeconds?(): number;
   /**

@@ -1,9 +1,9 @@
 /**
  * One event stream, three views: NDJSON (--json), plain timestamped lines (no TTY: CI sees
- * progress as it happens), and listr2 on a TTY (tty.ts).
+ * progress as it happens), and the live view on a TTY (tty.ts).
  */
 import type { DpfEvent } from '../steps/events.js';
-import { makeChalk, paintState, duration, changeLine } from './format.js';
+import { makeChalk, paintState, duration, changeLine, runDoneLine, verdictMark, propertyLine, securityLines } from './format.js';
 
 export type Write = (line: string) => void;
 
@@ -22,7 +22,10 @@ export class JsonRenderer implements Renderer {
 
 export class PlainRenderer implements Renderer {
   private readonly c;
-  constructor(private readonly write: Write, private readonly now: () => Date, color: boolean, private readonly verbose = false) {
+  /**
+   * @param quiet only what needs attention (warnings, failures, declines, the closing line): --quiet
+   */
+  constructor(private readonly write: Write, private readonly now: () => Date, color: boolean | number, private readonly verbose = false, private readonly quiet = false) {
     this.c = makeChalk(color);
   }
   private line(stepId: string | undefined, text: string): void {
@@ -31,6 +34,7 @@ export class PlainRenderer implements Renderer {
   }
   notify(e: DpfEvent): void {
     const c = this.c;
+    if (this.quiet && !['step-failed', 'step-declined', 'warning', 'run-done'].includes(e.type)) return;
     switch (e.type) {
       case 'run-start':
         return this.line(undefined, `dpf ${e.command} on ${c.bold(e.env)}: ${e.steps.length} step(s) — ${e.steps.map((s) => s.id).join(', ')}`);
@@ -41,7 +45,9 @@ export class PlainRenderer implements Renderer {
       case 'step-skipped':
         return this.line(e.stepId, `${c.gray('↷ skipped')} ${c.gray(e.reason)}`);
       case 'step-done':
-        return this.line(e.stepId, `${c.green('✔ done')} in ${duration(e.durationSeconds)}${e.summary ? ` — ${e.summary}` : ''}`);
+        return this.line(e.stepId, `${e.verdict ? verdictMark(c, e.verdict) : c.green('✔ done')} in ${duration(e.durationSeconds)}${e.summary ? ` — ${e.summary}` : ''}`);
+      case 'step-declined':
+        return this.line(e.stepId, `${c.yellow('■ declined')}: ${e.message}`);
       case 'step-failed':
         this.line(e.stepId, `${c.red('✖ failed')}: ${e.error}`);
         if (e.rootCause) this.line(e.stepId, c.red(`  ${e.rootCause}`));
@@ -50,18 +56,18 @@ export class PlainRenderer implements Renderer {
         return this.line(e.stepId, c.gray(`○ not started: waiting for ${e.waitingFor.join(', ')}`));
       case 'changeset':
         this.line(e.stepId, `change set for ${c.bold(e.stackName)}:`);
-        for (const ch of e.changes) this.line(e.stepId, `  ${changeLine(c, ch)}`);
+        for (const ch of e.changes) {
+          this.line(e.stepId, `  ${changeLine(c, ch)}`);
+          for (const p of ch.properties ?? []) this.line(e.stepId, c.dim(`      ${propertyLine(p)}`));
+        }
+        for (const l of securityLines(c, e.security ?? [])) this.line(e.stepId, l);
         return;
       case 'warning':
         return this.line(e.stepId, c.yellow(`⚠ ${e.message}`));
       case 'info':
         return this.line(e.stepId, e.message);
-      case 'run-done': {
-        const counts = Object.entries(e.counts).map(([k, v]) => `${v} ${k}`).join(', ');
-        const mark = e.status === 'done' ? c.green('✔') : e.status === 'interrupted' ? c.yellow('■') : c.red('✖');
-        this.line(undefined, `${mark} ${e.status} in ${duration(e.durationSeconds)} (${counts})${e.resume ? ` — resume with: ${e.resume}` : ''}`);
-        return;
-      }
+      case 'run-done':
+        return this.line(undefined, runDoneLine(c, e));
     }
   }
   async close(): Promise<void> {}

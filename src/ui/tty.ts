@@ -1,129 +1,275 @@
-/** The TTY view: a listr2 task per step, updated from the event stream; prompts go through listr2. */
-import { Listr, type ListrTaskWrapper, type ListrDefaultRenderer, type ListrSimpleRenderer } from 'listr2';
-import type { DpfEvent } from '../steps/events.js';
-import type { Renderer, Write } from './renderers.js';
-import { makeChalk, paintState, duration, changeLine } from './format.js';
+/**
+ * The live view on a terminal. What it shows, and why:
+ *
+ * - A live region at the bottom, redrawn in place (log-update): only the steps that are running
+ *   and the steps waiting with a reason (for the operator's answer), then one line of counts.
+ *   Pending steps are counted, not drawn: 31 spinners at once hide the one that matters.
+ * - Everything that finished is printed once above the region and scrolls like a log: done
+ *   (green only for a real success), skipped, declined (not a failure), failed (red), and a
+ *   check's verdict as itself — `unknown` is never green.
+ * - A question steps the live view aside: the region is cleared and the redraw stops, the step's
+ *   change set (and any security-widening change) is printed right above the question, and lines
+ *   from other steps are held back until the answer, so the prompt is never overdrawn.
+ * - Every line is cut to the terminal's width and the region to its height; a resize redraws.
+ *
+ * listr2 drew every step as a concurrent task (all spinning), could not step aside for one of
+ * several concurrent prompts ("Only one prompt can be active"), and exited 127 on Ctrl-C from its
+ * own signal handler; this view keeps the policy here and leaves the drawing to log-update.
+ */
+import { stripVTControlCharacters } from 'node:util';
+import { createLogUpdate } from 'log-update';
+import ansiEscapes from 'ansi-escapes';
+import cliTruncate from 'cli-truncate';
+import type { ChalkInstance } from 'chalk';
+import type { ChangeView, DpfEvent } from '../steps/events.js';
+import type { Renderer } from './renderers.js';
+import { makeChalk, paintState, duration, changeLine, runDoneLine, verdictMark, propertyLine, securityLines } from './format.js';
 
-type Wrapper = ListrTaskWrapper<unknown, ListrDefaultRenderer, ListrSimpleRenderer>;
-
-interface Entry {
-  title: string;
-  wrapper?: Wrapper;
-  ready: Promise<Wrapper>;
-  setWrapper: (w: Wrapper) => void;
-  settle: (err?: Error) => void;
-  settled: boolean;
-  promise: Promise<void>;
+/** The terminal stream the view draws on (stderr). */
+export interface TtyStream {
+  write(chunk: string): boolean;
+  columns?: number;
+  rows?: number;
+  on?(event: 'resize', listener: () => void): unknown;
+  off?(event: 'resize', listener: () => void): unknown;
 }
 
+interface Live {
+  id: string;
+  title: string;
+  startedAt: number;
+  message?: string;
+  state?: Parameters<typeof paintState>[1];
+  /** Waiting for the operator (its question is queued behind another one). */
+  waitingToAsk?: boolean;
+}
+
+const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+/** On a terminal a long change set would push everything off screen: the first lines, the rest via `dpf plan`. */
+const SHOWN_CHANGES = 15;
+
 export class TtyRenderer implements Renderer {
-  private readonly entries = new Map<string, Entry>();
-  private running?: Promise<unknown>;
-  private readonly c;
-  constructor(private readonly fallback: Write, color: boolean) {
+  private readonly c: ChalkInstance;
+  private readonly log: ReturnType<typeof createLogUpdate>;
+  private readonly running = new Map<string, Live>();
+  private readonly titles = new Map<string, string>();
+  private readonly pendingChanges = new Map<string, Extract<DpfEvent, { type: 'changeset' }>>();
+  private readonly held: string[] = [];
+  private total = 0;
+  private finished = 0;
+  private asking = false;
+  private timer?: NodeJS.Timeout;
+  private frame = 0;
+  private closed = false;
+  /** The region as last drawn (already cut to the width of that moment). */
+  private drawn: string[] = [];
+  private readonly onResize = () => {
+    // A narrower terminal reflows the region's lines onto more rows than log-update counted:
+    // erase the rows they occupy now, forget log-update's count, and draw again at the new width.
+    const width = this.width;
+    const rows = this.drawn.reduce((n, l) => n + Math.max(1, Math.ceil(stripVTControlCharacters(l).length / width)), 0);
+    if (this.drawn.length) this.stream.write(ansiEscapes.eraseLines(rows + 1));
+    this.drawn = [];
+    this.log.done();
+    this.draw();
+  };
+
+  constructor(
+    private readonly stream: TtyStream,
+    color: boolean | number,
+    private readonly o: { yes: boolean; now: () => number } = { yes: false, now: () => Date.now() },
+  ) {
     this.c = makeChalk(color);
+    this.log = createLogUpdate(stream as unknown as NodeJS.WriteStream);
   }
 
-  private start(steps: Array<{ id: string; title: string }>): void {
-    for (const s of steps) {
-      let settle!: (err?: Error) => void;
-      let setWrapper!: (w: Wrapper) => void;
-      const promise = new Promise<void>((res, rej) => (settle = (err) => (err ? rej(err) : res())));
-      const ready = new Promise<Wrapper>((res) => (setWrapper = res));
-      const entry: Entry = { title: `${s.id}  ${this.c.dim(s.title)}`, ready, setWrapper, settle, settled: false, promise };
-      this.entries.set(s.id, entry);
+  private get width(): number {
+    return Math.max(20, this.stream.columns ?? 80);
+  }
+
+  private fit(line: string): string {
+    return cliTruncate(line, this.width, { position: 'end' });
+  }
+
+  /** A line that stays (above the live region); held back while a question is on screen. */
+  private print(...lines: string[]): void {
+    if (this.asking) {
+      this.held.push(...lines);
+      return;
     }
-    const listr = new Listr(
-      [...this.entries.entries()].map(([, e]) => ({
-        title: e.title,
-        task: (_ctx: unknown, task: Wrapper) => {
-          e.wrapper = task;
-          e.setWrapper(task);
-          return e.promise;
-        },
-        rendererOptions: { persistentOutput: true, outputBar: 12 },
-      })),
-      { concurrent: true, exitOnError: false, rendererOptions: { collapseErrors: false, showErrorMessage: true } },
-    );
-    this.running = listr.run().catch(() => undefined);
+    this.clearRegion();
+    for (const l of lines) this.stream.write(`${l}\n`);
+    this.draw();
   }
 
-  private finish(id: string, err?: Error): void {
-    const e = this.entries.get(id);
-    if (!e || e.settled) return;
-    e.settled = true;
-    e.settle(err);
+  private clearRegion(): void {
+    this.log.clear();
+    this.drawn = [];
+  }
+
+  private startTicking(): void {
+    if (this.timer || this.closed) return;
+    this.timer = setInterval(() => {
+      this.frame = (this.frame + 1) % SPINNER.length;
+      this.draw();
+    }, 120);
+    this.timer.unref?.();
+    this.stream.on?.('resize', this.onResize);
+  }
+
+  private stopTicking(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.stream.off?.('resize', this.onResize);
+  }
+
+  private draw(): void {
+    if (this.asking || this.closed || !this.timer) return;
+    const c = this.c;
+    const now = this.o.now();
+    const rows = Math.max(4, (this.stream.rows ?? 24) - 2);
+    const active = [...this.running.values()];
+    const lines: string[] = [];
+    const idWidth = Math.min(24, Math.max(0, ...active.map((l) => l.id.length)));
+    for (const l of active.filter((x) => !x.waitingToAsk)) {
+      const head = `${c.yellow(SPINNER[this.frame])} ${c.bold(l.id.padEnd(idWidth))} ${c.dim(duration((now - l.startedAt) / 1000).padStart(7))}`;
+      lines.push(`${head}  ${l.message ? paintState(c, l.state, l.message) : c.dim(l.title)}`);
+    }
+    for (const l of active.filter((x) => x.waitingToAsk)) lines.push(`${c.cyan('?')} ${c.bold(l.id.padEnd(idWidth))} ${c.cyan('waiting to ask you: another question is open')}`);
+    if (lines.length > rows - 1) {
+      const more = lines.length - (rows - 2);
+      lines.splice(rows - 2, lines.length, c.dim(`  … and ${more} more running`));
+    }
+    const toGo = Math.max(0, this.total - this.finished - active.length);
+    lines.push(c.dim(`${active.length} running · ${this.finished} finished · ${toGo} to go · Ctrl-C stops at a safe point`));
+    this.drawn = lines.map((l) => this.fit(l));
+    this.log(this.drawn.join('\n'));
+  }
+
+  private changeSetLines(ev: Extract<DpfEvent, { type: 'changeset' }>): string[] {
+    const c = this.c;
+    const rank = (ch: ChangeView) => (ch.replacement === 'True' ? 0 : ch.action === 'Remove' ? 1 : ch.action === 'Modify' ? 2 : 3);
+    const sorted = [...ev.changes].sort((a, b) => rank(a) - rank(b));
+    const shown = sorted.slice(0, SHOWN_CHANGES);
+    const more = sorted.length - shown.length;
+    const out = [`${c.bold(ev.stepId)}: change set for ${c.bold(ev.stackName)}:`];
+    for (const ch of shown) {
+      out.push(`  ${changeLine(c, ch)}`);
+      for (const p of (ch.properties ?? []).slice(0, 5)) out.push(c.dim(`      ${propertyLine(p)}`));
+    }
+    if (more > 0) out.push(c.dim(`  … and ${more} more (all of them: dpf plan, or --json)`));
+    const security = securityLines(c, ev.security ?? []);
+    out.push(...security.slice(0, SHOWN_CHANGES + 1));
+    if (security.length > SHOWN_CHANGES + 1) out.push(c.yellow(`    … and ${security.length - SHOWN_CHANGES - 1} more that widen access (all of them: dpf plan)`));
+    return out.map((l) => this.fit(l));
   }
 
   notify(ev: DpfEvent): void {
     const c = this.c;
-    if (ev.type === 'run-start') return this.start(ev.steps);
-    const id = 'stepId' in ev ? ev.stepId : undefined;
-    const e = id ? this.entries.get(id) : undefined;
-    const w = e?.wrapper;
     switch (ev.type) {
+      case 'run-start':
+        this.total = ev.steps.length;
+        for (const s of ev.steps) this.titles.set(s.id, s.title);
+        this.startTicking();
+        this.draw();
+        return;
       case 'step-start':
-        if (w && ev.reconcile) w.output = c.yellow('reconciling an interrupted run');
+        this.running.set(ev.stepId, { id: ev.stepId, title: ev.title, startedAt: this.o.now(), message: ev.reconcile ? 'reconciling an interrupted run' : undefined, state: ev.reconcile ? 'in-progress' : undefined });
+        this.draw();
         return;
-      case 'step-progress':
-        if (w) w.output = paintState(c, ev.state, ev.message);
-        return;
-      case 'changeset':
-        if (w) {
-          // On a terminal a long change set would push everything else off screen: replacements
-          // and removals first (they matter most), then the first additions; `dpf plan` lists all.
-          const rank = (ch: { action: string; replacement?: string }) => (ch.replacement === 'True' ? 0 : ch.action === 'Remove' ? 1 : ch.action === 'Modify' ? 2 : 3);
-          const sorted = [...ev.changes].sort((a, b) => rank(a) - rank(b));
-          const shown = sorted.slice(0, 15);
-          const more = sorted.length - shown.length;
-          w.output = [`change set for ${c.bold(ev.stackName)}:`, ...shown.map((ch) => `  ${changeLine(c, ch)}`), ...(more > 0 ? [c.dim(`  … and ${more} more (all of them: dpf plan, or --json)`)] : [])].join('\n');
+      case 'step-progress': {
+        const l = this.running.get(ev.stepId);
+        if (l) {
+          l.message = ev.message;
+          l.state = ev.state;
         }
+        return this.draw();
+      }
+      case 'changeset':
+        if (this.o.yes) this.print(...this.changeSetLines(ev));
+        else this.pendingChanges.set(ev.stepId, ev);
         return;
       case 'step-skipped':
-        if (w) w.skip(`${e!.title} ${c.gray(`(${ev.reason})`)}`);
-        return this.finish(ev.stepId);
-      case 'step-done':
-        if (w) w.title = `${e!.title} ${c.green(duration(ev.durationSeconds))}${ev.summary ? c.dim(` — ${ev.summary}`) : ''}`;
-        return this.finish(ev.stepId);
+        return this.end(ev.stepId, `${c.gray('↷')} ${c.gray(`${ev.stepId}  skipped: ${ev.reason}`)}`);
+      case 'step-done': {
+        const mark = ev.verdict ? verdictMark(c, ev.verdict) : c.green('✔');
+        return this.end(ev.stepId, `${mark} ${c.bold(ev.stepId)}  ${c.dim(duration(ev.durationSeconds))}${ev.summary ? `  ${ev.summary}` : ''}`);
+      }
+      case 'step-declined':
+        return this.end(ev.stepId, `${c.yellow('■')} ${c.bold(ev.stepId)}  declined: nothing was changed`);
       case 'step-failed':
-        return this.finish(ev.stepId, new Error(`${ev.error}${ev.rootCause ? `\n${ev.rootCause}` : ''}`));
+        return this.end(ev.stepId, `${c.red('✖')} ${c.bold(ev.stepId)}  ${c.red(ev.error)}`, ...(ev.rootCause ? [c.red(`    ${ev.rootCause}`)] : []));
       case 'step-blocked':
-        if (w) w.skip(`${e!.title} ${c.gray(`(not started: waiting for ${ev.waitingFor.join(', ')})`)}`);
-        return this.finish(ev.stepId);
-      case 'warning':
-        if (w) w.output = c.yellow(`⚠ ${ev.message}`);
-        else this.fallback(c.yellow(`⚠ ${ev.message}`));
-        return;
-      case 'info':
-        if (w) w.output = ev.message;
-        else this.fallback(ev.message);
-        return;
-      case 'run-done':
-        for (const [sid, en] of this.entries) {
-          if (!en.settled) {
-            en.wrapper?.skip(`${en.title} ${c.gray('(interrupted)')}`);
-            this.finish(sid);
-          }
+        return this.end(ev.stepId, `${c.gray('○')} ${c.gray(`${ev.stepId}  not started: waiting for ${ev.waitingFor.join(', ')}`)}`);
+      case 'warning': {
+        const l = ev.stepId ? this.running.get(ev.stepId) : undefined;
+        if (l) {
+          l.message = `⚠ ${ev.message}`;
+          l.state = 'in-progress';
         }
-        void this.running?.then(() => {
-          const mark = ev.status === 'done' ? c.green('✔') : ev.status === 'interrupted' ? c.yellow('■') : c.red('✖');
-          this.fallback(`${mark} ${ev.status} in ${duration(ev.durationSeconds)}${ev.resume ? ` — resume with: ${ev.resume}` : ''}`);
-        });
+        return this.print(this.fit(c.yellow(`⚠ ${ev.stepId ? `${ev.stepId}: ` : ''}${ev.message}`)));
+      }
+      case 'info': {
+        const l = ev.stepId ? this.running.get(ev.stepId) : undefined;
+        if (l) {
+          l.message = ev.message;
+          return this.draw();
+        }
+        return this.print(ev.message);
+      }
+      case 'run-done':
+        for (const id of [...this.running.keys()]) this.end(id, `${c.yellow('■')} ${c.bold(id)}  ${c.gray('stopped (interrupted): the next run reconciles it')}`);
+        this.print(runDoneLine(c, ev));
+        this.stopTicking();
+        this.clearRegion();
+        this.log.done();
         return;
     }
   }
 
-  /** Ask inside the step's listr2 task so the live display and the prompt do not fight. */
-  async confirm(stepId: string | undefined, question: string): Promise<boolean | undefined> {
-    const e = stepId ? this.entries.get(stepId) : undefined;
-    if (!e) return undefined;
-    const w = await e.ready;
-    const [{ ListrInquirerPromptAdapter }, { confirm }] = await Promise.all([import('@listr2/prompt-adapter-inquirer'), import('@inquirer/prompts')]);
-    return (await w.prompt(ListrInquirerPromptAdapter).run(confirm, { message: question, default: false })) as boolean;
+  private end(id: string, ...lines: string[]): void {
+    if (this.running.delete(id) || this.titles.has(id)) this.finished += 1;
+    this.titles.delete(id);
+    this.pendingChanges.delete(id);
+    this.print(...lines.map((l) => this.fit(l)));
+  }
+
+  /** A question for `stepId` waits for another one to be answered. */
+  waitingToAsk(stepId: string | undefined): void {
+    const l = stepId ? this.running.get(stepId) : undefined;
+    if (l) l.waitingToAsk = true;
+    this.draw();
+  }
+
+  /** Step aside: clear the live region, stop redrawing, and print what the question is about. */
+  beginQuestion(stepId: string | undefined): void {
+    const l = stepId ? this.running.get(stepId) : undefined;
+    if (l) l.waitingToAsk = false;
+    this.clearRegion();
+    const cs = stepId ? this.pendingChanges.get(stepId) : undefined;
+    if (cs) {
+      this.pendingChanges.delete(stepId!);
+      for (const line of this.changeSetLines(cs)) this.stream.write(`${line}\n`);
+    }
+    const queued = [...this.running.values()].filter((x) => x.waitingToAsk && x.id !== stepId).map((x) => x.id);
+    if (queued.length) this.stream.write(`${this.fit(this.c.cyan(`(then ${queued.length === 1 ? 'one more question waits' : `${queued.length} more questions wait`}, one at a time: ${queued.join(', ')})`))}\n`);
+    this.asking = true;
+  }
+
+  /** The answer is in: print what was held back and resume the live region. */
+  endQuestion(): void {
+    this.asking = false;
+    this.clearRegion();
+    for (const l of this.held.splice(0)) this.stream.write(`${l}\n`);
+    this.draw();
   }
 
   async close(): Promise<void> {
-    for (const id of this.entries.keys()) this.finish(id);
-    await this.running;
+    if (this.closed) return;
+    if (this.asking) this.endQuestion();
+    this.stopTicking();
+    this.clearRegion();
+    this.log.done();
+    this.closed = true;
   }
 }

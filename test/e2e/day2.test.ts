@@ -98,7 +98,7 @@ describe('GIVEN a deployed environment on the emulator', () => {
     expect(out.canary.database).toBe('unknown');
     expect(out.verdict).toMatch(/^NOT FULLY MEASURED \(not a pass\): database: the canary could not be confirmed/);
     expect(existsSync(out.report)).toBe(true);
-    expect(readFileSync(out.report, 'utf8')).toMatch(/xychart-beta[\s\S]*## Not measured[\s\S]*\*\*database\*\*: the canary could not be confirmed/);
+    expect(readFileSync(out.report, 'utf8')).toMatch(/Not measured \(no bar — not a zero\)[\s\S]*## Not measured[\s\S]*\*\*database\*\*: the canary could not be confirmed/);
     // Torn down: the drill instance and its security group are gone (checked through the APIs).
     const rds = new RDSClient(sdkConfig(em));
     const all = (await rds.send(new DescribeDBInstancesCommand({}))).DBInstances ?? [];

@@ -138,3 +138,29 @@ export function readLedger(dir: string, env = 'dev'): any {
 export function sdkConfig(em: Emulator) {
   return { region: 'us-west-2', endpoint: em.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' }, forcePathStyle: true };
 }
+
+/**
+ * One emulator for the enclosing describe block: started in beforeAll, stopped in afterAll. Call
+ * it inside `describe`; the returned getter gives the running emulator inside the tests.
+ */
+export function emulatorPerSuite(hooks: { beforeAll: (f: () => Promise<void>) => void; afterAll: (f: () => Promise<void>) => void }): () => Emulator {
+  let em: Emulator | undefined;
+  hooks.beforeAll(async () => {
+    em = await startEmulator();
+  });
+  hooks.afterAll(async () => {
+    await em?.stop();
+  });
+  return () => {
+    if (!em) throw new Error('the emulator is not running (emulatorPerSuite must be called inside describe)');
+    return em;
+  };
+}
+
+/** A fresh folder with `dpf init --env <env> --defaults --yes` done in it; throws when init fails. */
+export async function initEnvDir(em: Emulator, env: string, prefix = 'dpf-e2e-'): Promise<string> {
+  const dir = workdir(prefix);
+  const r = await dpf(em, ['init', '--env', env, '--defaults', '--yes'], { cwd: dir });
+  if (r.code !== 0) throw new Error(`dpf init --env ${env} failed (exit ${r.code}):\n${r.all}`);
+  return dir;
+}

@@ -53,7 +53,7 @@ describe('GIVEN bootstrap and network deployed from folder A, and folder B holdi
   it('WHEN dpf report weekly runs in B THEN progress is not zero, the report is copied to the bucket, and the note names the bucket', async () => {
     const r = await dpf(em, ['report', 'weekly', '--env', ENV], { cwd: b });
     expect(r.code, r.all).toBe(0);
-    const pct = Number(/Week \d+: (\d+)% complete/.exec(r.stdout)?.[1]);
+    const pct = Number(/Week \d+: Go-live readiness: .*; deployment \d+ of \d+ steps \((\d+)%\)/.exec(r.stdout)?.[1]);
     expect(pct, r.stdout).toBeGreaterThan(0);
     expect(r.stdout).not.toContain('Bootstrap is not done');
     expect(r.stdout).toContain(`note: Ledger read from the state bucket (s3://${BUCKET}/ledger/${ENV}/ledger.json)`);

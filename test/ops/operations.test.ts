@@ -284,7 +284,7 @@ describe('dpf dr-drill', () => {
     const db = r.stores.find((s: { name: string }) => s.name === 'database');
     expect(db).toMatchObject({ passed: false, rpoPassed: false, rpoTargetSeconds: 900 });
     expect(db.rpoSeconds).toBeGreaterThan(19 * 60); // lag at restore time, minus the seconds the drill took to get there
-    expect(r.verdict).toMatch(/NOT PASSED: database: RPO 19 min \d+ s exceeds the target 15 min/);
+    expect(r.verdict).toMatch(/NOT PASSED: database: RPO 19m \d+s exceeds the target 15m/);
     const fs = r.stores.find((s: { name: string }) => s.name === 'fileSystem');
     expect(fs).toMatchObject({ passed: true, rpoTargetSeconds: 86400 });
     expect(readFileSync(r.report, 'utf8')).toContain('MISSED');

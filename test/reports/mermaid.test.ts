@@ -26,9 +26,9 @@ describe('ganttChart', () => {
     ]);
   });
   it('GIVEN the seed\'s plan THEN planned bars are the PHASE_INFO days from week 1', () => {
-    expect(lines).toContain('Planned (seed) :bootstrap_plan, 2025-07-01, 2025-07-03');
-    expect(lines).toContain('Planned (seed) :network_plan, 2025-07-03, 2025-07-06');
-    expect(lines).toContain('Planned (seed) :golive_plan, 2025-08-05, 2025-08-10');
+    expect(lines).toContain('Planned :bootstrap_plan, 2025-07-01, 2025-07-03');
+    expect(lines).toContain('Planned :network_plan, 2025-07-03, 2025-07-06');
+    expect(lines).toContain('Planned :golive_plan, 2025-08-05, 2025-08-10');
   });
   it('GIVEN what happened THEN actual bars run from the first start to the last finish (whole days), tagged done/active', () => {
     expect(lines).toContain('Actual :done, bootstrap_actual, 2025-07-01, 2025-07-03');
@@ -86,5 +86,13 @@ describe('architectureDiagram', () => {
     expect(d).toContain('workers["Workers Auto Scaling group<br/>dp-dev-workers m5.xlarge<br/>1/2 InService (min 2, max 6)"]');
     expect(m.notes).toEqual(['database: throttled']);
     expect(m.source).toBe('ledger+live');
+  });
+});
+
+describe('flattenOuterSubgraphs (the HTML report\'s SVG layout)', () => {
+  it('GIVEN a VPC subgraph around tier subgraphs THEN the VPC wrapper is dropped and the tiers, nodes and edges are kept', async () => {
+    const { flattenOuterSubgraphs } = await import('../../src/reports/svg.js');
+    const src = ['flowchart TB', '    a(("A"))', '    subgraph vpc["VPC"]', '    subgraph pub["Public"]', '        b["B"]', '    end', '    c[("C")]', '    end', '    a --> b'].join('\n');
+    expect(flattenOuterSubgraphs(src).split('\n')).toEqual(['flowchart TB', '    a(("A"))', '    subgraph pub["Public"]', '        b["B"]', '    end', '    c[("C")]', '    a --> b']);
   });
 });

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildGoliveReport, renderGoliveMarkdown, goliveRan, readiness } from '../../src/reports/golive.js';
 import { buildWeeklyReport, renderWeeklyMarkdown } from '../../src/reports/weekly.js';
-import { renderGoliveHtml } from '../../src/reports/html.js';
+import { renderGoliveHtml, renderWeeklyHtml } from '../../src/reports/html.js';
 import { GOLIVE_CHECKS } from '../../src/checks/index.js';
 import { day, input, ledgerAt } from './fixtures.js';
 
@@ -42,7 +42,7 @@ describe('golive report', () => {
   });
 
   it('GIVEN the Markdown THEN it has the checklist headings, every check, both Mermaid blocks and the risk register', () => {
-    for (const heading of ['# Go-live readiness report — dataplatform / dev', '## Implementation Readiness Checklist', '### Technical Implementation Validation', '#### Infrastructure Completeness', '#### Documentation Completeness', '### Leadership Coordination Validation', '## Checks', '## Timeline: the seed\'s plan against what happened', '## Architecture as deployed', '## Risk register'])
+    for (const heading of ['# Go-live readiness report — dataplatform / dev', '## Implementation Readiness Checklist', '### Technical Implementation Validation', '#### Infrastructure Completeness', '#### Documentation Completeness', '### Leadership Coordination Validation', '## Checks', '## Timeline: the platform specification\'s plan against what happened', '## Architecture as deployed', '## Risk register'])
       expect(md).toContain(heading);
     expect(md).toContain('**Readiness: NOT READY** — 14 pass, 1 warn, 1 unknown, 1 fail, 1 not run (18 checks). Security compliance 86% (6 of 7 security checks passed).');
     expect(md).toContain('| Security controls implemented and validated | ❌ fail |');
@@ -82,7 +82,7 @@ describe('weekly report', () => {
     expect(r.risks.register).toHaveLength(5);
     expect(r.metrics.securityCompliance).toBeNull();
     const md = renderWeeklyMarkdown(r);
-    for (const h of ['# AWS Data Platform Foundation - Week 2 Progress Report', '🎯 **Overall Progress: 8% Complete (At Risk)**', '## ✅ Completed This Week', '## 🚧 In Progress', '## ⚠️ Risks and Mitigation', '## 💡 Business Impact', '## 📊 Metrics', '```mermaid\ngantt', '```mermaid\nflowchart TB'])
+    for (const h of ['# AWS Data Platform Foundation - Week 2 Progress Report', '🎯 **Go-live readiness: NOT VERIFIED** — the go-live checks have not run yet; deployment', '## ✅ Completed This Week', '## 🚧 In Progress', '## ⚠️ Risks and Mitigation', '## 💡 Business Impact', '## 📊 Metrics', '```mermaid\ngantt', '```mermaid\nflowchart TB'])
       expect(md).toContain(h);
     expect(md).toContain('- **VPC and networking** (network, finished 2025-07-05 11:00 UTC) — Secure foundation for data processing with enterprise-grade network isolation');
     expect(md).toContain('- ❌ Step compute.stack failed: compute.stack broke — fix it');
@@ -144,16 +144,23 @@ describe('golive report: content that comes from the hosts', () => {
     expect(md).toMatch(/command not found\\n<\/pre><img src=x>"\n {4}}\n {2}]\n}\n````/);
   });
 
-  it('GIVEN the HTML rendering THEN it is one self-contained page (no script, no external asset), everything escaped, diagrams as Mermaid source', () => {
+  it('GIVEN the HTML rendering THEN it is one self-contained page (no script, no external asset), everything escaped, diagrams drawn as inline SVG', () => {
     const html = renderGoliveHtml(r);
     expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
     const tags = html.match(/<[^>]*>/g)!;
-    expect(tags.filter((t) => /^<\/?(script|link|img|iframe|object|embed|base)\b|\s(src|href|on\w+)=/i.test(t))).toEqual([]);
-    expect(html).not.toMatch(/@import|url\(/i);
+    expect(tags.filter((t) => /^<\/?(script|link|img|iframe|object|embed|base|foreignObject)\b|\s(src|href|xlink:href|on\w+)=/i.test(t))).toEqual([]);
+    // Nothing fetched: no @import, no url() but in-page references (SVG markers), no http(s) but the SVG namespace.
+    expect(html).not.toMatch(/@import|url\((?!#)/i);
+    expect(html.match(/https?:\/\/[^\s"'<)]+/g)!.every((u) => u.startsWith('http://www.w3.org/'))).toBe(true);
+    // Plain colours in the drawing: viewers without CSS variables (mail, converters) draw it too.
+    expect(html).not.toMatch(/(fill|stroke)="var\(/);
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(html).toContain('&lt;/pre&gt;&lt;img src=x&gt;');
-    expect(html).toContain('<pre class="mermaid-source">gantt\n    title AWS Data Platform Foundation - dataplatform/dev - plan vs actual');
-    expect(html).toContain('<pre class="mermaid-source">flowchart TB\n');
+    // The Gantt chart and the architecture are drawn (SVG), the Mermaid source kept folded beneath.
+    expect(html).toMatch(/<figure><svg[^>]*aria-label="Plan against actual, per phase"/);
+    expect(html).toMatch(/<figure><svg[^>]*>[\s\S]*Bastion[\s\S]*<\/svg><figcaption>Drawn from/);
+    expect(html).toContain('<details><summary>Mermaid source</summary><pre>gantt\n    title AWS Data Platform Foundation - dataplatform/dev - plan vs actual');
+    expect(html).toContain('<details><summary>Mermaid source</summary><pre>flowchart TB\n');
     expect(html).toContain(`<strong>Readiness: NOT VERIFIED</strong> — ${GOLIVE_CHECKS.length - 1} pass, 0 warn, 1 unknown, 0 fail (${GOLIVE_CHECKS.length} checks)`);
     for (const c of GOLIVE_CHECKS) expect(html).toContain(`<code>${c.id}</code>`);
     for (const h of ['Implementation Readiness Checklist', 'Infrastructure Completeness', 'Security controls implemented and validated', 'Risk register', 'FreeIPA integration complexity']) expect(html).toContain(h);
@@ -185,8 +192,23 @@ describe('weekly report: what the golive phase is said to have delivered follows
     expect(renderWeeklyMarkdown(r)).not.toContain('ready for data workloads.');
   });
 
+  it('GIVEN every phase done and 12 checks unknown THEN the headline is readiness NOT VERIFIED, not "100% Complete (On Track)", in Markdown and HTML', () => {
+    const verdicts = all('unknown');
+    for (const id of GOLIVE_CHECKS.slice(0, 5).map((c) => c.id)) verdicts[id] = { status: 'pass' };
+    const r = buildWeeklyReport(input(ledgerAt({ done: ALL_DONE, verdicts: verdicts as never }), day(36)));
+    expect(r.readiness).toBe('NOT VERIFIED');
+    expect(r.headline).toMatch(new RegExp(`^Go-live readiness: NOT VERIFIED — go-live checks: 5 passed, ${GOLIVE_CHECKS.length - 5} could not be verified; deployment \\d+ of \\d+ steps \\(100%\\), schedule `));
+    expect(renderWeeklyMarkdown(r)).toMatch(/^🎯 \*\*Go-live readiness: NOT VERIFIED\*\* — go-live checks: 5 passed/m);
+    expect(renderWeeklyMarkdown(r)).not.toMatch(/100% Complete/);
+    const html = renderWeeklyHtml(r);
+    expect(html).toContain('<p class="headline"><strong>Go-live readiness: NOT VERIFIED</strong>');
+    expect(html).toMatch(/<svg[^>]*aria-label="Plan against actual, per phase"/);
+    expect(html).not.toMatch(/<script|@import/);
+  });
+
   it('GIVEN every go-live check passed THEN the report says readiness was verified and the platform is ready', () => {
     const r = buildWeeklyReport(input(ledgerAt({ done: ALL_DONE, verdicts: all('pass') as never }), day(36)));
+    expect(r.headline).toMatch(/^Go-live readiness: READY — all \d+ go-live checks passed/);
     const md = renderWeeklyMarkdown(r);
     expect(r.completed[0]!.businessValue).toBe('Evidence-backed go-live: every readiness check verified on the running platform');
     expect(md).toContain('- Every phase is done: the platform is ready for data workloads.');

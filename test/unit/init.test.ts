@@ -114,6 +114,16 @@ describe('environmentFor: every value explicit', () => {
     expect(environmentFor({ env: 'prod', defaults: true, set: ['storage.rds.deletionProtection=false'] }).env).toMatchObject({ highAvailability: true, storage: { rds: { deletionProtection: false } } });
   });
 
+  it.each([
+    ['prod', 'us-west-2', [], 'us-east-1'],
+    ['prod-eu', 'eu-west-1', [], 'eu-central-1'],
+    ['prod', 'us-west-2', ['recovery.drRegion=eu-west-1'], 'eu-west-1'],
+    ['dev', 'us-west-2', [], undefined],
+  ])('GIVEN env %s in %s (sets %j) THEN recovery.drRegion is %s: production copies its backups to another region', (name, region, set, dr) => {
+    const { env } = environmentFor({ env: name, defaults: true, region, set });
+    expect((env.recovery as { drRegion?: string }).drRegion).toBe(dr);
+  });
+
   it('GIVEN --vpc-cidr THEN the subnets follow it; GIVEN --set for a tier THEN that tier is the user\'s', () => {
     const { env } = environmentFor({ env: 'dev', defaults: true, vpcCidr: '172.16.0.0/16', set: ['network.subnets.database=172.16.200.0/24,172.16.201.0/24,172.16.202.0/24'] });
     expect(env.network).toMatchObject({

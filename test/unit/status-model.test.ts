@@ -351,8 +351,8 @@ describe('runStatus: the human view fits one screen, --json keeps everything', (
       const text = out[0]!;
       const lines = text.split('\n');
       expect(text).not.toMatch(/[─│┼├┤┌┐└┘]/);
-      expect(lines.find((l) => /^bootstrap\s/.test(l))).toMatch(/^bootstrap\s+done\s+1 step\s+16:39→16:40\s+1m00s$/);
-      expect(lines.find((l) => /^network\s/.test(l))).toMatch(/^network\s+done\s+1 step\s+16:41→16:45\s+4m00s$/);
+      expect(lines.find((l) => /^bootstrap\s/.test(l))).toMatch(/^bootstrap\s+done\s+1 step\s+16:39→16:40\s+1m$/);
+      expect(lines.find((l) => /^network\s/.test(l))).toMatch(/^network\s+done\s+1 step\s+16:41→16:45\s+4m$/);
       expect(text).not.toContain('bootstrap.state');
       expect(text).not.toContain('network.stack');
       expect(text).toMatch(/\n {2}compute\.stack\s+interrupted \(rerun to resume\)\s+16:46→/);

@@ -94,7 +94,7 @@ export function checkStep(spec: CheckSpec): StepDef {
         await ctx.evidence({ check: v });
         throw new StepFailedError(spec.id, `${spec.title}: ${v.summary}`, { hint: v.hint, details: [`criterion: ${spec.criterion}`] });
       }
-      return { changed: false, outputs: { verdict: v.status }, evidence: { check: v }, summary: `${v.status}: ${v.summary}` };
+      return { changed: false, verdict: v.status, outputs: { verdict: v.status }, evidence: { check: v }, summary: `${v.status}: ${v.summary}` };
     },
 
     async verify() {
@@ -104,7 +104,7 @@ export function checkStep(spec: CheckSpec): StepDef {
 
     async check(ctx): Promise<StepResult> {
       const v = verdictRecord(await evaluate(spec, checkContext(ctx, false)));
-      return { changed: false, summary: `${v.status}: ${v.summary}`, evidence: { check: v } };
+      return { changed: false, verdict: v.status === 'fail' ? undefined : v.status, summary: `${v.status}: ${v.summary}`, evidence: { check: v } };
     },
   };
 }

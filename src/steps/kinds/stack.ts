@@ -102,7 +102,9 @@ export function stackStep(spec: StackStepSpec): StepDef {
           parameters: inputs.parameters,
           tags: inputs.tags,
           templateOutputs: t.outputs,
+          templateResources: t.template.Resources as never,
           changeSetName: `dpf-${ctx.envCtx.runId}-${spec.template}`,
+          ...(ctx.planned ? { savedChangeSet: { name: ctx.planned.changeSetName, type: ctx.planned.changeSetType } } : {}),
         },
         { cfn: await portsFor(spec, ctx).cfn(), clock: ctx.clock, io: ctx.io, signal: ctx.signal, poll: pollFromEnv(), onEvidence: (e) => ctx.evidence({ ...e, stackName: inputs.stackName, ...(inputs.region ? { region: inputs.region } : {}) }) },
       );
@@ -137,14 +139,24 @@ export function stackStep(spec: StackStepSpec): StepDef {
       return { changed: Boolean(pv.changes?.length), summary: pv.summary, evidence: { changes: pv.changes?.map((c) => `${c.action} ${c.logicalId} (${c.resourceType})${c.replacement === 'True' ? ' REPLACED' : ''}`) } };
     },
 
-    async preview(ctx, prepared) {
+    async preview(ctx, prepared, opts) {
       const inputs = prepared.data as StackInputs;
       const t = loadTemplate(spec.template);
+      const cfn = await portsFor(spec, ctx).cfn();
+      const before = opts?.keep ? await cfn.describeStack(inputs.stackName) : undefined;
+      const changeSetName = `dpf-plan-${ctx.envCtx.runId}-${spec.template}`;
       const r = await deployStack(
-        { stepId: spec.id, stackName: inputs.stackName, ...(await templateSource(ctx, t, inputs.region)), parameters: inputs.parameters, tags: inputs.tags, templateOutputs: t.outputs, changeSetName: `dpf-plan-${ctx.envCtx.runId}-${spec.template}`, previewOnly: true },
-        { cfn: await portsFor(spec, ctx).cfn(), clock: ctx.clock, io: ctx.io, signal: ctx.signal, poll: pollFromEnv() },
+        { stepId: spec.id, stackName: inputs.stackName, ...(await templateSource(ctx, t, inputs.region)), parameters: inputs.parameters, tags: inputs.tags, templateOutputs: t.outputs, templateResources: t.template.Resources as never, changeSetName, previewOnly: true, keepChangeSet: opts?.keep },
+        { cfn, clock: ctx.clock, io: ctx.io, signal: ctx.signal, poll: pollFromEnv() },
       );
-      return { summary: r.changed ? `${r.changes.length} change(s)` : 'no changes', changes: r.changes };
+      return {
+        summary: r.changed ? `${r.changes.length} change(s)` : 'no changes',
+        changes: r.changes,
+        ...(r.security?.length ? { security: r.security } : {}),
+        ...(opts?.keep && r.changed
+          ? { changeSet: { stackName: inputs.stackName, changeSetName, changeSetType: r.changeSetType ?? 'UPDATE', stackStatus: before?.status, stackLastUpdated: before?.lastUpdated?.toISOString() } }
+          : {}),
+      };
     },
   };
 }
