@@ -169,6 +169,21 @@ export function explainAwsError(err: unknown, doing: string): unknown {
   return err;
 }
 
+/**
+ * A value quoted for a message, cut to `max` characters with its full length said: a 10 MB bad
+ * value must not be echoed whole to the terminal (or to a CI log).
+ */
+export function excerpt(value: unknown, max = 60): string {
+  const text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
+  const quoted = typeof value === 'string' ? JSON.stringify(text.length > max ? text.slice(0, max) : text) : text.length > max ? text.slice(0, max) : text;
+  return text.length > max ? `${quoted}… (${text.length} characters)` : quoted;
+}
+
+/** One message line, cut to `max` characters (file errors and problems quote what they found). */
+export function bounded(line: string, max = 300): string {
+  return line.length > max ? `${line.slice(0, max)}… (${line.length - max} more characters)` : line;
+}
+
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);

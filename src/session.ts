@@ -50,7 +50,7 @@ export class S3LedgerMirror implements LedgerMirror {
 
 export async function openSession(ctx: CommandContext, opts: { command: string; lock: boolean }): Promise<Session> {
   const loaded = await loadConfig(ctx.globals.config);
-  const { name: envName, env } = selectEnv(loaded, ctx.globals.env);
+  const { name: envName, env } = selectEnv(loaded, ctx.globals.env, ctx.globals.region);
   const region = ctx.globals.region ?? env.region;
   const aws = ctx.aws(region);
   const warn = (message: string) => ctx.io.notify({ type: 'warning', message });

@@ -32,7 +32,7 @@ async function timed<T>(p: Promise<T>, ms = 10000): Promise<T> {
 
 export async function runDoctor(_opts: Record<string, never>, ctx: CommandContext): Promise<void> {
   const loaded = await loadConfig(ctx.globals.config);
-  const { name: envName, env } = selectEnv(loaded, ctx.globals.env);
+  const { name: envName, env } = selectEnv(loaded, ctx.globals.env, ctx.globals.region);
   const region = ctx.globals.region ?? env.region;
   const aws = ctx.aws(region);
   const checks: Check[] = [];

@@ -7,7 +7,7 @@ import { NotConfirmedError } from '../errors.js';
 
 export async function runUnlock(_opts: Record<string, never>, ctx: CommandContext): Promise<void> {
   const loaded = await loadConfig(ctx.globals.config);
-  const { name: envName, env } = selectEnv(loaded, ctx.globals.env);
+  const { name: envName, env } = selectEnv(loaded, ctx.globals.env, ctx.globals.region);
   const ledger = await Ledger.open(Ledger.localPath(loaded.dir, envName), loaded.config.project, envName, ctx.clock.now());
   const stores: LeaseStore[] = [new FileLeaseStore(localLockPath(loaded.dir, envName))];
   const table = ledger.get('bootstrap.state')?.outputs.LockTableName;
