@@ -1,7 +1,10 @@
 // Loaded with `node --import` by test/e2e/cli.test.ts: any attempt to load the AWS SDK fails loudly.
+// Allowed: @aws-sdk/core/client, for its partition data (src/config/regions.ts checks region names
+// offline with it; it makes no client and reads no credentials).
 import { register } from 'node:module';
 register('data:text/javascript,' + encodeURIComponent(`
 export async function resolve(specifier, context, next) {
+  if (specifier === '@aws-sdk/core/client') return next(specifier, context);
   if (specifier.startsWith('@aws-sdk/') || specifier.startsWith('@smithy/')) throw new Error('AWS SDK loaded: ' + specifier);
   return next(specifier, context);
 }`));
