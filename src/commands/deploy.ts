@@ -22,8 +22,9 @@ export interface DeployOptions {
 
 export async function runDeploy(opts: DeployOptions, ctx: CommandContext): Promise<void> {
   const command = `deploy${opts.phases?.length ? ` --phase ${opts.phases.join(',')}` : ''}${opts.check ? ' --check' : ''}`;
-  const session = await openSession(ctx, { command, lock: true });
+  const session = await openSession(ctx, { command, lock: true, readOnly: opts.check });
   try {
+    // With --check the ledger is read-only: the AMI is looked up afresh for the preview, the pin is not moved.
     if (opts.refreshAmi)
       await session.ledger.update((d) => {
         for (const k of Object.keys(d.facts)) if (k.startsWith('ami:')) delete d.facts[k];
@@ -60,7 +61,7 @@ export async function runDeploy(opts: DeployOptions, ctx: CommandContext): Promi
     if (!ctx.globals.json)
       ctx.stdout(
         opts.check
-          ? `Check mode: nothing was changed; results are in the ledger (evidence.lastCheck). Apply with: dpf deploy --env ${session.envName}`
+          ? `Check mode: nothing was changed (neither in AWS nor in the ledger); the results are above. Apply with: dpf deploy --env ${session.envName}`
           : `Environment ${session.envName}: all ${selected.length} step(s) done. Next: dpf status --env ${session.envName}`,
       );
   } finally {

@@ -311,6 +311,19 @@ describe('runSteps: done steps and reconciliation', () => {
     expect(rec.evidence.interrupted).toBeUndefined();
   });
 
+  it('GIVEN a run a killed process left "running" in the history WHEN the next run starts THEN it is closed as died, with when it was last seen', async () => {
+    const h = await engineHarness();
+    await h.ledger.update((d) => {
+      d.runs.push({ runId: 'run-dead', command: 'deploy', operator: 'bob', host: 'h', startedAt: '2024-12-31T00:00:00.000Z', status: 'running', steps: ['network.stack'] });
+    }, new Date('2024-12-31T00:00:00.000Z'));
+    await seed(h.ledger, 'network.stack', { status: 'running', inputHash: 'h1', attempts: 1, runId: 'run-dead', startedAt: '2024-12-31T00:05:00.000Z' });
+    await h.run([h.step('network.stack', [], { hash: 'h1' })]);
+    const runs = h.ledger.data.runs;
+    expect(runs[0]).toMatchObject({ runId: 'run-dead', status: 'died', finishedAt: '2024-12-31T00:05:00.000Z', note: expect.stringContaining('found by run run-1') });
+    expect(runs[1]).toMatchObject({ runId: 'run-1', status: 'done' });
+    expect(runs.filter((r) => r.status === 'running')).toEqual([]);
+  });
+
   it('GIVEN a fresh step WHEN run THEN step-start has reconcile false', async () => {
     const h = await engineHarness();
     await h.run([h.step('network.stack')]);
