@@ -221,7 +221,14 @@ export interface InvocationResult {
 }
 export interface ManagedInstance { instanceId: string; pingStatus: string; platform?: string; agentVersion?: string; lastPing?: Date }
 export interface SsmPort {
+  /**
+   * SendCommand. It has no idempotency token: the adapter never repeats it after a lost answer
+   * or a 5xx (the SDK retries only what was refused: throttling, no connection). The caller puts
+   * a marker in `comment` and, after an error, looks for it with findCommandByMarker.
+   */
   sendCommand(input: SendCommandInput): Promise<string>;
+  /** The id of the command (of `documentName`, sent after `since`) whose Comment holds `marker`, if any (ListCommands). */
+  findCommandByMarker(marker: string, opts: { documentName?: string; since: Date }): Promise<string | undefined>;
   getCommand(commandId: string): Promise<CommandStatus>;
   /** Per-instance results of a command (the instances it targeted). */
   listInvocations(commandId: string): Promise<InvocationResult[]>;

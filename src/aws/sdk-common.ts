@@ -34,6 +34,22 @@ export function isNotImplemented(err: unknown, serviceEnvSuffix?: string): boole
   return status === 500 && customEndpoint(serviceEnvSuffix);
 }
 
+/**
+ * Calls the endpoint turned out not to offer, remembered for the rest of the run (this
+ * process), so an adapter with a fallback stops calling them: an emulator answers each with a
+ * 500, and asking again on every poll only adds noise (and, before dpf's retry strategy,
+ * spent the client's retries).
+ */
+export const unsupported = {
+  calls: new Set<string>(),
+  has(call: string): boolean {
+    return this.calls.has(call);
+  },
+  remember(call: string): void {
+    this.calls.add(call);
+  },
+};
+
 /** An error callers can recognise (by name) to report "unknown" instead of failing. */
 export class NotImplementedByEndpointError extends Error {
   override readonly name = 'NotImplementedByEndpoint';

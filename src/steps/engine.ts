@@ -139,6 +139,7 @@ export function makeContext(s: StepDef, o: Pick<RunOptions, "envCtx" | "ledger" 
     clock: o.clock,
     signal: o.signal,
     previous,
+    attempt: (previous?.attempts ?? 0) + 1,
     output(stepId, key) {
       const v = o.ledger.outputs(stepId)[key];
       if (v === undefined)

@@ -33,6 +33,8 @@ export interface StepContext {
   readonly signal: AbortSignal;
   /** The record from an earlier run, if any (status 'running' means the process died mid-step). */
   readonly previous?: StepRecord;
+  /** This attempt of the step (the ledger's `attempts` once it is marked running): an input of idempotency tokens. */
+  readonly attempt: number;
   /** Outputs of an earlier step, read from the ledger (never from closures). Throws if missing. */
   output(stepId: string, key: string): string;
   progress(message: string): void;
