@@ -4,7 +4,7 @@
  * peers get wrong (ROLLBACK_COMPLETE recreated after confirmation, UPDATE_ROLLBACK_FAILED
  * continued, in-progress stacks waited for, failures explained by their root cause).
  */
-import type { CloudFormationPort, StackDescription, StackEvent, ResourceChange } from '../aws/cloudformation.js';
+import type { CloudFormationPort, StackDescription, StackEvent, ResourceChange, ChangeSetDescription } from '../aws/cloudformation.js';
 import type { Clock } from '../clock.js';
 import type { IoHost } from './events.js';
 import { stateClass } from './events.js';
@@ -43,7 +43,27 @@ export interface DeployStackRequest {
   changeSetName: string;
   /** Only create and describe the change set, then delete it (dpf plan). */
   previewOnly?: boolean;
+  /**
+   * Idempotency tokens, recorded in the ledger before the calls: ClientToken of CreateChangeSet,
+   * ClientRequestToken of ExecuteChangeSet, DeleteStack and ContinueUpdateRollback. An SDK retry
+   * after a lost answer carries the same token, and AWS does not do the call twice.
+   */
+  tokens?: Partial<Record<'create' | 'execute' | 'delete' | 'rollback', string>>;
+  /**
+   * The step's input hash (template, parameters, tags). It goes into the change set's
+   * Description, so that a change set a dead run created and never executed is recognised as
+   * this very change and executed instead of creating another.
+   */
+  inputHash?: string;
+  /** The change set an interrupted run of this step recorded (before creating it). */
+  resumeChangeSetName?: string;
 }
+
+/** Marks dpf's change sets in their Description: `dpf <step> inputs:<hash>`. */
+const DESCRIPTION_HASH = /\binputs:([0-9a-f]{16})\b/;
+/** Change sets `dpf deploy` creates (`dpf plan` previews are `dpf-plan-…` and are left to their run). */
+const DEPLOY_CHANGE_SET = /^dpf-(?!plan-)/;
+const EXECUTED = new Set(['EXECUTE_IN_PROGRESS', 'EXECUTE_COMPLETE', 'EXECUTE_FAILED']);
 
 export interface DeployStackDeps {
   cfn: CloudFormationPort;
@@ -155,10 +175,50 @@ export async function deployStack(req: DeployStackRequest, deps: DeployStackDeps
   const { cfn, io } = deps;
   const say = (message: string) => io.notify({ type: 'step-progress', stepId: req.stepId, message });
   const watcher = new StackWatcher(req, deps, poll);
+  const tokens = req.tokens ?? {};
+  const hash = req.inputHash?.slice(0, 16);
+
+  const waitForChangeSet = async (name: string) => {
+    let cs = await cfn.describeChangeSet(req.stackName, name);
+    let delay = poll.minMs;
+    const csStart = deps.clock.now().getTime();
+    while (!['CREATE_COMPLETE', 'FAILED', 'DELETE_COMPLETE', 'DELETE_FAILED'].includes(cs.status)) {
+      if (deps.clock.now().getTime() - csStart > poll.timeoutMs) throw new StepFailedError(req.stepId, `Change set for ${req.stackName} never finished (${cs.status}).`);
+      await deps.clock.sleep(delay, deps.signal);
+      delay = Math.min(poll.maxMs, Math.round(delay * 1.5));
+      cs = await cfn.describeChangeSet(req.stackName, name);
+    }
+    return cs;
+  };
+
+  // 0. A change set an interrupted run of this step created (the ledger names it before
+  //    CreateChangeSet is sent): carry on with it instead of creating another one.
+  let adopted: { name: string; cs: ChangeSetDescription } | undefined;
+  if (req.resumeChangeSetName && !req.previewOnly) {
+    const cs = await cfn.describeChangeSet(req.stackName, req.resumeChangeSetName).catch(() => undefined);
+    if (cs && EXECUTED.has(cs.executionStatus ?? '')) {
+      say(`change set ${req.resumeChangeSetName} of the interrupted run was already executed (${cs.executionStatus}); watching the stack instead of changing it again`);
+      await watcher.prime();
+      const settled = await watcher.untilSettled();
+      if (settled && SUCCESS_STATES.has(settled.status)) {
+        const { outputs, resolved } = await completeOutputs(req, deps, settled);
+        return { stackId: settled.stackId, status: settled.status, changed: true, changes: cs.changes, changeSetId: cs.changeSetId, outputs, outputsResolvedFromResources: resolved, action: settled.status.startsWith('CREATE') ? 'create' : 'update' };
+      }
+      // Failed: the stack's state (ROLLBACK_COMPLETE, UPDATE_ROLLBACK_COMPLETE, …) is handled below.
+    } else if (cs && cs.status !== 'FAILED' && cs.executionStatus !== 'OBSOLETE') {
+      const ready = await waitForChangeSet(req.resumeChangeSetName);
+      if (ready.status === 'CREATE_COMPLETE' && ready.executionStatus === 'AVAILABLE') {
+        say(`the interrupted run created change set ${req.resumeChangeSetName} and did not execute it: using it (not creating another)`);
+        adopted = { name: req.resumeChangeSetName, cs: ready };
+      }
+    } else if (cs) {
+      await cfn.deleteChangeSet(req.stackName, req.resumeChangeSetName).catch(() => undefined);
+    }
+  }
 
   // 1. Bring the stack to a state a change set can start from.
   let stack = await cfn.describeStack(req.stackName);
-  for (let guard = 0; guard < 5; guard++) {
+  for (let guard = 0; guard < 5 && !adopted; guard++) {
     if (!stack) break;
     const st = stack.status;
     if (st === 'REVIEW_IN_PROGRESS' || UPDATABLE.has(st)) break;
@@ -177,7 +237,7 @@ export async function deployStack(req: DeployStackRequest, deps: DeployStackDeps
       if (!ok) throw new NotConfirmedError(`delete and recreate ${req.stackName}`, 'declined');
       say(`deleting ${req.stackName} (${st}) before recreating it`);
       await watcher.prime();
-      await cfn.deleteStack(req.stackName);
+      await cfn.deleteStack(req.stackName, undefined, tokens.delete);
       stack = await watcher.untilSettled();
       if (stack && stack.status !== 'DELETE_COMPLETE')
         throw new StepFailedError(req.stepId, `Could not delete ${req.stackName}: it is ${stack.status}.`, { hint: 'Delete the stack by hand (retaining the resources that block it), then rerun.' });
@@ -188,7 +248,7 @@ export async function deployStack(req: DeployStackRequest, deps: DeployStackDeps
       if (req.previewOnly) break;
       say(`stack is UPDATE_ROLLBACK_FAILED; continuing the rollback before updating`);
       await watcher.prime();
-      await cfn.continueUpdateRollback(req.stackName);
+      await cfn.continueUpdateRollback(req.stackName, tokens.rollback);
       stack = await watcher.untilSettled();
       if (stack?.status !== 'UPDATE_ROLLBACK_COMPLETE') {
         const cause = rootCause(watcher.events, req.stackName);
@@ -204,33 +264,58 @@ export async function deployStack(req: DeployStackRequest, deps: DeployStackDeps
     break;
   }
 
+  // 1b. Change sets left pending on the stack by a run that died before executing them (and
+  //     before the ledger could say so): the one with these very inputs is adopted, the others
+  //     are deleted, so no second change set (and, on AWS, no second stack) is made.
+  if (!adopted && !req.previewOnly && stack) {
+    const pending = (await cfn.listChangeSets(req.stackName)).filter((c) => DEPLOY_CHANGE_SET.test(c.changeSetName) && !EXECUTED.has(c.executionStatus ?? '') && c.changeSetName !== req.changeSetName);
+    const review = stack.status === 'REVIEW_IN_PROGRESS';
+    const match = hash ? pending.find((c) => c.status === 'CREATE_COMPLETE' && c.executionStatus === 'AVAILABLE' && DESCRIPTION_HASH.exec(c.description ?? '')?.[1] === hash) : undefined;
+    if (match) {
+      say(
+        review
+          ? `stack ${req.stackName} is REVIEW_IN_PROGRESS: an earlier run created change set ${match.changeSetName} and never executed it; its inputs are these: executing it (adopted, not recreated)`
+          : `an earlier run left change set ${match.changeSetName} unexecuted with these very inputs: using it`,
+      );
+      adopted = { name: match.changeSetName, cs: await waitForChangeSet(match.changeSetName) };
+    }
+    const stale = pending.filter((c) => c !== match);
+    if (stale.length) {
+      say(
+        review
+          ? `stack ${req.stackName} is REVIEW_IN_PROGRESS with change set(s) ${stale.map((c) => c.changeSetName).join(', ')} from an earlier run whose inputs differ: deleting them${match ? '' : ' and creating a new one'}`
+          : `deleting change set(s) ${stale.map((c) => c.changeSetName).join(', ')} left unexecuted by an earlier run (inputs differ)`,
+      );
+      for (const c of stale) await cfn.deleteChangeSet(req.stackName, c.changeSetName).catch(() => undefined);
+    }
+  }
+
   const changeSetType: 'CREATE' | 'UPDATE' = !stack || stack.status === 'REVIEW_IN_PROGRESS' ? 'CREATE' : 'UPDATE';
+  const changeSetName = adopted?.name ?? req.changeSetName;
 
   // 2. Change set.
-  const created = await cfn.createChangeSet({
-    stackName: req.stackName,
-    changeSetName: req.changeSetName,
-    changeSetType,
-    templateBody: req.templateBody,
-    templateUrl: req.templateUrl,
-    parameters: Object.entries(req.parameters).map(([key, value]) => ({ key, value })),
-    tags: Object.entries(req.tags).map(([key, value]) => ({ key, value })),
-    capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM', 'CAPABILITY_AUTO_EXPAND'],
-    description: `dpf ${req.stepId}`,
-  });
-  await deps.onEvidence?.({ changeSetId: created.changeSetId, stackId: created.stackId ?? stack?.stackId });
-  let cs = await cfn.describeChangeSet(req.stackName, req.changeSetName);
-  let delay = poll.minMs;
-  const csStart = deps.clock.now().getTime();
-  while (!['CREATE_COMPLETE', 'FAILED', 'DELETE_COMPLETE', 'DELETE_FAILED'].includes(cs.status)) {
-    if (deps.clock.now().getTime() - csStart > poll.timeoutMs) throw new StepFailedError(req.stepId, `Change set for ${req.stackName} never finished (${cs.status}).`);
-    await deps.clock.sleep(delay, deps.signal);
-    delay = Math.min(poll.maxMs, Math.round(delay * 1.5));
-    cs = await cfn.describeChangeSet(req.stackName, req.changeSetName);
+  let cs: ChangeSetDescription;
+  if (adopted) cs = adopted.cs;
+  else {
+    await deps.onEvidence?.({ changeSetName, changeSetToken: tokens.create });
+    const created = await cfn.createChangeSet({
+      stackName: req.stackName,
+      changeSetName,
+      changeSetType,
+      templateBody: req.templateBody,
+      templateUrl: req.templateUrl,
+      parameters: Object.entries(req.parameters).map(([key, value]) => ({ key, value })),
+      tags: Object.entries(req.tags).map(([key, value]) => ({ key, value })),
+      capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM', 'CAPABILITY_AUTO_EXPAND'],
+      description: `dpf ${req.stepId}${hash ? ` inputs:${hash}` : ''}`,
+      clientToken: tokens.create,
+    });
+    await deps.onEvidence?.({ changeSetId: created.changeSetId, stackId: created.stackId ?? stack?.stackId });
+    cs = await waitForChangeSet(changeSetName);
   }
   const noChanges = cs.status === 'FAILED' && NO_CHANGES.test(cs.statusReason ?? '');
   if (cs.status === 'FAILED' && !noChanges) {
-    await cfn.deleteChangeSet(req.stackName, req.changeSetName).catch(() => undefined);
+    await cfn.deleteChangeSet(req.stackName, changeSetName).catch(() => undefined);
     throw new StepFailedError(req.stepId, `CloudFormation rejected the change set for ${req.stackName}: ${cs.statusReason ?? 'no reason given'}`, {
       hint: 'This is usually a template or parameter error; `dpf validate` lints the templates offline.',
     });
@@ -238,7 +323,7 @@ export async function deployStack(req: DeployStackRequest, deps: DeployStackDeps
   // A complete change set with no resource changes is still executed: it carries parameter,
   // output or tag changes (AWS reports those with an empty Changes list).
   if (noChanges) {
-    await cfn.deleteChangeSet(req.stackName, req.changeSetName).catch(() => undefined);
+    await cfn.deleteChangeSet(req.stackName, changeSetName).catch(() => undefined);
     const current = await cfn.describeStack(req.stackName);
     if (!current) throw new StepFailedError(req.stepId, `Stack ${req.stackName} disappeared while dpf was looking at it.`);
     say('no changes');
@@ -248,17 +333,17 @@ export async function deployStack(req: DeployStackRequest, deps: DeployStackDeps
 
   io.notify({ type: 'changeset', stepId: req.stepId, stackName: req.stackName, changes: cs.changes.map((c) => ({ action: c.action, logicalId: c.logicalId, resourceType: c.resourceType, replacement: c.replacement })) });
   if (req.previewOnly) {
-    await cfn.deleteChangeSet(req.stackName, req.changeSetName).catch(() => undefined);
+    await cfn.deleteChangeSet(req.stackName, changeSetName).catch(() => undefined);
     // A CREATE change set made an empty REVIEW_IN_PROGRESS stack: a preview leaves nothing behind.
-    if (!stack) await cfn.deleteStack(req.stackName).catch(() => undefined);
+    if (!stack) await cfn.deleteStack(req.stackName, undefined, tokens.delete).catch(() => undefined);
     return { stackId: cs.stackId ?? stack?.stackId ?? '', status: stack?.status ?? 'NOT_CREATED', changed: true, changes: cs.changes, changeSetId: cs.changeSetId, outputs: {}, outputsResolvedFromResources: [], action: 'preview' };
   }
 
   // 3. Confirm, execute, watch.
   const discard = async () => {
-    await cfn.deleteChangeSet(req.stackName, req.changeSetName).catch(() => undefined);
+    await cfn.deleteChangeSet(req.stackName, changeSetName).catch(() => undefined);
     // Declining a first create leaves nothing behind: not even the empty REVIEW_IN_PROGRESS stack.
-    if (!stack) await cfn.deleteStack(req.stackName).catch(() => undefined);
+    if (!stack || stack.status === 'REVIEW_IN_PROGRESS') await cfn.deleteStack(req.stackName, undefined, tokens.delete).catch(() => undefined);
   };
   let ok: boolean;
   try {
@@ -272,7 +357,8 @@ export async function deployStack(req: DeployStackRequest, deps: DeployStackDeps
     throw new NotConfirmedError(`execute the change set for ${req.stackName}`, 'declined');
   }
   await watcher.prime();
-  await cfn.executeChangeSet(req.stackName, req.changeSetName);
+  await deps.onEvidence?.({ changeSetName, executeToken: tokens.execute });
+  await cfn.executeChangeSet(req.stackName, changeSetName, tokens.execute);
   say(`executing change set (${summarizeChanges(cs.changes)})`);
   await testHold(req.stepId, deps, say);
   const final = await watcher.untilSettled();

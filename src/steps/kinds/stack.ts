@@ -5,6 +5,7 @@ import { deployStack, SUCCESS_STATES } from '../stack-deployer.js';
 import { estimateTemplate } from '../eta.js';
 import type { PhaseId, StepContext, StepDef, Prepared, EnvContext } from '../types.js';
 import { StepFailedError } from '../../errors.js';
+import { clientToken } from '../tokens.js';
 
 export interface StackStepSpec {
   id: string;
@@ -62,6 +63,10 @@ export function stackStep(spec: StackStepSpec): StepDef {
     async run(ctx, prepared) {
       const inputs = prepared.data as StackInputs;
       const t = loadTemplate(spec.template);
+      const token = (purpose: string) => clientToken(ctx.envCtx.runId, spec.id, ctx.attempt, purpose);
+      // A run that died in this step recorded its change set's name before creating it.
+      const prev = ctx.previous;
+      const resumeChangeSetName = prev?.status === 'running' && typeof prev.evidence.changeSetName === 'string' ? prev.evidence.changeSetName : undefined;
       const r = await deployStack(
         {
           stepId: spec.id,
@@ -71,6 +76,9 @@ export function stackStep(spec: StackStepSpec): StepDef {
           tags: inputs.tags,
           templateOutputs: t.outputs,
           changeSetName: `dpf-${ctx.envCtx.runId}-${spec.template}`,
+          tokens: { create: token('create'), execute: token('execute'), delete: token('delete'), rollback: token('rollback') },
+          inputHash: prepared.inputHash,
+          resumeChangeSetName,
         },
         { cfn: await ctx.aws.cfn(), clock: ctx.clock, io: ctx.io, signal: ctx.signal, poll: pollFromEnv(), onEvidence: (e) => ctx.evidence({ ...e, stackName: inputs.stackName }) },
       );
@@ -108,7 +116,18 @@ export function stackStep(spec: StackStepSpec): StepDef {
       const inputs = prepared.data as StackInputs;
       const t = loadTemplate(spec.template);
       const r = await deployStack(
-        { stepId: spec.id, stackName: inputs.stackName, ...(await templateSource(ctx, t)), parameters: inputs.parameters, tags: inputs.tags, templateOutputs: t.outputs, changeSetName: `dpf-plan-${ctx.envCtx.runId}-${spec.template}`, previewOnly: true },
+        {
+          stepId: spec.id,
+          stackName: inputs.stackName,
+          ...(await templateSource(ctx, t)),
+          parameters: inputs.parameters,
+          tags: inputs.tags,
+          templateOutputs: t.outputs,
+          changeSetName: `dpf-plan-${ctx.envCtx.runId}-${spec.template}`,
+          previewOnly: true,
+          tokens: { create: clientToken(ctx.envCtx.runId, spec.id, ctx.attempt, 'preview'), delete: clientToken(ctx.envCtx.runId, spec.id, ctx.attempt, 'preview-delete') },
+          inputHash: prepared.inputHash,
+        },
         { cfn: await ctx.aws.cfn(), clock: ctx.clock, io: ctx.io, signal: ctx.signal, poll: pollFromEnv() },
       );
       return { summary: r.changed ? `${r.changes.length} change(s)` : 'no changes', changes: r.changes };
