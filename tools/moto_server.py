@@ -508,8 +508,28 @@ def _audit_send_command() -> None:
 
     def send_command(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         command = original(self, *args, **kwargs)
-        _audit(op="SendCommand", commandId=command.command_id, comment=command.comment, document=command.document_name)
+        _audit(op="SendCommand", commandId=command.command_id, comment=command.comment, document=command.document_name, env=_command_env(command))
         return command
+
+    def _command_env(command):  # type: ignore[no-untyped-def]
+        # Which dpf environment the command is for: its dpf:env tag target, else its first instance's tag.
+        for t in command.targets or []:
+            if t.get("Key") == "tag:dpf:env" and t.get("Values"):
+                return t["Values"][0]
+        from moto.ec2.models import ec2_backends
+
+        for iid in command.instance_ids or []:
+            try:
+                inst = ec2_backends[command.account_id][command.backend_region].get_instance(iid)
+                for tag in inst.get_tags() if hasattr(inst, "get_tags") else []:
+                    if tag.get("key") == "dpf:env":
+                        return tag.get("value")
+                tags = getattr(inst, "tags", None) or {}
+                if isinstance(tags, dict) and "dpf:env" in tags:
+                    return tags["dpf:env"]
+            except Exception:  # noqa: BLE001 - the audit must never break the emulator
+                pass
+        return None
 
     SimpleSystemManagerBackend.send_command = send_command  # type: ignore[method-assign]
 
