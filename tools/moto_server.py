@@ -507,18 +507,20 @@ def _audit_send_command() -> None:
     original = SimpleSystemManagerBackend.send_command
 
     def send_command(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        # The ids the request named (moto's command then lists every instance it knows).
+        requested = list(kwargs.get("instance_ids") or [])
         command = original(self, *args, **kwargs)
-        _audit(op="SendCommand", commandId=command.command_id, comment=command.comment, document=command.document_name, env=_command_env(command))
+        _audit(op="SendCommand", commandId=command.command_id, comment=command.comment, document=command.document_name, env=_command_env(command, requested))
         return command
 
-    def _command_env(command):  # type: ignore[no-untyped-def]
-        # Which dpf environment the command is for: its dpf:env tag target, else its first instance's tag.
+    def _command_env(command, requested):  # type: ignore[no-untyped-def]
+        # Which dpf environment the command is for: its dpf:env tag target, else the tag of the instance it names.
         for t in command.targets or []:
             if t.get("Key") == "tag:dpf:env" and t.get("Values"):
                 return t["Values"][0]
         from moto.ec2.models import ec2_backends
 
-        for iid in command.instance_ids or []:
+        for iid in requested:
             try:
                 inst = ec2_backends[command.account_id][command.backend_region].get_instance(iid)
                 for tag in inst.get_tags() if hasattr(inst, "get_tags") else []:
