@@ -166,9 +166,10 @@ export interface BackupPort {
   describePlan(planId: string): Promise<{ planId: string; name: string; rules: Array<{ name: string; schedule?: string; deleteAfterDays?: number }> } | undefined>;
   listSelections(planId: string): Promise<Array<{ selectionId: string; name: string }>>;
   listRecoveryPoints(vault: string, resourceArn?: string): Promise<RecoveryPointInfo[]>;
-  startBackupJob(vault: string, resourceArn: string, iamRoleArn: string): Promise<string>;
+  /** `idempotencyToken`: a repeat with the same token starts no second job (default: one per call, so SDK retries share it). */
+  startBackupJob(vault: string, resourceArn: string, iamRoleArn: string, idempotencyToken?: string): Promise<string>;
   describeBackupJob(jobId: string): Promise<BackupJobInfo>;
-  startRestoreJob(recoveryPointArn: string, iamRoleArn: string, metadata: Record<string, string>, resourceType: string): Promise<string>;
+  startRestoreJob(recoveryPointArn: string, iamRoleArn: string, metadata: Record<string, string>, resourceType: string, idempotencyToken?: string): Promise<string>;
   describeRestoreJob(jobId: string): Promise<{ jobId: string; status: string; createdResourceArn?: string; statusMessage?: string; created?: Date; completed?: Date }>;
   /** DeleteRecoveryPoint (asynchronous: the point goes DELETING, then disappears); already gone counts as deleted. */
   deleteRecoveryPoint(vault: string, recoveryPointArn: string): Promise<void>;

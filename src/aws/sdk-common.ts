@@ -50,6 +50,17 @@ export const unsupported = {
   },
 };
 
+/**
+ * A create refused as "already exists" on a retry of the same call (the SDK's attempt count is
+ * above 1): the earlier attempt, whose answer was lost, made it. For APIs without an
+ * idempotency token whose names are chosen by dpf (RDS snapshots and instances, EC2 images and
+ * security groups): the name itself makes the create idempotent.
+ */
+export function createdByEarlierAttempt(err: unknown, ...names: string[]): boolean {
+  const attempts = (err as { $metadata?: { attempts?: number } })?.$metadata?.attempts ?? 1;
+  return attempts > 1 && isError(err, ...names);
+}
+
 /** An error callers can recognise (by name) to report "unknown" instead of failing. */
 export class NotImplementedByEndpointError extends Error {
   override readonly name = 'NotImplementedByEndpoint';
