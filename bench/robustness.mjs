@@ -9,7 +9,7 @@
 // Usage: node bench/robustness.mjs [--faults N] [--throttle 0.2] [--lost 0.05] [--crash all|sample|none] [--no-corpus]
 // (after `bash tools/setup.sh` and `npm run build`). Takes 10-20 minutes with everything on.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,7 @@ import { startFaultProxy } from '../tools/fault-proxy.mjs';
 import { countDuplicates } from '../tools/emulator-audit.mjs';
 import { crashAndResume, allPoints, pointName, awsEnv } from '../tools/chaos.mjs';
 import { runCorpus } from '../tools/bad-input-corpus.mjs';
+import { startEmulator } from '../tools/emulator.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DPF = path.join(ROOT, 'bin', 'dpf');
@@ -27,24 +28,6 @@ const throttle = Number(opt('--throttle', '0.2'));
 const lost = Number(opt('--lost', '0.05'));
 const crash = opt('--crash', 'all');
 const corpus = !args.includes('--no-corpus');
-
-async function startEmulator() {
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const audit = path.join(mkdtempSync(path.join(tmpdir(), 'dpf-bench-audit-')), 'audit.ndjson');
-  const proc = spawn(path.join(ROOT, '.venv', 'bin', 'python'), [path.join(ROOT, 'tools', 'moto_server.py'), '-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore', env: { ...process.env, DPF_EMULATOR_AUDIT: audit } });
-  const endpoint = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 150; i++) {
-    try {
-      if ((await fetch(`${endpoint}/moto-api/`)).ok) break;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return {
-    endpoint,
-    audit: () => (existsSync(audit) ? readFileSync(audit, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []),
-    stop: () => proc.kill(),
-  };
-}
 
 function dpf(argv, cwd, endpoint) {
   return new Promise((resolve) => {

@@ -9,6 +9,7 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
+import { emulatorEnv } from './emulator.mjs';
 
 const E = 'environments.dev';
 const base = () => ({ version: 1, project: 'dataplatform', environments: { dev: {} } });
@@ -197,16 +198,7 @@ async function tripwire() {
 
 function runDpf(dpfBin, args, cwd, endpoint) {
   return new Promise((resolve) => {
-    const env = {
-      ...process.env,
-      AWS_ENDPOINT_URL: endpoint,
-      AWS_ACCESS_KEY_ID: 'testing',
-      AWS_SECRET_ACCESS_KEY: 'testing',
-      AWS_REGION: 'us-west-2',
-      AWS_EC2_METADATA_DISABLED: 'true',
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      NO_COLOR: '1',
-    };
+    const env = { ...process.env, ...emulatorEnv(endpoint) };
     delete env.DPF_CONFIG;
     const child = spawn(dpfBin, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

@@ -13,20 +13,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startFaultProxy } from './fault-proxy.mjs';
 import { countDuplicates } from './emulator-audit.mjs';
+import { emulatorEnv } from './emulator.mjs';
 
+/** The environment of a dpf process against the emulator (or a proxy in front of it). */
 export function awsEnv(endpoint) {
-  return {
-    ...process.env,
-    AWS_ENDPOINT_URL: endpoint,
-    AWS_ACCESS_KEY_ID: 'testing',
-    AWS_SECRET_ACCESS_KEY: 'testing',
-    AWS_REGION: 'us-west-2',
-    AWS_DEFAULT_REGION: 'us-west-2',
-    AWS_EC2_METADATA_DISABLED: 'true',
-    NO_COLOR: '1',
-    DPF_POLL_MS: '100',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-  };
+  return { ...process.env, ...emulatorEnv(endpoint) };
 }
 
 function run(bin, args, o) {

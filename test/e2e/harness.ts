@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
+// @ts-expect-error plain ESM module shared with bench/ (no types)
+import { emulatorEnv } from '../../tools/emulator.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const DPF = path.join(ROOT, 'bin', 'dpf');
@@ -70,16 +72,7 @@ export async function startEmulator(): Promise<Emulator> {
 }
 
 export function awsEnv(em: Emulator): Record<string, string> {
-  return {
-    AWS_ENDPOINT_URL: em.endpoint,
-    AWS_ACCESS_KEY_ID: 'testing',
-    AWS_SECRET_ACCESS_KEY: 'testing',
-    AWS_REGION: 'us-west-2',
-    AWS_DEFAULT_REGION: 'us-west-2',
-    AWS_EC2_METADATA_DISABLED: 'true',
-    NO_COLOR: '1',
-    DPF_POLL_MS: '100',
-  };
+  return emulatorEnv(em.endpoint);
 }
 
 export function workdir(prefix = 'dpf-e2e-'): string {

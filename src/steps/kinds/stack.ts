@@ -1,7 +1,7 @@
 /** Step kind "stack": deploy one bundled template as one CloudFormation stack. */
 import { createHash } from 'node:crypto';
 import { loadTemplate, fullParameters, type TemplateName, type LoadedTemplate } from '../../templates/registry.js';
-import { deployStack, SUCCESS_STATES } from '../stack-deployer.js';
+import { deployStack, SUCCESS_STATES, type DeployStackRequest } from '../stack-deployer.js';
 import { estimateTemplate } from '../eta.js';
 import type { PhaseId, StepContext, StepDef, Prepared, EnvContext } from '../types.js';
 import { StepFailedError } from '../../errors.js';
@@ -51,6 +51,21 @@ export function stackStep(spec: StackStepSpec): StepDef {
     return { inputHash, estimateSeconds: estimateTemplate(t.template).totalSeconds, data: inputs };
   };
 
+  /** What a deploy and a preview of this step send alike. */
+  const request = async (ctx: StepContext, prepared: Prepared, t: LoadedTemplate, changeSetName: string): Promise<DeployStackRequest> => {
+    const inputs = prepared.data as StackInputs;
+    return {
+      stepId: spec.id,
+      stackName: inputs.stackName,
+      ...(await templateSource(ctx, t)),
+      parameters: inputs.parameters,
+      tags: inputs.tags,
+      templateOutputs: t.outputs,
+      changeSetName,
+      inputHash: prepared.inputHash,
+    };
+  };
+
   return {
     id: spec.id,
     phase: spec.phase,
@@ -69,15 +84,8 @@ export function stackStep(spec: StackStepSpec): StepDef {
       const resumeChangeSetName = prev?.status === 'running' && typeof prev.evidence.changeSetName === 'string' ? prev.evidence.changeSetName : undefined;
       const r = await deployStack(
         {
-          stepId: spec.id,
-          stackName: inputs.stackName,
-          ...(await templateSource(ctx, t)),
-          parameters: inputs.parameters,
-          tags: inputs.tags,
-          templateOutputs: t.outputs,
-          changeSetName: `dpf-${ctx.envCtx.runId}-${spec.template}`,
+          ...(await request(ctx, prepared, t, `dpf-${ctx.envCtx.runId}-${spec.template}`)),
           tokens: { create: token('create'), execute: token('execute'), delete: token('delete'), rollback: token('rollback') },
-          inputHash: prepared.inputHash,
           resumeChangeSetName,
         },
         { cfn: await ctx.aws.cfn(), clock: ctx.clock, io: ctx.io, signal: ctx.signal, poll: pollFromEnv(), onEvidence: (e) => ctx.evidence({ ...e, stackName: inputs.stackName }) },
@@ -113,20 +121,12 @@ export function stackStep(spec: StackStepSpec): StepDef {
     },
 
     async preview(ctx, prepared) {
-      const inputs = prepared.data as StackInputs;
       const t = loadTemplate(spec.template);
       const r = await deployStack(
         {
-          stepId: spec.id,
-          stackName: inputs.stackName,
-          ...(await templateSource(ctx, t)),
-          parameters: inputs.parameters,
-          tags: inputs.tags,
-          templateOutputs: t.outputs,
-          changeSetName: `dpf-plan-${ctx.envCtx.runId}-${spec.template}`,
+          ...(await request(ctx, prepared, t, `dpf-plan-${ctx.envCtx.runId}-${spec.template}`)),
           previewOnly: true,
           tokens: { create: clientToken(ctx.envCtx.runId, spec.id, ctx.attempt, 'preview'), delete: clientToken(ctx.envCtx.runId, spec.id, ctx.attempt, 'preview-delete') },
-          inputHash: prepared.inputHash,
         },
         { cfn: await ctx.aws.cfn(), clock: ctx.clock, io: ctx.io, signal: ctx.signal, poll: pollFromEnv() },
       );
