@@ -5,7 +5,7 @@ import { runSteps, summaryError, type RunOptions } from '../../src/steps/engine.
 import { deployStack, SUCCESS_STATES } from '../../src/steps/stack-deployer.js';
 import { parseLedger, type Ledger, type StepRecord } from '../../src/state/ledger.js';
 import { validateConfig } from '../../src/config/load.js';
-import { AbortError, ExitCode, NotConfirmedError, StepFailedError } from '../../src/errors.js';
+import { AbortError, ExitCode, NotConfirmedError, StepFailedError, explainAwsError } from '../../src/errors.js';
 import type { EnvContext, PhaseId, StepContext, StepDef, StepResult } from '../../src/steps/types.js';
 import type { AwsPorts } from '../../src/context.js';
 import { FakeClock } from '../fakes/fake-clock.js';
@@ -237,6 +237,18 @@ describe('runSteps: failures', () => {
     expect(err.exitCode).toBe(ExitCode.StepFailed);
     expect(err.hint).toBe(`Fix the cause, then resume with: ${RESUME}`);
     expect(h.ledger.get('network.stack')!.error).toMatchObject({ message: 'kaboom' });
+  });
+
+  it('GIVEN a step that AWS throttled past every retry WHEN summarised THEN exit 7 says "rerun later", never "fix the cause"', async () => {
+    const h = await engineHarness();
+    const throttled = explainAwsError(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400, attempts: 13, totalRetryDelay: 95_000 } }), 'calling CloudFormation.createChangeSet');
+    const summary = await h.run([h.step('network.stack', [], { run: async () => { throw throttled; } })]);
+    const err = summaryError(summary, RESUME)!;
+    expect(err.exitCode).toBe(ExitCode.AwsAccess);
+    expect(err.code).toBe('AwsThrottled');
+    expect(err.details[0]).toMatch(/AWS throttled dpf's requests while calling CloudFormation\.createChangeSet \(ThrottlingException, 13 attempts over 95 s of back-off\)/);
+    expect(err.hint).toMatch(/^Rerun the same command in a few minutes/);
+    expect(err.hint).not.toMatch(/Fix the cause/);
   });
 
   it('GIVEN every step done WHEN summarised THEN there is no error', async () => {
