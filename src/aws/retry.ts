@@ -60,7 +60,7 @@ export function classifyAwsError(err: unknown, customEndpoint: boolean): Failure
   if (status === 501 || NOT_IMPLEMENTED.has(name) || /not (?:yet )?implemented/i.test(message)) return 'not-implemented';
   const html = /text\/html/i.test(e.$response?.headers?.['content-type'] ?? '');
   if (status === 500 && html && customEndpoint) return 'not-implemented';
-  if (NOT_SENT_CODES.has(code) || /without establishing a connection/i.test(message)) return 'not-sent';
+  if (NOT_SENT_CODES.has(code) || /without establishing a connection|ECONNREFUSED|ENOTFOUND|EAI_AGAIN/.test(message)) return 'not-sent';
   if (e.$metadata?.clockSkewCorrected) return 'not-sent';
   if (LOST_CODES.has(code) || /socket hang up|ECONNRESET/i.test(message) || name === 'TimeoutError') return 'lost-answer';
   if ((status !== undefined && status >= 500 && status <= 599) || SERVER_CODES.has(name)) return 'server-error';
