@@ -6,7 +6,7 @@
  * A lease held by a process that is provably dead (same host, pid gone) is taken over
  * with a warning; any other live-looking lease is only broken by `dpf unlock`.
  */
-import { readFile, unlink, mkdir, link, rename, readdir } from 'node:fs/promises';
+import { readFile, unlink, mkdir, link, rename, readdir, open } from 'node:fs/promises';
 import path from 'node:path';
 import os from 'node:os';
 import { createHash, randomUUID } from 'node:crypto';
@@ -88,7 +88,7 @@ export class FileLeaseStore implements LeaseStore {
     try {
       for (let attempt = 0; attempt < 5; attempt++) {
         try {
-          await link(tmp, this.file);
+          await createExclusive(tmp, this.file);
           return { ok: true };
         } catch (err) {
           if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
@@ -104,7 +104,7 @@ export class FileLeaseStore implements LeaseStore {
         let claimed = false;
         for (let depth = 0; depth < 3 && !claimed; depth++) {
           try {
-            await link(tmp, claim);
+            await createExclusive(tmp, claim);
             claims.push(claim);
             claimed = true;
           } catch (err) {
@@ -158,6 +158,27 @@ export class FileLeaseStore implements LeaseStore {
     const dir = path.dirname(this.file);
     const base = path.basename(this.file);
     for (const f of await readdir(dir).catch(() => [] as string[])) if (f.startsWith(`${base}.takeover-`)) await unlink(path.join(dir, f)).catch(() => undefined);
+  }
+}
+
+/**
+ * Create `target` with the content of the complete file `source`, failing with EEXIST if it
+ * exists: a hard link (atomic, never half-written); on a file system without hard links, an
+ * O_EXCL create written and synced before anyone is expected to read it.
+ */
+async function createExclusive(source: string, target: string): Promise<void> {
+  try {
+    await link(source, target);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (!['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EXDEV', 'ENOSYS'].includes(code ?? '')) throw err;
+    const fh = await open(target, 'wx', 0o644);
+    try {
+      await fh.writeFile(await readFile(source, 'utf8'));
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
   }
 }
 
