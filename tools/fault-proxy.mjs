@@ -1,7 +1,7 @@
 // A loopback HTTP proxy between dpf and the emulator that injects the failures AWS has:
-// throttling (refused, not carried out), server errors (500/503, not carried out), and lost
-// answers (the request IS carried out by the emulator, then the connection is dropped before
-// the answer). Errors are answered in each service's own wire format, so the AWS SDK sees
+// throttling (refused, not carried out), server errors (500/503, not carried out), connections
+// dropped before the request arrives (not carried out), and lost answers (the request IS carried
+// out by the emulator, then the connection is dropped before the answer). Errors are answered in each service's own wire format, so the AWS SDK sees
 // exactly what it would see from AWS. A seeded generator makes a run repeatable.
 //
 // It can also stop a process at a precise point: `onForwarded(info)` is called after the
@@ -77,18 +77,18 @@ export function errorAnswer(kind, info) {
 
 /**
  * Start the proxy. Options: target (the emulator's URL), seed, and the probability of each
- * fault per request: throttle, serverError (both answered without forwarding), lostAnswer
- * (forwarded, then dropped); loseFirst: actions whose first call (per stack or command) loses
+ * fault per request: throttle, serverError (both answered without forwarding), dropBefore (the
+ * connection dropped, nothing forwarded), lostAnswer (forwarded, then dropped); loseFirst: actions whose first call (per stack or command) loses
  * its answer. `onForwarded(info)` may return 'drop'.
  */
 export async function startFaultProxy(o) {
   const random = rng(o.seed ?? 1);
   const target = new URL(o.target);
-  const stats = { requests: 0, forwarded: 0, throttled: 0, serverErrors: 0, lostAnswers: 0, dropped: 0 };
+  const stats = { requests: 0, forwarded: 0, throttled: 0, serverErrors: 0, droppedBefore: 0, lostAnswers: 0, dropped: 0 };
   const log = [];
   const seenFirst = new Set();
   let hook = o.onForwarded;
-  const faults = { throttle: o.throttle ?? 0, serverError: o.serverError ?? 0, lostAnswer: o.lostAnswer ?? 0 };
+  const faults = { throttle: o.throttle ?? 0, serverError: o.serverError ?? 0, dropBefore: o.dropBefore ?? 0, lostAnswer: o.lostAnswer ?? 0 };
 
   const server = http.createServer((req, res) => {
     const chunks = [];
@@ -108,6 +108,13 @@ export async function startFaultProxy(o) {
         stats.serverErrors++;
         log.push({ ...info, fault: 'server-error' });
         return answer(res, errorAnswer('server', info));
+      }
+      if (roll < faults.throttle + faults.serverError + faults.dropBefore) {
+        // The connection drops before the request reaches the service: to the SDK this looks
+        // exactly like a lost answer, but nothing was carried out.
+        stats.droppedBefore++;
+        log.push({ ...info, fault: 'dropped-before' });
+        return req.socket.destroy();
       }
       // loseFirst: the first call of each listed action (per stack, or per command comment) loses its answer.
       const key = `${info.action}:${info.stack ?? info.comment ?? ''}`;

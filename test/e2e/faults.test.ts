@@ -21,7 +21,7 @@ afterAll(async () => {
   await em?.stop();
 });
 
-async function deployThroughFaults(env: string, faults: { throttle?: number; lostAnswer?: number; serverError?: number; loseFirst?: string[] }, seed: number) {
+async function deployThroughFaults(env: string, faults: { throttle?: number; lostAnswer?: number; serverError?: number; dropBefore?: number; loseFirst?: string[] }, seed: number) {
   const proxy = await startFaultProxy({ target: em.endpoint, seed, ...faults });
   try {
     const dir = workdir('dpf-faults-');
@@ -49,11 +49,12 @@ describe('GIVEN an AWS that throttles 20 % of the requests and loses 5 % of the 
   });
 });
 
-describe('GIVEN an AWS that answers 10 % of the requests with 500/503 and loses 5 % of the answers', () => {
+describe('GIVEN an AWS that answers 10 % of the requests with 500/503, drops 3 % of the connections before the request and loses 5 % of the answers', () => {
   it('WHEN every phase is deployed THEN it completes in one run with zero duplicate writes', { timeout: 420_000 }, async () => {
-    const { r, stats, dups } = await deployThroughFaults('flt2', { serverError: 0.1, lostAnswer: 0.05 }, 2203);
+    const { r, stats, dups } = await deployThroughFaults('flt2', { serverError: 0.1, dropBefore: 0.03, lostAnswer: 0.05 }, 2203);
     expect(r.code, r.all.slice(-3000)).toBe(0);
     expect(stats.serverErrors).toBeGreaterThan(10);
+    expect(stats.droppedBefore).toBeGreaterThan(3);
     expect(dups.what).toEqual([]);
   });
 });
