@@ -6,12 +6,13 @@
 //  3. print both, their ratio, and the ETA model's critical path against the sum of all steps
 //     (what a sequential run would take on AWS).
 // Usage: node bench/deploy.mjs        (after `bash tools/setup.sh`)
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startEmulator, emulatorEnv } from '../tools/emulator.mjs';
 
 // Async on purpose: the emulator's request log is read from a pipe while commands run.
 const run = async (cmd, args, opts) => (await promisify(execFile)(cmd, args, { maxBuffer: 1 << 28, ...opts })).stdout;
@@ -22,23 +23,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DPF = path.join(ROOT, 'bin', 'dpf');
 const AWS = path.join(ROOT, '.venv', 'bin', 'aws');
 
-async function startEmulator() {
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const proc = spawn(path.join(ROOT, '.venv', 'bin', 'python'), [path.join(ROOT, 'tools', 'moto_server.py'), '-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PYTHONUNBUFFERED: '1' } });
-  let log = '';
-  proc.stdout.on('data', (d) => (log += d));
-  proc.stderr.on('data', (d) => (log += d));
-  const endpoint = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 150; i++) {
-    try {
-      if ((await fetch(`${endpoint}/moto-api/`)).ok) break;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return { endpoint, proc, requests: () => (log.match(/"(GET|POST|PUT|DELETE|HEAD) [^"]*" \d{3}/g) ?? []).filter((l) => !l.includes('/moto-api')).length };
-}
-
-const env = (endpoint) => ({ ...process.env, AWS_ENDPOINT_URL: endpoint, AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench', AWS_REGION: 'us-west-2', AWS_DEFAULT_REGION: 'us-west-2', NO_COLOR: '1', DPF_POLL_MS: '100' });
+const env = (endpoint) => ({ ...process.env, ...emulatorEnv(endpoint) });
 
 const PHASES = ['bootstrap', 'network', 'compute', 'storage'];
 

@@ -6,9 +6,10 @@
 import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { createSupportsColor } from 'supports-color';
-import { DpfError, ExitCode, errorMessage, UserError } from './errors.js';
+import { DpfError, ExitCode, errorMessage } from './errors.js';
 import type { CommandContext, GlobalOptions } from './context.js';
-import { PHASES, type PhaseId } from './steps/types.js';
+import { PHASES } from './steps/types.js';
+import { checkRegionFlag, collect, parseIntOption, parsePhases, refuseRepeatedOptions } from './commands/options.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -23,25 +24,8 @@ Exit codes:
   dpf plan: 0 no changes, 2 changes pending, 1 bad usage/config, other codes as above
 `;
 
-function parsePhases(value: string, previous: PhaseId[] = []): PhaseId[] {
-  const out = [...previous];
-  for (const p of value.split(',').map((s) => s.trim()).filter(Boolean)) {
-    if (!(PHASES as readonly string[]).includes(p)) throw new UserError('BadPhase', `Unknown phase "${p}".`, { hint: `Phases: ${PHASES.join(', ')}` });
-    out.push(p as PhaseId);
-  }
-  return out;
-}
-
-function parseIntOption(name: string) {
-  return (v: string) => {
-    if (!/^-?\d+$/.test(v)) throw new UserError('BadNumber', `${name} must be a whole number, got "${v}".`);
-    return Number(v);
-  };
-}
-
-function collect(v: string, prev: string[] = []): string[] {
-  return [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
-}
+/** Flags that may be given more than once (they collect); every other value flag is refused when repeated. */
+const REPEATABLE = new Set(['--phase', '--az', '--admin-cidr', '--set']);
 
 /**
  * Colour for one stream: off with --no-color; FORCE_COLOR wins next (a CI log that renders
@@ -151,7 +135,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('-e, --env <name>', 'environment from the config file (dev, staging, prod, …)')
     .option('--profile <name>', 'AWS named profile (default: the standard credential chain)')
     .option('--region <region>', "AWS region (default: the environment's region in the config)")
-    .option('-c, --config <file>', 'config file', 'dpf.config.yaml')
+    .option('-c, --config <file>', 'config file (default: dpf.config.yaml, or DPF_CONFIG)')
     .option('--json', 'machine output: NDJSON events while running, one JSON object for results')
     .option('-y, --yes', 'answer yes to every confirmation (CI); without a TTY dpf never prompts')
     .option('--verbose', 'show stack traces and debug detail')
@@ -159,7 +143,11 @@ export async function main(argv: string[]): Promise<void> {
     .option('--no-color', 'disable colours (NO_COLOR is honoured; FORCE_COLOR forces them)')
     .addHelpText('after', `\nExamples:\n  dpf init --env dev --defaults --yes\n  dpf plan --env dev\n  dpf deploy --env dev --yes\n  dpf deploy --env dev --phase network\n  dpf status --env dev --json\n  dpf unlock --env dev\n  source <(dpf completion bash)\n${EXIT_HELP}\nAWS: as the AWS CLI v2 — --profile is AWS_PROFILE (credentials, SSO, region, endpoint_url);\nregion: --region > AWS_REGION > AWS_DEFAULT_REGION > the profile's region (init's default; an\nenvironment's region in the config file pins where it lives); AWS_ENDPOINT_URL > the profile's endpoint_url.`)
     .showHelpAfterError('(run with --help for usage)')
-    .exitOverride();
+    .exitOverride()
+    // Flags whose check needs data loaded on demand (the SDK's region list): before any action runs.
+    .hook('preAction', async (_program, action) => {
+      await checkRegionFlag(action.optsWithGlobals().region as string | undefined);
+    });
 
   program
     .command('init')
@@ -172,9 +160,9 @@ export async function main(argv: string[]): Promise<void> {
     .option('--alarm-email <email>', 'where alarms are sent')
     .addOption(new Option('--identity-provider <provider>', 'directory for platform users').choices(['freeipa', 'iam']))
     .option('--ipa-image <ami>', 'AMI for the FreeIPA servers (Rocky/Alma Linux 9; default: the newest public one, looked up at deploy)')
-    .option('--workers-min <n>', 'worker Auto Scaling minimum (default 2)', parseIntOption('--workers-min'))
-    .option('--workers-max <n>', 'worker Auto Scaling maximum (default 6)', parseIntOption('--workers-max'))
-    .option('--workers-desired <n>', 'worker desired capacity (default 2)', parseIntOption('--workers-desired'))
+    .option('--workers-min <n>', 'worker Auto Scaling minimum (default 2)', parseIntOption('--workers-min', { min: 0, max: 1000 }))
+    .option('--workers-max <n>', 'worker Auto Scaling maximum (default 6)', parseIntOption('--workers-max', { min: 1, max: 1000 }))
+    .option('--workers-desired <n>', 'worker desired capacity (default 2)', parseIntOption('--workers-desired', { min: 0, max: 1000 }))
     .option('--ha', 'one NAT gateway per AZ (default in prod)')
     .option('--set <path=value>', 'set any value of the environment after the defaults and the other flags, e.g. compute.workers.max=8 or network.adminCidrs=198.51.100.0/24,192.0.2.0/24 (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--force', 'replace the environment if it already exists in the file')
@@ -210,7 +198,7 @@ export async function main(argv: string[]): Promise<void> {
     .description('run the deployment graph (every phase, or --phase) with live progress; resumes where it stopped')
     .option('-p, --phase <phases>', `phase(s) to run, comma-separated or repeated: ${PHASES.join(', ')}`, parsePhases)
     .option('--force', 'run steps again even when done and unchanged')
-    .option('--concurrency <n>', 'steps at once (default: deploy.concurrency, 4)', parseIntOption('--concurrency'))
+    .option('--concurrency <n>', 'steps at once, 1 to 16 (default: deploy.concurrency, 4)', parseIntOption('--concurrency', { min: 1, max: 16 }))
     .option('--check', 'report what would change (change sets, Ansible --check) and change nothing')
     .option('--refresh-ami', 'resolve compute.imageParameter again instead of the AMI pinned at first deploy (replaces instances)')
     .option('--skip-preflight', 'do not run the account preflight (dpf doctor\'s blocking checks) before the first change set')
@@ -253,7 +241,8 @@ export async function main(argv: string[]): Promise<void> {
     });
 
   const { registerMoreCommands } = await import('./commands/index.js');
-  registerMoreCommands(program, makeContext, { parsePhases, parseIntOption, collect });
+  registerMoreCommands(program, makeContext, { parsePhases, parseIntOption: (name) => parseIntOption(name, { min: 1 }), collect });
+  refuseRepeatedOptions(program, REPEATABLE);
 
   program
     .command('completion')

@@ -3,6 +3,8 @@
  * message that names the bad value, and (where there is one) a hint saying what to do.
  * `src/cli.ts` maps them to exit codes; nothing else touches `process`.
  */
+import { classifyAwsError } from './aws/retry.js';
+
 export const ExitCode = {
   Ok: 0,
   /** Unexpected failure (a bug, or an AWS error dpf does not know how to explain). */
@@ -17,7 +19,7 @@ export const ExitCode = {
   StateInvalid: 5,
   /** A confirmation was needed but could not be asked (no TTY, no --yes), or the user said no. */
   NotConfirmed: 6,
-  /** AWS credentials missing/expired, or AWS (or the endpoint) unreachable. */
+  /** AWS credentials missing/expired, AWS (or the endpoint) unreachable, the connection lost, or throttling past every retry. */
   AwsAccess: 7,
   /** A prerequisite phase/step is not done (e.g. `--phase compute` before network). */
   Blocked: 8,
@@ -145,7 +147,20 @@ const REFUSED_CREDENTIALS = new Set(['InvalidClientTokenId', 'UnrecognizedClient
 const EXPIRED_CREDENTIALS = new Set(['ExpiredToken', 'ExpiredTokenException', 'TokenRefreshRequired', 'RequestExpired']);
 /** The identity is fine; the action is not allowed to it. */
 const ACCESS_DENIED = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'AuthorizationError', 'UnauthorizedAccess', 'Forbidden']);
-const NETWORK_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'ECONNRESET', 'EAI_AGAIN', 'TimeoutError']);
+
+/** AWS kept refusing for rate after every retry dpf allows: nothing to fix, rerun later. */
+export class AwsThrottledError extends DpfError {
+  constructor(message: string, opts: DpfErrorOptions = {}) {
+    super('AwsThrottled', message, ExitCode.AwsAccess, opts);
+    this.name = 'AwsThrottledError';
+  }
+}
+
+function retried(e: { $metadata?: { attempts?: number; totalRetryDelay?: number } }): string {
+  const n = e.$metadata?.attempts ?? 1;
+  const s = Math.round((e.$metadata?.totalRetryDelay ?? 0) / 1000);
+  return n > 1 ? `${n} attempts${s ? ` over ${s} s of back-off` : ''}` : 'one attempt';
+}
 
 /** Which profile and endpoint were in use, for hints that name them. */
 export interface AwsErrorContext {
@@ -167,9 +182,9 @@ function profileFlag(c: AwsErrorContext): string {
  */
 export function explainAwsError(err: unknown, doing: string, c: AwsErrorContext = {}): unknown {
   if (err instanceof DpfError) return err;
-  const e = err as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  const e = err as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number; attempts?: number; totalRetryDelay?: number } };
   const name = e?.name ?? '';
-  const code = e?.code ?? '';
+  const endpoint = c.endpointUrl ?? process.env.AWS_ENDPOINT_URL;
   const message = e?.message ?? name;
   const who = c.profileNamed && c.profile ? `profile "${c.profile}"` : 'the default credential chain';
   if (name === 'TokenProviderError' || ((name === 'CredentialsProviderError' || name === 'InvalidGrantException' || name === 'UnauthorizedException') && /\bsso\b|sso session|sso token/i.test(message))) {
@@ -205,14 +220,43 @@ export function explainAwsError(err: unknown, doing: string, c: AwsErrorContext 
       hint: `The identity in use (${who}) lacks ${action ? `the permission ${action}` : 'a permission this call needs'}: grant it (docs/iam/ holds the policy dpf needs) or use another profile.`,
     });
   }
-  if (NETWORK_ERRORS.has(code) || NETWORK_ERRORS.has(name) || /ECONNREFUSED|ENOTFOUND|socket hang up/.test(e?.message ?? '')) {
-    const endpoint = c.endpointUrl ?? process.env.AWS_ENDPOINT_URL;
-    return new AwsAccessError(`Could not reach AWS while ${doing}: ${e.message ?? code}`, {
+  const kind = classifyAwsError(err, Boolean(endpoint));
+  if (kind === 'throttled')
+    return new AwsThrottledError(`AWS throttled dpf's requests while ${doing} (${name || 'HTTP 429'}, ${retried(e)}). Nothing is wrong with the config or the platform.`, {
       cause: err,
-      hint: endpoint ? `The endpoint is ${endpoint}: is it running?` : 'Check your network and --region.',
+      hint: 'Rerun the same command in a few minutes: it resumes where it stopped. Other tools or operators calling the same APIs in this account and region share the rate.',
     });
-  }
+  if (kind === 'not-sent')
+    return new AwsAccessError(`Could not reach AWS while ${doing}: ${e.message ?? e.code ?? name} (${retried(e)}).`, {
+      cause: err,
+      hint: endpoint ? `The endpoint is ${endpoint}: is it running?` : 'Check your network, proxy settings and --region.',
+    });
+  if (kind === 'lost-answer')
+    return new AwsAccessError(`The connection to AWS was lost while ${doing} (${e.code ?? name}: ${e.message ?? 'no answer'}; ${retried(e)}). The request was sent: it may or may not have been carried out.`, {
+      cause: err,
+      hint: 'Rerun the same command: dpf checks what was already done (change sets, commands) before doing it again.',
+    });
+  if (kind === 'server-error')
+    return new AwsAccessError(`AWS answered with a server error while ${doing} (HTTP ${e.$metadata?.httpStatusCode ?? '5xx'} ${name}, ${retried(e)}): a problem on AWS's side, not in the request.`, {
+      cause: err,
+      hint: 'Rerun the same command later; if it persists, check the AWS Health Dashboard for the region.',
+    });
   return err;
+}
+
+/**
+ * A value quoted for a message, cut to `max` characters with its full length said: a 10 MB bad
+ * value must not be echoed whole to the terminal (or to a CI log).
+ */
+export function excerpt(value: unknown, max = 60): string {
+  const text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
+  const quoted = typeof value === 'string' ? JSON.stringify(text.length > max ? text.slice(0, max) : text) : text.length > max ? text.slice(0, max) : text;
+  return text.length > max ? `${quoted}… (${text.length} characters)` : quoted;
+}
+
+/** One message line, cut to `max` characters (file errors and problems quote what they found). */
+export function bounded(line: string, max = 300): string {
+  return line.length > max ? `${line.slice(0, max)}… (${line.length - max} more characters)` : line;
 }
 
 export function errorMessage(err: unknown): string {

@@ -66,9 +66,9 @@ export class S3LedgerMirror implements LedgerMirror {
   }
 }
 
-export async function openSession(ctx: CommandContext, opts: { command: string; lock: boolean }): Promise<Session> {
+export async function openSession(ctx: CommandContext, opts: { command: string; lock: boolean; readOnly?: boolean }): Promise<Session> {
   const loaded = await loadConfig(ctx.globals.config);
-  const { name: envName, env } = selectEnv(loaded, ctx.globals.env);
+  const { name: envName, env } = selectEnv(loaded, ctx.globals.env, ctx.globals.region);
   const region = ctx.globals.region ?? env.region;
   const aws = ctx.aws(region);
   const warn = (message: string) => ctx.io.notify({ type: 'warning', message });
@@ -95,6 +95,8 @@ export async function openSession(ctx: CommandContext, opts: { command: string; 
   let ledger: Ledger;
   try {
     ledger = await Ledger.open(Ledger.localPath(loaded.dir, envName), loaded.config.project, envName, now, warn);
+    // --check / --dry-run: everything below (facts, adopted copies, runs, step evidence) stays in memory.
+    if (opts.readOnly) ledger.makeReadOnly();
   } catch (err) {
     await lock?.release();
     throw err;

@@ -5,6 +5,8 @@ property, the bug is patched here, in the test tool, and listed in docs/emulator
 
 Usage: python tools/moto_server.py -H 127.0.0.1 -p PORT
 """
+import json
+import os
 import sys
 
 
@@ -752,6 +754,232 @@ def _patch_retain_except_on_create() -> None:
 
     ResourceMap.delete = delete  # type: ignore[method-assign]
 
+# ---------------------------------------------------------------------------------------------
+# AWS behaviour moto lacks, where the gap hides bugs in dpf (docs/emulator.md, "Modelled AWS
+# behaviour"). Each names the AWS documentation it follows.
+# ---------------------------------------------------------------------------------------------
+
+_AUDIT_FILE = os.environ.get("DPF_EMULATOR_AUDIT")
+
+
+def _audit(**entry):  # type: ignore[no-untyped-def]
+    # One JSON line per write the emulator really carried out (a retried call that AWS would not
+    # repeat is not logged): the fault and crash tests count duplicates from this file.
+    if not _AUDIT_FILE:
+        return
+    with open(_AUDIT_FILE, "a", encoding="utf-8") as f:
+        f.write(json.dumps(entry) + "\n")
+
+
+def _model_change_sets() -> None:
+    """CloudFormation change sets as AWS keeps them.
+
+    - CreateChangeSet with ChangeSetType CREATE on a stack name that is in REVIEW_IN_PROGRESS
+      adds the change set to that stack (moto made a second, same-name stack); on a stack in any
+      other live state it fails AlreadyExists. API_CreateChangeSet: "If you create a change set
+      for a new stack, CloudFormation creates a stack with a unique stack ID, but no template or
+      resources. The stack will be in the REVIEW_IN_PROGRESS state until you execute the change
+      set"; aws-cdk#7731 relies on CREATE change sets for REVIEW_IN_PROGRESS stacks.
+    - ClientToken: a CreateChangeSet repeated with the token of the call that created a change
+      set returns that change set; a second change set of the same name on the stack without it
+      fails AlreadyExists (API_CreateChangeSet, ClientToken: "Specify this token if you plan to
+      retry requests so that CloudFormation knows that you're not attempting to create another
+      change set with the same name").
+    - ExecuteChangeSet: a repeat with the ClientRequestToken of the call that executed the change
+      set does nothing; without it, InvalidChangeSetStatus (API_ExecuteChangeSet,
+      ClientRequestToken). Executing deletes the stack's other change sets (API_ExecuteChangeSet:
+      "When you execute a change set, CloudFormation deletes all other change sets associated
+      with the stack because they aren't valid for the updated stack").
+    - ListChangeSets lists the given stack's change sets only (moto listed every stack's).
+    - DeleteChangeSet of a change set that does not exist fails ChangeSetNotFound (moto crashed).
+    - DeleteStack deletes the stack's change sets with it.
+    """
+    from moto.cloudformation import models as cfm
+    from moto.cloudformation import responses as cfr
+    from moto.cloudformation.exceptions import AlreadyExistsException, CloudFormationError
+    from moto.cloudformation.utils import generate_changeset_id, generate_stack_id, validate_create_change_set
+    from moto.core.responses import ActionResult, EmptyResult
+
+    class InvalidChangeSetStatus(CloudFormationError):
+        code = "InvalidChangeSetStatus"
+
+    class ChangeSetNotFound(CloudFormationError):
+        code = "ChangeSetNotFound"
+
+        def __init__(self, name: str):
+            super().__init__(f"ChangeSet [{name}] does not exist")
+
+    backend_cls = cfm.CloudFormationBackend
+
+    def stack_by_name(self, name):  # type: ignore[no-untyped-def]
+        for stack in self.stacks.values():
+            if stack.name == name or stack.stack_id == name:
+                return stack
+        return None
+
+    def find_change_set(self, name_or_id, stack_name=None):  # type: ignore[no-untyped-def]
+        if name_or_id in self.change_sets:
+            return self.change_sets[name_or_id]
+        stack = stack_by_name(self, stack_name) if stack_name else None
+        for cs in self.change_sets.values():
+            if cs.change_set_name == name_or_id and (stack is None or cs.stack_id == stack.stack_id):
+                return cs
+        return None
+
+    def create_change_set(self, stack_name, change_set_name, template, parameters, description, change_set_type, notification_arns=None, tags=None, role_arn=None):  # type: ignore[no-untyped-def]
+        validate_create_change_set(change_set_name)
+        existing = stack_by_name(self, stack_name)
+        if change_set_type == "UPDATE":
+            if existing is None:
+                raise cfm.ValidationError(stack_name)
+            stack = existing
+        elif existing is not None and existing.status == "REVIEW_IN_PROGRESS":
+            stack = existing
+        elif existing is not None:
+            raise AlreadyExistsException(f"Stack [{stack_name}] already exists and cannot be created again with the changeSet [{change_set_name}].")
+        else:
+            stack = cfm.Stack(
+                stack_id=generate_stack_id(stack_name, self.region_name, self.account_id), name=stack_name, template={}, parameters=parameters,
+                account_id=self.account_id, region_name=self.region_name, notification_arns=notification_arns, tags=tags, role_arn=role_arn,
+            )
+            self.stacks[stack.stack_id] = stack
+            stack.status = "REVIEW_IN_PROGRESS"
+            stack._add_stack_event("REVIEW_IN_PROGRESS", resource_status_reason="User Initiated")
+            _audit(op="CreateStack", stack=stack_name, stackId=stack.stack_id, via="CreateChangeSet")
+        change_set_id = generate_changeset_id(change_set_name, self.region_name, self.account_id)
+        cs = cfm.ChangeSet(
+            change_set_type=change_set_type, change_set_id=change_set_id, change_set_name=change_set_name, stack=stack, template=template,
+            parameters=parameters, description=description, notification_arns=notification_arns, tags=tags, role_arn=role_arn,
+        )
+        if change_set_type == "UPDATE" and stack.has_template(template) and stack.has_parameters(parameters):
+            cs.status = "FAILED"
+            cs.execution_status = "UNAVAILABLE"
+            cs.status_reason = "The submitted information didn't contain changes. Submit different information to create a change set."
+        else:
+            cs.status = "CREATE_COMPLETE"
+            cs.execution_status = "AVAILABLE"
+        self.change_sets[change_set_id] = cs
+        _audit(op="CreateChangeSet", stack=stack_name, changeSet=change_set_name, id=change_set_id, type=change_set_type, status=cs.status)
+        return change_set_id, stack.stack_id
+
+    original_execute = backend_cls.execute_change_set
+
+    def execute_change_set(self, change_set_name, stack_name=None):  # type: ignore[no-untyped-def]
+        cs = find_change_set(self, change_set_name, stack_name)
+        if cs is None:
+            raise cfm.ValidationError(stack_name)
+        if cs.status != "CREATE_COMPLETE" or cs.execution_status != "AVAILABLE":
+            raise InvalidChangeSetStatus(f"ChangeSet [{cs.change_set_id}] cannot be executed in its current status of [{cs.status}] and execution status of [{cs.execution_status}]")
+        for other_id, other in list(self.change_sets.items()):
+            if other is not cs and other.stack_id == cs.stack_id:
+                del self.change_sets[other_id]
+        original_execute(self, cs.change_set_id, stack_name)
+        _audit(op="ExecuteChangeSet", stack=cs.stack_name, changeSet=cs.change_set_name, id=cs.change_set_id)
+
+    def delete_change_set(self, change_set_name, stack_name=None):  # type: ignore[no-untyped-def]
+        cs = find_change_set(self, change_set_name, stack_name)
+        if cs is None:
+            raise ChangeSetNotFound(change_set_name)
+        del self.change_sets[cs.change_set_id]
+
+    original_delete_stack = backend_cls.delete_stack
+
+    def delete_stack(self, name_or_stack_id):  # type: ignore[no-untyped-def]
+        stack = stack_by_name(self, name_or_stack_id)
+        if stack is not None:
+            for cs_id, cs in list(self.change_sets.items()):
+                if cs.stack_id == stack.stack_id:
+                    del self.change_sets[cs_id]
+            _audit(op="DeleteStack", stack=stack.name, stackId=stack.stack_id)
+        return original_delete_stack(self, name_or_stack_id)
+
+    backend_cls.create_change_set = create_change_set  # type: ignore[method-assign]
+    backend_cls.execute_change_set = execute_change_set  # type: ignore[method-assign]
+    backend_cls.delete_change_set = delete_change_set  # type: ignore[method-assign]
+    backend_cls.delete_stack = delete_stack  # type: ignore[method-assign]
+
+    resp_cls = cfr.CloudFormationResponse
+    original_create_resp = resp_cls.create_change_set
+
+    def create_change_set_resp(self):  # type: ignore[no-untyped-def]
+        token = self._get_param("ClientToken")
+        stack_name = self._get_param("StackName")
+        name = self._get_param("ChangeSetName")
+        existing = find_change_set(self.cloudformation_backend, name, stack_name) if stack_by_name(self.cloudformation_backend, stack_name) else None
+        if existing is not None:
+            if token and getattr(existing, "dpf_client_token", None) == token:
+                return ActionResult({"Id": existing.change_set_id, "StackId": existing.stack_id})
+            raise AlreadyExistsException(f"ChangeSet [{name}] already exists")
+        result = original_create_resp(self)
+        created = find_change_set(self.cloudformation_backend, name, stack_name)
+        if created is not None:
+            created.dpf_client_token = token
+        return result
+
+    def execute_change_set_resp(self):  # type: ignore[no-untyped-def]
+        token = self._get_param("ClientRequestToken")
+        stack_name = self._get_param("StackName")
+        name = self._get_param("ChangeSetName")
+        cs = find_change_set(self.cloudformation_backend, name, stack_name)
+        if cs is not None and token and getattr(cs, "dpf_execute_token", None) == token:
+            return EmptyResult()
+        self.cloudformation_backend.execute_change_set(change_set_name=name, stack_name=stack_name)
+        if cs is not None:
+            cs.dpf_execute_token = token
+        return EmptyResult()
+
+    def delete_change_set_resp(self):  # type: ignore[no-untyped-def]
+        self.cloudformation_backend.delete_change_set(self._get_param("ChangeSetName"), self._get_param("StackName"))
+        return EmptyResult()
+
+    def list_change_sets_resp(self):  # type: ignore[no-untyped-def]
+        stack = stack_by_name(self.cloudformation_backend, self._get_param("StackName"))
+        if stack is None:
+            raise cfm.ValidationError(self._get_param("StackName"))
+        return ActionResult({"Summaries": [cs for cs in self.cloudformation_backend.change_sets.values() if cs.stack_id == stack.stack_id]})
+
+    resp_cls.create_change_set = create_change_set_resp  # type: ignore[method-assign]
+    resp_cls.execute_change_set = execute_change_set_resp  # type: ignore[method-assign]
+    resp_cls.delete_change_set = delete_change_set_resp  # type: ignore[method-assign]
+    resp_cls.list_change_sets = list_change_sets_resp  # type: ignore[method-assign]
+
+
+def _audit_send_command() -> None:
+    # Not AWS behaviour: a record of every SSM command the emulator created (SendCommand has no
+    # idempotency token on AWS either), for the duplicate counts of the fault and crash tests.
+    from moto.ssm.models import SimpleSystemManagerBackend
+
+    original = SimpleSystemManagerBackend.send_command
+
+    def send_command(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        # The ids the request named (moto's command then lists every instance it knows).
+        requested = list(kwargs.get("instance_ids") or [])
+        command = original(self, *args, **kwargs)
+        _audit(op="SendCommand", commandId=command.command_id, comment=command.comment, document=command.document_name, env=_command_env(command, requested))
+        return command
+
+    def _command_env(command, requested):  # type: ignore[no-untyped-def]
+        # Which dpf environment the command is for: its dpf:env tag target, else the tag of the instance it names.
+        for t in command.targets or []:
+            if t.get("Key") == "tag:dpf:env" and t.get("Values"):
+                return t["Values"][0]
+        from moto.ec2.models import ec2_backends
+
+        for iid in requested:
+            try:
+                inst = ec2_backends[command.account_id][command.backend_region].get_instance(iid)
+                for tag in inst.get_tags() if hasattr(inst, "get_tags") else []:
+                    if tag.get("key") == "dpf:env":
+                        return tag.get("value")
+                tags = getattr(inst, "tags", None) or {}
+                if isinstance(tags, dict) and "dpf:env" in tags:
+                    return tags["dpf:env"]
+            except Exception:  # noqa: BLE001 - the audit must never break the emulator
+                pass
+        return None
+
+    SimpleSystemManagerBackend.send_command = send_command  # type: ignore[method-assign]
+
 
 def main() -> None:
     _add_ssm_models()
@@ -767,6 +995,8 @@ def main() -> None:
     _patch_kms_key_tags()
     _patch_instance_from_launch_template()
     _patch_rds_parameter_group_ref()
+    _model_change_sets()
+    _audit_send_command()
     from moto.server import main as moto_main
 
     moto_main(sys.argv[1:])

@@ -4,17 +4,21 @@
  * The standard credential chain, AWS_PROFILE/--profile, --region and AWS_ENDPOINT_URL (or a
  * profile's endpoint_url) work unchanged; with a custom endpoint S3 uses path-style addressing (emulators need it).
  */
+import { DpfRetryStrategy, type RetryPolicy } from './retry.js';
+
 export interface AwsClientSettings {
   region: string;
-  /** Retries of throttled/transient calls (SDK standard retry mode). Default 5. */
-  maxAttempts?: number;
+  /** Overrides of dpf's retry policy (src/aws/retry.ts); tests use it for shorter back-offs. */
+  retry?: Partial<RetryPolicy>;
 }
 
 export async function clientConfig(s: AwsClientSettings): Promise<Record<string, unknown>> {
+  const retryStrategy = new DpfRetryStrategy({ customEndpoint: usesCustomEndpoint(), ...s.retry });
   const cfg: Record<string, unknown> = {
     region: s.region,
-    maxAttempts: s.maxAttempts ?? 5,
-    retryMode: 'standard',
+    // Reported in the amz-sdk-request header only: the strategy decides (per kind of failure).
+    maxAttempts: 1 + retryStrategy.policy.throttleRetries,
+    retryStrategy,
     // An unreachable endpoint must fail in seconds, not hang a command: every call dpf makes is short
     // (long waits are polling loops of short calls).
     requestHandler: { connectionTimeout: 5000, requestTimeout: 60000 },
@@ -27,4 +31,14 @@ export async function clientConfig(s: AwsClientSettings): Promise<Record<string,
 
 export function usesCustomEndpoint(): boolean {
   return Boolean(process.env.AWS_ENDPOINT_URL || process.env.AWS_ENDPOINT_URL_S3);
+}
+
+/**
+ * The client config for a call that carries no idempotency token (SSM SendCommand): a lost
+ * answer or a 5xx is not retried by the SDK, so the caller can first look up whether the call
+ * was carried out.
+ */
+export function withoutAmbiguousRetries(cfg: Record<string, unknown>): Record<string, unknown> {
+  const s = cfg.retryStrategy;
+  return { ...cfg, retryStrategy: s instanceof DpfRetryStrategy ? s.with({ retryAmbiguous: false }) : new DpfRetryStrategy({ retryAmbiguous: false, customEndpoint: usesCustomEndpoint() }) };
 }

@@ -70,6 +70,17 @@ export interface CreateChangeSetInput {
   tags: StackTag[];
   capabilities: string[];
   description?: string;
+  /** ClientToken: a retried CreateChangeSet with the same token gets the same change set (without one, AlreadyExists). */
+  clientToken?: string;
+}
+
+export interface ChangeSetSummary {
+  changeSetId: string;
+  changeSetName: string;
+  status: string;
+  executionStatus?: string;
+  description?: string;
+  creationTime?: Date;
 }
 
 export interface CloudFormationPort {
@@ -80,10 +91,13 @@ export interface CloudFormationPort {
   listStackResources(stackName: string): Promise<StackResource[]>;
   createChangeSet(input: CreateChangeSetInput): Promise<{ changeSetId: string; stackId?: string }>;
   describeChangeSet(stackName: string, changeSetName: string): Promise<ChangeSetDescription>;
-  executeChangeSet(stackName: string, changeSetName: string): Promise<void>;
+  /** The stack's change sets (ListChangeSets); [] when the stack does not exist. */
+  listChangeSets(stackName: string): Promise<ChangeSetSummary[]>;
+  /** `clientRequestToken`: a retry with the same token is not a second execution. */
+  executeChangeSet(stackName: string, changeSetName: string, clientRequestToken?: string): Promise<void>;
   deleteChangeSet(stackName: string, changeSetName: string): Promise<void>;
-  deleteStack(stackName: string, retainResources?: string[]): Promise<void>;
-  continueUpdateRollback(stackName: string): Promise<void>;
+  deleteStack(stackName: string, retainResources?: string[], clientRequestToken?: string): Promise<void>;
+  continueUpdateRollback(stackName: string, clientRequestToken?: string): Promise<void>;
   detectStackDrift(stackName: string): Promise<string>;
   describeStackDriftDetectionStatus(detectionId: string): Promise<{ status: string; driftStatus?: string; reason?: string }>;
 }

@@ -167,9 +167,10 @@ export interface BackupPort {
   describePlan(planId: string): Promise<{ planId: string; name: string; rules: Array<{ name: string; schedule?: string; deleteAfterDays?: number }> } | undefined>;
   listSelections(planId: string): Promise<Array<{ selectionId: string; name: string }>>;
   listRecoveryPoints(vault: string, resourceArn?: string): Promise<RecoveryPointInfo[]>;
-  startBackupJob(vault: string, resourceArn: string, iamRoleArn: string): Promise<string>;
+  /** `idempotencyToken`: a repeat with the same token starts no second job (default: one per call, so SDK retries share it). */
+  startBackupJob(vault: string, resourceArn: string, iamRoleArn: string, idempotencyToken?: string): Promise<string>;
   describeBackupJob(jobId: string): Promise<BackupJobInfo>;
-  startRestoreJob(recoveryPointArn: string, iamRoleArn: string, metadata: Record<string, string>, resourceType: string): Promise<string>;
+  startRestoreJob(recoveryPointArn: string, iamRoleArn: string, metadata: Record<string, string>, resourceType: string, idempotencyToken?: string): Promise<string>;
   describeRestoreJob(jobId: string): Promise<{ jobId: string; status: string; createdResourceArn?: string; statusMessage?: string; created?: Date; completed?: Date }>;
   /** DeleteRecoveryPoint (asynchronous: the point goes DELETING, then disappears); already gone counts as deleted. */
   deleteRecoveryPoint(vault: string, recoveryPointArn: string): Promise<void>;
@@ -224,7 +225,14 @@ export interface ManagedInstance { instanceId: string; pingStatus: string; platf
 /** One State Manager association's latest run on one instance. */
 export interface InstanceAssociationStatus { associationId: string; associationName?: string; documentName: string; status: string; detailedStatus?: string; executionDate?: Date; executionSummary?: string }
 export interface SsmPort {
+  /**
+   * SendCommand. It has no idempotency token: the adapter never repeats it after a lost answer
+   * or a 5xx (the SDK retries only what was refused: throttling, no connection). The caller puts
+   * a marker in `comment` and, after an error, looks for it with findCommandByMarker.
+   */
   sendCommand(input: SendCommandInput): Promise<string>;
+  /** The id of the command (of `documentName`, sent after `since`) whose Comment holds `marker`, if any (ListCommands). */
+  findCommandByMarker(marker: string, opts: { documentName?: string; since: Date }): Promise<string | undefined>;
   getCommand(commandId: string): Promise<CommandStatus>;
   /** Per-instance results of a command (the instances it targeted). */
   listInvocations(commandId: string): Promise<InvocationResult[]>;

@@ -8,6 +8,7 @@ import {
   DescribeBackupJobCommand, StartRestoreJobCommand, DescribeRestoreJobCommand, DeleteRecoveryPointCommand, DeleteBackupVaultCommand, DescribeBackupVaultCommand,
 } from '@aws-sdk/client-backup';
 import type { BackupJobInfo, BackupPort, BackupVaultInfo, RecoveryPointInfo } from './ops-ports.js';
+import { randomUUID } from 'node:crypto';
 import { isError } from './sdk-common.js';
 
 export class SdkBackup implements BackupPort {
@@ -79,8 +80,9 @@ export class SdkBackup implements BackupPort {
     return out;
   }
 
-  async startBackupJob(vault: string, resourceArn: string, iamRoleArn: string): Promise<string> {
-    const r = await this.client.send(new StartBackupJobCommand({ BackupVaultName: vault, ResourceArn: resourceArn, IamRoleArn: iamRoleArn }));
+  async startBackupJob(vault: string, resourceArn: string, iamRoleArn: string, idempotencyToken: string = randomUUID()): Promise<string> {
+    // IdempotencyToken: "Retrying a successful request with the same idempotency token results in a success message with no action taken."
+    const r = await this.client.send(new StartBackupJobCommand({ BackupVaultName: vault, ResourceArn: resourceArn, IamRoleArn: iamRoleArn, IdempotencyToken: idempotencyToken }));
     if (!r.BackupJobId) throw new Error(`StartBackupJob for ${resourceArn} returned no job id`);
     return r.BackupJobId;
   }
@@ -98,9 +100,9 @@ export class SdkBackup implements BackupPort {
     };
   }
 
-  async startRestoreJob(recoveryPointArn: string, iamRoleArn: string, metadata: Record<string, string>, resourceType: string): Promise<string> {
+  async startRestoreJob(recoveryPointArn: string, iamRoleArn: string, metadata: Record<string, string>, resourceType: string, idempotencyToken: string = randomUUID()): Promise<string> {
     const r = await this.client.send(
-      new StartRestoreJobCommand({ RecoveryPointArn: recoveryPointArn, IamRoleArn: iamRoleArn, Metadata: metadata, ResourceType: resourceType }),
+      new StartRestoreJobCommand({ RecoveryPointArn: recoveryPointArn, IamRoleArn: iamRoleArn, Metadata: metadata, ResourceType: resourceType, IdempotencyToken: idempotencyToken }),
     );
     if (!r.RestoreJobId) throw new Error(`StartRestoreJob for ${recoveryPointArn} returned no job id`);
     return r.RestoreJobId;

@@ -1,12 +1,12 @@
 /** CloudFormationPort over the AWS SDK v3. Only translation happens here. */
 import {
   CloudFormationClient, DescribeStacksCommand, DescribeStackEventsCommand, ListStackResourcesCommand,
-  CreateChangeSetCommand, DescribeChangeSetCommand, ExecuteChangeSetCommand, DeleteChangeSetCommand,
+  CreateChangeSetCommand, DescribeChangeSetCommand, ExecuteChangeSetCommand, DeleteChangeSetCommand, ListChangeSetsCommand,
   DeleteStackCommand, ContinueUpdateRollbackCommand, DetectStackDriftCommand, DescribeStackDriftDetectionStatusCommand,
   type Change, type DescribeChangeSetCommandOutput,
 } from '@aws-sdk/client-cloudformation';
 import type {
-  CloudFormationPort, StackDescription, StackEvent, StackResource, CreateChangeSetInput, ChangeSetDescription, ResourceChange, ChangeAction,
+  CloudFormationPort, StackDescription, StackEvent, StackResource, CreateChangeSetInput, ChangeSetDescription, ResourceChange, ChangeAction, ChangeSetSummary,
 } from './cloudformation.js';
 
 function isMissingStack(err: unknown): boolean {
@@ -77,6 +77,7 @@ export class SdkCloudFormation implements CloudFormationPort {
         Tags: i.tags.map((t) => ({ Key: t.key, Value: t.value })),
         Capabilities: i.capabilities as never,
         Description: i.description,
+        ClientToken: i.clientToken,
       }),
     );
     return { changeSetId: r.Id ?? i.changeSetName, stackId: r.StackId };
@@ -119,20 +120,37 @@ export class SdkCloudFormation implements CloudFormationPort {
     return { changeSetId: f.ChangeSetId ?? changeSetName, stackId: f.StackId, status: f.Status ?? 'UNKNOWN', statusReason: f.StatusReason, executionStatus: f.ExecutionStatus, changes };
   }
 
-  async executeChangeSet(stackName: string, changeSetName: string): Promise<void> {
-    await this.client.send(new ExecuteChangeSetCommand({ StackName: stackName, ChangeSetName: changeSetName }));
+  async listChangeSets(stackName: string): Promise<ChangeSetSummary[]> {
+    const out: ChangeSetSummary[] = [];
+    let token: string | undefined;
+    try {
+      do {
+        const r = await this.client.send(new ListChangeSetsCommand({ StackName: stackName, NextToken: token }));
+        for (const c of r.Summaries ?? [])
+          out.push({ changeSetId: c.ChangeSetId ?? '', changeSetName: c.ChangeSetName ?? '', status: c.Status ?? 'UNKNOWN', executionStatus: c.ExecutionStatus, description: c.Description, creationTime: c.CreationTime });
+        token = r.NextToken;
+      } while (token);
+    } catch (err) {
+      if (isMissingStack(err)) return [];
+      throw err;
+    }
+    return out;
+  }
+
+  async executeChangeSet(stackName: string, changeSetName: string, clientRequestToken?: string): Promise<void> {
+    await this.client.send(new ExecuteChangeSetCommand({ StackName: stackName, ChangeSetName: changeSetName, ClientRequestToken: clientRequestToken }));
   }
 
   async deleteChangeSet(stackName: string, changeSetName: string): Promise<void> {
     await this.client.send(new DeleteChangeSetCommand({ StackName: stackName, ChangeSetName: changeSetName }));
   }
 
-  async deleteStack(stackName: string, retainResources?: string[]): Promise<void> {
-    await this.client.send(new DeleteStackCommand({ StackName: stackName, RetainResources: retainResources?.length ? retainResources : undefined }));
+  async deleteStack(stackName: string, retainResources?: string[], clientRequestToken?: string): Promise<void> {
+    await this.client.send(new DeleteStackCommand({ StackName: stackName, RetainResources: retainResources?.length ? retainResources : undefined, ClientRequestToken: clientRequestToken }));
   }
 
-  async continueUpdateRollback(stackName: string): Promise<void> {
-    await this.client.send(new ContinueUpdateRollbackCommand({ StackName: stackName }));
+  async continueUpdateRollback(stackName: string, clientRequestToken?: string): Promise<void> {
+    await this.client.send(new ContinueUpdateRollbackCommand({ StackName: stackName, ClientRequestToken: clientRequestToken }));
   }
 
   async detectStackDrift(stackName: string): Promise<string> {

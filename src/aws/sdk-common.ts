@@ -34,6 +34,33 @@ export function isNotImplemented(err: unknown, serviceEnvSuffix?: string): boole
   return status === 500 && customEndpoint(serviceEnvSuffix);
 }
 
+/**
+ * Calls the endpoint turned out not to offer, remembered for the rest of the run (this
+ * process), so an adapter with a fallback stops calling them: an emulator answers each with a
+ * 500, and asking again on every poll only adds noise (and, before dpf's retry strategy,
+ * spent the client's retries).
+ */
+export const unsupported = {
+  calls: new Set<string>(),
+  has(call: string): boolean {
+    return this.calls.has(call);
+  },
+  remember(call: string): void {
+    this.calls.add(call);
+  },
+};
+
+/**
+ * A create refused as "already exists" on a retry of the same call (the SDK's attempt count is
+ * above 1): the earlier attempt, whose answer was lost, made it. For APIs without an
+ * idempotency token whose names are chosen by dpf (RDS snapshots and instances, EC2 images and
+ * security groups): the name itself makes the create idempotent.
+ */
+export function createdByEarlierAttempt(err: unknown, ...names: string[]): boolean {
+  const attempts = (err as { $metadata?: { attempts?: number } })?.$metadata?.attempts ?? 1;
+  return attempts > 1 && isError(err, ...names);
+}
+
 /** An error callers can recognise (by name) to report "unknown" instead of failing. */
 export class NotImplementedByEndpointError extends Error {
   override readonly name = 'NotImplementedByEndpoint';

@@ -9,7 +9,7 @@ import {
 import type {
   Ec2Port, InstanceInfo, VolumeInfo, SecurityGroupInfo, SecurityGroupRule, VpcInfo, SubnetInfo, NatGatewayInfo, ImageInfo, SnapshotInfo,
 } from './ops-ports.js';
-import { isError, tagsOf, tagList, toFilters } from './sdk-common.js';
+import { createdByEarlierAttempt, isError, tagsOf, tagList, toFilters } from './sdk-common.js';
 
 const NOT_FOUND = /^Invalid[A-Za-z]*(ID|Id)?\.(NotFound|Malformed)$|^InvalidAMIID\.(NotFound|Malformed|Unavailable)$|^NatGatewayNotFound$|^InvalidGroup\.NotFound$/;
 
@@ -184,11 +184,20 @@ export class SdkEc2 implements Ec2Port {
   }
 
   async createImage(instanceId: string, name: string, tags: Record<string, string>, noReboot: boolean): Promise<string> {
-    const r = await this.client.send(
-      new CreateImageCommand({ InstanceId: instanceId, Name: name, NoReboot: noReboot, TagSpecifications: tagSpecs(['image', 'snapshot'], tags) }),
-    );
-    if (!r.ImageId) throw new Error(`CreateImage for ${instanceId} returned no image id`);
-    return r.ImageId;
+    try {
+      const r = await this.client.send(
+        new CreateImageCommand({ InstanceId: instanceId, Name: name, NoReboot: noReboot, TagSpecifications: tagSpecs(['image', 'snapshot'], tags) }),
+      );
+      if (!r.ImageId) throw new Error(`CreateImage for ${instanceId} returned no image id`);
+      return r.ImageId;
+    } catch (err) {
+      // CreateImage has no ClientToken; the image name (chosen by dpf, unique per account) stands in for one.
+      if (!createdByEarlierAttempt(err, 'InvalidAMIName.Duplicate')) throw err;
+      const r = await this.client.send(new DescribeImagesCommand({ Owners: ['self'], Filters: [{ Name: 'name', Values: [name] }] }));
+      const id = r.Images?.[0]?.ImageId;
+      if (!id) throw err;
+      return id;
+    }
   }
 
   async describeImages(imageIds: string[]): Promise<ImageInfo[]> {
@@ -233,11 +242,20 @@ export class SdkEc2 implements Ec2Port {
   }
 
   async createSecurityGroup(vpcId: string, name: string, description: string, tags: Record<string, string>): Promise<string> {
-    const r = await this.client.send(
-      new CreateSecurityGroupCommand({ VpcId: vpcId, GroupName: name, Description: description, TagSpecifications: tagSpecs(['security-group'], tags) }),
-    );
-    if (!r.GroupId) throw new Error(`CreateSecurityGroup ${name} returned no group id`);
-    return r.GroupId;
+    try {
+      const r = await this.client.send(
+        new CreateSecurityGroupCommand({ VpcId: vpcId, GroupName: name, Description: description, TagSpecifications: tagSpecs(['security-group'], tags) }),
+      );
+      if (!r.GroupId) throw new Error(`CreateSecurityGroup ${name} returned no group id`);
+      return r.GroupId;
+    } catch (err) {
+      // No ClientToken either: a group name is unique within its VPC.
+      if (!createdByEarlierAttempt(err, 'InvalidGroup.Duplicate')) throw err;
+      const r = await this.client.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }, { Name: 'group-name', Values: [name] }] }));
+      const id = r.SecurityGroups?.[0]?.GroupId;
+      if (!id) throw err;
+      return id;
+    }
   }
 
   /** TCP `port` from `sourceGroupId`; a rule that already exists counts as done. */

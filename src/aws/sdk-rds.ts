@@ -9,7 +9,7 @@ import {
   RestoreDBInstanceToPointInTimeCommand, DeleteDBInstanceCommand, ModifyDBInstanceCommand, CopyDBSnapshotCommand, DeleteDBSnapshotCommand, type DBInstance,
 } from '@aws-sdk/client-rds';
 import type { CopySnapshotInput, DbInstanceInfo, DbSnapshotInfo, RdsPort, RestoreDbInput } from './ops-ports.js';
-import { isError, tagList, tagsOf } from './sdk-common.js';
+import { createdByEarlierAttempt, isError, tagList, tagsOf } from './sdk-common.js';
 
 const INSTANCE_NOT_FOUND = /^DBInstanceNotFound(Fault)?$/;
 const SNAPSHOT_NOT_FOUND = /^DBSnapshotNotFound(Fault)?$/;
@@ -78,7 +78,11 @@ export class SdkRds implements RdsPort {
   }
 
   async createSnapshot(instance: string, snapshotId: string, tags: Record<string, string>): Promise<void> {
-    await this.client.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: instance, DBSnapshotIdentifier: snapshotId, Tags: tagList(tags) }));
+    try {
+      await this.client.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: instance, DBSnapshotIdentifier: snapshotId, Tags: tagList(tags) }));
+    } catch (err) {
+      if (!createdByEarlierAttempt(err, 'DBSnapshotAlreadyExistsFault', 'DBSnapshotAlreadyExists')) throw err;
+    }
   }
 
   async describeSnapshots(filter: { instance?: string; snapshotId?: string }): Promise<DbSnapshotInfo[]> {
@@ -110,9 +114,11 @@ export class SdkRds implements RdsPort {
   }
 
   async restoreFromSnapshot(snapshotId: string, input: RestoreDbInput): Promise<void> {
-    await this.client.send(
-      new RestoreDBInstanceFromDBSnapshotCommand({ DBInstanceIdentifier: input.targetIdentifier, DBSnapshotIdentifier: snapshotId, ...restoreFields(input) }),
-    );
+    await this.client
+      .send(new RestoreDBInstanceFromDBSnapshotCommand({ DBInstanceIdentifier: input.targetIdentifier, DBSnapshotIdentifier: snapshotId, ...restoreFields(input) }))
+      .catch((err: unknown) => {
+        if (!createdByEarlierAttempt(err, 'DBInstanceAlreadyExistsFault', 'DBInstanceAlreadyExists')) throw err;
+      });
   }
 
   /** Restores to `restoreTime` when given, else to the latest restorable time. */
@@ -126,7 +132,9 @@ export class SdkRds implements RdsPort {
         UseLatestRestorableTime: latest,
         ...restoreFields(input),
       }),
-    );
+    ).catch((err: unknown) => {
+      if (!createdByEarlierAttempt(err, 'DBInstanceAlreadyExistsFault', 'DBInstanceAlreadyExists')) throw err;
+    });
   }
 
   /** Deleting an instance that is already gone counts as done. */
@@ -157,7 +165,9 @@ export class SdkRds implements RdsPort {
   async copySnapshot(source: string, targetSnapshotId: string, input: CopySnapshotInput): Promise<void> {
     await this.client.send(
       new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: source, TargetDBSnapshotIdentifier: targetSnapshotId, KmsKeyId: input.kmsKeyId, CopyTags: false, Tags: tagList(input.tags) }),
-    );
+    ).catch((err: unknown) => {
+      if (!createdByEarlierAttempt(err, 'DBSnapshotAlreadyExistsFault', 'DBSnapshotAlreadyExists')) throw err;
+    });
   }
 
   async deleteSnapshot(snapshotId: string): Promise<void> {

@@ -21,7 +21,8 @@ import {
 import { EC2Client } from '@aws-sdk/client-ec2';
 import type { Ec2Port, InstanceAssociationStatus, InvocationResult, ManagedInstance, SendCommandInput, SsmPort, CommandStatus } from './ops-ports.js';
 import { SdkEc2 } from './sdk-ec2.js';
-import { chunk, isError, isNotImplemented, NotImplementedByEndpointError } from './sdk-common.js';
+import { chunk, isError, isNotImplemented, NotImplementedByEndpointError, unsupported } from './sdk-common.js';
+import { withoutAmbiguousRetries } from './clients.js';
 
 /** `{ 'dpf:env': ['dev'] }` → `[{ Key: 'tag:dpf:env', Values: ['dev'] }]`; `tag:`, `tag-key`, `InstanceIds`, `resource-groups:` keys pass through. */
 export function toTargets(targets: Record<string, string[]> | undefined): Target[] | undefined {
@@ -75,10 +76,12 @@ export class SdkSsm implements SsmPort {
     private readonly client: SSMClient,
     /** For the listInvocations fallback only (instances by tag targets). */
     private readonly ec2: () => Pick<Ec2Port, 'describeInstances'>,
+    /** For SendCommand only: a client that does not repeat it after a lost answer or a 5xx (no idempotency token). */
+    private readonly sendClient: SSMClient = client,
   ) {}
 
   async sendCommand(i: SendCommandInput): Promise<string> {
-    const r = await this.client.send(
+    const r = await this.sendClient.send(
       new SendCommandCommand({
         DocumentName: i.documentName,
         Parameters: i.parameters,
@@ -98,6 +101,21 @@ export class SdkSsm implements SsmPort {
     return id;
   }
 
+  async findCommandByMarker(marker: string, opts: { documentName?: string; since: Date }): Promise<string | undefined> {
+    // Filters narrow the listing on AWS (an emulator may ignore them); the Comment is matched here.
+    const since = new Date(opts.since.getTime() - 5 * 60_000);
+    const filters = [{ key: 'InvokedAfter' as const, value: since.toISOString() }, ...(opts.documentName ? [{ key: 'DocumentName' as const, value: opts.documentName }] : [])];
+    let token: string | undefined;
+    for (let page = 0; page < 20; page++) {
+      const r = await this.client.send(new ListCommandsCommand({ Filters: filters, NextToken: token, MaxResults: 50 }));
+      const hit = (r.Commands ?? []).find((c) => (c.Comment ?? '').split(/\s+/).includes(marker));
+      if (hit?.CommandId) return hit.CommandId;
+      token = r.NextToken;
+      if (!token) break;
+    }
+    return undefined;
+  }
+
   async getCommand(commandId: string): Promise<CommandStatus> {
     const r = await this.client.send(new ListCommandsCommand({ CommandId: commandId }));
     const c = r.Commands?.[0];
@@ -106,6 +124,8 @@ export class SdkSsm implements SsmPort {
   }
 
   async listInvocations(commandId: string): Promise<InvocationResult[]> {
+    // Known missing on this endpoint (first call of the run found out): straight to the fallback.
+    if (unsupported.has('SSM:ListCommandInvocations')) return this.invocationsOneByOne(commandId);
     const out: InvocationResult[] = [];
     let token: string | undefined;
     try {
@@ -117,6 +137,7 @@ export class SdkSsm implements SsmPort {
       return out;
     } catch (err) {
       if (!isNotImplemented(err, 'SSM')) throw err;
+      unsupported.remember('SSM:ListCommandInvocations');
     }
     return this.invocationsOneByOne(commandId);
   }
@@ -164,6 +185,7 @@ export class SdkSsm implements SsmPort {
   }
 
   async describeInstanceInformation(instanceIds?: string[]): Promise<ManagedInstance[]> {
+    if (unsupported.has('SSM:DescribeInstanceInformation')) throw new NotImplementedByEndpointError('SSM DescribeInstanceInformation');
     const out: ManagedInstance[] = [];
     const batches: Array<string[] | undefined> = instanceIds?.length ? chunk(instanceIds, 50) : [undefined];
     try {
@@ -179,7 +201,10 @@ export class SdkSsm implements SsmPort {
         } while (token);
       }
     } catch (err) {
-      if (isNotImplemented(err, 'SSM')) throw new NotImplementedByEndpointError('SSM DescribeInstanceInformation', err);
+      if (isNotImplemented(err, 'SSM')) {
+        unsupported.remember('SSM:DescribeInstanceInformation');
+        throw new NotImplementedByEndpointError('SSM DescribeInstanceInformation', err);
+      }
       throw err;
     }
     return out;
@@ -228,5 +253,5 @@ export class SdkSsm implements SsmPort {
 
 export function createSsmPort(cfg: Record<string, unknown>): SsmPort {
   let ec2: SdkEc2 | undefined;
-  return new SdkSsm(new SSMClient(cfg), () => (ec2 ??= new SdkEc2(new EC2Client(cfg))));
+  return new SdkSsm(new SSMClient(cfg), () => (ec2 ??= new SdkEc2(new EC2Client(cfg))), new SSMClient(withoutAmbiguousRetries(cfg)));
 }

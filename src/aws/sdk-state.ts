@@ -83,9 +83,15 @@ export class DynamoLeaseStore implements LeaseStore {
   get where(): string {
     return `DynamoDB table ${this.table}`;
   }
+  /** The lease, or undefined when there is none, also when the table does not exist (yet: before bootstrap). */
   async read(): Promise<Lease | undefined> {
-    const r = await this.client.send(new GetItemCommand({ TableName: this.table, Key: { lockId: S(this.env) }, ConsistentRead: true }));
-    return fromItem(r.Item);
+    try {
+      const r = await this.client.send(new GetItemCommand({ TableName: this.table, Key: { lockId: S(this.env) }, ConsistentRead: true }));
+      return fromItem(r.Item);
+    } catch (err) {
+      if ((err as { name?: string }).name === 'ResourceNotFoundException') return undefined;
+      throw err;
+    }
   }
   async tryAcquire(lease: Lease, now: Date, canTakeOver: (holder: Lease) => boolean): Promise<AcquireResult> {
     try {

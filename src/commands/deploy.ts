@@ -54,8 +54,9 @@ export async function runDeploy(opts: DeployOptions, ctx: CommandContext): Promi
     throw new UserError('PlanWithOptions', '--plan executes exactly the saved plan: it cannot be combined with --phase, --check, --force or --refresh-ami.', { hint: 'Make the plan with those choices instead: dpf plan --phase … --out plan.json' });
   if (opts.plan) return runSavedPlan(opts.plan, opts, ctx);
   const command = `deploy${opts.phases?.length ? ` --phase ${opts.phases.join(',')}` : ''}${opts.check ? ' --check' : ''}`;
-  const session = await openSession(ctx, { command, lock: true });
+  const session = await openSession(ctx, { command, lock: true, readOnly: opts.check });
   try {
+    // With --check the ledger is read-only: the AMI is looked up afresh for the preview, the pin is not moved.
     if (opts.refreshAmi)
       await session.ledger.update((d) => {
         for (const k of Object.keys(d.facts)) if (k.startsWith('ami:')) delete d.facts[k];
@@ -94,7 +95,7 @@ export async function runDeploy(opts: DeployOptions, ctx: CommandContext): Promi
     if (!ctx.globals.json)
       ctx.stdout(
         opts.check
-          ? `Check mode: nothing was changed; results are in the ledger (evidence.lastCheck). Apply with: dpf deploy --env ${session.envName}`
+          ? `Check mode: nothing was changed (neither in AWS nor in the ledger); the results are above. Apply with: dpf deploy --env ${session.envName}`
           : summary.verdicts.unknown
             ? `Environment ${session.envName}: all ${selected.length} step(s) done, but ${summary.verdicts.unknown} go-live check(s) could not be verified (unknown). Why, check by check: dpf report golive --env ${session.envName}`
             : `Environment ${session.envName}: all ${selected.length} step(s) done. Next: dpf status --env ${session.envName}`,

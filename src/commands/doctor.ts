@@ -21,7 +21,7 @@ export function renderPreflight(results: PreflightResult[], color: boolean | num
 
 export async function runDoctor(_opts: Record<string, never>, ctx: CommandContext): Promise<void> {
   const loaded = await loadConfig(ctx.globals.config);
-  const { name: envName, env } = selectEnv(loaded, ctx.globals.env);
+  const { name: envName, env } = selectEnv(loaded, ctx.globals.env, ctx.globals.region);
   const region = ctx.globals.region ?? env.region;
   const ledger = await Ledger.open(Ledger.localPath(loaded.dir, envName), loaded.config.project, envName, ctx.clock.now());
   const checks = await runPreflight({

@@ -65,7 +65,8 @@ export async function runPatch(opts: PatchOptions, ctx: CommandContext): Promise
   if (opts.emergency !== undefined && !opts.emergency.trim()) throw new UserError('EmergencyReasonRequired', '--emergency needs a reason, e.g. --emergency "CVE-2025-1234 in openssh".');
   const flags = `${opts.wave ? ` --wave ${opts.wave}` : ''}${opts.dryRun ? ' --dry-run' : ''}`;
   const command = `patch${flags}`;
-  const session = await openSession(ctx, { command, lock: true });
+  // --dry-run changes nothing: not the hosts, and not the ledger (the scan's results are printed).
+  const session = await openSession(ctx, { command, lock: true, readOnly: opts.dryRun });
   try {
     const method = session.env.patching.method;
     requireDeployed(session.ledger, session.envName, method === 'ansible' ? ['bootstrap.state', 'compute.stack'] : ['compute.stack'], 'dpf patch');

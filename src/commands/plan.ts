@@ -28,7 +28,8 @@ export const PLAN_CHANGES_EXIT = 2;
 
 export async function runPlan(opts: PlanOptions, ctx: CommandContext): Promise<void> {
   // No lock: plan only creates (and, without --out, deletes) change sets; it never executes one.
-  const session = await openSession(ctx, { command: 'plan', lock: false });
+  // A preview writes no state: without the lock it must not write the ledger either (nor its S3 copy).
+  const session = await openSession(ctx, { command: 'plan', lock: false, readOnly: true });
   try {
     const { selected } = selectSteps(buildSteps(session.env), opts.phases, session.ledger.data.steps);
     const quiet = { ...ctx.io, notify: () => undefined };

@@ -3,18 +3,33 @@ import type { CommandContext } from '../context.js';
 import { loadConfig, selectEnv } from '../config/load.js';
 import { Ledger } from '../state/ledger.js';
 import { FileLeaseStore, localLockPath, staleReason, type Lease, type LeaseStore } from '../state/lock.js';
-import { NotConfirmedError } from '../errors.js';
+import { NotConfirmedError, errorMessage } from '../errors.js';
+import { names } from '../steps/phases.js';
 
 export async function runUnlock(_opts: Record<string, never>, ctx: CommandContext): Promise<void> {
   const loaded = await loadConfig(ctx.globals.config);
-  const { name: envName, env } = selectEnv(loaded, ctx.globals.env);
+  const { name: envName, env } = selectEnv(loaded, ctx.globals.env, ctx.globals.region);
   const ledger = await Ledger.open(Ledger.localPath(loaded.dir, envName), loaded.config.project, envName, ctx.clock.now());
   const stores: LeaseStore[] = [new FileLeaseStore(localLockPath(loaded.dir, envName))];
-  const table = ledger.get('bootstrap.state')?.outputs.LockTableName;
-  if (table) stores.push(await ctx.aws(ctx.globals.region ?? env.region).leaseStore(table, envName));
+  // The lease table's name is derived from the project and environment: a fresh checkout (config
+  // only, no local ledger) finds a lease held by another machine too.
+  const recorded = ledger.get('bootstrap.state')?.outputs.LockTableName;
+  const table = recorded ?? names({ project: loaded.config.project, name: envName, accountId: '' }).lockTable;
+  const dynamo = await ctx.aws(ctx.globals.region ?? env.region).leaseStore(table, envName);
+  stores.push(dynamo);
   const found: Array<{ store: LeaseStore; lease: Lease }> = [];
   for (const store of stores) {
-    const lease = await store.read();
+    let lease: Lease | undefined;
+    try {
+      lease = await store.read();
+    } catch (err) {
+      // Not recorded and not reachable: the local lock can still be shown and broken.
+      if (store === dynamo && !recorded) {
+        ctx.io.notify({ type: 'warning', message: `Could not read the DynamoDB lease in ${table}: ${errorMessage(err)}; showing the local lock only.` });
+        continue;
+      }
+      throw err;
+    }
     if (lease) found.push({ store, lease });
   }
   const now = ctx.clock.now();

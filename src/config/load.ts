@@ -2,16 +2,20 @@
  * Loading in stages (changesets' way): YAML parse → schema → rules → resolved view.
  * Returns problems instead of printing; nothing here touches AWS.
  */
-import { readFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { configSchema, environmentSchema, type DpfConfig, type EnvironmentConfig } from './schema.js';
-import { checkEnvironment, type Problem } from './rules.js';
-import { ConfigInvalidError, UserError } from '../errors.js';
+import { configSchema, environmentSchema, ENV_NAME, PROJECT_NAME, type DpfConfig, type EnvironmentConfig } from './schema.js';
+import { checkEnvironment, type CheckOptions, type Problem } from './rules.js';
+import { derivedNameProblems } from './names.js';
+import { ConfigInvalidError, UserError, bounded, excerpt, errorMessage } from '../errors.js';
 
 export const DEFAULT_CONFIG_FILE = 'dpf.config.yaml';
+/** A config is a few kilobytes; anything this large is a wrong file (or an attack on the parser). */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+/** YAML aliases expanded per document at most (yaml's own guard against "billion laughs"). */
+const MAX_ALIAS_COUNT = 100;
 
 function formatPath(parts: ReadonlyArray<PropertyKey>): string {
   let out = '';
@@ -28,20 +32,71 @@ export function zodProblems(error: z.ZodError): Problem[] {
     // A bad record key (environment name): zod's own "Invalid key in record" hides the key rule's message.
     const message = i.code === 'invalid_key' && i.issues[0] ? i.issues[0].message : i.message;
     const input = (i as { input?: unknown }).input;
-    const got = ['string', 'number', 'boolean'].includes(typeof input) ? ` (got ${JSON.stringify(input)})` : '';
+    const got = ['string', 'number', 'boolean'].includes(typeof input) ? ` (got ${excerpt(input)})` : '';
     return { path: formatPath(i.path), message: `${message}${got}` };
   });
 }
 
-/** Validate a parsed config object; returns the typed config or every problem. */
-export function validateConfig(raw: unknown): { config?: DpfConfig; problems: Problem[] } {
+/**
+ * Validate a parsed config object; returns the typed config or every problem.
+ * `opts.region` (--region) is the region the command will use instead of each environment's.
+ */
+export function validateConfig(raw: unknown, opts: CheckOptions = {}): { config?: DpfConfig; problems: Problem[] } {
   const parsed = configSchema.safeParse(raw, { reportInput: true });
   const problems: Problem[] = parsed.success ? [] : zodProblems(parsed.error);
   // Rules run per environment even when another part failed the schema, so that every
   // problem is reported in one go.
   const envs = parsed.success ? parsed.data.environments : bestEffortEnvs(raw);
-  for (const [name, env] of Object.entries(envs)) problems.push(...checkEnvironment(env, `environments.${name}`));
+  for (const [name, env] of Object.entries(envs)) problems.push(...checkEnvironment(env, `environments.${name}`, opts));
+  const project = parsed.success ? parsed.data.project : ((raw as { project?: unknown })?.project ?? 'dataplatform');
+  problems.push(...nameProblems(project, Object.keys(envs)));
   return { config: problems.length === 0 && parsed.success ? parsed.data : undefined, problems: dedupe(problems) };
+}
+
+/**
+ * The project and environment names against the naming rules of every AWS service they end up
+ * in: a problem of the project alone is reported on `project`, one that needs the environment
+ * (or the two together) on `environments.<name>`.
+ */
+function nameProblems(project: unknown, envNames: string[]): Problem[] {
+  if (typeof project !== 'string' || !PROJECT_NAME.test(project)) return [];
+  const out: Problem[] = [];
+  const ofProject = derivedNameProblems(project, 'dev');
+  for (const m of ofProject) out.push({ path: 'project', message: `${excerpt(project)} cannot be used: ${m}` });
+  for (const env of envNames.filter((e) => ENV_NAME.test(e))) {
+    for (const m of derivedNameProblems(project, env))
+      if (!ofProject.includes(m.replace(`${project}-${env}`, `${project}-dev`).replace(`/${project}/${env}/`, `/${project}/dev/`)))
+        out.push({ path: `environments.${env}`, message: `the environment name "${env}" cannot be used with project "${project}": ${m}` });
+  }
+  return out;
+}
+
+/**
+ * Problems of one field, by the loader's own rules: for a tool (the init wizard) that checks
+ * each answer as it is typed. `field` is a path inside an environment (`network.vpcCidr`,
+ * `storage.backup.schedule`), or `project`, or `envName`. `env` holds the answers so far (the
+ * region for the zones, the VPC for the subnets, …); everything else takes its default.
+ * Returns the messages for that field (and anything below it), [] when it is valid.
+ */
+export function fieldProblems(field: string, value: unknown, context: { project?: string; envName?: string; env?: Record<string, unknown> } = {}): string[] {
+  const envName = field === 'envName' ? value : (context.envName ?? 'dev');
+  const project = field === 'project' ? value : (context.project ?? 'dataplatform');
+  const env = structuredClone(context.env ?? {}) as Record<string, unknown>;
+  if (field !== 'project' && field !== 'envName') setPath(env, field, value);
+  const key = typeof envName === 'string' ? envName : String(envName);
+  const { problems } = validateConfig({ version: 1, project, environments: { [key]: env } });
+  const want = field === 'project' ? 'project' : field === 'envName' ? `environments.${key}` : `environments.${key}.${field}`;
+  return problems.filter((p) => p.path === want || p.path.startsWith(`${want}.`) || p.path.startsWith(`${want}[`)).map((p) => p.message);
+}
+
+function setPath(obj: Record<string, unknown>, dotted: string, value: unknown): void {
+  const parts = dotted.split('.');
+  let cur = obj;
+  for (const part of parts.slice(0, -1)) {
+    if (!cur[part] || typeof cur[part] !== 'object') cur[part] = {};
+    cur = cur[part] as Record<string, unknown>;
+  }
+  cur[parts[parts.length - 1]!] = value;
 }
 
 function bestEffortEnvs(raw: unknown): Record<string, EnvironmentConfig> {
@@ -79,24 +134,68 @@ export interface LoadedConfig {
   config: DpfConfig;
 }
 
+/** Read the config file's text; any file-system problem is a usage error (exit 2) that names the file. */
+async function readConfigText(abs: string): Promise<string> {
+  const hint = 'Create one with: dpf init --env dev --defaults --yes (or pass --config PATH).';
+  let size: number;
+  try {
+    const st = await stat(abs);
+    if (st.isDirectory()) throw new UserError('ConfigNotAFile', `${abs} is a directory, not a config file.`, { hint: `Pass the file itself: --config ${path.join(abs, DEFAULT_CONFIG_FILE)}` });
+    if (!st.isFile()) throw new UserError('ConfigNotAFile', `${abs} is not a regular file.`, { hint });
+    size = st.size;
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new UserError('ConfigNotFound', `No config file at ${abs}.`, { hint });
+    throw new UserError('ConfigUnreadable', `Cannot read ${abs}: ${errorMessage(err)}.`, { hint: 'Check the path and its permissions.' });
+  }
+  if (size > MAX_CONFIG_BYTES)
+    throw new UserError('ConfigTooLarge', `${abs} is ${size.toLocaleString('en-US')} bytes; a dpf config is a few kilobytes (at most ${MAX_CONFIG_BYTES.toLocaleString('en-US')}).`, {
+      hint: 'Is --config pointing at the right file?',
+    });
+  try {
+    return await readFile(abs, 'utf8');
+  } catch (err) {
+    throw new UserError('ConfigUnreadable', `Cannot read ${abs}: ${errorMessage(err)}.`, { hint: 'Check the path and its permissions.' });
+  }
+}
+
+/** Parse YAML text into plain data; syntax errors and alias bombs are config problems. */
+export function parseConfigText(text: string, where: string): unknown {
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0)
+    throw new ConfigInvalidError(doc.errors.map((e) => bounded(`(yaml) line ${e.linePos?.[0]?.line ?? '?'}: ${e.message.split('\n')[0]}`)), where);
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    // yaml throws a ReferenceError when aliases expand past maxAliasCount ("billion laughs").
+    throw new ConfigInvalidError([bounded(`(yaml) ${errorMessage(err)}: the file's aliases (*name) expand to more than ${MAX_ALIAS_COUNT} copies; write the values out`)], where);
+  }
+}
+
+/** Load and validate the config file. */
 export async function loadConfig(file: string): Promise<LoadedConfig> {
   const abs = path.resolve(file);
-  if (!existsSync(abs))
-    throw new UserError('ConfigNotFound', `No config file at ${abs}.`, { hint: 'Create one with: dpf init --env dev --defaults --yes (or pass --config PATH).' });
-  const text = await readFile(abs, 'utf8');
-  const doc = parseDocument(text, { prettyErrors: true });
-  if (doc.errors.length > 0)
-    throw new ConfigInvalidError(doc.errors.map((e) => `(yaml) line ${e.linePos?.[0]?.line ?? '?'}: ${e.message.split('\n')[0]}`), abs);
-  const { config, problems } = validateConfig(doc.toJS());
-  if (!config) throw new ConfigInvalidError(problems.map((p) => `${p.path}: ${p.message}`), abs);
+  const raw = parseConfigText(await readConfigText(abs), abs);
+  const { config, problems } = validateConfig(raw);
+  if (!config) throw new ConfigInvalidError(problems.map((p) => bounded(`${p.path}: ${p.message}`)), abs);
   return { file: abs, dir: path.dirname(abs), config };
 }
 
-export function selectEnv(loaded: LoadedConfig, env: string | undefined): { name: string; env: EnvironmentConfig } {
+/**
+ * The environment a command works on. `region` (--region) replaces the environment's region for
+ * this command: the zones and the DR region are checked against it, so a zone of another
+ * region is refused here (exit 2) and not by EC2 halfway through a deploy.
+ */
+export function selectEnv(loaded: LoadedConfig, env: string | undefined, region?: string): { name: string; env: EnvironmentConfig } {
   const names = Object.keys(loaded.config.environments);
   const name = env ?? (names.length === 1 ? names[0] : undefined);
   if (!name) throw new UserError('EnvRequired', `--env is required: ${loaded.file} defines ${names.join(', ')}.`, { hint: `e.g. --env ${names[0]}` });
   const e = loaded.config.environments[name];
-  if (!e) throw new UserError('EnvUnknown', `Environment "${name}" is not defined in ${loaded.file} (defined: ${names.join(', ') || 'none'}).`, { hint: `Add it with: dpf init --env ${name} --defaults --yes` });
+  if (!e) throw new UserError('EnvUnknown', `Environment "${excerpt(name, 40).slice(1, -1)}" is not defined in ${loaded.file} (defined: ${names.join(', ') || 'none'}).`, { hint: `Add it with: dpf init --env ${name.length > 16 ? 'NAME' : name} --defaults --yes` });
+  if (region !== undefined && region !== e.region) {
+    const problems = checkEnvironment(e, `environments.${name}`, { region });
+    if (problems.length) throw new ConfigInvalidError(problems.map((p) => bounded(`${p.path}: ${p.message}`)), loaded.file);
+  }
   return { name, env: e };
 }

@@ -16,6 +16,7 @@ import { opStep, optionalOutput, unavailableOnEndpoint, waitFor, stepError, endp
 import { errorMessage } from '../errors.js';
 import { customEndpoint } from '../aws/sdk-common.js';
 import { fmt } from './rto-rpo.js';
+import { clientToken } from '../steps/tokens.js';
 
 export const BACKUP_STEPS = {
   rds: 'operations.backup.rds-snapshot',
@@ -118,7 +119,8 @@ export function buildBackupSteps(op: Operation, o: BackupOptions): StepDef[] {
       let jobId = mine.jobId as string | undefined;
       if (!jobId) {
         try {
-          jobId = await ops.backup.startBackupJob(vault, resourceArn, role);
+          // One token per operation and step: a resumed backup (the job id lost with a killed run) starts no second job.
+          jobId = await ops.backup.startBackupJob(vault, resourceArn, role, clientToken(op.id, ctx.stepId, 1, 'backup'));
         } catch (err) {
           if (unavailableOnEndpoint(err)) return unavailable(`AWS Backup StartBackupJob is not available on ${endpointName()}`);
           throw err;

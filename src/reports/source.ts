@@ -57,7 +57,7 @@ export interface LedgerView {
 
 export async function openLedgerView(ctx: CommandContext, o: { offline?: boolean; timeoutMs?: number } = {}): Promise<LedgerView> {
   const loaded = await loadConfig(ctx.globals.config);
-  const { name: envName, env } = selectEnv(loaded, ctx.globals.env);
+  const { name: envName, env } = selectEnv(loaded, ctx.globals.env, ctx.globals.region);
   const region = ctx.globals.region ?? env.region;
   const ledger = await Ledger.open(Ledger.localPath(loaded.dir, envName), loaded.config.project, envName, ctx.clock.now());
   const view: LedgerView = { loaded, envName, env, region, ledger, data: ledger.data, source: 'local', aws: { reachable: null } };

@@ -13,11 +13,13 @@
  * by "--output truncated--"), so with output sent to S3 the host's `outputS3Url` is the full
  * log; given an ObjectStorePort, a truncated host's tail is read from that log instead.
  */
+import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { IoHost, StateClass } from '../steps/events.js';
 import type { InvocationResult, SendCommandInput, SsmPort } from '../aws/ops-ports.js';
 import type { ObjectStorePort } from '../aws/ports.js';
 import { AbortError, errorMessage } from '../errors.js';
+import { classifyAwsError } from '../aws/retry.js';
 
 /** Invocation states that never change again. */
 export const TERMINAL_STATUSES: ReadonlySet<string> = new Set([
@@ -65,6 +67,11 @@ export interface RunCommandDeps {
   objects?: ObjectStorePort;
   /** Called as soon as the command id is known, so it can be saved before waiting. */
   onSent?: (commandId: string) => Promise<void>;
+  /**
+   * Called with the send marker before SendCommand goes out (and before each new attempt), so
+   * the ledger holds it: a run that dies before it learns the command id finds the command by it.
+   */
+  onSending?: (marker: string, at: Date) => Promise<void>;
 }
 
 export interface RunCommandOptions {
@@ -82,6 +89,16 @@ export interface RunCommandOptions {
   tailLines?: number;
   /** Watch this already-sent command instead of sending a new one (resuming after a crash). */
   attachTo?: string;
+  /**
+   * The marker of this send (put first in the command's Comment). SendCommand has no
+   * idempotency token: after an error, the command is looked up by its marker (ListCommands)
+   * before it is sent again. Default: a random one.
+   */
+  marker?: string;
+  /** A marker an interrupted run recorded before sending: if a command carries it, watch that one instead of sending. */
+  adoptMarker?: { marker: string; since: Date };
+  /** Attempts at sending (after a lost answer that no lookup explains). Default 3. */
+  sendAttempts?: number;
   /** Labels shown next to instance ids, e.g. { 'i-0abc': 'worker' }. */
   labels?: Record<string, string>;
 }
@@ -157,12 +174,16 @@ export async function runCommand(
   if (signal.aborted) throw new AbortError();
   const sendInput: SendCommandInput = { ...input };
   delete (sendInput as { expectedInstanceIds?: string[] }).expectedInstanceIds;
-  let commandId: string;
+  let commandId: string | undefined;
   if (opts.attachTo) {
     commandId = opts.attachTo;
     say(`watching command ${commandId} sent by an earlier run (${input.documentName})`);
-  } else {
-    commandId = await ssm.sendCommand(sendInput);
+  } else if (opts.adoptMarker) {
+    commandId = await ssm.findCommandByMarker(opts.adoptMarker.marker, { documentName: input.documentName, since: opts.adoptMarker.since });
+    if (commandId) say(`watching command ${commandId} sent by an interrupted run (marker ${opts.adoptMarker.marker}) instead of sending ${input.documentName} again`);
+  }
+  if (!commandId) {
+    commandId = await sendOnce(ssm, deps, sendInput, opts);
     say(`sent ${input.documentName} as command ${commandId} to ${describeTargets(input)} (MaxConcurrency ${input.maxConcurrency}, MaxErrors ${input.maxErrors})`);
   }
   await deps.onSent?.(commandId);
@@ -268,6 +289,45 @@ export async function runCommand(
 
   const ok = hosts.length > 0 && hosts.every((h) => h.status === 'Success');
   return { commandId, hosts, ok, summary: summarize(hosts), waitTimedOut };
+}
+
+/** A send marker: short, in the Comment's allowed characters. */
+export function newMarker(): string {
+  return `dpf-m-${randomBytes(6).toString('hex')}`;
+}
+
+/**
+ * Send exactly once: the marker goes first in the Comment (SSM keeps 100 characters), then
+ * after any failure the command is looked up by it before another attempt; so a lost answer
+ * never runs a playbook twice. A refusal (throttled past the SDK's retries, invalid input) is
+ * not retried here.
+ */
+async function sendOnce(ssm: SsmPort, deps: RunCommandDeps, input: SendCommandInput, opts: RunCommandOptions): Promise<string> {
+  const marker = opts.marker ?? newMarker();
+  const withMarker: SendCommandInput = { ...input, comment: `${marker} ${input.comment ?? ''}`.trim().slice(0, 100) };
+  const attempts = Math.max(1, opts.sendAttempts ?? 3);
+  const since = deps.clock.now();
+  await deps.onSending?.(marker, since);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await ssm.sendCommand(withMarker);
+    } catch (err) {
+      if (isAbort(err) || deps.signal.aborted) throw err;
+      const kind = classifyAwsError((err as { cause?: unknown }).cause ?? err, false);
+      if (kind !== 'lost-answer' && kind !== 'server-error') throw err;
+      // The request reached SSM: did it create the command? (Listed within seconds on AWS; look twice.)
+      for (let look = 0; look < 2; look++) {
+        const found = await ssm.findCommandByMarker(marker, { documentName: input.documentName, since });
+        if (found) {
+          deps.io.notify({ type: 'warning', stepId: deps.stepId, message: `SendCommand's answer was lost (${errorMessage(err)}); command ${found} carries marker ${marker}: watching it instead of sending again.` });
+          return found;
+        }
+        if (look === 0) await deps.clock.sleep(2000, deps.signal);
+      }
+      if (attempt >= attempts) throw err;
+      deps.io.notify({ type: 'warning', stepId: deps.stepId, message: `SendCommand failed (${errorMessage(err)}) and no command carries marker ${marker}: sending again (attempt ${attempt + 1} of ${attempts}).` });
+    }
+  }
 }
 
 /** "4 host(s): 2 Success, 1 Failed, 1 Cancelled" — or why there are none. */

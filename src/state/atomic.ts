@@ -1,19 +1,32 @@
-/** Atomic file replacement: write a sibling temp file, fsync, rename over, fsync the directory. */
-import { open, rename, mkdir, unlink } from 'node:fs/promises';
+/**
+ * Atomic file replacement: write a sibling temp file, fsync, rename over, fsync the directory.
+ * Temp files are named `.<file>.<pid>.<random>.tmp`; one left by a process that died is
+ * removed by the next run (removeStaleTemps).
+ */
+import { open, rename, mkdir, unlink, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 
-export async function writeFileAtomic(file: string, data: string): Promise<void> {
+const TEMP = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/;
+
+/** Write `data` to a new, fsynced temp file next to `file`; returns its path. */
+export async function writeTemp(file: string, data: string): Promise<string> {
   const dir = path.dirname(file);
   await mkdir(dir, { recursive: true });
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const fh = await open(tmp, 'w', 0o644);
+  const fh = await open(tmp, 'wx', 0o644);
   try {
     await fh.writeFile(data, 'utf8');
     await fh.sync();
   } finally {
     await fh.close();
   }
+  return tmp;
+}
+
+export async function writeFileAtomic(file: string, data: string): Promise<void> {
+  const dir = path.dirname(file);
+  const tmp = await writeTemp(file, data);
   try {
     await rename(tmp, file);
   } catch (err) {
@@ -27,4 +40,26 @@ export async function writeFileAtomic(file: string, data: string): Promise<void>
   } catch {
     /* some filesystems refuse fsync on directories; the rename is still atomic */
   }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Remove temp files in `dir` left by processes that are gone (a kill between write and rename). Returns their names. */
+export async function removeStaleTemps(dir: string): Promise<string[]> {
+  const removed: string[] = [];
+  for (const f of await readdir(dir).catch(() => [] as string[])) {
+    const m = TEMP.exec(f);
+    if (!m) continue;
+    const pid = Number(m[1]);
+    if (pid === process.pid || alive(pid)) continue;
+    await unlink(path.join(dir, f)).then(() => removed.push(f)).catch(() => undefined);
+  }
+  return removed;
 }

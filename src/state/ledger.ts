@@ -6,9 +6,9 @@
  * A corrupt or newer-format ledger is refused, never overwritten.
  */
 import { readFile } from 'node:fs/promises';
-import { existsSync, copyFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from './atomic.js';
+import { removeStaleTemps, writeFileAtomic } from './atomic.js';
 import { StateInvalidError, errorMessage } from '../errors.js';
 import type { StepStatus } from '../steps/events.js';
 
@@ -47,8 +47,11 @@ export interface RunRecord {
   host: string;
   startedAt: string;
   finishedAt?: string;
-  status: 'running' | 'done' | 'failed' | 'interrupted';
+  /** 'died': the process was killed (or crashed) without closing its run; a later run found it so. */
+  status: 'running' | 'done' | 'failed' | 'interrupted' | 'died';
   steps: string[];
+  /** Why the run ended the way it did, when dpf had to infer it (e.g. closed by a later run). */
+  note?: string;
 }
 
 export interface LedgerData {
@@ -111,8 +114,22 @@ export class Ledger {
   private mirror?: LedgerMirror;
   private mirrorPending = false;
   private mirrorChain: Promise<void> = Promise.resolve();
+  /**
+   * Read-only (`deploy --check`, `--dry-run`): changes are applied in memory, so the run can
+   * go on as it would, but nothing is written, locally or to the state bucket.
+   */
+  private readOnly = false;
 
   private constructor(readonly file: string, public data: LedgerData, private readonly warn: LedgerWarn) {}
+
+  /** From now on, keep changes in memory only (see `readOnly`). */
+  makeReadOnly(): void {
+    this.readOnly = true;
+  }
+
+  get isReadOnly(): boolean {
+    return this.readOnly;
+  }
 
   static localPath(configDir: string, env: string): string {
     return path.join(configDir, '.dpf', env, 'ledger.json');
@@ -120,6 +137,8 @@ export class Ledger {
 
   /** Open (or start) the ledger of an environment; refuses corrupt or newer files. */
   static async open(file: string, project: string, env: string, now: Date, warn: LedgerWarn = () => undefined): Promise<Ledger> {
+    // Temp files of writes a killed process never renamed into place.
+    await removeStaleTemps(path.dirname(file));
     if (!existsSync(file)) return new Ledger(file, emptyLedger(project, env, now), warn);
     const data = parseLedger(await readFile(file, 'utf8'), file);
     if (data.env !== env || data.project !== project)
@@ -139,7 +158,7 @@ export class Ledger {
     this.mirror = mirror;
     if (remote && remote.revision > this.data.revision) {
       this.data = remote;
-      await this.persistLocal();
+      if (!this.readOnly) await this.persistLocal();
       return 'remote-newer';
     }
     if (!remote || remote.revision < this.data.revision) {
@@ -154,7 +173,7 @@ export class Ledger {
   async adopt(other: LedgerData): Promise<boolean> {
     if (other.env !== this.data.env || other.project !== this.data.project || other.revision <= this.data.revision) return false;
     this.data = other;
-    await this.persistLocal();
+    if (!this.readOnly) await this.persistLocal();
     return true;
   }
 
@@ -169,6 +188,7 @@ export class Ledger {
   /** Apply a change and write it out (serialised: concurrent steps never interleave writes). */
   async update(mutate: (d: LedgerData) => void, now: Date): Promise<void> {
     mutate(this.data);
+    if (this.readOnly) return;
     this.data.revision += 1;
     this.data.updatedAt = now.toISOString();
     await this.persistLocal();
@@ -187,11 +207,14 @@ export class Ledger {
     const body = serializeLedger(this.data);
     // A failed write fails its caller, but must not poison the writes queued after it.
     this.writeChain = this.writeChain.catch(() => undefined).then(async () => {
-      if (existsSync(this.file)) {
+      // The copy the exit-5 message tells operators to restore from: written as atomically as the
+      // ledger itself (a kill mid-copy must not leave it empty), from the complete previous version.
+      const previous = await readFile(this.file, 'utf8').catch(() => undefined);
+      if (previous !== undefined) {
         try {
-          copyFileSync(this.file, `${this.file}.bak`);
-        } catch {
-          /* best effort: the .bak is a convenience, the write below is what counts */
+          await writeFileAtomic(`${this.file}.bak`, previous);
+        } catch (err) {
+          this.warn(`Could not write ${path.basename(this.file)}.bak: ${errorMessage(err)} (the ledger itself is written next).`);
         }
       }
       await writeFileAtomic(this.file, body);
@@ -200,7 +223,7 @@ export class Ledger {
   }
 
   private scheduleMirror(): void {
-    if (!this.mirror || this.mirrorPending) return;
+    if (!this.mirror || this.mirrorPending || this.readOnly) return;
     this.mirrorPending = true;
     const mirror = this.mirror;
     // Coalesce: one upload carries every change made before it starts.

@@ -6,11 +6,12 @@
  * A lease held by a process that is provably dead (same host, pid gone) is taken over
  * with a warning; any other live-looking lease is only broken by `dpf unlock`.
  */
-import { open, readFile, unlink, mkdir } from 'node:fs/promises';
+import { readFile, unlink, mkdir, link, rename, readdir, open } from 'node:fs/promises';
 import path from 'node:path';
 import os from 'node:os';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { LockHeldError, type LockHolder } from '../errors.js';
+import { removeStaleTemps, writeFileAtomic, writeTemp } from './atomic.js';
 
 export interface Lease extends LockHolder {
   env: string;
@@ -45,6 +46,15 @@ export function staleReason(holder: Lease, now: Date, host = os.hostname()): str
   return undefined;
 }
 
+/**
+ * The local lock file. Every lease is created whole (written to a private temp file, then
+ * linked into place: `link` fails if the lock exists, and nobody ever reads a half-written
+ * lease). A stale lease is taken over without ever unlinking a file that might not be the one
+ * judged stale: the taker first claims the takeover of exactly that lease with an O_EXCL-like
+ * claim file named after its token (`lock.json.takeover-<token>`, created by `link`); only the
+ * process holding that claim may replace the lock, and only if it still holds that token
+ * (then by an atomic rename). Two processes that judged the same lease stale cannot both win.
+ */
 export class FileLeaseStore implements LeaseStore {
   constructor(readonly file: string) {}
   get where(): string {
@@ -52,53 +62,140 @@ export class FileLeaseStore implements LeaseStore {
   }
 
   async read(): Promise<Lease | undefined> {
+    let text: string;
     try {
-      return JSON.parse(await readFile(this.file, 'utf8')) as Lease;
+      text = await readFile(this.file, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      // A torn write (crash mid-write) leaves garbage: treat as no lease but keep the evidence.
+      throw err;
+    }
+    return parseLease(text);
+  }
+
+  private async readClaim(file: string): Promise<Lease | undefined> {
+    try {
+      return parseLease(await readFile(file, 'utf8'));
+    } catch {
       return undefined;
     }
   }
 
   async tryAcquire(lease: Lease, _now: Date, canTakeOver: (holder: Lease) => boolean): Promise<AcquireResult> {
-    await mkdir(path.dirname(this.file), { recursive: true });
-    for (let attempt = 0; attempt < 3; attempt++) {
-      try {
-        const fh = await open(this.file, 'wx', 0o644);
-        await fh.writeFile(JSON.stringify(lease, null, 2));
-        await fh.sync();
-        await fh.close();
-        // Re-read: two processes racing past a stale lease must not both win.
-        const now = await this.read();
-        return now?.token === lease.token ? { ok: true } : { ok: false, holder: now ?? lease };
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    const dir = path.dirname(this.file);
+    await mkdir(dir, { recursive: true });
+    await removeStaleTemps(dir);
+    const tmp = await writeTemp(this.file, JSON.stringify(lease, null, 2));
+    try {
+      for (let attempt = 0; attempt < 5; attempt++) {
+        try {
+          await createExclusive(tmp, this.file);
+          return { ok: true };
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        }
         const holder = await this.read();
-        if (holder && !canTakeOver(holder)) return { ok: false, holder };
-        await unlink(this.file).catch(() => undefined);
+        if (!holder) continue; // released in between: try again
+        if (holder.token === lease.token) return { ok: true };
+        if (!canTakeOver(holder)) return { ok: false, holder };
+        // Claim the takeover of exactly this lease; a claim left by a taker that died is itself
+        // taken over the same way (a longer, equally deterministic name), at most a few levels.
+        const claims: string[] = [];
+        let claim = `${this.file}.takeover-${holder.token}`;
+        let claimed = false;
+        for (let depth = 0; depth < 3 && !claimed; depth++) {
+          try {
+            await createExclusive(tmp, claim);
+            claims.push(claim);
+            claimed = true;
+          } catch (err) {
+            if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+            const claimant = await this.readClaim(claim);
+            if (!claimant || claimant.token === lease.token || !canTakeOver(claimant)) return { ok: false, holder: claimant ?? holder };
+            claim = `${claim}.${claimant.token}`;
+          }
+        }
+        if (!claimed) return { ok: false, holder };
+        try {
+          const now = await this.read();
+          if (now?.token !== holder.token) continue; // replaced or released meanwhile: start over
+          await rename(tmp, this.file);
+          return { ok: true };
+        } finally {
+          for (const c of claims) await unlink(c).catch(() => undefined);
+        }
       }
+      const holder = await this.read();
+      return { ok: false, holder: holder ?? lease };
+    } finally {
+      await unlink(tmp).catch(() => undefined);
     }
-    const holder = await this.read();
-    return holder ? { ok: false, holder } : { ok: false, holder: lease };
   }
 
   async renew(lease: Lease): Promise<boolean> {
     const cur = await this.read();
     if (cur?.token !== lease.token) return false;
-    const { writeFileAtomic } = await import('./atomic.js');
     await writeFileAtomic(this.file, JSON.stringify(lease, null, 2));
     return true;
   }
 
+  /** Release our lease only: it is moved aside first and put back if it turns out not to be ours. */
   async release(lease: Lease): Promise<void> {
-    const cur = await this.read();
-    if (cur?.token === lease.token) await unlink(this.file).catch(() => undefined);
+    const aside = `${this.file}.release-${lease.token}`;
+    try {
+      await rename(this.file, aside);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw err;
+    }
+    const moved = await this.readClaim(aside);
+    if (moved && moved.token !== lease.token) await link(aside, this.file).catch(() => undefined);
+    await unlink(aside).catch(() => undefined);
   }
 
+  /** `dpf unlock`: deliberate, so unconditional; takeover claims go too. */
   async forceRelease(): Promise<void> {
     await unlink(this.file).catch(() => undefined);
+    const dir = path.dirname(this.file);
+    const base = path.basename(this.file);
+    for (const f of await readdir(dir).catch(() => [] as string[])) if (f.startsWith(`${base}.takeover-`)) await unlink(path.join(dir, f)).catch(() => undefined);
   }
+}
+
+/**
+ * Create `target` with the content of the complete file `source`, failing with EEXIST if it
+ * exists: a hard link (atomic, never half-written); on a file system without hard links, an
+ * O_EXCL create written and synced before anyone is expected to read it.
+ */
+async function createExclusive(source: string, target: string): Promise<void> {
+  try {
+    await link(source, target);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (!['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EXDEV', 'ENOSYS'].includes(code ?? '')) throw err;
+    const fh = await open(target, 'wx', 0o644);
+    try {
+      await fh.writeFile(await readFile(source, 'utf8'));
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  }
+}
+
+/**
+ * A lease from the lock file's text. A file that is not a lease (garbage, or torn by an older
+ * dpf that wrote in place) reads as an expired lease named by its content, so it can be taken
+ * over like any stale lease (and claims on it are deterministic).
+ */
+function parseLease(text: string): Lease {
+  try {
+    const l = JSON.parse(text) as Lease;
+    if (l && typeof l === 'object' && typeof l.token === 'string') return l;
+  } catch {
+    /* below */
+  }
+  const digest = createHash('sha256').update(text).digest('hex').slice(0, 16);
+  return { env: '?', token: `unreadable-${digest}`, identity: 'an unreadable lock file', host: '?', pid: 0, command: '?', since: new Date(0).toISOString(), expiresAt: new Date(0).toISOString() };
 }
 
 export interface LockOptions {

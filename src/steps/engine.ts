@@ -31,7 +31,8 @@ export interface RunOptions {
   /**
    * Check mode (`dpf deploy --check`): each step's `check` reports what it would change
    * (stack: change set preview; playbook: Ansible --check) and nothing is changed; the
-   * result goes to evidence.lastCheck and step statuses are left as they were.
+   * result is reported in events (and kept in memory as evidence.lastCheck), and the caller
+   * makes the ledger read-only so that nothing is written.
    */
   check?: boolean;
   /** Called after a step is done (e.g. to attach the state bucket once bootstrap made it). */
@@ -62,6 +63,14 @@ export async function runSteps(o: RunOptions): Promise<RunSummary> {
   const selected = new Set(o.steps.map((s) => s.id));
 
   await o.ledger.update((d) => {
+    // Under the lock no other run can be alive: one still 'running' was killed (or crashed) and is closed here.
+    for (const r of d.runs)
+      if (r.status === 'running' && r.runId !== o.envCtx.runId) {
+        r.status = 'died';
+        r.note = `the process ended without closing this run (killed or crashed); found by run ${o.envCtx.runId}`;
+        const lastSeen = Object.values(d.steps).filter((st) => st.runId === r.runId).flatMap((st) => [st.startedAt, st.finishedAt]).filter((t): t is string => Boolean(t)).sort().at(-1);
+        r.finishedAt = lastSeen ?? r.startedAt;
+      }
     d.runs.push({ runId: o.envCtx.runId, command: o.command, operator: o.envCtx.operator, host: hostName(), startedAt: started.toISOString(), status: 'running', steps: o.steps.map((s) => s.id) });
     if (d.runs.length > 200) d.runs.splice(0, d.runs.length - 200);
   }, started);
@@ -145,6 +154,7 @@ export function makeContext(s: StepDef, o: Pick<RunOptions, 'envCtx' | 'ledger' 
     clock: o.clock,
     signal: o.signal,
     previous,
+    attempt: (previous?.attempts ?? 0) + 1,
     output(stepId, key) {
       const v = o.ledger.outputs(stepId)[key];
       if (v === undefined)

@@ -4,7 +4,7 @@
  * peers get wrong (ROLLBACK_COMPLETE recreated after confirmation, UPDATE_ROLLBACK_FAILED
  * continued, in-progress stacks waited for, failures explained by their root cause).
  */
-import type { CloudFormationPort, StackDescription, StackEvent, ResourceChange } from '../aws/cloudformation.js';
+import type { CloudFormationPort, StackDescription, StackEvent, ResourceChange, ChangeSetDescription } from '../aws/cloudformation.js';
 import type { Clock } from '../clock.js';
 import type { IoHost } from './events.js';
 import { stateClass } from './events.js';
@@ -45,6 +45,20 @@ export interface DeployStackRequest {
   changeSetName: string;
   /** Only create and describe the change set, then delete it (dpf plan). */
   previewOnly?: boolean;
+  /**
+   * Idempotency tokens, recorded in the ledger before the calls: ClientToken of CreateChangeSet,
+   * ClientRequestToken of ExecuteChangeSet, DeleteStack and ContinueUpdateRollback. An SDK retry
+   * after a lost answer carries the same token, and AWS does not do the call twice.
+   */
+  tokens?: Partial<Record<'create' | 'execute' | 'delete' | 'rollback', string>>;
+  /**
+   * The step's input hash (template, parameters, tags). It goes into the change set's
+   * Description, so that a change set a dead run created and never executed is recognised as
+   * this very change and executed instead of creating another.
+   */
+  inputHash?: string;
+  /** The change set an interrupted run of this step recorded (before creating it). */
+  resumeChangeSetName?: string;
   /** With previewOnly: keep the change set (and a new stack's REVIEW_IN_PROGRESS shell) for `dpf deploy --plan`. */
   keepChangeSet?: boolean;
   /**
@@ -60,6 +74,12 @@ export interface DeployStackRequest {
 export function changeView(c: ResourceChange): ChangeView {
   return { action: c.action, logicalId: c.logicalId, resourceType: c.resourceType, replacement: c.replacement, ...(c.details?.length ? { properties: c.details } : {}) };
 }
+
+/** Marks dpf's change sets in their Description: `dpf <step> inputs:<hash>`. */
+const DESCRIPTION_HASH = /\binputs:([0-9a-f]{16})\b/;
+/** Change sets `dpf deploy` creates (`dpf plan` previews are `dpf-plan-…` and are left to their run). */
+const DEPLOY_CHANGE_SET = /^dpf-(?!plan-)/;
+const EXECUTED = new Set(['EXECUTE_IN_PROGRESS', 'EXECUTE_COMPLETE', 'EXECUTE_FAILED']);
 
 export interface DeployStackDeps {
   cfn: CloudFormationPort;
@@ -176,10 +196,60 @@ export async function deployStack(req: DeployStackRequest, deps: DeployStackDeps
   const { cfn, io } = deps;
   const say = (message: string) => io.notify({ type: 'step-progress', stepId: req.stepId, message });
   const watcher = new StackWatcher(req, deps, poll);
+  const tokens = req.tokens ?? {};
+  const hash = req.inputHash?.slice(0, 16);
 
-  // 1. Bring the stack to a state a change set can start from (a saved change set was checked against it already).
+  const waitForChangeSet = async (name: string) => {
+    let cs = await cfn.describeChangeSet(req.stackName, name);
+    let delay = poll.minMs;
+    const csStart = deps.clock.now().getTime();
+    while (!['CREATE_COMPLETE', 'FAILED', 'DELETE_COMPLETE', 'DELETE_FAILED'].includes(cs.status)) {
+      if (deps.clock.now().getTime() - csStart > poll.timeoutMs) throw new StepFailedError(req.stepId, `Change set for ${req.stackName} never finished (${cs.status}).`);
+      await deps.clock.sleep(delay, deps.signal);
+      delay = Math.min(poll.maxMs, Math.round(delay * 1.5));
+      cs = await cfn.describeChangeSet(req.stackName, name);
+    }
+    return cs;
+  };
+
+  // 0. A change set an interrupted run of this step created (the ledger names it before
+  //    CreateChangeSet is sent): carry on with it instead of creating another one.
+  let adopted: { name: string; cs: ChangeSetDescription } | undefined;
+  if (req.savedChangeSet) {
+    // `dpf deploy --plan`: the change set approved with the plan, checked against AWS once more.
+    const name = req.savedChangeSet.name;
+    const saved = await cfn.describeChangeSet(req.stackName, name).catch((err: unknown) => {
+      throw new BlockedError(`Stack ${req.stackName} drifted from the plan: its saved change set ${name} is gone (${(err as Error).message}).`, PLAN_AGAIN);
+    });
+    if (saved.status !== 'CREATE_COMPLETE' || (saved.executionStatus !== undefined && saved.executionStatus !== 'AVAILABLE'))
+      throw new BlockedError(`Stack ${req.stackName} drifted from the plan: its saved change set ${name} is ${saved.status}${saved.executionStatus ? `/${saved.executionStatus}` : ''}, not executable (CloudFormation marks a change set OBSOLETE when the stack changed after it was made).`, PLAN_AGAIN);
+    await deps.onEvidence?.({ changeSetId: saved.changeSetId, stackId: saved.stackId, fromPlan: true });
+    adopted = { name, cs: saved };
+  } else if (req.resumeChangeSetName && !req.previewOnly) {
+    const cs = await cfn.describeChangeSet(req.stackName, req.resumeChangeSetName).catch(() => undefined);
+    if (cs && EXECUTED.has(cs.executionStatus ?? '')) {
+      say(`change set ${req.resumeChangeSetName} of the interrupted run was already executed (${cs.executionStatus}); watching the stack instead of changing it again`);
+      await watcher.prime();
+      const settled = await watcher.untilSettled();
+      if (settled && SUCCESS_STATES.has(settled.status)) {
+        const { outputs, resolved } = await completeOutputs(req, deps, settled);
+        return { stackId: settled.stackId, status: settled.status, changed: true, changes: cs.changes, changeSetId: cs.changeSetId, outputs, outputsResolvedFromResources: resolved, action: settled.status.startsWith('CREATE') ? 'create' : 'update' };
+      }
+      // Failed: the stack's state (ROLLBACK_COMPLETE, UPDATE_ROLLBACK_COMPLETE, …) is handled below.
+    } else if (cs && cs.status !== 'FAILED' && cs.executionStatus !== 'OBSOLETE') {
+      const ready = await waitForChangeSet(req.resumeChangeSetName);
+      if (ready.status === 'CREATE_COMPLETE' && ready.executionStatus === 'AVAILABLE') {
+        say(`the interrupted run created change set ${req.resumeChangeSetName} and did not execute it: using it (not creating another)`);
+        adopted = { name: req.resumeChangeSetName, cs: ready };
+      }
+    } else if (cs) {
+      await cfn.deleteChangeSet(req.stackName, req.resumeChangeSetName).catch(() => undefined);
+    }
+  }
+
+  // 1. Bring the stack to a state a change set can start from.
   let stack = await cfn.describeStack(req.stackName);
-  for (let guard = 0; guard < 5 && !req.savedChangeSet; guard++) {
+  for (let guard = 0; guard < 5 && !adopted; guard++) {
     if (!stack) break;
     const st = stack.status;
     if (st === 'REVIEW_IN_PROGRESS' || UPDATABLE.has(st)) break;
@@ -198,7 +268,7 @@ export async function deployStack(req: DeployStackRequest, deps: DeployStackDeps
       if (!ok) throw new NotConfirmedError(`delete and recreate ${req.stackName}`, 'declined');
       say(`deleting ${req.stackName} (${st}) before recreating it`);
       await watcher.prime();
-      await cfn.deleteStack(req.stackName);
+      await cfn.deleteStack(req.stackName, undefined, tokens.delete);
       stack = await watcher.untilSettled();
       if (stack && stack.status !== 'DELETE_COMPLETE')
         throw new StepFailedError(req.stepId, `Could not delete ${req.stackName}: it is ${stack.status}.`, { hint: 'Delete the stack by hand (retaining the resources that block it), then rerun.' });
@@ -209,7 +279,7 @@ export async function deployStack(req: DeployStackRequest, deps: DeployStackDeps
       if (req.previewOnly) break;
       say(`stack is UPDATE_ROLLBACK_FAILED; continuing the rollback before updating`);
       await watcher.prime();
-      await cfn.continueUpdateRollback(req.stackName);
+      await cfn.continueUpdateRollback(req.stackName, tokens.rollback);
       stack = await watcher.untilSettled();
       if (stack?.status !== 'UPDATE_ROLLBACK_COMPLETE') {
         const cause = rootCause(watcher.events, req.stackName);
@@ -225,18 +295,40 @@ export async function deployStack(req: DeployStackRequest, deps: DeployStackDeps
     break;
   }
 
+  // 1b. Change sets left pending on the stack by a run that died before executing them (and
+  //     before the ledger could say so): the one with these very inputs is adopted, the others
+  //     are deleted, so no second change set (and, on AWS, no second stack) is made.
+  if (!adopted && !req.previewOnly && stack) {
+    const pending = (await cfn.listChangeSets(req.stackName)).filter((c) => DEPLOY_CHANGE_SET.test(c.changeSetName) && !EXECUTED.has(c.executionStatus ?? '') && c.changeSetName !== req.changeSetName);
+    const review = stack.status === 'REVIEW_IN_PROGRESS';
+    const match = hash ? pending.find((c) => c.status === 'CREATE_COMPLETE' && c.executionStatus === 'AVAILABLE' && DESCRIPTION_HASH.exec(c.description ?? '')?.[1] === hash) : undefined;
+    if (match) {
+      say(
+        review
+          ? `stack ${req.stackName} is REVIEW_IN_PROGRESS: an earlier run created change set ${match.changeSetName} and never executed it; its inputs are these: executing it (adopted, not recreated)`
+          : `an earlier run left change set ${match.changeSetName} unexecuted with these very inputs: using it`,
+      );
+      adopted = { name: match.changeSetName, cs: await waitForChangeSet(match.changeSetName) };
+    }
+    const stale = pending.filter((c) => c !== match);
+    if (stale.length) {
+      say(
+        review
+          ? `stack ${req.stackName} is REVIEW_IN_PROGRESS with change set(s) ${stale.map((c) => c.changeSetName).join(', ')} from an earlier run whose inputs differ: deleting them${match ? '' : ' and creating a new one'}`
+          : `deleting change set(s) ${stale.map((c) => c.changeSetName).join(', ')} left unexecuted by an earlier run (inputs differ)`,
+      );
+      for (const c of stale) await cfn.deleteChangeSet(req.stackName, c.changeSetName).catch(() => undefined);
+    }
+  }
+
   const changeSetType: 'CREATE' | 'UPDATE' = req.savedChangeSet?.type ?? (!stack || stack.status === 'REVIEW_IN_PROGRESS' ? 'CREATE' : 'UPDATE');
-  const changeSetName = req.savedChangeSet?.name ?? req.changeSetName;
-  let cs: Awaited<ReturnType<CloudFormationPort['describeChangeSet']>>;
-  if (req.savedChangeSet) {
-    cs = await cfn.describeChangeSet(req.stackName, changeSetName).catch((err: unknown) => {
-      throw new BlockedError(`Stack ${req.stackName} drifted from the plan: its saved change set ${changeSetName} is gone (${(err as Error).message}).`, PLAN_AGAIN);
-    });
-    if (cs.status !== 'CREATE_COMPLETE' || (cs.executionStatus !== undefined && cs.executionStatus !== 'AVAILABLE'))
-      throw new BlockedError(`Stack ${req.stackName} drifted from the plan: its saved change set ${changeSetName} is ${cs.status}${cs.executionStatus ? `/${cs.executionStatus}` : ''}, not executable (CloudFormation marks a change set OBSOLETE when the stack changed after it was made).`, PLAN_AGAIN);
-    await deps.onEvidence?.({ changeSetId: cs.changeSetId, stackId: cs.stackId ?? stack?.stackId, fromPlan: true });
-  } else {
-    // 2. Change set.
+  const changeSetName = adopted?.name ?? req.changeSetName;
+
+  // 2. Change set.
+  let cs: ChangeSetDescription;
+  if (adopted) cs = adopted.cs;
+  else {
+    await deps.onEvidence?.({ changeSetName, changeSetToken: tokens.create });
     const created = await cfn.createChangeSet({
       stackName: req.stackName,
       changeSetName,
@@ -246,18 +338,11 @@ export async function deployStack(req: DeployStackRequest, deps: DeployStackDeps
       parameters: Object.entries(req.parameters).map(([key, value]) => ({ key, value })),
       tags: Object.entries(req.tags).map(([key, value]) => ({ key, value })),
       capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM', 'CAPABILITY_AUTO_EXPAND'],
-      description: `dpf ${req.stepId}`,
+      description: `dpf ${req.stepId}${hash ? ` inputs:${hash}` : ''}`,
+      clientToken: tokens.create,
     });
     await deps.onEvidence?.({ changeSetId: created.changeSetId, stackId: created.stackId ?? stack?.stackId });
-    cs = await cfn.describeChangeSet(req.stackName, changeSetName);
-    let delay = poll.minMs;
-    const csStart = deps.clock.now().getTime();
-    while (!['CREATE_COMPLETE', 'FAILED', 'DELETE_COMPLETE', 'DELETE_FAILED'].includes(cs.status)) {
-      if (deps.clock.now().getTime() - csStart > poll.timeoutMs) throw new StepFailedError(req.stepId, `Change set for ${req.stackName} never finished (${cs.status}).`);
-      await deps.clock.sleep(delay, deps.signal);
-      delay = Math.min(poll.maxMs, Math.round(delay * 1.5));
-      cs = await cfn.describeChangeSet(req.stackName, changeSetName);
-    }
+    cs = await waitForChangeSet(changeSetName);
   }
   const noChanges = cs.status === 'FAILED' && NO_CHANGES.test(cs.statusReason ?? '');
   if (cs.status === 'FAILED' && !noChanges) {
@@ -283,7 +368,7 @@ export async function deployStack(req: DeployStackRequest, deps: DeployStackDeps
     if (!req.keepChangeSet) {
       await cfn.deleteChangeSet(req.stackName, changeSetName).catch(() => undefined);
       // A CREATE change set made an empty REVIEW_IN_PROGRESS stack: a preview leaves nothing behind.
-      if (!stack) await cfn.deleteStack(req.stackName).catch(() => undefined);
+      if (!stack) await cfn.deleteStack(req.stackName, undefined, tokens.delete).catch(() => undefined);
     }
     return { stackId: cs.stackId ?? stack?.stackId ?? '', status: stack?.status ?? 'NOT_CREATED', changed: true, changes: cs.changes, changeSetId: cs.changeSetId, outputs: {}, outputsResolvedFromResources: [], action: 'preview', security, changeSetType };
   }
@@ -292,7 +377,7 @@ export async function deployStack(req: DeployStackRequest, deps: DeployStackDeps
   const discard = async () => {
     await cfn.deleteChangeSet(req.stackName, changeSetName).catch(() => undefined);
     // Declining a first create leaves nothing behind: not even the empty REVIEW_IN_PROGRESS stack.
-    if (!stack) await cfn.deleteStack(req.stackName).catch(() => undefined);
+    if (!stack || stack.status === 'REVIEW_IN_PROGRESS') await cfn.deleteStack(req.stackName, undefined, tokens.delete).catch(() => undefined);
   };
   let ok = Boolean(req.savedChangeSet); // approved once, for the whole saved plan
   if (!ok) try {
@@ -306,7 +391,8 @@ export async function deployStack(req: DeployStackRequest, deps: DeployStackDeps
     throw new NotConfirmedError(`execute the change set for ${req.stackName}`, 'declined');
   }
   await watcher.prime();
-  await cfn.executeChangeSet(req.stackName, changeSetName);
+  await deps.onEvidence?.({ changeSetName, executeToken: tokens.execute });
+  await cfn.executeChangeSet(req.stackName, changeSetName, tokens.execute);
   say(`executing change set (${summarizeChanges(cs.changes)})`);
   await testHold(req.stepId, deps, say);
   const final = await watcher.untilSettled();

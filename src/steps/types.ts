@@ -46,6 +46,8 @@ export interface StepContext {
   readonly previous?: StepRecord;
   /** `dpf deploy --plan`: execute this saved change set instead of making (and asking about) a new one. */
   readonly planned?: PlannedChangeSet;
+  /** This attempt of the step (the ledger's `attempts` once it is marked running): an input of idempotency tokens. */
+  readonly attempt: number;
   /** Outputs of an earlier step, read from the ledger (never from closures). Throws if missing. */
   output(stepId: string, key: string): string;
   progress(message: string): void;

@@ -102,6 +102,7 @@ export function offlineContext(envCtx: EnvContext, steps: StepDef[]): (step: Ste
   const io: IoHost = { notify: () => undefined, confirm: async () => false };
   return (step) => ({
     stepId: step.id,
+    attempt: 1,
     envCtx,
     ledger,
     aws,

@@ -58,11 +58,11 @@ describe('Backup adapter', () => {
     bk.on(DescribeRestoreJobCommand).resolves({ RestoreJobId: 'r-1', Status: 'COMPLETED', CreatedResourceArn: 'arn:fs-new' });
     const p = port();
     expect(await p.startBackupJob('dpf-dev', 'arn:db', 'arn:role')).toBe('job-1');
-    expect(bk.commandCalls(StartBackupJobCommand)[0]!.args[0].input).toEqual({ BackupVaultName: 'dpf-dev', ResourceArn: 'arn:db', IamRoleArn: 'arn:role' });
+    expect(bk.commandCalls(StartBackupJobCommand)[0]!.args[0].input).toEqual({ BackupVaultName: 'dpf-dev', ResourceArn: 'arn:db', IamRoleArn: 'arn:role', IdempotencyToken: expect.any(String) });
     expect(await p.describeBackupJob('job-1')).toEqual({ jobId: 'job-1', state: 'COMPLETED', resourceArn: 'arn:db', recoveryPointArn: 'arn:rp', created: undefined, completed: undefined, statusMessage: 'ok' });
     expect(await p.startRestoreJob('arn:rp', 'arn:role', { 'file-system-id': 'fs-1', newFileSystem: 'true' }, 'EFS')).toBe('r-1');
     expect(bk.commandCalls(StartRestoreJobCommand)[0]!.args[0].input).toEqual({
-      RecoveryPointArn: 'arn:rp', IamRoleArn: 'arn:role', Metadata: { 'file-system-id': 'fs-1', newFileSystem: 'true' }, ResourceType: 'EFS',
+      RecoveryPointArn: 'arn:rp', IamRoleArn: 'arn:role', Metadata: { 'file-system-id': 'fs-1', newFileSystem: 'true' }, ResourceType: 'EFS', IdempotencyToken: expect.any(String),
     });
     expect(await p.describeRestoreJob('r-1')).toMatchObject({ jobId: 'r-1', status: 'COMPLETED', createdResourceArn: 'arn:fs-new' });
   });

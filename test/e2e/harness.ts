@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
+// @ts-expect-error plain ESM module shared with bench/ (no types)
+import { emulatorEnv } from '../../tools/emulator.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const DPF = path.join(ROOT, 'bin', 'dpf');
@@ -30,15 +32,18 @@ export interface Emulator {
   /** Lines moto's server logged (one per HTTP request), to count calls. */
   requestCount(): number;
   log(): string;
+  /** The writes the emulator carried out (tools/moto_server.py's audit log; see tools/emulator-audit.mjs). */
+  audit(): Array<Record<string, any>>;
   stop(): Promise<void>;
 }
 
 export async function startEmulator(): Promise<Emulator> {
+  const auditFile = path.join(mkdtempSync(path.join(tmpdir(), 'dpf-audit-')), 'audit.ndjson');
   if (!existsSync(PY)) throw new Error(`No project venv at ${PY}: run \`bash tools/setup.sh\` first.`);
   if (!existsSync(path.join(ROOT, 'dist', 'cli.js'))) throw new Error('dpf is not built: run `npm run build` (scripts/test.sh does).');
   const port = await freePort();
   let output = '';
-  const proc: ChildProcess = spawn(PY, [path.join(ROOT, 'tools', 'moto_server.py'), '-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PYTHONUNBUFFERED: '1' } });
+  const proc: ChildProcess = spawn(PY, [path.join(ROOT, 'tools', 'moto_server.py'), '-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PYTHONUNBUFFERED: '1', DPF_EMULATOR_AUDIT: auditFile } });
   proc.stdout!.on('data', (d) => (output += d));
   proc.stderr!.on('data', (d) => (output += d));
   const endpoint = `http://127.0.0.1:${port}`;
@@ -57,6 +62,7 @@ export async function startEmulator(): Promise<Emulator> {
     endpoint,
     requestCount: () => (output.match(/"(GET|POST|PUT|DELETE|HEAD) [^"]*" \d{3}/g) ?? []).filter((l) => !l.includes('/moto-api')).length,
     log: () => output,
+    audit: () => (existsSync(auditFile) ? readFileSync(auditFile, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l)) : []),
     stop: async () => {
       proc.kill('SIGTERM');
       await new Promise((r) => setTimeout(r, 100));
@@ -66,16 +72,7 @@ export async function startEmulator(): Promise<Emulator> {
 }
 
 export function awsEnv(em: Emulator): Record<string, string> {
-  return {
-    AWS_ENDPOINT_URL: em.endpoint,
-    AWS_ACCESS_KEY_ID: 'testing',
-    AWS_SECRET_ACCESS_KEY: 'testing',
-    AWS_REGION: 'us-west-2',
-    AWS_DEFAULT_REGION: 'us-west-2',
-    AWS_EC2_METADATA_DISABLED: 'true',
-    NO_COLOR: '1',
-    DPF_POLL_MS: '100',
-  };
+  return emulatorEnv(em.endpoint);
 }
 
 export function workdir(prefix = 'dpf-e2e-'): string {

@@ -5,7 +5,7 @@ import { runSteps, summaryError, type RunOptions } from '../../src/steps/engine.
 import { deployStack, SUCCESS_STATES } from '../../src/steps/stack-deployer.js';
 import { parseLedger, type Ledger, type StepRecord } from '../../src/state/ledger.js';
 import { validateConfig } from '../../src/config/load.js';
-import { AbortError, ExitCode, NotConfirmedError, StepFailedError } from '../../src/errors.js';
+import { AbortError, ExitCode, NotConfirmedError, StepFailedError, explainAwsError } from '../../src/errors.js';
 import type { EnvContext, PhaseId, StepContext, StepDef, StepResult } from '../../src/steps/types.js';
 import type { AwsPorts } from '../../src/context.js';
 import { FakeClock } from '../fakes/fake-clock.js';
@@ -239,6 +239,18 @@ describe('runSteps: failures', () => {
     expect(h.ledger.get('network.stack')!.error).toMatchObject({ message: 'kaboom' });
   });
 
+  it('GIVEN a step that AWS throttled past every retry WHEN summarised THEN exit 7 says "rerun later", never "fix the cause"', async () => {
+    const h = await engineHarness();
+    const throttled = explainAwsError(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400, attempts: 13, totalRetryDelay: 95_000 } }), 'calling CloudFormation.createChangeSet');
+    const summary = await h.run([h.step('network.stack', [], { run: async () => { throw throttled; } })]);
+    const err = summaryError(summary, RESUME)!;
+    expect(err.exitCode).toBe(ExitCode.AwsAccess);
+    expect(err.code).toBe('AwsThrottled');
+    expect(err.details[0]).toMatch(/AWS throttled dpf's requests while calling CloudFormation\.createChangeSet \(ThrottlingException, 13 attempts over 95 s of back-off\)/);
+    expect(err.hint).toMatch(/^Rerun the same command in a few minutes/);
+    expect(err.hint).not.toMatch(/Fix the cause/);
+  });
+
   it('GIVEN every step done WHEN summarised THEN there is no error', async () => {
     const h = await engineHarness();
     const summary = await h.run([h.step('network.stack')]);
@@ -309,6 +321,19 @@ describe('runSteps: done steps and reconciliation', () => {
     const rec = h.ledger.get('network.stack')!;
     expect(rec).toMatchObject({ status: 'done', attempts: 2, runId: 'run-1', evidence: { stackId: 'arn:x', reconciled: true } });
     expect(rec.evidence.interrupted).toBeUndefined();
+  });
+
+  it('GIVEN a run a killed process left "running" in the history WHEN the next run starts THEN it is closed as died, with when it was last seen', async () => {
+    const h = await engineHarness();
+    await h.ledger.update((d) => {
+      d.runs.push({ runId: 'run-dead', command: 'deploy', operator: 'bob', host: 'h', startedAt: '2024-12-31T00:00:00.000Z', status: 'running', steps: ['network.stack'] });
+    }, new Date('2024-12-31T00:00:00.000Z'));
+    await seed(h.ledger, 'network.stack', { status: 'running', inputHash: 'h1', attempts: 1, runId: 'run-dead', startedAt: '2024-12-31T00:05:00.000Z' });
+    await h.run([h.step('network.stack', [], { hash: 'h1' })]);
+    const runs = h.ledger.data.runs;
+    expect(runs[0]).toMatchObject({ runId: 'run-dead', status: 'died', finishedAt: '2024-12-31T00:05:00.000Z', note: expect.stringContaining('found by run run-1') });
+    expect(runs[1]).toMatchObject({ runId: 'run-1', status: 'done' });
+    expect(runs.filter((r) => r.status === 'running')).toEqual([]);
   });
 
   it('GIVEN a fresh step WHEN run THEN step-start has reconcile false', async () => {

@@ -42,7 +42,12 @@ describe('deployStack: create', () => {
     expect(stackEvents).toEqual(['CREATE_IN_PROGRESS', 'CREATE_COMPLETE']);
     expect(io.ofType('step-progress').filter((e) => e.resource).map((e) => e.state)).toContain('complete');
 
-    expect(evidence).toEqual([{ changeSetId: expect.stringContaining(':changeSet/dpf-run-1/'), stackId: r.stackId }]);
+    // The change set's name is in the ledger before CreateChangeSet is sent (a run that dies then can find it), its ids after.
+    expect(evidence).toEqual([
+      { changeSetName: 'dpf-run-1', changeSetToken: undefined },
+      { changeSetId: expect.stringContaining(':changeSet/dpf-run-1/'), stackId: r.stackId },
+      { changeSetName: 'dpf-run-1', executeToken: undefined },
+    ]);
     expect(mutatingOps(cfn)).toEqual(['createChangeSet', 'executeChangeSet']);
   });
 

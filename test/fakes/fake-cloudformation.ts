@@ -5,6 +5,7 @@
  */
 import type {
   ChangeSetDescription,
+  ChangeSetSummary,
   CloudFormationPort,
   CreateChangeSetInput,
   ResourceChange,
@@ -187,6 +188,10 @@ interface ChangeSetState {
   parameters: Record<string, string>;
   tags: Record<string, string>;
   noChanges: boolean;
+  description?: string;
+  clientToken?: string;
+  executeToken?: string;
+  createdAt: Date;
 }
 
 interface RollbackItem {
@@ -492,7 +497,10 @@ export class FakeCloudFormation implements CloudFormationPort {
       if (!stack) throw validationError(`Stack [${stackName}] does not exist`);
       if (!UPDATABLE.has(stack.status)) throw validationError(`Stack:${stack.id} is in ${stack.status} state and can not be updated.`);
     }
-    if (stack?.changeSets.has(changeSetName)) {
+    const existing = stack?.changeSets.get(changeSetName);
+    if (existing) {
+      // A retry with the request's ClientToken is the same request: the same change set, nothing new.
+      if (input.clientToken && existing.clientToken === input.clientToken) return { changeSetId: existing.id, stackId: stack!.id };
       throw new FakeAwsError('AlreadyExistsException', `ChangeSet [${changeSetName}] already exists`);
     }
     const parameters = this.#resolveParameters(template, toMap(input.parameters));
@@ -517,6 +525,9 @@ export class FakeCloudFormation implements CloudFormationPort {
       parameters,
       tags,
       noChanges,
+      description: input.description,
+      clientToken: input.clientToken,
+      createdAt: this.clock.now(),
     };
     stack.changeSets.set(changeSetName, cs);
     this.#spawn(async () => {
@@ -547,9 +558,25 @@ export class FakeCloudFormation implements CloudFormationPort {
     };
   }
 
-  async executeChangeSet(stackName: string, changeSetName: string): Promise<void> {
-    this.#record('executeChangeSet', { stackName, changeSetName });
+  async listChangeSets(stackName: string): Promise<ChangeSetSummary[]> {
+    this.#record('listChangeSets', { stackName });
+    const stack = this.#find(stackName);
+    if (!stack) return [];
+    return [...stack.changeSets.values()].map((c) => ({
+      changeSetId: c.id,
+      changeSetName: c.name,
+      status: c.status,
+      executionStatus: c.executionStatus,
+      description: c.description,
+      creationTime: c.createdAt,
+    }));
+  }
+
+  async executeChangeSet(stackName: string, changeSetName: string, clientRequestToken?: string): Promise<void> {
+    this.#record('executeChangeSet', { stackName, changeSetName, clientRequestToken });
     const { stack, cs } = this.#requireChangeSet(stackName, changeSetName);
+    // The same ClientRequestToken again is a retry of the call already carried out.
+    if (clientRequestToken && cs.executeToken === clientRequestToken) return;
     if (cs.status !== 'CREATE_COMPLETE' || cs.executionStatus !== 'AVAILABLE') {
       throw new FakeAwsError(
         'InvalidChangeSetStatusException',
@@ -558,8 +585,10 @@ export class FakeCloudFormation implements CloudFormationPort {
     }
     const expected = cs.type === 'CREATE' ? stack.status === 'REVIEW_IN_PROGRESS' : UPDATABLE.has(stack.status);
     if (!expected) throw validationError(`Stack:${stack.id} is in ${stack.status} state and can not be updated.`);
-    for (const other of stack.changeSets.values()) if (other !== cs) other.executionStatus = 'OBSOLETE';
+    // AWS: "When you execute a change set, CloudFormation deletes all other change sets associated with the stack."
+    for (const other of [...stack.changeSets.values()]) if (other !== cs) stack.changeSets.delete(other.name);
     cs.executionStatus = 'EXECUTE_IN_PROGRESS';
+    cs.executeToken = clientRequestToken;
     this.#spawn(() => (cs.type === 'CREATE' ? this.#runCreate(stack, cs) : this.#runUpdate(stack, cs)));
   }
 
@@ -573,8 +602,8 @@ export class FakeCloudFormation implements CloudFormationPort {
     stack.changeSets.delete(cs.name);
   }
 
-  async deleteStack(stackName: string, retainResources: string[] = []): Promise<void> {
-    this.#record('deleteStack', { stackName, retainResources });
+  async deleteStack(stackName: string, retainResources: string[] = [], clientRequestToken?: string): Promise<void> {
+    this.#record('deleteStack', { stackName, retainResources, ...(clientRequestToken ? { clientRequestToken } : {}) });
     const stack = this.#find(stackName);
     if (!stack || stack.status === 'DELETE_IN_PROGRESS') return;
     if (stack.status.endsWith('_IN_PROGRESS') && stack.status !== 'REVIEW_IN_PROGRESS') {
@@ -590,8 +619,8 @@ export class FakeCloudFormation implements CloudFormationPort {
     this.#spawn(() => this.#runDelete(stack, retain));
   }
 
-  async continueUpdateRollback(stackName: string): Promise<void> {
-    this.#record('continueUpdateRollback', { stackName });
+  async continueUpdateRollback(stackName: string, clientRequestToken?: string): Promise<void> {
+    this.#record('continueUpdateRollback', { stackName, ...(clientRequestToken ? { clientRequestToken } : {}) });
     const stack = this.#find(stackName);
     if (!stack) throw validationError(`Stack [${stackName}] does not exist`);
     if (stack.status !== 'UPDATE_ROLLBACK_FAILED') {

@@ -129,6 +129,7 @@ export class FakeSsm implements SsmPort {
   #seq = 0;
   #parameters = new Map<string, string>();
   #associationRuns = new Map<string, InstanceAssociationStatus[]>();
+  #lose = new Map<string, number>();
 
   constructor(options: FakeSsmOptions) {
     this.clock = options.clock;
@@ -208,6 +209,15 @@ export class FakeSsm implements SsmPort {
     return [...this.#commands.values()].map((c) => ({ commandId: c.commandId, input: clone(c.input), targets: [...c.targets] }));
   }
 
+  /**
+   * The next `n` calls of `op` are carried out, then their answer is lost: they reject with the
+   * error the SDK gives for a connection reset after the request was sent (code ECONNRESET).
+   */
+  loseAnswers(op: 'sendCommand', n = 1): this {
+    this.#lose.set(op, (this.#lose.get(op) ?? 0) + n);
+    return this;
+  }
+
   /** Calls of one operation. */
   callsOf(op: string): RecordedCall[] {
     return this.calls.filter((c) => c.op === op);
@@ -268,7 +278,21 @@ export class FakeSsm implements SsmPort {
     };
     this.#schedule(cmd, targets);
     this.#commands.set(commandId, cmd);
+    const lose = this.#lose.get('sendCommand') ?? 0;
+    if (lose > 0) {
+      this.#lose.set('sendCommand', lose - 1);
+      throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+    }
     return commandId;
+  }
+
+  async findCommandByMarker(marker: string, opts: { documentName?: string; since: Date }): Promise<string | undefined> {
+    this.#record('findCommandByMarker', { marker, ...opts });
+    // Like ListCommands: AWS keeps commands 30 days; the caller's `since` only narrows the listing.
+    const hit = [...this.#commands.values()].find(
+      (c) => (c.input.comment ?? '').split(/\s+/).includes(marker) && (!opts.documentName || c.input.documentName === opts.documentName) && c.sentAt >= opts.since.getTime() - 300_000,
+    );
+    return hit?.commandId;
   }
 
   async getCommand(commandId: string): Promise<CommandStatus> {

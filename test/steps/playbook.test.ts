@@ -97,7 +97,7 @@ describe('playbookStep: run', () => {
       timeoutSeconds: 1800,
       outputS3Bucket: BUCKET,
       outputS3KeyPrefix: 'ssm-output/dev/storage.nfs',
-      comment: 'dpf storage.nfs run nfs.yml',
+      comment: expect.stringMatching(/^dpf-m-[0-9a-f]{12} dpf storage\.nfs run nfs\.yml$/),
     });
     expect(sent!.targets.sort()).toEqual(NODES.map((n) => n.instanceId).sort());
     expect(h.objects.bytes(BUCKET, `bundles/${sha}.zip`)).toBeDefined();
@@ -263,6 +263,62 @@ describe('playbookStep: resume', () => {
     expect(summary.outcomes['storage.nfs']).toBe('done');
     expect(h.ssm.callsOf('sendCommand')).toHaveLength(1);
     expect(h.ledger.get('storage.nfs')!.evidence.commandId).toBe(commandId);
+  });
+});
+
+describe('playbookStep: SendCommand exactly once (it has no idempotency token)', () => {
+  it('GIVEN SendCommand\'s answer is lost after the command was created WHEN the step runs THEN the command is found by its marker and not sent again', async () => {
+    const h = await harness();
+    h.ssm.loseAnswers('sendCommand');
+    const summary = await h.deploy([playbookStep(nfsSpec())]);
+    expect(summary.outcomes['storage.nfs']).toBe('done');
+    expect(h.ssm.sentCommands()).toHaveLength(1);
+    expect(h.ssm.callsOf('findCommandByMarker')).toHaveLength(1);
+    const rec = h.ledger.get('storage.nfs')!;
+    expect(rec.evidence.commandId).toBe(h.ssm.sentCommands()[0]!.commandId);
+    expect(h.ssm.sentCommands()[0]!.input.comment!.split(' ')[0]).toBe(rec.evidence.sendMarker);
+    expect(h.io.ofType('warning').map((w) => w.message).join('\n')).toMatch(/answer was lost.*watching it instead of sending again/);
+  });
+
+  it('GIVEN the marker is in the ledger before the send WHEN the process dies before it learns the command id THEN the rerun adopts that command', async () => {
+    const h = await harness();
+    const step = playbookStep(nfsSpec());
+    const ctx = makeContext(step, { ...h, signal: h.abort.signal }, undefined);
+    const prepared = await step.prepare(ctx);
+    // What a run killed right after SendCommand leaves: the marker and its time, no command id.
+    const at = h.clock.now();
+    const commandId = await h.ssm.sendCommand({ documentName: PLAYBOOK_DOCUMENT, parameters: {}, targets: { 'dpf:env': ['dev'] }, maxConcurrency: '100%', maxErrors: '0', timeoutSeconds: 600, comment: 'dpf-m-0123456789ab dpf storage.nfs run nfs.yml' });
+    await h.ledger.updateStep('storage.nfs', 'storage', { status: 'running', inputHash: prepared.inputHash, attempts: 1, evidence: { sendMarker: 'dpf-m-0123456789ab', sendMarkerAt: at.toISOString() } }, at);
+    const summary = await h.deploy([step]);
+    expect(summary.outcomes['storage.nfs']).toBe('done');
+    expect(h.ssm.sentCommands()).toHaveLength(1);
+    expect(h.ledger.get('storage.nfs')!.evidence.commandId).toBe(commandId);
+    expect(h.io.ofType('step-progress').map((e) => e.message).join('\n')).toMatch(/sent by an interrupted run \(marker dpf-m-0123456789ab\)/);
+  });
+
+  it('GIVEN a marker recorded but no command carries it (the send never arrived) WHEN rerun THEN the playbook is sent, once, with a new marker', async () => {
+    const h = await harness();
+    const step = playbookStep(nfsSpec());
+    const ctx = makeContext(step, { ...h, signal: h.abort.signal }, undefined);
+    const prepared = await step.prepare(ctx);
+    await h.ledger.updateStep('storage.nfs', 'storage', { status: 'running', inputHash: prepared.inputHash, attempts: 1, evidence: { sendMarker: 'dpf-m-ffffffffffff', sendMarkerAt: h.clock.now().toISOString() } }, h.clock.now());
+    await h.deploy([step]);
+    expect(h.ssm.sentCommands()).toHaveLength(1);
+    const marker = h.ssm.sentCommands()[0]!.input.comment!.split(' ')[0];
+    expect(marker).not.toBe('dpf-m-ffffffffffff');
+    expect(h.ledger.get('storage.nfs')!.evidence.sendMarker).toBe(marker);
+  });
+
+  it('GIVEN the ledger WHEN SendCommand goes out THEN the marker was recorded before it', async () => {
+    const h = await harness();
+    const seen: unknown[] = [];
+    const send = h.ssm.sendCommand.bind(h.ssm);
+    h.ssm.sendCommand = async (input) => {
+      seen.push(h.ledger.get('storage.nfs')?.evidence.sendMarker);
+      return send(input);
+    };
+    await h.deploy([playbookStep(nfsSpec())]);
+    expect(seen).toEqual([h.ssm.sentCommands()[0]!.input.comment!.split(' ')[0]]);
   });
 });
 

@@ -70,11 +70,16 @@ describe('FileLeaseStore', () => {
     expect((await store.read())?.token).toBe(mine.token);
   });
 
-  it('GIVEN a torn lock file WHEN read THEN it reads as no lease', async () => {
+  it('GIVEN a torn lock file (an older dpf wrote in place) WHEN read THEN it reads as an expired lease that can be taken over', async () => {
     const store = new FileLeaseStore(file);
     await store.tryAcquire(lease(), NOW, never);
     writeFileSync(file, '{"env": "de');
-    expect(await store.read()).toBeUndefined();
+    const torn = await store.read();
+    expect(torn).toMatchObject({ token: expect.stringMatching(/^unreadable-/), expiresAt: new Date(0).toISOString() });
+    expect(staleReason(torn!, NOW)).toMatch(/expired/);
+    const mine = lease();
+    expect(await store.tryAcquire(mine, NOW, (h) => staleReason(h, NOW) !== undefined)).toEqual({ ok: true });
+    expect((await store.read())?.token).toBe(mine.token);
   });
 
   it('GIVEN our lease WHEN renewed THEN the new expiry is written; another lease cannot renew it', async () => {

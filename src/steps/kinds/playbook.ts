@@ -26,6 +26,7 @@ import { runCommand, NOT_TARGETED, type CommandRun, type HostRun } from '../../s
 import { waitUntilOnline } from '../../ssm/online.js';
 import { StepFailedError } from '../../errors.js';
 import type { HostRole, Place } from '../contracts.js';
+import { sendMarker } from '../tokens.js';
 
 /** The Run Command document the compute stack creates (output AnsibleDocumentName). */
 export function playbookDocument(envCtx: { project: string; name: string }): string {
@@ -230,15 +231,21 @@ export function playbookStep(spec: PlaybookStepSpec): StepDef {
     };
 
     // A run left `running` by a dead process: watch its command instead of starting a second
-    // Ansible run on the same nodes.
+    // Ansible run on the same nodes — by its id, or, when it died before learning the id, by the
+    // marker it recorded before sending.
     let attachTo: string | undefined;
+    let adoptMarker: { marker: string; since: Date } | undefined;
     const prev = ctx.previous;
-    if (mode === 'run' && prev?.status === 'running' && prev.inputHash === prepared.inputHash && typeof prev.evidence.commandId === 'string') {
-      try {
-        await ops.ssm.getCommand(prev.evidence.commandId);
-        attachTo = prev.evidence.commandId;
-      } catch {
-        ctx.io.notify({ type: 'warning', stepId: spec.id, message: `command ${prev.evidence.commandId} of the interrupted run is no longer known to SSM; sending the playbook again.` });
+    if (mode === 'run' && prev?.status === 'running' && prev.inputHash === prepared.inputHash) {
+      if (typeof prev.evidence.commandId === 'string') {
+        try {
+          await ops.ssm.getCommand(prev.evidence.commandId);
+          attachTo = prev.evidence.commandId;
+        } catch {
+          ctx.io.notify({ type: 'warning', stepId: spec.id, message: `command ${prev.evidence.commandId} of the interrupted run is no longer known to SSM; sending the playbook again.` });
+        }
+      } else if (typeof prev.evidence.sendMarker === 'string' && typeof prev.evidence.sendMarkerAt === 'string') {
+        adoptMarker = { marker: prev.evidence.sendMarker, since: new Date(prev.evidence.sendMarkerAt) };
       }
     }
 
@@ -251,9 +258,10 @@ export function playbookStep(spec: PlaybookStepSpec): StepDef {
         stepId: spec.id,
         objects,
         onSent: mode === 'run' ? (commandId) => ctx.evidence({ commandId, bundleHash: bundle.sha256, bundleKey: up.key, playbook: spec.playbook }) : undefined,
+        onSending: mode === 'run' ? (marker, at) => ctx.evidence({ sendMarker: marker, sendMarkerAt: at.toISOString(), commandId: undefined }) : undefined,
       },
       input,
-      { pollMs: pollFromEnv(), attachTo, labels: resolved.labels },
+      { pollMs: pollFromEnv(), attachTo, adoptMarker, marker: sendMarker(ctx.envCtx.runId, `${spec.id}:${mode}`, ctx.attempt), labels: resolved.labels },
     );
     const evidence = evidenceOf(run, { mode, bundle, bundleKey: up.key, targets, extraVariables, outputPrefix: `s3://${bucket}/${prefix}/` });
     return { run, evidence: { ...evidence, document: input.documentName, onlineWaitSeconds: online.unknown ? undefined : online.waitedSeconds } };

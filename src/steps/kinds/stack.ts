@@ -1,13 +1,14 @@
 /** Step kind "stack": deploy one bundled template as one CloudFormation stack. */
 import { createHash } from 'node:crypto';
 import { loadTemplate, fullParameters, type TemplateName, type LoadedTemplate } from '../../templates/registry.js';
-import { deployStack, SUCCESS_STATES } from '../stack-deployer.js';
+import { deployStack, SUCCESS_STATES, type DeployStackRequest } from '../stack-deployer.js';
 import { estimateTemplate } from '../eta.js';
 import type { PhaseId, StepContext, StepDef, Prepared, EnvContext } from '../types.js';
 import { StepFailedError } from '../../errors.js';
 import type { StepContract } from '../contracts.js';
 import type { AwsPorts } from '../../context.js';
 import type { EnvironmentConfig } from '../../config/schema.js';
+import { clientToken } from '../tokens.js';
 
 export interface StackStepSpec {
   id: string;
@@ -79,6 +80,22 @@ export function stackStep(spec: StackStepSpec): StepDef {
     return { inputHash, estimateSeconds: estimateTemplate(t.template).totalSeconds, data: inputs };
   };
 
+  /** What a deploy and a preview of this step send alike. */
+  const request = async (ctx: StepContext, prepared: Prepared, t: LoadedTemplate, changeSetName: string): Promise<DeployStackRequest> => {
+    const inputs = prepared.data as StackInputs;
+    return {
+      stepId: spec.id,
+      stackName: inputs.stackName,
+      ...(await templateSource(ctx, t, inputs.region)),
+      parameters: inputs.parameters,
+      tags: inputs.tags,
+      templateOutputs: t.outputs,
+      templateResources: t.template.Resources as never,
+      changeSetName,
+      inputHash: prepared.inputHash,
+    };
+  };
+
   return {
     id: spec.id,
     phase: spec.phase,
@@ -94,16 +111,15 @@ export function stackStep(spec: StackStepSpec): StepDef {
       const inputs = prepared.data as StackInputs;
       const t = loadTemplate(spec.template);
       await spec.beforeDeploy?.(ctx);
+      const token = (purpose: string) => clientToken(ctx.envCtx.runId, spec.id, ctx.attempt, purpose);
+      // A run that died in this step recorded its change set's name before creating it.
+      const prev = ctx.previous;
+      const resumeChangeSetName = prev?.status === 'running' && typeof prev.evidence.changeSetName === 'string' ? prev.evidence.changeSetName : undefined;
       const r = await deployStack(
         {
-          stepId: spec.id,
-          stackName: inputs.stackName,
-          ...(await templateSource(ctx, t, inputs.region)),
-          parameters: inputs.parameters,
-          tags: inputs.tags,
-          templateOutputs: t.outputs,
-          templateResources: t.template.Resources as never,
-          changeSetName: `dpf-${ctx.envCtx.runId}-${spec.template}`,
+          ...(await request(ctx, prepared, t, `dpf-${ctx.envCtx.runId}-${spec.template}`)),
+          tokens: { create: token('create'), execute: token('execute'), delete: token('delete'), rollback: token('rollback') },
+          resumeChangeSetName,
           ...(ctx.planned ? { savedChangeSet: { name: ctx.planned.changeSetName, type: ctx.planned.changeSetType } } : {}),
         },
         { cfn: await portsFor(spec, ctx).cfn(), clock: ctx.clock, io: ctx.io, signal: ctx.signal, poll: pollFromEnv(), onEvidence: (e) => ctx.evidence({ ...e, stackName: inputs.stackName, ...(inputs.region ? { region: inputs.region } : {}) }) },
@@ -146,7 +162,12 @@ export function stackStep(spec: StackStepSpec): StepDef {
       const before = opts?.keep ? await cfn.describeStack(inputs.stackName) : undefined;
       const changeSetName = `dpf-plan-${ctx.envCtx.runId}-${spec.template}`;
       const r = await deployStack(
-        { stepId: spec.id, stackName: inputs.stackName, ...(await templateSource(ctx, t, inputs.region)), parameters: inputs.parameters, tags: inputs.tags, templateOutputs: t.outputs, templateResources: t.template.Resources as never, changeSetName, previewOnly: true, keepChangeSet: opts?.keep },
+        {
+          ...(await request(ctx, prepared, t, changeSetName)),
+          previewOnly: true,
+          keepChangeSet: opts?.keep,
+          tokens: { create: clientToken(ctx.envCtx.runId, spec.id, ctx.attempt, 'preview'), delete: clientToken(ctx.envCtx.runId, spec.id, ctx.attempt, 'preview-delete') },
+        },
         { cfn, clock: ctx.clock, io: ctx.io, signal: ctx.signal, poll: pollFromEnv() },
       );
       return {

@@ -1,0 +1,27 @@
+/**
+ * The bad-input corpus (tools/bad-input-corpus.mjs): bin/dpf with a config or flags wrong in one
+ * way each — unknown keys in every section, values AWS would refuse late, schedules, SSH
+ * exposure, names, zones, dates, bounds, the file itself (directory, alias bomb, 1 MB, garbage),
+ * flags (region, concurrency, phase, repeated values) — must exit 2 with the field or flag named,
+ * print a bounded message, and send no request to AWS (a tripwire endpoint counts every one).
+ */
+import { describe, it, expect } from 'vitest';
+import { DPF } from './harness.js';
+// @ts-expect-error plain ESM module shared with bench/ (no types)
+import { corpusCases, runCase } from '../../tools/bad-input-corpus.mjs';
+
+const CASES: Array<{ name: string; field: string }> = corpusCases();
+
+describe('GIVEN the bad-input corpus', () => {
+  it('WHEN counted THEN it has at least 100 cases', () => {
+    expect(CASES.length).toBeGreaterThanOrEqual(100);
+  });
+
+  describe.concurrent('WHEN each case is run through bin/dpf', () => {
+    it.each(CASES.map((c) => [c.name, c] as const))('THEN %s: exit 2, the field named, no AWS request', { timeout: 90_000 }, async (_name, c) => {
+      const r = await runCase(DPF, c);
+      expect({ code: r.code, named: r.named, requests: r.requests }, r.out.slice(0, 2000)).toEqual({ code: 2, named: true, requests: 0 });
+      expect(r.outputLength).toBeLessThan(20_000);
+    });
+  });
+});
