@@ -74,7 +74,7 @@ function nameProblems(project: unknown, envNames: string[]): Problem[] {
 /**
  * Problems of one field, by the loader's own rules: for a tool (the init wizard) that checks
  * each answer as it is typed. `field` is a path inside an environment (`network.vpcCidr`,
- * `storage.backup.schedule`), or `project`, or `envName`. `env` holds the answers so far (the
+ * `storage.backup.schedule`, `identity.sudoRules.0.name`), or `project`, or `envName`. `env` holds the answers so far (the
  * region for the zones, the VPC for the subnets, …); everything else takes its default.
  * Returns the messages for that field (and anything below it), [] when it is valid.
  */
@@ -85,17 +85,20 @@ export function fieldProblems(field: string, value: unknown, context: { project?
   if (field !== 'project' && field !== 'envName') setPath(env, field, value);
   const key = typeof envName === 'string' ? envName : String(envName);
   const { problems } = validateConfig({ version: 1, project, environments: { [key]: env } });
-  const want = field === 'project' ? 'project' : field === 'envName' ? `environments.${key}` : `environments.${key}.${field}`;
+  // Problems name array items as [i] (identity.sudoRules[0].name); the field may say .0.
+  const inner = field.replace(/\.(\d+)(?=\.|$)/g, '[$1]');
+  const want = field === 'project' ? 'project' : field === 'envName' ? `environments.${key}` : `environments.${key}.${inner}`;
   return problems.filter((p) => p.path === want || p.path.startsWith(`${want}.`) || p.path.startsWith(`${want}[`)).map((p) => p.message);
 }
 
+/** Set `a.b.0.c`: a numeric part is an array index (identity.sudoRules.0.name). */
 function setPath(obj: Record<string, unknown>, dotted: string, value: unknown): void {
   const parts = dotted.split('.');
   let cur = obj;
-  for (const part of parts.slice(0, -1)) {
-    if (!cur[part] || typeof cur[part] !== 'object') cur[part] = {};
+  parts.slice(0, -1).forEach((part, i) => {
+    if (!cur[part] || typeof cur[part] !== 'object') cur[part] = /^\d+$/.test(parts[i + 1]!) ? [] : {};
     cur = cur[part] as Record<string, unknown>;
-  }
+  });
   cur[parts[parts.length - 1]!] = value;
 }
 

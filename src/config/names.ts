@@ -55,6 +55,16 @@ export const DERIVED_NAMES: NameShape[] = [
   { what: 'CloudFormation stack name', name: (p, e) => `${p}-${e}-monitoring`, rules: [maxLength(128), (n) => (/^[a-zA-Z][-a-zA-Z0-9]*$/.test(n) ? undefined : 'must start with a letter and hold only letters, digits and hyphens')] },
   { what: 'AWS Backup vault name', name: (p, e) => `${p}-${e}-vault`, rules: [maxLength(50), (n) => (/^[a-zA-Z0-9_-]{2,50}$/.test(n) ? undefined : 'holds characters AWS Backup refuses')] },
   { what: 'EventBridge rule name', name: (p, e) => `${p}-${e}-security-group-changes`, rules: [maxLength(64)] },
+  {
+    what: 'CloudTrail trail name',
+    name: (p, e) => `${p}-${e}-management-events`,
+    // API_CreateTrail: letters, digits, periods, underscores, dashes; starts and ends with a letter or digit; no two of . _ - adjacent.
+    rules: [
+      maxLength(128),
+      (n) => (/^[A-Za-z0-9][A-Za-z0-9._-]*[A-Za-z0-9]$/.test(n) ? undefined : 'must start and end with a letter or digit and hold only letters, digits, ".", "_" and "-"'),
+      (n) => (/[._-]{2}/.test(n) ? 'has two periods, underscores or dashes in a row, which CloudTrail refuses' : undefined),
+    ],
+  },
   { what: 'DynamoDB lock table', name: (p, e) => `${p}-${e}-dpf-lock`, rules: [maxLength(255), (n) => (/^[a-zA-Z0-9_.-]{3,255}$/.test(n) ? undefined : 'holds characters DynamoDB refuses')] },
   {
     what: 'SSM parameter path',

@@ -198,6 +198,22 @@ export function checkEnvironment(env: EnvironmentConfig, base: string, opts: Che
   const dp = env.identity?.domain === undefined ? undefined : domainProblem(env.identity.domain);
   if (dp) p('identity.domain', dp);
 
+  // FreeIPA policy (identity.passwordPolicy, identity.groups, identity.sudoRules): what `ipa` would refuse or
+  // silently merge halfway through identity.ipa-policy.
+  const pw = env.identity?.passwordPolicy;
+  if (pw && typeof pw.minLifeHours === 'number' && typeof pw.maxLifeDays === 'number' && pw.minLifeHours > pw.maxLifeDays * 24)
+    p('identity.passwordPolicy.minLifeHours', `${pw.minLifeHours} hours is longer than maxLifeDays (${pw.maxLifeDays} days = ${pw.maxLifeDays * 24} hours); FreeIPA refuses a minimum password life over the maximum`);
+  const groups = Array.isArray(env.identity?.groups) ? env.identity.groups : [];
+  groups.forEach((g, i) => {
+    if (typeof g === 'string' && groups.indexOf(g) !== i) p(`identity.groups[${i}]`, `"${g}" is listed twice`);
+  });
+  const sudo = Array.isArray(env.identity?.sudoRules) ? env.identity.sudoRules : [];
+  const sudoNames = sudo.map((r) => (r && typeof r === 'object' ? r.name : undefined));
+  sudoNames.forEach((n, i) => {
+    // One FreeIPA sudo rule per name: a second entry would add its group and commands to the first one.
+    if (typeof n === 'string' && sudoNames.indexOf(n) !== i) p(`identity.sudoRules[${i}].name`, `"${n}" is the name of identity.sudoRules[${sudoNames.indexOf(n)}] too; FreeIPA keeps one rule per name and would merge them`);
+  });
+
   // RDS: names PostgreSQL or RDS reserve.
   for (const k of ['databaseName', 'masterUsername'] as const) {
     const v = env.storage?.rds?.[k];

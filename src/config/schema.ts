@@ -20,10 +20,16 @@ const days = (min = 1) => z.number().int().min(min).max(36500);
 /** Retention values CloudWatch Logs accepts. */
 export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
-/** Lengths and characters; what each AWS service adds on top is checked in names.ts. */
-export const PROJECT_NAME = /^(?=.{2,17}$)[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
-export const ENV_NAME = /^(?=.{1,16}$)[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
-const ENV_NAME_MESSAGE = 'environment names are 1-16 lowercase letters, digits or single dashes, starting with a letter and not ending with a dash';
+/**
+ * Lengths and characters only. The rules each AWS service adds on top — no "--" and no trailing
+ * dash (RDS identifiers, CloudTrail names), S3's reserved prefixes, SSM's reserved "aws"/"ssm" —
+ * are checked in names.ts against the names dpf derives, so the message names the service and
+ * the derived name that breaks its rule; a name is accepted only when both agree
+ * (src/validate/environment.ts probes the longest names accepted that way).
+ */
+export const PROJECT_NAME = /^[a-z][a-z0-9-]{1,16}$/;
+export const ENV_NAME = /^[a-z][a-z0-9-]{0,15}$/;
+const ENV_NAME_MESSAGE = 'environment names are 1-16 lowercase letters, digits or dashes, starting with a letter';
 /** Recovery objectives: positive, at most a year. */
 const minutes = z.number().positive().max(525600);
 
@@ -241,7 +247,7 @@ export const environmentSchema = z.strictObject({
 
 export const configSchema = z.strictObject({
   version: z.literal(1).default(1),
-  project: z.string().regex(PROJECT_NAME, 'must be 2-17 lowercase letters, digits or single dashes, starting with a letter and not ending with a dash (IAM role names derived from it are limited to 64 characters; RDS identifiers and CloudTrail names refuse "--")').default('dataplatform'),
+  project: z.string().regex(PROJECT_NAME, 'must be 2-17 lowercase letters, digits or dashes, starting with a letter (IAM role names derived from it are limited to 64 characters)').default('dataplatform'),
   environments: z
     .record(z.string().regex(ENV_NAME, ENV_NAME_MESSAGE), environmentSchema)
     .refine((r) => Object.keys(r).length > 0, 'at least one environment is required'),

@@ -1,11 +1,13 @@
 /**
  * Render, offline, everything dpf deploys for one environment of a config: each stack step's
  * template with the parameters dpf computes (stack tags included), the agent's metrics, and the
- * step graphs. Also renders the same environment under the most extreme names the config schema
- * accepts (name probes), read from the schema itself so a tightened schema is followed.
+ * step graphs. Also renders the same environment under the most extreme names the config loader
+ * accepts (name probes: its schema and its per-service name rules, config/names.ts), read from
+ * the loader itself so a tightened rule is followed.
  */
 import { partition } from '@aws-sdk/core/client';
 import { configSchema, type DpfConfig, type EnvironmentConfig } from '../config/schema.js';
+import { derivedNameProblems } from '../config/names.js';
 import { buildSteps } from '../steps/phases.js';
 import { stackName, stackTags } from '../steps/kinds/stack.js';
 import type { EnvContext, StepDef } from '../steps/types.js';
@@ -96,8 +98,9 @@ export async function renderEnvironment(config: DpfConfig, envName: string): Pro
 
 // ---------- name probes ----------
 
+/** What the loader accepts: the schema's characters and lengths, and every AWS rule on the names derived from them. */
 function accepted(project: string, envName: string): boolean {
-  return configSchema.safeParse({ project, environments: { [envName]: {} } }).success;
+  return configSchema.safeParse({ project, environments: { [envName]: {} } }).success && derivedNameProblems(project, envName).length === 0;
 }
 
 /** The longest name `make(n)` the schema accepts (n up to 255), or undefined when none is. */
@@ -119,7 +122,7 @@ export function extremeNames(ok: (s: string) => boolean): string[] {
   return [...new Set(found)];
 }
 
-/** Project × environment names at the schema's limits (read from configSchema, never copied). */
+/** Project × environment names at the loader's limits (read from its schema and name rules, never copied). */
 export function nameProbes(): Array<{ project: string; envName: string }> {
   const defaultEnv = 'dev';
   const defaultProject = 'dataplatform';

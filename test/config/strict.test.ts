@@ -44,15 +44,21 @@ describe('GIVEN the config schema', () => {
   it.each(placeable.map((n) => [n.path.slice(2).join('.') || '(environment)', n.path.slice(2)] as const))(
     'WHEN a config has an unknown key in %s THEN validation names it',
     (_label, inner) => {
+      // An array-of-objects section (identity.sudoRules) is walked as item 0: the config holds an array there.
       const env: Json = {};
-      let cur = env;
-      for (const part of inner) cur = cur[part] = {};
-      // Required fields of optional objects (crossAccount) are filled so only the typo is wrong.
-      if (inner.join('.') === 'identity.crossAccount') Object.assign(cur, { trustedAccountId: '123456789012', externalId: 'x-1' });
+      let cur: Json = env;
+      inner.forEach((part, i) => (cur = cur[part] = inner[i + 1] === '0' ? [] : {}));
+      // Required fields (of optional objects, of array items) are filled so only the typo is wrong.
+      const required: Record<string, Json> = {
+        'identity.crossAccount': { trustedAccountId: '123456789012', externalId: 'x-1' },
+        'identity.sudoRules.0': { name: 'ops', group: 'admins' },
+      };
+      Object.assign(cur, required[inner.join('.')] ?? {});
       cur.concurency = 1;
       const { problems } = validateConfig({ version: 1, project: 'dataplatform', environments: { dev: env } });
-      const want = ['environments', 'dev', ...inner].join('.');
-      expect(problems.map((p) => `${p.path}: ${p.message}`).join('\n')).toMatch(new RegExp(`^${want.replace(/\./g, '\\.')}: .*concurency`, 'm'));
+      // The loader writes array items as [i].
+      const want = ['environments', 'dev', ...inner].join('.').replace(/\.(\d+)(?=\.|$)/g, '[$1]');
+      expect(problems.map((p) => `${p.path}: ${p.message}`).join('\n')).toMatch(new RegExp(`^${want.replace(/[.[\]]/g, '\\$&')}: .*concurency`, 'm'));
     },
   );
 
@@ -200,6 +206,10 @@ describe('GIVEN other values that end up in AWS or Ansible', () => {
     [{ identity: { crossAccount: { trustedAccountId: '123456789012', externalId: 'has space' } } }, 'identity.crossAccount.externalId', /ExternalId/],
     [{ compute: { imageParameter: 'al2023' } }, 'compute.imageParameter', /SSM parameter path/],
     [{ patching: { stagingEnv: 'Staging!' } }, 'patching.stagingEnv', /environment names/],
+    [{ identity: { passwordPolicy: { maxLifeDays: 1, minLifeHours: 25 } } }, 'identity.passwordPolicy.minLifeHours', /FreeIPA refuses a minimum password life over the maximum/],
+    [{ identity: { groups: ['data-engineers', 'analysts', 'data-engineers'] } }, 'identity.groups[2]', /listed twice/],
+    [{ identity: { sudoRules: [{ name: 'ops', group: 'admins' }, { name: 'ops', group: 'analysts' }] } }, 'identity.sudoRules[1].name', /identity\.sudoRules\[0\] too; FreeIPA keeps one rule per name/],
+    [{ identity: { sudoRules: [{ name: 'ops', group: 'admins', commands: ['rm -rf /'] }] } }, 'identity.sudoRules[0].commands[0]', /absolute command path/],
   ])('WHEN %j THEN %s is refused', (env, path, want) => {
     expect(at(env, path)).toMatch(want);
   });
@@ -214,6 +224,10 @@ describe('GIVEN one field checked on its own (the wizard checks each answer as i
     ['region', 'moon-1', {}, /not an AWS region/],
     ['project', 'xn--data', {}, /prefix S3 reserves/],
     ['envName', 'Dev', {}, /environment names/],
+    ['envName', 'dev-', {}, /RDS DB instance identifier "dataplatform-dev--metadata" contains two hyphens/],
+    ['project', 'data--lake', {}, /CloudTrail trail name .* two periods, underscores or dashes in a row/],
+    ['identity.sudoRules.0.name', 'Ops Team', { identity: { sudoRules: [{ name: 'x', group: 'admins' }] } }, /lowercase letters, digits/],
+    ['identity.passwordPolicy.minLifeHours', 48, { identity: { passwordPolicy: { maxLifeDays: 1 } } }, /over the maximum/],
   ])('WHEN %s = %j THEN fieldProblems gives the loader\'s message', (field, value, env, want) => {
     expect(fieldProblems(field, value, { env }).join('\n')).toMatch(want);
   });
@@ -221,5 +235,7 @@ describe('GIVEN one field checked on its own (the wizard checks each answer as i
   it('WHEN a valid value is checked THEN there is no problem, and problems of other fields are not reported', () => {
     expect(fieldProblems('network.vpcCidr', '10.20.0.0/16', { env: { network: { subnets: { public: ['10.20.1.0/24', '10.20.2.0/24', '10.20.3.0/24'], private: ['10.20.11.0/24', '10.20.12.0/24', '10.20.13.0/24'], database: ['10.20.21.0/24', '10.20.22.0/24', '10.20.23.0/24'] } } } })).toEqual([]);
     expect(fieldProblems('monitoring.alarmEmail', 'ops@example.com', { env: { region: 'nowhere-1' } })).toEqual([]);
+    // An array item checked on its own field: the problems of its other fields are not this field's.
+    expect(fieldProblems('identity.sudoRules.0.name', 'ops', {})).toEqual([]);
   });
 });

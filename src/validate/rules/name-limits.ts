@@ -1,6 +1,6 @@
 /**
- * Names dpf derives fit AWS's limits for every project and environment name the config schema
- * accepts: rendered with the longest names (and the edge characters) the schema allows, every
+ * Names dpf derives fit AWS's limits for every project and environment name the config loader
+ * accepts: rendered with the longest names (and the edge characters) it allows, every
  * custom physical name keeps within its type's length and character rules, and every parameter
  * dpf computes satisfies the template's own constraints (AllowedPattern, lengths, values).
  */
@@ -20,7 +20,7 @@ function parameterProblem(decl: Record<string, any>, value: string): string | un
 export const nameLimits: Rule = {
   id: 'name-limits',
   title: 'Derived names fit AWS limits for the longest allowed names',
-  rule: "With the longest project and environment names the config schema accepts (and its edge characters), every custom name stays within AWS's length and character limits and every parameter dpf computes satisfies the template's constraints.",
+  rule: "With the longest project and environment names the config loader accepts (and its edge characters), every custom name stays within AWS's length and character limits and every parameter dpf computes satisfies the template's constraints.",
   protectsAgainst: 'a deployment that works for "dataplatform/dev" failing at create time for a longer or differently spelled project or environment name (IAM role names over 64 characters, RDS identifiers with "--", bucket names over 63)',
   docs: [
     'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html',

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { nameLimits } from '../../../src/validate/rules/name-limits.js';
 import { extremeNames, nameProbes } from '../../../src/validate/environment.js';
 import { configSchema } from '../../../src/config/schema.js';
+import { validateConfig } from '../../../src/config/load.js';
 import { input, stack } from '../helpers.js';
 
 const tpl = `
@@ -41,5 +42,12 @@ describe('rule name-limits', () => {
     expect(ok('a'.repeat(longest + 1))).toBe(false);
     expect(names.every(ok)).toBe(true);
     expect(nameProbes().length).toBeGreaterThan(0);
+  });
+
+  it('GIVEN the loader refuses "--" and a trailing dash by the AWS rules of the derived names (config/names.ts) WHEN probing THEN every probe is a name the loader accepts', () => {
+    const probes = nameProbes();
+    for (const p of probes) expect(validateConfig({ version: 1, project: p.project, environments: { [p.envName]: {} } }).problems, `${p.project}/${p.envName}`).toEqual([]);
+    expect(probes.some((p) => p.project.includes('--') || p.project.endsWith('-') || p.envName.includes('--') || p.envName.endsWith('-'))).toBe(false);
+    expect(Math.max(...probes.map((p) => p.project.length))).toBe(17);
   });
 });
