@@ -5,6 +5,7 @@
  */
 import os from 'node:os';
 import path from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { loadConfig, selectEnv, type LoadedConfig } from './config/load.js';
 import type { EnvironmentConfig } from './config/schema.js';
@@ -46,6 +47,31 @@ export function assertLedgerPlace(data: LedgerData, envName: string, where: { re
     });
 }
 
+/**
+ * The environment a command works on. A `--region` other than the config's is first compared
+ * with where the local ledger says the environment lives (RegionMismatch, naming both): that
+ * is the mistake to report, not that the config's zones are not zones of the other region.
+ * Only then are the zones checked against it (selectEnv), for an environment not deployed yet.
+ */
+export async function selectPlacedEnv(loaded: LoadedConfig, globals: { env?: string; region?: string }): Promise<{ name: string; env: EnvironmentConfig }> {
+  const { name } = selectEnv(loaded, globals.env);
+  if (globals.region !== undefined) {
+    const livesIn = await peekLedgerRegion(Ledger.localPath(loaded.dir, name));
+    if (livesIn) assertLedgerPlace({ facts: { region: livesIn } } as unknown as LedgerData, name, { region: globals.region, regionFromFlag: true });
+  }
+  return selectEnv(loaded, name, globals.region);
+}
+
+/** facts.region of a local ledger file; undefined when there is none or it cannot be read (Ledger.open reports that). */
+async function peekLedgerRegion(file: string): Promise<string | undefined> {
+  try {
+    const region = (JSON.parse(await readFile(file, 'utf8')) as { facts?: { region?: unknown } }).facts?.region;
+    return typeof region === 'string' ? region : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function newRunId(now: Date): string {
   return `r${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, '').toLowerCase()}-${randomBytes(3).toString('hex')}`;
 }
@@ -68,7 +94,7 @@ export class S3LedgerMirror implements LedgerMirror {
 
 export async function openSession(ctx: CommandContext, opts: { command: string; lock: boolean; readOnly?: boolean }): Promise<Session> {
   const loaded = await loadConfig(ctx.globals.config);
-  const { name: envName, env } = selectEnv(loaded, ctx.globals.env, ctx.globals.region);
+  const { name: envName, env } = await selectPlacedEnv(loaded, ctx.globals);
   const region = ctx.globals.region ?? env.region;
   const aws = ctx.aws(region);
   const warn = (message: string) => ctx.io.notify({ type: 'warning', message });

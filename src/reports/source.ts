@@ -6,14 +6,14 @@
  * unreachable: that becomes a note.
  */
 import type { AwsPorts, CommandContext } from '../context.js';
-import { loadConfig, selectEnv, type LoadedConfig } from '../config/load.js';
+import { loadConfig, type LoadedConfig } from '../config/load.js';
 import type { EnvironmentConfig } from '../config/schema.js';
 import { Ledger, parseLedger, type LedgerData } from '../state/ledger.js';
 import { buildSteps, names } from '../steps/phases.js';
 import type { StepDef } from '../steps/types.js';
 import { goliveSteps } from '../checks/index.js';
 import { errorMessage } from '../errors.js';
-import { assertLedgerPlace } from '../session.js';
+import { assertLedgerPlace, selectPlacedEnv } from '../session.js';
 
 /** Every live AWS call of status/report gives up after this long. */
 export const LIVE_TIMEOUT_MS = 8000;
@@ -57,7 +57,7 @@ export interface LedgerView {
 
 export async function openLedgerView(ctx: CommandContext, o: { offline?: boolean; timeoutMs?: number } = {}): Promise<LedgerView> {
   const loaded = await loadConfig(ctx.globals.config);
-  const { name: envName, env } = selectEnv(loaded, ctx.globals.env, ctx.globals.region);
+  const { name: envName, env } = await selectPlacedEnv(loaded, ctx.globals);
   const region = ctx.globals.region ?? env.region;
   const ledger = await Ledger.open(Ledger.localPath(loaded.dir, envName), loaded.config.project, envName, ctx.clock.now());
   const view: LedgerView = { loaded, envName, env, region, ledger, data: ledger.data, source: 'local', aws: { reachable: null } };
