@@ -793,6 +793,12 @@ def _model_change_sets() -> None:
     - ListChangeSets lists the given stack's change sets only (moto listed every stack's).
     - DeleteChangeSet of a change set that does not exist fails ChangeSetNotFound (moto crashed).
     - DeleteStack deletes the stack's change sets with it.
+    - CreateChangeSet of an UPDATE that changes nothing succeeds and makes a change set with
+      Status FAILED, StatusReason "The submitted information didn't contain changes. Submit
+      different information to create a change set." (moto raised ValidationError "No updates
+      are to be performed." from the call itself, as UpdateStack does). AWS answers the call and
+      fails the change set: DescribeChangeSet's StatusReason, aws-sdk-js#2331,
+      ansible-collections/amazon.aws#507.
     """
     from moto.cloudformation import models as cfm
     from moto.cloudformation import responses as cfr
@@ -910,6 +916,8 @@ def _model_change_sets() -> None:
             if token and getattr(existing, "dpf_client_token", None) == token:
                 return ActionResult({"Id": existing.change_set_id, "StackId": existing.stack_id})
             raise AlreadyExistsException(f"ChangeSet [{name}] already exists")
+        # The backend (create_change_set above) marks a change set without changes FAILED, as AWS does.
+        self._validate_different_update = lambda *args, **kwargs: None
         result = original_create_resp(self)
         created = find_change_set(self.cloudformation_backend, name, stack_name)
         if created is not None:
