@@ -5,7 +5,7 @@
 //  2. crash points: every kill point of tools/chaos.mjs (after each CreateChangeSet,
 //     ExecuteChangeSet and SendCommand, at each step's start and end, after eight request counts),
 //     each followed by a rerun that must reach all-done;
-//  3. the bad-input corpus (tools/bad-input-corpus.mjs): exit 2, field named, no AWS request.
+//  3. the bad-input corpus (tools/bad-input-corpus.mjs): the usage exit code (2; plan 1), field named, no AWS request.
 // Usage: node bench/robustness.mjs [--faults N] [--throttle 0.2] [--lost 0.05] [--crash all|sample|none] [--no-corpus]
 // (after `bash tools/setup.sh` and `npm run build`). Takes 10-20 minutes with everything on.
 import { spawn } from 'node:child_process';
@@ -90,7 +90,7 @@ if (corpus) {
   const ok = results.filter((r) => r.ok).length;
   const requests = results.reduce((n, r) => n + r.requests, 0);
   for (const r of results.filter((x) => !x.ok)) process.stderr.write(`corpus: ${r.name}: exit ${r.code}, named ${r.named}, ${r.requests} AWS request(s)\n`);
-  rows.push({ suite: 'bad-input corpus', runs: results.length, completed: ok, duplicates: 0, notes: `${results.filter((r) => r.code === 2).length} exit 2, ${results.filter((r) => r.named).length} name the field, ${requests} AWS requests in all` });
+  rows.push({ suite: 'bad-input corpus', runs: results.length, completed: ok, duplicates: 0, notes: `${results.filter((r) => r.code === r.exit).length} with the usage exit code (2; plan 1), ${results.filter((r) => r.named).length} name the field, ${requests} AWS requests in all` });
 }
 
 console.log('\nsuite                                              runs  completed  duplicates  notes');

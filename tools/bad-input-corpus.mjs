@@ -1,7 +1,8 @@
 // The bad-input corpus: every case runs bin/dpf as a user would, with a config file and flags
-// that are wrong in one way, and must end with exit 2, a message that names the bad field or
-// flag, output of bounded size, and no request at all to AWS (AWS_ENDPOINT_URL points at a
-// tripwire server that counts every request; the case fails on any).
+// that are wrong in one way, and must end with the usage exit code — 2, and 1 for `dpf plan`,
+// whose 2 means "changes pending" (terraform's -detailed-exitcode; src/cli.ts) — a message
+// that names the bad field or flag, output of bounded size, and no request at all to AWS
+// (AWS_ENDPOINT_URL points at a tripwire server that counts every request; the case fails on any).
 // Used by test/e2e/bad-input.test.ts and bench/robustness.mjs.
 import { spawn } from 'node:child_process';
 import http from 'node:http';
@@ -32,6 +33,9 @@ const CONFIG_CASES = [
   ['unknown key in storage.backup', dev({ storage: { backup: { retention: 35 } } }), `${E}.storage.backup`],
   ['unknown key in storage.dataLake', dev({ storage: { dataLake: { glacierDays: 90 } } }), `${E}.storage.dataLake`],
   ['unknown key in identity', dev({ identity: { realm: 'X' } }), `${E}.identity`],
+  ['unknown key in identity.passwordPolicy', dev({ identity: { passwordPolicy: { minLenght: 12 } } }), `${E}.identity.passwordPolicy`],
+  ['unknown key in identity.sudoRules[0]', dev({ identity: { sudoRules: [{ name: 'ops', group: 'admins', runas: 'root' }] } }), `${E}.identity.sudoRules[0]`],
+  ['sudo rule named twice', dev({ identity: { sudoRules: [{ name: 'ops', group: 'admins' }, { name: 'ops', group: 'analysts' }] } }), `${E}.identity.sudoRules[1].name`],
   ['unknown key in identity.crossAccount', dev({ identity: { crossAccount: { trustedAccountId: '123456789012', externalId: 'x-1', mfa: true } } }), `${E}.identity.crossAccount`],
   ['unknown key in monitoring', dev({ monitoring: { email: 'a@b.c' } }), `${E}.monitoring`],
   ['unknown key in recovery.rtoMinutes', dev({ recovery: { rtoMinutes: { db: 60 } } }), `${E}.recovery.rtoMinutes`],
@@ -174,6 +178,11 @@ const FLAG_CASES = [
   ['init --set unknown key', ['init', '--env', 'x', '--defaults', '--yes', '--set', 'compute.workers.maximum=8'], 'compute.workers'],
 ];
 
+/** The usage exit code of a command line: `dpf plan` exits 1 (its 2 is "changes pending"), the others 2. */
+export function usageExit(args) {
+  return args[0] === 'plan' ? 1 : 2;
+}
+
 export function corpusCases() {
   const out = [];
   for (const [name, config, field] of CONFIG_CASES) out.push({ name, config, args: ['deploy', '--env', 'dev', '--yes'], field });
@@ -181,6 +190,7 @@ export function corpusCases() {
   for (const [cmd, extra] of [['plan', []], ['status', []], ['unlock', ['--yes']], ['backup', []], ['destroy', ['--yes']], ['doctor', []]])
     out.push({ name: `${cmd} with an unknown key in compute.workers`, config: dev({ compute: { workers: { maximum: 8 } } }), args: [cmd, '--env', 'dev', ...extra], field: `${E}.compute.workers` });
   for (const [name, args, field] of FLAG_CASES) out.push({ name, config: base(), args, field });
+  for (const c of out) c.exit = usageExit(c.args);
   return out;
 }
 
@@ -212,7 +222,7 @@ function runDpf(dpfBin, args, cwd, endpoint) {
   });
 }
 
-/** Run one case: { name, code, named, requests, outputLength, ok, out }. */
+/** Run one case: { name, code, exit (the expected code), named, requests, outputLength, ok, out }. */
 export async function runCase(dpfBin, c) {
   const dir = mkdtempSync(path.join(tmpdir(), 'dpf-corpus-'));
   mkdirSync(path.join(dir, 'conf'), { recursive: true });
@@ -222,8 +232,8 @@ export async function runCase(dpfBin, c) {
     const r = await runDpf(dpfBin, c.args, dir, trip.endpoint);
     const named = r.out.includes(c.field);
     const requests = trip.requests();
-    const ok = r.code === 2 && named && requests === 0 && r.out.length < 20_000;
-    return { name: c.name, code: r.code, named, requests, outputLength: r.out.length, ok, out: r.out };
+    const ok = r.code === (c.exit ?? 2) && named && requests === 0 && r.out.length < 20_000;
+    return { name: c.name, code: r.code, exit: c.exit ?? 2, named, requests, outputLength: r.out.length, ok, out: r.out };
   } finally {
     await trip.close();
   }
