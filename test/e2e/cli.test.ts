@@ -58,6 +58,11 @@ describe('GIVEN no AWS at all', () => {
   it('WHEN validate runs on a prod environment without a DR region THEN the semantic rules are listed and backup-coverage fails (exit 3) naming what to set', async () => {
     const dir = workdir();
     expect((await dpf(undefined, ['init', '--env', 'prod', '--defaults', '--yes', '--region', 'eu-west-1'], { cwd: dir })).code).toBe(0);
+    const { readFileSync: read, writeFileSync: write } = await import('node:fs');
+    const file = path.join(dir, 'dpf.config.yaml');
+    // init writes a DR region for production (src/config/production.ts defaultDrRegion): take it out to get a prod environment without one.
+    expect(read(file, 'utf8')).toMatch(/\n      drRegion: eu-central-1\n/);
+    write(file, read(file, 'utf8').replace(/\n      drRegion: eu-central-1\n/, '\n'));
     const r = await dpf(undefined, ['validate', '--env', 'prod', '--skip-linters', '--json'], { cwd: dir });
     expect(r.code, r.all).toBe(3);
     // stdout: the results document, then the error document (--json failures end with {"error": …}).
@@ -68,8 +73,6 @@ describe('GIVEN no AWS at all', () => {
     expect(JSON.stringify(out.rules.find((v: { id: string }) => v.id === 'backup-coverage').findings)).toMatch(/recovery\.drRegion/);
     const fixed = await dpf(undefined, ['validate', '--env', 'prod', '--skip-linters'], { cwd: dir });
     expect(fixed.stdout).toMatch(/✖ backup-coverage/);
-    const { readFileSync: read, writeFileSync: write } = await import('node:fs');
-    const file = path.join(dir, 'dpf.config.yaml');
     write(file, read(file, 'utf8').replace(/recovery:\n/, 'recovery:\n      drRegion: eu-central-1\n'));
     const ok = await dpf(undefined, ['validate', '--env', 'prod', '--skip-linters'], { cwd: dir });
     expect(ok.code, ok.all).toBe(0);
