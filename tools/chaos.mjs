@@ -82,9 +82,13 @@ export async function crashAndResume({ dpfBin, emulator, env, point, timeoutMs =
       return undefined;
     },
   });
+  // --skip-preflight: the sample deploys more environments into one emulator region than an
+  // account's default VPC quota (5) holds, which the account preflight rightly refuses; the
+  // preflight only reads, before the first write, and has its own tests (test/e2e/preflight.test.ts).
+  const deploy = ['deploy', '--env', env, '--yes', '--json', '--skip-preflight'];
   let first;
   try {
-    first = await run(dpfBin, ['deploy', '--env', env, '--yes', '--json'], {
+    first = await run(dpfBin, deploy, {
       cwd: dir,
       env: awsEnv(proxy.endpoint),
       timeoutMs,
@@ -107,7 +111,7 @@ export async function crashAndResume({ dpfBin, emulator, env, point, timeoutMs =
   }
   if (!killed) problems.push(`the kill point was never reached (the first run exited ${first.code})`);
 
-  const again = await run(dpfBin, ['deploy', '--env', env, '--yes', '--json'], { cwd: dir, env: awsEnv(emulator.endpoint), timeoutMs });
+  const again = await run(dpfBin, deploy, { cwd: dir, env: awsEnv(emulator.endpoint), timeoutMs });
   const completed = again.code === 0;
   if (!completed) problems.push(`the resumed run exited ${again.code}: ${again.stderr.slice(-1500)}`);
   const stateDir = path.join(dir, '.dpf', env);
@@ -132,9 +136,14 @@ export async function crashAndResume({ dpfBin, emulator, env, point, timeoutMs =
 }
 
 /** Every kill point of a full deploy (the bench runs them all; the e2e test a sample). */
-export const STACKS = ['bootstrap', 'network', 'compute', 'storage', 'identity', 'monitoring'];
-export const PLAYBOOK_STEPS = ['identity.nfs', 'identity.ipa-server', 'identity.ipa-replica', 'identity.enrol-hosts', 'identity.enrol', 'identity.configure-master', 'identity.configure-dev', 'identity.configure-worker', 'monitoring.agent'];
-export const STEP_IDS = [...STACKS.map((s) => (s === 'bootstrap' ? 'bootstrap.state' : `${s}.stack`)), ...PLAYBOOK_STEPS];
+/** Template name → the step that deploys it. */
+const STACK_STEPS = { bootstrap: 'bootstrap.state', network: 'network.stack', compute: 'compute.stack', storage: 'storage.stack', identity: 'identity.stack', monitoring: 'monitoring.stack', autoconfig: 'monitoring.worker-bootstrap' };
+export const STACKS = Object.keys(STACK_STEPS);
+export const PLAYBOOK_STEPS = [
+  'identity.nfs', 'identity.ipa-server', 'identity.ipa-policy', 'identity.ipa-replica', 'identity.enrol-hosts', 'identity.enrol',
+  'identity.configure-bastion', 'identity.configure-master', 'identity.configure-dev', 'identity.configure-worker', 'monitoring.agent',
+];
+export const STEP_IDS = [...Object.values(STACK_STEPS), ...PLAYBOOK_STEPS];
 
 export function allPoints() {
   return [

@@ -11,7 +11,9 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { startEmulator, DPF, type Emulator } from './harness.js';
 // @ts-expect-error plain ESM module shared with bench/ (no types)
-import { crashAndResume, pointName } from '../../tools/chaos.mjs';
+import { crashAndResume, pointName, STACKS, PLAYBOOK_STEPS } from '../../tools/chaos.mjs';
+import { buildSteps } from '../../src/steps/phases.js';
+import { environmentSchema } from '../../src/config/schema.js';
 
 let em: Emulator;
 beforeAll(async () => {
@@ -28,12 +30,23 @@ const SAMPLE = [
   { after: 'ExecuteChangeSet', stack: 'storage' },
   { after: 'CreateChangeSet', stack: 'identity' },
   { after: 'ExecuteChangeSet', stack: 'monitoring' },
+  { after: 'ExecuteChangeSet', stack: 'autoconfig' },
   { after: 'SendCommand', step: 'identity.nfs' },
   { after: 'SendCommand', step: 'identity.ipa-server' },
+  { after: 'SendCommand', step: 'identity.ipa-policy' },
   { event: 'step-start', step: 'network.stack' },
   { event: 'step-done', step: 'storage.stack' },
   { nth: 150 },
 ];
+
+describe('GIVEN the crash points of tools/chaos.mjs (the bench runs them all)', () => {
+  it('WHEN compared with the steps of a deploy THEN every stack and every playbook step has its points', () => {
+    const steps = buildSteps(environmentSchema.parse({}));
+    const templates = steps.filter((s) => s.kind === 'stack').map((s) => s.stack!.template);
+    expect([...STACKS].sort()).toEqual([...templates].sort());
+    expect([...PLAYBOOK_STEPS].sort()).toEqual(steps.filter((s) => s.kind === 'playbook').map((s) => s.id).sort());
+  });
+});
 
 describe('GIVEN a deploy killed at a sampled point', () => {
   it.each(SAMPLE.map((p, i) => [pointName(p), p, `k${String(i + 1).padStart(2, '0')}`] as const))('WHEN killed %s and rerun THEN it resumes to all-done with no duplicate write', { timeout: 200_000 }, async (_name, point, env) => {

@@ -287,7 +287,7 @@ describe('playbookStep: SendCommand exactly once (it has no idempotency token)',
     const prepared = await step.prepare(ctx);
     // What a run killed right after SendCommand leaves: the marker and its time, no command id.
     const at = h.clock.now();
-    const commandId = await h.ssm.sendCommand({ documentName: PLAYBOOK_DOCUMENT, parameters: {}, targets: { 'dpf:env': ['dev'] }, maxConcurrency: '100%', maxErrors: '0', timeoutSeconds: 600, comment: 'dpf-m-0123456789ab dpf storage.nfs run nfs.yml' });
+    const commandId = await h.ssm.sendCommand({ documentName: playbookDocument(h.envCtx), parameters: {}, targets: { 'dpf:env': ['dev'] }, maxConcurrency: '100%', maxErrors: '0', timeoutSeconds: 600, comment: 'dpf-m-0123456789ab dpf storage.nfs run nfs.yml' });
     await h.ledger.updateStep('storage.nfs', 'storage', { status: 'running', inputHash: prepared.inputHash, attempts: 1, evidence: { sendMarker: 'dpf-m-0123456789ab', sendMarkerAt: at.toISOString() } }, at);
     const summary = await h.deploy([step]);
     expect(summary.outcomes['storage.nfs']).toBe('done');
