@@ -126,6 +126,10 @@ async function runSavedPlan(file: string, opts: DeployOptions, ctx: CommandConte
       cfn,
       prepare: (step) => step.prepare(makeContext(step, runOpts, session.ledger.get(step.id))),
       statusOf: (id) => session.ledger.get(id)?.status,
+      changeSetOf: (id) => {
+        const name = session.ledger.get(id)?.evidence.changeSetName;
+        return typeof name === 'string' ? name : undefined;
+      },
     });
     if (problems.length) throw planDriftError(file, problems);
     if (!opts.skipPreflight) await preflight({ ...opts, phases: [...new Set(planned.map((p) => p.id.split('.')[0] as PhaseId))] }, ctx, session);

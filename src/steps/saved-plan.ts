@@ -8,7 +8,8 @@
  * Drift means any of: the environment, region or account differ; a step's inputs (template,
  * parameters, tags) hash differently now; the stack's status or last-update time changed; the
  * saved change set is no longer executable (CloudFormation makes it OBSOLETE when the stack is
- * updated by anything else).
+ * updated by anything else). A run of the same plan that was interrupted is not drift: the
+ * ledger names the saved change set it executed, and the rerun carries on from there.
  */
 import { readFile } from 'node:fs/promises';
 import type { CloudFormationPort } from '../aws/cloudformation.js';
@@ -62,6 +63,8 @@ export interface PlanCheckContext {
   prepare(step: StepDef): Promise<{ inputHash: string }>;
   /** The ledger's record of a step (a planned step already done by another run is drift too). */
   statusOf(stepId: string): string | undefined;
+  /** The change set the ledger records for a step (evidence.changeSetName, written before ExecuteChangeSet). */
+  changeSetOf?(stepId: string): string | undefined;
 }
 
 /**
@@ -74,6 +77,7 @@ export async function planDrift(plan: SavedPlan, file: string, steps: StepDef[],
   if (plan.accountId !== c.accountId) return [`${file} was made in account ${plan.accountId}; the credentials are for ${c.accountId}`];
   const byId = new Map(steps.map((s) => [s.id, s]));
   const problems: string[] = [];
+  let appliedByThisPlan = 0;
   for (const p of plannedSteps(plan)) {
     const cs = p.changeSet;
     const step = byId.get(p.id);
@@ -82,8 +86,12 @@ export async function planDrift(plan: SavedPlan, file: string, steps: StepDef[],
       problems.push(`${name}: this version of dpf has no such step`);
       continue;
     }
+    // A run of this very plan that was interrupted recorded the saved change set before executing it:
+    // done, the step is skipped; running, the deployer watches it to the end (or refuses). Not drift.
+    const ownRun = c.changeSetOf?.(p.id) === cs.changeSetName;
     if (c.statusOf(p.id) === 'done' && p.status !== 'done') {
-      problems.push(`${name}: another run has deployed it since the plan was made`);
+      if (ownRun) appliedByThisPlan++;
+      else problems.push(`${name}: another run has deployed it since the plan was made`);
       continue;
     }
     try {
@@ -93,6 +101,7 @@ export async function planDrift(plan: SavedPlan, file: string, steps: StepDef[],
       problems.push(`${name}: its inputs cannot be computed now (${errorMessage(err)})`);
       continue;
     }
+    if (ownRun && c.statusOf(p.id) === 'running') continue;
     const stack = await c.cfn.describeStack(cs.stackName);
     const expected = cs.changeSetType === 'CREATE' ? 'REVIEW_IN_PROGRESS' : cs.stackStatus;
     if (!stack) problems.push(`${name}: the stack is gone (it was ${expected ?? 'present'} when the plan was made)`);
@@ -106,6 +115,8 @@ export async function planDrift(plan: SavedPlan, file: string, steps: StepDef[],
         problems.push(`${name}: the saved change set is ${set.status}${set.executionStatus ? `/${set.executionStatus}` : ''}, not executable`);
     }
   }
+  // A plan is applied once: all of it done already is not something to carry on with.
+  if (appliedByThisPlan > 0 && appliedByThisPlan === plannedSteps(plan).length) problems.push(`${file} was applied already: each of its ${appliedByThisPlan} change set(s) has been executed`);
   return problems;
 }
 

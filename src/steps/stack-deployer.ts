@@ -215,7 +215,11 @@ export async function deployStack(req: DeployStackRequest, deps: DeployStackDeps
   // 0. A change set an interrupted run of this step created (the ledger names it before
   //    CreateChangeSet is sent): carry on with it instead of creating another one.
   let adopted: { name: string; cs: ChangeSetDescription } | undefined;
-  if (req.savedChangeSet) {
+  // `dpf deploy --plan` rerun after a run that died executing this very saved change set (the
+  // ledger names it): AWS now says EXECUTE_*, which is this plan in progress, not drift. It is
+  // resumed like any interrupted change set below, and never replaced by a new one.
+  const resumingSaved = req.savedChangeSet !== undefined && req.resumeChangeSetName === req.savedChangeSet.name && !req.previewOnly;
+  if (req.savedChangeSet && !resumingSaved) {
     // `dpf deploy --plan`: the change set approved with the plan, checked against AWS once more.
     const name = req.savedChangeSet.name;
     const saved = await cfn.describeChangeSet(req.stackName, name).catch((err: unknown) => {
@@ -242,9 +246,15 @@ export async function deployStack(req: DeployStackRequest, deps: DeployStackDeps
         say(`the interrupted run created change set ${req.resumeChangeSetName} and did not execute it: using it (not creating another)`);
         adopted = { name: req.resumeChangeSetName, cs: ready };
       }
-    } else if (cs) {
+    } else if (cs && !resumingSaved) {
       await cfn.deleteChangeSet(req.stackName, req.resumeChangeSetName).catch(() => undefined);
     }
+    // An approved plan is executed as planned or not at all: no new change set without a new approval.
+    if (resumingSaved && !adopted)
+      throw new BlockedError(
+        `Stack ${req.stackName}: an interrupted run was executing its saved change set ${req.resumeChangeSetName}, which is now ${cs ? `${cs.status}${cs.executionStatus ? `/${cs.executionStatus}` : ''}` : 'gone'}, and the stack ${(await cfn.describeStack(req.stackName))?.status ?? 'does not exist'}.`,
+        PLAN_AGAIN,
+      );
   }
 
   // 1. Bring the stack to a state a change set can start from.

@@ -140,3 +140,36 @@ describe('GIVEN the ledger names the change set an interrupted run of this step 
     expect((await h.cfn.listChangeSets(STACK)).map((c) => c.changeSetName)).toEqual(['dpf-r2-storage']);
   });
 });
+
+describe('GIVEN dpf deploy --plan killed after executing a saved change set (the ledger names it)', () => {
+  const saved = { name: 'dpf-plan-r1-storage', type: 'CREATE' as const };
+
+  it('WHEN rerun with the same plan THEN the stack is watched to the end: not refused as drift, nothing created or executed again', async () => {
+    const h = harness();
+    await h.leftBehind(saved.name, HASH_A);
+    await h.cfn.executeChangeSet(STACK, saved.name, 'dpf-execute-1');
+    const before = h.cfn.calls.length;
+    const r = await h.deploy({ savedChangeSet: saved, resumeChangeSetName: saved.name });
+    expect(r).toMatchObject({ action: 'create', status: 'CREATE_COMPLETE', changed: true });
+    expect(h.cfn.calls.slice(before).filter((c) => ['createChangeSet', 'executeChangeSet', 'deleteStack', 'deleteChangeSet'].includes(c.op))).toEqual([]);
+  });
+
+  it('WHEN the executed change set is not this run\'s (no ledger record) THEN it is drift: refused (exit 8), nothing created', async () => {
+    const h = harness();
+    await h.leftBehind(saved.name, HASH_A);
+    await h.cfn.executeChangeSet(STACK, saved.name, 'dpf-execute-1');
+    await h.cfn.settle();
+    const before = h.cfn.calls.length;
+    await expect(h.deploy({ savedChangeSet: saved })).rejects.toMatchObject({ exitCode: 8 });
+    expect(h.cfn.calls.slice(before).filter((c) => c.op === 'createChangeSet')).toEqual([]);
+  });
+
+  it('WHEN the saved change set the ledger names is gone THEN it is refused (exit 8): no new change set is made without a new approval', async () => {
+    const h = harness();
+    await h.leftBehind(saved.name, HASH_A);
+    await h.cfn.deleteChangeSet(STACK, saved.name);
+    const before = h.cfn.calls.length;
+    await expect(h.deploy({ savedChangeSet: saved, resumeChangeSetName: saved.name })).rejects.toMatchObject({ exitCode: 8, message: expect.stringMatching(/saved change set dpf-plan-r1-storage, which is now gone/) });
+    expect(h.cfn.calls.slice(before).filter((c) => ['createChangeSet', 'executeChangeSet'].includes(c.op))).toEqual([]);
+  });
+});
