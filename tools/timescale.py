@@ -31,9 +31,9 @@ data), so modelled deletes are short; real RDS and NAT gateway deletes take minu
 The chain is computed here, from the template CloudFormation received, independently of dpf's
 own ETA model (src/steps/eta.ts), so that a benchmark can hold one against the other.
 
-Every modelled operation, and every API call, is written to stdout as one line
-`dpf-timescale {json}` (epoch seconds): what a benchmark reads to know when the emulator marked a
-stack complete and how often it was polled.
+Every modelled operation, and every API call (S3 excepted: moto dispatches it apart), is written
+to stdout as one line `dpf-timescale {json}` (epoch seconds): what a benchmark reads to know when
+the emulator marked a stack complete and how often it was polled.
 
 Usage (through tools/moto_server.py):
   python tools/moto_server.py -H 127.0.0.1 -p PORT --time-scale 60 [--ssm-seconds 300]
@@ -390,7 +390,14 @@ def _install_cloudformation(settings: Settings) -> None:
         retained = {lid for lid in work if kind == "DELETE" and resources[lid].get("DeletionPolicy") == "Retain"}
         seconds = {lid: float(seconds_for(resources[lid].get("Type", ""), work[lid])) if lid in work and lid not in retained else 0.0 for lid in resources}
         times = schedule(deps, seconds)
-        pid = lambda lid: pids.get(lid) or physical_id(stack, lid)  # noqa: E731
+        known = dict(pids)
+
+        def pid(lid: str) -> str:
+            # Once per resource: a made-up id (moto skipped the type) must not change between events.
+            if not known.get(lid):
+                known[lid] = physical_id(stack, lid)
+            return known[lid]
+
         at = lambda offset: t0 + offset / scale  # noqa: E731
         stack_event = lambda offset, rank, status, reason=None: (offset, rank, event(stack, at(offset), stack.name, "AWS::CloudFormation::Stack", status, reason, stack.stack_id))  # noqa: E731
         new = [stack_event(0.0, 0, f"{kind}_IN_PROGRESS", "User Initiated")]
