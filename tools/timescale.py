@@ -534,27 +534,20 @@ def _install_cloudformation(settings: Settings) -> None:
         now = _now()
         return next((s for s in backend.deleted_stacks.values() if s.name == name and _active(s, now) is not None), None)
 
-    original_describe_stacks = CloudFormationBackend.describe_stacks
+    def found_while_deleting(original: Any, answer: Any) -> Any:
+        def lookup(self, name_or_stack_id):  # type: ignore[no-untyped-def]
+            try:
+                return original(self, name_or_stack_id)
+            except ValidationError:
+                stack = deleting(self, name_or_stack_id)
+                if stack is None:
+                    raise
+                return answer(stack)
 
-    def describe_stacks(self, name_or_stack_id):  # type: ignore[no-untyped-def]
-        try:
-            return original_describe_stacks(self, name_or_stack_id)
-        except ValidationError:
-            stack = deleting(self, name_or_stack_id)
-            if stack is None:
-                raise
-            return [stack]
+        return lookup
 
-    original_get_stack = CloudFormationBackend.get_stack
-
-    def get_stack(self, name_or_stack_id):  # type: ignore[no-untyped-def]
-        try:
-            return original_get_stack(self, name_or_stack_id)
-        except ValidationError:
-            stack = deleting(self, name_or_stack_id)
-            if stack is None:
-                raise
-            return stack
+    describe_stacks = found_while_deleting(CloudFormationBackend.describe_stacks, lambda stack: [stack])
+    get_stack = found_while_deleting(CloudFormationBackend.get_stack, lambda stack: stack)
 
     def describe_stack_events(self, stack_name):  # type: ignore[no-untyped-def]
         cut = _utc(_now())
