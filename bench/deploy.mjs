@@ -1,100 +1,253 @@
 #!/usr/bin/env node
-// Benchmark (a script, not a test): in one run against the emulator,
-//  1. time a full `dpf deploy` of bootstrap, network, compute and storage and count its AWS API calls;
-//  2. time the same templates deployed in sequence by `aws cloudformation deploy` (AWS CLI from the venv),
-//     on a second, fresh emulator, with the same parameter values;
-//  3. print both, their ratio, and the ETA model's critical path against the sum of all steps
-//     (what a sequential run would take on AWS).
-// Usage: node bench/deploy.mjs        (after `bash tools/setup.sh`)
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+// Benchmark (a script, not a test; figures vary with the machine's load). One run prints:
+//  1. dpf against sequential `aws cloudformation deploy` (AWS CLI from the venv) on the plain
+//     emulator: wall time and AWS requests of a first deploy of bootstrap + network + compute +
+//     storage and of an unchanged rerun (medians of --runs interleaved runs, fresh emulators);
+//  2. the emulator's time-scaled mode (tools/timescale.py; default 60×): dpf's makespan for those
+//     four phases, and for the full graph, against the critical path this script computes itself
+//     from the emulator's own timeline (how long each modelled stack operation and SSM command
+//     took) and dpf's step dependencies (`dpf plan --json`), never from dpf's ETA code; the
+//     DescribeStacks / DescribeStackEvents / SSM polls, and the notice lag (the emulator's
+//     "complete" instant to dpf's step-done event in its NDJSON);
+//  3. the full graph's critical path in AWS minutes at the typical times the emulator models
+//     (rain's per-type averages; playbooks 300 s; shell checks 20 s), and what two edges cost.
+// Goals from issue 14 are printed next to the figures, not asserted.
+// Usage: node bench/deploy.mjs [--runs 3] [--scale 60] [--no-full]   (after bash tools/setup.sh, npm run build)
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { startEmulator, emulatorEnv } from '../tools/emulator.mjs';
+import { ROOT, DPF, AWS, run, runAll, startEmulator, awsEnv, settle } from './lib/emulator.mjs';
+import { criticalPath, unionLength, withEdges, median } from './lib/critical-path.mjs';
 
-// Async on purpose: the emulator's request log is read from a pipe while commands run.
-const run = async (cmd, args, opts) => (await promisify(execFile)(cmd, args, { maxBuffer: 1 << 28, ...opts })).stdout;
-// dpf plan exits 2 when changes are pending (terraform's -detailed-exitcode); its output is the plan all the same.
-const runPlan = async (args, opts) => run(DPF, args, opts).catch((e) => (e.code === 2 ? e.stdout : Promise.reject(e)));
-const settle = () => new Promise((r) => setTimeout(r, 300));
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const DPF = path.join(ROOT, 'bin', 'dpf');
-const AWS = path.join(ROOT, '.venv', 'bin', 'aws');
-
-const env = (endpoint) => ({ ...process.env, ...emulatorEnv(endpoint) });
-
+const argv = process.argv.slice(2);
+const opt = (name, fallback) => {
+  const i = argv.indexOf(name);
+  if (i < 0) return fallback;
+  const v = Number(argv[i + 1]);
+  if (!(v > 0)) {
+    console.error(`bench/deploy.mjs: ${name} ${argv[i + 1] ?? ''} is not a positive number (e.g. ${name} ${fallback})`);
+    process.exit(2);
+  }
+  return v;
+};
+const RUNS = Math.round(opt('--runs', 3));
+const SCALE = opt('--scale', 60);
+const FULL = !argv.includes('--no-full');
 const PHASES = ['bootstrap', 'network', 'compute', 'storage'];
+// The emulator's SSM duration per document (AWS seconds): Ansible playbooks the default 300 s;
+// the go-live host checks (AWS-RunShellScript, a few shell lines) 20 s.
+const SSM_ARGS = ['--ssm-seconds', '300', '--ssm-seconds', 'AWS-RunShellScript=20'];
 
-// ---- 1. dpf ----
-const em1 = await startEmulator();
-const dir = mkdtempSync(path.join(tmpdir(), 'dpf-bench-'));
-await run(DPF, ['init', '--env', 'bench', '--defaults', '--yes'], { cwd: dir, env: env(em1.endpoint) });
-const planFresh = JSON.parse(await runPlan(['plan', '--env', 'bench', '--json'], { cwd: dir, env: env(em1.endpoint) }));
-const planFour = JSON.parse(await runPlan(['plan', '--env', 'bench', '--phase', PHASES.join(','), '--json'], { cwd: dir, env: env(em1.endpoint) }));
-const before = em1.requests();
-let t0 = performance.now();
-await run(DPF, ['deploy', '--env', 'bench', '--phase', PHASES.join(','), '--yes', '--json'], { cwd: dir, env: env(em1.endpoint) });
-const dpfMs = performance.now() - t0;
-await settle();
-const dpfCalls = em1.requests() - before;
-t0 = performance.now();
-await run(DPF, ['deploy', '--env', 'bench', '--phase', PHASES.join(','), '--yes', '--json'], { cwd: dir, env: env(em1.endpoint) });
-const rerunMs = performance.now() - t0;
-await settle();
-const rerunCalls = em1.requests() - before - dpfCalls;
+const s = (sec) => `${sec.toFixed(2)} s`;
+const x = (r) => `${r.toFixed(2)}×`;
+const min = (sec) => `${(sec / 60).toFixed(1)} min`;
+const goal = (ok) => (ok ? 'met' : 'NOT met');
+const ndjson = (text) => text.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+const log = (...a) => console.error('  …', ...a);
 
-// The exact parameters dpf used, read back from the stacks.
-const params = {};
-for (const t of PHASES) {
-  const s = JSON.parse(await run(AWS, ['cloudformation', 'describe-stacks', '--stack-name', `dataplatform-bench-${t}`], { env: env(em1.endpoint) })).Stacks[0];
-  params[t] = Object.fromEntries(s.Parameters.map((p) => [p.ParameterKey, p.ParameterValue]));
-}
-
-em1.proc.kill();
-
-// ---- 2. aws cloudformation deploy, in sequence, on a fresh emulator ----
-const em2 = await startEmulator();
-const { loadTemplate } = await import(path.join(ROOT, 'dist', 'templates', 'registry.js'));
-const tdir = mkdtempSync(path.join(tmpdir(), 'dpf-bench-cli-'));
-const physical = {}; // logical id → physical id of the CLI-created network stack, to re-point ids
-const before2 = em2.requests();
-t0 = performance.now();
-for (const t of PHASES) {
-  const file = path.join(tdir, `${t}.json`);
-  writeFileSync(file, loadTemplate(t).body);
-  const overrides = Object.entries(params[t]).map(([k, v]) => {
-    // ids that came from dpf's network stack are replaced by the CLI network stack's ids (matched by output name)
-    if (physical[k] !== undefined) v = physical[k];
-    return `${k}=${v}`;
-  });
-  await run(AWS, ['cloudformation', 'deploy', '--stack-name', `dataplatform-bench-${t}`, '--template-file', file, '--capabilities', 'CAPABILITY_NAMED_IAM', '--no-fail-on-empty-changeset', '--parameter-overrides', ...overrides], { env: env(em2.endpoint) });
-  if (t === 'network') {
-    const res = JSON.parse(await run(AWS, ['cloudformation', 'list-stack-resources', '--stack-name', `dataplatform-bench-${t}`], { env: env(em2.endpoint) })).StackResourceSummaries;
-    const tpl = loadTemplate(t).template;
-    for (const [out, def] of Object.entries(tpl.Outputs)) {
-      const ref = def.Value?.Ref;
-      const r = res.find((x) => x.LogicalResourceId === ref);
-      if (r) physical[out] = r.PhysicalResourceId;
-    }
+// ---- 1. plain emulator: dpf vs aws cloudformation deploy ----
+async function dpfRun(params) {
+  const em = await startEmulator();
+  try {
+    const dir = mkdtempSync(path.join(tmpdir(), 'dpf-bench-'));
+    const env = awsEnv(em.endpoint);
+    await run(DPF, ['init', '--env', 'bench', '--defaults', '--yes'], { cwd: dir, env });
+    const deploy = async () => {
+      await settle();
+      const before = em.requests();
+      const t0 = performance.now();
+      await run(DPF, ['deploy', '--env', 'bench', '--phase', PHASES.join(','), '--yes', '--json'], { cwd: dir, env });
+      const wall = (performance.now() - t0) / 1000;
+      await settle();
+      return { wall, requests: em.requests() - before };
+    };
+    const first = await deploy();
+    const rerun = await deploy();
+    if (!params.bootstrap)
+      for (const t of PHASES) {
+        const st = JSON.parse(await run(AWS, ['cloudformation', 'describe-stacks', '--stack-name', `dataplatform-bench-${t}`], { env })).Stacks[0];
+        params[t] = Object.fromEntries(st.Parameters.map((p) => [p.ParameterKey, p.ParameterValue]));
+      }
+    return { first, rerun };
+  } finally {
+    await em.stop();
   }
 }
-const cliMs = performance.now() - t0;
-await settle();
-const cliCalls = em2.requests() - before2;
-em2.proc.kill();
 
-const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
-const m = (sec) => `${Math.floor(sec / 60)} min ${Math.round(sec % 60)} s`;
-console.log('Deploy of bootstrap + network + compute + storage against the emulator (moto), same machine, same run:');
-console.log(`  dpf deploy (graph, compute ∥ storage)      ${s(dpfMs)}   ${dpfCalls} AWS API calls`);
-console.log(`  dpf deploy again (verified no-op)          ${s(rerunMs)}   ${rerunCalls} AWS API calls`);
-console.log(`  aws cloudformation deploy × 4, sequential  ${s(cliMs)}   ${cliCalls} AWS API calls`);
-console.log(`  ratio dpf / aws cli                        ${(dpfMs / cliMs).toFixed(2)}×`);
-console.log('ETA model on AWS (typical create times per resource type, critical path through the step graph):');
-console.log(`  these 4 phases: critical path ${m(planFour.eta.criticalPathSeconds)} vs sum of steps ${m(planFour.eta.sequentialSeconds)}  (${(planFour.eta.criticalPathSeconds / planFour.eta.sequentialSeconds).toFixed(2)}×)`);
-console.log('  every phase:');
-console.log(`  critical path  ${m(planFresh.eta.criticalPathSeconds)}  (${planFresh.eta.path.join(' → ')})`);
-console.log(`  sum of steps   ${m(planFresh.eta.sequentialSeconds)}  (a sequential run)`);
-console.log(`  ratio          ${(planFresh.eta.criticalPathSeconds / planFresh.eta.sequentialSeconds).toFixed(2)}×`);
+async function cliRun(params) {
+  const em = await startEmulator();
+  try {
+    const env = awsEnv(em.endpoint);
+    const { loadTemplate } = await import(path.join(ROOT, 'dist', 'templates', 'registry.js'));
+    const tdir = mkdtempSync(path.join(tmpdir(), 'dpf-bench-cli-'));
+    const physical = {}; // network output name → the CLI network stack's id, to re-point dpf's ids
+    const deployAll = async () => {
+      await settle();
+      const before = em.requests();
+      const t0 = performance.now();
+      for (const t of PHASES) {
+        const file = path.join(tdir, `${t}.json`);
+        writeFileSync(file, loadTemplate(t).body);
+        const overrides = Object.entries(params[t]).map(([k, v]) => `${k}=${physical[k] ?? v}`);
+        await run(AWS, ['cloudformation', 'deploy', '--stack-name', `dataplatform-bench-${t}`, '--template-file', file, '--capabilities', 'CAPABILITY_NAMED_IAM', '--no-fail-on-empty-changeset', '--parameter-overrides', ...overrides], { env });
+        if (t === 'network' && !Object.keys(physical).length) {
+          const res = JSON.parse(await run(AWS, ['cloudformation', 'list-stack-resources', '--stack-name', `dataplatform-bench-${t}`], { env })).StackResourceSummaries;
+          for (const [out, def] of Object.entries(loadTemplate(t).template.Outputs)) {
+            const r = res.find((y) => y.LogicalResourceId === def.Value?.Ref);
+            if (r) physical[out] = r.PhysicalResourceId;
+          }
+        }
+      }
+      const wall = (performance.now() - t0) / 1000;
+      await settle();
+      return { wall, requests: em.requests() - before };
+    };
+    const first = await deployAll();
+    // The first deploy also reads the network stack's ids (one list-stack-resources), as an operator wiring stacks by hand must.
+    const rerun = await deployAll();
+    return { first, rerun };
+  } finally {
+    await em.stop();
+  }
+}
+
+// ---- 2. time-scaled: makespan against the critical path from the emulator's timeline ----
+/** Which modelled operations each step caused: its change sets' stacks, the SSM commands its events name. */
+function opsByStep(events, timeline, from, to) {
+  const ops = timeline.filter((r) => (r.kind === 'stack' || r.kind === 'command') && r.start >= from && r.start <= to);
+  const out = new Map();
+  const add = (stepId, op) => out.set(stepId, [...(out.get(stepId) ?? []), op]);
+  for (const e of events) {
+    if (e.type === 'changeset') for (const op of ops.filter((o) => o.kind === 'stack' && o.stack === e.stackName)) add(e.stepId, op);
+    if (e.type === 'step-progress' && e.stepId) for (const op of ops.filter((o) => o.kind === 'command' && e.message?.includes(o.commandId))) add(e.stepId, op);
+  }
+  for (const [k, v] of out) out.set(k, [...new Set(v)]);
+  return out;
+}
+
+async function timeScaledRun(phases) {
+  const em = await startEmulator(['--time-scale', String(SCALE), ...SSM_ARGS]);
+  try {
+    const dir = mkdtempSync(path.join(tmpdir(), 'dpf-bench-ts-'));
+    // dpf's first poll interval scaled like everything else (1 s on AWS); see the note printed below.
+    const env = awsEnv(em.endpoint, { DPF_POLL_MS: String(Math.max(1, Math.round(1000 / SCALE))) });
+    await run(DPF, ['init', '--env', 'bench', '--defaults', '--yes'], { cwd: dir, env });
+    const phaseArgs = phases ? ['--phase', phases.join(',')] : [];
+    // dpf plan exits 2 when changes are pending (terraform's -detailed-exitcode); its output is the plan all the same.
+    const planned = await runAll(DPF, ['plan', '--env', 'bench', ...phaseArgs, '--json'], { cwd: dir, env });
+    if (planned.code !== 0 && planned.code !== 2) throw new Error(`dpf plan ${phaseArgs.join(' ')} exited ${planned.code}:\n${planned.stderr.split('\n').slice(-15).join('\n')}`);
+    const plan = JSON.parse(planned.stdout);
+    await settle();
+    const requestsBefore = em.requests();
+    const from = Date.now() / 1000;
+    const r = await runAll(DPF, ['deploy', '--env', 'bench', ...phaseArgs, '--yes', '--json'], { cwd: dir, env });
+    const to = Date.now() / 1000;
+    await settle();
+    const events = ndjson(r.stdout);
+    const done = events.find((e) => e.type === 'run-done');
+    if (r.code !== 0 || done?.status !== 'done') throw new Error(`dpf deploy ${phaseArgs.join(' ')} exited ${r.code} (${done?.status ?? 'no run-done'}):\n${r.stderr.split('\n').slice(-15).join('\n')}`);
+    const timeline = em.timeline();
+    const ops = opsByStep(events, timeline, from, to);
+    const stepDone = new Map(events.filter((e) => e.type === 'step-done').map((e) => [e.stepId, Date.parse(e.time) / 1000]));
+    const graph = plan.steps.map((p) => ({ id: p.id, dependsOn: p.dependsOn }));
+    if (graph.some((g) => !Array.isArray(g.dependsOn))) throw new Error('dpf plan --json lists no dependsOn per step: this benchmark needs the step graph');
+    const realSeconds = (id) => unionLength((ops.get(id) ?? []).map((o) => [o.start, o.end]));
+    const cp = criticalPath(graph, realSeconds);
+    const calls = timeline.filter((c) => c.kind === 'call' && c.t >= from && c.t <= to);
+    const count = (action) => calls.filter((c) => c.action === action).length;
+    const lags = [...ops].filter(([id]) => stepDone.has(id)).map(([id, list]) => ({ id, kind: list[0].kind, lag: stepDone.get(id) - Math.max(...list.map((o) => o.end)) }));
+    return {
+      makespan: to - from,
+      graph,
+      ops,
+      cp,
+      realSeconds,
+      requests: em.requests() - requestsBefore,
+      polls: {
+        DescribeStacks: count('DescribeStacks'),
+        DescribeStackEvents: count('DescribeStackEvents'),
+        ListCommandInvocations: count('ListCommandInvocations'),
+        GetCommandInvocation: count('GetCommandInvocation'),
+        ListCommands: count('ListCommands'),
+      },
+      lags,
+      steps: events.filter((e) => e.type === 'step-start').length,
+    };
+  } finally {
+    await em.stop();
+  }
+}
+
+function printTimeScaled(title, t) {
+  const lagOf = (kind) => t.lags.filter((l) => l.kind === kind).map((l) => l.lag);
+  console.log(`  ${title}: ${t.steps} steps`);
+  console.log(`    makespan (dpf deploy, wall)             ${s(t.makespan)}`);
+  console.log(`    critical path (emulator timeline)       ${s(t.cp.total)}   = ${min(t.cp.total * SCALE)} of AWS time: ${t.cp.path.join(' → ')}`);
+  console.log(`    makespan / critical path                ${x(t.makespan / t.cp.total)}   goal ≤ 1.15×: ${goal(t.makespan / t.cp.total <= 1.15)}`);
+  console.log(`    polls  DescribeStacks ${t.polls.DescribeStacks}, DescribeStackEvents ${t.polls.DescribeStackEvents}, ListCommandInvocations ${t.polls.ListCommandInvocations}, GetCommandInvocation ${t.polls.GetCommandInvocation}, ListCommands ${t.polls.ListCommands}   (${t.requests} AWS requests in all)`);
+  for (const kind of ['stack', 'command']) {
+    const l = lagOf(kind);
+    if (!l.length) continue;
+    console.log(`    notice lag, ${kind === 'stack' ? 'stacks  ' : 'SSM steps'} median ${s(median(l))}, max ${s(Math.max(...l))} over ${l.length} step(s)  (×${SCALE} = ${Math.round(median(l) * SCALE)} s / ${Math.round(Math.max(...l) * SCALE)} s of AWS time)`);
+  }
+  if (t.lags.length <= 6) console.log(`    per step: ${t.lags.map((l) => `${l.id} ${s(l.lag)}`).join(', ')}`);
+}
+
+// ---- main ----
+console.log(`dpf benchmark — ${new Date().toISOString()}, ${RUNS} interleaved run(s) on the plain emulator, time scale ${SCALE}×`);
+const params = {};
+const dpfRuns = [];
+const cliRuns = [];
+for (let i = 0; i < RUNS; i++) {
+  log(`plain emulator, run ${i + 1}/${RUNS}: dpf`);
+  dpfRuns.push(await dpfRun(params));
+  log(`plain emulator, run ${i + 1}/${RUNS}: aws cloudformation deploy ×4`);
+  cliRuns.push(await cliRun(params));
+}
+const med = (runs, k, f) => median(runs.map((r) => r[k][f]));
+const d = { fw: med(dpfRuns, 'first', 'wall'), fr: med(dpfRuns, 'first', 'requests'), rw: med(dpfRuns, 'rerun', 'wall'), rr: med(dpfRuns, 'rerun', 'requests') };
+const c = { fw: med(cliRuns, 'first', 'wall'), fr: med(cliRuns, 'first', 'requests'), rw: med(cliRuns, 'rerun', 'wall'), rr: med(cliRuns, 'rerun', 'requests') };
+console.log(`\n1. bootstrap + network + compute + storage on the plain emulator (medians of ${RUNS}):`);
+console.log('                                        first deploy           unchanged rerun         rerun/first');
+console.log(`  dpf deploy (graph)                    ${s(d.fw).padStart(8)} ${String(d.fr).padStart(5)} requests   ${s(d.rw).padStart(8)} ${String(d.rr).padStart(5)} requests   ${x(d.rw / d.fw)}`);
+console.log(`  aws cloudformation deploy ×4, in turn ${s(c.fw).padStart(8)} ${String(c.fr).padStart(5)} requests   ${s(c.rw).padStart(8)} ${String(c.rr).padStart(5)} requests   ${x(c.rw / c.fw)}`);
+console.log(`  dpf / CLI                             ${x(d.fw / c.fw).padStart(8)} ${x(d.fr / c.fr).padStart(14)}   ${x(d.rw / c.rw).padStart(8)} ${x(d.rr / c.rr).padStart(14)}`);
+console.log(`  goal: dpf rerun ≤ 0.2× its first deploy: ${x(d.rw / d.fw)} — ${goal(d.rw / d.fw <= 0.2)}`);
+console.log(`  goal: dpf requests ≤ 1.5× the CLI's (first deploy): ${x(d.fr / c.fr)} — ${goal(d.fr / c.fr <= 1.5)}`);
+console.log(`  (issue 14, item 3: a rerun should cost ≤ one read per stack plus the lock, ≈ ${PHASES.length + 1}+ requests: dpf made ${d.rr})`);
+
+console.log(`\n2. time-scaled emulator (${SCALE}×: stacks take their resources' typical times along the template's longest chain, SSM playbooks 300 s, shell checks 20 s, all ÷ ${SCALE}):`);
+console.log(`  (dpf runs with DPF_POLL_MS=${Math.max(1, Math.round(1000 / SCALE))}: its first poll interval scaled; its back-off (×1.5 while nothing moves, cap 10 s) is not, so while a`);
+console.log(`   long resource runs its interval grows to a third of the quiet time, not to the 10 s cap it would reach on AWS: lags here overstate AWS's)`);
+log(`time-scaled: ${PHASES.join(', ')}`);
+const four = await timeScaledRun(PHASES);
+printTimeScaled(PHASES.join(' + '), four);
+let full;
+if (FULL) {
+  log('time-scaled: the full graph');
+  try {
+    full = await timeScaledRun(undefined);
+    printTimeScaled('the full graph (every phase, playbooks and go-live checks)', full);
+  } catch (err) {
+    console.log(`  the full graph: not measured — ${err.message}`);
+  }
+}
+
+console.log(`\n3. the full graph's critical path in AWS time (the emulator's modelled durations: rain's typical create times, playbooks 300 s, shell checks 20 s):`);
+if (!full) console.log('  not available (the full graph was not measured: --no-full or it failed above)');
+else {
+  const aws = (id) => full.realSeconds(id) * SCALE;
+  const base = criticalPath(full.graph, aws);
+  const sequential = full.graph.reduce((sum, g) => sum + aws(g.id), 0);
+  console.log(`  critical path ${min(base.total)}: ${base.path.map((id) => `${id} ${Math.round(aws(id))} s`).join(' → ')}`);
+  console.log(`  sum of steps  ${min(sequential)}  (one step at a time)`);
+  console.log(`  goal ≤ 30 AWS-minutes: ${goal(base.total <= 30 * 60)}`);
+  const whatIf = [
+    ['identity.stack not waiting for storage.stack', { 'identity.stack': { remove: ['storage.stack'] } }],
+    ['host enrolment after the first IPA server, not the replica', { 'identity.enrol-hosts': { remove: ['identity.ipa-replica'], add: ['identity.ipa-server'] } }],
+  ];
+  const present = (changes) => Object.keys(changes).every((id) => full.graph.some((g) => g.id === id));
+  for (const [label, changes] of whatIf) if (present(changes)) console.log(`  what if ${label}: ${min(criticalPath(withEdges(full.graph, changes), aws).total)}`);
+  const both = Object.assign({}, ...whatIf.map(([, ch]) => ch));
+  if (present(both)) console.log(`  what if both: ${min(criticalPath(withEdges(full.graph, both), aws).total)}  (issue 14, item 1 — not done in this change)`);
+}

@@ -3,7 +3,8 @@
 Templates are written for AWS (never bent to the emulator); where moto crashes on a valid
 property, the bug is patched here, in the test tool, and listed in docs/emulator.md.
 
-Usage: python tools/moto_server.py -H 127.0.0.1 -p PORT
+Usage: python tools/moto_server.py -H 127.0.0.1 -p PORT [--time-scale N [--ssm-seconds [DOC=]S]]
+(--time-scale: stacks and SSM commands take their typical AWS time / N; see tools/timescale.py)
 """
 import json
 import os
@@ -1007,7 +1008,9 @@ def main() -> None:
     _audit_send_command()
     from moto.server import main as moto_main
 
-    moto_main(sys.argv[1:])
+    from timescale import install_from_argv  # tools/timescale.py, beside this file
+
+    moto_main(install_from_argv(sys.argv[1:]))
 
 
 if __name__ == "__main__":

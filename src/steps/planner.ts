@@ -14,6 +14,8 @@ export interface PlannedStep {
   id: string;
   title: string;
   phase: string;
+  /** The steps this one waits for (the graph's edges), as the engine runs them. */
+  dependsOn: string[];
   status: string;
   action: 'skip' | 'run' | 'deferred' | 'error';
   summary: string;
@@ -39,7 +41,7 @@ export async function planSteps(steps: StepDef[], o: Pick<RunOptions, 'envCtx' |
   for (const s of steps) {
     const rec = o.ledger.get(s.id);
     const ctx = makeContext(s, o, rec);
-    const base = { id: s.id, title: s.title, phase: s.phase, status: rec?.status ?? 'pending', previousDurationSeconds: rec?.durationSeconds };
+    const base = { id: s.id, title: s.title, phase: s.phase, dependsOn: [...s.dependsOn], status: rec?.status ?? 'pending', previousDurationSeconds: rec?.durationSeconds };
     let prepared;
     try {
       prepared = await s.prepare(ctx);

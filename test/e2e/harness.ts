@@ -37,13 +37,24 @@ export interface Emulator {
   stop(): Promise<void>;
 }
 
-export async function startEmulator(): Promise<Emulator> {
+export interface EmulatorOptions {
+  /**
+   * The emulator's time-scaled mode (docs/emulator.md): stacks and SSM commands take their
+   * typical AWS time divided by this factor. Off (undefined) by default.
+   */
+  timeScale?: number;
+  /** With timeScale: SSM command duration in AWS seconds, `300` or per document `AWS-RunShellScript=20`. */
+  ssmSeconds?: Array<number | string>;
+}
+
+export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
   const auditFile = path.join(mkdtempSync(path.join(tmpdir(), 'dpf-audit-')), 'audit.ndjson');
   if (!existsSync(PY)) throw new Error(`No project venv at ${PY}: run \`bash tools/setup.sh\` first.`);
   if (!existsSync(path.join(ROOT, 'dist', 'cli.js'))) throw new Error('dpf is not built: run `npm run build` (scripts/test.sh does).');
   const port = await freePort();
   let output = '';
-  const proc: ChildProcess = spawn(PY, [path.join(ROOT, 'tools', 'moto_server.py'), '-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PYTHONUNBUFFERED: '1', DPF_EMULATOR_AUDIT: auditFile } });
+  const extra = opts.timeScale === undefined ? [] : ['--time-scale', String(opts.timeScale), ...(opts.ssmSeconds ?? []).flatMap((s) => ['--ssm-seconds', String(s)])];
+  const proc: ChildProcess = spawn(PY, [path.join(ROOT, 'tools', 'moto_server.py'), '-H', '127.0.0.1', '-p', String(port), ...extra], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PYTHONUNBUFFERED: '1', DPF_EMULATOR_AUDIT: auditFile } });
   proc.stdout!.on('data', (d) => (output += d));
   proc.stderr!.on('data', (d) => (output += d));
   const endpoint = `http://127.0.0.1:${port}`;

@@ -123,10 +123,15 @@ describe('GIVEN an initialised environment', () => {
     expect(asg?.MaxSize).toBe(8);
   });
 
-  it('WHEN plan runs THEN it shows no changes and the ETA along the critical path', async () => {
+  it('WHEN plan runs THEN it shows no changes, the ETA along the critical path and each step\'s dependencies', async () => {
     const r = await dpf(em, ['plan', '--env', ENV, '--phase', PHASES, '--json'], { cwd: dir });
     expect(r.code, r.all).toBe(0);
     const plan = JSON.parse(r.stdout);
     expect(plan.steps.every((s: any) => s.action === 'skip')).toBe(true);
+    // The graph's edges, for tools that compute their own critical path (bench/deploy.mjs).
+    const deps = Object.fromEntries(plan.steps.map((s: any) => [s.id, s.dependsOn]));
+    expect(deps['bootstrap.state']).toEqual([]);
+    expect(deps['network.stack']).toContain('bootstrap.state');
+    expect(deps['storage.stack']).toContain('network.stack');
   });
 });
