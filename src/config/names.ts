@@ -4,7 +4,7 @@
  * refuses is otherwise found only when CloudFormation creates that resource, many steps and
  * minutes into a deploy. These are the rules, per service, checked at config time against the
  * names dpf derives (the shapes below mirror the templates and `names()` in steps/phases.ts;
- * test/config/names.test.ts keeps them in step). The length of every derived name is also a
+ * test/config/names.test.ts checks each one is a name the rendered templates use). The length of every derived name is also a
  * matter for the templates' own check (the longest allowed project and environment names).
  */
 export interface NameShape {
