@@ -5,9 +5,12 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { createSupportsColor } from 'supports-color';
 import { DpfError, ExitCode, errorMessage } from './errors.js';
 import type { CommandContext, GlobalOptions } from './context.js';
+import { parsePollMs, type ProcessInfo, type Settings } from './settings.js';
 import { PHASES } from './steps/types.js';
 import { checkRegionFlag, collect, parseIntOption, parsePhases, refuseRepeatedOptions } from './commands/options.js';
 
@@ -37,6 +40,42 @@ function colorLevel(stream: NodeJS.WriteStream, flag: boolean): number {
   if (process.env.FORCE_COLOR === undefined && process.env.NO_COLOR) return 0;
   const s = createSupportsColor(stream, { sniffFlags: false });
   return s ? s.level : 0;
+}
+
+/** Whether a process of this host still runs (signal 0 probes without signalling; EPERM: it runs as another user). */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** AWS_ENDPOINT_URL_<SERVICE> overrides (the SDK's service-specific endpoints), by service suffix. */
+function serviceEndpoints(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v && k.startsWith('AWS_ENDPOINT_URL_')) out[k.slice('AWS_ENDPOINT_URL_'.length)] = v;
+  return out;
+}
+
+/**
+ * Everything dpf reads from its process, read here once (src/settings.ts). The endpoint is the
+ * one the SDK will use — AWS_ENDPOINT_URL, else the profile's endpoint_url — so it is known only
+ * once the AWS settings are resolved.
+ */
+function readSettings(endpointUrl: string | undefined): Settings {
+  const env = process.env;
+  const hold = env.DPF_TEST_HOLD_STEP || env.DPF_TEST_HOLD_STEP_START;
+  const me: ProcessInfo = { pid: process.pid, host: os.hostname(), isAlive: isProcessAlive };
+  return {
+    pollMs: parsePollMs(env.DPF_POLL_MS),
+    endpoint: { url: endpointUrl, services: serviceEndpoints(env) },
+    testHold: hold ? { afterExecute: env.DPF_TEST_HOLD_STEP || undefined, atStart: env.DPF_TEST_HOLD_STEP_START || undefined, ms: Number(env.DPF_TEST_HOLD_MS ?? 600000) } : undefined,
+    columns: process.stdout.columns || undefined,
+    path: (env.PATH ?? '').split(path.delimiter).filter(Boolean),
+    process: me,
+  };
 }
 
 export async function main(argv: string[]): Promise<void> {
@@ -82,11 +121,12 @@ export async function main(argv: string[]): Promise<void> {
       verbose: Boolean(g.verbose),
       quiet: Boolean(g.quiet),
       color: colorLevel(process.stdout, colorFlag),
-      endpoint: process.env.AWS_ENDPOINT_URL || undefined,
     };
     // --profile X is AWS_PROFILE=X for everything the SDK reads: credentials (SSO, roles), region, endpoint_url.
     if (globals.profile) process.env.AWS_PROFILE = globals.profile;
-    const [{ CliIoHost }, { systemClock }, { sdkPorts }] = await Promise.all([import('./ui/io-host.js'), import('./clock.js'), import('./context.js')]);
+    const [{ CliIoHost }, { systemClock }, { sdkPorts }, { resolveAwsSettings }] = await Promise.all([
+      import('./ui/io-host.js'), import('./clock.js'), import('./aws/factory.js'), import('./aws/profile.js'),
+    ]);
     const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY);
     const io = new CliIoHost({
       json: globals.json,
@@ -105,21 +145,19 @@ export async function main(argv: string[]): Promise<void> {
       onInterrupt: () => onSignal('Ctrl-C'),
     });
     ioClose = closeLive = () => io.close();
-    const flags = { flagProfile: globals.profile, flagRegion: globals.region };
-    let settings: Promise<import('./aws/profile.js').AwsSettings> | undefined;
-    const awsSettings = () =>
-      (settings ??= import('./aws/profile.js').then(async ({ resolveAwsSettings }) => {
-        const s = await resolveAwsSettings({ ...flags, env: process.env });
-        // The profile's endpoint_url applies like AWS_ENDPOINT_URL (which wins when both are set).
-        if (s.endpointSource === 'profile' && s.endpointUrl) process.env.AWS_ENDPOINT_URL = s.endpointUrl;
-        return s;
-      }));
+    // The AWS CLI conventions (profile, region chain, endpoint), from the flags, the environment and ~/.aws.
+    const aws = await resolveAwsSettings({ flagProfile: globals.profile, flagRegion: globals.region, env: process.env });
+    // The profile's endpoint_url applies like AWS_ENDPOINT_URL (which wins when both are set).
+    if (aws.endpointSource === 'profile' && aws.endpointUrl) process.env.AWS_ENDPOINT_URL = aws.endpointUrl;
+    const awsSettings = async () => aws;
+    const settings = readSettings(aws.endpointUrl);
     return {
       globals,
+      settings,
       io,
       clock: systemClock,
       signal: controller.signal,
-      aws: (region) => sdkPorts(region, awsSettings),
+      aws: (region) => sdkPorts(region, { awsSettings, endpoint: settings.endpoint }),
       awsSettings,
       stdout: (text) => process.stdout.write(`${text}\n`),
       isTTY: interactive,

@@ -1,19 +1,22 @@
 /**
- * SDK client construction, shared by every adapter. Imported lazily (by context.ts) so
+ * SDK client construction, shared by every adapter. Imported lazily (by the port factory) so
  * that `dpf --help`, `--version` and offline commands never load the AWS SDK.
  * The standard credential chain, AWS_PROFILE/--profile, --region and AWS_ENDPOINT_URL (or a
  * profile's endpoint_url) work unchanged; with a custom endpoint S3 uses path-style addressing (emulators need it).
  */
 import { DpfRetryStrategy, type RetryPolicy } from './retry.js';
+import { AWS_ITSELF, isCustomEndpoint, type Endpoint } from './endpoint.js';
 
 export interface AwsClientSettings {
   region: string;
+  /** The endpoint the SDK uses (src/settings.ts): against a custom one, an HTML 500 means "not offered". Default: AWS. */
+  endpoint?: Endpoint;
   /** Overrides of dpf's retry policy (src/aws/retry.ts); tests use it for shorter back-offs. */
   retry?: Partial<RetryPolicy>;
 }
 
 export async function clientConfig(s: AwsClientSettings): Promise<Record<string, unknown>> {
-  const retryStrategy = new DpfRetryStrategy({ customEndpoint: usesCustomEndpoint(), ...s.retry });
+  const retryStrategy = new DpfRetryStrategy({ customEndpoint: isCustomEndpoint(s.endpoint ?? AWS_ITSELF), ...s.retry });
   const cfg: Record<string, unknown> = {
     region: s.region,
     // Reported in the amz-sdk-request header only: the strategy decides (per kind of failure).
@@ -29,8 +32,9 @@ export async function clientConfig(s: AwsClientSettings): Promise<Record<string,
   return cfg;
 }
 
-export function usesCustomEndpoint(): boolean {
-  return Boolean(process.env.AWS_ENDPOINT_URL || process.env.AWS_ENDPOINT_URL_S3);
+/** An S3 client's config: path-style addressing against a custom endpoint (emulators serve no bucket subdomains). */
+export function s3ClientConfig(cfg: Record<string, unknown>, endpoint: Endpoint): Record<string, unknown> {
+  return { ...cfg, forcePathStyle: isCustomEndpoint(endpoint, 'S3') };
 }
 
 /**
@@ -40,5 +44,5 @@ export function usesCustomEndpoint(): boolean {
  */
 export function withoutAmbiguousRetries(cfg: Record<string, unknown>): Record<string, unknown> {
   const s = cfg.retryStrategy;
-  return { ...cfg, retryStrategy: s instanceof DpfRetryStrategy ? s.with({ retryAmbiguous: false }) : new DpfRetryStrategy({ retryAmbiguous: false, customEndpoint: usesCustomEndpoint() }) };
+  return { ...cfg, retryStrategy: s instanceof DpfRetryStrategy ? s.with({ retryAmbiguous: false }) : new DpfRetryStrategy({ retryAmbiguous: false }) };
 }

@@ -12,15 +12,17 @@
  *   and writes that carry an idempotency token (CreateChangeSet ClientToken, ExecuteChangeSet
  *   ClientRequestToken, …). A client for a call without one (SSM SendCommand) is made with
  *   `retryAmbiguous: false`, and its caller looks up what happened before sending again;
- * - not implemented by the endpoint (501, an explicit NotImplemented/UnsupportedOperation, or
- *   — against a custom endpoint only — the HTML 500 an emulator answers for an action it lacks):
- *   never retried; the adapters that have a fallback remember it for the run (unsupported.ts);
+ * - not offered by the endpoint (notOffered in endpoint.ts: 501, an explicit NotImplemented, or
+ *   — against a custom endpoint only — the HTML page an emulator answers for an action it lacks):
+ *   never retried; the adapters that have a fallback remember it for the run;
  * - anything else (validation, access, not found, a quota's LimitExceeded): not retried.
  *
  * There is no shared retry quota between calls: the SDK's standard token bucket let a burst of
  * hopeless retries (an emulator's 500s) use up the retries that a later real throttle needed.
  * Each call has its own bounded budget instead.
  */
+import { notOffered } from './endpoint.js';
+
 export type FailureKind = 'throttled' | 'not-sent' | 'lost-answer' | 'server-error' | 'not-implemented' | 'other';
 
 const THROTTLING = new Set([
@@ -28,7 +30,6 @@ const THROTTLING = new Set([
   'ProvisionedThroughputExceededException', 'TransactionInProgressException', 'RequestLimitExceeded', 'BandwidthLimitExceeded', 'SlowDown',
   'PriorRequestNotComplete', 'EC2ThrottledException',
 ]);
-const NOT_IMPLEMENTED = new Set(['NotImplemented', 'NotImplementedException', 'UnsupportedOperation', 'UnsupportedOperationException', 'InvalidAction', 'UnknownOperationException']);
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 const LOST_CODES = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED']);
 const SERVER_CODES = new Set(['InternalFailure', 'InternalError', 'InternalServerError', 'ServiceUnavailable', 'ServiceUnavailableException', 'RequestTimeout', 'RequestTimeoutException']);
@@ -57,9 +58,7 @@ export function classifyAwsError(err: unknown, customEndpoint: boolean): Failure
   const message = e.message ?? '';
   if (name === 'AbortError') return 'other';
   if (status === 429 || THROTTLING.has(name) || e.$retryable?.throttling) return 'throttled';
-  if (status === 501 || NOT_IMPLEMENTED.has(name) || /not (?:yet )?implemented/i.test(message)) return 'not-implemented';
-  const html = /text\/html/i.test(e.$response?.headers?.['content-type'] ?? '');
-  if (status === 500 && html && customEndpoint) return 'not-implemented';
+  if (notOffered(err, customEndpoint)) return 'not-implemented';
   if (NOT_SENT_CODES.has(code) || /without establishing a connection|ECONNREFUSED|ENOTFOUND|EAI_AGAIN/.test(message)) return 'not-sent';
   if (e.$metadata?.clockSkewCorrected) return 'not-sent';
   if (LOST_CODES.has(code) || /socket hang up|ECONNRESET/i.test(message) || name === 'TimeoutError') return 'lost-answer';

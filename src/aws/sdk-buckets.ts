@@ -7,6 +7,8 @@ import {
   S3Client, HeadBucketCommand, GetBucketVersioningCommand, GetBucketEncryptionCommand, GetPublicAccessBlockCommand, GetBucketPolicyCommand,
   ListObjectVersionsCommand, DeleteObjectsCommand, DeleteBucketCommand, type ObjectIdentifier,
 } from '@aws-sdk/client-s3';
+import { AWS_ITSELF, type Endpoint } from './endpoint.js';
+import { s3ClientConfig } from './clients.js';
 import type { BucketInspectPort, BucketSecurity } from './ops-ports.js';
 import { httpStatus, isError } from './sdk-common.js';
 
@@ -106,6 +108,6 @@ export class SdkBuckets implements BucketInspectPort {
   }
 }
 
-export function createBucketInspectPort(cfg: Record<string, unknown>): BucketInspectPort {
-  return new SdkBuckets(new S3Client({ ...cfg, forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL || process.env.AWS_ENDPOINT_URL_S3) }));
+export function createBucketInspectPort(cfg: Record<string, unknown>, endpoint: Endpoint = AWS_ITSELF): BucketInspectPort {
+  return new SdkBuckets(new S3Client(s3ClientConfig(cfg, endpoint)));
 }

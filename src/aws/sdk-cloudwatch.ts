@@ -16,7 +16,8 @@ import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand, ListMetr
 import { SNSClient, ListSubscriptionsByTopicCommand } from '@aws-sdk/client-sns';
 import { AwsQueryProtocol } from '@aws-sdk/core/protocols';
 import type { AlarmInfo, CloudWatchPort, SnsPort } from './ops-ports.js';
-import { chunk, customEndpoint, isError } from './sdk-common.js';
+import { chunk, isError } from './sdk-common.js';
+import { AWS_ITSELF, isCustomEndpoint, type Endpoint } from './endpoint.js';
 
 function dims(list: Array<{ Name?: string; Value?: string }> | undefined): Record<string, string> {
   return Object.fromEntries((list ?? []).filter((d) => d.Name).map((d) => [d.Name!, d.Value ?? '']));
@@ -135,12 +136,12 @@ export class SdkSns implements SnsPort {
 }
 
 /** CloudWatch client config: the query protocol against an emulator (see the note at the top). */
-export function cloudWatchClientConfig(cfg: Record<string, unknown>): Record<string, unknown> {
-  return customEndpoint('CLOUDWATCH') ? { ...cfg, protocol: AwsQueryProtocol } : cfg;
+export function cloudWatchClientConfig(cfg: Record<string, unknown>, endpoint: Endpoint = AWS_ITSELF): Record<string, unknown> {
+  return isCustomEndpoint(endpoint, 'CLOUDWATCH') ? { ...cfg, protocol: AwsQueryProtocol } : cfg;
 }
 
-export function createCloudWatchPort(cfg: Record<string, unknown>): CloudWatchPort {
-  return new SdkCloudWatch(new CloudWatchClient(cloudWatchClientConfig(cfg)));
+export function createCloudWatchPort(cfg: Record<string, unknown>, endpoint: Endpoint = AWS_ITSELF): CloudWatchPort {
+  return new SdkCloudWatch(new CloudWatchClient(cloudWatchClientConfig(cfg, endpoint)));
 }
 
 export function createSnsPort(cfg: Record<string, unknown>): SnsPort {

@@ -9,7 +9,8 @@ import { ServiceQuotasClient, GetServiceQuotaCommand, GetAWSDefaultServiceQuotaC
 import { CloudTrailClient, DescribeTrailsCommand, GetTrailStatusCommand, GetEventSelectorsCommand } from '@aws-sdk/client-cloudtrail';
 import { IAMClient, GetRoleCommand, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
 import type { AccountPreflightPort, ImageDetail, KeyInfo, TrailInfo, TrailSelectors, DryRunOutcome } from './preflight.js';
-import { NotImplementedByEndpointError, chunk, errorName, isError, offered } from './sdk-common.js';
+import { chunk, errorName, isError } from './sdk-common.js';
+import { AWS_ITSELF, NotImplementedByEndpointError, offered, type Endpoint } from './endpoint.js';
 
 export interface PreflightClients {
   ec2: EC2Client;
@@ -31,29 +32,33 @@ async function pages<T>(fetch: (token?: string) => Promise<{ items: T[]; next?: 
 }
 
 export class SdkPreflight implements AccountPreflightPort {
-  constructor(private readonly c: PreflightClients) {}
+  constructor(private readonly c: PreflightClients, private readonly endpoint: Endpoint = AWS_ITSELF) {}
+
+  private offered<T>(operation: string, call: () => Promise<T>): Promise<T> {
+    return offered(operation, this.endpoint, call);
+  }
 
   ebsEncryptionByDefault(): Promise<boolean> {
-    return offered('EC2 GetEbsEncryptionByDefault', async () => Boolean((await this.c.ec2.send(new GetEbsEncryptionByDefaultCommand({}))).EbsEncryptionByDefault));
+    return this.offered('EC2 GetEbsEncryptionByDefault', async () => Boolean((await this.c.ec2.send(new GetEbsEncryptionByDefaultCommand({}))).EbsEncryptionByDefault));
   }
 
   ebsDefaultKmsKeyId(): Promise<string> {
-    return offered('EC2 GetEbsDefaultKmsKeyId', async () => (await this.c.ec2.send(new GetEbsDefaultKmsKeyIdCommand({}))).KmsKeyId ?? 'alias/aws/ebs');
+    return this.offered('EC2 GetEbsDefaultKmsKeyId', async () => (await this.c.ec2.send(new GetEbsDefaultKmsKeyIdCommand({}))).KmsKeyId ?? 'alias/aws/ebs');
   }
 
   describeKey(keyId: string): Promise<KeyInfo> {
-    return offered('KMS DescribeKey', async () => {
+    return this.offered('KMS DescribeKey', async () => {
       const m = (await this.c.kms.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata;
       return { arn: m?.Arn ?? keyId, manager: m?.KeyManager === 'AWS' ? 'AWS' : 'CUSTOMER', state: m?.KeyState ?? 'Unknown' };
     });
   }
 
   keyPolicy(keyId: string): Promise<unknown> {
-    return offered('KMS GetKeyPolicy', async () => JSON.parse((await this.c.kms.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' }))).Policy ?? '{}'));
+    return this.offered('KMS GetKeyPolicy', async () => JSON.parse((await this.c.kms.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' }))).Policy ?? '{}'));
   }
 
   keyGrants(keyId: string): Promise<Array<{ grantee: string; operations: string[] }>> {
-    return offered('KMS ListGrants', () =>
+    return this.offered('KMS ListGrants', () =>
       pages(async (Marker) => {
         const r = await this.c.kms.send(new ListGrantsCommand({ KeyId: keyId, Marker }));
         return { items: (r.Grants ?? []).map((g) => ({ grantee: g.GranteePrincipal ?? '', operations: (g.Operations ?? []).map(String) })), next: r.Truncated ? r.NextMarker : undefined };
@@ -62,7 +67,7 @@ export class SdkPreflight implements AccountPreflightPort {
   }
 
   describeImages(imageIds: string[]): Promise<ImageDetail[]> {
-    return offered('EC2 DescribeImages', async () => {
+    return this.offered('EC2 DescribeImages', async () => {
       try {
         const r = await this.c.ec2.send(new DescribeImagesCommand({ ImageIds: imageIds }));
         return (r.Images ?? []).map((i) => ({
@@ -81,7 +86,7 @@ export class SdkPreflight implements AccountPreflightPort {
 
   async dryRunLaunch(imageId: string, instanceType: string, subnetId?: string): Promise<DryRunOutcome> {
     try {
-      await offered('EC2 RunInstances (DryRun)', () =>
+      await this.offered('EC2 RunInstances (DryRun)', () =>
         this.c.ec2.send(new RunInstancesCommand({ DryRun: true, ImageId: imageId, InstanceType: instanceType as _InstanceType, MinCount: 1, MaxCount: 1, ...(subnetId ? { SubnetId: subnetId } : {}) })),
       );
       // A dry run that "succeeds" without DryRunOperation is an endpoint that ignores DryRun.
@@ -94,7 +99,7 @@ export class SdkPreflight implements AccountPreflightPort {
   }
 
   instanceTypeOfferings(types: string[], zones: string[]): Promise<Record<string, string[]>> {
-    return offered('EC2 DescribeInstanceTypeOfferings', async () => {
+    return this.offered('EC2 DescribeInstanceTypeOfferings', async () => {
       const offers = await pages(async (NextToken) => {
         const r = await this.c.ec2.send(
           new DescribeInstanceTypeOfferingsCommand({ LocationType: 'availability-zone', Filters: [{ Name: 'location', Values: zones }, { Name: 'instance-type', Values: types }], NextToken }),
@@ -108,7 +113,7 @@ export class SdkPreflight implements AccountPreflightPort {
   }
 
   instanceTypeVcpus(types: string[]): Promise<Record<string, number>> {
-    return offered('EC2 DescribeInstanceTypes', async () => {
+    return this.offered('EC2 DescribeInstanceTypes', async () => {
       const out: Record<string, number> = {};
       const read = async (ts: string[]) => {
         const r = await this.c.ec2.send(new DescribeInstanceTypesCommand({ InstanceTypes: ts as _InstanceType[] }));
@@ -128,7 +133,7 @@ export class SdkPreflight implements AccountPreflightPort {
   }
 
   runningInstanceTypes(): Promise<string[]> {
-    return offered('EC2 DescribeInstances', () =>
+    return this.offered('EC2 DescribeInstances', () =>
       pages(async (NextToken) => {
         const r = await this.c.ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: 'instance-state-name', Values: ['pending', 'running'] }], NextToken }));
         return { items: (r.Reservations ?? []).flatMap((res) => (res.Instances ?? []).map((i) => String(i.InstanceType ?? ''))), next: r.NextToken };
@@ -137,11 +142,11 @@ export class SdkPreflight implements AccountPreflightPort {
   }
 
   countAddresses(): Promise<number> {
-    return offered('EC2 DescribeAddresses', async () => ((await this.c.ec2.send(new DescribeAddressesCommand({}))).Addresses ?? []).length);
+    return this.offered('EC2 DescribeAddresses', async () => ((await this.c.ec2.send(new DescribeAddressesCommand({}))).Addresses ?? []).length);
   }
 
   countVpcs(): Promise<number> {
-    return offered('EC2 DescribeVpcs', async () =>
+    return this.offered('EC2 DescribeVpcs', async () =>
       (await pages(async (NextToken) => {
         const r = await this.c.ec2.send(new DescribeVpcsCommand({ NextToken }));
         return { items: r.Vpcs ?? [], next: r.NextToken };
@@ -150,7 +155,7 @@ export class SdkPreflight implements AccountPreflightPort {
   }
 
   countInternetGateways(): Promise<number> {
-    return offered('EC2 DescribeInternetGateways', async () =>
+    return this.offered('EC2 DescribeInternetGateways', async () =>
       (await pages(async (NextToken) => {
         const r = await this.c.ec2.send(new DescribeInternetGatewaysCommand({ NextToken }));
         return { items: r.InternetGateways ?? [], next: r.NextToken };
@@ -159,7 +164,7 @@ export class SdkPreflight implements AccountPreflightPort {
   }
 
   natGatewaysPerZone(): Promise<Record<string, number>> {
-    return offered('EC2 DescribeNatGateways', async () => {
+    return this.offered('EC2 DescribeNatGateways', async () => {
       const nats = await pages(async (NextToken) => {
         const r = await this.c.ec2.send(new DescribeNatGatewaysCommand({ Filter: [{ Name: 'state', Values: ['pending', 'available'] }], NextToken }));
         return { items: r.NatGateways ?? [], next: r.NextToken };
@@ -180,7 +185,7 @@ export class SdkPreflight implements AccountPreflightPort {
   }
 
   serviceQuota(serviceCode: string, quotaCode: string): Promise<number | undefined> {
-    return offered('Service Quotas GetServiceQuota', async () => {
+    return this.offered('Service Quotas GetServiceQuota', async () => {
       try {
         return (await this.c.quotas.send(new GetServiceQuotaCommand({ ServiceCode: serviceCode, QuotaCode: quotaCode }))).Quota?.Value;
       } catch (err) {
@@ -196,7 +201,7 @@ export class SdkPreflight implements AccountPreflightPort {
   }
 
   describeTrails(): Promise<TrailInfo[]> {
-    return offered('CloudTrail DescribeTrails', async () =>
+    return this.offered('CloudTrail DescribeTrails', async () =>
       ((await this.c.trail.send(new DescribeTrailsCommand({ includeShadowTrails: true }))).trailList ?? []).map((t) => ({
         name: t.Name ?? '',
         arn: t.TrailARN,
@@ -207,11 +212,11 @@ export class SdkPreflight implements AccountPreflightPort {
   }
 
   trailLogging(name: string): Promise<boolean> {
-    return offered('CloudTrail GetTrailStatus', async () => Boolean((await this.c.trail.send(new GetTrailStatusCommand({ Name: name }))).IsLogging));
+    return this.offered('CloudTrail GetTrailStatus', async () => Boolean((await this.c.trail.send(new GetTrailStatusCommand({ Name: name }))).IsLogging));
   }
 
   trailSelectors(name: string): Promise<TrailSelectors> {
-    return offered('CloudTrail GetEventSelectors', async () => {
+    return this.offered('CloudTrail GetEventSelectors', async () => {
       const r = await this.c.trail.send(new GetEventSelectorsCommand({ TrailName: name }));
       const classic = (r.EventSelectors ?? []).filter((e) => e.IncludeManagementEvents !== false).map((e) => e.ReadWriteType ?? 'All');
       const advanced = (r.AdvancedEventSelectors ?? [])
@@ -229,11 +234,11 @@ export class SdkPreflight implements AccountPreflightPort {
   }
 
   roleArn(roleName: string): Promise<string> {
-    return offered('IAM GetRole', async () => (await this.c.iam.send(new GetRoleCommand({ RoleName: roleName }))).Role?.Arn ?? '');
+    return this.offered('IAM GetRole', async () => (await this.c.iam.send(new GetRoleCommand({ RoleName: roleName }))).Role?.Arn ?? '');
   }
 
   simulate(principalArn: string, actions: string[]): Promise<Array<{ action: string; decision: string }>> {
-    return offered('IAM SimulatePrincipalPolicy', async () => {
+    return this.offered('IAM SimulatePrincipalPolicy', async () => {
       const out: Array<{ action: string; decision: string }> = [];
       for (const group of chunk(actions, 100)) {
         out.push(
@@ -248,12 +253,12 @@ export class SdkPreflight implements AccountPreflightPort {
   }
 }
 
-export function createPreflightPort(cfg: Record<string, unknown>, clients?: Partial<PreflightClients>): AccountPreflightPort {
+export function createPreflightPort(cfg: Record<string, unknown>, endpoint: Endpoint = AWS_ITSELF, clients?: Partial<PreflightClients>): AccountPreflightPort {
   return new SdkPreflight({
     ec2: clients?.ec2 ?? new EC2Client(cfg),
     kms: clients?.kms ?? new KMSClient(cfg),
     quotas: clients?.quotas ?? new ServiceQuotasClient(cfg),
     trail: clients?.trail ?? new CloudTrailClient(cfg),
     iam: clients?.iam ?? new IAMClient(cfg),
-  });
+  }, endpoint);
 }

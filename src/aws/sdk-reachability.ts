@@ -5,15 +5,20 @@ import {
   DescribeNetworkInterfacesCommand, DescribeInternetGatewaysCommand, DescribeVpcEndpointsCommand,
 } from '@aws-sdk/client-ec2';
 import type { AnalysisResult, NetworkInterfaceInfo, PathSpec, ReachabilityPort } from './reachability.js';
-import { isError, offered, tagList, toFilters } from './sdk-common.js';
+import { isError, tagList, toFilters } from './sdk-common.js';
+import { AWS_ITSELF, offered, type Endpoint } from './endpoint.js';
 
 const GONE = /^InvalidNetworkInsights(Path|Analysis)Id\.NotFound$/;
 
 export class SdkReachability implements ReachabilityPort {
-  constructor(private readonly ec2: EC2Client) {}
+  constructor(private readonly ec2: EC2Client, private readonly endpoint: Endpoint = AWS_ITSELF) {}
+
+  private offered<T>(operation: string, call: () => Promise<T>): Promise<T> {
+    return offered(operation, this.endpoint, call);
+  }
 
   createPath(s: PathSpec): Promise<string> {
-    return offered('EC2 CreateNetworkInsightsPath', async () => {
+    return this.offered('EC2 CreateNetworkInsightsPath', async () => {
       const r = await this.ec2.send(
         new CreateNetworkInsightsPathCommand({
           Source: s.source,
@@ -29,14 +34,14 @@ export class SdkReachability implements ReachabilityPort {
   }
 
   startAnalysis(pathId: string, tags: Record<string, string>): Promise<string> {
-    return offered('EC2 StartNetworkInsightsAnalysis', async () => {
+    return this.offered('EC2 StartNetworkInsightsAnalysis', async () => {
       const r = await this.ec2.send(new StartNetworkInsightsAnalysisCommand({ NetworkInsightsPathId: pathId, TagSpecifications: [{ ResourceType: 'network-insights-analysis', Tags: tagList(tags) }] }));
       return r.NetworkInsightsAnalysis?.NetworkInsightsAnalysisId ?? '';
     });
   }
 
   describeAnalysis(analysisId: string): Promise<AnalysisResult> {
-    return offered('EC2 DescribeNetworkInsightsAnalyses', async () => {
+    return this.offered('EC2 DescribeNetworkInsightsAnalyses', async () => {
       const a = (await this.ec2.send(new DescribeNetworkInsightsAnalysesCommand({ NetworkInsightsAnalysisIds: [analysisId] }))).NetworkInsightsAnalyses?.[0];
       const status = a?.Status === 'succeeded' ? 'succeeded' : a?.Status === 'failed' ? 'failed' : 'running';
       const explanations = (a?.Explanations ?? []).map((e) => {
@@ -48,7 +53,7 @@ export class SdkReachability implements ReachabilityPort {
   }
 
   findPaths(tags: Record<string, string>): Promise<string[]> {
-    return offered('EC2 DescribeNetworkInsightsPaths', async () => {
+    return this.offered('EC2 DescribeNetworkInsightsPaths', async () => {
       const out: string[] = [];
       let NextToken: string | undefined;
       do {
@@ -61,14 +66,14 @@ export class SdkReachability implements ReachabilityPort {
   }
 
   analysesOf(pathId: string): Promise<string[]> {
-    return offered('EC2 DescribeNetworkInsightsAnalyses', async () => {
+    return this.offered('EC2 DescribeNetworkInsightsAnalyses', async () => {
       const r = await this.ec2.send(new DescribeNetworkInsightsAnalysesCommand({ NetworkInsightsPathId: pathId }));
       return (r.NetworkInsightsAnalyses ?? []).map((a) => a.NetworkInsightsAnalysisId ?? '').filter(Boolean);
     });
   }
 
   async deleteAnalysis(analysisId: string): Promise<void> {
-    await offered('EC2 DeleteNetworkInsightsAnalysis', async () => {
+    await this.offered('EC2 DeleteNetworkInsightsAnalysis', async () => {
       try {
         await this.ec2.send(new DeleteNetworkInsightsAnalysisCommand({ NetworkInsightsAnalysisId: analysisId }));
       } catch (err) {
@@ -78,7 +83,7 @@ export class SdkReachability implements ReachabilityPort {
   }
 
   async deletePath(pathId: string): Promise<void> {
-    await offered('EC2 DeleteNetworkInsightsPath', async () => {
+    await this.offered('EC2 DeleteNetworkInsightsPath', async () => {
       try {
         await this.ec2.send(new DeleteNetworkInsightsPathCommand({ NetworkInsightsPathId: pathId }));
       } catch (err) {
@@ -88,23 +93,23 @@ export class SdkReachability implements ReachabilityPort {
   }
 
   findNetworkInterfaces(filters: Record<string, string[]>): Promise<NetworkInterfaceInfo[]> {
-    return offered('EC2 DescribeNetworkInterfaces', async () => {
+    return this.offered('EC2 DescribeNetworkInterfaces', async () => {
       const r = await this.ec2.send(new DescribeNetworkInterfacesCommand({ Filters: toFilters(filters) }));
       return (r.NetworkInterfaces ?? []).map((n) => ({ id: n.NetworkInterfaceId ?? '', subnetId: n.SubnetId, availabilityZone: n.AvailabilityZone, privateIp: n.PrivateIpAddress }));
     });
   }
 
   internetGateway(vpcId: string): Promise<string | undefined> {
-    return offered('EC2 DescribeInternetGateways', async () => (await this.ec2.send(new DescribeInternetGatewaysCommand({ Filters: [{ Name: 'attachment.vpc-id', Values: [vpcId] }] }))).InternetGateways?.[0]?.InternetGatewayId);
+    return this.offered('EC2 DescribeInternetGateways', async () => (await this.ec2.send(new DescribeInternetGatewaysCommand({ Filters: [{ Name: 'attachment.vpc-id', Values: [vpcId] }] }))).InternetGateways?.[0]?.InternetGatewayId);
   }
 
   vpcEndpoint(vpcId: string, serviceName: string): Promise<string | undefined> {
-    return offered('EC2 DescribeVpcEndpoints', async () =>
+    return this.offered('EC2 DescribeVpcEndpoints', async () =>
       (await this.ec2.send(new DescribeVpcEndpointsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }, { Name: 'service-name', Values: [serviceName] }] }))).VpcEndpoints?.[0]?.VpcEndpointId,
     );
   }
 }
 
-export function createReachabilityPort(cfg: Record<string, unknown>): ReachabilityPort {
-  return new SdkReachability(new EC2Client(cfg));
+export function createReachabilityPort(cfg: Record<string, unknown>, endpoint: Endpoint = AWS_ITSELF): ReachabilityPort {
+  return new SdkReachability(new EC2Client(cfg), endpoint);
 }

@@ -11,8 +11,9 @@
  *   left out.
  * - describeInstanceInformation: throws NotImplementedByEndpointError (name
  *   'NotImplementedByEndpoint') so callers can report "unknown".
- * On real AWS, a missing API is only a 501 or an explicit NotImplemented error; a plain
- * 500 is read that way only against a custom endpoint (AWS_ENDPOINT_URL / _SSM).
+ * What counts as "not offered" is endpoint.ts's notOffered (on AWS only a 501 or an explicit
+ * NotImplemented; an HTML 500 only against a custom endpoint). A call found missing is not
+ * asked again by this adapter (one per command's ports): an emulator answers each with a 500.
  */
 import {
   SSMClient, SendCommandCommand, ListCommandsCommand, ListCommandInvocationsCommand, GetCommandInvocationCommand,
@@ -21,7 +22,8 @@ import {
 import { EC2Client } from '@aws-sdk/client-ec2';
 import type { Ec2Port, InstanceAssociationStatus, InvocationResult, ManagedInstance, SendCommandInput, SsmPort, CommandStatus } from './ops-ports.js';
 import { SdkEc2 } from './sdk-ec2.js';
-import { chunk, isError, isNotImplemented, NotImplementedByEndpointError, unsupported } from './sdk-common.js';
+import { chunk, isError } from './sdk-common.js';
+import { AWS_ITSELF, isCustomEndpoint, notOffered, NotImplementedByEndpointError, type Endpoint } from './endpoint.js';
 import { withoutAmbiguousRetries } from './clients.js';
 
 /** `{ 'dpf:env': ['dev'] }` → `[{ Key: 'tag:dpf:env', Values: ['dev'] }]`; `tag:`, `tag-key`, `InstanceIds`, `resource-groups:` keys pass through. */
@@ -78,7 +80,15 @@ export class SdkSsm implements SsmPort {
     private readonly ec2: () => Pick<Ec2Port, 'describeInstances'>,
     /** For SendCommand only: a client that does not repeat it after a lost answer or a 5xx (no idempotency token). */
     private readonly sendClient: SSMClient = client,
+    private readonly endpoint: Endpoint = AWS_ITSELF,
   ) {}
+
+  /** Calls this endpoint turned out not to offer: the fallback (or "unknown") at once from then on. */
+  private readonly missing = new Set<string>();
+
+  private notOffered(err: unknown): boolean {
+    return notOffered(err, isCustomEndpoint(this.endpoint, 'SSM'));
+  }
 
   async sendCommand(i: SendCommandInput): Promise<string> {
     const r = await this.sendClient.send(
@@ -125,7 +135,7 @@ export class SdkSsm implements SsmPort {
 
   async listInvocations(commandId: string): Promise<InvocationResult[]> {
     // Known missing on this endpoint (first call of the run found out): straight to the fallback.
-    if (unsupported.has('SSM:ListCommandInvocations')) return this.invocationsOneByOne(commandId);
+    if (this.missing.has('ListCommandInvocations')) return this.invocationsOneByOne(commandId);
     const out: InvocationResult[] = [];
     let token: string | undefined;
     try {
@@ -136,8 +146,8 @@ export class SdkSsm implements SsmPort {
       } while (token);
       return out;
     } catch (err) {
-      if (!isNotImplemented(err, 'SSM')) throw err;
-      unsupported.remember('SSM:ListCommandInvocations');
+      if (!this.notOffered(err)) throw err;
+      this.missing.add('ListCommandInvocations');
     }
     return this.invocationsOneByOne(commandId);
   }
@@ -185,7 +195,7 @@ export class SdkSsm implements SsmPort {
   }
 
   async describeInstanceInformation(instanceIds?: string[]): Promise<ManagedInstance[]> {
-    if (unsupported.has('SSM:DescribeInstanceInformation')) throw new NotImplementedByEndpointError('SSM DescribeInstanceInformation');
+    if (this.missing.has('DescribeInstanceInformation')) throw new NotImplementedByEndpointError('SSM DescribeInstanceInformation', this.endpoint);
     const out: ManagedInstance[] = [];
     const batches: Array<string[] | undefined> = instanceIds?.length ? chunk(instanceIds, 50) : [undefined];
     try {
@@ -201,9 +211,9 @@ export class SdkSsm implements SsmPort {
         } while (token);
       }
     } catch (err) {
-      if (isNotImplemented(err, 'SSM')) {
-        unsupported.remember('SSM:DescribeInstanceInformation');
-        throw new NotImplementedByEndpointError('SSM DescribeInstanceInformation', err);
+      if (this.notOffered(err)) {
+        this.missing.add('DescribeInstanceInformation');
+        throw new NotImplementedByEndpointError('SSM DescribeInstanceInformation', this.endpoint, err);
       }
       throw err;
     }
@@ -229,7 +239,7 @@ export class SdkSsm implements SsmPort {
         token = r.NextToken;
       } while (token);
     } catch (err) {
-      if (isNotImplemented(err, 'SSM')) throw new NotImplementedByEndpointError('SSM DescribeInstanceAssociationsStatus', err);
+      if (this.notOffered(err)) throw new NotImplementedByEndpointError('SSM DescribeInstanceAssociationsStatus', this.endpoint, err);
       throw err;
     }
     return out;
@@ -251,7 +261,7 @@ export class SdkSsm implements SsmPort {
   }
 }
 
-export function createSsmPort(cfg: Record<string, unknown>): SsmPort {
+export function createSsmPort(cfg: Record<string, unknown>, endpoint: Endpoint = AWS_ITSELF): SsmPort {
   let ec2: SdkEc2 | undefined;
-  return new SdkSsm(new SSMClient(cfg), () => (ec2 ??= new SdkEc2(new EC2Client(cfg))), new SSMClient(withoutAmbiguousRetries(cfg)));
+  return new SdkSsm(new SSMClient(cfg), () => (ec2 ??= new SdkEc2(new EC2Client(cfg))), new SSMClient(withoutAmbiguousRetries(cfg)), endpoint);
 }

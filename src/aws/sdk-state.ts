@@ -3,7 +3,7 @@ import { STSClient, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { S3Client, GetObjectCommand, PutObjectCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { DynamoDBClient, PutItemCommand, GetItemCommand, DeleteItemCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { IdentityPort, ObjectStorePort } from './ports.js';
-import type { AcquireResult, Lease, LeaseStore } from '../state/lock.js';
+import type { AcquireResult, Lease, LeaseStore } from './ports.js';
 
 export class SdkIdentity implements IdentityPort {
   constructor(private readonly client: STSClient) {}

@@ -85,7 +85,7 @@ export const backupCheck: CheckSpec = {
     if (!s.BackupPlanId) {
       parts.push(
         ctx.emulator
-          ? { subject: 'AWS Backup plan', status: 'unknown', detail: `the storage stack has no BackupPlanId output; ${emulatorGap('skips AWS::Backup::BackupPlan in templates')}` }
+          ? { subject: 'AWS Backup plan', status: 'unknown', detail: `the storage stack has no BackupPlanId output; ${emulatorGap('skips AWS::Backup::BackupPlan in templates', ctx.emulator)}` }
           : { subject: 'AWS Backup plan', status: 'fail', detail: 'the storage stack has no BackupPlanId output: no backup plan was created' },
       );
       return combine(parts, { passed: '', nothing: '' }, evidence);

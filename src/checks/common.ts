@@ -1,5 +1,6 @@
 /** Helpers shared by the checks: combining partial verdicts, listing nodes, emulator gaps. */
 import type { InstanceInfo } from '../aws/ops-ports.js';
+import { endpointLabel, isCustomEndpoint, type Endpoint } from '../aws/endpoint.js';
 import { AbortError, errorMessage } from '../errors.js';
 import type { CheckContext, CheckOutcome, CheckStatus } from './types.js';
 
@@ -62,13 +63,18 @@ export function couldNotAsk(what: string, err: unknown, evidence: Record<string,
 /** Account ids that only exist in documentation and emulators (moto, LocalStack). */
 export const PLACEHOLDER_ACCOUNTS: ReadonlySet<string> = new Set(['123456789012', '000000000000']);
 
-export function isEmulator(accountId: string, endpoint = process.env.AWS_ENDPOINT_URL): boolean {
-  return Boolean(endpoint) && PLACEHOLDER_ACCOUNTS.has(accountId);
+/**
+ * The emulator dpf talks to, named ("http://127.0.0.1:5000", or "custom endpoint"), or undefined
+ * on AWS: a custom endpoint AND an account id that only exists in documentation and emulators
+ * (a VPC endpoint of a real account is a custom endpoint too, but with a real account).
+ */
+export function emulatorIn(accountId: string, endpoint: Endpoint): string | undefined {
+  return isCustomEndpoint(endpoint) && PLACEHOLDER_ACCOUNTS.has(accountId) ? endpointLabel(endpoint) : undefined;
 }
 
 /** The reason given when the emulator is known to answer a question wrongly. */
-export function emulatorGap(what: string): string {
-  return `the AWS endpoint in use is an emulator (${process.env.AWS_ENDPOINT_URL ?? 'custom endpoint'}) that ${what} (docs/emulator.md); verify on AWS`;
+export function emulatorGap(what: string, emulator: string): string {
+  return `the AWS endpoint in use is an emulator (${emulator}) that ${what} (docs/emulator.md); verify on AWS`;
 }
 
 /** Nodes of the environment that should be up: tagged dpf:env, not terminated or terminating. */
@@ -84,10 +90,4 @@ export function roleOf(i: InstanceInfo): string {
 
 export function label(i: InstanceInfo): string {
   return `${i.instanceId} (${roleOf(i)})`;
-}
-
-/** DPF_POLL_MS (tests, emulator) overrides the first poll interval. */
-export function pollMsFromEnv(fallback: number): number {
-  const ms = Number(process.env.DPF_POLL_MS);
-  return Number.isFinite(ms) && ms > 0 ? ms : fallback;
 }

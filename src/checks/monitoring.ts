@@ -30,11 +30,11 @@ export function expectedAlarms(outputs: Record<string, string>, project: string,
   return { names: templateAlarmNames(loadTemplate('monitoring').template, project, env), source: 'the monitoring template (the stack has no AlarmNames output)' };
 }
 
-export function alarmParts(expected: string[], found: AlarmInfo[], emulator: boolean, topicArn?: string): Part[] {
+export function alarmParts(expected: string[], found: AlarmInfo[], emulator: string | undefined, topicArn?: string): Part[] {
   const byName = new Map(found.map((a) => [a.name, a]));
   return expected.map((name) => {
     const a = byName.get(name);
-    if (!a) return emulator ? { subject: name, status: 'unknown', detail: `missing, but ${emulatorGap('skips AWS::CloudWatch::Alarm in templates')}` } : { subject: name, status: 'fail', detail: 'alarm does not exist' };
+    if (!a) return emulator ? { subject: name, status: 'unknown', detail: `missing, but ${emulatorGap('skips AWS::CloudWatch::Alarm in templates', emulator)}` } : { subject: name, status: 'fail', detail: 'alarm does not exist' };
     if (a.state === 'ALARM') return { subject: name, status: 'fail', detail: `in ALARM: ${a.reason ?? 'no reason given'}` };
     if (a.state === 'INSUFFICIENT_DATA') return { subject: name, status: 'warn', detail: 'INSUFFICIENT_DATA (no data yet for its metric)' };
     if (!a.actions.length) return { subject: name, status: 'warn', detail: `${a.state}, but it notifies nobody (no alarm action)` };
@@ -68,7 +68,7 @@ export const alarmsCheck: CheckSpec = {
 
 export interface Subscription { arn: string; protocol: string; endpoint: string; pendingConfirmation: boolean }
 
-export function subscriptionParts(subs: Subscription[], alarmEmail: string, emulator: boolean): Part[] {
+export function subscriptionParts(subs: Subscription[], alarmEmail: string, emulator: string | undefined): Part[] {
   const parts: Part[] = subs.map((s) => ({
     subject: `${s.protocol}:${s.endpoint}`,
     status: s.pendingConfirmation ? 'fail' : 'pass',
@@ -78,7 +78,7 @@ export function subscriptionParts(subs: Subscription[], alarmEmail: string, emul
   if (!mine)
     parts.push(
       emulator && !subs.length
-        ? { subject: `email:${alarmEmail}`, status: 'unknown', detail: `not subscribed, but ${emulatorGap('skips AWS::SNS::Subscription in templates')}` }
+        ? { subject: `email:${alarmEmail}`, status: 'unknown', detail: `not subscribed, but ${emulatorGap('skips AWS::SNS::Subscription in templates', emulator)}` }
         : { subject: `email:${alarmEmail}`, status: 'fail', detail: 'monitoring.alarmEmail is not subscribed to the alert topic' },
     );
   return parts;
@@ -107,7 +107,7 @@ export const subscriptionCheck: CheckSpec = {
 
 export interface NodeMetric { instanceId: string; latest?: { timestamp: Date; value: number }; dimensions?: Record<string, string> }
 
-export function metricParts(instances: InstanceInfo[], metrics: NodeMetric[], now: Date, emulator: boolean): Part[] {
+export function metricParts(instances: InstanceInfo[], metrics: NodeMetric[], now: Date, emulator: string | undefined): Part[] {
   const byId = new Map(metrics.map((m) => [m.instanceId, m]));
   const freshAfter = now.getTime() - METRIC_FRESH_MINUTES * 60_000;
   return instances.map((i) => {
@@ -115,7 +115,7 @@ export function metricParts(instances: InstanceInfo[], metrics: NodeMetric[], no
     if (m?.latest && m.latest.timestamp.getTime() >= freshAfter)
       return { subject: label(i), status: 'pass', detail: `${AGENT_METRIC} ${m.latest.value.toFixed(1)} at ${m.latest.timestamp.toISOString()}` };
     const why = m?.latest ? `last ${AGENT_METRIC} at ${m.latest.timestamp.toISOString()}, older than ${METRIC_FRESH_MINUTES} min` : `no ${AGENT_METRIC} datapoint in the last ${METRIC_FRESH_MINUTES} min`;
-    if (emulator) return { subject: label(i), status: 'unknown', detail: `${why}, but ${emulatorGap('runs no CloudWatch agent on its instances')}` };
+    if (emulator) return { subject: label(i), status: 'unknown', detail: `${why}, but ${emulatorGap('runs no CloudWatch agent on its instances', emulator)}` };
     return { subject: label(i), status: 'fail', detail: why };
   });
 }

@@ -10,7 +10,7 @@
  */
 import type { ReachabilityPort, AnalysisResult } from '../aws/reachability.js';
 import type { OpsPorts } from '../aws/ops-ports.js';
-import { NotImplementedByEndpointError } from '../aws/sdk-common.js';
+import { NotImplementedByEndpointError } from '../aws/endpoint.js';
 import { AbortError, errorMessage } from '../errors.js';
 import { SPEC_FLOWS, type Endpoint, type Flow } from '../spec/connectivity.js';
 import type { CheckContext, CheckOutcome, CheckSpec } from './types.js';

@@ -51,7 +51,7 @@ export const sshExposureCheck: CheckSpec = {
 };
 
 /** EBS encryption per volume; instances with no volume listed are unknown (never pass). */
-export function volumeParts(instances: InstanceInfo[], volumes: VolumeInfo[], emulator: boolean): Part[] {
+export function volumeParts(instances: InstanceInfo[], volumes: VolumeInfo[], emulator: string | undefined): Part[] {
   const byId = new Map(volumes.map((v) => [v.volumeId, v]));
   const parts: Part[] = [];
   for (const i of instances) {
@@ -64,7 +64,7 @@ export function volumeParts(instances: InstanceInfo[], volumes: VolumeInfo[], em
       const subject = `${id} on ${label(i)}`;
       if (!v) parts.push({ subject, status: 'unknown', detail: 'volume not returned by DescribeVolumes' });
       else if (v.encrypted) parts.push({ subject, status: 'pass', detail: `encrypted (${v.sizeGb} GiB)` });
-      else if (emulator) parts.push({ subject, status: 'unknown', detail: `reported unencrypted (${v.sizeGb} GiB), but ${emulatorGap('does not apply launch-template block device mappings')}` });
+      else if (emulator) parts.push({ subject, status: 'unknown', detail: `reported unencrypted (${v.sizeGb} GiB), but ${emulatorGap('does not apply launch-template block device mappings', emulator)}` });
       else parts.push({ subject, status: 'fail', detail: `NOT encrypted (${v.sizeGb} GiB)` });
     }
   }
@@ -157,12 +157,12 @@ export const dataEncryptionCheck: CheckSpec = {
   },
 };
 
-export function publicAccessParts(buckets: Array<{ name: string; info: BucketSecurity }>, emulator: boolean): Part[] {
+export function publicAccessParts(buckets: Array<{ name: string; info: BucketSecurity }>, emulator: string | undefined): Part[] {
   return buckets.map(({ name, info }) => {
     const subject = `s3://${name}`;
     if (!info.exists) return { subject, status: 'fail', detail: 'bucket does not exist' };
     if (info.publicAccessBlocked) return { subject, status: 'pass', detail: 'all four public access block settings on' };
-    if (emulator) return { subject, status: 'unknown', detail: `reported without a full public access block, but ${emulatorGap('ignores PublicAccessBlockConfiguration in templates')}` };
+    if (emulator) return { subject, status: 'unknown', detail: `reported without a full public access block, but ${emulatorGap('ignores PublicAccessBlockConfiguration in templates', emulator)}` };
     return { subject, status: 'fail', detail: 'public access is NOT fully blocked' };
   });
 }
@@ -188,10 +188,10 @@ export const publicAccessCheck: CheckSpec = {
   },
 };
 
-export function imdsParts(instances: InstanceInfo[], emulator: boolean): Part[] {
+export function imdsParts(instances: InstanceInfo[], emulator: string | undefined): Part[] {
   return instances.map((i) => {
     if (i.httpTokens === 'required') return { subject: label(i), status: 'pass', detail: 'IMDSv2 required' };
-    if (emulator) return { subject: label(i), status: 'unknown', detail: `HttpTokens ${i.httpTokens ?? 'not reported'}, but ${emulatorGap('does not apply launch-template MetadataOptions')}` };
+    if (emulator) return { subject: label(i), status: 'unknown', detail: `HttpTokens ${i.httpTokens ?? 'not reported'}, but ${emulatorGap('does not apply launch-template MetadataOptions', emulator)}` };
     return { subject: label(i), status: 'fail', detail: `HttpTokens ${i.httpTokens ?? 'not reported'}: IMDSv1 still allowed` };
   });
 }

@@ -6,7 +6,7 @@
 import type { Clock } from '../clock.js';
 import type { EnvironmentConfig } from '../config/schema.js';
 import type { LedgerData } from '../state/ledger.js';
-import type { IoHost } from '../steps/events.js';
+import type { IoHost } from '../io/host.js';
 import type { CloudFormationPort } from '../aws/cloudformation.js';
 import type { ObjectStorePort } from '../aws/ports.js';
 import type { OpsPorts } from '../aws/ops-ports.js';
@@ -54,11 +54,11 @@ export interface CheckContext {
   signal: AbortSignal;
   progress(message: string): void;
   /**
-   * The AWS endpoint is a local emulator (a custom AWS_ENDPOINT_URL and one of the documented
-   * placeholder account ids, which no real account can have). Only used to turn a negative
-   * answer the emulator is known to give wrongly into "unknown", never into "pass".
+   * The local emulator dpf talks to, named (a custom endpoint and one of the documented
+   * placeholder account ids, which no real account can have); undefined on AWS. Only used to
+   * turn a negative answer the emulator is known to give wrongly into "unknown", never into "pass".
    */
-  emulator: boolean;
+  emulator?: string;
   /** False in `dpf deploy --check`: a check must not offer to change anything. */
   mayAct: boolean;
   /** First poll interval (ms) for drift detection and SSM commands. */

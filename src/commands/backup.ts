@@ -21,7 +21,7 @@ export async function runBackup(opts: BackupOptions, ctx: CommandContext): Promi
   try {
     requireDeployed(session.ledger, session.envName, ['storage.stack'], 'dpf backup');
     if (opts.list) {
-      const listing = await listRecoveryPoints(await session.aws.ops(), session.ledger, session.envCtx, ctx.clock.now());
+      const listing = await listRecoveryPoints(await session.aws.ops(), session.ledger, session.envCtx, ctx.clock.now(), ctx);
       printResult(ctx, { type: 'result', command: 'backup --list', env: session.envName, ...listing }, listingLines(listing));
       return;
     }

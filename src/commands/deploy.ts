@@ -38,7 +38,7 @@ async function preflight(opts: DeployOptions, ctx: CommandContext, session: Sess
     region: session.region,
     aws: session.aws,
     ledger: session.ledger.data,
-    endpoint: ctx.globals.endpoint,
+    endpoint: ctx.settings.endpoint.url,
     phases: opts.phases,
   });
   const blocked = preflightBlocked(results, session.envName);
@@ -80,6 +80,7 @@ export async function runDeploy(opts: DeployOptions, ctx: CommandContext): Promi
       io: ctx.io,
       clock: ctx.clock,
       signal: ctx.signal,
+      settings: ctx.settings,
       concurrency: opts.concurrency ?? session.env.deploy.concurrency,
       force: opts.force,
       check: opts.check,
@@ -118,7 +119,7 @@ async function runSavedPlan(file: string, opts: DeployOptions, ctx: CommandConte
     const planned = plannedSteps(plan);
     const steps: StepDef[] = all.filter((s) => planned.some((p) => p.id === s.id));
     const cfn = await session.aws.cfn();
-    const runOpts = { envCtx: session.envCtx, ledger: session.ledger, aws: session.aws, awsIn: (r: string) => ctx.aws(r), io: ctx.io, clock: ctx.clock, signal: ctx.signal };
+    const runOpts = { envCtx: session.envCtx, ledger: session.ledger, aws: session.aws, awsIn: (r: string) => ctx.aws(r), io: ctx.io, clock: ctx.clock, signal: ctx.signal, settings: ctx.settings };
     const problems = await planDrift(plan, file, all, {
       env: session.envName,
       region: session.region,

@@ -5,9 +5,10 @@
  */
 import path from 'node:path';
 import type { CommandContext } from '../context.js';
-import { loadConfig, selectEnv } from '../config/load.js';
-import { Ledger } from '../state/ledger.js';
-import { localLockPath } from '../state/lock.js';
+import { loadConfig } from '../config/load.js';
+import { emptyLedger } from '../state/ledger.js';
+import { StateStore } from '../state/store.js';
+import { selectPlacedEnv } from '../state/place.js';
 import { PACKAGE_ROOT } from '../templates/registry.js';
 import { DpfError, ExitCode } from '../errors.js';
 import { makeChalk } from '../ui/format.js';
@@ -21,18 +22,19 @@ export function renderPreflight(results: PreflightResult[], color: boolean | num
 
 export async function runDoctor(_opts: Record<string, never>, ctx: CommandContext): Promise<void> {
   const loaded = await loadConfig(ctx.globals.config);
-  const { name: envName, env } = selectEnv(loaded, ctx.globals.env, ctx.globals.region);
+  const { name: envName, env } = await selectPlacedEnv(loaded, ctx.globals);
   const region = ctx.globals.region ?? env.region;
-  const ledger = await Ledger.open(Ledger.localPath(loaded.dir, envName), loaded.config.project, envName, ctx.clock.now());
+  const store = new StateStore(loaded.dir, loaded.config.project, envName, ctx.settings.process);
+  const ledger = (await store.readLocal()) ?? emptyLedger(loaded.config.project, envName, ctx.clock.now());
   const checks = await runPreflight({
     project: loaded.config.project,
     envName,
     env,
     region,
     aws: ctx.aws(region),
-    ledger: ledger.data,
-    endpoint: ctx.globals.endpoint,
-    local: { lockFile: localLockPath(loaded.dir, envName), venvBin: path.join(PACKAGE_ROOT, '.venv', 'bin'), now: ctx.clock.now() },
+    ledger,
+    endpoint: ctx.settings.endpoint.url,
+    local: { lockStore: store.localLock(), process: ctx.settings.process, venvBin: path.join(PACKAGE_ROOT, '.venv', 'bin'), now: ctx.clock.now() },
   });
   if (ctx.globals.json) ctx.stdout(JSON.stringify({ env: envName, region, checks }, null, 2));
   else ctx.stdout(renderPreflight(checks, ctx.globals.color).join('\n'));

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { parse as parseYaml, parseDocument, stringify, isMap, type Document } from 'yaml';
 import type { z } from 'zod';
 import type { CommandContext } from '../context.js';
-import type { Prompter } from '../steps/events.js';
+import type { Prompter } from '../io/host.js';
 import { environmentSchema, configJsonSchema, type EnvironmentInput } from '../config/schema.js';
 import { validateConfig } from '../config/load.js';
 import { parseCidr } from '../config/rules.js';
@@ -374,7 +374,7 @@ export async function runInit(opts: InitOptions, ctx: CommandContext): Promise<v
     doc.setIn(['environments', o.env], doc.createNode(env));
     text = doc.toString({ lineWidth: 120 });
   } else text = HEADER(schemaFile) + stringify(raw, { lineWidth: 120 });
-  await writeFileAtomic(file, text);
+  await writeFileAtomic(file, text, ctx.settings.process);
   await writeFile(path.join(path.dirname(file), schemaFile), `${JSON.stringify(configJsonSchema(), null, 2)}\n`);
   if (ctx.globals.json) ctx.stdout(JSON.stringify({ file, env: o.env, schema: path.join(path.dirname(file), schemaFile) }));
   else ctx.stdout(`Wrote environment "${o.env}" to ${file} (schema for editors: ${schemaFile}).\nNext: dpf deploy --env ${o.env} --phase bootstrap`);

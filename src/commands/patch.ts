@@ -3,18 +3,16 @@
  * Production obeys the change rules (maintenance window, staging patched recently) unless
  * --emergency "<reason>", which is recorded with the operation.
  */
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import type { CommandContext } from '../context.js';
 import { openSession, type Session } from '../session.js';
 import { summaryError } from '../steps/engine.js';
-import { names } from '../steps/phases.js';
-import { Ledger, parseLedger, type LedgerData } from '../state/ledger.js';
+import type { LedgerData } from '../state/ledger.js';
+import { StateStore } from '../state/store.js';
 import { BlockedError, UserError, errorMessage } from '../errors.js';
 import { beginOperation, finishOperation, requireDeployed, hostLabel } from '../ops/operation.js';
 import { buildPatchSteps, buildScanSteps, discoverHosts, planWaves, PATCH_STEPS, type Wave } from '../ops/patch.js';
 import { evaluateChangeRules } from '../ops/windows.js';
-import { isProduction } from '../config/production.js';
+import { normalised } from '../config/normalise.js';
 import { runOperationSteps, resumeCommand, printResult } from '../ops/run.js';
 import type { Host } from '../ops/health.js';
 
@@ -36,25 +34,22 @@ export async function readStagingLedger(ctx: CommandContext, session: Session): 
   const staging = session.env.patching.stagingEnv;
   const lookedAt: string[] = [];
   let found: { data: LedgerData; source: string } | undefined;
-  const local = Ledger.localPath(session.loaded.dir, staging);
+  const store = new StateStore(session.loaded.dir, session.envCtx.project, staging, ctx.settings.process);
+  const local = store.ledgerFile;
   lookedAt.push(local);
-  if (existsSync(local)) {
-    try {
-      found = { data: parseLedger(await readFile(local, 'utf8'), local), source: local };
-    } catch (err) {
-      ctx.io.notify({ type: 'warning', message: `The ${staging} ledger at ${local} is unreadable: ${errorMessage(err)}` });
-    }
+  try {
+    const data = await store.readLocal();
+    if (data) found = { data, source: local };
+  } catch (err) {
+    ctx.io.notify({ type: 'warning', message: `The ${staging} ledger at ${local} is unreadable: ${errorMessage(err)}` });
   }
   const cfg = session.loaded.config.environments[staging];
-  const bucket = names({ project: session.envCtx.project, name: staging, accountId: cfg?.accountId ?? session.envCtx.accountId }).stateBucket;
-  const key = `ledger/${staging}/ledger.json`;
-  lookedAt.push(`s3://${bucket}/${key}`);
+  const bucket = store.derivedBucket(cfg?.accountId ?? session.envCtx.accountId);
+  const objects = () => ctx.aws(cfg?.region ?? session.region).objects();
+  lookedAt.push(store.mirror(objects, bucket).describe());
   try {
-    const body = await (await ctx.aws(cfg?.region ?? session.region).objects()).getText(bucket, key);
-    if (body) {
-      const remote = parseLedger(body, `s3://${bucket}/${key}`);
-      if (!found || remote.revision > found.data.revision) found = { data: remote, source: `s3://${bucket}/${key}` };
-    }
+    const remote = await store.readRemote(objects, bucket);
+    if (remote.data && StateStore.newer(remote.data, found?.data)) found = { data: remote.data, source: remote.where };
   } catch (err) {
     lookedAt[lookedAt.length - 1] += ` (unreadable: ${errorMessage(err).split('\n')[0]})`;
   }
@@ -78,7 +73,7 @@ export async function runPatch(opts: PatchOptions, ctx: CommandContext): Promise
       waves = all.filter((w) => w.name === opts.wave || (opts.wave === 'identity' && w.role === 'identity'));
       if (!waves.length) throw new UserError('UnknownWave', `No wave "${opts.wave}" in ${session.envName}.`, { hint: `Waves: ${all.map((w) => w.name).join(', ')}` });
     }
-    const production = isProduction(session.envName);
+    const production = normalised(session.envName, session.env).production;
     let rules: ReturnType<typeof evaluateChangeRules> | undefined;
     if (!opts.dryRun) {
       const staging = production ? await readStagingLedger(ctx, session) : { lookedAt: [] as string[] };

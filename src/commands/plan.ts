@@ -33,7 +33,7 @@ export async function runPlan(opts: PlanOptions, ctx: CommandContext): Promise<v
   try {
     const { selected } = selectSteps(buildSteps(session.env), opts.phases, session.ledger.data.steps);
     const quiet = { ...ctx.io, notify: () => undefined };
-    const plan = await planSteps(selected, { envCtx: session.envCtx, ledger: session.ledger, aws: session.aws, awsIn: (r) => ctx.aws(r), io: quiet, clock: ctx.clock, signal: ctx.signal }, { keep: Boolean(opts.out) });
+    const plan = await planSteps(selected, { envCtx: session.envCtx, ledger: session.ledger, aws: session.aws, awsIn: (r) => ctx.aws(r), io: quiet, clock: ctx.clock, signal: ctx.signal, settings: ctx.settings }, { keep: Boolean(opts.out) });
     const errors = plan.steps.filter((s) => s.action === 'error');
     const pending = plan.steps.filter((s) => s.action === 'run' || s.action === 'deferred');
     let saved: string | undefined;
@@ -50,7 +50,7 @@ export async function runPlan(opts: PlanOptions, ctx: CommandContext): Promise<v
         ...plan,
       };
       saved = path.resolve(opts.out);
-      await writeFileAtomic(saved, `${JSON.stringify(doc, null, 2)}\n`);
+      await writeFileAtomic(saved, `${JSON.stringify(doc, null, 2)}\n`, ctx.settings.process);
     }
     if (ctx.globals.json) ctx.stdout(JSON.stringify({ env: session.envName, ...plan, ...(saved ? { saved } : {}), changes: pending.length > 0 }, null, 2));
     else {

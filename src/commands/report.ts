@@ -84,7 +84,7 @@ export async function runReport(opts: ReportOptions, ctx: CommandContext): Promi
   }
 
   const dir = path.resolve(opts.out ?? path.join(view.loaded.dir, 'reports', envName));
-  const written = await writeReportFiles(dir, files);
+  const written = await writeReportFiles(dir, files, ctx.settings.process);
   const uploaded: string[] = [];
   const bucket = data.steps['bootstrap.state']?.status === 'done' ? data.steps['bootstrap.state']!.outputs.StateBucketName : undefined;
   if (view.ports && bucket) {

@@ -1,20 +1,22 @@
 /** dpf unlock: show the environment's lock and break it deliberately. */
 import type { CommandContext } from '../context.js';
-import { loadConfig, selectEnv } from '../config/load.js';
-import { Ledger } from '../state/ledger.js';
-import { FileLeaseStore, localLockPath, staleReason, type Lease, type LeaseStore } from '../state/lock.js';
+import { loadConfig } from '../config/load.js';
+import { staleReason } from '../state/lock.js';
+import { StateStore } from '../state/store.js';
+import { selectPlacedEnv } from '../state/place.js';
+import { type Lease, type LeaseStore } from '../aws/ports.js';
 import { NotConfirmedError, errorMessage } from '../errors.js';
-import { names } from '../steps/phases.js';
 
 export async function runUnlock(_opts: Record<string, never>, ctx: CommandContext): Promise<void> {
   const loaded = await loadConfig(ctx.globals.config);
-  const { name: envName, env } = selectEnv(loaded, ctx.globals.env, ctx.globals.region);
-  const ledger = await Ledger.open(Ledger.localPath(loaded.dir, envName), loaded.config.project, envName, ctx.clock.now());
-  const stores: LeaseStore[] = [new FileLeaseStore(localLockPath(loaded.dir, envName))];
+  const { name: envName, env } = await selectPlacedEnv(loaded, ctx.globals);
+  const store = new StateStore(loaded.dir, loaded.config.project, envName, ctx.settings.process);
+  const ledger = await store.readLocal();
+  const stores: LeaseStore[] = [store.localLock()];
   // The lease table's name is derived from the project and environment: a fresh checkout (config
   // only, no local ledger) finds a lease held by another machine too.
-  const recorded = ledger.get('bootstrap.state')?.outputs.LockTableName;
-  const table = recorded ?? names({ project: loaded.config.project, name: envName, accountId: '' }).lockTable;
+  const recorded = ledger?.steps['bootstrap.state']?.outputs.LockTableName;
+  const table = recorded ?? store.derivedLockTable();
   const dynamo = await ctx.aws(ctx.globals.region ?? env.region).leaseStore(table, envName);
   stores.push(dynamo);
   const found: Array<{ store: LeaseStore; lease: Lease }> = [];
@@ -33,7 +35,7 @@ export async function runUnlock(_opts: Record<string, never>, ctx: CommandContex
     if (lease) found.push({ store, lease });
   }
   const now = ctx.clock.now();
-  const view = found.map(({ store, lease }) => ({ where: store.where, ...lease, token: undefined, stale: staleReason(lease, now) ?? null }));
+  const view = found.map(({ store, lease }) => ({ where: store.where, ...lease, token: undefined, stale: staleReason(lease, now, ctx.settings.process) ?? null }));
   if (found.length === 0) {
     if (ctx.globals.json) ctx.stdout(JSON.stringify({ env: envName, released: [], message: 'no lock held' }));
     else ctx.stdout(`Environment ${envName} is not locked.`);

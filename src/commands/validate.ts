@@ -28,15 +28,16 @@ interface Result {
   detail: string;
 }
 
-function tool(name: string): string | undefined {
+/** A linter: the project's .venv first, then the PATH directories (src/settings.ts). */
+function tool(name: string, pathDirs: string[]): string | undefined {
   const local = path.join(PACKAGE_ROOT, '.venv', 'bin', name);
   if (existsSync(local)) return local;
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) if (dir && existsSync(path.join(dir, name))) return path.join(dir, name);
+  for (const dir of pathDirs) if (existsSync(path.join(dir, name))) return path.join(dir, name);
   return undefined;
 }
 
-async function runTool(name: string, args: string[], cwd: string, ok: (code: number, out: string) => boolean, summarize: (out: string) => string): Promise<Result> {
-  const bin = tool(name);
+async function runTool(pathDirs: string[], name: string, args: string[], cwd: string, ok: (code: number, out: string) => boolean, summarize: (out: string) => string): Promise<Result> {
+  const bin = tool(name, pathDirs);
   if (!bin) return { check: name, status: 'skipped', detail: `${name} not found (bash tools/setup.sh installs it into .venv)` };
   const r = await execa(bin, args, { cwd, reject: false, timeout: 600000, env: { BC_SKIP_MAPPING: 'TRUE', ANSIBLE_NOCOLOR: '1' }, extendEnv: true, all: true });
   const out = String(r.all ?? '');
@@ -95,8 +96,8 @@ export async function runValidate(opts: ValidateOptions, ctx: CommandContext): P
         return r;
       });
     const [lint, checkov, ansibleLint, ...syntax] = await Promise.all([
-      timed(runTool('cfn-lint', files, CFN_DIR, (c) => c === 0, (o) => o.trim().split('\n').slice(0, 20).join('\n') || 'no errors, no warnings')),
-      timed(runTool('checkov', ['-d', CFN_DIR, '--framework', 'cloudformation', '--compact', '--quiet', '--skip-download', '-o', 'json'], CFN_DIR, (c) => c === 0, (o) => {
+      timed(runTool(ctx.settings.path, 'cfn-lint', files, CFN_DIR, (c) => c === 0, (o) => o.trim().split('\n').slice(0, 20).join('\n') || 'no errors, no warnings')),
+      timed(runTool(ctx.settings.path, 'checkov', ['-d', CFN_DIR, '--framework', 'cloudformation', '--compact', '--quiet', '--skip-download', '-o', 'json'], CFN_DIR, (c) => c === 0, (o) => {
         try {
           const j = JSON.parse(o.slice(o.indexOf('{')));
           return `${j.summary.passed} passed, ${j.summary.failed} failed, ${j.summary.skipped} skipped (with reasons in the templates)`;
@@ -104,8 +105,8 @@ export async function runValidate(opts: ValidateOptions, ctx: CommandContext): P
           return o.split('\n').slice(-3).join(' ');
         }
       })),
-      timed(runTool('ansible-lint', ['--profile', 'production', '--nocolor'], ANSIBLE_DIR, (c) => c === 0, (o) => o.split('\n').find((l) => /Passed:|Failed:/.test(l))?.trim() ?? (o.trim().split('\n').slice(-3).join(' ') || 'no violations'))),
-      ...playbooks.map((pb) => runTool('ansible-playbook', ['--syntax-check', '-i', 'localhost,', pb], ANSIBLE_DIR, (c) => c === 0, (o) => (o.includes('ERROR') ? o.trim().split('\n').slice(0, 5).join(' ') : `${pb}: ok`))),
+      timed(runTool(ctx.settings.path, 'ansible-lint', ['--profile', 'production', '--nocolor'], ANSIBLE_DIR, (c) => c === 0, (o) => o.split('\n').find((l) => /Passed:|Failed:/.test(l))?.trim() ?? (o.trim().split('\n').slice(-3).join(' ') || 'no violations'))),
+      ...playbooks.map((pb) => runTool(ctx.settings.path, 'ansible-playbook', ['--syntax-check', '-i', 'localhost,', pb], ANSIBLE_DIR, (c) => c === 0, (o) => (o.includes('ERROR') ? o.trim().split('\n').slice(0, 5).join(' ') : `${pb}: ok`))),
     ]);
     results.push(lint!, checkov!, ansibleLint!);
     const syntaxFailed = syntax.filter((r) => r.status === 'fail');

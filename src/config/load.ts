@@ -9,6 +9,7 @@ import type { z } from 'zod';
 import { configSchema, environmentSchema, ENV_NAME, PROJECT_NAME, type DpfConfig, type EnvironmentConfig } from './schema.js';
 import { checkEnvironment, type CheckOptions, type Problem } from './rules.js';
 import { derivedNameProblems } from './names.js';
+import { normaliseConfig } from './normalise.js';
 import { ConfigInvalidError, UserError, bounded, excerpt, errorMessage } from '../errors.js';
 
 export const DEFAULT_CONFIG_FILE = 'dpf.config.yaml';
@@ -50,7 +51,10 @@ export function validateConfig(raw: unknown, opts: CheckOptions = {}): { config?
   for (const [name, env] of Object.entries(envs)) problems.push(...checkEnvironment(env, `environments.${name}`, opts));
   const project = parsed.success ? parsed.data.project : ((raw as { project?: unknown })?.project ?? 'dataplatform');
   problems.push(...nameProblems(project, Object.keys(envs)));
-  return { config: problems.length === 0 && parsed.success ? parsed.data : undefined, problems: dedupe(problems) };
+  const config = problems.length === 0 && parsed.success ? parsed.data : undefined;
+  // The normalisation stage (./normalise.ts): what follows from each environment, decided once.
+  if (config) normaliseConfig(config.environments);
+  return { config, problems: dedupe(problems) };
 }
 
 /**

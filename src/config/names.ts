@@ -3,10 +3,12 @@
  * instance, IAM roles, stacks, …). Each service has its own rules, and a name one of them
  * refuses is otherwise found only when CloudFormation creates that resource, many steps and
  * minutes into a deploy. These are the rules, per service, checked at config time against the
- * names dpf derives (the shapes below mirror the templates and `names()` in steps/phases.ts;
+ * names dpf derives (the shapes below mirror the templates and derivedNames() in ./normalise.ts;
  * test/config/names.test.ts checks each one is a name the rendered templates use). The length of every derived name is also a
  * matter for the templates' own check (the longest allowed project and environment names).
  */
+import { derivedNames } from './normalise.js';
+
 export interface NameShape {
   /** What the name is, for the message. */
   what: string;
@@ -17,6 +19,7 @@ export interface NameShape {
 }
 
 const PLACEHOLDER_ACCOUNT = '123456789012';
+const derived = (project: string, name: string, accountId: string) => derivedNames({ project, name, accountId });
 
 const maxLength = (n: number) => (name: string) => (name.length > n ? `is ${name.length} characters, over the limit of ${n}` : undefined);
 const noDoubleHyphen = (name: string) => (name.includes('--') ? 'contains two hyphens in a row' : undefined);
@@ -47,9 +50,9 @@ const rdsIdentifier = [
 ];
 
 export const DERIVED_NAMES: NameShape[] = [
-  { what: 'S3 state bucket', name: (p, e, a) => `${p}-${e}-dpf-state-${a}`, rules: s3Bucket },
-  { what: 'S3 data lake bucket', name: (p, e, a) => `${p}-${e}-datalake-${a}`, rules: s3Bucket },
-  { what: 'S3 data lake log bucket', name: (p, e, a) => `${p}-${e}-datalake-${a}-logs`, rules: s3Bucket },
+  { what: 'S3 state bucket', name: (p, e, a) => derived(p, e, a).stateBucket, rules: s3Bucket },
+  { what: 'S3 data lake bucket', name: (p, e, a) => derived(p, e, a).dataLakeBucket, rules: s3Bucket },
+  { what: 'S3 data lake log bucket', name: (p, e, a) => `${derived(p, e, a).dataLakeBucket}-logs`, rules: s3Bucket },
   { what: 'RDS DB instance identifier', name: (p, e) => `${p}-${e}-metadata`, rules: rdsIdentifier },
   { what: 'IAM role name', name: (p, e) => `${p}-${e}-DataEngineering-DeveloperRole`, rules: [maxLength(64), (n) => (/^[\w+=,.@-]+$/.test(n) ? undefined : 'holds characters IAM refuses')] },
   { what: 'CloudFormation stack name', name: (p, e) => `${p}-${e}-monitoring`, rules: [maxLength(128), (n) => (/^[a-zA-Z][-a-zA-Z0-9]*$/.test(n) ? undefined : 'must start with a letter and hold only letters, digits and hyphens')] },
@@ -65,7 +68,7 @@ export const DERIVED_NAMES: NameShape[] = [
       (n) => (/[._-]{2}/.test(n) ? 'has two periods, underscores or dashes in a row, which CloudTrail refuses' : undefined),
     ],
   },
-  { what: 'DynamoDB lock table', name: (p, e) => `${p}-${e}-dpf-lock`, rules: [maxLength(255), (n) => (/^[a-zA-Z0-9_.-]{3,255}$/.test(n) ? undefined : 'holds characters DynamoDB refuses')] },
+  { what: 'DynamoDB lock table', name: (p, e, a) => derived(p, e, a).lockTable, rules: [maxLength(255), (n) => (/^[a-zA-Z0-9_.-]{3,255}$/.test(n) ? undefined : 'holds characters DynamoDB refuses')] },
   {
     what: 'SSM parameter path',
     name: (p, e) => `/${p}/${e}/rds/endpoint`,

@@ -14,7 +14,7 @@ import type { EnvContext, StepContext, StepDef, StepResult } from '../steps/type
 import type { Ledger } from '../state/ledger.js';
 import { opStep, optionalOutput, unavailableOnEndpoint, waitFor, stepError, endpointName, noVaultReason, type Operation } from './operation.js';
 import { errorMessage } from '../errors.js';
-import { customEndpoint } from '../aws/sdk-common.js';
+import { isCustomEndpoint } from '../aws/endpoint.js';
 import { fmt } from './rto-rpo.js';
 import { clientToken } from '../steps/tokens.js';
 
@@ -110,11 +110,11 @@ export function buildBackupSteps(op: Operation, o: BackupOptions): StepDef[] {
       };
       // On AWS the storage stack always makes these: a missing one is a broken deploy, never "unavailable".
       const missing = !fsId ? 'EfsFileSystemId' : !vault ? 'BackupVaultName' : !role ? 'BackupRoleArn' : undefined;
-      if (missing && !customEndpoint())
+      if (missing && !isCustomEndpoint(ctx.settings.endpoint))
         throw stepError('BackupNoVault', `The file system was NOT backed up: the ledger has no ${missing} output of storage.stack.`, { hint: `Deploy storage again (it makes the file system, the vault and the backup role): dpf deploy --env ${ctx.envCtx.name} --phase storage` });
       if (!fsId) return unavailable('the ledger has no EfsFileSystemId for storage.stack');
       if (!vault || !role)
-        return unavailable(noVaultReason(!vault ? 'BackupVaultName' : 'BackupRoleArn'));
+        return unavailable(noVaultReason(ctx, !vault ? 'BackupVaultName' : 'BackupRoleArn'));
       const resourceArn = efsArn(ctx.envCtx, fsId);
       let jobId = mine.jobId as string | undefined;
       if (!jobId) {
@@ -122,7 +122,7 @@ export function buildBackupSteps(op: Operation, o: BackupOptions): StepDef[] {
           // One token per operation and step: a resumed backup (the job id lost with a killed run) starts no second job.
           jobId = await ops.backup.startBackupJob(vault, resourceArn, role, clientToken(op.id, ctx.stepId, 1, 'backup'));
         } catch (err) {
-          if (unavailableOnEndpoint(err)) return unavailable(`AWS Backup StartBackupJob is not available on ${endpointName()}`);
+          if (unavailableOnEndpoint(ctx, err)) return unavailable(`AWS Backup StartBackupJob is not available on ${endpointName(ctx)}`);
           throw err;
         }
         await ctx.evidence({ jobId, vault, resourceArn });
@@ -153,7 +153,7 @@ export function buildBackupSteps(op: Operation, o: BackupOptions): StepDef[] {
     dependsOn: [BACKUP_STEPS.rds, BACKUP_STEPS.efs],
     estimateSeconds: 5,
     async run(ctx) {
-      const listing = await listRecoveryPoints(await ctx.aws.ops(), ctx.ledger, ctx.envCtx, ctx.clock.now());
+      const listing = await listRecoveryPoints(await ctx.aws.ops(), ctx.ledger, ctx.envCtx, ctx.clock.now(), ctx);
       for (const line of recoverySummaryLines(listing)) ctx.progress(line);
       return {
         changed: false,
@@ -194,7 +194,7 @@ export interface RecoveryListing {
 
 const age = (now: Date, t?: Date) => (t ? Math.max(0, Math.round((now.getTime() - t.getTime()) / 1000)) : undefined);
 
-export async function listRecoveryPoints(ops: OpsPorts, ledger: Ledger, envCtx: EnvContext, now: Date): Promise<RecoveryListing> {
+export async function listRecoveryPoints(ops: OpsPorts, ledger: Ledger, envCtx: EnvContext, now: Date, ctx: Pick<StepContext, 'settings'>): Promise<RecoveryListing> {
   const rec = envCtx.env.recovery;
   const db = dbIdentifier(ledger);
   const database: RecoveryListing['database'] = { instance: db, snapshots: [], newestAgeSeconds: null, rpoTargetSeconds: rec.rpoMinutes.database * 60, withinRpo: null };
@@ -214,7 +214,7 @@ export async function listRecoveryPoints(ops: OpsPorts, ledger: Ledger, envCtx: 
   const vault = optionalOutput(ledger, 'storage.stack', 'BackupVaultName');
   const fileSystem: RecoveryListing['fileSystem'] = { fileSystemId: fsId, vault, available: false, points: [], newestAgeSeconds: null, rpoTargetSeconds: rec.rpoMinutes.fileSystem * 60, withinRpo: null };
   if (!fsId) fileSystem.reason = 'no EfsFileSystemId in the ledger';
-  else if (!vault) fileSystem.reason = noVaultReason('BackupVaultName');
+  else if (!vault) fileSystem.reason = noVaultReason(ctx, 'BackupVaultName');
   else {
     try {
       const pts: RecoveryPointInfo[] = await ops.backup.listRecoveryPoints(vault, efsArn(envCtx, fsId));
@@ -226,8 +226,8 @@ export async function listRecoveryPoints(ops: OpsPorts, ledger: Ledger, envCtx: 
       fileSystem.withinRpo = fileSystem.newestAgeSeconds === null ? false : fileSystem.newestAgeSeconds <= fileSystem.rpoTargetSeconds;
       if (!newest) fileSystem.reason = 'no completed recovery point in the vault';
     } catch (err) {
-      if (!unavailableOnEndpoint(err)) throw err;
-      fileSystem.reason = `AWS Backup ListRecoveryPointsByBackupVault is not available on ${endpointName()} (${errorMessage(err).split('\n')[0]})`;
+      if (!unavailableOnEndpoint(ctx, err)) throw err;
+      fileSystem.reason = `AWS Backup ListRecoveryPointsByBackupVault is not available on ${endpointName(ctx)} (${errorMessage(err).split('\n')[0]})`;
     }
   }
   return { at: now.toISOString(), database, fileSystem };
@@ -257,21 +257,21 @@ export interface VaultDeletion {
  * asynchronous), then the vault; verified with DescribeBackupVault. A vault that does not exist
  * is nothing to do. Whatever could not be deleted is returned in `left` with the reason.
  */
-export async function deleteVaultAndPoints(ctx: Pick<StepContext, 'clock' | 'signal' | 'progress' | 'stepId'>, backup: BackupPort, vault: string, waitMinutes = 60): Promise<VaultDeletion> {
+export async function deleteVaultAndPoints(ctx: Pick<StepContext, 'clock' | 'signal' | 'progress' | 'stepId' | 'settings'>, backup: BackupPort, vault: string, waitMinutes = 60): Promise<VaultDeletion> {
   const deleted: string[] = [];
   const left: VaultDeletion['left'] = [];
-  const unavailable = (what: string, err: unknown) => ({ resource: `backup vault ${vault}`, detail: `AWS Backup ${what} is not available on ${endpointName()} (${errorMessage(err).split('\n')[0]}): the vault and its recovery points were not deleted` });
+  const unavailable = (what: string, err: unknown) => ({ resource: `backup vault ${vault}`, detail: `AWS Backup ${what} is not available on ${endpointName(ctx)} (${errorMessage(err).split('\n')[0]}): the vault and its recovery points were not deleted` });
   try {
     if (!(await backup.describeVault(vault))) return { deleted, left };
   } catch (err) {
-    if (!unavailableOnEndpoint(err)) throw err;
+    if (!unavailableOnEndpoint(ctx, err)) throw err;
     return { deleted, left: [unavailable('DescribeBackupVault', err)] };
   }
   let points: RecoveryPointInfo[];
   try {
     points = await backup.listRecoveryPoints(vault);
   } catch (err) {
-    if (!unavailableOnEndpoint(err)) throw err;
+    if (!unavailableOnEndpoint(ctx, err)) throw err;
     return { deleted, left: [unavailable('ListRecoveryPointsByBackupVault', err)] };
   }
   const refused = new Set<string>();
@@ -309,7 +309,7 @@ export async function deleteVaultAndPoints(ctx: Pick<StepContext, 'clock' | 'sig
   try {
     await backup.deleteBackupVault(vault);
   } catch (err) {
-    left.push(unavailableOnEndpoint(err) ? unavailable('DeleteBackupVault', err) : { resource: `backup vault ${vault}`, detail: `DeleteBackupVault failed: ${errorMessage(err)}` });
+    left.push(unavailableOnEndpoint(ctx, err) ? unavailable('DeleteBackupVault', err) : { resource: `backup vault ${vault}`, detail: `DeleteBackupVault failed: ${errorMessage(err)}` });
     return { deleted, left };
   }
   const after = await backup.describeVault(vault);

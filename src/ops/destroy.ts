@@ -41,7 +41,7 @@ import type { EnvContext, StepContext, StepDef, DeployPhase } from '../steps/typ
 import type { Ledger } from '../state/ledger.js';
 import { stackName } from '../steps/kinds/stack.js';
 import { rootCause } from '../steps/stack-deployer.js';
-import { names } from '../steps/phases.js';
+import { derivedNames as names } from '../config/normalise.js';
 import { errorMessage } from '../errors.js';
 import { opStep, optionalOutput, stepOf, waitFor, stepError, type Operation } from './operation.js';
 import { restoreName, RESTORE_STEPS } from './restore.js';

@@ -33,7 +33,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { AwsPorts } from '../context.js';
+import type { AwsPorts } from '../aws/ports.js';
 import type { DbSnapshotInfo, Ec2Port, OpsPorts, RecoveryPointInfo } from '../aws/ops-ports.js';
 import type { EnvironmentConfig } from '../config/schema.js';
 import type { EnvContext, StepContext, StepDef, StepResult } from '../steps/types.js';
@@ -188,7 +188,7 @@ export function buildDrillSteps(op: Operation, o: DrillOptions, deps: DrillDeps)
           if (db === 'unknown' && fs === 'unknown') detail.push(`SSM returned no output from ${worker} (${run.hosts[0]?.status ?? 'no invocation'}; an emulator answers with empty output): canary time recorded, its write unconfirmed`);
           else detail.push(`written from ${worker} via SSM command ${run.commandId}`);
         } catch (err) {
-          detail.push(unavailableOnEndpoint(err) ? `SSM SendCommand is not available on ${endpointName()}` : `SSM failed: ${errorMessage(err)}`);
+          detail.push(unavailableOnEndpoint(ctx, err) ? `SSM SendCommand is not available on ${endpointName(ctx)}` : `SSM failed: ${errorMessage(err)}`);
         }
       }
       return {
@@ -300,7 +300,7 @@ export function buildDrillSteps(op: Operation, o: DrillOptions, deps: DrillDeps)
         return { changed: false, summary: `not measured: ${reason}`, outputs: { Status: 'unmeasured', Reason: reason }, evidence: { status: 'unmeasured', reason } };
       };
       if (!fsId) return unmeasured('the ledger has no EfsFileSystemId');
-      if (!vault || !role) return unmeasured(noVaultReason(!vault ? 'BackupVaultName' : 'BackupRoleArn'));
+      if (!vault || !role) return unmeasured(noVaultReason(ctx, !vault ? 'BackupVaultName' : 'BackupRoleArn'));
       let point = mine.recoveryPointArn ? { arn: String(mine.recoveryPointArn), created: mine.recoveryPointCreated ? new Date(String(mine.recoveryPointCreated)) : undefined } : undefined;
       let jobId = mine.jobId as string | undefined;
       if (!jobId) {
@@ -308,7 +308,7 @@ export function buildDrillSteps(op: Operation, o: DrillOptions, deps: DrillDeps)
         try {
           points = await ops.backup.listRecoveryPoints(vault, efsArn(ctx.envCtx, fsId));
         } catch (err) {
-          if (unavailableOnEndpoint(err)) return unmeasured(`AWS Backup recovery points are not available on ${endpointName()}`);
+          if (unavailableOnEndpoint(ctx, err)) return unmeasured(`AWS Backup recovery points are not available on ${endpointName(ctx)}`);
           throw err;
         }
         const latest = points.filter((p) => p.status === 'COMPLETED').sort((a, b) => (b.created?.getTime() ?? 0) - (a.created?.getTime() ?? 0))[0];
@@ -324,7 +324,7 @@ export function buildDrillSteps(op: Operation, o: DrillOptions, deps: DrillDeps)
             ...(kms ? { KmsKeyId: kms } : {}),
           }, 'EFS');
         } catch (err) {
-          if (unavailableOnEndpoint(err)) return unmeasured(`AWS Backup StartRestoreJob is not available on ${endpointName()}`);
+          if (unavailableOnEndpoint(ctx, err)) return unmeasured(`AWS Backup StartRestoreJob is not available on ${endpointName(ctx)}`);
           throw err;
         }
         await ctx.evidence({ jobId, recoveryPointArn: latest.arn, recoveryPointCreated: latest.created?.toISOString() });
@@ -665,7 +665,7 @@ function drDataStep(op: Operation, deps: DrillDeps): StepDef {
         try {
           await dr.rds.copySnapshot(sourceArn, copyId, { kmsKeyId: encrypted ? key : undefined, tags });
         } catch (err) {
-          if (unavailableOnEndpoint(err)) return unmeasured(`RDS CopyDBSnapshot into ${region} is not available on ${endpointName()} (${errorMessage(err).split('\n')[0]})`);
+          if (unavailableOnEndpoint(ctx, err)) return unmeasured(`RDS CopyDBSnapshot into ${region} is not available on ${endpointName(ctx)} (${errorMessage(err).split('\n')[0]})`);
           throw err;
         }
         await ctx.evidence({ securityGroupId: sg, copySnapshotId: copyId, kmsKeyId: key, copyRequestedAt: ctx.clock.now().toISOString() });

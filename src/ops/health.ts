@@ -84,14 +84,11 @@ export async function runShell(ctx: StepContext, ops: OpsPorts, instanceIds: str
       outputS3Bucket: o.outputS3Bucket,
       outputS3KeyPrefix: o.outputS3KeyPrefix,
     },
-    { labels: o.labels, pollMs: pollMs(), timeoutSeconds: timeout * 2 + 60 },
+    { labels: o.labels, pollMs: ctx.settings.pollMs, timeoutSeconds: timeout * 2 + 60 },
   );
 }
 
-function pollMs(): number | undefined {
-  const ms = Number(process.env.DPF_POLL_MS);
-  return Number.isFinite(ms) && ms > 0 ? ms : undefined;
-}
+
 
 export interface HealthOptions {
   hosts: Host[];
@@ -117,8 +114,8 @@ export async function checkHealth(ctx: StepContext, ops: OpsPorts, o: HealthOpti
       else add(h.instanceId, { component: 'ssm', status: 'failed', detail: `agent ${i.pingStatus}${i.lastPing ? ` (last ping ${i.lastPing.toISOString()})` : ''}` });
     }
   } catch (err) {
-    if (!unavailableOnEndpoint(err)) throw err;
-    for (const id of ids) add(id, { component: 'ssm', status: 'unknown', detail: `SSM DescribeInstanceInformation is not available on ${endpointName()}` });
+    if (!unavailableOnEndpoint(ctx, err)) throw err;
+    for (const id of ids) add(id, { component: 'ssm', status: 'unknown', detail: `SSM DescribeInstanceInformation is not available on ${endpointName(ctx)}` });
   }
 
   // Alarms
@@ -127,7 +124,7 @@ export async function checkHealth(ctx: StepContext, ops: OpsPorts, o: HealthOpti
   try {
     alarms = await ops.cloudwatch.describeAlarms(undefined, o.alarmPrefix);
   } catch (err) {
-    alarmError = unavailableOnEndpoint(err) ? `CloudWatch DescribeAlarms is not available on ${endpointName()}` : `DescribeAlarms failed: ${errorMessage(err)}`;
+    alarmError = unavailableOnEndpoint(ctx, err) ? `CloudWatch DescribeAlarms is not available on ${endpointName(ctx)}` : `DescribeAlarms failed: ${errorMessage(err)}`;
   }
   for (const h of o.hosts) {
     if (!alarms) {
@@ -151,8 +148,8 @@ export async function checkHealth(ctx: StepContext, ops: OpsPorts, o: HealthOpti
     try {
       run = await runShell(ctx, ops, hosts.map((h) => h.instanceId), serviceScript(units), { labels: Object.fromEntries(hosts.map((h) => [h.instanceId, h.role])), timeoutSeconds: 60, comment: `dpf health ${role}` });
     } catch (err) {
-      const detail = unavailableOnEndpoint(err) ? `SSM SendCommand is not available on ${endpointName()}` : `could not ask SSM: ${errorMessage(err)}`;
-      for (const h of hosts) add(h.instanceId, { component: 'services', status: unavailableOnEndpoint(err) ? 'unknown' : 'failed', detail });
+      const detail = unavailableOnEndpoint(ctx, err) ? `SSM SendCommand is not available on ${endpointName(ctx)}` : `could not ask SSM: ${errorMessage(err)}`;
+      for (const h of hosts) add(h.instanceId, { component: 'services', status: unavailableOnEndpoint(ctx, err) ? 'unknown' : 'failed', detail });
       continue;
     }
     for (const h of hosts) {
@@ -212,7 +209,7 @@ export async function probeDbFromWorker(ctx: StepContext, ops: OpsPorts, worker:
   try {
     run = await runShell(ctx, ops, [worker], [`if command -v pg_isready >/dev/null 2>&1; then pg_isready -h ${endpoint} -p ${port} -t 10; echo "dpf-pg-exit=$?"; else echo "dpf-pg-exit=127"; fi`], { labels: { [worker]: 'worker' }, timeoutSeconds: 60, comment: 'dpf restore: pg_isready' });
   } catch (err) {
-    if (unavailableOnEndpoint(err)) return { name, status: 'unknown', detail: `SSM SendCommand is not available on ${endpointName()}` };
+    if (unavailableOnEndpoint(ctx, err)) return { name, status: 'unknown', detail: `SSM SendCommand is not available on ${endpointName(ctx)}` };
     return { name, status: 'unknown', detail: `could not run pg_isready through SSM: ${errorMessage(err)}` };
   }
   const h = run.hosts[0];

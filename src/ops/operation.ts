@@ -20,7 +20,8 @@ import type { Clock } from '../clock.js';
 import type { LedgerData, Ledger, StepRecord } from '../state/ledger.js';
 import type { StepContext, StepDef, StepKind, StepResult } from '../steps/types.js';
 import { BlockedError, DpfError, ExitCode, UserError, errorMessage } from '../errors.js';
-import { customEndpoint, httpStatus, isNotImplemented } from '../aws/sdk-common.js';
+import { endpointName as nameOfEndpoint, isCustomEndpoint, notOffered } from '../aws/endpoint.js';
+import { pollInterval } from '../settings.js';
 
 export type OperationKind = 'patch' | 'patch-scan' | 'backup' | 'restore-db' | 'restore-fs' | 'dr-drill' | 'destroy';
 export type OperationRecord = NonNullable<LedgerData['operations']>[number];
@@ -206,33 +207,20 @@ export function optionalOutput(ledger: Ledger, stepId: string, key: string): str
 
 // ---------- AWS helpers ----------
 
-/**
- * The endpoint does not offer this API (an emulator): a 501 / "NotImplemented" answer, moto's HTML
- * 500 for unimplemented actions, or — against a custom endpoint only — the HTML 404 moto
- * answers for JSON services it lacks entirely (AWS Backup jobs and recovery points).
- */
-export function unavailableOnEndpoint(err: unknown): boolean {
-  if ((err as { name?: string })?.name === 'NotImplementedByEndpoint') return true;
-  if (isNotImplemented(err)) return true;
-  const msg = errorMessage(err);
-  return customEndpoint() && httpStatus(err) === 404 && /Deserialization error|not valid JSON|<!doctype|<html/i.test(msg);
+/** The endpoint does not offer this API (an emulator): src/aws/endpoint.ts's one rule. */
+export function unavailableOnEndpoint(ctx: Pick<StepContext, 'settings'>, err: unknown): boolean {
+  return notOffered(err, isCustomEndpoint(ctx.settings.endpoint));
 }
 
 /** Why AWS Backup cannot be used when the storage stack gave no vault/role: on an emulator, say it plainly. */
-export function noVaultReason(missing: string): string {
-  return customEndpoint()
-    ? `AWS Backup is not available on ${endpointName()}: the storage stack has no ${missing} output (the emulator does not create AWS Backup vaults)`
+export function noVaultReason(ctx: Pick<StepContext, 'settings'>, missing: string): string {
+  return isCustomEndpoint(ctx.settings.endpoint)
+    ? `AWS Backup is not available on ${endpointName(ctx)}: the storage stack has no ${missing} output (the emulator does not create AWS Backup vaults)`
     : `the storage stack has no ${missing} output (was the storage phase deployed with its backup vault?)`;
 }
 
-export function endpointName(): string {
-  return process.env.AWS_ENDPOINT_URL ? `this endpoint (${process.env.AWS_ENDPOINT_URL})` : 'this endpoint';
-}
-
-/** First poll interval: DPF_POLL_MS (tests, emulator) or `fallback`. */
-export function pollStartMs(fallback: number): number {
-  const ms = Number(process.env.DPF_POLL_MS);
-  return Number.isFinite(ms) && ms > 0 ? ms : fallback;
+export function endpointName(ctx: Pick<StepContext, 'settings'>): string {
+  return nameOfEndpoint(ctx.settings.endpoint);
 }
 
 export interface WaitOptions<T> {
@@ -254,8 +242,8 @@ export interface WaitOptions<T> {
 }
 
 /** Poll until done, with backoff while nothing changes; progress on every change. */
-export async function waitFor<T>(ctx: Pick<StepContext, 'clock' | 'signal' | 'progress'>, o: WaitOptions<T>): Promise<T> {
-  const min = pollStartMs(o.minMs ?? 5000);
+export async function waitFor<T>(ctx: Pick<StepContext, 'clock' | 'signal' | 'progress' | 'settings'>, o: WaitOptions<T>): Promise<T> {
+  const min = pollInterval(ctx.settings, o.minMs ?? 5000);
   const max = Math.max(min, o.maxMs ?? 30000);
   let delay = min;
   let lastDesc = '';

@@ -164,9 +164,8 @@ function sendFor(ctx: StepContext, wave: Wave, ids: string[], doc: { documentNam
     : { ...base, instanceIds: ids, maxConcurrency: '1', maxErrors: '0' };
 }
 
-function pollOpts() {
-  const ms = Number(process.env.DPF_POLL_MS);
-  return Number.isFinite(ms) && ms > 0 ? { pollMs: ms } : {};
+function pollOpts(ctx: StepContext) {
+  return ctx.settings.pollMs ? { pollMs: ctx.settings.pollMs } : {};
 }
 
 /** Did the host schedule a reboot? From the playbook's result line ("reboot: yes") or the baseline's output. */
@@ -222,9 +221,9 @@ export function buildPatchSteps(op: Operation, o: PatchOptions): StepDef[] {
             try {
               images[id] = await ops.ec2.createImage(id, name, tags, true);
             } catch (err) {
-              if (!unavailableOnEndpoint(err)) throw err;
+              if (!unavailableOnEndpoint(ctx, err)) throw err;
               // An emulator without tag specifications on CreateImage: the image matters more than its tags.
-              notes.push(`CreateImage with tags is not available on ${endpointName()}; ${id}'s image was made without tags`);
+              notes.push(`CreateImage with tags is not available on ${endpointName(ctx)}; ${id}'s image was made without tags`);
               images[id] = await ops.ec2.createImage(id, name, {}, true);
             }
             ctx.progress(`${hostLabel({ instanceId: id, role })}: image ${images[id]} requested`);
@@ -286,7 +285,7 @@ export function buildPatchSteps(op: Operation, o: PatchOptions): StepDef[] {
             ops.ssm,
             { clock: ctx.clock, io: ctx.io, signal: ctx.signal, stepId: ctx.stepId, objects: await ctx.aws.objects(), onSent: (commandId) => ctx.evidence({ commandId, sentAt: sentAt.toISOString(), document: doc.documentName }) },
             sendFor(ctx, wave, ids, doc, op.id),
-            { attachTo: mine.commandId as string | undefined, labels, timeoutSeconds: patchTimeouts(ids.length, wave.rolling ? ctx.envCtx.env.ssm.maxConcurrency : '1', execSecondsOf(doc)).waitSeconds, ...pollOpts() },
+            { attachTo: mine.commandId as string | undefined, labels, timeoutSeconds: patchTimeouts(ids.length, wave.rolling ? ctx.envCtx.env.ssm.maxConcurrency : '1', execSecondsOf(doc)).waitSeconds, ...pollOpts(ctx) },
           );
           const hosts = run.hosts.map((h) => ({ instanceId: h.instanceId, role: labels[h.instanceId] ?? 'worker', status: h.status, responseCode: h.responseCode, reboot: rebootScheduled(h.tail), tail: h.tail.slice(-5), log: h.outputS3Url, note: h.note }));
           await ctx.evidence({ commandId: run.commandId, document: doc.documentName, hosts });
@@ -398,7 +397,7 @@ async function waitForReboot(ctx: StepContext, ops: OpsPorts, ids: string[], sen
     });
     return 'back online';
   } catch (err) {
-    if (unavailableOnEndpoint(err)) return `unknown: SSM DescribeInstanceInformation is not available on ${endpointName()}`;
+    if (unavailableOnEndpoint(ctx, err)) return `unknown: SSM DescribeInstanceInformation is not available on ${endpointName(ctx)}`;
     throw err;
   }
 }
@@ -423,7 +422,7 @@ export function buildScanSteps(op: Operation, o: Omit<PatchOptions, 'acceptUnkno
           const labels = Object.fromEntries(ids.map((id) => [id, roleOf(o.hosts, id)]));
           let run: CommandRun;
           try {
-            run = await runCommand(ops.ssm, { clock: ctx.clock, io: ctx.io, signal: ctx.signal, stepId: ctx.stepId, objects: await ctx.aws.objects() }, sendFor(ctx, wave, ids, doc, op.id), { labels, timeoutSeconds: patchTimeouts(ids.length, wave.rolling ? ctx.envCtx.env.ssm.maxConcurrency : '1', execSecondsOf(doc)).waitSeconds, ...pollOpts() });
+            run = await runCommand(ops.ssm, { clock: ctx.clock, io: ctx.io, signal: ctx.signal, stepId: ctx.stepId, objects: await ctx.aws.objects() }, sendFor(ctx, wave, ids, doc, op.id), { labels, timeoutSeconds: patchTimeouts(ids.length, wave.rolling ? ctx.envCtx.env.ssm.maxConcurrency : '1', execSecondsOf(doc)).waitSeconds, ...pollOpts(ctx) });
           } catch (err) {
             throw stepError('PatchScanFailed', `Scan of wave ${wave.name} could not be sent: ${errorMessage(err)}`);
           }

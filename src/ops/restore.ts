@@ -293,7 +293,7 @@ export function buildRestoreFsSteps(op: Operation, o: RestoreFsOptions): StepDef
         try {
           jobId = await ops.backup.startRestoreJob(o.recoveryPointArn, role, metadata, 'EFS');
         } catch (err) {
-          if (unavailableOnEndpoint(err)) throw stepError('RestoreUnavailable', `AWS Backup StartRestoreJob is not available on ${endpointName()}; nothing was restored.`);
+          if (unavailableOnEndpoint(ctx, err)) throw stepError('RestoreUnavailable', `AWS Backup StartRestoreJob is not available on ${endpointName(ctx)}; nothing was restored.`);
           throw err;
         }
         await ctx.evidence({ jobId, recoveryPointArn: o.recoveryPointArn, metadata });

@@ -23,6 +23,7 @@ export async function runOperationSteps(ctx: CommandContext, session: Session, s
     io: ctx.io,
     clock: ctx.clock,
     signal: ctx.signal,
+    settings: ctx.settings,
     concurrency: o.concurrency ?? session.env.deploy.concurrency,
     command: o.command,
   });

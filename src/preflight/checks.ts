@@ -7,7 +7,8 @@
 import type { AccountPreflightPort } from '../aws/preflight.js';
 import type { OpsPorts } from '../aws/ops-ports.js';
 import type { EnvironmentConfig } from '../config/schema.js';
-import { NotImplementedByEndpointError, errorName } from '../aws/sdk-common.js';
+import { errorName } from '../aws/sdk-common.js';
+import { NotImplementedByEndpointError } from '../aws/endpoint.js';
 import { errorMessage, DpfError } from '../errors.js';
 import { IPA_IMAGES } from '../steps/facts.js';
 import { missingActions } from '../validate/rules/kms-service-access.js';

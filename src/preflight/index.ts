@@ -6,11 +6,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { partition } from '@aws-sdk/core/client';
-import type { AwsPorts } from '../context.js';
+import type { AwsPorts } from '../aws/ports.js';
 import type { EnvironmentConfig } from '../config/schema.js';
 import type { LedgerData } from '../state/ledger.js';
-import { FileLeaseStore, staleReason } from '../state/lock.js';
-import { names } from '../steps/phases.js';
+import { staleReason } from '../state/lock.js';
+import { ledgerKey } from '../state/store.js';
+import { derivedNames } from '../config/normalise.js';
+import type { LeaseStore } from '../aws/ports.js';
+import type { ProcessInfo } from '../settings.js';
 import { PACKAGE_ROOT } from '../templates/registry.js';
 import { BlockedError, errorMessage } from '../errors.js';
 import { check, type Outcome, cloudTrailCheck, ebsDefaultKeyCheck, marketplaceCheck, offeringsCheck, permissionsCheck, platformImageCheck, quotaChecks, zonesCheck, type AccountContext, type PreflightResult } from './checks.js';
@@ -29,8 +32,8 @@ export interface PreflightOptions {
   endpoint?: string;
   /** Only the phases this run deploys (dpf deploy --phase); default all. */
   phases?: readonly string[];
-  /** Doctor only: the local lock file and the linters' folder. */
-  local?: { lockFile: string; venvBin: string; now: Date };
+  /** Doctor only: the local lock (and this process, to judge its holder), and the linters' folder. */
+  local?: { lockStore: Pick<LeaseStore, 'read'>; process: ProcessInfo; venvBin: string; now: Date };
   /** Time budget per AWS question. Default 20 s. */
   timeoutMs?: number;
 }
@@ -108,18 +111,18 @@ export async function runPreflight(o: PreflightOptions): Promise<PreflightResult
 
   if (o.local) {
     if (account) {
-      const n = names({ project: o.project, name: o.envName, accountId: account });
+      const n = derivedNames({ project: o.project, name: o.envName, accountId: account });
       if (o.ledger.steps['bootstrap.state']?.status === 'done') {
         try {
-          const exists = await within((await o.aws.objects()).getText(n.stateBucket, `ledger/${o.envName}/ledger.json`), ms);
+          const exists = await within((await o.aws.objects()).getText(n.stateBucket, ledgerKey(o.envName)), ms);
           add([exists !== undefined ? { id: 'state-backend', check: 'state backend', status: 'pass', blocking: false, detail: `s3://${n.stateBucket}, table ${n.lockTable}` } : { id: 'state-backend', check: 'state backend', status: 'warn', blocking: false, detail: `the ledger is not in s3://${n.stateBucket} yet`, hint: 'The next deploy mirrors it.' }]);
         } catch (err) {
           add([{ id: 'state-backend', check: 'state backend', status: 'fail', blocking: false, detail: `s3://${n.stateBucket}: ${errorMessage(err)}`, hint: 'Was the bootstrap stack deleted? dpf deploy --phase bootstrap recreates it.' }]);
         }
       } else add([{ id: 'state-backend', check: 'state backend', status: 'warn', blocking: false, detail: 'bootstrap not run yet', hint: `dpf deploy --env ${o.envName} --phase bootstrap` }]);
     }
-    const lock = await new FileLeaseStore(o.local.lockFile).read();
-    const stale = lock ? staleReason(lock, o.local.now) : undefined;
+    const lock = await o.local.lockStore.read();
+    const stale = lock ? staleReason(lock, o.local.now, o.local.process) : undefined;
     add([lock ? { id: 'lock', check: 'lock', status: stale ? 'warn' : 'pass', blocking: false, detail: `held by ${lock.identity} (${lock.command}) since ${lock.since}${stale ? ' — stale' : ''}`, hint: stale ? `dpf unlock --env ${o.envName}` : undefined } : { id: 'lock', check: 'lock', status: 'pass', blocking: false, detail: 'free' }]);
     const tools = ['cfn-lint', 'checkov', 'ansible-lint', 'ansible-playbook'].filter((t) => !existsSync(path.join(o.local!.venvBin, t)));
     add([tools.length ? { id: 'local-linters', check: 'local linters', status: 'warn', blocking: false, detail: `missing: ${tools.join(', ')}`, hint: 'bash tools/setup.sh installs them (needed by dpf validate only).' } : { id: 'local-linters', check: 'local linters', status: 'pass', blocking: false, detail: 'cfn-lint, checkov, ansible-lint, ansible-playbook' }]);

@@ -3,6 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { ObjectStorePort } from '../aws/ports.js';
 import { writeFileAtomic } from '../state/atomic.js';
+import type { ProcessInfo } from '../settings.js';
 
 export interface ReportFile {
   name: string;
@@ -10,12 +11,12 @@ export interface ReportFile {
   contentType: string;
 }
 
-export async function writeReportFiles(dir: string, files: ReportFile[]): Promise<string[]> {
+export async function writeReportFiles(dir: string, files: ReportFile[], owner: Pick<ProcessInfo, 'pid'>): Promise<string[]> {
   await mkdir(dir, { recursive: true });
   const out: string[] = [];
   for (const f of files) {
     const p = path.join(dir, f.name);
-    await writeFileAtomic(p, f.body);
+    await writeFileAtomic(p, f.body, owner);
     out.push(p);
   }
   return out;

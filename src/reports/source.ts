@@ -5,15 +5,17 @@
  * Never takes the lock, never writes the local ledger, and never fails because AWS is
  * unreachable: that becomes a note.
  */
-import type { AwsPorts, CommandContext } from '../context.js';
+import type { AwsPorts } from '../aws/ports.js';
+import type { CommandContext } from '../context.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import type { EnvironmentConfig } from '../config/schema.js';
-import { Ledger, parseLedger, type LedgerData } from '../state/ledger.js';
-import { buildSteps, names } from '../steps/phases.js';
+import { emptyLedger, type LedgerData } from '../state/ledger.js';
+import { StateStore } from '../state/store.js';
+import { assertLedgerPlace, selectPlacedEnv } from '../state/place.js';
+import { buildSteps } from '../steps/phases.js';
 import type { StepDef } from '../steps/types.js';
 import { goliveSteps } from '../checks/index.js';
 import { errorMessage } from '../errors.js';
-import { assertLedgerPlace, selectPlacedEnv } from '../session.js';
 
 /** Every live AWS call of status/report gives up after this long. */
 export const LIVE_TIMEOUT_MS = 8000;
@@ -45,7 +47,8 @@ export interface LedgerView {
   envName: string;
   env: EnvironmentConfig;
   region: string;
-  ledger: Ledger;
+  /** Where the environment's state lives; the local ledger shown is store.ledgerFile. */
+  store: StateStore;
   data: LedgerData;
   source: 'local' | 'state-bucket';
   /** Where the ledger shown was read from when source is 'state-bucket'; derived: the bucket name came from the STS account (no local copy knew it). */
@@ -59,8 +62,9 @@ export async function openLedgerView(ctx: CommandContext, o: { offline?: boolean
   const loaded = await loadConfig(ctx.globals.config);
   const { name: envName, env } = await selectPlacedEnv(loaded, ctx.globals);
   const region = ctx.globals.region ?? env.region;
-  const ledger = await Ledger.open(Ledger.localPath(loaded.dir, envName), loaded.config.project, envName, ctx.clock.now());
-  const view: LedgerView = { loaded, envName, env, region, ledger, data: ledger.data, source: 'local', aws: { reachable: null } };
+  const store = new StateStore(loaded.dir, loaded.config.project, envName, ctx.settings.process);
+  const local = (await store.readLocal()) ?? emptyLedger(loaded.config.project, envName, ctx.clock.now());
+  const view: LedgerView = { loaded, envName, env, region, store, data: local, source: 'local', aws: { reachable: null } };
   const place = (accountId?: string) => assertLedgerPlace(view.data, envName, { region, regionFromFlag: ctx.globals.region !== undefined, accountId });
   place();
   if (o.offline) return view;
@@ -76,18 +80,15 @@ export async function openLedgerView(ctx: CommandContext, o: { offline?: boolean
     const known = boot?.status === 'done' && boot.outputs.StateBucketName ? boot.outputs.StateBucketName : undefined;
     const pinnedElsewhere = !known && env.accountId && env.accountId !== who.account;
     if (pinnedElsewhere) view.aws.note = `The credentials are for account ${who.account}, but environment "${envName}" is pinned to account ${env.accountId}: the state bucket was not read; showing the local ledger.`;
-    const bucket = known ?? (pinnedElsewhere ? undefined : names({ project: loaded.config.project, name: envName, accountId: who.account }).stateBucket);
+    const bucket = known ?? (pinnedElsewhere ? undefined : store.derivedBucket(who.account));
     if (bucket) {
-      const where = `s3://${bucket}/ledger/${envName}/ledger.json`;
+      const where = store.mirror(() => ports.objects(), bucket).describe();
       try {
-        const body = await withTimeout((async () => (await ports.objects()).getText(bucket, `ledger/${envName}/ledger.json`))(), o.timeoutMs ?? LIVE_TIMEOUT_MS, 'S3');
-        if (body) {
-          const remote = parseLedger(body, where);
-          if (remote.revision > view.data.revision && remote.env === envName && remote.project === loaded.config.project) {
-            view.data = remote;
-            view.source = 'state-bucket';
-            view.remote = { where, derived: !known };
-          }
+        const remote = await withTimeout(store.readRemote(() => ports.objects(), bucket), o.timeoutMs ?? LIVE_TIMEOUT_MS, 'S3');
+        if (remote.data && StateStore.newer(remote.data, view.data)) {
+          view.data = remote.data;
+          view.source = 'state-bucket';
+          view.remote = { where, derived: !known };
         }
       } catch (err) {
         view.aws.note = known

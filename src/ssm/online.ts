@@ -8,7 +8,7 @@
  * its last ping status, and what to check.
  */
 import type { Clock } from '../clock.js';
-import type { IoHost } from '../steps/events.js';
+import type { IoHost } from '../io/host.js';
 import type { ManagedInstance, SsmPort } from '../aws/ops-ports.js';
 import { AbortError, StepFailedError, errorMessage } from '../errors.js';
 

@@ -15,7 +15,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
-import type { IoHost, StateClass } from '../steps/events.js';
+import type { IoHost } from '../io/host.js';
+import type { StateClass } from '../io/events.js';
 import type { InvocationResult, SendCommandInput, SsmPort } from '../aws/ops-ports.js';
 import type { ObjectStorePort } from '../aws/ports.js';
 import { AbortError, errorMessage } from '../errors.js';

@@ -6,14 +6,15 @@
 import { open, rename, mkdir, unlink, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import type { ProcessInfo } from '../settings.js';
 
 const TEMP = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/;
 
-/** Write `data` to a new, fsynced temp file next to `file`; returns its path. */
-export async function writeTemp(file: string, data: string): Promise<string> {
+/** Write `data` to a new, fsynced temp file next to `file`, named after its `owner` process; returns its path. */
+export async function writeTemp(file: string, data: string, owner: Pick<ProcessInfo, 'pid'>): Promise<string> {
   const dir = path.dirname(file);
   await mkdir(dir, { recursive: true });
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const tmp = path.join(dir, `.${path.basename(file)}.${owner.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const fh = await open(tmp, 'wx', 0o644);
   try {
     await fh.writeFile(data, 'utf8');
@@ -24,9 +25,9 @@ export async function writeTemp(file: string, data: string): Promise<string> {
   return tmp;
 }
 
-export async function writeFileAtomic(file: string, data: string): Promise<void> {
+export async function writeFileAtomic(file: string, data: string, owner: Pick<ProcessInfo, 'pid'>): Promise<void> {
   const dir = path.dirname(file);
-  const tmp = await writeTemp(file, data);
+  const tmp = await writeTemp(file, data, owner);
   try {
     await rename(tmp, file);
   } catch (err) {
@@ -42,23 +43,14 @@ export async function writeFileAtomic(file: string, data: string): Promise<void>
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Remove temp files in `dir` left by processes that are gone (a kill between write and rename). Returns their names. */
-export async function removeStaleTemps(dir: string): Promise<string[]> {
+export async function removeStaleTemps(dir: string, me: Pick<ProcessInfo, 'pid' | 'isAlive'>): Promise<string[]> {
   const removed: string[] = [];
   for (const f of await readdir(dir).catch(() => [] as string[])) {
     const m = TEMP.exec(f);
     if (!m) continue;
     const pid = Number(m[1]);
-    if (pid === process.pid || alive(pid)) continue;
+    if (pid === me.pid || me.isAlive(pid)) continue;
     await unlink(path.join(dir, f)).then(() => removed.push(f)).catch(() => undefined);
   }
   return removed;

@@ -10,7 +10,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { removeStaleTemps, writeFileAtomic } from './atomic.js';
 import { StateInvalidError, errorMessage } from '../errors.js';
-import type { StepStatus } from '../steps/events.js';
+import type { StepStatus } from '../io/events.js';
+import type { ProcessInfo } from '../settings.js';
 
 export const LEDGER_FORMAT = 'dpf-ledger';
 export const LEDGER_SCHEMA_VERSION = 1;
@@ -96,6 +97,29 @@ export function parseLedger(text: string, where: string): LedgerData {
   return { runs: [], facts: {}, revision: 0, ...d } as LedgerData;
 }
 
+/**
+ * The newest-copy rule, for every two copies of one environment's ledger (local, state bucket,
+ * another operator's): the one with the higher revision (every write increments it) wins; a
+ * copy of another environment never does.
+ */
+export function isNewerCopy(candidate: LedgerData, current: Pick<LedgerData, 'project' | 'env' | 'revision'>): boolean {
+  return candidate.env === current.env && candidate.project === current.project && candidate.revision > current.revision;
+}
+
+/** Refuse a copy that belongs to another environment (adopting it would skip that one's steps here). */
+export function assertLedgerOf(data: LedgerData, expected: Pick<LedgerData, 'project' | 'env'>, where: string, hint: string): void {
+  if (data.env !== expected.env || data.project !== expected.project)
+    throw new StateInvalidError(`The ledger at ${where} belongs to ${data.project}/${data.env}, not ${expected.project}/${expected.env}.`, hint);
+}
+
+/** A ledger file as it is on disk (checked, and refused when it is another environment's); undefined when there is none. */
+export async function readLedgerFile(file: string, project: string, env: string): Promise<LedgerData | undefined> {
+  if (!existsSync(file)) return undefined;
+  const data = parseLedger(await readFile(file, 'utf8'), file);
+  assertLedgerOf(data, { project, env }, file, 'Check --env and --config.');
+  return data;
+}
+
 export function serializeLedger(data: LedgerData): string {
   return `${JSON.stringify(data, null, 2)}\n`;
 }
@@ -120,7 +144,7 @@ export class Ledger {
    */
   private readOnly = false;
 
-  private constructor(readonly file: string, public data: LedgerData, private readonly warn: LedgerWarn) {}
+  private constructor(readonly file: string, public data: LedgerData, private readonly me: ProcessInfo, private readonly warn: LedgerWarn) {}
 
   /** From now on, keep changes in memory only (see `readOnly`). */
   makeReadOnly(): void {
@@ -131,19 +155,16 @@ export class Ledger {
     return this.readOnly;
   }
 
-  static localPath(configDir: string, env: string): string {
-    return path.join(configDir, '.dpf', env, 'ledger.json');
-  }
-
-  /** Open (or start) the ledger of an environment; refuses corrupt or newer files. */
-  static async open(file: string, project: string, env: string, now: Date, warn: LedgerWarn = () => undefined): Promise<Ledger> {
+  /**
+   * Open (or start) the ledger of an environment; refuses corrupt or newer files. Commands open it
+   * through the state store (./store.ts), which knows where it lives.
+   * @param me this process: temp files are named after it, and those of dead processes removed.
+   */
+  static async open(file: string, project: string, env: string, now: Date, me: ProcessInfo, warn: LedgerWarn = () => undefined): Promise<Ledger> {
     // Temp files of writes a killed process never renamed into place.
-    await removeStaleTemps(path.dirname(file));
-    if (!existsSync(file)) return new Ledger(file, emptyLedger(project, env, now), warn);
-    const data = parseLedger(await readFile(file, 'utf8'), file);
-    if (data.env !== env || data.project !== project)
-      throw new StateInvalidError(`The ledger at ${file} belongs to ${data.project}/${data.env}, not ${project}/${env}.`, 'Check --env and --config.');
-    return new Ledger(file, data, warn);
+    await removeStaleTemps(path.dirname(file), me);
+    const data = await readLedgerFile(file, project, env);
+    return new Ledger(file, data ?? emptyLedger(project, env, now), me, warn);
   }
 
   /** Attach the state-bucket mirror; adopts the remote copy when it is newer than the local one. */
@@ -152,11 +173,10 @@ export class Ledger {
     const body = await mirror.read();
     if (body !== undefined) remote = parseLedger(body, mirror.describe());
     // Same refusal as open(): adopting another environment's ledger would skip its steps here.
-    if (remote && (remote.env !== this.data.env || remote.project !== this.data.project))
-      throw new StateInvalidError(`The ledger at ${mirror.describe()} belongs to ${remote.project}/${remote.env}, not ${this.data.project}/${this.data.env}.`, 'Check --env and the state bucket.');
+    if (remote) assertLedgerOf(remote, this.data, mirror.describe(), 'Check --env and the state bucket.');
     // Attached only once the remote copy is known good: a refused copy is never overwritten.
     this.mirror = mirror;
-    if (remote && remote.revision > this.data.revision) {
+    if (remote && isNewerCopy(remote, this.data)) {
       this.data = remote;
       if (!this.readOnly) await this.persistLocal();
       return 'remote-newer';
@@ -171,7 +191,7 @@ export class Ledger {
 
   /** Take a copy read elsewhere when it is newer than ours; returns whether it was taken. */
   async adopt(other: LedgerData): Promise<boolean> {
-    if (other.env !== this.data.env || other.project !== this.data.project || other.revision <= this.data.revision) return false;
+    if (!isNewerCopy(other, this.data)) return false;
     this.data = other;
     if (!this.readOnly) await this.persistLocal();
     return true;
@@ -212,12 +232,12 @@ export class Ledger {
       const previous = await readFile(this.file, 'utf8').catch(() => undefined);
       if (previous !== undefined) {
         try {
-          await writeFileAtomic(`${this.file}.bak`, previous);
+          await writeFileAtomic(`${this.file}.bak`, previous, this.me);
         } catch (err) {
           this.warn(`Could not write ${path.basename(this.file)}.bak: ${errorMessage(err)} (the ledger itself is written next).`);
         }
       }
-      await writeFileAtomic(this.file, body);
+      await writeFileAtomic(this.file, body, this.me);
     });
     return this.writeChain;
   }

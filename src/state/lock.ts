@@ -8,41 +8,16 @@
  */
 import { readFile, unlink, mkdir, link, rename, readdir, open } from 'node:fs/promises';
 import path from 'node:path';
-import os from 'node:os';
 import { createHash, randomUUID } from 'node:crypto';
-import { LockHeldError, type LockHolder } from '../errors.js';
+import { LockHeldError } from '../errors.js';
+import type { AcquireResult, Lease, LeaseStore } from '../aws/ports.js';
 import { removeStaleTemps, writeFileAtomic, writeTemp } from './atomic.js';
+import type { ProcessInfo } from '../settings.js';
 
-export interface Lease extends LockHolder {
-  env: string;
-  token: string;
-}
-
-export type AcquireResult = { ok: true } | { ok: false; holder: Lease };
-
-/** The port both stores implement. */
-export interface LeaseStore {
-  readonly where: string;
-  tryAcquire(lease: Lease, now: Date, canTakeOver: (holder: Lease) => boolean): Promise<AcquireResult>;
-  renew(lease: Lease): Promise<boolean>;
-  release(lease: Lease): Promise<void>;
-  read(): Promise<Lease | undefined>;
-  forceRelease(): Promise<void>;
-}
-
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** A lease may be taken over when it expired, or when its holder on this host is dead. */
-export function staleReason(holder: Lease, now: Date, host = os.hostname()): string | undefined {
+/** A lease may be taken over when it expired, or when its holder on this host (`me.host`) is dead. */
+export function staleReason(holder: Lease, now: Date, me: Pick<ProcessInfo, 'host' | 'isAlive'>): string | undefined {
   if (new Date(holder.expiresAt).getTime() < now.getTime()) return `its lease expired at ${holder.expiresAt}`;
-  if (holder.host === host && !isProcessAlive(holder.pid)) return `process ${holder.pid} on ${host} is no longer running`;
+  if (holder.host === me.host && !me.isAlive(holder.pid)) return `process ${holder.pid} on ${me.host} is no longer running`;
   return undefined;
 }
 
@@ -56,7 +31,7 @@ export function staleReason(holder: Lease, now: Date, host = os.hostname()): str
  * (then by an atomic rename). Two processes that judged the same lease stale cannot both win.
  */
 export class FileLeaseStore implements LeaseStore {
-  constructor(readonly file: string) {}
+  constructor(readonly file: string, private readonly me: ProcessInfo) {}
   get where(): string {
     return `lock file ${this.file}`;
   }
@@ -83,8 +58,8 @@ export class FileLeaseStore implements LeaseStore {
   async tryAcquire(lease: Lease, _now: Date, canTakeOver: (holder: Lease) => boolean): Promise<AcquireResult> {
     const dir = path.dirname(this.file);
     await mkdir(dir, { recursive: true });
-    await removeStaleTemps(dir);
-    const tmp = await writeTemp(this.file, JSON.stringify(lease, null, 2));
+    await removeStaleTemps(dir, this.me);
+    const tmp = await writeTemp(this.file, JSON.stringify(lease, null, 2), this.me);
     try {
       for (let attempt = 0; attempt < 5; attempt++) {
         try {
@@ -134,7 +109,7 @@ export class FileLeaseStore implements LeaseStore {
   async renew(lease: Lease): Promise<boolean> {
     const cur = await this.read();
     if (cur?.token !== lease.token) return false;
-    await writeFileAtomic(this.file, JSON.stringify(lease, null, 2));
+    await writeFileAtomic(this.file, JSON.stringify(lease, null, 2), this.me);
     return true;
   }
 
@@ -206,6 +181,8 @@ export interface LockOptions {
   leaseSeconds?: number;
   now: () => Date;
   warn: (message: string) => void;
+  /** This process: the lease names its host and pid, and judges other holders with it. */
+  me: ProcessInfo;
 }
 
 /** Holds the environment's lease across one or more stores, renewing it while the run lives. */
@@ -222,8 +199,8 @@ export class EnvLock {
       env: opts.env,
       token: randomUUID(),
       identity: opts.identity,
-      host: os.hostname(),
-      pid: process.pid,
+      host: opts.me.host,
+      pid: opts.me.pid,
       command: opts.command,
       since: now.toISOString(),
       expiresAt: new Date(now.getTime() + this.leaseSeconds * 1000).toISOString(),
@@ -236,7 +213,7 @@ export class EnvLock {
     const now = this.opts.now();
     const result = await store.tryAcquire(this.lease, now, (holder) => {
       if (holder.token === this.lease.token) return true;
-      const reason = staleReason(holder, now);
+      const reason = staleReason(holder, now, this.opts.me);
       if (reason) this.opts.warn(`Taking over a stale lock on "${this.opts.env}" held by ${holder.identity} (${holder.command}): ${reason}.`);
       return reason !== undefined;
     });
@@ -274,8 +251,4 @@ export class EnvLock {
       }
     }
   }
-}
-
-export function localLockPath(configDir: string, env: string): string {
-  return path.join(configDir, '.dpf', env, 'lock.json');
 }

@@ -2,13 +2,13 @@
  * The step engine: runs a selection of the step graph with bounded concurrency, skipping
  * done steps whose inputs are unchanged (after verifying the world still matches),
  * reconciling steps a dead process left `running`, writing every transition to the ledger
- * and emitting events. It never prints and never touches `process`.
+ * and emitting events. It never prints and never touches `process` (settings come in RunOptions).
  */
-import os from 'node:os';
 import type { Clock } from '../clock.js';
+import type { Settings } from '../settings.js';
 import type { Ledger, StepRecord } from '../state/ledger.js';
-import type { AwsPorts } from '../context.js';
-import type { IoHost } from './events.js';
+import type { AwsPorts } from '../aws/ports.js';
+import type { IoHost } from '../io/host.js';
 import type { EnvContext, PlannedChangeSet, StepContext, StepDef } from './types.js';
 import { AbortError, DpfError, NotConfirmedError, StepFailedError, errorMessage, ExitCode } from '../errors.js';
 
@@ -23,6 +23,8 @@ export interface RunOptions {
   io: IoHost;
   clock: Clock;
   signal: AbortSignal;
+  /** What src/cli.ts read from the process (poll interval, endpoint, test hooks, this host): handed to every step. */
+  settings: Settings;
   /** Steps running at once. Default 4. */
   concurrency?: number;
   /** Run steps even when done and unchanged. */
@@ -71,7 +73,7 @@ export async function runSteps(o: RunOptions): Promise<RunSummary> {
         const lastSeen = Object.values(d.steps).filter((st) => st.runId === r.runId).flatMap((st) => [st.startedAt, st.finishedAt]).filter((t): t is string => Boolean(t)).sort().at(-1);
         r.finishedAt = lastSeen ?? r.startedAt;
       }
-    d.runs.push({ runId: o.envCtx.runId, command: o.command, operator: o.envCtx.operator, host: hostName(), startedAt: started.toISOString(), status: 'running', steps: o.steps.map((s) => s.id) });
+    d.runs.push({ runId: o.envCtx.runId, command: o.command, operator: o.envCtx.operator, host: o.settings.process.host, startedAt: started.toISOString(), status: 'running', steps: o.steps.map((s) => s.id) });
     if (d.runs.length > 200) d.runs.splice(0, d.runs.length - 200);
   }, started);
   o.io.notify({ type: 'run-start', runId: o.envCtx.runId, command: o.command, env: o.envCtx.name, steps: o.steps.map((s) => ({ id: s.id, title: s.title, phase: s.phase })) });
@@ -138,11 +140,8 @@ export async function runSteps(o: RunOptions): Promise<RunSummary> {
   return { status, outcomes, failures, durationSeconds: seconds(started, end), verdicts };
 }
 
-function hostName(): string {
-  return os.hostname();
-}
 
-export function makeContext(s: StepDef, o: Pick<RunOptions, 'envCtx' | 'ledger' | 'aws' | 'awsIn' | 'io' | 'clock' | 'signal' | 'planned'>, previous: StepRecord | undefined): StepContext {
+export function makeContext(s: StepDef, o: Pick<RunOptions, 'envCtx' | 'ledger' | 'aws' | 'awsIn' | 'io' | 'clock' | 'signal' | 'settings' | 'planned'>, previous: StepRecord | undefined): StepContext {
   return {
     stepId: s.id,
     planned: o.planned?.[s.id],
@@ -153,6 +152,7 @@ export function makeContext(s: StepDef, o: Pick<RunOptions, 'envCtx' | 'ledger' 
     io: o.io,
     clock: o.clock,
     signal: o.signal,
+    settings: o.settings,
     previous,
     attempt: (previous?.attempts ?? 0) + 1,
     output(stepId, key) {
@@ -309,7 +309,8 @@ export function summaryError(summary: RunSummary, resume: string): DpfError | un
  * the ledger marks it running, so end-to-end tests can hold a run (lock tests) or kill it.
  */
 async function testHoldAtStart(stepId: string, o: RunOptions): Promise<void> {
-  if (process.env.DPF_TEST_HOLD_STEP_START !== stepId) return;
+  const hold = o.settings.testHold;
+  if (hold?.atStart !== stepId) return;
   o.io.notify({ type: 'step-progress', stepId, message: 'test hook DPF_TEST_HOLD_STEP_START: holding' });
-  await o.clock.sleep(Number(process.env.DPF_TEST_HOLD_MS ?? 600000), o.signal);
+  await o.clock.sleep(hold.ms, o.signal);
 }

@@ -9,7 +9,7 @@ import { buildBundle, bundleKey, bundleSourceUrl, ensureBundleUploaded, type Bun
 import { PHASES } from './types.js';
 import { goliveSteps } from '../checks/index.js';
 import type { EnvironmentConfig } from '../config/schema.js';
-import { resilience } from '../config/production.js';
+import { derivedNames as names, drVaultRegion, normalised } from '../config/normalise.js';
 import { backupVaultName, drVaultArn, instancePrivateIp, ipaImageId, optionalOutput, pinnedPlatformImageId, rdsEndpoint, rdsSecretName } from './facts.js';
 
 export interface PhaseInfo {
@@ -32,26 +32,7 @@ export const PHASE_INFO: Record<DeployPhase, PhaseInfo> = {
   golive: { id: 'golive', title: 'Go-live readiness checks', plannedStartDay: 35, plannedEndDay: 40, businessValue: 'Evidence-backed go-live: every readiness check verified on the running platform' },
 };
 
-/** Globally unique names dpf derives for an environment. */
-export function names(e: Pick<EnvContext, 'project' | 'name' | 'accountId'>) {
-  return {
-    stateBucket: `${e.project}-${e.name}-dpf-state-${e.accountId}`,
-    lockTable: `${e.project}-${e.name}-dpf-lock`,
-    dataLakeBucket: `${e.project}-${e.name}-datalake-${e.accountId}`,
-  };
-}
-
 const common = (ctx: StepContext) => ({ ProjectName: ctx.envCtx.project, EnvName: ctx.envCtx.name });
-
-/**
- * The region of the vault dpf creates for cross-region backup copies: recovery.drRegion, unless
- * the config names a vault of its own (storage.backup.copyToVaultArn) or the DR region is the
- * environment's own.
- */
-export function drVaultRegion(env: EnvironmentConfig): string | undefined {
-  const r = env.recovery.drRegion;
-  return r && r !== env.region && !env.storage.backup.copyToVaultArn ? r : undefined;
-}
 
 function netOut(ctx: StepContext, ...keys: string[]): Record<string, string> {
   return Object.fromEntries(keys.map((k) => [k, ctx.output('network.stack', k)]));
@@ -87,7 +68,7 @@ export function buildSteps(env?: EnvironmentConfig): StepDef[] {
           p[`DatabaseSubnet${i + 1}Cidr`] = s.database[i]!;
         }
         for (let i = 0; i < 4; i++) p[`AdminCidr${i + 1}`] = e.network.adminCidrs[i] ?? '';
-        p.HighAvailability = String(resilience(ctx.envCtx.name, e).highAvailability.value);
+        p.HighAvailability = String(normalised(ctx.envCtx.name, e).resilience.highAvailability.value);
         p.FlowLogRetentionDays = String(e.network.flowLogRetentionDays);
         return p;
       },
@@ -159,8 +140,8 @@ export function buildSteps(env?: EnvironmentConfig): StepDef[] {
           DbEngineVersion: s.rds.engineVersion,
           DbAllocatedStorageGb: String(s.rds.allocatedStorageGb),
           DbBackupRetentionDays: String(s.rds.backupRetentionDays),
-          DbMultiAz: String(resilience(ctx.envCtx.name, ctx.envCtx.env).multiAz.value),
-          DeletionProtection: String(resilience(ctx.envCtx.name, ctx.envCtx.env).deletionProtection.value),
+          DbMultiAz: String(normalised(ctx.envCtx.name, ctx.envCtx.env).resilience.multiAz.value),
+          DeletionProtection: String(normalised(ctx.envCtx.name, ctx.envCtx.env).resilience.deletionProtection.value),
           DbName: s.rds.databaseName,
           DbMasterUsername: s.rds.masterUsername,
           BackupRetentionDays: String(s.backup.retentionDays),

@@ -4,7 +4,7 @@
  */
 import type { Preview, StepDef } from './types.js';
 import type { ResourceChange } from '../aws/cloudformation.js';
-import type { SecurityChange } from './events.js';
+import type { SecurityChange } from '../io/events.js';
 import type { RunOptions } from './engine.js';
 import { makeContext } from './engine.js';
 import { criticalPath } from './graph.js';
@@ -36,7 +36,7 @@ export interface Plan {
 }
 
 /** @param keep keep each change set (and a new stack's REVIEW_IN_PROGRESS shell) for `dpf deploy --plan`. */
-export async function planSteps(steps: StepDef[], o: Pick<RunOptions, 'envCtx' | 'ledger' | 'aws' | 'awsIn' | 'io' | 'clock' | 'signal'>, opts: { keep?: boolean } = {}): Promise<Plan> {
+export async function planSteps(steps: StepDef[], o: Pick<RunOptions, 'envCtx' | 'ledger' | 'aws' | 'awsIn' | 'io' | 'clock' | 'signal' | 'settings'>, opts: { keep?: boolean } = {}): Promise<Plan> {
   const out: PlannedStep[] = [];
   for (const s of steps) {
     const rec = o.ledger.get(s.id);

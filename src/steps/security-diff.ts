@@ -9,7 +9,7 @@
  * when AWS gave them. Removals never widen access and are not listed.
  */
 import type { ResourceChange } from '../aws/cloudformation.js';
-import type { SecurityChange } from './events.js';
+import type { SecurityChange } from '../io/events.js';
 
 type Props = Record<string, unknown>;
 export type TemplateResources = Record<string, { Type?: string; Properties?: Props } | undefined>;

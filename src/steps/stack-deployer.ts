@@ -6,11 +6,12 @@
  */
 import type { CloudFormationPort, StackDescription, StackEvent, ResourceChange, ChangeSetDescription } from '../aws/cloudformation.js';
 import type { Clock } from '../clock.js';
-import type { IoHost } from './events.js';
-import { stateClass } from './events.js';
+import type { Settings } from '../settings.js';
+import type { IoHost } from '../io/host.js';
+import { stateClass } from '../io/events.js';
 import { StepFailedError, NotConfirmedError, AbortError, BlockedError } from '../errors.js';
 import { securityChanges, type TemplateResources } from './security-diff.js';
-import type { ChangeView } from './events.js';
+import type { ChangeView } from '../io/events.js';
 
 export const SUCCESS_STATES = new Set(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'IMPORT_COMPLETE']);
 export const FAILED_TERMINAL = new Set([
@@ -87,6 +88,8 @@ export interface DeployStackDeps {
   io: IoHost;
   signal: AbortSignal;
   poll?: Partial<PollSettings>;
+  /** The test hook DPF_TEST_HOLD_STEP (src/settings.ts). */
+  testHold?: Settings['testHold'];
   /** Called as soon as ids are known so the ledger holds them even if the process dies. */
   onEvidence?: (evidence: Record<string, unknown>) => Promise<void>;
 }
@@ -466,10 +469,11 @@ async function completeOutputs(req: DeployStackRequest, deps: DeployStackDeps, s
  * the step is running and check that the rerun reconciles it.
  */
 async function testHold(stepId: string, deps: DeployStackDeps, say: (m: string) => void): Promise<void> {
-  if (process.env.DPF_TEST_HOLD_STEP !== stepId) return;
+  const hold = deps.testHold;
+  if (hold?.afterExecute !== stepId) return;
   say('test hook DPF_TEST_HOLD_STEP: holding after execute');
   try {
-    await deps.clock.sleep(Number(process.env.DPF_TEST_HOLD_MS ?? 600000), deps.signal);
+    await deps.clock.sleep(hold.ms, deps.signal);
   } catch (err) {
     if (err instanceof AbortError || deps.signal.aborted) throw err;
   }

@@ -159,3 +159,6 @@ export function buildStatus(ledger: LedgerData, steps: StepDef[], live: Record<s
   const done = views.filter((v) => v.status === 'done').length;
   return { phases, next, progress: { done, total: views.length, percent: views.length ? Math.round((done / views.length) * 100) : 0 }, checks: checkSummaries(ledger, steps) };
 }
+
+/** What buildStatus returns: progress, phases with their steps, what is next, the go-live checks. */
+export type StatusModel = ReturnType<typeof buildStatus>;

@@ -1,12 +1,13 @@
 /** A step is data: id, phase, title, dependencies, and functions the engine calls. */
 import type { Clock } from '../clock.js';
+import type { Settings } from '../settings.js';
 import type { EnvironmentConfig } from '../config/schema.js';
 import type { Ledger, StepRecord } from '../state/ledger.js';
-import type { IoHost } from './events.js';
-import type { AwsPorts } from '../context.js';
+import type { IoHost } from '../io/host.js';
+import type { AwsPorts } from '../aws/ports.js';
 import type { ResourceChange } from '../aws/cloudformation.js';
 import type { StepContract } from './contracts.js';
-import type { SecurityChange } from './events.js';
+import type { SecurityChange } from '../io/events.js';
 
 /** A change set `dpf plan --out` made and kept, for `dpf deploy --plan` to execute as approved. */
 export interface PlannedChangeSet {
@@ -42,6 +43,8 @@ export interface StepContext {
   readonly io: IoHost;
   readonly clock: Clock;
   readonly signal: AbortSignal;
+  /** What src/cli.ts read from the process: poll interval, endpoint, test hooks (src/settings.ts). */
+  readonly settings: Settings;
   /** The record from an earlier run, if any (status 'running' means the process died mid-step). */
   readonly previous?: StepRecord;
   /** `dpf deploy --plan`: execute this saved change set instead of making (and asking about) a new one. */

@@ -1,6 +1,6 @@
 /** Shared formatting for the renderers. The only place (with tty.ts/prompts) that uses chalk. */
 import { Chalk, type ChalkInstance } from 'chalk';
-import type { ChangeView, CheckVerdictStatus, DpfEvent, SecurityChange, StateClass } from '../steps/events.js';
+import type { ChangeView, CheckVerdictStatus, DpfEvent, SecurityChange, StateClass } from '../io/events.js';
 import { formatDuration } from '../duration.js';
 
 /** A chalk for one stream: `true` = basic colours, or the level supports-color found for that stream. */

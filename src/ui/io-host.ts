@@ -9,7 +9,8 @@
  * no SIGINT is raised): it is turned into the same abort as a SIGINT elsewhere (onInterrupt), and
  * the question fails with AbortError, so the run stops at a safe point and exits 130.
  */
-import type { ConfirmRequest, DpfEvent, IoHost, Prompter, TextQuestion } from '../steps/events.js';
+import type { ConfirmRequest, IoHost, Prompter, TextQuestion } from '../io/host.js';
+import type { DpfEvent } from '../io/events.js';
 import { AbortError, NotConfirmedError } from '../errors.js';
 import { JsonRenderer, PlainRenderer, type Renderer, type Write } from './renderers.js';
 import { TtyRenderer, type TtyStream } from './tty.js';

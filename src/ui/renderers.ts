@@ -2,7 +2,7 @@
  * One event stream, three views: NDJSON (--json), plain timestamped lines (no TTY: CI sees
  * progress as it happens), and the live view on a TTY (tty.ts).
  */
-import type { DpfEvent } from '../steps/events.js';
+import type { DpfEvent } from '../io/events.js';
 import { makeChalk, paintState, duration, changeLine, runDoneLine, verdictMark, propertyLine, securityLines } from './format.js';
 
 export type Write = (line: string) => void;

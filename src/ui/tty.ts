@@ -21,7 +21,7 @@ import { createLogUpdate } from 'log-update';
 import ansiEscapes from 'ansi-escapes';
 import cliTruncate from 'cli-truncate';
 import type { ChalkInstance } from 'chalk';
-import type { ChangeView, DpfEvent } from '../steps/events.js';
+import type { ChangeView, DpfEvent } from '../io/events.js';
 import type { Renderer } from './renderers.js';
 import { makeChalk, paintState, duration, changeLine, runDoneLine, verdictMark, propertyLine, securityLines } from './format.js';
 

@@ -4,14 +4,16 @@
  * instance's private IP, an AMI) answer with fixed placeholder values. Anything else a step
  * asks of AWS throws, naming the call, so a new lookup cannot silently reach the network.
  */
-import type { AwsPorts } from '../context.js';
+import type { AwsPorts } from '../aws/ports.js';
 import type { OpsPorts, InstanceInfo, ImageInfo } from '../aws/ops-ports.js';
 import type { Ledger, LedgerData, StepRecord } from '../state/ledger.js';
 import type { EnvContext, StepContext, StepDef } from '../steps/types.js';
 import { emptyLedger } from '../state/ledger.js';
 import { loadTemplate } from '../templates/registry.js';
 import type { Clock } from '../clock.js';
-import type { IoHost } from '../steps/events.js';
+import type { IoHost } from '../io/host.js';
+import type { Settings } from '../settings.js';
+import { AWS_ITSELF } from '../aws/endpoint.js';
 
 export const OFFLINE_IMAGE = 'ami-0000000000offline';
 export const OFFLINE_PRIVATE_IP = '10.0.11.10';
@@ -95,6 +97,9 @@ function offlineLedger(envCtx: EnvContext, steps: StepDef[]): Ledger {
   return ledger as unknown as Ledger;
 }
 
+/** No process behind an offline rendering: AWS itself, no poll or hold, and a host that owns nothing. */
+const OFFLINE_SETTINGS: Settings = { endpoint: AWS_ITSELF, path: [], process: { pid: 0, host: '(offline)', isAlive: () => false } };
+
 export function offlineContext(envCtx: EnvContext, steps: StepDef[]): (step: StepDef) => StepContext {
   const ledger = offlineLedger(envCtx, steps);
   const aws = offlinePorts(envCtx.region);
@@ -109,6 +114,7 @@ export function offlineContext(envCtx: EnvContext, steps: StepDef[]): (step: Ste
     io,
     clock,
     signal: new AbortController().signal,
+    settings: OFFLINE_SETTINGS,
     output(stepId, key) {
       const v = ledger.outputs(stepId)[key];
       if (v === undefined) throw new Error(`offline rendering: ${step.id} needs output ${key} of ${stepId}, which no step declares`);

@@ -16,14 +16,10 @@ afterEach(() => vi.unstubAllEnvs());
 
 describe('CloudWatch adapter', () => {
   it('uses the query protocol only against a custom endpoint', () => {
-    vi.stubEnv('AWS_ENDPOINT_URL', '');
-    vi.stubEnv('AWS_ENDPOINT_URL_CLOUDWATCH', '');
-    expect(cloudWatchClientConfig(cfg)).toEqual(cfg);
-    vi.stubEnv('AWS_ENDPOINT_URL', 'http://127.0.0.1:5000');
-    expect(cloudWatchClientConfig(cfg)).toEqual({ ...cfg, protocol: AwsQueryProtocol });
-    vi.stubEnv('AWS_ENDPOINT_URL', '');
-    vi.stubEnv('AWS_ENDPOINT_URL_CLOUDWATCH', 'http://127.0.0.1:5000');
-    expect(cloudWatchClientConfig(cfg).protocol).toBe(AwsQueryProtocol);
+    expect(cloudWatchClientConfig(cfg, { services: {} })).toEqual(cfg);
+    expect(cloudWatchClientConfig(cfg, { url: 'http://127.0.0.1:5000', services: {} })).toEqual({ ...cfg, protocol: AwsQueryProtocol });
+    expect(cloudWatchClientConfig(cfg, { services: { CLOUDWATCH: 'http://127.0.0.1:5000' } }).protocol).toBe(AwsQueryProtocol);
+    expect(cloudWatchClientConfig(cfg, { services: { S3: 'http://127.0.0.1:5000' } })).toEqual(cfg);
   });
 
   it('describeAlarms by prefix maps metric alarms and follows NextToken', async () => {

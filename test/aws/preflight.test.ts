@@ -10,7 +10,7 @@ import { ServiceQuotasClient, GetServiceQuotaCommand, GetAWSDefaultServiceQuotaC
 import { CloudTrailClient, DescribeTrailsCommand, GetTrailStatusCommand, GetEventSelectorsCommand } from '@aws-sdk/client-cloudtrail';
 import { IAMClient, GetRoleCommand, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
 import { createPreflightPort } from '../../src/aws/sdk-preflight.js';
-import { NotImplementedByEndpointError } from '../../src/aws/sdk-common.js';
+import { NotImplementedByEndpointError } from '../../src/aws/endpoint.js';
 import { awsError, cfg } from './helpers.js';
 
 const ec2 = mockClient(EC2Client);

@@ -5,7 +5,7 @@ import {
   DeleteNetworkInsightsAnalysisCommand, DeleteNetworkInsightsPathCommand, DescribeNetworkInterfacesCommand, DescribeInternetGatewaysCommand, DescribeVpcEndpointsCommand,
 } from '@aws-sdk/client-ec2';
 import { createReachabilityPort } from '../../src/aws/sdk-reachability.js';
-import { NotImplementedByEndpointError } from '../../src/aws/sdk-common.js';
+import { NotImplementedByEndpointError } from '../../src/aws/endpoint.js';
 import { awsError, cfg } from './helpers.js';
 
 const ec2 = mockClient(EC2Client);

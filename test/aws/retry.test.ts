@@ -9,7 +9,8 @@ import { SSMClient, ListCommandInvocationsCommand } from '@aws-sdk/client-ssm';
 import { classifyAwsError, DpfRetryStrategy } from '../../src/aws/retry.js';
 import { clientConfig, withoutAmbiguousRetries } from '../../src/aws/clients.js';
 import { createSsmPort } from '../../src/aws/sdk-ssm.js';
-import { AwsAccessError, AwsThrottledError, ExitCode, explainAwsError } from '../../src/errors.js';
+import { AwsAccessError, AwsThrottledError, ExitCode } from '../../src/errors.js';
+import { explainAwsError } from '../../src/aws/explain.js';
 
 type Answer = { status: number; headers?: Record<string, string>; body: string } | 'drop';
 let servers: http.Server[] = [];

@@ -14,11 +14,10 @@ const ec2 = mockClient(EC2Client);
 beforeEach(() => {
   ssm.reset();
   ec2.reset();
-  vi.stubEnv('AWS_ENDPOINT_URL', '');
-  vi.stubEnv('AWS_ENDPOINT_URL_SSM', '');
 });
-afterEach(() => vi.unstubAllEnvs());
-const port = () => createSsmPort(cfg);
+const EMULATOR = { url: 'http://127.0.0.1:5000', services: {} };
+/** The adapter against AWS itself, or against a custom endpoint (an emulator). */
+const port = (endpoint = { services: {} }) => createSsmPort(cfg, endpoint);
 
 const input: SendCommandInput = {
   documentName: 'AWS-ApplyAnsiblePlaybooks',
@@ -115,26 +114,24 @@ describe('SSM adapter: results', () => {
   });
 
   it('emulator fallback: instance ids from ListCommands, then GetCommandInvocation each', async () => {
-    vi.stubEnv('AWS_ENDPOINT_URL', 'http://127.0.0.1:5000');
     ssm.on(ListCommandInvocationsCommand).rejects(motoUnimplemented());
     ssm.on(ListCommandsCommand).resolves({ Commands: [{ CommandId: 'cmd-1', InstanceIds: ['i-1', 'i-9'], Targets: [{ Key: 'tag:dpf:env', Values: ['dev'] }] }] });
     ssm.on(GetCommandInvocationCommand, { CommandId: 'cmd-1', InstanceId: 'i-1' }).resolves({
       CommandId: 'cmd-1', InstanceId: 'i-1', Status: 'Success', ResponseCode: 0, StandardOutputContent: 'ok', StandardErrorContent: '', StandardOutputUrl: '',
     });
     ssm.on(GetCommandInvocationCommand, { CommandId: 'cmd-1', InstanceId: 'i-9' }).rejects(awsError('InvocationDoesNotExist'));
-    expect(await port().listInvocations('cmd-1')).toEqual([
+    expect(await port(EMULATOR).listInvocations('cmd-1')).toEqual([
       { commandId: 'cmd-1', instanceId: 'i-1', status: 'Success', responseCode: 0, stdout: 'ok', stderr: '', outputS3Url: undefined },
     ]);
     expect(ec2.commandCalls(DescribeInstancesCommand)).toHaveLength(0);
   });
 
   it('emulator fallback: no instance ids listed → EC2 DescribeInstances with the tag targets', async () => {
-    vi.stubEnv('AWS_ENDPOINT_URL', 'http://127.0.0.1:5000');
     ssm.on(ListCommandInvocationsCommand).rejects(motoUnimplemented());
     ssm.on(ListCommandsCommand).resolves({ Commands: [{ CommandId: 'cmd-1', InstanceIds: [], Targets: [{ Key: 'tag:dpf:env', Values: ['dev'] }, { Key: 'tag:dpf:role', Values: ['worker'] }] }] });
     ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [{ InstanceId: 'i-1' }, { InstanceId: 'i-2' }] }] });
     ssm.on(GetCommandInvocationCommand).callsFake((i: { InstanceId: string }) => ({ CommandId: 'cmd-1', InstanceId: i.InstanceId, Status: 'Success', ResponseCode: 0 }));
-    const out = await port().listInvocations('cmd-1');
+    const out = await port(EMULATOR).listInvocations('cmd-1');
     expect(out.map((r) => r.instanceId)).toEqual(['i-1', 'i-2']);
     expect(ec2.commandCalls(DescribeInstancesCommand)[0]!.args[0].input.Filters).toEqual([
       { Name: 'tag:dpf:env', Values: ['dev'] },
@@ -171,9 +168,8 @@ describe('SSM adapter: instances and parameters', () => {
   });
 
   it('describeInstanceInformation against an emulator that lacks it throws NotImplementedByEndpoint', async () => {
-    vi.stubEnv('AWS_ENDPOINT_URL', 'http://127.0.0.1:5000');
     ssm.on(DescribeInstanceInformationCommand).rejects(motoUnimplemented());
-    await expect(port().describeInstanceInformation()).rejects.toMatchObject({ name: 'NotImplementedByEndpoint' });
+    await expect(port(EMULATOR).describeInstanceInformation()).rejects.toMatchObject({ name: 'NotImplementedByEndpoint' });
   });
 
   it('describeInstanceAssociationsStatus pages and maps each association run', async () => {
@@ -189,9 +185,8 @@ describe('SSM adapter: instances and parameters', () => {
   });
 
   it('describeInstanceAssociationsStatus against an emulator that lacks it throws NotImplementedByEndpoint', async () => {
-    vi.stubEnv('AWS_ENDPOINT_URL', 'http://127.0.0.1:5000');
     ssm.on(DescribeInstanceAssociationsStatusCommand).rejects(motoUnimplemented());
-    await expect(port().describeInstanceAssociationsStatus('i-1')).rejects.toMatchObject({ name: 'NotImplementedByEndpoint' });
+    await expect(port(EMULATOR).describeInstanceAssociationsStatus('i-1')).rejects.toMatchObject({ name: 'NotImplementedByEndpoint' });
   });
 
   it('getParameter decrypts, missing → undefined; putParameter writes a String', async () => {

@@ -11,7 +11,8 @@ import { sshExposureCheck, ebsEncryptionCheck, dataEncryptionCheck, publicAccess
 import { alarmsCheck, subscriptionCheck, agentMetricsCheck, templateAlarmNames } from '../../src/checks/monitoring.js';
 import { backupCheck } from '../../src/checks/backup.js';
 import { efsMountCheck, databaseCheck, directoryCheck, dataLakeAccessCheck } from '../../src/checks/hosts.js';
-import { isEmulator } from '../../src/checks/common.js';
+import { emulatorIn } from '../../src/checks/common.js';
+import { emulatorSettings } from '../fakes/fake-settings.js';
 import type { CheckSpec } from '../../src/checks/types.js';
 import { loadTemplate } from '../../src/templates/registry.js';
 import { FakeClock } from '../fakes/fake-clock.js';
@@ -193,15 +194,12 @@ describe('backup: the offer to start one', () => {
 });
 
 describe('against an emulator endpoint (placeholder account)', () => {
-  const saved = process.env.AWS_ENDPOINT_URL;
-  afterEach(() => {
-    if (saved === undefined) delete process.env.AWS_ENDPOINT_URL;
-    else process.env.AWS_ENDPOINT_URL = saved;
-  });
+  const at = (url?: string) => ({ url, services: {} });
   it('GIVEN the emulator detection THEN it needs both a custom endpoint and a documentation account id', () => {
-    expect(isEmulator('123456789012', 'http://127.0.0.1:5000')).toBe(true);
-    expect(isEmulator('123456789012', undefined)).toBe(false);
-    expect(isEmulator('111122223333', 'https://vpce-123.ec2.us-west-2.vpce.amazonaws.com')).toBe(false);
+    expect(emulatorIn('123456789012', at('http://127.0.0.1:5000'))).toBe('http://127.0.0.1:5000');
+    expect(emulatorIn('123456789012', at(undefined))).toBeUndefined();
+    expect(emulatorIn('111122223333', at('https://vpce-123.ec2.us-west-2.vpce.amazonaws.com'))).toBeUndefined();
+    expect(emulatorIn('123456789012', { services: { S3: 'http://127.0.0.1:5000' } })).toBe('custom endpoint');
   });
   it.each<[string, CheckSpec, (h: CheckHarness) => void]>([
     ['IMDSv2 not applied from the launch template', imdsCheck, (h) => (h.platform.instances[1]!.httpTokens = 'optional')],
@@ -213,8 +211,7 @@ describe('against an emulator endpoint (placeholder account)', () => {
     ['no backup plan output', backupCheck, (h) => delete h.ledger.data.steps['storage.stack']!.outputs.BackupPlanId],
   ])('GIVEN %s THEN the check is unknown with the emulator named, not fail', async (_what, spec, mutate) => {
     h.cleanup();
-    process.env.AWS_ENDPOINT_URL = 'http://127.0.0.1:5000';
-    h = await checkHarness({ accountId: '123456789012' });
+    h = await checkHarness({ accountId: '123456789012', settings: emulatorSettings('http://127.0.0.1:5000') });
     mutate(h);
     const v = await h.check(spec);
     expect(v.status).toBe('unknown');
@@ -222,8 +219,7 @@ describe('against an emulator endpoint (placeholder account)', () => {
   });
   it('GIVEN a real finding the emulator does answer (SSH open) THEN it still fails', async () => {
     h.cleanup();
-    process.env.AWS_ENDPOINT_URL = 'http://127.0.0.1:5000';
-    h = await checkHarness({ accountId: '123456789012' });
+    h = await checkHarness({ accountId: '123456789012', settings: emulatorSettings('http://127.0.0.1:5000') });
     h.platform.securityGroups[0]!.ingress[0]!.cidrs = ['0.0.0.0/0'];
     expect((await h.check(sshExposureCheck)).status).toBe('fail');
   });

@@ -9,7 +9,7 @@ import { checkHarness, type CheckHarness } from './helpers.js';
 import { goliveSteps, GOLIVE_CHECKS } from '../../src/checks/index.js';
 import { buildStatus } from '../../src/steps/status-model.js';
 import { verdictOf, checkInputHash } from '../../src/steps/kinds/check.js';
-import { NotImplementedByEndpointError } from '../../src/aws/sdk-common.js';
+import { NotImplementedByEndpointError } from '../../src/aws/endpoint.js';
 
 let h: CheckHarness;
 afterEach(() => h?.cleanup());

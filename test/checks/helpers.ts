@@ -12,11 +12,13 @@ import { tempLedger } from '../engine/helpers.js';
 import { environmentSchema, type EnvironmentInput } from '../../src/config/schema.js';
 import { makeContext, runSteps } from '../../src/steps/engine.js';
 import { checkContext, evaluate } from '../../src/steps/kinds/check.js';
-import type { AwsPorts } from '../../src/context.js';
+import type { AwsPorts } from '../../src/aws/ports.js';
 import type { EnvContext, StepDef } from '../../src/steps/types.js';
 import type { CheckSpec } from '../../src/checks/types.js';
 import { accessProbes, DIRECTORY_USER } from '../../src/checks/hosts.js';
 import { BEGIN, END, probeName } from '../../src/checks/parsers.js';
+import { testSettings } from '../fakes/fake-settings.js';
+import type { Settings } from '../../src/settings.js';
 
 export const ENV = 'dev';
 export const FS_ID = 'fs-0123abcd';
@@ -60,7 +62,8 @@ export function healthyOutput(instanceId: string, role: string): string {
   return out.join('\n');
 }
 
-export async function checkHarness(o: { env?: EnvironmentInput; answer?: ConfirmAnswer; accountId?: string } = {}) {
+export async function checkHarness(o: { env?: EnvironmentInput; answer?: ConfirmAnswer; accountId?: string; settings?: Settings } = {}) {
+  const settings = o.settings ?? testSettings();
   const clock = new FakeClock('2025-07-20T12:00:00.000Z').autoAdvance();
   const now = () => clock.now();
   const ago = (min: number) => new Date(clock.now().getTime() - min * 60_000);
@@ -146,10 +149,10 @@ export async function checkHarness(o: { env?: EnvironmentInput; answer?: Confirm
   /** Evaluate one check directly (no engine). */
   const check = async (spec: CheckSpec, mayAct = true) => {
     const step = { id: spec.id, phase: 'golive' as const, title: spec.title, kind: 'check' as const, dependsOn: [], prepare: async () => ({ inputHash: 'h', estimateSeconds: 1 }), run: async () => ({ changed: false }) };
-    const ctx = makeContext(step, { envCtx, ledger, aws, io, clock, signal: abort.signal }, ledger.get(spec.id));
+    const ctx = makeContext(step, { envCtx, ledger, aws, io, clock, signal: abort.signal, settings }, ledger.get(spec.id));
     return evaluate(spec, checkContext(ctx, mayAct));
   };
-  const deploy = (steps: StepDef[], command = 'deploy --phase golive') => runSteps({ steps, ledger, envCtx, aws, io, clock, signal: abort.signal, command });
+  const deploy = (steps: StepDef[], command = 'deploy --phase golive') => runSteps({ steps, ledger, envCtx, aws, io, clock, signal: abort.signal, settings, command });
   return { clock, ago, platform, cfn, objects, io, abort, ledger, env, envCtx, aws, check, deploy, cleanup, efsArn };
 }
 

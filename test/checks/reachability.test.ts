@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { checkHarness, type CheckHarness } from './helpers.js';
 import { firstAddress, planPaths, reachabilityCheck, REACHABILITY_PURPOSE } from '../../src/checks/reachability.js';
 import { SPEC_FLOWS } from '../../src/spec/connectivity.js';
-import { NotImplementedByEndpointError } from '../../src/aws/sdk-common.js';
+import { NotImplementedByEndpointError } from '../../src/aws/endpoint.js';
 
 let h: CheckHarness;
 afterEach(() => h?.cleanup());

@@ -2,12 +2,14 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runSteps, summaryError, type RunOptions } from '../../src/steps/engine.js';
+import { testSettings } from '../fakes/fake-settings.js';
 import { deployStack, SUCCESS_STATES } from '../../src/steps/stack-deployer.js';
 import { parseLedger, type Ledger, type StepRecord } from '../../src/state/ledger.js';
 import { validateConfig } from '../../src/config/load.js';
-import { AbortError, ExitCode, NotConfirmedError, StepFailedError, explainAwsError } from '../../src/errors.js';
+import { AbortError, ExitCode, NotConfirmedError, StepFailedError } from '../../src/errors.js';
+import { explainAwsError } from '../../src/aws/explain.js';
 import type { EnvContext, PhaseId, StepContext, StepDef, StepResult } from '../../src/steps/types.js';
-import type { AwsPorts } from '../../src/context.js';
+import type { AwsPorts } from '../../src/aws/ports.js';
 import { FakeClock } from '../fakes/fake-clock.js';
 import { FakeCloudFormation, type FakeCloudFormationOptions } from '../fakes/fake-cloudformation.js';
 import { FakeIoHost } from '../fakes/fake-io-host.js';
@@ -79,7 +81,7 @@ async function engineHarness(opts: { autoAdvance?: boolean; cfn?: FakeCloudForma
   const envCtx = (runId: string): EnvContext => ({ project: 'dataplatform', name: 'dev', env: ENV, region: 'us-west-2', accountId: '123456789012', operator: 'arn:aws:iam::123456789012:user/alice', runId });
   const run = (steps: StepDef[], o: Partial<RunOptions> = {}) => {
     abort = o.signal ? abort : new AbortController();
-    return runSteps({ steps, ledger, envCtx: envCtx(`run-${++runs}`), aws, io, clock, signal: abort.signal, concurrency: 4, command: 'deploy', ...o });
+    return runSteps({ steps, ledger, envCtx: envCtx(`run-${++runs}`), aws, io, clock, signal: abort.signal, settings: testSettings(), concurrency: 4, command: 'deploy', ...o });
   };
   return {
     clock, io, cfn, ledger, file, aws, tracker, run,

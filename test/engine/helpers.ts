@@ -10,6 +10,8 @@ import { FakeCloudFormation, type FakeCloudFormationOptions } from '../fakes/fak
 import { FakeIoHost, type ConfirmAnswer } from '../fakes/fake-io-host.js';
 import { deployStack, type DeployStackResult, type PollSettings } from '../../src/steps/stack-deployer.js';
 import { Ledger } from '../../src/state/ledger.js';
+import { localLedgerPath } from '../../src/state/store.js';
+import { THIS_PROCESS } from '../fakes/fake-settings.js';
 
 export type Resources = Record<string, { Type: string; Properties?: Record<string, unknown> }>;
 
@@ -71,8 +73,8 @@ export function mutatingOps(cfn: FakeCloudFormation): string[] {
 /** A fresh ledger in its own temp dir; call cleanup() after the test. */
 export async function tempLedger(now: Date) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'dpf-engine-'));
-  const file = Ledger.localPath(dir, 'dev');
-  const ledger = await Ledger.open(file, 'dataplatform', 'dev', now);
+  const file = localLedgerPath(dir, 'dev');
+  const ledger = await Ledger.open(file, 'dataplatform', 'dev', now, THIS_PROCESS);
   return { dir, file, ledger, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 

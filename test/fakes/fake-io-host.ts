@@ -3,7 +3,8 @@
  * way the test says (yes, no, or "no terminal", which throws NotConfirmedError as the CLI's
  * host does without a TTY and without --yes).
  */
-import type { ConfirmRequest, DpfEvent, IoHost } from '../../src/steps/events.js';
+import type { ConfirmRequest, IoHost } from '../../src/io/host.js';
+import type { DpfEvent } from '../../src/io/events.js';
 import { NotConfirmedError } from '../../src/errors.js';
 
 export type ConfirmAnswer = boolean | 'no-tty' | ((req: ConfirmRequest) => boolean | 'no-tty');

@@ -17,9 +17,12 @@ import { FakeBackup, FakeEfs } from '../fakes/fake-backup.js';
 import { FakeEc2 } from '../fakes/fake-ec2.js';
 import { FakeCloudFormation, type FakeCloudFormationOptions } from '../fakes/fake-cloudformation.js';
 import { Ledger, emptyLedger, serializeLedger, type LedgerData } from '../../src/state/ledger.js';
-import type { AwsPorts, CommandContext } from '../../src/context.js';
+import type { AwsPorts } from '../../src/aws/ports.js';
+import type { CommandContext } from '../../src/context.js';
 import type { AlarmInfo, OpsPorts } from '../../src/aws/ops-ports.js';
-import type { LeaseStore } from '../../src/state/lock.js';
+import type { LeaseStore } from '../../src/aws/ports.js';
+import { testSettings, THIS_PROCESS } from '../fakes/fake-settings.js';
+import { localLedgerPath } from '../../src/state/store.js';
 
 export const ACCOUNT = '123456789012';
 export const WORKERS = ['i-worker1', 'i-worker2'];
@@ -114,7 +117,7 @@ export function world(o: { start?: string; envs?: string[]; drCfn?: Omit<FakeClo
   writeFileSync(config, `version: 1\nproject: dataplatform\nenvironments:\n${envs.map((e) => `  ${e}: {}`).join('\n')}\n`);
   const clock = new FakeClock(o.start ?? '2025-01-04T03:00:00.000Z').autoAdvance(); // a Saturday, inside the default window
   for (const e of envs) {
-    const file = Ledger.localPath(dir, e);
+    const file = localLedgerPath(dir, e);
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, serializeLedger(deployedLedger(e, clock.now(), e === envs[0])));
   }
@@ -180,6 +183,7 @@ export function world(o: { start?: string; envs?: string[]; drCfn?: Omit<FakeClo
     dir, config, clock, io, abort, rds, backup, efs, ec2, ssm, secrets, cfn, objects, alarms, buckets, deletedBuckets, deletedGroups, dr, out, ledgerEnvs: envs,
     ctx: (c = {}) => ({
       globals: { env: c.env ?? envs[0], config, json: Boolean(c.json), yes: c.yes ?? true, verbose: false, color: false },
+      settings: testSettings(),
       io,
       clock,
       signal: w.abort.signal,
@@ -187,7 +191,7 @@ export function world(o: { start?: string; envs?: string[]; drCfn?: Omit<FakeClo
       stdout: (t) => out.push(t),
       isTTY: c.isTTY ?? false,
     }),
-    ledger: (env = envs[0]!) => Ledger.open(Ledger.localPath(dir, env), 'dataplatform', env, clock.now()),
+    ledger: (env = envs[0]!) => Ledger.open(localLedgerPath(dir, env), 'dataplatform', env, clock.now(), THIS_PROCESS),
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
   return w;

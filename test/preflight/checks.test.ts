@@ -10,7 +10,7 @@ import { deploymentNeeds, pendingPhases, vcpuQuotaOf } from '../../src/preflight
 import { blockingFailures, preflightBlocked } from '../../src/preflight/index.js';
 import type { AccountPreflightPort } from '../../src/aws/preflight.js';
 import type { OpsPorts } from '../../src/aws/ops-ports.js';
-import { NotImplementedByEndpointError } from '../../src/aws/sdk-common.js';
+import { NotImplementedByEndpointError } from '../../src/aws/endpoint.js';
 import { configSchema, type EnvironmentInput } from '../../src/config/schema.js';
 
 const ACCOUNT = '111122223333';

@@ -3,7 +3,7 @@ import { FakeClock } from '../fakes/fake-clock.js';
 import { FakeIoHost } from '../fakes/fake-io-host.js';
 import { FakeSsm } from '../fakes/fake-ssm.js';
 import { waitUntilOnline } from '../../src/ssm/online.js';
-import { NotImplementedByEndpointError } from '../../src/aws/sdk-common.js';
+import { NotImplementedByEndpointError } from '../../src/aws/endpoint.js';
 import { AbortError, StepFailedError } from '../../src/errors.js';
 import type { SsmPort } from '../../src/aws/ops-ports.js';
 

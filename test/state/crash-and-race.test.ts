@@ -10,9 +10,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FileLeaseStore, staleReason, type Lease } from '../../src/state/lock.js';
+import { FileLeaseStore, staleReason } from '../../src/state/lock.js';
+import { type Lease } from '../../src/aws/ports.js';
 import { Ledger, parseLedger } from '../../src/state/ledger.js';
 import { removeStaleTemps } from '../../src/state/atomic.js';
+import { THIS_PROCESS } from '../fakes/fake-settings.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DIST = path.join(ROOT, 'dist');
@@ -56,8 +58,8 @@ describe('GIVEN a stale lock and several takers at once', () => {
       const stale = lease({ pid: 0, expiresAt: new Date(0).toISOString() });
       writeFileSync(file, JSON.stringify(stale));
       const takers = Array.from({ length: 4 }, () => lease());
-      const stores = takers.map(() => new FileLeaseStore(file));
-      const results = await Promise.all(stores.map((s, i) => s.tryAcquire(takers[i]!, NOW, (h) => staleReason(h, NOW) !== undefined)));
+      const stores = takers.map(() => new FileLeaseStore(file, THIS_PROCESS));
+      const results = await Promise.all(stores.map((s, i) => s.tryAcquire(takers[i]!, NOW, (h) => staleReason(h, NOW, THIS_PROCESS) !== undefined)));
       expect(results.filter((r) => r.ok)).toHaveLength(1);
       const winner = takers[results.findIndex((r) => r.ok)]!;
       expect((await stores[0]!.read())?.token).toBe(winner.token);
@@ -69,11 +71,13 @@ describe('GIVEN a stale lock and several takers at once', () => {
     const file = path.join(dir, 'lock.json');
     const script = `
       const { FileLeaseStore, staleReason } = await import(${JSON.stringify(path.join(DIST, 'state', 'lock.js'))});
+      const isAlive = (pid) => { try { process.kill(pid, 0); return true; } catch (e) { return e.code === 'EPERM'; } };
+      const me = { pid: process.pid, host: (await import('node:os')).hostname(), isAlive };
       const [file, start] = process.argv.slice(1);
       const now = new Date();
       const mine = { env: 'dev', token: 'p' + process.pid, identity: 'x', host: 'h', pid: process.pid, command: 'c', since: now.toISOString(), expiresAt: new Date(now.getTime() + 60000).toISOString() };
       while (Date.now() < Number(start)) {}
-      const r = await new FileLeaseStore(file).tryAcquire(mine, now, (h) => h.token !== mine.token && staleReason(h, now) !== undefined);
+      const r = await new FileLeaseStore(file, me).tryAcquire(mine, now, (h) => h.token !== mine.token && staleReason(h, now, me) !== undefined);
       console.log(r.ok ? 'WON ' + mine.token : 'LOST');`;
     for (let round = 0; round < 3; round++) {
       rmSync(file, { force: true });
@@ -94,7 +98,7 @@ describe('GIVEN a stale lock and several takers at once', () => {
     writeFileSync(path.join(dir, 'claim.tmp'), JSON.stringify(deadTaker));
     linkSync(path.join(dir, 'claim.tmp'), `${file}.takeover-${stale.token}`);
     const mine = lease();
-    const r = await new FileLeaseStore(file).tryAcquire(mine, NOW, (h) => h.token !== mine.token && staleReason(h, NOW) !== undefined);
+    const r = await new FileLeaseStore(file, THIS_PROCESS).tryAcquire(mine, NOW, (h) => h.token !== mine.token && staleReason(h, NOW, THIS_PROCESS) !== undefined);
     expect(r).toEqual({ ok: true });
     expect(JSON.parse(readFileSync(file, 'utf8')).token).toBe(mine.token);
   });
@@ -105,13 +109,13 @@ describe('GIVEN a stale lock and several takers at once', () => {
     writeFileSync(file, JSON.stringify(stale));
     const busy = lease({ identity: 'the other taker' }); // this process: alive
     writeFileSync(`${file}.takeover-${stale.token}`, JSON.stringify(busy));
-    const r = await new FileLeaseStore(file).tryAcquire(lease(), NOW, (h) => h.host === 'gone' || h.pid === 0);
+    const r = await new FileLeaseStore(file, THIS_PROCESS).tryAcquire(lease(), NOW, (h) => h.host === 'gone' || h.pid === 0);
     expect(r).toEqual({ ok: false, holder: busy });
   });
 
   it('WHEN our lease was replaced just before we release THEN release leaves the other lease in place', async () => {
     const file = path.join(dir, 'lock.json');
-    const store = new FileLeaseStore(file);
+    const store = new FileLeaseStore(file, THIS_PROCESS);
     const mine = lease();
     await store.tryAcquire(mine, NOW, () => false);
     const theirs = lease({ identity: 'them' });
@@ -127,7 +131,8 @@ describe('GIVEN a ledger written while the writer is killed at random instants',
     const file = path.join(dir, '.dpf', 'dev', 'ledger.json');
     const script = `
       const { Ledger } = await import(${JSON.stringify(path.join(DIST, 'state', 'ledger.js'))});
-      const l = await Ledger.open(process.argv[1], 'p', 'dev', new Date());
+      const me = { pid: process.pid, host: 'h', isAlive: () => true };
+      const l = await Ledger.open(process.argv[1], 'p', 'dev', new Date(), me);
       for (let i = 0; ; i++) await l.update((d) => { d.facts['k' + (i % 50)] = 'v'.repeat(2000) + i; }, new Date());`;
     let sawBak = 0;
     for (let k = 0; k < 30; k++) {
@@ -143,7 +148,7 @@ describe('GIVEN a ledger written while the writer is killed at random instants',
       }
     }
     expect(sawBak).toBeGreaterThan(10);
-    await Ledger.open(file, 'p', 'dev', NOW);
+    await Ledger.open(file, 'p', 'dev', NOW, THIS_PROCESS);
     expect(readdirSync(path.dirname(file)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 });
@@ -155,13 +160,13 @@ describe('GIVEN temp files and a read-only ledger', () => {
     writeFileSync(path.join(dir, dead), '');
     writeFileSync(path.join(dir, live), '');
     writeFileSync(path.join(dir, 'notes.tmp'), '');
-    expect(await removeStaleTemps(dir)).toEqual([dead]);
+    expect(await removeStaleTemps(dir, THIS_PROCESS)).toEqual([dead]);
     expect(readdirSync(dir).sort()).toEqual([live, 'notes.tmp'].sort());
   });
 
   it('WHEN a read-only ledger is updated THEN the change is visible in memory and nothing is written', async () => {
     const file = path.join(dir, 'ledger.json');
-    const l = await Ledger.open(file, 'p', 'dev', NOW);
+    const l = await Ledger.open(file, 'p', 'dev', NOW, THIS_PROCESS);
     await l.update((d) => (d.facts.a = '1'), NOW);
     const before = readFileSync(file, 'utf8');
     l.makeReadOnly();

@@ -7,10 +7,11 @@ import { playbookStep, renderExtraVariables, parseRecap, playbookDocument, type 
 import { runSteps, makeContext } from '../../src/steps/engine.js';
 import { buildBundle } from '../../src/ansible/bundle.js';
 import { environmentSchema } from '../../src/config/schema.js';
-import type { AwsPorts } from '../../src/context.js';
+import type { AwsPorts } from '../../src/aws/ports.js';
 import type { OpsPorts } from '../../src/aws/ops-ports.js';
 import type { EnvContext, StepDef } from '../../src/steps/types.js';
 import { StepFailedError } from '../../src/errors.js';
+import { testSettings, THIS_PROCESS } from '../fakes/fake-settings.js';
 
 const BUCKET = 'dataplatform-dev-state';
 const RECAP = (changed: number) => `PLAY [Mount the shared EFS file system on /shared] ***\nTASK [nfs_client : Mount] ***\nok: [localhost]\nPLAY RECAP ***\nlocalhost : ok=7 changed=${changed} unreachable=0 failed=0 skipped=1 rescued=0 ignored=0`;
@@ -54,7 +55,7 @@ async function harness(ssmConfig: Partial<{ maxConcurrency: string; maxErrors: s
     objects: async () => objects,
     ops: async () => ops,
   };
-  const deploy = (steps: StepDef[], force = false, check = false) => runSteps({ steps, ledger, envCtx, aws, io, clock, signal: abort.signal, command: 'deploy', force, check });
+  const deploy = (steps: StepDef[], force = false, check = false) => runSteps({ steps, ledger, envCtx, aws, io, clock, signal: abort.signal, settings: testSettings(), command: 'deploy', force, check });
   const bundleCount = () => objects.puts.filter((p) => p.key.startsWith('bundles/')).length;
   return { clock, objects, ssm, io, abort, ledger, envCtx, aws, deploy, bundleCount };
 }
@@ -255,7 +256,7 @@ describe('playbookStep: resume', () => {
   it('GIVEN a step left running by a dead process WHEN deployed again THEN it watches the earlier command instead of sending a new one', async () => {
     const h = await harness();
     const step = playbookStep(nfsSpec());
-    const ctx = makeContext(step, { ...h, signal: h.abort.signal }, undefined);
+    const ctx = makeContext(step, { ...h, signal: h.abort.signal, settings: testSettings() }, undefined);
     const prepared = await step.prepare(ctx);
     const commandId = await h.ssm.sendCommand({ documentName: playbookDocument(h.envCtx), parameters: {}, targets: { 'dpf:env': ['dev'] }, maxConcurrency: '100%', maxErrors: '0', timeoutSeconds: 600 });
     await h.ledger.updateStep('storage.nfs', 'storage', { status: 'running', inputHash: prepared.inputHash, evidence: { commandId } }, h.clock.now());
@@ -283,7 +284,7 @@ describe('playbookStep: SendCommand exactly once (it has no idempotency token)',
   it('GIVEN the marker is in the ledger before the send WHEN the process dies before it learns the command id THEN the rerun adopts that command', async () => {
     const h = await harness();
     const step = playbookStep(nfsSpec());
-    const ctx = makeContext(step, { ...h, signal: h.abort.signal }, undefined);
+    const ctx = makeContext(step, { ...h, signal: h.abort.signal, settings: testSettings() }, undefined);
     const prepared = await step.prepare(ctx);
     // What a run killed right after SendCommand leaves: the marker and its time, no command id.
     const at = h.clock.now();
@@ -299,7 +300,7 @@ describe('playbookStep: SendCommand exactly once (it has no idempotency token)',
   it('GIVEN a marker recorded but no command carries it (the send never arrived) WHEN rerun THEN the playbook is sent, once, with a new marker', async () => {
     const h = await harness();
     const step = playbookStep(nfsSpec());
-    const ctx = makeContext(step, { ...h, signal: h.abort.signal }, undefined);
+    const ctx = makeContext(step, { ...h, signal: h.abort.signal, settings: testSettings() }, undefined);
     const prepared = await step.prepare(ctx);
     await h.ledger.updateStep('storage.nfs', 'storage', { status: 'running', inputHash: prepared.inputHash, attempts: 1, evidence: { sendMarker: 'dpf-m-ffffffffffff', sendMarkerAt: h.clock.now().toISOString() } }, h.clock.now());
     await h.deploy([step]);
@@ -329,7 +330,7 @@ describe('playbookStep: check mode', () => {
     await h.deploy([step]);
     const before = JSON.stringify(h.ledger.get('storage.nfs'));
     h.ssm.script('*', { stdout: RECAP(3) }, { check: true });
-    const ctx = makeContext(step, { ...h, signal: h.abort.signal }, h.ledger.get('storage.nfs'));
+    const ctx = makeContext(step, { ...h, signal: h.abort.signal, settings: testSettings() }, h.ledger.get('storage.nfs'));
     const result = await step.check!(ctx, await step.prepare(ctx));
     const sent = h.ssm.sentCommands().at(-1)!.input;
     expect(sent.parameters.Check).toEqual(['True']);
@@ -362,7 +363,7 @@ describe('playbookStep: check mode', () => {
     const h = await harness();
     const step = playbookStep(nfsSpec());
     h.ssm.script('i-0dev', { status: 'Failed', stdout: 'fatal: [localhost]: FAILED! => {"msg": "package nfs-utils not installed"}' }, { check: true });
-    const ctx = makeContext(step, { ...h, signal: h.abort.signal }, undefined);
+    const ctx = makeContext(step, { ...h, signal: h.abort.signal, settings: testSettings() }, undefined);
     const result = await step.check!(ctx, await step.prepare(ctx));
     expect(result.evidence).toMatchObject({ ok: false, hosts: { 'i-0dev': { status: 'Failed' } } });
     expect(result.summary).toMatch(/^FAILED: Playbook nfs.yml failed on 1 of 4 host\(s\): i-0dev \(dev\): Failed/);

@@ -14,6 +14,7 @@ import type { CommandContext } from '../../src/context.js';
 import { DpfError, ExitCode } from '../../src/errors.js';
 import { FakeIoHost } from '../fakes/fake-io-host.js';
 import { FakeClock } from '../fakes/fake-clock.js';
+import { testSettings } from '../fakes/fake-settings.js';
 
 const SEED = environmentSchema.parse({}).network.subnets;
 
@@ -142,6 +143,7 @@ describe('runInit --defaults', () => {
     return {
       out,
       globals: { config: path.join(dir, 'dpf.config.yaml'), json: false, yes: true, verbose: false, color: false },
+      settings: testSettings(),
       io: new FakeIoHost(false),
       clock: new FakeClock('2025-01-04T03:00:00.000Z'),
       signal: new AbortController().signal,

@@ -8,6 +8,7 @@ import {
 } from '../../src/state/ledger.js';
 import { writeFileAtomic } from '../../src/state/atomic.js';
 import { ExitCode, StateInvalidError } from '../../src/errors.js';
+import { testSettings, THIS_PROCESS } from '../fakes/fake-settings.js';
 
 const T0 = new Date('2025-01-01T00:00:00.000Z');
 const at = (s: number) => new Date(T0.getTime() + s * 1000);
@@ -54,7 +55,7 @@ function sample(): LedgerData {
 }
 
 async function writeLedger(data: LedgerData): Promise<void> {
-  await writeFileAtomic(file, serializeLedger(data));
+  await writeFileAtomic(file, serializeLedger(data), THIS_PROCESS);
 }
 
 describe('parseLedger / serializeLedger', () => {
@@ -92,7 +93,7 @@ describe('parseLedger / serializeLedger', () => {
 
 describe('Ledger.open', () => {
   it('GIVEN no file WHEN opened THEN an empty ledger starts and nothing is written yet', async () => {
-    const l = await Ledger.open(file, 'dataplatform', 'dev', T0);
+    const l = await Ledger.open(file, 'dataplatform', 'dev', T0, THIS_PROCESS);
     expect(l.data).toEqual(emptyLedger('dataplatform', 'dev', T0));
     expect(existsSync(file)).toBe(false);
   });
@@ -101,8 +102,8 @@ describe('Ledger.open', () => {
     await writeLedger(sample());
     const torn = readFileSync(file, 'utf8').slice(0, 50);
     writeFileSync(file, torn);
-    await expect(Ledger.open(file, 'dataplatform', 'dev', T0)).rejects.toThrow(StateInvalidError);
-    await expect(Ledger.open(file, 'dataplatform', 'dev', T0)).rejects.toThrow(/corrupt.*will not overwrite/);
+    await expect(Ledger.open(file, 'dataplatform', 'dev', T0, THIS_PROCESS)).rejects.toThrow(StateInvalidError);
+    await expect(Ledger.open(file, 'dataplatform', 'dev', T0, THIS_PROCESS)).rejects.toThrow(/corrupt.*will not overwrite/);
     expect(readFileSync(file, 'utf8')).toBe(torn);
     expect(existsSync(`${file}.bak`)).toBe(false);
   });
@@ -110,7 +111,7 @@ describe('Ledger.open', () => {
   it('GIVEN a ledger written by a newer dpf WHEN opened THEN it is refused naming the version, and not modified', async () => {
     await writeLedger({ ...sample(), schemaVersion: 7 });
     const before = readFileSync(file, 'utf8');
-    const err = (await Ledger.open(file, 'dataplatform', 'dev', T0).catch((e: unknown) => e)) as StateInvalidError;
+    const err = (await Ledger.open(file, 'dataplatform', 'dev', T0, THIS_PROCESS).catch((e: unknown) => e)) as StateInvalidError;
     expect(err).toBeInstanceOf(StateInvalidError);
     expect(err.message).toContain('ledger schema 7');
     expect(err.hint).toMatch(/Upgrade dpf/);
@@ -122,12 +123,12 @@ describe('Ledger.open', () => {
     ['another project', 'other', 'dev'],
   ])('GIVEN the ledger of %s WHEN opened THEN it is refused', async (_what, project, env) => {
     await writeLedger(sample());
-    await expect(Ledger.open(file, project, env, T0)).rejects.toThrow(/belongs to dataplatform\/dev/);
+    await expect(Ledger.open(file, project, env, T0, THIS_PROCESS)).rejects.toThrow(/belongs to dataplatform\/dev/);
   });
 
   it('GIVEN a valid ledger WHEN opened THEN its data is loaded', async () => {
     await writeLedger(sample());
-    const l = await Ledger.open(file, 'dataplatform', 'dev', T0);
+    const l = await Ledger.open(file, 'dataplatform', 'dev', T0, THIS_PROCESS);
     expect(l.get('network.stack')?.status).toBe('done');
     expect(l.outputs('network.stack')).toEqual({ VpcId: 'vpc-1' });
     expect(l.outputs('compute.stack')).toEqual({});
@@ -136,7 +137,7 @@ describe('Ledger.open', () => {
 
 describe('Ledger.update', () => {
   it('GIVEN an open ledger WHEN updated twice THEN the revision goes up, the file holds the latest and .bak the previous', async () => {
-    const l = await Ledger.open(file, 'dataplatform', 'dev', T0);
+    const l = await Ledger.open(file, 'dataplatform', 'dev', T0, THIS_PROCESS);
     await l.update((d) => (d.facts.a = '1'), at(1));
     await l.update((d) => (d.facts.b = '2'), at(2));
     const onDisk = parseLedger(readFileSync(file, 'utf8'), file);
@@ -149,20 +150,20 @@ describe('Ledger.update', () => {
   });
 
   it('GIVEN writes WHEN they finish THEN no temporary file is left next to the ledger', async () => {
-    const l = await Ledger.open(file, 'dataplatform', 'dev', T0);
+    const l = await Ledger.open(file, 'dataplatform', 'dev', T0, THIS_PROCESS);
     for (let i = 0; i < 5; i++) await l.updateStep('network.stack', 'network', { status: 'running', attempts: i }, at(i));
     expect(readdirSync(path.dirname(file)).sort()).toEqual(['ledger.json', 'ledger.json.bak']);
   });
 
   it('GIVEN updateStep WHEN patched twice THEN fields merge and evidence accumulates', async () => {
-    const l = await Ledger.open(file, 'dataplatform', 'dev', T0);
+    const l = await Ledger.open(file, 'dataplatform', 'dev', T0, THIS_PROCESS);
     await l.updateStep('network.stack', 'network', { status: 'running', evidence: { changeSetId: 'cs-1' } }, at(1));
     const rec = await l.updateStep('network.stack', 'network', { status: 'done', outputs: { VpcId: 'vpc-9' }, evidence: { stackId: 'arn:stack' } }, at(2));
     expect(rec).toMatchObject({ id: 'network.stack', phase: 'network', status: 'done', attempts: 0, outputs: { VpcId: 'vpc-9' }, evidence: { changeSetId: 'cs-1', stackId: 'arn:stack' } });
   });
 
   it('GIVEN many concurrent updateStep calls WHEN awaited together THEN every one is kept on disk', async () => {
-    const l = await Ledger.open(file, 'dataplatform', 'dev', T0);
+    const l = await Ledger.open(file, 'dataplatform', 'dev', T0, THIS_PROCESS);
     const ids = Array.from({ length: 20 }, (_, i) => `compute.step${i}`);
     await Promise.all(ids.map((id, i) => l.updateStep(id, 'compute', { status: 'done', outputs: { n: String(i) } }, at(i))));
     await l.flush();
@@ -173,9 +174,9 @@ describe('Ledger.update', () => {
   });
 
   it('GIVEN a reopened ledger WHEN read THEN it sees what the first instance wrote', async () => {
-    const a = await Ledger.open(file, 'dataplatform', 'dev', T0);
+    const a = await Ledger.open(file, 'dataplatform', 'dev', T0, THIS_PROCESS);
     await a.updateStep('bootstrap.state', 'bootstrap', { status: 'done', outputs: { StateBucketName: 'b' } }, at(1));
-    const b = await Ledger.open(file, 'dataplatform', 'dev', T0);
+    const b = await Ledger.open(file, 'dataplatform', 'dev', T0, THIS_PROCESS);
     expect(b.outputs('bootstrap.state')).toEqual({ StateBucketName: 'b' });
     expect(b.data.revision).toBe(1);
   });
@@ -183,7 +184,7 @@ describe('Ledger.update', () => {
 
 describe('Ledger.attachMirror', () => {
   it('GIVEN a newer remote copy WHEN attached THEN it is adopted and written locally', async () => {
-    const l = await Ledger.open(file, 'dataplatform', 'dev', T0);
+    const l = await Ledger.open(file, 'dataplatform', 'dev', T0, THIS_PROCESS);
     await l.update((d) => (d.facts.local = 'yes'), at(1));
     const remote = { ...sample(), revision: 9 };
     const mirror = new MemoryMirror(serializeLedger(remote));
@@ -197,7 +198,7 @@ describe('Ledger.attachMirror', () => {
 
   it('GIVEN a newer local copy WHEN attached THEN it is pushed, and later updates are mirrored too', async () => {
     await writeLedger(sample());
-    const l = await Ledger.open(file, 'dataplatform', 'dev', T0);
+    const l = await Ledger.open(file, 'dataplatform', 'dev', T0, THIS_PROCESS);
     const mirror = new MemoryMirror(serializeLedger({ ...sample(), revision: 1 }));
     expect(await l.attachMirror(mirror)).toBe('local-newer');
     expect(parseLedger(mirror.body!, 'm').revision).toBe(3);
@@ -208,7 +209,7 @@ describe('Ledger.attachMirror', () => {
 
   it('GIVEN no remote copy WHEN attached THEN the local one is pushed', async () => {
     await writeLedger(sample());
-    const l = await Ledger.open(file, 'dataplatform', 'dev', T0);
+    const l = await Ledger.open(file, 'dataplatform', 'dev', T0, THIS_PROCESS);
     const mirror = new MemoryMirror();
     expect(await l.attachMirror(mirror)).toBe('local-newer');
     expect(parseLedger(mirror.body!, 'm')).toEqual(l.data);
@@ -216,7 +217,7 @@ describe('Ledger.attachMirror', () => {
 
   it('GIVEN the same revision on both sides WHEN attached THEN nothing moves', async () => {
     await writeLedger(sample());
-    const l = await Ledger.open(file, 'dataplatform', 'dev', T0);
+    const l = await Ledger.open(file, 'dataplatform', 'dev', T0, THIS_PROCESS);
     const mirror = new MemoryMirror(serializeLedger(sample()));
     expect(await l.attachMirror(mirror)).toBe('same');
     expect(mirror.writes).toHaveLength(0);
@@ -224,7 +225,7 @@ describe('Ledger.attachMirror', () => {
 
   it('GIVEN a mirror that fails to write WHEN updating THEN it only warns and the local copy is written', async () => {
     const warnings: string[] = [];
-    const l = await Ledger.open(file, 'dataplatform', 'dev', T0, (m) => warnings.push(m));
+    const l = await Ledger.open(file, 'dataplatform', 'dev', T0, THIS_PROCESS, (m) => warnings.push(m));
     const mirror = new MemoryMirror();
     mirror.failWith = new Error('AccessDenied');
     await l.attachMirror(mirror);
@@ -236,7 +237,7 @@ describe('Ledger.attachMirror', () => {
   });
 
   it('GIVEN a corrupt remote copy WHEN attached THEN StateInvalidError names the mirror, and later updates never overwrite it', async () => {
-    const l = await Ledger.open(file, 'dataplatform', 'dev', T0);
+    const l = await Ledger.open(file, 'dataplatform', 'dev', T0, THIS_PROCESS);
     const mirror = new MemoryMirror('{nope');
     await expect(l.attachMirror(mirror)).rejects.toThrow(/s3:\/\/state\/ledger\/dev\/ledger\.json is corrupt/);
     await l.update((d) => (d.facts.x = '1'), at(1));
@@ -248,7 +249,7 @@ describe('Ledger.attachMirror', () => {
 
 describe('Ledger.attachMirror refuses another environment', () => {
   it("GIVEN a remote copy of another environment WHEN attached THEN it is refused, not adopted", async () => {
-    const l = await Ledger.open(file, 'dataplatform', 'dev', T0);
+    const l = await Ledger.open(file, 'dataplatform', 'dev', T0, THIS_PROCESS);
     const mirror = new MemoryMirror(serializeLedger({ ...sample(), env: 'prod', revision: 50 }));
     await expect(l.attachMirror(mirror)).rejects.toThrow(/belongs to dataplatform\/prod, not dataplatform\/dev/);
     expect(l.data.revision).toBe(0);

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { buildStatus, phaseStatus, driftFromLedger, checkSummaries, type StepStatusView } from '../../src/steps/status-model.js';
-import { gatherOpsFacts, liveLines, runStatus, type LiveFacts } from '../../src/commands/status.js';
+import { gatherOpsFacts, type LiveFacts } from '../../src/status/facts.js';
+import { liveLines } from '../../src/ui/status-view.js';
+import { runStatus } from '../../src/commands/status.js';
 import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,9 +12,11 @@ import type { CommandContext } from '../../src/context.js';
 import { FakePlatform } from '../fakes/fake-platform.js';
 import { FakeClock } from '../fakes/fake-clock.js';
 import { MemoryObjectStore } from '../fakes/fake-ssm.js';
-import type { AwsPorts } from '../../src/context.js';
+import type { AwsPorts } from '../../src/aws/ports.js';
 import { emptyLedger, type LedgerData, type StepRecord } from '../../src/state/ledger.js';
 import type { PhaseId, StepDef } from '../../src/steps/types.js';
+import { testSettings } from '../fakes/fake-settings.js';
+import { localLedgerPath } from '../../src/state/store.js';
 
 const T0 = new Date('2025-01-01T00:00:00.000Z');
 const iso = (min: number) => new Date(T0.getTime() + min * 60_000).toISOString();
@@ -233,6 +237,7 @@ describe('runStatus', () => {
   const out: string[] = [];
   const ctxWith = (aws: Partial<AwsPorts>, json = true): CommandContext => ({
     globals: { env: 'dev', config: path.join(dir, 'dpf.config.yaml'), json, yes: true, verbose: false, color: false },
+    settings: testSettings(),
     io: undefined as never,
     clock: new FakeClock(T0),
     signal: new AbortController().signal,
@@ -244,7 +249,7 @@ describe('runStatus', () => {
     out.length = 0;
     dir = mkdtempSync(path.join(os.tmpdir(), 'dpf-status-'));
     writeFileSync(path.join(dir, 'dpf.config.yaml'), 'version: 1\nproject: dataplatform\nenvironments:\n  dev: {}\n');
-    const file = Ledger.localPath(dir, 'dev');
+    const file = localLedgerPath(dir, 'dev');
     mkdirSync(path.dirname(file), { recursive: true });
     const d = emptyLedger('dataplatform', 'dev', T0);
     d.steps['bootstrap.state'] = { id: 'bootstrap.state', phase: 'bootstrap', status: 'done', outputs: { StateBucketName: 'b' }, attempts: 1, evidence: { stackName: 'dp-dev-bootstrap' } };
@@ -308,6 +313,7 @@ describe('runStatus: the human view fits one screen, --json keeps everything', (
   const out: string[] = [];
   const ctxWith = (aws: Partial<AwsPorts> | undefined, json: boolean): CommandContext => ({
     globals: { env: 'dev', config: path.join(dir, 'dpf.config.yaml'), json, yes: true, verbose: false, color: false },
+    settings: testSettings(),
     io: undefined as never,
     clock: new FakeClock('2025-07-01T18:00:00.000Z'),
     signal: new AbortController().signal,
@@ -338,7 +344,7 @@ describe('runStatus: the human view fits one screen, --json keeps everything', (
     dir = mkdtempSync(path.join(os.tmpdir(), 'dpf-status-'));
     writeFileSync(path.join(dir, 'dpf.config.yaml'), 'version: 1\nproject: dataplatform\nenvironments:\n  dev: {}\n');
     if (d) {
-      const file = Ledger.localPath(dir, 'dev');
+      const file = localLedgerPath(dir, 'dev');
       mkdirSync(path.dirname(file), { recursive: true });
       writeFileSync(file, serializeLedger(d));
     }
@@ -449,6 +455,7 @@ describe('runStatus: a second operator (no local ledger) finds the state bucket 
   const BUCKET = `dataplatform-dev-dpf-state-${ACCOUNT}`;
   const ctxWith = (store: MemoryObjectStore, json: boolean): CommandContext => ({
     globals: { env: 'dev', config: path.join(dir, 'dpf.config.yaml'), json, yes: true, verbose: false, color: false },
+    settings: testSettings(),
     io: undefined as never,
     clock: new FakeClock(T0),
     signal: new AbortController().signal,

@@ -23,7 +23,8 @@
 import { createHash } from 'node:crypto';
 import type { Prepared, StepContext, StepDef, StepResult } from '../types.js';
 import type { CheckContext, CheckOutcome, CheckSpec, CheckVerdict } from '../../checks/types.js';
-import { couldNotAsk, isEmulator, pollMsFromEnv } from '../../checks/common.js';
+import { couldNotAsk, emulatorIn } from '../../checks/common.js';
+import { pollInterval } from '../../settings.js';
 import { AbortError, StepFailedError } from '../../errors.js';
 
 /** Width of the time bucket hashed into a check's inputs. */
@@ -53,9 +54,9 @@ export function checkContext(ctx: StepContext, mayAct: boolean): CheckContext {
     io: ctx.io,
     signal: ctx.signal,
     progress: (m) => ctx.progress(m),
-    emulator: isEmulator(e.accountId),
+    emulator: emulatorIn(e.accountId, ctx.settings.endpoint),
     mayAct,
-    pollMs: pollMsFromEnv(2000),
+    pollMs: pollInterval(ctx.settings, 2000),
   };
 }
 

@@ -172,11 +172,6 @@ function hostTitle(h: HostRun): string {
   return `${h.instanceId}${h.label ? ` (${h.label})` : ''}: ${h.status}${code}`;
 }
 
-function pollFromEnv(): number | undefined {
-  const ms = Number(process.env.DPF_POLL_MS);
-  return Number.isFinite(ms) && ms > 0 ? ms : undefined;
-}
-
 export function playbookStep(spec: PlaybookStepSpec): StepDef {
   const estimate = spec.estimateSeconds ?? PLAYBOOK_ESTIMATE_SECONDS;
 
@@ -204,7 +199,7 @@ export function playbookStep(spec: PlaybookStepSpec): StepDef {
     const resolved = await resolveTargets(ops.ec2, targets);
     const online = await waitUntilOnline(ops.ssm, { clock: ctx.clock, io: ctx.io, signal: ctx.signal, stepId: spec.id }, resolved.ids, {
       timeoutSeconds: env.ssm.onlineTimeoutSeconds,
-      pollMs: pollFromEnv(),
+      pollMs: ctx.settings.pollMs,
       labels: resolved.labels,
     });
     if (resolved.ids.length && !online.unknown) ctx.progress(`${resolved.ids.length} instance(s) Online in SSM${online.waitedSeconds ? ` after ${online.waitedSeconds} s` : ''}`);
@@ -261,7 +256,7 @@ export function playbookStep(spec: PlaybookStepSpec): StepDef {
         onSending: mode === 'run' ? (marker, at) => ctx.evidence({ sendMarker: marker, sendMarkerAt: at.toISOString(), commandId: undefined }) : undefined,
       },
       input,
-      { pollMs: pollFromEnv(), attachTo, adoptMarker, marker: sendMarker(ctx.envCtx.runId, `${spec.id}:${mode}`, ctx.attempt), labels: resolved.labels },
+      { pollMs: ctx.settings.pollMs, attachTo, adoptMarker, marker: sendMarker(ctx.envCtx.runId, `${spec.id}:${mode}`, ctx.attempt), labels: resolved.labels },
     );
     const evidence = evidenceOf(run, { mode, bundle, bundleKey: up.key, targets, extraVariables, outputPrefix: `s3://${bucket}/${prefix}/` });
     return { run, evidence: { ...evidence, document: input.documentName, onlineWaitSeconds: online.unknown ? undefined : online.waitedSeconds } };

@@ -6,7 +6,7 @@ import { estimateTemplate } from '../eta.js';
 import type { PhaseId, StepContext, StepDef, Prepared, EnvContext } from '../types.js';
 import { StepFailedError } from '../../errors.js';
 import type { StepContract } from '../contracts.js';
-import type { AwsPorts } from '../../context.js';
+import type { AwsPorts } from '../../aws/ports.js';
 import type { EnvironmentConfig } from '../../config/schema.js';
 import { clientToken } from '../tokens.js';
 
@@ -122,7 +122,7 @@ export function stackStep(spec: StackStepSpec): StepDef {
           resumeChangeSetName,
           ...(ctx.planned ? { savedChangeSet: { name: ctx.planned.changeSetName, type: ctx.planned.changeSetType } } : {}),
         },
-        { cfn: await portsFor(spec, ctx).cfn(), clock: ctx.clock, io: ctx.io, signal: ctx.signal, poll: pollFromEnv(), onEvidence: (e) => ctx.evidence({ ...e, stackName: inputs.stackName, ...(inputs.region ? { region: inputs.region } : {}) }) },
+        { cfn: await portsFor(spec, ctx).cfn(), clock: ctx.clock, io: ctx.io, signal: ctx.signal, poll: stackPoll(ctx), testHold: ctx.settings.testHold, onEvidence: (e) => ctx.evidence({ ...e, stackName: inputs.stackName, ...(inputs.region ? { region: inputs.region } : {}) }) },
       );
       return {
         changed: r.changed,
@@ -168,7 +168,7 @@ export function stackStep(spec: StackStepSpec): StepDef {
           keepChangeSet: opts?.keep,
           tokens: { create: clientToken(ctx.envCtx.runId, spec.id, ctx.attempt, 'preview'), delete: clientToken(ctx.envCtx.runId, spec.id, ctx.attempt, 'preview-delete') },
         },
-        { cfn, clock: ctx.clock, io: ctx.io, signal: ctx.signal, poll: pollFromEnv() },
+        { cfn, clock: ctx.clock, io: ctx.io, signal: ctx.signal, poll: stackPoll(ctx) },
       );
       return {
         summary: r.changed ? `${r.changes.length} change(s)` : 'no changes',
@@ -197,8 +197,8 @@ async function templateSource(ctx: StepContext, t: LoadedTemplate, region?: stri
   return { templateUrl: `https://${bucket}.s3.${ctx.envCtx.region}.amazonaws.com/${key}` };
 }
 
-/** DPF_POLL_MS (tests, emulator) overrides the first poll interval. */
-function pollFromEnv() {
-  const ms = Number(process.env.DPF_POLL_MS);
-  return Number.isFinite(ms) && ms > 0 ? { minMs: ms, maxMs: Math.max(ms, 10000) } : undefined;
+/** The poll setting (DPF_POLL_MS: tests, emulator) overrides the first poll interval. */
+function stackPoll(ctx: StepContext) {
+  const ms = ctx.settings.pollMs;
+  return ms ? { minMs: ms, maxMs: Math.max(ms, 10000) } : undefined;
 }

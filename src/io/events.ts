@@ -1,6 +1,8 @@
 /**
- * What the engine and its pollers say. The engine never prints: it emits these to an
- * IoHost; renderers (src/ui/) draw them as listr2 on a TTY, plain lines in CI, or NDJSON.
+ * The IO protocol, part 1: what the engine and its pollers say. The engine never prints: it
+ * emits these to an IoHost (./host.ts); renderers (src/ui/) draw them as a live view on a TTY,
+ * plain lines in CI, or NDJSON. The lowest layer: it imports nothing of dpf, so every layer
+ * (state, ssm, checks, steps, ui) can speak it without importing upward.
  */
 export type StepStatus = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
 
@@ -51,37 +53,6 @@ export interface SecurityChange {
   resourceType: string;
   kind: 'ingress' | 'iam';
   description: string;
-}
-
-export interface ConfirmRequest {
-  question: string;
-  stepId?: string;
-  /** What the answer is when --yes is given. */
-  defaultAnswer?: boolean;
-}
-
-export interface TextQuestion {
-  message: string;
-  default?: string;
-  /** Checked as the answer is typed (Enter): true, or the message shown under the prompt. */
-  validate?: (value: string) => true | string;
-}
-
-/** Free-form questions (the init wizard); asked one at a time, like confirmations. */
-export interface Prompter {
-  text(q: TextQuestion): Promise<string>;
-  select<T extends string>(q: { message: string; choices: Array<{ name: string; value: T }>; default?: T }): Promise<T>;
-  confirm(q: { message: string; default?: boolean }): Promise<boolean>;
-}
-
-export interface IoHost {
-  notify(event: DpfEvent): void;
-  /** Ask a yes/no question. Resolves true with --yes; throws NotConfirmedError without a TTY. */
-  confirm(req: ConfirmRequest): Promise<boolean>;
-  /** Called once the run is over so a live renderer can stop drawing. */
-  close?(): Promise<void>;
-  /** Questions beyond yes/no; only on a terminal (undefined otherwise). */
-  prompter?: Prompter;
 }
 
 export function stateClass(status: string): StateClass {
