@@ -34,8 +34,10 @@ export interface AccountContext {
   region: string;
   account: string;
   partition: string;
-  /** Phases still to be created (network, compute, identity, monitoring). */
+  /** Phases still to deploy (network, compute, identity, monitoring). */
   pending: Set<string>;
+  /** Of those, the ones whose resources do not exist yet (what counts against the quotas); default: pending. */
+  toCreate?: Set<string>;
   /** Outputs of the deployment steps (e.g. the network's subnet for the Marketplace dry run). */
   outputs(stepId: string): Record<string, string>;
   preflight: AccountPreflightPort;
@@ -165,7 +167,7 @@ async function quotaOutcome(c: AccountContext, q: QuotaNeed): Promise<Outcome> {
   return { status: 'pass', detail: `${q.what}: ${usage} in use + ${q.need} to add ≤ quota ${quota}` };
 }
 
-export async function quotaChecks(c: AccountContext, needs: Needs = deploymentNeeds(c.envName, c.env, c.pending)): Promise<Outcome[]> {
+export async function quotaChecks(c: AccountContext, needs: Needs = deploymentNeeds(c.envName, c.env, c.toCreate ?? c.pending)): Promise<Outcome[]> {
   const qs: QuotaNeed[] = [];
   if (needs.vpcs) qs.push({ id: 'vpcs', what: 'VPCs', service: 'vpc', code: 'L-F678F1CE', need: needs.vpcs, usage: () => c.preflight.countVpcs() });
   if (needs.internetGateways) qs.push({ id: 'igws', what: 'Internet gateways', service: 'vpc', code: 'L-A4707A72', need: needs.internetGateways, usage: () => c.preflight.countInternetGateways() });

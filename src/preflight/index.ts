@@ -17,7 +17,7 @@ import type { ProcessInfo } from '../settings.js';
 import { PACKAGE_ROOT } from '../templates/registry.js';
 import { BlockedError, errorMessage } from '../errors.js';
 import { check, type Outcome, cloudTrailCheck, ebsDefaultKeyCheck, marketplaceCheck, offeringsCheck, permissionsCheck, platformImageCheck, quotaChecks, zonesCheck, type AccountContext, type PreflightResult } from './checks.js';
-import { pendingPhases } from './needs.js';
+import { pendingPhases, phasesToCreate } from './needs.js';
 
 export type { PreflightResult, PreflightStatus } from './checks.js';
 
@@ -91,6 +91,7 @@ export async function runPreflight(o: PreflightOptions): Promise<PreflightResult
       account,
       partition: (partition(o.region) as { name?: string }).name ?? 'aws',
       pending,
+      toCreate: phasesToCreate(pending, (id) => o.ledger.steps[id]?.evidence.stackId),
       outputs: (id) => o.ledger.steps[id]?.outputs ?? {},
       preflight: await o.aws.preflight(),
       ops: await o.aws.ops(),

@@ -4,7 +4,7 @@
  * the config and which phases are still to deploy.
  */
 import type { EnvironmentConfig } from '../config/schema.js';
-import { resilience } from '../config/production.js';
+import { normalised } from '../config/normalise.js';
 
 export interface Placement {
   /** Who: bastion, master, dev, workers, FreeIPA server… */
@@ -26,19 +26,31 @@ export interface Needs {
   instances: Placement[];
 }
 
-/** Phases whose resources are still to be created (steps not done). */
+const PHASE_STACKS: Record<string, string> = { network: 'network.stack', compute: 'compute.stack', identity: 'identity.stack' };
+
+/** Phases still to deploy (their stack step not done): the checks of what they need run for these. */
 export function pendingPhases(stepStatus: (stepId: string) => string | undefined, only?: readonly string[]): Set<string> {
-  const phaseSteps: Record<string, string> = { network: 'network.stack', compute: 'compute.stack', identity: 'identity.stack' };
   const out = new Set<string>();
-  for (const [phase, step] of Object.entries(phaseSteps)) if (stepStatus(step) !== 'done' && (!only || only.includes(phase))) out.add(phase);
+  for (const [phase, step] of Object.entries(PHASE_STACKS)) if (stepStatus(step) !== 'done' && (!only || only.includes(phase))) out.add(phase);
   return out;
+}
+
+/**
+ * Of the pending phases, those whose resources do not exist yet: what a deployment ADDS against
+ * the quotas. A stack step that recorded a stack id (a run that was interrupted or failed after
+ * the stack existed, now resumed) already holds its VPC, gateways and instances: counting them
+ * again would refuse a resume at a quota it does not need. (A first create that rolled back
+ * is not counted either: CloudFormation then names the quota itself.)
+ */
+export function phasesToCreate(pending: Set<string>, stackIdOf: (stepId: string) => unknown): Set<string> {
+  return new Set([...pending].filter((phase) => !PHASE_STACKS[phase] || !stackIdOf(PHASE_STACKS[phase]!)));
 }
 
 export function deploymentNeeds(envName: string, env: EnvironmentConfig, pending: Set<string>): Needs {
   const az = env.availabilityZones;
   const n: Needs = { vpcs: 0, internetGateways: 0, elasticIps: 0, natPerZone: {}, instances: [] };
   if (pending.has('network')) {
-    const ha = resilience(envName, env).highAvailability.value;
+    const ha = normalised(envName, env).resilience.highAvailability.value;
     const natZones = ha ? az : az.slice(0, 1);
     n.vpcs = 1;
     n.internetGateways = 1;

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import {
   cloudTrailCheck, couldNotAsk, ebsDefaultKeyCheck, marketplaceCheck, offeringsCheck, permissionsCheck, principalOf, quotaChecks, type AccountContext,
 } from '../../src/preflight/checks.js';
-import { deploymentNeeds, pendingPhases, vcpuQuotaOf } from '../../src/preflight/needs.js';
+import { deploymentNeeds, pendingPhases, phasesToCreate, vcpuQuotaOf } from '../../src/preflight/needs.js';
 import { blockingFailures, preflightBlocked } from '../../src/preflight/index.js';
 import type { AccountPreflightPort } from '../../src/aws/preflight.js';
 import type { OpsPorts } from '../../src/aws/ops-ports.js';
@@ -103,6 +103,20 @@ describe('quotas', () => {
     expect(noValue.every((o) => o.status === 'unknown')).toBe(true);
     const notOffered = await quotaChecks(ctx({ ...usage, serviceQuota: async () => Promise.reject(new NotImplementedByEndpointError('Service Quotas GetServiceQuota')) }, { pending: ['network'] }));
     expect(notOffered.every((o) => o.status === 'unknown' && /not offered/.test(o.detail))).toBe(true);
+  });
+
+  it('GIVEN a resumed run whose network stack exists (stack id recorded, step not done) WHEN checked THEN its VPC is not counted again', async () => {
+    const pending = pendingPhases((id) => (id === 'network.stack' ? 'failed' : undefined));
+    const toCreate = phasesToCreate(pending, (id) => (id === 'network.stack' ? 'arn:aws:cloudformation:eu-west-1:111122223333:stack/dp-dev-network/1' : undefined));
+    expect(pending.has('network')).toBe(true);
+    expect(toCreate.has('network')).toBe(false);
+    expect(toCreate.has('compute')).toBe(true);
+    // At the VPC quota (5 of 5): a first deploy is refused, the resume is not.
+    const atQuota = { ...usage, countVpcs: async () => 5, natGatewaysPerZone: async () => ({}), serviceQuota: async () => 5 };
+    const first = await quotaChecks(ctx(atQuota, { pending: ['network'] }));
+    expect(first.find((o) => /^VPCs/.test(o.detail))).toMatchObject({ status: 'fail', detail: expect.stringMatching(/5 in use \+ 1 to add > quota 5/) });
+    const resumed = await quotaChecks({ ...ctx(atQuota, { pending: ['network'] }), toCreate: new Set() });
+    expect(resumed.filter((o) => o.status === 'fail')).toEqual([]);
   });
 
   it('GIVEN everything deployed WHEN checked THEN nothing is to add', async () => {

@@ -5,7 +5,7 @@ import { FakeSsm, MemoryObjectStore } from '../fakes/fake-ssm.js';
 import { tempLedger } from '../engine/helpers.js';
 import { playbookStep, renderExtraVariables, parseRecap, playbookDocument, type PlaybookStepSpec } from '../../src/steps/kinds/playbook.js';
 import { runSteps, makeContext } from '../../src/steps/engine.js';
-import { buildBundle } from '../../src/ansible/bundle.js';
+import { buildBundle, ensureBundleUploaded } from '../../src/ansible/bundle.js';
 import { environmentSchema } from '../../src/config/schema.js';
 import type { AwsPorts } from '../../src/aws/ports.js';
 import type { OpsPorts } from '../../src/aws/ops-ports.js';
@@ -359,9 +359,21 @@ describe('playbookStep: check mode', () => {
     expect(after.evidence.lastCheck).toMatchObject({ changed: false, mode: 'check', ok: true, wouldChange: 0, summary: 'nfs.yml: 4 host(s): 4 Success; no changes' });
   });
 
+  it('GIVEN this version of the bundle not in the state bucket WHEN checked THEN nothing is uploaded or sent, and the result says it was not checked', async () => {
+    const h = await harness();
+    const step = playbookStep(nfsSpec());
+    const ctx = makeContext(step, { ...h, signal: h.abort.signal, settings: testSettings() }, undefined);
+    const result = await step.check!(ctx, await step.prepare(ctx));
+    expect(h.bundleCount()).toBe(0);
+    expect(h.ssm.sentCommands()).toEqual([]);
+    expect(result).toMatchObject({ changed: true, evidence: { mode: 'check', checked: false } });
+    expect(result.summary).toMatch(/^nfs\.yml: not checked — this version of the Ansible bundle .* --check uploads nothing/);
+  });
+
   it('GIVEN a host failing in check mode WHEN checked THEN the failure is in the result, not thrown, and nothing is recorded', async () => {
     const h = await harness();
     const step = playbookStep(nfsSpec());
+    await ensureBundleUploaded(h.objects, BUCKET, buildBundle(), 'us-west-2'); // a deploy put this version there
     h.ssm.script('i-0dev', { status: 'Failed', stdout: 'fatal: [localhost]: FAILED! => {"msg": "package nfs-utils not installed"}' }, { check: true });
     const ctx = makeContext(step, { ...h, signal: h.abort.signal, settings: testSettings() }, undefined);
     const result = await step.check!(ctx, await step.prepare(ctx));

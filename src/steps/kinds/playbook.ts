@@ -21,7 +21,7 @@ import { createHash } from 'node:crypto';
 import type { PhaseId, Prepared, StepContext, StepDef, StepResult } from '../types.js';
 import type { Ec2Port, SendCommandInput } from '../../aws/ops-ports.js';
 import type { StepRecord } from '../../state/ledger.js';
-import { buildBundle, ensureBundleUploaded, type Bundle } from '../../ansible/bundle.js';
+import { buildBundle, bundleKey, bundleSourceUrl, ensureBundleUploaded, type Bundle } from '../../ansible/bundle.js';
 import { runCommand, NOT_TARGETED, type CommandRun, type HostRun } from '../../ssm/run-command.js';
 import { waitUntilOnline } from '../../ssm/online.js';
 import { StepFailedError } from '../../errors.js';
@@ -194,7 +194,8 @@ export function playbookStep(spec: PlaybookStepSpec): StepDef {
     const env = ctx.envCtx.env;
     const bucket = ctx.output('bootstrap.state', 'StateBucketName');
     const [objects, ops] = await Promise.all([ctx.aws.objects(), ctx.aws.ops()]);
-    const up = await ensureBundleUploaded(objects, bucket, bundle, ctx.envCtx.region);
+    // --check writes nothing: it uses the bundle already in the bucket (check() made sure it is there).
+    const up = mode === 'run' ? await ensureBundleUploaded(objects, bucket, bundle, ctx.envCtx.region) : { key: bundleKey(bundle.sha256), s3Url: bundleSourceUrl(ctx.envCtx.region, bucket, bundleKey(bundle.sha256)), uploaded: false };
     ctx.progress(up.uploaded ? `uploaded the Ansible bundle (${bundle.files.length} files) to s3://${bucket}/${up.key}` : `Ansible bundle s3://${bucket}/${up.key} already in the state bucket`);
     const resolved = await resolveTargets(ops.ec2, targets);
     const online = await waitUntilOnline(ops.ssm, { clock: ctx.clock, io: ctx.io, signal: ctx.signal, stepId: spec.id }, resolved.ids, {
@@ -349,7 +350,15 @@ export function playbookStep(spec: PlaybookStepSpec): StepDef {
      * fails only because an earlier task was not really applied.
      */
     async check(ctx, prepared): Promise<StepResult> {
-      const { targets } = prepared.data as PlaybookInputs;
+      const { targets, bundle } = prepared.data as PlaybookInputs;
+      // Ansible --check runs the bundle from the state bucket; uploading a new one would be a write.
+      const bucket = ctx.output('bootstrap.state', 'StateBucketName');
+      if (!(await (await ctx.aws.objects()).exists(bucket, bundleKey(bundle.sha256))))
+        return {
+          changed: true,
+          evidence: { mode: 'check', checked: false, bundleHash: bundle.sha256, playbook: spec.playbook },
+          summary: `${spec.playbook}: not checked — this version of the Ansible bundle (${bundle.sha256.slice(0, 12)}) is not in the state bucket yet and --check uploads nothing; the next dpf deploy uploads it and runs the playbook`,
+        };
       const { run, evidence } = await execute(ctx, prepared, 'check');
       const recaps = run.hosts.map((h) => parseRecap(h.tail));
       const wouldChange = recaps.reduce((n, r) => n + (r?.changed ?? 0), 0);
