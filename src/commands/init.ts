@@ -1,15 +1,20 @@
-/** dpf init: write (or extend) the config file — by wizard on a TTY, or from defaults and flags. */
+/**
+ * dpf init: write (or extend) the config file — by wizard on a TTY (src/ui/init-wizard.ts), or
+ * from defaults and flags. The subnets follow the VPC (config/subnets.ts), `--set` overrides any
+ * value (config/overrides.ts), the production defaults come from config/normalise.ts.
+ */
 import { readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { parse as parseYaml, parseDocument, stringify, isMap, type Document } from 'yaml';
-import type { z } from 'zod';
+import { parseDocument, stringify, isMap, type Document } from 'yaml';
 import type { CommandContext } from '../context.js';
-import type { Prompter } from '../io/host.js';
-import { environmentSchema, configJsonSchema, type EnvironmentInput } from '../config/schema.js';
+import { environmentSchema, configJsonSchema, ENV_NAME, type EnvironmentConfig, type EnvironmentInput } from '../config/schema.js';
 import { validateConfig } from '../config/load.js';
-import { parseCidr } from '../config/rules.js';
-import { defaultDrRegion, isProduction, resilience } from '../config/production.js';
+import { normalised } from '../config/normalise.js';
+import { deriveSubnets, MAX_DERIVABLE_PREFIX, SUBNET_OFFSETS, type SubnetTier } from '../config/subnets.js';
+import { applySets, parseSet, type SetOverride } from '../config/overrides.js';
+import { placeholders } from '../config/placeholders.js';
+import { askEnvironment } from '../ui/init-wizard.js';
 import { ConfigInvalidError, UserError } from '../errors.js';
 import { writeFileAtomic } from '../state/atomic.js';
 
@@ -38,127 +43,6 @@ export interface InitOptions {
   set?: string[];
   /** Replace an environment that already exists in the file. */
   force?: boolean;
-}
-
-
-// ---------- subnets derived from the VPC ----------
-
-/** The seed's subnet layout: /24s at these third-octet offsets from the VPC's network address. */
-export const SUBNET_OFFSETS = { public: [1, 2, 3], private: [11, 12, 13], database: [21, 22, 23] } as const;
-export type SubnetTier = keyof typeof SUBNET_OFFSETS;
-export type SubnetLayout = Record<SubnetTier, string[]>;
-/** The largest offset (23) must fit: 24 /24s need a /19 or larger. */
-export const MAX_DERIVABLE_PREFIX = 19;
-
-/**
- * The nine /24 subnets of the seed's layout inside `vpcCidr` (10.0.0.0/16 → the seed's own
- * subnets). An error when the value cannot be used: not a CIDR (the caller lets validation name
- * it), or a VPC too small for the offsets (prefix > 19).
- */
-export function deriveSubnets(vpcCidr: string): SubnetLayout | { error: string; tooSmall: boolean } {
-  const c = parseCidr(vpcCidr.trim());
-  if (typeof c === 'string') return { error: c, tooSmall: false };
-  if (c.bits > MAX_DERIVABLE_PREFIX)
-    return {
-      tooSmall: true,
-      error: `${c.text} is too small for dpf's subnet layout: its /24 subnets sit at third-octet offsets 1-3 (public), 11-13 (private) and 21-23 (database) from the VPC's address, which needs a /${MAX_DERIVABLE_PREFIX} or larger VPC.`,
-    };
-  const base = c.net.toByteArray().reduce((n, b) => n * 256 + b, 0);
-  const at = (offset: number) => {
-    const n = base + offset * 256;
-    return `${[24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.')}/24`;
-  };
-  return {
-    public: SUBNET_OFFSETS.public.map(at),
-    private: SUBNET_OFFSETS.private.map(at),
-    database: SUBNET_OFFSETS.database.map(at),
-  };
-}
-
-// ---------- --set path=value ----------
-
-export interface SetOverride {
-  /** As given on the command line (named in every message about it). */
-  text: string;
-  path: string[];
-  value: unknown;
-}
-
-type AnySchema = z.ZodType & { _zod: { def: { type: string; innerType?: AnySchema; element?: AnySchema; shape?: Record<string, AnySchema> } } };
-
-/** Through default / optional / prefault / nullable wrappers to the schema that types the value. */
-function unwrap(s: AnySchema): AnySchema {
-  let cur = s;
-  while (['default', 'prefault', 'optional', 'nullable', 'readonly', 'catch'].includes(cur._zod.def.type) && cur._zod.def.innerType) cur = cur._zod.def.innerType;
-  return cur;
-}
-
-function shapeOf(s: AnySchema): Record<string, AnySchema> | undefined {
-  const u = unwrap(s);
-  return u._zod.def.type === 'object' ? ((u as unknown as { shape: Record<string, AnySchema> }).shape ?? u._zod.def.shape) : undefined;
-}
-
-const scalar = (raw: string): unknown => {
-  try {
-    return parseYaml(raw) ?? raw;
-  } catch {
-    return raw;
-  }
-};
-
-/** One value for a leaf schema: strings stay as typed; others are YAML scalars; lists split on commas. */
-function valueFor(leaf: AnySchema, raw: string): unknown {
-  const u = unwrap(leaf);
-  const t = u._zod.def.type;
-  if (t === 'string' || t === 'enum') return raw;
-  if (t === 'array') {
-    if (raw.trim().startsWith('[')) return scalar(raw);
-    const el = u._zod.def.element ? unwrap(u._zod.def.element)._zod.def.type : 'string';
-    const parts = raw.split(',').map((x) => x.trim()).filter((x) => x !== '');
-    return parts.map((x) => (el === 'string' || el === 'enum' ? x : scalar(x)));
-  }
-  return scalar(raw);
-}
-
-/**
- * Parse `--set path=value` against the environment schema. Throws a UserError naming the --set
- * value when the path is not a key of the schema (or not `path=value` at all).
- */
-export function parseSet(text: string): SetOverride {
-  const eq = text.indexOf('=');
-  const bad = (why: string, hint?: string) => new UserError('BadSet', `--set ${text}: ${why}`, { hint: hint ?? 'Give --set path=value, path dotted inside the environment, e.g. --set compute.workers.max=8 (run dpf schema for every key).' });
-  if (eq <= 0) throw bad('expected path=value');
-  const pathText = text.slice(0, eq).trim();
-  const raw = text.slice(eq + 1).trim();
-  const parts = pathText.split('.');
-  if (parts.some((p) => !p)) throw bad(`"${pathText}" is not a dotted path`);
-  let shape: Record<string, AnySchema> | undefined = environmentSchema.shape as unknown as Record<string, AnySchema>;
-  let leaf: AnySchema | undefined;
-  for (let i = 0; i < parts.length; i++) {
-    const key = parts[i]!;
-    const here = parts.slice(0, i).join('.') || 'the environment';
-    if (!shape) throw bad(`${here} is not a section: it has no key "${key}"`);
-    const next: AnySchema | undefined = Object.hasOwn(shape, key) ? shape[key] : undefined;
-    if (!next) throw bad(`unknown key "${key}" in ${here}`, `Known keys of ${here}: ${Object.keys(shape).join(', ')}.`);
-    leaf = next;
-    shape = shapeOf(next);
-  }
-  if (shape && !raw.startsWith('{'))
-    throw bad(`${pathText} is a section, not a value`, `Set one of its keys: ${Object.keys(shape).map((k) => `${pathText}.${k}`).join(', ')}.`);
-  return { text, path: parts, value: shape ? scalar(raw) : valueFor(leaf!, raw) };
-}
-
-/** Write each override into `env` (creating the sections on its path), in order: the last wins. */
-export function applySets(env: Record<string, unknown>, sets: SetOverride[]): Record<string, unknown> {
-  for (const s of sets) {
-    let cur = env;
-    for (const key of s.path.slice(0, -1)) {
-      const next = cur[key];
-      cur = cur[key] = next && typeof next === 'object' && !Array.isArray(next) ? (next as Record<string, unknown>) : {};
-    }
-    cur[s.path.at(-1)!] = s.value;
-  }
-  return env;
 }
 
 const HEADER = (schemaFile: string) =>
@@ -213,14 +97,13 @@ export function environmentFor(o: InitOptions): { env: Record<string, unknown>; 
   const overrides = overridesFrom(o, sets);
   const parsed = environmentSchema.safeParse(overrides);
   if (!parsed.success) return { env: overrides as Record<string, unknown>, sets };
+  const n = normalised(o.env, parsed.data as EnvironmentConfig);
   const env = stripUndefined(parsed.data) as Record<string, any>;
-  const r = resilience(o.env, env as Parameters<typeof resilience>[1]);
-  env.highAvailability = r.highAvailability.value;
-  env.storage.rds.multiAz = r.multiAz.value;
-  env.storage.rds.deletionProtection = r.deletionProtection.value;
-  // Production copies every recovery point to another region (backup-coverage rule); pick a pair unless told.
-  const dr = isProduction(o.env) && env.recovery.drRegion === undefined ? defaultDrRegion(env.region) : undefined;
-  if (dr) env.recovery.drRegion = dr;
+  env.highAvailability = n.resilience.highAvailability.value;
+  env.storage.rds.multiAz = n.resilience.multiAz.value;
+  env.storage.rds.deletionProtection = n.resilience.deletionProtection.value;
+  // Production copies every recovery point to another region (backup-coverage rule): the proposed pair unless told.
+  if (n.proposedDrRegion) env.recovery.drRegion = n.proposedDrRegion;
   return { env: orderLike(env, environmentSchema.shape), sets };
 }
 
@@ -232,102 +115,8 @@ function orderLike(env: Record<string, unknown>, shape: Record<string, unknown>)
   return out;
 }
 
-/** Documentation ranges and domains (RFC 5737, RFC 2606): placeholders that reach nobody. */
-const PLACEHOLDER_CIDRS = ['192.0.2.0/24', '198.51.100.0/24', '203.0.113.0/24'];
-const PLACEHOLDER_DOMAIN = /@(?:[\w-]+\.)*example\.(?:com|org|net)$/i;
-
-/** The placeholders a set of answers still holds, as "what: why" lines (empty when none). */
-export function placeholders(o: Pick<InitOptions, 'adminCidrs' | 'alarmEmail'>): string[] {
-  const out: string[] = [];
-  const cidrs = o.adminCidrs ?? ['203.0.113.0/24'];
-  for (const c of cidrs.filter((x) => PLACEHOLDER_CIDRS.includes(x.trim())))
-    out.push(`network.adminCidrs ${c} is a documentation range (RFC 5737): no real address is in it, so nobody can SSH to the bastion`);
-  const email = o.alarmEmail ?? 'platform-alerts@example.com';
-  if (PLACEHOLDER_DOMAIN.test(email)) out.push(`monitoring.alarmEmail ${email} is a reserved example domain (RFC 2606): nobody receives the alarms`);
-  return out;
-}
-
-/** Checks run as each answer is typed (Enter): true, or what is wrong with it. */
-export const answerChecks = {
-  /** With the SDK's partition data (src/config/regions.ts), loaded by the wizard only. */
-  region(regionProblem: (r: string) => string | undefined) {
-    return (v: string): true | string => regionProblem(v.trim()) ?? true;
-  },
-  zones(region: string) {
-    return (v: string): true | string => {
-      const zones = v.split(',').map((s) => s.trim()).filter(Boolean);
-      if (zones.length !== 3) return `give exactly three zones, comma-separated (got ${zones.length})`;
-      if (new Set(zones).size !== 3) return 'the three zones must be distinct';
-      const bad = zones.find((z) => !new RegExp(`^${region.replace(/[-]/g, '\\-')}[a-z]$`).test(z));
-      return bad ? `"${bad}" is not a zone of ${region} (expected ${region}a, ${region}b, …)` : true;
-    };
-  },
-  vpcCidr(v: string): true | string {
-    const c = parseCidr(v.trim());
-    if (typeof c === 'string') return c;
-    if (c.bits < 16) return `${c.text} is larger than AWS allows for a VPC (prefix /16 to /28)`;
-    const d = deriveSubnets(v.trim());
-    return 'error' in d ? d.error : true;
-  },
-  adminCidrs(v: string): true | string {
-    const list = v.split(',').map((x) => x.trim()).filter(Boolean);
-    if (!list.length) return 'give at least one range (your corporate network, e.g. 198.51.100.0/24)';
-    if (list.length > 4) return `at most 4 ranges (got ${list.length})`;
-    for (const x of list) {
-      const c = parseCidr(x);
-      if (typeof c === 'string') return c;
-      if (c.bits === 0) return 'SSH open to the whole internet is refused here; set network.allowSshFromAnywhere in the file if you really mean it';
-    }
-    return true;
-  },
-  email(v: string): true | string {
-    return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v.trim()) ? true : `"${v}" is not an e-mail address`;
-  },
-  whole(min: number, what: string) {
-    return (v: string): true | string => (!/^\d+$/.test(v.trim()) ? `"${v}" is not a whole number` : Number(v) < min ? `${what} must be at least ${min}` : true);
-  },
-};
-
-/** Ask until the answer is not a placeholder, or the operator confirms keeping it. */
-async function realValue(q: Prompter, ask: () => Promise<string>, check: (v: string) => string[]): Promise<string> {
-  for (;;) {
-    const v = await ask();
-    const found = check(v);
-    if (!found.length) return v;
-    if (await q.confirm({ message: `${found.join('; ')}. Keep this placeholder anyway?`, default: false })) return v;
-  }
-}
-
-/** The wizard: every answer is checked as it is typed, so a mistake never costs the answers before it. */
-async function ask(o: InitOptions, q: Prompter, defaultRegion: string): Promise<InitOptions> {
-  const { regionProblem } = await import('../config/regions.js');
-  const region = o.region ?? (await q.text({ message: 'AWS region', default: defaultRegion, validate: answerChecks.region(regionProblem) })).trim();
-  const azText = await q.text({ message: 'Three availability zones (comma-separated)', default: (o.azs ?? ['a', 'b', 'c'].map((s) => `${region}${s}`)).join(','), validate: answerChecks.zones(region) });
-  const vpcCidr = (await q.text({ message: 'VPC CIDR (the nine subnets are laid out inside it; /16 to /19)', default: o.vpcCidr ?? '10.0.0.0/16', validate: answerChecks.vpcCidr })).trim();
-  const admin = await realValue(
-    q,
-    () => q.text({ message: 'Admin CIDRs allowed to SSH to the bastion (comma-separated, your corporate ranges)', default: (o.adminCidrs ?? ['203.0.113.0/24']).join(','), validate: answerChecks.adminCidrs }),
-    (v) => placeholders({ adminCidrs: v.split(','), alarmEmail: 'ops@corp.invalid' }),
-  );
-  const alarmEmail = (
-    await realValue(q, () => q.text({ message: 'E-mail for alarms', default: o.alarmEmail ?? 'platform-alerts@example.com', validate: answerChecks.email }), (v) => placeholders({ adminCidrs: ['10.0.0.0/8'], alarmEmail: v.trim() }))
-  ).trim();
-  const identityProvider = await q.select({
-    message: 'Identity provider',
-    choices: [
-      { name: 'FreeIPA (directory, SSSD, sudo rules) — default', value: 'freeipa' as const },
-      { name: 'IAM + SSM Session Manager (no directory)', value: 'iam' as const },
-    ],
-    default: o.identityProvider ?? 'freeipa',
-  });
-  const workersMin = Number(await q.text({ message: 'Worker minimum', default: String(o.workersMin ?? 2), validate: answerChecks.whole(0, 'the minimum') }));
-  const workersMax = Number(await q.text({ message: 'Worker maximum', default: String(Math.max(o.workersMax ?? 6, workersMin, 1)), validate: answerChecks.whole(Math.max(1, workersMin), 'the maximum (and not below the minimum)') }));
-  const highAvailability = await q.confirm({ message: 'One NAT gateway per AZ (high availability)?', default: o.highAvailability ?? isProduction(o.env) });
-  return { ...o, region, azs: azText.split(',').map((s) => s.trim()).filter(Boolean), vpcCidr, adminCidrs: admin.split(',').map((s) => s.trim()).filter(Boolean), alarmEmail, identityProvider, workersMin, workersMax, workersDesired: o.workersDesired ?? workersMin, highAvailability };
-}
-
 export async function runInit(opts: InitOptions, ctx: CommandContext): Promise<void> {
-  if (!/^[a-z][a-z0-9-]{0,15}$/.test(opts.env)) throw new UserError('BadEnvName', `Environment name "${opts.env}" must be 1-16 lowercase letters, digits or dashes, starting with a letter.`);
+  if (!ENV_NAME.test(opts.env)) throw new UserError('BadEnvName', `Environment name "${opts.env}" must be 1-16 lowercase letters, digits or dashes, starting with a letter.`);
   const prompter = ctx.io.prompter;
   if (!opts.defaults && (!ctx.isTTY || ctx.globals.json || !prompter))
     throw new UserError('NoTerminal', 'dpf init asks questions, but there is no terminal to ask on.', { hint: `Run: dpf init --env ${opts.env} --defaults --yes (flags such as --region, --admin-cidr override any default).` });
@@ -349,7 +138,7 @@ export async function runInit(opts: InitOptions, ctx: CommandContext): Promise<v
   let o = opts;
   if (!opts.defaults) {
     const chain = await ctx.awsSettings?.().catch(() => undefined);
-    o = await ask(opts, prompter!, chain?.region ?? 'us-west-2');
+    o = { ...opts, ...(await askEnvironment(prompter!, opts, chain?.region ?? 'us-west-2')) };
   } else if (!o.region) {
     // init's default region follows the AWS CLI chain: AWS_REGION, AWS_DEFAULT_REGION, the profile's region.
     const chain = await ctx.awsSettings?.().catch(() => undefined);

@@ -140,7 +140,7 @@ export const identitySchema = z.strictObject({
 });
 
 export const monitoringSchema = z.strictObject({
-  alarmEmail: z.email().default('platform-alerts@example.com'),
+  alarmEmail: z.email({ error: 'must be an e-mail address' }).default('platform-alerts@example.com'),
   cpuCriticalPercent: percent.default(90),
   cpuCriticalMinutes: z.number().int().min(1).max(60).default(5),
   diskWarningPercent: percent.default(80),

@@ -114,11 +114,21 @@ describe('GIVEN the emulator reached only through a profile (endpoint_url, keys 
     const dir = workdir();
     expect((await run(['init', '--env', 'dev', '--defaults', '--yes', '--profile', 'emu'], { cwd: dir, home })).code).toBe(0);
     expect((await run(['deploy', '--env', 'dev', '--phase', 'bootstrap', '--yes', '--profile', 'emu'], { cwd: dir, home, env: { DPF_POLL_MS: '100' } })).code).toBe(0);
-    for (const cmd of [['status'], ['status', '--offline'], ['deploy', '--yes']]) {
+    // doctor and unlock select the environment as the session does (they used to skip the ledger's place).
+    for (const cmd of [['status'], ['status', '--offline'], ['deploy', '--yes'], ['doctor'], ['unlock', '--yes']]) {
       const r = await run([...cmd, '--env', 'dev', '--profile', 'emu', '--region', 'ap-south-1'], { cwd: dir, home });
       expect(r.code, r.all).toBe(2);
       expect(r.stderr).toMatch(/Environment "dev" lives in us-west-2 .* but this command would use ap-south-1 \(--region\)/);
     }
+  });
+
+  it('WHEN the endpoint comes only from the profile THEN the preflight names it (the endpoint the SDK really uses, not just AWS_ENDPOINT_URL)', async () => {
+    const home = files();
+    const dir = workdir();
+    expect((await run(['init', '--env', 'dev', '--defaults', '--yes', '--profile', 'emu'], { cwd: dir, home })).code).toBe(0);
+    const r = await run(['doctor', '--env', 'dev', '--json', '--profile', 'emu'], { cwd: dir, home });
+    const doc = JSON.parse(r.stdout);
+    expect(doc.checks.find((c: { id: string }) => c.id === 'endpoint').detail).toBe(`custom endpoint ${emulator().endpoint} (an emulator?)`);
   });
 
   it('WHEN AWS_REGION differs from the environment\'s region THEN dpf says so and uses the environment\'s', async () => {

@@ -145,4 +145,23 @@ describe('GIVEN the emulator', () => {
     expect(r.stderr).toMatch(/corrupt/);
     expect(readFileSync(path.join(dir, '.dpf', 'cor', 'ledger.json'), 'utf8')).toBe('{"format": "dpf-ledger", "schemaVer');
   });
+
+  it('WHEN DPF_CONFIG names the config file THEN init, deploy and status use it (the ledger next to it), and --config still wins', async () => {
+    const dir = workdir();
+    const env = { DPF_CONFIG: path.join('team', 'platform.yaml') };
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(path.join(dir, 'team'));
+    expect((await dpf(em, ['init', '--env', 'cfg', '--defaults', '--yes'], { cwd: dir, env })).code).toBe(0);
+    expect(existsSync(path.join(dir, 'team', 'platform.yaml'))).toBe(true);
+    expect(existsSync(path.join(dir, 'dpf.config.yaml'))).toBe(false);
+    const d = await dpf(em, ['deploy', '--env', 'cfg', '--phase', 'bootstrap', '--yes'], { cwd: dir, env });
+    expect(d.code, d.all).toBe(0);
+    expect(readLedger(path.join(dir, 'team'), 'cfg').steps['bootstrap.state'].status).toBe('done');
+    const s = await dpf(em, ['status', '--env', 'cfg', '--json'], { cwd: dir, env });
+    expect(s.code, s.all).toBe(0);
+    expect(JSON.parse(s.stdout).ledger.file).toBe(path.join(dir, 'team', '.dpf', 'cfg', 'ledger.json'));
+    const flag = await dpf(em, ['status', '--env', 'cfg', '--offline', '--config', 'elsewhere.yaml'], { cwd: dir, env });
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toMatch(/No config file at .*elsewhere\.yaml/);
+  });
 });

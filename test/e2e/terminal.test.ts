@@ -51,7 +51,7 @@ describe('GIVEN the init wizard on a terminal', () => {
       await answer(run, 'Keep this placeholder anyway?', 'n');
       await answer(run, 'Admin CIDRs', '198.51.7.0/24', { clear: true, times: 2 });
       await answer(run, 'E-mail for alarms', 'not-an-email', { clear: true });
-      await run.waitFor('"not-an-email" is not an e-mail address');
+      await run.waitFor('must be an e-mail address (got "not-an-email")');
       for (let i = 0; i < 12; i++) run.press(KEY.backspace);
       await run.type('ops@corp.test');
       run.press(KEY.enter);
@@ -60,7 +60,7 @@ describe('GIVEN the init wizard on a terminal', () => {
       run.press(KEY.enter);
       await answer(run, 'Worker minimum', '3', { clear: true });
       await answer(run, 'Worker maximum', '2', { clear: true });
-      await run.waitFor('must be at least 3');
+      await run.waitFor('min (3) must not exceed max (2)');
       run.press(KEY.backspace);
       await run.type('8');
       run.press(KEY.enter);

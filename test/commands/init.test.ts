@@ -1,5 +1,5 @@
 /**
- * dpf init without a terminal: subnets derived from --vpc-cidr, `--set path=value` overrides,
+ * dpf init without a terminal: the subnets follow --vpc-cidr, `--set path=value` overrides land,
  * and every value written explicitly (highAvailability and RDS deletion protection included).
  */
 import { describe, it, expect, afterEach } from 'vitest';
@@ -7,8 +7,7 @@ import { mkdtempSync, rmSync, readFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { deriveSubnets, parseSet, applySets, environmentFor, runInit, type InitOptions } from '../../src/commands/init.js';
-import { environmentSchema } from '../../src/config/schema.js';
+import { environmentFor, runInit, type InitOptions } from '../../src/commands/init.js';
 import { validateConfig } from '../../src/config/load.js';
 import type { CommandContext } from '../../src/context.js';
 import { DpfError, ExitCode } from '../../src/errors.js';
@@ -16,85 +15,11 @@ import { FakeIoHost } from '../fakes/fake-io-host.js';
 import { FakeClock } from '../fakes/fake-clock.js';
 import { testSettings } from '../fakes/fake-settings.js';
 
-const SEED = environmentSchema.parse({}).network.subnets;
 
-describe('deriveSubnets', () => {
-  it('GIVEN 10.0.0.0/16 THEN exactly the seed\'s nine subnets', () => {
-    expect(deriveSubnets('10.0.0.0/16')).toEqual({ public: SEED.public, private: SEED.private, database: SEED.database });
-  });
-
-  it('GIVEN 172.16.0.0/16 THEN the same offsets inside it', () => {
-    expect(deriveSubnets('172.16.0.0/16')).toEqual({
-      public: ['172.16.1.0/24', '172.16.2.0/24', '172.16.3.0/24'],
-      private: ['172.16.11.0/24', '172.16.12.0/24', '172.16.13.0/24'],
-      database: ['172.16.21.0/24', '172.16.22.0/24', '172.16.23.0/24'],
-    });
-  });
-
-  it('GIVEN 10.20.0.0/19 THEN the offsets still fit (the largest, 23, is the last but 8 /24s of 32)', () => {
-    const d = deriveSubnets('10.20.0.0/19');
-    expect(d).toEqual({
-      public: ['10.20.1.0/24', '10.20.2.0/24', '10.20.3.0/24'],
-      private: ['10.20.11.0/24', '10.20.12.0/24', '10.20.13.0/24'],
-      database: ['10.20.21.0/24', '10.20.22.0/24', '10.20.23.0/24'],
-    });
-    // …and the rules accept them inside that VPC.
-    const env = environmentSchema.parse({ network: { vpcCidr: '10.20.0.0/19', subnets: d } });
-    expect(validateConfig({ version: 1, project: 'dataplatform', environments: { dev: env } }).problems).toEqual([]);
-  });
-
-  it('GIVEN a VPC of the second half of a /16 (10.0.32.0/19) THEN offsets count from its own network address', () => {
-    expect(deriveSubnets('10.0.32.0/19')).toMatchObject({ public: ['10.0.33.0/24', '10.0.34.0/24', '10.0.35.0/24'], database: ['10.0.53.0/24', '10.0.54.0/24', '10.0.55.0/24'] });
-  });
-
-  it('GIVEN 10.0.0.0/20 THEN refused, naming the value and the /19 it needs', () => {
-    const d = deriveSubnets('10.0.0.0/20');
-    expect(d).toMatchObject({ tooSmall: true, error: expect.stringMatching(/^10\.0\.0\.0\/20 is too small .*\/19 or larger/) });
-  });
-
-  it('GIVEN something that is not a CIDR THEN no layout (validation names it)', () => {
-    expect(deriveSubnets('10.0.0.1/16')).toMatchObject({ tooSmall: false, error: expect.stringMatching(/host bits/) });
-  });
-});
-
-describe('--set path=value', () => {
-  it.each([
-    ['compute.workers.max=8', ['compute', 'workers', 'max'], 8],
-    ['storage.rds.instanceClass=db.m5.large', ['storage', 'rds', 'instanceClass'], 'db.m5.large'],
-    ['network.adminCidrs=198.51.100.0/24,192.0.2.0/24', ['network', 'adminCidrs'], ['198.51.100.0/24', '192.0.2.0/24']],
-    ['network.adminCidrs=198.51.100.0/24', ['network', 'adminCidrs'], ['198.51.100.0/24']],
-    ['monitoring.alarmEmail=a@b.c', ['monitoring', 'alarmEmail'], 'a@b.c'],
-    ['storage.rds.multiAz=true', ['storage', 'rds', 'multiAz'], true],
-    ['storage.rds.engineVersion=16', ['storage', 'rds', 'engineVersion'], '16'],
-    ['storage.efs.transitionToIaDays=60', ['storage', 'efs', 'transitionToIaDays'], 60],
-    ['patching.maintenanceWindow.days=sat, sun', ['patching', 'maintenanceWindow', 'days'], ['sat', 'sun']],
-    ['recovery.drRegion=us-east-1', ['recovery', 'drRegion'], 'us-east-1'],
-    ['highAvailability=false', ['highAvailability'], false],
-  ])('GIVEN %s THEN the value is typed by the schema', (text, p, value) => {
-    expect(parseSet(text)).toEqual({ text, path: p, value });
-  });
-
-  it.each([
-    ['compute.workers.maxx=8', /--set compute\.workers\.maxx=8: unknown key "maxx" in compute\.workers/],
-    ['computer.workers.max=8', /--set computer\.workers\.max=8: unknown key "computer" in the environment/],
-    ['compute.workers.max.min=1', /--set compute\.workers\.max\.min=1: compute\.workers\.max is not a section/],
-    ['compute.workers=8', /--set compute\.workers=8: compute\.workers is a section, not a value/],
-    ['compute.workers.max', /--set compute\.workers\.max: expected path=value/],
-  ])('GIVEN %s THEN a usage error naming the --set value', (text, message) => {
-    let err: DpfError | undefined;
-    try {
-      parseSet(text);
-    } catch (e) {
-      err = e as DpfError;
-    }
-    expect(err?.exitCode).toBe(ExitCode.Usage);
-    expect(err?.message).toMatch(message);
-  });
-
+describe('--set in init', () => {
   it('GIVEN several --set THEN each lands at its path over the defaults and the flags; the last wins', () => {
     const { env } = environmentFor({ env: 'dev', defaults: true, workersMax: 5, set: ['compute.workers.max=8', 'storage.rds.instanceClass=db.m5.large', 'compute.workers.max=9'] });
     expect(env).toMatchObject({ compute: { workers: { max: 9, min: 2, instanceType: 'm5.xlarge' } }, storage: { rds: { instanceClass: 'db.m5.large', engineVersion: '16' } } });
-    expect(applySets({ a: 1 }, [{ text: 'x', path: ['b', 'c'], value: 2 }])).toEqual({ a: 1, b: { c: 2 } });
   });
 });
 
