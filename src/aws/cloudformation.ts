@@ -2,6 +2,9 @@
  * The CloudFormation port: only the calls dpf makes, in dpf's own types.
  * Adapters: `sdk-cloudformation.ts` (AWS SDK v3) and `test/fakes/fake-cloudformation.ts`.
  */
+/** The stack statuses of a stack that stands complete (what a deploy waits for, what go-live checks). */
+export const SUCCESS_STATES: ReadonlySet<string> = new Set(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'IMPORT_COMPLETE']);
+
 export type StackStatus = string; // e.g. CREATE_COMPLETE, UPDATE_ROLLBACK_FAILED, REVIEW_IN_PROGRESS
 
 export interface StackParameter { key: string; value: string }

@@ -1,10 +1,7 @@
 /**
- * The go-live readiness checks, in report order, and the golive phase's steps built from them.
- * Step ids are `golive.<check>`; each depends only on the deployment steps it inspects (the
- * lead's graph drops ids it does not have), never on another check.
+ * The go-live readiness checks, in report order. The golive phase's steps are built from them by
+ * src/steps/golive.ts (checks sit below the engine: they import nothing of it).
  */
-import type { StepDef } from '../steps/types.js';
-import { checkStep } from '../steps/kinds/check.js';
 import type { CheckSpec } from './types.js';
 import { nodesOnlineCheck, stacksCheck, workersCheck } from './infrastructure.js';
 import { databaseCheck, dataLakeAccessCheck, directoryCheck, efsMountCheck } from './hosts.js';
@@ -33,11 +30,6 @@ export const GOLIVE_CHECKS: readonly CheckSpec[] = [
   subscriptionCheck,
   agentMetricsCheck,
 ];
-
-/** The golive phase: one step per check. */
-export function goliveSteps(): StepDef[] {
-  return GOLIVE_CHECKS.map((c) => checkStep(c));
-}
 
 export function checkSpec(id: string): CheckSpec | undefined {
   return GOLIVE_CHECKS.find((c) => c.id === id);

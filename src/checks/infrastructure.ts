@@ -1,8 +1,7 @@
 /** Infrastructure checks: stacks complete and in sync, nodes managed and online, workers at size. */
 import { workerAssociationName, workerConfigurations, type WorkerConfiguration } from './workers.js';
-import type { CloudFormationPort } from '../aws/cloudformation.js';
+import { SUCCESS_STATES, type CloudFormationPort } from '../aws/cloudformation.js';
 import type { AutoScalingGroupInfo, InstanceInfo, ManagedInstance } from '../aws/ops-ports.js';
-import { SUCCESS_STATES } from '../steps/stack-deployer.js';
 import { AbortError } from '../errors.js';
 import type { LedgerData } from '../state/ledger.js';
 import type { CheckContext, CheckOutcome, CheckSpec } from './types.js';

@@ -3,12 +3,12 @@
  * mistyped region is caught where it is typed — in the config, a flag, or the wizard — and
  * not by the first AWS call. One module for every place that checks a region.
  */
-import { partition } from '@aws-sdk/core/client';
+import { partitionOf } from '../aws/partitions.js';
 
 /** The region's partition entry when the SDK lists it by name (not only by pattern), else undefined. */
 export function knownRegion(region: string): { partition: string; description: string } | undefined {
   if (typeof region !== 'string' || region.endsWith('-global')) return undefined;
-  const p = partition(region) as { name: string; description?: string };
+  const p = partitionOf(region);
   return p.description ? { partition: p.name, description: p.description } : undefined;
 }
 

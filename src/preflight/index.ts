@@ -5,8 +5,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { partition } from '@aws-sdk/core/client';
 import type { AwsPorts } from '../aws/ports.js';
+import { partitionOf } from '../aws/partitions.js';
 import type { EnvironmentConfig } from '../config/schema.js';
 import type { LedgerData } from '../state/ledger.js';
 import { staleReason } from '../state/lock.js';
@@ -89,7 +89,7 @@ export async function runPreflight(o: PreflightOptions): Promise<PreflightResult
       env: o.env,
       region: o.region,
       account,
-      partition: (partition(o.region) as { name?: string }).name ?? 'aws',
+      partition: partitionOf(o.region).name ?? 'aws',
       pending,
       toCreate: phasesToCreate(pending, (id) => o.ledger.steps[id]?.evidence.stackId),
       outputs: (id) => o.ledger.steps[id]?.outputs ?? {},

@@ -14,7 +14,7 @@ import { StateStore } from '../state/store.js';
 import { assertLedgerPlace, selectPlacedEnv } from '../state/place.js';
 import { buildSteps } from '../steps/phases.js';
 import type { StepDef } from '../steps/types.js';
-import { goliveSteps } from '../checks/index.js';
+import { goliveSteps } from '../steps/golive.js';
 import { errorMessage } from '../errors.js';
 
 /** Every live AWS call of status/report gives up after this long. */

@@ -7,7 +7,7 @@ import { stackStep } from './kinds/stack.js';
 import { playbookStep, playbookDocument, renderExtraVariables, PLAYBOOK_ESTIMATE_SECONDS, type PlaybookStepSpec } from './kinds/playbook.js';
 import { buildBundle, bundleKey, bundleSourceUrl, ensureBundleUploaded, type Bundle } from '../ansible/bundle.js';
 import { PHASES } from './types.js';
-import { goliveSteps } from '../checks/index.js';
+import { goliveSteps } from './golive.js';
 import type { EnvironmentConfig } from '../config/schema.js';
 import { derivedNames as names, drVaultRegion, normalised } from '../config/normalise.js';
 import { backupVaultName, drVaultArn, instancePrivateIp, ipaImageId, optionalOutput, pinnedPlatformImageId, rdsEndpoint, rdsSecretName } from './facts.js';

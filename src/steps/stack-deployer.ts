@@ -4,7 +4,7 @@
  * peers get wrong (ROLLBACK_COMPLETE recreated after confirmation, UPDATE_ROLLBACK_FAILED
  * continued, in-progress stacks waited for, failures explained by their root cause).
  */
-import type { CloudFormationPort, StackDescription, StackEvent, ResourceChange, ChangeSetDescription } from '../aws/cloudformation.js';
+import { SUCCESS_STATES, type CloudFormationPort, type StackDescription, type StackEvent, type ResourceChange, type ChangeSetDescription } from '../aws/cloudformation.js';
 import type { Clock } from '../clock.js';
 import type { Settings } from '../settings.js';
 import type { IoHost } from '../io/host.js';
@@ -13,7 +13,6 @@ import { StepFailedError, NotConfirmedError, AbortError, BlockedError } from '..
 import { securityChanges, type TemplateResources } from './security-diff.js';
 import type { ChangeView } from '../io/events.js';
 
-export const SUCCESS_STATES = new Set(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'IMPORT_COMPLETE']);
 export const FAILED_TERMINAL = new Set([
   'CREATE_FAILED', 'ROLLBACK_COMPLETE', 'ROLLBACK_FAILED', 'UPDATE_ROLLBACK_COMPLETE', 'UPDATE_ROLLBACK_FAILED',
   'DELETE_FAILED', 'IMPORT_ROLLBACK_COMPLETE', 'IMPORT_ROLLBACK_FAILED', 'UPDATE_FAILED',

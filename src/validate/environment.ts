@@ -5,7 +5,7 @@
  * accepts (name probes: its schema and its per-service name rules, config/names.ts), read from
  * the loader itself so a tightened rule is followed.
  */
-import { partition } from '@aws-sdk/core/client';
+import { partitionOf } from '../aws/partitions.js';
 import { configSchema, type DpfConfig, type EnvironmentConfig } from '../config/schema.js';
 import { derivedNameProblems } from '../config/names.js';
 import { buildSteps } from '../steps/phases.js';
@@ -22,7 +22,7 @@ import type { NameProbe, RenderedEnvironment, RenderedStack, SemanticInput } fro
 export const PLACEHOLDER_ACCOUNT = '111122223333';
 
 function pseudo(region: string, accountId: string, stack: string): Pseudo {
-  const p = partition(region) as { name?: string; dnsSuffix?: string };
+  const p = partitionOf(region);
   return {
     'AWS::Region': region,
     'AWS::AccountId': accountId,

@@ -6,7 +6,8 @@ import { CHECK_TIME_BUCKET_MS } from '../../src/steps/kinds/check.js';
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkHarness, type CheckHarness } from './helpers.js';
-import { goliveSteps, GOLIVE_CHECKS } from '../../src/checks/index.js';
+import { goliveSteps } from '../../src/steps/golive.js';
+import { GOLIVE_CHECKS } from '../../src/checks/index.js';
 import { buildStatus } from '../../src/steps/status-model.js';
 import { verdictOf, checkInputHash } from '../../src/steps/kinds/check.js';
 import { NotImplementedByEndpointError } from '../../src/aws/endpoint.js';

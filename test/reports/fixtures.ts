@@ -1,7 +1,7 @@
 /** Ledgers and inputs for the report tests: a deployment at a chosen point of the six-week plan. */
 import { emptyLedger, type LedgerData, type StepRecord } from '../../src/state/ledger.js';
 import { environmentSchema, type EnvironmentInput } from '../../src/config/schema.js';
-import { goliveSteps } from '../../src/checks/index.js';
+import { goliveSteps } from '../../src/steps/golive.js';
 import type { PhaseId, StepDef } from '../../src/steps/types.js';
 import type { ReportInput } from '../../src/reports/model.js';
 import { architectureFromLedger } from '../../src/reports/architecture.js';

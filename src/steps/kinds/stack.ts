@@ -1,7 +1,8 @@
 /** Step kind "stack": deploy one bundled template as one CloudFormation stack. */
 import { createHash } from 'node:crypto';
 import { loadTemplate, fullParameters, type TemplateName, type LoadedTemplate } from '../../templates/registry.js';
-import { deployStack, SUCCESS_STATES, type DeployStackRequest } from '../stack-deployer.js';
+import { deployStack, type DeployStackRequest } from '../stack-deployer.js';
+import { SUCCESS_STATES } from '../../aws/cloudformation.js';
 import { estimateTemplate } from '../eta.js';
 import type { PhaseId, StepContext, StepDef, Prepared, EnvContext } from '../types.js';
 import { StepFailedError } from '../../errors.js';
