@@ -4,6 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/setup.sh
+# The architecture's rules (eslint.config.js: layers, process only in cli.ts, terminal and SDK libraries in their folders).
+lint=0
+npm run --silent lint || lint=$?
 results="$(mktemp -t dpf-vitest-XXXXXX.json)"
 status=0
 npx vitest run --reporter=default --reporter=json --outputFile="$results" "$@" || status=$?
@@ -13,4 +16,5 @@ const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
 console.log(`Tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed${skipped ? `, ${skipped} skipped` : ""}`);
 ' "$results" || true
 rm -f "$results"
+if [ "$lint" -ne 0 ]; then echo "Lint: failed (npm run lint)"; [ "$status" -eq 0 ] && status="$lint"; fi
 exit "$status"

@@ -1,6 +1,7 @@
 /** CloudFormationPort over the AWS SDK v3. Only translation happens here. */
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import {
-  CloudFormationClient, DescribeStacksCommand, DescribeStackEventsCommand, ListStackResourcesCommand,
+  DescribeStacksCommand, DescribeStackEventsCommand, ListStackResourcesCommand,
   CreateChangeSetCommand, DescribeChangeSetCommand, ExecuteChangeSetCommand, DeleteChangeSetCommand, ListChangeSetsCommand,
   DeleteStackCommand, ContinueUpdateRollbackCommand, DetectStackDriftCommand, DescribeStackDriftDetectionStatusCommand,
   type Change, type DescribeChangeSetCommandOutput,

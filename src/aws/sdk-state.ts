@@ -1,7 +1,10 @@
 /** Adapters for STS, S3 (ledger mirror, bundles, reports) and the DynamoDB lease table. */
-import { STSClient, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { S3Client, GetObjectCommand, PutObjectCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { DynamoDBClient, PutItemCommand, GetItemCommand, DeleteItemCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { STSClient } from '@aws-sdk/client-sts';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { PutItemCommand, GetItemCommand, DeleteItemCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { IdentityPort, ObjectStorePort } from './ports.js';
 import type { AcquireResult, Lease, LeaseStore } from './ports.js';
 

@@ -4,7 +4,7 @@ import { loadConfig } from '../config/load.js';
 import { staleReason } from '../state/lock.js';
 import { StateStore } from '../state/store.js';
 import { selectPlacedEnv } from '../state/place.js';
-import { type Lease, type LeaseStore } from '../aws/ports.js';
+import type { Lease, LeaseStore } from '../aws/ports.js';
 import { NotConfirmedError, errorMessage } from '../errors.js';
 
 export async function runUnlock(_opts: Record<string, never>, ctx: CommandContext): Promise<void> {

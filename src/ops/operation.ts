@@ -19,7 +19,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { LedgerData, Ledger, StepRecord } from '../state/ledger.js';
 import type { StepContext, StepDef, StepKind, StepResult } from '../steps/types.js';
-import { BlockedError, DpfError, ExitCode, UserError, errorMessage } from '../errors.js';
+import { BlockedError, DpfError, ExitCode, UserError } from '../errors.js';
 import { endpointName as nameOfEndpoint, isCustomEndpoint, notOffered } from '../aws/endpoint.js';
 import { pollInterval } from '../settings.js';
 

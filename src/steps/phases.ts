@@ -2,7 +2,7 @@
  * The phases and their steps, as data. Each phase maps to the seed's six-week plan so that
  * status and the reports can show the plan against what actually happened.
  */
-import type { DeployPhase, EnvContext, PhaseId, StepContext, StepDef } from './types.js';
+import type { DeployPhase, PhaseId, StepContext, StepDef } from './types.js';
 import { stackStep } from './kinds/stack.js';
 import { playbookStep, playbookDocument, renderExtraVariables, PLAYBOOK_ESTIMATE_SECONDS, type PlaybookStepSpec } from './kinds/playbook.js';
 import { buildBundle, bundleKey, bundleSourceUrl, ensureBundleUploaded, type Bundle } from '../ansible/bundle.js';
