@@ -14,28 +14,17 @@ import { normalised } from '../config/normalise.js';
 import { deriveSubnets, MAX_DERIVABLE_PREFIX, SUBNET_OFFSETS, type SubnetTier } from '../config/subnets.js';
 import { applySets, parseSet, type SetOverride } from '../config/overrides.js';
 import { placeholders } from '../config/placeholders.js';
-import { askEnvironment } from '../ui/init-wizard.js';
+import { askEnvironment, type WizardGiven } from '../ui/init-wizard.js';
 import { ConfigInvalidError, UserError } from '../errors.js';
 import { writeFileAtomic } from '../state/atomic.js';
 
-export interface InitOptions {
-  env: string;
+/** The flags of `dpf init`: the wizard's answers given in advance (WizardGiven), and these. */
+export interface InitOptions extends WizardGiven {
   /** Accept the platform specification's defaults for everything not given as a flag (no questions). */
   defaults: boolean;
   project?: string;
-  region?: string;
-  /** Three availability zones; default: REGION a, b, c. */
-  azs?: string[];
-  vpcCidr?: string;
-  adminCidrs?: string[];
-  alarmEmail?: string;
-  identityProvider?: 'freeipa' | 'iam';
   /** AMI for the FreeIPA servers (Rocky/Alma Linux 9); default: looked up at deploy time. */
   ipaImage?: string;
-  workersMin?: number;
-  workersMax?: number;
-  workersDesired?: number;
-  highAvailability?: boolean;
   /**
    * `path=value` overrides of any value, applied after the defaults and the other flags
    * (`--set`, repeatable): `path` is dotted inside the environment, e.g. `compute.workers.max=8`.

@@ -14,6 +14,7 @@ import { isProduction } from '../config/production.js';
 export interface WizardGiven {
   env: string;
   region?: string;
+  /** Three availability zones; default: REGION a, b, c. */
   azs?: string[];
   vpcCidr?: string;
   adminCidrs?: string[];
