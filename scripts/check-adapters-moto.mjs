@@ -33,6 +33,8 @@ process.env.AWS_ENDPOINT_URL = endpoint;
 process.env.AWS_ACCESS_KEY_ID ??= 'testing';
 process.env.AWS_SECRET_ACCESS_KEY ??= 'testing';
 const cfg = { region, maxAttempts: 1 };
+// The adapters are told the endpoint (src/settings.ts), as the port factory does: an emulator's HTML 500 is "not offered".
+const EP = { url: endpoint, services: {} };
 const raw = { ...cfg, endpoint };
 const dist = (f) => import(path.join(root, 'dist/aws', f));
 
@@ -169,7 +171,7 @@ try {
   await check('Backup DescribeRestoreJob', () => b.describeRestoreJob('00000000-0000-0000-0000-000000000000'));
 
   const cwm = await dist('sdk-cloudwatch.js');
-  const c = cwm.createCloudWatchPort(cfg);
+  const c = cwm.createCloudWatchPort(cfg, EP);
   await check('CloudWatch DescribeAlarms (prefix)', () => c.describeAlarms(undefined, 'dpf-'));
   await check('CloudWatch DescribeAlarms (names)', () => c.describeAlarms(['dpf-chk-cpu']));
   await check('CloudWatch GetMetricData', () => c.getMetric('dpf/chk', 'm', { env: 'chk' }, 30));
@@ -180,7 +182,7 @@ try {
   await check('SNS ListSubscriptionsByTopic', () => n.listSubscriptions(topic.TopicArn));
   await check('SNS ListSubscriptionsByTopic (missing → [])', () => n.listSubscriptions(`arn:aws:sns:${region}:123456789012:nope`));
 
-  const bu = (await dist('sdk-buckets.js')).createBucketInspectPort(cfg);
+  const bu = (await dist('sdk-buckets.js')).createBucketInspectPort(cfg, EP);
   await check('S3 inspect (configured bucket)', () => bu.inspect('chk-bucket'));
   await check('S3 inspect (plain bucket)', () => bu.inspect('chk-plain'));
   await check('S3 inspect (TLS-only policy, over http)', () => bu.inspect('chk-tls'));
@@ -188,7 +190,7 @@ try {
   await check('S3 emptyAndDelete (versions + delete markers)', () => bu.emptyAndDelete('chk-bucket'));
   await check('S3 inspect after delete', () => bu.inspect('chk-bucket'));
 
-  const ssm = (await dist('sdk-ssm.js')).createSsmPort(cfg);
+  const ssm = (await dist('sdk-ssm.js')).createSsmPort(cfg, EP);
   const cmd = await check('SSM SendCommand (tag targets)', () => ssm.sendCommand({
     documentName: 'AWS-RunShellScript', parameters: { commands: ['echo hi'] }, targets: { 'dpf:env': ['chk'], 'dpf:role': ['worker'] },
     maxConcurrency: '50%', maxErrors: '0', timeoutSeconds: 600, outputS3Bucket: 'chk-plain', outputS3KeyPrefix: 'ssm/',

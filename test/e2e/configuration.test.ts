@@ -123,9 +123,8 @@ describe('GIVEN every phase deployed with the FreeIPA provider', () => {
     expect(retention[`/dataplatform/${ENV}/system`]).toBe(30);
     expect(retention[`/dataplatform/${ENV}/audit`]).toBe(365);
     // CloudWatch through dpf's adapter: the SDK speaks JSON to CloudWatch, moto only query (see docs/emulator.md).
-    process.env.AWS_ENDPOINT_URL = em.endpoint;
     const { createCloudWatchPort } = await import(path.join(ROOT, 'dist', 'aws', 'sdk-cloudwatch.js'));
-    const cw = createCloudWatchPort(sdkConfig(em));
+    const cw = createCloudWatchPort(sdkConfig(em), { url: em.endpoint, services: {} });
     const alarms = await cw.describeAlarms(undefined, `dataplatform-${ENV}`);
     const ledgerNames = (readLedger(dir, ENV).steps['monitoring.stack'].outputs.AlarmNames ?? '').split(',').filter(Boolean);
     const names = alarms.map((a: any) => a.name);
