@@ -8,7 +8,7 @@
 import { holdsPlaceholder } from '../offline.js';
 import type { Finding, Rule, RenderedEnvironment, RenderedStack } from '../types.js';
 import { asList, ofType, referencedResource, type RenderedResource } from '../../templates/render.js';
-import { isProduction } from '../../config/production.js';
+import { normalised } from '../../config/normalise.js';
 import { parseOutputPlaceholder } from '../offline.js';
 import { wildcard } from '../resolve.js';
 
@@ -102,7 +102,7 @@ export const backupCoverage: Rule = {
   check({ env }) {
     const findings: Finding[] = [];
     const sels = selections(env);
-    const prod = isProduction(env.envName);
+    const prod = normalised(env.envName, env.config).production;
     for (const store of stores(env)) {
       const covering = sels.filter((sel) => covers(sel, store));
       if (!covering.length) {

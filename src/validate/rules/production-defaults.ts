@@ -6,7 +6,8 @@
  * some code path decided "production" on its own.
  */
 import type { Finding, Rule } from '../types.js';
-import { isProduction, resilience, type Setting } from '../../config/production.js';
+import type { Setting } from '../../config/production.js';
+import { normalised } from '../../config/normalise.js';
 import { ofType } from '../../templates/render.js';
 
 export const productionDefaults: Rule = {
@@ -21,8 +22,7 @@ export const productionDefaults: Rule = {
   ],
   check({ env }) {
     const findings: Finding[] = [];
-    const prod = isProduction(env.envName);
-    const want = resilience(env.envName, env.config);
+    const { production: prod, resilience: want } = normalised(env.envName, env.config);
     const compare = (subject: string, what: string, configPath: string, setting: Setting, actual: boolean | undefined) => {
       if (actual === undefined) return;
       if (actual !== setting.value)
