@@ -7,6 +7,7 @@ import type { Clock } from '../clock.js';
 import type { EnvironmentConfig } from '../config/schema.js';
 import type { LedgerData } from '../state/ledger.js';
 import type { IoHost } from '../steps/events.js';
+import type { After } from '../steps/types.js';
 import type { CloudFormationPort } from '../aws/cloudformation.js';
 import type { ObjectStorePort } from '../aws/ports.js';
 import type { OpsPorts } from '../aws/ops-ports.js';
@@ -80,8 +81,8 @@ export interface CheckSpec {
   category: CheckCategory;
   /** The readiness-checklist line this check gives evidence for. */
   checklist: ChecklistLineId;
-  /** Deployment steps it inspects (never other checks, so one failing check blocks none). */
-  dependsOn: string[];
+  /** Deployment steps it inspects, with what it inspects of each (never other checks, so one failing check blocks none). */
+  after: After;
   /** One sentence: what passing means. */
   criterion: string;
   /** Typical duration on AWS (seconds), for the ETA. */

@@ -18,7 +18,7 @@
  * Empty values are left out, so the bundle's default (group_vars/all.yml) applies.
  */
 import { createHash } from 'node:crypto';
-import type { PhaseId, Prepared, StepContext, StepDef, StepResult } from '../types.js';
+import type { After, PhaseId, Prepared, StepContext, StepDef, StepResult } from '../types.js';
 import type { Ec2Port, SendCommandInput } from '../../aws/ops-ports.js';
 import type { StepRecord } from '../../state/ledger.js';
 import { buildBundle, ensureBundleUploaded, type Bundle } from '../../ansible/bundle.js';
@@ -32,6 +32,12 @@ import { sendMarker } from '../tokens.js';
 export function playbookDocument(envCtx: { project: string; name: string }): string {
   return `dpf-${envCtx.project}-${envCtx.name}-ApplyAnsiblePlaybooks`;
 }
+/**
+ * Outputs every playbook step reads when it runs (below, in execute): the state bucket for the
+ * bundle and the SSM output, the compute stack's document. Their steps are edges of every
+ * playbook step (src/steps/phases.ts adds them with these reasons).
+ */
+export const PLAYBOOK_RUN_READS = { 'bootstrap.state': ['StateBucketName'], 'compute.stack': ['AnsibleDocumentName'] } as const;
 /** What the messages call it. */
 export const PLAYBOOK_DOCUMENT = 'the dpf Ansible document';
 /** Typical wall time of one playbook on a fleet (dependency install + roles), for the ETA. */
@@ -44,7 +50,8 @@ export interface PlaybookStepSpec {
   id: string;
   phase: PhaseId;
   title: string;
-  dependsOn: string[];
+  /** The steps it waits for, each with its reason (hosts, variables, prerequisites, same-host order). */
+  after: After;
   /** Playbook file at the bundle root, e.g. 'nfs.yml'. */
   playbook: string;
   /** Host roles the targets are (for the prerequisite model, src/steps/contracts.ts). */
@@ -323,7 +330,8 @@ export function playbookStep(spec: PlaybookStepSpec): StepDef {
     phase: spec.phase,
     title: spec.title,
     kind: 'playbook',
-    dependsOn: spec.dependsOn,
+    dependsOn: Object.keys(spec.after),
+    after: spec.after,
     contract: { runsOn: spec.runsOn, playbook: spec.playbook, provides: spec.provides },
     playbook: { file: spec.playbook, extraVars: spec.extraVars },
     prepare,

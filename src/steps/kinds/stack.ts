@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { loadTemplate, fullParameters, type TemplateName, type LoadedTemplate } from '../../templates/registry.js';
 import { deployStack, SUCCESS_STATES, type DeployStackRequest } from '../stack-deployer.js';
 import { estimateTemplate } from '../eta.js';
-import type { PhaseId, StepContext, StepDef, Prepared, EnvContext } from '../types.js';
+import type { After, PhaseId, StepContext, StepDef, Prepared, EnvContext } from '../types.js';
 import { StepFailedError } from '../../errors.js';
 import type { StepContract } from '../contracts.js';
 import type { AwsPorts } from '../../context.js';
@@ -15,7 +15,8 @@ export interface StackStepSpec {
   phase: PhaseId;
   title: string;
   template: TemplateName;
-  dependsOn: string[];
+  /** The steps it waits for, each with its reason (what the parameters read from it). */
+  after: After;
   /** Parameter values dpf computes (from the config, the ledger, and read-only AWS lookups). */
   parameters(ctx: StepContext): Record<string, string> | Promise<Record<string, string>>;
   /** What the stack creates, for the prerequisite model. */
@@ -101,7 +102,8 @@ export function stackStep(spec: StackStepSpec): StepDef {
     phase: spec.phase,
     title: spec.title,
     kind: 'stack',
-    dependsOn: spec.dependsOn,
+    dependsOn: Object.keys(spec.after),
+    after: spec.after,
     contract: spec.contract,
     stack: { template: spec.template, parameters: spec.parameters, region: spec.region },
     prepare,
