@@ -33,8 +33,8 @@ export function playbookDocument(envCtx: { project: string; name: string }): str
   return `dpf-${envCtx.project}-${envCtx.name}-ApplyAnsiblePlaybooks`;
 }
 /**
- * Outputs every playbook step reads when it runs (below, in execute): the state bucket for the
- * bundle and the SSM output, the compute stack's document. Their steps are edges of every
+ * Outputs every playbook step reads besides its variables and targets (in prepare and execute):
+ * the state bucket for the bundle and the SSM output, the compute stack's document. Their steps are edges of every
  * playbook step (src/steps/phases.ts adds them with these reasons).
  */
 export const PLAYBOOK_RUN_READS = { 'bootstrap.state': ['StateBucketName'], 'compute.stack': ['AnsibleDocumentName'] } as const;
@@ -69,6 +69,8 @@ export interface PlaybookStepSpec {
 type NormalTargets = { kind: 'tags'; tags: Array<[string, string[]]> } | { kind: 'ids'; instanceIds: string[] };
 
 interface PlaybookInputs {
+  /** The state bucket (bundle, SSM output): read when prepared, so a step that cannot run yet is deferred, not failed. */
+  bucket: string;
   bundle: Bundle;
   targets: NormalTargets;
   extraVariables: string;
@@ -193,18 +195,18 @@ export function playbookStep(spec: PlaybookStepSpec): StepDef {
     if (!bundle.files.includes(spec.playbook)) throw new StepFailedError(spec.id, `Playbook ${spec.playbook} is not in the Ansible bundle (${bundle.files.filter((f) => !f.includes('/') && /\.ya?ml$/.test(f)).join(', ')}).`);
     const targets = normalizeTargets(spec.id, ctx.envCtx.name, await spec.targets(ctx));
     const extraVariables = renderExtraVariables(spec.id, await spec.extraVars(ctx));
+    const bucket = ctx.output('bootstrap.state', 'StateBucketName');
     const inputHash = createHash('sha256')
       .update(JSON.stringify({ bundle: bundle.sha256, playbook: spec.playbook, targets, extraVariables }))
       .digest('hex');
-    const data: PlaybookInputs = { bundle, targets, extraVariables };
+    const data: PlaybookInputs = { bucket, bundle, targets, extraVariables };
     return { inputHash, estimateSeconds: estimate, data };
   };
 
   /** Upload, send, watch; `check` runs Ansible with --check and records nothing itself. */
   const execute = async (ctx: StepContext, prepared: Prepared, mode: 'run' | 'check') => {
-    const { bundle, targets, extraVariables } = prepared.data as PlaybookInputs;
+    const { bucket, bundle, targets, extraVariables } = prepared.data as PlaybookInputs;
     const env = ctx.envCtx.env;
-    const bucket = ctx.output('bootstrap.state', 'StateBucketName');
     const [objects, ops] = await Promise.all([ctx.aws.objects(), ctx.aws.ops()]);
     const up = await ensureBundleUploaded(objects, bucket, bundle, ctx.envCtx.region);
     ctx.progress(up.uploaded ? `uploaded the Ansible bundle (${bundle.files.length} files) to s3://${bucket}/${up.key}` : `Ansible bundle s3://${bucket}/${up.key} already in the state bucket`);
