@@ -137,7 +137,7 @@ export async function crashAndResume({ dpfBin, emulator, env, point, timeoutMs =
 
 /** Every kill point of a full deploy (the bench runs them all; the e2e test a sample). */
 /** Template name → the step that deploys it. */
-const STACK_STEPS = { bootstrap: 'bootstrap.state', network: 'network.stack', compute: 'compute.stack', storage: 'storage.stack', identity: 'identity.stack', monitoring: 'monitoring.stack', autoconfig: 'monitoring.worker-bootstrap' };
+const STACK_STEPS = { bootstrap: 'bootstrap.state', network: 'network.stack', compute: 'compute.stack', storage: 'storage.stack', identity: 'identity.stack', dns: 'identity.dns', monitoring: 'monitoring.stack', autoconfig: 'monitoring.worker-bootstrap' };
 export const STACKS = Object.keys(STACK_STEPS);
 export const PLAYBOOK_STEPS = [
   'identity.nfs', 'identity.ipa-server', 'identity.ipa-policy', 'identity.ipa-replica', 'identity.enrol-hosts', 'identity.enrol',

@@ -65,3 +65,21 @@ export function median(values) {
   const m = Math.floor(v.length / 2);
   return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
 }
+
+/**
+ * The graph without some steps, as if their work were done inside the steps that wait for them
+ * (edge contraction): each dependent inherits what a removed step waited for, so every ordering
+ * is kept and only the removed steps' own time goes.
+ */
+export function withoutSteps(steps, removed) {
+  const gone = new Set(removed);
+  const byId = new Map(steps.map((s) => [s.id, s]));
+  const expand = (ids, seen = new Set()) =>
+    ids.flatMap((d) => {
+      if (!gone.has(d)) return [d];
+      if (seen.has(d)) return [];
+      seen.add(d);
+      return expand(byId.get(d)?.dependsOn ?? [], seen);
+    });
+  return steps.filter((s) => !gone.has(s.id)).map((s) => ({ ...s, dependsOn: [...new Set(expand(s.dependsOn ?? []))] }));
+}

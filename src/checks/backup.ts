@@ -65,7 +65,7 @@ export const backupCheck: CheckSpec = {
   title: 'Backups within their RPO',
   category: 'backup',
   checklist: 'aws-components',
-  dependsOn: ['storage.stack'],
+  after: { 'storage.stack': { inspects: 'the backup plan, vault and recovery points it creates' } },
   criterion: 'the AWS Backup plan exists, the file system has a completed recovery point younger than its RPO, and the database is restorable within its RPO',
   estimateSeconds: 5,
   async run(ctx) {

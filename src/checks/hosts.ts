@@ -118,7 +118,10 @@ export const efsMountCheck: CheckSpec = {
   title: '/shared is the EFS mount on every node',
   category: 'configuration',
   checklist: 'ansible-automation',
-  dependsOn: ['storage.stack', 'identity.nfs'],
+  after: {
+    'storage.stack': { inspects: 'the file system /shared must be' },
+    'identity.nfs': { inspects: 'the /shared mount it made on master, dev and workers' },
+  },
   criterion: `${MOUNT_POINT} is an nfs4 mount of the platform's EFS file system on every master, dev and worker node`,
   estimateSeconds: 20,
   async run(ctx) {
@@ -148,7 +151,11 @@ export const databaseCheck: CheckSpec = {
   category: 'configuration',
   checklist: 'aws-components',
   // The worker playbook installs the PostgreSQL client (pg_isready).
-  dependsOn: ['compute.stack', 'storage.stack', 'identity.configure-worker'],
+  after: {
+    'compute.stack': { inspects: 'the workers it launches, where the probe runs' },
+    'storage.stack': { inspects: 'the database the workers must reach' },
+    'identity.configure-worker': { inspects: 'the PostgreSQL client (pg_isready) it installs on the workers' },
+  },
   criterion: 'pg_isready against the RDS endpoint on port 5432 reports "accepting connections" on every worker',
   estimateSeconds: 20,
   async run(ctx) {
@@ -202,7 +209,12 @@ export const directoryCheck: CheckSpec = {
   title: 'Directory answers and platform users resolve',
   category: 'identity',
   checklist: 'ansible-automation',
-  dependsOn: ['identity.stack', 'identity.enrol'],
+  after: {
+    'identity.stack': { inspects: 'the IPA servers (freeipa) or the operators group (iam)' },
+    'identity.enrol': { inspects: 'SSSD on every node it enrols' },
+    // Every IPA service on both servers must run: nodes enrol while the replica still installs.
+    'identity.ipa-replica': { inspects: 'the IPA services on the replica it installs' },
+  },
   criterion: `FreeIPA: "${DIRECTORY_USER}" resolves through SSSD (id, getent) on every node and every IPA service runs; IAM: the operators group exists and every node's SSM agent is online`,
   estimateSeconds: 20,
   async run(ctx) {
@@ -294,7 +306,12 @@ export const dataLakeAccessCheck: CheckSpec = {
   title: 'Each role reaches its part of the data lake and not the rest',
   category: 'security',
   checklist: 'security-controls',
-  dependsOn: ['bootstrap.state', 'compute.stack', 'storage.stack', 'identity.stack'],
+  after: {
+    'bootstrap.state': { inspects: 'the state bucket no node role may read' },
+    'compute.stack': { inspects: 'the node roles whose access it simulates' },
+    'storage.stack': { inspects: 'the data lake prefixes each role may or may not reach' },
+    'identity.stack': { inspects: 'the DeveloperRole and the IPA servers\' role' },
+  },
   criterion: 'from one node per role, aws s3api put/get succeeds where the role is allowed and is AccessDenied where it is not (each role is probed on at least one forbidden location)',
   estimateSeconds: 30,
   async run(ctx) {

@@ -7,7 +7,8 @@ import type { LedgerData } from '../state/ledger.js';
 import type { CheckContext, CheckOutcome, CheckSpec } from './types.js';
 import { awsErrorText, combine, couldNotAsk, environmentInstances, label, roleOf, unknown, type Part } from './common.js';
 
-export const STACK_STEPS = ['bootstrap.state', 'network.stack', 'compute.stack', 'storage.stack', 'identity.stack', 'monitoring.stack'];
+/** Every stack step of the deploy graph: the check inspects each stack that is done when it runs. */
+export const STACK_STEPS = ['bootstrap.state', 'network.stack', 'compute.stack', 'storage.stack', 'storage.dr-vault', 'identity.stack', 'identity.dns', 'monitoring.stack', 'monitoring.worker-bootstrap'];
 
 /** Longest dpf waits for one stack's drift detection. */
 export const DRIFT_TIMEOUT_MS = 5 * 60_000;
@@ -75,7 +76,7 @@ export const stacksCheck: CheckSpec = {
   title: 'Stacks complete and without drift',
   category: 'infrastructure',
   checklist: 'iac-validated',
-  dependsOn: STACK_STEPS,
+  after: Object.fromEntries(STACK_STEPS.map((s) => [s, { inspects: 'its stack: status and drift' }])),
   criterion: 'every stack dpf deployed is in a complete state and drift detection finds it IN_SYNC',
   estimateSeconds: 60,
   async run(ctx) {
@@ -134,7 +135,10 @@ export const nodesOnlineCheck: CheckSpec = {
   title: 'Every node managed by SSM and online',
   category: 'infrastructure',
   checklist: 'aws-components',
-  dependsOn: ['compute.stack', 'identity.stack'],
+  after: {
+    'compute.stack': { inspects: 'the nodes it launches (SSM agent online)' },
+    'identity.stack': { inspects: 'the IPA servers it launches (SSM agent online)' },
+  },
   criterion: 'every running instance tagged dpf:env is registered with Systems Manager and its agent is Online',
   estimateSeconds: 5,
   async run(ctx) {
@@ -188,7 +192,11 @@ export const workersCheck: CheckSpec = {
   title: 'Worker group at its desired size, every worker configured',
   category: 'infrastructure',
   checklist: 'aws-components',
-  dependsOn: ['compute.stack', 'identity.configure-worker', 'monitoring.worker-bootstrap'],
+  after: {
+    'compute.stack': { inspects: 'the worker group at its desired size' },
+    'identity.configure-worker': { inspects: 'the workers it configured' },
+    'monitoring.worker-bootstrap': { inspects: 'the association that configures new workers' },
+  },
   criterion: 'the worker Auto Scaling group has as many healthy InService instances as it desires, each configured (by the deploy or the worker association), with the configured min/max',
   estimateSeconds: 5,
   async run(ctx) {

@@ -48,7 +48,7 @@ export const alarmsCheck: CheckSpec = {
   title: 'Every expected alarm exists and none is in ALARM',
   category: 'monitoring',
   checklist: 'monitoring-alerting',
-  dependsOn: ['monitoring.stack'],
+  after: { 'monitoring.stack': { inspects: 'the alarms and topic it creates' } },
   criterion: 'each alarm of the monitoring stack exists, notifies the alert topic and is not in ALARM',
   estimateSeconds: 3,
   async run(ctx) {
@@ -89,7 +89,7 @@ export const subscriptionCheck: CheckSpec = {
   title: 'Alert e-mail subscription confirmed',
   category: 'monitoring',
   checklist: 'monitoring-alerting',
-  dependsOn: ['monitoring.stack'],
+  after: { 'monitoring.stack': { inspects: 'the alarms and topic it creates' } },
   criterion: 'monitoring.alarmEmail is subscribed to the alert topic and has confirmed (not PendingConfirmation)',
   estimateSeconds: 2,
   async run(ctx) {
@@ -125,7 +125,10 @@ export const agentMetricsCheck: CheckSpec = {
   title: 'CloudWatch agent metrics arrive from every node',
   category: 'monitoring',
   checklist: 'monitoring-alerting',
-  dependsOn: ['monitoring.stack', 'monitoring.agent'],
+  after: {
+    'monitoring.stack': { inspects: 'the namespace its alarms watch' },
+    'monitoring.agent': { inspects: 'the metrics of the agent it configures on every node' },
+  },
   criterion: `every running node published ${AGENT_METRIC} to the agent namespace within the last ${METRIC_FRESH_MINUTES} minutes`,
   estimateSeconds: 10,
   async run(ctx) {

@@ -176,7 +176,12 @@ export const reachabilityCheck: CheckSpec = {
   title: 'Network Connectivity Matrix reachable (VPC Reachability Analyzer)',
   category: 'infrastructure',
   checklist: 'security-controls',
-  dependsOn: ['network.stack', 'compute.stack', 'storage.stack', 'identity.stack'],
+  after: {
+    'network.stack': { inspects: 'the paths of the connectivity matrix through its VPC' },
+    'compute.stack': { inspects: 'the nodes at the ends of the paths' },
+    'storage.stack': { inspects: 'the database and file system at the ends of the paths' },
+    'identity.stack': { inspects: 'the IPA servers at the ends of the paths' },
+  },
   criterion: "every flow of the specification's Network Connectivity Matrix has a path between the deployed resources, as VPC Reachability Analyzer evaluates security groups, network ACLs and routes",
   estimateSeconds: 180,
   run: (ctx) => analyseFlows(ctx),

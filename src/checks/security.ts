@@ -34,7 +34,7 @@ export const sshExposureCheck: CheckSpec = {
   title: 'No security group opens SSH to the world',
   category: 'security',
   checklist: 'security-controls',
-  dependsOn: ['network.stack'],
+  after: { 'network.stack': { inspects: 'the security groups of its VPC' } },
   criterion: 'no security group of the VPC allows port 22 from 0.0.0.0/0 or ::/0',
   estimateSeconds: 2,
   async run(ctx) {
@@ -76,7 +76,10 @@ export const ebsEncryptionCheck: CheckSpec = {
   title: 'Every EBS volume encrypted at rest',
   category: 'security',
   checklist: 'security-controls',
-  dependsOn: ['compute.stack', 'identity.stack'],
+  after: {
+    'compute.stack': { inspects: 'the nodes it launches' },
+    'identity.stack': { inspects: 'the IPA servers it launches' },
+  },
   criterion: 'every EBS volume attached to a node of the environment is encrypted',
   estimateSeconds: 3,
   async run(ctx) {
@@ -140,7 +143,10 @@ export const dataEncryptionCheck: CheckSpec = {
   title: 'File system, database and buckets encrypted at rest',
   category: 'security',
   checklist: 'security-controls',
-  dependsOn: ['bootstrap.state', 'storage.stack'],
+  after: {
+    'bootstrap.state': { inspects: 'the state bucket' },
+    'storage.stack': { inspects: 'the data lake, file system and database it creates' },
+  },
   criterion: 'the EFS file system and the RDS instance are encrypted, and every platform bucket has default encryption',
   estimateSeconds: 5,
   async run(ctx) {
@@ -172,7 +178,10 @@ export const publicAccessCheck: CheckSpec = {
   title: 'Buckets block public access',
   category: 'security',
   checklist: 'security-controls',
-  dependsOn: ['bootstrap.state', 'storage.stack'],
+  after: {
+    'bootstrap.state': { inspects: 'the state bucket' },
+    'storage.stack': { inspects: 'the data lake, file system and database it creates' },
+  },
   criterion: 'every platform bucket has BlockPublicAcls, IgnorePublicAcls, BlockPublicPolicy and RestrictPublicBuckets on',
   estimateSeconds: 3,
   async run(ctx) {
@@ -201,7 +210,10 @@ export const imdsCheck: CheckSpec = {
   title: 'IMDSv2 required on every instance',
   category: 'security',
   checklist: 'security-controls',
-  dependsOn: ['compute.stack', 'identity.stack'],
+  after: {
+    'compute.stack': { inspects: 'the nodes it launches' },
+    'identity.stack': { inspects: 'the IPA servers it launches' },
+  },
   criterion: 'every node of the environment has MetadataOptions.HttpTokens = required',
   estimateSeconds: 2,
   async run(ctx) {
@@ -226,7 +238,7 @@ export const rdsPrivateCheck: CheckSpec = {
   title: 'Database not publicly accessible',
   category: 'security',
   checklist: 'security-controls',
-  dependsOn: ['storage.stack'],
+  after: { 'storage.stack': { inspects: 'the database it creates' } },
   criterion: 'the RDS instance has PubliclyAccessible = false',
   estimateSeconds: 2,
   async run(ctx) {

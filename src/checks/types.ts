@@ -11,6 +11,9 @@ import type { CloudFormationPort } from '../aws/cloudformation.js';
 import type { ObjectStorePort } from '../aws/ports.js';
 import type { OpsPorts } from '../aws/ops-ports.js';
 
+/** Deployment steps a check inspects, and what of each (the engine's edge reason: `inspects`). */
+export type CheckAfter = Record<string, { inspects: string }>;
+
 export type CheckStatus = 'pass' | 'fail' | 'warn' | 'unknown';
 export type CheckCategory = 'infrastructure' | 'security' | 'monitoring' | 'backup' | 'configuration' | 'identity';
 
@@ -80,8 +83,8 @@ export interface CheckSpec {
   category: CheckCategory;
   /** The readiness-checklist line this check gives evidence for. */
   checklist: ChecklistLineId;
-  /** Deployment steps it inspects (never other checks, so one failing check blocks none). */
-  dependsOn: string[];
+  /** Deployment steps it inspects, with what it inspects of each (never other checks, so one failing check blocks none). */
+  after: CheckAfter;
   /** One sentence: what passing means. */
   criterion: string;
   /** Typical duration on AWS (seconds), for the ETA. */

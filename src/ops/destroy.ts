@@ -42,6 +42,7 @@ import type { Ledger } from '../state/ledger.js';
 import { stackName } from '../steps/kinds/stack.js';
 import { rootCause } from '../steps/stack-deployer.js';
 import { derivedNames as names } from '../config/normalise.js';
+import { buildSteps } from '../steps/phases.js';
 import { errorMessage } from '../errors.js';
 import { opStep, optionalOutput, stepOf, waitFor, stepError, type Operation } from './operation.js';
 import { restoreName, RESTORE_STEPS } from './restore.js';
@@ -87,10 +88,14 @@ export interface Leftover {
 /** The stacks dpf knows for each phase: names recorded in the ledger, and the derived names. */
 export function knownStacks(ledger: Ledger, envCtx: Pick<EnvContext, 'project' | 'name'>): Partial<Record<DeployPhase, string[]>> {
   const out: Partial<Record<DeployPhase, string[]>> = {};
+  // Within a phase, the stacks deployed last are deleted first (the dns stack's records before the identity stack's zone).
+  const deployOrder = buildSteps().map((s) => s.id);
+  const later = (id: string) => deployOrder.indexOf(id);
   for (const p of DESTROY_ORDER) {
     // A stack in another region (the DR vault) is reported as kept, not deleted here.
     const recorded = Object.values(ledger.data.steps)
       .filter((s) => s.phase === p && typeof s.evidence.stackName === 'string' && s.evidence.region === undefined)
+      .sort((a, b) => later(b.id) - later(a.id))
       .map((s) => s.evidence.stackName as string);
     out[p] = [...new Set([...recorded, stackName(envCtx, p)])];
   }

@@ -9,8 +9,11 @@
  * without `@` is needed on the host the role runs on; `name@place` is needed at another place
  * (another host role, or `aws` for account-level resources). A trailing `if fact` limits a
  * need or a provision to hosts whose image has that fact (only master and workers have a data
- * volume). Kept small on purpose: it is also the input from which dependencies can later be
- * derived (every edge then has a reason: the capability).
+ * volume). A need is something the role must find *while it runs*; a daemon that connects to a
+ * service later and retries until it answers lists it under `uses` instead, which orders
+ * nothing (test/steps/graph.test.ts checks that some step of the graph provides it). Each role
+ * also names the extra variables it reads that dpf computes from other steps' outputs (`vars`):
+ * src/steps/phases.ts passes a playbook only those, and its dependencies follow from them.
  */
 import type { StepDef } from './types.js';
 
@@ -44,22 +47,37 @@ export const HOST_BASELINE: Record<HostRole, readonly string[]> = {
 export interface RoleContract {
   needs: readonly string[];
   provides: readonly string[];
+  /** Services its daemons connect to at run time and retry until they answer (no ordering). */
+  uses?: readonly string[];
+  /** Extra variables it reads that dpf computes from other steps' outputs (STEP_VARIABLES). */
+  vars?: readonly StepVariable[];
 }
+
+/** Extra variables computed from other steps' outputs; every other variable comes from the config. */
+export const STEP_VARIABLES = ['efs_file_system_id', 'efs_access_point_id', 'rds_endpoint', 'rds_secret_arn', 'spark_master_host'] as const;
+export type StepVariable = (typeof STEP_VARIABLES)[number];
 
 /** Role (or role:tasks_from) → what it needs and what it leaves on its host. */
 export const ROLE_CONTRACTS: Record<string, RoleContract> = {
   common: { needs: [], provides: ['pkg:awscli', 'pkg:python3-pip', 'svc:chronyd', 'svc:rsyslog', 'sshd:hardened', 'mount:/data if disk:data'] },
-  nfs_client: { needs: ['efs@aws'], provides: ['mount:/shared'] },
+  nfs_client: { needs: ['efs@aws'], provides: ['mount:/shared'], vars: ['efs_file_system_id', 'efs_access_point_id'] },
   freeipa_server: { needs: ['pkg:awscli', 'hostname:fqdn', 'ipa-secrets@aws'], provides: ['svc:ipa'] },
   'freeipa_server:policy': { needs: ['svc:ipa', 'pkg:awscli', 'ipa-secrets@aws'], provides: ['ipa:policy'] },
   'freeipa_server:enrol_hosts': { needs: ['svc:ipa', 'pkg:awscli', 'ipa-secrets@aws'], provides: [] },
   freeipa_replica: { needs: ['pkg:awscli', 'hostname:fqdn', 'ipa-secrets@aws', 'svc:ipa@ipa-server'], provides: ['svc:ipa'] },
-  // Clients are configured with both servers (sssd.conf, krb5.conf) and their own keytab.
-  freeipa_client: { needs: ['pkg:awscli', 'host-keytab', 'svc:ipa@ipa-server', 'svc:ipa@ipa-replica'], provides: ['svc:sssd'] },
+  // Clients are configured with both servers (sssd.conf, krb5.conf), the first server first, and
+  // their own keytab. They enrol against the first server: ipa-client-install skips a listed
+  // server whose LDAP does not answer ("Skip …: LDAP server is not responding", freeipa
+  // ipaclient/discovery.py) and SSSD tries the servers in order and fails over (sssd-ipa(5)
+  // ipa_server), so the replica is used once its install is done.
+  freeipa_client: { needs: ['pkg:awscli', 'host-keytab', 'svc:ipa@ipa-server'], provides: ['svc:sssd'], uses: ['svc:ipa@ipa-replica'] },
   data_processing: { needs: ['mount:/data if disk:data'], provides: ['svc:docker', 'venv:/opt/dpf/venv', 'group:dataeng'] },
-  job_scheduler: { needs: ['pkg:awscli', 'mount:/shared', 'rds@aws', 'rds-secret@aws'], provides: ['svc:airflow'] },
-  'spark_worker:master': { needs: ['mount:/data if disk:data'], provides: ['svc:spark-master'] },
-  spark_worker: { needs: ['mount:/data if disk:data', 'svc:spark-master@master'], provides: ['svc:spark-worker'] },
+  job_scheduler: { needs: ['pkg:awscli', 'mount:/shared', 'rds@aws', 'rds-secret@aws'], provides: ['svc:airflow'], vars: ['rds_endpoint', 'rds_secret_arn'] },
+  'spark_worker:master': { needs: ['mount:/data if disk:data'], provides: ['svc:spark-master'], vars: ['spark_master_host'] },
+  // The worker unit only needs the master's address; the worker registers at run time and
+  // retries (Spark's Worker gives up after 16 attempts and exits 1, and the unit's
+  // Restart=on-failure starts it again), so workers are configured while the master is.
+  spark_worker: { needs: ['mount:/data if disk:data'], provides: ['svc:spark-worker'], uses: ['svc:spark-master@master'], vars: ['spark_master_host'] },
   kubernetes: { needs: ['mount:/data if disk:data'], provides: ['svc:k3s'] },
   jupyterhub: { needs: ['venv:/opt/dpf/venv', 'mount:/shared'], provides: ['svc:jupyterhub'] },
   monitoring: { needs: ['log-groups@aws'], provides: ['svc:amazon-cloudwatch-agent'] },
@@ -97,21 +115,21 @@ export function playbookRoles(playbook: string, provider: IdentityProvider): str
   return roles.filter((r) => typeof r === 'string' || r.provider === provider).map((r) => (typeof r === 'string' ? r : r.role));
 }
 
-interface Need {
+export interface Need {
   what: string;
   /** Where it is needed: a host role, or 'aws'. */
   at: Place;
 }
 
 /** `name`, `name@place`, `name if fact` → the need on `host`, or nothing when the condition does not hold there. */
-function parse(entry: string, host: HostRole): Need | undefined {
+export function parse(entry: string, host: HostRole): Need | undefined {
   const [body, fact] = entry.split(' if ') as [string, string | undefined];
   if (fact && !HOST_BASELINE[host].includes(fact)) return undefined;
   const [what, at] = body.split('@') as [string, string | undefined];
   return { what, at: (at as Place | undefined) ?? host };
 }
 
-function ancestorsOf(steps: StepDef[]): Map<string, Set<string>> {
+export function ancestorsOf(steps: Array<Pick<StepDef, 'id' | 'dependsOn'>>): Map<string, Set<string>> {
   const byId = new Map(steps.map((s) => [s.id, s]));
   const memo = new Map<string, Set<string>>();
   const visit = (id: string): Set<string> => {
@@ -145,11 +163,33 @@ export function provisionsOf(step: StepDef, provider: IdentityProvider): Array<{
   return out;
 }
 
+/** Everything the roles of a playbook step need, where (before subtracting what the host or its own roles have). */
+export function needsOf(step: StepDef, provider: IdentityProvider): Need[] {
+  const c = step.contract;
+  if (!c?.playbook) return [];
+  const out: Need[] = [];
+  for (const host of c.runsOn ?? [])
+    for (const role of playbookRoles(c.playbook, provider))
+      for (const entry of ROLE_CONTRACTS[role]?.needs ?? []) {
+        const n = parse(entry, host);
+        if (n) out.push(n);
+      }
+  return out;
+}
+
+/** The steps that create each host (a stack providing `instance` there). */
+export function hostProviders(steps: StepDef[], provider: IdentityProvider): Map<HostRole, string[]> {
+  const out = new Map<HostRole, string[]>();
+  for (const s of steps) for (const p of provisionsOf(s, provider)) if (p.what === 'instance' && p.at !== 'aws') out.set(p.at, [...(out.get(p.at) ?? []), s.id]);
+  return out;
+}
+
 /**
  * Problems with the graph, one sentence each (empty when every prerequisite is met):
  * - a playbook step needs a capability no ancestor step (nor an earlier role of its own
  *   playbook, nor the host's image) provides;
- * - two playbook steps run on a common host and neither depends on the other.
+ * - two playbook steps run on a common host and neither depends on the other;
+ * - a role uses a service at run time that no step of the graph provides.
  */
 export function unmetPrerequisites(steps: StepDef[], provider: IdentityProvider): string[] {
   const problems: string[] = [];
@@ -170,7 +210,7 @@ export function unmetPrerequisites(steps: StepDef[], provider: IdentityProvider)
       const local = new Set(HOST_BASELINE[host]);
       const implicit = ['instance', 'ssm-document@aws'];
       for (const role of ['(host)', ...playbookRoles(c.playbook!, provider)]) {
-        const contract = role === '(host)' ? { needs: implicit, provides: [] } : ROLE_CONTRACTS[role];
+        const contract: RoleContract | undefined = role === '(host)' ? { needs: implicit, provides: [] } : ROLE_CONTRACTS[role];
         if (!contract) {
           problems.push(`${s.id}: role ${role} of ${c.playbook} has no entry in ROLE_CONTRACTS`);
           continue;
@@ -181,6 +221,11 @@ export function unmetPrerequisites(steps: StepDef[], provider: IdentityProvider)
           if (n.at !== 'aws' && !hosts.has(n.at as HostRole)) continue; // that host does not exist with this provider
           const met = (n.at === host && local.has(n.what)) || own.has(`${n.what}@${n.at}`) || has(before, n.what, n.at);
           if (!met) problems.push(`${s.id}: ${role} on ${host} needs ${n.what}${n.at === host ? '' : ` on ${n.at}`}, which no step before it provides`);
+        }
+        for (const entry of contract.uses ?? []) {
+          const n = parse(entry, host);
+          if (!n || (n.at !== 'aws' && !hosts.has(n.at as HostRole))) continue;
+          if (!has(provided.keys(), n.what, n.at)) problems.push(`${s.id}: ${role} on ${host} uses ${n.what}${n.at === host ? '' : ` on ${n.at}`} at run time, which no step of the graph provides`);
         }
         for (const p of contract.provides) {
           const n = parse(p, host);

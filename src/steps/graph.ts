@@ -3,7 +3,7 @@
  * critical path used for the ETA. No I/O here.
  */
 import type { StepRecord } from '../state/ledger.js';
-import { PHASES, type PhaseId } from './types.js';
+import { PHASES, type After, type EdgeReason, type PhaseId } from './types.js';
 
 export interface GraphNode {
   id: string;
@@ -80,4 +80,36 @@ export function criticalPath(nodes: GraphNode[], seconds: (id: string) => number
   const path: string[] = [];
   for (let cur = end; cur; cur = via.get(cur)) path.unshift(cur);
   return { totalSeconds: end ? finish.get(end)! : 0, path, sequentialSeconds: nodes.reduce((s, n) => s + seconds(n.id), 0) };
+}
+
+/** An edge's reason as one line: "reads VpcId, PrivateSubnet1Id; runs on the hosts it creates (master)". */
+export function describeEdge(r: EdgeReason): string {
+  const parts: string[] = [];
+  if (r.reads?.length) parts.push(`reads ${r.reads.join(', ')}`);
+  if (r.instances?.length) parts.push(`looks up the instances it creates (${r.instances.join(', ')})`);
+  if (r.hosts?.length) parts.push(`runs on the hosts it creates (${r.hosts.join(', ')})`);
+  if (r.needs?.length) parts.push(`needs what it leaves: ${r.needs.join(', ')}`);
+  if (r.order) parts.push(`order: ${r.order}`);
+  if (r.inspects) parts.push(`inspects ${r.inspects}`);
+  return parts.join('; ');
+}
+
+/** Several reason maps as one: the union of each edge's reasons. */
+export function mergeAfter(...maps: After[]): After {
+  const out: After = {};
+  const union = <T>(a: readonly T[] | undefined, b: readonly T[] | undefined) => (a || b ? [...new Set([...(a ?? []), ...(b ?? [])])] : undefined);
+  for (const m of maps)
+    for (const [step, r] of Object.entries(m)) {
+      const o = out[step] ?? {};
+      const merged: EdgeReason = {
+        reads: union(o.reads, r.reads),
+        instances: union(o.instances, r.instances),
+        hosts: union(o.hosts, r.hosts),
+        needs: union(o.needs, r.needs),
+        order: [o.order, r.order].filter(Boolean).join('; ') || undefined,
+        inspects: [o.inspects, r.inspects].filter(Boolean).join('; ') || undefined,
+      };
+      out[step] = Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== undefined)) as EdgeReason;
+    }
+  return out;
 }

@@ -1,10 +1,20 @@
 /**
  * The phases and their steps, as data. Each phase maps to the seed's six-week plan so that
  * status and the reports can show the plan against what actually happened.
+ *
+ * Dependencies are not phase order: each step waits only for what it consumes, and says why
+ * (`after`: step → reason). A stack waits for the steps whose outputs its parameters read; a
+ * playbook for the stacks that create its hosts, the outputs its roles' variables and its
+ * targets read, what its roles need before they run (src/steps/contracts.ts), and the other
+ * playbooks on the same hosts (never two at once). test/steps/graph.test.ts checks every reason
+ * against what the step really reads and against the prerequisite model; docs/architecture.md
+ * ("The step graph") lists the edges and the critical path.
  */
-import type { DeployPhase, PhaseId, StepContext, StepDef } from './types.js';
+import type { After, DeployPhase, PhaseId, StepContext, StepDef } from './types.js';
 import { stackStep } from './kinds/stack.js';
-import { playbookStep, playbookDocument, renderExtraVariables, PLAYBOOK_ESTIMATE_SECONDS, type PlaybookStepSpec } from './kinds/playbook.js';
+import { playbookStep, playbookDocument, renderExtraVariables, PLAYBOOK_ESTIMATE_SECONDS, PLAYBOOK_RUN_READS, type PlaybookStepSpec } from './kinds/playbook.js';
+import { mergeAfter } from './graph.js';
+import { hostProviders, hostsOf, playbookRoles, ROLE_CONTRACTS, type HostRole, type IdentityProvider, type StepVariable } from './contracts.js';
 import { buildBundle, bundleKey, bundleSourceUrl, ensureBundleUploaded, type Bundle } from '../ansible/bundle.js';
 import { PHASES } from './types.js';
 import { goliveSteps } from './golive.js';
@@ -34,18 +44,36 @@ export const PHASE_INFO: Record<DeployPhase, PhaseInfo> = {
 
 const common = (ctx: StepContext) => ({ ProjectName: ctx.envCtx.project, EnvName: ctx.envCtx.name });
 
-function netOut(ctx: StepContext, ...keys: string[]): Record<string, string> {
+function netOut(ctx: StepContext, keys: readonly string[]): Record<string, string> {
   return Object.fromEntries(keys.map((k) => [k, ctx.output('network.stack', k)]));
 }
 
+/** The network outputs each stack's parameters read. */
+const COMPUTE_NETWORK = ['VpcId', 'PublicSubnet1Id', 'PrivateSubnet1Id', 'PrivateSubnet2Id', 'PrivateSubnet3Id', 'ManagementSecurityGroupId', 'ComputeSecurityGroupId'] as const;
+const STORAGE_NETWORK = ['VpcId', 'PrivateSubnet1Id', 'PrivateSubnet2Id', 'PrivateSubnet3Id', 'DatabaseSubnet1Id', 'DatabaseSubnet2Id', 'DatabaseSubnet3Id', 'EfsSecurityGroupId', 'DatabaseSecurityGroupId'] as const;
+const IDENTITY_NETWORK = ['VpcId', 'PrivateSubnet1Id', 'PrivateSubnet2Id', 'IdentitySecurityGroupId'] as const;
+
+/**
+ * Steps that read nothing of the state backend still wait for it: the run takes its lock and
+ * mirrors the ledger to the state bucket once bootstrap.state is done (src/session.ts), and
+ * nothing else should change AWS before both exist.
+ */
+export const STATE_BACKEND_FIRST = 'the state backend first: the run takes its lock and mirrors the ledger once it exists';
+
+/** Two playbooks never run on one host at once (package locks, service restarts, the same files). */
+export function sameHosts(hosts: readonly HostRole[], why?: string): string {
+  return `same host${hosts.length > 1 ? 's' : ''} (${hosts.join(', ')}): one playbook at a time${why ? `; ${why}` : ''}`;
+}
+
 export function buildSteps(env?: EnvironmentConfig): StepDef[] {
+  const provider: IdentityProvider = env?.identity.provider ?? 'freeipa';
   const steps: StepDef[] = [
     stackStep({
       id: 'bootstrap.state',
       phase: 'bootstrap',
       title: 'State bucket and lock table',
       template: 'bootstrap',
-      dependsOn: [],
+      after: {},
       parameters: (ctx) => {
         const n = names(ctx.envCtx);
         return { ...common(ctx), StateBucketName: n.stateBucket, LockTableName: n.lockTable };
@@ -56,7 +84,7 @@ export function buildSteps(env?: EnvironmentConfig): StepDef[] {
       phase: 'network',
       title: 'VPC, subnets, gateways, security groups, flow logs',
       template: 'network',
-      dependsOn: ['bootstrap.state'],
+      after: { 'bootstrap.state': { order: STATE_BACKEND_FIRST } },
       parameters: (ctx) => {
         const e = ctx.envCtx.env;
         const s = e.network.subnets;
@@ -78,14 +106,14 @@ export function buildSteps(env?: EnvironmentConfig): StepDef[] {
       phase: 'compute',
       title: 'Roles, bastion, master, dev, worker Auto Scaling group',
       template: 'compute',
-      dependsOn: ['network.stack'],
+      after: { 'network.stack': { reads: COMPUTE_NETWORK }, 'bootstrap.state': { reads: ['StateBucketName'] } },
       contract: { provides: { aws: ['ssm-document'], bastion: ['instance'], master: ['instance'], dev: ['instance'], worker: ['instance'] } },
       parameters: async (ctx) => {
         const c = ctx.envCtx.env.compute;
         const n = names(ctx.envCtx);
         return {
           ...common(ctx),
-          ...netOut(ctx, 'VpcId', 'PublicSubnet1Id', 'PrivateSubnet1Id', 'PrivateSubnet2Id', 'PrivateSubnet3Id', 'ManagementSecurityGroupId', 'ComputeSecurityGroupId'),
+          ...netOut(ctx, COMPUTE_NETWORK),
           ImageId: await pinnedPlatformImageId(ctx),
           BastionInstanceType: c.bastion.instanceType,
           MasterInstanceType: c.master.instanceType,
@@ -114,7 +142,7 @@ export function buildSteps(env?: EnvironmentConfig): StepDef[] {
             phase: 'storage',
             title: `Backup vault in the DR region (${drVaultRegion(env)}) for cross-region copies`,
             template: 'dr-vault',
-            dependsOn: ['bootstrap.state'],
+            after: { 'bootstrap.state': { order: STATE_BACKEND_FIRST } },
             region: drVaultRegion,
             parameters: (ctx) => ({ ...common(ctx), SourceRegion: ctx.envCtx.region }),
           }),
@@ -126,13 +154,13 @@ export function buildSteps(env?: EnvironmentConfig): StepDef[] {
       title: 'S3 data lake, EFS, RDS PostgreSQL, AWS Backup',
       template: 'storage',
       contract: { provides: { aws: ['efs', 'rds', 'rds-secret'] } },
-      // Storage needs only the network: it starts alongside compute, since the RDS instance is the critical path.
-      dependsOn: ['network.stack', 'storage.dr-vault'],
+      // Storage needs only the network: it starts alongside compute and identity, since the RDS instance is the critical path.
+      after: { 'network.stack': { reads: STORAGE_NETWORK }, 'storage.dr-vault': { reads: ['VaultArn'] } },
       parameters: (ctx) => {
         const s = ctx.envCtx.env.storage;
         return {
           ...common(ctx),
-          ...netOut(ctx, 'VpcId', 'PrivateSubnet1Id', 'PrivateSubnet2Id', 'PrivateSubnet3Id', 'DatabaseSubnet1Id', 'DatabaseSubnet2Id', 'DatabaseSubnet3Id', 'EfsSecurityGroupId', 'DatabaseSecurityGroupId'),
+          ...netOut(ctx, STORAGE_NETWORK),
           DataLakeBucketName: names(ctx.envCtx).dataLakeBucket,
           ArchiveToGlacierDays: String(s.dataLake.archiveToGlacierDays),
           EfsTransitionToIa: `AFTER_${s.efs.transitionToIaDays}_DAYS`,
@@ -151,10 +179,25 @@ export function buildSteps(env?: EnvironmentConfig): StepDef[] {
       },
     }),
   ];
-  steps.push(...identitySteps(env), ...monitoringSteps(), ...goliveSteps());
+  steps.push(...identitySteps(provider), ...monitoringSteps(provider), ...goliveSteps());
+  return withHostEdges(steps, provider);
+}
+
+/**
+ * The graph's last touches: a step that runs on hosts waits for the stacks that create them;
+ * edges to steps this graph does not have (the DR vault, the IPA steps with the iam provider,
+ * a check's) are dropped; dependsOn is the list of the remaining edges.
+ */
+function withHostEdges(steps: StepDef[], provider: IdentityProvider): StepDef[] {
   const ids = new Set(steps.map((s) => s.id));
-  // Steps contributed by other modules may name dependencies that this provider does not have.
-  for (const s of steps) s.dependsOn = s.dependsOn.filter((d) => ids.has(d));
+  const creators = hostProviders(steps, provider);
+  const present = new Set(hostsOf(provider));
+  for (const s of steps) {
+    const hosts: After[] = (s.contract?.runsOn ?? []).filter((h) => present.has(h)).flatMap((h) => (creators.get(h) ?? []).map((c) => ({ [c]: { hosts: [h] } })));
+    const after = mergeAfter(s.after ?? {}, ...hosts);
+    s.after = Object.fromEntries(Object.entries(after).filter(([d]) => ids.has(d)));
+    s.dependsOn = Object.keys(s.after);
+  }
   return steps;
 }
 
@@ -162,10 +205,13 @@ export function buildSteps(env?: EnvironmentConfig): StepDef[] {
 
 const NODE_ROLES = ['master', 'dev', 'worker'] as const;
 
-/** ExtraVariables every playbook gets: names and ids only, never secrets (those are read on the host at run time). */
-async function commonVars(ctx: StepContext): Promise<Record<string, string>> {
+/** The FreeIPA servers' names: the identity template tags the instances (dpf:fqdn) and outputs them the same way. */
+export const ipaServerFqdn = (domain: string) => `ipa1.${domain}`;
+export const ipaReplicaFqdn = (domain: string) => `ipa2.${domain}`;
+
+/** ExtraVariables every playbook gets, from the config alone: names and ids only, never secrets (those are read on the host at run time). */
+function configVars(ctx: StepContext): Record<string, string> {
   const e = ctx.envCtx.env;
-  const identityOut = (k: string) => optionalOutput(ctx, 'identity.stack', k);
   const vars: Record<string, string> = {
     dpf_env: ctx.envCtx.name,
     dpf_project: ctx.envCtx.project,
@@ -176,15 +222,10 @@ async function commonVars(ctx: StepContext): Promise<Record<string, string>> {
     cloudwatch_namespace: 'DataPlatform',
     cloudwatch_log_retention_debug_days: String(e.monitoring.debugLogRetentionDays),
     cloudwatch_log_retention_audit_days: String(e.monitoring.auditLogRetentionDays),
-    efs_file_system_id: ctx.output('storage.stack', 'EfsFileSystemId'),
-    efs_access_point_id: ctx.output('storage.stack', 'EfsAccessPointId'),
-    rds_endpoint: await rdsEndpoint(ctx),
-    rds_secret_arn: await rdsSecretName(ctx),
-    spark_master_host: await instancePrivateIp(ctx, ctx.output('compute.stack', 'MasterInstanceId')),
   };
   if (e.identity.provider === 'freeipa') {
-    vars.ipa_server_fqdn = identityOut('IpaServerFqdn') ?? `ipa1.${e.identity.domain}`;
-    vars.ipa_replica_fqdn = identityOut('IpaReplicaFqdn') ?? `ipa2.${e.identity.domain}`;
+    vars.ipa_server_fqdn = ipaServerFqdn(e.identity.domain);
+    vars.ipa_replica_fqdn = ipaReplicaFqdn(e.identity.domain);
     vars.ipa_admin_secret_arn = `${ctx.envCtx.project}/${ctx.envCtx.name}/freeipa/admin`;
     vars.ipa_ds_secret_arn = `${ctx.envCtx.project}/${ctx.envCtx.name}/freeipa/directory-manager`;
     vars.ipa_host_keytab_secret_prefix = `${ctx.envCtx.project}/${ctx.envCtx.name}/freeipa/host-keytab`;
@@ -192,12 +233,47 @@ async function commonVars(ctx: StepContext): Promise<Record<string, string>> {
   return vars;
 }
 
+/** How each variable computed from another step is computed, and what it reads there (a playbook's edges follow from it). */
+export const STEP_VARIABLE_SOURCES: Record<StepVariable, { step: string; reads: readonly string[]; value(ctx: StepContext): string | Promise<string> }> = {
+  efs_file_system_id: { step: 'storage.stack', reads: ['EfsFileSystemId'], value: (ctx) => ctx.output('storage.stack', 'EfsFileSystemId') },
+  efs_access_point_id: { step: 'storage.stack', reads: ['EfsAccessPointId'], value: (ctx) => ctx.output('storage.stack', 'EfsAccessPointId') },
+  rds_endpoint: { step: 'storage.stack', reads: ['DbEndpointAddress', 'DbInstanceIdentifier'], value: rdsEndpoint },
+  rds_secret_arn: { step: 'storage.stack', reads: ['DbSecretArn'], value: rdsSecretName },
+  spark_master_host: { step: 'compute.stack', reads: ['MasterInstanceId'], value: (ctx) => instancePrivateIp(ctx, ctx.output('compute.stack', 'MasterInstanceId')) },
+};
+
+/** The step variables the roles of a playbook read (ROLE_CONTRACTS vars). */
+function stepVariablesOf(playbook: string, provider: IdentityProvider): StepVariable[] {
+  return [...new Set(playbookRoles(playbook, provider).flatMap((r) => ROLE_CONTRACTS[r]?.vars ?? []))];
+}
+
+/** A playbook's edges for its variables: the outputs its roles' variables read. */
+function variableReads(playbook: string, provider: IdentityProvider): After {
+  return mergeAfter(...stepVariablesOf(playbook, provider).map((v) => ({ [STEP_VARIABLE_SOURCES[v].step]: { reads: STEP_VARIABLE_SOURCES[v].reads } })));
+}
+
+/** The variables of a playbook: the config's, and those of other steps its roles read. */
+async function playbookVars(ctx: StepContext, playbook: string): Promise<Record<string, string>> {
+  const vars = configVars(ctx);
+  for (const v of stepVariablesOf(playbook, ctx.envCtx.env.identity.provider)) vars[v] = await STEP_VARIABLE_SOURCES[v].value(ctx);
+  return vars;
+}
+
 const byRole = (ctx: StepContext, roles: readonly string[]) => ({ 'dpf:env': [ctx.envCtx.name], 'dpf:role': [...roles] });
 
-function nodePlaybook(spec: Omit<PlaybookStepSpec, 'extraVars'> & { vars?: (ctx: StepContext) => Promise<Record<string, string>> | Record<string, string> }): StepDef {
+const RUN_READS: After = Object.fromEntries(Object.entries(PLAYBOOK_RUN_READS).map(([step, reads]) => [step, { reads }]));
+
+type NodePlaybookSpec = Omit<PlaybookStepSpec, 'extraVars' | 'after'> & {
+  /** What this step waits for beyond what every playbook reads, its variables and its hosts (added here and by withHostEdges). */
+  after?: After;
+  vars?: (ctx: StepContext) => Promise<Record<string, string>> | Record<string, string>;
+};
+
+function nodePlaybook(provider: IdentityProvider, spec: NodePlaybookSpec): StepDef {
   return playbookStep({
     ...spec,
-    extraVars: async (ctx) => ({ ...(await commonVars(ctx)), ...(spec.vars ? await spec.vars(ctx) : {}) }),
+    after: mergeAfter(spec.after ?? {}, RUN_READS, variableReads(spec.playbook, provider)),
+    extraVars: async (ctx) => ({ ...(await playbookVars(ctx, spec.playbook)), ...(spec.vars ? await spec.vars(ctx) : {}) }),
   });
 }
 
@@ -224,6 +300,8 @@ function ipaClientVars(ctx: StepContext): Record<string, string> {
   if (ctx.envCtx.env.identity.provider !== 'freeipa') return {};
   return { ipa_server_instance_id: ctx.output('identity.stack', 'IpaServerInstanceId') };
 }
+/** The edge of a step whose variables include ipaClientVars. */
+const IPA_CLIENT_READS: After = { 'identity.stack': { reads: ['IpaServerInstanceId'] } };
 
 /** The FreeIPA password policy, lockout and sudo rules from the config, as one base64 JSON value (ExtraVariables allow no braces or spaces). */
 export function ipaPolicyVariable(env: EnvironmentConfig): string {
@@ -245,8 +323,8 @@ export function ipaPolicyVariable(env: EnvironmentConfig): string {
   return Buffer.from(JSON.stringify(doc), 'utf8').toString('base64');
 }
 
-function identitySteps(env?: EnvironmentConfig): StepDef[] {
-  const freeipa = (env?.identity.provider ?? 'freeipa') === 'freeipa';
+function identitySteps(provider: IdentityProvider): StepDef[] {
+  const freeipa = provider === 'freeipa';
   const steps: StepDef[] = [
     stackStep({
       id: 'identity.stack',
@@ -254,13 +332,14 @@ function identitySteps(env?: EnvironmentConfig): StepDef[] {
       title: freeipa ? 'IAM roles, FreeIPA servers, private DNS zone' : 'IAM roles, Session Manager operators group, private DNS zone',
       template: 'identity',
       contract: { provides: { aws: ['ipa-secrets', 'dns-zone'], 'ipa-server': ['instance'], 'ipa-replica': ['instance'] } },
-      dependsOn: ['network.stack', 'compute.stack', 'storage.stack'],
+      // Only the network and the state bucket: the FreeIPA servers start while storage (RDS) is still being created.
+      after: { 'network.stack': { reads: IDENTITY_NETWORK }, 'bootstrap.state': { reads: ['StateBucketName'] } },
       parameters: async (ctx) => {
         const e = ctx.envCtx.env;
         const cross = e.identity.crossAccount;
         return {
           ...common(ctx),
-          ...netOut(ctx, 'VpcId', 'PrivateSubnet1Id', 'PrivateSubnet2Id', 'IdentitySecurityGroupId'),
+          ...netOut(ctx, IDENTITY_NETWORK),
           IdentityProvider: e.identity.provider,
           // With the iam provider no IPA server is made; the parameter still needs a valid image.
           IpaImageId: e.identity.provider === 'freeipa' ? await ipaImageId(ctx) : await pinnedPlatformImageId(ctx),
@@ -272,66 +351,71 @@ function identitySteps(env?: EnvironmentConfig): StepDef[] {
           StateBucketName: ctx.output('bootstrap.state', 'StateBucketName'),
           CrossAccountTrustedAccountId: cross?.trustedAccountId ?? '',
           CrossAccountExternalId: cross?.externalId ?? '',
-          MasterPrivateIp: await instancePrivateIp(ctx, ctx.output('compute.stack', 'MasterInstanceId')),
-          RdsEndpointAddress: await rdsEndpoint(ctx),
-          EfsFileSystemId: ctx.output('storage.stack', 'EfsFileSystemId'),
         };
       },
     }),
-    nodePlaybook({
+    stackStep({
+      id: 'identity.dns',
+      phase: 'identity',
+      title: 'Platform names in the private zone: master, db and efs (templates/cloudformation/dns.yaml)',
+      template: 'dns',
+      contract: { provides: { aws: ['platform-dns'] } },
+      after: {
+        'identity.stack': { reads: ['HostedZoneId'] },
+        'compute.stack': { reads: ['MasterInstanceId'] },
+        'storage.stack': { reads: ['DbEndpointAddress', 'DbInstanceIdentifier', 'EfsFileSystemId'] },
+      },
+      parameters: async (ctx) => ({
+        HostedZoneId: ctx.output('identity.stack', 'HostedZoneId'),
+        Domain: ctx.envCtx.env.identity.domain,
+        MasterPrivateIp: await instancePrivateIp(ctx, ctx.output('compute.stack', 'MasterInstanceId')),
+        RdsEndpointAddress: await rdsEndpoint(ctx),
+        EfsFileSystemId: ctx.output('storage.stack', 'EfsFileSystemId'),
+      }),
+    }),
+    nodePlaybook(provider, {
       id: 'identity.nfs',
       // Node configuration (needs compute and storage): in the identity phase, so that the
       // storage phase needs only the network, as the plan says.
       phase: 'identity',
       title: 'Mount EFS on /shared (nfs_client) on master, dev and workers',
-      dependsOn: ['compute.stack', 'storage.stack'],
       playbook: 'nfs.yml',
       runsOn: ['master', 'dev', 'worker'],
       targets: (ctx) => byRole(ctx, NODE_ROLES),
     }),
   ];
   const ipaServer = (ctx: StepContext) => ({ instanceIds: [ctx.output('identity.stack', 'IpaServerInstanceId')] });
+  const ON_IPA_SERVER: After = { 'identity.stack': { reads: ['IpaServerInstanceId'] } };
   if (freeipa) {
     steps.push(
-      nodePlaybook({
+      nodePlaybook(provider, {
         id: 'identity.ipa-server',
         phase: 'identity',
         title: 'Install the first FreeIPA server',
         runsOn: ['ipa-server'],
-        dependsOn: ['identity.stack'],
+        after: { ...ON_IPA_SERVER },
         playbook: 'ipa-server.yml',
         targets: ipaServer,
         vars: () => ({ dpf_role: 'identity' }),
         estimateSeconds: 900,
       }),
-      nodePlaybook({
+      nodePlaybook(provider, {
         id: 'identity.ipa-replica',
         phase: 'identity',
         title: 'Install the FreeIPA replica (second AZ)',
         runsOn: ['ipa-replica'],
-        dependsOn: ['identity.ipa-server'],
+        after: { 'identity.ipa-server': { needs: ['svc:ipa@ipa-server'] }, 'identity.stack': { reads: ['IpaReplicaInstanceId'] } },
         playbook: 'ipa-replica.yml',
         targets: (ctx) => ({ instanceIds: [ctx.output('identity.stack', 'IpaReplicaInstanceId')] }),
         vars: () => ({ dpf_role: 'identity' }),
         estimateSeconds: 900,
       }),
-      nodePlaybook({
-        id: 'identity.ipa-policy',
-        phase: 'identity',
-        title: 'FreeIPA password policy, lockout and sudo rules (identity.passwordPolicy, identity.sudoRules)',
-        runsOn: ['ipa-server'],
-        dependsOn: ['identity.ipa-server'],
-        playbook: 'freeipa-policy.yml',
-        targets: ipaServer,
-        vars: (ctx) => ({ ipa_policy_b64: ipaPolicyVariable(ctx.envCtx.env) }),
-        estimateSeconds: 60,
-      }),
-      nodePlaybook({
+      nodePlaybook(provider, {
         id: 'identity.enrol-hosts',
         phase: 'identity',
         title: 'Register the nodes in FreeIPA and publish their keytabs',
-        // After the replica: clients are configured with both servers.
-        dependsOn: ['identity.ipa-replica', 'identity.ipa-policy', 'compute.stack'],
+        // On the first server as soon as it is installed, while the replica installs on its own host.
+        after: { 'identity.ipa-server': { needs: ['svc:ipa'] }, ...ON_IPA_SERVER, 'compute.stack': { instances: CLIENT_ROLES } },
         playbook: 'freeipa-enrol.yml',
         runsOn: ['ipa-server'],
         provides: Object.fromEntries(CLIENT_ROLES.map((r) => [r, ['host-keytab']])),
@@ -342,11 +426,24 @@ function identitySteps(env?: EnvironmentConfig): StepDef[] {
           return { ipa_enrol_instances: instances.map((i) => i.instanceId).sort().join(',') };
         },
       }),
-      nodePlaybook({
+      nodePlaybook(provider, {
+        id: 'identity.ipa-policy',
+        phase: 'identity',
+        title: 'FreeIPA password policy, lockout and sudo rules (identity.passwordPolicy, identity.sudoRules)',
+        runsOn: ['ipa-server'],
+        // No client needs the policy to enrol: it waits its turn on the server after the enrolment.
+        after: { 'identity.ipa-server': { needs: ['svc:ipa'] }, 'identity.enrol-hosts': { order: sameHosts(['ipa-server'], 'host enrolment goes first, the nodes wait for it') }, ...ON_IPA_SERVER },
+        playbook: 'freeipa-policy.yml',
+        targets: ipaServer,
+        vars: (ctx) => ({ ipa_policy_b64: ipaPolicyVariable(ctx.envCtx.env) }),
+        estimateSeconds: 60,
+      }),
+      nodePlaybook(provider, {
         id: 'identity.enrol',
         phase: 'identity',
         title: 'Enrol every node (SSSD, sudo rules, homes on /shared)',
-        dependsOn: ['identity.enrol-hosts', 'identity.nfs'],
+        // Against the first server: the replica may still be installing (contracts.ts, freeipa_client).
+        after: { 'identity.enrol-hosts': { needs: ['host-keytab'] }, 'identity.nfs': { order: sameHosts(NODE_ROLES) }, ...IPA_CLIENT_READS },
         playbook: 'freeipa-client.yml',
         runsOn: CLIENT_ROLES,
         targets: (ctx) => byRole(ctx, CLIENT_ROLES),
@@ -354,21 +451,25 @@ function identitySteps(env?: EnvironmentConfig): StepDef[] {
       }),
     );
   }
-  const after = freeipa ? ['identity.enrol'] : ['identity.stack', 'identity.nfs'];
   const TITLES: Record<(typeof CLIENT_ROLES)[number], string> = {
     bastion: 'Configure the bastion (bastion.yml: base configuration, hardening)',
     master: 'Configure the master node (master.yml: data tools, Airflow, Spark master, k3s on the data volume)',
     dev: 'Configure the dev node (dev.yml: data tools, JupyterHub)',
     worker: 'Configure the worker nodes (worker.yml: data tools, Spark worker on the data volume)',
   };
-  for (const role of CLIENT_ROLES)
+  for (const role of CLIENT_ROLES) {
+    // The playbook that ran last on this host before: the enrolment (freeipa), else the EFS mount (not on the bastion).
+    const before: After = freeipa
+      ? { 'identity.enrol': { order: sameHosts([role]) }, ...IPA_CLIENT_READS }
+      : role === 'bastion'
+        ? {}
+        : { 'identity.nfs': { order: sameHosts([role]) } };
     steps.push(
-      nodePlaybook({
+      nodePlaybook(provider, {
         id: `identity.configure-${role}`,
         phase: 'identity',
         title: TITLES[role],
-        // Workers join the Spark master the master node runs.
-        dependsOn: role === 'bastion' && !freeipa ? ['identity.stack', 'compute.stack'] : role === 'worker' ? [...after, 'identity.configure-master'] : after,
+        after: before,
         playbook: `${role}.yml`,
         runsOn: [role],
         targets: (ctx) => byRole(ctx, [role]),
@@ -376,13 +477,15 @@ function identitySteps(env?: EnvironmentConfig): StepDef[] {
         estimateSeconds: role === 'master' ? 1200 : role === 'bastion' ? 180 : PLAYBOOK_ESTIMATE_SECONDS,
       }),
     );
+  }
   return steps;
 }
 
 /** Where the agent runs: every node, the FreeIPA servers too. */
 const AGENT_HOSTS = [...CLIENT_ROLES, 'ipa-server', 'ipa-replica'] as const;
 
-function monitoringSteps(): StepDef[] {
+function monitoringSteps(provider: IdentityProvider): StepDef[] {
+  const MONITORED_COMPUTE = ['WorkerAutoScalingGroupName', 'MasterInstanceId', 'DevInstanceId', 'BastionInstanceId'] as const;
   return [
     stackStep({
       id: 'monitoring.stack',
@@ -390,7 +493,7 @@ function monitoringSteps(): StepDef[] {
       title: 'SNS topic, alarms, dashboard, log groups, metric filters',
       template: 'monitoring',
       contract: { provides: { aws: ['log-groups', 'alarms'] } },
-      dependsOn: ['compute.stack', 'storage.stack'],
+      after: { 'compute.stack': { reads: MONITORED_COMPUTE }, 'storage.stack': { reads: ['DbInstanceIdentifier', 'EfsFileSystemId', 'BackupVaultName'] } },
       parameters: (ctx) => {
         const m = ctx.envCtx.env.monitoring;
         const c = (k: string) => ctx.output('compute.stack', k);
@@ -415,18 +518,23 @@ function monitoringSteps(): StepDef[] {
         };
       },
     }),
-    nodePlaybook({
+    nodePlaybook(provider, {
       id: 'monitoring.agent',
       phase: 'monitoring',
       title: 'CloudWatch agent on every node (monitoring role: installs, configures, starts it)',
-      // After every other playbook on these hosts (never during an IPA install), and after the
-      // log groups exist: the agent would otherwise create them first and the stack would fail.
-      dependsOn: ['monitoring.stack', ...CLIENT_ROLES.map((r) => `identity.configure-${r}`), 'identity.enrol-hosts', 'identity.ipa-replica'],
+      // After the log groups exist (the agent would otherwise create them first and the stack
+      // would fail), and after the last playbook on each of its hosts (never during an IPA install).
+      after: {
+        'monitoring.stack': { needs: ['log-groups@aws'] },
+        ...Object.fromEntries(CLIENT_ROLES.map((r) => [`identity.configure-${r}`, { order: sameHosts([r]) }])),
+        'identity.ipa-replica': { order: sameHosts(['ipa-replica']) },
+        'identity.ipa-policy': { order: sameHosts(['ipa-server']) },
+      },
       playbook: 'monitoring.yml',
       runsOn: AGENT_HOSTS,
       targets: (ctx) => byRole(ctx, ctx.envCtx.env.identity.provider === 'freeipa' ? [...CLIENT_ROLES, 'identity'] : CLIENT_ROLES),
     }),
-    workerBootstrapStep(),
+    workerBootstrapStep(provider),
   ];
 }
 
@@ -437,7 +545,7 @@ function monitoringSteps(): StepDef[] {
  * worker's keytab at launch (and remove it at termination). Created last: when created, the
  * association also runs once on the workers already there (changed=0 on a configured node).
  */
-function workerBootstrapStep(): StepDef {
+function workerBootstrapStep(provider: IdentityProvider): StepDef {
   let bundle: Bundle | undefined;
   const theBundle = () => (bundle ??= buildBundle());
   return stackStep({
@@ -445,7 +553,15 @@ function workerBootstrapStep(): StepDef {
     phase: 'monitoring',
     title: 'New workers configure themselves (State Manager association; FreeIPA keytab at launch)',
     template: 'autoconfig',
-    dependsOn: ['monitoring.agent', 'compute.stack', 'identity.stack'],
+    after: mergeAfter(
+      {
+        'monitoring.agent': { order: sameHosts(['worker'], 'when created, the association runs worker-launch.yml on the workers already there') },
+        'compute.stack': { reads: ['AnsibleDocumentName', 'WorkerAutoScalingGroupName'] },
+        'bootstrap.state': { reads: ['StateBucketName'] },
+      },
+      provider === 'freeipa' ? IPA_CLIENT_READS : {},
+      variableReads('worker-launch.yml', provider),
+    ),
     contract: {
       runsOn: ['worker'],
       playbook: 'worker-launch.yml',
@@ -458,9 +574,8 @@ function workerBootstrapStep(): StepDef {
     parameters: async (ctx) => {
       const e = ctx.envCtx.env;
       const bucket = ctx.output('bootstrap.state', 'StateBucketName');
-      const common_ = await commonVars(ctx);
-      const workerVars = renderExtraVariables('monitoring.worker-bootstrap', { ...common_, ...nodeVars(ctx, 'worker'), ipa_keytab_wait: 'true' });
-      const enrolVars = e.identity.provider === 'freeipa' ? renderExtraVariables('monitoring.worker-bootstrap', { ...common_, dpf_role: 'identity' }) : '';
+      const workerVars = renderExtraVariables('monitoring.worker-bootstrap', { ...(await playbookVars(ctx, 'worker-launch.yml')), ...nodeVars(ctx, 'worker'), ipa_keytab_wait: 'true' });
+      const enrolVars = e.identity.provider === 'freeipa' ? renderExtraVariables('monitoring.worker-bootstrap', { ...(await playbookVars(ctx, 'freeipa-enrol.yml')), dpf_role: 'identity' }) : '';
       return {
         ...common(ctx),
         IdentityProvider: e.identity.provider,

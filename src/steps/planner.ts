@@ -2,12 +2,12 @@
  * dpf plan's engine half: what each selected step would change (change sets created,
  * described and deleted), and the ETA of the run along the critical path of the graph.
  */
-import type { Preview, StepDef } from './types.js';
+import type { EdgeReason, Preview, StepDef } from './types.js';
 import type { ResourceChange } from '../aws/cloudformation.js';
 import type { SecurityChange } from '../io/events.js';
 import type { RunOptions } from './engine.js';
 import { makeContext } from './engine.js';
-import { criticalPath } from './graph.js';
+import { criticalPath, describeEdge } from './graph.js';
 import { errorMessage } from '../errors.js';
 
 export interface PlannedStep {
@@ -16,6 +16,8 @@ export interface PlannedStep {
   phase: string;
   /** The steps this one waits for (the graph's edges), as the engine runs them. */
   dependsOn: string[];
+  /** Why it waits for each: the reason in words and its parts (outputs read, hosts, needs, order). */
+  after: Array<{ step: string; reason: string } & EdgeReason>;
   status: string;
   action: 'skip' | 'run' | 'deferred' | 'error';
   summary: string;
@@ -41,7 +43,8 @@ export async function planSteps(steps: StepDef[], o: Pick<RunOptions, 'envCtx' |
   for (const s of steps) {
     const rec = o.ledger.get(s.id);
     const ctx = makeContext(s, o, rec);
-    const base = { id: s.id, title: s.title, phase: s.phase, dependsOn: [...s.dependsOn], status: rec?.status ?? 'pending', previousDurationSeconds: rec?.durationSeconds };
+    const after = s.dependsOn.map((d) => ({ step: d, reason: s.after?.[d] ? describeEdge(s.after[d]) : '', ...s.after?.[d] }));
+    const base = { id: s.id, title: s.title, phase: s.phase, dependsOn: [...s.dependsOn], after, status: rec?.status ?? 'pending', previousDurationSeconds: rec?.durationSeconds };
     let prepared;
     try {
       prepared = await s.prepare(ctx);

@@ -6,7 +6,7 @@ import type { Ledger, StepRecord } from '../state/ledger.js';
 import type { IoHost } from '../io/host.js';
 import type { AwsPorts } from '../aws/ports.js';
 import type { ResourceChange } from '../aws/cloudformation.js';
-import type { StepContract } from './contracts.js';
+import type { HostRole, StepContract } from './contracts.js';
 import type { SecurityChange } from '../io/events.js';
 
 /** A change set `dpf plan --out` made and kept, for `dpf deploy --plan` to execute as approved. */
@@ -99,12 +99,39 @@ export interface PlaybookSource {
   extraVars(ctx: StepContext): Record<string, string> | Promise<Record<string, string>>;
 }
 
+/**
+ * Why a step waits for another: what it consumes from it, or the rule that orders the two.
+ * One edge may have several reasons. test/steps/graph.test.ts checks every claim against what
+ * the step really reads (its parameter, variable and target functions, run against a recording
+ * context), the hosts it runs on and the prerequisite model (src/steps/contracts.ts).
+ */
+export interface EdgeReason {
+  /** Outputs of that step this one reads (stack parameters, playbook variables, targets). */
+  reads?: readonly string[];
+  /** Instances that step creates which this one looks up (by tag or id) to enrol, target or address them. */
+  instances?: readonly HostRole[];
+  /** Hosts that step creates and this one runs on. */
+  hosts?: readonly HostRole[];
+  /** What that step leaves that a role of this one needs before it runs: `what` on this step's own hosts, `what@place` elsewhere. */
+  needs?: readonly string[];
+  /** An ordering rule, when nothing is consumed: the same host, or the state backend first. */
+  order?: string;
+  /** A go-live check: what of that step's work it inspects. */
+  inspects?: string;
+}
+
+/** A step's dependencies with their reasons: step id → why. */
+export type After = Record<string, EdgeReason>;
+
 export interface StepDef {
   id: string;
   phase: PhaseId;
   title: string;
   kind: StepKind;
+  /** The steps this one waits for (the engine's edges); for the deploy graph, the keys of `after`. */
   dependsOn: string[];
+  /** Why it waits for each (the deploy graph has one for every edge; day-2 graphs may not). */
+  after?: After;
   /** For the prerequisite model (src/steps/contracts.ts): where a playbook runs, what a stack creates. */
   contract?: StepContract;
   /** Inputs and their hash; reads earlier outputs from the ledger. */

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseCfnTemplate } from './cfn-yaml.js';
 
-export const TEMPLATE_NAMES = ['bootstrap', 'network', 'compute', 'storage', 'identity', 'monitoring', 'autoconfig', 'dr-vault'] as const;
+export const TEMPLATE_NAMES = ['bootstrap', 'network', 'compute', 'storage', 'identity', 'dns', 'monitoring', 'autoconfig', 'dr-vault'] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 
 /** Package root: dist/templates/registry.js (or src/templates/registry.ts) → two levels up. */

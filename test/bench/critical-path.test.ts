@@ -1,7 +1,7 @@
 /** The benchmark's own critical-path arithmetic (bench/lib/critical-path.mjs), independent of dpf's ETA. */
 import { describe, it, expect } from 'vitest';
 // @ts-expect-error plain JavaScript module without types
-import { criticalPath, unionLength, withEdges, median } from '../../bench/lib/critical-path.mjs';
+import { criticalPath, unionLength, withEdges, withoutSteps, median } from '../../bench/lib/critical-path.mjs';
 
 describe('GIVEN intervals', () => {
   it.each([
@@ -46,5 +46,31 @@ describe('GIVEN a step graph with weights', () => {
     [[4, 1, 2, 3], 2.5],
   ])('WHEN the median of %j is taken THEN it is %d', (v, m) => {
     expect(median(v)).toBe(m);
+  });
+});
+
+describe('GIVEN steps whose work could be done by the steps after them', () => {
+  // a → x → y → b, and c → y
+  const steps = [
+    { id: 'a', dependsOn: [] },
+    { id: 'c', dependsOn: [] },
+    { id: 'x', dependsOn: ['a'] },
+    { id: 'y', dependsOn: ['x', 'c'] },
+    { id: 'b', dependsOn: ['y'] },
+  ];
+  it.each([
+    [['x'], { y: ['a', 'c'], b: ['y'] }],
+    [['x', 'y'], { b: ['a', 'c'] }],
+    [[], { y: ['x', 'c'], b: ['y'] }],
+  ])('WHEN %j are removed THEN their dependents wait for what they waited for: %j', (removed, expected) => {
+    const g = withoutSteps(steps, removed);
+    expect(g.map((s: any) => s.id)).not.toEqual(expect.arrayContaining(removed.length ? removed : ['none']));
+    for (const [id, deps] of Object.entries(expected)) expect(g.find((s: any) => s.id === id).dependsOn.sort()).toEqual([...deps].sort());
+  });
+
+  it('WHEN a removed step was on the longest path THEN the path loses its time and keeps its order', () => {
+    const w: Record<string, number> = { a: 5, c: 1, x: 10, y: 1, b: 1 };
+    expect(criticalPath(steps, (id: string) => w[id]).total).toBe(17);
+    expect(criticalPath(withoutSteps(steps, ['x']), (id: string) => w[id])).toEqual({ total: 7, path: ['a', 'y', 'b'] });
   });
 });

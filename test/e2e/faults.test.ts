@@ -41,9 +41,9 @@ describe('GIVEN an AWS that throttles 20 % of the requests and loses 5 % of the 
     expect(stats.lostAnswers).toBeGreaterThan(5);
     expect(dups.what).toEqual([]);
     expect(dups.total).toBe(0);
-    // bootstrap, network, compute, storage, identity, monitoring, and autoconfig (monitoring.worker-bootstrap).
-    expect(dups.counted.stacks).toBe(7);
-    expect(dups.counted.changeSets).toBe(7);
+    // bootstrap, network, compute, storage, identity, dns, monitoring, and autoconfig (monitoring.worker-bootstrap).
+    expect(dups.counted.stacks).toBe(8);
+    expect(dups.counted.changeSets).toBe(8);
     const ledger = readLedger(dir, 'flt1');
     expect(Object.values(ledger.steps).every((s: any) => s.status === 'done')).toBe(true);
     expect(ledger.runs.map((x: any) => x.status)).toEqual(['done']);
@@ -64,8 +64,8 @@ describe('GIVEN the first answer of every non-read write is lost (after the emul
   it('WHEN every phase is deployed THEN tokens and markers keep each write single: no second change set, execution or command', { timeout: 420_000 }, async () => {
     const { r, stats, dups } = await deployThroughFaults('flt3', { loseFirst: ['CreateChangeSet', 'ExecuteChangeSet', 'SendCommand'] }, 7);
     expect(r.code, r.all.slice(-3000)).toBe(0);
-    // One lost answer per stack for CreateChangeSet and ExecuteChangeSet (7 stacks), and per playbook step's SendCommand (11 steps).
-    expect(stats.lostAnswers).toBeGreaterThanOrEqual(7 + 7 + 11);
+    // One lost answer per stack for CreateChangeSet and ExecuteChangeSet (8 stacks), and per playbook step's SendCommand (11 steps).
+    expect(stats.lostAnswers).toBeGreaterThanOrEqual(8 + 8 + 11);
     expect(dups.what).toEqual([]);
     expect(r.stderr + r.stdout).toMatch(/answer was lost.*watching it instead of sending again/);
   });

@@ -133,5 +133,13 @@ describe('GIVEN an initialised environment', () => {
     expect(deps['bootstrap.state']).toEqual([]);
     expect(deps['network.stack']).toContain('bootstrap.state');
     expect(deps['storage.stack']).toContain('network.stack');
+    // Each edge with its reason, in words and in parts.
+    for (const s of plan.steps) {
+      expect(s.after.map((a: any) => a.step), s.id).toEqual(s.dependsOn);
+      for (const a of s.after) expect(a.reason, `${s.id} → ${a.step}`).not.toBe('');
+    }
+    const compute = plan.steps.find((s: any) => s.id === 'compute.stack');
+    expect(compute.after.find((a: any) => a.step === 'network.stack')).toMatchObject({ reads: expect.arrayContaining(['VpcId']), reason: expect.stringMatching(/^reads VpcId, /) });
+    expect(plan.steps.find((s: any) => s.id === 'network.stack').after).toEqual([{ step: 'bootstrap.state', order: expect.any(String), reason: expect.stringMatching(/^order: the state backend first/) }]);
   });
 });

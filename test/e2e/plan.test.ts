@@ -30,6 +30,20 @@ describe('GIVEN the emulator', () => {
     expect(after.stdout).toMatch(/No changes/);
   });
 
+  it('WHEN plan runs for every phase of a new environment THEN its ETA follows the graph (issue 14): the FreeIPA servers do not wait for storage, nor the nodes for the replica', async () => {
+    const dir = await initEnv('cp');
+    const r = await dpf(em, ['plan', '--env', 'cp'], { cwd: dir });
+    expect(r.code, r.all).toBe(2);
+    const line = /ETA on AWS: .* along the critical path (.*); /.exec(r.stdout)?.[1];
+    expect(line, r.stdout).toBeDefined();
+    const path = line!.split(' → ');
+    expect(path.slice(0, 5)).toEqual(['bootstrap.state', 'network.stack', 'identity.stack', 'identity.ipa-server', 'identity.enrol-hosts']);
+    expect(path).not.toContain('storage.stack');
+    expect(path).not.toContain('identity.ipa-replica');
+    const json = JSON.parse((await dpf(em, ['plan', '--env', 'cp', '--json'], { cwd: dir })).stdout);
+    expect(json.eta.path).toEqual(path);
+  });
+
   it('WHEN a saved plan is applied THEN exactly its change sets run after one approval, security-widening changes were listed, and the steps it could not compute are named', async () => {
     const dir = await initEnv('sp');
     const plan = await dpf(em, ['plan', '--env', 'sp', '--phase', 'bootstrap,network,compute', '--out', 'plan.json'], { cwd: dir });

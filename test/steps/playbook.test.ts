@@ -3,7 +3,7 @@ import { FakeClock } from '../fakes/fake-clock.js';
 import { FakeIoHost } from '../fakes/fake-io-host.js';
 import { FakeSsm, MemoryObjectStore } from '../fakes/fake-ssm.js';
 import { tempLedger } from '../engine/helpers.js';
-import { playbookStep, renderExtraVariables, parseRecap, playbookDocument, type PlaybookStepSpec } from '../../src/steps/kinds/playbook.js';
+import { playbookStep, renderExtraVariables, parseRecap, playbookDocument, PLAYBOOK_RUN_READS, type PlaybookStepSpec } from '../../src/steps/kinds/playbook.js';
 import { runSteps, makeContext } from '../../src/steps/engine.js';
 import { buildBundle, ensureBundleUploaded } from '../../src/ansible/bundle.js';
 import { environmentSchema } from '../../src/config/schema.js';
@@ -65,7 +65,7 @@ function nfsSpec(over: Partial<PlaybookStepSpec> = {}): PlaybookStepSpec {
     id: 'storage.nfs',
     phase: 'storage',
     title: 'Mount EFS on the nodes',
-    dependsOn: [],
+    after: {},
     playbook: 'nfs.yml',
     targets: (ctx) => ({ 'dpf:env': [ctx.envCtx.name], 'dpf:role': ['worker', 'master', 'dev'] }),
     extraVars: (ctx) => ({ dpf_env: ctx.envCtx.name, efs_file_system_id: 'fs-0123', efs_access_point_id: 'fsap-0456', data_volume_device: '' }),
@@ -204,6 +204,24 @@ describe('playbookStep: run', () => {
     const [a, b] = h.ssm.sentCommands();
     expect(a!.input.parameters.SourceInfo).toEqual(b!.input.parameters.SourceInfo);
     expect(new Set(h.ssm.sentCommands().map((c) => c.input.parameters.PlaybookFile![0]))).toEqual(new Set(['nfs.yml', 'monitoring.yml']));
+  });
+});
+
+describe('playbookStep: the outputs a run reads', () => {
+  it('GIVEN a run WHEN the ledger outputs it reads are recorded THEN they are PLAYBOOK_RUN_READS, the edges src/steps/phases.ts gives every playbook step', async () => {
+    const h = await harness();
+    const reads: Record<string, string[]> = {};
+    const outputs = h.ledger.outputs.bind(h.ledger);
+    h.ledger.outputs = (stepId: string) =>
+      new Proxy(outputs(stepId), {
+        get(target, key) {
+          if (typeof key === 'string') reads[stepId] = [...new Set([...(reads[stepId] ?? []), key])];
+          return target[key as string];
+        },
+      });
+    const summary = await h.deploy([playbookStep(nfsSpec())]);
+    expect(summary.status).toBe('done');
+    expect(reads).toEqual(Object.fromEntries(Object.entries(PLAYBOOK_RUN_READS).map(([k, v]) => [k, [...v]])));
   });
 });
 

@@ -1,7 +1,7 @@
 /**
  * identity.yaml as data: the seed's DeveloperRole, the cross-account trust, FreeIPA
  * (generated secret, two AZs, IMDSv2, encrypted volumes), the private hosted zone and
- * its records, and the iam fallback provider.
+ * its FreeIPA records (the platform's own names are dns.yaml's), and the iam fallback provider.
  */
 import { describe, expect, it } from 'vitest';
 import {
@@ -20,9 +20,6 @@ const GIVEN = {
   IpaImageId: 'ami-0123456789abcdef0',
   DataLakeBucketName: 'acme-dev-datalake',
   StateBucketName: 'acme-dev-dpf-state',
-  MasterPrivateIp: '10.0.11.10',
-  RdsEndpointAddress: 'acme-dev-db.abcdefghij.eu-west-1.rds.amazonaws.com',
-  EfsFileSystemId: 'fs-0123456789abcdef0',
 } as const;
 
 const freeipa = render(tpl, { ...GIVEN });
@@ -52,9 +49,6 @@ describe('identity.yaml parameter and output contract', () => {
     ['DevelopmentBucketPrefix', 'String', 'dev/'],
     ['CrossAccountTrustedAccountId', 'String', ''],
     ['CrossAccountExternalId', 'String', ''],
-    ['MasterPrivateIp', 'String', undefined],
-    ['RdsEndpointAddress', 'String', undefined],
-    ['EfsFileSystemId', 'String', undefined],
     ['StateBucketName', 'String', undefined],
   ])('GIVEN the template WHEN parameter %s is read THEN it is a %s with default %j', (name, type, def) => {
     const p = tpl.Parameters[name];
@@ -64,7 +58,7 @@ describe('identity.yaml parameter and output contract', () => {
   });
 
   it('GIVEN the parameters WHEN compared with the contract THEN there are no others', () => {
-    expect(Object.keys(tpl.Parameters).length).toBe(20);
+    expect(Object.keys(tpl.Parameters).length).toBe(17);
   });
 
   it('GIVEN IdentityProvider WHEN its allowed values are read THEN they are freeipa and iam', () => {
@@ -95,10 +89,6 @@ describe('identity.yaml parameter and output contract', () => {
     ['prefix with slash', 'DevelopmentBucketPrefix', 'dev/', true],
     ['nested prefix', 'DevelopmentBucketPrefix', 'dev/team-a/', true],
     ['prefix without slash', 'DevelopmentBucketPrefix', 'dev', false],
-    ['private IP', 'MasterPrivateIp', '10.0.11.10', true],
-    ['not an IP', 'MasterPrivateIp', '10.0.11', false],
-    ['EFS id', 'EfsFileSystemId', 'fs-0123456789abcdef0', true],
-    ['not an EFS id', 'EfsFileSystemId', 'efs-123', false],
   ])('GIVEN a %s WHEN %s is validated THEN %j is accepted=%s', (_label, name, value, ok) => {
     expect(new RegExp(tpl.Parameters[name].AllowedPattern).test(value)).toBe(ok);
   });
@@ -410,9 +400,6 @@ describe('Route 53 private hosted zone', () => {
     ['SRV _kpasswd._tcp.dataplatform.internal', both(464), true],
     ['SRV _kpasswd._udp.dataplatform.internal', both(464), true],
     ['TXT _kerberos.dataplatform.internal', ['"DATAPLATFORM.INTERNAL"'], true],
-    ['A master.dataplatform.internal', ['10.0.11.10'], false],
-    ['CNAME db.dataplatform.internal', [GIVEN.RdsEndpointAddress], false],
-    ['CNAME efs.dataplatform.internal', ['fs-0123456789abcdef0.efs.eu-west-1.amazonaws.com'], false],
   ])('GIVEN the zone WHEN record %s is read THEN it points at %j (FreeIPA only: %s)', (key, values, ipaOnly) => {
     const rec = recordsByName(freeipa)[key];
     expect(rec, key).toBeDefined();

@@ -44,10 +44,11 @@ describe('topoOrder', () => {
 
 describe('selectSteps', () => {
   it.each<[string, PhaseId[], Record<string, StepRecord>, string[]]>([
-    ['compute before network is done', ['compute'], {}, ['network.stack']],
+    // compute reads the network's ids and the state bucket's name
+    ['compute before network is done', ['compute'], {}, ['network.stack', 'bootstrap.state']],
     ['compute when network failed', ['compute'], { 'bootstrap.state': record('bootstrap.state', 'done'), 'network.stack': record('network.stack', 'failed') }, ['network.stack']],
-    ['compute and storage before network', ['compute', 'storage'], {}, ['network.stack', 'network.stack']],
-    ['compute when the ledger says network is done', ['compute'], { 'network.stack': record('network.stack', 'done') }, []],
+    ['compute and storage before network', ['compute', 'storage'], {}, ['network.stack', 'bootstrap.state', 'network.stack']],
+    ['compute when the ledger says network and bootstrap are done', ['compute'], { 'bootstrap.state': record('bootstrap.state', 'done'), 'network.stack': record('network.stack', 'done') }, []],
     ['network and compute together, bootstrap done', ['network', 'compute'], { 'bootstrap.state': record('bootstrap.state', 'done') }, []],
     ['every phase', [], {}, []],
   ])('GIVEN %s WHEN selected THEN the missing steps are %j', (_what, phases, ledger, missing) => {
@@ -56,7 +57,7 @@ describe('selectSteps', () => {
   });
 
   it('GIVEN a missing dependency WHEN selected THEN it says who needs it and its status', () => {
-    const sel = selectSteps(buildSteps(), ['compute'], { 'network.stack': record('network.stack', 'running') });
+    const sel = selectSteps(buildSteps(), ['compute'], { 'bootstrap.state': record('bootstrap.state', 'done'), 'network.stack': record('network.stack', 'running') });
     expect(sel.missing).toEqual([{ step: 'network.stack', neededBy: 'compute.stack', status: 'running' }]);
     expect(sel.selected.map((s) => s.id)).toEqual(['compute.stack']);
   });

@@ -82,7 +82,8 @@ export function checkStep(spec: CheckSpec): StepDef {
     phase: 'golive',
     title: spec.title,
     kind: 'check',
-    dependsOn: spec.dependsOn,
+    dependsOn: Object.keys(spec.after),
+    after: spec.after,
     staticEstimateSeconds: () => spec.estimateSeconds,
 
     async prepare(ctx): Promise<Prepared> {

@@ -18,7 +18,7 @@
  * Empty values are left out, so the bundle's default (group_vars/all.yml) applies.
  */
 import { createHash } from 'node:crypto';
-import type { PhaseId, Prepared, StepContext, StepDef, StepResult } from '../types.js';
+import type { After, PhaseId, Prepared, StepContext, StepDef, StepResult } from '../types.js';
 import type { Ec2Port, SendCommandInput } from '../../aws/ops-ports.js';
 import type { StepRecord } from '../../state/ledger.js';
 import { buildBundle, bundleKey, bundleSourceUrl, ensureBundleUploaded, type Bundle } from '../../ansible/bundle.js';
@@ -32,6 +32,12 @@ import { sendMarker } from '../tokens.js';
 export function playbookDocument(envCtx: { project: string; name: string }): string {
   return `dpf-${envCtx.project}-${envCtx.name}-ApplyAnsiblePlaybooks`;
 }
+/**
+ * Outputs every playbook step reads besides its variables and targets (in prepare and execute):
+ * the state bucket for the bundle and the SSM output, the compute stack's document. Their steps are edges of every
+ * playbook step (src/steps/phases.ts adds them with these reasons).
+ */
+export const PLAYBOOK_RUN_READS = { 'bootstrap.state': ['StateBucketName'], 'compute.stack': ['AnsibleDocumentName'] } as const;
 /** What the messages call it. */
 export const PLAYBOOK_DOCUMENT = 'the dpf Ansible document';
 /** Typical wall time of one playbook on a fleet (dependency install + roles), for the ETA. */
@@ -44,7 +50,8 @@ export interface PlaybookStepSpec {
   id: string;
   phase: PhaseId;
   title: string;
-  dependsOn: string[];
+  /** The steps it waits for, each with its reason (hosts, variables, prerequisites, same-host order). */
+  after: After;
   /** Playbook file at the bundle root, e.g. 'nfs.yml'. */
   playbook: string;
   /** Host roles the targets are (for the prerequisite model, src/steps/contracts.ts). */
@@ -62,6 +69,8 @@ export interface PlaybookStepSpec {
 type NormalTargets = { kind: 'tags'; tags: Array<[string, string[]]> } | { kind: 'ids'; instanceIds: string[] };
 
 interface PlaybookInputs {
+  /** The state bucket (bundle, SSM output): read when prepared, so a step that cannot run yet is deferred, not failed. */
+  bucket: string;
   bundle: Bundle;
   targets: NormalTargets;
   extraVariables: string;
@@ -181,18 +190,18 @@ export function playbookStep(spec: PlaybookStepSpec): StepDef {
     if (!bundle.files.includes(spec.playbook)) throw new StepFailedError(spec.id, `Playbook ${spec.playbook} is not in the Ansible bundle (${bundle.files.filter((f) => !f.includes('/') && /\.ya?ml$/.test(f)).join(', ')}).`);
     const targets = normalizeTargets(spec.id, ctx.envCtx.name, await spec.targets(ctx));
     const extraVariables = renderExtraVariables(spec.id, await spec.extraVars(ctx));
+    const bucket = ctx.output('bootstrap.state', 'StateBucketName');
     const inputHash = createHash('sha256')
       .update(JSON.stringify({ bundle: bundle.sha256, playbook: spec.playbook, targets, extraVariables }))
       .digest('hex');
-    const data: PlaybookInputs = { bundle, targets, extraVariables };
+    const data: PlaybookInputs = { bucket, bundle, targets, extraVariables };
     return { inputHash, estimateSeconds: estimate, data };
   };
 
   /** Upload, send, watch; `check` runs Ansible with --check and records nothing itself. */
   const execute = async (ctx: StepContext, prepared: Prepared, mode: 'run' | 'check') => {
-    const { bundle, targets, extraVariables } = prepared.data as PlaybookInputs;
+    const { bucket, bundle, targets, extraVariables } = prepared.data as PlaybookInputs;
     const env = ctx.envCtx.env;
-    const bucket = ctx.output('bootstrap.state', 'StateBucketName');
     const [objects, ops] = await Promise.all([ctx.aws.objects(), ctx.aws.ops()]);
     // --check writes nothing: it uses the bundle already in the bucket (check() made sure it is there).
     const up = mode === 'run' ? await ensureBundleUploaded(objects, bucket, bundle, ctx.envCtx.region) : { key: bundleKey(bundle.sha256), s3Url: bundleSourceUrl(ctx.envCtx.region, bucket, bundleKey(bundle.sha256)), uploaded: false };
@@ -319,7 +328,8 @@ export function playbookStep(spec: PlaybookStepSpec): StepDef {
     phase: spec.phase,
     title: spec.title,
     kind: 'playbook',
-    dependsOn: spec.dependsOn,
+    dependsOn: Object.keys(spec.after),
+    after: spec.after,
     contract: { runsOn: spec.runsOn, playbook: spec.playbook, provides: spec.provides },
     playbook: { file: spec.playbook, extraVars: spec.extraVars },
     prepare,

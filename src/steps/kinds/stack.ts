@@ -4,7 +4,7 @@ import { loadTemplate, fullParameters, type TemplateName, type LoadedTemplate } 
 import { deployStack, type DeployStackRequest } from '../stack-deployer.js';
 import { SUCCESS_STATES } from '../../aws/cloudformation.js';
 import { estimateTemplate } from '../eta.js';
-import type { PhaseId, StepContext, StepDef, Prepared, EnvContext } from '../types.js';
+import type { After, PhaseId, StepContext, StepDef, Prepared, EnvContext } from '../types.js';
 import { StepFailedError } from '../../errors.js';
 import type { StepContract } from '../contracts.js';
 import type { AwsPorts } from '../../aws/ports.js';
@@ -16,7 +16,8 @@ export interface StackStepSpec {
   phase: PhaseId;
   title: string;
   template: TemplateName;
-  dependsOn: string[];
+  /** The steps it waits for, each with its reason (what the parameters read from it). */
+  after: After;
   /** Parameter values dpf computes (from the config, the ledger, and read-only AWS lookups). */
   parameters(ctx: StepContext): Record<string, string> | Promise<Record<string, string>>;
   /** What the stack creates, for the prerequisite model. */
@@ -102,7 +103,8 @@ export function stackStep(spec: StackStepSpec): StepDef {
     phase: spec.phase,
     title: spec.title,
     kind: 'stack',
-    dependsOn: spec.dependsOn,
+    dependsOn: Object.keys(spec.after),
+    after: spec.after,
     contract: spec.contract,
     stack: { template: spec.template, parameters: spec.parameters, region: spec.region },
     prepare,
