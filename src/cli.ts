@@ -70,6 +70,7 @@ function readSettings(endpointUrl: string | undefined): Settings {
   const me: ProcessInfo = { pid: process.pid, host: os.hostname(), isAlive: isProcessAlive };
   return {
     pollMs: parsePollMs(env.DPF_POLL_MS),
+    pollMaxMs: parsePollMs(env.DPF_POLL_MAX_MS),
     endpoint: { url: endpointUrl, services: serviceEndpoints(env) },
     testHold: hold ? { afterExecute: env.DPF_TEST_HOLD_STEP || undefined, atStart: env.DPF_TEST_HOLD_STEP_START || undefined, ms: Number(env.DPF_TEST_HOLD_MS ?? 600000) } : undefined,
     columns: process.stdout.columns || undefined,

@@ -40,7 +40,7 @@ export async function runOnHosts(ctx: CheckContext, instances: InstanceInfo[], c
       timeoutSeconds: 60,
       comment: `dpf ${ctx.stepId}`.slice(0, 100),
     },
-    { pollMs: ctx.pollMs, tailLines: 1000, labels, timeoutSeconds: 300 },
+    { pollMs: ctx.pollMs, maxPollMs: ctx.pollMaxMs, tailLines: 1000, labels, timeoutSeconds: 300 },
   );
   return {
     commandId: run.commandId,

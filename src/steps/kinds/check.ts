@@ -57,6 +57,7 @@ export function checkContext(ctx: StepContext, mayAct: boolean): CheckContext {
     emulator: emulatorIn(e.accountId, ctx.settings.endpoint),
     mayAct,
     pollMs: pollInterval(ctx.settings, 2000),
+    pollMaxMs: ctx.settings.pollMaxMs,
   };
 }
 
