@@ -40,6 +40,11 @@ export interface Settings {
   testHold?: { afterExecute?: string; atStart?: string; ms: number };
   /** Columns of the terminal stdout draws on; undefined when stdout is not a terminal. */
   columns?: number;
+  /**
+   * Where dpf keeps what it can recompute (the validated config: src/state/config-cache.ts):
+   * DPF_CACHE_DIR, else $XDG_CACHE_HOME/dpf, else ~/.cache/dpf. Undefined: nothing is cached.
+   */
+  cacheDir?: string;
   /** The PATH directories, where the linters are looked for. */
   path: string[];
   process: ProcessInfo;
