@@ -356,16 +356,6 @@ function identitySteps(provider: IdentityProvider): StepDef[] {
         EfsFileSystemId: ctx.output('storage.stack', 'EfsFileSystemId'),
       }),
     }),
-    nodePlaybook(provider, {
-      id: 'identity.nfs',
-      // Node configuration (needs compute and storage): in the identity phase, so that the
-      // storage phase needs only the network, as the plan says.
-      phase: 'identity',
-      title: 'Mount EFS on /shared (nfs_client) on master, dev and workers',
-      playbook: 'nfs.yml',
-      runsOn: ['master', 'dev', 'worker'],
-      targets: (ctx) => byRole(ctx, NODE_ROLES),
-    }),
   ];
   const ipaServer = (ctx: StepContext) => ({ instanceIds: [ctx.output('identity.stack', 'IpaServerInstanceId')] });
   const ON_IPA_SERVER: After = { 'identity.stack': { reads: ['IpaServerInstanceId'] } };
@@ -421,17 +411,6 @@ function identitySteps(provider: IdentityProvider): StepDef[] {
         vars: (ctx) => ({ ipa_policy_b64: ipaPolicyVariable(ctx.envCtx.env) }),
         estimateSeconds: 60,
       }),
-      nodePlaybook(provider, {
-        id: 'identity.enrol',
-        phase: 'identity',
-        title: 'Enrol every node (SSSD, sudo rules, homes on /shared)',
-        // Against the first server: the replica may still be installing (contracts.ts, freeipa_client).
-        after: { 'identity.enrol-hosts': { needs: ['host-keytab'] }, 'identity.nfs': { order: sameHosts(NODE_ROLES) }, ...IPA_CLIENT_READS },
-        playbook: 'freeipa-client.yml',
-        runsOn: CLIENT_ROLES,
-        targets: (ctx) => byRole(ctx, CLIENT_ROLES),
-        vars: ipaClientVars,
-      }),
     );
   }
   const TITLES: Record<(typeof CLIENT_ROLES)[number], string> = {
@@ -441,12 +420,11 @@ function identitySteps(provider: IdentityProvider): StepDef[] {
     worker: 'Configure the worker nodes (worker.yml: data tools, Spark worker on the data volume)',
   };
   for (const role of CLIENT_ROLES) {
-    // The playbook that ran last on this host before: the enrolment (freeipa), else the EFS mount (not on the bastion).
-    const before: After = freeipa
-      ? { 'identity.enrol': { order: sameHosts([role]) }, ...IPA_CLIENT_READS }
-      : role === 'bastion'
-        ? {}
-        : { 'identity.nfs': { order: sameHosts([role]) } };
+    // Each configure playbook mounts /shared (nfs_client) and enrols its host (freeipa_client)
+    // itself, as a launched worker's does: no separate mount and enrolment playbooks run before
+    // it on the same hosts (issue 14: 10 minutes off the critical path). With FreeIPA it needs the
+    // host's keytab, which the first server publishes; the EFS edge comes from its variables.
+    const before: After = freeipa ? { 'identity.enrol-hosts': { needs: ['host-keytab'] }, ...IPA_CLIENT_READS } : {};
     steps.push(
       nodePlaybook(provider, {
         id: `identity.configure-${role}`,
