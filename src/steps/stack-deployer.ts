@@ -57,6 +57,13 @@ export interface DeployStackRequest {
    * this very change and executed instead of creating another.
    */
   inputHash?: string;
+  /**
+   * The ledger has no trace of this stack (the step never ran: no stack id, no change set): the
+   * CREATE change set is asked for without a DescribeStacks first (issue 14: one call less per new
+   * stack). If the stack exists after all (another operator, a lost ledger), CloudFormation refuses
+   * a CREATE (AlreadyExistsException) and the deploy starts over the usual way, looking first.
+   */
+  presumedNew?: boolean;
   /** The change set an interrupted run of this step recorded (before creating it). */
   resumeChangeSetName?: string;
   /** With previewOnly: keep the change set (and a new stack's REVIEW_IN_PROGRESS shell) for `dpf deploy --plan`. */
@@ -291,7 +298,8 @@ export async function deployStack(req: DeployStackRequest, deps: DeployStackDeps
   }
 
   // 1. Bring the stack to a state a change set can start from.
-  let stack = await cfn.describeStack(req.stackName);
+  const presumedNew = Boolean(req.presumedNew && !adopted && !req.resumeChangeSetName && !req.savedChangeSet);
+  let stack = presumedNew ? undefined : await cfn.describeStack(req.stackName);
   for (let guard = 0; guard < 5 && !adopted; guard++) {
     if (!stack) break;
     const st = stack.status;
@@ -372,18 +380,26 @@ export async function deployStack(req: DeployStackRequest, deps: DeployStackDeps
   if (adopted) cs = adopted.cs;
   else {
     await deps.onEvidence?.({ changeSetName, changeSetToken: tokens.create });
-    const created = await cfn.createChangeSet({
-      stackName: req.stackName,
-      changeSetName,
-      changeSetType,
-      templateBody: req.templateBody,
-      templateUrl: req.templateUrl,
-      parameters: Object.entries(req.parameters).map(([key, value]) => ({ key, value })),
-      tags: Object.entries(req.tags).map(([key, value]) => ({ key, value })),
-      capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM', 'CAPABILITY_AUTO_EXPAND'],
-      description: `dpf ${req.stepId}${hash ? ` inputs:${hash}` : ''}`,
-      clientToken: tokens.create,
-    });
+    let created: Awaited<ReturnType<typeof cfn.createChangeSet>>;
+    try {
+      created = await cfn.createChangeSet({
+        stackName: req.stackName,
+        changeSetName,
+        changeSetType,
+        templateBody: req.templateBody,
+        templateUrl: req.templateUrl,
+        parameters: Object.entries(req.parameters).map(([key, value]) => ({ key, value })),
+        tags: Object.entries(req.tags).map(([key, value]) => ({ key, value })),
+        capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM', 'CAPABILITY_AUTO_EXPAND'],
+        description: `dpf ${req.stepId}${hash ? ` inputs:${hash}` : ''}`,
+        clientToken: tokens.create,
+      });
+    } catch (err) {
+      if (!presumedNew || (err as { name?: string }).name !== 'AlreadyExistsException') throw err;
+      say(`stack ${req.stackName} exists after all (the ledger knew nothing of it): looking at it first`);
+      // Another request than the refused one: its own token.
+      return deployStack({ ...req, presumedNew: false, tokens: { ...tokens, create: tokens.create && `${tokens.create}-x` } }, deps);
+    }
     await deps.onEvidence?.({ changeSetId: created.changeSetId, stackId: created.stackId ?? stack?.stackId });
     cs = await waitForChangeSet(changeSetName);
   }

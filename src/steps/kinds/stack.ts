@@ -125,6 +125,8 @@ export function stackStep(spec: StackStepSpec): StepDef {
           ...(await request(ctx, prepared, t, `dpf-${ctx.envCtx.runId}-${spec.template}`)),
           tokens: { create: token('create'), execute: token('execute'), delete: token('delete'), rollback: token('rollback') },
           resumeChangeSetName,
+          // Never run, nothing recorded: the stack is new unless someone else made it (deployStack checks).
+          presumedNew: !prev?.evidence.stackId && !prev?.evidence.changeSetName && !prev?.evidence.stackName,
           ...(ctx.planned ? { savedChangeSet: { name: ctx.planned.changeSetName, type: ctx.planned.changeSetType } } : {}),
         },
         { cfn: await portsFor(spec, ctx).cfn(), clock: ctx.clock, io: ctx.io, signal: ctx.signal, poll: stackPoll(ctx), testHold: ctx.settings.testHold, onEvidence: (e) => ctx.evidence({ ...e, stackName: inputs.stackName, ...(inputs.region ? { region: inputs.region } : {}) }) },
