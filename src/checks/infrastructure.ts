@@ -33,7 +33,7 @@ export function deployedStacks(ledger: LedgerData): Array<{ step: string; name: 
 export async function detectDrift(
   cfn: CloudFormationPort,
   stackName: string,
-  o: { clock: CheckContext['clock']; signal: AbortSignal; pollMs: number; timeoutMs?: number },
+  o: { clock: CheckContext['clock']; signal: AbortSignal; pollMs: number; pollMaxMs?: number; timeoutMs?: number },
 ): Promise<{ drift: string; detectionId?: string; reason?: string }> {
   let id: string;
   try {
@@ -58,7 +58,7 @@ export async function detectDrift(
       return { drift: s.driftStatus === 'DRIFTED' ? 'DRIFTED' : 'UNKNOWN', detectionId: id, reason: `drift detection failed: ${s.reason ?? 'no reason given'}` };
     if (o.clock.now().getTime() >= deadline) return { drift: 'UNKNOWN', detectionId: id, reason: `drift detection still running after ${Math.round((o.timeoutMs ?? DRIFT_TIMEOUT_MS) / 1000)} s` };
     await o.clock.sleep(delay, o.signal);
-    delay = Math.min(10_000, Math.round(delay * 1.5));
+    delay = Math.min(Math.max(o.pollMs, o.pollMaxMs ?? 10_000), Math.round(delay * 1.5));
   }
 }
 
