@@ -32,6 +32,8 @@ export interface TtyStream {
   rows?: number;
   on?(event: 'resize', listener: () => void): unknown;
   off?(event: 'resize', listener: () => void): unknown;
+  /** The terminal's size asked now (tty.WriteStream: an ioctl), ahead of the SIGWINCH that updates `columns`. */
+  getWindowSize?(): [number, number];
 }
 
 interface Live {
@@ -63,16 +65,27 @@ export class TtyRenderer implements Renderer {
   private closed = false;
   /** The region as last drawn (already cut to the width of that moment). */
   private drawn: string[] = [];
+  /** The width the region was last drawn at. */
+  private drawnWidth = 0;
   private readonly onResize = () => {
-    // A narrower terminal reflows the region's lines onto more rows than log-update counted:
-    // erase the rows they occupy now, forget log-update's count, and draw again at the new width.
+    this.reflow();
+    this.draw();
+  };
+
+  /**
+   * A narrower terminal reflows the region's lines onto more rows than log-update counted:
+   * erase the rows they occupy now, forget log-update's count, so the next draw starts clean.
+   * Run on 'resize' and also by draw() when the size asked now differs from the drawn width: a
+   * tick between the terminal's resize and Node's SIGWINCH would otherwise erase by the old
+   * count and leave the top of the reflowed region on screen (seen under load in the pty test).
+   */
+  private reflow(): void {
     const width = this.width;
     const rows = this.drawn.reduce((n, l) => n + Math.max(1, Math.ceil(stripVTControlCharacters(l).length / width)), 0);
     if (this.drawn.length) this.stream.write(ansiEscapes.eraseLines(rows + 1));
     this.drawn = [];
     this.log.done();
-    this.draw();
-  };
+  }
 
   constructor(
     private readonly stream: TtyStream,
@@ -84,7 +97,15 @@ export class TtyRenderer implements Renderer {
   }
 
   private get width(): number {
-    return Math.max(20, this.stream.columns ?? 80);
+    let now: number | undefined;
+    try {
+      now = this.stream.getWindowSize?.()[0];
+    } catch {
+      now = undefined; // not a terminal any more (closed): fall back to the last known width
+    }
+    // The smaller of the two: log-update wraps by `columns`, so a line must fit both until SIGWINCH lands.
+    const known = this.stream.columns || 80;
+    return Math.max(20, now ? Math.min(now, known) : known);
   }
 
   private fit(line: string): string {
@@ -125,6 +146,7 @@ export class TtyRenderer implements Renderer {
 
   private draw(): void {
     if (this.asking || this.closed || !this.timer) return;
+    if (this.drawn.length && this.width !== this.drawnWidth) this.reflow();
     const c = this.c;
     const now = this.o.now();
     const rows = Math.max(4, (this.stream.rows ?? 24) - 2);
@@ -143,6 +165,7 @@ export class TtyRenderer implements Renderer {
     const toGo = Math.max(0, this.total - this.finished - active.length);
     lines.push(c.dim(`${active.length} running · ${this.finished} finished · ${toGo} to go · Ctrl-C stops at a safe point`));
     this.drawn = lines.map((l) => this.fit(l));
+    this.drawnWidth = this.width;
     this.log(this.drawn.join('\n'));
   }
 

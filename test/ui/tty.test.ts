@@ -1,6 +1,7 @@
 /** The live view's policy, on a fake terminal stream: what is drawn, what is printed once, and in which colour class. */
 import { describe, it, expect } from 'vitest';
 import { stripVTControlCharacters } from 'node:util';
+import ansiEscapes from 'ansi-escapes';
 import { TtyRenderer } from '../../src/ui/tty.js';
 import { PlainRenderer } from '../../src/ui/renderers.js';
 import { runDoneLine, makeChalk } from '../../src/ui/format.js';
@@ -13,6 +14,26 @@ function stream(columns = 80) {
 const start = (r: TtyRenderer, ids: string[]) => r.notify({ type: 'run-start', runId: 'r', command: 'deploy', env: 'dev', steps: ids.map((id) => ({ id, title: `title of ${id}`, phase: id.split('.')[0]! })) });
 
 describe('TtyRenderer', () => {
+  it('GIVEN the terminal narrowed and its SIGWINCH not yet handled WHEN the next tick draws THEN the reflowed region is erased whole first and lines are cut to the new width (no remnant of the wide region)', async () => {
+    let cols = 120;
+    const s = { ...stream(120), getWindowSize: (): [number, number] => [cols, 30] };
+    const r = new TtyRenderer(s, false, { yes: true, now: () => 0 });
+    start(r, ['p.a', 'p.b']);
+    r.notify({ type: 'step-start', stepId: 'p.a', title: 't' });
+    r.notify({ type: 'step-progress', stepId: 'p.a', message: `CREATE_IN_PROGRESS ${'x'.repeat(80)}` });
+    const before = s.raw().length;
+    cols = 60; // the pty is 60 wide now; s.columns still says 120 (no 'resize' event yet)
+    r.notify({ type: 'step-progress', stepId: 'p.a', message: `CREATE_IN_PROGRESS ${'y'.repeat(80)}` });
+    const after = s.raw().slice(before);
+    // The step line and the footer (each over 60 characters at 120 columns) now span two rows each: 4 rows + the cursor's.
+    // log-update alone would have erased 2 + 1, leaving the top of the wide region on screen.
+    expect(after.startsWith(ansiEscapes.eraseLines(5))).toBe(true);
+    const drawn = stripVTControlCharacters(after).split('\n').filter((l) => l.trim());
+    expect(drawn.length).toBeGreaterThan(0);
+    for (const l of drawn) expect(l.length).toBeLessThanOrEqual(60);
+    await r.close();
+  });
+
   it('GIVEN 30 pending steps and one running WHEN drawn THEN only the running step has a line, the rest are counted', async () => {
     const s = stream();
     const r = new TtyRenderer(s, false, { yes: true, now: () => 0 });
