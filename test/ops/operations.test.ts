@@ -454,6 +454,8 @@ describe('dpf dr-drill', () => {
     // DR stacks take over 30 min to create while the teardown (same durations) stays under its
     // one-hour deadline per stack (the network stack alone has over 120 resources; at 30 s it
     // took longer than the deadline to delete, which AWS, deleting in parallel, never would).
+    // Deterministic: the fake clock does not move while the ledger is being written (it used to
+    // run ahead during each write, by as much as the machine's load allowed).
     w = world({ drCfn: { defaultResourceMs: 15_000 } });
     withDrRegion();
     await runDrDrill({ scope: 'full' }, drillCtx());
