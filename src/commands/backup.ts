@@ -27,7 +27,7 @@ export async function runBackup(opts: BackupOptions, ctx: CommandContext): Promi
     }
     const op = await beginOperation(session.ledger, ctx.clock, { kind: 'backup', key: '', params: {}, fresh: opts.new, runId: session.envCtx.runId, newHint: resumeCommand(ctx, session, 'backup --new') });
     if (op.resumed) ctx.io.notify({ type: 'info', message: `Resuming backup ${op.id} (started ${op.startedAt.toISOString()}).` });
-    const summary = await runOperationSteps(ctx, session, buildBackupSteps(op, { timeoutMinutes: opts.timeoutMinutes ?? 120 }), { command: 'backup' });
+    const summary = await runOperationSteps(ctx, session, op, buildBackupSteps(op, { timeoutMinutes: opts.timeoutMinutes ?? 120 }), { command: 'backup' });
     await ctx.io.close?.();
     const rds = stepOf(session.ledger, op, BACKUP_STEPS.rds);
     const efs = stepOf(session.ledger, op, BACKUP_STEPS.efs);

@@ -67,7 +67,7 @@ export async function runDestroy(opts: DestroyOptions, ctx: CommandContext): Pro
     });
     ctx.io.notify({ type: 'warning', message: `Destroying ${session.envName}: ${what} (${op.id}).` });
     const steps = buildDestroySteps(op, { deleteData: Boolean(opts.deleteData), deleteState: Boolean(opts.deleteState), phases, stacks, retained: retained ? { storage: retained } : undefined });
-    const summary = await runOperationSteps(ctx, session, steps, { command });
+    const summary = await runOperationSteps(ctx, session, op, steps, { command });
     await ctx.io.close?.();
     const perPhase = phases.map((p) => {
       const r = stepOf(session.ledger, op, DESTROY_STEPS.phase(p));

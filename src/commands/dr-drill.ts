@@ -12,8 +12,8 @@
 import type { CommandContext } from '../context.js';
 import { openSession } from '../session.js';
 import { summaryError } from '../steps/engine.js';
-import { BlockedError, DpfError, ExitCode, UserError, errorMessage } from '../errors.js';
-import { beginOperation, finishOperation, lastOperation, operationState, optionalOutput, reopenOperation, requireDeployed, setOperationState, stepOf, unfinishedOperation, type Operation } from '../ops/operation.js';
+import { BlockedError, DpfError, ExitCode, UserError } from '../errors.js';
+import { beginOperation, finishOperation, lastOperation, optionalOutput, reopenOperation, requireDeployed, stepOf, unfinishedOperation, type Operation } from '../ops/operation.js';
 import { buildDrillSteps, estimateDrillCost, DRILL_STEPS, type DrillScope } from '../ops/drill.js';
 import { runOperationSteps, resumeCommand, printResult } from '../ops/run.js';
 import { fmt } from '../ops/rto-rpo.js';
@@ -43,10 +43,10 @@ export async function runDrDrill(opts: DrDrillOptions, ctx: CommandContext): Pro
     const rerun = resumeCommand(ctx, session, command);
     let op: Operation;
     if (opts.teardown) {
-      const open = unfinishedOperation(session.ledger.data, 'dr-drill') ?? lastOperation(session.ledger.data, 'dr-drill', (o) => o.state?.kept === true && o.state?.tornDown !== true);
+      const open = unfinishedOperation(session.ledger.data, 'dr-drill') ?? lastOperation(session.ledger.data, 'dr-drill', (o) => o.summary?.kept === true);
       if (!open) throw new UserError('NoDrillToTearDown', `No drill of ${session.envName} is unfinished or kept: nothing to tear down.`);
-      op = await reopenOperation(session.ledger, ctx.clock, open, session.envCtx.runId);
-      await setOperationState(session.ledger, ctx.clock, op, { stage: 'finish', ...(open.state?.stage === 'finish' ? {} : { aborted: open.state?.aborted ?? 'torn down on request (--teardown) before it finished' }) });
+      op = reopenOperation(open, session.envCtx.runId);
+      ctx.io.notify({ type: 'info', message: `Resuming dr-drill ${op.id} (started ${op.startedAt.toISOString()}) to tear it down.` });
     } else {
       const scope: DrillScope = scopeFlag;
       if (scope === 'full' && !env.recovery.drRegion) throw new UserError('DrRegionRequired', 'A full drill recreates the stacks and restores the database in recovery.drRegion, which is not set.', { hint: `Set environments.${session.envName}.recovery.drRegion (e.g. us-east-1) in the config.` });
@@ -75,28 +75,18 @@ export async function runDrDrill(opts: DrDrillOptions, ctx: CommandContext): Pro
     const deps = { reportDir: session.loaded.dir, drRegion, drAws: drRegion ? ctx.aws(drRegion) : undefined };
     const { main, finish } = buildDrillSteps(op, { scope, keep }, deps);
 
-    if (operationState(session.ledger, op).stage !== 'finish') {
-      const s1 = await runOperationSteps(ctx, session, main, { command });
-      if (s1.status === 'interrupted') {
-        await ctx.io.close?.();
-        await finishOperation(session.ledger, ctx.clock, op, 'interrupted');
-        throw summaryError(s1, rerun)!;
-      }
-      const first = s1.failures[0];
-      await setOperationState(session.ledger, ctx.clock, op, { stage: 'finish', mainStatus: s1.status, aborted: first ? `${first.stepId} failed: ${errorMessage(first.error)}` : undefined });
-      if (first) ctx.io.notify({ type: 'warning', message: `The drill failed at ${first.stepId}; tearing down what it created and writing the report.` });
-    }
-    const s2 = await runOperationSteps(ctx, session, finish, { command, runIdSuffix: 'finish' });
+    // --teardown runs only the teardown and the report; the engine runs them after the main group
+    // either way, and never goes back to the main group once the teardown has begun.
+    const summary = await runOperationSteps(ctx, session, op, opts.teardown ? [] : main, { command, finally: finish });
     await ctx.io.close?.();
-    if (s2.status !== 'done') {
-      await finishOperation(session.ledger, ctx.clock, op, s2.status);
-      throw summaryError(s2, opts.teardown ? rerun : resumeCommand(ctx, session, 'dr-drill --teardown'))!;
+    if (summary.status === 'interrupted' || summary.groups.finally !== 'done') {
+      await finishOperation(session.ledger, ctx.clock, op, summary.status);
+      throw summaryError(summary, summary.status === 'interrupted' || opts.teardown ? rerun : resumeCommand(ctx, session, 'dr-drill --teardown'))!;
     }
     const result = stepOf(session.ledger, op, DRILL_STEPS.report)?.evidence.result as DrillResult;
-    const state = operationState(session.ledger, op);
-    const aborted = typeof state.aborted === 'string' ? state.aborted : undefined;
-    await setOperationState(session.ledger, ctx.clock, op, { kept: keep, tornDown: !keep });
+    const aborted = result.aborted;
     await finishOperation(session.ledger, ctx.clock, op, aborted ? 'aborted' : 'done', {
+      kept: keep,
       scope,
       passed: result.passed,
       verdict: result.verdict,

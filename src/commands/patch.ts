@@ -113,7 +113,7 @@ export async function runPatch(opts: PatchOptions, ctx: CommandContext): Promise
     const steps = opts.dryRun
       ? buildScanSteps(op, { method, waves: plan, hosts: planHosts, rerun })
       : buildPatchSteps(op, { method, waves: plan, hosts: planHosts, acceptUnknownHealth: Boolean(opts.acceptUnknownHealth), enforceWindow: production && !opts.emergency, rerun });
-    const summary = await runOperationSteps(ctx, session, steps, { command, concurrency: 1 });
+    const summary = await runOperationSteps(ctx, session, op, steps, { command, concurrency: 1 });
     await ctx.io.close?.();
 
     const result = opts.dryRun ? scanResult(session, op.id, summary.status) : patchResult(session, op.id, plan, planHosts, summary.status, opts.emergency);

@@ -58,7 +58,7 @@ export async function runRestoreDb(opts: RestoreDbOptions, ctx: CommandContext):
     });
     if (op.resumed) ctx.io.notify({ type: 'info', message: `Resuming restore ${op.id} (started ${op.startedAt.toISOString()}).` });
     const steps = buildRestoreDbSteps(op, { source, promote: Boolean(opts.promote), timeoutMinutes: opts.timeoutMinutes ?? 120, rerun: resumeCommand(ctx, session, command) });
-    const summary = await runOperationSteps(ctx, session, steps, { command });
+    const summary = await runOperationSteps(ctx, session, op, steps, { command });
     await ctx.io.close?.();
     const r = stepOf(session.ledger, op, RESTORE_STEPS.db);
     const v = stepOf(session.ledger, op, RESTORE_STEPS.dbValidate);
@@ -116,7 +116,7 @@ export async function runRestoreFs(opts: RestoreFsOptions, ctx: CommandContext):
       newHint: `${resumeCommand(ctx, session, command)} --new`,
     });
     const steps = buildRestoreFsSteps(op, { recoveryPointArn: opts.recoveryPoint, promote: Boolean(opts.promote), timeoutMinutes: opts.timeoutMinutes ?? 240, rerun: resumeCommand(ctx, session, command) });
-    const summary = await runOperationSteps(ctx, session, steps, { command });
+    const summary = await runOperationSteps(ctx, session, op, steps, { command });
     await ctx.io.close?.();
     const r = stepOf(session.ledger, op, RESTORE_STEPS.fs);
     const v = stepOf(session.ledger, op, RESTORE_STEPS.fsValidate);

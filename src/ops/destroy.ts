@@ -44,7 +44,7 @@ import { rootCause } from '../steps/stack-deployer.js';
 import { derivedNames as names } from '../config/normalise.js';
 import { buildSteps } from '../steps/phases.js';
 import { errorMessage } from '../errors.js';
-import { opStep, optionalOutput, stepOf, waitFor, stepError, type Operation } from './operation.js';
+import { opStep, operationsOf, optionalOutput, stepOf, waitFor, stepError, type Operation } from './operation.js';
 import { restoreName, RESTORE_STEPS } from './restore.js';
 import { deleteVaultAndPoints } from './backup.js';
 
@@ -191,7 +191,7 @@ function recordedCopies(ledger: Ledger): { db: Map<string, string>; fs: Map<stri
   const db = new Map<string, string>();
   const fs = new Map<string, string>();
   const promoted = new Set<string>();
-  for (const o of ledger.data.operations ?? []) {
+  for (const o of operationsOf(ledger.data)) {
     const s = (o.summary ?? {}) as { instance?: unknown; fileSystemId?: unknown; promoted?: unknown };
     if (o.kind === 'restore-db' && typeof s.instance === 'string' && s.instance) {
       db.set(s.instance, `dpf restore db (operation ${o.id})`);
@@ -205,7 +205,7 @@ function recordedCopies(ledger: Ledger): { db: Map<string, string>; fs: Map<stri
   const rec = (stepId: string, key: string) => {
     const r = ledger.get(stepId);
     const v = r?.outputs[key] || (r?.evidence[key === 'DbInstanceIdentifier' ? 'target' : 'fileSystemId'] as string | undefined);
-    return v ? { id: v, op: String(r?.evidence.operationId ?? '?') } : undefined;
+    return v ? { id: v, op: r?.scope ?? '?' } : undefined;
   };
   for (const [stepId, what] of [[RESTORE_STEPS.db, 'dpf restore db'], ['operations.drill.restore-db', 'dpf dr-drill']] as const) {
     const r = rec(stepId, 'DbInstanceIdentifier');
@@ -500,12 +500,12 @@ async function destroyPhase(ctx: StepContext, op: Operation, p: DeployPhase, o: 
   for (const l of leaked) ctx.io.notify({ type: 'warning', stepId: ctx.stepId, message: `left behind: ${l.resource} — ${l.detail}` });
   for (const l of leftovers.filter((x) => x.retained)) ctx.io.notify({ type: 'info', stepId: ctx.stepId, message: `retained: ${l.resource} — ${l.detail}` });
 
-  // The ledger: the phase is no longer deployed.
-  const now = ctx.clock.now().toISOString();
+  // The ledger: the phase is no longer deployed (the engine resets its records when this step is done).
   // Go-live checks describe a platform that no longer exists once its network is gone.
-  for (const s of Object.values(ctx.ledger.data.steps).filter((x) => x.phase === p || (p === 'network' && x.phase === 'golive')))
-    await ctx.ledger.updateStep(s.id, s.phase, { status: 'pending', outputs: {}, inputHash: undefined, evidence: { destroyedAt: now, destroyedBy: op.id, leftovers: leaked.map((l) => l.resource) } }, ctx.clock.now());
+  const now = ctx.clock.now().toISOString();
+  const stale = Object.values(ctx.ledger.data.steps).filter((x) => x.phase === p || (p === 'network' && x.phase === 'golive'));
   return {
+    resets: { steps: stale.map((s) => s.id), evidence: { destroyedAt: now, destroyedBy: op.id, leftovers: leaked.map((l) => l.resource) } },
     changed: deleted.length > 0,
     summary: `${deleted.length ? `deleted ${deleted.join(', ')}` : 'nothing to delete'}${leaked.length ? `; ${leaked.length} LEFT BEHIND` : ''}${leftovers.length - leaked.length ? `; ${leftovers.length - leaked.length} retained` : ''}`,
     outputs: { Leaked: String(leaked.length), ...(finalSnapshots.length ? { FinalSnapshots: finalSnapshots.join(',') } : {}) },

@@ -413,15 +413,16 @@ export function buildDrillSteps(op: Operation, o: DrillOptions, deps: DrillDeps)
     input: { keep: o.keep },
     estimateSeconds: 600,
     async run(ctx) {
+      const aborted = abortedReason(ctx.ledger, op, main.map((s) => s.id));
       const ops = await ctx.aws.ops();
       const found = await drillResources(ctx, ops, op, deps);
       if (o.keep) {
         for (const r of found) ctx.io.notify({ type: 'warning', stepId: ctx.stepId, message: `kept: ${r} (remove with dpf dr-drill --env ${ctx.envCtx.name} --teardown)` });
-        return { changed: false, summary: `kept ${found.length} resource(s)`, outputs: { Kept: 'true', Left: String(found.length) }, evidence: { kept: true, resources: found, deleted: [], left: found } };
+        return { changed: false, summary: `kept ${found.length} resource(s)`, outputs: { Kept: 'true', Left: String(found.length) }, evidence: { kept: true, resources: found, deleted: [], left: found, aborted } };
       }
       const { deleted, left } = await tearDown(ctx, ops, op, deps);
       for (const l of left) ctx.io.notify({ type: 'warning', stepId: ctx.stepId, message: `left behind: ${l}` });
-      return { changed: deleted.length > 0, summary: `${deleted.length} deleted${left.length ? `, ${left.length} LEFT` : ''}`, outputs: { Kept: 'false', Left: String(left.length) }, evidence: { kept: false, deleted, left } };
+      return { changed: deleted.length > 0, summary: `${deleted.length} deleted${left.length ? `, ${left.length} LEFT` : ''}`, outputs: { Kept: 'false', Left: String(left.length) }, evidence: { kept: false, deleted, left, aborted } };
     },
   });
 
@@ -464,6 +465,18 @@ export function buildDrillSteps(op: Operation, o: DrillOptions, deps: DrillDeps)
   });
 
   return { main, finish: [teardown, report] };
+}
+
+/**
+ * Why the drill is being torn down before its main steps were done (undefined when they were):
+ * the first main step of this drill that failed, else a teardown requested before the end.
+ */
+export function abortedReason(ledger: Ledger, op: Pick<Operation, 'id'>, mainIds: string[]): string | undefined {
+  const records = mainIds.map((id) => ({ id, r: stepOf(ledger, op, id) }));
+  const failed = records.find((x) => x.r?.status === 'failed');
+  if (failed) return `${failed.id} failed: ${failed.r!.error?.message ?? 'unknown error'}`;
+  if (records.every((x) => x.r?.status === 'done')) return undefined;
+  return 'torn down on request (--teardown) before it finished';
 }
 
 // ---------- scope full: the DR region ----------
@@ -969,8 +982,7 @@ export function drillResult(ledger: Ledger, envCtx: EnvContext, op: Operation, o
   const val = get(DRILL_STEPS.validate);
   const dr = get(DRILL_STEPS.drRegion);
   const td = get(DRILL_STEPS.teardown);
-  const state = (ledger.data.operations ?? []).find((x) => x.id === op.id)?.state ?? {};
-  const aborted = typeof state.aborted === 'string' ? state.aborted : undefined;
+  const aborted = typeof td?.evidence.aborted === 'string' ? td.evidence.aborted : undefined;
   const notes: string[] = [];
   const checks = ((val?.evidence.checks as Check[] | undefined) ?? []).slice();
   const done = (r: typeof rdb) => r?.status === 'done';

@@ -3,22 +3,24 @@ import type { CommandContext } from '../context.js';
 import type { Session } from '../session.js';
 import type { StepDef } from '../steps/types.js';
 import { runSteps, type RunSummary } from '../steps/engine.js';
-import { configFlag } from './operation.js';
+import { configFlag, scopeOf, type Operation } from './operation.js';
 
 export interface RunOperationOptions {
   /** The command line to resume with, without "dpf" and the env (e.g. "backup"). */
   command: string;
-  /** Distinguishes a second run of steps in the same process (a drill's teardown). */
-  runIdSuffix?: string;
+  /** Steps that run after the main group, done or failed (a drill's teardown and report). */
+  finally?: StepDef[];
   concurrency?: number;
 }
 
-export async function runOperationSteps(ctx: CommandContext, session: Session, steps: StepDef[], o: RunOperationOptions): Promise<RunSummary> {
-  const envCtx = o.runIdSuffix ? { ...session.envCtx, runId: `${session.envCtx.runId}-${o.runIdSuffix}` } : session.envCtx;
+/** One engine run with the operation as its scope. */
+export async function runOperationSteps(ctx: CommandContext, session: Session, op: Operation, steps: StepDef[], o: RunOperationOptions): Promise<RunSummary> {
   return runSteps({
     steps,
+    ...(o.finally ? { finally: o.finally } : {}),
+    scope: scopeOf(op),
     ledger: session.ledger,
-    envCtx,
+    envCtx: session.envCtx,
     aws: session.aws,
     io: ctx.io,
     clock: ctx.clock,

@@ -80,7 +80,7 @@ export async function renderEnvironment(config: DpfConfig, envName: string): Pro
     { instanceId: 'i-worker', role: 'worker' },
   ];
   const patchSteps = buildPatchSteps(
-    { id: 'offline', kind: 'patch', startedAt: new Date(0), stamp: '19700101000000', params: {}, resumed: false },
+    { id: 'offline', kind: 'patch', key: '', startedAt: new Date(0), stamp: '19700101000000', params: {}, resumed: false, runId: 'offline' },
     { method: env.patching.method, waves: planWaves(hosts), hosts, acceptUnknownHealth: false, enforceWindow: false, rerun: 'dpf patch' },
   );
   return {

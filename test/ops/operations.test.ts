@@ -12,6 +12,7 @@ import { runDrDrill } from '../../src/commands/dr-drill.js';
 import { runBackup } from '../../src/commands/backup.js';
 import { runDestroy } from '../../src/commands/destroy.js';
 import { DpfError, ExitCode } from '../../src/errors.js';
+import { operationsOf } from '../../src/ops/operation.js';
 
 let w: World;
 afterEach(() => w?.cleanup());
@@ -44,7 +45,7 @@ describe('dpf patch', () => {
     const l = await w.ledger();
     expect(l.get('operations.patch.master-dev.gate')?.status).toBe('failed');
     expect(l.get('operations.patch.workers')).toBeUndefined();
-    expect(l.data.operations?.at(-1)).toMatchObject({ kind: 'patch', status: 'failed' });
+    expect(operationsOf(l.data).at(-1)).toMatchObject({ kind: 'patch', status: 'failed' });
 
     // WHEN the host is fixed and the command rerun THEN it resumes at the gate and finishes the workers (rolling, by tag).
     w.ssm.clearScripts();
@@ -56,7 +57,7 @@ describe('dpf patch', () => {
     expect(all[2]!.input).toMatchObject({ maxConcurrency: '50%', maxErrors: '1' });
     expect(all[2]!.targets.sort()).toEqual(WORKERS);
     expect(w.ec2.calls.filter((c) => c.op === 'createImage')).toHaveLength(3); // recovery point not taken twice
-    expect((await w.ledger()).data.operations?.at(-1)).toMatchObject({ kind: 'patch', status: 'done' });
+    expect(operationsOf((await w.ledger()).data).at(-1)).toMatchObject({ kind: 'patch', status: 'done' });
   });
 
   it('GIVEN the playbook schedules a reboot on the master THEN dpf waits for it to come back to SSM before the gate', async () => {
@@ -127,7 +128,7 @@ describe('dpf patch', () => {
     expect(err.hint).toContain('dpf patch --env staging');
     await runPatch({}, w.ctx({ env: 'staging' }));
     await runPatch({}, w.ctx({ env: 'prod' }));
-    expect((await w.ledger('prod')).data.operations?.at(-1)).toMatchObject({ kind: 'patch', status: 'done' });
+    expect(operationsOf((await w.ledger('prod')).data).at(-1)).toMatchObject({ kind: 'patch', status: 'done' });
   });
 
   it('GIVEN no local staging ledger THEN the staging rule reads its state-bucket mirror', async () => {
@@ -139,7 +140,7 @@ describe('dpf patch', () => {
     rmSync(`${w.dir}/.dpf/staging`, { recursive: true });
     await w.objects.putText('dataplatform-staging-dpf-state-123456789012', 'ledger/staging/ledger.json', staging);
     await runPatch({}, w.ctx({ env: 'prod' }));
-    const op = (await w.ledger('prod')).data.operations!.at(-1)!;
+    const op = operationsOf((await w.ledger('prod')).data).at(-1)!;
     expect((op.params.rules as string[]).join(' ')).toMatch(/staging was patched successfully .* within 7 day/);
   });
 
@@ -147,7 +148,7 @@ describe('dpf patch', () => {
     w = world({ envs: ['prod'], start: '2025-01-08T12:00:00Z' });
     healthy(w, 'prod');
     await runPatch({ emergency: 'CVE-2025-1234 in openssh' }, w.ctx({ env: 'prod' }));
-    const op = (await w.ledger('prod')).data.operations!.at(-1)!;
+    const op = operationsOf((await w.ledger('prod')).data).at(-1)!;
     expect(op).toMatchObject({ kind: 'patch', status: 'done', params: { emergency: 'CVE-2025-1234 in openssh' } });
     expect((op.params.rules as string[]).join(' ')).toMatch(/EMERGENCY change overrides maintenance-window and staging-first/);
     expect(w.io.ofType('warning').some((e) => e.message.includes('EMERGENCY'))).toBe(true);
@@ -161,11 +162,11 @@ describe('operations in the ledger', () => {
     await w.clock.advance(60_000);
     await runBackup({}, w.ctx());
     const l = await w.ledger();
-    const ops = l.data.operations!.filter((o) => o.kind === 'backup');
+    const ops = operationsOf(l.data).filter((o) => o.kind === 'backup');
     expect(ops.map((o) => o.status)).toEqual(['done', 'done']);
     expect(ops[0]!.id).not.toBe(ops[1]!.id);
     expect(w.rds.calls.filter((c) => c.op === 'createSnapshot')).toHaveLength(2);
-    expect(l.get('operations.backup.rds-snapshot')?.evidence.operationId).toBe(ops[1]!.id);
+    expect(l.get('operations.backup.rds-snapshot')?.scope).toBe(ops[1]!.id);
   });
 
   it('GIVEN an unfinished patch WHEN rerun with other options THEN refused; --new abandons it', async () => {
@@ -175,7 +176,7 @@ describe('operations in the ledger', () => {
     expect(err.code).toBe('OperationUnfinished');
     expect(err.hint).toContain('--new');
     await fails(runPatch({ wave: 'workers', new: true }, w.ctx()));
-    const ops = (await w.ledger()).data.operations!;
+    const ops = operationsOf((await w.ledger()).data);
     expect(ops.map((o) => o.status)).toEqual(['abandoned', 'failed']);
   });
 
@@ -309,7 +310,7 @@ describe('dpf dr-drill', () => {
     const err = await fails(runDrDrill({}, drillCtx()));
     expect(err.exitCode).toBe(ExitCode.Interrupted);
     let l = await w.ledger();
-    const op = l.data.operations!.at(-1)!;
+    const op = operationsOf(l.data).at(-1)!;
     expect(op).toMatchObject({ kind: 'dr-drill', status: 'interrupted' });
     expect(l.get('operations.drill.restore-db')?.status).toBe('running');
     expect(w.rds.instanceIds()).toHaveLength(2);
@@ -318,7 +319,7 @@ describe('dpf dr-drill', () => {
     w.abort = new AbortController();
     await runDrDrill({}, drillCtx());
     l = await w.ledger();
-    expect(l.data.operations!.at(-1)).toMatchObject({ id: op.id, status: 'done' });
+    expect(operationsOf(l.data).at(-1)).toMatchObject({ id: op.id, status: 'done' });
     expect(w.rds.calls.filter((c) => c.op === 'restoreToPointInTime')).toHaveLength(1);
     expect(w.rds.instanceIds()).toEqual(['dataplatform-dev-metadata']);
     expect(w.ec2.groups.size).toBe(0);
@@ -395,7 +396,7 @@ describe('dpf dr-drill', () => {
     expect(err.message).toMatch(/time cap of 120 min/);
     expect(w.rds.instanceIds()).toEqual(['dataplatform-dev-metadata']);
     expect(w.ec2.groups.size).toBe(0);
-    const op = (await w.ledger()).data.operations!.at(-1)!;
+    const op = operationsOf((await w.ledger()).data).at(-1)!;
     expect(op).toMatchObject({ status: 'aborted' });
     expect((op.summary as { passed: unknown }).passed).toBe(false);
   });
@@ -508,7 +509,7 @@ describe('dpf dr-drill', () => {
     expect(err.message).toMatch(/operations\.drill\.dr-data failed: .*is failed/);
     expect(w.dr.rds.snapshotIds()).toEqual([]);
     expect(w.dr.ec2.groups.size).toBe(0);
-    const op = (await w.ledger()).data.operations!.at(-1)!;
+    const op = operationsOf((await w.ledger()).data).at(-1)!;
     expect((op.summary as { passed: unknown }).passed).toBe(false);
   });
 
@@ -519,7 +520,7 @@ describe('dpf dr-drill', () => {
     const err = await fails(runDrDrill({}, drillCtx()));
     expect(err.code).toBe('DrillAborted');
     expect(err.message).toMatch(/without naming the new file system/);
-    const op = (await w.ledger()).data.operations!.at(-1)!;
+    const op = operationsOf((await w.ledger()).data).at(-1)!;
     const fs = (op.summary as { stores: Array<{ name: string; passed: unknown }> }).stores.find((s) => s.name === 'fileSystem');
     expect(fs?.passed).not.toBe(true);
   });
@@ -534,8 +535,8 @@ describe('dpf dr-drill', () => {
     await runDrDrill({ teardown: true }, drillCtx());
     expect(w.rds.instanceIds()).toEqual(['dataplatform-dev-metadata']);
     expect(w.ec2.groups.size).toBe(0);
-    const op = (await w.ledger()).data.operations!.at(-1)!;
-    expect(op).toMatchObject({ id: r.operationId, status: 'done', state: { tornDown: true } });
+    const op = operationsOf((await w.ledger()).data).at(-1)!;
+    expect(op).toMatchObject({ id: r.operationId, status: 'done', summary: { kept: false } });
     expect((await fails(runDrDrill({ teardown: true }, drillCtx()))).code).toBe('NoDrillToTearDown');
   });
 
@@ -624,8 +625,8 @@ describe('dpf destroy', () => {
     expect(again.details).toEqual([expect.stringMatching(/^network: VPC vpc-1 \(10\.0\.0\.0\/16\) — still exists/), `kept: final snapshot ${snap}`]);
     l = await w.ledger();
     expect(l.get('network.stack')?.status).toBe('pending');
-    expect(l.data.operations!.filter((o) => o.kind === 'destroy')).toHaveLength(1);
-    expect(l.data.operations!.at(-1)).toMatchObject({ kind: 'destroy', status: 'done', summary: { leaked: ['VPC vpc-1 (10.0.0.0/16)'] } });
+    expect(operationsOf(l.data).filter((o) => o.kind === 'destroy')).toHaveLength(1);
+    expect(operationsOf(l.data).at(-1)).toMatchObject({ kind: 'destroy', status: 'done', summary: { leaked: ['VPC vpc-1 (10.0.0.0/16)'] } });
   });
 
   const CFN_SNAPSHOT = 'dataplatform-dev-storage-dbinstance-1a2b3c';
@@ -662,7 +663,7 @@ describe('dpf destroy', () => {
     const storageDelete = w.cfn.calls.find((c) => c.op === 'deleteStack' && JSON.stringify(c.input).includes('dataplatform-dev-storage'))!;
     expect(storageDelete.at.getTime()).toBeGreaterThanOrEqual(created.created!.getTime() + w.rds.snapshotMs); // waited until available
     expect(r).toMatchObject({ finalSnapshot: snap, finalSnapshots: [snap, CFN_SNAPSHOT] });
-    expect(l.data.operations!.at(-1)).toMatchObject({ kind: 'destroy', status: 'done', summary: { finalSnapshot: snap, finalSnapshots: [snap, CFN_SNAPSHOT] } });
+    expect(operationsOf(l.data).at(-1)).toMatchObject({ kind: 'destroy', status: 'done', summary: { finalSnapshot: snap, finalSnapshots: [snap, CFN_SNAPSHOT] } });
     expect(l.get('operations.destroy.storage')!.outputs.FinalSnapshots).toBe(`${snap},${CFN_SNAPSHOT}`);
     // Data kept: nothing of the vault, the buckets or EFS is deleted; all listed as retained.
     expect(w.backup.calls.filter((c) => /^delete/.test(c.op))).toEqual([]);
@@ -753,7 +754,7 @@ describe('dpf destroy', () => {
     expect(w.rds.instanceIds()).toEqual(expect.arrayContaining([promoted, unpromoted]));
     expect(w.rds.calls.filter((c) => c.op === 'deleteInstance').map((c) => (c.input as { identifier: string }).identifier)).toEqual(['dataplatform-dev-metadata']); // by the stack
     expect(w.efs.fileSystems.has(fsCopy)).toBe(true);
-    const op = (await w.ledger()).data.operations!.at(-1)!;
+    const op = operationsOf((await w.ledger()).data).at(-1)!;
     expect(op.summary).toMatchObject({ leaked: expect.arrayContaining([`RDS instance ${unpromoted}`, `EFS ${fsCopy}`]), retained: expect.arrayContaining([`RDS instance ${promoted}`]) });
   });
 
