@@ -35,6 +35,7 @@
  * snapshots) are kept and listed. A later `destroy --delete-data` after a data-kept destroy
  * deletes the data that destroy retained (its names are in the ledger).
  */
+import type { AwsPorts } from '../aws/ports.js';
 import type { OpsPorts } from '../aws/ops-ports.js';
 import type { CloudFormationPort } from '../aws/cloudformation.js';
 import type { EnvContext, StepContext, StepDef, DeployPhase } from '../steps/types.js';
@@ -130,6 +131,26 @@ export function retainedData(ledger: Ledger): Record<string, string> | undefined
 /** The platform database's identifier: the ledger's output, else the template's fixed name. */
 function dbIdentifierOf(ctx: StepContext, mine: Record<string, unknown>): string {
   return optionalOutput(ctx.ledger, 'storage.stack', 'DbInstanceIdentifier') ?? (mine.dbInstance as string | undefined) ?? `${ctx.envCtx.project}-${ctx.envCtx.name}-metadata`;
+}
+
+export interface DestroyPlan {
+  phases: DeployPhase[];
+  stacks: Partial<Record<DeployPhase, string[]>>;
+  /** The data an earlier destroy kept (deleted by a later --delete-data). */
+  retained?: Record<string, string>;
+  /** Databases and file systems dpf restored outside the stacks (the step looks again when it runs). */
+  copies: DpfCopy[];
+}
+
+/** What a destroy would delete: the phases whose stacks exist, the retained data, the copies outside the stacks. */
+export async function planDestroy(aws: AwsPorts, ledger: Ledger, envCtx: EnvContext, o: { deleteData: boolean; deleteState: boolean }): Promise<DestroyPlan> {
+  const stacks = knownStacks(ledger, envCtx);
+  let phases = await phasesToDestroy(await aws.cfn(), ledger, stacks, o.deleteState);
+  // The data an earlier destroy kept is deleted by a later --delete-data, although no stack is left.
+  const retained = o.deleteData && !phases.includes('storage') ? retainedData(ledger) : undefined;
+  if (retained) phases = DESTROY_ORDER.filter((p) => p === 'storage' || phases.includes(p));
+  const copies = await findCopies(await aws.ops(), ledger, envCtx, platformData(ledger, envCtx, retained));
+  return { phases, stacks, retained, copies };
 }
 
 export function buildDestroySteps(op: Operation, o: DestroyOptions): StepDef[] {

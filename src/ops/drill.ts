@@ -159,6 +159,12 @@ function canaryScript(e: EnvContext, token: string): string[] {
   ];
 }
 
+/** The size of the platform's file system (the drill's cost estimate); 0 when it cannot be read. */
+export async function efsSizeBytes(aws: AwsPorts, fileSystemId: string): Promise<number> {
+  const fs = await (await aws.ops()).efs.describeFileSystems(fileSystemId).catch(() => []);
+  return fs[0]?.sizeBytes ?? 0;
+}
+
 export function buildDrillSteps(op: Operation, o: DrillOptions, deps: DrillDeps): { main: StepDef[]; finish: StepDef[] } {
   const scope = o.scope;
 
