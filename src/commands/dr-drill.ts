@@ -102,7 +102,7 @@ async function defineDrill(session: Session, scope: DrillScope, keep: boolean): 
 
 function drillDeps(ctx: CommandContext, session: Session, op: Operation): DrillDeps {
   const drRegion = scopeOf(op) === 'full' ? String(op.params.drRegion ?? session.env.recovery.drRegion) : undefined;
-  return { reportDir: session.loaded.dir, drRegion, drAws: drRegion ? ctx.aws(drRegion) : undefined };
+  return { reportDir: session.loaded.dir, envName: session.envName, drRegion, drAws: drRegion ? ctx.aws(drRegion) : undefined };
 }
 
 function drillError(result: DrillResult, keep: boolean, env: string, failOnMiss: boolean): DpfError | undefined {

@@ -38,11 +38,11 @@ import type { DbSnapshotInfo, Ec2Port, OpsPorts, RecoveryPointInfo } from '../aw
 import type { EnvironmentConfig } from '../config/schema.js';
 import type { EnvContext, StepContext, StepDef, StepResult } from '../steps/types.js';
 import type { Ledger } from '../state/ledger.js';
-import { buildSteps } from '../steps/phases.js';
 import { rootCause } from '../steps/stack-deployer.js';
 import { errorMessage } from '../errors.js';
 import { opStep, optionalOutput, stepOf, unavailableOnEndpoint, waitFor, stepError, endpointName, minutes, noVaultReason, type Operation } from './operation.js';
 import { anyWorker, runShell } from './health.js';
+import { drRecorded, drStackSteps } from './drill/dr-stacks.js';
 import { platformDb, waitDbAvailable, dbCopyChecks, fsCopyChecks, fileSystemIdOf, restoreTags, tagRestoredFileSystem } from './restore.js';
 import { efsArn, deleteVaultAndPoints } from './backup.js';
 import { measureStore, overallPassed, fmt, type StoreResult } from './rto-rpo.js';
@@ -71,6 +71,8 @@ export interface DrillOptions {
 export interface DrillDeps {
   /** Where reports/<env>/ is written (the config file's folder). */
   reportDir: string;
+  /** The environment drilled (its DR copy is named after it). */
+  envName: string;
   /** Ports in recovery.drRegion (scope full). */
   drAws?: AwsPorts;
   drRegion?: string;
@@ -410,7 +412,7 @@ export function buildDrillSteps(op: Operation, o: DrillOptions, deps: DrillDeps)
   });
 
   const main: StepDef[] = [canary, isolate, restoreDb, restoreFs];
-  if (scope === 'full') main.push(drSourceStep(op), drRegionStep(op, deps), drDataStep(op, deps));
+  if (scope === 'full') main.push(drSourceStep(op), ...drStackSteps(op, { drAws: deps.drAws, drRegion: deps.drRegion, drEnv: drEnvName(deps.envName, op.stamp) }, DRILL_STEPS.drRegion), drDataStep(op, deps));
   main.push(validate);
 
   const teardown = opStep(op, {
@@ -486,73 +488,6 @@ export function abortedReason(ledger: Ledger, op: Pick<Operation, 'id'>, mainIds
 }
 
 // ---------- scope full: the DR region ----------
-
-function drRegionStep(op: Operation, deps: DrillDeps): StepDef {
-  return opStep(op, {
-    id: DRILL_STEPS.drRegion,
-    title: `Recreate network and storage in the DR region (${deps.drRegion ?? '?'})`,
-    kind: 'stack',
-    estimateSeconds: 1500,
-    async run(ctx) {
-      if (!deps.drAws || !deps.drRegion) throw stepError('DrillNoDrRegion', 'scope full needs recovery.drRegion in the config.', { hint: 'Set recovery.drRegion (e.g. us-east-1) for the environment.' });
-      const drEnv = drEnvName(ctx.envCtx.name, op.stamp);
-      const env = ctx.envCtx.env;
-      const zones = (await (await deps.drAws.ops()).ec2.describeAvailabilityZones().catch(() => [] as string[])).sort().slice(0, 3);
-      const azs = zones.length === 3 ? zones : ['a', 'b', 'c'].map((z) => `${deps.drRegion}${z}`);
-      const drEnvCtx: EnvContext = {
-        ...ctx.envCtx,
-        name: drEnv,
-        region: deps.drRegion,
-        env: {
-          ...env,
-          region: deps.drRegion,
-          availabilityZones: azs,
-          highAvailability: false,
-          storage: { ...env.storage, rds: { ...env.storage.rds, deletionProtection: false, multiAz: false } },
-        },
-      };
-      const outputs: Record<string, Record<string, string>> = {
-        'bootstrap.state': ctx.ledger.outputs('bootstrap.state'),
-      };
-      const stacks: string[] = [];
-      const defs = buildSteps().filter((s) => s.id === 'network.stack' || s.id === 'storage.stack');
-      for (const def of defs) {
-        const sub: StepContext = {
-          ...ctx,
-          envCtx: drEnvCtx,
-          aws: deps.drAws,
-          previous: undefined,
-          output(stepId, key) {
-            const v = outputs[stepId]?.[key];
-            if (v === undefined) throw stepError('DrillDrOutputMissing', `The DR-region ${stepId} has no output ${key}.`);
-            return v;
-          },
-          evidence: async (e) => ctx.evidence({ [def.id]: e }),
-        };
-        ctx.progress(`deploying ${def.id.split('.')[0]} in ${deps.drRegion} as environment ${drEnv}`);
-        const prepared = await def.prepare(sub);
-        const r = await def.run(sub, prepared);
-        outputs[def.id] = r.outputs ?? {};
-        stacks.push(String(r.evidence?.stackName ?? ''));
-        await ctx.evidence({ stacks, drEnv, region: deps.drRegion });
-      }
-      const at = ctx.clock.now().toISOString();
-      const st = outputs['storage.stack'] ?? {};
-      const net = outputs['network.stack'] ?? {};
-      return {
-        changed: true,
-        summary: `${stacks.join(', ')} complete in ${deps.drRegion}`,
-        outputs: {
-          CompletedAt: at, DrEnv: drEnv, Region: deps.drRegion, Stacks: stacks.join(','), VpcId: net.VpcId ?? '',
-          DbInstanceIdentifier: st.DbInstanceIdentifier ?? '', DbSubnetGroupName: st.DbSubnetGroupName ?? '', DbParameterGroupName: st.DbParameterGroupName ?? '',
-          DataKmsKeyArn: st.DataKmsKeyArn ?? '', DataKmsKeyId: st.DataKmsKeyId ?? '', BackupVaultName: st.BackupVaultName ?? '',
-          DataLakeBucketName: st.DataLakeBucketName ?? '', AccessLogBucketName: st.AccessLogBucketName ?? '', EfsFileSystemId: st.EfsFileSystemId ?? '',
-        },
-        evidence: { stacks, drEnv, region: deps.drRegion, completedAt: at },
-      };
-    },
-  });
-}
 
 /**
  * The KMS key of the DR region a cross-region copy of an encrypted snapshot is encrypted with.
@@ -743,7 +678,7 @@ async function drDataResources(ctx: StepContext, op: Operation, deps: DrillDeps)
   const db = await dr.rds.describeInstance(`${name}-dr-db`);
   if (db) out.push({ id: db.identifier, text: `RDS instance ${db.identifier} (${db.status}) in ${deps.drRegion}`, kind: 'db' });
   for (const s of await dr.rds.describeSnapshots({ snapshotId: `${name}-dr` })) out.push({ id: s.identifier, text: `RDS snapshot ${s.identifier} (${s.status}) in ${deps.drRegion}`, kind: 'snapshot' });
-  const vpc = stepOf(ctx.ledger, op, DRILL_STEPS.drRegion)?.outputs.VpcId;
+  const vpc = drRecorded(ctx.ledger, op, ctx.envCtx, drEnvName(deps.envName, op.stamp))?.outputs.VpcId;
   const sgId = stepOf(ctx.ledger, op, DRILL_STEPS.drData)?.evidence.securityGroupId as string | undefined;
   const groups = vpc ? await dr.ec2.describeSecurityGroups({ 'vpc-id': [vpc], 'group-name': [name] }) : sgId ? await dr.ec2.describeSecurityGroups({ 'group-id': [sgId] }) : [];
   for (const g of groups) out.push({ id: g.groupId, text: `security group ${g.groupId} (${g.groupName}) in ${deps.drRegion}`, kind: 'sg' });
@@ -762,10 +697,10 @@ async function drillResourceIds(ctx: StepContext, ops: OpsPorts, op: Operation, 
   const sgs = vpc ? await ops.ec2.describeSecurityGroups({ 'vpc-id': [vpc], 'group-name': [name] }) : [];
   for (const g of sgs) out.push({ id: g.groupId, text: `security group ${g.groupId} (${g.groupName})` });
   out.push(...(await drDataResources(ctx, op, deps)));
-  const dr = stepOf(ctx.ledger, op, DRILL_STEPS.drRegion);
+  const dr = drRecorded(ctx.ledger, op, ctx.envCtx, drEnvName(deps.envName, op.stamp));
   if (withStacks && dr && deps.drAws) {
     const cfn = await deps.drAws.cfn();
-    for (const s of (dr.evidence.stacks as string[] | undefined) ?? []) if (s && (await cfn.describeStack(s))) out.push({ id: s, text: `stack ${s} in ${deps.drRegion}` });
+    for (const s of dr.stacks) if (s && (await cfn.describeStack(s))) out.push({ id: s, text: `stack ${s} in ${deps.drRegion}` });
   }
   return out;
 }
@@ -818,14 +753,15 @@ async function tearDown(ctx: StepContext, ops: OpsPorts, op: Operation, deps: Dr
   // 3. The DR region (scope full): the restored database, the snapshot copy and the drill group
   //    first (the group would keep the DR VPC alive), then the stacks and what they retain — it
   //    is all a drill copy.
-  const dr = stepOf(ctx.ledger, op, DRILL_STEPS.drRegion);
+  const drEnv = drEnvName(deps.envName, op.stamp);
+  const dr = drRecorded(ctx.ledger, op, ctx.envCtx, drEnv);
   if (deps.drAws) {
     const r = await tearDownDrData(ctx, op, deps);
     deleted.push(...r.deleted);
     left.push(...r.left);
   }
   if (dr && deps.drAws) {
-    const r = await tearDownDrRegion(ctx, deps, dr.outputs, (dr.evidence.stacks as string[] | undefined) ?? [], String(dr.evidence.drEnv ?? ''));
+    const r = await tearDownDrRegion(ctx, deps, dr.outputs, dr.stacks, drEnv);
     deleted.push(...r.deleted);
     left.push(...r.left);
   }
@@ -987,6 +923,7 @@ export function drillResult(ledger: Ledger, envCtx: EnvContext, op: Operation, o
   const rfs = get(DRILL_STEPS.restoreFs);
   const val = get(DRILL_STEPS.validate);
   const dr = get(DRILL_STEPS.drRegion);
+  const drStacks = drRecorded(ledger, op, envCtx, drEnvName(deps.envName, op.stamp));
   const td = get(DRILL_STEPS.teardown);
   const aborted = typeof td?.evidence.aborted === 'string' ? td.evidence.aborted : undefined;
   const notes: string[] = [];
@@ -1038,7 +975,7 @@ export function drillResult(ledger: Ledger, envCtx: EnvContext, op: Operation, o
     const drUnmeasured = drd?.outputs.Status === 'unmeasured'
       ? String(drd.outputs.Reason)
       : !done(drd)
-        ? `the database was not restored in ${region}${aborted ? ` (${aborted})` : drd?.error ? ` (${drd.error.message})` : dr?.error ? ` (the DR stacks failed: ${dr.error.message})` : ''}`
+        ? `the database was not restored in ${region}${aborted ? ` (${aborted})` : drd?.error ? ` (${drd.error.message})` : drStacks?.error ? ` (the DR stacks failed: ${drStacks.error})` : ''}`
         : undefined;
     // RPO: drill start → creation of the source snapshot (a copy's own creation time is the copy's).
     const drDatabase = measureStore({
@@ -1069,9 +1006,9 @@ export function drillResult(ledger: Ledger, envCtx: EnvContext, op: Operation, o
       rtoSeconds: rto,
       rtoTargetSeconds: target,
       passed: rto === null ? (aborted ? false : null) : rto > target ? false : infraOnly ? null : true,
-      stacks: (dr?.evidence.stacks as string[] | undefined) ?? [],
+      stacks: (dr?.evidence.stacks as string[] | undefined) ?? drStacks?.stacks ?? [],
       reason: rto === null
-        ? completed ? `the database was not restored in ${region}${drd?.error ? ` (${drd.error.message})` : ''}` : `the DR region was not recreated${dr?.error ? ` (${dr.error.message})` : ''}`
+        ? completed ? `the database was not restored in ${region}${drd?.error ? ` (${drd.error.message})` : ''}` : `the DR region was not recreated${drStacks?.error ? ` (${drStacks.error})` : ''}`
         : rto > target ? `RTO ${fmt(rto)} exceeds the full-recovery target ${fmt(target)}`
         : infraOnly ? `stacks recreated in ${fmt(rto)}, but the database could not be restored there: ${drDatabase.reason}` : undefined,
     };
