@@ -1,70 +1,11 @@
 /**
- * The custom physical names dpf's templates set, by resource type: where the name sits, AWS's
- * limits for it, and where it must be unique. Shared by the unique-names and name-limits rules.
+ * The custom physical names dpf's templates set, found by the naming table of spec/aws-names.ts.
+ * Shared by the unique-names, name-limits and retain-except-on-create rules.
  */
 import type { RenderedResource } from '../templates/render.js';
 import type { RenderedStack } from './types.js';
 import { holdsPlaceholder } from './offline.js';
-
-export interface NameSpec {
-  /** Property path of the name, e.g. ['BackupPlan', 'BackupPlanName']. */
-  path: string[];
-  min: number;
-  max: number;
-  /** Allowed characters / shape of the whole name. */
-  pattern: RegExp;
-  /** Extra shape rules (return a problem, or undefined). */
-  extra?: (name: string) => string | undefined;
-  /** 'account' (IAM: global in the account), 'global' (S3), else per region. */
-  scope: 'region' | 'account' | 'global';
-  /** AWS compares these names case-insensitively. */
-  caseInsensitive?: boolean;
-  /** Names are unique only inside a parent (a plan, a log group): the parent's property. */
-  parent?: string[];
-  doc: string;
-}
-
-const s3Extra = (n: string): string | undefined => {
-  if (n.includes('..')) return 'two adjacent periods';
-  if (/^xn--|^sthree-|^amzn-s3-demo-/.test(n)) return 'a reserved prefix (xn--, sthree-, amzn-s3-demo-)';
-  if (/-s3alias$|--ol-s3$|\.mrap$|--x-s3$|--table-s3$/.test(n)) return 'a reserved suffix';
-  if (/^\d+\.\d+\.\d+\.\d+$/.test(n)) return 'the form of an IP address';
-  return undefined;
-};
-
-const rdsExtra = (n: string): string | undefined => {
-  if (n.includes('--')) return 'two consecutive hyphens';
-  if (n.endsWith('-')) return 'a trailing hyphen';
-  return undefined;
-};
-
-export const NAME_SPECS: Record<string, NameSpec> = {
-  'AWS::IAM::Role': { path: ['RoleName'], min: 1, max: 64, pattern: /^[\w+=,.@-]+$/, scope: 'account', caseInsensitive: true, doc: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html' },
-  'AWS::IAM::InstanceProfile': { path: ['InstanceProfileName'], min: 1, max: 128, pattern: /^[\w+=,.@-]+$/, scope: 'account', caseInsensitive: true, doc: 'https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateInstanceProfile.html' },
-  'AWS::IAM::Group': { path: ['GroupName'], min: 1, max: 128, pattern: /^[\w+=,.@-]+$/, scope: 'account', caseInsensitive: true, doc: 'https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateGroup.html' },
-  'AWS::IAM::ManagedPolicy': { path: ['ManagedPolicyName'], min: 1, max: 128, pattern: /^[\w+=,.@-]+$/, scope: 'account', caseInsensitive: true, doc: 'https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreatePolicy.html' },
-  'AWS::S3::Bucket': { path: ['BucketName'], min: 3, max: 63, pattern: /^[a-z0-9][a-z0-9.-]*[a-z0-9]$/, extra: s3Extra, scope: 'global', doc: 'https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html' },
-  'AWS::RDS::DBInstance': { path: ['DBInstanceIdentifier'], min: 1, max: 63, pattern: /^[a-zA-Z][a-zA-Z0-9-]*$/, extra: rdsExtra, scope: 'region', caseInsensitive: true, doc: 'https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_Limits.html#RDS_Limits.Constraints' },
-  'AWS::RDS::DBSubnetGroup': { path: ['DBSubnetGroupName'], min: 1, max: 255, pattern: /^[a-zA-Z0-9 ._-]+$/, scope: 'region', caseInsensitive: true, doc: 'https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBSubnetGroup.html' },
-  'AWS::RDS::DBParameterGroup': { path: ['DBParameterGroupName'], min: 1, max: 255, pattern: /^[a-zA-Z][a-zA-Z0-9-]*$/, extra: rdsExtra, scope: 'region', caseInsensitive: true, doc: 'https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBParameterGroup.html' },
-  'AWS::AutoScaling::AutoScalingGroup': { path: ['AutoScalingGroupName'], min: 1, max: 255, pattern: /^[^:]+$/, scope: 'region', doc: 'https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_CreateAutoScalingGroup.html' },
-  'AWS::EC2::LaunchTemplate': { path: ['LaunchTemplateName'], min: 3, max: 128, pattern: /^[a-zA-Z0-9().\-/_]+$/, scope: 'region', doc: 'https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateLaunchTemplate.html' },
-  'AWS::EC2::SecurityGroup': { path: ['GroupName'], min: 1, max: 255, pattern: /^[\w .:/()#,@[\]+=&;{}!$*-]+$/, scope: 'region', doc: 'https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateSecurityGroup.html' },
-  'AWS::CloudWatch::Alarm': { path: ['AlarmName'], min: 1, max: 255, pattern: /^[^\u0000-\u001f]+$/, scope: 'region', doc: 'https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html' },
-  'AWS::CloudWatch::Dashboard': { path: ['DashboardName'], min: 1, max: 255, pattern: /^[A-Za-z0-9_-]+$/, scope: 'region', doc: 'https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutDashboard.html' },
-  'AWS::Logs::LogGroup': { path: ['LogGroupName'], min: 1, max: 512, pattern: /^[.\-_/#A-Za-z0-9]+$/, scope: 'region', doc: 'https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateLogGroup.html' },
-  'AWS::Logs::MetricFilter': { path: ['FilterName'], min: 1, max: 512, pattern: /^[^:*]+$/, scope: 'region', parent: ['LogGroupName'], doc: 'https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutMetricFilter.html' },
-  'AWS::SNS::Topic': { path: ['TopicName'], min: 1, max: 256, pattern: /^[A-Za-z0-9_-]+$/, scope: 'region', doc: 'https://docs.aws.amazon.com/sns/latest/api/API_CreateTopic.html' },
-  'AWS::Events::Rule': { path: ['Name'], min: 1, max: 64, pattern: /^[.\-_A-Za-z0-9]+$/, scope: 'region', doc: 'https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutRule.html' },
-  'AWS::KMS::Alias': { path: ['AliasName'], min: 7, max: 256, pattern: /^alias\/[a-zA-Z0-9/_-]+$/, extra: (n) => (n.startsWith('alias/aws/') ? 'the reserved prefix alias/aws/' : undefined), scope: 'region', doc: 'https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateAlias.html' },
-  'AWS::Backup::BackupVault': { path: ['BackupVaultName'], min: 2, max: 50, pattern: /^[a-zA-Z0-9_-]+$/, scope: 'region', doc: 'https://docs.aws.amazon.com/aws-backup/latest/devguide/API_CreateBackupVault.html' },
-  'AWS::Backup::BackupPlan': { path: ['BackupPlan', 'BackupPlanName'], min: 1, max: 50, pattern: /^[a-zA-Z0-9_.-]+$/, scope: 'region', doc: 'https://docs.aws.amazon.com/aws-backup/latest/devguide/API_BackupPlanInput.html' },
-  'AWS::Backup::BackupSelection': { path: ['BackupSelection', 'SelectionName'], min: 1, max: 50, pattern: /^[a-zA-Z0-9_.-]+$/, scope: 'region', parent: ['BackupPlanId'], doc: 'https://docs.aws.amazon.com/aws-backup/latest/devguide/API_BackupSelection.html' },
-  'AWS::DynamoDB::Table': { path: ['TableName'], min: 3, max: 255, pattern: /^[a-zA-Z0-9_.-]+$/, scope: 'region', doc: 'https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.NamingRulesDataTypes.html' },
-  'AWS::SecretsManager::Secret': { path: ['Name'], min: 1, max: 512, pattern: /^[a-zA-Z0-9/_+=.@-]+$/, scope: 'region', doc: 'https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html' },
-  'AWS::SSM::Parameter': { path: ['Name'], min: 1, max: 1011, pattern: /^[a-zA-Z0-9_.\-/]+$/, extra: (n) => (/^\/?(aws|ssm)/i.test(n) ? 'a reserved prefix (aws, ssm)' : undefined), scope: 'region', doc: 'https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-parameter-name-constraints.html' },
-  'AWS::CloudTrail::Trail': { path: ['TrailName'], min: 3, max: 128, pattern: /^[A-Za-z0-9][A-Za-z0-9._-]*[A-Za-z0-9]$/, extra: (n) => (/\.\.|[._-]{2}/.test(n) ? 'adjacent periods, underscores or dashes' : undefined), scope: 'region', doc: 'https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_CreateTrail.html' },
-};
+import { NAME_SPECS, nameRuleProblem, type NameSpec } from '../spec/aws-names.js';
 
 export interface NamedResource {
   stack: RenderedStack;
@@ -105,8 +46,5 @@ export function uniquenessKey(n: NamedResource): string {
 /** What is wrong with a name against AWS's limits, or undefined. */
 export function nameProblem(n: Pick<NamedResource, 'name' | 'spec'>): string | undefined {
   const { name, spec } = n;
-  if (holdsPlaceholder(name)) return undefined;
-  if (name.length < spec.min || name.length > spec.max) return `${name.length} characters (AWS allows ${spec.min}-${spec.max})`;
-  if (!spec.pattern.test(name)) return `characters AWS does not allow (${spec.pattern.source})`;
-  return spec.extra?.(name);
+  return holdsPlaceholder(name) ? undefined : nameRuleProblem(name, spec);
 }

@@ -39,7 +39,7 @@ export const nameLimits: Rule = {
       const names = `project "${probe.project}" (${probe.project.length}), environment "${probe.envName}" (${probe.envName.length})`;
       for (const n of namedResources(probe.stacks)) {
         const problem = nameProblem(n);
-        if (problem) add({ severity: 'error', subject: `${n.stack.template}/${n.logicalId}`, message: `${n.type} name "${n.name}" has ${problem} with ${names}; see ${n.spec.doc}` });
+        if (problem) add({ severity: 'error', subject: `${n.stack.template}/${n.logicalId}`, message: `${n.type} name "${n.name}" ${problem} with ${names}; see ${n.spec.doc}` });
       }
       for (const s of probe.stacks)
         for (const [name, value] of Object.entries(s.parameters)) {

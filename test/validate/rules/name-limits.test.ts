@@ -22,7 +22,7 @@ const probe = (project: string, envName: string) => ({ project, envName, stacks:
 describe('rule name-limits', () => {
   it.each([
     ['a 17+16 character project/environment pair with a longer role suffix (65 characters)', probe('a'.repeat(17), 'b'.repeat(17)), /65 characters \(AWS allows 1-64\)/],
-    ['an environment name ending in a dash (RDS refuses "--")', probe('acme', 'dev-'), /two consecutive hyphens/],
+    ['an environment name ending in a dash (RDS refuses "--")', probe('acme', 'dev-'), /two hyphens in a row/],
     ['a parameter value outside the template AllowedPattern', probe('acme', 'e'.repeat(17)), /does not match AllowedPattern/],
   ])('GIVEN %s WHEN checked THEN it fails naming the limit', (_what, p, message) => {
     const findings = nameLimits.check(input([], { probes: [p] }));
