@@ -41,12 +41,12 @@ import type { CloudFormationPort } from '../aws/cloudformation.js';
 import type { EnvContext, StepContext, StepDef, DeployPhase } from '../steps/types.js';
 import type { Ledger } from '../state/ledger.js';
 import { stackName } from '../steps/kinds/stack.js';
-import { rootCause } from '../steps/stack-deployer.js';
 import { derivedNames as names } from '../config/normalise.js';
 import { buildSteps } from '../steps/phases.js';
 import { errorMessage } from '../errors.js';
 import { opStep, operationsOf, optionalOutput, stepOf, waitFor, stepError, type Operation } from './operation.js';
 import { restoreName, RESTORE_STEPS } from './restore.js';
+import { deleteFileSystem, deleteStack } from './reap.js';
 import { deleteVaultAndPoints } from './backup.js';
 
 export const DESTROY_ORDER: DeployPhase[] = ['monitoring', 'identity', 'storage', 'compute', 'network', 'bootstrap'];
@@ -349,18 +349,7 @@ function copiesStep(op: Operation, o: DestroyOptions): StepDef {
       for (const c of found.filter((x) => x.kind === 'fs')) {
         try {
           ctx.progress(`deleting ${copyName(c)} (made by ${c.origin}; --delete-data)`);
-          for (const m of await ops.efs.describeMountTargets(c.id)) await ops.efs.deleteMountTarget(m.mountTargetId);
-          await waitFor(ctx, {
-            stepId: ctx.stepId,
-            what: `mount targets of ${c.id}`,
-            read: async () => (await ops.efs.describeMountTargets(c.id)).length,
-            state: (n) => (n === 0 ? 'done' : 'waiting'),
-            describe: (n) => `${n} left`,
-            deadline: new Date(ctx.clock.now().getTime() + 30 * 60000),
-            onTimeout: () => stepError('EfsDeleteTimedOut', `Mount targets of ${c.id} are still there after 30 min.`),
-            onFailed: () => stepError('EfsDeleteFailed', `${c.id} could not be deleted.`),
-          });
-          await ops.efs.deleteFileSystem(c.id);
+          await deleteFileSystem(ctx, ops.efs, c.id, { hint: `Rerun dpf destroy --env ${env} --delete-data to keep waiting.` });
           deleted.push(`${copyName(c)} (${c.origin})`);
         } catch (err) {
           leftovers.push({ resource: copyName(c), retained: false, detail: `not deleted: ${errorMessage(err)}` });
@@ -461,36 +450,10 @@ async function destroyPhase(ctx: StepContext, op: Operation, p: DeployPhase, o: 
   const failures: string[] = [];
   const notes: string[] = [];
   for (const name of o.stacks[p] ?? []) {
-    const before = await cfn.describeStack(name);
-    if (!before) continue;
-    if (before.status !== 'DELETE_IN_PROGRESS') {
-      ctx.progress(`deleting stack ${name} (${before.status})`);
-      try {
-        await cfn.deleteStack(name);
-      } catch (err) {
-        // Seen on an emulator: DeleteStack answers with a resource's error (DependencyViolation)
-        // and the stack disappears while its resources stay. Trust describe calls, not the answer.
-        const after = await cfn.describeStack(name);
-        if (after && !/DELETE_/.test(after.status)) {
-          failures.push(`stack ${name}: DeleteStack failed: ${errorMessage(err)}`);
-          continue;
-        }
-        ctx.io.notify({ type: 'warning', stepId: ctx.stepId, message: `DeleteStack ${name} answered "${errorMessage(err)}" and the stack is ${after?.status ?? 'gone'}; checking what is left through describe calls` });
-        notes.push(`DeleteStack ${name}: ${errorMessage(err)}`);
-      }
-    }
-    const last = await waitStackGone(ctx, cfn, name);
-    if (last && last.status === 'DELETE_FAILED') {
-      const events = await cfn.describeStackEvents(name).catch(() => []);
-      const failed = events.filter((e) => e.status === 'DELETE_FAILED' && e.logicalId !== name);
-      const cause = rootCause(events, name);
-      const resources = (await cfn.listStackResources(name).catch(() => [])).filter((r) => r.status !== 'DELETE_COMPLETE');
-      failures.push(
-        `stack ${name} is DELETE_FAILED${cause ? ` (root cause ${cause.logicalId}: ${cause.reason ?? cause.status})` : ''}`,
-        ...failed.map((e) => `  ${e.logicalId} (${e.resourceType}) ${e.physicalId ?? ''}: ${e.reason ?? 'DELETE_FAILED'}`),
-        ...resources.map((r) => `  still in the stack: ${r.logicalId} (${r.resourceType}) ${r.physicalId ?? ''} ${r.status}`),
-      );
-    } else deleted.push(name);
+    const r = await deleteStack(ctx, cfn, name, { hint: `Rerun dpf destroy --env ${ctx.envCtx.name} to keep waiting.` });
+    notes.push(...r.notes);
+    if (r.existed && r.gone) deleted.push(name);
+    else failures.push(...r.problems);
   }
   const copiesLeft = ((stepOf(ctx.ledger, op, DESTROY_STEPS.copies)?.evidence.leftovers as Leftover[] | undefined) ?? []).map((l) => l.resource);
   if (failures.length && copiesLeft.length && (p === 'storage' || p === 'network'))
@@ -540,21 +503,6 @@ function collectOutputs(ledger: Ledger, p: DeployPhase): Record<string, string> 
   return out;
 }
 
-async function waitStackGone(ctx: StepContext, cfn: CloudFormationPort, name: string) {
-  return waitFor(ctx, {
-    stepId: ctx.stepId,
-    what: `stack ${name}`,
-    read: () => cfn.describeStack(name),
-    state: (s) => (!s || s.status === 'DELETE_COMPLETE' || s.status === 'DELETE_FAILED' ? 'done' : 'waiting'),
-    describe: (s) => s?.status ?? 'gone',
-    deadline: new Date(ctx.clock.now().getTime() + 2 * 3600000),
-    minMs: 2000,
-    maxMs: 15000,
-    onTimeout: (s) => stepError('StackDeleteTimedOut', `Stack ${name} is still ${s?.status} after 2 h.`, { hint: 'Rerun dpf destroy to keep waiting.' }),
-    onFailed: () => stepError('StackDeleteFailed', `Stack ${name} could not be deleted.`),
-  });
-}
-
 /** Manual snapshots of the database taken since this destroy started (its own and CloudFormation's), oldest first. */
 async function finalSnapshotsOf(ops: OpsPorts, db: string, op: Operation): Promise<string[]> {
   const snaps = await ops.rds.describeSnapshots({ instance: db });
@@ -573,18 +521,7 @@ async function deleteData(ctx: StepContext, ops: OpsPorts, outputs: Record<strin
   }
   const fs = outputs.EfsFileSystemId;
   if (fs && (await ops.efs.describeFileSystems(fs)).length) {
-    for (const m of await ops.efs.describeMountTargets(fs)) await ops.efs.deleteMountTarget(m.mountTargetId);
-    await waitFor(ctx, {
-      stepId: ctx.stepId,
-      what: `mount targets of ${fs}`,
-      read: async () => (await ops.efs.describeMountTargets(fs)).length,
-      state: (n) => (n === 0 ? 'done' : 'waiting'),
-      describe: (n) => `${n} left`,
-      deadline: new Date(ctx.clock.now().getTime() + 30 * 60000),
-      onTimeout: () => stepError('EfsDeleteTimedOut', `Mount targets of ${fs} are still there after 30 min.`),
-      onFailed: () => stepError('EfsDeleteFailed', `${fs} could not be deleted.`),
-    });
-    await ops.efs.deleteFileSystem(fs);
+    await deleteFileSystem(ctx, ops.efs, fs, { hint: `Rerun dpf destroy --env ${ctx.envCtx.name} --delete-data to keep waiting.` });
     deleted.push(`EFS ${fs}`);
   }
   const left: Leftover[] = [];

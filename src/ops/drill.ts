@@ -34,15 +34,16 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { AwsPorts } from '../aws/ports.js';
-import type { DbSnapshotInfo, Ec2Port, OpsPorts, RecoveryPointInfo } from '../aws/ops-ports.js';
+import type { DbSnapshotInfo, OpsPorts, RecoveryPointInfo } from '../aws/ops-ports.js';
 import type { EnvironmentConfig } from '../config/schema.js';
 import type { EnvContext, StepContext, StepDef, StepResult } from '../steps/types.js';
 import type { Ledger } from '../state/ledger.js';
-import { rootCause } from '../steps/stack-deployer.js';
 import { errorMessage } from '../errors.js';
+import { pollUntil } from '../wait.js';
 import { opStep, optionalOutput, stepOf, unavailableOnEndpoint, waitFor, stepError, endpointName, minutes, noVaultReason, type Operation } from './operation.js';
 import { anyWorker, runShell } from './health.js';
 import { drRecorded, drStackSteps } from './drill/dr-stacks.js';
+import { deleteFileSystem, deleteSecurityGroup, deleteStack } from './reap.js';
 import { platformDb, waitDbAvailable, dbCopyChecks, fsCopyChecks, fileSystemIdOf, restoreTags, tagRestoredFileSystem } from './restore.js';
 import { efsArn, deleteVaultAndPoints } from './backup.js';
 import { measureStore, overallPassed, fmt, type StoreResult } from './rto-rpo.js';
@@ -256,15 +257,18 @@ export function buildDrillSteps(op: Operation, o: DrillOptions, deps: DrillDeps)
         const canaryAt = new Date(ctx.output(DRILL_STEPS.canary, 'CanaryAt'));
         const waitUntil = Math.min(deadlineOf(op, ctx.envCtx.env).getTime(), ctx.clock.now().getTime() + 15 * 60_000);
         let source = p.source;
-        while (!source.latestRestorableTime || source.latestRestorableTime < canaryAt) {
-          if (ctx.clock.now().getTime() >= waitUntil) {
-            ctx.progress(`${p.identifier}'s latest restorable time (${source.latestRestorableTime?.toISOString() ?? 'none'}) has not passed the canary (${canaryAt.toISOString()}) after waiting; restoring anyway — the canary check will say so`);
-            break;
-          }
-          ctx.progress(`waiting for ${p.identifier}'s latest restorable time (${source.latestRestorableTime?.toISOString() ?? 'none'}) to pass the canary write (${canaryAt.toISOString()}); RDS ships transaction logs about every 5 minutes`);
-          await ctx.clock.sleep(30_000, ctx.signal);
-          source = (await ops.rds.describeInstance(p.identifier)) ?? source;
-        }
+        let first = true;
+        const waited = await pollUntil({ clock: ctx.clock, signal: ctx.signal, progress: (m) => ctx.progress(m) }, {
+          what: `${p.identifier}'s latest restorable time`,
+          read: async () => (first ? ((first = false), source) : (source = (await ops.rds.describeInstance(p.identifier)) ?? source)),
+          state: (s) => (s.latestRestorableTime && s.latestRestorableTime >= canaryAt ? 'done' : 'waiting'),
+          describe: (s) => `${s.latestRestorableTime?.toISOString() ?? 'none'}; waiting for it to pass the canary write (${canaryAt.toISOString()}): RDS ships transaction logs about every 5 minutes`,
+          deadline: waitUntil,
+          minMs: 30_000,
+          maxMs: 30_000,
+        });
+        if (waited.ended === 'timed-out')
+          ctx.progress(`${p.identifier}'s latest restorable time (${source.latestRestorableTime?.toISOString() ?? 'none'}) has not passed the canary (${canaryAt.toISOString()}) after waiting; restoring anyway — the canary check will say so`);
         const lrt = source.latestRestorableTime;
         if (!lrt) throw stepError('DrillNoRestorableTime', `${p.identifier} has no latest restorable time (automated backups off?): no point-in-time restore is possible.`, { hint: 'Set storage.rds.backupRetentionDays ≥ 1 and deploy storage.' });
         restorePoint = lrt.toISOString();
@@ -705,20 +709,6 @@ async function drillResourceIds(ctx: StepContext, ops: OpsPorts, op: Operation, 
   return out;
 }
 
-/** Delete a security group, retrying while RDS network interfaces still use it; the error if it stays. */
-async function deleteGroup(ctx: StepContext, ec2: Ec2Port, sgId: string, deadline: Date): Promise<string | undefined> {
-  for (;;) {
-    try {
-      await ec2.deleteSecurityGroup(sgId);
-      return undefined;
-    } catch (err) {
-      if (!/DependencyViolation|in use/i.test(`${(err as { name?: string }).name} ${errorMessage(err)}`) || ctx.clock.now() >= deadline) return errorMessage(err);
-      ctx.progress(`security group ${sgId} still in use; retrying`);
-      await ctx.clock.sleep(30000, ctx.signal);
-    }
-  }
-}
-
 async function tearDown(ctx: StepContext, ops: OpsPorts, op: Operation, deps: DrillDeps): Promise<{ deleted: string[]; left: string[] }> {
   const deleted: string[] = [];
   const left: string[] = [];
@@ -743,10 +733,7 @@ async function tearDown(ctx: StepContext, ops: OpsPorts, op: Operation, deps: Dr
   // 2. The restored file system (mount targets first).
   const fsId = stepOf(ctx.ledger, op, DRILL_STEPS.restoreFs)?.evidence.fileSystemId as string | undefined;
   if (fsId && (await ops.efs.describeFileSystems(fsId)).length) {
-    for (const m of await ops.efs.describeMountTargets(fsId)) await ops.efs.deleteMountTarget(m.mountTargetId);
-    await waitGone(ctx, `mount targets of ${fsId}`, async () => ((await ops.efs.describeMountTargets(fsId)).length ? 'deleting' : undefined), until());
-    await ops.efs.deleteFileSystem(fsId);
-    await waitGone(ctx, `EFS ${fsId}`, async () => (await ops.efs.describeFileSystems(fsId))[0]?.state, until());
+    await deleteFileSystem(ctx, ops.efs, fsId, { hint: TEARDOWN_HINT, timeoutMs: until().getTime() - ctx.clock.now().getTime() });
     deleted.push(`EFS ${fsId}`);
   }
 
@@ -770,7 +757,7 @@ async function tearDown(ctx: StepContext, ops: OpsPorts, op: Operation, deps: Dr
   const vpc = optionalOutput(ctx.ledger, 'network.stack', 'VpcId');
   const sgId = (stepOf(ctx.ledger, op, DRILL_STEPS.isolate)?.outputs.SecurityGroupId) || (vpc ? (await ops.ec2.describeSecurityGroups({ 'vpc-id': [vpc], 'group-name': [name] }))[0]?.groupId : undefined);
   if (sgId) {
-    const err = await deleteGroup(ctx, ops.ec2, sgId, until());
+    const err = await deleteSecurityGroup(ctx, ops.ec2, sgId, until());
     if (err) left.push(`security group ${sgId}: ${err}`);
     else deleted.push(`security group ${sgId}`);
   }
@@ -802,12 +789,14 @@ async function tearDownDrData(ctx: StepContext, op: Operation, deps: DrillDeps):
     }
   }
   for (const r of found.filter((x) => x.kind === 'sg')) {
-    const err = await deleteGroup(ctx, dr.ec2, r.id, until());
+    const err = await deleteSecurityGroup(ctx, dr.ec2, r.id, until());
     if (err) left.push(`security group ${r.id} in ${deps.drRegion}: ${err}`);
     else deleted.push(`security group ${r.id} in ${deps.drRegion}`);
   }
   return { deleted, left };
 }
+
+const TEARDOWN_HINT = 'Rerun dpf dr-drill --teardown to keep waiting.';
 
 async function waitGone(ctx: StepContext, what: string, status: () => Promise<string | undefined>, deadline: Date): Promise<void> {
   await waitFor(ctx, {
@@ -819,7 +808,7 @@ async function waitGone(ctx: StepContext, what: string, status: () => Promise<st
     deadline,
     minMs: 5000,
     maxMs: 30000,
-    onTimeout: (s) => stepError('DrillTeardownTimedOut', `${what} is still ${s} after an hour.`, { hint: 'Rerun dpf dr-drill --teardown to keep waiting.' }),
+    onTimeout: (s) => stepError('DrillTeardownTimedOut', `${what} is still ${s} after an hour.`, { hint: TEARDOWN_HINT }),
     onFailed: () => stepError('DrillTeardownFailed', `${what} could not be deleted.`),
   });
 }
@@ -841,29 +830,9 @@ async function tearDownDrRegion(ctx: StepContext, deps: DrillDeps, outputs: Reco
     deleted.push(`RDS instance ${dbId} in ${deps.drRegion}`);
   }
   for (const stack of [...stacks].reverse().filter(Boolean)) {
-    if (!(await cfn.describeStack(stack))) continue;
-    try {
-      await cfn.deleteStack(stack);
-    } catch (err) {
-      // An emulator answers DeleteStack with a resource's error and drops the stack; AWS would
-      // report DELETE_FAILED. Either way the describe calls below say what is really left.
-      const after = await cfn.describeStack(stack);
-      if (after && !/DELETE_/.test(after.status)) {
-        left.push(`stack ${stack} in ${deps.drRegion}: DeleteStack failed: ${errorMessage(err)}`);
-        continue;
-      }
-      ctx.io.notify({ type: 'warning', stepId: ctx.stepId, message: `DeleteStack ${stack} answered "${errorMessage(err)}"; the stack is ${after?.status ?? 'gone'}` });
-    }
-    let last: string | undefined;
-    await waitGone(ctx, `stack ${stack}`, async () => {
-      const s = await cfn.describeStack(stack);
-      last = s?.status;
-      return s && s.status !== 'DELETE_COMPLETE' && s.status !== 'DELETE_FAILED' ? s.status : undefined;
-    }, new Date(ctx.clock.now().getTime() + 3600000));
-    if (last === 'DELETE_FAILED') {
-      const cause = rootCause(await cfn.describeStackEvents(stack), stack);
-      left.push(`stack ${stack} in ${deps.drRegion}: DELETE_FAILED${cause ? ` (${cause.logicalId}: ${cause.reason ?? ''})` : ''}`);
-    } else deleted.push(`stack ${stack} in ${deps.drRegion}`);
+    const r = await deleteStack(ctx, cfn, stack, { where: deps.drRegion, hint: TEARDOWN_HINT, timeoutMs: 3600_000 });
+    if (r.existed && r.gone) deleted.push(`stack ${stack} in ${deps.drRegion}`);
+    left.push(...r.problems.filter((x) => !x.startsWith('  ')));
   }
   for (const b of [outputs.DataLakeBucketName, outputs.AccessLogBucketName].filter(Boolean) as string[]) {
     try {
@@ -875,11 +844,10 @@ async function tearDownDrRegion(ctx: StepContext, deps: DrillDeps, outputs: Reco
   }
   if (outputs.EfsFileSystemId && (await ops.efs.describeFileSystems(outputs.EfsFileSystemId)).length) {
     try {
-      for (const m of await ops.efs.describeMountTargets(outputs.EfsFileSystemId)) await ops.efs.deleteMountTarget(m.mountTargetId);
-      await ops.efs.deleteFileSystem(outputs.EfsFileSystemId);
+      await deleteFileSystem(ctx, ops.efs, outputs.EfsFileSystemId, { hint: TEARDOWN_HINT });
       deleted.push(`EFS ${outputs.EfsFileSystemId} in ${deps.drRegion}`);
     } catch (err) {
-      left.push(`EFS ${outputs.EfsFileSystemId} in ${deps.drRegion}: ${errorMessage(err)} (mount targets may still be deleting; delete it by hand)`);
+      left.push(`EFS ${outputs.EfsFileSystemId} in ${deps.drRegion}: ${errorMessage(err)} (delete it by hand)`);
     }
   }
   // The vault is retained by the template (DeletionPolicy RetainExceptOnCreate); the drill's is empty: delete it.
