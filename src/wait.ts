@@ -20,13 +20,13 @@ export interface PollDeps {
 }
 
 export interface PollOptions<T> {
-  /** What is waited for, for progress lines ("snapshot s-1"). */
+  /** What is waited for, for progress lines ("snapshot s-1: available"); '' when the description is the whole line. */
   what: string;
   read(): Promise<T>;
   /** 'done' and 'failed' end the wait; 'waiting' reads again. */
   state(v: T): PollState;
-  /** A short status; progress is reported, and the interval starts over, when it changes. Default: no progress. */
-  describe?(v: T): string;
+  /** A short status; progress is reported, and the interval starts over, when it changes. undefined: nothing to report. */
+  describe?(v: T): string | undefined;
   /** Something moved that the description does not show (new stack events, a host's status): the interval starts over. */
   changed?(v: T): boolean;
   /** When to stop waiting (epoch ms or a Date); default: never. */
@@ -62,7 +62,7 @@ export async function pollUntil<T>(deps: PollDeps, o: PollOptions<T>): Promise<P
     const st = o.state(v);
     const desc = o.describe?.(v);
     const moved = first || Boolean(o.changed?.(v)) || (desc !== undefined && desc !== lastDesc);
-    if (desc !== undefined && desc !== lastDesc) deps.progress?.(`${o.what}: ${desc}`);
+    if (desc !== undefined && desc !== lastDesc) deps.progress?.(o.what ? `${o.what}: ${desc}` : desc);
     lastDesc = desc;
     const waitedMs = deps.clock.now().getTime() - started;
     if (st !== 'waiting') return { last: v, ended: st, waitedMs };

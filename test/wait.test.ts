@@ -29,6 +29,14 @@ describe('pollUntil', () => {
     expect(r.reads).toEqual([0, 1000, 3000, 7000, 8000]);
   });
 
+  it('GIVEN an empty what THEN the description is the whole progress line, and undefined descriptions say nothing', async () => {
+    const clock = new FakeClock(0).autoAdvance();
+    const r = reader(['waiting for 2', 'waiting for 1', 'ok']);
+    const progress: string[] = [];
+    await pollUntil({ clock, signal: new AbortController().signal, progress: (m) => progress.push(m) }, { what: '', read: () => r.read(clock), state: (v) => (v === 'ok' ? 'done' : 'waiting'), describe: (v) => (v === 'ok' ? undefined : v), minMs: 1000, maxMs: 1000 });
+    expect(progress).toEqual(['waiting for 2', 'waiting for 1']);
+  });
+
   it('GIVEN changed() says something moved THEN the interval starts over without a progress line', async () => {
     const clock = new FakeClock(0).autoAdvance();
     const r = reader([0, 0, 1, 1, 2]);
