@@ -9,7 +9,10 @@ import type { CommandContext } from '../context.js';
 import type { Session } from '../session.js';
 import { DpfError, ExitCode, NotConfirmedError, UserError } from '../errors.js';
 import { stepOf, type Operation } from '../ops/operation.js';
-import { buildDestroySteps, planDestroy, DESTROY_STEPS, type DestroyPlan, type DpfCopy, type Leftover } from '../ops/destroy.js';
+import { buildDestroySteps } from '../ops/destroy/build.js';
+import { planDestroy, type DestroyPlan } from '../ops/destroy/plan.js';
+import type { DpfCopy } from '../ops/destroy/copies.js';
+import { DESTROY_STEPS, type Leftover } from '../ops/destroy/keys.js';
 import { runOperation, type Summarized } from '../ops/runner.js';
 
 export interface DestroyOptions {

@@ -19,7 +19,7 @@ import type { EnvContext, StepContext, StepDef } from '../steps/types.js';
 import type { Ledger } from '../state/ledger.js';
 import { runCommand, type CommandRun } from '../ssm/run-command.js';
 import { buildBundle, ensureBundleUploaded } from '../ansible/bundle.js';
-import { playbookDocument } from '../steps/kinds/playbook.js';
+import { ansibleDocumentName, ansibleDocumentParameters } from '../steps/kinds/playbook.js';
 import { BlockedError, errorMessage } from '../errors.js';
 import { opStep, optionalOutput, unavailableOnEndpoint, waitFor, stepError, endpointName, hostLabel, type Operation } from './operation.js';
 import { checkHealth, evaluateGate, roleServices, type Host } from './health.js';
@@ -96,25 +96,14 @@ function deployedServices(ledger: Ledger, envCtx: EnvContext) {
 
 /** Parameters of the patch document for one wave (apply, or --dry-run scan). */
 export async function patchDocument(ctx: StepContext, method: PatchOptions['method'], check: boolean, role: string): Promise<{ documentName: string; parameters: Record<string, string[]> }> {
-  const timeout = String(ctx.envCtx.env.ssm.timeoutSeconds);
   if (method === 'patch-baseline')
     return { documentName: 'AWS-RunPatchBaseline', parameters: { Operation: [check ? 'Scan' : 'Install'], RebootOption: [check ? 'NoReboot' : 'RebootIfNeeded'] } };
   const bucket = optionalOutput(ctx.ledger, 'bootstrap.state', 'StateBucketName');
   if (!bucket) throw stepError('PatchNoStateBucket', 'The Ansible bundle lives in the state bucket, and the ledger has none.', { hint: `dpf deploy --env ${ctx.envCtx.name} --phase bootstrap` });
   const up = await ensureBundleUploaded(await ctx.aws.objects(), bucket, buildBundle(), ctx.envCtx.region);
   // dpf's own document: AWS-ApplyAnsiblePlaybooks cannot install Ansible on the Rocky/Alma IPA servers.
-  return {
-    documentName: optionalOutput(ctx.ledger, 'compute.stack', 'AnsibleDocumentName') ?? playbookDocument(ctx.envCtx),
-    parameters: {
-      SourceType: ['S3'],
-      SourceInfo: [JSON.stringify({ path: up.s3Url })],
-      PlaybookFile: ['patch.yml'],
-      ExtraVariables: [`SSM=True dpf_env=${ctx.envCtx.name} dpf_project=${ctx.envCtx.project} dpf_region=${ctx.envCtx.region} dpf_role=${role === 'master-dev' ? 'master' : role}`],
-      Check: [check ? 'True' : 'False'],
-      Verbose: ['-v'],
-      TimeoutSeconds: [timeout],
-    },
-  };
+  const extraVariables = `SSM=True dpf_env=${ctx.envCtx.name} dpf_project=${ctx.envCtx.project} dpf_region=${ctx.envCtx.region} dpf_role=${role === 'master-dev' ? 'master' : role}`;
+  return { documentName: ansibleDocumentName(ctx), parameters: ansibleDocumentParameters({ s3Url: up.s3Url, playbook: 'patch.yml', extraVariables, check, timeoutSeconds: ctx.envCtx.env.ssm.timeoutSeconds }) };
 }
 
 /** AWS-RunPatchBaseline's own execution timeout (the document's runtimeConfig; it takes no timeout parameter). */
