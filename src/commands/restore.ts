@@ -3,7 +3,9 @@ import type { CommandContext } from '../context.js';
 import type { Session } from '../session.js';
 import { UserError } from '../errors.js';
 import { requireDeployed, stepOf, type Operation } from '../ops/operation.js';
-import { buildRestoreDbSteps, buildRestoreFsSteps, RESTORE_STEPS, type DbSource } from '../ops/restore.js';
+import { buildRestoreDbSteps } from '../ops/restore/db.js';
+import { buildRestoreFsSteps } from '../ops/restore/fs.js';
+import { RESTORE_STEPS, type DbSource } from '../ops/restore/keys.js';
 import { runOperation, resumeCommand } from '../ops/runner.js';
 import type { Check } from '../ops/report.js';
 

@@ -2,7 +2,7 @@
 import type { OpsPorts } from '../../aws/ops-ports.js';
 import type { StepContext, StepDef } from '../../steps/types.js';
 import { opStep, waitFor, stepError, type Operation } from '../operation.js';
-import { restoreName } from '../restore.js';
+import { restoreName } from '../restore/copy.js';
 import { deleteFileSystem } from '../reap.js';
 import { deleteVaultAndPoints } from '../backup.js';
 import type { Leftover} from './keys.js';

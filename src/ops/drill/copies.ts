@@ -3,7 +3,7 @@ import type { RecoveryPointInfo } from '../../aws/ops-ports.js';
 import type { StepDef, StepResult } from '../../steps/types.js';
 import { pollUntil } from '../../wait.js';
 import { opStep, optionalOutput, unavailableOnEndpoint, waitFor, stepError, endpointName, noVaultReason, type Operation } from '../operation.js';
-import { platformDb, waitDbAvailable, dbCopyChecks, fsCopyChecks, fileSystemIdOf, restoreTags, tagRestoredFileSystem } from '../restore.js';
+import { platformDb, waitDbAvailable, dbCopyChecks, fsCopyChecks, fileSystemIdOf, restoreTags, tagRestoredFileSystem } from '../restore/copy.js';
 import { efsArn } from '../backup.js';
 import { type Check, type CheckStatus } from '../report.js';
 import { DRILL_STEPS, deadlineOf, capError, drillName } from './keys.js';

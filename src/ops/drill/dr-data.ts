@@ -4,7 +4,7 @@ import type { EnvironmentConfig } from '../../config/schema.js';
 import type { StepDef, StepResult } from '../../steps/types.js';
 import { errorMessage } from '../../errors.js';
 import { opStep, optionalOutput, unavailableOnEndpoint, waitFor, stepError, endpointName, type Operation } from '../operation.js';
-import { waitDbAvailable, dbCopyChecks } from '../restore.js';
+import { waitDbAvailable, dbCopyChecks } from '../restore/copy.js';
 import { type Check } from '../report.js';
 import { DRILL_STEPS, deadlineOf, capError, drillName, type DrillDeps } from './keys.js';
 
