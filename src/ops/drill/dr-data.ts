@@ -1,7 +1,7 @@
 /** Scope full: the database copied into the DR region, restored there isolated, validated. */
-import type { DbSnapshotInfo } from '../../aws/ops-ports.js';
+import type { DbSnapshotInfo, Ec2Port, OpsPorts } from '../../aws/ops-ports.js';
 import type { EnvironmentConfig } from '../../config/schema.js';
-import type { StepDef, StepResult } from '../../steps/types.js';
+import type { StepContext, StepDef, StepResult } from '../../steps/types.js';
 import { errorMessage } from '../../errors.js';
 import { opStep, optionalOutput, unavailableOnEndpoint, waitFor, stepError, endpointName, type Operation } from '../operation.js';
 import { waitDbAvailable, dbCopyChecks } from '../restore/copy.js';
@@ -121,51 +121,16 @@ export function drDataStep(op: Operation, deps: DrillDeps): StepDef {
       if (!vpc || !subnetGroup) throw stepError('DrillDrOutputMissing', `The DR-region stacks gave no ${!vpc ? 'VpcId' : 'DbSubnetGroupName'} output${vpc ? ` and their database ${drOut.DbInstanceIdentifier || '(none)'} names no subnet group` : ''}: the database cannot be restored into the DR network.`);
 
       // 1. The drill's own group in the DR VPC: no ingress, egress revoked.
-      let sg = (mine.securityGroupId as string | undefined) ?? (await dr.ec2.describeSecurityGroups({ 'vpc-id': [vpc], 'group-name': [name] }))[0]?.groupId;
-      if (!sg) {
-        sg = await dr.ec2.createSecurityGroup(vpc, name, `dpf DR drill ${op.id} (DR region): no ingress, no egress`, { ...tags, Name: name });
-        await ctx.evidence({ securityGroupId: sg });
-      }
-      await dr.ec2.revokeAllEgress(sg);
-      const g = (await dr.ec2.describeSecurityGroups({ 'group-id': [sg] }))[0];
-      if (!g || g.ingress.length || g.egress.length) throw stepError('DrillNotIsolated', `DR security group ${sg} in ${region} ${g ? `still has ${g.ingress.length} ingress and ${g.egress.length} egress rule(s)` : 'is not visible'}.`);
-
-      // 2. The snapshot copied into the DR region.
+      const sg = await isolatedGroup(ctx, dr.ec2, { vpc, name, region, description: `dpf DR drill ${op.id} (DR region): no ingress, no egress`, tags, known: mine.securityGroupId as string | undefined });
+      // 2. The snapshot copied into the DR region, 3. restored into the DR network with the isolated group.
       const copyId = `${name}-dr`;
       const target = `${name}-dr-db`;
-      if (!(await dr.rds.describeInstance(target)) && !(await dr.rds.describeSnapshots({ snapshotId: copyId })).length) {
-        ctx.progress(`copying ${sourceArn} to ${region} as ${copyId}${encrypted ? ` (encrypted with ${key}, from ${from})` : ''}`);
-        try {
-          await dr.rds.copySnapshot(sourceArn, copyId, { kmsKeyId: encrypted ? key : undefined, tags });
-        } catch (err) {
-          if (unavailableOnEndpoint(ctx, err)) return unmeasured(`RDS CopyDBSnapshot into ${region} is not available on ${endpointName(ctx)} (${errorMessage(err).split('\n')[0]})`);
-          throw err;
-        }
-        await ctx.evidence({ securityGroupId: sg, copySnapshotId: copyId, kmsKeyId: key, copyRequestedAt: ctx.clock.now().toISOString() });
-      }
-      if (!(await dr.rds.describeInstance(target))) {
-        const copy = await waitFor<DbSnapshotInfo | undefined>(ctx, {
-          stepId: ctx.stepId,
-          what: `snapshot copy ${copyId} in ${region}`,
-          read: async () => (await dr.rds.describeSnapshots({ snapshotId: copyId }))[0],
-          state: (x) => (x?.status === 'available' ? 'done' : !x || SNAPSHOT_FAILED.has(x.status) ? 'failed' : 'waiting'),
-          describe: (x) => x?.status ?? 'gone',
-          deadline,
-          minMs: 10000,
-          maxMs: 60000,
-          onTimeout: (x) => capError(op, ctx, `snapshot copy ${copyId}`, x?.status ?? 'gone'),
-          onFailed: (x) => stepError('DrillCopyFailed', `The copy ${copyId} of ${sourceId} in ${region} is ${x?.status ?? 'gone'}.`, { hint: 'Check that the DR key allows RDS to use it (kms:CreateGrant, kms:DescribeKey) and the snapshot copy quota of the region.' }),
-        });
-        // 3. Restored into the DR network with the isolated group.
-        ctx.progress(`restoring ${copyId} as ${target} in ${region} (subnet group ${subnetGroup}, security group ${sg} only, parameter group ${parameterGroup ?? 'default'})`);
-        const src = await ops.rds.describeInstance(ctx.output(DRILL_STEPS.drSource, 'DbInstanceIdentifier'));
-        await dr.rds.restoreFromSnapshot(copyId, { targetIdentifier: target, subnetGroup, securityGroupIds: [sg], parameterGroup, instanceClass: src?.instanceClass, multiAz: false, tags });
-        await ctx.evidence({ target, copyAvailableAt: ctx.clock.now().toISOString(), copyKmsKeyId: copy?.kmsKeyId });
-      } else ctx.progress(`${target} already requested by this drill; waiting for it`);
+      const src = await ops.rds.describeInstance(ctx.output(DRILL_STEPS.drSource, 'DbInstanceIdentifier'));
+      const why = await copyAndRestore(ctx, op, dr, { sourceArn, sourceId, copyId, target, region, key: encrypted ? key : undefined, from, tags, deadline, sg, subnetGroup, parameterGroup, instanceClass: src?.instanceClass });
+      if (why) return unmeasured(why);
       const inst = await waitDbAvailable(ctx, dr, target, deadline, (status) => capError(op, ctx, `${target} in ${region}`, status));
 
       // 4. Validated there, against the source's engine and port and the DR network settings.
-      const src = await ops.rds.describeInstance(ctx.output(DRILL_STEPS.drSource, 'DbInstanceIdentifier'));
       const checks: Check[] = dbCopyChecks(inst, { engine: src?.engine ?? inst.engine, port: src?.port, subnetGroup, securityGroupIds: [sg], parameterGroup });
       if (encrypted && key) checks.push({ name: `KMS key of ${region}`, status: sameKey(inst.kmsKeyId, key) ? 'ok' : inst.kmsKeyId ? 'failed' : 'unknown', detail: `${inst.kmsKeyId ?? 'not reported'}${sameKey(inst.kmsKeyId, key) ? '' : ` (wanted ${key})`}` });
       const validatedAt = ctx.clock.now().toISOString();
@@ -179,4 +144,72 @@ export function drDataStep(op: Operation, deps: DrillDeps): StepDef {
       };
     },
   });
+}
+
+/** The drill's own security group in a VPC, found or made: no ingress, egress revoked, verified. */
+async function isolatedGroup(ctx: StepContext, ec2: Ec2Port, o: { vpc: string; name: string; region: string; description: string; tags: Record<string, string>; known?: string }): Promise<string> {
+  let sg = o.known ?? (await ec2.describeSecurityGroups({ 'vpc-id': [o.vpc], 'group-name': [o.name] }))[0]?.groupId;
+  if (!sg) {
+    sg = await ec2.createSecurityGroup(o.vpc, o.name, o.description, { ...o.tags, Name: o.name });
+    await ctx.evidence({ securityGroupId: sg });
+  }
+  await ec2.revokeAllEgress(sg);
+  const g = (await ec2.describeSecurityGroups({ 'group-id': [sg] }))[0];
+  if (!g || g.ingress.length || g.egress.length) throw stepError('DrillNotIsolated', `DR security group ${sg} in ${o.region} ${g ? `still has ${g.ingress.length} ingress and ${g.egress.length} egress rule(s)` : 'is not visible'}.`);
+  return sg;
+}
+
+interface CopyRestore {
+  sourceArn: string;
+  sourceId: string;
+  copyId: string;
+  target: string;
+  region: string;
+  /** The DR region's key (encrypted snapshots) and where it came from. */
+  key?: string;
+  from: string;
+  tags: Record<string, string>;
+  deadline: Date;
+  sg: string;
+  subnetGroup: string;
+  parameterGroup?: string;
+  instanceClass?: string;
+}
+
+/**
+ * The snapshot copied into the DR region and restored there (each only once: a resumed drill
+ * finds the copy or the instance). Returns why it could not be (the endpoint offers no
+ * cross-region copy), else undefined.
+ */
+async function copyAndRestore(ctx: StepContext, op: Operation, dr: OpsPorts, c: CopyRestore): Promise<string | undefined> {
+  if (await dr.rds.describeInstance(c.target)) {
+    ctx.progress(`${c.target} already requested by this drill; waiting for it`);
+    return undefined;
+  }
+  if (!(await dr.rds.describeSnapshots({ snapshotId: c.copyId })).length) {
+    ctx.progress(`copying ${c.sourceArn} to ${c.region} as ${c.copyId}${c.key ? ` (encrypted with ${c.key}, from ${c.from})` : ''}`);
+    try {
+      await dr.rds.copySnapshot(c.sourceArn, c.copyId, { kmsKeyId: c.key, tags: c.tags });
+    } catch (err) {
+      if (unavailableOnEndpoint(ctx, err)) return `RDS CopyDBSnapshot into ${c.region} is not available on ${endpointName(ctx)} (${errorMessage(err).split('\n')[0]})`;
+      throw err;
+    }
+    await ctx.evidence({ securityGroupId: c.sg, copySnapshotId: c.copyId, kmsKeyId: c.key, copyRequestedAt: ctx.clock.now().toISOString() });
+  }
+  const copy = await waitFor<DbSnapshotInfo | undefined>(ctx, {
+    stepId: ctx.stepId,
+    what: `snapshot copy ${c.copyId} in ${c.region}`,
+    read: async () => (await dr.rds.describeSnapshots({ snapshotId: c.copyId }))[0],
+    state: (x) => (x?.status === 'available' ? 'done' : !x || SNAPSHOT_FAILED.has(x.status) ? 'failed' : 'waiting'),
+    describe: (x) => x?.status ?? 'gone',
+    deadline: c.deadline,
+    minMs: 10000,
+    maxMs: 60000,
+    onTimeout: (x) => capError(op, ctx, `snapshot copy ${c.copyId}`, x?.status ?? 'gone'),
+    onFailed: (x) => stepError('DrillCopyFailed', `The copy ${c.copyId} of ${c.sourceId} in ${c.region} is ${x?.status ?? 'gone'}.`, { hint: 'Check that the DR key allows RDS to use it (kms:CreateGrant, kms:DescribeKey) and the snapshot copy quota of the region.' }),
+  });
+  ctx.progress(`restoring ${c.copyId} as ${c.target} in ${c.region} (subnet group ${c.subnetGroup}, security group ${c.sg} only, parameter group ${c.parameterGroup ?? 'default'})`);
+  await dr.rds.restoreFromSnapshot(c.copyId, { targetIdentifier: c.target, subnetGroup: c.subnetGroup, securityGroupIds: [c.sg], parameterGroup: c.parameterGroup, instanceClass: c.instanceClass, multiAz: false, tags: c.tags });
+  await ctx.evidence({ target: c.target, copyAvailableAt: ctx.clock.now().toISOString(), copyKmsKeyId: copy?.kmsKeyId });
+  return undefined;
 }
