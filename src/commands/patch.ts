@@ -5,14 +5,13 @@
  */
 import type { CommandContext } from '../context.js';
 import type { Session } from '../session.js';
-import type { LedgerData } from '../state/ledger.js';
-import { StateStore } from '../state/store.js';
-import { BlockedError, UserError, errorMessage } from '../errors.js';
+import { BlockedError, UserError } from '../errors.js';
 import { requireDeployed, hostLabel, stepOf, type Operation } from '../ops/operation.js';
 import { buildPatchSteps } from '../ops/patch/build.js';
 import { buildScanSteps } from '../ops/patch/scan.js';
 import { discoverHosts, planWaves } from '../ops/patch/hosts.js';
 import { PATCH_STEPS, type Wave } from '../ops/patch/keys.js';
+import { readStagingLedger } from '../ops/patch/staging.js';
 import { evaluateChangeRules } from '../ops/windows.js';
 import { normalised } from '../config/normalise.js';
 import { runOperation, resumeCommand } from '../ops/runner.js';
@@ -29,33 +28,6 @@ export interface PatchOptions {
   acceptUnknownHealth?: boolean;
   /** Abandon an unfinished patch and start a new one. Default false. */
   new?: boolean;
-}
-
-/** The staging environment's ledger: the local copy next to the config, or its state-bucket mirror (the newer wins). */
-export async function readStagingLedger(ctx: CommandContext, session: Session): Promise<{ found?: { data: LedgerData; source: string }; lookedAt: string[] }> {
-  const staging = session.env.patching.stagingEnv;
-  const lookedAt: string[] = [];
-  let found: { data: LedgerData; source: string } | undefined;
-  const store = new StateStore(session.loaded.dir, session.envCtx.project, staging, ctx.settings.process);
-  const local = store.ledgerFile;
-  lookedAt.push(local);
-  try {
-    const data = await store.readLocal();
-    if (data) found = { data, source: local };
-  } catch (err) {
-    ctx.io.notify({ type: 'warning', message: `The ${staging} ledger at ${local} is unreadable: ${errorMessage(err)}` });
-  }
-  const cfg = session.loaded.config.environments[staging];
-  const bucket = store.derivedBucket(cfg?.accountId ?? session.envCtx.accountId);
-  const objects = () => ctx.aws(cfg?.region ?? session.region).objects();
-  lookedAt.push(store.mirror(objects, bucket).describe());
-  try {
-    const remote = await store.readRemote(objects, bucket);
-    if (remote.data && StateStore.newer(remote.data, found?.data)) found = { data: remote.data, source: remote.where };
-  } catch (err) {
-    lookedAt[lookedAt.length - 1] += ` (unreadable: ${errorMessage(err).split('\n')[0]})`;
-  }
-  return { found, lookedAt };
 }
 
 export async function runPatch(opts: PatchOptions, ctx: CommandContext): Promise<void> {
@@ -114,7 +86,7 @@ function selectWaves(all: Wave[], wave: string | undefined, env: string): Wave[]
 
 /** Production obeys the maintenance window and staging-first, unless --emergency; refused → exit 8. */
 async function changeRules(ctx: CommandContext, session: Session, production: boolean, emergency: string | undefined): Promise<ChangeRules> {
-  const staging = production ? await readStagingLedger(ctx, session) : { lookedAt: [] as string[] };
+  const staging = production ? await readStagingLedger(session, ctx.settings.process, ctx.aws, (m) => ctx.io.notify({ type: 'warning', message: m })) : { lookedAt: [] as string[] };
   const rules = evaluateChangeRules({
     env: session.envName,
     production,
