@@ -46,12 +46,6 @@ export class FakeEfs implements EfsPort {
   async describeMountTargets(id: string) {
     return [...this.mountTargets.values()].filter((m) => m.fileSystemId === id);
   }
-  async describeAccessPoints() {
-    return [];
-  }
-  async describeLifecycle() {
-    return [];
-  }
   async deleteFileSystem(id: string) {
     // AWS: "FileSystemInUse ... the file system has mount targets" (DeleteFileSystem, 409).
     if ([...this.mountTargets.values()].some((m) => m.fileSystemId === id))
@@ -104,9 +98,6 @@ export class FakeBackup implements BackupPort {
   }
   async describePlan() {
     return undefined;
-  }
-  async listSelections() {
-    return [];
   }
   async listRecoveryPoints(vault: string, resourceArn?: string) {
     this.calls.push({ op: 'listRecoveryPoints', input: { vault, resourceArn } });

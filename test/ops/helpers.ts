@@ -154,8 +154,6 @@ export function world(o: { start?: string; envs?: string[]; drCfn?: Omit<FakeClo
     secrets,
     autoscaling: {
       describeGroup: async (name: string) => deletedGroups.has(name) ? undefined : ({ name, min: 2, max: 6, desired: 2, instances: idsOf(name.split('-')[1]!, name.split('-')[1] === envs[0]).workers.map((instanceId) => ({ instanceId, lifecycleState: 'InService', healthStatus: 'Healthy' })), tags: {}, subnetIds: [] }),
-      describePolicies: async () => [],
-      setDesiredCapacity: async () => undefined,
     },
     cloudwatch: { describeAlarms: async () => alarms, getMetric: async () => [], listMetrics: async () => [] },
     sns: { listSubscriptions: async () => [] },
@@ -210,7 +208,7 @@ function regionFakes(region: string, clock: FakeClock, primaryRds: FakeRds, prim
     ec2, rds, efs, backup,
     ssm: new FakeSsm({ clock, region }),
     secrets: new FakeSecrets(),
-    autoscaling: { describeGroup: async () => undefined, describePolicies: async () => [], setDesiredCapacity: async () => undefined },
+    autoscaling: { describeGroup: async () => undefined },
     cloudwatch: { describeAlarms: async () => [], getMetric: async () => [], listMetrics: async () => [] },
     sns: { listSubscriptions: async () => [] },
     buckets: { inspect: async (b: string) => ({ exists: buckets.has(b) }), emptyAndDelete: async (b: string) => void buckets.delete(b) },
