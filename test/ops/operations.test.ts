@@ -5,7 +5,7 @@
  */
 import { describe, it, expect, afterEach } from 'vitest';
 import { readFileSync, existsSync, writeFileSync, rmSync } from 'node:fs';
-import { world, healthy, HOSTS, WORKERS, type World } from './helpers.js';
+import { world, healthy, HOSTS, WORKERS, type World, fails } from './helpers.js';
 import { runPatch } from '../../src/commands/patch.js';
 import { runRestoreDb, runRestoreFs } from '../../src/commands/restore.js';
 import { runDrDrill } from '../../src/commands/dr-drill.js';
@@ -16,15 +16,6 @@ import { operationsOf } from '../../src/ops/operation.js';
 
 let w: World;
 afterEach(() => w?.cleanup());
-
-const fails = async (p: Promise<unknown>): Promise<DpfError> => {
-  try {
-    await p;
-  } catch (err) {
-    return err as DpfError;
-  }
-  throw new Error('expected a failure');
-};
 
 describe('dpf patch', () => {
   it('GIVEN the master reports sshd failed after its wave WHEN patching THEN the gate halts with the host, the reason and the AMI; workers are untouched', async () => {

@@ -3,7 +3,7 @@
  * world of fakes with steps whose outcome the test decides.
  */
 import { describe, it, expect, afterEach } from 'vitest';
-import { world, type World } from './helpers.js';
+import { world, type World, fails } from './helpers.js';
 import { runOperation, type OperationSpec } from '../../src/ops/runner.js';
 import { opStep, operationsOf, type OperationKind } from '../../src/ops/operation.js';
 import type { StepResult } from '../../src/steps/types.js';
@@ -36,15 +36,6 @@ function spec(kind: OperationKind, failing: { now: boolean }, o: Partial<Operati
     ...o,
   };
 }
-
-const fails = async (p: Promise<unknown>): Promise<DpfError> => {
-  try {
-    await p;
-  } catch (err) {
-    return err as DpfError;
-  }
-  throw new Error('expected a failure');
-};
 
 describe('runOperation', () => {
   it.each(KINDS)('GIVEN an unfinished %s WHEN the same command runs again THEN it says "Resuming <kind> <id> (started …)" and closes it', async (kind) => {
