@@ -11,7 +11,7 @@ import { runRestoreDb, runRestoreFs } from '../../src/commands/restore.js';
 import { runDrDrill } from '../../src/commands/dr-drill.js';
 import { runBackup } from '../../src/commands/backup.js';
 import { runDestroy } from '../../src/commands/destroy.js';
-import { DpfError, ExitCode } from '../../src/errors.js';
+import { ExitCode } from '../../src/errors.js';
 import { operationsOf } from '../../src/ops/operation.js';
 
 let w: World;
