@@ -7,7 +7,7 @@ import type { IoHost } from '../io/host.js';
 import type { AwsPorts } from '../aws/ports.js';
 import type { ResourceChange } from '../aws/cloudformation.js';
 import type { HostRole, StepContract } from './contracts.js';
-import type { SecurityChange } from '../io/events.js';
+import type { SecurityChange, Verdict } from '../io/events.js';
 
 /** A change set `dpf plan --out` made and kept, for `dpf deploy --plan` to execute as approved. */
 export interface PlannedChangeSet {
@@ -70,7 +70,7 @@ export interface Prepared {
 export interface StepResult {
   outputs?: Record<string, string>;
   /** A check step's verdict (pass, warn, unknown): shown as such, never as a plain success. */
-  verdict?: 'pass' | 'warn' | 'unknown';
+  verdict?: Exclude<Verdict, 'fail'>;
   evidence?: Record<string, unknown>;
   changed: boolean;
   summary?: string;
