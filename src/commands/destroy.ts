@@ -11,8 +11,7 @@ import { DpfError, ExitCode, NotConfirmedError, UserError } from '../errors.js';
 import { stepOf, type Operation } from '../ops/operation.js';
 import { buildDestroySteps } from '../ops/destroy/build.js';
 import { planDestroy, type DestroyPlan } from '../ops/destroy/plan.js';
-import type { DpfCopy } from '../ops/destroy/copies.js';
-import { DESTROY_STEPS, type Leftover } from '../ops/destroy/keys.js';
+import { COPIES_STEP, DESTROY_STEPS, PHASE_STEP, type Leftover } from '../ops/destroy/keys.js';
 import { runOperation, type Summarized } from '../ops/runner.js';
 
 export interface DestroyOptions {
@@ -77,19 +76,19 @@ async function confirm(ctx: CommandContext, opts: DestroyOptions, env: string, w
 
 function destroyOutput(session: Session, op: Operation, status: string, phases: DestroyPlan['phases'], command: string, opts: DestroyOptions): Summarized {
   const perPhase = phases.map((p) => {
-    const r = stepOf(session.ledger, op, DESTROY_STEPS.phase(p));
-    return { phase: p, status: r?.status ?? 'not started', deleted: (r?.evidence.deleted as string[] | undefined) ?? [], leftovers: (r?.evidence.leftovers as Leftover[] | undefined) ?? [] };
+    const r = PHASE_STEP(p).of(session.ledger, op);
+    return { phase: p, status: r?.status ?? 'not started', deleted: r?.evidence.deleted ?? [], leftovers: r?.evidence.leftovers ?? [] };
   });
   const snap = stepOf(session.ledger, op, DESTROY_STEPS.finalSnapshot)?.outputs.SnapshotId;
   // Every final snapshot: dpf's own, and the one the stack's DeletionPolicy Snapshot took.
-  const finalSnapshots = [...new Set([...(snap ? [snap] : []), ...((stepOf(session.ledger, op, DESTROY_STEPS.phase('storage'))?.evidence.finalSnapshots as string[] | undefined) ?? [])])];
+  const finalSnapshots = [...new Set([...(snap ? [snap] : []), ...(PHASE_STEP('storage').of(session.ledger, op)?.evidence.finalSnapshots ?? [])])];
   // The copies outside the stacks are listed as their own group ("outside the stacks").
-  const cs = stepOf(session.ledger, op, DESTROY_STEPS.copies);
-  const outside = { phase: 'outside the stacks', leftovers: (cs?.evidence.leftovers as Leftover[] | undefined) ?? [] };
+  const cs = COPIES_STEP.of(session.ledger, op)?.evidence;
+  const outside = { phase: 'outside the stacks', leftovers: cs?.leftovers ?? [] };
   const groups: Array<{ phase: string; leftovers: Leftover[] }> = [...perPhase, outside];
   const leaked = groups.flatMap((p) => p.leftovers.filter((l) => !l.retained).map((l) => ({ phase: p.phase, ...l })));
   const kept = groups.flatMap((p) => p.leftovers.filter((l) => l.retained).map((l) => ({ phase: p.phase, ...l })));
-  const copiesResult = { found: ((cs?.evidence.found as DpfCopy[] | undefined) ?? []).map((c) => ({ kind: c.kind, id: c.id, origin: c.origin, promoted: c.promoted })), deleted: (cs?.evidence.deleted as string[] | undefined) ?? [] };
+  const copiesResult = { found: (cs?.found ?? []).map((c) => ({ kind: c.kind, id: c.id, origin: c.origin, promoted: c.promoted })), deleted: cs?.deleted ?? [] };
   const result = { type: 'result', command, env: session.envName, operationId: op.id, status, finalSnapshot: snap, finalSnapshots, phases: perPhase.map(({ phase, status: st, deleted }) => ({ phase, status: st, deleted })), copies: copiesResult, retained: kept, leaked };
   const env = session.envName;
   const error =

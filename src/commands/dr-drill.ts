@@ -12,10 +12,10 @@
 import type { CommandContext } from '../context.js';
 import type { Session } from '../session.js';
 import { BlockedError, DpfError, ExitCode, UserError } from '../errors.js';
-import { lastOperation, optionalOutput, requireDeployed, stepOf, unfinishedOperation, type Operation } from '../ops/operation.js';
+import { lastOperation, optionalOutput, requireDeployed, unfinishedOperation, type Operation } from '../ops/operation.js';
 import { buildDrillSteps } from '../ops/drill/build.js';
 import { efsSizeBytes, estimateDrillCost } from '../ops/drill/cost.js';
-import { DRILL_STEPS, type DrillDeps, type DrillScope } from '../ops/drill/keys.js';
+import { DRILL, type DrillDeps, type DrillScope } from '../ops/drill/keys.js';
 import { runOperation, resumeCommand, type Definition } from '../ops/runner.js';
 import { fmt } from '../ops/rto-rpo.js';
 import type { DrillResult } from '../ops/report.js';
@@ -61,7 +61,8 @@ export async function runDrDrill(opts: DrDrillOptions, ctx: CommandContext): Pro
     summarize(op, session, run) {
       if (run.status === 'interrupted' || run.groups.finally !== 'done')
         return { json: null, lines: [], resume: run.status === 'interrupted' || opts.teardown ? undefined : resumeCommand(ctx, session, 'dr-drill --teardown') };
-      const result = stepOf(session.ledger, op, DRILL_STEPS.report)?.evidence.result as DrillResult;
+      const result = DRILL.report.of(session.ledger, op)?.evidence.result;
+      if (!result) throw new DpfError('DrillNoReport', `The drill ${op.id} ended without its report.`, ExitCode.StepFailed, { hint: resumeCommand(ctx, session, 'dr-drill --teardown') });
       const keep = keepOf(op, opts);
       return {
         json: result,

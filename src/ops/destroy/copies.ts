@@ -8,7 +8,7 @@ import { restoreName } from '../restore/copy.js';
 import { RESTORE_STEPS } from '../restore/keys.js';
 import { deleteFileSystem } from '../reap.js';
 import type { DestroyOptions, Leftover } from './keys.js';
-import { DESTROY_STEPS } from './keys.js';
+import { DESTROY_STEPS, PHASE_STEP } from './keys.js';
 
 /** A database or file system dpf restored outside the stacks (dpf restore, a DR drill). */
 export interface DpfCopy {
@@ -27,7 +27,7 @@ export const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** The platform's own database and file system (never a copy): the ledger's outputs, else what a destroy recorded. */
 export function platformData(ledger: Ledger, envCtx: Pick<EnvContext, 'project' | 'name'>, retained?: Record<string, string>): { db: string; fs?: string } {
-  const destroyed = (ledger.get(DESTROY_STEPS.phase('storage'))?.evidence.outputs as Record<string, string> | undefined) ?? {};
+  const destroyed = PHASE_STEP('storage').latest(ledger)?.evidence.outputs ?? {};
   return {
     db: optionalOutput(ledger, 'storage.stack', 'DbInstanceIdentifier') ?? retained?.DbInstanceIdentifier ?? destroyed.DbInstanceIdentifier ?? `${envCtx.project}-${envCtx.name}-metadata`,
     fs: optionalOutput(ledger, 'storage.stack', 'EfsFileSystemId') ?? retained?.EfsFileSystemId ?? destroyed.EfsFileSystemId,

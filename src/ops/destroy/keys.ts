@@ -1,6 +1,8 @@
 /** dpf destroy's step ids, options and what it reports as left behind (the bottom of src/ops/destroy/). */
 import type { StepContext, DeployPhase } from '../../steps/types.js';
 import { optionalOutput } from '../operation.js';
+import { stepKey } from '../step.js';
+import type { DpfCopy } from './copies.js';
 
 export const DESTROY_ORDER: DeployPhase[] = ['monitoring', 'identity', 'storage', 'compute', 'network', 'bootstrap'];
 export const DESTROY_STEPS = {
@@ -39,7 +41,29 @@ export interface Leftover {
   detail: string;
 }
 
-/** The stacks dpf knows for each phase: names recorded in the ledger, and the derived names. */
+/** The platform database's identifier: the ledger's output, else the template's fixed name. */
 export function dbIdentifierOf(ctx: StepContext, mine: Record<string, unknown>): string {
   return optionalOutput(ctx.ledger, 'storage.stack', 'DbInstanceIdentifier') ?? (mine.dbInstance as string | undefined) ?? `${ctx.envCtx.project}-${ctx.envCtx.name}-metadata`;
 }
+
+/** What a phase step records. */
+export interface PhaseEvidence {
+  /** The phase's outputs, saved before the ledger forgets them. */
+  outputs: Record<string, string>;
+  deleted: string[];
+  leftovers: Leftover[];
+  notes: string[];
+  destroyedAt: string;
+  /** The final snapshots left (storage, data kept). */
+  finalSnapshots: string[];
+}
+
+/** What the copies step records. */
+export interface CopiesEvidence {
+  found: DpfCopy[];
+  deleted: string[];
+  leftovers: Leftover[];
+}
+
+export const PHASE_STEP = (p: DeployPhase) => stepKey<PhaseEvidence>(DESTROY_STEPS.phase(p));
+export const COPIES_STEP = stepKey<CopiesEvidence>(DESTROY_STEPS.copies);

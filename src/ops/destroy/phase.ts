@@ -3,11 +3,11 @@ import type { OpsPorts } from '../../aws/ops-ports.js';
 import type { EnvContext, StepContext, DeployPhase } from '../../steps/types.js';
 import type { Ledger } from '../../state/ledger.js';
 import { errorMessage } from '../../errors.js';
-import { stepOf, stepError, type Operation } from '../operation.js';
+import { stepError, type Operation } from '../operation.js';
 import { deleteStack } from '../reap.js';
 import { deleteData, finalSnapshotsOf } from './data.js';
-import type { DestroyOptions, Leftover} from './keys.js';
-import { DESTROY_STEPS, dbIdentifierOf } from './keys.js';
+import type { DestroyOptions, Leftover } from './keys.js';
+import { COPIES_STEP, dbIdentifierOf } from './keys.js';
 import { checkLeftovers } from './leftovers.js';
 
 export async function destroyPhase(ctx: StepContext, op: Operation, p: DeployPhase, o: DestroyOptions, mine: Record<string, unknown>) {
@@ -26,7 +26,7 @@ export async function destroyPhase(ctx: StepContext, op: Operation, p: DeployPha
     if (r.existed && r.gone) deleted.push(name);
     else failures.push(...r.problems);
   }
-  const copiesLeft = ((stepOf(ctx.ledger, op, DESTROY_STEPS.copies)?.evidence.leftovers as Leftover[] | undefined) ?? []).map((l) => l.resource);
+  const copiesLeft = (COPIES_STEP.of(ctx.ledger, op)?.evidence.leftovers ?? []).map((l) => l.resource);
   if (failures.length && copiesLeft.length && (p === 'storage' || p === 'network'))
     failures.push(`  still using the ${p === 'storage' ? 'DB subnet group' : 'security groups and subnets'}, perhaps: ${copiesLeft.join(', ')} (made by dpf outside the stacks; dpf destroy --delete-data deletes them)`);
   if (failures.length)

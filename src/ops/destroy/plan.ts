@@ -7,9 +7,9 @@ import { stackName } from '../../steps/kinds/stack.js';
 import { buildSteps } from '../../steps/phases.js';
 import type { DpfCopy} from './copies.js';
 import { findCopies, platformData } from './copies.js';
-import type { Leftover } from './keys.js';
-import { DESTROY_ORDER, DESTROY_STEPS } from './keys.js';
+import { DESTROY_ORDER, PHASE_STEP } from './keys.js';
 
+/** The stacks dpf knows for each phase: names recorded in the ledger, and the derived names. */
 export function knownStacks(ledger: Ledger, envCtx: Pick<EnvContext, 'project' | 'name'>): Partial<Record<DeployPhase, string[]>> {
   const out: Partial<Record<DeployPhase, string[]>> = {};
   // Within a phase, the stacks deployed last are deleted first (the dns stack's records before the identity stack's zone).
@@ -44,14 +44,13 @@ export async function phasesToDestroy(cfn: CloudFormationPort, ledger: Ledger, s
  * later `destroy --delete-data` must delete although no stack is left.
  */
 export function retainedData(ledger: Ledger): Record<string, string> | undefined {
-  const r = ledger.get(DESTROY_STEPS.phase('storage'));
-  const outputs = r?.evidence.outputs as Record<string, string> | undefined;
-  const leftovers = (r?.evidence.leftovers as Leftover[] | undefined) ?? [];
+  const r = PHASE_STEP('storage').latest(ledger);
+  const outputs = r?.evidence.outputs;
+  const leftovers = r?.evidence.leftovers ?? [];
   if (r?.status !== 'done' || !outputs || !leftovers.some((l) => l.retained || /^(bucket|EFS|backup vault|recovery point) /.test(l.resource))) return undefined;
   return outputs;
 }
 
-/** The platform database's identifier: the ledger's output, else the template's fixed name. */
 export interface DestroyPlan {
   phases: DeployPhase[];
   stacks: Partial<Record<DeployPhase, string[]>>;

@@ -3,6 +3,8 @@ import type { AwsPorts } from '../../aws/ports.js';
 import type { EnvironmentConfig } from '../../config/schema.js';
 import type { EnvContext, StepContext } from '../../steps/types.js';
 import { stepError, type Operation } from '../operation.js';
+import { stepKey } from '../step.js';
+import type { Check, DrillResult } from '../report.js';
 
 
 export const DRILL_STEPS = {
@@ -52,3 +54,56 @@ export function capError(op: Operation, ctx: StepContext, what: string, status: 
     hint: `Raise recovery.drill.maxMinutes if the restore legitimately takes longer (the RTO target is ${ctx.envCtx.env.recovery.rtoMinutes.data} min).`,
   });
 }
+
+/** What the drill's steps record, as their readers use it. */
+export interface CanaryEvidence {
+  detail: string[];
+}
+export interface IsolateEvidence {
+  ingressRules: number;
+  egressRules: number;
+}
+export interface RestoreDbEvidence {
+  restorePoint: string;
+}
+export interface RestoreFsEvidence {
+  fileSystemId: string;
+}
+export interface ChecksEvidence {
+  checks: Check[];
+}
+export interface DrDataEvidence extends ChecksEvidence {
+  securityGroupId: string;
+}
+export interface DrRegionEvidence {
+  stacks: string[];
+  drEnv: string;
+  region: string;
+  completedAt: string;
+}
+export interface TeardownEvidence {
+  kept: boolean;
+  /** With --keep: what was kept. */
+  resources: string[];
+  deleted: string[];
+  left: string[];
+  /** Why the drill was torn down before its main steps were done. */
+  aborted: string;
+}
+export interface ReportEvidence {
+  result: DrillResult;
+}
+
+/** The drill's steps with their evidence types (read with `.of(ledger, op)`). */
+export const DRILL = {
+  canary: stepKey<CanaryEvidence>(DRILL_STEPS.canary),
+  isolate: stepKey<IsolateEvidence>(DRILL_STEPS.isolate),
+  restoreDb: stepKey<RestoreDbEvidence>(DRILL_STEPS.restoreDb),
+  restoreFs: stepKey<RestoreFsEvidence>(DRILL_STEPS.restoreFs),
+  validate: stepKey<ChecksEvidence>(DRILL_STEPS.validate),
+  drSource: stepKey<Record<string, never>>(DRILL_STEPS.drSource),
+  drRegion: stepKey<DrRegionEvidence>(DRILL_STEPS.drRegion),
+  drData: stepKey<DrDataEvidence>(DRILL_STEPS.drData),
+  teardown: stepKey<TeardownEvidence>(DRILL_STEPS.teardown),
+  report: stepKey<ReportEvidence>(DRILL_STEPS.report),
+};

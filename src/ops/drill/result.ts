@@ -1,12 +1,13 @@
 /** Everything the drill recorded, measured against the RTO/RPO targets (reads the ledger only). */
 import type { EnvContext } from '../../steps/types.js';
-import type { Ledger, StepRecord } from '../../state/ledger.js';
+import type { Ledger } from '../../state/ledger.js';
 import type { EnvironmentConfig } from '../../config/schema.js';
-import { stepOf, minutes, type Operation } from '../operation.js';
+import { minutes, type Operation } from '../operation.js';
 import { drRecorded, type DrRecorded } from './dr-stacks.js';
 import { measureStore, overallPassed, fmt, type StoreResult } from '../rto-rpo.js';
 import { verdictText, type Check, type CheckStatus, type DrillResult } from '../report.js';
-import { DRILL_STEPS, drillName, drEnvName, type DrillOptions, type DrillDeps } from './keys.js';
+import { DRILL, drillName, drEnvName, type CanaryEvidence, type ChecksEvidence, type DrDataEvidence, type DrillDeps, type DrillOptions, type DrRegionEvidence, type IsolateEvidence, type RestoreDbEvidence, type RestoreFsEvidence, type TeardownEvidence } from './keys.js';
+import type { RecordOf } from '../step.js';
 
 /**
  * Lower a store's verdict for a validation it did not pass: never raises one. `null` (not
@@ -22,19 +23,19 @@ export function qualify(s: StoreResult, verdict: false | null, reason: string): 
 /** Everything the drill recorded, measured (reads the ledger only). */
 type RecoveryConfig = EnvironmentConfig['recovery'];
 
-type Rec = StepRecord | undefined;
+type Rec<E> = RecordOf<E> | undefined;
 
 /** What the drill's steps recorded, read once. */
 interface Recorded {
-  can: Rec;
-  iso: Rec;
-  rdb: Rec;
-  rfs: Rec;
-  val: Rec;
-  dr: Rec;
-  src: Rec;
-  drd: Rec;
-  td: Rec;
+  can: Rec<CanaryEvidence>;
+  iso: Rec<IsolateEvidence>;
+  rdb: Rec<RestoreDbEvidence>;
+  rfs: Rec<RestoreFsEvidence>;
+  val: Rec<ChecksEvidence>;
+  dr: Rec<DrRegionEvidence>;
+  src: Rec<Record<string, never>>;
+  drd: Rec<DrDataEvidence>;
+  td: Rec<TeardownEvidence>;
   drStacks?: DrRecorded;
   /** Why the drill was torn down early (the teardown step recorded it). */
   aborted?: string;
@@ -42,25 +43,24 @@ interface Recorded {
   checks: Check[];
 }
 
-const done = (r: Rec) => r?.status === 'done';
+const done = (r: { status: string } | undefined) => r?.status === 'done';
 
 function recorded(ledger: Ledger, envCtx: EnvContext, op: Operation, deps: DrillDeps): Recorded {
-  const get = (id: string) => stepOf(ledger, op, id);
-  const td = get(DRILL_STEPS.teardown);
-  const val = get(DRILL_STEPS.validate);
+  const td = DRILL.teardown.of(ledger, op);
+  const val = DRILL.validate.of(ledger, op);
   return {
-    can: get(DRILL_STEPS.canary),
-    iso: get(DRILL_STEPS.isolate),
-    rdb: get(DRILL_STEPS.restoreDb),
-    rfs: get(DRILL_STEPS.restoreFs),
+    can: DRILL.canary.of(ledger, op),
+    iso: DRILL.isolate.of(ledger, op),
+    rdb: DRILL.restoreDb.of(ledger, op),
+    rfs: DRILL.restoreFs.of(ledger, op),
     val,
-    dr: get(DRILL_STEPS.drRegion),
-    src: get(DRILL_STEPS.drSource),
-    drd: get(DRILL_STEPS.drData),
+    dr: DRILL.drRegion.of(ledger, op),
+    src: DRILL.drSource.of(ledger, op),
+    drd: DRILL.drData.of(ledger, op),
     td,
     drStacks: drRecorded(ledger, op, envCtx, drEnvName(deps.envName, op.stamp)),
-    aborted: typeof td?.evidence.aborted === 'string' ? td.evidence.aborted : undefined,
-    checks: ((val?.evidence.checks as Check[] | undefined) ?? []).slice(),
+    aborted: td?.evidence.aborted,
+    checks: (val?.evidence.checks ?? []).slice(),
   };
 }
 
@@ -109,7 +109,7 @@ function measureFileSystem(r: Recorded, op: Operation, rec: RecoveryConfig): Sto
 /** Scope full: the database restored in the DR region, and the whole environment's recovery there. */
 function measureDrRegion(r: Recorded, op: Operation, rec: RecoveryConfig, region: string, notes: string[]): { drDatabase: StoreResult; environment: NonNullable<DrillResult['environment']> } {
   const { src, drd, dr, drStacks, aborted } = r;
-  const drChecks = ((drd?.evidence.checks as Check[] | undefined) ?? []).map((c) => ({ ...c, name: `DR database: ${c.name}` }));
+  const drChecks = (drd?.evidence.checks ?? []).map((c) => ({ ...c, name: `DR database: ${c.name}` }));
   r.checks.push(...drChecks);
   const drFailed = failedOf(drChecks, 'DR database:');
   const drRestored = done(drd) && drd!.outputs.Status === 'restored';
@@ -147,7 +147,7 @@ function measureDrRegion(r: Recorded, op: Operation, rec: RecoveryConfig, region
     rtoSeconds: rto,
     rtoTargetSeconds: target,
     passed: rto === null ? (aborted ? false : null) : rto > target ? false : infraOnly ? null : true,
-    stacks: (dr?.evidence.stacks as string[] | undefined) ?? drStacks?.stacks ?? [],
+    stacks: dr?.evidence.stacks ?? drStacks?.stacks ?? [],
     reason:
       rto === null
         ? completed
@@ -177,10 +177,10 @@ export function drillResult(ledger: Ledger, envCtx: EnvContext, op: Operation, o
     environment = full.environment;
   }
   const passed = aborted ? false : overallPassed([...stores, ...(environment ? [environment] : [])]);
-  const canaryDetail = [...((can?.evidence.detail as string[] | undefined) ?? [])];
+  const canaryDetail = [...(can?.evidence.detail ?? [])];
   if (fileSystem.passed !== null) canaryDetail.push('EFS: the latest recovery point predates a canary written at drill start (daily backups); the file system RPO measures that gap.');
   if (fileSystem.passed === null) notes.push(`The file system was NOT measured: ${fileSystem.reason}. The drill therefore cannot pass as a whole.`);
-  const tdLeft = (td?.evidence.left as string[] | undefined) ?? [];
+  const tdLeft = td?.evidence.left ?? [];
   const kept = td?.evidence.kept === true;
   if (!kept && tdLeft.length) notes.push(`Teardown left ${tdLeft.length} resource(s) behind: delete them by hand (listed under Teardown).`);
   if (aborted) notes.push(`The drill was aborted: ${aborted}. Everything it created was torn down${kept ? ' (except what --keep kept)' : ''}.`);
@@ -203,7 +203,7 @@ export function drillResult(ledger: Ledger, envCtx: EnvContext, op: Operation, o
     canary: { writtenAt: can?.outputs.CanaryAt, database: (can?.outputs.Database as CheckStatus) ?? 'unknown', fileSystem: (can?.outputs.FileSystem as CheckStatus) ?? 'unknown', detail: canaryDetail },
     checks: r.checks,
     isolation: { securityGroupId: iso?.outputs.SecurityGroupId, ingressRules: Number(iso?.evidence.ingressRules ?? 0), egressRevoked: iso?.status === 'done' && Number(iso.evidence.egressRules ?? 1) === 0 },
-    teardown: { kept, deleted: (td?.evidence.deleted as string[] | undefined) ?? [], left: kept ? ((td?.evidence.resources as string[] | undefined) ?? []) : tdLeft },
+    teardown: { kept, deleted: td?.evidence.deleted ?? [], left: kept ? (td?.evidence.resources ?? []) : tdLeft },
     costEstimateUsd: Number(op.params.costEstimateUsd ?? 0),
     maxCostUsd: rec.drill.maxCostUsd,
     maxMinutes: rec.drill.maxMinutes,

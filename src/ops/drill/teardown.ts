@@ -7,7 +7,7 @@ import { opStep, optionalOutput, stepOf, waitFor, stepError, type Operation } fr
 import { drRecorded } from './dr-stacks.js';
 import { deleteFileSystem, deleteSecurityGroup, deleteStack } from '../reap.js';
 import { deleteVaultAndPoints } from '../backup.js';
-import { DRILL_STEPS, drillName, drEnvName, type DrillOptions, type DrillDeps } from './keys.js';
+import { DRILL, DRILL_STEPS, drillName, drEnvName, type DrillOptions, type DrillDeps } from './keys.js';
 
 /** Delete every drill resource (or keep them with --keep); records why the drill is torn down early. */
 export function teardownStep(op: Operation, o: DrillOptions, deps: DrillDeps, mainIds: string[]): StepDef {
@@ -59,7 +59,7 @@ async function drDataResources(ctx: StepContext, op: Operation, deps: DrillDeps)
   if (db) out.push({ id: db.identifier, text: `RDS instance ${db.identifier} (${db.status}) in ${deps.drRegion}`, kind: 'db' });
   for (const s of await dr.rds.describeSnapshots({ snapshotId: `${name}-dr` })) out.push({ id: s.identifier, text: `RDS snapshot ${s.identifier} (${s.status}) in ${deps.drRegion}`, kind: 'snapshot' });
   const vpc = drRecorded(ctx.ledger, op, ctx.envCtx, drEnvName(deps.envName, op.stamp))?.outputs.VpcId;
-  const sgId = stepOf(ctx.ledger, op, DRILL_STEPS.drData)?.evidence.securityGroupId as string | undefined;
+  const sgId = DRILL.drData.of(ctx.ledger, op)?.evidence.securityGroupId;
   const groups = vpc ? await dr.ec2.describeSecurityGroups({ 'vpc-id': [vpc], 'group-name': [name] }) : sgId ? await dr.ec2.describeSecurityGroups({ 'group-id': [sgId] }) : [];
   for (const g of groups) out.push({ id: g.groupId, text: `security group ${g.groupId} (${g.groupName}) in ${deps.drRegion}`, kind: 'sg' });
   return out;
@@ -71,7 +71,7 @@ async function drillResourceIds(ctx: StepContext, ops: OpsPorts, op: Operation, 
   const db = await ops.rds.describeInstance(`${name}-db`);
   if (db) out.push({ id: db.identifier, text: `RDS instance ${db.identifier} (${db.status})` });
   for (const s of await ops.rds.describeSnapshots({ snapshotId: `${name}-src` })) out.push({ id: s.identifier, text: `RDS snapshot ${s.identifier} (${s.status})` });
-  const fsId = stepOf(ctx.ledger, op, DRILL_STEPS.restoreFs)?.evidence.fileSystemId as string | undefined;
+  const fsId = DRILL.restoreFs.of(ctx.ledger, op)?.evidence.fileSystemId;
   if (fsId && (await ops.efs.describeFileSystems(fsId)).length) out.push({ id: fsId, text: `EFS ${fsId}` });
   const vpc = optionalOutput(ctx.ledger, 'network.stack', 'VpcId');
   const sgs = vpc ? await ops.ec2.describeSecurityGroups({ 'vpc-id': [vpc], 'group-name': [name] }) : [];
@@ -107,7 +107,7 @@ async function tearDown(ctx: StepContext, ops: OpsPorts, op: Operation, deps: Dr
   }
 
   // 2. The restored file system (mount targets first).
-  const fsId = stepOf(ctx.ledger, op, DRILL_STEPS.restoreFs)?.evidence.fileSystemId as string | undefined;
+  const fsId = DRILL.restoreFs.of(ctx.ledger, op)?.evidence.fileSystemId;
   if (fsId && (await ops.efs.describeFileSystems(fsId)).length) {
     await deleteFileSystem(ctx, ops.efs, fsId, { hint: TEARDOWN_HINT, timeoutMs: until().getTime() - ctx.clock.now().getTime() });
     deleted.push(`EFS ${fsId}`);
