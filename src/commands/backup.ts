@@ -2,7 +2,7 @@
 import type { CommandContext } from '../context.js';
 import { openSession } from '../session.js';
 import { requireDeployed, stepOf } from '../ops/operation.js';
-import { buildBackupSteps, listRecoveryPoints, recoverySummaryLines, BACKUP_STEPS, type RecoveryListing } from '../ops/backup.js';
+import { buildBackupSteps, listRecoveryPoints, recoverySummaryLines, BACKUP_STEPS, POINTS_STEP, type RecoveryListing } from '../ops/backup.js';
 import { runOperation, printResult } from '../ops/runner.js';
 import { fmt } from '../ops/rto-rpo.js';
 
@@ -29,7 +29,7 @@ export async function runBackup(opts: BackupOptions, ctx: CommandContext): Promi
     summarize(op, session, run) {
       const rds = stepOf(session.ledger, op, BACKUP_STEPS.rds);
       const efs = stepOf(session.ledger, op, BACKUP_STEPS.efs);
-      const listing = stepOf(session.ledger, op, BACKUP_STEPS.points)?.evidence.listing as RecoveryListing | undefined;
+      const listing = POINTS_STEP.of(session.ledger, op)?.evidence.listing;
       const result = {
         type: 'result',
         command: 'backup',

@@ -10,7 +10,7 @@ import { requireDeployed, hostLabel, stepOf, type Operation } from '../ops/opera
 import { buildPatchSteps } from '../ops/patch/build.js';
 import { buildScanSteps } from '../ops/patch/scan.js';
 import { discoverHosts, planWaves } from '../ops/patch/hosts.js';
-import { PATCH_STEPS, type Wave } from '../ops/patch/keys.js';
+import { PATCH_STEPS, SCAN_STEP, type Wave } from '../ops/patch/keys.js';
 import { readStagingLedger } from '../ops/patch/staging.js';
 import { evaluateChangeRules } from '../ops/windows.js';
 import { normalised } from '../config/normalise.js';
@@ -104,7 +104,7 @@ async function changeRules(ctx: CommandContext, session: Session, production: bo
 }
 
 function scanResult(session: Session, op: Operation, status: string): ScanResult {
-  const rows = (stepOf(session.ledger, op, PATCH_STEPS.scan)?.evidence.rows as ScanResult['hosts'] | undefined) ?? [];
+  const rows = SCAN_STEP.of(session.ledger, op)?.evidence.rows ?? [];
   return { kind: 'scan', operationId: op.id, status, hosts: rows };
 }
 

@@ -5,7 +5,7 @@ import { UserError } from '../errors.js';
 import { requireDeployed, stepOf, type Operation } from '../ops/operation.js';
 import { buildRestoreDbSteps } from '../ops/restore/db.js';
 import { buildRestoreFsSteps } from '../ops/restore/fs.js';
-import { RESTORE_STEPS, type DbSource } from '../ops/restore/keys.js';
+import { RESTORE, RESTORE_STEPS, type DbSource } from '../ops/restore/keys.js';
 import { runOperation, resumeCommand } from '../ops/runner.js';
 import type { Check } from '../ops/report.js';
 
@@ -56,7 +56,7 @@ export async function runRestoreDb(opts: RestoreDbOptions, ctx: CommandContext):
     },
     build: (op, session) => ({ steps: buildRestoreDbSteps(op, { source, promote: Boolean(opts.promote), timeoutMinutes: opts.timeoutMinutes ?? 120, rerun: resumeCommand(ctx, session, command) }) }),
     summarize(op, session, run) {
-      const r = stepOf(session.ledger, op, RESTORE_STEPS.db);
+      const r = RESTORE.db.of(session.ledger, op);
       const result = {
         type: 'result',
         command: 'restore db',
@@ -64,10 +64,10 @@ export async function runRestoreDb(opts: RestoreDbOptions, ctx: CommandContext):
         env: session.envName,
         status: run.status,
         source,
-        instance: r?.outputs.DbInstanceIdentifier ?? (r?.evidence.target as string | undefined),
+        instance: r?.outputs.DbInstanceIdentifier ?? r?.evidence.target,
         endpoint: r?.outputs.Endpoint || undefined,
         restoredFrom: r?.evidence.restoredFrom,
-        checks: checksOf(session, op, RESTORE_STEPS.dbValidate),
+        checks: RESTORE.dbValidate.of(session.ledger, op)?.evidence.checks ?? [],
         promoted: promotedOf(session, op, RESTORE_STEPS.dbPromote),
       };
       return {
@@ -88,10 +88,6 @@ type Promoted = false | { parameter?: string; value?: string; previous?: string 
 function promotedOf(session: Session, op: Operation, stepId: string): Promoted {
   const pr = stepOf(session.ledger, op, stepId);
   return pr?.status === 'done' ? { parameter: pr.outputs.Parameter, value: pr.outputs.Value, previous: pr.outputs.Previous } : false;
-}
-
-function checksOf(session: Session, op: Operation, stepId: string): Check[] {
-  return (stepOf(session.ledger, op, stepId)?.evidence.checks as Check[] | undefined) ?? [];
 }
 
 const checkLines = (checks: Check[]) => checks.map((c) => `  ${c.status.padEnd(7)} ${c.name}: ${c.detail}`);
@@ -129,7 +125,7 @@ export async function runRestoreFs(opts: RestoreFsOptions, ctx: CommandContext):
         status: run.status,
         recoveryPoint: opts.recoveryPoint,
         fileSystemId: stepOf(session.ledger, op, RESTORE_STEPS.fs)?.outputs.FileSystemId,
-        checks: checksOf(session, op, RESTORE_STEPS.fsValidate),
+        checks: RESTORE.fsValidate.of(session.ledger, op)?.evidence.checks ?? [],
         promoted: promotedOf(session, op, RESTORE_STEPS.fsPromote),
       };
       return {

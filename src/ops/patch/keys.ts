@@ -1,5 +1,6 @@
 /** dpf patch: step ids, waves and options (the bottom of src/ops/patch/). */
 import { type Host } from '../health.js';
+import { stepKey } from '../step.js';
 
 
 export const PATCH_STEPS = {
@@ -32,3 +33,15 @@ export interface PatchOptions {
 }
 
 export const roleOf = (hosts: Host[], id: string) => hosts.find((h) => h.instanceId === id)?.role ?? 'worker';
+
+/** One host's row of a --dry-run scan. */
+export interface ScanRow {
+  wave: string;
+  instanceId: string;
+  role: string;
+  status: string;
+  pending: number | null;
+  tail: string[];
+}
+
+export const SCAN_STEP = stepKey<{ rows: ScanRow[] }>(PATCH_STEPS.scan);

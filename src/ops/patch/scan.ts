@@ -3,7 +3,7 @@ import type { StepDef } from '../../steps/types.js';
 import { runCommand, type CommandRun } from '../../ssm/run-command.js';
 import { errorMessage } from '../../errors.js';
 import { opStep, stepError, hostLabel, type Operation } from '../operation.js';
-import { PATCH_STEPS, roleOf, type PatchOptions } from './keys.js';
+import { PATCH_STEPS, roleOf, type PatchOptions, type ScanRow } from './keys.js';
 import { execSecondsOf, patchDocument, patchTimeouts, pendingUpdates, sendFor, pollOpts } from './document.js';
 import { workerIds } from './hosts.js';
 
@@ -17,7 +17,7 @@ export function buildScanSteps(op: Operation, o: Omit<PatchOptions, 'acceptUnkno
       input: { waves: o.waves.map((w) => w.name), method: o.method },
       async run(ctx) {
         const ops = await ctx.aws.ops();
-        const rows: Array<{ wave: string; instanceId: string; role: string; status: string; pending: number | null; tail: string[] }> = [];
+        const rows: ScanRow[] = [];
         for (const wave of o.waves) {
           const ids = wave.rolling ? await workerIds(ops, ctx.ledger) : wave.hosts;
           if (!ids.length) continue;

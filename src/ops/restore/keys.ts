@@ -1,4 +1,6 @@
 /** dpf restore: step ids and options (the bottom of src/ops/restore/). */
+import { stepKey } from '../step.js';
+import type { Check } from '../report.js';
 
 
 export const RESTORE_STEPS = {
@@ -34,3 +36,20 @@ export interface RestoreFsOptions {
 }
 
 /** The id at the end of an EFS ARN ("…:file-system/fs-123" → "fs-123"). */
+
+/** What the restore steps record, as their readers use it. */
+export interface RestoreDbEvidence {
+  /** The new instance's identifier (before RDS reports it as an output). */
+  target: string;
+  /** The snapshot id or the point in time restored. */
+  restoredFrom: string;
+}
+export interface ValidateEvidence {
+  checks: Check[];
+}
+
+export const RESTORE = {
+  db: stepKey<RestoreDbEvidence>(RESTORE_STEPS.db),
+  dbValidate: stepKey<ValidateEvidence>(RESTORE_STEPS.dbValidate),
+  fsValidate: stepKey<ValidateEvidence>(RESTORE_STEPS.fsValidate),
+};
