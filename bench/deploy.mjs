@@ -11,9 +11,10 @@
 //     "complete" instant to dpf's step-done event in its NDJSON);
 //  3. the full graph's critical path in AWS minutes at the typical times the emulator models
 //     (rain's per-type averages; playbooks 300 s; shell checks 20 s): dpf's graph as `dpf plan
-//     --json` lists it, and, with the same measured durations, the graph before issue 14 item 1
-//     (bench/lib/graph-before-issue-14.json, main's buildSteps() at 930b02c); and what folding
-//     the per-host playbook steps would give.
+//     --json` lists it, and, with the same measured durations, the graph before issue 14
+//     (bench/lib/graph-before-issue-14.json, main's buildSteps() at 930b02c; its mount and
+//     enrolment playbooks, gone since, at the modelled 300 s); and what installing the agent in
+//     the configure playbooks would give.
 // Goals from issue 14 are printed next to the figures, not asserted.
 // Usage: node bench/deploy.mjs [--runs 3] [--scale 60] [--no-full]   (after bash tools/setup.sh, npm run build)
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -37,9 +38,13 @@ const RUNS = Math.round(opt('--runs', 3));
 const SCALE = opt('--scale', 60);
 const FULL = !argv.includes('--no-full');
 const PHASES = ['bootstrap', 'network', 'compute', 'storage'];
+// dpf's poll schedule on AWS (first interval 1 s, backing off ×1.5 to 10 s while nothing moves), scaled.
+const POLL_MS = Math.max(1, Math.round(1000 / SCALE));
+const POLL_MAX_MS = Math.max(POLL_MS, Math.round(10_000 / SCALE));
 // The emulator's SSM duration per document (AWS seconds): Ansible playbooks the default 300 s;
 // the go-live host checks (AWS-RunShellScript, a few shell lines) 20 s.
-const SSM_ARGS = ['--ssm-seconds', '300', '--ssm-seconds', 'AWS-RunShellScript=20'];
+const PLAYBOOK_SECONDS = 300;
+const SSM_ARGS = ['--ssm-seconds', String(PLAYBOOK_SECONDS), '--ssm-seconds', 'AWS-RunShellScript=20'];
 
 const s = (sec) => `${sec.toFixed(2)} s`;
 const x = (r) => `${r.toFixed(2)}×`;
@@ -132,8 +137,9 @@ async function timeScaledRun(phases) {
   const em = await startEmulator(['--time-scale', String(SCALE), ...SSM_ARGS]);
   try {
     const dir = mkdtempSync(path.join(tmpdir(), 'dpf-bench-ts-'));
-    // dpf's first poll interval scaled like everything else (1 s on AWS); see the note printed below.
-    const env = awsEnv(em.endpoint, { DPF_POLL_MS: String(Math.max(1, Math.round(1000 / SCALE))) });
+    // dpf's whole poll schedule scaled like everything else: its first interval (1 s on AWS) and
+    // the slowest one it backs off to while nothing moves (10 s on AWS).
+    const env = awsEnv(em.endpoint, { DPF_POLL_MS: String(POLL_MS), DPF_POLL_MAX_MS: String(POLL_MAX_MS) });
     await run(DPF, ['init', '--env', 'bench', '--defaults', '--yes'], { cwd: dir, env });
     const phaseArgs = phases ? ['--phase', phases.join(',')] : [];
     // dpf plan exits 2 when changes are pending (terraform's -detailed-exitcode); its output is the plan all the same.
@@ -220,8 +226,8 @@ console.log(`  goal: dpf requests ≤ 1.5× the CLI's (first deploy): ${x(d.fr /
 console.log(`  (issue 14, item 3: a rerun should cost ≤ one read per stack plus the lock, ≈ ${PHASES.length + 1}+ requests: dpf made ${d.rr})`);
 
 console.log(`\n2. time-scaled emulator (${SCALE}×: stacks take their resources' typical times along the template's longest chain, SSM playbooks 300 s, shell checks 20 s, all ÷ ${SCALE}):`);
-console.log(`  (dpf runs with DPF_POLL_MS=${Math.max(1, Math.round(1000 / SCALE))}: its first poll interval scaled; its back-off (×1.5 while nothing moves, cap 10 s) is not, so while a`);
-console.log(`   long resource runs its interval grows to a third of the quiet time, not to the 10 s cap it would reach on AWS: lags here overstate AWS's)`);
+console.log(`  (dpf runs with DPF_POLL_MS=${POLL_MS} and DPF_POLL_MAX_MS=${POLL_MAX_MS}: its poll schedule (1 s, backing off ×1.5 to 10 s while nothing moves) scaled ${SCALE}× like the`);
+console.log(`   durations, so polls and lags stand for AWS's; the emulator's own HTTP time per call is not scaled)`);
 log(`time-scaled: ${PHASES.join(', ')}`);
 const four = await timeScaledRun(PHASES);
 printTimeScaled(PHASES.join(' + '), four);
@@ -246,13 +252,15 @@ else {
   console.log(`  critical path ${line(base)}`);
   console.log(`  sum of steps  ${min(sequential)}  (one step at a time)`);
   console.log(`  goal ≤ 30 AWS-minutes: ${goal(base.total <= 30 * 60)}`);
-  // The graph before issue 14 item 1, with this run's durations (a step it did not have counts 0 s).
+  // The graph before issue 14, with this run's durations. Its steps this graph no longer has
+  // (the EFS mount and the enrolment, now done by the configure playbooks) are playbooks: they
+  // count the emulator's modelled playbook time.
   const before = JSON.parse(readFileSync(new URL('./lib/graph-before-issue-14.json', import.meta.url), 'utf8'));
   const measured = new Set(full.graph.map((g) => g.id));
   const missing = before.steps.filter((g) => !measured.has(g.id)).map((g) => g.id);
-  console.log(`  before issue 14 item 1 (${before.source.split(' (')[0]}), same durations: ${line(criticalPath(before.steps, aws))}${missing.length ? `  (not measured here, counted 0 s: ${missing.join(', ')})` : ''}`);
-  // What is left is the node playbooks in series on each host: the EFS mount and the enrolment run
-  // again inside the configure playbooks (their roles are in master.yml, dev.yml, worker.yml, bastion.yml).
-  const folded = ['identity.nfs', 'identity.enrol'].filter((id) => measured.has(id));
-  if (folded.length) console.log(`  what if ${folded.join(' and ')} were done by the configure steps (edges kept, their time gone): ${line(criticalPath(withoutSteps(full.graph, folded), aws))}`);
+  const awsBefore = (id) => (measured.has(id) ? aws(id) : PLAYBOOK_SECONDS);
+  const lineBefore = (cp) => `${min(cp.total)}: ${cp.path.map((id) => `${id} ${Math.round(awsBefore(id))} s`).join(' → ')}`;
+  console.log(`  before issue 14 (${before.source.split(' (')[0]}), same durations: ${lineBefore(criticalPath(before.steps, awsBefore))}${missing.length ? `  (not in this graph, counted ${PLAYBOOK_SECONDS} s each: ${missing.join(', ')})` : ''}`);
+  // What is left on the FreeIPA chain: the CloudWatch agent playbook after the configure playbooks on every node.
+  if (measured.has('monitoring.agent')) console.log(`  what if the agent were installed by the configure playbooks (edges kept, its time gone): ${line(criticalPath(withoutSteps(full.graph, ['monitoring.agent']), aws))}`);
 }

@@ -70,9 +70,11 @@ function readSettings(endpointUrl: string | undefined): Settings {
   const me: ProcessInfo = { pid: process.pid, host: os.hostname(), isAlive: isProcessAlive };
   return {
     pollMs: parsePollMs(env.DPF_POLL_MS),
+    pollMaxMs: parsePollMs(env.DPF_POLL_MAX_MS),
     endpoint: { url: endpointUrl, services: serviceEndpoints(env) },
     testHold: hold ? { afterExecute: env.DPF_TEST_HOLD_STEP || undefined, atStart: env.DPF_TEST_HOLD_STEP_START || undefined, ms: Number(env.DPF_TEST_HOLD_MS ?? 600000) } : undefined,
     columns: process.stdout.columns || undefined,
+    cacheDir: env.DPF_CACHE_DIR || path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'dpf'),
     path: (env.PATH ?? '').split(path.delimiter).filter(Boolean),
     process: me,
   };
@@ -108,7 +110,8 @@ export async function main(argv: string[]): Promise<void> {
   // Under --json a usage error is one JSON object on stdout (report() writes it), not commander's text.
   if (wantsJson) program.configureOutput({ writeErr: () => undefined, outputError: () => undefined });
 
-  const makeContext = async (cmd: Command): Promise<CommandContext> => {
+  /** offline: the command makes no AWS call (status --offline), so ~/.aws is not read at start (issue 14, start-up). */
+  const makeContext = async (cmd: Command, o: { offline?: boolean } = {}): Promise<CommandContext> => {
     const g = cmd.optsWithGlobals() as Record<string, unknown>;
     const colorFlag = g.color !== false;
     globals = {
@@ -124,11 +127,9 @@ export async function main(argv: string[]): Promise<void> {
     };
     // --profile X is AWS_PROFILE=X for everything the SDK reads: credentials (SSO, roles), region, endpoint_url.
     if (globals.profile) process.env.AWS_PROFILE = globals.profile;
-    const [{ CliIoHost }, { systemClock }, { sdkPorts }, { resolveAwsSettings }] = await Promise.all([
-      import('./ui/io-host.js'), import('./clock.js'), import('./aws/factory.js'), import('./aws/profile.js'),
-    ]);
+    const [{ CliIoHost }, { systemClock }, { sdkPorts }] = await Promise.all([import('./ui/io-host.js'), import('./clock.js'), import('./aws/factory.js')]);
     const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY);
-    const io = new CliIoHost({
+    const io = await CliIoHost.create({
       json: globals.json,
       yes: globals.yes,
       interactive,
@@ -146,11 +147,13 @@ export async function main(argv: string[]): Promise<void> {
     });
     ioClose = closeLive = () => io.close();
     // The AWS CLI conventions (profile, region chain, endpoint), from the flags, the environment and ~/.aws.
-    const aws = await resolveAwsSettings({ flagProfile: globals.profile, flagRegion: globals.region, env: process.env });
+    const resolve = async () => (await import('./aws/profile.js')).resolveAwsSettings({ flagProfile: globals!.profile, flagRegion: globals!.region, env: process.env });
+    const aws = o.offline ? undefined : await resolve();
     // The profile's endpoint_url applies like AWS_ENDPOINT_URL (which wins when both are set).
-    if (aws.endpointSource === 'profile' && aws.endpointUrl) process.env.AWS_ENDPOINT_URL = aws.endpointUrl;
-    const awsSettings = async () => aws;
-    const settings = readSettings(aws.endpointUrl);
+    if (aws?.endpointSource === 'profile' && aws.endpointUrl) process.env.AWS_ENDPOINT_URL = aws.endpointUrl;
+    let later: ReturnType<typeof resolve> | undefined;
+    const awsSettings = async () => aws ?? (later ??= resolve());
+    const settings = readSettings(aws ? aws.endpointUrl : process.env.AWS_ENDPOINT_URL || undefined);
     return {
       globals,
       settings,
@@ -255,7 +258,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('--drift', 'run CloudFormation drift detection on every stack now')
     .addHelpText('after', '\nExamples:\n  dpf status --env dev\n  dpf status --env dev --json | jq .phases')
     .action(async (o, cmd: Command) => {
-      const ctx = await makeContext(cmd);
+      const ctx = await makeContext(cmd, { offline: Boolean(o.offline) });
       const { runStatus } = await import('./commands/status.js');
       await runStatus({ offline: o.offline, drift: o.drift }, ctx);
     });

@@ -5,7 +5,8 @@
  */
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { loadConfig, type LoadedConfig } from './config/load.js';
+import type { LoadedConfig } from './config/select.js';
+import { openConfig } from './state/config-cache.js';
 import type { EnvironmentConfig } from './config/schema.js';
 import type { Ledger } from './state/ledger.js';
 import { parseLedger } from './state/ledger.js';
@@ -38,7 +39,8 @@ export function newRunId(now: Date): string {
 }
 
 export async function openSession(ctx: CommandContext, opts: { command: string; lock: boolean; readOnly?: boolean }): Promise<Session> {
-  const loaded = await loadConfig(ctx.globals.config);
+  // Validated once per change of the file (and of dpf): src/state/config-cache.ts.
+  const loaded = (await openConfig(ctx.globals.config, { dir: ctx.settings.cacheDir, owner: ctx.settings.process })).loaded;
   const { name: envName, env } = await selectPlacedEnv(loaded, ctx.globals);
   const region = ctx.globals.region ?? env.region;
   const aws = ctx.aws(region);

@@ -25,6 +25,12 @@ export interface ProcessInfo {
 export interface Settings {
   /** DPF_POLL_MS: the first interval of every polling loop (tests and the emulator shorten it); undefined: each loop's own. */
   pollMs?: number;
+  /**
+   * DPF_POLL_MAX_MS: the slowest interval a polling loop backs off to while nothing moves
+   * (stacks, SSM commands, checks); undefined: each loop's own (10 s). With DPF_POLL_MS it lets a
+   * time-scaled emulator scale the whole schedule, not just its start (bench/deploy.mjs).
+   */
+  pollMaxMs?: number;
   endpoint: EndpointSetting;
   /**
    * Test hooks: hold a step so a test can kill or interrupt it at a known point.
@@ -34,6 +40,11 @@ export interface Settings {
   testHold?: { afterExecute?: string; atStart?: string; ms: number };
   /** Columns of the terminal stdout draws on; undefined when stdout is not a terminal. */
   columns?: number;
+  /**
+   * Where dpf keeps what it can recompute (the validated config: src/state/config-cache.ts):
+   * DPF_CACHE_DIR, else $XDG_CACHE_HOME/dpf, else ~/.cache/dpf. Undefined: nothing is cached.
+   */
+  cacheDir?: string;
   /** The PATH directories, where the linters are looked for. */
   path: string[];
   process: ProcessInfo;
@@ -44,7 +55,13 @@ export function pollInterval(s: Pick<Settings, 'pollMs'> | undefined, fallback: 
   return s?.pollMs ?? fallback;
 }
 
-/** DPF_POLL_MS as cli.ts reads it: a positive number of milliseconds, anything else is no setting. */
+/** The slowest poll interval: the setting when there is one (never below the first interval), else the loop's own. */
+export function pollCeiling(s: Pick<Settings, 'pollMs' | 'pollMaxMs'> | undefined, fallback: number): number {
+  const max = s?.pollMaxMs ?? fallback;
+  return Math.max(max, s?.pollMs ?? 0);
+}
+
+/** DPF_POLL_MS / DPF_POLL_MAX_MS as cli.ts reads them: a positive number of milliseconds, anything else is no setting. */
 export function parsePollMs(raw: string | undefined): number | undefined {
   const ms = Number(raw);
   return raw !== undefined && raw !== '' && Number.isFinite(ms) && ms > 0 ? ms : undefined;

@@ -3,7 +3,7 @@
 // all-done with no duplicate write. A point is
 //   { after: 'CreateChangeSet' | 'ExecuteChangeSet', stack: 'network' }  killed right after the
 //        emulator carried the call out, before dpf saw the answer;
-//   { after: 'SendCommand', step: 'identity.nfs' }                        the same for a playbook's command;
+//   { after: 'SendCommand', step: 'identity.ipa-server' }                 the same for a playbook's command;
 //   { event: 'step-start' | 'step-done', step: 'network.stack' }          killed when dpf reports the event;
 //   { nth: 150 }                                                         killed after the 150th AWS request.
 // Used by test/e2e/crash-points.test.ts (a fixed sample) and bench/chaos.mjs (every point).
@@ -140,7 +140,7 @@ export async function crashAndResume({ dpfBin, emulator, env, point, timeoutMs =
 const STACK_STEPS = { bootstrap: 'bootstrap.state', network: 'network.stack', compute: 'compute.stack', storage: 'storage.stack', identity: 'identity.stack', dns: 'identity.dns', monitoring: 'monitoring.stack', autoconfig: 'monitoring.worker-bootstrap' };
 export const STACKS = Object.keys(STACK_STEPS);
 export const PLAYBOOK_STEPS = [
-  'identity.nfs', 'identity.ipa-server', 'identity.ipa-policy', 'identity.ipa-replica', 'identity.enrol-hosts', 'identity.enrol',
+  'identity.ipa-server', 'identity.ipa-policy', 'identity.ipa-replica', 'identity.enrol-hosts',
   'identity.configure-bastion', 'identity.configure-master', 'identity.configure-dev', 'identity.configure-worker', 'monitoring.agent',
 ];
 export const STEP_IDS = [...Object.values(STACK_STEPS), ...PLAYBOOK_STEPS];

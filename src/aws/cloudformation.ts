@@ -86,9 +86,18 @@ export interface ChangeSetSummary {
   creationTime?: Date;
 }
 
+/** One stack as ListStacks summarises it. */
+export interface StackSummary {
+  stackId: string;
+  stackName: string;
+  status: StackStatus;
+}
+
 export interface CloudFormationPort {
   /** undefined when the stack does not exist (or only exists as DELETE_COMPLETE). */
   describeStack(stackName: string): Promise<StackDescription | undefined>;
+  /** One page of the region's stacks that are not deleted (ListStacks, every status but DELETE_COMPLETE). */
+  listStacks(nextToken?: string): Promise<{ stacks: StackSummary[]; nextToken?: string }>;
   /** Newest first, as the API returns them; the caller stops at the last seen event id. */
   describeStackEvents(stackName: string): Promise<StackEvent[]>;
   listStackResources(stackName: string): Promise<StackResource[]>;

@@ -3,12 +3,15 @@ import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import {
   DescribeStacksCommand, DescribeStackEventsCommand, ListStackResourcesCommand,
   CreateChangeSetCommand, DescribeChangeSetCommand, ExecuteChangeSetCommand, DeleteChangeSetCommand, ListChangeSetsCommand,
-  DeleteStackCommand, ContinueUpdateRollbackCommand, DetectStackDriftCommand, DescribeStackDriftDetectionStatusCommand,
+  DeleteStackCommand, ContinueUpdateRollbackCommand, DetectStackDriftCommand, DescribeStackDriftDetectionStatusCommand, ListStacksCommand, StackStatus,
   type Change, type DescribeChangeSetCommandOutput,
 } from '@aws-sdk/client-cloudformation';
 import type {
-  CloudFormationPort, StackDescription, StackEvent, StackResource, CreateChangeSetInput, ChangeSetDescription, ResourceChange, ChangeAction, ChangeSetSummary,
+  CloudFormationPort, StackDescription, StackEvent, StackResource, CreateChangeSetInput, ChangeSetDescription, ResourceChange, ChangeAction, ChangeSetSummary, StackSummary,
 } from './cloudformation.js';
+
+/** Every stack status but DELETE_COMPLETE: ListStacks otherwise lists deleted stacks too (for 90 days). */
+const LIVE_STATUSES = Object.values(StackStatus).filter((s) => s !== StackStatus.DELETE_COMPLETE);
 
 function isMissingStack(err: unknown): boolean {
   const e = err as { name?: string; message?: string };
@@ -38,6 +41,12 @@ export class SdkCloudFormation implements CloudFormationPort {
       if (isMissingStack(err)) return undefined;
       throw err;
     }
+  }
+
+  async listStacks(nextToken?: string): Promise<{ stacks: StackSummary[]; nextToken?: string }> {
+    const r = await this.client.send(new ListStacksCommand({ StackStatusFilter: LIVE_STATUSES, NextToken: nextToken }));
+    const stacks = (r.StackSummaries ?? []).filter((s) => s.StackName && s.StackStatus !== StackStatus.DELETE_COMPLETE).map((s) => ({ stackId: s.StackId ?? s.StackName!, stackName: s.StackName!, status: s.StackStatus ?? 'UNKNOWN' }));
+    return { stacks, nextToken: r.NextToken };
   }
 
   async describeStackEvents(stackName: string): Promise<StackEvent[]> {

@@ -9,10 +9,21 @@ import type { IdentityPort, ObjectStorePort } from './ports.js';
 import type { AcquireResult, Lease, LeaseStore } from './ports.js';
 
 export class SdkIdentity implements IdentityPort {
+  private answer?: Promise<{ account: string; arn: string; userId: string }>;
   constructor(private readonly client: STSClient) {}
-  async whoami() {
-    const r = await this.client.send(new GetCallerIdentityCommand({}));
-    return { account: r.Account ?? 'unknown', arn: r.Arn ?? 'unknown', userId: r.UserId ?? 'unknown' };
+  /**
+   * Asked once per client: the session and the preflight both need it, and the caller's identity
+   * does not change while one command runs (a failed answer is not kept: the next call asks again).
+   */
+  whoami() {
+    this.answer ??= this.client.send(new GetCallerIdentityCommand({})).then(
+      (r) => ({ account: r.Account ?? 'unknown', arn: r.Arn ?? 'unknown', userId: r.UserId ?? 'unknown' }),
+      (err: unknown) => {
+        this.answer = undefined;
+        throw err;
+      },
+    );
+    return this.answer;
   }
 }
 
@@ -96,24 +107,30 @@ export class DynamoLeaseStore implements LeaseStore {
       throw err;
     }
   }
-  async tryAcquire(lease: Lease, now: Date, canTakeOver: (holder: Lease) => boolean): Promise<AcquireResult> {
+  /**
+   * A refused conditional write names the item that refused it (ReturnValuesOnConditionCheckFailure
+   * ALL_OLD): the holder comes with the refusal, not from a second read. An endpoint that does
+   * not return it is asked with a consistent read.
+   */
+  private async put(lease: Lease, condition: string, values: Record<string, AttributeValue>): Promise<{ ok: true } | { ok: false; holder?: Lease }> {
     try {
-      await this.client.send(new PutItemCommand({ TableName: this.table, Item: toItem(lease), ConditionExpression: 'attribute_not_exists(lockId) OR #t = :mine', ExpressionAttributeNames: { '#t': 'token' }, ExpressionAttributeValues: { ':mine': S(lease.token) } }));
+      await this.client.send(new PutItemCommand({ TableName: this.table, Item: toItem(lease), ConditionExpression: condition, ExpressionAttributeNames: { '#t': 'token' }, ExpressionAttributeValues: values, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }));
       return { ok: true };
     } catch (err) {
       if ((err as { name?: string }).name !== 'ConditionalCheckFailedException') throw err;
+      const item = (err as { Item?: Record<string, AttributeValue> }).Item;
+      return { ok: false, holder: item ? fromItem(item) : await this.read() };
     }
-    const holder = await this.read();
+  }
+  async tryAcquire(lease: Lease, now: Date, canTakeOver: (holder: Lease) => boolean): Promise<AcquireResult> {
+    const first = await this.put(lease, 'attribute_not_exists(lockId) OR #t = :mine', { ':mine': S(lease.token) });
+    if (first.ok) return first;
+    const holder = first.holder;
     if (!holder) return this.tryAcquire(lease, now, () => false);
     if (!canTakeOver(holder)) return { ok: false, holder };
-    try {
-      // Replace exactly the stale lease we looked at, nobody else's.
-      await this.client.send(new PutItemCommand({ TableName: this.table, Item: toItem(lease), ConditionExpression: '#t = :old', ExpressionAttributeNames: { '#t': 'token' }, ExpressionAttributeValues: { ':old': S(holder.token) } }));
-      return { ok: true };
-    } catch (err) {
-      if ((err as { name?: string }).name !== 'ConditionalCheckFailedException') throw err;
-      return { ok: false, holder: (await this.read()) ?? holder };
-    }
+    // Replace exactly the stale lease we looked at, nobody else's.
+    const taken = await this.put(lease, '#t = :old', { ':old': S(holder.token) });
+    return taken.ok ? taken : { ok: false, holder: taken.holder ?? holder };
   }
   async renew(lease: Lease): Promise<boolean> {
     try {

@@ -40,7 +40,7 @@ export async function runOnHosts(ctx: CheckContext, instances: InstanceInfo[], c
       timeoutSeconds: 60,
       comment: `dpf ${ctx.stepId}`.slice(0, 100),
     },
-    { pollMs: ctx.pollMs, tailLines: 1000, labels, timeoutSeconds: 300 },
+    { pollMs: ctx.pollMs, maxPollMs: ctx.pollMaxMs, tailLines: 1000, labels, timeoutSeconds: 300 },
   );
   return {
     commandId: run.commandId,
@@ -120,7 +120,9 @@ export const efsMountCheck: CheckSpec = {
   checklist: 'ansible-automation',
   after: {
     'storage.stack': { inspects: 'the file system /shared must be' },
-    'identity.nfs': { inspects: 'the /shared mount it made on master, dev and workers' },
+    'identity.configure-master': { inspects: 'the /shared mount master.yml makes (nfs_client)' },
+    'identity.configure-dev': { inspects: 'the /shared mount dev.yml makes (nfs_client)' },
+    'identity.configure-worker': { inspects: 'the /shared mount worker.yml makes (nfs_client)' },
   },
   criterion: `${MOUNT_POINT} is an nfs4 mount of the platform's EFS file system on every master, dev and worker node`,
   estimateSeconds: 20,
@@ -211,7 +213,10 @@ export const directoryCheck: CheckSpec = {
   checklist: 'ansible-automation',
   after: {
     'identity.stack': { inspects: 'the IPA servers (freeipa) or the operators group (iam)' },
-    'identity.enrol': { inspects: 'SSSD on every node it enrols' },
+    'identity.configure-bastion': { inspects: 'SSSD on the bastion, which bastion.yml enrols (freeipa_client)' },
+    'identity.configure-master': { inspects: 'SSSD on the master, which master.yml enrols' },
+    'identity.configure-dev': { inspects: 'SSSD on the dev node, which dev.yml enrols' },
+    'identity.configure-worker': { inspects: 'SSSD on the workers, which worker.yml enrols' },
     // Every IPA service on both servers must run: nodes enrol while the replica still installs.
     'identity.ipa-replica': { inspects: 'the IPA services on the replica it installs' },
   },

@@ -34,7 +34,7 @@ export function deployedStacks(ledger: LedgerData): Array<{ step: string; name: 
 export async function detectDrift(
   cfn: CloudFormationPort,
   stackName: string,
-  o: { clock: CheckContext['clock']; signal: AbortSignal; pollMs: number; timeoutMs?: number },
+  o: { clock: CheckContext['clock']; signal: AbortSignal; pollMs: number; pollMaxMs?: number; timeoutMs?: number },
 ): Promise<{ drift: string; detectionId?: string; reason?: string }> {
   let id: string;
   try {
@@ -54,7 +54,7 @@ export async function detectDrift(
     state: (s) => ('error' in s ? 'failed' : s.status === 'DETECTION_COMPLETE' || s.status === 'DETECTION_FAILED' ? 'done' : 'waiting'),
     deadline: o.clock.now().getTime() + timeoutMs,
     minMs: o.pollMs,
-    maxMs: Math.max(o.pollMs, 10_000),
+    maxMs: Math.max(o.pollMs, o.pollMaxMs ?? 10_000),
   });
   const s = r.last;
   if ('error' in s) return { drift: 'UNKNOWN', detectionId: id, reason: `drift detection status could not be read: ${awsErrorText(s.error)}` };

@@ -67,6 +67,8 @@ export interface CheckContext {
   mayAct: boolean;
   /** First poll interval (ms) for drift detection and SSM commands. */
   pollMs: number;
+  /** Slowest poll interval (ms) they back off to; undefined: their own (10 s). */
+  pollMaxMs?: number;
 }
 
 /** One line of the seed's Implementation Readiness Checklist (see checklist.ts). */

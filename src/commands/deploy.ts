@@ -61,7 +61,6 @@ export async function runDeploy(opts: DeployOptions, ctx: CommandContext): Promi
       await session.ledger.update((d) => {
         for (const k of Object.keys(d.facts)) if (k.startsWith('ami:')) delete d.facts[k];
       }, ctx.clock.now());
-    if (!opts.skipPreflight) await preflight(opts, ctx, session);
     const all = buildSteps(session.env);
     const { selected, missing } = selectSteps(all, opts.phases, session.ledger.data.steps);
     if (missing.length) {
@@ -70,6 +69,13 @@ export async function runDeploy(opts: DeployOptions, ctx: CommandContext): Promi
         `Cannot run ${opts.phases?.join(', ')}: ${missing.map((m) => `${m.neededBy} needs ${m.step} (${m.status})`).join('; ')}.`,
         `Run the phase(s) it depends on first: ${phases.map((p) => `dpf deploy --env ${session.envName} --phase ${p}`).join(' && ')}`,
       );
+    }
+    if (!opts.skipPreflight) {
+      // A rerun whose every step is done adds nothing to the account (no quota, zone or image to
+      // check): its calls would be most of an unchanged rerun's (issue 14). A done step that turns
+      // out changed or gone still runs; `dpf doctor` runs the same checks on demand.
+      if (opts.force || selected.some((s) => session.ledger.get(s.id)?.status !== 'done')) await preflight(opts, ctx, session);
+      else ctx.io.notify({ type: 'info', message: `preflight: skipped, every selected step is done (dpf doctor --env ${session.envName} runs it)` });
     }
     const summary = await runSteps({
       steps: selected,

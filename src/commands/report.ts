@@ -12,7 +12,8 @@ import { buildGoliveReport, goliveRan, renderGoliveMarkdown } from '../reports/g
 import { renderGoliveHtml, renderWeeklyHtml } from '../reports/html.js';
 import { buildWeeklyReport, renderWeeklyMarkdown } from '../reports/weekly.js';
 import type { ReportInput } from '../reports/model.js';
-import { LIVE_TIMEOUT_MS, openLedgerView, stepGraph, withTimeout } from '../reports/source.js';
+import { LIVE_TIMEOUT_MS, openLedgerView, withTimeout } from '../reports/source.js';
+import { stepGraph } from '../reports/step-graph.js';
 import { uploadReportFiles, writeReportFiles, type ReportFile } from '../reports/publish.js';
 
 export type ReportKind = 'golive' | 'weekly';

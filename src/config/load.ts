@@ -13,8 +13,9 @@ import { normaliseConfig } from './normalise.js';
 import { ConfigInvalidError, UserError, bounded, excerpt, errorMessage } from '../errors.js';
 
 export const DEFAULT_CONFIG_FILE = 'dpf.config.yaml';
-/** A config is a few kilobytes; anything this large is a wrong file (or an attack on the parser). */
-export const MAX_CONFIG_BYTES = 1024 * 1024;
+import { MAX_CONFIG_BYTES, pickEnv, type LoadedConfig } from './select.js';
+
+export { MAX_CONFIG_BYTES, type LoadedConfig };
 /** YAML aliases expanded per document at most (yaml's own guard against "billion laughs"). */
 const MAX_ALIAS_COUNT = 100;
 
@@ -135,12 +136,6 @@ function dedupe(ps: Problem[]): Problem[] {
   return ps.filter((p) => (seen.has(`${p.path}: ${p.message}`) ? false : (seen.add(`${p.path}: ${p.message}`), true)));
 }
 
-export interface LoadedConfig {
-  file: string;
-  dir: string;
-  config: DpfConfig;
-}
-
 /** Read the config file's text; any file-system problem is a usage error (exit 2) that names the file. */
 async function readConfigText(abs: string): Promise<string> {
   const hint = 'Create one with: dpf init --env dev --defaults --yes (or pass --config PATH).';
@@ -183,10 +178,14 @@ export function parseConfigText(text: string, where: string): unknown {
 /** Load and validate the config file. */
 export async function loadConfig(file: string): Promise<LoadedConfig> {
   const abs = path.resolve(file);
-  const raw = parseConfigText(await readConfigText(abs), abs);
-  const { config, problems } = validateConfig(raw);
+  return { file: abs, dir: path.dirname(abs), config: configFromText(abs, await readConfigText(abs)) };
+}
+
+/** The config in this text (of the file `abs`), validated; every problem at once, as a ConfigInvalidError. */
+export function configFromText(abs: string, text: string): DpfConfig {
+  const { config, problems } = validateConfig(parseConfigText(text, abs));
   if (!config) throw new ConfigInvalidError(problems.map((p) => bounded(`${p.path}: ${p.message}`)), abs);
-  return { file: abs, dir: path.dirname(abs), config };
+  return config;
 }
 
 /**
@@ -195,11 +194,7 @@ export async function loadConfig(file: string): Promise<LoadedConfig> {
  * region is refused here (exit 2) and not by EC2 halfway through a deploy.
  */
 export function selectEnv(loaded: LoadedConfig, env: string | undefined, region?: string): { name: string; env: EnvironmentConfig } {
-  const names = Object.keys(loaded.config.environments);
-  const name = env ?? (names.length === 1 ? names[0] : undefined);
-  if (!name) throw new UserError('EnvRequired', `--env is required: ${loaded.file} defines ${names.join(', ')}.`, { hint: `e.g. --env ${names[0]}` });
-  const e = loaded.config.environments[name];
-  if (!e) throw new UserError('EnvUnknown', `Environment "${excerpt(name, 40).slice(1, -1)}" is not defined in ${loaded.file} (defined: ${names.join(', ') || 'none'}).`, { hint: `Add it with: dpf init --env ${name.length > 16 ? 'NAME' : name} --defaults --yes` });
+  const { name, env: e } = pickEnv(loaded, env);
   if (region !== undefined && region !== e.region) {
     const problems = checkEnvironment(e, `environments.${name}`, { region });
     if (problems.length) throw new ConfigInvalidError(problems.map((p) => bounded(`${p.path}: ${p.message}`)), loaded.file);

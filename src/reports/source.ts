@@ -7,14 +7,12 @@
  */
 import type { AwsPorts } from '../aws/ports.js';
 import type { CommandContext } from '../context.js';
-import { loadConfig, type LoadedConfig } from '../config/load.js';
+import type { LoadedConfig } from '../config/select.js';
+import { openConfig, type OpenedConfig } from '../state/config-cache.js';
 import type { EnvironmentConfig } from '../config/schema.js';
 import { emptyLedger, type LedgerData } from '../state/ledger.js';
 import { StateStore } from '../state/store.js';
 import { assertLedgerPlace, selectPlacedEnv } from '../state/place.js';
-import { buildSteps } from '../steps/phases.js';
-import type { StepDef } from '../steps/types.js';
-import { goliveSteps } from '../steps/golive.js';
 import { errorMessage } from '../errors.js';
 
 /** Every live AWS call of status/report gives up after this long. */
@@ -29,21 +27,10 @@ export async function withTimeout<T>(p: Promise<T>, ms: number, what: string): P
   }
 }
 
-/**
- * The step graph: the phases' steps plus the golive checks (added here until the phase
- * definitions carry them; an id already present is not added twice). Dependencies on steps
- * the graph does not have are dropped, as the phase wiring does.
- */
-export function stepGraph(env?: EnvironmentConfig): StepDef[] {
-  const base = buildSteps(env);
-  const ids = new Set(base.map((s) => s.id));
-  const all = [...base, ...goliveSteps().filter((s) => !ids.has(s.id))];
-  const known = new Set(all.map((s) => s.id));
-  return all.map((s) => (s.dependsOn.every((d) => known.has(d)) ? s : { ...s, dependsOn: s.dependsOn.filter((d) => known.has(d)) }));
-}
-
 export interface LedgerView {
   loaded: LoadedConfig;
+  /** The config as opened (src/state/config-cache.ts): what a command keeps with it. */
+  opened: OpenedConfig;
   envName: string;
   env: EnvironmentConfig;
   region: string;
@@ -59,12 +46,13 @@ export interface LedgerView {
 }
 
 export async function openLedgerView(ctx: CommandContext, o: { offline?: boolean; timeoutMs?: number } = {}): Promise<LedgerView> {
-  const loaded = await loadConfig(ctx.globals.config);
+  const opened = await openConfig(ctx.globals.config, { dir: ctx.settings.cacheDir, owner: ctx.settings.process });
+  const loaded = opened.loaded;
   const { name: envName, env } = await selectPlacedEnv(loaded, ctx.globals);
   const region = ctx.globals.region ?? env.region;
   const store = new StateStore(loaded.dir, loaded.config.project, envName, ctx.settings.process);
   const local = (await store.readLocal()) ?? emptyLedger(loaded.config.project, envName, ctx.clock.now());
-  const view: LedgerView = { loaded, envName, env, region, store, data: local, source: 'local', aws: { reachable: null } };
+  const view: LedgerView = { loaded, opened, envName, env, region, store, data: local, source: 'local', aws: { reachable: null } };
   const place = (accountId?: string) => assertLedgerPlace(view.data, envName, { region, regionFromFlag: ctx.globals.region !== undefined, accountId });
   place();
   if (o.offline) return view;

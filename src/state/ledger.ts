@@ -202,11 +202,23 @@ export interface LedgerMirror {
 
 export type LedgerWarn = (message: string) => void;
 
+/**
+ * How long a change waits for the changes that come with it (a step's start, its change set's
+ * ids, the next step's start) before the state-bucket copy is written: one upload per batch of
+ * transitions, not one per transition. The local file is still written at every change; a
+ * process killed before the upload leaves the mirror at most this batch behind, and the next
+ * run on this machine pushes the newer local copy (attachMirror).
+ */
+export const MIRROR_BATCH_MS = 2000;
+
 export class Ledger {
   private writeChain: Promise<void> = Promise.resolve();
   private mirror?: LedgerMirror;
-  private mirrorPending = false;
+  /** Changes made since the last upload started. */
+  private mirrorDirty = false;
+  private mirrorTimer?: ReturnType<typeof setTimeout>;
   private mirrorChain: Promise<void> = Promise.resolve();
+  private mirrorBatchMs = MIRROR_BATCH_MS;
   /**
    * Read-only (`deploy --check`, `--dry-run`): changes are applied in memory, so the run can
    * go on as it would, but nothing is written, locally or to the state bucket.
@@ -222,6 +234,11 @@ export class Ledger {
 
   get isReadOnly(): boolean {
     return this.readOnly;
+  }
+
+  /** How long a batch of changes gathers before it is mirrored (default MIRROR_BATCH_MS; 0: at the next tick). */
+  setMirrorBatch(ms: number): void {
+    this.mirrorBatchMs = Math.max(0, ms);
   }
 
   /**
@@ -251,8 +268,8 @@ export class Ledger {
       return 'remote-newer';
     }
     if (!remote || remote.revision < this.data.revision) {
+      // Pushed with the batch the run is about to make (its next step's start), or at flush().
       this.scheduleMirror();
-      await this.flush();
       return 'local-newer';
     }
     return 'same';
@@ -311,24 +328,41 @@ export class Ledger {
     return this.writeChain;
   }
 
+  /** A change to mirror: the first one of a batch starts the batch's clock, the others join it. */
   private scheduleMirror(): void {
-    if (!this.mirror || this.mirrorPending || this.readOnly) return;
-    this.mirrorPending = true;
+    if (!this.mirror || this.readOnly) return;
+    this.mirrorDirty = true;
+    if (this.mirrorTimer) return;
+    this.mirrorTimer = setTimeout(() => {
+      this.mirrorTimer = undefined;
+      void this.pushMirror();
+    }, this.mirrorBatchMs);
+    // A pending batch never keeps the process alive: commands flush() when they close.
+    this.mirrorTimer.unref?.();
+  }
+
+  /** One upload carrying every change made before it starts (uploads never overlap). */
+  private pushMirror(): Promise<void> {
     const mirror = this.mirror;
-    // Coalesce: one upload carries every change made before it starts.
+    if (!mirror) return this.mirrorChain;
     this.mirrorChain = this.mirrorChain.then(async () => {
-      this.mirrorPending = false;
+      if (!this.mirrorDirty) return;
+      this.mirrorDirty = false;
       try {
         await mirror.write(serializeLedger(this.data));
       } catch (err) {
+        this.mirrorDirty = true;
         this.warn(`Could not mirror the ledger to ${mirror.describe()}: ${errorMessage(err)} (the local copy is intact; it will be retried).`);
       }
     });
+    return this.mirrorChain;
   }
 
-  /** Wait until local and mirrored copies are written. */
+  /** Wait until the local copy is written and the state-bucket copy carries every change (the pending batch is sent now). */
   async flush(): Promise<void> {
+    if (this.mirrorTimer) clearTimeout(this.mirrorTimer);
+    this.mirrorTimer = undefined;
     await this.writeChain;
-    await this.mirrorChain;
+    await this.pushMirror();
   }
 }

@@ -4,7 +4,7 @@
  * change a place where this environment does not exist, and report "32/32 done" there. Every
  * command that opens an environment selects it here (session, status, reports, doctor, unlock).
  */
-import { selectEnv, type LoadedConfig } from '../config/load.js';
+import { pickEnv, type LoadedConfig } from '../config/select.js';
 import type { EnvironmentConfig } from '../config/schema.js';
 import { AwsAccessError, UserError } from '../errors.js';
 import type { LedgerData } from './ledger.js';
@@ -29,10 +29,11 @@ export function assertLedgerPlace(data: Pick<LedgerData, 'facts'>, envName: stri
  * Only then are the zones checked against it (selectEnv), for an environment not deployed yet.
  */
 export async function selectPlacedEnv(loaded: LoadedConfig, globals: { env?: string; region?: string }): Promise<{ name: string; env: EnvironmentConfig }> {
-  const { name } = selectEnv(loaded, globals.env);
-  if (globals.region !== undefined) {
-    const livesIn = await peekLedgerRegion(localLedgerPath(loaded.dir, name));
-    if (livesIn) assertLedgerPlace({ facts: { region: livesIn } }, name, { region: globals.region, regionFromFlag: true });
-  }
-  return selectEnv(loaded, name, globals.region);
+  const picked = pickEnv(loaded, globals.env);
+  if (globals.region === undefined) return picked;
+  const livesIn = await peekLedgerRegion(localLedgerPath(loaded.dir, picked.name));
+  if (livesIn) assertLedgerPlace({ facts: { region: livesIn } }, picked.name, { region: globals.region, regionFromFlag: true });
+  if (globals.region === picked.env.region) return picked;
+  // The zones checked against the other region: the rules, loaded only for this case.
+  return (await import('../config/load.js')).selectEnv(loaded, picked.name, globals.region);
 }

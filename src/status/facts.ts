@@ -9,11 +9,9 @@ import type { AwsPorts, Lease } from '../aws/ports.js';
 import type { CommandContext } from '../context.js';
 import type { LedgerData, RunRecord } from '../state/ledger.js';
 import { staleReason } from '../state/lock.js';
-import { buildStatus, driftFromLedger, type StatusModel } from '../steps/status-model.js';
+import { buildStatus, driftFromLedger, stepShape, type StatusModel, type StepShape } from '../steps/status-model.js';
 import { errorMessage } from '../errors.js';
-import { detectDrift } from '../checks/infrastructure.js';
-import { workerAssociationName, workerConfigurations } from '../checks/workers.js';
-import { LIVE_TIMEOUT_MS, openLedgerView, stepGraph, withTimeout, type LedgerView } from '../reports/source.js';
+import { LIVE_TIMEOUT_MS, openLedgerView, withTimeout, type LedgerView } from '../reports/source.js';
 
 export interface StatusQuery {
   /** Skip every AWS call (offline view of the local ledger). Default false. */
@@ -101,6 +99,7 @@ export async function gatherOpsFacts(ports: AwsPorts, data: LedgerData, o: { pro
           const g = await ops.autoscaling.describeGroup(group);
           if (!g) return { group, desired: 0, inService: 0, configured: 0, notConfigured: [] };
           const inService = g.instances.filter((i) => i.lifecycleState === 'InService').map((i) => i.instanceId);
+          const { workerAssociationName, workerConfigurations } = await import('../checks/workers.js');
           const states = await workerConfigurations(ops.ssm, data, inService, workerAssociationName(o.project, o.env));
           return { group, desired: g.desired, inService: inService.length, configured: states.filter((w) => w.configured).length, notConfigured: states.filter((w) => !w.configured).map(({ instanceId, detail }) => ({ instanceId, detail })) };
         })
@@ -125,6 +124,21 @@ export async function gatherOpsFacts(ports: AwsPorts, data: LedgerData, o: { pro
 }
 
 /**
+ * The step graph status draws. It follows from the environment's config and dpf's build alone,
+ * so it is kept with the config (src/state/config-cache.ts) as data: an unchanged config draws it
+ * without loading any step's code (issue 14, start-up).
+ */
+async function statusGraph(view: LedgerView): Promise<StepShape[]> {
+  const name = `status-graph:${view.envName}`;
+  const kept = view.opened.derived(name);
+  if (Array.isArray(kept)) return kept as StepShape[];
+  const { stepGraph } = await import('../reports/step-graph.js');
+  const shapes = stepGraph(view.env).map(stepShape);
+  await view.opened.keep(name, shapes);
+  return shapes;
+}
+
+/**
  * Everything `dpf status` shows, gathered: the ledger (local or the state bucket's newer copy),
  * the step model, the lock, and the live facts AWS gave within the time boxes. Read only.
  */
@@ -134,7 +148,7 @@ export async function gatherStatus(opts: StatusQuery, ctx: CommandContext): Prom
   const view = await openLedgerView(ctx, { offline: opts.offline, timeoutMs: ms });
   const { envName, region } = view;
   const data = view.data;
-  const steps = stepGraph(view.env);
+  const steps = await statusGraph(view);
   const live: Record<string, { status?: string; drift?: string }> = {};
   const facts: LiveFacts = { checkedAt: ctx.clock.now().toISOString(), drift: { source: 'none', stacks: {} }, nodes: null, workers: null, alarms: null, recoveryPoint: null, notes: [] };
   const stackNames = [...new Set(Object.values(data.steps).map((r) => r.evidence.stackName as string | undefined).filter((n): n is string => Boolean(n)))];
@@ -153,6 +167,7 @@ export async function gatherStatus(opts: StatusQuery, ctx: CommandContext): Prom
         }),
       );
       if (opts.drift) {
+        const { detectDrift } = await import('../checks/infrastructure.js');
         const present = stackNames.filter((n) => !stackRegion.has(n) && live[n]?.status && live[n]!.status !== 'NOT_FOUND');
         await Promise.all(
           present.map(async (name) => {

@@ -10,7 +10,7 @@
  * against what the step really reads and against the prerequisite model; docs/architecture.md
  * ("The step graph") lists the edges and the critical path.
  */
-import type { After, DeployPhase, PhaseId, StepContext, StepDef } from './types.js';
+import type { After, PhaseId, StepContext, StepDef } from './types.js';
 import { stackStep } from './kinds/stack.js';
 import { playbookStep, playbookDocument, renderExtraVariables, PLAYBOOK_ESTIMATE_SECONDS, PLAYBOOK_RUN_READS, type PlaybookStepSpec } from './kinds/playbook.js';
 import { mergeAfter } from './graph.js';
@@ -22,25 +22,8 @@ import type { EnvironmentConfig } from '../config/schema.js';
 import { derivedNames as names, drVaultRegion, normalised } from '../config/normalise.js';
 import { backupVaultName, drVaultArn, instancePrivateIp, ipaImageId, optionalOutput, pinnedPlatformImageId, rdsEndpoint, rdsSecretName } from './facts.js';
 
-export interface PhaseInfo {
-  id: DeployPhase;
-  title: string;
-  /** Planned window in the seed's timeline: days from the start of week 1 (inclusive start, exclusive end). */
-  plannedStartDay: number;
-  plannedEndDay: number;
-  /** What leadership gets when it is done (the seed's business-value translation). */
-  businessValue: string;
-}
-
-export const PHASE_INFO: Record<DeployPhase, PhaseInfo> = {
-  bootstrap: { id: 'bootstrap', title: 'State backend (S3 + DynamoDB)', plannedStartDay: 0, plannedEndDay: 2, businessValue: 'Auditable, resumable deployment state shared by the whole team' },
-  network: { id: 'network', title: 'VPC and networking', plannedStartDay: 2, plannedEndDay: 5, businessValue: 'Secure foundation for data processing with enterprise-grade network isolation' },
-  compute: { id: 'compute', title: 'EC2 instances and Auto Scaling', plannedStartDay: 7, plannedEndDay: 10, businessValue: 'Dynamic resource scaling that optimizes costs while ensuring performance during peak data processing' },
-  storage: { id: 'storage', title: 'S3 data lake, EFS, RDS and backups', plannedStartDay: 9, plannedEndDay: 12, businessValue: 'Durable data lake, shared file system and metadata database with automated backups' },
-  identity: { id: 'identity', title: 'Identity (FreeIPA or IAM) and node configuration', plannedStartDay: 14, plannedEndDay: 21, businessValue: 'Centralized user management enabling secure, auditable access to data resources' },
-  monitoring: { id: 'monitoring', title: 'Monitoring and alerting', plannedStartDay: 23, plannedEndDay: 26, businessValue: 'Problems are detected and routed to the team before users notice them' },
-  golive: { id: 'golive', title: 'Go-live readiness checks', plannedStartDay: 35, plannedEndDay: 40, businessValue: 'Evidence-backed go-live: every readiness check verified on the running platform' },
-};
+// In their own module so `dpf status --offline` can name the phases without loading the steps' code.
+export { PHASE_INFO, type PhaseInfo } from './phase-info.js';
 
 const common = (ctx: StepContext) => ({ ProjectName: ctx.envCtx.project, EnvName: ctx.envCtx.name });
 
@@ -373,16 +356,6 @@ function identitySteps(provider: IdentityProvider): StepDef[] {
         EfsFileSystemId: ctx.output('storage.stack', 'EfsFileSystemId'),
       }),
     }),
-    nodePlaybook(provider, {
-      id: 'identity.nfs',
-      // Node configuration (needs compute and storage): in the identity phase, so that the
-      // storage phase needs only the network, as the plan says.
-      phase: 'identity',
-      title: 'Mount EFS on /shared (nfs_client) on master, dev and workers',
-      playbook: 'nfs.yml',
-      runsOn: ['master', 'dev', 'worker'],
-      targets: (ctx) => byRole(ctx, NODE_ROLES),
-    }),
   ];
   const ipaServer = (ctx: StepContext) => ({ instanceIds: [ctx.output('identity.stack', 'IpaServerInstanceId')] });
   const ON_IPA_SERVER: After = { 'identity.stack': { reads: ['IpaServerInstanceId'] } };
@@ -438,17 +411,6 @@ function identitySteps(provider: IdentityProvider): StepDef[] {
         vars: (ctx) => ({ ipa_policy_b64: ipaPolicyVariable(ctx.envCtx.env) }),
         estimateSeconds: 60,
       }),
-      nodePlaybook(provider, {
-        id: 'identity.enrol',
-        phase: 'identity',
-        title: 'Enrol every node (SSSD, sudo rules, homes on /shared)',
-        // Against the first server: the replica may still be installing (contracts.ts, freeipa_client).
-        after: { 'identity.enrol-hosts': { needs: ['host-keytab'] }, 'identity.nfs': { order: sameHosts(NODE_ROLES) }, ...IPA_CLIENT_READS },
-        playbook: 'freeipa-client.yml',
-        runsOn: CLIENT_ROLES,
-        targets: (ctx) => byRole(ctx, CLIENT_ROLES),
-        vars: ipaClientVars,
-      }),
     );
   }
   const TITLES: Record<(typeof CLIENT_ROLES)[number], string> = {
@@ -458,12 +420,11 @@ function identitySteps(provider: IdentityProvider): StepDef[] {
     worker: 'Configure the worker nodes (worker.yml: data tools, Spark worker on the data volume)',
   };
   for (const role of CLIENT_ROLES) {
-    // The playbook that ran last on this host before: the enrolment (freeipa), else the EFS mount (not on the bastion).
-    const before: After = freeipa
-      ? { 'identity.enrol': { order: sameHosts([role]) }, ...IPA_CLIENT_READS }
-      : role === 'bastion'
-        ? {}
-        : { 'identity.nfs': { order: sameHosts([role]) } };
+    // Each configure playbook mounts /shared (nfs_client) and enrols its host (freeipa_client)
+    // itself, as a launched worker's does: no separate mount and enrolment playbooks run before
+    // it on the same hosts (issue 14: 10 minutes off the critical path). With FreeIPA it needs the
+    // host's keytab, which the first server publishes; the EFS edge comes from its variables.
+    const before: After = freeipa ? { 'identity.enrol-hosts': { needs: ['host-keytab'] }, ...IPA_CLIENT_READS } : {};
     steps.push(
       nodePlaybook(provider, {
         id: `identity.configure-${role}`,

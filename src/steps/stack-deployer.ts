@@ -57,6 +57,13 @@ export interface DeployStackRequest {
    * this very change and executed instead of creating another.
    */
   inputHash?: string;
+  /**
+   * The ledger has no trace of this stack (the step never ran: no stack id, no change set): the
+   * CREATE change set is asked for without a DescribeStacks first (issue 14: one call less per new
+   * stack). If the stack exists after all (another operator, a lost ledger), CloudFormation refuses
+   * a CREATE (AlreadyExistsException) and the deploy starts over the usual way, looking first.
+   */
+  presumedNew?: boolean;
   /** The change set an interrupted run of this step recorded (before creating it). */
   resumeChangeSetName?: string;
   /** With previewOnly: keep the change set (and a new stack's REVIEW_IN_PROGRESS shell) for `dpf deploy --plan`. */
@@ -131,6 +138,9 @@ export function rootCause(events: StackEvent[], stackName: string): StackEvent |
   );
 }
 
+/** Polls of a settling stack between two DescribeStacks when no stack-level event says it ended (a safety net). */
+const DESCRIBE_EVERY = 5;
+
 class StackWatcher {
   private seen = new Set<string>();
   readonly events: StackEvent[] = [];
@@ -138,9 +148,7 @@ class StackWatcher {
 
   /** Remember the events that already exist so only new ones are shown. */
   async prime(): Promise<void> {
-    // A new operation starts: its root cause must come from its own events, not from an
-    // earlier operation this watcher waited for.
-    this.events.length = 0;
+    this.forget();
     try {
       for (const e of await this.deps.cfn.describeStackEvents(this.req.stackName)) this.seen.add(e.eventId);
     } catch {
@@ -148,18 +156,38 @@ class StackWatcher {
     }
   }
 
-  private async drain(): Promise<number> {
+  /**
+   * A new operation on a stack that has never run one (it does not exist, or is only the
+   * REVIEW_IN_PROGRESS shell a CREATE change set makes): its only earlier events are the
+   * shell's REVIEW_IN_PROGRESS ones, which drain() never shows, so there is nothing to prime.
+   */
+  forget(): void {
+    // A new operation starts: its root cause must come from its own events, not from an
+    // earlier operation this watcher waited for.
+    this.events.length = 0;
+  }
+
+  /**
+   * New events, shown in order. `ended`: one of them is the stack's own status leaving
+   * *_IN_PROGRESS (the last event of an operation); `missing`: the stack has no events to read
+   * (it does not exist by that name: deleted, or not created yet).
+   */
+  private async drain(): Promise<{ moved: number; ended: boolean; missing: boolean }> {
     let fresh: StackEvent[];
     try {
       fresh = (await this.deps.cfn.describeStackEvents(this.req.stackName)).filter((e) => !this.seen.has(e.eventId));
     } catch {
-      return 0;
+      return { moved: 0, ended: false, missing: true };
     }
+    let ended = false;
     // The API lists newest first; reverse before the (stable) sort so events sharing a
     // timestamp (one resource completing as the next starts) stay in the order they happened.
     fresh.reverse().sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime());
     for (const e of fresh) {
       this.seen.add(e.eventId);
+      // The shell CreateChangeSet makes: not part of any operation.
+      if (e.status === 'REVIEW_IN_PROGRESS') continue;
+      if (e.logicalId === this.req.stackName && e.resourceType === 'AWS::CloudFormation::Stack') ended = !/_IN_PROGRESS$/.test(e.status);
       this.events.push(e);
       this.deps.io.notify({
         type: 'step-progress',
@@ -169,22 +197,32 @@ class StackWatcher {
         resource: { logicalId: e.logicalId, type: e.resourceType, status: e.status, reason: e.reason },
       });
     }
-    return fresh.length;
+    return { moved: fresh.length, ended, missing: false };
   }
 
-  /** Poll until the stack leaves *_IN_PROGRESS; fast while events flow, backing off while nothing moves. */
+  /**
+   * Poll until the stack leaves *_IN_PROGRESS; fast while events flow, backing off while nothing
+   * moves. Each poll is one DescribeStackEvents (the progress shown): DescribeStacks is asked
+   * when the stack's own event says the operation ended (and for its outputs), when the stack
+   * has no events, and every DESCRIBE_EVERY polls in case an ending event is missed.
+   */
   async untilSettled(): Promise<StackDescription | undefined> {
     const started = this.deps.clock.now().getTime();
     let delay = this.poll.minMs;
-    for (;;) {
-      const moved = await this.drain();
-      const stack = await this.deps.cfn.describeStack(this.req.stackName);
-      if (!stack || !/_IN_PROGRESS$/.test(stack.status) || stack.status === 'REVIEW_IN_PROGRESS') {
-        await this.drain();
-        return stack;
+    let status = 'in progress';
+    for (let poll = 1; ; poll++) {
+      const { moved, ended, missing } = await this.drain();
+      if (ended || missing || poll % DESCRIBE_EVERY === 0) {
+        const stack = await this.deps.cfn.describeStack(this.req.stackName);
+        if (!stack || !/_IN_PROGRESS$/.test(stack.status) || stack.status === 'REVIEW_IN_PROGRESS') {
+          // Ended without its ending event in view (the safety net, or the stack is gone): show what came since.
+          if (!ended) await this.drain();
+          return stack;
+        }
+        status = stack.status;
       }
       if (this.deps.clock.now().getTime() - started > this.poll.timeoutMs)
-        throw new StepFailedError(this.req.stepId, `Stack ${this.req.stackName} is still ${stack.status} after ${Math.round(this.poll.timeoutMs / 60000)} minutes.`, {
+        throw new StepFailedError(this.req.stepId, `Stack ${this.req.stackName} is still ${status} after ${Math.round(this.poll.timeoutMs / 60000)} minutes.`, {
           hint: `Look at the stack in the CloudFormation console; rerun dpf deploy to resume waiting.`,
         });
       delay = moved > 0 ? this.poll.minMs : Math.min(this.poll.maxMs, Math.round(delay * 1.5));
@@ -260,7 +298,8 @@ export async function deployStack(req: DeployStackRequest, deps: DeployStackDeps
   }
 
   // 1. Bring the stack to a state a change set can start from.
-  let stack = await cfn.describeStack(req.stackName);
+  const presumedNew = Boolean(req.presumedNew && !adopted && !req.resumeChangeSetName && !req.savedChangeSet);
+  let stack = presumedNew ? undefined : await cfn.describeStack(req.stackName);
   for (let guard = 0; guard < 5 && !adopted; guard++) {
     if (!stack) break;
     const st = stack.status;
@@ -341,18 +380,26 @@ export async function deployStack(req: DeployStackRequest, deps: DeployStackDeps
   if (adopted) cs = adopted.cs;
   else {
     await deps.onEvidence?.({ changeSetName, changeSetToken: tokens.create });
-    const created = await cfn.createChangeSet({
-      stackName: req.stackName,
-      changeSetName,
-      changeSetType,
-      templateBody: req.templateBody,
-      templateUrl: req.templateUrl,
-      parameters: Object.entries(req.parameters).map(([key, value]) => ({ key, value })),
-      tags: Object.entries(req.tags).map(([key, value]) => ({ key, value })),
-      capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM', 'CAPABILITY_AUTO_EXPAND'],
-      description: `dpf ${req.stepId}${hash ? ` inputs:${hash}` : ''}`,
-      clientToken: tokens.create,
-    });
+    let created: Awaited<ReturnType<typeof cfn.createChangeSet>>;
+    try {
+      created = await cfn.createChangeSet({
+        stackName: req.stackName,
+        changeSetName,
+        changeSetType,
+        templateBody: req.templateBody,
+        templateUrl: req.templateUrl,
+        parameters: Object.entries(req.parameters).map(([key, value]) => ({ key, value })),
+        tags: Object.entries(req.tags).map(([key, value]) => ({ key, value })),
+        capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM', 'CAPABILITY_AUTO_EXPAND'],
+        description: `dpf ${req.stepId}${hash ? ` inputs:${hash}` : ''}`,
+        clientToken: tokens.create,
+      });
+    } catch (err) {
+      if (!presumedNew || (err as { name?: string }).name !== 'AlreadyExistsException') throw err;
+      say(`stack ${req.stackName} exists after all (the ledger knew nothing of it): looking at it first`);
+      // Another request than the refused one: its own token.
+      return deployStack({ ...req, presumedNew: false, tokens: { ...tokens, create: tokens.create && `${tokens.create}-x` } }, deps);
+    }
     await deps.onEvidence?.({ changeSetId: created.changeSetId, stackId: created.stackId ?? stack?.stackId });
     cs = await waitForChangeSet(changeSetName);
   }
@@ -402,7 +449,8 @@ export async function deployStack(req: DeployStackRequest, deps: DeployStackDeps
     await discard();
     throw new NotConfirmedError(`execute the change set for ${req.stackName}`, 'declined');
   }
-  await watcher.prime();
+  if (changeSetType === 'CREATE') watcher.forget();
+  else await watcher.prime();
   await deps.onEvidence?.({ changeSetName, executeToken: tokens.execute });
   await cfn.executeChangeSet(req.stackName, changeSetName, tokens.execute);
   say(`executing change set (${summarizeChanges(cs.changes)})`);

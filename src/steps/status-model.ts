@@ -2,9 +2,17 @@
 import type { LedgerData, StepRecord } from '../state/ledger.js';
 import type { StepDef } from './types.js';
 import { PHASES } from './types.js';
-import { PHASE_INFO } from './phases.js';
+import { PHASE_INFO } from './phase-info.js';
 import type { CheckStatus } from '../checks/types.js';
-import { verdictOf } from './kinds/check.js';
+import { verdictOf } from './verdict.js';
+
+/** What the status model reads of a step: data only, so a graph kept as JSON (src/status/graph-cache.ts) serves too. */
+export type StepShape = Pick<StepDef, 'id' | 'phase' | 'title' | 'kind' | 'dependsOn'>;
+
+/** A step's shape as JSON can keep it. */
+export function stepShape(s: StepShape): StepShape {
+  return { id: s.id, phase: s.phase, title: s.title, kind: s.kind, dependsOn: [...s.dependsOn] };
+}
 
 export interface StepStatusView {
   id: string;
@@ -73,7 +81,7 @@ export interface CheckSummary {
 }
 
 /** The go-live checks (kind 'check') with their last verdicts. */
-export function checkSummaries(ledger: LedgerData, steps: StepDef[]): CheckSummary[] {
+export function checkSummaries(ledger: LedgerData, steps: readonly StepShape[]): CheckSummary[] {
   return steps
     .filter((s) => s.kind === 'check')
     .map((s) => {
@@ -106,7 +114,7 @@ export function isInterrupted(r: StepRecord | undefined, lockHeld?: boolean): bo
   return r?.status === 'running' && (r.evidence.interrupted === true || lockHeld === false);
 }
 
-export function buildStatus(ledger: LedgerData, steps: StepDef[], live: Record<string, { status?: string; drift?: string }> = {}, o: BuildStatusOptions = {}) {
+export function buildStatus(ledger: LedgerData, steps: readonly StepShape[], live: Record<string, { status?: string; drift?: string }> = {}, o: BuildStatusOptions = {}) {
   const lastDrift = driftFromLedger(ledger);
   const stackView = (name: string): StepStatusView['stack'] => {
     const l = live[name];

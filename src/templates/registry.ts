@@ -3,6 +3,7 @@
  * Parameters are computed by the phase definitions (src/steps/phases.ts) from the config and
  * from earlier steps' outputs in the ledger.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,7 +38,8 @@ export function loadTemplate(name: string): LoadedTemplate {
   if (hit) return hit;
   const file = templateFile(name);
   if (!existsSync(file)) throw new Error(`bundled template ${name} is missing at ${file}`);
-  const template = parseCfnTemplate(readFileSync(file, 'utf8'));
+  const text = readFileSync(file, 'utf8');
+  const template = precompiled(name, text) ?? parseCfnTemplate(text);
   const t: LoadedTemplate = {
     name,
     file,
@@ -48,6 +50,30 @@ export function loadTemplate(name: string): LoadedTemplate {
   };
   cache.set(name, t);
   return t;
+}
+
+/**
+ * Where `npm run build` leaves each template parsed (scripts/compile-templates.mjs): parsing the
+ * YAML took most of an unchanged rerun's CPU time (issue 14). Next to this module in dist/ only.
+ */
+export const COMPILED_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'compiled');
+
+export function templateDigest(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** A compiled entry's template when it was made from this very text (a template edited since the build is parsed again). */
+export function compiledTemplate(entry: unknown, text: string): Record<string, any> | undefined {
+  const c = entry as { sha256?: unknown; template?: unknown } | undefined;
+  return c && c.sha256 === templateDigest(text) && c.template && typeof c.template === 'object' ? (c.template as Record<string, any>) : undefined;
+}
+
+function precompiled(name: string, text: string): Record<string, any> | undefined {
+  try {
+    return compiledTemplate(JSON.parse(readFileSync(path.join(COMPILED_DIR, `${name}.json`), 'utf8')), text);
+  } catch {
+    return undefined;
+  }
 }
 
 /**

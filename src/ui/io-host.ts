@@ -13,7 +13,7 @@ import type { ConfirmRequest, IoHost, Prompter, TextQuestion } from '../io/host.
 import type { DpfEvent } from '../io/events.js';
 import { AbortError, NotConfirmedError } from '../errors.js';
 import { JsonRenderer, PlainRenderer, type Renderer, type Write } from './renderers.js';
-import { TtyRenderer, type TtyStream } from './tty.js';
+import type { TtyRenderer, TtyStream } from './tty.js';
 import type { PromptContext } from './prompts.js';
 
 export interface IoHostOptions {
@@ -44,9 +44,18 @@ export class CliIoHost implements IoHost {
   private queue: Promise<unknown> = Promise.resolve();
   readonly prompter?: Prompter;
 
-  constructor(private readonly o: IoHostOptions) {
+  /**
+   * The live view's code (log-update, cursor control) is loaded only when it will draw: a command
+   * in a pipe, in CI or with --json starts without it (issue 14, start-up).
+   */
+  static async create(o: IoHostOptions): Promise<CliIoHost> {
+    const live = !o.json && o.interactive && o.terminal && !o.quiet ? (await import('./tty.js')).TtyRenderer : undefined;
+    return new CliIoHost(o, live);
+  }
+
+  private constructor(private readonly o: IoHostOptions, Live?: typeof TtyRenderer) {
     if (o.json) this.renderer = new JsonRenderer(o.events, o.now);
-    else if (o.interactive && o.terminal && !o.quiet) this.renderer = this.tty = new TtyRenderer(o.terminal.output, o.color, { yes: o.yes, now: () => o.now().getTime() });
+    else if (Live && o.terminal) this.renderer = this.tty = new Live(o.terminal.output, o.color, { yes: o.yes, now: () => o.now().getTime() });
     else this.renderer = new PlainRenderer(o.progress, o.now, o.color, o.verbose, o.quiet);
     if (o.interactive && !o.json && o.terminal) this.prompter = this.makePrompter();
   }

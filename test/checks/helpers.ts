@@ -105,7 +105,7 @@ export async function checkHarness(o: { env?: EnvironmentInput; answer?: Confirm
     cfn.seedStack({ stackName: name, templateBody: STACK_TEMPLATE });
     await ledger.updateStep(id, id.split('.')[0]!, { status: 'done', startedAt: ago(600).toISOString(), finishedAt: ago(590).toISOString(), outputs: out, evidence: { stackName: name } }, now());
   }
-  for (const id of ['identity.nfs', 'identity.enrol', 'monitoring.agent'])
+  for (const id of ['identity.configure-bastion', 'identity.configure-master', 'identity.configure-dev', 'identity.configure-worker', 'monitoring.agent'])
     await ledger.updateStep(id, id.split('.')[0]!, { status: 'done', startedAt: ago(500).toISOString(), finishedAt: ago(490).toISOString(), outputs: {}, evidence: {} }, now());
 
   for (const n of NODES) {

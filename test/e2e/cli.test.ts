@@ -5,10 +5,11 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { execa } from 'execa';
 import path from 'node:path';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { DPF, ROOT, startEmulator, dpf, dpfBackground, waitForEvent, workdir, readLedger, type Emulator } from './harness.js';
 
 const HOOK = path.join(ROOT, 'test', 'e2e', 'support', 'forbid-aws-sdk.mjs');
+const HEAVY_HOOK = path.join(ROOT, 'test', 'e2e', 'support', 'forbid-heavy.mjs');
 
 describe('GIVEN no AWS at all', () => {
   it.each([['--help'], ['--version'], ['deploy', '--help'], ['init', '--help'], ['status', '--help'], ['schema']])('WHEN dpf %s runs THEN it succeeds without loading the AWS SDK', async (...args) => {
@@ -24,6 +25,23 @@ describe('GIVEN no AWS at all', () => {
     const v = await execa('node', ['--import', HOOK, DPF, 'status', '--env', 'x', '--offline'], { cwd: dir, reject: false });
     expect(v.exitCode, String(v.stderr)).toBe(0);
     expect(String(v.stdout)).toMatch(/bootstrap/);
+  });
+
+  it('WHEN status --offline runs again on an unchanged config THEN it loads neither the SDK, the YAML parser, the schema nor the live view, and shows the same', async () => {
+    const dir = workdir();
+    const env = { NO_COLOR: '1', DPF_CACHE_DIR: path.join(dir, 'cache') };
+    expect((await execa('node', [DPF, 'init', '--env', 'x', '--defaults', '--yes'], { cwd: dir, reject: false, env })).exitCode).toBe(0);
+    const cold = await execa('node', [DPF, 'status', '--env', 'x', '--offline', '--json'], { cwd: dir, reject: false, env });
+    expect(cold.exitCode, String(cold.stderr)).toBe(0);
+    const warm = await execa('node', ['--import', HEAVY_HOOK, DPF, 'status', '--env', 'x', '--offline', '--json'], { cwd: dir, reject: false, env });
+    expect(warm.exitCode, String(warm.stderr)).toBe(0);
+    const doc = (text: string) => ({ ...JSON.parse(text), live: undefined, ledger: undefined });
+    expect(doc(String(warm.stdout))).toEqual(doc(String(cold.stdout)));
+    // An edited config is validated again (the cache is keyed by the file's bytes): the error is the full load's.
+    writeFileSync(path.join(dir, 'dpf.config.yaml'), readFileSync(path.join(dir, 'dpf.config.yaml'), 'utf8').replace(/region: us-west-2/, 'region: mars-1'));
+    const edited = await execa('node', [DPF, 'status', '--env', 'x', '--offline'], { cwd: dir, reject: false, env });
+    expect(edited.exitCode).toBe(2);
+    expect(String(edited.stderr)).toMatch(/mars-1/);
   });
 
   it.each([

@@ -31,7 +31,7 @@ const SAMPLE = [
   { after: 'CreateChangeSet', stack: 'identity' },
   { after: 'ExecuteChangeSet', stack: 'monitoring' },
   { after: 'ExecuteChangeSet', stack: 'autoconfig' },
-  { after: 'SendCommand', step: 'identity.nfs' },
+  { after: 'SendCommand', step: 'identity.configure-worker' },
   { after: 'SendCommand', step: 'identity.ipa-server' },
   { after: 'SendCommand', step: 'identity.ipa-policy' },
   { event: 'step-start', step: 'network.stack' },

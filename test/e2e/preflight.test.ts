@@ -48,6 +48,10 @@ describe('GIVEN a fresh environment on the emulator', () => {
     const boot = await dpf(em, ['deploy', '--env', 'blk', '--phase', 'bootstrap', '--yes'], { cwd: dir });
     expect(boot.code, boot.all).toBe(0);
     expect(boot.all).toMatch(/preflight: \d+ pass/);
+    // A rerun of a done phase adds nothing to the account: no preflight calls (issue 14).
+    const again = await dpf(em, ['deploy', '--env', 'blk', '--phase', 'bootstrap', '--yes'], { cwd: dir });
+    expect(again.code, again.all).toBe(0);
+    expect(again.all).toMatch(/preflight: skipped, every selected step is done/);
     const r = await dpf(em, ['deploy', '--env', 'blk', '--yes'], { cwd: dir });
     expect(r.code, r.all).toBe(8);
     expect(r.stderr).toMatch(/preflight found \d+ blocking problem/);

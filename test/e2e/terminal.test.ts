@@ -215,12 +215,12 @@ describe('GIVEN the emulator and a terminal', () => {
     const dir = await initEnv('pb');
     const pre = await dpf(em, ['deploy', '--env', 'pb', '--phase', 'bootstrap,network,compute,storage', '--yes'], { cwd: dir, timeout: 180_000 });
     expect(pre.code, pre.all).toBe(0);
-    const run = runInPty(['deploy', '--env', 'pb', '--phase', 'identity', '--yes'], { cwd: dir, emulator: em, env: { DPF_TEST_HOLD_STEP_START: 'identity.nfs', DPF_TEST_HOLD_MS: '120000' } });
-    await run.waitFor(/identity\.nfs .*test hook/);
+    const run = runInPty(['deploy', '--env', 'pb', '--phase', 'identity', '--yes'], { cwd: dir, emulator: em, env: { DPF_TEST_HOLD_STEP_START: 'identity.ipa-server', DPF_TEST_HOLD_MS: '120000' } });
+    await run.waitFor(/identity\.ipa-server .*test hook/);
     run.press(KEY.ctrlC);
     expect(await finish(run)).toBe(130);
     expect(resumeLines(run)).toHaveLength(1);
-    expect(readLedger(dir, 'pb').steps['identity.nfs']).toMatchObject({ status: 'running', evidence: { interrupted: true } });
+    expect(readLedger(dir, 'pb').steps['identity.ipa-server']).toMatchObject({ status: 'running', evidence: { interrupted: true } });
     expect(await lockFree(dir, 'pb')).toBe(true);
   }, TIMEOUT);
 });

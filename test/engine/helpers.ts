@@ -36,6 +36,8 @@ export interface DeployOptions {
   poll?: Partial<PollSettings>;
   signal?: AbortSignal;
   onEvidence?: (e: Record<string, unknown>) => Promise<void>;
+  /** The ledger knows nothing of the stack (DeployStackRequest.presumedNew). */
+  presumedNew?: boolean;
 }
 
 export function cfnHarness(options: FakeCloudFormationOptions = {}, answer: ConfirmAnswer = true) {
@@ -55,6 +57,7 @@ export function cfnHarness(options: FakeCloudFormationOptions = {}, answer: Conf
         tags: { 'dpf:env': 'dev' },
         templateOutputs: o.outputs ?? {},
         changeSetName: `dpf-run-${++changeSets}`,
+        presumedNew: o.presumedNew,
       },
       { cfn, clock, io, signal: o.signal ?? abort.signal, poll: o.poll, onEvidence: o.onEvidence },
     );

@@ -331,3 +331,23 @@ describe('rootCause and summarizeChanges', () => {
     ).toBe('1 to add, 3 to modify (1 REPLACED) (1 may be replaced), 1 to remove');
   });
 });
+
+describe('GIVEN a stack the ledger knows nothing of (issue 14: one call less per new stack)', () => {
+  it('WHEN it does not exist THEN the CREATE change set is asked for without a DescribeStacks first, and the stack is created', async () => {
+    const { cfn, deploy } = cfnHarness();
+    const r = await deploy(STACK, BUCKET_AND_DB, { outputs: BUCKET_AND_DB_OUTPUTS, presumedNew: true });
+    expect(r.action).toBe('create');
+    expect(ops(cfn).slice(0, 2)).toEqual(['createChangeSet', 'describeChangeSet']);
+  });
+
+  it('WHEN it exists after all (another operator made it) THEN CloudFormation refuses the CREATE and the deploy looks at it and updates it', async () => {
+    const { cfn, io, deploy } = cfnHarness();
+    await deploy(STACK, BUCKET_AND_DB, { outputs: BUCKET_AND_DB_OUTPUTS });
+    const from = cfn.calls.length;
+    const r = await deploy(STACK, bigger(BUCKET_AND_DB), { outputs: BUCKET_AND_DB_OUTPUTS, presumedNew: true });
+    expect(r.action).toBe('update');
+    expect(ops(cfn, from).slice(0, 3)).toEqual(['createChangeSet', 'describeStack', 'listChangeSets']);
+    expect(io.ofType('step-progress').map((e) => e.message).join('\n')).toMatch(/exists after all/);
+  });
+});
+

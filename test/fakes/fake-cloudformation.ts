@@ -12,6 +12,7 @@ import type {
   StackDescription,
   StackEvent,
   StackResource,
+  StackSummary,
 } from '../../src/aws/cloudformation.js';
 import { parseCfnTemplate } from '../../src/templates/cfn-yaml.js';
 import { FakeClock, type Clock } from './fake-clock.js';
@@ -463,6 +464,12 @@ export class FakeCloudFormation implements CloudFormationPort {
       lastUpdated: s.lastUpdated ? new Date(s.lastUpdated) : undefined,
       driftStatus: this.#driftStatus(s),
     };
+  }
+
+  /** Every live stack in one page (the fake never paginates). */
+  async listStacks(nextToken?: string): Promise<{ stacks: StackSummary[]; nextToken?: string }> {
+    this.#record('listStacks', { nextToken });
+    return { stacks: [...this.#stacks.values()].filter((s) => s.status !== 'DELETE_COMPLETE').map((s) => ({ stackId: s.id, stackName: s.name, status: s.status })) };
   }
 
   async describeStackEvents(stackName: string): Promise<StackEvent[]> {

@@ -42,7 +42,7 @@ describe('GIVEN a graph with one dependency removed', () => {
     ['the agent no longer after the replica install', 'monitoring.agent', 'identity.ipa-replica', 'identity.ipa-replica and monitoring.agent can run at the same time on ipa-replica'],
     ['the agent no longer after the log groups exist', 'monitoring.agent', 'monitoring.stack', 'monitoring.agent: monitoring on bastion needs log-groups on aws'],
     ['the replica install no longer after the server', 'identity.ipa-replica', 'identity.ipa-server', 'identity.ipa-replica: freeipa_replica on ipa-replica needs svc:ipa on ipa-server'],
-    ['the clients no longer after their keytabs', 'identity.enrol', 'identity.enrol-hosts', 'identity.enrol: freeipa_client on bastion needs host-keytab'],
+    ['the clients no longer after their keytabs', 'identity.configure-bastion', 'identity.enrol-hosts', 'identity.configure-bastion: freeipa_client on bastion needs host-keytab'],
     ['the policy no longer after the host enrolment on the same server', 'identity.ipa-policy', 'identity.enrol-hosts', 'identity.enrol-hosts and identity.ipa-policy can run at the same time on ipa-server'],
     ['the host enrolment no longer after the first server', 'identity.enrol-hosts', 'identity.ipa-server', 'identity.enrol-hosts: freeipa_server:enrol_hosts on ipa-server needs svc:ipa, which no step before it provides'],
   ])('WHEN %s THEN the walk names it', (_what, id, dep, message) => {
@@ -57,14 +57,14 @@ describe('GIVEN a service a daemon only connects to at run time (uses: no orderi
     // Workers register with the Spark master when it comes (and retry); they are configured alongside it.
     ['the Spark master', 'identity.configure-master', 'identity.configure-worker: spark_worker on worker uses svc:spark-master on master at run time, which no step of the graph provides'],
     // Clients enrol against the first server while the replica installs, and fail over to it later.
-    ['the replica', 'identity.ipa-replica', 'identity.enrol: freeipa_client on bastion uses svc:ipa on ipa-replica at run time, which no step of the graph provides'],
+    ['the replica', 'identity.ipa-replica', 'identity.configure-bastion: freeipa_client on bastion uses svc:ipa on ipa-replica at run time, which no step of the graph provides'],
   ])('WHEN the graph has no step providing %s THEN the walk names the user', (_what, id, message) => {
     expect(unmetPrerequisites(withoutStep(f, id), 'freeipa').join('\n')).toContain(message);
   });
 
   it.each([
     ['the workers are configured while the master is', 'identity.configure-worker', 'identity.configure-master'],
-    ['the nodes enrol while the replica installs', 'identity.enrol', 'identity.ipa-replica'],
+    ['the nodes enrol (in their configure playbooks) while the replica installs', 'identity.configure-master', 'identity.ipa-replica'],
     ['the host enrolment runs while the replica installs', 'identity.enrol-hosts', 'identity.ipa-replica'],
   ])('WHEN the bundled graph is read THEN %s (neither is an ancestor of the other)', (_what, a, b) => {
     const anc = ancestorsOf(f);

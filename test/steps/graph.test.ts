@@ -7,7 +7,8 @@
  * - every output a step reads comes from a step it waits for (no read of a step that may not be done);
  * - nothing changes AWS before the state backend exists;
  * - the critical path is the one issue 14 asked for: the identity stack does not wait for
- *   storage, and the nodes enrol against the first IPA server while the replica installs.
+ *   storage, the nodes enrol against the first IPA server while the replica installs, and each
+ *   configure playbook mounts and enrols its own hosts (no separate mount or enrolment step).
  * The edge checker is also run on broken graphs, to show it finds what it is for.
  */
 import { describe, expect, it } from 'vitest';
@@ -155,15 +156,23 @@ describe('GIVEN the critical path at the typical times (stacks by their resource
     const ancestors = ancestorsOf(steps);
     expect(ancestors.get('identity.stack')).toEqual(new Set(['network.stack', 'bootstrap.state']));
     expect(ancestors.get('identity.ipa-server')!.has('storage.stack')).toBe(false);
-    for (const id of ['identity.enrol-hosts', 'identity.enrol', 'identity.configure-worker']) expect(ancestors.get(id)!.has('identity.ipa-replica'), id).toBe(false);
+    for (const id of ['identity.enrol-hosts', 'identity.configure-bastion', 'identity.configure-worker']) expect(ancestors.get(id)!.has('identity.ipa-replica'), id).toBe(false);
   });
 
-  it('WHEN the longest path is computed THEN it runs through storage and the node playbooks, not the FreeIPA chain, and is 20 minutes shorter than before', () => {
+  it('WHEN the node playbooks are placed THEN each configure step mounts and enrols its hosts itself: no mount or enrolment playbook runs before it', () => {
+    const ids = steps.map((s) => s.id);
+    expect(ids).not.toContain('identity.nfs');
+    expect(ids).not.toContain('identity.enrol');
+    const byId = new Map(steps.map((s) => [s.id, s]));
+    for (const role of ['bastion', 'master', 'dev', 'worker']) expect(byId.get(`identity.configure-${role}`)!.after!['identity.enrol-hosts'], role).toEqual({ needs: ['host-keytab'] });
+  });
+
+  it('WHEN the longest path is computed THEN it runs through the first IPA server and the node playbooks, neither storage nor the replica, and is 27 minutes shorter than before', () => {
     const cp = criticalPath(steps, seconds);
-    expect(cp.path).not.toContain('identity.stack');
-    expect(cp.path).not.toContain('identity.ipa-replica');
-    // Before issue 14 (main at 930b02c): 59.4 min through storage → identity.stack → ipa-server → ipa-replica → enrol-hosts → enrol → configure-master → configure-worker → agent.
-    expect(cp.totalSeconds / 60).toBeCloseTo(39.4, 1);
+    expect(cp.path).toEqual(['bootstrap.state', 'network.stack', 'identity.stack', 'identity.ipa-server', 'identity.enrol-hosts', 'identity.configure-bastion', 'monitoring.agent', 'monitoring.worker-bootstrap', 'golive.stacks']);
+    // Before issue 14 (main at 930b02c): 59.4 min through storage → identity.stack → ipa-server → ipa-replica → enrol-hosts → enrol → configure-master → configure-worker → agent;
+    // 39.4 min with the edges from consumption, while the mount and the enrolment were playbooks of their own.
+    expect(cp.totalSeconds / 60).toBeCloseTo(32.4, 1);
   });
 
   it('WHEN every edge is described THEN the words say what was checked', () => {

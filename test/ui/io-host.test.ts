@@ -21,9 +21,9 @@ const { CliIoHost } = await import('../../src/ui/io-host.js');
 
 const settle = () => new Promise((r) => setTimeout(r, 20));
 
-function host(extra: Partial<ConstructorParameters<typeof CliIoHost>[0]> = {}) {
+function host(extra: Partial<Parameters<typeof CliIoHost.create>[0]> = {}) {
   const output = Object.assign(new PassThrough(), { columns: 100, rows: 30 });
-  return new CliIoHost({ json: false, yes: false, interactive: true, color: false, verbose: false, now: () => new Date(0), progress: () => undefined, events: () => undefined, terminal: { input: new PassThrough(), output: output as never }, ...extra });
+  return CliIoHost.create({ json: false, yes: false, interactive: true, color: false, verbose: false, now: () => new Date(0), progress: () => undefined, events: () => undefined, terminal: { input: new PassThrough(), output: output as never }, ...extra });
 }
 
 describe('CliIoHost questions', () => {
@@ -32,7 +32,7 @@ describe('CliIoHost questions', () => {
   });
 
   it('GIVEN two steps asking at once WHEN the first is answered THEN only then is the second asked (never two prompts at a time)', async () => {
-    const io = host();
+    const io = await host();
     const a = io.confirm({ stepId: 'compute.stack', question: 'Create compute?' });
     const b = io.confirm({ stepId: 'storage.stack', question: 'Create storage?' });
     await settle();
@@ -49,7 +49,7 @@ describe('CliIoHost questions', () => {
   it('GIVEN a question on screen WHEN Ctrl-C is typed (the prompt rejects with ExitPromptError) THEN the run is interrupted once and the queued question is never asked', async () => {
     const controller = new AbortController();
     let interrupted = 0;
-    const io = host({ signal: controller.signal, onInterrupt: () => ((interrupted += 1), controller.abort()) });
+    const io = await host({ signal: controller.signal, onInterrupt: () => ((interrupted += 1), controller.abort()) });
     const a = io.confirm({ question: 'First?' });
     const b = io.confirm({ question: 'Second?' });
     await settle();
@@ -65,7 +65,7 @@ describe('CliIoHost questions', () => {
     ['no terminal', { interactive: false, terminal: undefined }, NotConfirmedError],
     ['--json', { json: true }, NotConfirmedError],
   ])('GIVEN %s WHEN confirm is asked THEN it answers without prompting', async (_what, extra, expected) => {
-    const io = host(extra as never);
+    const io = await host(extra as never);
     const p = io.confirm({ question: 'Go?' });
     if (expected === true) expect(await p).toBe(true);
     else await expect(p).rejects.toBeInstanceOf(expected as typeof NotConfirmedError);

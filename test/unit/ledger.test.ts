@@ -1,9 +1,9 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
-  emptyLedger, Ledger, LEDGER_SCHEMA_VERSION, parseLedger, serializeLedger,
+  emptyLedger, Ledger, LEDGER_SCHEMA_VERSION, MIRROR_BATCH_MS, parseLedger, serializeLedger,
   type LedgerData, type LedgerMirror,
 } from '../../src/state/ledger.js';
 import { writeFileAtomic } from '../../src/state/atomic.js';
@@ -201,6 +201,7 @@ describe('Ledger.attachMirror', () => {
     const l = await Ledger.open(file, 'dataplatform', 'dev', T0, THIS_PROCESS);
     const mirror = new MemoryMirror(serializeLedger({ ...sample(), revision: 1 }));
     expect(await l.attachMirror(mirror)).toBe('local-newer');
+    await l.flush();
     expect(parseLedger(mirror.body!, 'm').revision).toBe(3);
     await l.update((d) => (d.facts.x = '1'), at(5));
     await l.flush();
@@ -212,6 +213,7 @@ describe('Ledger.attachMirror', () => {
     const l = await Ledger.open(file, 'dataplatform', 'dev', T0, THIS_PROCESS);
     const mirror = new MemoryMirror();
     expect(await l.attachMirror(mirror)).toBe('local-newer');
+    await l.flush();
     expect(parseLedger(mirror.body!, 'm')).toEqual(l.data);
   });
 
@@ -244,6 +246,66 @@ describe('Ledger.attachMirror', () => {
     await l.flush();
     expect(mirror.body).toBe('{nope');
     expect(mirror.writes).toEqual([]);
+  });
+});
+
+describe('Ledger mirror batches (issue 14: one upload per batch of transitions)', () => {
+  it('GIVEN a step start and its evidence within one batch WHEN the batch ends THEN one upload carries them all, while the local file had every change', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const l = await Ledger.open(file, 'dataplatform', 'dev', T0, THIS_PROCESS);
+      const mirror = new MemoryMirror(serializeLedger(emptyLedger('dataplatform', 'dev', T0)));
+      expect(await l.attachMirror(mirror)).toBe('same');
+      const localRevisions: number[] = [];
+      for (const [i, patch] of [{ status: 'running' as const }, { evidence: { changeSetName: 'cs' } }, { evidence: { stackId: 'arn:s' } }].entries()) {
+        await l.updateStep('network.stack', 'network', patch, at(i));
+        localRevisions.push(parseLedger(readFileSync(file, 'utf8'), file).revision);
+      }
+      expect(localRevisions).toEqual([1, 2, 3]);
+      await vi.advanceTimersByTimeAsync(MIRROR_BATCH_MS - 1);
+      expect(mirror.writes).toHaveLength(0);
+      await vi.advanceTimersByTimeAsync(1);
+      await new Promise((r) => setImmediate(r));
+      expect(mirror.writes).toHaveLength(1);
+      expect(parseLedger(mirror.body!, 'm')).toMatchObject({ revision: 3, steps: { 'network.stack': { status: 'running', evidence: { changeSetName: 'cs', stackId: 'arn:s' } } } });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('GIVEN a batch still gathering WHEN the command flushes (end of run, Ctrl-C) THEN it is uploaded at once, and once', async () => {
+    const l = await Ledger.open(file, 'dataplatform', 'dev', T0, THIS_PROCESS);
+    const mirror = new MemoryMirror();
+    await l.attachMirror(mirror);
+    l.setMirrorBatch(60_000);
+    await l.updateStep('network.stack', 'network', { status: 'done' }, at(1));
+    await l.flush();
+    await l.flush();
+    expect(mirror.writes).toHaveLength(1);
+    expect(parseLedger(mirror.body!, 'm').revision).toBe(1);
+  });
+
+  it('GIVEN nothing changed since the last upload WHEN flushed THEN nothing is uploaded', async () => {
+    await writeLedger(sample());
+    const l = await Ledger.open(file, 'dataplatform', 'dev', T0, THIS_PROCESS);
+    const mirror = new MemoryMirror(serializeLedger(sample()));
+    expect(await l.attachMirror(mirror)).toBe('same');
+    await l.flush();
+    expect(mirror.writes).toHaveLength(0);
+  });
+
+  it('GIVEN an upload that failed WHEN the next flush comes THEN it is tried again with the newest copy', async () => {
+    const warnings: string[] = [];
+    const l = await Ledger.open(file, 'dataplatform', 'dev', T0, THIS_PROCESS, (m) => warnings.push(m));
+    const mirror = new MemoryMirror();
+    await l.attachMirror(mirror);
+    mirror.failWith = new Error('SlowDown');
+    await l.update((d) => (d.facts.x = '1'), at(1));
+    await l.flush();
+    expect(warnings).toHaveLength(1);
+    mirror.failWith = undefined;
+    await l.flush();
+    expect(parseLedger(mirror.body!, 'm').facts).toEqual({ x: '1' });
   });
 });
 

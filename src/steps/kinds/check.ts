@@ -57,6 +57,7 @@ export function checkContext(ctx: StepContext, mayAct: boolean): CheckContext {
     emulator: emulatorIn(e.accountId, ctx.settings.endpoint),
     mayAct,
     pollMs: pollInterval(ctx.settings, 2000),
+    pollMaxMs: ctx.settings.pollMaxMs,
   };
 }
 
@@ -111,8 +112,4 @@ export function checkStep(spec: CheckSpec): StepDef {
   };
 }
 
-/** The verdict a step left in the ledger (evidence.check), if any. */
-export function verdictOf(record: { evidence?: Record<string, unknown> } | undefined): (CheckVerdict & { hint?: string }) | undefined {
-  const v = record?.evidence?.check as (CheckVerdict & { hint?: string }) | undefined;
-  return v && typeof v === 'object' && typeof v.status === 'string' ? v : undefined;
-}
+export { verdictOf } from '../verdict.js';

@@ -229,6 +229,7 @@ export function playbookStep(spec: PlaybookStepSpec): StepDef {
     const online = await waitUntilOnline(ops.ssm, { clock: ctx.clock, io: ctx.io, signal: ctx.signal, stepId: spec.id }, resolved.ids, {
       timeoutSeconds: env.ssm.onlineTimeoutSeconds,
       pollMs: ctx.settings.pollMs,
+      maxPollMs: ctx.settings.pollMaxMs,
       labels: resolved.labels,
     });
     if (resolved.ids.length && !online.unknown) ctx.progress(`${resolved.ids.length} instance(s) Online in SSM${online.waitedSeconds ? ` after ${online.waitedSeconds} s` : ''}`);
@@ -277,7 +278,7 @@ export function playbookStep(spec: PlaybookStepSpec): StepDef {
         onSending: mode === 'run' ? (marker, at) => ctx.evidence({ sendMarker: marker, sendMarkerAt: at.toISOString(), commandId: undefined }) : undefined,
       },
       input,
-      { pollMs: ctx.settings.pollMs, attachTo, adoptMarker, marker: sendMarker(ctx.envCtx.runId, `${spec.id}:${mode}`, ctx.attempt), labels: resolved.labels },
+      { pollMs: ctx.settings.pollMs, maxPollMs: ctx.settings.pollMaxMs, attachTo, adoptMarker, marker: sendMarker(ctx.envCtx.runId, `${spec.id}:${mode}`, ctx.attempt), labels: resolved.labels },
     );
     const evidence = evidenceOf(run, { mode, bundle, bundleKey: up.key, targets, extraVariables, outputPrefix: `s3://${bucket}/${prefix}/` });
     return { run, evidence: { ...evidence, document: input.documentName, onlineWaitSeconds: online.unknown ? undefined : online.waitedSeconds } };

@@ -1,7 +1,9 @@
 /** Step kind "stack": deploy one bundled template as one CloudFormation stack. */
 import { createHash } from 'node:crypto';
 import { loadTemplate, fullParameters, type TemplateName, type LoadedTemplate } from '../../templates/registry.js';
-import { deployStack, type DeployStackRequest } from '../stack-deployer.js';
+import { DEFAULT_POLL, deployStack, type DeployStackRequest } from '../stack-deployer.js';
+import { pollCeiling } from '../../settings.js';
+import { stackDirectory } from '../stack-directory.js';
 import { SUCCESS_STATES } from '../../aws/cloudformation.js';
 import { estimateTemplate } from '../eta.js';
 import type { After, PhaseId, StepContext, StepDef, Prepared, EnvContext } from '../types.js';
@@ -123,6 +125,8 @@ export function stackStep(spec: StackStepSpec): StepDef {
           ...(await request(ctx, prepared, t, `dpf-${ctx.envCtx.runId}-${spec.template}`)),
           tokens: { create: token('create'), execute: token('execute'), delete: token('delete'), rollback: token('rollback') },
           resumeChangeSetName,
+          // Never run, nothing recorded: the stack is new unless someone else made it (deployStack checks).
+          presumedNew: !prev?.evidence.stackId && !prev?.evidence.changeSetName && !prev?.evidence.stackName,
           ...(ctx.planned ? { savedChangeSet: { name: ctx.planned.changeSetName, type: ctx.planned.changeSetType } } : {}),
         },
         { cfn: await portsFor(spec, ctx).cfn(), clock: ctx.clock, io: ctx.io, signal: ctx.signal, poll: stackPoll(ctx), testHold: ctx.settings.testHold, onEvidence: (e) => ctx.evidence({ ...e, stackName: inputs.stackName, ...(inputs.region ? { region: inputs.region } : {}) }) },
@@ -147,9 +151,11 @@ export function stackStep(spec: StackStepSpec): StepDef {
 
     async verify(ctx, record) {
       const name = String(record.evidence.stackName ?? stackName(ctx.envCtx, spec.template));
-      const s = await (await portsFor(spec, ctx).cfn()).describeStack(name);
-      if (!s) return { ok: false, reason: `stack ${name} no longer exists` };
-      if (!SUCCESS_STATES.has(s.status)) return { ok: false, reason: `stack ${name} is ${s.status}` };
+      const ports = portsFor(spec, ctx);
+      // One ListStacks for every done stack of this run in this region (./stack-directory.ts).
+      const status = await stackDirectory(ctx.envCtx, ports.region, await ports.cfn()).status(name);
+      if (!status) return { ok: false, reason: `stack ${name} no longer exists` };
+      if (!SUCCESS_STATES.has(status)) return { ok: false, reason: `stack ${name} is ${status}` };
       return { ok: true };
     },
 
@@ -200,8 +206,10 @@ async function templateSource(ctx: StepContext, t: LoadedTemplate, region?: stri
   return { templateUrl: `https://${bucket}.s3.${ctx.envCtx.region}.amazonaws.com/${key}` };
 }
 
-/** The poll setting (DPF_POLL_MS: tests, emulator) overrides the first poll interval. */
+/** The poll settings (DPF_POLL_MS, DPF_POLL_MAX_MS: tests, the time-scaled emulator) override the first and slowest intervals. */
 function stackPoll(ctx: StepContext) {
-  const ms = ctx.settings.pollMs;
-  return ms ? { minMs: ms, maxMs: Math.max(ms, 10000) } : undefined;
+  const { pollMs, pollMaxMs } = ctx.settings;
+  if (!pollMs && !pollMaxMs) return undefined;
+  const minMs = pollMs ?? DEFAULT_POLL.minMs;
+  return { minMs, maxMs: pollCeiling(ctx.settings, DEFAULT_POLL.maxMs) };
 }

@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+// Start-up benchmark (a script, not a test; figures vary with the machine's load). Prints the wall
+// time of `node -e 0` (the baseline, measured in the same run, interleaved) and of dpf's quick
+// commands — `--version`, `--help`, `status --offline` with the config cache warm (the usual case:
+// the config did not change since the last command) and cold (cache emptied before each run) —
+// as medians of --runs, and each as a ratio of the baseline. Goal (issue 14): status --offline ≤ 1.5×.
+// Usage: node bench/startup.mjs [--runs 15]   (after npm run build)
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { DPF } from './lib/emulator.mjs';
+import { median } from './lib/critical-path.mjs';
+
+const i = process.argv.indexOf('--runs');
+const RUNS = i > 0 ? Number(process.argv[i + 1]) : 15;
+if (!(RUNS > 0)) {
+  console.error(`bench/startup.mjs: --runs ${process.argv[i + 1] ?? ''} is not a positive number (e.g. --runs 15)`);
+  process.exit(2);
+}
+
+const dir = mkdtempSync(path.join(tmpdir(), 'dpf-bench-startup-'));
+const cache = path.join(dir, 'cache');
+// No AWS settings at all: an offline command must not need them.
+const env = { PATH: process.env.PATH, HOME: dir, NO_COLOR: '1', DPF_CACHE_DIR: cache };
+const once = (args, o = {}) => {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, args, { cwd: dir, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const ms = performance.now() - t0;
+  if (r.status !== 0 && !o.anyExit) throw new Error(`node ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  return ms;
+};
+try {
+  once([DPF, 'init', '--env', 'bench', '--defaults', '--yes']);
+  const cases = [
+    ['node -e 0 (baseline)', () => once(['-e', '0'])],
+    ['dpf --version', () => once([DPF, '--version'])],
+    ['dpf --help', () => once([DPF, '--help'])],
+    ['dpf status --offline (config cache warm)', () => once([DPF, 'status', '--env', 'bench', '--offline'])],
+    [
+      'dpf status --offline (config cache cold)',
+      () => {
+        rmSync(cache, { recursive: true, force: true });
+        return once([DPF, 'status', '--env', 'bench', '--offline']);
+      },
+    ],
+  ];
+  once([DPF, 'status', '--env', 'bench', '--offline']); // warms the cache and the file-system cache
+  const times = cases.map(() => []);
+  for (let r = 0; r < RUNS; r++) cases.forEach(([, f], k) => times[k].push(f()));
+  const base = median(times[0]);
+  console.log(`dpf start-up — ${new Date().toISOString()}, medians of ${RUNS} interleaved runs, Node ${process.version}`);
+  cases.forEach(([name], k) => {
+    const m = median(times[k]);
+    console.log(`  ${name.padEnd(44)} ${m.toFixed(0).padStart(5)} ms   ${(m / base).toFixed(2)}×`);
+  });
+  const warm = median(times[3]) / base;
+  console.log(`  goal: status --offline ≤ 1.5× node -e 0: ${warm.toFixed(2)}× — ${warm <= 1.5 ? 'met' : 'NOT met'}`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
