@@ -48,10 +48,8 @@ export interface Ec2Port {
   createSnapshot(volumeId: string, description: string, tags: Record<string, string>): Promise<string>;
   describeSnapshots(snapshotIds: string[]): Promise<SnapshotInfo[]>;
   createSecurityGroup(vpcId: string, name: string, description: string, tags: Record<string, string>): Promise<string>;
-  authorizeIngressFromGroup(groupId: string, port: number, sourceGroupId: string): Promise<void>;
   revokeAllEgress(groupId: string): Promise<void>;
   deleteSecurityGroup(groupId: string): Promise<void>;
-  rebootInstances(instanceIds: string[]): Promise<void>;
   /** Zones offered in the client's region (state 'available' only). */
   describeAvailabilityZones(): Promise<string[]>;
 }
@@ -68,8 +66,6 @@ export interface AutoScalingGroupInfo {
 }
 export interface AutoScalingPort {
   describeGroup(name: string): Promise<AutoScalingGroupInfo | undefined>;
-  describePolicies(groupName: string): Promise<Array<{ name: string; type: string; arn?: string }>>;
-  setDesiredCapacity(name: string, desired: number): Promise<void>;
 }
 
 // ---------- RDS ----------
@@ -148,9 +144,6 @@ export interface MountTargetInfo { mountTargetId: string; fileSystemId: string; 
 export interface EfsPort {
   describeFileSystems(fileSystemId?: string): Promise<FileSystemInfo[]>;
   describeMountTargets(fileSystemId: string): Promise<MountTargetInfo[]>;
-  describeAccessPoints(fileSystemId: string): Promise<Array<{ accessPointId: string; rootPath?: string; state: string }>>;
-  /** Lifecycle rules as `Rule=Value`, e.g. `TransitionToIA=AFTER_30_DAYS`; [] when none. */
-  describeLifecycle(fileSystemId: string): Promise<string[]>;
   deleteFileSystem(fileSystemId: string): Promise<void>;
   deleteMountTarget(mountTargetId: string): Promise<void>;
   /** TagResource (adds or overwrites the given tags): a restored file system gets dpf's tags this way (AWS Backup's EFS restore takes none). */
@@ -165,7 +158,6 @@ export interface BackupPort {
   /** DescribeBackupVault; undefined when the vault does not exist. */
   describeVault(vault: string): Promise<BackupVaultInfo | undefined>;
   describePlan(planId: string): Promise<{ planId: string; name: string; rules: Array<{ name: string; schedule?: string; deleteAfterDays?: number }> } | undefined>;
-  listSelections(planId: string): Promise<Array<{ selectionId: string; name: string }>>;
   listRecoveryPoints(vault: string, resourceArn?: string): Promise<RecoveryPointInfo[]>;
   /** `idempotencyToken`: a repeat with the same token starts no second job (default: one per call, so SDK retries share it). */
   startBackupJob(vault: string, resourceArn: string, iamRoleArn: string, idempotencyToken?: string): Promise<string>;

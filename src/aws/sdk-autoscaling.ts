@@ -1,5 +1,5 @@
 /** AutoScalingPort over the AWS SDK v3. Only translation happens here. */
-import { AutoScalingClient, DescribeAutoScalingGroupsCommand, DescribePoliciesCommand, SetDesiredCapacityCommand } from '@aws-sdk/client-auto-scaling';
+import { AutoScalingClient, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import type { AutoScalingGroupInfo, AutoScalingPort } from './ops-ports.js';
 import { tagsOf } from './sdk-common.js';
 
@@ -26,20 +26,6 @@ export class SdkAutoScaling implements AutoScalingPort {
     };
   }
 
-  async describePolicies(groupName: string): Promise<Array<{ name: string; type: string; arn?: string }>> {
-    const out: Array<{ name: string; type: string; arn?: string }> = [];
-    let token: string | undefined;
-    do {
-      const r = await this.client.send(new DescribePoliciesCommand({ AutoScalingGroupName: groupName, NextToken: token }));
-      for (const p of r.ScalingPolicies ?? []) out.push({ name: p.PolicyName ?? '', type: p.PolicyType ?? 'SimpleScaling', arn: p.PolicyARN });
-      token = r.NextToken;
-    } while (token);
-    return out;
-  }
-
-  async setDesiredCapacity(name: string, desired: number): Promise<void> {
-    await this.client.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: name, DesiredCapacity: desired, HonorCooldown: false }));
-  }
 }
 
 export function createAutoScalingPort(cfg: Record<string, unknown>): AutoScalingPort {

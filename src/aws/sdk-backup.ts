@@ -4,7 +4,7 @@
  * restore jobs are written against the real API shapes and tested with mocked responses.
  */
 import {
-  BackupClient, GetBackupPlanCommand, ListBackupSelectionsCommand, ListRecoveryPointsByBackupVaultCommand, StartBackupJobCommand,
+  BackupClient, GetBackupPlanCommand, ListRecoveryPointsByBackupVaultCommand, StartBackupJobCommand,
   DescribeBackupJobCommand, StartRestoreJobCommand, DescribeRestoreJobCommand, DeleteRecoveryPointCommand, DeleteBackupVaultCommand, DescribeBackupVaultCommand,
 } from '@aws-sdk/client-backup';
 import type { BackupJobInfo, BackupPort, BackupVaultInfo, RecoveryPointInfo } from './ops-ports.js';
@@ -37,22 +37,6 @@ export class SdkBackup implements BackupPort {
       if (isError(err, 'ResourceNotFoundException')) return undefined;
       throw err;
     }
-  }
-
-  async listSelections(planId: string): Promise<Array<{ selectionId: string; name: string }>> {
-    const out: Array<{ selectionId: string; name: string }> = [];
-    let token: string | undefined;
-    try {
-      do {
-        const r = await this.client.send(new ListBackupSelectionsCommand({ BackupPlanId: planId, NextToken: token }));
-        for (const s of r.BackupSelectionsList ?? []) out.push({ selectionId: s.SelectionId ?? '', name: s.SelectionName ?? '' });
-        token = r.NextToken;
-      } while (token);
-    } catch (err) {
-      if (isError(err, 'ResourceNotFoundException')) return [];
-      throw err;
-    }
-    return out;
   }
 
   async listRecoveryPoints(vault: string, resourceArn?: string): Promise<RecoveryPointInfo[]> {

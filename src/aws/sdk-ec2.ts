@@ -2,8 +2,8 @@
 import {
   EC2Client, DescribeInstancesCommand, DescribeVolumesCommand, DescribeSecurityGroupsCommand, DescribeVpcsCommand,
   DescribeSubnetsCommand, DescribeNatGatewaysCommand, CreateImageCommand, DescribeImagesCommand, CreateSnapshotCommand,
-  DescribeSnapshotsCommand, CreateSecurityGroupCommand, AuthorizeSecurityGroupIngressCommand, RevokeSecurityGroupEgressCommand,
-  DeleteSecurityGroupCommand, RebootInstancesCommand, DescribeAvailabilityZonesCommand,
+  DescribeSnapshotsCommand, CreateSecurityGroupCommand, RevokeSecurityGroupEgressCommand,
+  DeleteSecurityGroupCommand, DescribeAvailabilityZonesCommand,
   type Instance, type IpPermission, type SecurityGroup, type TagSpecification, type ResourceType,
 } from '@aws-sdk/client-ec2';
 import type {
@@ -258,20 +258,6 @@ export class SdkEc2 implements Ec2Port {
     }
   }
 
-  /** TCP `port` from `sourceGroupId`; a rule that already exists counts as done. */
-  async authorizeIngressFromGroup(groupId: string, port: number, sourceGroupId: string): Promise<void> {
-    try {
-      await this.client.send(
-        new AuthorizeSecurityGroupIngressCommand({
-          GroupId: groupId,
-          IpPermissions: [{ IpProtocol: 'tcp', FromPort: port, ToPort: port, UserIdGroupPairs: [{ GroupId: sourceGroupId }] }],
-        }),
-      );
-    } catch (err) {
-      if (!isError(err, 'InvalidPermission.Duplicate')) throw err;
-    }
-  }
-
   /** Removes every egress rule the group has (a new VPC group allows all egress by default). */
   async revokeAllEgress(groupId: string): Promise<void> {
     const r = await this.client.send(new DescribeSecurityGroupsCommand({ GroupIds: [groupId] }));
@@ -293,10 +279,6 @@ export class SdkEc2 implements Ec2Port {
     }
   }
 
-  async rebootInstances(instanceIds: string[]): Promise<void> {
-    if (!instanceIds.length) return;
-    await this.client.send(new RebootInstancesCommand({ InstanceIds: instanceIds }));
-  }
 }
 
 export function createEc2Port(cfg: Record<string, unknown>): Ec2Port {

@@ -1,19 +1,12 @@
 /** EfsPort over the AWS SDK v3. Only translation happens here; a missing file system gives []. */
 import {
-  EFSClient, DescribeFileSystemsCommand, DescribeMountTargetsCommand, DescribeAccessPointsCommand, DescribeLifecycleConfigurationCommand,
-  DeleteFileSystemCommand, DeleteMountTargetCommand, TagResourceCommand, type LifecyclePolicy,
+  EFSClient, DescribeFileSystemsCommand, DescribeMountTargetsCommand,
+  DeleteFileSystemCommand, DeleteMountTargetCommand, TagResourceCommand,
 } from '@aws-sdk/client-efs';
 import type { EfsPort, FileSystemInfo, MountTargetInfo } from './ops-ports.js';
 import { isError, tagList, tagsOf } from './sdk-common.js';
 
 const NOT_FOUND = ['FileSystemNotFound', 'MountTargetNotFound', 'AccessPointNotFound'];
-
-/** One lifecycle policy as `Rule=Value`, e.g. `TransitionToIA=AFTER_30_DAYS`. */
-function policyStrings(p: LifecyclePolicy): string[] {
-  return Object.entries(p)
-    .filter(([, v]) => v !== undefined && v !== null)
-    .map(([k, v]) => `${k}=${String(v)}`);
-}
 
 export class SdkEfs implements EfsPort {
   constructor(private readonly client: EFSClient) {}
@@ -68,27 +61,6 @@ export class SdkEfs implements EfsPort {
         marker = r.NextMarker;
       } while (marker);
       return out;
-    });
-  }
-
-  async describeAccessPoints(fileSystemId: string): Promise<Array<{ accessPointId: string; rootPath?: string; state: string }>> {
-    return this.orEmpty(async () => {
-      const out: Array<{ accessPointId: string; rootPath?: string; state: string }> = [];
-      let token: string | undefined;
-      do {
-        const r = await this.client.send(new DescribeAccessPointsCommand({ FileSystemId: fileSystemId, NextToken: token }));
-        for (const a of r.AccessPoints ?? []) out.push({ accessPointId: a.AccessPointId ?? '', rootPath: a.RootDirectory?.Path, state: a.LifeCycleState ?? 'unknown' });
-        token = r.NextToken;
-      } while (token);
-      return out;
-    });
-  }
-
-  /** The lifecycle rules as `Rule=Value` strings (e.g. `TransitionToIA=AFTER_30_DAYS`); [] when none. */
-  async describeLifecycle(fileSystemId: string): Promise<string[]> {
-    return this.orEmpty(async () => {
-      const r = await this.client.send(new DescribeLifecycleConfigurationCommand({ FileSystemId: fileSystemId }));
-      return (r.LifecyclePolicies ?? []).flatMap(policyStrings);
     });
   }
 

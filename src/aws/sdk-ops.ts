@@ -1,25 +1,47 @@
-/** Builds every OpsPorts adapter; imported lazily (factory.ts), so the SDK loads only when needed. */
+/**
+ * Builds the OpsPorts adapters; imported lazily (factory.ts). Each service loads on its first
+ * call, not before: asking EFS one question loads the EFS client, not the other ten.
+ */
 import type { OpsPorts } from './ops-ports.js';
 import type { Endpoint } from './endpoint.js';
 
 type Wrap = <T extends object>(p: T, what: string) => T;
 
+/**
+ * A port whose adapter (its SDK module and client) is made on the first call of any method.
+ * Every method of an ops port is async, so a call can wait for the adapter.
+ */
+export function lazyPort<T extends object>(load: () => Promise<T>): T {
+  let made: Promise<T> | undefined;
+  const get = () => (made ??= load().catch((err: unknown) => {
+    made = undefined; // a failed load (a module not found) is tried again
+    throw err;
+  }));
+  return new Proxy({} as T, {
+    get: (_t, prop) => {
+      if (prop === 'then') return undefined; // not a thenable: `await port` is the port
+      return async (...args: unknown[]) => {
+        const port = (await get()) as Record<PropertyKey, unknown>;
+        const fn = port[prop];
+        if (typeof fn !== 'function') throw new TypeError(`The port has no method ${String(prop)}.`);
+        return (fn as (...a: unknown[]) => unknown).apply(port, args);
+      };
+    },
+  });
+}
+
 export async function createOpsPorts(cfg: Record<string, unknown>, wrap: Wrap, endpoint: Endpoint): Promise<OpsPorts> {
-  const [ec2, asg, rds, efs, backup, cw, ssm] = await Promise.all([
-    import('./sdk-ec2.js'), import('./sdk-autoscaling.js'), import('./sdk-rds.js'), import('./sdk-efs.js'),
-    import('./sdk-backup.js'), import('./sdk-cloudwatch.js'), import('./sdk-ssm.js'),
-  ]);
   return {
-    ec2: wrap(ec2.createEc2Port(cfg), 'EC2'),
-    autoscaling: wrap(asg.createAutoScalingPort(cfg), 'AutoScaling'),
-    rds: wrap(rds.createRdsPort(cfg), 'RDS'),
-    efs: wrap(efs.createEfsPort(cfg), 'EFS'),
-    backup: wrap(backup.createBackupPort(cfg), 'Backup'),
-    cloudwatch: wrap(cw.createCloudWatchPort(cfg, endpoint), 'CloudWatch'),
-    sns: wrap(cw.createSnsPort(cfg), 'SNS'),
-    buckets: wrap((await import('./sdk-buckets.js')).createBucketInspectPort(cfg, endpoint), 'S3'),
-    ssm: wrap(ssm.createSsmPort(cfg, endpoint), 'SSM'),
-    secrets: wrap((await import('./sdk-secrets.js')).createSecretsPort(cfg), 'SecretsManager'),
-    reachability: wrap((await import('./sdk-reachability.js')).createReachabilityPort(cfg, endpoint), 'EC2 Reachability Analyzer'),
+    ec2: lazyPort(async () => wrap((await import('./sdk-ec2.js')).createEc2Port(cfg), 'EC2')),
+    autoscaling: lazyPort(async () => wrap((await import('./sdk-autoscaling.js')).createAutoScalingPort(cfg), 'AutoScaling')),
+    rds: lazyPort(async () => wrap((await import('./sdk-rds.js')).createRdsPort(cfg), 'RDS')),
+    efs: lazyPort(async () => wrap((await import('./sdk-efs.js')).createEfsPort(cfg), 'EFS')),
+    backup: lazyPort(async () => wrap((await import('./sdk-backup.js')).createBackupPort(cfg), 'Backup')),
+    cloudwatch: lazyPort(async () => wrap((await import('./sdk-cloudwatch.js')).createCloudWatchPort(cfg, endpoint), 'CloudWatch')),
+    sns: lazyPort(async () => wrap((await import('./sdk-cloudwatch.js')).createSnsPort(cfg), 'SNS')),
+    buckets: lazyPort(async () => wrap((await import('./sdk-buckets.js')).createBucketInspectPort(cfg, endpoint), 'S3')),
+    ssm: lazyPort(async () => wrap((await import('./sdk-ssm.js')).createSsmPort(cfg, endpoint), 'SSM')),
+    secrets: lazyPort(async () => wrap((await import('./sdk-secrets.js')).createSecretsPort(cfg), 'SecretsManager')),
+    reachability: lazyPort(async () => wrap((await import('./sdk-reachability.js')).createReachabilityPort(cfg, endpoint), 'EC2 Reachability Analyzer')),
   };
 }

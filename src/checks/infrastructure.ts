@@ -3,6 +3,7 @@ import { workerAssociationName, workerConfigurations, type WorkerConfiguration }
 import { SUCCESS_STATES, type CloudFormationPort } from '../aws/cloudformation.js';
 import type { AutoScalingGroupInfo, InstanceInfo, ManagedInstance } from '../aws/ops-ports.js';
 import { AbortError } from '../errors.js';
+import { pollUntil } from '../wait.js';
 import type { LedgerData } from '../state/ledger.js';
 import type { CheckContext, CheckOutcome, CheckSpec } from './types.js';
 import { awsErrorText, combine, couldNotAsk, environmentInstances, label, roleOf, unknown, type Part } from './common.js';
@@ -42,24 +43,26 @@ export async function detectDrift(
     if (err instanceof AbortError) throw err;
     return { drift: 'UNKNOWN', reason: `drift detection is not available: ${awsErrorText(err)}` };
   }
-  const deadline = o.clock.now().getTime() + (o.timeoutMs ?? DRIFT_TIMEOUT_MS);
-  let delay = o.pollMs;
-  for (;;) {
-    let s: { status: string; driftStatus?: string; reason?: string };
-    try {
-      s = await cfn.describeStackDriftDetectionStatus(id);
-    } catch (err) {
+  const timeoutMs = o.timeoutMs ?? DRIFT_TIMEOUT_MS;
+  type Read = { status: string; driftStatus?: string; reason?: string } | { error: unknown };
+  const r = await pollUntil<Read>({ clock: o.clock, signal: o.signal }, {
+    what: `drift detection of ${stackName}`,
+    read: () => cfn.describeStackDriftDetectionStatus(id).catch((err: unknown) => {
       if (err instanceof AbortError) throw err;
-      return { drift: 'UNKNOWN', detectionId: id, reason: `drift detection status could not be read: ${awsErrorText(err)}` };
-    }
-    if (s.status === 'DETECTION_COMPLETE') return { drift: s.driftStatus ?? 'UNKNOWN', detectionId: id };
-    if (s.status === 'DETECTION_FAILED')
-      // Detection fails when some resources cannot be checked; what it found still counts.
-      return { drift: s.driftStatus === 'DRIFTED' ? 'DRIFTED' : 'UNKNOWN', detectionId: id, reason: `drift detection failed: ${s.reason ?? 'no reason given'}` };
-    if (o.clock.now().getTime() >= deadline) return { drift: 'UNKNOWN', detectionId: id, reason: `drift detection still running after ${Math.round((o.timeoutMs ?? DRIFT_TIMEOUT_MS) / 1000)} s` };
-    await o.clock.sleep(delay, o.signal);
-    delay = Math.min(Math.max(o.pollMs, o.pollMaxMs ?? 10_000), Math.round(delay * 1.5));
-  }
+      return { error: err };
+    }),
+    state: (s) => ('error' in s ? 'failed' : s.status === 'DETECTION_COMPLETE' || s.status === 'DETECTION_FAILED' ? 'done' : 'waiting'),
+    deadline: o.clock.now().getTime() + timeoutMs,
+    minMs: o.pollMs,
+    maxMs: Math.max(o.pollMs, o.pollMaxMs ?? 10_000),
+  });
+  const s = r.last;
+  if ('error' in s) return { drift: 'UNKNOWN', detectionId: id, reason: `drift detection status could not be read: ${awsErrorText(s.error)}` };
+  if (s.status === 'DETECTION_COMPLETE') return { drift: s.driftStatus ?? 'UNKNOWN', detectionId: id };
+  if (s.status === 'DETECTION_FAILED')
+    // Detection fails when some resources cannot be checked; what it found still counts.
+    return { drift: s.driftStatus === 'DRIFTED' ? 'DRIFTED' : 'UNKNOWN', detectionId: id, reason: `drift detection failed: ${s.reason ?? 'no reason given'}` };
+  return { drift: 'UNKNOWN', detectionId: id, reason: `drift detection still running after ${Math.round(timeoutMs / 1000)} s` };
 }
 
 /** One stack's part of the verdict. */

@@ -12,6 +12,7 @@ import type { ReachabilityPort, AnalysisResult } from '../aws/reachability.js';
 import type { OpsPorts } from '../aws/ops-ports.js';
 import { NotImplementedByEndpointError } from '../aws/endpoint.js';
 import { AbortError, errorMessage } from '../errors.js';
+import { pollUntil } from '../wait.js';
 import { SPEC_FLOWS, type Endpoint, type Flow } from '../spec/connectivity.js';
 import type { CheckContext, CheckOutcome, CheckSpec } from './types.js';
 import { awsErrorText, combine, unknown, type Part } from './common.js';
@@ -143,14 +144,19 @@ export async function analyseFlows(ctx: CheckContext, flows: readonly Flow[] = S
         notes.set(p, `the path could not be created: ${awsErrorText(err)}`);
       }
     }
-    const deadline = ctx.clock.now().getTime() + ANALYSIS_BUDGET_MS;
-    let wait = ctx.pollMs;
-    for (;;) {
-      for (const [p, id] of started) if (!results.has(p) || results.get(p)!.status === 'running') results.set(p, await reach.describeAnalysis(id));
-      if ([...results.values()].every((r) => r.status !== 'running') || ctx.clock.now().getTime() >= deadline) break;
-      await ctx.clock.sleep(wait, ctx.signal);
-      wait = Math.min(wait * 2, 30_000);
-    }
+    // Until every analysis has ended, or the budget is spent (those still running are reported so).
+    await pollUntil({ clock: ctx.clock, signal: ctx.signal }, {
+      what: 'reachability analyses',
+      async read() {
+        for (const [p, id] of started) if (!results.has(p) || results.get(p)!.status === 'running') results.set(p, await reach.describeAnalysis(id));
+        return [...results.values()].filter((r) => r.status === 'running').length;
+      },
+      state: (running) => (running === 0 ? 'done' : 'waiting'),
+      deadline: ctx.clock.now().getTime() + ANALYSIS_BUDGET_MS,
+      minMs: ctx.pollMs,
+      maxMs: Math.max(ctx.pollMs, 30_000),
+      factor: 2,
+    });
   } catch (err) {
     if (err instanceof AbortError || (err as { name?: string })?.name === 'AbortError') throw err;
     return unknown(`VPC Reachability Analyzer could not finish: ${awsErrorText(err)}`, { flows: flows.map((f) => f.id) });

@@ -3,6 +3,7 @@
  * running platform through the ports and returns a verdict with its evidence. The verdict is
  * kept in the ledger (evidence.check) and read by `dpf report golive` and `dpf status`.
  */
+import type { Verdict } from '../io/events.js';
 import type { Clock } from '../clock.js';
 import type { EnvironmentConfig } from '../config/schema.js';
 import type { LedgerData } from '../state/ledger.js';
@@ -14,7 +15,7 @@ import type { OpsPorts } from '../aws/ops-ports.js';
 /** Deployment steps a check inspects, and what of each (the engine's edge reason: `inspects`). */
 export type CheckAfter = Record<string, { inspects: string }>;
 
-export type CheckStatus = 'pass' | 'fail' | 'warn' | 'unknown';
+export type CheckStatus = Verdict;
 export type CheckCategory = 'infrastructure' | 'security' | 'monitoring' | 'backup' | 'configuration' | 'identity';
 
 export const CHECK_STATUSES: readonly CheckStatus[] = ['pass', 'warn', 'unknown', 'fail'];

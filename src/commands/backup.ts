@@ -1,10 +1,9 @@
 /** dpf backup: on-demand RDS snapshot + EFS backup job in parallel, then recovery points vs RPO; --list lists only. */
 import type { CommandContext } from '../context.js';
 import { openSession } from '../session.js';
-import { summaryError } from '../steps/engine.js';
-import { beginOperation, finishOperation, requireDeployed, stepOf } from '../ops/operation.js';
-import { buildBackupSteps, listRecoveryPoints, recoverySummaryLines, BACKUP_STEPS, type RecoveryListing } from '../ops/backup.js';
-import { runOperationSteps, resumeCommand, printResult } from '../ops/run.js';
+import { requireDeployed, stepOf } from '../ops/operation.js';
+import { buildBackupSteps, listRecoveryPoints, recoverySummaryLines, BACKUP_STEPS, POINTS_STEP, type RecoveryListing } from '../ops/backup.js';
+import { runOperation, printResult } from '../ops/runner.js';
 import { fmt } from '../ops/rto-rpo.js';
 
 export interface BackupOptions {
@@ -17,40 +16,51 @@ export interface BackupOptions {
 }
 
 export async function runBackup(opts: BackupOptions, ctx: CommandContext): Promise<void> {
-  const session = await openSession(ctx, { command: opts.list ? 'backup --list' : 'backup', lock: !opts.list });
+  if (opts.list) return listBackups(ctx);
+  await runOperation(ctx, {
+    kind: 'backup',
+    command: 'backup',
+    fresh: opts.new,
+    async define(session) {
+      requireDeployed(session.ledger, session.envName, ['storage.stack'], 'dpf backup');
+      return { key: '', params: {} };
+    },
+    build: (op) => ({ steps: buildBackupSteps(op, { timeoutMinutes: opts.timeoutMinutes ?? 120 }) }),
+    summarize(op, session, run) {
+      const rds = stepOf(session.ledger, op, BACKUP_STEPS.rds);
+      const efs = stepOf(session.ledger, op, BACKUP_STEPS.efs);
+      const listing = POINTS_STEP.of(session.ledger, op)?.evidence.listing;
+      const result = {
+        type: 'result',
+        command: 'backup',
+        operationId: op.id,
+        env: session.envName,
+        status: run.status,
+        database: { snapshotId: rds?.outputs.SnapshotId, status: rds?.status, created: rds?.outputs.SnapshotCreated },
+        fileSystem: { status: efs?.outputs.Status ?? efs?.status, reason: efs?.outputs.Reason, recoveryPointArn: efs?.outputs.RecoveryPointArn || undefined, jobId: efs?.outputs.JobId },
+        recoveryPoints: listing,
+      };
+      return {
+        json: result,
+        record: { database: result.database, fileSystem: result.fileSystem, databaseWithinRpo: listing?.database.withinRpo, fileSystemWithinRpo: listing?.fileSystem.withinRpo },
+        lines: [
+          `Backup ${op.id} of ${session.envName}:`,
+          `  database     snapshot ${result.database.snapshotId} available`,
+          `  file system  ${result.fileSystem.status === 'completed' ? `recovery point ${result.fileSystem.recoveryPointArn}` : `NOT backed up: ${result.fileSystem.reason ?? result.fileSystem.status}`}`,
+          ...(listing ? listingLines(listing) : []),
+        ],
+      };
+    },
+  });
+}
+
+/** --list: recovery points and their age against the RPO; no operation, no lock. */
+async function listBackups(ctx: CommandContext): Promise<void> {
+  const session = await openSession(ctx, { command: 'backup --list', lock: false });
   try {
     requireDeployed(session.ledger, session.envName, ['storage.stack'], 'dpf backup');
-    if (opts.list) {
-      const listing = await listRecoveryPoints(await session.aws.ops(), session.ledger, session.envCtx, ctx.clock.now(), ctx);
-      printResult(ctx, { type: 'result', command: 'backup --list', env: session.envName, ...listing }, listingLines(listing));
-      return;
-    }
-    const op = await beginOperation(session.ledger, ctx.clock, { kind: 'backup', key: '', params: {}, fresh: opts.new, runId: session.envCtx.runId, newHint: resumeCommand(ctx, session, 'backup --new') });
-    if (op.resumed) ctx.io.notify({ type: 'info', message: `Resuming backup ${op.id} (started ${op.startedAt.toISOString()}).` });
-    const summary = await runOperationSteps(ctx, session, buildBackupSteps(op, { timeoutMinutes: opts.timeoutMinutes ?? 120 }), { command: 'backup' });
-    await ctx.io.close?.();
-    const rds = stepOf(session.ledger, op, BACKUP_STEPS.rds);
-    const efs = stepOf(session.ledger, op, BACKUP_STEPS.efs);
-    const listing = stepOf(session.ledger, op, BACKUP_STEPS.points)?.evidence.listing as RecoveryListing | undefined;
-    const result = {
-      type: 'result',
-      command: 'backup',
-      operationId: op.id,
-      env: session.envName,
-      status: summary.status,
-      database: { snapshotId: rds?.outputs.SnapshotId, status: rds?.status, created: rds?.outputs.SnapshotCreated },
-      fileSystem: { status: efs?.outputs.Status ?? efs?.status, reason: efs?.outputs.Reason, recoveryPointArn: efs?.outputs.RecoveryPointArn || undefined, jobId: efs?.outputs.JobId },
-      recoveryPoints: listing,
-    };
-    await finishOperation(session.ledger, ctx.clock, op, summary.status, { database: result.database, fileSystem: result.fileSystem, databaseWithinRpo: listing?.database.withinRpo, fileSystemWithinRpo: listing?.fileSystem.withinRpo });
-    const err = summaryError(summary, resumeCommand(ctx, session, 'backup'));
-    if (err) throw err;
-    printResult(ctx, result, [
-      `Backup ${op.id} of ${session.envName}:`,
-      `  database     snapshot ${result.database.snapshotId} available`,
-      `  file system  ${result.fileSystem.status === 'completed' ? `recovery point ${result.fileSystem.recoveryPointArn}` : `NOT backed up: ${result.fileSystem.reason ?? result.fileSystem.status}`}`,
-      ...(listing ? listingLines(listing) : []),
-    ]);
+    const listing = await listRecoveryPoints(await session.aws.ops(), session.ledger, session.envCtx, ctx.clock.now(), ctx);
+    printResult(ctx, { type: 'result', command: 'backup --list', env: session.envName, ...listing }, listingLines(listing));
   } finally {
     await session.close();
   }

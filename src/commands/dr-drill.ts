@@ -10,12 +10,13 @@
  * torn down and reported all the same); 8 when the cost estimate exceeds the cap.
  */
 import type { CommandContext } from '../context.js';
-import { openSession } from '../session.js';
-import { summaryError } from '../steps/engine.js';
-import { BlockedError, DpfError, ExitCode, UserError, errorMessage } from '../errors.js';
-import { beginOperation, finishOperation, lastOperation, operationState, optionalOutput, reopenOperation, requireDeployed, setOperationState, stepOf, unfinishedOperation, type Operation } from '../ops/operation.js';
-import { buildDrillSteps, estimateDrillCost, DRILL_STEPS, type DrillScope } from '../ops/drill.js';
-import { runOperationSteps, resumeCommand, printResult } from '../ops/run.js';
+import type { Session } from '../session.js';
+import { BlockedError, DpfError, ExitCode, UserError } from '../errors.js';
+import { lastOperation, optionalOutput, requireDeployed, unfinishedOperation, type Operation } from '../ops/operation.js';
+import { buildDrillSteps } from '../ops/drill/build.js';
+import { efsSizeBytes, estimateDrillCost } from '../ops/drill/cost.js';
+import { DRILL, type DrillDeps, type DrillScope } from '../ops/drill/keys.js';
+import { runOperation, resumeCommand, type Definition } from '../ops/runner.js';
 import { fmt } from '../ops/rto-rpo.js';
 import type { DrillResult } from '../ops/report.js';
 
@@ -36,87 +37,85 @@ export async function runDrDrill(opts: DrDrillOptions, ctx: CommandContext): Pro
   const scopeFlag = opts.scope ?? 'restore';
   if (scopeFlag !== 'restore' && scopeFlag !== 'full') throw new UserError('BadScope', `--scope must be restore or full, got "${scopeFlag}".`);
   const command = opts.teardown ? 'dr-drill --teardown' : `dr-drill --scope ${scopeFlag}${opts.keep ? ' --keep' : ''}`;
-  const session = await openSession(ctx, { command, lock: true });
-  try {
-    requireDeployed(session.ledger, session.envName, ['network.stack', 'storage.stack'], 'dpf dr-drill');
-    const env = session.env;
-    const rerun = resumeCommand(ctx, session, command);
-    let op: Operation;
-    if (opts.teardown) {
-      const open = unfinishedOperation(session.ledger.data, 'dr-drill') ?? lastOperation(session.ledger.data, 'dr-drill', (o) => o.state?.kept === true && o.state?.tornDown !== true);
-      if (!open) throw new UserError('NoDrillToTearDown', `No drill of ${session.envName} is unfinished or kept: nothing to tear down.`);
-      op = await reopenOperation(session.ledger, ctx.clock, open, session.envCtx.runId);
-      await setOperationState(session.ledger, ctx.clock, op, { stage: 'finish', ...(open.state?.stage === 'finish' ? {} : { aborted: open.state?.aborted ?? 'torn down on request (--teardown) before it finished' }) });
-    } else {
-      const scope: DrillScope = scopeFlag;
-      if (scope === 'full' && !env.recovery.drRegion) throw new UserError('DrRegionRequired', 'A full drill recreates the stacks and restores the database in recovery.drRegion, which is not set.', { hint: `Set environments.${session.envName}.recovery.drRegion (e.g. us-east-1) in the config.` });
-      const fsId = optionalOutput(session.ledger, 'storage.stack', 'EfsFileSystemId');
-      const efsBytes = fsId ? ((await (await session.aws.ops()).efs.describeFileSystems(fsId).catch(() => []))[0]?.sizeBytes ?? 0) : 0;
-      const cost = estimateDrillCost(env, scope, efsBytes);
-      if (cost.usd > env.recovery.drill.maxCostUsd)
-        throw new BlockedError(
-          `The drill could cost up to ${cost.usd.toFixed(2)} USD over its ${env.recovery.drill.maxMinutes}-minute cap, above recovery.drill.maxCostUsd (${env.recovery.drill.maxCostUsd} USD); not started.\n  ${cost.lines.join('\n  ')}`,
-          'Raise recovery.drill.maxCostUsd, or lower recovery.drill.maxMinutes, then run it again.',
-        );
-      op = await beginOperation(session.ledger, ctx.clock, {
-        kind: 'dr-drill',
-        key: `scope=${scope}`,
-        params: { scope, keep: Boolean(opts.keep), costEstimateUsd: cost.usd, costLines: cost.lines, maxMinutes: env.recovery.drill.maxMinutes, drRegion: env.recovery.drRegion },
-        fresh: opts.new,
-        runId: session.envCtx.runId,
-        newHint: `${rerun} --new (the unfinished drill's resources stay: tear them down first with dpf dr-drill --env ${session.envName} --teardown)`,
-      });
-      ctx.io.notify({ type: 'info', message: `${op.resumed ? 'Resuming' : 'Starting'} drill ${op.id}: cost estimate ${cost.usd.toFixed(2)} USD (cap ${env.recovery.drill.maxCostUsd}), time cap ${env.recovery.drill.maxMinutes} min from ${op.startedAt.toISOString()}.` });
-    }
-    const scope = (op.params.scope as DrillScope) ?? 'restore';
-    // --keep given now wins over how the (resumed) drill was started; not given, the drill's own choice stands.
-    const keep = opts.teardown ? false : opts.keep !== undefined ? Boolean(opts.keep) : Boolean(op.params.keep);
-    const drRegion = scope === 'full' ? String(op.params.drRegion ?? env.recovery.drRegion) : undefined;
-    const deps = { reportDir: session.loaded.dir, drRegion, drAws: drRegion ? ctx.aws(drRegion) : undefined };
-    const { main, finish } = buildDrillSteps(op, { scope, keep }, deps);
-
-    if (operationState(session.ledger, op).stage !== 'finish') {
-      const s1 = await runOperationSteps(ctx, session, main, { command });
-      if (s1.status === 'interrupted') {
-        await ctx.io.close?.();
-        await finishOperation(session.ledger, ctx.clock, op, 'interrupted');
-        throw summaryError(s1, rerun)!;
+  await runOperation(ctx, {
+    kind: 'dr-drill',
+    command,
+    fresh: opts.new,
+    started: (op) => startedLine(op),
+    async define(session) {
+      requireDeployed(session.ledger, session.envName, ['network.stack', 'storage.stack'], 'dpf dr-drill');
+      if (opts.teardown) {
+        const open = unfinishedOperation(session.ledger.data, 'dr-drill') ?? lastOperation(session.ledger.data, 'dr-drill', (o) => o.summary?.kept === true);
+        if (!open) throw new UserError('NoDrillToTearDown', `No drill of ${session.envName} is unfinished or kept: nothing to tear down.`);
+        return { reopen: open };
       }
-      const first = s1.failures[0];
-      await setOperationState(session.ledger, ctx.clock, op, { stage: 'finish', mainStatus: s1.status, aborted: first ? `${first.stepId} failed: ${errorMessage(first.error)}` : undefined });
-      if (first) ctx.io.notify({ type: 'warning', message: `The drill failed at ${first.stepId}; tearing down what it created and writing the report.` });
-    }
-    const s2 = await runOperationSteps(ctx, session, finish, { command, runIdSuffix: 'finish' });
-    await ctx.io.close?.();
-    if (s2.status !== 'done') {
-      await finishOperation(session.ledger, ctx.clock, op, s2.status);
-      throw summaryError(s2, opts.teardown ? rerun : resumeCommand(ctx, session, 'dr-drill --teardown'))!;
-    }
-    const result = stepOf(session.ledger, op, DRILL_STEPS.report)?.evidence.result as DrillResult;
-    const state = operationState(session.ledger, op);
-    const aborted = typeof state.aborted === 'string' ? state.aborted : undefined;
-    await setOperationState(session.ledger, ctx.clock, op, { kept: keep, tornDown: !keep });
-    await finishOperation(session.ledger, ctx.clock, op, aborted ? 'aborted' : 'done', {
-      scope,
-      passed: result.passed,
-      verdict: result.verdict,
-      stores: result.stores,
-      environment: result.environment,
-      report: result.report,
-      uploaded: result.uploaded,
-      left: result.teardown.left,
+      return defineDrill(session, scopeFlag, Boolean(opts.keep));
+    },
+    newNote: '(the unfinished drill\'s resources stay: tear them down first with dpf dr-drill --teardown)',
+    build(op, session) {
+      const { main, finish } = buildDrillSteps(op, { scope: scopeOf(op), keep: keepOf(op, opts) }, drillDeps(ctx, session, op));
+      // --teardown runs only the teardown and the report; the engine runs them after the main group
+      // either way, and never goes back to the main group once the teardown has begun.
+      return { steps: opts.teardown ? [] : main, finally: finish };
+    },
+    summarize(op, session, run) {
+      if (run.status === 'interrupted' || run.groups.finally !== 'done')
+        return { json: null, lines: [], resume: run.status === 'interrupted' || opts.teardown ? undefined : resumeCommand(ctx, session, 'dr-drill --teardown') };
+      const result = DRILL.report.of(session.ledger, op)?.evidence.result;
+      if (!result) throw new DpfError('DrillNoReport', `The drill ${op.id} ended without its report.`, ExitCode.StepFailed, { hint: resumeCommand(ctx, session, 'dr-drill --teardown') });
+      const keep = keepOf(op, opts);
+      return {
+        json: result,
+        lines: humanLines(result),
+        close: result.aborted ? 'aborted' : 'done',
+        record: { kept: keep, scope: scopeOf(op), passed: result.passed, verdict: result.verdict, stores: result.stores, environment: result.environment, report: result.report, uploaded: result.uploaded, left: result.teardown.left },
+        error: drillError(result, keep, session.envName, Boolean(opts.failOnMiss)),
+      };
+    },
+  });
+}
+
+const scopeOf = (op: Operation): DrillScope => (op.params.scope as DrillScope) ?? 'restore';
+
+/** --keep given now wins over how the (resumed) drill was started; not given, the drill's own choice stands; --teardown keeps nothing. */
+function keepOf(op: Operation, opts: DrDrillOptions): boolean {
+  return opts.teardown ? false : opts.keep !== undefined ? Boolean(opts.keep) : Boolean(op.params.keep);
+}
+
+function startedLine(op: Operation): string {
+  return `Starting drill ${op.id}: cost estimate ${Number(op.params.costEstimateUsd).toFixed(2)} USD (cap ${op.params.maxCostUsd}), time cap ${op.params.maxMinutes} min from ${op.startedAt.toISOString()}.`;
+}
+
+/** The scope, the cost estimate against the cap (refused above it, exit 8), and the drill's params. */
+async function defineDrill(session: Session, scope: DrillScope, keep: boolean): Promise<Definition> {
+  const env = session.env;
+  if (scope === 'full' && !env.recovery.drRegion) throw new UserError('DrRegionRequired', 'A full drill recreates the stacks and restores the database in recovery.drRegion, which is not set.', { hint: `Set environments.${session.envName}.recovery.drRegion (e.g. us-east-1) in the config.` });
+  const fsId = optionalOutput(session.ledger, 'storage.stack', 'EfsFileSystemId');
+  const cost = estimateDrillCost(env, scope, fsId ? await efsSizeBytes(session.aws, fsId) : 0);
+  if (cost.usd > env.recovery.drill.maxCostUsd)
+    throw new BlockedError(
+      `The drill could cost up to ${cost.usd.toFixed(2)} USD over its ${env.recovery.drill.maxMinutes}-minute cap, above recovery.drill.maxCostUsd (${env.recovery.drill.maxCostUsd} USD); not started.\n  ${cost.lines.join('\n  ')}`,
+      'Raise recovery.drill.maxCostUsd, or lower recovery.drill.maxMinutes, then run it again.',
+    );
+  return {
+    key: `scope=${scope}`,
+    params: { scope, keep, costEstimateUsd: cost.usd, costLines: cost.lines, maxCostUsd: env.recovery.drill.maxCostUsd, maxMinutes: env.recovery.drill.maxMinutes, drRegion: env.recovery.drRegion },
+  };
+}
+
+function drillDeps(ctx: CommandContext, session: Session, op: Operation): DrillDeps {
+  const drRegion = scopeOf(op) === 'full' ? String(op.params.drRegion ?? session.env.recovery.drRegion) : undefined;
+  return { reportDir: session.loaded.dir, envName: session.envName, drRegion, drAws: drRegion ? ctx.aws(drRegion) : undefined };
+}
+
+function drillError(result: DrillResult, keep: boolean, env: string, failOnMiss: boolean): DpfError | undefined {
+  if (result.aborted)
+    return new DpfError('DrillAborted', `The drill was aborted: ${result.aborted}. It was torn down${keep ? ' (except what --keep kept)' : ''}; report: ${result.report}`, ExitCode.StepFailed, {
+      details: result.teardown.left.map((l) => `left behind: ${l}`),
+      hint: `Fix the cause, then run a new drill: dpf dr-drill --env ${env}`,
     });
-    if (aborted)
-      throw new DpfError('DrillAborted', `The drill was aborted: ${aborted}. It was torn down${keep ? ' (except what --keep kept)' : ''}; report: ${result.report}`, ExitCode.StepFailed, {
-        details: result.teardown.left.map((l) => `left behind: ${l}`),
-        hint: `Fix the cause, then run a new drill: dpf dr-drill --env ${session.envName}`,
-      });
-    if (opts.failOnMiss && result.passed !== true)
-      throw new DpfError('DrillTargetsMissed', `Drill verdict: ${result.verdict}`, ExitCode.StepFailed, { hint: `Report: ${result.report}` });
-    printResult(ctx, result, humanLines(result));
-  } finally {
-    await session.close();
-  }
+  if (failOnMiss && result.passed !== true) return new DpfError('DrillTargetsMissed', `Drill verdict: ${result.verdict}`, ExitCode.StepFailed, { hint: `Report: ${result.report}` });
+  return undefined;
 }
 
 function humanLines(r: DrillResult): string[] {

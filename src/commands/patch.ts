@@ -4,16 +4,17 @@
  * --emergency "<reason>", which is recorded with the operation.
  */
 import type { CommandContext } from '../context.js';
-import { openSession, type Session } from '../session.js';
-import { summaryError } from '../steps/engine.js';
-import type { LedgerData } from '../state/ledger.js';
-import { StateStore } from '../state/store.js';
-import { BlockedError, UserError, errorMessage } from '../errors.js';
-import { beginOperation, finishOperation, requireDeployed, hostLabel } from '../ops/operation.js';
-import { buildPatchSteps, buildScanSteps, discoverHosts, planWaves, PATCH_STEPS, type Wave } from '../ops/patch.js';
+import type { Session } from '../session.js';
+import { BlockedError, UserError } from '../errors.js';
+import { requireDeployed, hostLabel, stepOf, type Operation } from '../ops/operation.js';
+import { buildPatchSteps } from '../ops/patch/build.js';
+import { buildScanSteps } from '../ops/patch/scan.js';
+import { discoverHosts, planWaves } from '../ops/patch/hosts.js';
+import { PATCH_STEPS, SCAN_STEP, type Wave } from '../ops/patch/keys.js';
+import { readStagingLedger } from '../ops/patch/staging.js';
 import { evaluateChangeRules } from '../ops/windows.js';
 import { normalised } from '../config/normalise.js';
-import { runOperationSteps, resumeCommand, printResult } from '../ops/run.js';
+import { runOperation, resumeCommand } from '../ops/runner.js';
 import type { Host } from '../ops/health.js';
 
 export interface PatchOptions {
@@ -29,106 +30,82 @@ export interface PatchOptions {
   new?: boolean;
 }
 
-/** The staging environment's ledger: the local copy next to the config, or its state-bucket mirror (the newer wins). */
-export async function readStagingLedger(ctx: CommandContext, session: Session): Promise<{ found?: { data: LedgerData; source: string }; lookedAt: string[] }> {
-  const staging = session.env.patching.stagingEnv;
-  const lookedAt: string[] = [];
-  let found: { data: LedgerData; source: string } | undefined;
-  const store = new StateStore(session.loaded.dir, session.envCtx.project, staging, ctx.settings.process);
-  const local = store.ledgerFile;
-  lookedAt.push(local);
-  try {
-    const data = await store.readLocal();
-    if (data) found = { data, source: local };
-  } catch (err) {
-    ctx.io.notify({ type: 'warning', message: `The ${staging} ledger at ${local} is unreadable: ${errorMessage(err)}` });
-  }
-  const cfg = session.loaded.config.environments[staging];
-  const bucket = store.derivedBucket(cfg?.accountId ?? session.envCtx.accountId);
-  const objects = () => ctx.aws(cfg?.region ?? session.region).objects();
-  lookedAt.push(store.mirror(objects, bucket).describe());
-  try {
-    const remote = await store.readRemote(objects, bucket);
-    if (remote.data && StateStore.newer(remote.data, found?.data)) found = { data: remote.data, source: remote.where };
-  } catch (err) {
-    lookedAt[lookedAt.length - 1] += ` (unreadable: ${errorMessage(err).split('\n')[0]})`;
-  }
-  return { found, lookedAt };
-}
-
 export async function runPatch(opts: PatchOptions, ctx: CommandContext): Promise<void> {
   if (opts.emergency !== undefined && !opts.emergency.trim()) throw new UserError('EmergencyReasonRequired', '--emergency needs a reason, e.g. --emergency "CVE-2025-1234 in openssh".');
   const flags = `${opts.wave ? ` --wave ${opts.wave}` : ''}${opts.dryRun ? ' --dry-run' : ''}`;
   const command = `patch${flags}`;
-  // --dry-run changes nothing: not the hosts, and not the ledger (the scan's results are printed).
-  const session = await openSession(ctx, { command, lock: true, readOnly: opts.dryRun });
-  try {
-    const method = session.env.patching.method;
-    requireDeployed(session.ledger, session.envName, method === 'ansible' ? ['bootstrap.state', 'compute.stack'] : ['compute.stack'], 'dpf patch');
-    const ops = await session.aws.ops();
-    const hosts: Host[] = await discoverHosts(ops, session.ledger, session.envCtx);
-    const all = planWaves(hosts);
-    let waves: Wave[] = all;
-    if (opts.wave) {
-      waves = all.filter((w) => w.name === opts.wave || (opts.wave === 'identity' && w.role === 'identity'));
-      if (!waves.length) throw new UserError('UnknownWave', `No wave "${opts.wave}" in ${session.envName}.`, { hint: `Waves: ${all.map((w) => w.name).join(', ')}` });
-    }
-    const production = normalised(session.envName, session.env).production;
-    let rules: ReturnType<typeof evaluateChangeRules> | undefined;
-    if (!opts.dryRun) {
-      const staging = production ? await readStagingLedger(ctx, session) : { lookedAt: [] as string[] };
-      rules = evaluateChangeRules({
-        env: session.envName,
-        production,
-        window: session.env.patching.maintenanceWindow,
-        now: ctx.clock.now(),
-        stagingEnv: session.env.patching.stagingEnv,
-        staging: staging.found,
-        stagingLookedAt: staging.lookedAt,
-        requireStagingWithinDays: session.env.patching.requireStagingWithinDays,
-        emergency: opts.emergency,
-      });
-      if (!rules.allowed)
-        throw new BlockedError(
-          `Patching ${session.envName} is refused by the change rules: ${rules.refusals.map((r) => r.reason).join(' ')}`,
-          [...new Set(rules.refusals.map((r) => r.hint))].join('\n'),
-        );
-    }
-    const waveSel = opts.wave ?? 'all';
-    const rerun = resumeCommand(ctx, session, command);
-    const op = await beginOperation(session.ledger, ctx.clock, {
-      kind: opts.dryRun ? 'patch-scan' : 'patch',
-      key: `waves=${waveSel} method=${method}`,
-      params: { waves: waveSel, method, emergency: opts.emergency, acceptUnknownHealth: Boolean(opts.acceptUnknownHealth), rules: rules?.findings, plan: waves, hosts, production },
-      fresh: opts.new,
-      runId: session.envCtx.runId,
-      newHint: `${rerun} --new`,
-    });
-    // A resumed patch keeps the hosts it started with (the recovery points belong to them).
-    const plan = op.resumed && Array.isArray(op.params.plan) ? (op.params.plan as Wave[]) : waves;
-    const planHosts = op.resumed && Array.isArray(op.params.hosts) ? (op.params.hosts as Host[]) : hosts;
-    if (op.resumed) ctx.io.notify({ type: 'info', message: `Resuming ${op.kind} ${op.id} (started ${op.startedAt.toISOString()}).` });
-    if (rules?.emergency) ctx.io.notify({ type: 'warning', message: `EMERGENCY change (${rules.refusals.map((r) => r.rule).join(', ')} overridden): "${rules.emergency}" — recorded with ${op.id}.` });
-    for (const f of rules?.findings ?? []) ctx.io.notify({ type: 'info', message: `change rules: ${f}` });
-    const steps = opts.dryRun
-      ? buildScanSteps(op, { method, waves: plan, hosts: planHosts, rerun })
-      : buildPatchSteps(op, { method, waves: plan, hosts: planHosts, acceptUnknownHealth: Boolean(opts.acceptUnknownHealth), enforceWindow: production && !opts.emergency, rerun });
-    const summary = await runOperationSteps(ctx, session, steps, { command, concurrency: 1 });
-    await ctx.io.close?.();
+  let rules: ChangeRules | undefined;
+  await runOperation(ctx, {
+    kind: opts.dryRun ? 'patch-scan' : 'patch',
+    command,
+    fresh: opts.new,
+    // --dry-run changes nothing: not the hosts, and not the ledger (the scan's results are printed).
+    readOnly: opts.dryRun,
+    async define(session) {
+      const method = session.env.patching.method;
+      requireDeployed(session.ledger, session.envName, method === 'ansible' ? ['bootstrap.state', 'compute.stack'] : ['compute.stack'], 'dpf patch');
+      const hosts: Host[] = await discoverHosts(await session.aws.ops(), session.ledger, session.envCtx);
+      const waves = selectWaves(planWaves(hosts), opts.wave, session.envName);
+      const production = normalised(session.envName, session.env).production;
+      if (!opts.dryRun) rules = await changeRules(ctx, session, production, opts.emergency);
+      const waveSel = opts.wave ?? 'all';
+      return { key: `waves=${waveSel} method=${method}`, params: { waves: waveSel, method, emergency: opts.emergency, acceptUnknownHealth: Boolean(opts.acceptUnknownHealth), rules: rules?.findings, plan: waves, hosts, production } };
+    },
+    build(op, session) {
+      if (rules?.emergency) ctx.io.notify({ type: 'warning', message: `EMERGENCY change (${rules.refusals.map((r) => r.rule).join(', ')} overridden): "${rules.emergency}" — recorded with ${op.id}.` });
+      for (const f of rules?.findings ?? []) ctx.io.notify({ type: 'info', message: `change rules: ${f}` });
+      // The operation's own plan: a resumed patch keeps the hosts it started with (the recovery points belong to them).
+      const p = planOf(op);
+      const method = session.env.patching.method;
+      const rerun = resumeCommand(ctx, session, command);
+      const production = op.params.production === true;
+      const steps = opts.dryRun
+        ? buildScanSteps(op, { method, waves: p.waves, hosts: p.hosts, rerun })
+        : buildPatchSteps(op, { method, waves: p.waves, hosts: p.hosts, acceptUnknownHealth: Boolean(opts.acceptUnknownHealth), enforceWindow: production && !opts.emergency, rerun });
+      return { steps, concurrency: 1 };
+    },
+    summarize(op, session, run) {
+      const result = opts.dryRun ? scanResult(session, op, run.status) : patchResult(session, op, planOf(op).waves, run.status, opts.emergency);
+      return { json: { type: 'result', command, env: session.envName, ...result }, record: result as unknown as Record<string, unknown>, lines: resultLines(result) };
+    },
+  });
+}
 
-    const result = opts.dryRun ? scanResult(session, op.id, summary.status) : patchResult(session, op.id, plan, planHosts, summary.status, opts.emergency);
-    await finishOperation(session.ledger, ctx.clock, op, summary.status, result as unknown as Record<string, unknown>);
-    const err = summaryError(summary, rerun);
-    if (err) throw err;
-    printResult(ctx, { type: 'result', command, env: session.envName, ...result }, resultLines(result as PatchResult | ScanResult));
-  } finally {
-    await session.close();
-  }
+type ChangeRules = ReturnType<typeof evaluateChangeRules>;
 
-  function scanResult(session: Session, id: string, status: string): ScanResult {
-    const rows = (session.ledger.get(PATCH_STEPS.scan)?.evidence.rows as ScanResult['hosts'] | undefined) ?? [];
-    return { kind: 'scan', operationId: id, status, hosts: rows };
-  }
+function planOf(op: Operation): { waves: Wave[]; hosts: Host[] } {
+  return { waves: op.params.plan as Wave[], hosts: op.params.hosts as Host[] };
+}
+
+function selectWaves(all: Wave[], wave: string | undefined, env: string): Wave[] {
+  if (!wave) return all;
+  const waves = all.filter((w) => w.name === wave || (wave === 'identity' && w.role === 'identity'));
+  if (!waves.length) throw new UserError('UnknownWave', `No wave "${wave}" in ${env}.`, { hint: `Waves: ${all.map((w) => w.name).join(', ')}` });
+  return waves;
+}
+
+/** Production obeys the maintenance window and staging-first, unless --emergency; refused → exit 8. */
+async function changeRules(ctx: CommandContext, session: Session, production: boolean, emergency: string | undefined): Promise<ChangeRules> {
+  const staging = production ? await readStagingLedger(session, ctx.settings.process, ctx.aws, (m) => ctx.io.notify({ type: 'warning', message: m })) : { lookedAt: [] as string[] };
+  const rules = evaluateChangeRules({
+    env: session.envName,
+    production,
+    window: session.env.patching.maintenanceWindow,
+    now: ctx.clock.now(),
+    stagingEnv: session.env.patching.stagingEnv,
+    staging: staging.found,
+    stagingLookedAt: staging.lookedAt,
+    requireStagingWithinDays: session.env.patching.requireStagingWithinDays,
+    emergency,
+  });
+  if (!rules.allowed)
+    throw new BlockedError(`Patching ${session.envName} is refused by the change rules: ${rules.refusals.map((r) => r.reason).join(' ')}`, [...new Set(rules.refusals.map((r) => r.hint))].join('\n'));
+  return rules;
+}
+
+function scanResult(session: Session, op: Operation, status: string): ScanResult {
+  const rows = SCAN_STEP.of(session.ledger, op)?.evidence.rows ?? [];
+  return { kind: 'scan', operationId: op.id, status, hosts: rows };
 }
 
 interface ScanResult {
@@ -147,16 +124,11 @@ interface PatchResult {
   waves: Array<{ name: string; status: string; commandId?: string; hosts: unknown; gate: string; acceptedUnknown?: number }>;
 }
 
-function patchResult(session: Session, id: string, plan: Wave[], hosts: Host[], status: string, emergency?: string): PatchResult {
-  const l = session.ledger;
-  const mine = (sid: string) => {
-    const r = l.get(sid);
-    return r && r.evidence.operationId === id ? r : undefined;
-  };
-  void hosts;
+function patchResult(session: Session, op: Operation, plan: Wave[], status: string, emergency?: string): PatchResult {
+  const mine = (sid: string) => stepOf(session.ledger, op, sid);
   return {
     kind: 'patch',
-    operationId: id,
+    operationId: op.id,
     status,
     emergency,
     recoveryPoints: mine(PATCH_STEPS.recoveryPoint)?.outputs ?? {},

@@ -1,11 +1,12 @@
 /** dpf restore db|fs: restore to a new resource, validate it, switch to it only with --promote (after a confirmation). */
 import type { CommandContext } from '../context.js';
-import { openSession } from '../session.js';
-import { summaryError } from '../steps/engine.js';
+import type { Session } from '../session.js';
 import { UserError } from '../errors.js';
-import { beginOperation, finishOperation, requireDeployed, stepOf } from '../ops/operation.js';
-import { buildRestoreDbSteps, buildRestoreFsSteps, RESTORE_STEPS, type DbSource } from '../ops/restore.js';
-import { runOperationSteps, resumeCommand, printResult } from '../ops/run.js';
+import { requireDeployed, stepOf, type Operation } from '../ops/operation.js';
+import { buildRestoreDbSteps } from '../ops/restore/db.js';
+import { buildRestoreFsSteps } from '../ops/restore/fs.js';
+import { RESTORE, RESTORE_STEPS, type DbSource } from '../ops/restore/keys.js';
+import { runOperation, resumeCommand } from '../ops/runner.js';
 import type { Check } from '../ops/report.js';
 
 export interface RestoreDbOptions {
@@ -45,49 +46,51 @@ function sourceFlag(s: DbSource): string {
 export async function runRestoreDb(opts: RestoreDbOptions, ctx: CommandContext): Promise<void> {
   const source = dbSource(opts);
   const command = `restore db ${sourceFlag(source)}${opts.promote ? ' --promote' : ''}`;
-  const session = await openSession(ctx, { command, lock: true });
-  try {
-    requireDeployed(session.ledger, session.envName, ['network.stack', 'storage.stack'], 'dpf restore db');
-    const op = await beginOperation(session.ledger, ctx.clock, {
-      kind: 'restore-db',
-      key: sourceFlag(source),
-      params: { source, promote: Boolean(opts.promote) },
-      fresh: opts.new,
-      runId: session.envCtx.runId,
-      newHint: `${resumeCommand(ctx, session, command)} --new`,
-    });
-    if (op.resumed) ctx.io.notify({ type: 'info', message: `Resuming restore ${op.id} (started ${op.startedAt.toISOString()}).` });
-    const steps = buildRestoreDbSteps(op, { source, promote: Boolean(opts.promote), timeoutMinutes: opts.timeoutMinutes ?? 120, rerun: resumeCommand(ctx, session, command) });
-    const summary = await runOperationSteps(ctx, session, steps, { command });
-    await ctx.io.close?.();
-    const r = stepOf(session.ledger, op, RESTORE_STEPS.db);
-    const v = stepOf(session.ledger, op, RESTORE_STEPS.dbValidate);
-    const pr = stepOf(session.ledger, op, RESTORE_STEPS.dbPromote);
-    const result = {
-      type: 'result',
-      command: 'restore db',
-      operationId: op.id,
-      env: session.envName,
-      status: summary.status,
-      source,
-      instance: r?.outputs.DbInstanceIdentifier ?? (r?.evidence.target as string | undefined),
-      endpoint: r?.outputs.Endpoint || undefined,
-      restoredFrom: r?.evidence.restoredFrom,
-      checks: (v?.evidence.checks as Check[] | undefined) ?? [],
-      promoted: (pr?.status === 'done' ? { parameter: pr.outputs.Parameter, value: pr.outputs.Value, previous: pr.outputs.Previous } : false) as false | { parameter?: string; value?: string; previous?: string },
-    };
-    await finishOperation(session.ledger, ctx.clock, op, summary.status, { instance: result.instance, restoredFrom: result.restoredFrom, checks: result.checks.map((c) => `${c.name}=${c.status}`), promoted: result.promoted });
-    const err = summaryError(summary, resumeCommand(ctx, session, command));
-    if (err) throw err;
-    printResult(ctx, result, [
-      `Restored ${result.restoredFrom} as ${result.instance} (${result.endpoint ?? 'no endpoint'}).`,
-      ...result.checks.map((c) => `  ${c.status.padEnd(7)} ${c.name}: ${c.detail}`),
-      result.promoted ? `Promoted: ${result.promoted.parameter} = ${result.promoted.value} (was ${result.promoted.previous || 'unset'}).` : `Not promoted: the platform still uses its own database. Restore and switch in one go with --promote (validated, then asked), or switch to this copy by hand: aws ssm put-parameter --name /${session.envCtx.project}/${session.envName}/rds/endpoint --value ${result.endpoint ?? '<endpoint>'} --overwrite`,
-    ]);
-  } finally {
-    await session.close();
-  }
+  await runOperation(ctx, {
+    kind: 'restore-db',
+    command,
+    fresh: opts.new,
+    async define(session) {
+      requireDeployed(session.ledger, session.envName, ['network.stack', 'storage.stack'], 'dpf restore db');
+      return { key: sourceFlag(source), params: { source, promote: Boolean(opts.promote) } };
+    },
+    build: (op, session) => ({ steps: buildRestoreDbSteps(op, { source, promote: Boolean(opts.promote), timeoutMinutes: opts.timeoutMinutes ?? 120, rerun: resumeCommand(ctx, session, command) }) }),
+    summarize(op, session, run) {
+      const r = RESTORE.db.of(session.ledger, op);
+      const result = {
+        type: 'result',
+        command: 'restore db',
+        operationId: op.id,
+        env: session.envName,
+        status: run.status,
+        source,
+        instance: r?.outputs.DbInstanceIdentifier ?? r?.evidence.target,
+        endpoint: r?.outputs.Endpoint || undefined,
+        restoredFrom: r?.evidence.restoredFrom,
+        checks: RESTORE.dbValidate.of(session.ledger, op)?.evidence.checks ?? [],
+        promoted: promotedOf(session, op, RESTORE_STEPS.dbPromote),
+      };
+      return {
+        json: result,
+        record: { instance: result.instance, restoredFrom: result.restoredFrom, checks: result.checks.map((c) => `${c.name}=${c.status}`), promoted: result.promoted },
+        lines: [
+          `Restored ${result.restoredFrom} as ${result.instance} (${result.endpoint ?? 'no endpoint'}).`,
+          ...checkLines(result.checks),
+          result.promoted ? `Promoted: ${result.promoted.parameter} = ${result.promoted.value} (was ${result.promoted.previous || 'unset'}).` : `Not promoted: the platform still uses its own database. Restore and switch in one go with --promote (validated, then asked), or switch to this copy by hand: aws ssm put-parameter --name /${session.envCtx.project}/${session.envName}/rds/endpoint --value ${result.endpoint ?? '<endpoint>'} --overwrite`,
+        ],
+      };
+    },
+  });
 }
+
+type Promoted = false | { parameter?: string; value?: string; previous?: string };
+
+function promotedOf(session: Session, op: Operation, stepId: string): Promoted {
+  const pr = stepOf(session.ledger, op, stepId);
+  return pr?.status === 'done' ? { parameter: pr.outputs.Parameter, value: pr.outputs.Value, previous: pr.outputs.Previous } : false;
+}
+
+const checkLines = (checks: Check[]) => checks.map((c) => `  ${c.status.padEnd(7)} ${c.name}: ${c.detail}`);
 
 export interface RestoreFsOptions {
   /** The AWS Backup recovery point (ARN) to restore. */
@@ -104,43 +107,36 @@ export async function runRestoreFs(opts: RestoreFsOptions, ctx: CommandContext):
   if (!/^arn:aws[a-z-]*:backup:[a-z0-9-]+:\d{12}:recovery-point:\S+$/.test(opts.recoveryPoint))
     throw new UserError('BadRecoveryPoint', `--recovery-point must be an AWS Backup recovery point ARN (arn:aws:backup:REGION:ACCOUNT:recovery-point:ID), got "${opts.recoveryPoint}".`, { hint: 'dpf backup --list shows them.' });
   const command = `restore fs --recovery-point ${opts.recoveryPoint}${opts.promote ? ' --promote' : ''}`;
-  const session = await openSession(ctx, { command, lock: true });
-  try {
-    requireDeployed(session.ledger, session.envName, ['network.stack', 'storage.stack'], 'dpf restore fs');
-    const op = await beginOperation(session.ledger, ctx.clock, {
-      kind: 'restore-fs',
-      key: opts.recoveryPoint,
-      params: { recoveryPoint: opts.recoveryPoint, promote: Boolean(opts.promote) },
-      fresh: opts.new,
-      runId: session.envCtx.runId,
-      newHint: `${resumeCommand(ctx, session, command)} --new`,
-    });
-    const steps = buildRestoreFsSteps(op, { recoveryPointArn: opts.recoveryPoint, promote: Boolean(opts.promote), timeoutMinutes: opts.timeoutMinutes ?? 240, rerun: resumeCommand(ctx, session, command) });
-    const summary = await runOperationSteps(ctx, session, steps, { command });
-    await ctx.io.close?.();
-    const r = stepOf(session.ledger, op, RESTORE_STEPS.fs);
-    const v = stepOf(session.ledger, op, RESTORE_STEPS.fsValidate);
-    const pr = stepOf(session.ledger, op, RESTORE_STEPS.fsPromote);
-    const result = {
-      type: 'result',
-      command: 'restore fs',
-      operationId: op.id,
-      env: session.envName,
-      status: summary.status,
-      recoveryPoint: opts.recoveryPoint,
-      fileSystemId: r?.outputs.FileSystemId,
-      checks: (v?.evidence.checks as Check[] | undefined) ?? [],
-      promoted: (pr?.status === 'done' ? { parameter: pr.outputs.Parameter, value: pr.outputs.Value, previous: pr.outputs.Previous } : false) as false | { parameter?: string; value?: string; previous?: string },
-    };
-    await finishOperation(session.ledger, ctx.clock, op, summary.status, { fileSystemId: result.fileSystemId, checks: result.checks.map((c) => `${c.name}=${c.status}`), promoted: result.promoted });
-    const err = summaryError(summary, resumeCommand(ctx, session, command));
-    if (err) throw err;
-    printResult(ctx, result, [
-      `Restored ${opts.recoveryPoint} into ${result.fileSystemId}.`,
-      ...result.checks.map((c) => `  ${c.status.padEnd(7)} ${c.name}: ${c.detail}`),
-      result.promoted ? `Promoted: ${result.promoted.parameter} = ${result.promoted.value}.` : 'Not promoted: the platform still uses its own file system.',
-    ]);
-  } finally {
-    await session.close();
-  }
+  await runOperation(ctx, {
+    kind: 'restore-fs',
+    command,
+    fresh: opts.new,
+    async define(session) {
+      requireDeployed(session.ledger, session.envName, ['network.stack', 'storage.stack'], 'dpf restore fs');
+      return { key: opts.recoveryPoint, params: { recoveryPoint: opts.recoveryPoint, promote: Boolean(opts.promote) } };
+    },
+    build: (op, session) => ({ steps: buildRestoreFsSteps(op, { recoveryPointArn: opts.recoveryPoint, promote: Boolean(opts.promote), timeoutMinutes: opts.timeoutMinutes ?? 240, rerun: resumeCommand(ctx, session, command) }) }),
+    summarize(op, session, run) {
+      const result = {
+        type: 'result',
+        command: 'restore fs',
+        operationId: op.id,
+        env: session.envName,
+        status: run.status,
+        recoveryPoint: opts.recoveryPoint,
+        fileSystemId: stepOf(session.ledger, op, RESTORE_STEPS.fs)?.outputs.FileSystemId,
+        checks: RESTORE.fsValidate.of(session.ledger, op)?.evidence.checks ?? [],
+        promoted: promotedOf(session, op, RESTORE_STEPS.fsPromote),
+      };
+      return {
+        json: result,
+        record: { fileSystemId: result.fileSystemId, checks: result.checks.map((c) => `${c.name}=${c.status}`), promoted: result.promoted },
+        lines: [
+          `Restored ${opts.recoveryPoint} into ${result.fileSystemId}.`,
+          ...checkLines(result.checks),
+          result.promoted ? `Promoted: ${result.promoted.parameter} = ${result.promoted.value}.` : 'Not promoted: the platform still uses its own file system.',
+        ],
+      };
+    },
+  });
 }

@@ -34,8 +34,16 @@ export type DpfEvent =
       resume?: string;
     };
 
+/**
+ * The one verdict vocabulary where the meaning is one: the go-live checks', the preflight's, a
+ * check step's and (without `unknown`) the semantic rules'. Only `fail` fails; `unknown` is never
+ * a pass. (The day-2 validation checks keep `ok | failed | unknown`: fields users read in
+ * `dpf restore` and `dpf dr-drill --json`.)
+ */
+export type Verdict = 'pass' | 'warn' | 'unknown' | 'fail';
+
 /** A check's verdict; only `fail` fails its step. */
-export type CheckVerdictStatus = 'pass' | 'warn' | 'unknown' | 'fail';
+export type CheckVerdictStatus = Verdict;
 
 /** One resource change of a change set, as shown before asking. */
 export interface ChangeView {

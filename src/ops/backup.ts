@@ -17,12 +17,16 @@ import { errorMessage } from '../errors.js';
 import { isCustomEndpoint } from '../aws/endpoint.js';
 import { fmt } from './rto-rpo.js';
 import { clientToken } from '../steps/tokens.js';
+import { stepKey } from './step.js';
 
 export const BACKUP_STEPS = {
   rds: 'operations.backup.rds-snapshot',
   efs: 'operations.backup.efs-backup',
   points: 'operations.backup.recovery-points',
 } as const;
+
+/** The recovery-points step's evidence: the listing against the RPO. */
+export const POINTS_STEP = stepKey<{ listing: RecoveryListing }>(BACKUP_STEPS.points);
 
 export interface BackupOptions {
   /** Give up waiting for the snapshot / the backup job after this long. Default 120 min. */

@@ -2,37 +2,51 @@
  * Day-2 operations as step runs. An operation (a backup, a patch, a drill…) is a list of
  * StepDefs in phase 'operations' run by the ordinary engine, so the lock, the ledger, resume,
  * events and exit codes work as for a deploy. The same step ids are reused by every run of the
- * same kind of operation; what tells them apart is the operation record:
+ * same kind of operation; what tells them apart is the run scope:
  *
- * - `ledger.data.operations` holds one record per operation (id, kind, options, status, and
- *   the summary once finished), oldest first, capped at HISTORY_LIMIT.
- * - Each step's input hash includes the operation id, and its evidence carries `operationId`.
- *   A rerun of an UNFINISHED operation (status running / interrupted / failed) reuses its id:
- *   done steps are skipped, a step left running is reconciled from its own evidence.
- *   A rerun after a FINISHED one (done, abandoned) starts a new operation with a new id, so
- *   every step runs again. `--new` abandons an unfinished one and starts fresh. A drill that
- *   failed but was torn down and reported is finished too ('aborted').
- * - Evidence the engine merges from an older operation's record is cleared when a step of a
- *   new operation starts, so a step never mistakes last week's snapshot id for its own.
+ * - The ledger has one run history (`ledger.runs`). A day-2 run carries its `operation` (id,
+ *   kind, key, params); the runs of one operation share its id. The run that ends an operation
+ *   records `closed` (done, aborted, abandoned) and the `summary` of what it achieved. An
+ *   operation's view (`operationsOf`) is read from its runs.
+ * - The operation id is the engine's run scope: every step record stores it, a done step is
+ *   skipped only within its scope, and a record of another scope is not the step's `previous`.
+ *   A rerun of an UNFINISHED operation (not closed) reuses its id: done steps are skipped, a step
+ *   left running is reconciled from its own evidence. A rerun after a closed one starts a new
+ *   operation with a new id, so every step runs again. `--new` abandons an unfinished one.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
-import type { LedgerData, Ledger, StepRecord } from '../state/ledger.js';
+import type { LedgerData, Ledger, RunOperation, RunRecord, RunStatus, StepRecord } from '../state/ledger.js';
 import type { StepContext, StepDef, StepKind, StepResult } from '../steps/types.js';
 import { BlockedError, DpfError, ExitCode, UserError } from '../errors.js';
 import { endpointName as nameOfEndpoint, isCustomEndpoint, notOffered } from '../aws/endpoint.js';
 import { pollInterval } from '../settings.js';
+import { waitFor as poll } from '../wait.js';
 
 export type OperationKind = 'patch' | 'patch-scan' | 'backup' | 'restore-db' | 'restore-fs' | 'dr-drill' | 'destroy';
-export type OperationRecord = NonNullable<LedgerData['operations']>[number];
-export type OperationStatus = 'running' | 'done' | 'failed' | 'interrupted' | 'abandoned' | 'aborted';
+export type OperationStatus = RunStatus | 'abandoned' | 'aborted';
 
-export const HISTORY_LIMIT = 100;
-const UNFINISHED = new Set(['running', 'failed', 'interrupted']);
+/** An operation as its runs tell it (oldest run first). */
+export interface OperationRecord {
+  id: string;
+  kind: string;
+  key: string;
+  params: Record<string, unknown>;
+  /** How it was closed, else the status of its last run. */
+  status: OperationStatus;
+  /** False once a run closed it: the same command no longer resumes it. */
+  open: boolean;
+  startedAt: string;
+  finishedAt?: string;
+  runIds: string[];
+  /** The newest summary a run of it recorded. */
+  summary?: Record<string, unknown>;
+}
 
 export interface Operation {
   id: string;
   kind: OperationKind;
+  key: string;
   /** When the operation (not this run) started: a resumed drill measures from here. */
   startedAt: Date;
   /** Short, name-safe stamp (YYYYMMDDHHMMSS of startedAt) used in AWS resource names. */
@@ -40,6 +54,13 @@ export interface Operation {
   params: Record<string, unknown>;
   /** True when this run resumes an unfinished operation. */
   resumed: boolean;
+  /** This run (the one that records the summary and, at the end, closes the operation). */
+  runId: string;
+}
+
+/** The engine's run scope of an operation. */
+export function scopeOf(op: Operation): RunOperation {
+  return { id: op.id, kind: op.kind, key: op.key, params: op.params };
 }
 
 /** 2025-01-02T03:04:05Z → "20250102030405": valid in RDS, EC2, EFS and S3 names. */
@@ -47,17 +68,38 @@ export function stampOf(d: Date): string {
   return d.toISOString().replace(/[-:T]/g, '').slice(0, 14);
 }
 
-export function operations(data: LedgerData): OperationRecord[] {
-  return data.operations ?? [];
+/** Every operation of the run history, oldest first. */
+export function operationsOf(data: LedgerData): OperationRecord[] {
+  const byId = new Map<string, RunRecord[]>();
+  for (const r of data.runs) if (r.operation) byId.set(r.operation.id, [...(byId.get(r.operation.id) ?? []), r]);
+  return [...byId.values()].map((runs) => {
+    const first = runs[0]!;
+    const last = runs.at(-1)!;
+    // A run after the one that closed it (a kept drill torn down) reopens it until it closes again.
+    const closedOnLast = last.closed !== undefined;
+    const op = last.operation!;
+    return {
+      id: op.id,
+      kind: op.kind,
+      key: op.key,
+      params: op.params,
+      status: closedOnLast ? last.closed!.as : last.status,
+      open: !closedOnLast,
+      startedAt: first.startedAt,
+      finishedAt: closedOnLast ? last.closed!.at : last.finishedAt,
+      runIds: runs.map((r) => r.runId),
+      summary: [...runs].reverse().find((r) => r.summary)?.summary,
+    };
+  });
 }
 
 /** The newest unfinished operation of a kind, if any. */
 export function unfinishedOperation(data: LedgerData, kind: OperationKind): OperationRecord | undefined {
-  return [...operations(data)].reverse().find((o) => o.kind === kind && UNFINISHED.has(o.status));
+  return [...operationsOf(data)].reverse().find((o) => o.kind === kind && o.open);
 }
 
 export function lastOperation(data: LedgerData, kind: OperationKind, pred: (o: OperationRecord) => boolean = () => true): OperationRecord | undefined {
-  return [...operations(data)].reverse().find((o) => o.kind === kind && pred(o));
+  return [...operationsOf(data)].reverse().find((o) => o.kind === kind && pred(o));
 }
 
 export interface BeginOptions {
@@ -75,7 +117,10 @@ export interface BeginOptions {
   newHint: string;
 }
 
-/** Resume the unfinished operation of this kind, or start a new one; recorded in the ledger. */
+/**
+ * Resume the unfinished operation of this kind, or start a new one. The run that works on it is
+ * recorded by the engine (with the operation as its scope); only abandoning one writes here.
+ */
 export async function beginOperation(ledger: Ledger, clock: Clock, o: BeginOptions): Promise<Operation> {
   const now = clock.now();
   const open = unfinishedOperation(ledger.data, o.kind);
@@ -86,52 +131,44 @@ export async function beginOperation(ledger: Ledger, clock: Clock, o: BeginOptio
         `An unfinished ${o.kind} (${open.id}, started ${open.startedAt}, ${open.status}) was run with other options (${open.key || 'none'}; now: ${o.key || 'none'}).`,
         { hint: `Resume it with the same options, or abandon it and start a new one: ${o.newHint}` },
       );
-    await ledger.update((d) => {
-      const r = operations(d).find((x) => x.id === open.id)!;
-      r.status = 'running';
-      r.runIds.push(o.runId);
-    }, now);
-    const startedAt = new Date(open.startedAt);
-    return { id: open.id, kind: o.kind, startedAt, stamp: String(open.params.stamp ?? stampOf(startedAt)), params: open.params, resumed: true };
+    return resumeOf(open, o.runId);
   }
+  if (open) await closeRun(ledger, now, open.runIds.at(-1)!, { as: 'abandoned', at: now.toISOString() });
   const stamp = stampOf(now);
   const id = `${o.kind}-${stamp}-${randomBytes(2).toString('hex')}`;
-  const params = { ...o.params, stamp };
-  await ledger.update((d) => {
-    d.operations ??= [];
-    if (open) {
-      const r = d.operations.find((x) => x.id === open.id)!;
-      r.status = 'abandoned';
-      r.finishedAt = now.toISOString();
-    }
-    d.operations.push({ id, kind: o.kind, key: o.key, status: 'running', startedAt: now.toISOString(), runIds: [o.runId], params });
-    if (d.operations.length > HISTORY_LIMIT) d.operations.splice(0, d.operations.length - HISTORY_LIMIT);
-  }, now);
-  return { id, kind: o.kind, startedAt: now, stamp, params, resumed: false };
+  return { id, kind: o.kind, key: o.key, startedAt: now, stamp, params: { ...o.params, stamp }, resumed: false, runId: o.runId };
 }
 
-/** Record the outcome (and summary) of this run of the operation. */
+function resumeOf(record: OperationRecord, runId: string): Operation {
+  const startedAt = new Date(record.startedAt);
+  return { id: record.id, kind: record.kind as OperationKind, key: record.key, startedAt, stamp: String(record.params.stamp ?? stampOf(startedAt)), params: record.params, resumed: true, runId };
+}
+
+/** Mark the last run of an operation as the one that ended it (abandoned by --new). */
+async function closeRun(ledger: Ledger, now: Date, runId: string, closed: NonNullable<RunRecord['closed']>): Promise<void> {
+  await ledger.update((d) => {
+    const r = d.runs.find((x) => x.runId === runId);
+    if (r) r.closed = closed;
+  }, now);
+}
+
+/**
+ * Record what this run of the operation achieved; `done` and `aborted` close the operation, any
+ * other status leaves it open for the same command to resume.
+ */
 export async function finishOperation(ledger: Ledger, clock: Clock, op: Operation, status: OperationStatus, summary?: Record<string, unknown>): Promise<void> {
   const now = clock.now();
   await ledger.update((d) => {
-    const r = operations(d).find((x) => x.id === op.id);
+    const r = d.runs.find((x) => x.runId === op.runId);
     if (!r) return;
-    r.status = status;
-    r.finishedAt = UNFINISHED.has(status) ? undefined : now.toISOString();
     if (summary) r.summary = summary;
+    if (status === 'done' || status === 'aborted') r.closed = { as: status, at: now.toISOString() };
   }, now);
 }
 
-/** Keep per-operation state (e.g. "the drill reached teardown") in its record. */
-export async function setOperationState(ledger: Ledger, clock: Clock, op: Operation, patch: Record<string, unknown>): Promise<void> {
-  await ledger.update((d) => {
-    const r = operations(d).find((x) => x.id === op.id);
-    if (r) r.state = { ...(r.state ?? {}), ...patch };
-  }, clock.now());
-}
-
-export function operationState(ledger: Ledger, op: Pick<Operation, 'id'>): Record<string, unknown> {
-  return operations(ledger.data).find((x) => x.id === op.id)?.state ?? {};
+/** Reopen a closed operation (e.g. to tear down a drill kept with --keep): this run works on it again. */
+export function reopenOperation(record: OperationRecord, runId: string): Operation {
+  return resumeOf(record, runId);
 }
 
 // ---------- steps ----------
@@ -152,8 +189,8 @@ export interface OpStepSpec {
   run(ctx: StepContext, mine: Record<string, unknown>): Promise<StepResult>;
 }
 
-/** A StepDef in phase 'operations' bound to one operation. */
-export function opStep(op: Pick<Operation, 'id'>, spec: OpStepSpec): StepDef {
+/** A StepDef in phase 'operations' of one operation (the engine's run scope tells operations apart). */
+export function opStep(_op: Pick<Operation, 'id'>, spec: OpStepSpec): StepDef {
   return {
     id: spec.id,
     phase: 'operations',
@@ -162,28 +199,18 @@ export function opStep(op: Pick<Operation, 'id'>, spec: OpStepSpec): StepDef {
     dependsOn: spec.dependsOn ?? [],
     staticEstimateSeconds: () => spec.estimateSeconds ?? 30,
     async prepare() {
-      const inputHash = createHash('sha256').update(op.id).update('\0').update(spec.id).update('\0').update(JSON.stringify(spec.input ?? null)).digest('hex');
+      const inputHash = createHash('sha256').update(spec.id).update('\0').update(JSON.stringify(spec.input ?? null)).digest('hex');
       return { inputHash, estimateSeconds: spec.estimateSeconds ?? 30 };
     },
-    async run(ctx) {
-      const prev = ctx.previous;
-      const same = prev?.evidence.operationId === op.id;
-      if (prev && !same) {
-        // The engine merged the record of an earlier operation: forget its evidence.
-        const cleared: Record<string, unknown> = Object.fromEntries(Object.keys(prev.evidence).map((k) => [k, undefined]));
-        await ctx.evidence({ ...cleared, operationId: op.id });
-      } else await ctx.evidence({ operationId: op.id });
-      const mine = same ? { ...prev!.evidence } : {};
-      const r = await spec.run(ctx, mine);
-      return { ...r, evidence: { ...(r.evidence ?? {}), operationId: op.id } };
-    },
+    // The engine passes `previous` only within the run's scope: it is this operation's record.
+    run: (ctx) => spec.run(ctx, { ...(ctx.previous?.evidence ?? {}) }),
   };
 }
 
 /** The record of a step of this operation (undefined if it belongs to another one). */
 export function stepOf(ledger: Ledger, op: Pick<Operation, 'id'>, stepId: string): StepRecord | undefined {
   const r = ledger.get(stepId);
-  return r && r.evidence.operationId === op.id ? r : undefined;
+  return r && r.scope === op.id ? r : undefined;
 }
 
 // ---------- preconditions ----------
@@ -241,27 +268,10 @@ export interface WaitOptions<T> {
   maxMs?: number;
 }
 
-/** Poll until done, with backoff while nothing changes; progress on every change. */
-export async function waitFor<T>(ctx: Pick<StepContext, 'clock' | 'signal' | 'progress' | 'settings'>, o: WaitOptions<T>): Promise<T> {
-  const min = pollInterval(ctx.settings, o.minMs ?? 5000);
-  const max = Math.max(min, o.maxMs ?? 30000);
-  let delay = min;
-  let lastDesc = '';
-  for (;;) {
-    const v = await o.read();
-    const st = o.state(v);
-    const desc = o.describe(v);
-    if (desc !== lastDesc) {
-      ctx.progress(`${o.what}: ${desc}`);
-      delay = min;
-      lastDesc = desc;
-    } else delay = Math.min(max, Math.round(delay * 1.5));
-    if (st === 'done') return v;
-    if (st === 'failed') throw o.onFailed(v);
-    const left = o.deadline.getTime() - ctx.clock.now().getTime();
-    if (left <= 0) throw o.onTimeout(v);
-    await ctx.clock.sleep(Math.min(delay, left), ctx.signal);
-  }
+/** Poll until done, with backoff while nothing changes; progress on every change (src/wait.ts). */
+export function waitFor<T>(ctx: Pick<StepContext, 'clock' | 'signal' | 'progress' | 'settings'>, o: WaitOptions<T>): Promise<T> {
+  const minMs = pollInterval(ctx.settings, o.minMs ?? 5000);
+  return poll({ clock: ctx.clock, signal: ctx.signal, progress: (m) => ctx.progress(m) }, { ...o, minMs, maxMs: Math.max(minMs, o.maxMs ?? 30000) });
 }
 
 export function stepError(code: string, message: string, opts: { hint?: string; details?: string[]; exit?: (typeof ExitCode)[keyof typeof ExitCode] } = {}): DpfError {
@@ -283,18 +293,4 @@ export function hostLabel(h: { instanceId: string; role?: string }): string {
 /** `--config` in resume hints only when it is not the default. */
 export function configFlag(config: string): string {
   return config !== 'dpf.config.yaml' ? ` --config ${config}` : '';
-}
-
-// ---------- running ----------
-
-/** Reopen a finished operation (e.g. to tear down a drill kept with --keep). */
-export async function reopenOperation(ledger: Ledger, clock: Clock, record: OperationRecord, runId: string): Promise<Operation> {
-  await ledger.update((d) => {
-    const r = operations(d).find((x) => x.id === record.id)!;
-    r.status = 'running';
-    r.finishedAt = undefined;
-    r.runIds.push(runId);
-  }, clock.now());
-  const startedAt = new Date(record.startedAt);
-  return { id: record.id, kind: record.kind as OperationKind, startedAt, stamp: String(record.params.stamp ?? stampOf(startedAt)), params: record.params, resumed: true };
 }

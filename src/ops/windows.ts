@@ -10,6 +10,7 @@
  */
 import type { LedgerData } from '../state/ledger.js';
 import { formatDuration } from '../duration.js';
+import { lastOperation } from './operation.js';
 
 export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
 const WEEKDAYS: Weekday[] = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
@@ -66,8 +67,7 @@ export interface LastPatch {
 
 /** The newest successful full patch recorded in a ledger (every wave, not a dry run). */
 export function lastSuccessfulPatch(data: LedgerData | undefined): LastPatch | undefined {
-  const ops = [...(data?.operations ?? [])].reverse();
-  const hit = ops.find((o) => o.kind === 'patch' && o.status === 'done' && o.finishedAt && (o.params.waves ?? 'all') === 'all');
+  const hit = data && lastOperation(data, 'patch', (o) => o.status === 'done' && Boolean(o.finishedAt) && (o.params.waves ?? 'all') === 'all');
   if (!hit) return undefined;
   return { operationId: hit.id, finishedAt: new Date(hit.finishedAt!), emergency: typeof hit.params.emergency === 'string' ? hit.params.emergency : undefined };
 }

@@ -4,6 +4,7 @@
  * RunInstances with DryRun, which creates nothing. A question AWS (or the emulator) cannot
  * answer is "unknown" with the reason — never a pass.
  */
+import type { Verdict } from '../io/events.js';
 import type { AccountPreflightPort } from '../aws/preflight.js';
 import type { OpsPorts } from '../aws/ops-ports.js';
 import type { EnvironmentConfig } from '../config/schema.js';
@@ -14,7 +15,7 @@ import { IPA_IMAGES } from '../steps/facts.js';
 import { missingActions } from '../validate/rules/kms-service-access.js';
 import { deploymentNeeds, vcpuQuotaOf, type Needs } from './needs.js';
 
-export type PreflightStatus = 'pass' | 'warn' | 'fail' | 'unknown';
+export type PreflightStatus = Verdict;
 
 export interface PreflightResult {
   id: string;

@@ -10,7 +10,8 @@
 import type { Clock } from '../clock.js';
 import type { IoHost } from '../io/host.js';
 import type { ManagedInstance, SsmPort } from '../aws/ops-ports.js';
-import { AbortError, StepFailedError, errorMessage } from '../errors.js';
+import { StepFailedError, errorMessage } from '../errors.js';
+import { pollUntil } from '../wait.js';
 
 export interface OnlineWaitDeps {
   clock: Clock;
@@ -43,43 +44,42 @@ export const ONLINE_HINT =
 
 export async function waitUntilOnline(ssm: SsmPort, deps: OnlineWaitDeps, instanceIds: string[], o: OnlineWaitOptions): Promise<OnlineWaitResult> {
   const started = deps.clock.now().getTime();
-  const deadline = started + o.timeoutSeconds * 1000;
   const name = (id: string) => (o.labels?.[id] ? `${id} (${o.labels[id]})` : id);
-  const maxMs = o.maxPollMs ?? 30_000;
-  let delay = o.pollMs ?? 5000;
-  let lastWaitingFor = '';
-  for (;;) {
-    let managed: ManagedInstance[];
-    try {
-      managed = instanceIds.length ? await ssm.describeInstanceInformation(instanceIds) : [];
-    } catch (err) {
-      if ((err as { name?: string }).name === 'NotImplementedByEndpoint') {
-        const why = `cannot tell whether the instances are Online in SSM (${errorMessage(err)}); sending the command anyway`;
-        deps.io.notify({ type: 'warning', stepId: deps.stepId, message: why });
-        return { online: [], waitedSeconds: 0, unknown: why };
-      }
-      throw err;
-    }
-    const byId = new Map(managed.map((m) => [m.instanceId, m]));
-    const waiting = instanceIds.filter((id) => byId.get(id)?.pingStatus !== 'Online');
-    const elapsed = Math.round((deps.clock.now().getTime() - started) / 1000);
-    if (!waiting.length) return { online: instanceIds.map((id) => byId.get(id)!), waitedSeconds: elapsed };
-    const state = (id: string) => byId.get(id)?.pingStatus ?? 'not registered';
-    if (deps.clock.now().getTime() >= deadline)
-      throw new StepFailedError(
-        deps.stepId,
-        `${waiting.length} of ${instanceIds.length} instance(s) did not come Online in SSM within ${o.timeoutSeconds} s: ${waiting.map((id) => `${name(id)} ${state(id)}`).join(', ')}.`,
-        { hint: ONLINE_HINT, details: waiting.map((id) => `${name(id)}: ${state(id)}`) },
-      );
-    const waitingFor = waiting.map((id) => `${name(id)} ${state(id)}`).join(', ');
-    if (waitingFor !== lastWaitingFor) deps.io.notify({ type: 'step-progress', stepId: deps.stepId, message: `waiting for ${waiting.length} of ${instanceIds.length} instance(s) to be Online in SSM: ${waitingFor}` });
-    lastWaitingFor = waitingFor;
-    try {
-      await deps.clock.sleep(Math.min(delay, Math.max(1, deadline - deps.clock.now().getTime())), deps.signal);
-    } catch (err) {
-      if (deps.signal.aborted) throw new AbortError();
-      throw err;
-    }
-    delay = Math.min(maxMs, delay * 2);
+  const minMs = o.pollMs ?? 5000;
+  type Read = { managed: Map<string, ManagedInstance>; waiting: string[] } | { unknown: string };
+  const state = (byId: Map<string, ManagedInstance>, id: string) => byId.get(id)?.pingStatus ?? 'not registered';
+  const r = await pollUntil<Read>(
+    { clock: deps.clock, signal: deps.signal, progress: (message) => deps.io.notify({ type: 'step-progress', stepId: deps.stepId, message }) },
+    {
+      what: '',
+      async read() {
+        try {
+          const managed = new Map((instanceIds.length ? await ssm.describeInstanceInformation(instanceIds) : []).map((m) => [m.instanceId, m]));
+          return { managed, waiting: instanceIds.filter((id) => managed.get(id)?.pingStatus !== 'Online') };
+        } catch (err) {
+          if ((err as { name?: string }).name === 'NotImplementedByEndpoint') return { unknown: `cannot tell whether the instances are Online in SSM (${errorMessage(err)}); sending the command anyway` };
+          throw err;
+        }
+      },
+      state: (v) => ('unknown' in v || !v.waiting.length ? 'done' : 'waiting'),
+      // Reported only while someone is waited for (the first answer that has everyone Online says nothing).
+      describe: (v) => ('unknown' in v || !v.waiting.length ? undefined : `waiting for ${v.waiting.length} of ${instanceIds.length} instance(s) to be Online in SSM: ${v.waiting.map((id) => `${name(id)} ${state(v.managed, id)}`).join(', ')}`),
+      deadline: started + o.timeoutSeconds * 1000,
+      minMs,
+      maxMs: o.maxPollMs ?? 30_000,
+      factor: 2,
+    },
+  );
+  const v = r.last;
+  if ('unknown' in v) {
+    deps.io.notify({ type: 'warning', stepId: deps.stepId, message: v.unknown });
+    return { online: [], waitedSeconds: 0, unknown: v.unknown };
   }
+  if (r.ended === 'timed-out')
+    throw new StepFailedError(
+      deps.stepId,
+      `${v.waiting.length} of ${instanceIds.length} instance(s) did not come Online in SSM within ${o.timeoutSeconds} s: ${v.waiting.map((id) => `${name(id)} ${state(v.managed, id)}`).join(', ')}.`,
+      { hint: ONLINE_HINT, details: v.waiting.map((id) => `${name(id)}: ${state(v.managed, id)}`) },
+    );
+  return { online: instanceIds.map((id) => v.managed.get(id)!), waitedSeconds: Math.round((deps.clock.now().getTime() - started) / 1000) };
 }

@@ -14,7 +14,8 @@ import type { StepStatus } from '../io/events.js';
 import type { ProcessInfo } from '../settings.js';
 
 export const LEDGER_FORMAT = 'dpf-ledger';
-export const LEDGER_SCHEMA_VERSION = 1;
+/** 2: one run history (day-2 operations are runs with a scope; schema 1 kept them in a list of their own). */
+export const LEDGER_SCHEMA_VERSION = 2;
 
 export interface StepError {
   message: string;
@@ -39,6 +40,28 @@ export interface StepRecord {
   attempts: number;
   evidence: Record<string, unknown>;
   error?: StepError;
+  /** The run scope (a day-2 operation's id) this record belongs to; a step is skipped only within its scope. */
+  scope?: string;
+}
+
+export type RunStatus = 'running' | 'done' | 'failed' | 'interrupted' | 'died';
+
+/** Day-2: the operation a run works on. Its id is the engine's run scope; the runs of one operation share it. */
+export interface RunOperation {
+  id: string;
+  /** patch, patch-scan, backup, restore-db, restore-fs, dr-drill, destroy. */
+  kind: string;
+  /** The options that define it: resuming it with other options is refused. */
+  key: string;
+  params: Record<string, unknown>;
+}
+
+/** How an operation ended, on the run that ended it: no later run resumes it. */
+export interface RunClosed {
+  /** aborted: a drill torn down and reported after it failed; abandoned: by --new. */
+  as: 'done' | 'aborted' | 'abandoned';
+  at: string;
+  note?: string;
 }
 
 export interface RunRecord {
@@ -49,10 +72,16 @@ export interface RunRecord {
   startedAt: string;
   finishedAt?: string;
   /** 'died': the process was killed (or crashed) without closing its run; a later run found it so. */
-  status: 'running' | 'done' | 'failed' | 'interrupted' | 'died';
+  status: RunStatus;
   steps: string[];
   /** Why the run ended the way it did, when dpf had to infer it (e.g. closed by a later run). */
   note?: string;
+  /** Day-2 runs: the operation (see src/ops/operation.ts). */
+  operation?: RunOperation;
+  /** Day-2 runs: what the run achieved (the command's --json result, abridged). */
+  summary?: Record<string, unknown>;
+  /** Day-2 runs: set on the run that ended its operation. */
+  closed?: RunClosed;
 }
 
 export interface LedgerData {
@@ -67,9 +96,10 @@ export interface LedgerData {
   runs: RunRecord[];
   /** Free-form per-environment facts (account id, state bucket) learned along the way. */
   facts: Record<string, string>;
-  /** Day-2 operations (patch, backup, restore, drill, destroy), oldest first: see src/ops/operation.ts. */
-  operations?: Array<{ id: string; kind: string; key: string; status: string; startedAt: string; finishedAt?: string; runIds: string[]; params: Record<string, unknown>; state?: Record<string, unknown>; summary?: Record<string, unknown> }>;
 }
+
+/** Runs kept in the history (oldest dropped first). */
+export const RUN_HISTORY_LIMIT = 300;
 
 export function emptyLedger(project: string, env: string, now: Date): LedgerData {
   return { format: LEDGER_FORMAT, schemaVersion: LEDGER_SCHEMA_VERSION, project, env, revision: 0, updatedAt: now.toISOString(), steps: {}, runs: [], facts: {} };
@@ -94,7 +124,46 @@ export function parseLedger(text: string, where: string): LedgerData {
       `The ledger at ${where} was written by a newer dpf (ledger schema ${d.schemaVersion}; this dpf understands ${LEDGER_SCHEMA_VERSION}).`,
       'Upgrade dpf (pull the newest release of this repository, then npm ci && npm run build) and run again.',
     );
-  return { runs: [], facts: {}, revision: 0, ...d } as LedgerData;
+  const ledger = { runs: [], facts: {}, revision: 0, ...d } as LedgerData;
+  return d.schemaVersion < 2 ? migrateV1(ledger as LedgerData & V1) : ledger;
+}
+
+/** Schema 1 kept day-2 operations in a list of their own, beside the runs. */
+interface V1 {
+  operations?: Array<{ id: string; kind: string; key: string; status: string; startedAt: string; finishedAt?: string; runIds: string[]; params: Record<string, unknown>; state?: Record<string, unknown>; summary?: Record<string, unknown> }>;
+}
+
+const V1_RUN_STATUS: Record<string, RunStatus> = { running: 'running', done: 'done', failed: 'failed', interrupted: 'interrupted', aborted: 'failed', abandoned: 'interrupted' };
+
+/**
+ * Schema 1 → 2, in memory (written back as 2 at the next change): each operation record is
+ * folded onto the runs it names (and a drill's "-finish" runs); one whose runs the capped history
+ * dropped gets a run of its own. A step's evidence.operationId becomes its record's scope.
+ */
+export function migrateV1(d: LedgerData & V1): LedgerData {
+  const runs = [...d.runs];
+  for (const o of d.operations ?? []) {
+    const operation: RunOperation = { id: o.id, kind: o.kind, key: o.key, params: o.params };
+    const mine = runs.filter((r) => o.runIds.some((id) => r.runId === id || r.runId === `${id}-finish`));
+    for (const r of mine) r.operation = operation;
+    let last = mine.sort((a, b) => a.startedAt.localeCompare(b.startedAt)).at(-1);
+    if (!last) {
+      last = { runId: o.runIds.at(-1) ?? o.id, command: o.kind, operator: 'unknown', host: 'unknown', startedAt: o.startedAt, finishedAt: o.finishedAt, status: V1_RUN_STATUS[o.status] ?? 'failed', steps: [], note: 'from the operations list of ledger schema 1 (this run was no longer in the run history)', operation };
+      runs.push(last);
+    }
+    const kept = o.state?.kept === true && o.state?.tornDown !== true;
+    if (o.summary || o.state?.kept !== undefined) last.summary = { ...(o.summary ?? {}), ...(o.state?.kept !== undefined ? { kept } : {}) };
+    if (o.status === 'done' || o.status === 'aborted' || o.status === 'abandoned') last.closed = { as: o.status, at: o.finishedAt ?? last.finishedAt ?? o.startedAt };
+  }
+  runs.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+  for (const st of Object.values(d.steps)) {
+    const id = st.evidence.operationId;
+    if (typeof id !== 'string') continue;
+    st.scope = id;
+    delete st.evidence.operationId;
+  }
+  const { operations: _v1, ...rest } = d;
+  return { ...rest, runs, schemaVersion: LEDGER_SCHEMA_VERSION };
 }
 
 /**

@@ -7,7 +7,7 @@ import type { IoHost } from '../io/host.js';
 import type { AwsPorts } from '../aws/ports.js';
 import type { ResourceChange } from '../aws/cloudformation.js';
 import type { HostRole, StepContract } from './contracts.js';
-import type { SecurityChange } from '../io/events.js';
+import type { SecurityChange, Verdict } from '../io/events.js';
 
 /** A change set `dpf plan --out` made and kept, for `dpf deploy --plan` to execute as approved. */
 export interface PlannedChangeSet {
@@ -45,7 +45,9 @@ export interface StepContext {
   readonly signal: AbortSignal;
   /** What src/cli.ts read from the process: poll interval, endpoint, test hooks (src/settings.ts). */
   readonly settings: Settings;
-  /** The record from an earlier run, if any (status 'running' means the process died mid-step). */
+  /** The run scope (a day-2 operation's id); undefined for a deploy. */
+  readonly scope?: string;
+  /** The record from an earlier run of this scope, if any (status 'running' means the process died mid-step). */
   readonly previous?: StepRecord;
   /** `dpf deploy --plan`: execute this saved change set instead of making (and asking about) a new one. */
   readonly planned?: PlannedChangeSet;
@@ -68,10 +70,16 @@ export interface Prepared {
 export interface StepResult {
   outputs?: Record<string, string>;
   /** A check step's verdict (pass, warn, unknown): shown as such, never as a plain success. */
-  verdict?: 'pass' | 'warn' | 'unknown';
+  verdict?: Exclude<Verdict, 'fail'>;
   evidence?: Record<string, unknown>;
   changed: boolean;
   summary?: string;
+  /**
+   * Other steps whose records this step's work made stale (dpf destroy: the phase's steps are no
+   * longer deployed): the engine sets them back to pending, with this evidence, in the write that
+   * marks this step done. A step never writes another step's record itself.
+   */
+  resets?: { steps: string[]; evidence: Record<string, unknown> };
 }
 
 export interface Preview {

@@ -13,7 +13,8 @@ import { stackName, stackTags } from '../steps/kinds/stack.js';
 import type { EnvContext, StepDef } from '../steps/types.js';
 import { fullParameters, loadTemplate } from '../templates/registry.js';
 import { render, type Pseudo } from '../templates/render.js';
-import { buildPatchSteps, planWaves } from '../ops/patch.js';
+import { buildPatchSteps } from '../ops/patch/build.js';
+import { planWaves } from '../ops/patch/hosts.js';
 import { loadAgentMetrics } from './agent.js';
 import { offlineContext } from './offline.js';
 import type { NameProbe, RenderedEnvironment, RenderedStack, SemanticInput } from './types.js';
@@ -80,7 +81,7 @@ export async function renderEnvironment(config: DpfConfig, envName: string): Pro
     { instanceId: 'i-worker', role: 'worker' },
   ];
   const patchSteps = buildPatchSteps(
-    { id: 'offline', kind: 'patch', startedAt: new Date(0), stamp: '19700101000000', params: {}, resumed: false },
+    { id: 'offline', kind: 'patch', key: '', startedAt: new Date(0), stamp: '19700101000000', params: {}, resumed: false, runId: 'offline' },
     { method: env.patching.method, waves: planWaves(hosts), hosts, acceptUnknownHealth: false, enforceWindow: false, rerun: 'dpf patch' },
   );
   return {

@@ -5,6 +5,7 @@
  * name, the rule in one sentence, and the AWS documentation it follows. They catch what the
  * linters and the emulator accept and AWS does not (or accepts and then silently ignores).
  */
+import type { Verdict } from '../io/events.js';
 import type { EnvironmentConfig } from '../config/schema.js';
 import type { Rendered } from '../templates/render.js';
 import type { StepDef } from '../steps/types.js';
@@ -82,7 +83,8 @@ export interface Rule {
   check(input: SemanticInput): Finding[];
 }
 
-export type RuleStatus = 'pass' | 'warn' | 'fail';
+/** A rule always knows: no `unknown`. */
+export type RuleStatus = Exclude<Verdict, 'unknown'>;
 
 export interface RuleVerdict {
   id: string;

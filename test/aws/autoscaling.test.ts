@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
-import { AutoScalingClient, DescribeAutoScalingGroupsCommand, DescribePoliciesCommand, SetDesiredCapacityCommand } from '@aws-sdk/client-auto-scaling';
+import { AutoScalingClient, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { createAutoScalingPort } from '../../src/aws/sdk-autoscaling.js';
 import { cfg } from './helpers.js';
 
@@ -29,21 +29,4 @@ describe('Auto Scaling adapter', () => {
     expect(await createAutoScalingPort(cfg).describeGroup('nope')).toBeUndefined();
   });
 
-  it('describePolicies follows NextToken', async () => {
-    asg.on(DescribePoliciesCommand)
-      .resolvesOnce({ ScalingPolicies: [{ PolicyName: 'cpu', PolicyType: 'TargetTrackingScaling', PolicyARN: 'arn:p1' }], NextToken: 'n' })
-      .resolvesOnce({ ScalingPolicies: [{ PolicyName: 'step' }] });
-    expect(await createAutoScalingPort(cfg).describePolicies('g')).toEqual([
-      { name: 'cpu', type: 'TargetTrackingScaling', arn: 'arn:p1' },
-      { name: 'step', type: 'SimpleScaling', arn: undefined },
-    ]);
-    const calls = asg.commandCalls(DescribePoliciesCommand);
-    expect(calls.map((c) => c.args[0].input)).toEqual([{ AutoScalingGroupName: 'g', NextToken: undefined }, { AutoScalingGroupName: 'g', NextToken: 'n' }]);
-  });
-
-  it('setDesiredCapacity does not honour the cooldown', async () => {
-    asg.on(SetDesiredCapacityCommand).resolves({});
-    await createAutoScalingPort(cfg).setDesiredCapacity('g', 3);
-    expect(asg.commandCalls(SetDesiredCapacityCommand)[0]!.args[0].input).toEqual({ AutoScalingGroupName: 'g', DesiredCapacity: 3, HonorCooldown: false });
-  });
 });

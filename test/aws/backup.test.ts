@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
-  BackupClient, GetBackupPlanCommand, ListBackupSelectionsCommand, ListRecoveryPointsByBackupVaultCommand, StartBackupJobCommand,
+  BackupClient, GetBackupPlanCommand, ListRecoveryPointsByBackupVaultCommand, StartBackupJobCommand,
   DescribeBackupJobCommand, StartRestoreJobCommand, DescribeRestoreJobCommand, DeleteRecoveryPointCommand, DeleteBackupVaultCommand, DescribeBackupVaultCommand,
 } from '@aws-sdk/client-backup';
 import { createBackupPort } from '../../src/aws/sdk-backup.js';
@@ -23,14 +23,6 @@ describe('Backup adapter', () => {
       rules: [{ name: 'daily', schedule: 'cron(0 3 * * ? *)', deleteAfterDays: 35 }, { name: 'adhoc', schedule: undefined, deleteAfterDays: undefined }],
     });
     expect(await port().describePlan('gone')).toBeUndefined();
-  });
-
-  it('listSelections follows NextToken', async () => {
-    bk.on(ListBackupSelectionsCommand)
-      .resolvesOnce({ BackupSelectionsList: [{ SelectionId: 's1', SelectionName: 'rds' }], NextToken: 'n' })
-      .resolvesOnce({ BackupSelectionsList: [{ SelectionId: 's2', SelectionName: 'efs' }] });
-    expect(await port().listSelections('p1')).toEqual([{ selectionId: 's1', name: 'rds' }, { selectionId: 's2', name: 'efs' }]);
-    expect(bk.commandCalls(ListBackupSelectionsCommand)[1]!.args[0].input).toEqual({ BackupPlanId: 'p1', NextToken: 'n' });
   });
 
   it('listRecoveryPoints by vault with an optional resource filter; missing vault → []', async () => {

@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import {
   EC2Client, DescribeInstancesCommand, DescribeVolumesCommand, DescribeSecurityGroupsCommand, DescribeVpcsCommand, DescribeSubnetsCommand,
   DescribeNatGatewaysCommand, CreateImageCommand, DescribeImagesCommand, CreateSnapshotCommand, DescribeSnapshotsCommand,
-  CreateSecurityGroupCommand, AuthorizeSecurityGroupIngressCommand, RevokeSecurityGroupEgressCommand, DeleteSecurityGroupCommand, RebootInstancesCommand,
+  CreateSecurityGroupCommand, RevokeSecurityGroupEgressCommand, DeleteSecurityGroupCommand,
 } from '@aws-sdk/client-ec2';
 import { createEc2Port } from '../../src/aws/sdk-ec2.js';
 import { awsError, cfg } from './helpers.js';
@@ -143,13 +143,6 @@ describe('EC2 adapter', () => {
       VpcId: 'vpc-1', GroupName: 'dpf-dev-db', Description: 'db access', TagSpecifications: [{ ResourceType: 'security-group', Tags: [{ Key: 'dpf:env', Value: 'dev' }] }],
     });
 
-    ec2.on(AuthorizeSecurityGroupIngressCommand).resolvesOnce({}).rejectsOnce(awsError('InvalidPermission.Duplicate'));
-    await p.authorizeIngressFromGroup('sg-new', 5432, 'sg-app');
-    await p.authorizeIngressFromGroup('sg-new', 5432, 'sg-app');
-    expect(ec2.commandCalls(AuthorizeSecurityGroupIngressCommand)[0]!.args[0].input).toEqual({
-      GroupId: 'sg-new', IpPermissions: [{ IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, UserIdGroupPairs: [{ GroupId: 'sg-app' }] }],
-    });
-
     const egress = [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] }];
     ec2.on(DescribeSecurityGroupsCommand, { GroupIds: ['sg-new'] }).resolves({ SecurityGroups: [{ GroupId: 'sg-new', IpPermissionsEgress: egress }] });
     ec2.on(RevokeSecurityGroupEgressCommand).resolves({});
@@ -166,11 +159,4 @@ describe('EC2 adapter', () => {
     await expect(p.deleteSecurityGroup('sg-new')).rejects.toMatchObject({ name: 'DependencyViolation' });
   });
 
-  it('rebootInstances sends the ids, and nothing for none', async () => {
-    ec2.on(RebootInstancesCommand).resolves({});
-    await port().rebootInstances([]);
-    expect(ec2.commandCalls(RebootInstancesCommand)).toHaveLength(0);
-    await port().rebootInstances(['i-1', 'i-2']);
-    expect(ec2.commandCalls(RebootInstancesCommand)[0]!.args[0].input).toEqual({ InstanceIds: ['i-1', 'i-2'] });
-  });
 });

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
-  EFSClient, DescribeFileSystemsCommand, DescribeMountTargetsCommand, DescribeAccessPointsCommand, DescribeLifecycleConfigurationCommand,
+  EFSClient, DescribeFileSystemsCommand, DescribeMountTargetsCommand,
   DeleteFileSystemCommand, DeleteMountTargetCommand,
 } from '@aws-sdk/client-efs';
 import { createEfsPort } from '../../src/aws/sdk-efs.js';
@@ -35,24 +35,15 @@ describe('EFS adapter', () => {
     const nf = awsError('FileSystemNotFound', 404);
     efs.on(DescribeFileSystemsCommand).rejects(nf);
     efs.on(DescribeMountTargetsCommand).rejects(nf);
-    efs.on(DescribeAccessPointsCommand).rejects(nf);
-    efs.on(DescribeLifecycleConfigurationCommand).rejects(nf);
     const p = port();
     expect(await p.describeFileSystems('fs-x')).toEqual([]);
     expect(await p.describeMountTargets('fs-x')).toEqual([]);
-    expect(await p.describeAccessPoints('fs-x')).toEqual([]);
-    expect(await p.describeLifecycle('fs-x')).toEqual([]);
   });
 
-  it('mount targets, access points and lifecycle rules', async () => {
+  it('mount targets', async () => {
     efs.on(DescribeMountTargetsCommand).resolves({ MountTargets: [{ MountTargetId: 'fsmt-1', FileSystemId: 'fs-1', SubnetId: 's-1', LifeCycleState: 'available', IpAddress: '10.0.1.9' }] });
-    efs.on(DescribeAccessPointsCommand).resolvesOnce({ AccessPoints: [{ AccessPointId: 'fsap-1', RootDirectory: { Path: '/data' }, LifeCycleState: 'available' }], NextToken: 'n' }).resolvesOnce({ AccessPoints: [{ AccessPointId: 'fsap-2' }] });
-    efs.on(DescribeLifecycleConfigurationCommand).resolves({ LifecyclePolicies: [{ TransitionToIA: 'AFTER_30_DAYS' }, { TransitionToPrimaryStorageClass: 'AFTER_1_ACCESS' }] });
     const p = port();
     expect(await p.describeMountTargets('fs-1')).toEqual([{ mountTargetId: 'fsmt-1', fileSystemId: 'fs-1', subnetId: 's-1', state: 'available', ipAddress: '10.0.1.9' }]);
-    expect(await p.describeAccessPoints('fs-1')).toEqual([{ accessPointId: 'fsap-1', rootPath: '/data', state: 'available' }, { accessPointId: 'fsap-2', rootPath: undefined, state: 'unknown' }]);
-    expect(efs.commandCalls(DescribeAccessPointsCommand)[1]!.args[0].input).toEqual({ FileSystemId: 'fs-1', NextToken: 'n' });
-    expect(await p.describeLifecycle('fs-1')).toEqual(['TransitionToIA=AFTER_30_DAYS', 'TransitionToPrimaryStorageClass=AFTER_1_ACCESS']);
   });
 
   it('deletes: already gone is fine, other errors propagate', async () => {

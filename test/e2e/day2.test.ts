@@ -13,6 +13,7 @@ import { EC2Client, DescribeSecurityGroupsCommand, DescribeVpcsCommand } from '@
 import { SSMClient, ListCommandsCommand } from '@aws-sdk/client-ssm';
 import { CloudFormationClient, ListStacksCommand } from '@aws-sdk/client-cloudformation';
 import { startEmulator, dpf, workdir, readLedger, sdkConfig, type Emulator } from './harness.js';
+import { operationsOf } from '../../src/ops/operation.js';
 
 let em: Emulator;
 let dir: string;
@@ -47,8 +48,8 @@ describe('GIVEN a deployed environment on the emulator', () => {
     expect(snaps).toHaveLength(1);
     expect(snaps[0]).toMatchObject({ DBInstanceIdentifier: DB, Status: 'available', SnapshotType: 'manual' });
     const ledger = readLedger(dir, ENV);
-    expect(ledger.operations.at(-1)).toMatchObject({ kind: 'backup', status: 'done' });
-    expect(ledger.steps['operations.backup.rds-snapshot'].evidence).toMatchObject({ snapshotId: out.database.snapshotId, operationId: ledger.operations.at(-1).id });
+    expect(operationsOf(ledger).at(-1)!).toMatchObject({ kind: 'backup', status: 'done' });
+    expect(ledger.steps['operations.backup.rds-snapshot']).toMatchObject({ scope: operationsOf(ledger).at(-1)!.id, evidence: { snapshotId: out.database.snapshotId } });
 
     const list = await dpf(em, ['backup', '--env', ENV, '--list', '--json'], { cwd: dir });
     expect(list.code, list.all).toBe(0);
@@ -107,7 +108,7 @@ describe('GIVEN a deployed environment on the emulator', () => {
     expect(sgs).toEqual([]);
     expect(out.isolation).toMatchObject({ ingressRules: 0, egressRevoked: true });
     expect(out.teardown.left).toEqual([]);
-    expect(readLedger(dir, ENV).operations.at(-1)).toMatchObject({ kind: 'dr-drill', status: 'done', summary: { passed: null } });
+    expect(operationsOf(readLedger(dir, ENV)).at(-1)!).toMatchObject({ kind: 'dr-drill', status: 'done', summary: { passed: null } });
   });
 
   it('WHEN dpf dr-drill --scope full THEN network and storage are recreated in the DR region, the database is restored there from a cross-region snapshot copy, measured, deleted, and leaks listed', async () => {
@@ -192,7 +193,7 @@ describe('GIVEN a deployed environment on the emulator', () => {
     expect(r.code, r.all).toBe(3);
     expect(r.stderr).toMatch(new RegExp(`outside the stacks: RDS instance ${restoredCopy} — made by dpf restore db \\(operation restore-db-`));
     // (moto cannot describe an instance whose subnet group the storage stack took away: the ledger says it was kept.)
-    expect(readLedger(dir, ENV).operations.at(-1).summary.leaked).toContain(`RDS instance ${restoredCopy}`);
+    expect(operationsOf(readLedger(dir, ENV)).at(-1)!.summary!.leaked).toContain(`RDS instance ${restoredCopy}`);
     expect(readLedger(dir, ENV).steps['operations.destroy.copies'].evidence.deleted).toEqual([]);
     const cfn = new CloudFormationClient(sdkConfig(em));
     const live = ((await cfn.send(new ListStacksCommand({}))).StackSummaries ?? []).filter((s) => s.StackStatus !== 'DELETE_COMPLETE').map((s) => s.StackName);
@@ -209,13 +210,13 @@ describe('GIVEN a deployed environment on the emulator', () => {
       expect(ledger.steps[id].evidence.destroyedAt).toBeTruthy();
     }
     expect(ledger.steps['bootstrap.state'].status).toBe('done');
-    expect(ledger.operations.at(-1)).toMatchObject({ kind: 'destroy', status: 'done' });
+    expect(operationsOf(ledger).at(-1)!).toMatchObject({ kind: 'destroy', status: 'done' });
     // The final snapshot was really taken (checked through RDS), and its id is reported and recorded.
     const finalSnap = ledger.steps['operations.destroy.final-snapshot'].outputs.SnapshotId;
     expect(finalSnap).toMatch(new RegExp(`^${DB}-final-\\d{14}$`));
     const snaps = (await new RDSClient(sdkConfig(em)).send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: finalSnap }))).DBSnapshots ?? [];
     expect(snaps).toEqual([expect.objectContaining({ DBInstanceIdentifier: DB, Status: 'available', SnapshotType: 'manual' })]);
-    expect(ledger.operations.at(-1).summary).toMatchObject({ finalSnapshot: finalSnap, finalSnapshots: expect.arrayContaining([finalSnap]) });
+    expect(operationsOf(ledger).at(-1)!.summary).toMatchObject({ finalSnapshot: finalSnap, finalSnapshots: expect.arrayContaining([finalSnap]) });
     expect(r.stderr + r.stdout).toContain(finalSnap);
   });
 });

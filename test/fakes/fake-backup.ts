@@ -18,7 +18,9 @@
  *   (DELETING ones included); then recorded in `deletedVaults`; deleting it again is a no-op.
  *   `vaultDeleteUnavailable = true` makes it (and describeVault) throw NotImplementedByEndpoint.
  * - describeVault: every vault exists until deleted, with its number of recovery points.
- * FakeEfs: file systems and mount targets; deleteMountTarget / deleteFileSystem remove at once;
+ * FakeEfs: file systems and mount targets; deleteMountTarget / deleteFileSystem remove at once,
+ * but deleteFileSystem is refused (FileSystemInUse) while a mount target of it exists, as
+ * AWS's DeleteFileSystem is ("You must first delete all mount targets", EFS API reference);
  * tagFileSystem merges tags (FileSystemNotFound for an unknown id).
  */
 import type { BackupJobInfo, BackupPort, EfsPort, FileSystemInfo, MountTargetInfo, RecoveryPointInfo } from '../../src/aws/ops-ports.js';
@@ -44,13 +46,10 @@ export class FakeEfs implements EfsPort {
   async describeMountTargets(id: string) {
     return [...this.mountTargets.values()].filter((m) => m.fileSystemId === id);
   }
-  async describeAccessPoints() {
-    return [];
-  }
-  async describeLifecycle() {
-    return [];
-  }
   async deleteFileSystem(id: string) {
+    // AWS: "FileSystemInUse ... the file system has mount targets" (DeleteFileSystem, 409).
+    if ([...this.mountTargets.values()].some((m) => m.fileSystemId === id))
+      throw Object.assign(new Error(`File system '${id}' has mount targets and cannot be deleted.`), { name: 'FileSystemInUse' });
     this.fileSystems.delete(id);
   }
   async deleteMountTarget(id: string) {
@@ -99,9 +98,6 @@ export class FakeBackup implements BackupPort {
   }
   async describePlan() {
     return undefined;
-  }
-  async listSelections() {
-    return [];
   }
   async listRecoveryPoints(vault: string, resourceArn?: string) {
     this.calls.push({ op: 'listRecoveryPoints', input: { vault, resourceArn } });

@@ -22,6 +22,16 @@ export function abortError(signal?: AbortSignal): Error {
 // Captured at load so a test that later installs vi.useFakeTimers() does not freeze us.
 const realSetImmediate: (cb: () => void) => unknown = globalThis.setImmediate.bind(globalThis);
 
+const realSetTimeout: (cb: () => void, ms: number) => unknown = globalThis.setTimeout.bind(globalThis);
+
+/** Node's names for file-system requests that are still running (process.getActiveResourcesInfo). */
+const FILE_IO = new Set(['FSReqCallback', 'FSReqPromise', 'FileHandleCloseReq', 'CloseReq']);
+
+/** Is a file-system request of this thread still running? */
+function fileIoInFlight(): boolean {
+  return process.getActiveResourcesInfo().some((r) => FILE_IO.has(r));
+}
+
 /** One macrotask turn: every queued microtask (and everything they chain) runs first. */
 function drainMicrotasks(): Promise<void> {
   return new Promise((resolve) => realSetImmediate(resolve));
@@ -152,13 +162,23 @@ export class FakeClock implements Clock {
   #scheduleAuto(): void {
     if (!this.#auto || this.#autoScheduled || this.#sleepers.length === 0) return;
     this.#autoScheduled = true;
-    realSetImmediate(() => {
+    const tick = () => {
+      if (!this.#auto) {
+        this.#autoScheduled = false;
+        return;
+      }
+      // File I/O in flight (a ledger write) takes no fake time: a loop that sleeps while another
+      // one writes must not run ahead by as many turns as the disk happens to take.
+      if (fileIoInFlight()) {
+        realSetTimeout(tick, 1);
+        return;
+      }
       this.#autoScheduled = false;
-      if (!this.#auto) return;
       const next = this.#earliest(Infinity);
       if (next) this.#fire(next);
       this.#scheduleAuto();
-    });
+    };
+    realSetImmediate(tick);
   }
 
   #fire(sleeper: Sleeper): void {

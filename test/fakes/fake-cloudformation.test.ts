@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { StackEvent } from '../../src/aws/cloudformation.js';
-import { FakeClock } from './fake-clock.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { DEFAULT_FAKE_START, FakeClock } from './fake-clock.js';
 import { FakeCloudFormation, NO_CHANGES_REASON, type FakeCloudFormationOptions } from './fake-cloudformation.js';
 
 // ---- helpers ------------------------------------------------------------------------------
@@ -124,6 +128,24 @@ describe('FakeClock', () => {
       polls++;
     }
     expect(clock.now().getTime() - start).toBe(50_000);
+  });
+
+  it('GIVEN autoAdvance and a file being written WHEN another loop sleeps THEN the clock waits for the write: file I/O takes no fake time', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'fake-clock-'));
+    const clock = new FakeClock().autoAdvance();
+    let woke = false;
+    void clock.sleep(1000).then(() => (woke = true));
+    const fh = await open(path.join(dir, 'ledger.json'), 'w');
+    for (let i = 0; i < 20; i++) {
+      await fh.writeFile('x'.repeat(10_000));
+      await fh.sync();
+    }
+    await fh.close();
+    expect(woke).toBe(false);
+    expect(clock.now().toISOString()).toBe(DEFAULT_FAKE_START);
+    await clock.sleep(1000);
+    expect(woke).toBe(true);
+    rmSync(dir, { recursive: true, force: true });
   });
 });
 

@@ -83,10 +83,6 @@ export class FakeEc2 implements Ec2Port {
     this.groups.set(groupId, { groupId, groupName: name, vpcId, tags, ingress: [], egress: [{ protocol: '-1', cidrs: ['0.0.0.0/0'], groupIds: [] }] });
     return groupId;
   }
-  async authorizeIngressFromGroup(groupId: string, port: number, sourceGroupId: string) {
-    this.calls.push({ op: 'authorizeIngressFromGroup', input: { groupId, port, sourceGroupId } });
-    this.groups.get(groupId)?.ingress.push({ protocol: 'tcp', fromPort: port, toPort: port, cidrs: [], groupIds: [sourceGroupId] });
-  }
   async revokeAllEgress(groupId: string) {
     this.calls.push({ op: 'revokeAllEgress', input: { groupId } });
     const g = this.groups.get(groupId);
@@ -96,5 +92,4 @@ export class FakeEc2 implements Ec2Port {
     this.calls.push({ op: 'deleteSecurityGroup', input: { groupId } });
     this.groups.delete(groupId);
   }
-  async rebootInstances() {}
 }

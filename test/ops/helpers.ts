@@ -23,6 +23,7 @@ import type { AlarmInfo, OpsPorts } from '../../src/aws/ops-ports.js';
 import type { LeaseStore } from '../../src/aws/ports.js';
 import { testSettings, THIS_PROCESS } from '../fakes/fake-settings.js';
 import { localLedgerPath } from '../../src/state/store.js';
+import type { DpfError } from '../../src/errors.js';
 
 export const ACCOUNT = '123456789012';
 export const WORKERS = ['i-worker1', 'i-worker2'];
@@ -154,8 +155,6 @@ export function world(o: { start?: string; envs?: string[]; drCfn?: Omit<FakeClo
     secrets,
     autoscaling: {
       describeGroup: async (name: string) => deletedGroups.has(name) ? undefined : ({ name, min: 2, max: 6, desired: 2, instances: idsOf(name.split('-')[1]!, name.split('-')[1] === envs[0]).workers.map((instanceId) => ({ instanceId, lifecycleState: 'InService', healthStatus: 'Healthy' })), tags: {}, subnetIds: [] }),
-      describePolicies: async () => [],
-      setDesiredCapacity: async () => undefined,
     },
     cloudwatch: { describeAlarms: async () => alarms, getMetric: async () => [], listMetrics: async () => [] },
     sns: { listSubscriptions: async () => [] },
@@ -210,7 +209,7 @@ function regionFakes(region: string, clock: FakeClock, primaryRds: FakeRds, prim
     ec2, rds, efs, backup,
     ssm: new FakeSsm({ clock, region }),
     secrets: new FakeSecrets(),
-    autoscaling: { describeGroup: async () => undefined, describePolicies: async () => [], setDesiredCapacity: async () => undefined },
+    autoscaling: { describeGroup: async () => undefined },
     cloudwatch: { describeAlarms: async () => [], getMetric: async () => [], listMetrics: async () => [] },
     sns: { listSubscriptions: async () => [] },
     buckets: { inspect: async (b: string) => ({ exists: buckets.has(b) }), emptyAndDelete: async (b: string) => void buckets.delete(b) },
@@ -226,4 +225,14 @@ export function healthy(w: World, env = 'dev'): void {
   const ids = idsOf(env, w.ledgerEnvs[0] === env);
   for (const id of [...Object.values(ids.hosts), ...ids.workers]) w.alarms.push({ name: `dataplatform-${env}-${id}-cpu`, state: 'OK', dimensions: { InstanceId: id }, actions: [] });
   w.alarms.push({ name: `dataplatform-${env}-workers-cpu`, state: 'OK', dimensions: { AutoScalingGroupName: `dataplatform-${env}-workers` }, actions: [] });
+}
+
+/** The error a command fails with (the test fails when it does not). */
+export async function fails(p: Promise<unknown>): Promise<DpfError> {
+  try {
+    await p;
+  } catch (err) {
+    return err as DpfError;
+  }
+  throw new Error('expected a failure');
 }

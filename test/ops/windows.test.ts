@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { windowState, evaluateChangeRules, lastSuccessfulPatch, type MaintenanceWindow } from '../../src/ops/windows.js';
-import { emptyLedger } from '../../src/state/ledger.js';
+import { emptyLedger, type RunRecord } from '../../src/state/ledger.js';
 
 const W: MaintenanceWindow = { days: ['sat', 'sun'], startUtc: '02:00', durationHours: 4 };
 
@@ -24,10 +24,15 @@ describe('windowState', () => {
   });
 });
 
+/** The one run of an operation (closed when done). */
+function opRun(id: string, kind: string, status: 'done' | 'failed', startedAt: string, finishedAt: string, params: Record<string, unknown>): RunRecord {
+  return { runId: `r-${id}`, command: kind, operator: 'op', host: 'h', startedAt, finishedAt, status, steps: [], operation: { id, kind, key: '', params }, ...(status === 'done' ? { closed: { as: 'done' as const, at: finishedAt } } : {}) };
+}
+
 describe('evaluateChangeRules', () => {
   const staging = (finishedAt?: string, waves = 'all') => {
     const d = emptyLedger('dataplatform', 'staging', new Date());
-    if (finishedAt) d.operations = [{ id: 'patch-1', kind: 'patch', key: '', status: 'done', startedAt: finishedAt, finishedAt, runIds: [], params: { waves } }];
+    if (finishedAt) d.runs = [opRun('patch-1', 'patch', 'done', finishedAt, finishedAt, { waves })];
     return { data: d, source: 'local' };
   };
   const base = { env: 'prod', production: true, window: W, stagingEnv: 'staging', stagingLookedAt: ['x'], requireStagingWithinDays: 7 };
@@ -66,10 +71,10 @@ describe('evaluateChangeRules', () => {
   });
   it('lastSuccessfulPatch ignores failed and partial patches', () => {
     const d = emptyLedger('p', 'staging', new Date());
-    d.operations = [
-      { id: 'a', kind: 'patch', key: '', status: 'done', startedAt: '2025-01-01T00:00:00Z', finishedAt: '2025-01-01T01:00:00Z', runIds: [], params: { waves: 'all' } },
-      { id: 'b', kind: 'patch', key: '', status: 'failed', startedAt: '2025-01-02T00:00:00Z', runIds: [], params: { waves: 'all' } },
-      { id: 'c', kind: 'patch-scan', key: '', status: 'done', startedAt: '2025-01-03T00:00:00Z', finishedAt: '2025-01-03T00:00:00Z', runIds: [], params: {} },
+    d.runs = [
+      opRun('a', 'patch', 'done', '2025-01-01T00:00:00Z', '2025-01-01T01:00:00Z', { waves: 'all' }),
+      opRun('b', 'patch', 'failed', '2025-01-02T00:00:00Z', '2025-01-02T00:10:00Z', { waves: 'all' }),
+      opRun('c', 'patch-scan', 'done', '2025-01-03T00:00:00Z', '2025-01-03T00:00:00Z', {}),
     ];
     expect(lastSuccessfulPatch(d)?.operationId).toBe('a');
   });

@@ -181,6 +181,25 @@ function hostTitle(h: HostRun): string {
   return `${h.instanceId}${h.label ? ` (${h.label})` : ''}: ${h.status}${code}`;
 }
 
+/** The environment's Ansible document: the compute stack's output, else its name by convention. */
+export function ansibleDocumentName(ctx: Pick<StepContext, 'ledger' | 'envCtx'>): string {
+  // An emulator may return an output empty: the name by convention then.
+  return ctx.ledger.outputs('compute.stack').AnsibleDocumentName || playbookDocument(ctx.envCtx);
+}
+
+/** The parameters of dpf's Ansible document for one playbook run (deploy steps and dpf patch alike). */
+export function ansibleDocumentParameters(o: { s3Url: string; playbook: string; extraVariables?: string; check: boolean; timeoutSeconds: number }): Record<string, string[]> {
+  return {
+    SourceType: ['S3'],
+    SourceInfo: [JSON.stringify({ path: o.s3Url })],
+    PlaybookFile: [o.playbook],
+    ...(o.extraVariables ? { ExtraVariables: [o.extraVariables] } : {}),
+    Check: [o.check ? 'True' : 'False'],
+    Verbose: ['-v'],
+    TimeoutSeconds: [String(o.timeoutSeconds)],
+  };
+}
+
 export function playbookStep(spec: PlaybookStepSpec): StepDef {
   const estimate = spec.estimateSeconds ?? PLAYBOOK_ESTIMATE_SECONDS;
 
@@ -216,16 +235,8 @@ export function playbookStep(spec: PlaybookStepSpec): StepDef {
     if (resolved.ids.length && !online.unknown) ctx.progress(`${resolved.ids.length} instance(s) Online in SSM${online.waitedSeconds ? ` after ${online.waitedSeconds} s` : ''}`);
     const prefix = `ssm-output/${ctx.envCtx.name}/${spec.id}`;
     const input: SendCommandInput & { expectedInstanceIds: string[] } = {
-      documentName: ctx.ledger.outputs('compute.stack').AnsibleDocumentName ?? playbookDocument(ctx.envCtx),
-      parameters: {
-        SourceType: ['S3'],
-        SourceInfo: [JSON.stringify({ path: up.s3Url })],
-        PlaybookFile: [spec.playbook],
-        ...(extraVariables ? { ExtraVariables: [extraVariables] } : {}),
-        Check: [mode === 'check' ? 'True' : 'False'],
-        Verbose: ['-v'],
-        TimeoutSeconds: [String(env.ssm.timeoutSeconds)],
-      },
+      documentName: ansibleDocumentName(ctx),
+      parameters: ansibleDocumentParameters({ s3Url: up.s3Url, playbook: spec.playbook, extraVariables, check: mode === 'check', timeoutSeconds: env.ssm.timeoutSeconds }),
       ...(targets.kind === 'ids' ? { instanceIds: targets.instanceIds } : { targets: Object.fromEntries(targets.tags) }),
       maxConcurrency: env.ssm.maxConcurrency,
       maxErrors: env.ssm.maxErrors,

@@ -6,7 +6,7 @@
  */
 import type { Finding, Rule } from '../types.js';
 import type { StepDef } from '../../steps/types.js';
-import { PATCH_STEPS } from '../../ops/patch.js';
+import { PATCH_STEPS } from '../../ops/patch/keys.js';
 
 function ancestors(steps: StepDef[], id: string): Set<string> {
   const byId = new Map(steps.map((s) => [s.id, s]));

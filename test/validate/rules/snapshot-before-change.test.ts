@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { snapshotBeforeChange } from '../../../src/validate/rules/snapshot-before-change.js';
-import { PATCH_STEPS } from '../../../src/ops/patch.js';
+import { PATCH_STEPS } from '../../../src/ops/patch/keys.js';
 import { input, step } from '../helpers.js';
 
 describe('rule snapshot-before-change', () => {

@@ -5,8 +5,8 @@
  * hosted zones with their stack, so it cannot show this; the order is checked here.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { knownStacks } from '../../src/ops/destroy.js';
-import { tempLedger } from '../engine/helpers.js';
+import { knownStacks } from '../../../src/ops/destroy/plan.js';
+import { tempLedger } from '../../engine/helpers.js';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {

@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
-import { planWaves, rebootScheduled, pendingUpdates } from '../../src/ops/patch.js';
-import { evaluateGate, parseServiceStates, roleServices, type HostHealth } from '../../src/ops/health.js';
+import { planWaves } from '../../../src/ops/patch/hosts.js';
+import { rebootScheduled, pendingUpdates } from '../../../src/ops/patch/document.js';
+import { evaluateGate, parseServiceStates, roleServices, type HostHealth } from '../../../src/ops/health.js';
 
 describe('planWaves', () => {
   it('GIVEN every role THEN bastion, each identity server alone, master+dev, then the workers rolling', () => {
