@@ -8,7 +8,7 @@ import { FakeCloudFormation } from '../fakes/fake-cloudformation.js';
 import { FakeIoHost, type ConfirmAnswer } from '../fakes/fake-io-host.js';
 import { FakePlatform } from '../fakes/fake-platform.js';
 import { MemoryObjectStore } from '../fakes/fake-ssm.js';
-import { tempLedger } from '../engine/helpers.js';
+import { tempLedger } from '../steps/engine-helpers.js';
 import { environmentSchema, type EnvironmentInput } from '../../src/config/schema.js';
 import { makeContext, runSteps } from '../../src/steps/engine.js';
 import { checkContext, evaluate } from '../../src/steps/kinds/check.js';

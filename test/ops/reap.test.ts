@@ -6,7 +6,7 @@ import { FakeEfs } from '../fakes/fake-backup.js';
 import { FakeClock } from '../fakes/fake-clock.js';
 import { FakeIoHost } from '../fakes/fake-io-host.js';
 import { testSettings } from '../fakes/fake-settings.js';
-import { BUCKET_AND_DB, templateBody } from '../engine/helpers.js';
+import { BUCKET_AND_DB, templateBody } from '../steps/engine-helpers.js';
 
 function harness() {
   const clock = new FakeClock().autoAdvance();

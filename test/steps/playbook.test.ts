@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../fakes/fake-clock.js';
 import { FakeIoHost } from '../fakes/fake-io-host.js';
 import { FakeSsm, MemoryObjectStore } from '../fakes/fake-ssm.js';
-import { tempLedger } from '../engine/helpers.js';
+import { tempLedger } from './engine-helpers.js';
 import { playbookStep, renderExtraVariables, parseRecap, playbookDocument, PLAYBOOK_RUN_READS, type PlaybookStepSpec } from '../../src/steps/kinds/playbook.js';
 import { runSteps, makeContext } from '../../src/steps/engine.js';
 import { buildBundle, ensureBundleUploaded } from '../../src/ansible/bundle.js';

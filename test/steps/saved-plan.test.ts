@@ -8,7 +8,7 @@ import { FakeClock } from '../fakes/fake-clock.js';
 import { FakeCloudFormation } from '../fakes/fake-cloudformation.js';
 import { planDrift, PLAN_FORMAT, type SavedPlan } from '../../src/steps/saved-plan.js';
 import type { StepDef } from '../../src/steps/types.js';
-import { BUCKET_AND_DB, templateBody } from '../engine/helpers.js';
+import { BUCKET_AND_DB, templateBody } from './engine-helpers.js';
 
 const STACK = 'dataplatform-dev-storage';
 const SAVED = 'dpf-plan-r1-storage';

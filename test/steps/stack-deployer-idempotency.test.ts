@@ -8,7 +8,7 @@ import { FakeClock } from '../fakes/fake-clock.js';
 import { FakeCloudFormation } from '../fakes/fake-cloudformation.js';
 import { FakeIoHost } from '../fakes/fake-io-host.js';
 import { deployStack, type DeployStackRequest } from '../../src/steps/stack-deployer.js';
-import { BUCKET_AND_DB, templateBody } from '../engine/helpers.js';
+import { BUCKET_AND_DB, templateBody } from './engine-helpers.js';
 
 const STACK = 'dataplatform-dev-storage';
 const HASH_A = 'a'.repeat(64);

@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { knownStacks } from '../../../src/ops/destroy/plan.js';
-import { tempLedger } from '../../engine/helpers.js';
+import { tempLedger } from '../../steps/engine-helpers.js';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {

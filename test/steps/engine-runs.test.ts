@@ -12,7 +12,7 @@ import type { AwsPorts } from '../../src/aws/ports.js';
 import { testSettings } from '../fakes/fake-settings.js';
 import { FakeClock } from '../fakes/fake-clock.js';
 import { FakeIoHost } from '../fakes/fake-io-host.js';
-import { tempLedger } from './helpers.js';
+import { tempLedger } from './engine-helpers.js';
 
 const ENV = validateConfig({ version: 1, project: 'dataplatform', environments: { dev: {} } }).config!.environments.dev!;
 const OP_A: RunOperation = { id: 'backup-a', kind: 'backup', key: '', params: {} };

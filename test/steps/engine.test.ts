@@ -14,7 +14,7 @@ import type { AwsPorts } from '../../src/aws/ports.js';
 import { FakeClock } from '../fakes/fake-clock.js';
 import { FakeCloudFormation, type FakeCloudFormationOptions } from '../fakes/fake-cloudformation.js';
 import { FakeIoHost } from '../fakes/fake-io-host.js';
-import { BUCKET_AND_DB, deferred, templateBody, tempLedger, until, type Resources } from './helpers.js';
+import { BUCKET_AND_DB, deferred, templateBody, tempLedger, until, type Resources } from './engine-helpers.js';
 
 // ---- harness ------------------------------------------------------------------------------
 

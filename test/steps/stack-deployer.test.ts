@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BUCKET_AND_DB, BUCKET_AND_DB_OUTPUTS, cfnHarness, mutatingOps, ops, templateBody, until, type Resources } from './helpers.js';
+import { BUCKET_AND_DB, BUCKET_AND_DB_OUTPUTS, cfnHarness, mutatingOps, ops, templateBody, until, type Resources } from './engine-helpers.js';
 import { rootCause, summarizeChanges } from '../../src/steps/stack-deployer.js';
 import { NotConfirmedError, StepFailedError, ExitCode } from '../../src/errors.js';
 import type { StackEvent } from '../../src/aws/cloudformation.js';

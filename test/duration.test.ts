@@ -1,6 +1,6 @@
 /** The one duration formatter: no carries shown as "1m60s" or "1 h 60 min". */
 import { describe, it, expect } from 'vitest';
-import { formatDuration } from '../../src/duration.js';
+import { formatDuration } from '../src/duration.js';
 
 describe('formatDuration', () => {
   it.each([
