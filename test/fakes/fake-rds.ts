@@ -142,7 +142,7 @@ export class FakeRds implements RdsPort {
     const region = arn ? arn[1]! : this.region;
     const id = arn ? arn[2]! : source;
     const home = region === this.region ? this : this.#peers.get(region);
-    const src = home?.#snapshots.get(id);
+    const src = home ? home.#snapshots.get(id) : undefined;
     if (!home || !src) throw new FakeAwsError('DBSnapshotNotFound', `DBSnapshot ${source} not found.`);
     if (home.#status(src, this.#now()) !== 'available') throw new FakeAwsError('InvalidDBSnapshotState', `Snapshot ${id} is not available.`);
     if (this.#snapshots.has(targetSnapshotId)) throw new FakeAwsError('DBSnapshotAlreadyExists', `Snapshot ${targetSnapshotId} already exists.`);
