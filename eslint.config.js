@@ -43,7 +43,10 @@ const typesOnly = (list) => ({ to: { element: { types: { anyOf: list } } }, depe
 const below = (type) => LAYERS.slice(0, LAYERS.findIndex((l) => l.type === type) + 1).map((l) => l.type);
 
 const policies = [
-  ...['foundation', 'io', 'aws', 'config', 'state', 'node', 'checks', 'engine', 'runtime'].map((t) => ({ from: { element: { type: t } }, allow: types(below(t)) })),
+  ...['foundation', 'io', 'aws', 'config', 'state', 'node', 'checks', 'engine', 'runtime'].map((t) => ({
+    from: { element: { type: t } },
+    allow: types(below(t)),
+  })),
   ...FEATURES.map((t) => ({ from: { element: { type: t } }, allow: types([...BELOW_FEATURES, t, ...(FEATURE_EDGES[t] ?? [])]) })),
   // ui draws what the layers below describe: values from the IO protocol, config and the foundation; types from anything below it.
   { from: { element: { type: 'ui' } }, allow: types(['foundation', 'io', 'config', 'ui']) },
@@ -54,9 +57,17 @@ const policies = [
   { from: { element: { type: 'cli' } }, allow: types(LAYERS.map((l) => l.type)) },
 ];
 
-const TERMINAL_LIBS = ['listr2', '@inquirer/prompts', 'chalk', 'log-update'].map((name) => ({ name, message: 'Only src/ui/ draws on the terminal: emit an event to the IO host (src/io/) instead.' }));
-const AWS_SDK = [{ group: ['@aws-sdk/*', '@smithy/*'], message: 'Only src/aws/ talks to the AWS SDK: add the call to a port (src/aws/*.ts) and its sdk-*.ts adapter.' }];
-const PROCESS_MODULE = ['process', 'node:process'].map((name) => ({ name, message: 'Only src/cli.ts reads the process: take the value from the settings (src/settings.ts) passed down.' }));
+const TERMINAL_LIBS = ['listr2', '@inquirer/prompts', 'chalk', 'log-update'].map((name) => ({
+  name,
+  message: 'Only src/ui/ draws on the terminal: emit an event to the IO host (src/io/) instead.',
+}));
+const AWS_SDK = [
+  { group: ['@aws-sdk/*', '@smithy/*'], message: 'Only src/aws/ talks to the AWS SDK: add the call to a port (src/aws/*.ts) and its sdk-*.ts adapter.' },
+];
+const PROCESS_MODULE = ['process', 'node:process'].map((name) => ({
+  name,
+  message: 'Only src/cli.ts reads the process: take the value from the settings (src/settings.ts) passed down.',
+}));
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.venv/**', '.dpf-emulator/**'] },
@@ -66,13 +77,20 @@ export default tseslint.config(
     plugins: { '@typescript-eslint': tseslint.plugin, boundaries },
     settings: {
       // A layer that is a folder matches its files; one made of single files (src/cli.ts, src/session.ts…) is matched file by file.
-      'boundaries/elements': LAYERS.map((l) => (l.pattern.every((p) => p.endsWith('.ts')) ? { type: l.type, pattern: l.pattern, mode: 'file' } : { type: l.type, pattern: l.pattern, partialMatch: false })),
+      'boundaries/elements': LAYERS.map((l) =>
+        l.pattern.every((p) => p.endsWith('.ts'))
+          ? { type: l.type, pattern: l.pattern, mode: 'file' }
+          : { type: l.type, pattern: l.pattern, partialMatch: false },
+      ),
       'boundaries/include': ['src/**/*.ts'],
       'import/resolver': { typescript: { alwaysTryTypes: true, project: './tsconfig.json' } },
     },
     rules: {
       'boundaries/dependencies': ['error', { default: 'disallow', policies }],
-      'no-restricted-globals': ['error', { name: 'process', message: 'Only src/cli.ts reads the process: take the value from the settings (src/settings.ts) passed down.' }],
+      'no-restricted-globals': [
+        'error',
+        { name: 'process', message: 'Only src/cli.ts reads the process: take the value from the settings (src/settings.ts) passed down.' },
+      ],
       'no-restricted-properties': ['error', { object: 'globalThis', property: 'process', message: 'Only src/cli.ts reads the process.' }],
       'no-restricted-imports': ['error', { paths: [...TERMINAL_LIBS, ...PROCESS_MODULE], patterns: AWS_SDK }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
@@ -81,5 +99,12 @@ export default tseslint.config(
   },
   { files: ['src/ui/**/*.ts'], rules: { 'no-restricted-imports': ['error', { paths: PROCESS_MODULE, patterns: AWS_SDK }] } },
   { files: ['src/aws/**/*.ts'], rules: { 'no-restricted-imports': ['error', { paths: [...TERMINAL_LIBS, ...PROCESS_MODULE] }] } },
-  { files: ['src/cli.ts'], rules: { 'no-restricted-globals': 'off', 'no-restricted-properties': 'off', 'no-restricted-imports': ['error', { paths: TERMINAL_LIBS, patterns: AWS_SDK }] } },
+  {
+    files: ['src/cli.ts'],
+    rules: {
+      'no-restricted-globals': 'off',
+      'no-restricted-properties': 'off',
+      'no-restricted-imports': ['error', { paths: TERMINAL_LIBS, patterns: AWS_SDK }],
+    },
+  },
 );

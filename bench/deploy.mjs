@@ -50,7 +50,11 @@ const s = (sec) => `${sec.toFixed(2)} s`;
 const x = (r) => `${r.toFixed(2)}×`;
 const min = (sec) => `${(sec / 60).toFixed(1)} min`;
 const goal = (ok) => (ok ? 'met' : 'NOT met');
-const ndjson = (text) => text.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+const ndjson = (text) =>
+  text
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l));
 const log = (...a) => console.error('  …', ...a);
 
 // ---- 1. plain emulator: dpf vs aws cloudformation deploy ----
@@ -97,9 +101,27 @@ async function cliRun(params) {
         const file = path.join(tdir, `${t}.json`);
         writeFileSync(file, loadTemplate(t).body);
         const overrides = Object.entries(params[t]).map(([k, v]) => `${k}=${physical[k] ?? v}`);
-        await run(AWS, ['cloudformation', 'deploy', '--stack-name', `dataplatform-bench-${t}`, '--template-file', file, '--capabilities', 'CAPABILITY_NAMED_IAM', '--no-fail-on-empty-changeset', '--parameter-overrides', ...overrides], { env });
+        await run(
+          AWS,
+          [
+            'cloudformation',
+            'deploy',
+            '--stack-name',
+            `dataplatform-bench-${t}`,
+            '--template-file',
+            file,
+            '--capabilities',
+            'CAPABILITY_NAMED_IAM',
+            '--no-fail-on-empty-changeset',
+            '--parameter-overrides',
+            ...overrides,
+          ],
+          { env },
+        );
         if (t === 'network' && !Object.keys(physical).length) {
-          const res = JSON.parse(await run(AWS, ['cloudformation', 'list-stack-resources', '--stack-name', `dataplatform-bench-${t}`], { env })).StackResourceSummaries;
+          const res = JSON.parse(
+            await run(AWS, ['cloudformation', 'list-stack-resources', '--stack-name', `dataplatform-bench-${t}`], { env }),
+          ).StackResourceSummaries;
           for (const [out, def] of Object.entries(loadTemplate(t).template.Outputs)) {
             const r = res.find((y) => y.LogicalResourceId === def.Value?.Ref);
             if (r) physical[out] = r.PhysicalResourceId;
@@ -144,7 +166,8 @@ async function timeScaledRun(phases) {
     const phaseArgs = phases ? ['--phase', phases.join(',')] : [];
     // dpf plan exits 2 when changes are pending (terraform's -detailed-exitcode); its output is the plan all the same.
     const planned = await runAll(DPF, ['plan', '--env', 'bench', ...phaseArgs, '--json'], { cwd: dir, env });
-    if (planned.code !== 0 && planned.code !== 2) throw new Error(`dpf plan ${phaseArgs.join(' ')} exited ${planned.code}:\n${planned.stderr.split('\n').slice(-15).join('\n')}`);
+    if (planned.code !== 0 && planned.code !== 2)
+      throw new Error(`dpf plan ${phaseArgs.join(' ')} exited ${planned.code}:\n${planned.stderr.split('\n').slice(-15).join('\n')}`);
     const plan = JSON.parse(planned.stdout);
     await settle();
     const requestsBefore = em.requests();
@@ -154,7 +177,8 @@ async function timeScaledRun(phases) {
     await settle();
     const events = ndjson(r.stdout);
     const done = events.find((e) => e.type === 'run-done');
-    if (r.code !== 0 || done?.status !== 'done') throw new Error(`dpf deploy ${phaseArgs.join(' ')} exited ${r.code} (${done?.status ?? 'no run-done'}):\n${r.stderr.split('\n').slice(-15).join('\n')}`);
+    if (r.code !== 0 || done?.status !== 'done')
+      throw new Error(`dpf deploy ${phaseArgs.join(' ')} exited ${r.code} (${done?.status ?? 'no run-done'}):\n${r.stderr.split('\n').slice(-15).join('\n')}`);
     const timeline = em.timeline();
     const ops = opsByStep(events, timeline, from, to);
     const stepDone = new Map(events.filter((e) => e.type === 'step-done').map((e) => [e.stepId, Date.parse(e.time) / 1000]));
@@ -164,7 +188,9 @@ async function timeScaledRun(phases) {
     const cp = criticalPath(graph, realSeconds);
     const calls = timeline.filter((c) => c.kind === 'call' && c.t >= from && c.t <= to);
     const count = (action) => calls.filter((c) => c.action === action).length;
-    const lags = [...ops].filter(([id]) => stepDone.has(id)).map(([id, list]) => ({ id, kind: list[0].kind, lag: stepDone.get(id) - Math.max(...list.map((o) => o.end)) }));
+    const lags = [...ops]
+      .filter(([id]) => stepDone.has(id))
+      .map(([id, list]) => ({ id, kind: list[0].kind, lag: stepDone.get(id) - Math.max(...list.map((o) => o.end)) }));
     return {
       makespan: to - from,
       graph,
@@ -193,11 +219,15 @@ function printTimeScaled(title, t) {
   console.log(`    makespan (dpf deploy, wall)             ${s(t.makespan)}`);
   console.log(`    critical path (emulator timeline)       ${s(t.cp.total)}   = ${min(t.cp.total * SCALE)} of AWS time: ${t.cp.path.join(' → ')}`);
   console.log(`    makespan / critical path                ${x(t.makespan / t.cp.total)}   goal ≤ 1.15×: ${goal(t.makespan / t.cp.total <= 1.15)}`);
-  console.log(`    polls  DescribeStacks ${t.polls.DescribeStacks}, DescribeStackEvents ${t.polls.DescribeStackEvents}, ListCommandInvocations ${t.polls.ListCommandInvocations}, GetCommandInvocation ${t.polls.GetCommandInvocation}, ListCommands ${t.polls.ListCommands}   (${t.requests} AWS requests in all)`);
+  console.log(
+    `    polls  DescribeStacks ${t.polls.DescribeStacks}, DescribeStackEvents ${t.polls.DescribeStackEvents}, ListCommandInvocations ${t.polls.ListCommandInvocations}, GetCommandInvocation ${t.polls.GetCommandInvocation}, ListCommands ${t.polls.ListCommands}   (${t.requests} AWS requests in all)`,
+  );
   for (const kind of ['stack', 'command']) {
     const l = lagOf(kind);
     if (!l.length) continue;
-    console.log(`    notice lag, ${kind === 'stack' ? 'stacks  ' : 'SSM steps'} median ${s(median(l))}, max ${s(Math.max(...l))} over ${l.length} step(s)  (×${SCALE} = ${Math.round(median(l) * SCALE)} s / ${Math.round(Math.max(...l) * SCALE)} s of AWS time)`);
+    console.log(
+      `    notice lag, ${kind === 'stack' ? 'stacks  ' : 'SSM steps'} median ${s(median(l))}, max ${s(Math.max(...l))} over ${l.length} step(s)  (×${SCALE} = ${Math.round(median(l) * SCALE)} s / ${Math.round(Math.max(...l) * SCALE)} s of AWS time)`,
+    );
   }
   if (t.lags.length <= 6) console.log(`    per step: ${t.lags.map((l) => `${l.id} ${s(l.lag)}`).join(', ')}`);
 }
@@ -214,19 +244,39 @@ for (let i = 0; i < RUNS; i++) {
   cliRuns.push(await cliRun(params));
 }
 const med = (runs, k, f) => median(runs.map((r) => r[k][f]));
-const d = { fw: med(dpfRuns, 'first', 'wall'), fr: med(dpfRuns, 'first', 'requests'), rw: med(dpfRuns, 'rerun', 'wall'), rr: med(dpfRuns, 'rerun', 'requests') };
-const c = { fw: med(cliRuns, 'first', 'wall'), fr: med(cliRuns, 'first', 'requests'), rw: med(cliRuns, 'rerun', 'wall'), rr: med(cliRuns, 'rerun', 'requests') };
+const d = {
+  fw: med(dpfRuns, 'first', 'wall'),
+  fr: med(dpfRuns, 'first', 'requests'),
+  rw: med(dpfRuns, 'rerun', 'wall'),
+  rr: med(dpfRuns, 'rerun', 'requests'),
+};
+const c = {
+  fw: med(cliRuns, 'first', 'wall'),
+  fr: med(cliRuns, 'first', 'requests'),
+  rw: med(cliRuns, 'rerun', 'wall'),
+  rr: med(cliRuns, 'rerun', 'requests'),
+};
 console.log(`\n1. bootstrap + network + compute + storage on the plain emulator (medians of ${RUNS}):`);
 console.log('                                        first deploy           unchanged rerun         rerun/first');
-console.log(`  dpf deploy (graph)                    ${s(d.fw).padStart(8)} ${String(d.fr).padStart(5)} requests   ${s(d.rw).padStart(8)} ${String(d.rr).padStart(5)} requests   ${x(d.rw / d.fw)}`);
-console.log(`  aws cloudformation deploy ×4, in turn ${s(c.fw).padStart(8)} ${String(c.fr).padStart(5)} requests   ${s(c.rw).padStart(8)} ${String(c.rr).padStart(5)} requests   ${x(c.rw / c.fw)}`);
-console.log(`  dpf / CLI                             ${x(d.fw / c.fw).padStart(8)} ${x(d.fr / c.fr).padStart(14)}   ${x(d.rw / c.rw).padStart(8)} ${x(d.rr / c.rr).padStart(14)}`);
+console.log(
+  `  dpf deploy (graph)                    ${s(d.fw).padStart(8)} ${String(d.fr).padStart(5)} requests   ${s(d.rw).padStart(8)} ${String(d.rr).padStart(5)} requests   ${x(d.rw / d.fw)}`,
+);
+console.log(
+  `  aws cloudformation deploy ×4, in turn ${s(c.fw).padStart(8)} ${String(c.fr).padStart(5)} requests   ${s(c.rw).padStart(8)} ${String(c.rr).padStart(5)} requests   ${x(c.rw / c.fw)}`,
+);
+console.log(
+  `  dpf / CLI                             ${x(d.fw / c.fw).padStart(8)} ${x(d.fr / c.fr).padStart(14)}   ${x(d.rw / c.rw).padStart(8)} ${x(d.rr / c.rr).padStart(14)}`,
+);
 console.log(`  goal: dpf rerun ≤ 0.2× its first deploy: ${x(d.rw / d.fw)} — ${goal(d.rw / d.fw <= 0.2)}`);
 console.log(`  goal: dpf requests ≤ 1.5× the CLI's (first deploy): ${x(d.fr / c.fr)} — ${goal(d.fr / c.fr <= 1.5)}`);
 console.log(`  (issue 14, item 3: a rerun should cost ≤ one read per stack plus the lock, ≈ ${PHASES.length + 1}+ requests: dpf made ${d.rr})`);
 
-console.log(`\n2. time-scaled emulator (${SCALE}×: stacks take their resources' typical times along the template's longest chain, SSM playbooks 300 s, shell checks 20 s, all ÷ ${SCALE}):`);
-console.log(`  (dpf runs with DPF_POLL_MS=${POLL_MS} and DPF_POLL_MAX_MS=${POLL_MAX_MS}: its poll schedule (1 s, backing off ×1.5 to 10 s while nothing moves) scaled ${SCALE}× like the`);
+console.log(
+  `\n2. time-scaled emulator (${SCALE}×: stacks take their resources' typical times along the template's longest chain, SSM playbooks 300 s, shell checks 20 s, all ÷ ${SCALE}):`,
+);
+console.log(
+  `  (dpf runs with DPF_POLL_MS=${POLL_MS} and DPF_POLL_MAX_MS=${POLL_MAX_MS}: its poll schedule (1 s, backing off ×1.5 to 10 s while nothing moves) scaled ${SCALE}× like the`,
+);
 console.log(`   durations, so polls and lags stand for AWS's; the emulator's own HTTP time per call is not scaled)`);
 log(`time-scaled: ${PHASES.join(', ')}`);
 const four = await timeScaledRun(PHASES);
@@ -242,7 +292,9 @@ if (FULL) {
   }
 }
 
-console.log(`\n3. the full graph's critical path in AWS time (the emulator's modelled durations: rain's typical create times, playbooks 300 s, shell checks 20 s):`);
+console.log(
+  `\n3. the full graph's critical path in AWS time (the emulator's modelled durations: rain's typical create times, playbooks 300 s, shell checks 20 s):`,
+);
 if (!full) console.log('  not available (the full graph was not measured: --no-full or it failed above)');
 else {
   const aws = (id) => full.realSeconds(id) * SCALE;
@@ -260,7 +312,12 @@ else {
   const missing = before.steps.filter((g) => !measured.has(g.id)).map((g) => g.id);
   const awsBefore = (id) => (measured.has(id) ? aws(id) : PLAYBOOK_SECONDS);
   const lineBefore = (cp) => `${min(cp.total)}: ${cp.path.map((id) => `${id} ${Math.round(awsBefore(id))} s`).join(' → ')}`;
-  console.log(`  before issue 14 (${before.source.split(' (')[0]}), same durations: ${lineBefore(criticalPath(before.steps, awsBefore))}${missing.length ? `  (not in this graph, counted ${PLAYBOOK_SECONDS} s each: ${missing.join(', ')})` : ''}`);
+  console.log(
+    `  before issue 14 (${before.source.split(' (')[0]}), same durations: ${lineBefore(criticalPath(before.steps, awsBefore))}${missing.length ? `  (not in this graph, counted ${PLAYBOOK_SECONDS} s each: ${missing.join(', ')})` : ''}`,
+  );
   // What is left on the FreeIPA chain: the CloudWatch agent playbook after the configure playbooks on every node.
-  if (measured.has('monitoring.agent')) console.log(`  what if the agent were installed by the configure playbooks (edges kept, its time gone): ${line(criticalPath(withoutSteps(full.graph, ['monitoring.agent']), aws))}`);
+  if (measured.has('monitoring.agent'))
+    console.log(
+      `  what if the agent were installed by the configure playbooks (edges kept, its time gone): ${line(criticalPath(withoutSteps(full.graph, ['monitoring.agent']), aws))}`,
+    );
 }

@@ -62,7 +62,13 @@ if (faultRuns > 0) {
     for (const k of Object.keys(totals)) totals[k] += proxy.stats[k];
   }
   em.stop();
-  rows.push({ suite: `faults (${Math.round(throttle * 100)} % throttled, ${Math.round(lost * 100)} % answers lost)`, runs: faultRuns, completed, duplicates: dups, notes: `${totals.requests} requests, ${totals.throttled} throttled, ${totals.lostAnswers} answers lost; ${((performance.now() - started) / 1000 / faultRuns).toFixed(1)} s per deploy` });
+  rows.push({
+    suite: `faults (${Math.round(throttle * 100)} % throttled, ${Math.round(lost * 100)} % answers lost)`,
+    runs: faultRuns,
+    completed,
+    duplicates: dups,
+    notes: `${totals.requests} requests, ${totals.throttled} throttled, ${totals.lostAnswers} answers lost; ${((performance.now() - started) / 1000 / faultRuns).toFixed(1)} s per deploy`,
+  });
 }
 
 if (crash !== 'none') {
@@ -82,7 +88,13 @@ if (crash !== 'none') {
   }
   em.stop();
   for (const f of failed) process.stderr.write(`  ${f}\n`);
-  rows.push({ suite: 'crash points (SIGKILL, then rerun)', runs: points.length, completed, duplicates: dups, notes: `${killed} killed at their point; completed = all-done after one rerun, nothing left running, no lock or temp file` });
+  rows.push({
+    suite: 'crash points (SIGKILL, then rerun)',
+    runs: points.length,
+    completed,
+    duplicates: dups,
+    notes: `${killed} killed at their point; completed = all-done after one rerun, nothing left running, no lock or temp file`,
+  });
 }
 
 if (corpus) {
@@ -90,9 +102,16 @@ if (corpus) {
   const ok = results.filter((r) => r.ok).length;
   const requests = results.reduce((n, r) => n + r.requests, 0);
   for (const r of results.filter((x) => !x.ok)) process.stderr.write(`corpus: ${r.name}: exit ${r.code}, named ${r.named}, ${r.requests} AWS request(s)\n`);
-  rows.push({ suite: 'bad-input corpus', runs: results.length, completed: ok, duplicates: 0, notes: `${results.filter((r) => r.code === r.exit).length} with the usage exit code (2; plan 1), ${results.filter((r) => r.named).length} name the field, ${requests} AWS requests in all` });
+  rows.push({
+    suite: 'bad-input corpus',
+    runs: results.length,
+    completed: ok,
+    duplicates: 0,
+    notes: `${results.filter((r) => r.code === r.exit).length} with the usage exit code (2; plan 1), ${results.filter((r) => r.named).length} name the field, ${requests} AWS requests in all`,
+  });
 }
 
 console.log('\nsuite                                              runs  completed  duplicates  notes');
-for (const r of rows) console.log(`${r.suite.padEnd(50)} ${String(r.runs).padStart(4)}  ${String(r.completed).padStart(9)}  ${String(r.duplicates).padStart(10)}  ${r.notes}`);
+for (const r of rows)
+  console.log(`${r.suite.padEnd(50)} ${String(r.runs).padStart(4)}  ${String(r.completed).padStart(9)}  ${String(r.duplicates).padStart(10)}  ${r.notes}`);
 console.log(`\n(${((performance.now() - t0) / 1000).toFixed(0)} s)`);

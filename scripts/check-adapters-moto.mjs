@@ -24,7 +24,11 @@ let server;
 if (!given) {
   server = spawn(path.join(root, '.venv/bin/python'), [path.join(root, 'tools/moto_server.py'), '-H', '127.0.0.1', '-p', '5077'], { stdio: 'ignore' });
   for (let i = 0; i < 50; i++) {
-    try { if ((await fetch(`${endpoint}/moto-api/`)).ok) break; } catch { /* not up yet */ }
+    try {
+      if ((await fetch(`${endpoint}/moto-api/`)).ok) break;
+    } catch {
+      /* not up yet */
+    }
     await sleep(200);
   }
 }
@@ -47,7 +51,13 @@ async function check(name, fn) {
     return r;
   } catch (e) {
     const status = e?.$metadata?.httpStatusCode;
-    results.push([name, 'FAIL', `${e?.name ?? 'Error'}${status ? ` HTTP ${status}` : ''}: ${String(e?.message ?? e).split('\n')[0].slice(0, 100)}`]);
+    results.push([
+      name,
+      'FAIL',
+      `${e?.name ?? 'Error'}${status ? ` HTTP ${status}` : ''}: ${String(e?.message ?? e)
+        .split('\n')[0]
+        .slice(0, 100)}`,
+    ]);
     return undefined;
   }
 }
@@ -65,21 +75,55 @@ try {
 
   // ---- seed ----
   const ec2c = new ec2sdk.EC2Client(raw);
-  const vpc = await ec2c.send(new ec2sdk.CreateVpcCommand({ CidrBlock: '10.9.0.0/16', TagSpecifications: [{ ResourceType: 'vpc', Tags: [{ Key: 'dpf:env', Value: 'chk' }] }] }));
+  const vpc = await ec2c.send(
+    new ec2sdk.CreateVpcCommand({ CidrBlock: '10.9.0.0/16', TagSpecifications: [{ ResourceType: 'vpc', Tags: [{ Key: 'dpf:env', Value: 'chk' }] }] }),
+  );
   const vpcId = vpc.Vpc.VpcId;
   const sub = await ec2c.send(new ec2sdk.CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.9.1.0/24', AvailabilityZone: `${region}a` }));
   const sub2 = await ec2c.send(new ec2sdk.CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.9.2.0/24', AvailabilityZone: `${region}b` }));
   const images = await ec2c.send(new ec2sdk.DescribeImagesCommand({}));
   const ami = images.Images?.[0]?.ImageId ?? 'ami-12c6146b';
-  const run = await ec2c.send(new ec2sdk.RunInstancesCommand({
-    ImageId: ami, MinCount: 2, MaxCount: 2, InstanceType: 't3.micro', SubnetId: sub.Subnet.SubnetId,
-    MetadataOptions: { HttpTokens: 'required' },
-    TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'dpf:env', Value: 'chk' }, { Key: 'dpf:role', Value: 'worker' }] }],
-  }));
+  const run = await ec2c.send(
+    new ec2sdk.RunInstancesCommand({
+      ImageId: ami,
+      MinCount: 2,
+      MaxCount: 2,
+      InstanceType: 't3.micro',
+      SubnetId: sub.Subnet.SubnetId,
+      MetadataOptions: { HttpTokens: 'required' },
+      TagSpecifications: [
+        {
+          ResourceType: 'instance',
+          Tags: [
+            { Key: 'dpf:env', Value: 'chk' },
+            { Key: 'dpf:role', Value: 'worker' },
+          ],
+        },
+      ],
+    }),
+  );
   const instanceId = run.Instances[0].InstanceId;
   const rds = new rdssdk.RDSClient(raw);
-  await rds.send(new rdssdk.CreateDBSubnetGroupCommand({ DBSubnetGroupName: 'chk-sng', DBSubnetGroupDescription: 'x', SubnetIds: [sub.Subnet.SubnetId, sub2.Subnet.SubnetId] }));
-  await rds.send(new rdssdk.CreateDBInstanceCommand({ DBInstanceIdentifier: 'chk-db', Engine: 'postgres', DBInstanceClass: 'db.t3.micro', AllocatedStorage: 20, MasterUsername: 'u', MasterUserPassword: 'passw0rd!', DBSubnetGroupName: 'chk-sng', StorageEncrypted: true, BackupRetentionPeriod: 7 }));
+  await rds.send(
+    new rdssdk.CreateDBSubnetGroupCommand({
+      DBSubnetGroupName: 'chk-sng',
+      DBSubnetGroupDescription: 'x',
+      SubnetIds: [sub.Subnet.SubnetId, sub2.Subnet.SubnetId],
+    }),
+  );
+  await rds.send(
+    new rdssdk.CreateDBInstanceCommand({
+      DBInstanceIdentifier: 'chk-db',
+      Engine: 'postgres',
+      DBInstanceClass: 'db.t3.micro',
+      AllocatedStorage: 20,
+      MasterUsername: 'u',
+      MasterUserPassword: 'passw0rd!',
+      DBSubnetGroupName: 'chk-sng',
+      StorageEncrypted: true,
+      BackupRetentionPeriod: 7,
+    }),
+  );
   const efs = new efssdk.EFSClient(raw);
   const fs = await efs.send(new efssdk.CreateFileSystemCommand({ CreationToken: 'chk', Encrypted: true, Tags: [{ Key: 'dpf:env', Value: 'chk' }] }));
   await efs.send(new efssdk.CreateMountTargetCommand({ FileSystemId: fs.FileSystemId, SubnetId: sub.Subnet.SubnetId }));
@@ -89,25 +133,86 @@ try {
   await s3.send(new s3sdk.PutObjectCommand({ Bucket: 'chk-bucket', Key: 'a.txt', Body: 'one' }));
   await s3.send(new s3sdk.PutObjectCommand({ Bucket: 'chk-bucket', Key: 'a.txt', Body: 'two' }));
   await s3.send(new s3sdk.DeleteObjectCommand({ Bucket: 'chk-bucket', Key: 'a.txt' }));
-  await s3.send(new s3sdk.PutPublicAccessBlockCommand({ Bucket: 'chk-bucket', PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true } }));
-  await s3.send(new s3sdk.PutBucketEncryptionCommand({ Bucket: 'chk-bucket', ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms' } }] } }));
+  await s3.send(
+    new s3sdk.PutPublicAccessBlockCommand({
+      Bucket: 'chk-bucket',
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true },
+    }),
+  );
+  await s3.send(
+    new s3sdk.PutBucketEncryptionCommand({
+      Bucket: 'chk-bucket',
+      ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms' } }] },
+    }),
+  );
   // moto enforces this policy: over its http endpoint every later call on the bucket is denied
   // (as AWS would deny plain http) — so the TLS policy goes on a bucket of its own.
   await s3.send(new s3sdk.CreateBucketCommand({ Bucket: 'chk-tls', CreateBucketConfiguration: { LocationConstraint: region } }));
-  await s3.send(new s3sdk.PutBucketPolicyCommand({ Bucket: 'chk-tls', Policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'TLS', Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: ['arn:aws:s3:::chk-tls', 'arn:aws:s3:::chk-tls/*'], Condition: { Bool: { 'aws:SecureTransport': 'false' } } }] }) }));
+  await s3.send(
+    new s3sdk.PutBucketPolicyCommand({
+      Bucket: 'chk-tls',
+      Policy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'TLS',
+            Effect: 'Deny',
+            Principal: '*',
+            Action: 's3:*',
+            Resource: ['arn:aws:s3:::chk-tls', 'arn:aws:s3:::chk-tls/*'],
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          },
+        ],
+      }),
+    }),
+  );
   await s3.send(new s3sdk.CreateBucketCommand({ Bucket: 'chk-plain', CreateBucketConfiguration: { LocationConstraint: region } }));
   const sns = new snssdk.SNSClient(raw);
   const topic = await sns.send(new snssdk.CreateTopicCommand({ Name: 'chk-alerts' }));
   await sns.send(new snssdk.SubscribeCommand({ TopicArn: topic.TopicArn, Protocol: 'email', Endpoint: 'ops@example.com' }));
   const cw = new cwsdk.CloudWatchClient({ ...raw, protocol: AwsQueryProtocol });
-  await cw.send(new cwsdk.PutMetricAlarmCommand({ AlarmName: 'dpf-chk-cpu', MetricName: 'CPUUtilization', Namespace: 'AWS/EC2', Statistic: 'Average', Period: 60, EvaluationPeriods: 1, Threshold: 80, ComparisonOperator: 'GreaterThanThreshold', Dimensions: [{ Name: 'InstanceId', Value: instanceId }], AlarmActions: [topic.TopicArn] }));
-  await cw.send(new cwsdk.PutMetricDataCommand({ Namespace: 'dpf/chk', MetricData: [{ MetricName: 'm', Value: 3, Dimensions: [{ Name: 'env', Value: 'chk' }], Timestamp: new Date(Date.now() - 120_000) }] }));
+  await cw.send(
+    new cwsdk.PutMetricAlarmCommand({
+      AlarmName: 'dpf-chk-cpu',
+      MetricName: 'CPUUtilization',
+      Namespace: 'AWS/EC2',
+      Statistic: 'Average',
+      Period: 60,
+      EvaluationPeriods: 1,
+      Threshold: 80,
+      ComparisonOperator: 'GreaterThanThreshold',
+      Dimensions: [{ Name: 'InstanceId', Value: instanceId }],
+      AlarmActions: [topic.TopicArn],
+    }),
+  );
+  await cw.send(
+    new cwsdk.PutMetricDataCommand({
+      Namespace: 'dpf/chk',
+      MetricData: [{ MetricName: 'm', Value: 3, Dimensions: [{ Name: 'env', Value: 'chk' }], Timestamp: new Date(Date.now() - 120_000) }],
+    }),
+  );
   const bk = new bksdk.BackupClient(raw);
   await bk.send(new bksdk.CreateBackupVaultCommand({ BackupVaultName: 'chk-vault' }));
-  const plan = await bk.send(new bksdk.CreateBackupPlanCommand({ BackupPlan: { BackupPlanName: 'chk-plan', Rules: [{ RuleName: 'daily', TargetBackupVaultName: 'chk-vault', ScheduleExpression: 'cron(0 3 * * ? *)', Lifecycle: { DeleteAfterDays: 35 } }] } }));
+  const plan = await bk.send(
+    new bksdk.CreateBackupPlanCommand({
+      BackupPlan: {
+        BackupPlanName: 'chk-plan',
+        Rules: [{ RuleName: 'daily', TargetBackupVaultName: 'chk-vault', ScheduleExpression: 'cron(0 3 * * ? *)', Lifecycle: { DeleteAfterDays: 35 } }],
+      },
+    }),
+  );
   const asg = new asgsdk.AutoScalingClient(raw);
   await ec2c.send(new ec2sdk.CreateLaunchTemplateCommand({ LaunchTemplateName: 'chk-lt', LaunchTemplateData: { ImageId: ami, InstanceType: 't3.micro' } }));
-  await asg.send(new asgsdk.CreateAutoScalingGroupCommand({ AutoScalingGroupName: 'chk-asg', MinSize: 0, MaxSize: 3, DesiredCapacity: 1, LaunchTemplate: { LaunchTemplateName: 'chk-lt' }, VPCZoneIdentifier: `${sub.Subnet.SubnetId},${sub2.Subnet.SubnetId}` }));
+  await asg.send(
+    new asgsdk.CreateAutoScalingGroupCommand({
+      AutoScalingGroupName: 'chk-asg',
+      MinSize: 0,
+      MaxSize: 3,
+      DesiredCapacity: 1,
+      LaunchTemplate: { LaunchTemplateName: 'chk-lt' },
+      VPCZoneIdentifier: `${sub.Subnet.SubnetId},${sub2.Subnet.SubnetId}`,
+    }),
+  );
 
   // ---- adapters ----
   const ec2 = (await dist('sdk-ec2.js')).createEc2Port(cfg);
@@ -148,8 +253,13 @@ try {
   await check('RDS DescribeDBSnapshots (missing → [])', () => r.describeSnapshots({ snapshotId: 'nope' }));
   const restoreInput = { subnetGroup: 'chk-sng', securityGroupIds: [sg], tags: { 'dpf:env': 'chk' } };
   await check('RDS RestoreDBInstanceFromDBSnapshot', () => r.restoreFromSnapshot('chk-snap', { ...restoreInput, targetIdentifier: 'chk-db-r1' }));
-  await check('RDS RestoreDBInstanceToPointInTime', () => r.restoreToPointInTime('chk-db', { ...restoreInput, targetIdentifier: 'chk-db-r2', useLatestRestorableTime: true }));
-  await check('RDS restored instance (subnet group / SGs kept?)', async () => { const d = await r.describeInstance('chk-db-r2'); return d && { subnetGroup: d.subnetGroup, sgs: d.securityGroupIds, pg: d.parameterGroups }; });
+  await check('RDS RestoreDBInstanceToPointInTime', () =>
+    r.restoreToPointInTime('chk-db', { ...restoreInput, targetIdentifier: 'chk-db-r2', useLatestRestorableTime: true }),
+  );
+  await check('RDS restored instance (subnet group / SGs kept?)', async () => {
+    const d = await r.describeInstance('chk-db-r2');
+    return d && { subnetGroup: d.subnetGroup, sgs: d.securityGroupIds, pg: d.parameterGroups };
+  });
   await check('RDS ModifyDBInstance (deletion protection)', () => r.modifyDeletionProtection('chk-db-r1', false));
   await check('RDS DeleteDBInstance', () => r.deleteInstance('chk-db-r1', { skipFinalSnapshot: true }));
   await check('RDS DeleteDBInstance (missing → ok)', () => r.deleteInstance('nope', { skipFinalSnapshot: true }));
@@ -166,7 +276,9 @@ try {
   await check('Backup GetBackupPlan (missing → undefined)', () => b.describePlan('00000000-0000-0000-0000-000000000000'));
   await check('Backup ListBackupSelections', () => b.listSelections(plan.BackupPlanId));
   await check('Backup ListRecoveryPointsByBackupVault', () => b.listRecoveryPoints('chk-vault'));
-  await check('Backup StartBackupJob', () => b.startBackupJob('chk-vault', `arn:aws:rds:${region}:123456789012:db:chk-db`, 'arn:aws:iam::123456789012:role/backup'));
+  await check('Backup StartBackupJob', () =>
+    b.startBackupJob('chk-vault', `arn:aws:rds:${region}:123456789012:db:chk-db`, 'arn:aws:iam::123456789012:role/backup'),
+  );
   await check('Backup DescribeBackupJob', () => b.describeBackupJob('00000000-0000-0000-0000-000000000000'));
   await check('Backup DescribeRestoreJob', () => b.describeRestoreJob('00000000-0000-0000-0000-000000000000'));
 
@@ -191,10 +303,18 @@ try {
   await check('S3 inspect after delete', () => bu.inspect('chk-bucket'));
 
   const ssm = (await dist('sdk-ssm.js')).createSsmPort(cfg, EP);
-  const cmd = await check('SSM SendCommand (tag targets)', () => ssm.sendCommand({
-    documentName: 'AWS-RunShellScript', parameters: { commands: ['echo hi'] }, targets: { 'dpf:env': ['chk'], 'dpf:role': ['worker'] },
-    maxConcurrency: '50%', maxErrors: '0', timeoutSeconds: 600, outputS3Bucket: 'chk-plain', outputS3KeyPrefix: 'ssm/',
-  }));
+  const cmd = await check('SSM SendCommand (tag targets)', () =>
+    ssm.sendCommand({
+      documentName: 'AWS-RunShellScript',
+      parameters: { commands: ['echo hi'] },
+      targets: { 'dpf:env': ['chk'], 'dpf:role': ['worker'] },
+      maxConcurrency: '50%',
+      maxErrors: '0',
+      timeoutSeconds: 600,
+      outputS3Bucket: 'chk-plain',
+      outputS3KeyPrefix: 'ssm/',
+    }),
+  );
   await check('SSM ListCommands (getCommand)', () => ssm.getCommand(cmd));
   await check('SSM listInvocations (ListCommandInvocations or fallback)', () => ssm.listInvocations(cmd));
   const { SSMClient, ListCommandInvocationsCommand } = await import('@aws-sdk/client-ssm');

@@ -72,7 +72,9 @@ function readSettings(endpointUrl: string | undefined): Settings {
     pollMs: parsePollMs(env.DPF_POLL_MS),
     pollMaxMs: parsePollMs(env.DPF_POLL_MAX_MS),
     endpoint: { url: endpointUrl, services: serviceEndpoints(env) },
-    testHold: hold ? { afterExecute: env.DPF_TEST_HOLD_STEP || undefined, atStart: env.DPF_TEST_HOLD_STEP_START || undefined, ms: Number(env.DPF_TEST_HOLD_MS ?? 600000) } : undefined,
+    testHold: hold
+      ? { afterExecute: env.DPF_TEST_HOLD_STEP || undefined, atStart: env.DPF_TEST_HOLD_STEP_START || undefined, ms: Number(env.DPF_TEST_HOLD_MS ?? 600000) }
+      : undefined,
     columns: process.stdout.columns || undefined,
     cacheDir: env.DPF_CACHE_DIR || path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'dpf'),
     path: (env.PATH ?? '').split(path.delimiter).filter(Boolean),
@@ -147,7 +149,8 @@ export async function main(argv: string[]): Promise<void> {
     });
     ioClose = closeLive = () => io.close();
     // The AWS CLI conventions (profile, region chain, endpoint), from the flags, the environment and ~/.aws.
-    const resolve = async () => (await import('./aws/profile.js')).resolveAwsSettings({ flagProfile: globals!.profile, flagRegion: globals!.region, env: process.env });
+    const resolve = async () =>
+      (await import('./aws/profile.js')).resolveAwsSettings({ flagProfile: globals!.profile, flagRegion: globals!.region, env: process.env });
     const aws = o.offline ? undefined : await resolve();
     // The profile's endpoint_url applies like AWS_ENDPOINT_URL (which wins when both are set).
     if (aws?.endpointSource === 'profile' && aws.endpointUrl) process.env.AWS_ENDPOINT_URL = aws.endpointUrl;
@@ -182,7 +185,10 @@ export async function main(argv: string[]): Promise<void> {
     .option('--verbose', 'show stack traces and debug detail')
     .option('-q, --quiet', 'print only warnings, failures and results (no progress)')
     .option('--no-color', 'disable colours (NO_COLOR is honoured; FORCE_COLOR forces them)')
-    .addHelpText('after', `\nExamples:\n  dpf init --env dev --defaults --yes\n  dpf plan --env dev\n  dpf deploy --env dev --yes\n  dpf deploy --env dev --phase network\n  dpf status --env dev --json\n  dpf unlock --env dev\n  source <(dpf completion bash)\n${EXIT_HELP}\nAWS: as the AWS CLI v2 — --profile is AWS_PROFILE (credentials, SSO, region, endpoint_url);\nregion: --region > AWS_REGION > AWS_DEFAULT_REGION > the profile's region (init's default; an\nenvironment's region in the config file pins where it lives); AWS_ENDPOINT_URL > the profile's endpoint_url.`)
+    .addHelpText(
+      'after',
+      `\nExamples:\n  dpf init --env dev --defaults --yes\n  dpf plan --env dev\n  dpf deploy --env dev --yes\n  dpf deploy --env dev --phase network\n  dpf status --env dev --json\n  dpf unlock --env dev\n  source <(dpf completion bash)\n${EXIT_HELP}\nAWS: as the AWS CLI v2 — --profile is AWS_PROFILE (credentials, SSO, region, endpoint_url);\nregion: --region > AWS_REGION > AWS_DEFAULT_REGION > the profile's region (init's default; an\nenvironment's region in the config file pins where it lives); AWS_ENDPOINT_URL > the profile's endpoint_url.`,
+    )
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     // Flags whose check needs data loaded on demand (the SDK's region list): before any action runs.
@@ -205,9 +211,16 @@ export async function main(argv: string[]): Promise<void> {
     .option('--workers-max <n>', 'worker Auto Scaling maximum (default 6)', parseIntOption('--workers-max', { min: 1, max: 1000 }))
     .option('--workers-desired <n>', 'worker desired capacity (default 2)', parseIntOption('--workers-desired', { min: 0, max: 1000 }))
     .option('--ha', 'one NAT gateway per AZ (default in prod)')
-    .option('--set <path=value>', 'set any value of the environment after the defaults and the other flags, e.g. compute.workers.max=8 or network.adminCidrs=198.51.100.0/24,192.0.2.0/24 (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .option(
+      '--set <path=value>',
+      'set any value of the environment after the defaults and the other flags, e.g. compute.workers.max=8 or network.adminCidrs=198.51.100.0/24,192.0.2.0/24 (repeatable)',
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
     .option('--force', 'replace the environment if it already exists in the file')
-    .addHelpText('after', '\nExamples:\n  dpf init                                  # wizard\n  dpf init --env dev --defaults --yes\n  dpf init --env prod --defaults --yes --region eu-west-1 --admin-cidr 198.51.100.0/24 --ha\n  dpf init --env dev --defaults --yes --set compute.workers.max=8 --set storage.rds.instanceClass=db.m5.large')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  dpf init                                  # wizard\n  dpf init --env dev --defaults --yes\n  dpf init --env prod --defaults --yes --region eu-west-1 --admin-cidr 198.51.100.0/24 --ha\n  dpf init --env dev --defaults --yes --set compute.workers.max=8 --set storage.rds.instanceClass=db.m5.large',
+    )
     .action(async (o, cmd: Command) => {
       const ctx = await makeContext(cmd);
       const { runInit } = await import('./commands/init.js');
@@ -242,13 +255,19 @@ export async function main(argv: string[]): Promise<void> {
     .option('--concurrency <n>', 'steps at once, 1 to 16 (default: deploy.concurrency, 4)', parseIntOption('--concurrency', { min: 1, max: 16 }))
     .option('--check', 'report what would change (change sets, Ansible --check) and change nothing')
     .option('--refresh-ami', 'resolve compute.imageParameter again instead of the AMI pinned at first deploy (replaces instances)')
-    .option('--skip-preflight', 'do not run the account preflight (dpf doctor\'s blocking checks) before the first change set')
+    .option('--skip-preflight', "do not run the account preflight (dpf doctor's blocking checks) before the first change set")
     .option('--plan <file>', 'execute exactly the change sets saved by dpf plan --out FILE, after one approval; exit 8 (naming the stack) if AWS drifted since')
-    .addHelpText('after', '\nExamples:\n  dpf deploy --env dev                   # everything, asking before each change set\n  dpf deploy --env dev --phase bootstrap --yes\n  dpf deploy --env dev --yes --json      # NDJSON progress for CI\n  dpf plan --env prod --out plan.json && dpf deploy --env prod --plan plan.json   # review once, apply exactly that')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  dpf deploy --env dev                   # everything, asking before each change set\n  dpf deploy --env dev --phase bootstrap --yes\n  dpf deploy --env dev --yes --json      # NDJSON progress for CI\n  dpf plan --env prod --out plan.json && dpf deploy --env prod --plan plan.json   # review once, apply exactly that',
+    )
     .action(async (o, cmd: Command) => {
       const ctx = await makeContext(cmd);
       const { runDeploy } = await import('./commands/deploy.js');
-      await runDeploy({ phases: o.phase, force: o.force, concurrency: o.concurrency, check: o.check, refreshAmi: o.refreshAmi, plan: o.plan, skipPreflight: o.skipPreflight }, ctx);
+      await runDeploy(
+        { phases: o.phase, force: o.force, concurrency: o.concurrency, check: o.check, refreshAmi: o.refreshAmi, plan: o.plan, skipPreflight: o.skipPreflight },
+        ctx,
+      );
     });
 
   program
@@ -289,7 +308,10 @@ export async function main(argv: string[]): Promise<void> {
     .command('completion')
     .description('print a shell completion script (commands, options, phases, environments)')
     .argument('<shell>', 'bash or zsh')
-    .addHelpText('after', '\nExamples:\n  source <(dpf completion bash)                      # this shell\n  dpf completion bash > /etc/bash_completion.d/dpf   # every shell\n  dpf completion zsh > "${fpath[1]}/_dpf"            # zsh (then: autoload -U compinit && compinit)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  source <(dpf completion bash)                      # this shell\n  dpf completion bash > /etc/bash_completion.d/dpf   # every shell\n  dpf completion zsh > "${fpath[1]}/_dpf"            # zsh (then: autoload -U compinit && compinit)',
+    )
     .action(async (shell: string) => {
       const { completionScript } = await import('./completion.js');
       process.stdout.write(completionScript(program, shell));
@@ -326,12 +348,18 @@ function report(err: unknown, g: GlobalOptions | undefined, wantsJson: boolean):
   if (err instanceof CommanderError) {
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return ExitCode.Ok;
     // commander printed the message, unless --json asked for it as JSON.
-    if (wantsJson) process.stdout.write(`${JSON.stringify({ error: { code: 'Usage', exitCode: ExitCode.Usage, message: err.message.replace(/^error: /, ''), details: [], hint: 'run with --help for usage' } })}\n`);
+    if (wantsJson)
+      process.stdout.write(
+        `${JSON.stringify({ error: { code: 'Usage', exitCode: ExitCode.Usage, message: err.message.replace(/^error: /, ''), details: [], hint: 'run with --help for usage' } })}\n`,
+      );
     return ExitCode.Usage;
   }
   const json = g?.json ?? wantsJson;
   if (err instanceof DpfError) {
-    if (json) process.stdout.write(`${JSON.stringify({ error: { code: err.code, exitCode: err.exitCode, message: err.message, details: err.details, hint: err.hint } })}\n`);
+    if (json)
+      process.stdout.write(
+        `${JSON.stringify({ error: { code: err.code, exitCode: err.exitCode, message: err.message, details: err.details, hint: err.hint } })}\n`,
+      );
     else {
       process.stderr.write(`\nError: ${err.message}\n`);
       for (const d of err.details) process.stderr.write(`  ${d}\n`);

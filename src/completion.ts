@@ -35,14 +35,15 @@ function valueWords(program: Command): Record<string, string> {
 }
 
 export function completionScript(program: Command, shell: string): string {
-  if (shell !== 'bash' && shell !== 'zsh') throw new UserError('BadShell', `Unknown shell "${shell}": dpf completion supports bash and zsh.`, { hint: 'Run: dpf completion bash   or   dpf completion zsh' });
+  if (shell !== 'bash' && shell !== 'zsh')
+    throw new UserError('BadShell', `Unknown shell "${shell}": dpf completion supports bash and zsh.`, {
+      hint: 'Run: dpf completion bash   or   dpf completion zsh',
+    });
   const globals = (program.options as readonly Option[]).flatMap((o) => [o.long, o.short].filter((x): x is string => Boolean(x)));
   const nodes: Node[] = [];
   walk(program, [], nodes, globals);
   const values = valueWords(program);
-  const cases = nodes
-    .map((n) => `    "${n.path}") words_here="${[...n.subcommands, ...n.options].join(' ')}" ;;`)
-    .join('\n');
+  const cases = nodes.map((n) => `    "${n.path}") words_here="${[...n.subcommands, ...n.options].join(' ')}" ;;`).join('\n');
   const valueCases = Object.entries(values)
     .map(([opt, v]) => `    ${opt}) COMPREPLY=( $(compgen -W "${v}" -- "$cur") ); return 0 ;;`)
     .join('\n');

@@ -59,7 +59,10 @@ export class UserError extends DpfError {
 }
 
 export class ConfigInvalidError extends DpfError {
-  constructor(readonly problems: string[], file: string) {
+  constructor(
+    readonly problems: string[],
+    file: string,
+  ) {
     super('ConfigInvalid', `${file} is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'}):`, ExitCode.Usage, {
       source: 'user',
       details: problems,
@@ -84,7 +87,13 @@ export class NotConfirmedError extends DpfError {
         ? `Confirmation needed ("${question}") but there is no terminal to ask on.`
         : `Not confirmed: "${question}". Nothing was changed by this step.`,
       ExitCode.NotConfirmed,
-      { source: 'user', hint: reason === 'no-tty' ? 'Run it on a terminal to answer, or pass --yes to proceed without asking (for a deploy, review first with `dpf plan`).' : undefined },
+      {
+        source: 'user',
+        hint:
+          reason === 'no-tty'
+            ? 'Run it on a terminal to answer, or pass --yes to proceed without asking (for a deploy, review first with `dpf plan`).'
+            : undefined,
+      },
     );
     this.name = 'NotConfirmedError';
   }
@@ -100,7 +109,11 @@ export interface LockHolder {
 }
 
 export class LockHeldError extends DpfError {
-  constructor(readonly env: string, readonly holder: LockHolder, where: string) {
+  constructor(
+    readonly env: string,
+    readonly holder: LockHolder,
+    where: string,
+  ) {
     super(
       'LockHeld',
       `Environment "${env}" is locked by ${holder.identity} on ${holder.host} (pid ${holder.pid}) running "${holder.command}" since ${holder.since}; the lease expires at ${holder.expiresAt} unless renewed (${where}).`,
@@ -119,7 +132,11 @@ export class StateInvalidError extends DpfError {
 }
 
 export class StepFailedError extends DpfError {
-  constructor(readonly stepId: string, message: string, opts: DpfErrorOptions = {}) {
+  constructor(
+    readonly stepId: string,
+    message: string,
+    opts: DpfErrorOptions = {},
+  ) {
     super('StepFailed', message, ExitCode.StepFailed, opts);
     this.name = 'StepFailedError';
   }
@@ -152,7 +169,7 @@ export class AwsThrottledError extends DpfError {
  * value must not be echoed whole to the terminal (or to a CI log).
  */
 export function excerpt(value: unknown, max = 60): string {
-  const text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
+  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
   const quoted = typeof value === 'string' ? JSON.stringify(text.length > max ? text.slice(0, max) : text) : text.length > max ? text.slice(0, max) : text;
   return text.length > max ? `${quoted}… (${text.length} characters)` : quoted;
 }

@@ -35,7 +35,11 @@ export interface Session {
 }
 
 export function newRunId(now: Date): string {
-  return `r${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, '').toLowerCase()}-${randomBytes(3).toString('hex')}`;
+  return `r${now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, '')
+    .toLowerCase()}-${randomBytes(3).toString('hex')}`;
 }
 
 export async function openSession(ctx: CommandContext, opts: { command: string; lock: boolean; readOnly?: boolean }): Promise<Session> {
@@ -50,7 +54,9 @@ export async function openSession(ctx: CommandContext, opts: { command: string; 
     // deploy a second copy elsewhere), but a difference is worth saying: the operator may have meant the other one.
     const chain = await ctx.awsSettings?.().catch(() => undefined);
     if (chain?.region && chain.region !== region)
-      warn(`${chain.regionSource === 'profile' ? `Profile ${chain.profile}'s region` : chain.regionSource} is ${chain.region}, but environment "${envName}" lives in ${region} (${path.basename(loaded.file)}): using ${region}. Pass --region to override.`);
+      warn(
+        `${chain.regionSource === 'profile' ? `Profile ${chain.profile}'s region` : chain.regionSource} is ${chain.region}, but environment "${envName}" lives in ${region} (${path.basename(loaded.file)}): using ${region}. Pass --region to override.`,
+      );
   }
 
   const who = await (await aws.identity()).whoami();
@@ -87,7 +93,15 @@ export async function openSession(ctx: CommandContext, opts: { command: string; 
   const envCtx: EnvContext = { project: loaded.config.project, name: envName, env, region, accountId: who.account, operator: who.arn, runId: newRunId(now) };
   let attached = false;
   const session: Session = {
-    loaded, envName, env, region, ledger, store, aws, envCtx, lock,
+    loaded,
+    envName,
+    env,
+    region,
+    ledger,
+    store,
+    aws,
+    envCtx,
+    lock,
     async attachStateBackend() {
       if (attached) return;
       const boot = ledger.get('bootstrap.state');
@@ -95,7 +109,8 @@ export async function openSession(ctx: CommandContext, opts: { command: string; 
       attached = true;
       if (lock && boot.outputs.LockTableName) await lock.acquire(await aws.leaseStore(boot.outputs.LockTableName, envName));
       const how = await ledger.attachMirror(store.mirror(() => aws.objects(), boot.outputs.StateBucketName));
-      if (how === 'remote-newer') ctx.io.notify({ type: 'info', message: `Adopted a newer ledger from s3://${boot.outputs.StateBucketName} (written by another operator).` });
+      if (how === 'remote-newer')
+        ctx.io.notify({ type: 'info', message: `Adopted a newer ledger from s3://${boot.outputs.StateBucketName} (written by another operator).` });
     },
     async close() {
       await ledger.flush().catch(() => undefined);

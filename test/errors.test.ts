@@ -1,5 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { AbortError, AwsAccessError, BlockedError, ConfigInvalidError, DpfError, ExitCode, LockHeldError, NotConfirmedError, StateInvalidError, StepFailedError, UserError, errorMessage } from '../src/errors.js';
+import {
+  AbortError,
+  AwsAccessError,
+  BlockedError,
+  ConfigInvalidError,
+  DpfError,
+  ExitCode,
+  LockHeldError,
+  NotConfirmedError,
+  StateInvalidError,
+  StepFailedError,
+  UserError,
+  errorMessage,
+} from '../src/errors.js';
 
 describe('error family', () => {
   const holder = { identity: 'bob', host: 'h', pid: 1, command: 'deploy', since: 's', expiresAt: 'e' };

@@ -14,7 +14,10 @@ describe('pollUntil', () => {
   it('GIVEN nothing changes WHEN polling THEN the interval grows by the factor up to the maximum', async () => {
     const clock = new FakeClock(0).autoAdvance();
     const r = reader(['a', 'a', 'a', 'a', 'a', 'done']);
-    const out = await pollUntil({ clock, signal: new AbortController().signal }, { what: 'x', read: () => r.read(clock), state: (v) => (v === 'done' ? 'done' : 'waiting'), minMs: 1000, maxMs: 3000, factor: 2 });
+    const out = await pollUntil(
+      { clock, signal: new AbortController().signal },
+      { what: 'x', read: () => r.read(clock), state: (v) => (v === 'done' ? 'done' : 'waiting'), minMs: 1000, maxMs: 3000, factor: 2 },
+    );
     expect(out).toMatchObject({ last: 'done', ended: 'done' });
     expect(r.reads).toEqual([0, 1000, 3000, 6000, 9000, 12000]);
   });
@@ -23,7 +26,18 @@ describe('pollUntil', () => {
     const clock = new FakeClock(0).autoAdvance();
     const r = reader(['creating', 'creating', 'creating', 'backing-up', 'available']);
     const progress: string[] = [];
-    await pollUntil({ clock, signal: new AbortController().signal, progress: (m) => progress.push(m) }, { what: 'db-1', read: () => r.read(clock), state: (v) => (v === 'available' ? 'done' : 'waiting'), describe: (v) => v, minMs: 1000, maxMs: 60_000, factor: 2 });
+    await pollUntil(
+      { clock, signal: new AbortController().signal, progress: (m) => progress.push(m) },
+      {
+        what: 'db-1',
+        read: () => r.read(clock),
+        state: (v) => (v === 'available' ? 'done' : 'waiting'),
+        describe: (v) => v,
+        minMs: 1000,
+        maxMs: 60_000,
+        factor: 2,
+      },
+    );
     expect(progress).toEqual(['db-1: creating', 'db-1: backing-up', 'db-1: available']);
     // 1 s, 2 s, 4 s while creating; back to 1 s after the change.
     expect(r.reads).toEqual([0, 1000, 3000, 7000, 8000]);
@@ -33,14 +47,27 @@ describe('pollUntil', () => {
     const clock = new FakeClock(0).autoAdvance();
     const r = reader(['waiting for 2', 'waiting for 1', 'ok']);
     const progress: string[] = [];
-    await pollUntil({ clock, signal: new AbortController().signal, progress: (m) => progress.push(m) }, { what: '', read: () => r.read(clock), state: (v) => (v === 'ok' ? 'done' : 'waiting'), describe: (v) => (v === 'ok' ? undefined : v), minMs: 1000, maxMs: 1000 });
+    await pollUntil(
+      { clock, signal: new AbortController().signal, progress: (m) => progress.push(m) },
+      {
+        what: '',
+        read: () => r.read(clock),
+        state: (v) => (v === 'ok' ? 'done' : 'waiting'),
+        describe: (v) => (v === 'ok' ? undefined : v),
+        minMs: 1000,
+        maxMs: 1000,
+      },
+    );
     expect(progress).toEqual(['waiting for 2', 'waiting for 1']);
   });
 
   it('GIVEN changed() says something moved THEN the interval starts over without a progress line', async () => {
     const clock = new FakeClock(0).autoAdvance();
     const r = reader([0, 0, 1, 1, 2]);
-    await pollUntil({ clock, signal: new AbortController().signal }, { what: 'x', read: () => r.read(clock), state: (v) => (v === 2 ? 'done' : 'waiting'), changed: (v) => v === 1, minMs: 1000, maxMs: 60_000, factor: 2 });
+    await pollUntil(
+      { clock, signal: new AbortController().signal },
+      { what: 'x', read: () => r.read(clock), state: (v) => (v === 2 ? 'done' : 'waiting'), changed: (v) => v === 1, minMs: 1000, maxMs: 60_000, factor: 2 },
+    );
     expect(r.reads).toEqual([0, 1000, 3000, 4000, 5000]);
   });
 
@@ -49,7 +76,10 @@ describe('pollUntil', () => {
     ['past the deadline', 'waiting', 'timed-out'],
   ] as const)('GIVEN a read that stays %s THEN it ends so, without throwing', async (_n, state, ended) => {
     const clock = new FakeClock(0).autoAdvance();
-    const out = await pollUntil({ clock, signal: new AbortController().signal }, { what: 'x', read: async () => 'v', state: () => state, minMs: 1000, maxMs: 1000, deadline: 2500 });
+    const out = await pollUntil(
+      { clock, signal: new AbortController().signal },
+      { what: 'x', read: async () => 'v', state: () => state, minMs: 1000, maxMs: 1000, deadline: 2500 },
+    );
     expect(out.ended).toBe(ended);
     if (ended === 'timed-out') expect(clock.now().getTime()).toBe(2500);
   });
@@ -69,18 +99,21 @@ describe('waitFor', () => {
     ['done', 'done', 'v'],
     ['failed', 'failed', 'FAILED v'],
     ['timed out', 'waiting', 'TIMEOUT v'],
-  ] as const)('GIVEN a wait that ends %s THEN it returns the value or throws the caller\'s error', async (_n, state, expected) => {
+  ] as const)("GIVEN a wait that ends %s THEN it returns the value or throws the caller's error", async (_n, state, expected) => {
     const clock = new FakeClock(0).autoAdvance();
-    const p = waitFor({ clock, signal: new AbortController().signal }, {
-      what: 'x',
-      read: async () => 'v',
-      state: () => state,
-      minMs: 1000,
-      maxMs: 1000,
-      deadline: new Date(3000),
-      onTimeout: (v) => new Error(`TIMEOUT ${v}`),
-      onFailed: (v) => new Error(`FAILED ${v}`),
-    });
+    const p = waitFor(
+      { clock, signal: new AbortController().signal },
+      {
+        what: 'x',
+        read: async () => 'v',
+        state: () => state,
+        minMs: 1000,
+        maxMs: 1000,
+        deadline: new Date(3000),
+        onTimeout: (v) => new Error(`TIMEOUT ${v}`),
+        onFailed: (v) => new Error(`FAILED ${v}`),
+      },
+    );
     if (expected === 'v') expect(await p).toBe('v');
     else await expect(p).rejects.toThrow(expected);
   });

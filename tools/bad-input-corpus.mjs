@@ -35,15 +35,34 @@ const CONFIG_CASES = [
   ['unknown key in identity', dev({ identity: { realm: 'X' } }), `${E}.identity`],
   ['unknown key in identity.passwordPolicy', dev({ identity: { passwordPolicy: { minLenght: 12 } } }), `${E}.identity.passwordPolicy`],
   ['unknown key in identity.sudoRules[0]', dev({ identity: { sudoRules: [{ name: 'ops', group: 'admins', runas: 'root' }] } }), `${E}.identity.sudoRules[0]`],
-  ['sudo rule named twice', dev({ identity: { sudoRules: [{ name: 'ops', group: 'admins' }, { name: 'ops', group: 'analysts' }] } }), `${E}.identity.sudoRules[1].name`],
-  ['unknown key in identity.crossAccount', dev({ identity: { crossAccount: { trustedAccountId: '123456789012', externalId: 'x-1', mfa: true } } }), `${E}.identity.crossAccount`],
+  [
+    'sudo rule named twice',
+    dev({
+      identity: {
+        sudoRules: [
+          { name: 'ops', group: 'admins' },
+          { name: 'ops', group: 'analysts' },
+        ],
+      },
+    }),
+    `${E}.identity.sudoRules[1].name`,
+  ],
+  [
+    'unknown key in identity.crossAccount',
+    dev({ identity: { crossAccount: { trustedAccountId: '123456789012', externalId: 'x-1', mfa: true } } }),
+    `${E}.identity.crossAccount`,
+  ],
   ['unknown key in monitoring', dev({ monitoring: { email: 'a@b.c' } }), `${E}.monitoring`],
   ['unknown key in recovery.rtoMinutes', dev({ recovery: { rtoMinutes: { db: 60 } } }), `${E}.recovery.rtoMinutes`],
   ['unknown key in recovery.drill', dev({ recovery: { drill: { maxHours: 2 } } }), `${E}.recovery.drill`],
   ['unknown key in ssm', dev({ ssm: { concurrency: '50%' } }), `${E}.ssm`],
   ['unknown key in patching.maintenanceWindow', dev({ patching: { maintenanceWindow: { day: 'sat' } } }), `${E}.patching.maintenanceWindow`],
   ['unknown key in deploy', dev({ deploy: { concurency: 2 } }), `${E}.deploy`],
-  ['unknown key in a risk', dev({ risks: [{ category: 'c', description: 'd', probability: 'Low', impact: 'Low', mitigation: 'm', owner: 'x' }] }), `${E}.risks[0]`],
+  [
+    'unknown key in a risk',
+    dev({ risks: [{ category: 'c', description: 'd', probability: 'Low', impact: 'Low', mitigation: 'm', owner: 'x' }] }),
+    `${E}.risks[0]`,
+  ],
   // types and values
   ['project with capitals', { ...base(), project: 'DataPlatform' }, 'project'],
   ['project too long', { ...base(), project: 'a'.repeat(30) }, 'project'],
@@ -111,8 +130,16 @@ const CONFIG_CASES = [
   ['identity domain uppercase', dev({ identity: { domain: 'Corp.Internal' } }), `${E}.identity.domain`],
   ['identity image not an AMI', dev({ identity: { imageId: 'rocky9' } }), `${E}.identity.imageId`],
   ['identity volume 5 GB', dev({ identity: { volumeGb: 5 } }), `${E}.identity.volumeGb`],
-  ['cross-account id of letters', dev({ identity: { crossAccount: { trustedAccountId: 'abcdefghijkl', externalId: 'x-1' } } }), `${E}.identity.crossAccount.trustedAccountId`],
-  ['cross-account external id with a space', dev({ identity: { crossAccount: { trustedAccountId: '123456789012', externalId: 'a b' } } }), `${E}.identity.crossAccount.externalId`],
+  [
+    'cross-account id of letters',
+    dev({ identity: { crossAccount: { trustedAccountId: 'abcdefghijkl', externalId: 'x-1' } } }),
+    `${E}.identity.crossAccount.trustedAccountId`,
+  ],
+  [
+    'cross-account external id with a space',
+    dev({ identity: { crossAccount: { trustedAccountId: '123456789012', externalId: 'a b' } } }),
+    `${E}.identity.crossAccount.externalId`,
+  ],
   ['alarm e-mail without @', dev({ monitoring: { alarmEmail: 'ops.example.com' } }), `${E}.monitoring.alarmEmail`],
   ['CPU critical 150 %', dev({ monitoring: { cpuCriticalPercent: 150 } }), `${E}.monitoring.cpuCriticalPercent`],
   ['CPU minutes 0', dev({ monitoring: { cpuCriticalMinutes: 0 } }), `${E}.monitoring.cpuCriticalMinutes`],
@@ -122,7 +149,11 @@ const CONFIG_CASES = [
   ['RPO of ten years', dev({ recovery: { rpoMinutes: { database: 5256000 } } }), `${E}.recovery.rpoMinutes.database`],
   ['DR region equal to the region', dev({ recovery: { drRegion: 'us-west-2' } }), `${E}.recovery.drRegion`],
   ['DR region typo', dev({ recovery: { drRegion: 'us-esat-1' } }), `${E}.recovery.drRegion`],
-  ['DR key in another region', dev({ recovery: { drRegion: 'us-east-1', drKmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/abc' } }), `${E}.recovery.drKmsKeyArn`],
+  [
+    'DR key in another region',
+    dev({ recovery: { drRegion: 'us-east-1', drKmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/abc' } }),
+    `${E}.recovery.drKmsKeyArn`,
+  ],
   ['drill cost cap 0', dev({ recovery: { drill: { maxCostUsd: 0 } } }), `${E}.recovery.drill.maxCostUsd`],
   ['SSM concurrency 0', dev({ ssm: { maxConcurrency: '0' } }), `${E}.ssm.maxConcurrency`],
   ['SSM errors 150%', dev({ ssm: { maxErrors: '150%' } }), `${E}.ssm.maxErrors`],
@@ -135,12 +166,20 @@ const CONFIG_CASES = [
   ['deploy concurrency 0', dev({ deploy: { concurrency: 0 } }), `${E}.deploy.concurrency`],
   ['deploy start 2025-02-30', dev({ deploy: { startDate: '2025-02-30' } }), `${E}.deploy.startDate`],
   ['deploy start 31/12/2025', dev({ deploy: { startDate: '31/12/2025' } }), `${E}.deploy.startDate`],
-  ['risk probability "Very High"', dev({ risks: [{ category: 'c', description: 'd', probability: 'Very High', impact: 'Low', mitigation: 'm' }] }), `${E}.risks[0].probability`],
+  [
+    'risk probability "Very High"',
+    dev({ risks: [{ category: 'c', description: 'd', probability: 'Very High', impact: 'Low', mitigation: 'm' }] }),
+    `${E}.risks[0].probability`,
+  ],
   ['a 2 MB-long domain (bounded echo)', dev({ identity: { domain: 'x'.repeat(900_000) } }), `${E}.identity.domain`],
   // the file itself
   ['YAML syntax error', 'version: 1\nproject: dataplatform\nenvironments:\n  dev: {region: [us-west-2\n', '(yaml) line'],
   ['duplicate key', 'version: 1\nproject: a1\nproject: a2\nenvironments: {dev: {}}\n', '(yaml) line 3'],
-  ['YAML alias bomb', ['a: &a [x,x,x,x,x,x,x,x,x]', ...'bcdefghi'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefghi'[i]}`).join(',')}]`)].join('\n') + '\n', 'aliases'],
+  [
+    'YAML alias bomb',
+    ['a: &a [x,x,x,x,x,x,x,x,x]', ...'bcdefghi'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefghi'[i]}`).join(',')}]`)].join('\n') + '\n',
+    'aliases',
+  ],
   ['a list at the top', '- dev\n- prod\n', '(root)'],
   ['an empty file', '', '(root)'],
   ['binary garbage', '\u0000\u0001\u0002PK\u0003\u0004', 'dpf.config.yaml'],
@@ -187,8 +226,20 @@ export function corpusCases() {
   const out = [];
   for (const [name, config, field] of CONFIG_CASES) out.push({ name, config, args: ['deploy', '--env', 'dev', '--yes'], field });
   // The same invalid config refused by the other commands that read it, a few of them.
-  for (const [cmd, extra] of [['plan', []], ['status', []], ['unlock', ['--yes']], ['backup', []], ['destroy', ['--yes']], ['doctor', []]])
-    out.push({ name: `${cmd} with an unknown key in compute.workers`, config: dev({ compute: { workers: { maximum: 8 } } }), args: [cmd, '--env', 'dev', ...extra], field: `${E}.compute.workers` });
+  for (const [cmd, extra] of [
+    ['plan', []],
+    ['status', []],
+    ['unlock', ['--yes']],
+    ['backup', []],
+    ['destroy', ['--yes']],
+    ['doctor', []],
+  ])
+    out.push({
+      name: `${cmd} with an unknown key in compute.workers`,
+      config: dev({ compute: { workers: { maximum: 8 } } }),
+      args: [cmd, '--env', 'dev', ...extra],
+      field: `${E}.compute.workers`,
+    });
   for (const [name, args, field] of FLAG_CASES) out.push({ name, config: base(), args, field });
   for (const c of out) c.exit = usageExit(c.args);
   return out;

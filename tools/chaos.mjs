@@ -116,7 +116,9 @@ export async function crashAndResume({ dpfBin, emulator, env, point, timeoutMs =
   if (!completed) problems.push(`the resumed run exited ${again.code}: ${again.stderr.slice(-1500)}`);
   const stateDir = path.join(dir, '.dpf', env);
   const ledger = JSON.parse(readFileSync(path.join(stateDir, 'ledger.json'), 'utf8'));
-  const notDone = Object.values(ledger.steps).filter((s) => s.status !== 'done').map((s) => `${s.id}:${s.status}`);
+  const notDone = Object.values(ledger.steps)
+    .filter((s) => s.status !== 'done')
+    .map((s) => `${s.id}:${s.status}`);
   if (notDone.length) problems.push(`steps not done: ${notDone.join(', ')}`);
   const running = ledger.runs.filter((r) => r.status === 'running');
   if (running.length) problems.push(`runs still 'running' in the history: ${running.map((r) => r.runId).join(', ')}`);
@@ -137,19 +139,41 @@ export async function crashAndResume({ dpfBin, emulator, env, point, timeoutMs =
 
 /** Every kill point of a full deploy (the bench runs them all; the e2e test a sample). */
 /** Template name → the step that deploys it. */
-const STACK_STEPS = { bootstrap: 'bootstrap.state', network: 'network.stack', compute: 'compute.stack', storage: 'storage.stack', identity: 'identity.stack', dns: 'identity.dns', monitoring: 'monitoring.stack', autoconfig: 'monitoring.worker-bootstrap' };
+const STACK_STEPS = {
+  bootstrap: 'bootstrap.state',
+  network: 'network.stack',
+  compute: 'compute.stack',
+  storage: 'storage.stack',
+  identity: 'identity.stack',
+  dns: 'identity.dns',
+  monitoring: 'monitoring.stack',
+  autoconfig: 'monitoring.worker-bootstrap',
+};
 export const STACKS = Object.keys(STACK_STEPS);
 export const PLAYBOOK_STEPS = [
-  'identity.ipa-server', 'identity.ipa-policy', 'identity.ipa-replica', 'identity.enrol-hosts',
-  'identity.configure-bastion', 'identity.configure-master', 'identity.configure-dev', 'identity.configure-worker', 'monitoring.agent',
+  'identity.ipa-server',
+  'identity.ipa-policy',
+  'identity.ipa-replica',
+  'identity.enrol-hosts',
+  'identity.configure-bastion',
+  'identity.configure-master',
+  'identity.configure-dev',
+  'identity.configure-worker',
+  'monitoring.agent',
 ];
 export const STEP_IDS = [...Object.values(STACK_STEPS), ...PLAYBOOK_STEPS];
 
 export function allPoints() {
   return [
-    ...STACKS.flatMap((stack) => [{ after: 'CreateChangeSet', stack }, { after: 'ExecuteChangeSet', stack }]),
+    ...STACKS.flatMap((stack) => [
+      { after: 'CreateChangeSet', stack },
+      { after: 'ExecuteChangeSet', stack },
+    ]),
     ...PLAYBOOK_STEPS.map((step) => ({ after: 'SendCommand', step })),
-    ...STEP_IDS.flatMap((step) => [{ event: 'step-start', step }, { event: 'step-done', step }]),
+    ...STEP_IDS.flatMap((step) => [
+      { event: 'step-start', step },
+      { event: 'step-done', step },
+    ]),
     ...[25, 75, 125, 175, 225, 275, 325, 375].map((nth) => ({ nth })),
   ];
 }

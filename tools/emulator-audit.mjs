@@ -56,7 +56,10 @@ export function countDuplicates(entries, { project = 'dataplatform', env }) {
   const ours = (e) => e.env === env;
   const commands = per('SendCommand', (e) => (ours(e) ? /\bdpf ([a-z]+\.[a-z0-9-]+) run \S+/.exec(e.comment ?? '')?.[1] : undefined));
   const sent = over(commands, 'commands sent for');
-  const markers = over(per('SendCommand', (e) => (ours(e) ? /^(dpf-m-[0-9a-f]+)/.exec(e.comment ?? '')?.[1] : undefined)), 'commands sharing marker');
+  const markers = over(
+    per('SendCommand', (e) => (ours(e) ? /^(dpf-m-[0-9a-f]+)/.exec(e.comment ?? '')?.[1] : undefined)),
+    'commands sharing marker',
+  );
   return {
     stacks,
     changeSets,

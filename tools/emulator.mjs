@@ -48,7 +48,13 @@ export async function startEmulator() {
     endpoint,
     proc,
     requests: () => (log.match(/"(GET|POST|PUT|DELETE|HEAD) [^"]*" \d{3}/g) ?? []).filter((l) => !l.includes('/moto-api')).length,
-    audit: () => (existsSync(auditFile) ? readFileSync(auditFile, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l)) : []),
+    audit: () =>
+      existsSync(auditFile)
+        ? readFileSync(auditFile, 'utf8')
+            .split('\n')
+            .filter((l) => l.trim())
+            .map((l) => JSON.parse(l))
+        : [],
     stop: () => proc.kill(),
   };
 }

@@ -55,23 +55,52 @@ export function describeRequest(req, body) {
   };
 }
 
-const XML_THROTTLE = (code, msg) => `<ErrorResponse xmlns="https://aws.amazon.com/"><Error><Type>Sender</Type><Code>${code}</Code><Message>${msg}</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>`;
-const EC2_ERROR = (code, msg) => `<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>${code}</Code><Message>${msg}</Message></Error></Errors><RequestID>fault-proxy</RequestID></Response>`;
+const XML_THROTTLE = (code, msg) =>
+  `<ErrorResponse xmlns="https://aws.amazon.com/"><Error><Type>Sender</Type><Code>${code}</Code><Message>${msg}</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>`;
+const EC2_ERROR = (code, msg) =>
+  `<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>${code}</Code><Message>${msg}</Message></Error></Errors><RequestID>fault-proxy</RequestID></Response>`;
 
 /** The error answer AWS gives for `kind` ('throttle' | 'server') in the request's protocol. */
 export function errorAnswer(kind, info) {
   const throttle = kind === 'throttle';
   switch (info.protocol) {
     case 'json':
-      return { status: throttle ? 400 : 500, headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': throttle ? 'ThrottlingException' : 'InternalFailure' }, body: JSON.stringify({ __type: throttle ? 'ThrottlingException' : 'InternalFailure', message: throttle ? 'Rate exceeded' : 'We encountered an internal error. Please try again.' }) };
+      return {
+        status: throttle ? 400 : 500,
+        headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': throttle ? 'ThrottlingException' : 'InternalFailure' },
+        body: JSON.stringify({
+          __type: throttle ? 'ThrottlingException' : 'InternalFailure',
+          message: throttle ? 'Rate exceeded' : 'We encountered an internal error. Please try again.',
+        }),
+      };
     case 'ec2':
-      return { status: 503, headers: { 'content-type': 'text/xml' }, body: throttle ? EC2_ERROR('RequestLimitExceeded', 'Request limit exceeded.') : EC2_ERROR('InternalError', 'An internal error has occurred') };
+      return {
+        status: 503,
+        headers: { 'content-type': 'text/xml' },
+        body: throttle ? EC2_ERROR('RequestLimitExceeded', 'Request limit exceeded.') : EC2_ERROR('InternalError', 'An internal error has occurred'),
+      };
     case 'query':
-      return { status: throttle ? 400 : 500, headers: { 'content-type': 'text/xml' }, body: throttle ? XML_THROTTLE('Throttling', 'Rate exceeded') : XML_THROTTLE('InternalFailure', 'An internal error occurred').replace('Sender', 'Receiver') };
+      return {
+        status: throttle ? 400 : 500,
+        headers: { 'content-type': 'text/xml' },
+        body: throttle
+          ? XML_THROTTLE('Throttling', 'Rate exceeded')
+          : XML_THROTTLE('InternalFailure', 'An internal error occurred').replace('Sender', 'Receiver'),
+      };
     case 'rest-xml':
-      return { status: 503, headers: { 'content-type': 'application/xml' }, body: throttle ? '<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>' : '<Error><Code>InternalError</Code><Message>We encountered an internal error. Please try again.</Message></Error>' };
+      return {
+        status: 503,
+        headers: { 'content-type': 'application/xml' },
+        body: throttle
+          ? '<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>'
+          : '<Error><Code>InternalError</Code><Message>We encountered an internal error. Please try again.</Message></Error>',
+      };
     default:
-      return { status: throttle ? 429 : 500, headers: { 'content-type': 'application/json', 'x-amzn-errortype': throttle ? 'ThrottlingException' : 'InternalFailure' }, body: JSON.stringify({ message: throttle ? 'Rate exceeded' : 'Internal failure' }) };
+      return {
+        status: throttle ? 429 : 500,
+        headers: { 'content-type': 'application/json', 'x-amzn-errortype': throttle ? 'ThrottlingException' : 'InternalFailure' },
+        body: JSON.stringify({ message: throttle ? 'Rate exceeded' : 'Internal failure' }),
+      };
   }
 }
 

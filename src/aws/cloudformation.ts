@@ -7,8 +7,14 @@ export const SUCCESS_STATES: ReadonlySet<string> = new Set(['CREATE_COMPLETE', '
 
 export type StackStatus = string; // e.g. CREATE_COMPLETE, UPDATE_ROLLBACK_FAILED, REVIEW_IN_PROGRESS
 
-export interface StackParameter { key: string; value: string }
-export interface StackTag { key: string; value: string }
+export interface StackParameter {
+  key: string;
+  value: string;
+}
+export interface StackTag {
+  key: string;
+  value: string;
+}
 
 export interface StackDescription {
   stackId: string;

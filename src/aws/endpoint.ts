@@ -34,7 +34,14 @@ export function endpointLabel(e: Endpoint | undefined): string {
 }
 
 /** Error names that say "this action does not exist here". */
-const NOT_IMPLEMENTED = new Set(['NotImplemented', 'NotImplementedException', 'UnsupportedOperation', 'UnsupportedOperationException', 'InvalidAction', 'UnknownOperationException']);
+const NOT_IMPLEMENTED = new Set([
+  'NotImplemented',
+  'NotImplementedException',
+  'UnsupportedOperation',
+  'UnsupportedOperationException',
+  'InvalidAction',
+  'UnknownOperationException',
+]);
 
 /** An answer that is not an AWS response at all: an HTML page where the SDK expected XML or JSON. */
 function notAnAwsAnswer(err: { message?: string; $response?: { headers?: Record<string, string> } }): boolean {
@@ -63,7 +70,11 @@ export function notOffered(err: unknown, custom: boolean): boolean {
 /** An error callers can recognise (by name) to report "unknown" instead of failing. */
 export class NotImplementedByEndpointError extends Error {
   override readonly name = 'NotImplementedByEndpoint';
-  constructor(public readonly operation: string, endpoint: Endpoint | undefined, cause?: unknown) {
+  constructor(
+    public readonly operation: string,
+    endpoint: Endpoint | undefined,
+    cause?: unknown,
+  ) {
     super(`${operation} is not offered by the AWS endpoint in use (${endpointLabel(endpoint)})`, { cause });
   }
 }

@@ -8,7 +8,14 @@ import { AwsAccessError, AwsThrottledError, DpfError } from '../errors.js';
 import { classifyAwsError } from './retry.js';
 
 /** The caller's identity: wrong keys, or keys AWS no longer accepts. */
-const REFUSED_CREDENTIALS = new Set(['InvalidClientTokenId', 'UnrecognizedClientException', 'InvalidSignatureException', 'SignatureDoesNotMatch', 'InvalidAccessKeyId', 'AuthFailure']);
+const REFUSED_CREDENTIALS = new Set([
+  'InvalidClientTokenId',
+  'UnrecognizedClientException',
+  'InvalidSignatureException',
+  'SignatureDoesNotMatch',
+  'InvalidAccessKeyId',
+  'AuthFailure',
+]);
 /** Temporary credentials past their expiry (a role session, an SSO role's keys). */
 const EXPIRED_CREDENTIALS = new Set(['ExpiredToken', 'ExpiredTokenException', 'TokenRefreshRequired', 'RequestExpired']);
 /** The identity is fine; the action is not allowed to it. */
@@ -46,7 +53,11 @@ export function explainAwsError(err: unknown, doing: string, c: AwsErrorContext 
   const endpoint = c.endpointUrl;
   const message = e?.message ?? name;
   const who = c.profileNamed && c.profile ? `profile "${c.profile}"` : 'the default credential chain';
-  if (name === 'TokenProviderError' || ((name === 'CredentialsProviderError' || name === 'InvalidGrantException' || name === 'UnauthorizedException') && /\bsso\b|sso session|sso token/i.test(message))) {
+  if (
+    name === 'TokenProviderError' ||
+    ((name === 'CredentialsProviderError' || name === 'InvalidGrantException' || name === 'UnauthorizedException') &&
+      /\bsso\b|sso session|sso token/i.test(message))
+  ) {
     return new AwsAccessError(`The AWS IAM Identity Center (SSO) session for ${who} is missing or has expired (while ${doing}): ${message}`, {
       cause: err,
       hint: `Log in again: aws sso login${profileFlag(c)}   then rerun the command${profileFlag(c) ? ` with${profileFlag(c)}` : ''}.`,
@@ -81,24 +92,33 @@ export function explainAwsError(err: unknown, doing: string, c: AwsErrorContext 
   }
   const kind = classifyAwsError(err, Boolean(endpoint));
   if (kind === 'throttled')
-    return new AwsThrottledError(`AWS throttled dpf's requests while ${doing} (${name || 'HTTP 429'}, ${retried(e)}). Nothing is wrong with the config or the platform.`, {
-      cause: err,
-      hint: 'Rerun the same command in a few minutes: it resumes where it stopped. Other tools or operators calling the same APIs in this account and region share the rate.',
-    });
+    return new AwsThrottledError(
+      `AWS throttled dpf's requests while ${doing} (${name || 'HTTP 429'}, ${retried(e)}). Nothing is wrong with the config or the platform.`,
+      {
+        cause: err,
+        hint: 'Rerun the same command in a few minutes: it resumes where it stopped. Other tools or operators calling the same APIs in this account and region share the rate.',
+      },
+    );
   if (kind === 'not-sent')
     return new AwsAccessError(`Could not reach AWS while ${doing}: ${e.message ?? e.code ?? name} (${retried(e)}).`, {
       cause: err,
       hint: endpoint ? `The endpoint is ${endpoint}: is it running?` : 'Check your network, proxy settings and --region.',
     });
   if (kind === 'lost-answer')
-    return new AwsAccessError(`The connection to AWS was lost while ${doing} (${e.code ?? name}: ${e.message ?? 'no answer'}; ${retried(e)}). The request was sent: it may or may not have been carried out.`, {
-      cause: err,
-      hint: 'Rerun the same command: dpf checks what was already done (change sets, commands) before doing it again.',
-    });
+    return new AwsAccessError(
+      `The connection to AWS was lost while ${doing} (${e.code ?? name}: ${e.message ?? 'no answer'}; ${retried(e)}). The request was sent: it may or may not have been carried out.`,
+      {
+        cause: err,
+        hint: 'Rerun the same command: dpf checks what was already done (change sets, commands) before doing it again.',
+      },
+    );
   if (kind === 'server-error')
-    return new AwsAccessError(`AWS answered with a server error while ${doing} (HTTP ${e.$metadata?.httpStatusCode ?? '5xx'} ${name}, ${retried(e)}): a problem on AWS's side, not in the request.`, {
-      cause: err,
-      hint: 'Rerun the same command later; if it persists, check the AWS Health Dashboard for the region.',
-    });
+    return new AwsAccessError(
+      `AWS answered with a server error while ${doing} (HTTP ${e.$metadata?.httpStatusCode ?? '5xx'} ${name}, ${retried(e)}): a problem on AWS's side, not in the request.`,
+      {
+        cause: err,
+        hint: 'Rerun the same command later; if it persists, check the AWS Health Dashboard for the region.',
+      },
+    );
   return err;
 }

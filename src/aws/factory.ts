@@ -52,7 +52,10 @@ export function sdkPorts(region: string, o: PortFactoryOptions = {}): AwsPorts {
   return {
     region,
     cfn: memo(async () => {
-      const [{ CloudFormationClient }, { SdkCloudFormation }] = await Promise.all([import('@aws-sdk/client-cloudformation'), import('./sdk-cloudformation.js')]);
+      const [{ CloudFormationClient }, { SdkCloudFormation }] = await Promise.all([
+        import('@aws-sdk/client-cloudformation'),
+        import('./sdk-cloudformation.js'),
+      ]);
       const c = await cfg();
       return wrap(new SdkCloudFormation(new CloudFormationClient(c)), 'CloudFormation');
     }),
@@ -62,7 +65,11 @@ export function sdkPorts(region: string, o: PortFactoryOptions = {}): AwsPorts {
       return wrap(new SdkIdentity(new STSClient(c)), 'STS');
     }),
     objects: memo(async () => {
-      const [{ S3Client }, { SdkObjectStore }, { s3ClientConfig }] = await Promise.all([import('@aws-sdk/client-s3'), import('./sdk-state.js'), import('./clients.js')]);
+      const [{ S3Client }, { SdkObjectStore }, { s3ClientConfig }] = await Promise.all([
+        import('@aws-sdk/client-s3'),
+        import('./sdk-state.js'),
+        import('./clients.js'),
+      ]);
       const c = await cfg();
       return wrap(new SdkObjectStore(new S3Client(s3ClientConfig(c, endpoint))), 'S3');
     }),

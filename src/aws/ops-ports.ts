@@ -25,14 +25,60 @@ export interface InstanceInfo {
   volumeIds: string[];
   launchTime?: Date;
 }
-export interface VolumeInfo { volumeId: string; encrypted: boolean; sizeGb: number; state: string; attachedTo?: string; tags: Record<string, string> }
-export interface SecurityGroupRule { protocol: string; fromPort?: number; toPort?: number; cidrs: string[]; groupIds: string[] }
-export interface SecurityGroupInfo { groupId: string; groupName: string; vpcId?: string; tags: Record<string, string>; ingress: SecurityGroupRule[]; egress: SecurityGroupRule[] }
-export interface VpcInfo { vpcId: string; cidr: string; tags: Record<string, string> }
-export interface SubnetInfo { subnetId: string; vpcId: string; cidr: string; availabilityZone: string; tags: Record<string, string> }
-export interface NatGatewayInfo { natGatewayId: string; subnetId?: string; state: string }
-export interface ImageInfo { imageId: string; name?: string; state: string; creationDate?: string; tags: Record<string, string> }
-export interface SnapshotInfo { snapshotId: string; volumeId?: string; state: string; startTime?: Date; tags: Record<string, string> }
+export interface VolumeInfo {
+  volumeId: string;
+  encrypted: boolean;
+  sizeGb: number;
+  state: string;
+  attachedTo?: string;
+  tags: Record<string, string>;
+}
+export interface SecurityGroupRule {
+  protocol: string;
+  fromPort?: number;
+  toPort?: number;
+  cidrs: string[];
+  groupIds: string[];
+}
+export interface SecurityGroupInfo {
+  groupId: string;
+  groupName: string;
+  vpcId?: string;
+  tags: Record<string, string>;
+  ingress: SecurityGroupRule[];
+  egress: SecurityGroupRule[];
+}
+export interface VpcInfo {
+  vpcId: string;
+  cidr: string;
+  tags: Record<string, string>;
+}
+export interface SubnetInfo {
+  subnetId: string;
+  vpcId: string;
+  cidr: string;
+  availabilityZone: string;
+  tags: Record<string, string>;
+}
+export interface NatGatewayInfo {
+  natGatewayId: string;
+  subnetId?: string;
+  state: string;
+}
+export interface ImageInfo {
+  imageId: string;
+  name?: string;
+  state: string;
+  creationDate?: string;
+  tags: Record<string, string>;
+}
+export interface SnapshotInfo {
+  snapshotId: string;
+  volumeId?: string;
+  state: string;
+  startTime?: Date;
+  tags: Record<string, string>;
+}
 
 export interface Ec2Port {
   describeInstances(filters: Record<string, string[]>): Promise<InstanceInfo[]>;
@@ -139,8 +185,24 @@ export interface RdsPort {
 }
 
 // ---------- EFS ----------
-export interface FileSystemInfo { fileSystemId: string; arn?: string; state: string; encrypted: boolean; kmsKeyId?: string; performanceMode?: string; throughputMode?: string; tags: Record<string, string>; sizeBytes?: number }
-export interface MountTargetInfo { mountTargetId: string; fileSystemId: string; subnetId: string; state: string; ipAddress?: string }
+export interface FileSystemInfo {
+  fileSystemId: string;
+  arn?: string;
+  state: string;
+  encrypted: boolean;
+  kmsKeyId?: string;
+  performanceMode?: string;
+  throughputMode?: string;
+  tags: Record<string, string>;
+  sizeBytes?: number;
+}
+export interface MountTargetInfo {
+  mountTargetId: string;
+  fileSystemId: string;
+  subnetId: string;
+  state: string;
+  ipAddress?: string;
+}
 export interface EfsPort {
   describeFileSystems(fileSystemId?: string): Promise<FileSystemInfo[]>;
   describeMountTargets(fileSystemId: string): Promise<MountTargetInfo[]>;
@@ -151,19 +213,50 @@ export interface EfsPort {
 }
 
 // ---------- AWS Backup ----------
-export interface RecoveryPointInfo { arn: string; resourceArn?: string; resourceType?: string; status: string; created?: Date; completed?: Date; vault: string }
-export interface BackupJobInfo { jobId: string; state: string; resourceArn?: string; recoveryPointArn?: string; created?: Date; completed?: Date; statusMessage?: string }
-export interface BackupVaultInfo { name: string; arn?: string; recoveryPoints?: number; locked?: boolean }
+export interface RecoveryPointInfo {
+  arn: string;
+  resourceArn?: string;
+  resourceType?: string;
+  status: string;
+  created?: Date;
+  completed?: Date;
+  vault: string;
+}
+export interface BackupJobInfo {
+  jobId: string;
+  state: string;
+  resourceArn?: string;
+  recoveryPointArn?: string;
+  created?: Date;
+  completed?: Date;
+  statusMessage?: string;
+}
+export interface BackupVaultInfo {
+  name: string;
+  arn?: string;
+  recoveryPoints?: number;
+  locked?: boolean;
+}
 export interface BackupPort {
   /** DescribeBackupVault; undefined when the vault does not exist. */
   describeVault(vault: string): Promise<BackupVaultInfo | undefined>;
-  describePlan(planId: string): Promise<{ planId: string; name: string; rules: Array<{ name: string; schedule?: string; deleteAfterDays?: number }> } | undefined>;
+  describePlan(
+    planId: string,
+  ): Promise<{ planId: string; name: string; rules: Array<{ name: string; schedule?: string; deleteAfterDays?: number }> } | undefined>;
   listRecoveryPoints(vault: string, resourceArn?: string): Promise<RecoveryPointInfo[]>;
   /** `idempotencyToken`: a repeat with the same token starts no second job (default: one per call, so SDK retries share it). */
   startBackupJob(vault: string, resourceArn: string, iamRoleArn: string, idempotencyToken?: string): Promise<string>;
   describeBackupJob(jobId: string): Promise<BackupJobInfo>;
-  startRestoreJob(recoveryPointArn: string, iamRoleArn: string, metadata: Record<string, string>, resourceType: string, idempotencyToken?: string): Promise<string>;
-  describeRestoreJob(jobId: string): Promise<{ jobId: string; status: string; createdResourceArn?: string; statusMessage?: string; created?: Date; completed?: Date }>;
+  startRestoreJob(
+    recoveryPointArn: string,
+    iamRoleArn: string,
+    metadata: Record<string, string>,
+    resourceType: string,
+    idempotencyToken?: string,
+  ): Promise<string>;
+  describeRestoreJob(
+    jobId: string,
+  ): Promise<{ jobId: string; status: string; createdResourceArn?: string; statusMessage?: string; created?: Date; completed?: Date }>;
   /** DeleteRecoveryPoint (asynchronous: the point goes DELETING, then disappears); already gone counts as deleted. */
   deleteRecoveryPoint(vault: string, recoveryPointArn: string): Promise<void>;
   /** DeleteBackupVault (the vault must be empty); a vault that is already gone counts as deleted. */
@@ -171,11 +264,26 @@ export interface BackupPort {
 }
 
 // ---------- CloudWatch / SNS ----------
-export interface AlarmInfo { name: string; state: string; reason?: string; metricName?: string; namespace?: string; threshold?: number; dimensions: Record<string, string>; actions: string[] }
+export interface AlarmInfo {
+  name: string;
+  state: string;
+  reason?: string;
+  metricName?: string;
+  namespace?: string;
+  threshold?: number;
+  dimensions: Record<string, string>;
+  actions: string[];
+}
 export interface CloudWatchPort {
   describeAlarms(names?: string[], prefix?: string): Promise<AlarmInfo[]>;
   /** Datapoints of one metric over the last `minutes`, newest first. */
-  getMetric(namespace: string, metric: string, dimensions: Record<string, string>, minutes: number, stat?: string): Promise<Array<{ timestamp: Date; value: number }>>;
+  getMetric(
+    namespace: string,
+    metric: string,
+    dimensions: Record<string, string>,
+    minutes: number,
+    stat?: string,
+  ): Promise<Array<{ timestamp: Date; value: number }>>;
   listMetrics(namespace: string, metric?: string): Promise<Array<{ metric: string; dimensions: Record<string, string> }>>;
 }
 export interface SnsPort {
@@ -183,7 +291,13 @@ export interface SnsPort {
 }
 
 // ---------- S3 (inspection, beyond ObjectStorePort) ----------
-export interface BucketSecurity { exists: boolean; versioning?: string; encryption?: string; publicAccessBlocked?: boolean; policyDeniesInsecureTransport?: boolean }
+export interface BucketSecurity {
+  exists: boolean;
+  versioning?: string;
+  encryption?: string;
+  publicAccessBlocked?: boolean;
+  policyDeniesInsecureTransport?: boolean;
+}
 export interface BucketInspectPort {
   inspect(bucket: string): Promise<BucketSecurity>;
   emptyAndDelete(bucket: string): Promise<void>;
@@ -203,7 +317,13 @@ export interface SendCommandInput {
   outputS3KeyPrefix?: string;
   comment?: string;
 }
-export interface CommandStatus { commandId: string; status: string; targetCount?: number; completedCount?: number; errorCount?: number }
+export interface CommandStatus {
+  commandId: string;
+  status: string;
+  targetCount?: number;
+  completedCount?: number;
+  errorCount?: number;
+}
 export interface InvocationResult {
   commandId: string;
   instanceId: string;
@@ -213,9 +333,23 @@ export interface InvocationResult {
   stderr: string;
   outputS3Url?: string;
 }
-export interface ManagedInstance { instanceId: string; pingStatus: string; platform?: string; agentVersion?: string; lastPing?: Date }
+export interface ManagedInstance {
+  instanceId: string;
+  pingStatus: string;
+  platform?: string;
+  agentVersion?: string;
+  lastPing?: Date;
+}
 /** One State Manager association's latest run on one instance. */
-export interface InstanceAssociationStatus { associationId: string; associationName?: string; documentName: string; status: string; detailedStatus?: string; executionDate?: Date; executionSummary?: string }
+export interface InstanceAssociationStatus {
+  associationId: string;
+  associationName?: string;
+  documentName: string;
+  status: string;
+  detailedStatus?: string;
+  executionDate?: Date;
+  executionSummary?: string;
+}
 export interface SsmPort {
   /**
    * SendCommand. It has no idempotency token: the adapter never repeats it after a lost answer

@@ -33,7 +33,6 @@ export interface LeaseStore {
   forceRelease(): Promise<void>;
 }
 
-
 /** AWS behind small ports; each getter loads its SDK client on first use (the factory: ./factory.ts). */
 export interface AwsPorts {
   region: string;

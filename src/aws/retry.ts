@@ -26,13 +26,31 @@ import { notOffered } from './endpoint.js';
 export type FailureKind = 'throttled' | 'not-sent' | 'lost-answer' | 'server-error' | 'not-implemented' | 'other';
 
 const THROTTLING = new Set([
-  'Throttling', 'ThrottlingException', 'ThrottledException', 'RequestThrottled', 'RequestThrottledException', 'TooManyRequestsException',
-  'ProvisionedThroughputExceededException', 'TransactionInProgressException', 'RequestLimitExceeded', 'BandwidthLimitExceeded', 'SlowDown',
-  'PriorRequestNotComplete', 'EC2ThrottledException',
+  'Throttling',
+  'ThrottlingException',
+  'ThrottledException',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'TooManyRequestsException',
+  'ProvisionedThroughputExceededException',
+  'TransactionInProgressException',
+  'RequestLimitExceeded',
+  'BandwidthLimitExceeded',
+  'SlowDown',
+  'PriorRequestNotComplete',
+  'EC2ThrottledException',
 ]);
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 const LOST_CODES = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED']);
-const SERVER_CODES = new Set(['InternalFailure', 'InternalError', 'InternalServerError', 'ServiceUnavailable', 'ServiceUnavailableException', 'RequestTimeout', 'RequestTimeoutException']);
+const SERVER_CODES = new Set([
+  'InternalFailure',
+  'InternalError',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+  'RequestTimeout',
+  'RequestTimeoutException',
+]);
 
 interface SdkLikeError {
   name?: string;
@@ -134,7 +152,15 @@ export class DpfRetryStrategy {
     const kind = classifyAwsError(errorInfo.error, p.customEndpoint);
     const used = token.byKind[kind] ?? 0;
     const budget =
-      kind === 'throttled' ? p.throttleRetries : kind === 'not-sent' ? p.notSentRetries : kind === 'lost-answer' || kind === 'server-error' ? (p.retryAmbiguous ? p.ambiguousRetries : 0) : 0;
+      kind === 'throttled'
+        ? p.throttleRetries
+        : kind === 'not-sent'
+          ? p.notSentRetries
+          : kind === 'lost-answer' || kind === 'server-error'
+            ? p.retryAmbiguous
+              ? p.ambiguousRetries
+              : 0
+            : 0;
     if (used >= budget) throw errorInfo.error;
     const base = kind === 'throttled' ? p.throttleBaseMs : p.baseMs;
     let delay = Math.floor(p.random() * Math.min(p.capMs, base * 2 ** used));

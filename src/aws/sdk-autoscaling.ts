@@ -22,10 +22,12 @@ export class SdkAutoScaling implements AutoScalingPort {
         availabilityZone: i.AvailabilityZone,
       })),
       tags: tagsOf(g.Tags),
-      subnetIds: (g.VPCZoneIdentifier ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+      subnetIds: (g.VPCZoneIdentifier ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
     };
   }
-
 }
 
 export function createAutoScalingPort(cfg: Record<string, unknown>): AutoScalingPort {

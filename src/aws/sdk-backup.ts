@@ -4,8 +4,16 @@
  * restore jobs are written against the real API shapes and tested with mocked responses.
  */
 import {
-  BackupClient, GetBackupPlanCommand, ListRecoveryPointsByBackupVaultCommand, StartBackupJobCommand,
-  DescribeBackupJobCommand, StartRestoreJobCommand, DescribeRestoreJobCommand, DeleteRecoveryPointCommand, DeleteBackupVaultCommand, DescribeBackupVaultCommand,
+  BackupClient,
+  GetBackupPlanCommand,
+  ListRecoveryPointsByBackupVaultCommand,
+  StartBackupJobCommand,
+  DescribeBackupJobCommand,
+  StartRestoreJobCommand,
+  DescribeRestoreJobCommand,
+  DeleteRecoveryPointCommand,
+  DeleteBackupVaultCommand,
+  DescribeBackupVaultCommand,
 } from '@aws-sdk/client-backup';
 import type { BackupJobInfo, BackupPort, BackupVaultInfo, RecoveryPointInfo } from './ops-ports.js';
 import { randomUUID } from 'node:crypto';
@@ -31,7 +39,11 @@ export class SdkBackup implements BackupPort {
       return {
         planId: r.BackupPlanId ?? planId,
         name: r.BackupPlan.BackupPlanName ?? '',
-        rules: (r.BackupPlan.Rules ?? []).map((x) => ({ name: x.RuleName ?? '', schedule: x.ScheduleExpression, deleteAfterDays: x.Lifecycle?.DeleteAfterDays })),
+        rules: (r.BackupPlan.Rules ?? []).map((x) => ({
+          name: x.RuleName ?? '',
+          schedule: x.ScheduleExpression,
+          deleteAfterDays: x.Lifecycle?.DeleteAfterDays,
+        })),
       };
     } catch (err) {
       if (isError(err, 'ResourceNotFoundException')) return undefined;
@@ -66,7 +78,9 @@ export class SdkBackup implements BackupPort {
 
   async startBackupJob(vault: string, resourceArn: string, iamRoleArn: string, idempotencyToken: string = randomUUID()): Promise<string> {
     // IdempotencyToken: "Retrying a successful request with the same idempotency token results in a success message with no action taken."
-    const r = await this.client.send(new StartBackupJobCommand({ BackupVaultName: vault, ResourceArn: resourceArn, IamRoleArn: iamRoleArn, IdempotencyToken: idempotencyToken }));
+    const r = await this.client.send(
+      new StartBackupJobCommand({ BackupVaultName: vault, ResourceArn: resourceArn, IamRoleArn: iamRoleArn, IdempotencyToken: idempotencyToken }),
+    );
     if (!r.BackupJobId) throw new Error(`StartBackupJob for ${resourceArn} returned no job id`);
     return r.BackupJobId;
   }
@@ -84,9 +98,21 @@ export class SdkBackup implements BackupPort {
     };
   }
 
-  async startRestoreJob(recoveryPointArn: string, iamRoleArn: string, metadata: Record<string, string>, resourceType: string, idempotencyToken: string = randomUUID()): Promise<string> {
+  async startRestoreJob(
+    recoveryPointArn: string,
+    iamRoleArn: string,
+    metadata: Record<string, string>,
+    resourceType: string,
+    idempotencyToken: string = randomUUID(),
+  ): Promise<string> {
     const r = await this.client.send(
-      new StartRestoreJobCommand({ RecoveryPointArn: recoveryPointArn, IamRoleArn: iamRoleArn, Metadata: metadata, ResourceType: resourceType, IdempotencyToken: idempotencyToken }),
+      new StartRestoreJobCommand({
+        RecoveryPointArn: recoveryPointArn,
+        IamRoleArn: iamRoleArn,
+        Metadata: metadata,
+        ResourceType: resourceType,
+        IdempotencyToken: idempotencyToken,
+      }),
     );
     if (!r.RestoreJobId) throw new Error(`StartRestoreJob for ${recoveryPointArn} returned no job id`);
     return r.RestoreJobId;

@@ -4,8 +4,16 @@
  * policy; a setting that is not configured reads as undefined/false, never as an error.
  */
 import {
-  S3Client, HeadBucketCommand, GetBucketVersioningCommand, GetBucketEncryptionCommand, GetPublicAccessBlockCommand, GetBucketPolicyCommand,
-  ListObjectVersionsCommand, DeleteObjectsCommand, DeleteBucketCommand, type ObjectIdentifier,
+  S3Client,
+  HeadBucketCommand,
+  GetBucketVersioningCommand,
+  GetBucketEncryptionCommand,
+  GetPublicAccessBlockCommand,
+  GetBucketPolicyCommand,
+  ListObjectVersionsCommand,
+  DeleteObjectsCommand,
+  DeleteBucketCommand,
+  type ObjectIdentifier,
 } from '@aws-sdk/client-s3';
 import { AWS_ITSELF, type Endpoint } from './endpoint.js';
 import { s3ClientConfig } from './clients.js';
@@ -73,7 +81,8 @@ export class SdkBuckets implements BucketInspectPort {
     return {
       exists: true,
       versioning: versioning.Status,
-      encryption: encryption?.ServerSideEncryptionConfiguration?.Rules?.find((r) => r.ApplyServerSideEncryptionByDefault)?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm,
+      encryption: encryption?.ServerSideEncryptionConfiguration?.Rules?.find((r) => r.ApplyServerSideEncryptionByDefault)?.ApplyServerSideEncryptionByDefault
+        ?.SSEAlgorithm,
       publicAccessBlocked: Boolean(block?.BlockPublicAcls && block.IgnorePublicAcls && block.BlockPublicPolicy && block.RestrictPublicBuckets),
       policyDeniesInsecureTransport: policyDeniesInsecureTransport(policy?.Policy),
     };
@@ -93,7 +102,9 @@ export class SdkBuckets implements BucketInspectPort {
           const d = await this.client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: ids.slice(i, i + 1000), Quiet: true } }));
           if (d.Errors?.length) {
             const e = d.Errors[0]!;
-            throw new Error(`could not delete ${d.Errors.length} object version(s) from ${bucket}, e.g. ${e.Key} (${e.VersionId}): ${e.Code} ${e.Message ?? ''}`.trim());
+            throw new Error(
+              `could not delete ${d.Errors.length} object version(s) from ${bucket}, e.g. ${e.Key} (${e.VersionId}): ${e.Code} ${e.Message ?? ''}`.trim(),
+            );
           }
         }
         if (!r.IsTruncated) break;

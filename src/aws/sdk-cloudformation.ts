@@ -1,13 +1,34 @@
 /** CloudFormationPort over the AWS SDK v3. Only translation happens here. */
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import {
-  DescribeStacksCommand, DescribeStackEventsCommand, ListStackResourcesCommand,
-  CreateChangeSetCommand, DescribeChangeSetCommand, ExecuteChangeSetCommand, DeleteChangeSetCommand, ListChangeSetsCommand,
-  DeleteStackCommand, ContinueUpdateRollbackCommand, DetectStackDriftCommand, DescribeStackDriftDetectionStatusCommand, ListStacksCommand, StackStatus,
-  type Change, type DescribeChangeSetCommandOutput,
+  DescribeStacksCommand,
+  DescribeStackEventsCommand,
+  ListStackResourcesCommand,
+  CreateChangeSetCommand,
+  DescribeChangeSetCommand,
+  ExecuteChangeSetCommand,
+  DeleteChangeSetCommand,
+  ListChangeSetsCommand,
+  DeleteStackCommand,
+  ContinueUpdateRollbackCommand,
+  DetectStackDriftCommand,
+  DescribeStackDriftDetectionStatusCommand,
+  ListStacksCommand,
+  StackStatus,
+  type Change,
+  type DescribeChangeSetCommandOutput,
 } from '@aws-sdk/client-cloudformation';
 import type {
-  CloudFormationPort, StackDescription, StackEvent, StackResource, CreateChangeSetInput, ChangeSetDescription, ResourceChange, ChangeAction, ChangeSetSummary, StackSummary,
+  CloudFormationPort,
+  StackDescription,
+  StackEvent,
+  StackResource,
+  CreateChangeSetInput,
+  ChangeSetDescription,
+  ResourceChange,
+  ChangeAction,
+  ChangeSetSummary,
+  StackSummary,
 } from './cloudformation.js';
 
 /** Every stack status but DELETE_COMPLETE: ListStacks otherwise lists deleted stacks too (for 90 days). */
@@ -45,7 +66,9 @@ export class SdkCloudFormation implements CloudFormationPort {
 
   async listStacks(nextToken?: string): Promise<{ stacks: StackSummary[]; nextToken?: string }> {
     const r = await this.client.send(new ListStacksCommand({ StackStatusFilter: LIVE_STATUSES, NextToken: nextToken }));
-    const stacks = (r.StackSummaries ?? []).filter((s) => s.StackName && s.StackStatus !== StackStatus.DELETE_COMPLETE).map((s) => ({ stackId: s.StackId ?? s.StackName!, stackName: s.StackName!, status: s.StackStatus ?? 'UNKNOWN' }));
+    const stacks = (r.StackSummaries ?? [])
+      .filter((s) => s.StackName && s.StackStatus !== StackStatus.DELETE_COMPLETE)
+      .map((s) => ({ stackId: s.StackId ?? s.StackName!, stackName: s.StackName!, status: s.StackStatus ?? 'UNKNOWN' }));
     return { stacks, nextToken: r.NextToken };
   }
 
@@ -69,7 +92,12 @@ export class SdkCloudFormation implements CloudFormationPort {
     do {
       const r = await this.client.send(new ListStackResourcesCommand({ StackName: stackName, NextToken: token }));
       for (const s of r.StackResourceSummaries ?? [])
-        out.push({ logicalId: s.LogicalResourceId ?? '', physicalId: s.PhysicalResourceId, resourceType: s.ResourceType ?? '', status: s.ResourceStatus ?? '' });
+        out.push({
+          logicalId: s.LogicalResourceId ?? '',
+          physicalId: s.PhysicalResourceId,
+          resourceType: s.ResourceType ?? '',
+          status: s.ResourceStatus ?? '',
+        });
       token = r.NextToken;
     } while (token);
     return out;
@@ -99,7 +127,9 @@ export class SdkCloudFormation implements CloudFormationPort {
     let first: DescribeChangeSetCommandOutput | undefined;
     do {
       // IncludePropertyValues: property-level before/after values, shown before asking (as CDK's diff does).
-      const r = await this.client.send(new DescribeChangeSetCommand({ StackName: stackName, ChangeSetName: changeSetName, NextToken: token, IncludePropertyValues: true }));
+      const r = await this.client.send(
+        new DescribeChangeSetCommand({ StackName: stackName, ChangeSetName: changeSetName, NextToken: token, IncludePropertyValues: true }),
+      );
       first ??= r;
       for (const c of (r.Changes ?? []) as Change[]) {
         const rc = c.ResourceChange;
@@ -127,7 +157,14 @@ export class SdkCloudFormation implements CloudFormationPort {
       token = r.NextToken;
     } while (token);
     const f = first!;
-    return { changeSetId: f.ChangeSetId ?? changeSetName, stackId: f.StackId, status: f.Status ?? 'UNKNOWN', statusReason: f.StatusReason, executionStatus: f.ExecutionStatus, changes };
+    return {
+      changeSetId: f.ChangeSetId ?? changeSetName,
+      stackId: f.StackId,
+      status: f.Status ?? 'UNKNOWN',
+      statusReason: f.StatusReason,
+      executionStatus: f.ExecutionStatus,
+      changes,
+    };
   }
 
   async listChangeSets(stackName: string): Promise<ChangeSetSummary[]> {
@@ -137,7 +174,14 @@ export class SdkCloudFormation implements CloudFormationPort {
       do {
         const r = await this.client.send(new ListChangeSetsCommand({ StackName: stackName, NextToken: token }));
         for (const c of r.Summaries ?? [])
-          out.push({ changeSetId: c.ChangeSetId ?? '', changeSetName: c.ChangeSetName ?? '', status: c.Status ?? 'UNKNOWN', executionStatus: c.ExecutionStatus, description: c.Description, creationTime: c.CreationTime });
+          out.push({
+            changeSetId: c.ChangeSetId ?? '',
+            changeSetName: c.ChangeSetName ?? '',
+            status: c.Status ?? 'UNKNOWN',
+            executionStatus: c.ExecutionStatus,
+            description: c.Description,
+            creationTime: c.CreationTime,
+          });
         token = r.NextToken;
       } while (token);
     } catch (err) {
@@ -156,7 +200,13 @@ export class SdkCloudFormation implements CloudFormationPort {
   }
 
   async deleteStack(stackName: string, retainResources?: string[], clientRequestToken?: string): Promise<void> {
-    await this.client.send(new DeleteStackCommand({ StackName: stackName, RetainResources: retainResources?.length ? retainResources : undefined, ClientRequestToken: clientRequestToken }));
+    await this.client.send(
+      new DeleteStackCommand({
+        StackName: stackName,
+        RetainResources: retainResources?.length ? retainResources : undefined,
+        ClientRequestToken: clientRequestToken,
+      }),
+    );
   }
 
   async continueUpdateRollback(stackName: string, clientRequestToken?: string): Promise<void> {

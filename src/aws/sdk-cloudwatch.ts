@@ -53,9 +53,7 @@ export class SdkCloudWatch implements CloudWatchPort {
     for (const batch of batches) {
       let token: string | undefined;
       do {
-        const r = await this.client.send(
-          new DescribeAlarmsCommand({ AlarmNames: batch, AlarmNamePrefix: batch ? undefined : prefix, NextToken: token }),
-        );
+        const r = await this.client.send(new DescribeAlarmsCommand({ AlarmNames: batch, AlarmNamePrefix: batch ? undefined : prefix, NextToken: token }));
         for (const a of r.MetricAlarms ?? []) out.push(toAlarm(a));
         token = r.NextToken;
       } while (token);
@@ -63,7 +61,13 @@ export class SdkCloudWatch implements CloudWatchPort {
     return names?.length && prefix ? out.filter((a) => a.name.startsWith(prefix)) : out;
   }
 
-  async getMetric(namespace: string, metric: string, dimensions: Record<string, string>, minutes: number, stat = 'Average'): Promise<Array<{ timestamp: Date; value: number }>> {
+  async getMetric(
+    namespace: string,
+    metric: string,
+    dimensions: Record<string, string>,
+    minutes: number,
+    stat = 'Average',
+  ): Promise<Array<{ timestamp: Date; value: number }>> {
     const end = new Date();
     const start = new Date(end.getTime() - minutes * 60_000);
     const points: Array<{ timestamp: Date; value: number }> = [];
@@ -75,15 +79,17 @@ export class SdkCloudWatch implements CloudWatchPort {
           EndTime: end,
           ScanBy: 'TimestampDescending',
           NextToken: token,
-          MetricDataQueries: [{
-            Id: 'm0',
-            ReturnData: true,
-            MetricStat: {
-              Metric: { Namespace: namespace, MetricName: metric, Dimensions: Object.entries(dimensions).map(([Name, Value]) => ({ Name, Value })) },
-              Period: periodFor(minutes),
-              Stat: stat,
+          MetricDataQueries: [
+            {
+              Id: 'm0',
+              ReturnData: true,
+              MetricStat: {
+                Metric: { Namespace: namespace, MetricName: metric, Dimensions: Object.entries(dimensions).map(([Name, Value]) => ({ Name, Value })) },
+                Period: periodFor(minutes),
+                Stat: stat,
+              },
             },
-          }],
+          ],
         }),
       );
       for (const res of r.MetricDataResults ?? []) {

@@ -1,17 +1,42 @@
 /** Ec2Port over the AWS SDK v3. Only translation happens here; "not found" reads give []. */
 import {
-  EC2Client, DescribeInstancesCommand, DescribeVolumesCommand, DescribeSecurityGroupsCommand, DescribeVpcsCommand,
-  DescribeSubnetsCommand, DescribeNatGatewaysCommand, CreateImageCommand, DescribeImagesCommand, CreateSnapshotCommand,
-  DescribeSnapshotsCommand, CreateSecurityGroupCommand, RevokeSecurityGroupEgressCommand,
-  DeleteSecurityGroupCommand, DescribeAvailabilityZonesCommand,
-  type Instance, type IpPermission, type SecurityGroup, type TagSpecification, type ResourceType,
+  EC2Client,
+  DescribeInstancesCommand,
+  DescribeVolumesCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeVpcsCommand,
+  DescribeSubnetsCommand,
+  DescribeNatGatewaysCommand,
+  CreateImageCommand,
+  DescribeImagesCommand,
+  CreateSnapshotCommand,
+  DescribeSnapshotsCommand,
+  CreateSecurityGroupCommand,
+  RevokeSecurityGroupEgressCommand,
+  DeleteSecurityGroupCommand,
+  DescribeAvailabilityZonesCommand,
+  type Instance,
+  type IpPermission,
+  type SecurityGroup,
+  type TagSpecification,
+  type ResourceType,
 } from '@aws-sdk/client-ec2';
 import type {
-  Ec2Port, InstanceInfo, VolumeInfo, SecurityGroupInfo, SecurityGroupRule, VpcInfo, SubnetInfo, NatGatewayInfo, ImageInfo, SnapshotInfo,
+  Ec2Port,
+  InstanceInfo,
+  VolumeInfo,
+  SecurityGroupInfo,
+  SecurityGroupRule,
+  VpcInfo,
+  SubnetInfo,
+  NatGatewayInfo,
+  ImageInfo,
+  SnapshotInfo,
 } from './ops-ports.js';
 import { createdByEarlierAttempt, isError, tagsOf, tagList, toFilters } from './sdk-common.js';
 
-const NOT_FOUND = /^Invalid[A-Za-z]*(ID|Id)?\.(NotFound|Malformed)$|^InvalidAMIID\.(NotFound|Malformed|Unavailable)$|^NatGatewayNotFound$|^InvalidGroup\.NotFound$/;
+const NOT_FOUND =
+  /^Invalid[A-Za-z]*(ID|Id)?\.(NotFound|Malformed)$|^InvalidAMIID\.(NotFound|Malformed|Unavailable)$|^NatGatewayNotFound$|^InvalidGroup\.NotFound$/;
 
 function tagSpecs(types: ResourceType[], tags: Record<string, string>): TagSpecification[] | undefined {
   const list = tagList(tags);
@@ -41,10 +66,7 @@ function toRules(perms: IpPermission[] | undefined): SecurityGroupRule[] {
     protocol: p.IpProtocol ?? '-1',
     fromPort: p.FromPort,
     toPort: p.ToPort,
-    cidrs: [
-      ...(p.IpRanges ?? []).map((r) => r.CidrIp),
-      ...(p.Ipv6Ranges ?? []).map((r) => r.CidrIpv6),
-    ].filter((c): c is string => Boolean(c)),
+    cidrs: [...(p.IpRanges ?? []).map((r) => r.CidrIp), ...(p.Ipv6Ranges ?? []).map((r) => r.CidrIpv6)].filter((c): c is string => Boolean(c)),
     groupIds: (p.UserIdGroupPairs ?? []).map((g) => g.GroupId).filter((g): g is string => Boolean(g)),
   }));
 }
@@ -157,7 +179,13 @@ export class SdkEc2 implements Ec2Port {
       do {
         const r = await this.client.send(new DescribeSubnetsCommand({ Filters: toFilters(filters), NextToken: token }));
         for (const s of r.Subnets ?? [])
-          out.push({ subnetId: s.SubnetId ?? '', vpcId: s.VpcId ?? '', cidr: s.CidrBlock ?? '', availabilityZone: s.AvailabilityZone ?? '', tags: tagsOf(s.Tags) });
+          out.push({
+            subnetId: s.SubnetId ?? '',
+            vpcId: s.VpcId ?? '',
+            cidr: s.CidrBlock ?? '',
+            availabilityZone: s.AvailabilityZone ?? '',
+            tags: tagsOf(s.Tags),
+          });
         token = r.NextToken;
       } while (token);
       return out;
@@ -215,14 +243,24 @@ export class SdkEc2 implements Ec2Port {
   }
 
   async findImages(owners: string[], namePattern: string): Promise<ImageInfo[]> {
-    const r = await this.client.send(new DescribeImagesCommand({ Owners: owners, Filters: [{ Name: 'name', Values: [namePattern] }, { Name: 'state', Values: ['available'] }] }));
+    const r = await this.client.send(
+      new DescribeImagesCommand({
+        Owners: owners,
+        Filters: [
+          { Name: 'name', Values: [namePattern] },
+          { Name: 'state', Values: ['available'] },
+        ],
+      }),
+    );
     return (r.Images ?? [])
       .map((i) => ({ imageId: i.ImageId ?? '', name: i.Name, state: i.State ?? 'unknown', creationDate: i.CreationDate, tags: tagsOf(i.Tags) }))
       .sort((a, b) => (b.creationDate ?? '').localeCompare(a.creationDate ?? ''));
   }
 
   async createSnapshot(volumeId: string, description: string, tags: Record<string, string>): Promise<string> {
-    const r = await this.client.send(new CreateSnapshotCommand({ VolumeId: volumeId, Description: description, TagSpecifications: tagSpecs(['snapshot'], tags) }));
+    const r = await this.client.send(
+      new CreateSnapshotCommand({ VolumeId: volumeId, Description: description, TagSpecifications: tagSpecs(['snapshot'], tags) }),
+    );
     if (!r.SnapshotId) throw new Error(`CreateSnapshot for ${volumeId} returned no snapshot id`);
     return r.SnapshotId;
   }
@@ -251,7 +289,14 @@ export class SdkEc2 implements Ec2Port {
     } catch (err) {
       // No ClientToken either: a group name is unique within its VPC.
       if (!createdByEarlierAttempt(err, 'InvalidGroup.Duplicate')) throw err;
-      const r = await this.client.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }, { Name: 'group-name', Values: [name] }] }));
+      const r = await this.client.send(
+        new DescribeSecurityGroupsCommand({
+          Filters: [
+            { Name: 'vpc-id', Values: [vpcId] },
+            { Name: 'group-name', Values: [name] },
+          ],
+        }),
+      );
       const id = r.SecurityGroups?.[0]?.GroupId;
       if (!id) throw err;
       return id;
@@ -278,7 +323,6 @@ export class SdkEc2 implements Ec2Port {
       if (!isError(err, 'InvalidGroup.NotFound')) throw err;
     }
   }
-
 }
 
 export function createEc2Port(cfg: Record<string, unknown>): Ec2Port {

@@ -1,7 +1,11 @@
 /** EfsPort over the AWS SDK v3. Only translation happens here; a missing file system gives []. */
 import {
-  EFSClient, DescribeFileSystemsCommand, DescribeMountTargetsCommand,
-  DeleteFileSystemCommand, DeleteMountTargetCommand, TagResourceCommand,
+  EFSClient,
+  DescribeFileSystemsCommand,
+  DescribeMountTargetsCommand,
+  DeleteFileSystemCommand,
+  DeleteMountTargetCommand,
+  TagResourceCommand,
 } from '@aws-sdk/client-efs';
 import type { EfsPort, FileSystemInfo, MountTargetInfo } from './ops-ports.js';
 import { isError, tagList, tagsOf } from './sdk-common.js';

@@ -13,10 +13,11 @@ type Wrap = <T extends object>(p: T, what: string) => T;
  */
 export function lazyPort<T extends object>(load: () => Promise<T>): T {
   let made: Promise<T> | undefined;
-  const get = () => (made ??= load().catch((err: unknown) => {
-    made = undefined; // a failed load (a module not found) is tried again
-    throw err;
-  }));
+  const get = () =>
+    (made ??= load().catch((err: unknown) => {
+      made = undefined; // a failed load (a module not found) is tried again
+      throw err;
+    }));
   return new Proxy({} as T, {
     get: (_t, prop) => {
       if (prop === 'then') return undefined; // not a thenable: `await port` is the port

@@ -1,8 +1,19 @@
 /** AccountPreflightPort over the AWS SDK v3 (EC2, KMS, Service Quotas, CloudTrail, IAM). Translation only. */
 import {
-  EC2Client, GetEbsEncryptionByDefaultCommand, GetEbsDefaultKmsKeyIdCommand, DescribeImagesCommand, RunInstancesCommand,
-  DescribeInstanceTypeOfferingsCommand, DescribeInstanceTypesCommand, DescribeInstancesCommand, DescribeAddressesCommand,
-  DescribeVpcsCommand, DescribeInternetGatewaysCommand, DescribeNatGatewaysCommand, DescribeSubnetsCommand, type _InstanceType,
+  EC2Client,
+  GetEbsEncryptionByDefaultCommand,
+  GetEbsDefaultKmsKeyIdCommand,
+  DescribeImagesCommand,
+  RunInstancesCommand,
+  DescribeInstanceTypeOfferingsCommand,
+  DescribeInstanceTypesCommand,
+  DescribeInstancesCommand,
+  DescribeAddressesCommand,
+  DescribeVpcsCommand,
+  DescribeInternetGatewaysCommand,
+  DescribeNatGatewaysCommand,
+  DescribeSubnetsCommand,
+  type _InstanceType,
 } from '@aws-sdk/client-ec2';
 import { KMSClient, DescribeKeyCommand, GetKeyPolicyCommand, ListGrantsCommand } from '@aws-sdk/client-kms';
 import { ServiceQuotasClient, GetServiceQuotaCommand, GetAWSDefaultServiceQuotaCommand } from '@aws-sdk/client-service-quotas';
@@ -32,14 +43,19 @@ async function pages<T>(fetch: (token?: string) => Promise<{ items: T[]; next?: 
 }
 
 export class SdkPreflight implements AccountPreflightPort {
-  constructor(private readonly c: PreflightClients, private readonly endpoint: Endpoint = AWS_ITSELF) {}
+  constructor(
+    private readonly c: PreflightClients,
+    private readonly endpoint: Endpoint = AWS_ITSELF,
+  ) {}
 
   private offered<T>(operation: string, call: () => Promise<T>): Promise<T> {
     return offered(operation, this.endpoint, call);
   }
 
   ebsEncryptionByDefault(): Promise<boolean> {
-    return this.offered('EC2 GetEbsEncryptionByDefault', async () => Boolean((await this.c.ec2.send(new GetEbsEncryptionByDefaultCommand({}))).EbsEncryptionByDefault));
+    return this.offered('EC2 GetEbsEncryptionByDefault', async () =>
+      Boolean((await this.c.ec2.send(new GetEbsEncryptionByDefaultCommand({}))).EbsEncryptionByDefault),
+    );
   }
 
   ebsDefaultKmsKeyId(): Promise<string> {
@@ -54,14 +70,19 @@ export class SdkPreflight implements AccountPreflightPort {
   }
 
   keyPolicy(keyId: string): Promise<unknown> {
-    return this.offered('KMS GetKeyPolicy', async () => JSON.parse((await this.c.kms.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' }))).Policy ?? '{}'));
+    return this.offered('KMS GetKeyPolicy', async () =>
+      JSON.parse((await this.c.kms.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' }))).Policy ?? '{}'),
+    );
   }
 
   keyGrants(keyId: string): Promise<Array<{ grantee: string; operations: string[] }>> {
     return this.offered('KMS ListGrants', () =>
       pages(async (Marker) => {
         const r = await this.c.kms.send(new ListGrantsCommand({ KeyId: keyId, Marker }));
-        return { items: (r.Grants ?? []).map((g) => ({ grantee: g.GranteePrincipal ?? '', operations: (g.Operations ?? []).map(String) })), next: r.Truncated ? r.NextMarker : undefined };
+        return {
+          items: (r.Grants ?? []).map((g) => ({ grantee: g.GranteePrincipal ?? '', operations: (g.Operations ?? []).map(String) })),
+          next: r.Truncated ? r.NextMarker : undefined,
+        };
       }),
     );
   }
@@ -87,7 +108,16 @@ export class SdkPreflight implements AccountPreflightPort {
   async dryRunLaunch(imageId: string, instanceType: string, subnetId?: string): Promise<DryRunOutcome> {
     try {
       await this.offered('EC2 RunInstances (DryRun)', () =>
-        this.c.ec2.send(new RunInstancesCommand({ DryRun: true, ImageId: imageId, InstanceType: instanceType as _InstanceType, MinCount: 1, MaxCount: 1, ...(subnetId ? { SubnetId: subnetId } : {}) })),
+        this.c.ec2.send(
+          new RunInstancesCommand({
+            DryRun: true,
+            ImageId: imageId,
+            InstanceType: instanceType as _InstanceType,
+            MinCount: 1,
+            MaxCount: 1,
+            ...(subnetId ? { SubnetId: subnetId } : {}),
+          }),
+        ),
       );
       // A dry run that "succeeds" without DryRunOperation is an endpoint that ignores DryRun.
       return { ok: false, code: 'DryRunIgnored', message: 'the endpoint ran the request instead of answering DryRunOperation' };
@@ -102,7 +132,14 @@ export class SdkPreflight implements AccountPreflightPort {
     return this.offered('EC2 DescribeInstanceTypeOfferings', async () => {
       const offers = await pages(async (NextToken) => {
         const r = await this.c.ec2.send(
-          new DescribeInstanceTypeOfferingsCommand({ LocationType: 'availability-zone', Filters: [{ Name: 'location', Values: zones }, { Name: 'instance-type', Values: types }], NextToken }),
+          new DescribeInstanceTypeOfferingsCommand({
+            LocationType: 'availability-zone',
+            Filters: [
+              { Name: 'location', Values: zones },
+              { Name: 'instance-type', Values: types },
+            ],
+            NextToken,
+          }),
         );
         return { items: r.InstanceTypeOfferings ?? [], next: r.NextToken };
       });
@@ -135,7 +172,9 @@ export class SdkPreflight implements AccountPreflightPort {
   runningInstanceTypes(): Promise<string[]> {
     return this.offered('EC2 DescribeInstances', () =>
       pages(async (NextToken) => {
-        const r = await this.c.ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: 'instance-state-name', Values: ['pending', 'running'] }], NextToken }));
+        const r = await this.c.ec2.send(
+          new DescribeInstancesCommand({ Filters: [{ Name: 'instance-state-name', Values: ['pending', 'running'] }], NextToken }),
+        );
         return { items: (r.Reservations ?? []).flatMap((res) => (res.Instances ?? []).map((i) => String(i.InstanceType ?? ''))), next: r.NextToken };
       }),
     );
@@ -146,20 +185,28 @@ export class SdkPreflight implements AccountPreflightPort {
   }
 
   countVpcs(): Promise<number> {
-    return this.offered('EC2 DescribeVpcs', async () =>
-      (await pages(async (NextToken) => {
-        const r = await this.c.ec2.send(new DescribeVpcsCommand({ NextToken }));
-        return { items: r.Vpcs ?? [], next: r.NextToken };
-      })).length,
+    return this.offered(
+      'EC2 DescribeVpcs',
+      async () =>
+        (
+          await pages(async (NextToken) => {
+            const r = await this.c.ec2.send(new DescribeVpcsCommand({ NextToken }));
+            return { items: r.Vpcs ?? [], next: r.NextToken };
+          })
+        ).length,
     );
   }
 
   countInternetGateways(): Promise<number> {
-    return this.offered('EC2 DescribeInternetGateways', async () =>
-      (await pages(async (NextToken) => {
-        const r = await this.c.ec2.send(new DescribeInternetGatewaysCommand({ NextToken }));
-        return { items: r.InternetGateways ?? [], next: r.NextToken };
-      })).length,
+    return this.offered(
+      'EC2 DescribeInternetGateways',
+      async () =>
+        (
+          await pages(async (NextToken) => {
+            const r = await this.c.ec2.send(new DescribeInternetGatewaysCommand({ NextToken }));
+            return { items: r.InternetGateways ?? [], next: r.NextToken };
+          })
+        ).length,
     );
   }
 
@@ -228,7 +275,14 @@ export class SdkPreflight implements AccountPreflightPort {
       const all = [...classic, ...advanced];
       // No selectors at all: CloudTrail's default records every management event.
       if (!r.EventSelectors && !r.AdvancedEventSelectors) return { management: 'All' };
-      const management = all.includes('All') || (all.includes('ReadOnly') && all.includes('WriteOnly')) ? 'All' : all.includes('WriteOnly') ? 'WriteOnly' : all.includes('ReadOnly') ? 'ReadOnly' : 'none';
+      const management =
+        all.includes('All') || (all.includes('ReadOnly') && all.includes('WriteOnly'))
+          ? 'All'
+          : all.includes('WriteOnly')
+            ? 'WriteOnly'
+            : all.includes('ReadOnly')
+              ? 'ReadOnly'
+              : 'none';
       return { management };
     });
   }
@@ -244,7 +298,10 @@ export class SdkPreflight implements AccountPreflightPort {
         out.push(
           ...(await pages(async (Marker) => {
             const r = await this.c.iam.send(new SimulatePrincipalPolicyCommand({ PolicySourceArn: principalArn, ActionNames: group, Marker }));
-            return { items: (r.EvaluationResults ?? []).map((e) => ({ action: e.EvalActionName ?? '', decision: e.EvalDecision ?? 'implicitDeny' })), next: r.IsTruncated ? r.Marker : undefined };
+            return {
+              items: (r.EvaluationResults ?? []).map((e) => ({ action: e.EvalActionName ?? '', decision: e.EvalDecision ?? 'implicitDeny' })),
+              next: r.IsTruncated ? r.Marker : undefined,
+            };
           })),
         );
       }
@@ -254,11 +311,14 @@ export class SdkPreflight implements AccountPreflightPort {
 }
 
 export function createPreflightPort(cfg: Record<string, unknown>, endpoint: Endpoint = AWS_ITSELF, clients?: Partial<PreflightClients>): AccountPreflightPort {
-  return new SdkPreflight({
-    ec2: clients?.ec2 ?? new EC2Client(cfg),
-    kms: clients?.kms ?? new KMSClient(cfg),
-    quotas: clients?.quotas ?? new ServiceQuotasClient(cfg),
-    trail: clients?.trail ?? new CloudTrailClient(cfg),
-    iam: clients?.iam ?? new IAMClient(cfg),
-  }, endpoint);
+  return new SdkPreflight(
+    {
+      ec2: clients?.ec2 ?? new EC2Client(cfg),
+      kms: clients?.kms ?? new KMSClient(cfg),
+      quotas: clients?.quotas ?? new ServiceQuotasClient(cfg),
+      trail: clients?.trail ?? new CloudTrailClient(cfg),
+      iam: clients?.iam ?? new IAMClient(cfg),
+    },
+    endpoint,
+  );
 }

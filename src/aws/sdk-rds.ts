@@ -5,8 +5,17 @@
  * group, public when the subnets are) are wrong for dpf.
  */
 import {
-  RDSClient, DescribeDBInstancesCommand, CreateDBSnapshotCommand, DescribeDBSnapshotsCommand, RestoreDBInstanceFromDBSnapshotCommand,
-  RestoreDBInstanceToPointInTimeCommand, DeleteDBInstanceCommand, ModifyDBInstanceCommand, CopyDBSnapshotCommand, DeleteDBSnapshotCommand, type DBInstance,
+  RDSClient,
+  DescribeDBInstancesCommand,
+  CreateDBSnapshotCommand,
+  DescribeDBSnapshotsCommand,
+  RestoreDBInstanceFromDBSnapshotCommand,
+  RestoreDBInstanceToPointInTimeCommand,
+  DeleteDBInstanceCommand,
+  ModifyDBInstanceCommand,
+  CopyDBSnapshotCommand,
+  DeleteDBSnapshotCommand,
+  type DBInstance,
 } from '@aws-sdk/client-rds';
 import type { CopySnapshotInput, DbInstanceInfo, DbSnapshotInfo, RdsPort, RestoreDbInput } from './ops-ports.js';
 import { createdByEarlierAttempt, isError, tagList, tagsOf } from './sdk-common.js';
@@ -115,7 +124,9 @@ export class SdkRds implements RdsPort {
 
   async restoreFromSnapshot(snapshotId: string, input: RestoreDbInput): Promise<void> {
     await this.client
-      .send(new RestoreDBInstanceFromDBSnapshotCommand({ DBInstanceIdentifier: input.targetIdentifier, DBSnapshotIdentifier: snapshotId, ...restoreFields(input) }))
+      .send(
+        new RestoreDBInstanceFromDBSnapshotCommand({ DBInstanceIdentifier: input.targetIdentifier, DBSnapshotIdentifier: snapshotId, ...restoreFields(input) }),
+      )
       .catch((err: unknown) => {
         if (!createdByEarlierAttempt(err, 'DBInstanceAlreadyExistsFault', 'DBInstanceAlreadyExists')) throw err;
       });
@@ -124,17 +135,19 @@ export class SdkRds implements RdsPort {
   /** Restores to `restoreTime` when given, else to the latest restorable time. */
   async restoreToPointInTime(source: string, input: RestoreDbInput & { restoreTime?: Date; useLatestRestorableTime?: boolean }): Promise<void> {
     const latest = input.restoreTime ? false : (input.useLatestRestorableTime ?? true);
-    await this.client.send(
-      new RestoreDBInstanceToPointInTimeCommand({
-        SourceDBInstanceIdentifier: source,
-        TargetDBInstanceIdentifier: input.targetIdentifier,
-        RestoreTime: input.restoreTime,
-        UseLatestRestorableTime: latest,
-        ...restoreFields(input),
-      }),
-    ).catch((err: unknown) => {
-      if (!createdByEarlierAttempt(err, 'DBInstanceAlreadyExistsFault', 'DBInstanceAlreadyExists')) throw err;
-    });
+    await this.client
+      .send(
+        new RestoreDBInstanceToPointInTimeCommand({
+          SourceDBInstanceIdentifier: source,
+          TargetDBInstanceIdentifier: input.targetIdentifier,
+          RestoreTime: input.restoreTime,
+          UseLatestRestorableTime: latest,
+          ...restoreFields(input),
+        }),
+      )
+      .catch((err: unknown) => {
+        if (!createdByEarlierAttempt(err, 'DBInstanceAlreadyExistsFault', 'DBInstanceAlreadyExists')) throw err;
+      });
   }
 
   /** Deleting an instance that is already gone counts as done. */
@@ -163,11 +176,19 @@ export class SdkRds implements RdsPort {
    * Tags are dpf's own (the source's are not copied: they name the source environment).
    */
   async copySnapshot(source: string, targetSnapshotId: string, input: CopySnapshotInput): Promise<void> {
-    await this.client.send(
-      new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: source, TargetDBSnapshotIdentifier: targetSnapshotId, KmsKeyId: input.kmsKeyId, CopyTags: false, Tags: tagList(input.tags) }),
-    ).catch((err: unknown) => {
-      if (!createdByEarlierAttempt(err, 'DBSnapshotAlreadyExistsFault', 'DBSnapshotAlreadyExists')) throw err;
-    });
+    await this.client
+      .send(
+        new CopyDBSnapshotCommand({
+          SourceDBSnapshotIdentifier: source,
+          TargetDBSnapshotIdentifier: targetSnapshotId,
+          KmsKeyId: input.kmsKeyId,
+          CopyTags: false,
+          Tags: tagList(input.tags),
+        }),
+      )
+      .catch((err: unknown) => {
+        if (!createdByEarlierAttempt(err, 'DBSnapshotAlreadyExistsFault', 'DBSnapshotAlreadyExists')) throw err;
+      });
   }
 
   async deleteSnapshot(snapshotId: string): Promise<void> {

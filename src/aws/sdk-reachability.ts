@@ -1,8 +1,15 @@
 /** ReachabilityPort over the AWS SDK v3 (EC2 Network Insights). Translation only. */
 import {
-  EC2Client, CreateNetworkInsightsPathCommand, StartNetworkInsightsAnalysisCommand, DescribeNetworkInsightsAnalysesCommand,
-  DescribeNetworkInsightsPathsCommand, DeleteNetworkInsightsAnalysisCommand, DeleteNetworkInsightsPathCommand,
-  DescribeNetworkInterfacesCommand, DescribeInternetGatewaysCommand, DescribeVpcEndpointsCommand,
+  EC2Client,
+  CreateNetworkInsightsPathCommand,
+  StartNetworkInsightsAnalysisCommand,
+  DescribeNetworkInsightsAnalysesCommand,
+  DescribeNetworkInsightsPathsCommand,
+  DeleteNetworkInsightsAnalysisCommand,
+  DeleteNetworkInsightsPathCommand,
+  DescribeNetworkInterfacesCommand,
+  DescribeInternetGatewaysCommand,
+  DescribeVpcEndpointsCommand,
 } from '@aws-sdk/client-ec2';
 import type { AnalysisResult, NetworkInterfaceInfo, PathSpec, ReachabilityPort } from './reachability.js';
 import { isError, tagList, toFilters } from './sdk-common.js';
@@ -11,7 +18,10 @@ import { AWS_ITSELF, offered, type Endpoint } from './endpoint.js';
 const GONE = /^InvalidNetworkInsights(Path|Analysis)Id\.NotFound$/;
 
 export class SdkReachability implements ReachabilityPort {
-  constructor(private readonly ec2: EC2Client, private readonly endpoint: Endpoint = AWS_ITSELF) {}
+  constructor(
+    private readonly ec2: EC2Client,
+    private readonly endpoint: Endpoint = AWS_ITSELF,
+  ) {}
 
   private offered<T>(operation: string, call: () => Promise<T>): Promise<T> {
     return offered(operation, this.endpoint, call);
@@ -35,7 +45,12 @@ export class SdkReachability implements ReachabilityPort {
 
   startAnalysis(pathId: string, tags: Record<string, string>): Promise<string> {
     return this.offered('EC2 StartNetworkInsightsAnalysis', async () => {
-      const r = await this.ec2.send(new StartNetworkInsightsAnalysisCommand({ NetworkInsightsPathId: pathId, TagSpecifications: [{ ResourceType: 'network-insights-analysis', Tags: tagList(tags) }] }));
+      const r = await this.ec2.send(
+        new StartNetworkInsightsAnalysisCommand({
+          NetworkInsightsPathId: pathId,
+          TagSpecifications: [{ ResourceType: 'network-insights-analysis', Tags: tagList(tags) }],
+        }),
+      );
       return r.NetworkInsightsAnalysis?.NetworkInsightsAnalysisId ?? '';
     });
   }
@@ -57,7 +72,12 @@ export class SdkReachability implements ReachabilityPort {
       const out: string[] = [];
       let NextToken: string | undefined;
       do {
-        const r = await this.ec2.send(new DescribeNetworkInsightsPathsCommand({ Filters: toFilters(Object.fromEntries(Object.entries(tags).map(([k, v]) => [`tag:${k}`, [v]]))), NextToken }));
+        const r = await this.ec2.send(
+          new DescribeNetworkInsightsPathsCommand({
+            Filters: toFilters(Object.fromEntries(Object.entries(tags).map(([k, v]) => [`tag:${k}`, [v]]))),
+            NextToken,
+          }),
+        );
         out.push(...(r.NetworkInsightsPaths ?? []).map((p) => p.NetworkInsightsPathId ?? '').filter(Boolean));
         NextToken = r.NextToken;
       } while (NextToken);
@@ -95,17 +115,38 @@ export class SdkReachability implements ReachabilityPort {
   findNetworkInterfaces(filters: Record<string, string[]>): Promise<NetworkInterfaceInfo[]> {
     return this.offered('EC2 DescribeNetworkInterfaces', async () => {
       const r = await this.ec2.send(new DescribeNetworkInterfacesCommand({ Filters: toFilters(filters) }));
-      return (r.NetworkInterfaces ?? []).map((n) => ({ id: n.NetworkInterfaceId ?? '', subnetId: n.SubnetId, availabilityZone: n.AvailabilityZone, privateIp: n.PrivateIpAddress }));
+      return (r.NetworkInterfaces ?? []).map((n) => ({
+        id: n.NetworkInterfaceId ?? '',
+        subnetId: n.SubnetId,
+        availabilityZone: n.AvailabilityZone,
+        privateIp: n.PrivateIpAddress,
+      }));
     });
   }
 
   internetGateway(vpcId: string): Promise<string | undefined> {
-    return this.offered('EC2 DescribeInternetGateways', async () => (await this.ec2.send(new DescribeInternetGatewaysCommand({ Filters: [{ Name: 'attachment.vpc-id', Values: [vpcId] }] }))).InternetGateways?.[0]?.InternetGatewayId);
+    return this.offered(
+      'EC2 DescribeInternetGateways',
+      async () =>
+        (await this.ec2.send(new DescribeInternetGatewaysCommand({ Filters: [{ Name: 'attachment.vpc-id', Values: [vpcId] }] }))).InternetGateways?.[0]
+          ?.InternetGatewayId,
+    );
   }
 
   vpcEndpoint(vpcId: string, serviceName: string): Promise<string | undefined> {
-    return this.offered('EC2 DescribeVpcEndpoints', async () =>
-      (await this.ec2.send(new DescribeVpcEndpointsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }, { Name: 'service-name', Values: [serviceName] }] }))).VpcEndpoints?.[0]?.VpcEndpointId,
+    return this.offered(
+      'EC2 DescribeVpcEndpoints',
+      async () =>
+        (
+          await this.ec2.send(
+            new DescribeVpcEndpointsCommand({
+              Filters: [
+                { Name: 'vpc-id', Values: [vpcId] },
+                { Name: 'service-name', Values: [serviceName] },
+              ],
+            }),
+          )
+        ).VpcEndpoints?.[0]?.VpcEndpointId,
     );
   }
 }

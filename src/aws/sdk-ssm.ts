@@ -16,8 +16,17 @@
  * asked again by this adapter (one per command's ports): an emulator answers each with a 500.
  */
 import {
-  SSMClient, SendCommandCommand, ListCommandsCommand, ListCommandInvocationsCommand, GetCommandInvocationCommand,
-  DescribeInstanceInformationCommand, DescribeInstanceAssociationsStatusCommand, GetParameterCommand, PutParameterCommand, type CommandInvocation, type Target,
+  SSMClient,
+  SendCommandCommand,
+  ListCommandsCommand,
+  ListCommandInvocationsCommand,
+  GetCommandInvocationCommand,
+  DescribeInstanceInformationCommand,
+  DescribeInstanceAssociationsStatusCommand,
+  GetParameterCommand,
+  PutParameterCommand,
+  type CommandInvocation,
+  type Target,
 } from '@aws-sdk/client-ssm';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import type { Ec2Port, InstanceAssociationStatus, InvocationResult, ManagedInstance, SendCommandInput, SsmPort, CommandStatus } from './ops-ports.js';
@@ -114,7 +123,10 @@ export class SdkSsm implements SsmPort {
   async findCommandByMarker(marker: string, opts: { documentName?: string; since: Date }): Promise<string | undefined> {
     // Filters narrow the listing on AWS (an emulator may ignore them); the Comment is matched here.
     const since = new Date(opts.since.getTime() - 5 * 60_000);
-    const filters = [{ key: 'InvokedAfter' as const, value: since.toISOString() }, ...(opts.documentName ? [{ key: 'DocumentName' as const, value: opts.documentName }] : [])];
+    const filters = [
+      { key: 'InvokedAfter' as const, value: since.toISOString() },
+      ...(opts.documentName ? [{ key: 'DocumentName' as const, value: opts.documentName }] : []),
+    ];
     let token: string | undefined;
     for (let page = 0; page < 20; page++) {
       const r = await this.client.send(new ListCommandsCommand({ Filters: filters, NextToken: token, MaxResults: 50 }));
@@ -130,7 +142,13 @@ export class SdkSsm implements SsmPort {
     const r = await this.client.send(new ListCommandsCommand({ CommandId: commandId }));
     const c = r.Commands?.[0];
     if (!c) throw new Error(`SSM command ${commandId} not found`);
-    return { commandId: c.CommandId ?? commandId, status: c.Status ?? 'Pending', targetCount: c.TargetCount, completedCount: c.CompletedCount, errorCount: c.ErrorCount };
+    return {
+      commandId: c.CommandId ?? commandId,
+      status: c.Status ?? 'Pending',
+      targetCount: c.TargetCount,
+      completedCount: c.CompletedCount,
+      errorCount: c.ErrorCount,
+    };
   }
 
   async listInvocations(commandId: string): Promise<InvocationResult[]> {
@@ -206,7 +224,13 @@ export class SdkSsm implements SsmPort {
             new DescribeInstanceInformationCommand({ Filters: batch ? [{ Key: 'InstanceIds', Values: batch }] : undefined, NextToken: token }),
           );
           for (const i of r.InstanceInformationList ?? [])
-            out.push({ instanceId: i.InstanceId ?? '', pingStatus: i.PingStatus ?? 'Unknown', platform: i.PlatformName ?? i.PlatformType, agentVersion: i.AgentVersion, lastPing: i.LastPingDateTime });
+            out.push({
+              instanceId: i.InstanceId ?? '',
+              pingStatus: i.PingStatus ?? 'Unknown',
+              platform: i.PlatformName ?? i.PlatformType,
+              agentVersion: i.AgentVersion,
+              lastPing: i.LastPingDateTime,
+            });
           token = r.NextToken;
         } while (token);
       }

@@ -76,8 +76,14 @@ const S = (v: string): AttributeValue => ({ S: v });
 
 function toItem(l: Lease): Record<string, AttributeValue> {
   return {
-    lockId: S(l.env), token: S(l.token), identity: S(l.identity), host: S(l.host), pid: { N: String(l.pid) },
-    command: S(l.command), since: S(l.since), expiresAt: S(l.expiresAt),
+    lockId: S(l.env),
+    token: S(l.token),
+    identity: S(l.identity),
+    host: S(l.host),
+    pid: { N: String(l.pid) },
+    command: S(l.command),
+    since: S(l.since),
+    expiresAt: S(l.expiresAt),
     // DynamoDB TTL (epoch seconds) cleans up leases nobody released, long after expiry.
     ttl: { N: String(Math.floor(new Date(l.expiresAt).getTime() / 1000) + 86400) },
   };
@@ -86,14 +92,24 @@ function toItem(l: Lease): Record<string, AttributeValue> {
 function fromItem(i: Record<string, AttributeValue> | undefined): Lease | undefined {
   if (!i) return undefined;
   return {
-    env: i.lockId?.S ?? '', token: i.token?.S ?? '', identity: i.identity?.S ?? '?', host: i.host?.S ?? '?', pid: Number(i.pid?.N ?? 0),
-    command: i.command?.S ?? '?', since: i.since?.S ?? '?', expiresAt: i.expiresAt?.S ?? new Date(0).toISOString(),
+    env: i.lockId?.S ?? '',
+    token: i.token?.S ?? '',
+    identity: i.identity?.S ?? '?',
+    host: i.host?.S ?? '?',
+    pid: Number(i.pid?.N ?? 0),
+    command: i.command?.S ?? '?',
+    since: i.since?.S ?? '?',
+    expiresAt: i.expiresAt?.S ?? new Date(0).toISOString(),
   };
 }
 
 /** The lease in the lock table (partition key `lockId` = environment), by conditional writes. */
 export class DynamoLeaseStore implements LeaseStore {
-  constructor(private readonly client: DynamoDBClient, private readonly table: string, private readonly env: string) {}
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly table: string,
+    private readonly env: string,
+  ) {}
   get where(): string {
     return `DynamoDB table ${this.table}`;
   }
@@ -114,7 +130,16 @@ export class DynamoLeaseStore implements LeaseStore {
    */
   private async put(lease: Lease, condition: string, values: Record<string, AttributeValue>): Promise<{ ok: true } | { ok: false; holder?: Lease }> {
     try {
-      await this.client.send(new PutItemCommand({ TableName: this.table, Item: toItem(lease), ConditionExpression: condition, ExpressionAttributeNames: { '#t': 'token' }, ExpressionAttributeValues: values, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }));
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.table,
+          Item: toItem(lease),
+          ConditionExpression: condition,
+          ExpressionAttributeNames: { '#t': 'token' },
+          ExpressionAttributeValues: values,
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
       return { ok: true };
     } catch (err) {
       if ((err as { name?: string }).name !== 'ConditionalCheckFailedException') throw err;
@@ -134,11 +159,20 @@ export class DynamoLeaseStore implements LeaseStore {
   }
   async renew(lease: Lease): Promise<boolean> {
     try {
-      await this.client.send(new UpdateItemCommand({
-        TableName: this.table, Key: { lockId: S(this.env) }, UpdateExpression: 'SET expiresAt = :e, #ttl = :ttl', ConditionExpression: '#t = :mine',
-        ExpressionAttributeNames: { '#t': 'token', '#ttl': 'ttl' },
-        ExpressionAttributeValues: { ':e': S(lease.expiresAt), ':mine': S(lease.token), ':ttl': { N: String(Math.floor(new Date(lease.expiresAt).getTime() / 1000) + 86400) } },
-      }));
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: { lockId: S(this.env) },
+          UpdateExpression: 'SET expiresAt = :e, #ttl = :ttl',
+          ConditionExpression: '#t = :mine',
+          ExpressionAttributeNames: { '#t': 'token', '#ttl': 'ttl' },
+          ExpressionAttributeValues: {
+            ':e': S(lease.expiresAt),
+            ':mine': S(lease.token),
+            ':ttl': { N: String(Math.floor(new Date(lease.expiresAt).getTime() / 1000) + 86400) },
+          },
+        }),
+      );
       return true;
     } catch (err) {
       if ((err as { name?: string }).name === 'ConditionalCheckFailedException') return false;
@@ -147,7 +181,15 @@ export class DynamoLeaseStore implements LeaseStore {
   }
   async release(lease: Lease): Promise<void> {
     try {
-      await this.client.send(new DeleteItemCommand({ TableName: this.table, Key: { lockId: S(this.env) }, ConditionExpression: '#t = :mine', ExpressionAttributeNames: { '#t': 'token' }, ExpressionAttributeValues: { ':mine': S(lease.token) } }));
+      await this.client.send(
+        new DeleteItemCommand({
+          TableName: this.table,
+          Key: { lockId: S(this.env) },
+          ConditionExpression: '#t = :mine',
+          ExpressionAttributeNames: { '#t': 'token' },
+          ExpressionAttributeValues: { ':mine': S(lease.token) },
+        }),
+      );
     } catch (err) {
       if ((err as { name?: string }).name !== 'ConditionalCheckFailedException') throw err;
     }

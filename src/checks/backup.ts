@@ -17,7 +17,12 @@ export function ageText(min: number): string {
 }
 
 /** The newest completed recovery point, and whether it is within the RPO. */
-export function recoveryPointPart(subject: string, points: RecoveryPointInfo[], now: Date, rpoMinutes: number): Part & { latest?: RecoveryPointInfo; ageMinutes?: number } {
+export function recoveryPointPart(
+  subject: string,
+  points: RecoveryPointInfo[],
+  now: Date,
+  rpoMinutes: number,
+): Part & { latest?: RecoveryPointInfo; ageMinutes?: number } {
   const done = points
     .filter((p) => p.status === 'COMPLETED')
     .map((p) => ({ p, at: (p.completed ?? p.created)?.getTime() ?? 0 }))
@@ -26,7 +31,13 @@ export function recoveryPointPart(subject: string, points: RecoveryPointInfo[], 
   if (!latest) return { subject, status: 'warn', detail: `no completed recovery point (${points.length} listed)` };
   const age = minutes(now.getTime() - latest.at);
   if (age > rpoMinutes)
-    return { subject, status: 'warn', detail: `latest completed recovery point is ${ageText(age)} old, older than the RPO of ${ageText(rpoMinutes)}`, latest: latest.p, ageMinutes: age };
+    return {
+      subject,
+      status: 'warn',
+      detail: `latest completed recovery point is ${ageText(age)} old, older than the RPO of ${ageText(rpoMinutes)}`,
+      latest: latest.p,
+      ageMinutes: age,
+    };
   return { subject, status: 'pass', detail: `recovery point ${ageText(age)} old (RPO ${ageText(rpoMinutes)})`, latest: latest.p, ageMinutes: age };
 }
 
@@ -34,7 +45,8 @@ export function recoveryPointPart(subject: string, points: RecoveryPointInfo[], 
 export function databasePart(db: DbInstanceInfo, now: Date, rpoMinutes: number): Part {
   const subject = `RDS ${db.identifier}`;
   if (!db.backupRetentionDays) return { subject, status: 'fail', detail: 'automated backups are off (retention 0)' };
-  if (!db.latestRestorableTime) return { subject, status: 'warn', detail: `automated backups kept ${db.backupRetentionDays} days, but no restorable time reported yet` };
+  if (!db.latestRestorableTime)
+    return { subject, status: 'warn', detail: `automated backups kept ${db.backupRetentionDays} days, but no restorable time reported yet` };
   const age = minutes(now.getTime() - db.latestRestorableTime.getTime());
   return age > rpoMinutes
     ? { subject, status: 'warn', detail: `latest restorable time ${ageText(age)} ago, more than the RPO of ${ageText(rpoMinutes)}` }
@@ -46,9 +58,14 @@ async function offerBackup(ctx: CheckContext, vault: string, resourceArn: string
   if (!roleArn) return { offered: false, reason: 'the storage stack has no BackupRoleArn output' };
   let yes: boolean;
   try {
-    yes = await ctx.io.confirm({ question: `${why}. Start an on-demand backup of ${resourceArn} into ${vault} now?`, stepId: ctx.stepId, defaultAnswer: false });
+    yes = await ctx.io.confirm({
+      question: `${why}. Start an on-demand backup of ${resourceArn} into ${vault} now?`,
+      stepId: ctx.stepId,
+      defaultAnswer: false,
+    });
   } catch (err) {
-    if (err instanceof NotConfirmedError) return { offered: true, started: false, reason: 'no terminal to ask on (run dpf backup, or rerun golive interactively)' };
+    if (err instanceof NotConfirmedError)
+      return { offered: true, started: false, reason: 'no terminal to ask on (run dpf backup, or rerun golive interactively)' };
     throw err;
   }
   if (!yes) return { offered: true, started: false, reason: 'declined' };
@@ -74,18 +91,36 @@ export const backupCheck: CheckSpec = {
     const now = ctx.clock.now();
     const ops = await ctx.ops();
     const parts: Part[] = [];
-    const evidence: Record<string, unknown> = { rpoMinutes: { fileSystem: rpo.fileSystem, database: rpo.database }, planId: s.BackupPlanId, vault: s.BackupVaultName };
+    const evidence: Record<string, unknown> = {
+      rpoMinutes: { fileSystem: rpo.fileSystem, database: rpo.database },
+      planId: s.BackupPlanId,
+      vault: s.BackupVaultName,
+    };
 
     if (s.DbInstanceIdentifier) {
       const db = await ops.rds.describeInstance(s.DbInstanceIdentifier);
       parts.push(db ? databasePart(db, now, rpo.database) : { subject: `RDS ${s.DbInstanceIdentifier}`, status: 'fail', detail: 'database does not exist' });
-      if (db) evidence.database = { identifier: db.identifier, backupRetentionDays: db.backupRetentionDays, latestRestorableTime: db.latestRestorableTime?.toISOString() };
-    } else parts.push({ subject: 'RDS', status: 'unknown', detail: 'the storage stack has no DbInstanceIdentifier output in the ledger: the database\'s recoverability was not checked' });
+      if (db)
+        evidence.database = {
+          identifier: db.identifier,
+          backupRetentionDays: db.backupRetentionDays,
+          latestRestorableTime: db.latestRestorableTime?.toISOString(),
+        };
+    } else
+      parts.push({
+        subject: 'RDS',
+        status: 'unknown',
+        detail: "the storage stack has no DbInstanceIdentifier output in the ledger: the database's recoverability was not checked",
+      });
 
     if (!s.BackupPlanId) {
       parts.push(
         ctx.emulator
-          ? { subject: 'AWS Backup plan', status: 'unknown', detail: `the storage stack has no BackupPlanId output; ${emulatorGap('skips AWS::Backup::BackupPlan in templates', ctx.emulator)}` }
+          ? {
+              subject: 'AWS Backup plan',
+              status: 'unknown',
+              detail: `the storage stack has no BackupPlanId output; ${emulatorGap('skips AWS::Backup::BackupPlan in templates', ctx.emulator)}`,
+            }
           : { subject: 'AWS Backup plan', status: 'fail', detail: 'the storage stack has no BackupPlanId output: no backup plan was created' },
       );
       return combine(parts, { passed: '', nothing: '' }, evidence);
@@ -102,7 +137,11 @@ export const backupCheck: CheckSpec = {
     }
     evidence.plan = plan;
     if (!s.BackupVaultName || !s.EfsFileSystemId) {
-      parts.push({ subject: 'EFS recovery points', status: 'unknown', detail: 'the storage stack has no BackupVaultName/EfsFileSystemId output in the ledger' });
+      parts.push({
+        subject: 'EFS recovery points',
+        status: 'unknown',
+        detail: 'the storage stack has no BackupVaultName/EfsFileSystemId output in the ledger',
+      });
       return combine(parts, { passed: '', nothing: '' }, evidence);
     }
     const fs = (await ops.efs.describeFileSystems(s.EfsFileSystemId))[0];
@@ -117,13 +156,25 @@ export const backupCheck: CheckSpec = {
     }
     const rp = recoveryPointPart(`EFS ${s.EfsFileSystemId}`, points, now, rpo.fileSystem);
     parts.push({ subject: rp.subject, status: rp.status, detail: rp.detail });
-    evidence.fileSystem = { resourceArn: efsArn, recoveryPoints: points.length, latest: rp.latest ? { arn: rp.latest.arn, completed: (rp.latest.completed ?? rp.latest.created)?.toISOString(), ageMinutes: rp.ageMinutes } : null };
+    evidence.fileSystem = {
+      resourceArn: efsArn,
+      recoveryPoints: points.length,
+      latest: rp.latest ? { arn: rp.latest.arn, completed: (rp.latest.completed ?? rp.latest.created)?.toISOString(), ageMinutes: rp.ageMinutes } : null,
+    };
     if (rp.status === 'warn') {
       const offer = await offerBackup(ctx, s.BackupVaultName, efsArn, s.BackupRoleArn, `EFS ${s.EfsFileSystemId}: ${rp.detail}`);
       evidence.onDemandBackup = offer;
-      if (offer.started) parts[parts.length - 1] = { ...parts[parts.length - 1]!, detail: `${rp.detail}; started backup job ${String(offer.backupJobId)} — rerun golive once it completes` };
+      if (offer.started)
+        parts[parts.length - 1] = {
+          ...parts[parts.length - 1]!,
+          detail: `${rp.detail}; started backup job ${String(offer.backupJobId)} — rerun golive once it completes`,
+        };
     }
-    return combine(parts, { passed: `backup plan ${plan.name} exists; EFS and RDS recoverable within their RPO`, nothing: '' }, evidence, `Start a backup (dpf backup --env ${ctx.envName}) and check the plan's schedule (${ctx.env.storage.backup.schedule}).`);
+    return combine(
+      parts,
+      { passed: `backup plan ${plan.name} exists; EFS and RDS recoverable within their RPO`, nothing: '' },
+      evidence,
+      `Start a backup (dpf backup --env ${ctx.envName}) and check the plan's schedule (${ctx.env.storage.backup.schedule}).`,
+    );
   },
 };
-

@@ -34,7 +34,11 @@ export const READINESS_CHECKLIST: ChecklistSection[] = [
         title: 'Infrastructure Completeness',
         lines: [
           { text: 'All AWS components properly configured and integrated', checkLine: 'aws-components' },
-          { text: 'Terraform modules tested and validated in development environment', checkLine: 'iac-validated', note: 'dpf deploys CloudFormation stacks where the platform specification says Terraform modules' },
+          {
+            text: 'Terraform modules tested and validated in development environment',
+            checkLine: 'iac-validated',
+            note: 'dpf deploys CloudFormation stacks where the platform specification says Terraform modules',
+          },
           { text: 'Ansible playbooks successfully automate all configuration tasks', checkLine: 'ansible-automation' },
           { text: 'Security controls implemented and validated', checkLine: 'security-controls' },
           { text: 'Monitoring and alerting fully operational', checkLine: 'monitoring-alerting' },

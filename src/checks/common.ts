@@ -30,7 +30,9 @@ export function combine(parts: Part[], what: { passed: string; nothing: string }
   if (status === 'pass') return { status, summary: what.passed, evidence: ev };
   const groups = new Map<string, string[]>();
   for (const p of parts.filter((x) => x.status === status)) groups.set(p.detail, [...(groups.get(p.detail) ?? []), p.subject]);
-  const shown = [...groups].slice(0, 3).map(([detail, subjects]) => `${subjects.slice(0, 4).join(', ')}${subjects.length > 4 ? ` and ${subjects.length - 4} more` : ''}: ${detail}`);
+  const shown = [...groups]
+    .slice(0, 3)
+    .map(([detail, subjects]) => `${subjects.slice(0, 4).join(', ')}${subjects.length > 4 ? ` and ${subjects.length - 4} more` : ''}: ${detail}`);
   const more = groups.size > 3 ? ` (and ${groups.size - 3} more finding(s))` : '';
   return { status, summary: `${shown.join('; ')}${more}`, evidence: ev, hint };
 }

@@ -10,8 +10,18 @@ import { runCommand } from '../ssm/run-command.js';
 import type { CheckContext, CheckOutcome, CheckSpec } from './types.js';
 import { combine, couldNotAsk, environmentInstances, label, roleOf, unknown, type Part } from './common.js';
 import {
-  hostFinding, parseDatabaseReachable, parseDataAccess, parseDirectory, parseEfsMount, probe, probeName, shellSafe,
-  type AccessProbe, type HostFinding, type HostOutput, type Section,
+  hostFinding,
+  parseDatabaseReachable,
+  parseDataAccess,
+  parseDirectory,
+  parseEfsMount,
+  probe,
+  probeName,
+  shellSafe,
+  type AccessProbe,
+  type HostFinding,
+  type HostOutput,
+  type Section,
 } from './parsers.js';
 
 export const SHELL_DOCUMENT = 'AWS-RunShellScript';
@@ -44,7 +54,14 @@ export async function runOnHosts(ctx: CheckContext, instances: InstanceInfo[], c
   );
   return {
     commandId: run.commandId,
-    hosts: run.hosts.map((h) => ({ instanceId: h.instanceId, role: labels[h.instanceId] ?? 'unknown-role', status: h.status, responseCode: h.responseCode, output: h.tail.join('\n'), note: h.note })),
+    hosts: run.hosts.map((h) => ({
+      instanceId: h.instanceId,
+      role: labels[h.instanceId] ?? 'unknown-role',
+      status: h.status,
+      responseCode: h.responseCode,
+      output: h.tail.join('\n'),
+      note: h.note,
+    })),
   };
 }
 
@@ -63,7 +80,15 @@ export function hostParts(
   for (const h of hosts) {
     const f = hostFinding(h, (s) => parse(h, s));
     parts.push({ subject: `${h.instanceId} (${h.role})`, status: f.status, detail: f.detail });
-    evidence.push({ instanceId: h.instanceId, role: h.role, invocation: h.status, verdict: f.status, detail: f.detail, ...(f.facts ? { facts: f.facts } : {}), output: h.output.slice(0, 4000) });
+    evidence.push({
+      instanceId: h.instanceId,
+      role: h.role,
+      invocation: h.status,
+      verdict: f.status,
+      detail: f.detail,
+      ...(f.facts ? { facts: f.facts } : {}),
+      output: h.output.slice(0, 4000),
+    });
   }
   const answered = new Set(hosts.map((h) => h.instanceId));
   for (const i of expected.filter((x) => !answered.has(x.instanceId))) {
@@ -76,7 +101,9 @@ export function hostParts(
 
 /** Nodes of these roles that are not running cannot be inspected: unknown, named, never skipped. */
 function notRunningParts(instances: InstanceInfo[]): Part[] {
-  return instances.filter((i) => i.state !== 'running').map((i) => ({ subject: label(i), status: 'unknown', detail: `instance is ${i.state}: its host cannot be inspected` }));
+  return instances
+    .filter((i) => i.state !== 'running')
+    .map((i) => ({ subject: label(i), status: 'unknown', detail: `instance is ${i.state}: its host cannot be inspected` }));
 }
 
 async function onHosts(
@@ -130,11 +157,18 @@ export const efsMountCheck: CheckSpec = {
     const fsId = ctx.outputs('storage.stack').EfsFileSystemId;
     if (!fsId) return unknown('the storage stack has no EfsFileSystemId output in the ledger');
     const nodes = ofRoles(await environmentInstances(ctx), EFS_ROLES);
-    return onHosts(ctx, nodes, efsMountScript(), (_h, s) => parseEfsMount(s, fsId), {
-      passed: `${MOUNT_POINT} is EFS ${fsId} on ${nodes.length} node(s)`,
-      nothing: 'no running master, dev or worker node to inspect',
-      hint: `Rerun the storage phase's NFS playbook (dpf deploy --env ${ctx.envName} --phase storage --force) and look at its log.`,
-    }, { fileSystemId: fsId });
+    return onHosts(
+      ctx,
+      nodes,
+      efsMountScript(),
+      (_h, s) => parseEfsMount(s, fsId),
+      {
+        passed: `${MOUNT_POINT} is EFS ${fsId} on ${nodes.length} node(s)`,
+        nothing: 'no running master, dev or worker node to inspect',
+        hint: `Rerun the storage phase's NFS playbook (dpf deploy --env ${ctx.envName} --phase storage --force) and look at its log.`,
+      },
+      { fileSystemId: fsId },
+    );
   },
 };
 
@@ -167,11 +201,18 @@ export const databaseCheck: CheckSpec = {
     if (!found) return unknown('the RDS endpoint is known neither from the storage stack outputs nor from DescribeDBInstances');
     const endpoint = found;
     const workers = ofRoles(await environmentInstances(ctx), ['worker']);
-    return onHosts(ctx, workers, databaseScript(endpoint), (_h, sec) => parseDatabaseReachable(sec, endpoint), {
-      passed: `${endpoint}:5432 accepts connections from ${workers.length} worker(s)`,
-      nothing: 'no running worker to probe the database from',
-      hint: 'Check the database security group (5432 from the compute group) and the RDS instance status.',
-    }, { endpoint });
+    return onHosts(
+      ctx,
+      workers,
+      databaseScript(endpoint),
+      (_h, sec) => parseDatabaseReachable(sec, endpoint),
+      {
+        passed: `${endpoint}:5432 accepts connections from ${workers.length} worker(s)`,
+        nothing: 'no running worker to probe the database from',
+        hint: 'Check the database security group (5432 from the compute group) and the RDS instance status.',
+      },
+      { endpoint },
+    );
   },
 };
 
@@ -179,7 +220,11 @@ export const databaseCheck: CheckSpec = {
 
 export function directoryScript(user = DIRECTORY_USER): string[] {
   const u = shellSafe(user, 'user');
-  return [probe('id', `id ${u}`), probe('getent', `getent -s sss passwd ${u}`), `if command -v ipactl >/dev/null 2>&1; then ${probe('ipactl', 'ipactl status')}; fi`];
+  return [
+    probe('id', `id ${u}`),
+    probe('getent', `getent -s sss passwd ${u}`),
+    `if command -v ipactl >/dev/null 2>&1; then ${probe('ipactl', 'ipactl status')}; fi`,
+  ];
 }
 
 async function iamAccess(ctx: CheckContext): Promise<CheckOutcome> {
@@ -197,13 +242,21 @@ async function iamAccess(ctx: CheckContext): Promise<CheckOutcome> {
       const managed = new Map((await (await ctx.ops()).ssm.describeInstanceInformation(instances.map((i) => i.instanceId))).map((m) => [m.instanceId, m]));
       for (const i of instances) {
         const m = managed.get(i.instanceId);
-        parts.push(m?.pingStatus === 'Online' ? { subject: label(i), status: 'pass', detail: 'SSM agent Online: Session Manager can reach it' } : { subject: label(i), status: 'fail', detail: `SSM agent ${m?.pingStatus ?? 'not registered'}: no Session Manager access` });
+        parts.push(
+          m?.pingStatus === 'Online'
+            ? { subject: label(i), status: 'pass', detail: 'SSM agent Online: Session Manager can reach it' }
+            : { subject: label(i), status: 'fail', detail: `SSM agent ${m?.pingStatus ?? 'not registered'}: no Session Manager access` },
+        );
       }
     } catch (err) {
       parts.push({ subject: 'Session Manager', status: 'unknown', detail: couldNotAsk('SSM DescribeInstanceInformation', err).summary });
     }
   }
-  return combine(parts, { passed: `${group} can start Session Manager sessions on ${instances.length} online node(s)`, nothing: '' }, { provider: 'iam', operatorsGroup: group });
+  return combine(
+    parts,
+    { passed: `${group} can start Session Manager sessions on ${instances.length} online node(s)`, nothing: '' },
+    { provider: 'iam', operatorsGroup: group },
+  );
 }
 
 export const directoryCheck: CheckSpec = {
@@ -225,11 +278,18 @@ export const directoryCheck: CheckSpec = {
   async run(ctx) {
     if (ctx.env.identity.provider === 'iam') return iamAccess(ctx);
     const nodes = ofRoles(await environmentInstances(ctx), [...CLIENT_ROLES, 'identity']);
-    return onHosts(ctx, nodes, directoryScript(), (h, s) => parseDirectory(s, DIRECTORY_USER, { ipaServer: h.role === 'identity' }), {
-      passed: `${DIRECTORY_USER} resolves through FreeIPA on ${nodes.length} node(s)`,
-      nothing: 'no running node to inspect',
-      hint: 'On a failing node: sssctl domain-status, journalctl -u sssd; on the IPA server: ipactl status.',
-    }, { provider: 'freeipa', domain: ctx.env.identity.domain, user: DIRECTORY_USER });
+    return onHosts(
+      ctx,
+      nodes,
+      directoryScript(),
+      (h, s) => parseDirectory(s, DIRECTORY_USER, { ipaServer: h.role === 'identity' }),
+      {
+        passed: `${DIRECTORY_USER} resolves through FreeIPA on ${nodes.length} node(s)`,
+        nothing: 'no running node to inspect',
+        hint: 'On a failing node: sssctl domain-status, journalctl -u sssd; on the IPA server: ipactl status.',
+      },
+      { provider: 'freeipa', domain: ctx.env.identity.domain, user: DIRECTORY_USER },
+    );
   },
 };
 
@@ -266,7 +326,10 @@ export function accessProbes(role: string, instanceId: string, dataLake: string,
   const probes: AccessProbe[] = [];
   const expect: AccessProbe['expect'] = DATA_ROLES.includes(role) ? 'allow' : 'deny';
   for (const prefix of DATA_LAKE_PREFIXES)
-    probes.push({ op: 'put', bucket: dataLake, key: `${prefix}_dpf-golive/${instanceId}.txt`, expect }, { op: 'get', bucket: dataLake, key: sentinelKey(prefix), expect });
+    probes.push(
+      { op: 'put', bucket: dataLake, key: `${prefix}_dpf-golive/${instanceId}.txt`, expect },
+      { op: 'get', bucket: dataLake, key: sentinelKey(prefix), expect },
+    );
   if (stateBucket)
     probes.push(
       { op: 'put', bucket: stateBucket, key: `ledger/${env}/_dpf-golive-${instanceId}.txt`, expect: 'deny' },
@@ -283,7 +346,12 @@ export function dataAccessScript(probes: AccessProbe[], region: string): string[
     const b = shellSafe(p.bucket, 'bucket');
     const k = shellSafe(p.key, 'key');
     lines.push(
-      probe(probeName(p), p.op === 'put' ? `aws s3api put-object --bucket ${b} --key ${k} --body "$f" --region ${r} --output text` : `aws s3api get-object --bucket ${b} --key ${k} "$o" --region ${r} --output text`),
+      probe(
+        probeName(p),
+        p.op === 'put'
+          ? `aws s3api put-object --bucket ${b} --key ${k} --body "$f" --region ${r} --output text`
+          : `aws s3api get-object --bucket ${b} --key ${k} "$o" --region ${r} --output text`,
+      ),
     );
   }
   // Remove what the probes wrote: the allowed writes, and a forbidden one that went through
@@ -315,9 +383,10 @@ export const dataLakeAccessCheck: CheckSpec = {
     'bootstrap.state': { inspects: 'the state bucket no node role may read' },
     'compute.stack': { inspects: 'the node roles whose access it simulates' },
     'storage.stack': { inspects: 'the data lake prefixes each role may or may not reach' },
-    'identity.stack': { inspects: 'the DeveloperRole and the IPA servers\' role' },
+    'identity.stack': { inspects: "the DeveloperRole and the IPA servers' role" },
   },
-  criterion: 'from one node per role, aws s3api put/get succeeds where the role is allowed and is AccessDenied where it is not (each role is probed on at least one forbidden location)',
+  criterion:
+    'from one node per role, aws s3api put/get succeeds where the role is allowed and is AccessDenied where it is not (each role is probed on at least one forbidden location)',
   estimateSeconds: 30,
   async run(ctx) {
     const dataLake = ctx.outputs('storage.stack').DataLakeBucketName;
@@ -331,12 +400,30 @@ export const dataLakeAccessCheck: CheckSpec = {
       const nodes = all.filter((i) => roleOf(i) === role);
       const node = nodes.find((i) => i.state === 'running');
       if (node) picked.push(node);
-      else if (nodes.length) parts.push({ subject: `role ${role}`, status: 'unknown', detail: `no running ${role} node to probe from (${nodes.map((n) => `${n.instanceId} ${n.state}`).join(', ')})` });
-      else if (expected.has(role)) parts.push({ subject: `role ${role}`, status: 'unknown', detail: `the stacks created a ${role} node, but none is tagged dpf:env=${ctx.envName} any more` });
+      else if (nodes.length)
+        parts.push({
+          subject: `role ${role}`,
+          status: 'unknown',
+          detail: `no running ${role} node to probe from (${nodes.map((n) => `${n.instanceId} ${n.state}`).join(', ')})`,
+        });
+      else if (expected.has(role))
+        parts.push({
+          subject: `role ${role}`,
+          status: 'unknown',
+          detail: `the stacks created a ${role} node, but none is tagged dpf:env=${ctx.envName} any more`,
+        });
     }
-    if (!stateBucket) parts.push({ subject: 'dpf state bucket', status: 'unknown', detail: 'bootstrap.state has no StateBucketName output: no node was probed against the ledger and the bundles' });
+    if (!stateBucket)
+      parts.push({
+        subject: 'dpf state bucket',
+        status: 'unknown',
+        detail: 'bootstrap.state has no StateBucketName output: no node was probed against the ledger and the bundles',
+      });
     if (!picked.length) return combine(parts, { passed: '', nothing: 'no running node to probe from' }, { dataLake, stateBucket });
-    const sentinels = [...DATA_LAKE_PREFIXES.map((p) => ({ bucket: dataLake, key: sentinelKey(p) })), ...(stateBucket ? [{ bucket: stateBucket, key: stateSentinelKey(ctx.envName) }] : [])];
+    const sentinels = [
+      ...DATA_LAKE_PREFIXES.map((p) => ({ bucket: dataLake, key: sentinelKey(p) })),
+      ...(stateBucket ? [{ bucket: stateBucket, key: stateSentinelKey(ctx.envName) }] : []),
+    ];
     try {
       const objects = await ctx.objects();
       for (const o of sentinels) if (!(await objects.exists(o.bucket, o.key))) await objects.putText(o.bucket, o.key, SENTINEL_BODY, 'text/plain');
@@ -349,12 +436,22 @@ export const dataLakeAccessCheck: CheckSpec = {
         return onHosts(ctx, [node], dataAccessScript(probes, ctx.region), (_h, s) => parseDataAccess(s, probes), { passed: 'as expected', nothing: '' });
       }),
     );
-    parts.push(...outcomes.flatMap((o) => ((o.evidence.parts as Part[] | undefined) ?? [{ subject: 'probe', status: o.status, detail: o.summary }])));
+    parts.push(...outcomes.flatMap((o) => (o.evidence.parts as Part[] | undefined) ?? [{ subject: 'probe', status: o.status, detail: o.summary }]));
     return combine(
       parts,
       { passed: `${picked.map(roleOf).join(', ')}: access to the data lake and the state bucket as the role allows`, nothing: 'no running node to probe from' },
-      { dataLake, stateBucket, sentinels, roles: picked.map((n, i) => ({ role: roleOf(n), instanceId: n.instanceId, commandId: outcomes[i]!.evidence.commandId, hosts: outcomes[i]!.evidence.hosts })) },
-      'Compare the role\'s instance profile with the access matrix in src/checks/hosts.ts (accessProbes) and fix the IAM policy in the compute or identity template.',
+      {
+        dataLake,
+        stateBucket,
+        sentinels,
+        roles: picked.map((n, i) => ({
+          role: roleOf(n),
+          instanceId: n.instanceId,
+          commandId: outcomes[i]!.evidence.commandId,
+          hosts: outcomes[i]!.evidence.hosts,
+        })),
+      },
+      "Compare the role's instance profile with the access matrix in src/checks/hosts.ts (accessProbes) and fix the IAM policy in the compute or identity template.",
     );
   },
 };

@@ -9,7 +9,17 @@ import type { CheckContext, CheckOutcome, CheckSpec } from './types.js';
 import { awsErrorText, combine, couldNotAsk, environmentInstances, label, roleOf, unknown, type Part } from './common.js';
 
 /** Every stack step of the deploy graph: the check inspects each stack that is done when it runs. */
-export const STACK_STEPS = ['bootstrap.state', 'network.stack', 'compute.stack', 'storage.stack', 'storage.dr-vault', 'identity.stack', 'identity.dns', 'monitoring.stack', 'monitoring.worker-bootstrap'];
+export const STACK_STEPS = [
+  'bootstrap.state',
+  'network.stack',
+  'compute.stack',
+  'storage.stack',
+  'storage.dr-vault',
+  'identity.stack',
+  'identity.dns',
+  'monitoring.stack',
+  'monitoring.worker-bootstrap',
+];
 
 /** Longest dpf waits for one stack's drift detection. */
 export const DRIFT_TIMEOUT_MS = 5 * 60_000;
@@ -26,7 +36,10 @@ export interface StackDriftEvidence {
 export function deployedStacks(ledger: LedgerData): Array<{ step: string; name: string }> {
   // Stacks in the environment's region (the DR vault in recovery.drRegion is not checked here).
   return Object.values(ledger.steps)
-    .filter((r) => r.status === 'done' && typeof r.evidence.stackName === 'string' && r.evidence.region === undefined && r.phase !== 'golive' && r.phase !== 'operations')
+    .filter(
+      (r) =>
+        r.status === 'done' && typeof r.evidence.stackName === 'string' && r.evidence.region === undefined && r.phase !== 'golive' && r.phase !== 'operations',
+    )
     .map((r) => ({ step: r.id, name: r.evidence.stackName as string }));
 }
 
@@ -45,17 +58,21 @@ export async function detectDrift(
   }
   const timeoutMs = o.timeoutMs ?? DRIFT_TIMEOUT_MS;
   type Read = { status: string; driftStatus?: string; reason?: string } | { error: unknown };
-  const r = await pollUntil<Read>({ clock: o.clock, signal: o.signal }, {
-    what: `drift detection of ${stackName}`,
-    read: () => cfn.describeStackDriftDetectionStatus(id).catch((err: unknown) => {
-      if (err instanceof AbortError) throw err;
-      return { error: err };
-    }),
-    state: (s) => ('error' in s ? 'failed' : s.status === 'DETECTION_COMPLETE' || s.status === 'DETECTION_FAILED' ? 'done' : 'waiting'),
-    deadline: o.clock.now().getTime() + timeoutMs,
-    minMs: o.pollMs,
-    maxMs: Math.max(o.pollMs, o.pollMaxMs ?? 10_000),
-  });
+  const r = await pollUntil<Read>(
+    { clock: o.clock, signal: o.signal },
+    {
+      what: `drift detection of ${stackName}`,
+      read: () =>
+        cfn.describeStackDriftDetectionStatus(id).catch((err: unknown) => {
+          if (err instanceof AbortError) throw err;
+          return { error: err };
+        }),
+      state: (s) => ('error' in s ? 'failed' : s.status === 'DETECTION_COMPLETE' || s.status === 'DETECTION_FAILED' ? 'done' : 'waiting'),
+      deadline: o.clock.now().getTime() + timeoutMs,
+      minMs: o.pollMs,
+      maxMs: Math.max(o.pollMs, o.pollMaxMs ?? 10_000),
+    },
+  );
   const s = r.last;
   if ('error' in s) return { drift: 'UNKNOWN', detectionId: id, reason: `drift detection status could not be read: ${awsErrorText(s.error)}` };
   if (s.status === 'DETECTION_COMPLETE') return { drift: s.driftStatus ?? 'UNKNOWN', detectionId: id };
@@ -126,11 +143,19 @@ export function missingNodeParts(ctx: Pick<CheckContext, 'outputs' | 'envName'>,
   const i = ctx.outputs('identity.stack');
   const known = new Set(instances.map((x) => x.instanceId));
   const expected: Array<[string | undefined, string]> = [
-    [c.BastionInstanceId, 'bastion'], [c.MasterInstanceId, 'master'], [c.DevInstanceId, 'dev'], [i.IpaServerInstanceId, 'identity'], [i.IpaReplicaInstanceId, 'identity'],
+    [c.BastionInstanceId, 'bastion'],
+    [c.MasterInstanceId, 'master'],
+    [c.DevInstanceId, 'dev'],
+    [i.IpaServerInstanceId, 'identity'],
+    [i.IpaReplicaInstanceId, 'identity'],
   ];
   return expected
     .filter((e): e is [string, string] => Boolean(e[0]) && !known.has(e[0]!))
-    .map(([id, role]) => ({ subject: `${id} (${role})`, status: 'fail', detail: `created by the stacks but not among the running or stopped nodes tagged dpf:env=${ctx.envName} (terminated, or its tags changed)` }));
+    .map(([id, role]) => ({
+      subject: `${id} (${role})`,
+      status: 'fail',
+      detail: `created by the stacks but not among the running or stopped nodes tagged dpf:env=${ctx.envName} (terminated, or its tags changed)`,
+    }));
 }
 
 export const nodesOnlineCheck: CheckSpec = {
@@ -158,7 +183,12 @@ export const nodesOnlineCheck: CheckSpec = {
       return couldNotAsk('SSM DescribeInstanceInformation', err, { nodes });
     }
     const byId = new Map(managed.map((m) => [m.instanceId, m]));
-    const evidenceNodes = nodes.map((n) => ({ ...n, pingStatus: byId.get(n.instanceId)?.pingStatus ?? 'NotRegistered', agentVersion: byId.get(n.instanceId)?.agentVersion, lastPing: byId.get(n.instanceId)?.lastPing?.toISOString() }));
+    const evidenceNodes = nodes.map((n) => ({
+      ...n,
+      pingStatus: byId.get(n.instanceId)?.pingStatus ?? 'NotRegistered',
+      agentVersion: byId.get(n.instanceId)?.agentVersion,
+      lastPing: byId.get(n.instanceId)?.lastPing?.toISOString(),
+    }));
     const parts = [...nodeParts(instances, managed), ...missingNodeParts(ctx, instances)];
     return combine(
       parts,
@@ -173,9 +203,23 @@ export const nodesOnlineCheck: CheckSpec = {
 export function workerCapacity(g: AutoScalingGroupInfo, config: { min: number; max: number }, configured?: WorkerConfiguration[]): CheckOutcome {
   const healthy = g.instances.filter((i) => i.lifecycleState === 'InService' && i.healthStatus === 'Healthy');
   const ready = configured ? healthy.filter((i) => configured.find((c) => c.instanceId === i.instanceId)?.configured) : healthy;
-  const evidence = { group: g.name, min: g.min, max: g.max, desired: g.desired, inService: healthy.length, configured: configured ? ready.length : undefined, workers: configured, instances: g.instances };
+  const evidence = {
+    group: g.name,
+    min: g.min,
+    max: g.max,
+    desired: g.desired,
+    inService: healthy.length,
+    configured: configured ? ready.length : undefined,
+    workers: configured,
+    instances: g.instances,
+  };
   if (healthy.length < g.desired)
-    return { status: 'fail', summary: `${g.name}: ${healthy.length} healthy InService instance(s) of ${g.desired} desired`, evidence, hint: 'Look at the group\'s scaling activities (aws autoscaling describe-scaling-activities) for the launch failures.' };
+    return {
+      status: 'fail',
+      summary: `${g.name}: ${healthy.length} healthy InService instance(s) of ${g.desired} desired`,
+      evidence,
+      hint: "Look at the group's scaling activities (aws autoscaling describe-scaling-activities) for the launch failures.",
+    };
   if (ready.length < g.desired) {
     const not = (configured ?? []).filter((c) => !c.configured && healthy.some((h) => h.instanceId === c.instanceId));
     return {
@@ -186,8 +230,17 @@ export function workerCapacity(g: AutoScalingGroupInfo, config: { min: number; m
     };
   }
   if (g.min !== config.min || g.max !== config.max)
-    return { status: 'warn', summary: `${g.name} at desired size ${g.desired}, but its min/max ${g.min}/${g.max} differ from the config's ${config.min}/${config.max}`, evidence, hint: 'Someone changed the group outside dpf; redeploy the compute phase to restore the configured limits.' };
-  return { status: 'pass', summary: `${g.name}: ${ready.length} of ${g.desired} desired worker(s) healthy, InService${configured ? ' and configured' : ''} (min ${g.min}, max ${g.max})`, evidence };
+    return {
+      status: 'warn',
+      summary: `${g.name} at desired size ${g.desired}, but its min/max ${g.min}/${g.max} differ from the config's ${config.min}/${config.max}`,
+      evidence,
+      hint: 'Someone changed the group outside dpf; redeploy the compute phase to restore the configured limits.',
+    };
+  return {
+    status: 'pass',
+    summary: `${g.name}: ${ready.length} of ${g.desired} desired worker(s) healthy, InService${configured ? ' and configured' : ''} (min ${g.min}, max ${g.max})`,
+    evidence,
+  };
 }
 
 export const workersCheck: CheckSpec = {
@@ -200,7 +253,8 @@ export const workersCheck: CheckSpec = {
     'identity.configure-worker': { inspects: 'the workers it configured' },
     'monitoring.worker-bootstrap': { inspects: 'the association that configures new workers' },
   },
-  criterion: 'the worker Auto Scaling group has as many healthy InService instances as it desires, each configured (by the deploy or the worker association), with the configured min/max',
+  criterion:
+    'the worker Auto Scaling group has as many healthy InService instances as it desires, each configured (by the deploy or the worker association), with the configured min/max',
   estimateSeconds: 5,
   async run(ctx) {
     const name = ctx.outputs('compute.stack').WorkerAutoScalingGroupName;

@@ -26,19 +26,32 @@ export function templateAlarmNames(template: Record<string, any>, project: strin
 }
 
 export function expectedAlarms(outputs: Record<string, string>, project: string, env: string): { names: string[]; source: string } {
-  if (outputs.AlarmNames) return { names: outputs.AlarmNames.split(',').map((s) => s.trim()).filter(Boolean), source: 'monitoring stack output AlarmNames' };
-  return { names: templateAlarmNames(loadTemplate('monitoring').template, project, env), source: 'the monitoring template (the stack has no AlarmNames output)' };
+  if (outputs.AlarmNames)
+    return {
+      names: outputs.AlarmNames.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+      source: 'monitoring stack output AlarmNames',
+    };
+  return {
+    names: templateAlarmNames(loadTemplate('monitoring').template, project, env),
+    source: 'the monitoring template (the stack has no AlarmNames output)',
+  };
 }
 
 export function alarmParts(expected: string[], found: AlarmInfo[], emulator: string | undefined, topicArn?: string): Part[] {
   const byName = new Map(found.map((a) => [a.name, a]));
   return expected.map((name) => {
     const a = byName.get(name);
-    if (!a) return emulator ? { subject: name, status: 'unknown', detail: `missing, but ${emulatorGap('skips AWS::CloudWatch::Alarm in templates', emulator)}` } : { subject: name, status: 'fail', detail: 'alarm does not exist' };
+    if (!a)
+      return emulator
+        ? { subject: name, status: 'unknown', detail: `missing, but ${emulatorGap('skips AWS::CloudWatch::Alarm in templates', emulator)}` }
+        : { subject: name, status: 'fail', detail: 'alarm does not exist' };
     if (a.state === 'ALARM') return { subject: name, status: 'fail', detail: `in ALARM: ${a.reason ?? 'no reason given'}` };
     if (a.state === 'INSUFFICIENT_DATA') return { subject: name, status: 'warn', detail: 'INSUFFICIENT_DATA (no data yet for its metric)' };
     if (!a.actions.length) return { subject: name, status: 'warn', detail: `${a.state}, but it notifies nobody (no alarm action)` };
-    if (topicArn && !a.actions.includes(topicArn)) return { subject: name, status: 'warn', detail: `${a.state}, but it does not notify the alert topic (actions: ${a.actions.join(', ')})` };
+    if (topicArn && !a.actions.includes(topicArn))
+      return { subject: name, status: 'warn', detail: `${a.state}, but it does not notify the alert topic (actions: ${a.actions.join(', ')})` };
     return { subject: name, status: 'pass', detail: topicArn ? `${a.state}, notifies the alert topic` : a.state };
   });
 }
@@ -66,7 +79,12 @@ export const alarmsCheck: CheckSpec = {
   },
 };
 
-export interface Subscription { arn: string; protocol: string; endpoint: string; pendingConfirmation: boolean }
+export interface Subscription {
+  arn: string;
+  protocol: string;
+  endpoint: string;
+  pendingConfirmation: boolean;
+}
 
 export function subscriptionParts(subs: Subscription[], alarmEmail: string, emulator: string | undefined): Part[] {
   const parts: Part[] = subs.map((s) => ({
@@ -78,7 +96,11 @@ export function subscriptionParts(subs: Subscription[], alarmEmail: string, emul
   if (!mine)
     parts.push(
       emulator && !subs.length
-        ? { subject: `email:${alarmEmail}`, status: 'unknown', detail: `not subscribed, but ${emulatorGap('skips AWS::SNS::Subscription in templates', emulator)}` }
+        ? {
+            subject: `email:${alarmEmail}`,
+            status: 'unknown',
+            detail: `not subscribed, but ${emulatorGap('skips AWS::SNS::Subscription in templates', emulator)}`,
+          }
         : { subject: `email:${alarmEmail}`, status: 'fail', detail: 'monitoring.alarmEmail is not subscribed to the alert topic' },
     );
   return parts;
@@ -105,7 +127,11 @@ export const subscriptionCheck: CheckSpec = {
   },
 };
 
-export interface NodeMetric { instanceId: string; latest?: { timestamp: Date; value: number }; dimensions?: Record<string, string> }
+export interface NodeMetric {
+  instanceId: string;
+  latest?: { timestamp: Date; value: number };
+  dimensions?: Record<string, string>;
+}
 
 export function metricParts(instances: InstanceInfo[], metrics: NodeMetric[], now: Date, emulator: string | undefined): Part[] {
   const byId = new Map(metrics.map((m) => [m.instanceId, m]));
@@ -114,7 +140,9 @@ export function metricParts(instances: InstanceInfo[], metrics: NodeMetric[], no
     const m = byId.get(i.instanceId);
     if (m?.latest && m.latest.timestamp.getTime() >= freshAfter)
       return { subject: label(i), status: 'pass', detail: `${AGENT_METRIC} ${m.latest.value.toFixed(1)} at ${m.latest.timestamp.toISOString()}` };
-    const why = m?.latest ? `last ${AGENT_METRIC} at ${m.latest.timestamp.toISOString()}, older than ${METRIC_FRESH_MINUTES} min` : `no ${AGENT_METRIC} datapoint in the last ${METRIC_FRESH_MINUTES} min`;
+    const why = m?.latest
+      ? `last ${AGENT_METRIC} at ${m.latest.timestamp.toISOString()}, older than ${METRIC_FRESH_MINUTES} min`
+      : `no ${AGENT_METRIC} datapoint in the last ${METRIC_FRESH_MINUTES} min`;
     if (emulator) return { subject: label(i), status: 'unknown', detail: `${why}, but ${emulatorGap('runs no CloudWatch agent on its instances', emulator)}` };
     return { subject: label(i), status: 'fail', detail: why };
   });
@@ -154,7 +182,14 @@ export const agentMetricsCheck: CheckSpec = {
     return combine(
       metricParts(instances, metrics, ctx.clock.now(), ctx.emulator),
       { passed: `${instances.length} node(s) sent ${AGENT_METRIC} to ${namespace} within ${METRIC_FRESH_MINUTES} min`, nothing: 'no running node to inspect' },
-      { namespace, metric: AGENT_METRIC, nodes: metrics.map((m) => ({ instanceId: m.instanceId, latest: m.latest ? { timestamp: m.latest.timestamp.toISOString(), value: m.latest.value } : null })) },
+      {
+        namespace,
+        metric: AGENT_METRIC,
+        nodes: metrics.map((m) => ({
+          instanceId: m.instanceId,
+          latest: m.latest ? { timestamp: m.latest.timestamp.toISOString(), value: m.latest.value } : null,
+        })),
+      },
       'Check the agent on the node (systemctl status amazon-cloudwatch-agent) and rerun the monitoring phase (monitoring.agent).',
     );
   },

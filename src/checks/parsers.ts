@@ -92,10 +92,14 @@ export function shellSafe(value: string, what: string): string {
  */
 export function hostFinding(host: HostOutput, parse: (sections: Map<string, Section>) => HostFinding): HostFinding {
   if (host.status !== 'Success')
-    return { status: 'unknown', detail: `the command did not run there (${host.status}${host.responseCode !== undefined && host.responseCode >= 0 ? `, exit ${host.responseCode}` : ''}${host.note ? `: ${host.note}` : ''})` };
+    return {
+      status: 'unknown',
+      detail: `the command did not run there (${host.status}${host.responseCode !== undefined && host.responseCode >= 0 ? `, exit ${host.responseCode}` : ''}${host.note ? `: ${host.note}` : ''})`,
+    };
   if (host.output.trim() === '') return { status: 'unknown', detail: 'the host returned no output' };
   const sections = parseSections(host.output);
-  if (!sections.size) return { status: 'unknown', detail: `the host's output has none of dpf's probe markers (first line: ${host.output.trim().split('\n')[0]!.slice(0, 120)})` };
+  if (!sections.size)
+    return { status: 'unknown', detail: `the host's output has none of dpf's probe markers (first line: ${host.output.trim().split('\n')[0]!.slice(0, 120)})` };
   const repeated = [...sections.values()].filter((x) => x.repeated).map((x) => x.name);
   if (repeated.length) return { status: 'unknown', detail: `probe(s) ${repeated.join(', ')} appear more than once in the host's output, so it cannot be read` };
   return parse(sections);
@@ -120,13 +124,18 @@ export function parseEfsMount(sections: Map<string, Section>, fileSystemId: stri
   const facts = { fstype, source };
   if (!/^nfs4/.test(fstype)) return { status: 'fail', detail: `${mountPoint} is a ${fstype} mount of ${source}, not EFS (nfs4)`, facts };
   // The id as a whole token (fs-0123abcd must not match fs-0123abcdef…).
-  if (new RegExp(`(^|[^0-9a-z-])${fileSystemId.replace(/[^0-9a-z-]/gi, '')}([^0-9a-z-]|$)`).test(source)) return { status: 'pass', detail: `nfs4 mount of ${source}`, facts };
+  if (new RegExp(`(^|[^0-9a-z-])${fileSystemId.replace(/[^0-9a-z-]/gi, '')}([^0-9a-z-]|$)`).test(source))
+    return { status: 'pass', detail: `nfs4 mount of ${source}`, facts };
   const stateIds = (sections.get('efs-state')?.lines ?? []).map((l) => /^(fs-[0-9a-f]+)\./.exec(l.trim())?.[1]).filter((x): x is string => Boolean(x));
   const fstabIds = (sections.get('fstab')?.lines ?? []).map((l) => /^(fs-[0-9a-f]+)(?::\S*)?\s/.exec(l.trim())?.[1]).filter((x): x is string => Boolean(x));
   if (/\.efs\./.test(source)) return { status: 'fail', detail: `${mountPoint} mounts ${source}, another file system than ${fileSystemId}`, facts };
   if (/^127\.0\.0\.1:/.test(source)) {
     if (stateIds.includes(fileSystemId) || fstabIds.includes(fileSystemId))
-      return { status: 'pass', detail: `nfs4 TLS mount of ${fileSystemId} through the EFS mount helper`, facts: { ...facts, helperState: stateIds, fstab: fstabIds } };
+      return {
+        status: 'pass',
+        detail: `nfs4 TLS mount of ${fileSystemId} through the EFS mount helper`,
+        facts: { ...facts, helperState: stateIds, fstab: fstabIds },
+      };
     const other = [...stateIds, ...fstabIds].find((id) => id !== fileSystemId);
     if (other) return { status: 'fail', detail: `${mountPoint} mounts ${other}, not ${fileSystemId}`, facts };
     return { status: 'fail', detail: `nfs4 mount through 127.0.0.1, but neither the EFS helper state nor fstab names ${fileSystemId}`, facts };
@@ -136,7 +145,11 @@ export function parseEfsMount(sections: Map<string, Section>, fileSystemId: stri
 
 // ---------- RDS accepts connections ----------
 
-const PG_ISREADY: Record<number, string> = { 1: 'the server is rejecting connections', 2: 'no response from the server', 3: 'no attempt was made (bad parameters)' };
+const PG_ISREADY: Record<number, string> = {
+  1: 'the server is rejecting connections',
+  2: 'no response from the server',
+  3: 'no attempt was made (bad parameters)',
+};
 
 /** pg_isready -h <endpoint> -p 5432 (or, without the PostgreSQL client, a bash /dev/tcp connect). */
 export function parseDatabaseReachable(sections: Map<string, Section>, endpoint: string): HostFinding {
@@ -150,7 +163,8 @@ export function parseDatabaseReachable(sections: Map<string, Section>, endpoint:
   const tcp = sections.get('tcp');
   if (tcp) {
     if (tcp.rc === undefined) return { status: 'unknown', detail: 'the TCP probe did not finish' };
-    if (tcp.rc === 0) return { status: 'pass', detail: `TCP connection to ${endpoint}:5432 accepted (pg_isready is not installed, so only the port was tried)` };
+    if (tcp.rc === 0)
+      return { status: 'pass', detail: `TCP connection to ${endpoint}:5432 accepted (pg_isready is not installed, so only the port was tried)` };
     if (tcp.rc === 124) return { status: 'fail', detail: `TCP connection to ${endpoint}:5432 timed out` };
     if (tcp.rc === 127) return { status: 'unknown', detail: 'neither pg_isready nor bash/timeout is available to probe the port' };
     return { status: 'fail', detail: `TCP connection to ${endpoint}:5432 failed${first(tcp) ? `: ${first(tcp)}` : ''}` };
@@ -186,13 +200,24 @@ export function parseDirectory(sections: Map<string, Section>, user: string, o: 
   if (!ipa && o.ipaServer) return { status: 'fail', detail: 'ipactl is not installed on this FreeIPA server: the IPA services could not be checked', facts };
   if (ipa) {
     if (ipa.rc === undefined) return { status: 'unknown', detail: 'ipactl status did not finish', facts };
-    const services = ipa.lines.map((l) => /^(.+?) Service: (\w+)/.exec(l.trim())).filter((x): x is RegExpExecArray => Boolean(x)).map((x) => ({ name: x[1]!, state: x[2]! }));
+    const services = ipa.lines
+      .map((l) => /^(.+?) Service: (\w+)/.exec(l.trim()))
+      .filter((x): x is RegExpExecArray => Boolean(x))
+      .map((x) => ({ name: x[1]!, state: x[2]! }));
     facts.ipaServices = services;
     const down = services.filter((s) => s.state !== 'RUNNING');
     if (ipa.rc !== 0 || down.length || !services.length)
-      return { status: 'fail', detail: `FreeIPA services not all running: ${down.map((s) => `${s.name} ${s.state}`).join(', ') || `ipactl status exit ${ipa.rc ?? '?'}`}`, facts };
+      return {
+        status: 'fail',
+        detail: `FreeIPA services not all running: ${down.map((s) => `${s.name} ${s.state}`).join(', ') || `ipactl status exit ${ipa.rc ?? '?'}`}`,
+        facts,
+      };
   }
-  return { status: 'pass', detail: `${user} resolves through SSSD (uid ${facts.uid}, home ${facts.home})${ipa ? '; every FreeIPA service RUNNING' : ''}`, facts };
+  return {
+    status: 'pass',
+    detail: `${user} resolves through SSSD (uid ${facts.uid}, home ${facts.home})${ipa ? '; every FreeIPA service RUNNING' : ''}`,
+    facts,
+  };
 }
 
 // ---------- data lake access ----------
@@ -233,11 +258,30 @@ export function parseDataAccess(sections: Map<string, Section>, probes: AccessPr
   if (wrong.length)
     return {
       status: 'fail',
-      detail: wrong.map((r) => (r.expect === 'deny' ? `can ${r.op === 'put' ? 'write' : 'read'} s3://${r.bucket}/${r.key} (should be denied)` : `cannot ${r.op === 'put' ? 'write' : 'read'} s3://${r.bucket}/${r.key} (${r.detail})`)).join('; '),
+      detail: wrong
+        .map((r) =>
+          r.expect === 'deny'
+            ? `can ${r.op === 'put' ? 'write' : 'read'} s3://${r.bucket}/${r.key} (should be denied)`
+            : `cannot ${r.op === 'put' ? 'write' : 'read'} s3://${r.bucket}/${r.key} (${r.detail})`,
+        )
+        .join('; '),
       facts,
     };
   const errors = results.filter((r) => r.observed === 'error');
-  if (errors.length) return { status: 'unknown', detail: errors.map((r) => `${probeName(r)}: ${r.detail}`).slice(0, 3).join('; '), facts };
-  if (!results.some((r) => r.expect === 'deny')) return { status: 'unknown', detail: 'no forbidden location was probed, so "and not the rest" is unverified', facts };
-  return { status: 'pass', detail: `${results.filter((r) => r.expect === 'allow').length} allowed and ${results.filter((r) => r.expect === 'deny').length} denied access(es) as expected`, facts };
+  if (errors.length)
+    return {
+      status: 'unknown',
+      detail: errors
+        .map((r) => `${probeName(r)}: ${r.detail}`)
+        .slice(0, 3)
+        .join('; '),
+      facts,
+    };
+  if (!results.some((r) => r.expect === 'deny'))
+    return { status: 'unknown', detail: 'no forbidden location was probed, so "and not the rest" is unverified', facts };
+  return {
+    status: 'pass',
+    detail: `${results.filter((r) => r.expect === 'allow').length} allowed and ${results.filter((r) => r.expect === 'deny').length} denied access(es) as expected`,
+    facts,
+  };
 }

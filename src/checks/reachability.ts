@@ -58,7 +58,12 @@ export async function resolveEndpoints(ctx: Pick<CheckContext, 'outputs' | 'env'
     const eni = ip ? (await reach.findNetworkInterfaces({ 'addresses.private-ip-address': [ip] }))[0]?.id : undefined;
     set('efs', eni, `no network interface found for the mount targets of ${s.EfsFileSystemId}`);
   } else r.missing.efs = 'the storage stack has no EfsFileSystemId output';
-  if (n.DatabaseSecurityGroupId) set('rds', (await reach.findNetworkInterfaces({ 'group-id': [n.DatabaseSecurityGroupId], description: ['RDSNetworkInterface'] }))[0]?.id, `no RDS network interface in group ${n.DatabaseSecurityGroupId}`);
+  if (n.DatabaseSecurityGroupId)
+    set(
+      'rds',
+      (await reach.findNetworkInterfaces({ 'group-id': [n.DatabaseSecurityGroupId], description: ['RDSNetworkInterface'] }))[0]?.id,
+      `no RDS network interface in group ${n.DatabaseSecurityGroupId}`,
+    );
   else r.missing.rds = 'the network stack has no DatabaseSecurityGroupId output';
   if (n.VpcId) {
     set('s3', await reach.vpcEndpoint(n.VpcId, `com.amazonaws.${ctx.region}.s3`), `no S3 gateway endpoint in ${n.VpcId}`);
@@ -105,7 +110,8 @@ async function cleanup(reach: ReachabilityPort, paths: string[], analyses: strin
   const problems: string[] = [];
   for (const a of analyses) await reach.deleteAnalysis(a).catch((e) => problems.push(`analysis ${a}: ${errorMessage(e)}`));
   for (const p of paths) {
-    for (const a of await reach.analysesOf(p).catch(() => [] as string[])) await reach.deleteAnalysis(a).catch((e) => problems.push(`analysis ${a}: ${errorMessage(e)}`));
+    for (const a of await reach.analysesOf(p).catch(() => [] as string[]))
+      await reach.deleteAnalysis(a).catch((e) => problems.push(`analysis ${a}: ${errorMessage(e)}`));
     await reach.deletePath(p).catch((e) => problems.push(`path ${p}: ${errorMessage(e)}`));
   }
   return problems;
@@ -119,8 +125,17 @@ export async function analyseFlows(ctx: CheckContext, flows: readonly Flow[] = S
   try {
     leftovers = await reach.findPaths(tags);
   } catch (err) {
-    if (err instanceof NotImplementedByEndpointError) return unknown(`VPC Reachability Analyzer is not available: ${err.message}`, { flows: flows.map((f) => f.id) }, 'Run the golive phase against AWS to verify the connectivity matrix.');
-    return unknown(`VPC Reachability Analyzer could not be asked: ${awsErrorText(err)}`, { flows: flows.map((f) => f.id) }, 'The operator needs ec2:*NetworkInsights* (docs/iam/).');
+    if (err instanceof NotImplementedByEndpointError)
+      return unknown(
+        `VPC Reachability Analyzer is not available: ${err.message}`,
+        { flows: flows.map((f) => f.id) },
+        'Run the golive phase against AWS to verify the connectivity matrix.',
+      );
+    return unknown(
+      `VPC Reachability Analyzer could not be asked: ${awsErrorText(err)}`,
+      { flows: flows.map((f) => f.id) },
+      'The operator needs ec2:*NetworkInsights* (docs/iam/).',
+    );
   }
   const leftoverProblems = await cleanup(reach, leftovers, []);
   const planned = planPaths(flows, await resolveEndpoints(ctx, ops, reach));
@@ -133,30 +148,45 @@ export async function analyseFlows(ctx: CheckContext, flows: readonly Flow[] = S
     const started: Array<[PlannedPath, string]> = [];
     for (const p of planned.filter((x) => !x.skip)) {
       try {
-        const pathId = await reach.createPath({ source: p.source!, destination: p.destination!, protocol: p.flow.protocol, port: p.flow.ports[0], ...(p.from === 'internet' && ctx.env.network.adminCidrs[0] ? { sourceIp: firstAddress(ctx.env.network.adminCidrs[0]) } : {}), tags });
+        const pathId = await reach.createPath({
+          source: p.source!,
+          destination: p.destination!,
+          protocol: p.flow.protocol,
+          port: p.flow.ports[0],
+          ...(p.from === 'internet' && ctx.env.network.adminCidrs[0] ? { sourceIp: firstAddress(ctx.env.network.adminCidrs[0]) } : {}),
+          tags,
+        });
         created.push(pathId);
         const analysisId = await reach.startAnalysis(pathId, tags);
         analyses.push(analysisId);
         started.push([p, analysisId]);
         ctx.progress(`analysing ${p.flow.id} from ${p.from} (${pathId})`);
       } catch (err) {
-        if (err instanceof NotImplementedByEndpointError) return unknown(`VPC Reachability Analyzer is not available: ${err.message}`, { flows: flows.map((f) => f.id) }, 'Run the golive phase against AWS to verify the connectivity matrix.');
+        if (err instanceof NotImplementedByEndpointError)
+          return unknown(
+            `VPC Reachability Analyzer is not available: ${err.message}`,
+            { flows: flows.map((f) => f.id) },
+            'Run the golive phase against AWS to verify the connectivity matrix.',
+          );
         notes.set(p, `the path could not be created: ${awsErrorText(err)}`);
       }
     }
     // Until every analysis has ended, or the budget is spent (those still running are reported so).
-    await pollUntil({ clock: ctx.clock, signal: ctx.signal }, {
-      what: 'reachability analyses',
-      async read() {
-        for (const [p, id] of started) if (!results.has(p) || results.get(p)!.status === 'running') results.set(p, await reach.describeAnalysis(id));
-        return [...results.values()].filter((r) => r.status === 'running').length;
+    await pollUntil(
+      { clock: ctx.clock, signal: ctx.signal },
+      {
+        what: 'reachability analyses',
+        async read() {
+          for (const [p, id] of started) if (!results.has(p) || results.get(p)!.status === 'running') results.set(p, await reach.describeAnalysis(id));
+          return [...results.values()].filter((r) => r.status === 'running').length;
+        },
+        state: (running) => (running === 0 ? 'done' : 'waiting'),
+        deadline: ctx.clock.now().getTime() + ANALYSIS_BUDGET_MS,
+        minMs: ctx.pollMs,
+        maxMs: Math.max(ctx.pollMs, 30_000),
+        factor: 2,
       },
-      state: (running) => (running === 0 ? 'done' : 'waiting'),
-      deadline: ctx.clock.now().getTime() + ANALYSIS_BUDGET_MS,
-      minMs: ctx.pollMs,
-      maxMs: Math.max(ctx.pollMs, 30_000),
-      factor: 2,
-    });
+    );
   } catch (err) {
     if (err instanceof AbortError || (err as { name?: string })?.name === 'AbortError') throw err;
     return unknown(`VPC Reachability Analyzer could not finish: ${awsErrorText(err)}`, { flows: flows.map((f) => f.id) });
@@ -169,7 +199,10 @@ export async function analyseFlows(ctx: CheckContext, flows: readonly Flow[] = S
   const problems = [...leftoverProblems, ...cleanupProblems];
   return combine(
     parts,
-    { passed: `${parts.length} path(s) of ${new Set(applicable.map((p) => p.flow.id)).size} flow(s) of the Network Connectivity Matrix reachable (VPC Reachability Analyzer)${notApplicable.length ? `; ${notApplicable.length} not applicable` : ''}`, nothing: 'no flow to analyse' },
+    {
+      passed: `${parts.length} path(s) of ${new Set(applicable.map((p) => p.flow.id)).size} flow(s) of the Network Connectivity Matrix reachable (VPC Reachability Analyzer)${notApplicable.length ? `; ${notApplicable.length} not applicable` : ''}`,
+      nothing: 'no flow to analyse',
+    },
     { flows: parts, notApplicable, pathsCreated: created.length, leftoversDeleted: leftovers.length, cleanupProblems: problems },
     problems.length
       ? `Some analyzer resources could not be deleted (${problems.join('; ')}): delete them with aws ec2 delete-network-insights-path.`
@@ -188,7 +221,8 @@ export const reachabilityCheck: CheckSpec = {
     'storage.stack': { inspects: 'the database and file system at the ends of the paths' },
     'identity.stack': { inspects: 'the IPA servers at the ends of the paths' },
   },
-  criterion: "every flow of the specification's Network Connectivity Matrix has a path between the deployed resources, as VPC Reachability Analyzer evaluates security groups, network ACLs and routes",
+  criterion:
+    "every flow of the specification's Network Connectivity Matrix has a path between the deployed resources, as VPC Reachability Analyzer evaluates security groups, network ACLs and routes",
   estimateSeconds: 180,
   run: (ctx) => analyseFlows(ctx),
 };

@@ -25,7 +25,11 @@ export function sshExposureParts(groups: SecurityGroupInfo[]): Part[] {
     if (open.length)
       return { subject, status: 'fail', detail: `port 22 open to ${[...new Set(open.flatMap((r) => r.cidrs.filter((c) => WORLD.has(c))))].join(', ')}` };
     const ssh = g.ingress.filter(coversSsh);
-    return { subject, status: 'pass', detail: ssh.length ? `port 22 only from ${[...new Set(ssh.flatMap((r) => [...r.cidrs, ...r.groupIds]))].join(', ') || 'nowhere'}` : 'no SSH ingress' };
+    return {
+      subject,
+      status: 'pass',
+      detail: ssh.length ? `port 22 only from ${[...new Set(ssh.flatMap((r) => [...r.cidrs, ...r.groupIds]))].join(', ') || 'nowhere'}` : 'no SSH ingress',
+    };
   });
 }
 
@@ -64,7 +68,12 @@ export function volumeParts(instances: InstanceInfo[], volumes: VolumeInfo[], em
       const subject = `${id} on ${label(i)}`;
       if (!v) parts.push({ subject, status: 'unknown', detail: 'volume not returned by DescribeVolumes' });
       else if (v.encrypted) parts.push({ subject, status: 'pass', detail: `encrypted (${v.sizeGb} GiB)` });
-      else if (emulator) parts.push({ subject, status: 'unknown', detail: `reported unencrypted (${v.sizeGb} GiB), but ${emulatorGap('does not apply launch-template block device mappings', emulator)}` });
+      else if (emulator)
+        parts.push({
+          subject,
+          status: 'unknown',
+          detail: `reported unencrypted (${v.sizeGb} GiB), but ${emulatorGap('does not apply launch-template block device mappings', emulator)}`,
+        });
       else parts.push({ subject, status: 'fail', detail: `NOT encrypted (${v.sizeGb} GiB)` });
     }
   }
@@ -105,12 +114,27 @@ export interface DataStores {
 export function dataEncryptionParts(s: DataStores): Part[] {
   const parts: Part[] = [];
   if (s.efs === 'missing') parts.push({ subject: 'EFS', status: 'fail', detail: 'the file system of the storage stack does not exist' });
-  else if (s.efs) parts.push({ subject: `EFS ${s.efs.fileSystemId}`, status: s.efs.encrypted ? 'pass' : 'fail', detail: s.efs.encrypted ? `encrypted (${s.efs.kmsKeyId ?? 'KMS'})` : 'NOT encrypted' });
+  else if (s.efs)
+    parts.push({
+      subject: `EFS ${s.efs.fileSystemId}`,
+      status: s.efs.encrypted ? 'pass' : 'fail',
+      detail: s.efs.encrypted ? `encrypted (${s.efs.kmsKeyId ?? 'KMS'})` : 'NOT encrypted',
+    });
   if (s.db === 'missing') parts.push({ subject: 'RDS', status: 'fail', detail: 'the database of the storage stack does not exist' });
-  else if (s.db) parts.push({ subject: `RDS ${s.db.identifier}`, status: s.db.encrypted ? 'pass' : 'fail', detail: s.db.encrypted ? 'storage encrypted' : 'storage NOT encrypted' });
+  else if (s.db)
+    parts.push({
+      subject: `RDS ${s.db.identifier}`,
+      status: s.db.encrypted ? 'pass' : 'fail',
+      detail: s.db.encrypted ? 'storage encrypted' : 'storage NOT encrypted',
+    });
   for (const b of s.buckets) {
     if (!b.info.exists) parts.push({ subject: `s3://${b.name}`, status: 'fail', detail: 'bucket does not exist' });
-    else parts.push({ subject: `s3://${b.name}`, status: b.info.encryption ? 'pass' : 'fail', detail: b.info.encryption ? `default encryption ${b.info.encryption}` : 'no default encryption' });
+    else
+      parts.push({
+        subject: `s3://${b.name}`,
+        status: b.info.encryption ? 'pass' : 'fail',
+        detail: b.info.encryption ? `default encryption ${b.info.encryption}` : 'no default encryption',
+      });
   }
   return parts;
 }
@@ -159,7 +183,11 @@ export const dataEncryptionCheck: CheckSpec = {
     const parts = [...dataEncryptionParts(stores), ...uninspectedBuckets(ctx)];
     const missing = [!s.EfsFileSystemId && 'EfsFileSystemId', !s.DbInstanceIdentifier && 'DbInstanceIdentifier'].filter(Boolean);
     if (missing.length) parts.push({ subject: 'storage stack', status: 'unknown', detail: `no ${missing.join(', ')} output in the ledger` });
-    return combine(parts, { passed: 'EFS, RDS and every platform bucket are encrypted at rest', nothing: 'the storage stack has no outputs in the ledger' }, { buckets: stores.buckets });
+    return combine(
+      parts,
+      { passed: 'EFS, RDS and every platform bucket are encrypted at rest', nothing: 'the storage stack has no outputs in the ledger' },
+      { buckets: stores.buckets },
+    );
   },
 };
 
@@ -168,7 +196,12 @@ export function publicAccessParts(buckets: Array<{ name: string; info: BucketSec
     const subject = `s3://${name}`;
     if (!info.exists) return { subject, status: 'fail', detail: 'bucket does not exist' };
     if (info.publicAccessBlocked) return { subject, status: 'pass', detail: 'all four public access block settings on' };
-    if (emulator) return { subject, status: 'unknown', detail: `reported without a full public access block, but ${emulatorGap('ignores PublicAccessBlockConfiguration in templates', emulator)}` };
+    if (emulator)
+      return {
+        subject,
+        status: 'unknown',
+        detail: `reported without a full public access block, but ${emulatorGap('ignores PublicAccessBlockConfiguration in templates', emulator)}`,
+      };
     return { subject, status: 'fail', detail: 'public access is NOT fully blocked' };
   });
 }
@@ -192,7 +225,7 @@ export const publicAccessCheck: CheckSpec = {
       [...publicAccessParts(buckets, ctx.emulator), ...(buckets.length ? uninspectedBuckets(ctx) : [])],
       { passed: `${buckets.length} bucket(s) block all public access`, nothing: 'no bucket name in the ledger (bootstrap/storage outputs)' },
       { buckets },
-      'Turn the bucket\'s public access block back on (aws s3api put-public-access-block) and redeploy the phase that owns it.',
+      "Turn the bucket's public access block back on (aws s3api put-public-access-block) and redeploy the phase that owns it.",
     );
   },
 };
@@ -200,7 +233,12 @@ export const publicAccessCheck: CheckSpec = {
 export function imdsParts(instances: InstanceInfo[], emulator: string | undefined): Part[] {
   return instances.map((i) => {
     if (i.httpTokens === 'required') return { subject: label(i), status: 'pass', detail: 'IMDSv2 required' };
-    if (emulator) return { subject: label(i), status: 'unknown', detail: `HttpTokens ${i.httpTokens ?? 'not reported'}, but ${emulatorGap('does not apply launch-template MetadataOptions', emulator)}` };
+    if (emulator)
+      return {
+        subject: label(i),
+        status: 'unknown',
+        detail: `HttpTokens ${i.httpTokens ?? 'not reported'}, but ${emulatorGap('does not apply launch-template MetadataOptions', emulator)}`,
+      };
     return { subject: label(i), status: 'fail', detail: `HttpTokens ${i.httpTokens ?? 'not reported'}: IMDSv1 still allowed` };
   });
 }
@@ -246,6 +284,11 @@ export const rdsPrivateCheck: CheckSpec = {
     if (!id) return unknown('the storage stack has no DbInstanceIdentifier output in the ledger');
     const db = await (await ctx.ops()).rds.describeInstance(id);
     if (!db) return { status: 'fail', summary: `RDS instance ${id} does not exist`, evidence: { identifier: id } };
-    return combine([rdsPrivate(db)], { passed: `RDS ${id} is not publicly accessible`, nothing: '' }, { identifier: id, endpoint: db.endpoint, subnetGroup: db.subnetGroup }, 'aws rds modify-db-instance --no-publicly-accessible --apply-immediately');
+    return combine(
+      [rdsPrivate(db)],
+      { passed: `RDS ${id} is not publicly accessible`, nothing: '' },
+      { identifier: id, endpoint: db.endpoint, subnetGroup: db.subnetGroup },
+      'aws rds modify-db-instance --no-publicly-accessible --apply-immediately',
+    );
   },
 };

@@ -72,12 +72,7 @@ export interface CheckContext {
 }
 
 /** One line of the seed's Implementation Readiness Checklist (see checklist.ts). */
-export type ChecklistLineId =
-  | 'aws-components'
-  | 'iac-validated'
-  | 'ansible-automation'
-  | 'security-controls'
-  | 'monitoring-alerting';
+export type ChecklistLineId = 'aws-components' | 'iac-validated' | 'ansible-automation' | 'security-controls' | 'monitoring-alerting';
 
 export interface CheckSpec {
   /** Step id: `golive.<name>`. */

@@ -25,17 +25,37 @@ export interface WorkerConfiguration {
  * the node is not in its configured state); otherwise the deploy's configure step, when its
  * evidence shows the worker succeeded. Throws what the SSM port throws (NotImplementedByEndpoint).
  */
-export async function workerConfigurations(ssm: Pick<SsmPort, 'describeInstanceAssociationsStatus'>, data: LedgerData, instanceIds: string[], association: string): Promise<WorkerConfiguration[]> {
+export async function workerConfigurations(
+  ssm: Pick<SsmPort, 'describeInstanceAssociationsStatus'>,
+  data: LedgerData,
+  instanceIds: string[],
+  association: string,
+): Promise<WorkerConfiguration[]> {
   const step = data.steps['identity.configure-worker'];
   const hosts = (step?.status === 'done' ? step.evidence.hosts : undefined) as Record<string, { status?: string }> | undefined;
   const out: WorkerConfiguration[] = [];
   for (const id of instanceIds) {
     const runs = (await ssm.describeInstanceAssociationsStatus(id)).filter((a) => a.associationName === association);
     const latest = runs.sort((a, b) => (b.executionDate?.getTime() ?? 0) - (a.executionDate?.getTime() ?? 0))[0];
-    if (latest?.status === 'Success') out.push({ instanceId: id, configured: true, detail: `association ${association} succeeded${latest.executionDate ? ` at ${latest.executionDate.toISOString()}` : ''}` });
-    else if (latest) out.push({ instanceId: id, configured: false, detail: `association ${association} is ${latest.status}${latest.detailedStatus && latest.detailedStatus !== latest.status ? ` (${latest.detailedStatus})` : ''} on it` });
+    if (latest?.status === 'Success')
+      out.push({
+        instanceId: id,
+        configured: true,
+        detail: `association ${association} succeeded${latest.executionDate ? ` at ${latest.executionDate.toISOString()}` : ''}`,
+      });
+    else if (latest)
+      out.push({
+        instanceId: id,
+        configured: false,
+        detail: `association ${association} is ${latest.status}${latest.detailedStatus && latest.detailedStatus !== latest.status ? ` (${latest.detailedStatus})` : ''} on it`,
+      });
     else if (hosts?.[id]?.status === 'Success') out.push({ instanceId: id, configured: true, detail: 'configured by dpf deploy (identity.configure-worker)' });
-    else out.push({ instanceId: id, configured: false, detail: `not configured: no run of ${association} on it yet, and not among the workers dpf deploy configured` });
+    else
+      out.push({
+        instanceId: id,
+        configured: false,
+        detail: `not configured: no run of ${association} on it yet, and not among the workers dpf deploy configured`,
+      });
   }
   return out;
 }

@@ -37,12 +37,22 @@ export async function runBackup(opts: BackupOptions, ctx: CommandContext): Promi
         env: session.envName,
         status: run.status,
         database: { snapshotId: rds?.outputs.SnapshotId, status: rds?.status, created: rds?.outputs.SnapshotCreated },
-        fileSystem: { status: efs?.outputs.Status ?? efs?.status, reason: efs?.outputs.Reason, recoveryPointArn: efs?.outputs.RecoveryPointArn || undefined, jobId: efs?.outputs.JobId },
+        fileSystem: {
+          status: efs?.outputs.Status ?? efs?.status,
+          reason: efs?.outputs.Reason,
+          recoveryPointArn: efs?.outputs.RecoveryPointArn || undefined,
+          jobId: efs?.outputs.JobId,
+        },
         recoveryPoints: listing,
       };
       return {
         json: result,
-        record: { database: result.database, fileSystem: result.fileSystem, databaseWithinRpo: listing?.database.withinRpo, fileSystemWithinRpo: listing?.fileSystem.withinRpo },
+        record: {
+          database: result.database,
+          fileSystem: result.fileSystem,
+          databaseWithinRpo: listing?.database.withinRpo,
+          fileSystemWithinRpo: listing?.fileSystem.withinRpo,
+        },
         lines: [
           `Backup ${op.id} of ${session.envName}:`,
           `  database     snapshot ${result.database.snapshotId} available`,
@@ -68,7 +78,8 @@ async function listBackups(ctx: CommandContext): Promise<void> {
 
 function listingLines(l: RecoveryListing): string[] {
   const lines = ['Recovery points:', ...recoverySummaryLines(l).map((x) => `  ${x}`)];
-  for (const s of l.database.snapshots.slice(0, 10)) lines.push(`    ${s.id.padEnd(50)} ${String(s.type ?? '').padEnd(9)} ${s.status.padEnd(10)} ${s.created ?? '?'} (${fmt(s.ageSeconds ?? null)} old)`);
+  for (const s of l.database.snapshots.slice(0, 10))
+    lines.push(`    ${s.id.padEnd(50)} ${String(s.type ?? '').padEnd(9)} ${s.status.padEnd(10)} ${s.created ?? '?'} (${fmt(s.ageSeconds ?? null)} old)`);
   for (const p of l.fileSystem.points.slice(0, 10)) lines.push(`    ${p.arn} ${p.status} ${p.created ?? '?'} (${fmt(p.ageSeconds ?? null)} old)`);
   return lines;
 }

@@ -43,15 +43,21 @@ async function preflight(opts: DeployOptions, ctx: CommandContext, session: Sess
   });
   const blocked = preflightBlocked(results, session.envName);
   if (blocked) throw blocked;
-  for (const r of results.filter((x) => x.status === 'warn' || (x.status === 'fail' && !x.blocking))) ctx.io.notify({ type: 'warning', message: `preflight ${r.check}: ${r.detail}` });
+  for (const r of results.filter((x) => x.status === 'warn' || (x.status === 'fail' && !x.blocking)))
+    ctx.io.notify({ type: 'warning', message: `preflight ${r.check}: ${r.detail}` });
   const unknown = results.filter((x) => x.status === 'unknown');
   const count = (s: string) => results.filter((x) => x.status === s).length;
-  ctx.io.notify({ type: 'info', message: `preflight: ${count('pass')} pass, ${count('warn')} warn, ${count('fail')} fail (not blocking), ${unknown.length} unknown${unknown.length ? ` (${[...new Set(unknown.map((u) => u.check))].join(', ')}: dpf doctor says why)` : ''}` });
+  ctx.io.notify({
+    type: 'info',
+    message: `preflight: ${count('pass')} pass, ${count('warn')} warn, ${count('fail')} fail (not blocking), ${unknown.length} unknown${unknown.length ? ` (${[...new Set(unknown.map((u) => u.check))].join(', ')}: dpf doctor says why)` : ''}`,
+  });
 }
 
 export async function runDeploy(opts: DeployOptions, ctx: CommandContext): Promise<void> {
   if (opts.plan && (opts.phases?.length || opts.check || opts.force || opts.refreshAmi))
-    throw new UserError('PlanWithOptions', '--plan executes exactly the saved plan: it cannot be combined with --phase, --check, --force or --refresh-ami.', { hint: 'Make the plan with those choices instead: dpf plan --phase … --out plan.json' });
+    throw new UserError('PlanWithOptions', '--plan executes exactly the saved plan: it cannot be combined with --phase, --check, --force or --refresh-ami.', {
+      hint: 'Make the plan with those choices instead: dpf plan --phase … --out plan.json',
+    });
   if (opts.plan) return runSavedPlan(opts.plan, opts, ctx);
   const command = `deploy${opts.phases?.length ? ` --phase ${opts.phases.join(',')}` : ''}${opts.check ? ' --check' : ''}`;
   const session = await openSession(ctx, { command, lock: true, readOnly: opts.check });
@@ -125,7 +131,16 @@ async function runSavedPlan(file: string, opts: DeployOptions, ctx: CommandConte
     const planned = plannedSteps(plan);
     const steps: StepDef[] = all.filter((s) => planned.some((p) => p.id === s.id));
     const cfn = await session.aws.cfn();
-    const runOpts = { envCtx: session.envCtx, ledger: session.ledger, aws: session.aws, awsIn: (r: string) => ctx.aws(r), io: ctx.io, clock: ctx.clock, signal: ctx.signal, settings: ctx.settings };
+    const runOpts = {
+      envCtx: session.envCtx,
+      ledger: session.ledger,
+      aws: session.aws,
+      awsIn: (r: string) => ctx.aws(r),
+      io: ctx.io,
+      clock: ctx.clock,
+      signal: ctx.signal,
+      settings: ctx.settings,
+    };
     const problems = await planDrift(plan, file, all, {
       env: session.envName,
       region: session.region,
@@ -142,11 +157,16 @@ async function runSavedPlan(file: string, opts: DeployOptions, ctx: CommandConte
     if (!opts.skipPreflight) await preflight({ ...opts, phases: [...new Set(planned.map((p) => p.id.split('.')[0] as PhaseId))] }, ctx, session);
     const later = plan.steps.filter((s) => s.action === 'deferred' || (s.action === 'run' && !s.changeSet));
     if (!planned.length) {
-      ctx.stdout(`The plan ${file} holds no change set to execute${later.length ? ` (${later.length} step(s) could not be computed when it was made: plan again)` : ''}.`);
+      ctx.stdout(
+        `The plan ${file} holds no change set to execute${later.length ? ` (${later.length} step(s) could not be computed when it was made: plan again)` : ''}.`,
+      );
       return;
     }
     for (const p of planned)
-      ctx.io.notify({ type: 'info', message: `${p.id}: ${p.changeSet.changeSetType === 'CREATE' ? 'create' : 'update'} ${p.changeSet.stackName} — ${summarizeChanges(p.changes ?? [])}${p.security?.length ? `; ${p.security.length} change(s) widen access` : ''}` });
+      ctx.io.notify({
+        type: 'info',
+        message: `${p.id}: ${p.changeSet.changeSetType === 'CREATE' ? 'create' : 'update'} ${p.changeSet.stackName} — ${summarizeChanges(p.changes ?? [])}${p.security?.length ? `; ${p.security.length} change(s) widen access` : ''}`,
+      });
     const question = `Execute the ${planned.length} change set(s) of ${file} (made ${plan.createdAt} by ${plan.createdBy})?`;
     if (!(await ctx.io.confirm({ question, defaultAnswer: true }))) throw new NotConfirmedError(question, 'declined');
     const summary = await runSteps({

@@ -44,14 +44,28 @@ export async function runDestroy(opts: DestroyOptions, ctx: CommandContext): Pro
     fresh: opts.new,
     async define(session) {
       plan = await planDestroy(session.aws, session.ledger, session.envCtx, { deleteData, deleteState });
-      if (!plan.phases.length && !plan.copies.length) return { nothing: { json: { type: 'result', command, env: session.envName, deleted: [], leftovers: [] }, lines: [`Nothing of ${session.envName} to destroy.`] } };
+      if (!plan.phases.length && !plan.copies.length)
+        return {
+          nothing: {
+            json: { type: 'result', command, env: session.envName, deleted: [], leftovers: [] },
+            lines: [`Nothing of ${session.envName} to destroy.`],
+          },
+        };
       what = describePlan(plan, deleteData);
       await confirm(ctx, opts, session.envName, what);
       return { key: `data=${deleteData} state=${deleteState}`, params: { deleteData, deleteState, phases: plan.phases } };
     },
     build(op, session) {
       ctx.io.notify({ type: 'warning', message: `Destroying ${session.envName}: ${what} (${op.id}).` });
-      return { steps: buildDestroySteps(op, { deleteData, deleteState, phases: plan.phases, stacks: plan.stacks, retained: plan.retained ? { storage: plan.retained } : undefined }) };
+      return {
+        steps: buildDestroySteps(op, {
+          deleteData,
+          deleteState,
+          phases: plan.phases,
+          stacks: plan.stacks,
+          retained: plan.retained ? { storage: plan.retained } : undefined,
+        }),
+      };
     },
     summarize: (op, session, run) => destroyOutput(session, op, run.status, plan.phases, command, opts),
   });
@@ -59,7 +73,9 @@ export async function runDestroy(opts: DestroyOptions, ctx: CommandContext): Pro
 
 function describePlan(plan: DestroyPlan, deleteData: boolean): string {
   const { copies } = plan;
-  const copiesText = copies.length ? `; ${copies.length} restore/drill cop${copies.length === 1 ? 'y' : 'ies'} outside the stacks (${copies.map((c) => c.id).join(', ')})${deleteData ? '' : ': listed, not deleted (only --delete-data deletes them)'}` : '';
+  const copiesText = copies.length
+    ? `; ${copies.length} restore/drill cop${copies.length === 1 ? 'y' : 'ies'} outside the stacks (${copies.map((c) => c.id).join(', ')})${deleteData ? '' : ': listed, not deleted (only --delete-data deletes them)'}`
+    : '';
   return `${plan.phases.join(', ') || 'no stacks'}${deleteData ? ' AND ITS DATA' : ' (data kept)'}${copiesText}`;
 }
 
@@ -88,19 +104,49 @@ function destroyOutput(session: Session, op: Operation, status: string, phases: 
   const groups: Array<{ phase: string; leftovers: Leftover[] }> = [...perPhase, outside];
   const leaked = groups.flatMap((p) => p.leftovers.filter((l) => !l.retained).map((l) => ({ phase: p.phase, ...l })));
   const kept = groups.flatMap((p) => p.leftovers.filter((l) => l.retained).map((l) => ({ phase: p.phase, ...l })));
-  const copiesResult = { found: (cs?.found ?? []).map((c) => ({ kind: c.kind, id: c.id, origin: c.origin, promoted: c.promoted })), deleted: cs?.deleted ?? [] };
-  const result = { type: 'result', command, env: session.envName, operationId: op.id, status, finalSnapshot: snap, finalSnapshots, phases: perPhase.map(({ phase, status: st, deleted }) => ({ phase, status: st, deleted })), copies: copiesResult, retained: kept, leaked };
+  const copiesResult = {
+    found: (cs?.found ?? []).map((c) => ({ kind: c.kind, id: c.id, origin: c.origin, promoted: c.promoted })),
+    deleted: cs?.deleted ?? [],
+  };
+  const result = {
+    type: 'result',
+    command,
+    env: session.envName,
+    operationId: op.id,
+    status,
+    finalSnapshot: snap,
+    finalSnapshots,
+    phases: perPhase.map(({ phase, status: st, deleted }) => ({ phase, status: st, deleted })),
+    copies: copiesResult,
+    retained: kept,
+    leaked,
+  };
   const env = session.envName;
   const error =
     status === 'done' && leaked.length
-      ? new DpfError('DestroyIncomplete', `The stacks of ${env} are deleted, but ${leaked.length} resource(s) were left behind (${leaked.every((l) => l.phase === outside.phase) ? 'dpf made them outside the stacks' : 'CloudFormation did not delete them'}):`, ExitCode.StepFailed, {
-          details: [...leaked.map((l) => `${l.phase}: ${l.resource} — ${l.detail}`), ...(finalSnapshots.length ? [`kept: final snapshot${finalSnapshots.length > 1 ? 's' : ''} ${finalSnapshots.join(', ')}`] : [])],
-          hint: `Delete them by hand (they may be billed)${leaked.some((l) => l.phase === outside.phase) && !opts.deleteData ? `, or delete the copies with dpf destroy --env ${env} --delete-data (that deletes the data too)` : ''}, or redeploy and destroy again. The ledger marks the phases as not deployed.`,
-        })
+      ? new DpfError(
+          'DestroyIncomplete',
+          `The stacks of ${env} are deleted, but ${leaked.length} resource(s) were left behind (${leaked.every((l) => l.phase === outside.phase) ? 'dpf made them outside the stacks' : 'CloudFormation did not delete them'}):`,
+          ExitCode.StepFailed,
+          {
+            details: [
+              ...leaked.map((l) => `${l.phase}: ${l.resource} — ${l.detail}`),
+              ...(finalSnapshots.length ? [`kept: final snapshot${finalSnapshots.length > 1 ? 's' : ''} ${finalSnapshots.join(', ')}`] : []),
+            ],
+            hint: `Delete them by hand (they may be billed)${leaked.some((l) => l.phase === outside.phase) && !opts.deleteData ? `, or delete the copies with dpf destroy --env ${env} --delete-data (that deletes the data too)` : ''}, or redeploy and destroy again. The ledger marks the phases as not deployed.`,
+          },
+        )
       : undefined;
   return {
     json: result,
-    record: { finalSnapshot: snap, finalSnapshots, phases: result.phases, copies: copiesResult, retained: kept.map((l) => l.resource), leaked: leaked.map((l) => l.resource) },
+    record: {
+      finalSnapshot: snap,
+      finalSnapshots,
+      phases: result.phases,
+      copies: copiesResult,
+      retained: kept.map((l) => l.resource),
+      leaked: leaked.map((l) => l.resource),
+    },
     error,
     lines: [
       `Destroyed ${env}: ${perPhase.map((p) => `${p.phase} (${p.deleted.join(', ') || 'nothing'})`).join('; ') || 'no stacks'}${copiesResult.deleted.length ? `; outside the stacks: ${copiesResult.deleted.join(', ')}` : ''}.`,

@@ -40,5 +40,10 @@ export async function runDoctor(_opts: Record<string, never>, ctx: CommandContex
   else ctx.stdout(renderPreflight(checks, ctx.globals.color).join('\n'));
   const failed = checks.filter((k) => k.status === 'fail');
   if (failed.length)
-    throw new DpfError('PreflightFailed', `${failed.length} preflight check(s) failed: ${failed.map((f) => f.check).join(', ')}.`, failed.some((f) => f.id === 'credentials' || f.id === 'account-pin') ? ExitCode.AwsAccess : ExitCode.StepFailed, { source: 'user' });
+    throw new DpfError(
+      'PreflightFailed',
+      `${failed.length} preflight check(s) failed: ${failed.map((f) => f.check).join(', ')}.`,
+      failed.some((f) => f.id === 'credentials' || f.id === 'account-pin') ? ExitCode.AwsAccess : ExitCode.StepFailed,
+      { source: 'user' },
+    );
 }

@@ -51,7 +51,7 @@ export async function runDrDrill(opts: DrDrillOptions, ctx: CommandContext): Pro
       }
       return defineDrill(session, scopeFlag, Boolean(opts.keep));
     },
-    newNote: '(the unfinished drill\'s resources stay: tear them down first with dpf dr-drill --teardown)',
+    newNote: "(the unfinished drill's resources stay: tear them down first with dpf dr-drill --teardown)",
     build(op, session) {
       const { main, finish } = buildDrillSteps(op, { scope: scopeOf(op), keep: keepOf(op, opts) }, drillDeps(ctx, session, op));
       // --teardown runs only the teardown and the report; the engine runs them after the main group
@@ -60,15 +60,32 @@ export async function runDrDrill(opts: DrDrillOptions, ctx: CommandContext): Pro
     },
     summarize(op, session, run) {
       if (run.status === 'interrupted' || run.groups.finally !== 'done')
-        return { json: null, lines: [], resume: run.status === 'interrupted' || opts.teardown ? undefined : resumeCommand(ctx, session, 'dr-drill --teardown') };
+        return {
+          json: null,
+          lines: [],
+          resume: run.status === 'interrupted' || opts.teardown ? undefined : resumeCommand(ctx, session, 'dr-drill --teardown'),
+        };
       const result = DRILL.report.of(session.ledger, op)?.evidence.result;
-      if (!result) throw new DpfError('DrillNoReport', `The drill ${op.id} ended without its report.`, ExitCode.StepFailed, { hint: resumeCommand(ctx, session, 'dr-drill --teardown') });
+      if (!result)
+        throw new DpfError('DrillNoReport', `The drill ${op.id} ended without its report.`, ExitCode.StepFailed, {
+          hint: resumeCommand(ctx, session, 'dr-drill --teardown'),
+        });
       const keep = keepOf(op, opts);
       return {
         json: result,
         lines: humanLines(result),
         close: result.aborted ? 'aborted' : 'done',
-        record: { kept: keep, scope: scopeOf(op), passed: result.passed, verdict: result.verdict, stores: result.stores, environment: result.environment, report: result.report, uploaded: result.uploaded, left: result.teardown.left },
+        record: {
+          kept: keep,
+          scope: scopeOf(op),
+          passed: result.passed,
+          verdict: result.verdict,
+          stores: result.stores,
+          environment: result.environment,
+          report: result.report,
+          uploaded: result.uploaded,
+          left: result.teardown.left,
+        },
         error: drillError(result, keep, session.envName, Boolean(opts.failOnMiss)),
       };
     },
@@ -89,7 +106,10 @@ function startedLine(op: Operation): string {
 /** The scope, the cost estimate against the cap (refused above it, exit 8), and the drill's params. */
 async function defineDrill(session: Session, scope: DrillScope, keep: boolean): Promise<Definition> {
   const env = session.env;
-  if (scope === 'full' && !env.recovery.drRegion) throw new UserError('DrRegionRequired', 'A full drill recreates the stacks and restores the database in recovery.drRegion, which is not set.', { hint: `Set environments.${session.envName}.recovery.drRegion (e.g. us-east-1) in the config.` });
+  if (scope === 'full' && !env.recovery.drRegion)
+    throw new UserError('DrRegionRequired', 'A full drill recreates the stacks and restores the database in recovery.drRegion, which is not set.', {
+      hint: `Set environments.${session.envName}.recovery.drRegion (e.g. us-east-1) in the config.`,
+    });
   const fsId = optionalOutput(session.ledger, 'storage.stack', 'EfsFileSystemId');
   const cost = estimateDrillCost(env, scope, fsId ? await efsSizeBytes(session.aws, fsId) : 0);
   if (cost.usd > env.recovery.drill.maxCostUsd)
@@ -99,7 +119,15 @@ async function defineDrill(session: Session, scope: DrillScope, keep: boolean): 
     );
   return {
     key: `scope=${scope}`,
-    params: { scope, keep, costEstimateUsd: cost.usd, costLines: cost.lines, maxCostUsd: env.recovery.drill.maxCostUsd, maxMinutes: env.recovery.drill.maxMinutes, drRegion: env.recovery.drRegion },
+    params: {
+      scope,
+      keep,
+      costEstimateUsd: cost.usd,
+      costLines: cost.lines,
+      maxCostUsd: env.recovery.drill.maxCostUsd,
+      maxMinutes: env.recovery.drill.maxMinutes,
+      drRegion: env.recovery.drRegion,
+    },
   };
 }
 
@@ -110,11 +138,17 @@ function drillDeps(ctx: CommandContext, session: Session, op: Operation): DrillD
 
 function drillError(result: DrillResult, keep: boolean, env: string, failOnMiss: boolean): DpfError | undefined {
   if (result.aborted)
-    return new DpfError('DrillAborted', `The drill was aborted: ${result.aborted}. It was torn down${keep ? ' (except what --keep kept)' : ''}; report: ${result.report}`, ExitCode.StepFailed, {
-      details: result.teardown.left.map((l) => `left behind: ${l}`),
-      hint: `Fix the cause, then run a new drill: dpf dr-drill --env ${env}`,
-    });
-  if (failOnMiss && result.passed !== true) return new DpfError('DrillTargetsMissed', `Drill verdict: ${result.verdict}`, ExitCode.StepFailed, { hint: `Report: ${result.report}` });
+    return new DpfError(
+      'DrillAborted',
+      `The drill was aborted: ${result.aborted}. It was torn down${keep ? ' (except what --keep kept)' : ''}; report: ${result.report}`,
+      ExitCode.StepFailed,
+      {
+        details: result.teardown.left.map((l) => `left behind: ${l}`),
+        hint: `Fix the cause, then run a new drill: dpf dr-drill --env ${env}`,
+      },
+    );
+  if (failOnMiss && result.passed !== true)
+    return new DpfError('DrillTargetsMissed', `Drill verdict: ${result.verdict}`, ExitCode.StepFailed, { hint: `Report: ${result.report}` });
   return undefined;
 }
 
@@ -122,8 +156,15 @@ function humanLines(r: DrillResult): string[] {
   const mark = (p: boolean | null) => (p === true ? '✔' : p === false ? '✖' : '?');
   return [
     `DR drill ${r.operationId} (${r.scope}) of ${r.env}: ${r.verdict}`,
-    ...r.stores.map((s) => `  ${mark(s.passed)} ${s.name.padEnd(11)} RTO ${fmt(s.rtoSeconds).padEnd(10)} (target ${fmt(s.rtoTargetSeconds)})  RPO ${fmt(s.rpoSeconds).padEnd(10)} (target ${fmt(s.rpoTargetSeconds)})${s.reason ? `  — ${s.reason}` : ''}`),
-    ...(r.environment ? [`  ${mark(r.environment.passed)} environment RTO ${fmt(r.environment.rtoSeconds)} (target ${fmt(r.environment.rtoTargetSeconds)}) in ${r.environment.region}`] : []),
+    ...r.stores.map(
+      (s) =>
+        `  ${mark(s.passed)} ${s.name.padEnd(11)} RTO ${fmt(s.rtoSeconds).padEnd(10)} (target ${fmt(s.rtoTargetSeconds)})  RPO ${fmt(s.rpoSeconds).padEnd(10)} (target ${fmt(s.rpoTargetSeconds)})${s.reason ? `  — ${s.reason}` : ''}`,
+    ),
+    ...(r.environment
+      ? [
+          `  ${mark(r.environment.passed)} environment RTO ${fmt(r.environment.rtoSeconds)} (target ${fmt(r.environment.rtoTargetSeconds)}) in ${r.environment.region}`,
+        ]
+      : []),
     `  teardown: ${r.teardown.kept ? `KEPT ${r.teardown.left.length} resource(s) (--teardown removes them)` : `${r.teardown.deleted.length} deleted${r.teardown.left.length ? `, ${r.teardown.left.length} LEFT: ${r.teardown.left.join('; ')}` : ''}`}`,
     `  report: ${r.report}${r.uploaded ? ` (uploaded to ${r.uploaded})` : ''}`,
   ];

@@ -33,7 +33,9 @@ export function registerMoreCommands(program: Command, makeContext: MakeContext,
   // <validate-doctor-commands>
   program
     .command('validate')
-    .description('offline checks: the config file, the semantic rules (each environment rendered as dpf deploys it), the bundled templates (cfn-lint, checkov) and playbooks (syntax, ansible-lint)')
+    .description(
+      'offline checks: the config file, the semantic rules (each environment rendered as dpf deploys it), the bundled templates (cfn-lint, checkov) and playbooks (syntax, ansible-lint)',
+    )
     .option('--skip-linters', 'only the config and template parsing (fast)')
     .addHelpText('after', '\nExamples:\n  dpf validate\n  dpf validate --skip-linters --json')
     .action(async (o, cmd: Command) => {
@@ -56,10 +58,19 @@ export function registerMoreCommands(program: Command, makeContext: MakeContext,
   const report = program
     .command('report')
     .description('write the go-live readiness report or the weekly executive summary (Markdown, JSON, HTML) under reports/<env>/')
-    .addHelpText('after', '\nExamples:\n  dpf report golive --env dev\n  dpf report weekly --env dev --out ./status-reports\n  dpf report golive --env prod --json | jq .summary');
+    .addHelpText(
+      'after',
+      '\nExamples:\n  dpf report golive --env dev\n  dpf report weekly --env dev --out ./status-reports\n  dpf report golive --env prod --json | jq .summary',
+    );
   for (const [kind, description] of [
-    ['golive', "readiness report: every go-live check with its verdict, evidence and time, organised as the platform specification's Implementation Readiness Checklist"],
-    ['weekly', "the platform specification's Weekly Executive Summary from the ledger: go-live readiness, schedule, completed work and its business value, risks, metrics"],
+    [
+      'golive',
+      "readiness report: every go-live check with its verdict, evidence and time, organised as the platform specification's Implementation Readiness Checklist",
+    ],
+    [
+      'weekly',
+      "the platform specification's Weekly Executive Summary from the ledger: go-live readiness, schedule, completed work and its business value, risks, metrics",
+    ],
   ] as const) {
     report
       .command(kind)
@@ -89,7 +100,10 @@ export function registerMoreCommands(program: Command, makeContext: MakeContext,
     .option('--emergency <reason>', 'override the maintenance window and staging rule (the reason is recorded in the ledger)')
     .option('--accept-unknown-health', 'let the gate pass hosts whose health cannot be determined (never assumed otherwise)')
     .option('--new', 'abandon an unfinished patch and start a new one')
-    .addHelpText('after', '\nExamples:\n  dpf patch --env dev --dry-run\n  dpf patch --env staging --yes\n  dpf patch --env prod --wave workers\n  dpf patch --env prod --emergency "CVE-2025-1234 in openssh"\n\nA failed health gate halts the run and names the host, the reason and the AMI to roll back to;\nrerun the same command to resume at that gate.')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  dpf patch --env dev --dry-run\n  dpf patch --env staging --yes\n  dpf patch --env prod --wave workers\n  dpf patch --env prod --emergency "CVE-2025-1234 in openssh"\n\nA failed health gate halts the run and names the host, the reason and the AMI to roll back to;\nrerun the same command to resume at that gate.',
+    )
     .action(async (o, cmd: Command) => {
       const ctx = await makeContext(cmd);
       const { runPatch } = await import('./patch.js');
@@ -112,17 +126,23 @@ export function registerMoreCommands(program: Command, makeContext: MakeContext,
   const restore = program
     .command('restore')
     .description('restore the database or the file system to a NEW resource, validate it, switch to it only with --promote')
-    .addHelpText('after', '\nExamples:\n  dpf restore db --env prod --latest\n  dpf restore db --env prod --time 2025-03-01T04:30:00Z --promote\n  dpf restore fs --env prod --recovery-point arn:aws:backup:…');
+    .addHelpText(
+      'after',
+      '\nExamples:\n  dpf restore db --env prod --latest\n  dpf restore db --env prod --time 2025-03-01T04:30:00Z --promote\n  dpf restore fs --env prod --recovery-point arn:aws:backup:…',
+    );
   restore
     .command('db')
-    .description('restore RDS to <db>-restore-<stamp> with the platform\'s subnet, security and parameter groups')
+    .description("restore RDS to <db>-restore-<stamp> with the platform's subnet, security and parameter groups")
     .option('--snapshot <id>', 'from this DB snapshot')
     .option('--time <iso>', 'to this point in time (ISO 8601, UTC)')
     .option('--latest', 'to the latest restorable time')
     .option('--promote', 'switch /<project>/<env>/rds/endpoint to the copy (asks first)')
     .option('--timeout-minutes <n>', 'stop waiting after this long (default 120; the restore goes on)', p.parseIntOption('--timeout-minutes'))
     .option('--new', 'abandon an unfinished restore and start a new one')
-    .addHelpText('after', '\nExamples:\n  dpf restore db --env prod --latest\n  dpf restore db --env prod --snapshot dataplatform-prod-metadata-dpf-20250301040000\n  dpf restore db --env prod --time 2025-03-01T04:30:00Z --promote')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  dpf restore db --env prod --latest\n  dpf restore db --env prod --snapshot dataplatform-prod-metadata-dpf-20250301040000\n  dpf restore db --env prod --time 2025-03-01T04:30:00Z --promote',
+    )
     .action(async (o, cmd: Command) => {
       const ctx = await makeContext(cmd);
       const { runRestoreDb } = await import('./restore.js');
@@ -135,7 +155,10 @@ export function registerMoreCommands(program: Command, makeContext: MakeContext,
     .option('--promote', 'switch /<project>/<env>/efs/file-system-id to the copy (asks first)')
     .option('--timeout-minutes <n>', 'stop waiting after this long (default 240)', p.parseIntOption('--timeout-minutes'))
     .option('--new', 'abandon an unfinished restore and start a new one')
-    .addHelpText('after', '\nExamples:\n  dpf restore fs --env prod --recovery-point arn:aws:backup:us-west-2:111122223333:recovery-point:…\n  dpf restore fs --env prod --recovery-point ARN --promote')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  dpf restore fs --env prod --recovery-point arn:aws:backup:us-west-2:111122223333:recovery-point:…\n  dpf restore fs --env prod --recovery-point ARN --promote',
+    )
     .action(async (o, cmd: Command) => {
       const ctx = await makeContext(cmd);
       const { runRestoreFs } = await import('./restore.js');
@@ -150,7 +173,10 @@ export function registerMoreCommands(program: Command, makeContext: MakeContext,
     .option('--teardown', 'tear down the last drill (interrupted, or kept with --keep)')
     .option('--fail-on-miss', 'exit 3 unless the verdict is "passed"')
     .option('--new', 'abandon an unfinished drill and start a new one')
-    .addHelpText('after', '\nExamples:\n  dpf dr-drill --env staging\n  dpf dr-drill --env prod --scope full --yes\n  dpf dr-drill --env prod --yes --json | jq .passed\n  dpf dr-drill --env prod --teardown\n\nWith --json, stdout has exactly one JSON object, the result; progress events go to stderr as NDJSON.\nExit 0 when the drill produced its report whatever the verdict (see "passed"); --fail-on-miss makes a miss exit 3.')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  dpf dr-drill --env staging\n  dpf dr-drill --env prod --scope full --yes\n  dpf dr-drill --env prod --yes --json | jq .passed\n  dpf dr-drill --env prod --teardown\n\nWith --json, stdout has exactly one JSON object, the result; progress events go to stderr as NDJSON.\nExit 0 when the drill produced its report whatever the verdict (see "passed"); --fail-on-miss makes a miss exit 3.',
+    )
     .action(async (o, cmd: Command) => {
       const ctx = await makeContext(cmd);
       const { runDrDrill } = await import('./dr-drill.js');
@@ -160,10 +186,16 @@ export function registerMoreCommands(program: Command, makeContext: MakeContext,
   program
     .command('destroy')
     .description('delete the environment in reverse order; data kept unless --delete-data; what could not be deleted is listed')
-    .option('--delete-data', 'also delete the data: no final snapshot; buckets, EFS, the backup vault and its recovery points deleted (also what an earlier destroy kept)')
+    .option(
+      '--delete-data',
+      'also delete the data: no final snapshot; buckets, EFS, the backup vault and its recovery points deleted (also what an earlier destroy kept)',
+    )
     .option('--delete-state', 'also delete the state backend (bootstrap stack and state bucket)')
     .option('--new', 'abandon an unfinished destroy and start a new one')
-    .addHelpText('after', '\nExamples:\n  dpf destroy --env dev                 # asks you to type "dev"\n  dpf destroy --env ci-123 --yes        # CI: --yes needs an explicit --env\n  dpf destroy --env dev --yes --delete-data --delete-state')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  dpf destroy --env dev                 # asks you to type "dev"\n  dpf destroy --env ci-123 --yes        # CI: --yes needs an explicit --env\n  dpf destroy --env dev --yes --delete-data --delete-state',
+    )
     .action(async (o, cmd: Command) => {
       const ctx = await makeContext(cmd);
       const { runDestroy } = await import('./destroy.js');

@@ -50,7 +50,11 @@ function overridesFrom(o: InitOptions, sets: SetOverride[] = []): EnvironmentInp
   const vpcCidr = setVpc ? (typeof setVpc.value === 'string' ? setVpc.value : undefined) : o.vpcCidr;
   if (o.vpcCidr) net.vpcCidr = o.vpcCidr;
   if (vpcCidr) {
-    const given = (tier: SubnetTier) => sets.some((s) => { const p = s.path.join('.'); return p === 'network.subnets' || p === `network.subnets.${tier}`; });
+    const given = (tier: SubnetTier) =>
+      sets.some((s) => {
+        const p = s.path.join('.');
+        return p === 'network.subnets' || p === `network.subnets.${tier}`;
+      });
     const missing = (Object.keys(SUBNET_OFFSETS) as SubnetTier[]).filter((t) => !given(t));
     if (missing.length) {
       const d = deriveSubnets(vpcCidr);
@@ -71,7 +75,8 @@ function overridesFrom(o: InitOptions, sets: SetOverride[] = []): EnvironmentInp
   if (o.workersDesired !== undefined) workers.desired = o.workersDesired;
   if (Object.keys(workers).length) e.compute = { workers };
   if (o.alarmEmail) e.monitoring = { alarmEmail: o.alarmEmail };
-  if (o.identityProvider || o.ipaImage) e.identity = { ...(o.identityProvider ? { provider: o.identityProvider } : {}), ...(o.ipaImage ? { imageId: o.ipaImage } : {}) };
+  if (o.identityProvider || o.ipaImage)
+    e.identity = { ...(o.identityProvider ? { provider: o.identityProvider } : {}), ...(o.ipaImage ? { imageId: o.ipaImage } : {}) };
   return applySets(e, sets) as EnvironmentInput;
 }
 
@@ -105,23 +110,39 @@ function orderLike(env: Record<string, unknown>, shape: Record<string, unknown>)
 }
 
 export async function runInit(opts: InitOptions, ctx: CommandContext): Promise<void> {
-  if (!ENV_NAME.test(opts.env)) throw new UserError('BadEnvName', `Environment name "${opts.env}" must be 1-16 lowercase letters, digits or dashes, starting with a letter.`);
+  if (!ENV_NAME.test(opts.env))
+    throw new UserError('BadEnvName', `Environment name "${opts.env}" must be 1-16 lowercase letters, digits or dashes, starting with a letter.`);
   const prompter = ctx.io.prompter;
   if (!opts.defaults && (!ctx.isTTY || ctx.globals.json || !prompter))
-    throw new UserError('NoTerminal', 'dpf init asks questions, but there is no terminal to ask on.', { hint: `Run: dpf init --env ${opts.env} --defaults --yes (flags such as --region, --admin-cidr override any default).` });
+    throw new UserError('NoTerminal', 'dpf init asks questions, but there is no terminal to ask on.', {
+      hint: `Run: dpf init --env ${opts.env} --defaults --yes (flags such as --region, --admin-cidr override any default).`,
+    });
   const file = path.resolve(ctx.globals.config);
   // The file is edited as a YAML document (not re-serialised from data): the operator's comments stay.
   let doc: Document | undefined;
   if (existsSync(file)) {
     doc = parseDocument(await readFile(file, 'utf8'));
-    if (doc.errors.length) throw new ConfigInvalidError(doc.errors.map((e) => `(yaml) ${e.message.split('\n')[0]}`), file);
+    if (doc.errors.length)
+      throw new ConfigInvalidError(
+        doc.errors.map((e) => `(yaml) ${e.message.split('\n')[0]}`),
+        file,
+      );
     const existing = (doc.toJS() ?? {}) as Record<string, any>;
     if (opts.project && existing.project && opts.project !== existing.project)
-      throw new UserError('ProjectMismatch', `${file} is for project "${existing.project}", not "${opts.project}".`, { hint: 'Drop --project, or use another --config file.' });
+      throw new UserError('ProjectMismatch', `${file} is for project "${existing.project}", not "${opts.project}".`, {
+        hint: 'Drop --project, or use another --config file.',
+      });
     // Asked before the wizard: answering ten questions to learn the environment exists wastes them.
     if (existing.environments?.[opts.env] && !opts.force) {
-      const replace = ctx.globals.yes || (prompter !== undefined && !ctx.globals.json && (await prompter.confirm({ message: `Environment "${opts.env}" exists in ${file}. Replace it?`, default: false })));
-      if (!replace) throw new UserError('EnvExists', `Environment "${opts.env}" already exists in ${file}; nothing was changed.`, { hint: `Pass --force to replace it, or pick another --env.` });
+      const replace =
+        ctx.globals.yes ||
+        (prompter !== undefined &&
+          !ctx.globals.json &&
+          (await prompter.confirm({ message: `Environment "${opts.env}" exists in ${file}. Replace it?`, default: false })));
+      if (!replace)
+        throw new UserError('EnvExists', `Environment "${opts.env}" already exists in ${file}; nothing was changed.`, {
+          hint: `Pass --force to replace it, or pick another --env.`,
+        });
     }
   }
   let o = opts;
@@ -133,7 +154,11 @@ export async function runInit(opts: InitOptions, ctx: CommandContext): Promise<v
     const chain = await ctx.awsSettings?.().catch(() => undefined);
     if (chain?.region) {
       o = { ...o, region: chain.region };
-      if (!ctx.globals.json) ctx.io.notify({ type: 'info', message: `Region ${chain.region} (from ${chain.regionSource === 'profile' ? `profile ${chain.profile}` : chain.regionSource}); --region overrides it.` });
+      if (!ctx.globals.json)
+        ctx.io.notify({
+          type: 'info',
+          message: `Region ${chain.region} (from ${chain.regionSource === 'profile' ? `profile ${chain.profile}` : chain.regionSource}); --region overrides it.`,
+        });
     }
   }
   // Fill every default explicitly: the file documents itself. Invalid flags fall through to validation below.
@@ -142,9 +167,15 @@ export async function runInit(opts: InitOptions, ctx: CommandContext): Promise<v
   raw.environments ??= {};
   raw.environments[o.env] = env;
   const { problems } = validateConfig(raw);
-  if (problems.length) throw new ConfigInvalidError(problems.map((p) => `${p.path}: ${p.message}${fromSet(p.path, `environments.${o.env}.`, sets)}`), `${file} (not written)`);
+  if (problems.length)
+    throw new ConfigInvalidError(
+      problems.map((p) => `${p.path}: ${p.message}${fromSet(p.path, `environments.${o.env}.`, sets)}`),
+      `${file} (not written)`,
+    );
   const written = env as { network?: { adminCidrs?: string[] }; monitoring?: { alarmEmail?: string } };
-  if (opts.defaults) for (const w of placeholders({ adminCidrs: written.network?.adminCidrs, alarmEmail: written.monitoring?.alarmEmail })) ctx.io.notify({ type: 'warning', message: `${w}; set a real value before deploying (dpf init --force … or edit ${path.basename(file)}).` });
+  if (opts.defaults)
+    for (const w of placeholders({ adminCidrs: written.network?.adminCidrs, alarmEmail: written.monitoring?.alarmEmail }))
+      ctx.io.notify({ type: 'warning', message: `${w}; set a real value before deploying (dpf init --force … or edit ${path.basename(file)}).` });
   const schemaFile = 'dpf.schema.json';
   let text: string;
   if (doc) {

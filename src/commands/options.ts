@@ -40,12 +40,21 @@ export async function checkRegionFlag(v: string | undefined): Promise<void> {
   if (v === undefined) return;
   const { regionProblem } = await import('../config/regions.js');
   const p = regionProblem(v);
-  if (p) throw new UserError('BadRegion', `--region: ${p}`, { hint: 'Pass a region name such as us-west-2, or leave --region out to use the environment\'s region from the config.' });
+  if (p)
+    throw new UserError('BadRegion', `--region: ${p}`, {
+      hint: "Pass a region name such as us-west-2, or leave --region out to use the environment's region from the config.",
+    });
 }
 
 /** Repeatable, comma-separated list flags (`--az a,b,c`, `--admin-cidr x --admin-cidr y`). */
 export function collect(v: string, prev: string[] = []): string[] {
-  return [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
+  return [
+    ...prev,
+    ...v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  ];
 }
 
 /**

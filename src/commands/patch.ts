@@ -31,7 +31,8 @@ export interface PatchOptions {
 }
 
 export async function runPatch(opts: PatchOptions, ctx: CommandContext): Promise<void> {
-  if (opts.emergency !== undefined && !opts.emergency.trim()) throw new UserError('EmergencyReasonRequired', '--emergency needs a reason, e.g. --emergency "CVE-2025-1234 in openssh".');
+  if (opts.emergency !== undefined && !opts.emergency.trim())
+    throw new UserError('EmergencyReasonRequired', '--emergency needs a reason, e.g. --emergency "CVE-2025-1234 in openssh".');
   const flags = `${opts.wave ? ` --wave ${opts.wave}` : ''}${opts.dryRun ? ' --dry-run' : ''}`;
   const command = `patch${flags}`;
   let rules: ChangeRules | undefined;
@@ -49,10 +50,26 @@ export async function runPatch(opts: PatchOptions, ctx: CommandContext): Promise
       const production = normalised(session.envName, session.env).production;
       if (!opts.dryRun) rules = await changeRules(ctx, session, production, opts.emergency);
       const waveSel = opts.wave ?? 'all';
-      return { key: `waves=${waveSel} method=${method}`, params: { waves: waveSel, method, emergency: opts.emergency, acceptUnknownHealth: Boolean(opts.acceptUnknownHealth), rules: rules?.findings, plan: waves, hosts, production } };
+      return {
+        key: `waves=${waveSel} method=${method}`,
+        params: {
+          waves: waveSel,
+          method,
+          emergency: opts.emergency,
+          acceptUnknownHealth: Boolean(opts.acceptUnknownHealth),
+          rules: rules?.findings,
+          plan: waves,
+          hosts,
+          production,
+        },
+      };
     },
     build(op, session) {
-      if (rules?.emergency) ctx.io.notify({ type: 'warning', message: `EMERGENCY change (${rules.refusals.map((r) => r.rule).join(', ')} overridden): "${rules.emergency}" — recorded with ${op.id}.` });
+      if (rules?.emergency)
+        ctx.io.notify({
+          type: 'warning',
+          message: `EMERGENCY change (${rules.refusals.map((r) => r.rule).join(', ')} overridden): "${rules.emergency}" — recorded with ${op.id}.`,
+        });
       for (const f of rules?.findings ?? []) ctx.io.notify({ type: 'info', message: `change rules: ${f}` });
       // The operation's own plan: a resumed patch keeps the hosts it started with (the recovery points belong to them).
       const p = planOf(op);
@@ -61,12 +78,23 @@ export async function runPatch(opts: PatchOptions, ctx: CommandContext): Promise
       const production = op.params.production === true;
       const steps = opts.dryRun
         ? buildScanSteps(op, { method, waves: p.waves, hosts: p.hosts, rerun })
-        : buildPatchSteps(op, { method, waves: p.waves, hosts: p.hosts, acceptUnknownHealth: Boolean(opts.acceptUnknownHealth), enforceWindow: production && !opts.emergency, rerun });
+        : buildPatchSteps(op, {
+            method,
+            waves: p.waves,
+            hosts: p.hosts,
+            acceptUnknownHealth: Boolean(opts.acceptUnknownHealth),
+            enforceWindow: production && !opts.emergency,
+            rerun,
+          });
       return { steps, concurrency: 1 };
     },
     summarize(op, session, run) {
       const result = opts.dryRun ? scanResult(session, op, run.status) : patchResult(session, op, planOf(op).waves, run.status, opts.emergency);
-      return { json: { type: 'result', command, env: session.envName, ...result }, record: result as unknown as Record<string, unknown>, lines: resultLines(result) };
+      return {
+        json: { type: 'result', command, env: session.envName, ...result },
+        record: result as unknown as Record<string, unknown>,
+        lines: resultLines(result),
+      };
     },
   });
 }
@@ -86,7 +114,9 @@ function selectWaves(all: Wave[], wave: string | undefined, env: string): Wave[]
 
 /** Production obeys the maintenance window and staging-first, unless --emergency; refused → exit 8. */
 async function changeRules(ctx: CommandContext, session: Session, production: boolean, emergency: string | undefined): Promise<ChangeRules> {
-  const staging = production ? await readStagingLedger(session, ctx.settings.process, ctx.aws, (m) => ctx.io.notify({ type: 'warning', message: m })) : { lookedAt: [] as string[] };
+  const staging = production
+    ? await readStagingLedger(session, ctx.settings.process, ctx.aws, (m) => ctx.io.notify({ type: 'warning', message: m }))
+    : { lookedAt: [] as string[] };
   const rules = evaluateChangeRules({
     env: session.envName,
     production,
@@ -99,7 +129,10 @@ async function changeRules(ctx: CommandContext, session: Session, production: bo
     emergency,
   });
   if (!rules.allowed)
-    throw new BlockedError(`Patching ${session.envName} is refused by the change rules: ${rules.refusals.map((r) => r.reason).join(' ')}`, [...new Set(rules.refusals.map((r) => r.hint))].join('\n'));
+    throw new BlockedError(
+      `Patching ${session.envName} is refused by the change rules: ${rules.refusals.map((r) => r.reason).join(' ')}`,
+      [...new Set(rules.refusals.map((r) => r.hint))].join('\n'),
+    );
   return rules;
 }
 
@@ -135,16 +168,30 @@ function patchResult(session: Session, op: Operation, plan: Wave[], status: stri
     waves: plan.map((w) => {
       const wr = mine(PATCH_STEPS.wave(w.name));
       const gr = mine(PATCH_STEPS.gate(w.name));
-      return { name: w.name, status: wr?.status ?? 'not started', commandId: wr?.outputs.CommandId, hosts: wr?.evidence.hosts, gate: gr?.status === 'done' ? 'passed' : gr?.status === 'failed' ? 'FAILED' : 'not run', acceptedUnknown: gr ? Number(gr.outputs.AcceptedUnknown ?? 0) : undefined };
+      return {
+        name: w.name,
+        status: wr?.status ?? 'not started',
+        commandId: wr?.outputs.CommandId,
+        hosts: wr?.evidence.hosts,
+        gate: gr?.status === 'done' ? 'passed' : gr?.status === 'failed' ? 'FAILED' : 'not run',
+        acceptedUnknown: gr ? Number(gr.outputs.AcceptedUnknown ?? 0) : undefined,
+      };
     }),
   };
 }
 
 function resultLines(r: PatchResult | ScanResult): string[] {
-  if (r.kind === 'scan') return [`Scan ${r.operationId}:`, ...r.hosts.map((h) => `  ${h.wave.padEnd(11)} ${hostLabel(h).padEnd(32)} ${h.status.padEnd(8)} pending updates: ${h.pending ?? 'unknown'}`)];
+  if (r.kind === 'scan')
+    return [
+      `Scan ${r.operationId}:`,
+      ...r.hosts.map((h) => `  ${h.wave.padEnd(11)} ${hostLabel(h).padEnd(32)} ${h.status.padEnd(8)} pending updates: ${h.pending ?? 'unknown'}`),
+    ];
   return [
     `Patch ${r.operationId}${r.emergency ? ` (EMERGENCY: ${r.emergency})` : ''}:`,
     ...Object.entries(r.recoveryPoints).map(([i, a]) => `  recovery point ${i} → ${a}`),
-    ...r.waves.map((w) => `  ${w.name.padEnd(11)} ${w.status.padEnd(8)} gate ${w.gate}${w.acceptedUnknown ? ` (${w.acceptedUnknown} unknown accepted)` : ''}${w.commandId ? `  command ${w.commandId}` : ''}`),
+    ...r.waves.map(
+      (w) =>
+        `  ${w.name.padEnd(11)} ${w.status.padEnd(8)} gate ${w.gate}${w.acceptedUnknown ? ` (${w.acceptedUnknown} unknown accepted)` : ''}${w.commandId ? `  command ${w.commandId}` : ''}`,
+    ),
   ];
 }

@@ -33,7 +33,20 @@ export async function runPlan(opts: PlanOptions, ctx: CommandContext): Promise<v
   try {
     const { selected } = selectSteps(buildSteps(session.env), opts.phases, session.ledger.data.steps);
     const quiet = { ...ctx.io, notify: () => undefined };
-    const plan = await planSteps(selected, { envCtx: session.envCtx, ledger: session.ledger, aws: session.aws, awsIn: (r) => ctx.aws(r), io: quiet, clock: ctx.clock, signal: ctx.signal, settings: ctx.settings }, { keep: Boolean(opts.out) });
+    const plan = await planSteps(
+      selected,
+      {
+        envCtx: session.envCtx,
+        ledger: session.ledger,
+        aws: session.aws,
+        awsIn: (r) => ctx.aws(r),
+        io: quiet,
+        clock: ctx.clock,
+        signal: ctx.signal,
+        settings: ctx.settings,
+      },
+      { keep: Boolean(opts.out) },
+    );
     const errors = plan.steps.filter((s) => s.action === 'error');
     const pending = plan.steps.filter((s) => s.action === 'run' || s.action === 'deferred');
     let saved: string | undefined;
@@ -66,20 +79,32 @@ export async function runPlan(opts: PlanOptions, ctx: CommandContext): Promise<v
         lines.push(...securityLines(c, s.security ?? []).map((l) => `  ${l}`));
       }
       lines.push('');
-      lines.push(`ETA on AWS: ${c.bold(duration(plan.eta.criticalPathSeconds))} along the critical path ${plan.eta.path.join(' → ') || '(nothing to do)'}; ${duration(plan.eta.sequentialSeconds)} if run one step at a time.`);
+      lines.push(
+        `ETA on AWS: ${c.bold(duration(plan.eta.criticalPathSeconds))} along the critical path ${plan.eta.path.join(' → ') || '(nothing to do)'}; ${duration(plan.eta.sequentialSeconds)} if run one step at a time.`,
+      );
       if (saved) {
         const kept = plannedSteps({ ...plan } as SavedPlan).length;
-        lines.push(`Saved to ${saved}: ${kept} change set(s) kept for execution.${pending.length > kept ? ` ${pending.length - kept} step(s) are not in it (computed once the steps before them are done; plan again then).` : ''}`);
+        lines.push(
+          `Saved to ${saved}: ${kept} change set(s) kept for execution.${pending.length > kept ? ` ${pending.length - kept} step(s) are not in it (computed once the steps before them are done; plan again then).` : ''}`,
+        );
         lines.push(`Apply exactly this with: dpf deploy --env ${session.envName} --plan ${opts.out}`);
-      } else if (pending.length) lines.push(`Apply with: dpf deploy --env ${session.envName}${opts.phases?.length ? ` --phase ${opts.phases.join(',')}` : ''}   (or save it: dpf plan --out plan.json)`);
+      } else if (pending.length)
+        lines.push(
+          `Apply with: dpf deploy --env ${session.envName}${opts.phases?.length ? ` --phase ${opts.phases.join(',')}` : ''}   (or save it: dpf plan --out plan.json)`,
+        );
       else lines.push('No changes: the environment matches the config.');
       ctx.stdout(lines.join('\n'));
     }
     if (errors.length)
-      throw new DpfError('PlanFailed', `The plan could not be computed for ${errors.length} step(s): ${errors.map((e) => e.id).join(', ')}.`, ExitCode.StepFailed, {
-        details: errors.map((e) => `${e.id}: ${e.summary}`),
-        hint: 'Fix the cause named above (often a template or parameter error: dpf validate), then plan again.',
-      });
+      throw new DpfError(
+        'PlanFailed',
+        `The plan could not be computed for ${errors.length} step(s): ${errors.map((e) => e.id).join(', ')}.`,
+        ExitCode.StepFailed,
+        {
+          details: errors.map((e) => `${e.id}: ${e.summary}`),
+          hint: 'Fix the cause named above (often a template or parameter error: dpf validate), then plan again.',
+        },
+      );
     if (pending.length) ctx.exitCode?.(PLAN_CHANGES_EXIT);
   } finally {
     await session.close();

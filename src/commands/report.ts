@@ -81,7 +81,15 @@ export async function runReport(opts: ReportOptions, ctx: CommandContext): Promi
       { name: `${base}.json`, body: `${JSON.stringify(r, null, 2)}\n`, contentType: 'application/json' },
       { name: `${base}.html`, body: renderWeeklyHtml(r), contentType: 'text/html; charset=utf-8' },
     ];
-    summary = { week: r.week, readiness: r.readiness, headline: r.headline, progress: r.progress, schedule: r.schedule, securityCompliance: r.metrics.securityCompliance?.percent ?? null, completedThisWeek: r.completed.map((c) => c.phase) };
+    summary = {
+      week: r.week,
+      readiness: r.readiness,
+      headline: r.headline,
+      progress: r.progress,
+      schedule: r.schedule,
+      securityCompliance: r.metrics.securityCompliance?.percent ?? null,
+      completedThisWeek: r.completed.map((c) => c.phase),
+    };
   }
 
   const dir = path.resolve(opts.out ?? path.join(view.loaded.dir, 'reports', envName));
@@ -98,11 +106,27 @@ export async function runReport(opts: ReportOptions, ctx: CommandContext): Promi
   else if (opts.offline) notes.push(`--offline: not copied to s3://${bucket}/reports/${envName}/.`);
 
   if (ctx.globals.json) {
-    ctx.stdout(JSON.stringify({ files: written, uploaded, summary, notes, ledger: { source: view.source, ...(view.remote ? { remote: view.remote.where } : {}) } }, null, 2));
+    ctx.stdout(
+      JSON.stringify(
+        { files: written, uploaded, summary, notes, ledger: { source: view.source, ...(view.remote ? { remote: view.remote.where } : {}) } },
+        null,
+        2,
+      ),
+    );
     return;
   }
-  const lines = [`${opts.kind === 'golive' ? 'Go-live readiness report' : 'Weekly executive summary'} for ${envName}:`, ...written.map((f) => `  ${f}`), ...uploaded.map((u) => `  ${u}`)];
-  if (opts.kind === 'golive') lines.push(`Readiness: ${String(summary.readiness)} (${Object.entries(summary.counts as Record<string, number>).filter(([, n]) => n).map(([k, n]) => `${n} ${k}`).join(', ')})`);
+  const lines = [
+    `${opts.kind === 'golive' ? 'Go-live readiness report' : 'Weekly executive summary'} for ${envName}:`,
+    ...written.map((f) => `  ${f}`),
+    ...uploaded.map((u) => `  ${u}`),
+  ];
+  if (opts.kind === 'golive')
+    lines.push(
+      `Readiness: ${String(summary.readiness)} (${Object.entries(summary.counts as Record<string, number>)
+        .filter(([, n]) => n)
+        .map(([k, n]) => `${n} ${k}`)
+        .join(', ')})`,
+    );
   else lines.push(`Week ${String(summary.week)}: ${String(summary.headline)}`);
   for (const n of notes) lines.push(`note: ${n}`);
   ctx.stdout(lines.join('\n'));

@@ -27,13 +27,18 @@ export interface RestoreDbOptions {
 export function dbSource(o: RestoreDbOptions): DbSource {
   const given = [o.snapshot !== undefined, o.time !== undefined, Boolean(o.latest)].filter(Boolean).length;
   if (given !== 1)
-    throw new UserError('RestoreSourceRequired', given ? 'Give only one of --snapshot, --time and --latest.' : 'Say what to restore: --snapshot ID, --time ISO-8601 or --latest.', {
-      hint: 'dpf backup --list shows the snapshots and the latest restorable time.',
-    });
+    throw new UserError(
+      'RestoreSourceRequired',
+      given ? 'Give only one of --snapshot, --time and --latest.' : 'Say what to restore: --snapshot ID, --time ISO-8601 or --latest.',
+      {
+        hint: 'dpf backup --list shows the snapshots and the latest restorable time.',
+      },
+    );
   if (o.snapshot !== undefined) return { kind: 'snapshot', snapshotId: o.snapshot };
   if (o.time !== undefined) {
     const t = new Date(o.time);
-    if (Number.isNaN(t.getTime()) || !/^\d{4}-\d{2}-\d{2}T/.test(o.time)) throw new UserError('BadTime', `--time must be an ISO 8601 time such as 2025-03-01T04:30:00Z, got "${o.time}".`);
+    if (Number.isNaN(t.getTime()) || !/^\d{4}-\d{2}-\d{2}T/.test(o.time))
+      throw new UserError('BadTime', `--time must be an ISO 8601 time such as 2025-03-01T04:30:00Z, got "${o.time}".`);
     return { kind: 'time', time: t.toISOString() };
   }
   return { kind: 'latest' };
@@ -54,7 +59,14 @@ export async function runRestoreDb(opts: RestoreDbOptions, ctx: CommandContext):
       requireDeployed(session.ledger, session.envName, ['network.stack', 'storage.stack'], 'dpf restore db');
       return { key: sourceFlag(source), params: { source, promote: Boolean(opts.promote) } };
     },
-    build: (op, session) => ({ steps: buildRestoreDbSteps(op, { source, promote: Boolean(opts.promote), timeoutMinutes: opts.timeoutMinutes ?? 120, rerun: resumeCommand(ctx, session, command) }) }),
+    build: (op, session) => ({
+      steps: buildRestoreDbSteps(op, {
+        source,
+        promote: Boolean(opts.promote),
+        timeoutMinutes: opts.timeoutMinutes ?? 120,
+        rerun: resumeCommand(ctx, session, command),
+      }),
+    }),
     summarize(op, session, run) {
       const r = RESTORE.db.of(session.ledger, op);
       const result = {
@@ -72,11 +84,18 @@ export async function runRestoreDb(opts: RestoreDbOptions, ctx: CommandContext):
       };
       return {
         json: result,
-        record: { instance: result.instance, restoredFrom: result.restoredFrom, checks: result.checks.map((c) => `${c.name}=${c.status}`), promoted: result.promoted },
+        record: {
+          instance: result.instance,
+          restoredFrom: result.restoredFrom,
+          checks: result.checks.map((c) => `${c.name}=${c.status}`),
+          promoted: result.promoted,
+        },
         lines: [
           `Restored ${result.restoredFrom} as ${result.instance} (${result.endpoint ?? 'no endpoint'}).`,
           ...checkLines(result.checks),
-          result.promoted ? `Promoted: ${result.promoted.parameter} = ${result.promoted.value} (was ${result.promoted.previous || 'unset'}).` : `Not promoted: the platform still uses its own database. Restore and switch in one go with --promote (validated, then asked), or switch to this copy by hand: aws ssm put-parameter --name /${session.envCtx.project}/${session.envName}/rds/endpoint --value ${result.endpoint ?? '<endpoint>'} --overwrite`,
+          result.promoted
+            ? `Promoted: ${result.promoted.parameter} = ${result.promoted.value} (was ${result.promoted.previous || 'unset'}).`
+            : `Not promoted: the platform still uses its own database. Restore and switch in one go with --promote (validated, then asked), or switch to this copy by hand: aws ssm put-parameter --name /${session.envCtx.project}/${session.envName}/rds/endpoint --value ${result.endpoint ?? '<endpoint>'} --overwrite`,
         ],
       };
     },
@@ -105,7 +124,11 @@ export interface RestoreFsOptions {
 export async function runRestoreFs(opts: RestoreFsOptions, ctx: CommandContext): Promise<void> {
   // EFS recovery points are AWS Backup ARNs: arn:aws:backup:REGION:ACCOUNT:recovery-point:ID.
   if (!/^arn:aws[a-z-]*:backup:[a-z0-9-]+:\d{12}:recovery-point:\S+$/.test(opts.recoveryPoint))
-    throw new UserError('BadRecoveryPoint', `--recovery-point must be an AWS Backup recovery point ARN (arn:aws:backup:REGION:ACCOUNT:recovery-point:ID), got "${opts.recoveryPoint}".`, { hint: 'dpf backup --list shows them.' });
+    throw new UserError(
+      'BadRecoveryPoint',
+      `--recovery-point must be an AWS Backup recovery point ARN (arn:aws:backup:REGION:ACCOUNT:recovery-point:ID), got "${opts.recoveryPoint}".`,
+      { hint: 'dpf backup --list shows them.' },
+    );
   const command = `restore fs --recovery-point ${opts.recoveryPoint}${opts.promote ? ' --promote' : ''}`;
   await runOperation(ctx, {
     kind: 'restore-fs',
@@ -115,7 +138,14 @@ export async function runRestoreFs(opts: RestoreFsOptions, ctx: CommandContext):
       requireDeployed(session.ledger, session.envName, ['network.stack', 'storage.stack'], 'dpf restore fs');
       return { key: opts.recoveryPoint, params: { recoveryPoint: opts.recoveryPoint, promote: Boolean(opts.promote) } };
     },
-    build: (op, session) => ({ steps: buildRestoreFsSteps(op, { recoveryPointArn: opts.recoveryPoint, promote: Boolean(opts.promote), timeoutMinutes: opts.timeoutMinutes ?? 240, rerun: resumeCommand(ctx, session, command) }) }),
+    build: (op, session) => ({
+      steps: buildRestoreFsSteps(op, {
+        recoveryPointArn: opts.recoveryPoint,
+        promote: Boolean(opts.promote),
+        timeoutMinutes: opts.timeoutMinutes ?? 240,
+        rerun: resumeCommand(ctx, session, command),
+      }),
+    }),
     summarize(op, session, run) {
       const result = {
         type: 'result',

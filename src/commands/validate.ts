@@ -36,7 +36,14 @@ function tool(name: string, pathDirs: string[]): string | undefined {
   return undefined;
 }
 
-async function runTool(pathDirs: string[], name: string, args: string[], cwd: string, ok: (code: number, out: string) => boolean, summarize: (out: string) => string): Promise<Result> {
+async function runTool(
+  pathDirs: string[],
+  name: string,
+  args: string[],
+  cwd: string,
+  ok: (code: number, out: string) => boolean,
+  summarize: (out: string) => string,
+): Promise<Result> {
   const bin = tool(name, pathDirs);
   if (!bin) return { check: name, status: 'skipped', detail: `${name} not found (bash tools/setup.sh installs it into .venv)` };
   const r = await execa(bin, args, { cwd, reject: false, timeout: 600000, env: { BC_SKIP_MAPPING: 'TRUE', ANSIBLE_NOCOLOR: '1' }, extendEnv: true, all: true });
@@ -48,7 +55,13 @@ async function runTool(pathDirs: string[], name: string, args: string[], cwd: st
 async function semanticRules(config: DpfConfig, only: string | undefined): Promise<EnvironmentVerdicts[]> {
   const envs = only ? [only] : Object.keys(config.environments);
   const unknownEnv = envs.find((e) => !config.environments[e]);
-  if (unknownEnv) throw new DpfError('EnvUnknown', `Environment "${unknownEnv}" is not defined in the config (defined: ${Object.keys(config.environments).join(', ')}).`, ExitCode.Usage, { source: 'user' });
+  if (unknownEnv)
+    throw new DpfError(
+      'EnvUnknown',
+      `Environment "${unknownEnv}" is not defined in the config (defined: ${Object.keys(config.environments).join(', ')}).`,
+      ExitCode.Usage,
+      { source: 'user' },
+    );
   const out: EnvironmentVerdicts[] = [];
   for (const e of envs) out.push(await checkEnvironment(config, e));
   return out;
@@ -78,46 +91,103 @@ export async function runValidate(opts: ValidateOptions, ctx: CommandContext): P
   for (const name of TEMPLATE_NAMES) {
     try {
       const t = loadTemplate(name);
-      results.push({ check: `template ${name}`, status: 'pass', detail: `${Object.keys(t.template.Resources ?? {}).length} resources, ${t.body.length} bytes as JSON${t.body.length > 51200 ? ' (over 51,200: sent via S3)' : ''}` });
+      results.push({
+        check: `template ${name}`,
+        status: 'pass',
+        detail: `${Object.keys(t.template.Resources ?? {}).length} resources, ${t.body.length} bytes as JSON${t.body.length > 51200 ? ' (over 51,200: sent via S3)' : ''}`,
+      });
     } catch (err) {
       results.push({ check: `template ${name}`, status: 'fail', detail: errorMessage(err) });
     }
   }
   if (!opts.skipLinters) {
-    const files = readdirSync(CFN_DIR).filter((f) => f.endsWith('.yaml')).map((f) => path.join(CFN_DIR, f));
+    const files = readdirSync(CFN_DIR)
+      .filter((f) => f.endsWith('.yaml'))
+      .map((f) => path.join(CFN_DIR, f));
     const playbooks = readdirSync(ANSIBLE_DIR).filter((f) => f.endsWith('.yml'));
     // The linters take a minute or more together: say so, and say each one's result as it lands.
     const say = (message: string) => ctx.io.notify({ type: 'info', message });
-    say(`Linting ${files.length} templates (cfn-lint, checkov) and ${playbooks.length} playbooks (ansible-lint, ansible-playbook --syntax-check); this takes a minute or two…`);
+    say(
+      `Linting ${files.length} templates (cfn-lint, checkov) and ${playbooks.length} playbooks (ansible-lint, ansible-playbook --syntax-check); this takes a minute or two…`,
+    );
     const started = ctx.clock.now().getTime();
     const timed = (p: Promise<Result>): Promise<Result> =>
       p.then((r) => {
-        if (r.check !== 'ansible-playbook') say(`  ${r.status === 'pass' ? '✔' : r.status === 'fail' ? '✖' : '○'} ${r.check} ${r.status} after ${formatDuration((ctx.clock.now().getTime() - started) / 1000)}`);
+        if (r.check !== 'ansible-playbook')
+          say(
+            `  ${r.status === 'pass' ? '✔' : r.status === 'fail' ? '✖' : '○'} ${r.check} ${r.status} after ${formatDuration((ctx.clock.now().getTime() - started) / 1000)}`,
+          );
         return r;
       });
     const [lint, checkov, ansibleLint, ...syntax] = await Promise.all([
-      timed(runTool(ctx.settings.path, 'cfn-lint', files, CFN_DIR, (c) => c === 0, (o) => o.trim().split('\n').slice(0, 20).join('\n') || 'no errors, no warnings')),
-      timed(runTool(ctx.settings.path, 'checkov', ['-d', CFN_DIR, '--framework', 'cloudformation', '--compact', '--quiet', '--skip-download', '-o', 'json'], CFN_DIR, (c) => c === 0, (o) => {
-        try {
-          const j = JSON.parse(o.slice(o.indexOf('{')));
-          return `${j.summary.passed} passed, ${j.summary.failed} failed, ${j.summary.skipped} skipped (with reasons in the templates)`;
-        } catch {
-          return o.split('\n').slice(-3).join(' ');
-        }
-      })),
-      timed(runTool(ctx.settings.path, 'ansible-lint', ['--profile', 'production', '--nocolor'], ANSIBLE_DIR, (c) => c === 0, (o) => o.split('\n').find((l) => /Passed:|Failed:/.test(l))?.trim() ?? (o.trim().split('\n').slice(-3).join(' ') || 'no violations'))),
-      ...playbooks.map((pb) => runTool(ctx.settings.path, 'ansible-playbook', ['--syntax-check', '-i', 'localhost,', pb], ANSIBLE_DIR, (c) => c === 0, (o) => (o.includes('ERROR') ? o.trim().split('\n').slice(0, 5).join(' ') : `${pb}: ok`))),
+      timed(
+        runTool(
+          ctx.settings.path,
+          'cfn-lint',
+          files,
+          CFN_DIR,
+          (c) => c === 0,
+          (o) => o.trim().split('\n').slice(0, 20).join('\n') || 'no errors, no warnings',
+        ),
+      ),
+      timed(
+        runTool(
+          ctx.settings.path,
+          'checkov',
+          ['-d', CFN_DIR, '--framework', 'cloudformation', '--compact', '--quiet', '--skip-download', '-o', 'json'],
+          CFN_DIR,
+          (c) => c === 0,
+          (o) => {
+            try {
+              const j = JSON.parse(o.slice(o.indexOf('{')));
+              return `${j.summary.passed} passed, ${j.summary.failed} failed, ${j.summary.skipped} skipped (with reasons in the templates)`;
+            } catch {
+              return o.split('\n').slice(-3).join(' ');
+            }
+          },
+        ),
+      ),
+      timed(
+        runTool(
+          ctx.settings.path,
+          'ansible-lint',
+          ['--profile', 'production', '--nocolor'],
+          ANSIBLE_DIR,
+          (c) => c === 0,
+          (o) =>
+            o
+              .split('\n')
+              .find((l) => /Passed:|Failed:/.test(l))
+              ?.trim() ??
+            (o.trim().split('\n').slice(-3).join(' ') || 'no violations'),
+        ),
+      ),
+      ...playbooks.map((pb) =>
+        runTool(
+          ctx.settings.path,
+          'ansible-playbook',
+          ['--syntax-check', '-i', 'localhost,', pb],
+          ANSIBLE_DIR,
+          (c) => c === 0,
+          (o) => (o.includes('ERROR') ? o.trim().split('\n').slice(0, 5).join(' ') : `${pb}: ok`),
+        ),
+      ),
     ]);
     results.push(lint!, checkov!, ansibleLint!);
     const syntaxFailed = syntax.filter((r) => r.status === 'fail');
     results.push(
       syntax.some((r) => r.status === 'skipped')
         ? syntax[0]!
-        : { check: 'ansible-playbook --syntax-check', status: syntaxFailed.length ? 'fail' : 'pass', detail: syntaxFailed.length ? syntaxFailed.map((r) => r.detail).join('\n') : `${syntax.length} playbooks` },
+        : {
+            check: 'ansible-playbook --syntax-check',
+            status: syntaxFailed.length ? 'fail' : 'pass',
+            detail: syntaxFailed.length ? syntaxFailed.map((r) => r.detail).join('\n') : `${syntax.length} playbooks`,
+          },
     );
   }
   const failed = results.filter((r) => r.status === 'fail');
-  if (ctx.globals.json) ctx.stdout(JSON.stringify({ ok: failed.length === 0, results, rules: rules.flatMap((r) => r.verdicts.map((v) => ({ env: r.env, ...v }))) }, null, 2));
+  if (ctx.globals.json)
+    ctx.stdout(JSON.stringify({ ok: failed.length === 0, results, rules: rules.flatMap((r) => r.verdicts.map((v) => ({ env: r.env, ...v }))) }, null, 2));
   else {
     const c = makeChalk(ctx.globals.color);
     for (const r of rules) {
@@ -138,9 +208,16 @@ export async function runValidate(opts: ValidateOptions, ctx: CommandContext): P
   }
   if (failed.length) {
     const configBad = failed.some((f) => f.check === 'config');
-    throw new DpfError(configBad ? 'ConfigInvalid' : 'ValidationFailed', `${failed.length} validation(s) failed: ${failed.map((f) => f.check).join(', ')}.`, configBad ? ExitCode.Usage : ExitCode.StepFailed, {
-      source: 'user',
-      hint: configBad ? 'Fix the config fields named above.' : 'Fix the templates/playbooks or config named above (a justified linter skip goes next to the resource; each semantic rule is described in the README).',
-    });
+    throw new DpfError(
+      configBad ? 'ConfigInvalid' : 'ValidationFailed',
+      `${failed.length} validation(s) failed: ${failed.map((f) => f.check).join(', ')}.`,
+      configBad ? ExitCode.Usage : ExitCode.StepFailed,
+      {
+        source: 'user',
+        hint: configBad
+          ? 'Fix the config fields named above.'
+          : 'Fix the templates/playbooks or config named above (a justified linter skip goes next to the resource; each semantic rule is described in the README).',
+      },
+    );
   }
 }

@@ -142,7 +142,10 @@ async function readConfigText(abs: string): Promise<string> {
   let size: number;
   try {
     const st = await stat(abs);
-    if (st.isDirectory()) throw new UserError('ConfigNotAFile', `${abs} is a directory, not a config file.`, { hint: `Pass the file itself: --config ${path.join(abs, DEFAULT_CONFIG_FILE)}` });
+    if (st.isDirectory())
+      throw new UserError('ConfigNotAFile', `${abs} is a directory, not a config file.`, {
+        hint: `Pass the file itself: --config ${path.join(abs, DEFAULT_CONFIG_FILE)}`,
+      });
     if (!st.isFile()) throw new UserError('ConfigNotAFile', `${abs} is not a regular file.`, { hint });
     size = st.size;
   } catch (err) {
@@ -152,9 +155,13 @@ async function readConfigText(abs: string): Promise<string> {
     throw new UserError('ConfigUnreadable', `Cannot read ${abs}: ${errorMessage(err)}.`, { hint: 'Check the path and its permissions.' });
   }
   if (size > MAX_CONFIG_BYTES)
-    throw new UserError('ConfigTooLarge', `${abs} is ${size.toLocaleString('en-US')} bytes; a dpf config is a few kilobytes (at most ${MAX_CONFIG_BYTES.toLocaleString('en-US')}).`, {
-      hint: 'Is --config pointing at the right file?',
-    });
+    throw new UserError(
+      'ConfigTooLarge',
+      `${abs} is ${size.toLocaleString('en-US')} bytes; a dpf config is a few kilobytes (at most ${MAX_CONFIG_BYTES.toLocaleString('en-US')}).`,
+      {
+        hint: 'Is --config pointing at the right file?',
+      },
+    );
   try {
     return await readFile(abs, 'utf8');
   } catch (err) {
@@ -166,12 +173,18 @@ async function readConfigText(abs: string): Promise<string> {
 export function parseConfigText(text: string, where: string): unknown {
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0)
-    throw new ConfigInvalidError(doc.errors.map((e) => bounded(`(yaml) line ${e.linePos?.[0]?.line ?? '?'}: ${e.message.split('\n')[0]}`)), where);
+    throw new ConfigInvalidError(
+      doc.errors.map((e) => bounded(`(yaml) line ${e.linePos?.[0]?.line ?? '?'}: ${e.message.split('\n')[0]}`)),
+      where,
+    );
   try {
     return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (err) {
     // yaml throws a ReferenceError when aliases expand past maxAliasCount ("billion laughs").
-    throw new ConfigInvalidError([bounded(`(yaml) ${errorMessage(err)}: the file's aliases (*name) expand to more than ${MAX_ALIAS_COUNT} copies; write the values out`)], where);
+    throw new ConfigInvalidError(
+      [bounded(`(yaml) ${errorMessage(err)}: the file's aliases (*name) expand to more than ${MAX_ALIAS_COUNT} copies; write the values out`)],
+      where,
+    );
   }
 }
 
@@ -184,7 +197,11 @@ export async function loadConfig(file: string): Promise<LoadedConfig> {
 /** The config in this text (of the file `abs`), validated; every problem at once, as a ConfigInvalidError. */
 export function configFromText(abs: string, text: string): DpfConfig {
   const { config, problems } = validateConfig(parseConfigText(text, abs));
-  if (!config) throw new ConfigInvalidError(problems.map((p) => bounded(`${p.path}: ${p.message}`)), abs);
+  if (!config)
+    throw new ConfigInvalidError(
+      problems.map((p) => bounded(`${p.path}: ${p.message}`)),
+      abs,
+    );
   return config;
 }
 
@@ -197,7 +214,11 @@ export function selectEnv(loaded: LoadedConfig, env: string | undefined, region?
   const { name, env: e } = pickEnv(loaded, env);
   if (region !== undefined && region !== e.region) {
     const problems = checkEnvironment(e, `environments.${name}`, { region });
-    if (problems.length) throw new ConfigInvalidError(problems.map((p) => bounded(`${p.path}: ${p.message}`)), loaded.file);
+    if (problems.length)
+      throw new ConfigInvalidError(
+        problems.map((p) => bounded(`${p.path}: ${p.message}`)),
+        loaded.file,
+      );
   }
   return { name, env: e };
 }

@@ -21,7 +21,8 @@ type AnySchema = z.ZodType & { _zod: { def: { type: string; innerType?: AnySchem
 /** Through default / optional / prefault / nullable wrappers to the schema that types the value. */
 function unwrap(s: AnySchema): AnySchema {
   let cur = s;
-  while (['default', 'prefault', 'optional', 'nullable', 'readonly', 'catch'].includes(cur._zod.def.type) && cur._zod.def.innerType) cur = cur._zod.def.innerType;
+  while (['default', 'prefault', 'optional', 'nullable', 'readonly', 'catch'].includes(cur._zod.def.type) && cur._zod.def.innerType)
+    cur = cur._zod.def.innerType;
   return cur;
 }
 
@@ -46,7 +47,10 @@ function valueFor(leaf: AnySchema, raw: string): unknown {
   if (t === 'array') {
     if (raw.trim().startsWith('[')) return scalar(raw);
     const el = u._zod.def.element ? unwrap(u._zod.def.element)._zod.def.type : 'string';
-    const parts = raw.split(',').map((x) => x.trim()).filter((x) => x !== '');
+    const parts = raw
+      .split(',')
+      .map((x) => x.trim())
+      .filter((x) => x !== '');
     return parts.map((x) => (el === 'string' || el === 'enum' ? x : scalar(x)));
   }
   return scalar(raw);
@@ -58,7 +62,10 @@ function valueFor(leaf: AnySchema, raw: string): unknown {
  */
 export function parseSet(text: string): SetOverride {
   const eq = text.indexOf('=');
-  const bad = (why: string, hint?: string) => new UserError('BadSet', `--set ${text}: ${why}`, { hint: hint ?? 'Give --set path=value, path dotted inside the environment, e.g. --set compute.workers.max=8 (run dpf schema for every key).' });
+  const bad = (why: string, hint?: string) =>
+    new UserError('BadSet', `--set ${text}: ${why}`, {
+      hint: hint ?? 'Give --set path=value, path dotted inside the environment, e.g. --set compute.workers.max=8 (run dpf schema for every key).',
+    });
   if (eq <= 0) throw bad('expected path=value');
   const pathText = text.slice(0, eq).trim();
   const raw = text.slice(eq + 1).trim();
@@ -76,7 +83,12 @@ export function parseSet(text: string): SetOverride {
     shape = shapeOf(next);
   }
   if (shape && !raw.startsWith('{'))
-    throw bad(`${pathText} is a section, not a value`, `Set one of its keys: ${Object.keys(shape).map((k) => `${pathText}.${k}`).join(', ')}.`);
+    throw bad(
+      `${pathText} is a section, not a value`,
+      `Set one of its keys: ${Object.keys(shape)
+        .map((k) => `${pathText}.${k}`)
+        .join(', ')}.`,
+    );
   return { text, path: parts, value: shape ? scalar(raw) : valueFor(leaf!, raw) };
 }
 

@@ -13,4 +13,3 @@ export function placeholders(o: { adminCidrs?: string[]; alarmEmail?: string }):
   if (PLACEHOLDER_DOMAIN.test(email)) out.push(`monitoring.alarmEmail ${email} is a reserved example domain (RFC 2606): nobody receives the alarms`);
   return out;
 }
-

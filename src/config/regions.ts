@@ -24,10 +24,12 @@ const ALL: string[] = (() => {
   const names = new Set<string>();
   const prefixes = ['us', 'eu', 'ap', 'sa', 'ca', 'me', 'af', 'il', 'mx', 'cn', 'us-gov', 'us-iso', 'us-isob', 'us-isof', 'eu-isoe', 'eusc-de'];
   const parts = ['north', 'south', 'east', 'west', 'central', 'northeast', 'northwest', 'southeast', 'southwest'];
-  for (const pre of prefixes) for (const mid of parts) for (let i = 1; i <= 9; i++) {
-    const r = `${pre}-${mid}-${i}`;
-    if (knownRegion(r)) names.add(r);
-  }
+  for (const pre of prefixes)
+    for (const mid of parts)
+      for (let i = 1; i <= 9; i++) {
+        const r = `${pre}-${mid}-${i}`;
+        if (knownRegion(r)) names.add(r);
+      }
   return [...names].sort();
 })();
 
@@ -40,8 +42,7 @@ function distance(a: string, b: string): number {
   const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
   for (let j = 1; j <= b.length; j++) d[0]![j] = j;
   for (let i = 1; i <= a.length; i++)
-    for (let j = 1; j <= b.length; j++)
-      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let j = 1; j <= b.length; j++) d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
   return d[a.length]![b.length]!;
 }
 
@@ -49,5 +50,8 @@ function closestRegions(region: string): string[] {
   if (typeof region !== 'string' || region.length > 40) return [];
   const scored = ALL.map((r) => ({ r, d: distance(region, r) })).filter((x) => x.d <= 2);
   const best = Math.min(...scored.map((x) => x.d));
-  return scored.filter((x) => x.d === best).map((x) => x.r).slice(0, 3);
+  return scored
+    .filter((x) => x.d === best)
+    .map((x) => x.r)
+    .slice(0, 3);
 }

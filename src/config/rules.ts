@@ -9,7 +9,10 @@ import { knownRegion, regionProblem } from './regions.js';
 import { scheduleProblem } from './schedule.js';
 import { excerpt } from '../errors.js';
 
-export interface Problem { path: string; message: string }
+export interface Problem {
+  path: string;
+  message: string;
+}
 
 type Cidr = { net: ipaddr.IPv4; bits: number; text: string };
 
@@ -61,17 +64,20 @@ export function domainProblem(domain: unknown): string | undefined {
     if (l.startsWith('-') || l.endsWith('-')) return `"${d}" has a label that starts or ends with a hyphen ("${l}")`;
   }
   if (/^[0-9]+$/.test(labels[labels.length - 1]!)) return `"${d}" ends in a numeric label; a domain's last label is not a number`;
-  if (labels[labels.length - 1] === 'local') return `"${d}" is under .local, which multicast DNS reserves (RFC 6762) and FreeIPA advises against; use e.g. ${labels.slice(0, -1).join('.')}.internal`;
+  if (labels[labels.length - 1] === 'local')
+    return `"${d}" is under .local, which multicast DNS reserves (RFC 6762) and FreeIPA advises against; use e.g. ${labels.slice(0, -1).join('.')}.internal`;
   return undefined;
 }
 
 /** PostgreSQL reserved key words (PostgreSQL documentation, appendix "SQL Key Words", reserved column) and RDS's own user. */
 const POSTGRES_RESERVED = new Set(
-  ('all analyse analyze and any array as asc asymmetric both case cast check collate column constraint create current_catalog current_date current_role ' +
+  (
+    'all analyse analyze and any array as asc asymmetric both case cast check collate column constraint create current_catalog current_date current_role ' +
     'current_time current_timestamp current_user default deferrable desc distinct do else end except false fetch for foreign from grant group having in ' +
     'initially intersect into lateral leading limit localtime localtimestamp not null offset on only or order placing primary references returning select ' +
     'session_user some symmetric system_user table then to trailing true union unique user using variadic when where window with rdsadmin rdsrepladmin ' +
-    'rds_superuser template0 template1').split(' '),
+    'rds_superuser template0 template1'
+  ).split(' '),
 );
 
 function contains(outer: Cidr, inner: Cidr): boolean {
@@ -114,7 +120,8 @@ export function checkEnvironment(env: EnvironmentConfig, base: string, opts: Che
     if (seen.has(az)) p(`availabilityZones[${i}]`, `"${az}" is listed twice; the three zones must be distinct`);
     seen.add(az);
     const zp = regionKnown ? zoneProblem(az, region) : undefined;
-    if (zp) p(`availabilityZones[${i}]`, opts.region && opts.region !== env.region ? `${zp}: --region ${opts.region} overrides the config's ${env.region}` : zp);
+    if (zp)
+      p(`availabilityZones[${i}]`, opts.region && opts.region !== env.region ? `${zp}: --region ${opts.region} overrides the config's ${env.region}` : zp);
   });
 
   // Network.
@@ -154,10 +161,21 @@ export function checkEnvironment(env: EnvironmentConfig, base: string, opts: Che
       );
   });
   const exposed = unionSize(parsedAdmins);
-  if (!net.allowSshFromAnywhere && parsedAdmins.length > 1 && parsedAdmins.every((c) => c.bits >= SSH_EXPOSURE_LIMIT_BITS) && exposed > 2 ** (32 - SSH_EXPOSURE_LIMIT_BITS))
-    p('network.adminCidrs', `together these ranges open SSH to ${exposed.toLocaleString('en-US')} addresses (more than a /${SSH_EXPOSURE_LIMIT_BITS}); use your corporate ranges, or set network.allowSshFromAnywhere: true if you really mean it`);
+  if (
+    !net.allowSshFromAnywhere &&
+    parsedAdmins.length > 1 &&
+    parsedAdmins.every((c) => c.bits >= SSH_EXPOSURE_LIMIT_BITS) &&
+    exposed > 2 ** (32 - SSH_EXPOSURE_LIMIT_BITS)
+  )
+    p(
+      'network.adminCidrs',
+      `together these ranges open SSH to ${exposed.toLocaleString('en-US')} addresses (more than a /${SSH_EXPOSURE_LIMIT_BITS}); use your corporate ranges, or set network.allowSshFromAnywhere: true if you really mean it`,
+    );
   if (!net.allowSshFromAnywhere && parsedAdmins.length > 1 && exposed === 2 ** 32)
-    p('network.adminCidrs', `together ${parsedAdmins.map((c) => c.text).join(' + ')} open SSH to the whole internet; use your corporate ranges, or set network.allowSshFromAnywhere: true if you really mean it`);
+    p(
+      'network.adminCidrs',
+      `together ${parsedAdmins.map((c) => c.text).join(' + ')} open SSH to the whole internet; use your corporate ranges, or set network.allowSshFromAnywhere: true if you really mean it`,
+    );
   if (typeof net.flowLogRetentionDays === 'number' && !LOG_RETENTION_DAYS.includes(net.flowLogRetentionDays as never))
     p('network.flowLogRetentionDays', `${net.flowLogRetentionDays} is not a CloudWatch Logs retention value (${LOG_RETENTION_DAYS.join(', ')})`);
 
@@ -202,7 +220,10 @@ export function checkEnvironment(env: EnvironmentConfig, base: string, opts: Che
   // silently merge halfway through identity.ipa-policy.
   const pw = env.identity?.passwordPolicy;
   if (pw && typeof pw.minLifeHours === 'number' && typeof pw.maxLifeDays === 'number' && pw.minLifeHours > pw.maxLifeDays * 24)
-    p('identity.passwordPolicy.minLifeHours', `${pw.minLifeHours} hours is longer than maxLifeDays (${pw.maxLifeDays} days = ${pw.maxLifeDays * 24} hours); FreeIPA refuses a minimum password life over the maximum`);
+    p(
+      'identity.passwordPolicy.minLifeHours',
+      `${pw.minLifeHours} hours is longer than maxLifeDays (${pw.maxLifeDays} days = ${pw.maxLifeDays * 24} hours); FreeIPA refuses a minimum password life over the maximum`,
+    );
   const groups = Array.isArray(env.identity?.groups) ? env.identity.groups : [];
   groups.forEach((g, i) => {
     if (typeof g === 'string' && groups.indexOf(g) !== i) p(`identity.groups[${i}]`, `"${g}" is listed twice`);
@@ -211,7 +232,11 @@ export function checkEnvironment(env: EnvironmentConfig, base: string, opts: Che
   const sudoNames = sudo.map((r) => (r && typeof r === 'object' ? r.name : undefined));
   sudoNames.forEach((n, i) => {
     // One FreeIPA sudo rule per name: a second entry would add its group and commands to the first one.
-    if (typeof n === 'string' && sudoNames.indexOf(n) !== i) p(`identity.sudoRules[${i}].name`, `"${n}" is the name of identity.sudoRules[${sudoNames.indexOf(n)}] too; FreeIPA keeps one rule per name and would merge them`);
+    if (typeof n === 'string' && sudoNames.indexOf(n) !== i)
+      p(
+        `identity.sudoRules[${i}].name`,
+        `"${n}" is the name of identity.sudoRules[${sudoNames.indexOf(n)}] too; FreeIPA keeps one rule per name and would merge them`,
+      );
   });
 
   // RDS: names PostgreSQL or RDS reserve.
@@ -239,7 +264,10 @@ export function checkEnvironment(env: EnvironmentConfig, base: string, opts: Che
   }
   const key = env.recovery?.drKmsKeyArn;
   if (typeof key === 'string' && typeof dr === 'string' && key.split(':')[3] !== dr)
-    p('recovery.drKmsKeyArn', `${excerpt(key)} is a key in ${key.split(':')[3] || 'no region'}, not in recovery.drRegion (${dr}): a KMS key never leaves its region`);
+    p(
+      'recovery.drKmsKeyArn',
+      `${excerpt(key)} is a key in ${key.split(':')[3] || 'no region'}, not in recovery.drRegion (${dr}): a KMS key never leaves its region`,
+    );
   if (typeof key === 'string' && dr === undefined) p('recovery.drKmsKeyArn', 'is set but recovery.drRegion is not: set the DR region the key lives in');
 
   // Dates: a real calendar day, in a sane range.

@@ -64,7 +64,8 @@ export function scheduleProblem(expr: unknown, rules: ScheduleRules = {}): strin
     if (p) return p;
     const [value, unit] = body.trim().split(' ') as [string, string];
     const minutes = Number(value) * RATE_UNITS[unit]!;
-    if (rules.minIntervalMinutes && minutes < rules.minIntervalMinutes) return `runs every ${minutes} minute(s); the shortest interval allowed is ${rules.minIntervalMinutes} minutes`;
+    if (rules.minIntervalMinutes && minutes < rules.minIntervalMinutes)
+      return `runs every ${minutes} minute(s); the shortest interval allowed is ${rules.minIntervalMinutes} minutes`;
     return undefined;
   }
   const p = cronProblem(body);

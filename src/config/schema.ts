@@ -44,14 +44,22 @@ export const networkSchema = z.strictObject({
     .prefault({})
     .describe('One subnet per tier per availability zone, in the order of availabilityZones'),
   adminCidrs: z.array(z.string()).min(1).max(4).default(['203.0.113.0/24']).describe('Corporate ranges allowed to SSH to the bastion (1 to 4)'),
-  allowSshFromAnywhere: z.boolean().default(false).describe('Must be true to allow admin CIDRs that are, or together add up to, more than a /8 (0.0.0.0/0 included)'),
+  allowSshFromAnywhere: z
+    .boolean()
+    .default(false)
+    .describe('Must be true to allow admin CIDRs that are, or together add up to, more than a /8 (0.0.0.0/0 included)'),
   flowLogRetentionDays: z.number().int().default(365).describe('A CloudWatch Logs retention value'),
 });
 
 export const computeSchema = z.strictObject({
-  imageParameter: z.string().default('/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64').describe('SSM public parameter (or AMI id) for Amazon Linux 2023'),
+  imageParameter: z
+    .string()
+    .default('/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64')
+    .describe('SSM public parameter (or AMI id) for Amazon Linux 2023'),
   bastion: z.strictObject({ instanceType: instanceType.default('t3.micro') }).prefault({}),
-  master: z.strictObject({ instanceType: instanceType.default('m5.large'), rootVolumeGb: rootVolumeGb.default(100), dataVolumeGb: volumeGb.default(500) }).prefault({}),
+  master: z
+    .strictObject({ instanceType: instanceType.default('m5.large'), rootVolumeGb: rootVolumeGb.default(100), dataVolumeGb: volumeGb.default(500) })
+    .prefault({}),
   dev: z.strictObject({ instanceType: instanceType.default('t3.medium'), rootVolumeGb: rootVolumeGb.default(50) }).prefault({}),
   workers: z
     .strictObject({
@@ -70,19 +78,29 @@ export const computeSchema = z.strictObject({
 
 export const storageSchema = z.strictObject({
   dataLake: z.strictObject({ archiveToGlacierDays: days().default(90) }).prefault({}),
-  efs: z
-    .strictObject({ transitionToIaDays: z.union([z.literal(7), z.literal(14), z.literal(30), z.literal(60), z.literal(90)]).default(30) })
-    .prefault({}),
+  efs: z.strictObject({ transitionToIaDays: z.union([z.literal(7), z.literal(14), z.literal(30), z.literal(60), z.literal(90)]).default(30) }).prefault({}),
   rds: z
     .strictObject({
-      instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, 'must look like an RDS instance class, e.g. db.t3.medium').default('db.t3.medium'),
-      engineVersion: z.string().regex(/^\d{1,2}(\.\d{1,2})?$/, 'must be a PostgreSQL version, e.g. 16 or 16.4').default('16'),
+      instanceClass: z
+        .string()
+        .regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, 'must look like an RDS instance class, e.g. db.t3.medium')
+        .default('db.t3.medium'),
+      engineVersion: z
+        .string()
+        .regex(/^\d{1,2}(\.\d{1,2})?$/, 'must be a PostgreSQL version, e.g. 16 or 16.4')
+        .default('16'),
       allocatedStorageGb: z.number().int().min(20).max(65536).default(100),
       backupRetentionDays: z.number().int().min(1).max(35).default(7),
       multiAz: z.boolean().optional().describe('Multi-AZ standby. Default: true in production (src/config/production.ts), false elsewhere'),
       deletionProtection: z.boolean().optional().describe('Default: true in production (src/config/production.ts), false elsewhere'),
-      databaseName: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, 'must be 1-63 lowercase letters, digits or underscores, starting with a letter').default('dataplatform'),
-      masterUsername: z.string().regex(/^[a-z][a-z0-9_]{0,15}$/, 'must be 1-16 lowercase letters, digits or underscores, starting with a letter').default('dpfadmin'),
+      databaseName: z
+        .string()
+        .regex(/^[a-z][a-z0-9_]{0,62}$/, 'must be 1-63 lowercase letters, digits or underscores, starting with a letter')
+        .default('dataplatform'),
+      masterUsername: z
+        .string()
+        .regex(/^[a-z][a-z0-9_]{0,15}$/, 'must be 1-16 lowercase letters, digits or underscores, starting with a letter')
+        .default('dpfadmin'),
     })
     .prefault({}),
   backup: z
@@ -96,7 +114,10 @@ export const storageSchema = z.strictObject({
 
 export const identitySchema = z.strictObject({
   provider: z.enum(['freeipa', 'iam']).default('freeipa'),
-  domain: z.string().default('dataplatform.internal').describe('DNS domain of the platform (FreeIPA domain, Route 53 private zone); lowercase, two labels or more'),
+  domain: z
+    .string()
+    .default('dataplatform.internal')
+    .describe('DNS domain of the platform (FreeIPA domain, Route 53 private zone); lowercase, two labels or more'),
   instanceType: instanceType.default('t3.medium'),
   volumeGb: z.number().int().min(20).max(16384).default(100),
   imageId: z.string().default('resolve:rocky-9').describe('AMI of a RHEL-family image (Rocky/Alma 9) for the FreeIPA servers'),
@@ -132,7 +153,10 @@ export const identitySchema = z.strictObject({
           .array(z.string().regex(/^(ALL|\/[A-Za-z0-9_./-]+( [A-Za-z0-9_./*=@,+-]+)*)$/, 'ALL, or an absolute command path with optional arguments'))
           .min(1)
           .default(['ALL']),
-        runAs: z.string().regex(/^(ALL|[a-z_][a-z0-9_-]*)$/).default('root'),
+        runAs: z
+          .string()
+          .regex(/^(ALL|[a-z_][a-z0-9_-]*)$/)
+          .default('root'),
       }),
     )
     .default([{ name: 'platform-admins', group: 'admins', commands: ['ALL'], runAs: 'ALL' }])
@@ -151,7 +175,9 @@ export const monitoringSchema = z.strictObject({
   cloudTrail: z
     .enum(['create', 'existing'])
     .default('create')
-    .describe('create: the monitoring stack creates a multi-region trail for the security-group-change alert; existing: the account already has one (dpf doctor checks it logs management events)'),
+    .describe(
+      'create: the monitoring stack creates a multi-region trail for the security-group-change alert; existing: the account already has one (dpf doctor checks it logs management events)',
+    ),
 });
 
 export const recoverySchema = z.strictObject({
@@ -181,8 +207,14 @@ export const recoverySchema = z.strictObject({
 
 export const ssmSchema = z.strictObject({
   // SSM SendCommand's own patterns for MaxConcurrency and MaxErrors.
-  maxConcurrency: z.string().regex(/^([1-9][0-9]*|[1-9][0-9]%|[1-9]%|100%)$/, 'must be a number of 1 or more or a percentage of 1% to 100%, e.g. 50% or 2').default('50%'),
-  maxErrors: z.string().regex(/^([1-9][0-9]*|0|[1-9][0-9]%|[0-9]%|100%)$/, 'must be a number of 0 or more or a percentage of 0% to 100%, e.g. 0 or 10%').default('1'),
+  maxConcurrency: z
+    .string()
+    .regex(/^([1-9][0-9]*|[1-9][0-9]%|[1-9]%|100%)$/, 'must be a number of 1 or more or a percentage of 1% to 100%, e.g. 50% or 2')
+    .default('50%'),
+  maxErrors: z
+    .string()
+    .regex(/^([1-9][0-9]*|0|[1-9][0-9]%|[0-9]%|100%)$/, 'must be a number of 0 or more or a percentage of 0% to 100%, e.g. 0 or 10%')
+    .default('1'),
   timeoutSeconds: z.number().int().min(60).max(172800).default(3600),
   onlineTimeoutSeconds: z
     .number()
@@ -198,7 +230,10 @@ export const patchingSchema = z.strictObject({
   maintenanceWindow: z
     .strictObject({
       days: z.array(z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'])).default(['sat', 'sun']),
-      startUtc: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (UTC)').default('02:00'),
+      startUtc: z
+        .string()
+        .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (UTC)')
+        .default('02:00'),
       durationHours: z.number().positive().max(24).default(4),
     })
     .prefault({}),
@@ -215,17 +250,45 @@ export const riskSchema = z.strictObject({
 });
 
 export const SEED_RISKS: z.input<typeof riskSchema>[] = [
-  { category: 'Technical', description: 'FreeIPA integration complexity', probability: 'Medium', impact: 'High', mitigation: 'Dedicated testing environment, backup authentication method' },
-  { category: 'Security', description: 'IAM policy misconfigurations', probability: 'Medium', impact: 'High', mitigation: 'Automated policy validation, security reviews' },
-  { category: 'Performance', description: 'EFS throughput limitations', probability: 'Low', impact: 'Medium', mitigation: 'Performance testing, provisioned throughput option' },
-  { category: 'Timeline', description: 'Infrastructure module dependencies', probability: 'High', impact: 'Medium', mitigation: 'Parallel development, modular design' },
+  {
+    category: 'Technical',
+    description: 'FreeIPA integration complexity',
+    probability: 'Medium',
+    impact: 'High',
+    mitigation: 'Dedicated testing environment, backup authentication method',
+  },
+  {
+    category: 'Security',
+    description: 'IAM policy misconfigurations',
+    probability: 'Medium',
+    impact: 'High',
+    mitigation: 'Automated policy validation, security reviews',
+  },
+  {
+    category: 'Performance',
+    description: 'EFS throughput limitations',
+    probability: 'Low',
+    impact: 'Medium',
+    mitigation: 'Performance testing, provisioned throughput option',
+  },
+  {
+    category: 'Timeline',
+    description: 'Infrastructure module dependencies',
+    probability: 'High',
+    impact: 'Medium',
+    mitigation: 'Parallel development, modular design',
+  },
   { category: 'Resource', description: 'EC2 instance availability', probability: 'Low', impact: 'High', mitigation: 'Multi-AZ deployment, reserved instances' },
 ];
 
 export const environmentSchema = z.strictObject({
   // Checked against the SDK's partition data in rules.ts (regionProblem).
   region: z.string().default('us-west-2'),
-  accountId: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id').optional().describe('If set, dpf refuses to run against any other account'),
+  accountId: z
+    .string()
+    .regex(/^\d{12}$/, 'must be a 12-digit AWS account id')
+    .optional()
+    .describe('If set, dpf refuses to run against any other account'),
   availabilityZones: z.array(z.string()).default(['us-west-2a', 'us-west-2b', 'us-west-2c']),
   highAvailability: z.boolean().optional().describe('One NAT gateway per AZ. Default: true in production (src/config/production.ts), false elsewhere'),
   network: networkSchema.prefault({}),
@@ -239,7 +302,11 @@ export const environmentSchema = z.strictObject({
   deploy: z
     .strictObject({
       concurrency: z.number().int().min(1).max(16).default(4),
-      startDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD').optional().describe('Planned start of week 1 (for the timeline); default: the first deploy'),
+      startDate: z
+        .string()
+        .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD')
+        .optional()
+        .describe('Planned start of week 1 (for the timeline); default: the first deploy'),
     })
     .prefault({}),
   risks: z.array(riskSchema).default(SEED_RISKS as z.infer<typeof riskSchema>[]),
@@ -247,7 +314,13 @@ export const environmentSchema = z.strictObject({
 
 export const configSchema = z.strictObject({
   version: z.literal(1).default(1),
-  project: z.string().regex(PROJECT_NAME, 'must be 2-17 lowercase letters, digits or dashes, starting with a letter (IAM role names derived from it are limited to 64 characters)').default('dataplatform'),
+  project: z
+    .string()
+    .regex(
+      PROJECT_NAME,
+      'must be 2-17 lowercase letters, digits or dashes, starting with a letter (IAM role names derived from it are limited to 64 characters)',
+    )
+    .default('dataplatform'),
   environments: z
     .record(z.string().regex(ENV_NAME, ENV_NAME_MESSAGE), environmentSchema)
     .refine((r) => Object.keys(r).length > 0, 'at least one environment is required'),

@@ -23,6 +23,11 @@ export function pickEnv(loaded: LoadedConfig, env: string | undefined): { name: 
   const name = env ?? (names.length === 1 ? names[0] : undefined);
   if (!name) throw new UserError('EnvRequired', `--env is required: ${loaded.file} defines ${names.join(', ')}.`, { hint: `e.g. --env ${names[0]}` });
   const e = loaded.config.environments[name];
-  if (!e) throw new UserError('EnvUnknown', `Environment "${excerpt(name, 40).slice(1, -1)}" is not defined in ${loaded.file} (defined: ${names.join(', ') || 'none'}).`, { hint: `Add it with: dpf init --env ${name.length > 16 ? 'NAME' : name} --defaults --yes` });
+  if (!e)
+    throw new UserError(
+      'EnvUnknown',
+      `Environment "${excerpt(name, 40).slice(1, -1)}" is not defined in ${loaded.file} (defined: ${names.join(', ') || 'none'}).`,
+      { hint: `Add it with: dpf init --env ${name.length > 16 ? 'NAME' : name} --defaults --yes` },
+    );
   return { name, env: e };
 }

@@ -33,11 +33,17 @@ export function handlerPermissions(schemas: string, types: string[]): Record<str
 
 export function operatorPolicyFiles(root: string): Record<string, string> {
   const awsDir = path.join(root, 'src', 'aws');
-  const sources = readdirSync(awsDir).filter((f) => /^sdk-.*\.ts$/.test(f)).sort().map((f) => ({ file: `src/aws/${f}`, text: readFileSync(path.join(awsDir, f), 'utf8') }));
+  const sources = readdirSync(awsDir)
+    .filter((f) => /^sdk-.*\.ts$/.test(f))
+    .sort()
+    .map((f) => ({ file: `src/aws/${f}`, text: readFileSync(path.join(awsDir, f), 'utf8') }));
   const direct = directActions(sources);
   if (direct.unknownClients.length) throw new Error(`no IAM prefix for ${direct.unknownClients.join(', ')} (add it to CLIENT_PREFIX)`);
   const cfnDir = path.join(root, 'templates', 'cloudformation');
-  const templates = readdirSync(cfnDir).filter((f) => f.endsWith('.yaml')).sort().map((f) => parseCfnTemplate(readFileSync(path.join(cfnDir, f), 'utf8')));
+  const templates = readdirSync(cfnDir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .map((f) => parseCfnTemplate(readFileSync(path.join(cfnDir, f), 'utf8')));
   const types = resourceTypes(templates);
   const provisioning = provisioningActions(types, handlerPermissions(cfnSchemasDir(root), types));
   if (provisioning.missing.length) throw new Error(`no CloudFormation schema for ${provisioning.missing.join(', ')}`);

@@ -51,7 +51,13 @@ export const ACTION_OVERRIDES: Record<string, string[]> = {
   'ec2:CreateSecurityGroup': ['ec2:CreateSecurityGroup', 'ec2:CreateTags'],
   'ec2:CreateNetworkInsightsPath': ['ec2:CreateNetworkInsightsPath', 'ec2:CreateTags'],
   // Reachability Analyzer reads the network through Tiros (docs: Required API permissions for Reachability Analyzer).
-  'ec2:StartNetworkInsightsAnalysis': ['ec2:StartNetworkInsightsAnalysis', 'ec2:CreateTags', 'tiros:CreateQuery', 'tiros:GetQueryAnswer', 'tiros:GetQueryExplanation'],
+  'ec2:StartNetworkInsightsAnalysis': [
+    'ec2:StartNetworkInsightsAnalysis',
+    'ec2:CreateTags',
+    'tiros:CreateQuery',
+    'tiros:GetQueryAnswer',
+    'tiros:GetQueryExplanation',
+  ],
   'backup:StartBackupJob': ['backup:StartBackupJob', 'iam:PassRole'],
   'backup:StartRestoreJob': ['backup:StartRestoreJob', 'iam:PassRole'],
   'rds:CreateDBSnapshot': ['rds:CreateDBSnapshot', 'rds:AddTagsToResource'],
@@ -74,7 +80,11 @@ export function directActions(sources: SourceFile[]): { actions: string[]; unkno
   for (const { file, text } of sources) {
     const clientOf = new Map<string, string>();
     for (const m of text.matchAll(/import\s*\{([^}]*)\}\s*from\s*'(@aws-sdk\/client-[a-z0-9-]+)'/g))
-      for (const name of m[1]!.split(',').map((x) => x.trim().replace(/^type\s+/, '')).filter(Boolean)) clientOf.set(name, m[2]!);
+      for (const name of m[1]!
+        .split(',')
+        .map((x) => x.trim().replace(/^type\s+/, ''))
+        .filter(Boolean))
+        clientOf.set(name, m[2]!);
     for (const m of text.matchAll(/new\s+([A-Za-z0-9]+)Command\(/g)) {
       const client = clientOf.get(`${m[1]}Command`);
       if (!client) continue;
@@ -148,7 +158,15 @@ export function policyDocuments(actions: string[], withWildcards: string[] = [],
   }
   const statements = [...byService]
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([service, set]) => ({ Sid: service.replace(/[^A-Za-z0-9]/g, ' ').replace(/(^|\s)(\w)/g, (_m, _s, c: string) => c.toUpperCase()).replace(/\s/g, ''), Effect: 'Allow' as const, Action: [...set].sort(), Resource: '*' as const }));
+    .map(([service, set]) => ({
+      Sid: service
+        .replace(/[^A-Za-z0-9]/g, ' ')
+        .replace(/(^|\s)(\w)/g, (_m, _s, c: string) => c.toUpperCase())
+        .replace(/\s/g, ''),
+      Effect: 'Allow' as const,
+      Action: [...set].sort(),
+      Resource: '*' as const,
+    }));
   const docs: PolicyDocument[] = [];
   let current: PolicyDocument = { Version: '2012-10-17', Statement: [] };
   for (const st of statements) {

@@ -12,7 +12,13 @@ export type StateClass = 'pending' | 'in-progress' | 'complete' | 'failed' | 'ca
 export type DpfEvent =
   | { type: 'run-start'; runId: string; command: string; env: string; steps: Array<{ id: string; title: string; phase: string }> }
   | { type: 'step-start'; stepId: string; title: string; reconcile?: boolean }
-  | { type: 'step-progress'; stepId: string; message: string; state?: StateClass; resource?: { logicalId: string; type: string; status: string; reason?: string } }
+  | {
+      type: 'step-progress';
+      stepId: string;
+      message: string;
+      state?: StateClass;
+      resource?: { logicalId: string; type: string; status: string; reason?: string };
+    }
   | { type: 'step-skipped'; stepId: string; reason: string }
   | { type: 'step-done'; stepId: string; changed: boolean; durationSeconds: number; summary?: string; verdict?: CheckVerdictStatus }
   | { type: 'step-failed'; stepId: string; error: string; rootCause?: string; hint?: string }

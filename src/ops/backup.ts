@@ -67,7 +67,9 @@ export function rdsSnapshotStep(op: Operation, o: SnapshotStepOptions): StepDef 
       const db = dbIdentifier(ctx.ledger);
       if (!db) {
         if (!o.requireDatabase) return { changed: false, summary: 'no database deployed (storage.stack): nothing to snapshot', evidence: { snapshotId: null } };
-        throw stepError('BackupNoDatabase', 'The ledger has no DbInstanceIdentifier for storage.stack.', { hint: `Deploy storage first: dpf deploy --env ${ctx.envCtx.name} --phase storage` });
+        throw stepError('BackupNoDatabase', 'The ledger has no DbInstanceIdentifier for storage.stack.', {
+          hint: `Deploy storage first: dpf deploy --env ${ctx.envCtx.name} --phase storage`,
+        });
       }
       const snapshotId = String(mine.snapshotId ?? `${db}-${o.label}-${op.stamp}`);
       const existing = await ops.rds.describeSnapshots({ snapshotId });
@@ -83,7 +85,10 @@ export function rdsSnapshotStep(op: Operation, o: SnapshotStepOptions): StepDef 
         state: (s) => (s?.status === 'available' ? 'done' : s && SNAPSHOT_FAILED.has(s.status) ? 'failed' : 'waiting'),
         describe: (s) => s?.status ?? 'not visible yet',
         deadline: new Date(ctx.clock.now().getTime() + o.timeoutMinutes * 60000),
-        onTimeout: (s) => stepError('BackupTimedOut', `Snapshot ${snapshotId} is still ${s?.status ?? 'not visible'} after ${o.timeoutMinutes} min.`, { hint: `It keeps going in AWS; rerun ${o.rerun(ctx.envCtx.name)} to keep waiting for it.` }),
+        onTimeout: (s) =>
+          stepError('BackupTimedOut', `Snapshot ${snapshotId} is still ${s?.status ?? 'not visible'} after ${o.timeoutMinutes} min.`, {
+            hint: `It keeps going in AWS; rerun ${o.rerun(ctx.envCtx.name)} to keep waiting for it.`,
+          }),
         onFailed: (s) => stepError('BackupFailed', `Snapshot ${snapshotId} ended ${s?.status}.`),
       });
       return {
@@ -97,7 +102,14 @@ export function rdsSnapshotStep(op: Operation, o: SnapshotStepOptions): StepDef 
 }
 
 export function buildBackupSteps(op: Operation, o: BackupOptions): StepDef[] {
-  const rds = rdsSnapshotStep(op, { id: BACKUP_STEPS.rds, title: 'RDS snapshot (on demand)', label: 'dpf', timeoutMinutes: o.timeoutMinutes, rerun: (env) => `dpf backup --env ${env}`, requireDatabase: true });
+  const rds = rdsSnapshotStep(op, {
+    id: BACKUP_STEPS.rds,
+    title: 'RDS snapshot (on demand)',
+    label: 'dpf',
+    timeoutMinutes: o.timeoutMinutes,
+    rerun: (env) => `dpf backup --env ${env}`,
+    requireDatabase: true,
+  });
 
   const efs = opStep(op, {
     id: BACKUP_STEPS.efs,
@@ -110,15 +122,21 @@ export function buildBackupSteps(op: Operation, o: BackupOptions): StepDef[] {
       const role = optionalOutput(ctx.ledger, 'storage.stack', 'BackupRoleArn');
       const unavailable = (reason: string): StepResult => {
         ctx.io.notify({ type: 'warning', stepId: ctx.stepId, message: `EFS backup not taken: ${reason}` });
-        return { changed: false, summary: `EFS backup not available: ${reason}`, outputs: { Status: 'unavailable', Reason: reason }, evidence: { status: 'unavailable', reason, fileSystemId: fsId, vault } };
+        return {
+          changed: false,
+          summary: `EFS backup not available: ${reason}`,
+          outputs: { Status: 'unavailable', Reason: reason },
+          evidence: { status: 'unavailable', reason, fileSystemId: fsId, vault },
+        };
       };
       // On AWS the storage stack always makes these: a missing one is a broken deploy, never "unavailable".
       const missing = !fsId ? 'EfsFileSystemId' : !vault ? 'BackupVaultName' : !role ? 'BackupRoleArn' : undefined;
       if (missing && !isCustomEndpoint(ctx.settings.endpoint))
-        throw stepError('BackupNoVault', `The file system was NOT backed up: the ledger has no ${missing} output of storage.stack.`, { hint: `Deploy storage again (it makes the file system, the vault and the backup role): dpf deploy --env ${ctx.envCtx.name} --phase storage` });
+        throw stepError('BackupNoVault', `The file system was NOT backed up: the ledger has no ${missing} output of storage.stack.`, {
+          hint: `Deploy storage again (it makes the file system, the vault and the backup role): dpf deploy --env ${ctx.envCtx.name} --phase storage`,
+        });
       if (!fsId) return unavailable('the ledger has no EfsFileSystemId for storage.stack');
-      if (!vault || !role)
-        return unavailable(noVaultReason(ctx, !vault ? 'BackupVaultName' : 'BackupRoleArn'));
+      if (!vault || !role) return unavailable(noVaultReason(ctx, !vault ? 'BackupVaultName' : 'BackupRoleArn'));
       const resourceArn = efsArn(ctx.envCtx, fsId);
       let jobId = mine.jobId as string | undefined;
       if (!jobId) {
@@ -139,7 +157,10 @@ export function buildBackupSteps(op: Operation, o: BackupOptions): StepDef[] {
         state: (j) => (j.state === 'COMPLETED' ? 'done' : ['FAILED', 'ABORTED', 'EXPIRED', 'PARTIAL'].includes(j.state) ? 'failed' : 'waiting'),
         describe: (j) => j.state,
         deadline: new Date(ctx.clock.now().getTime() + o.timeoutMinutes * 60000),
-        onTimeout: (j) => stepError('BackupTimedOut', `Backup job ${jobId} is still ${j.state} after ${o.timeoutMinutes} min.`, { hint: `It keeps going in AWS; rerun dpf backup --env ${ctx.envCtx.name} to keep waiting.` }),
+        onTimeout: (j) =>
+          stepError('BackupTimedOut', `Backup job ${jobId} is still ${j.state} after ${o.timeoutMinutes} min.`, {
+            hint: `It keeps going in AWS; rerun dpf backup --env ${ctx.envCtx.name} to keep waiting.`,
+          }),
         onFailed: (j) => stepError('BackupFailed', `Backup job ${jobId} ended ${j.state}: ${j.statusMessage ?? 'no message'}.`),
       });
       return {
@@ -198,17 +219,37 @@ export interface RecoveryListing {
 
 const age = (now: Date, t?: Date) => (t ? Math.max(0, Math.round((now.getTime() - t.getTime()) / 1000)) : undefined);
 
-export async function listRecoveryPoints(ops: OpsPorts, ledger: Ledger, envCtx: EnvContext, now: Date, ctx: Pick<StepContext, 'settings'>): Promise<RecoveryListing> {
+export async function listRecoveryPoints(
+  ops: OpsPorts,
+  ledger: Ledger,
+  envCtx: EnvContext,
+  now: Date,
+  ctx: Pick<StepContext, 'settings'>,
+): Promise<RecoveryListing> {
   const rec = envCtx.env.recovery;
   const db = dbIdentifier(ledger);
-  const database: RecoveryListing['database'] = { instance: db, snapshots: [], newestAgeSeconds: null, rpoTargetSeconds: rec.rpoMinutes.database * 60, withinRpo: null };
+  const database: RecoveryListing['database'] = {
+    instance: db,
+    snapshots: [],
+    newestAgeSeconds: null,
+    rpoTargetSeconds: rec.rpoMinutes.database * 60,
+    withinRpo: null,
+  };
   if (db) {
     const [inst, snaps] = await Promise.all([ops.rds.describeInstance(db), ops.rds.describeSnapshots({ instance: db })]);
     const sorted = [...snaps].sort((a, b) => (b.created?.getTime() ?? 0) - (a.created?.getTime() ?? 0));
-    database.snapshots = sorted.map((s) => ({ id: s.identifier, type: s.type, status: s.status, created: s.created?.toISOString(), ageSeconds: age(now, s.created) }));
+    database.snapshots = sorted.map((s) => ({
+      id: s.identifier,
+      type: s.type,
+      status: s.status,
+      created: s.created?.toISOString(),
+      ageSeconds: age(now, s.created),
+    }));
     database.latestRestorableTime = inst?.latestRestorableTime?.toISOString();
     if (!inst) database.note = `instance ${db} not found`;
-    const candidates = [inst?.latestRestorableTime, ...sorted.filter((s) => s.status === 'available').map((s) => s.created)].filter((d): d is Date => Boolean(d));
+    const candidates = [inst?.latestRestorableTime, ...sorted.filter((s) => s.status === 'available').map((s) => s.created)].filter((d): d is Date =>
+      Boolean(d),
+    );
     const newest = candidates.sort((a, b) => b.getTime() - a.getTime())[0];
     database.newestAgeSeconds = age(now, newest) ?? null;
     database.withinRpo = database.newestAgeSeconds === null ? false : database.newestAgeSeconds <= database.rpoTargetSeconds;
@@ -216,7 +257,15 @@ export async function listRecoveryPoints(ops: OpsPorts, ledger: Ledger, envCtx: 
 
   const fsId = optionalOutput(ledger, 'storage.stack', 'EfsFileSystemId');
   const vault = optionalOutput(ledger, 'storage.stack', 'BackupVaultName');
-  const fileSystem: RecoveryListing['fileSystem'] = { fileSystemId: fsId, vault, available: false, points: [], newestAgeSeconds: null, rpoTargetSeconds: rec.rpoMinutes.fileSystem * 60, withinRpo: null };
+  const fileSystem: RecoveryListing['fileSystem'] = {
+    fileSystemId: fsId,
+    vault,
+    available: false,
+    points: [],
+    newestAgeSeconds: null,
+    rpoTargetSeconds: rec.rpoMinutes.fileSystem * 60,
+    withinRpo: null,
+  };
   if (!fsId) fileSystem.reason = 'no EfsFileSystemId in the ledger';
   else if (!vault) fileSystem.reason = noVaultReason(ctx, 'BackupVaultName');
   else {
@@ -261,10 +310,18 @@ export interface VaultDeletion {
  * asynchronous), then the vault; verified with DescribeBackupVault. A vault that does not exist
  * is nothing to do. Whatever could not be deleted is returned in `left` with the reason.
  */
-export async function deleteVaultAndPoints(ctx: Pick<StepContext, 'clock' | 'signal' | 'progress' | 'stepId' | 'settings'>, backup: BackupPort, vault: string, waitMinutes = 60): Promise<VaultDeletion> {
+export async function deleteVaultAndPoints(
+  ctx: Pick<StepContext, 'clock' | 'signal' | 'progress' | 'stepId' | 'settings'>,
+  backup: BackupPort,
+  vault: string,
+  waitMinutes = 60,
+): Promise<VaultDeletion> {
   const deleted: string[] = [];
   const left: VaultDeletion['left'] = [];
-  const unavailable = (what: string, err: unknown) => ({ resource: `backup vault ${vault}`, detail: `AWS Backup ${what} is not available on ${endpointName(ctx)} (${errorMessage(err).split('\n')[0]}): the vault and its recovery points were not deleted` });
+  const unavailable = (what: string, err: unknown) => ({
+    resource: `backup vault ${vault}`,
+    detail: `AWS Backup ${what} is not available on ${endpointName(ctx)} (${errorMessage(err).split('\n')[0]}): the vault and its recovery points were not deleted`,
+  });
   try {
     if (!(await backup.describeVault(vault))) return { deleted, left };
   } catch (err) {
@@ -313,7 +370,11 @@ export async function deleteVaultAndPoints(ctx: Pick<StepContext, 'clock' | 'sig
   try {
     await backup.deleteBackupVault(vault);
   } catch (err) {
-    left.push(unavailableOnEndpoint(ctx, err) ? unavailable('DeleteBackupVault', err) : { resource: `backup vault ${vault}`, detail: `DeleteBackupVault failed: ${errorMessage(err)}` });
+    left.push(
+      unavailableOnEndpoint(ctx, err)
+        ? unavailable('DeleteBackupVault', err)
+        : { resource: `backup vault ${vault}`, detail: `DeleteBackupVault failed: ${errorMessage(err)}` },
+    );
     return { deleted, left };
   }
   const after = await backup.describeVault(vault);

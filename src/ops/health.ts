@@ -88,8 +88,6 @@ export async function runShell(ctx: StepContext, ops: OpsPorts, instanceIds: str
   );
 }
 
-
-
 export interface HealthOptions {
   hosts: Host[];
   services: (role: string) => string[];
@@ -109,9 +107,15 @@ export async function checkHealth(ctx: StepContext, ops: OpsPorts, o: HealthOpti
     const info = await ops.ssm.describeInstanceInformation(ids);
     for (const h of o.hosts) {
       const i = info.find((x) => x.instanceId === h.instanceId);
-      if (!i) add(h.instanceId, { component: 'ssm', status: 'failed', detail: 'not registered with SSM (agent stopped, no instance profile, or no route to SSM)' });
+      if (!i)
+        add(h.instanceId, { component: 'ssm', status: 'failed', detail: 'not registered with SSM (agent stopped, no instance profile, or no route to SSM)' });
       else if (i.pingStatus === 'Online') add(h.instanceId, { component: 'ssm', status: 'ok', detail: 'agent Online' });
-      else add(h.instanceId, { component: 'ssm', status: 'failed', detail: `agent ${i.pingStatus}${i.lastPing ? ` (last ping ${i.lastPing.toISOString()})` : ''}` });
+      else
+        add(h.instanceId, {
+          component: 'ssm',
+          status: 'failed',
+          detail: `agent ${i.pingStatus}${i.lastPing ? ` (last ping ${i.lastPing.toISOString()})` : ''}`,
+        });
     }
   } catch (err) {
     if (!unavailableOnEndpoint(ctx, err)) throw err;
@@ -124,19 +128,41 @@ export async function checkHealth(ctx: StepContext, ops: OpsPorts, o: HealthOpti
   try {
     alarms = await ops.cloudwatch.describeAlarms(undefined, o.alarmPrefix);
   } catch (err) {
-    alarmError = unavailableOnEndpoint(ctx, err) ? `CloudWatch DescribeAlarms is not available on ${endpointName(ctx)}` : `DescribeAlarms failed: ${errorMessage(err)}`;
+    alarmError = unavailableOnEndpoint(ctx, err)
+      ? `CloudWatch DescribeAlarms is not available on ${endpointName(ctx)}`
+      : `DescribeAlarms failed: ${errorMessage(err)}`;
   }
   for (const h of o.hosts) {
     if (!alarms) {
       add(h.instanceId, { component: 'alarms', status: 'unknown', detail: alarmError! });
       continue;
     }
-    const mine = alarms.filter((a) => a.dimensions.InstanceId === h.instanceId || (h.role === 'worker' && o.workerGroup && a.dimensions.AutoScalingGroupName === o.workerGroup));
+    const mine = alarms.filter(
+      (a) => a.dimensions.InstanceId === h.instanceId || (h.role === 'worker' && o.workerGroup && a.dimensions.AutoScalingGroupName === o.workerGroup),
+    );
     const firing = mine.filter((a) => a.state === 'ALARM');
-    if (firing.length) add(h.instanceId, { component: 'alarms', status: 'failed', detail: `in ALARM: ${firing.map((a) => `${a.name}${a.reason ? ` (${a.reason})` : ''}`).join(', ')}` });
-    else if (!mine.length) add(h.instanceId, { component: 'alarms', status: 'unknown', detail: `no alarm watches this host (prefix ${o.alarmPrefix}; is the monitoring phase deployed?)` });
+    if (firing.length)
+      add(h.instanceId, {
+        component: 'alarms',
+        status: 'failed',
+        detail: `in ALARM: ${firing.map((a) => `${a.name}${a.reason ? ` (${a.reason})` : ''}`).join(', ')}`,
+      });
+    else if (!mine.length)
+      add(h.instanceId, {
+        component: 'alarms',
+        status: 'unknown',
+        detail: `no alarm watches this host (prefix ${o.alarmPrefix}; is the monitoring phase deployed?)`,
+      });
     else if (mine.every((a) => a.state === 'OK')) add(h.instanceId, { component: 'alarms', status: 'ok', detail: `${mine.length} alarm(s) OK` });
-    else add(h.instanceId, { component: 'alarms', status: 'unknown', detail: `${mine.filter((a) => a.state !== 'OK').map((a) => `${a.name}=${a.state}`).join(', ')}` });
+    else
+      add(h.instanceId, {
+        component: 'alarms',
+        status: 'unknown',
+        detail: `${mine
+          .filter((a) => a.state !== 'OK')
+          .map((a) => `${a.name}=${a.state}`)
+          .join(', ')}`,
+      });
   }
 
   // Services, one command per role (the unit list differs by role)
@@ -146,7 +172,13 @@ export async function checkHealth(ctx: StepContext, ops: OpsPorts, o: HealthOpti
     const units = o.services(role);
     let run: CommandRun;
     try {
-      run = await runShell(ctx, ops, hosts.map((h) => h.instanceId), serviceScript(units), { labels: Object.fromEntries(hosts.map((h) => [h.instanceId, h.role])), timeoutSeconds: 60, comment: `dpf health ${role}` });
+      run = await runShell(
+        ctx,
+        ops,
+        hosts.map((h) => h.instanceId),
+        serviceScript(units),
+        { labels: Object.fromEntries(hosts.map((h) => [h.instanceId, h.role])), timeoutSeconds: 60, comment: `dpf health ${role}` },
+      );
     } catch (err) {
       const detail = unavailableOnEndpoint(ctx, err) ? `SSM SendCommand is not available on ${endpointName(ctx)}` : `could not ask SSM: ${errorMessage(err)}`;
       for (const h of hosts) add(h.instanceId, { component: 'services', status: unavailableOnEndpoint(ctx, err) ? 'unknown' : 'failed', detail });
@@ -155,17 +187,26 @@ export async function checkHealth(ctx: StepContext, ops: OpsPorts, o: HealthOpti
     for (const h of hosts) {
       const r = run.hosts.find((x) => x.instanceId === h.instanceId);
       if (!r || r.status !== 'Success') {
-        add(h.instanceId, { component: 'services', status: 'failed', detail: `systemctl check did not run: ${r?.status ?? 'not targeted'}${r?.note ? ` (${r.note})` : ''}` });
+        add(h.instanceId, {
+          component: 'services',
+          status: 'failed',
+          detail: `systemctl check did not run: ${r?.status ?? 'not targeted'}${r?.note ? ` (${r.note})` : ''}`,
+        });
         continue;
       }
       const states = parseServiceStates(r.tail.join('\n'));
       const seen = units.filter((u) => u in states);
       if (!seen.length) {
-        add(h.instanceId, { component: 'services', status: 'unknown', detail: `SSM returned no output for systemctl (${units.join(', ')}); an emulator answers every command with empty output` });
+        add(h.instanceId, {
+          component: 'services',
+          status: 'unknown',
+          detail: `SSM returned no output for systemctl (${units.join(', ')}); an emulator answers every command with empty output`,
+        });
         continue;
       }
       const down = units.filter((u) => states[u] !== 'active');
-      if (down.length) add(h.instanceId, { component: 'services', status: 'failed', detail: `not active: ${down.map((u) => `${u}=${states[u] ?? 'missing'}`).join(', ')}` });
+      if (down.length)
+        add(h.instanceId, { component: 'services', status: 'failed', detail: `not active: ${down.map((u) => `${u}=${states[u] ?? 'missing'}`).join(', ')}` });
       else add(h.instanceId, { component: 'services', status: 'ok', detail: `${units.join(', ')} active` });
     }
   }
@@ -191,7 +232,8 @@ export function evaluateGate(health: HostHealth[], acceptUnknown: boolean): Gate
   for (const h of health)
     for (const c of h.components) {
       if (c.status === 'failed') problems.push({ instanceId: h.instanceId, role: h.role, reason: `${c.component}: ${c.detail}` });
-      else if (c.status === 'unknown') (acceptUnknown ? accepted : problems).push({ instanceId: h.instanceId, role: h.role, reason: `${c.component} unknown: ${c.detail}` });
+      else if (c.status === 'unknown')
+        (acceptUnknown ? accepted : problems).push({ instanceId: h.instanceId, role: h.role, reason: `${c.component} unknown: ${c.detail}` });
     }
   return { passed: problems.length === 0, problems, accepted };
 }
@@ -201,13 +243,25 @@ export function evaluateGate(health: HostHealth[], acceptUnknown: boolean): Gate
  * connections, failed when it does not answer, unknown when SSM gives no output (emulator),
  * pg_isready is not installed, or no worker is available.
  */
-export async function probeDbFromWorker(ctx: StepContext, ops: OpsPorts, worker: string | undefined, endpoint: string | undefined, port: number): Promise<Check> {
+export async function probeDbFromWorker(
+  ctx: StepContext,
+  ops: OpsPorts,
+  worker: string | undefined,
+  endpoint: string | undefined,
+  port: number,
+): Promise<Check> {
   const name = 'reachable from a worker (pg_isready over SSM)';
   if (!worker) return { name, status: 'unknown', detail: 'no running worker to test from' };
   if (!endpoint) return { name, status: 'unknown', detail: 'the instance has no endpoint yet' };
   let run: CommandRun;
   try {
-    run = await runShell(ctx, ops, [worker], [`if command -v pg_isready >/dev/null 2>&1; then pg_isready -h ${endpoint} -p ${port} -t 10; echo "dpf-pg-exit=$?"; else echo "dpf-pg-exit=127"; fi`], { labels: { [worker]: 'worker' }, timeoutSeconds: 60, comment: 'dpf restore: pg_isready' });
+    run = await runShell(
+      ctx,
+      ops,
+      [worker],
+      [`if command -v pg_isready >/dev/null 2>&1; then pg_isready -h ${endpoint} -p ${port} -t 10; echo "dpf-pg-exit=$?"; else echo "dpf-pg-exit=127"; fi`],
+      { labels: { [worker]: 'worker' }, timeoutSeconds: 60, comment: 'dpf restore: pg_isready' },
+    );
   } catch (err) {
     if (unavailableOnEndpoint(ctx, err)) return { name, status: 'unknown', detail: `SSM SendCommand is not available on ${endpointName(ctx)}` };
     return { name, status: 'unknown', detail: `could not run pg_isready through SSM: ${errorMessage(err)}` };
@@ -219,7 +273,11 @@ export async function probeDbFromWorker(ctx: StepContext, ops: OpsPorts, worker:
   if (code === undefined) return { name, status: 'unknown', detail: `SSM returned no output from ${worker} (an emulator answers with empty output)` };
   if (code === '0') return { name, status: 'ok', detail: `${endpoint}:${port} accepting connections (from ${worker})` };
   if (code === '127') return { name, status: 'unknown', detail: `pg_isready is not installed on ${worker}` };
-  return { name, status: 'failed', detail: `${endpoint}:${port} not reachable from ${worker} (pg_isready exit ${code}: ${code === '1' ? 'rejecting connections' : code === '2' ? 'no response' : 'no attempt'})` };
+  return {
+    name,
+    status: 'failed',
+    detail: `${endpoint}:${port} not reachable from ${worker} (pg_isready exit ${code}: ${code === '1' ? 'rejecting connections' : code === '2' ? 'no response' : 'no attempt'})`,
+  };
 }
 
 /** An InService worker of the platform (for probes), if any. */

@@ -141,7 +141,16 @@ export async function beginOperation(ledger: Ledger, clock: Clock, o: BeginOptio
 
 function resumeOf(record: OperationRecord, runId: string): Operation {
   const startedAt = new Date(record.startedAt);
-  return { id: record.id, kind: record.kind as OperationKind, key: record.key, startedAt, stamp: String(record.params.stamp ?? stampOf(startedAt)), params: record.params, resumed: true, runId };
+  return {
+    id: record.id,
+    kind: record.kind as OperationKind,
+    key: record.key,
+    startedAt,
+    stamp: String(record.params.stamp ?? stampOf(startedAt)),
+    params: record.params,
+    resumed: true,
+    runId,
+  };
 }
 
 /** Mark the last run of an operation as the one that ended it (abandoned by --new). */
@@ -199,7 +208,11 @@ export function opStep(_op: Pick<Operation, 'id'>, spec: OpStepSpec): StepDef {
     dependsOn: spec.dependsOn ?? [],
     staticEstimateSeconds: () => spec.estimateSeconds ?? 30,
     async prepare() {
-      const inputHash = createHash('sha256').update(spec.id).update('\0').update(JSON.stringify(spec.input ?? null)).digest('hex');
+      const inputHash = createHash('sha256')
+        .update(spec.id)
+        .update('\0')
+        .update(JSON.stringify(spec.input ?? null))
+        .digest('hex');
       return { inputHash, estimateSeconds: spec.estimateSeconds ?? 30 };
     },
     // The engine passes `previous` only within the run's scope: it is this operation's record.
@@ -274,7 +287,11 @@ export function waitFor<T>(ctx: Pick<StepContext, 'clock' | 'signal' | 'progress
   return poll({ clock: ctx.clock, signal: ctx.signal, progress: (m) => ctx.progress(m) }, { ...o, minMs, maxMs: Math.max(minMs, o.maxMs ?? 30000) });
 }
 
-export function stepError(code: string, message: string, opts: { hint?: string; details?: string[]; exit?: (typeof ExitCode)[keyof typeof ExitCode] } = {}): DpfError {
+export function stepError(
+  code: string,
+  message: string,
+  opts: { hint?: string; details?: string[]; exit?: (typeof ExitCode)[keyof typeof ExitCode] } = {},
+): DpfError {
   return new DpfError(code, message, opts.exit ?? ExitCode.StepFailed, { hint: opts.hint, details: opts.details });
 }
 

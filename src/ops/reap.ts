@@ -26,7 +26,12 @@ export interface StackDeletion {
 }
 
 /** Delete a stack and wait until it is gone or DELETE_FAILED; a stack already deleting is only waited for. */
-export async function deleteStack(ctx: Ctx, cfn: CloudFormationPort, name: string, o: { where?: string; hint: string; timeoutMs?: number }): Promise<StackDeletion> {
+export async function deleteStack(
+  ctx: Ctx,
+  cfn: CloudFormationPort,
+  name: string,
+  o: { where?: string; hint: string; timeoutMs?: number },
+): Promise<StackDeletion> {
   const label = `stack ${name}${o.where ? ` in ${o.where}` : ''}`;
   const notes: string[] = [];
   const before = await cfn.describeStack(name);
@@ -39,8 +44,13 @@ export async function deleteStack(ctx: Ctx, cfn: CloudFormationPort, name: strin
       // Seen on an emulator: DeleteStack answers with a resource's error (DependencyViolation)
       // and the stack disappears while its resources stay. Trust describe calls, not the answer.
       const after = await cfn.describeStack(name);
-      if (after && !/DELETE_/.test(after.status)) return { existed: true, gone: false, problems: [`${label}: DeleteStack failed: ${errorMessage(err)}`], notes };
-      ctx.io.notify({ type: 'warning', stepId: ctx.stepId, message: `DeleteStack ${name} answered "${errorMessage(err)}" and the stack is ${after?.status ?? 'gone'}; checking what is left through describe calls` });
+      if (after && !/DELETE_/.test(after.status))
+        return { existed: true, gone: false, problems: [`${label}: DeleteStack failed: ${errorMessage(err)}`], notes };
+      ctx.io.notify({
+        type: 'warning',
+        stepId: ctx.stepId,
+        message: `DeleteStack ${name} answered "${errorMessage(err)}" and the stack is ${after?.status ?? 'gone'}; checking what is left through describe calls`,
+      });
       notes.push(`DeleteStack ${name}: ${errorMessage(err)}`);
     }
   }
@@ -67,7 +77,9 @@ export async function deleteStack(ctx: Ctx, cfn: CloudFormationPort, name: strin
     notes,
     problems: [
       `${label} is DELETE_FAILED${cause ? ` (root cause ${cause.logicalId}: ${cause.reason ?? cause.status})` : ''}`,
-      ...events.filter((e) => e.status === 'DELETE_FAILED' && e.logicalId !== name).map((e) => `  ${e.logicalId} (${e.resourceType}) ${e.physicalId ?? ''}: ${e.reason ?? 'DELETE_FAILED'}`),
+      ...events
+        .filter((e) => e.status === 'DELETE_FAILED' && e.logicalId !== name)
+        .map((e) => `  ${e.logicalId} (${e.resourceType}) ${e.physicalId ?? ''}: ${e.reason ?? 'DELETE_FAILED'}`),
       ...resources.map((r) => `  still in the stack: ${r.logicalId} (${r.resourceType}) ${r.physicalId ?? ''} ${r.status}`),
     ],
   };
@@ -77,7 +89,12 @@ export async function deleteStack(ctx: Ctx, cfn: CloudFormationPort, name: strin
  * Delete an EFS file system: its mount targets first (EFS refuses while any exists), wait until
  * none is left, delete it, wait until it is gone. Throws what stopped it.
  */
-export async function deleteFileSystem(ctx: Ctx, efs: Pick<EfsPort, 'describeMountTargets' | 'deleteMountTarget' | 'deleteFileSystem' | 'describeFileSystems'>, fsId: string, o: { hint: string; timeoutMs?: number }): Promise<void> {
+export async function deleteFileSystem(
+  ctx: Ctx,
+  efs: Pick<EfsPort, 'describeMountTargets' | 'deleteMountTarget' | 'deleteFileSystem' | 'describeFileSystems'>,
+  fsId: string,
+  o: { hint: string; timeoutMs?: number },
+): Promise<void> {
   const deadline = () => new Date(ctx.clock.now().getTime() + (o.timeoutMs ?? 30 * 60_000));
   const minutes = Math.round((o.timeoutMs ?? 30 * 60_000) / 60_000);
   for (const m of await efs.describeMountTargets(fsId)) await efs.deleteMountTarget(m.mountTargetId);
@@ -111,14 +128,21 @@ const inUse = (err: unknown) => /DependencyViolation|in use/i.test(`${(err as { 
  * RDS instance linger for minutes); what stopped it, or undefined once it is deleted.
  */
 export async function deleteSecurityGroup(ctx: Ctx, ec2: Pick<Ec2Port, 'deleteSecurityGroup'>, sgId: string, deadline: Date): Promise<string | undefined> {
-  const r = await pollUntil({ clock: ctx.clock, signal: ctx.signal, progress: (m) => ctx.progress(m) }, {
-    what: `security group ${sgId}`,
-    read: () => ec2.deleteSecurityGroup(sgId).then(() => undefined, (err: unknown) => err ?? new Error('failed')),
-    state: (err) => (err === undefined ? 'done' : inUse(err) ? 'waiting' : 'failed'),
-    describe: (err) => (err === undefined ? 'deleted' : inUse(err) ? 'still in use; retrying' : 'not deleted'),
-    deadline,
-    minMs: 30_000,
-    maxMs: 30_000,
-  });
+  const r = await pollUntil(
+    { clock: ctx.clock, signal: ctx.signal, progress: (m) => ctx.progress(m) },
+    {
+      what: `security group ${sgId}`,
+      read: () =>
+        ec2.deleteSecurityGroup(sgId).then(
+          () => undefined,
+          (err: unknown) => err ?? new Error('failed'),
+        ),
+      state: (err) => (err === undefined ? 'done' : inUse(err) ? 'waiting' : 'failed'),
+      describe: (err) => (err === undefined ? 'deleted' : inUse(err) ? 'still in use; retrying' : 'not deleted'),
+      deadline,
+      minMs: 30_000,
+      maxMs: 30_000,
+    },
+  );
   return r.ended === 'done' ? undefined : errorMessage(r.last);
 }

@@ -13,7 +13,17 @@ import type { CommandContext } from '../context.js';
 import { openSession, type Session } from '../session.js';
 import type { StepDef } from '../steps/types.js';
 import { runSteps, summaryError, type RunSummary } from '../steps/engine.js';
-import { beginOperation, configFlag, finishOperation, reopenOperation, scopeOf, type Operation, type OperationKind, type OperationRecord, type OperationStatus } from './operation.js';
+import {
+  beginOperation,
+  configFlag,
+  finishOperation,
+  reopenOperation,
+  scopeOf,
+  type Operation,
+  type OperationKind,
+  type OperationRecord,
+  type OperationStatus,
+} from './operation.js';
 
 /** What `define` decided. */
 export type Definition =
@@ -76,7 +86,14 @@ export async function runOperation(ctx: CommandContext, spec: OperationSpec): Pr
     const op =
       'reopen' in def
         ? reopenOperation(def.reopen, session.envCtx.runId)
-        : await beginOperation(session.ledger, ctx.clock, { kind: spec.kind, key: def.key, params: def.params, fresh: spec.fresh, runId: session.envCtx.runId, newHint: `${rerun} --new${spec.newNote ? ` ${spec.newNote}` : ''}` });
+        : await beginOperation(session.ledger, ctx.clock, {
+            kind: spec.kind,
+            key: def.key,
+            params: def.params,
+            fresh: spec.fresh,
+            runId: session.envCtx.runId,
+            newHint: `${rerun} --new${spec.newNote ? ` ${spec.newNote}` : ''}`,
+          });
     const said = op.resumed ? `Resuming ${op.kind} ${op.id} (started ${op.startedAt.toISOString()}).` : spec.started?.(op);
     if (said) ctx.io.notify({ type: 'info', message: said });
     const groups = await spec.build(op, session);

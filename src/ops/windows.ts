@@ -136,13 +136,18 @@ export function evaluateChangeRules(i: ChangeRuleInput): ChangeRuleResult {
         hint: `Patch ${i.stagingEnv} first: dpf patch --env ${i.stagingEnv}`,
       });
     } else if (i.now.getTime() - last.finishedAt.getTime() > limitMs) {
-      findings.push(`${i.stagingEnv} was last patched ${last.finishedAt.toISOString()} (${last.operationId}), more than ${i.requireStagingWithinDays} day(s) ago`);
+      findings.push(
+        `${i.stagingEnv} was last patched ${last.finishedAt.toISOString()} (${last.operationId}), more than ${i.requireStagingWithinDays} day(s) ago`,
+      );
       refusals.push({
         rule: 'staging-first',
         reason: `${i.stagingEnv} was last patched successfully on ${last.finishedAt.toISOString()}, more than ${i.requireStagingWithinDays} day(s) ago (patching.requireStagingWithinDays).`,
         hint: `Patch ${i.stagingEnv} again first: dpf patch --env ${i.stagingEnv}`,
       });
-    } else findings.push(`${i.stagingEnv} was patched successfully ${last.finishedAt.toISOString()} (${last.operationId}), within ${i.requireStagingWithinDays} day(s)`);
+    } else
+      findings.push(
+        `${i.stagingEnv} was patched successfully ${last.finishedAt.toISOString()} (${last.operationId}), within ${i.requireStagingWithinDays} day(s)`,
+      );
   }
 
   if (refusals.length && i.emergency) {

@@ -55,9 +55,14 @@ const DENIED = /AccessDenied|UnauthorizedOperation|AuthorizationError|NotAuthori
 
 /** A check that could not ask AWS: unknown, with why. */
 export function couldNotAsk(err: unknown): Outcome {
-  if (err instanceof NotImplementedByEndpointError) return { status: 'unknown', detail: `${err.message}: cannot be answered here`, hint: 'Run dpf doctor against the real account before deploying there.' };
+  if (err instanceof NotImplementedByEndpointError)
+    return { status: 'unknown', detail: `${err.message}: cannot be answered here`, hint: 'Run dpf doctor against the real account before deploying there.' };
   if (DENIED.test(errorName(err)) || DENIED.test(errorMessage(err)))
-    return { status: 'unknown', detail: `not allowed to ask: ${errorMessage(err).split('\n')[0]}`, hint: 'Grant the read-only actions of the operator policy (docs/iam/) to run this check.' };
+    return {
+      status: 'unknown',
+      detail: `not allowed to ask: ${errorMessage(err).split('\n')[0]}`,
+      hint: 'Grant the read-only actions of the operator policy (docs/iam/) to run this check.',
+    };
   if (err instanceof DpfError) throw err;
   return { status: 'unknown', detail: `could not be answered: ${errorMessage(err).split('\n')[0]}` };
 }
@@ -77,14 +82,20 @@ export async function check(id: string, title: string, blocking: boolean, f: () 
 export async function zonesCheck(c: AccountContext): Promise<Outcome> {
   const zones = await c.ops.ec2.describeAvailabilityZones();
   const missing = c.env.availabilityZones.filter((z) => !zones.includes(z));
-  if (missing.length) return { status: 'fail', detail: `${missing.join(', ')} not offered in ${c.region} (offered: ${zones.join(', ')})`, hint: 'Fix availabilityZones in the config.' };
+  if (missing.length)
+    return {
+      status: 'fail',
+      detail: `${missing.join(', ')} not offered in ${c.region} (offered: ${zones.join(', ')})`,
+      hint: 'Fix availabilityZones in the config.',
+    };
   return { status: 'pass', detail: c.env.availabilityZones.join(', ') };
 }
 
 export async function platformImageCheck(c: AccountContext): Promise<Outcome> {
   const p = c.env.compute.imageParameter;
   const ami = p.startsWith('ami-') ? p : await c.ops.ssm.getParameter(p);
-  if (!ami) return { status: 'fail', detail: `${p} does not resolve in ${c.region}`, hint: 'Set compute.imageParameter to an SSM public parameter or an AMI id.' };
+  if (!ami)
+    return { status: 'fail', detail: `${p} does not resolve in ${c.region}`, hint: 'Set compute.imageParameter to an SSM public parameter or an AMI id.' };
   return { status: 'pass', detail: `${p} → ${ami}` };
 }
 
@@ -102,17 +113,25 @@ export async function ebsDefaultKeyCheck(c: AccountContext): Promise<Outcome> {
   const keyId = await c.preflight.ebsDefaultKmsKeyId();
   const key = await c.preflight.describeKey(keyId);
   const note = byDefault === undefined ? '' : `; encryption by default ${byDefault ? 'on' : 'off'}`;
-  if (key.manager === 'AWS') return { status: 'pass', detail: `the default EBS key is the AWS managed key (${key.arn})${note}: the Auto Scaling service-linked role may use it` };
-  if (key.state !== 'Enabled') return { status: 'fail', detail: `the default EBS key ${key.arn} is ${key.state}: encrypted volumes cannot be created`, hint: 'Enable the key, or point EBS at another default key (aws ec2 modify-ebs-default-kms-key-id).' };
+  if (key.manager === 'AWS')
+    return { status: 'pass', detail: `the default EBS key is the AWS managed key (${key.arn})${note}: the Auto Scaling service-linked role may use it` };
+  if (key.state !== 'Enabled')
+    return {
+      status: 'fail',
+      detail: `the default EBS key ${key.arn} is ${key.state}: encrypted volumes cannot be created`,
+      hint: 'Enable the key, or point EBS at another default key (aws ec2 modify-ebs-default-kms-key-id).',
+    };
   const slr = `arn:${c.partition}:iam::${c.account}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
   const policy = await c.preflight.keyPolicy(key.arn);
   const missing = missingActions(policy, { principal: slr, actions: ASG_KMS_ACTIONS, why: 'worker volumes' });
-  if (!missing.length) return { status: 'pass', detail: `the default EBS key ${key.arn} is customer managed and its key policy lets AWSServiceRoleForAutoScaling use it${note}` };
+  if (!missing.length)
+    return { status: 'pass', detail: `the default EBS key ${key.arn} is customer managed and its key policy lets AWSServiceRoleForAutoScaling use it${note}` };
   const grants = await c.preflight.keyGrants(key.arn);
   const short = (a: string) => a.replace(/^kms:/, '');
   const granted = grants.filter((g) => g.grantee === slr).flatMap((g) => g.operations);
   const stillMissing = missing.filter((a) => !granted.includes(short(a)));
-  if (!stillMissing.length) return { status: 'pass', detail: `the default EBS key ${key.arn} is customer managed; a grant lets AWSServiceRoleForAutoScaling use it${note}` };
+  if (!stillMissing.length)
+    return { status: 'pass', detail: `the default EBS key ${key.arn} is customer managed; a grant lets AWSServiceRoleForAutoScaling use it${note}` };
   return {
     status: 'fail',
     detail: `the default EBS key ${key.arn} is customer managed and neither its key policy nor a grant lets ${slr} ${stillMissing.map(short).join(', ')}: every worker launch would fail (Client.InternalError)`,
@@ -134,18 +153,36 @@ export async function resolveIpaImage(c: AccountContext): Promise<{ imageId: str
 
 export async function marketplaceCheck(c: AccountContext): Promise<Outcome> {
   const image = await resolveIpaImage(c);
-  if (!image) return { status: 'fail', detail: `no Rocky, Alma or RHEL 9 image is visible in ${c.region} for the FreeIPA servers`, hint: 'Set identity.imageId to a RHEL-family AMI id, or identity.provider: iam.' };
+  if (!image)
+    return {
+      status: 'fail',
+      detail: `no Rocky, Alma or RHEL 9 image is visible in ${c.region} for the FreeIPA servers`,
+      hint: 'Set identity.imageId to a RHEL-family AMI id, or identity.provider: iam.',
+    };
   const [detail] = await c.preflight.describeImages([image.imageId]);
-  if (!detail) return { status: 'fail', detail: `${image.imageId} (${image.label}) does not exist in ${c.region}`, hint: 'Set identity.imageId to an AMI of this region.' };
+  if (!detail)
+    return {
+      status: 'fail',
+      detail: `${image.imageId} (${image.label}) does not exist in ${c.region}`,
+      hint: 'Set identity.imageId to an AMI of this region.',
+    };
   const codes = detail.productCodes.filter((p) => p.type === 'marketplace');
   if (!codes.length) return { status: 'pass', detail: `${image.imageId} (${image.label}) has no Marketplace product code: no subscription needed` };
   const subnet = c.outputs('network.stack').PrivateSubnet1Id;
   const r = await c.preflight.dryRunLaunch(image.imageId, c.env.identity.instanceType, subnet);
   const product = codes.map((p) => p.id).join(', ');
-  if (r.ok) return { status: 'pass', detail: `${image.imageId} is a Marketplace image (product ${product}); a dry-run launch was accepted: the account is subscribed` };
+  if (r.ok)
+    return { status: 'pass', detail: `${image.imageId} is a Marketplace image (product ${product}); a dry-run launch was accepted: the account is subscribed` };
   if (r.code === 'OptInRequired')
-    return { status: 'fail', detail: `${image.imageId} is a Marketplace image (product ${product}) and the account is not subscribed: the FreeIPA servers would not launch`, hint: `Accept the terms once: ${codes.map((p) => `https://aws.amazon.com/marketplace/pp?sku=${p.id}`).join(' ')} (or set identity.imageId to a community image).` };
-  return { status: 'unknown', detail: `${image.imageId} is a Marketplace image (product ${product}); the dry-run launch could not tell whether the account is subscribed: ${r.code} ${r.message.split('\n')[0]}` };
+    return {
+      status: 'fail',
+      detail: `${image.imageId} is a Marketplace image (product ${product}) and the account is not subscribed: the FreeIPA servers would not launch`,
+      hint: `Accept the terms once: ${codes.map((p) => `https://aws.amazon.com/marketplace/pp?sku=${p.id}`).join(' ')} (or set identity.imageId to a community image).`,
+    };
+  return {
+    status: 'unknown',
+    detail: `${image.imageId} is a Marketplace image (product ${product}); the dry-run launch could not tell whether the account is subscribed: ${r.code} ${r.message.split('\n')[0]}`,
+  };
 }
 
 // ---------- quotas ----------
@@ -162,21 +199,49 @@ interface QuotaNeed {
 async function quotaOutcome(c: AccountContext, q: QuotaNeed): Promise<Outcome> {
   const quota = await c.preflight.serviceQuota(q.service, q.code);
   const usage = await q.usage();
-  if (quota === undefined) return { status: 'unknown', detail: `${q.what}: ${usage} in use, ${q.need} to add; Service Quotas has no value for ${q.service}/${q.code}` };
+  if (quota === undefined)
+    return { status: 'unknown', detail: `${q.what}: ${usage} in use, ${q.need} to add; Service Quotas has no value for ${q.service}/${q.code}` };
   if (usage + q.need > quota)
-    return { status: 'fail', detail: `${q.what}: ${usage} in use + ${q.need} to add > quota ${quota} (${q.service}/${q.code})`, hint: `Request an increase: aws service-quotas request-service-quota-increase --service-code ${q.service} --quota-code ${q.code} --desired-value ${usage + q.need}` };
+    return {
+      status: 'fail',
+      detail: `${q.what}: ${usage} in use + ${q.need} to add > quota ${quota} (${q.service}/${q.code})`,
+      hint: `Request an increase: aws service-quotas request-service-quota-increase --service-code ${q.service} --quota-code ${q.code} --desired-value ${usage + q.need}`,
+    };
   return { status: 'pass', detail: `${q.what}: ${usage} in use + ${q.need} to add ≤ quota ${quota}` };
 }
 
 export async function quotaChecks(c: AccountContext, needs: Needs = deploymentNeeds(c.envName, c.env, c.toCreate ?? c.pending)): Promise<Outcome[]> {
   const qs: QuotaNeed[] = [];
   if (needs.vpcs) qs.push({ id: 'vpcs', what: 'VPCs', service: 'vpc', code: 'L-F678F1CE', need: needs.vpcs, usage: () => c.preflight.countVpcs() });
-  if (needs.internetGateways) qs.push({ id: 'igws', what: 'Internet gateways', service: 'vpc', code: 'L-A4707A72', need: needs.internetGateways, usage: () => c.preflight.countInternetGateways() });
-  if (needs.elasticIps) qs.push({ id: 'eips', what: 'Elastic IP addresses', service: 'ec2', code: 'L-0263D0A3', need: needs.elasticIps, usage: () => c.preflight.countAddresses() });
+  if (needs.internetGateways)
+    qs.push({
+      id: 'igws',
+      what: 'Internet gateways',
+      service: 'vpc',
+      code: 'L-A4707A72',
+      need: needs.internetGateways,
+      usage: () => c.preflight.countInternetGateways(),
+    });
+  if (needs.elasticIps)
+    qs.push({
+      id: 'eips',
+      what: 'Elastic IP addresses',
+      service: 'ec2',
+      code: 'L-0263D0A3',
+      need: needs.elasticIps,
+      usage: () => c.preflight.countAddresses(),
+    });
   const natZones = Object.entries(needs.natPerZone);
   let natUsage: Promise<Record<string, number>> | undefined;
   for (const [zone, n] of natZones)
-    qs.push({ id: `nat-${zone}`, what: `NAT gateways in ${zone}`, service: 'vpc', code: 'L-FE5A380F', need: n, usage: async () => ((await (natUsage ??= c.preflight.natGatewaysPerZone()))[zone] ?? 0) });
+    qs.push({
+      id: `nat-${zone}`,
+      what: `NAT gateways in ${zone}`,
+      service: 'vpc',
+      code: 'L-FE5A380F',
+      need: n,
+      usage: async () => (await (natUsage ??= c.preflight.natGatewaysPerZone()))[zone] ?? 0,
+    });
   const out: Outcome[] = [];
   for (const q of qs) {
     try {
@@ -219,7 +284,11 @@ async function vcpuOutcomes(c: AccountContext, needs: Needs): Promise<Outcome[]>
   }
   for (const [code, e] of byQuota) {
     if (e.unknownTypes.length) {
-      out.push({ status: 'fail', detail: `${e.name}: instance type(s) ${e.unknownTypes.join(', ')} do not exist in ${c.region}`, hint: 'Fix the instance types in the config (compute.*.instanceType, identity.instanceType).' });
+      out.push({
+        status: 'fail',
+        detail: `${e.name}: instance type(s) ${e.unknownTypes.join(', ')} do not exist in ${c.region}`,
+        hint: 'Fix the instance types in the config (compute.*.instanceType, identity.instanceType).',
+      });
       continue;
     }
     out.push(await quotaOutcome(c, { id: code, what: `${e.name} vCPUs`, service: 'ec2', code, need: e.need, usage: async () => e.usage }));
@@ -238,8 +307,16 @@ export async function offeringsCheck(c: AccountContext, needs: Needs = deploymen
     const missing = p.zones.filter((z) => !zones.includes(z));
     if (!missing.length) return { status: 'pass', detail: `${p.what}: ${p.instanceType} offered in ${p.zones.join(', ')}` };
     if (p.group && missing.length < p.zones.length)
-      return { status: 'warn', detail: `${p.what}: ${p.instanceType} is not offered in ${missing.join(', ')}; the group launches only in ${p.zones.filter((z) => zones.includes(z)).join(', ')}`, hint: 'Pick a type offered in every zone, or other zones.' };
-    return { status: 'fail', detail: `${p.what}: ${p.instanceType} is not offered in ${missing.join(', ')}`, hint: 'Choose an instance type offered there (aws ec2 describe-instance-type-offerings --location-type availability-zone) or other availabilityZones.' };
+      return {
+        status: 'warn',
+        detail: `${p.what}: ${p.instanceType} is not offered in ${missing.join(', ')}; the group launches only in ${p.zones.filter((z) => zones.includes(z)).join(', ')}`,
+        hint: 'Pick a type offered in every zone, or other zones.',
+      };
+    return {
+      status: 'fail',
+      detail: `${p.what}: ${p.instanceType} is not offered in ${missing.join(', ')}`,
+      hint: 'Choose an instance type offered there (aws ec2 describe-instance-type-offerings --location-type availability-zone) or other availabilityZones.',
+    };
   });
 }
 
@@ -257,13 +334,28 @@ export async function cloudTrailCheck(c: AccountContext): Promise<Outcome> {
   }
   const own = `${c.outputs('monitoring.stack').TrailName ?? ''}`;
   if (c.env.monitoring.cloudTrail === 'existing') {
-    if (logging.length) return { status: 'pass', detail: `management write events of ${c.region} are recorded by ${logging.join(', ')} (monitoring.cloudTrail: existing)` };
-    return { status: 'fail', detail: `monitoring.cloudTrail is existing, but no logging trail records management write events of ${c.region}: the security-group-change alert would never fire`, hint: 'Enable such a trail, or set monitoring.cloudTrail: create.' };
+    if (logging.length)
+      return { status: 'pass', detail: `management write events of ${c.region} are recorded by ${logging.join(', ')} (monitoring.cloudTrail: existing)` };
+    return {
+      status: 'fail',
+      detail: `monitoring.cloudTrail is existing, but no logging trail records management write events of ${c.region}: the security-group-change alert would never fire`,
+      hint: 'Enable such a trail, or set monitoring.cloudTrail: create.',
+    };
   }
   const others = logging.filter((n) => n !== own);
   const inRegion = trails.filter((t) => t.homeRegion === c.region).length;
-  if (!own && inRegion >= 5) return { status: 'fail', detail: `${inRegion} trails already live in ${c.region} (the quota is 5): the monitoring stack cannot create its trail`, hint: 'Set monitoring.cloudTrail: existing and rely on one of them.' };
-  if (others.length) return { status: 'warn', detail: `the monitoring stack creates its own trail, and ${others.join(', ')} already records management events: the second copy is charged`, hint: 'Set monitoring.cloudTrail: existing to use it instead.' };
+  if (!own && inRegion >= 5)
+    return {
+      status: 'fail',
+      detail: `${inRegion} trails already live in ${c.region} (the quota is 5): the monitoring stack cannot create its trail`,
+      hint: 'Set monitoring.cloudTrail: existing and rely on one of them.',
+    };
+  if (others.length)
+    return {
+      status: 'warn',
+      detail: `the monitoring stack creates its own trail, and ${others.join(', ')} already records management events: the second copy is charged`,
+      hint: 'Set monitoring.cloudTrail: existing to use it instead.',
+    };
   return { status: 'pass', detail: own ? `${own} records management events` : 'the monitoring stack creates a multi-region trail for management events' };
 }
 
@@ -289,6 +381,15 @@ export async function permissionsCheck(c: AccountContext): Promise<Outcome> {
   // A denied call dpf makes itself fails for sure; CloudFormation's handler permissions also
   // cover properties the templates do not set, so a denial there may never matter: a warning.
   const direct = c.directActions ? denied.filter((a) => c.directActions!.has(a)) : denied;
-  if (direct.length) return { status: 'fail', detail: `${p.arn} is denied ${direct.length} of the calls dpf makes itself: ${list(direct)}${denied.length > direct.length ? ` (and ${denied.length - direct.length} CloudFormation handler permission(s))` : ''}`, hint };
-  return { status: 'warn', detail: `${p.arn} is denied ${denied.length} CloudFormation handler permission(s) of the templates' resource types: ${list(denied)} (a stack operation that needs one fails)`, hint };
+  if (direct.length)
+    return {
+      status: 'fail',
+      detail: `${p.arn} is denied ${direct.length} of the calls dpf makes itself: ${list(direct)}${denied.length > direct.length ? ` (and ${denied.length - direct.length} CloudFormation handler permission(s))` : ''}`,
+      hint,
+    };
+  return {
+    status: 'warn',
+    detail: `${p.arn} is denied ${denied.length} CloudFormation handler permission(s) of the templates' resource types: ${list(denied)} (a stack operation that needs one fails)`,
+    hint,
+  };
 }

@@ -16,7 +16,20 @@ import type { LeaseStore } from '../aws/ports.js';
 import type { ProcessInfo } from '../settings.js';
 import { PACKAGE_ROOT } from '../templates/registry.js';
 import { BlockedError, errorMessage } from '../errors.js';
-import { check, type Outcome, cloudTrailCheck, ebsDefaultKeyCheck, marketplaceCheck, offeringsCheck, permissionsCheck, platformImageCheck, quotaChecks, zonesCheck, type AccountContext, type PreflightResult } from './checks.js';
+import {
+  check,
+  type Outcome,
+  cloudTrailCheck,
+  ebsDefaultKeyCheck,
+  marketplaceCheck,
+  offeringsCheck,
+  permissionsCheck,
+  platformImageCheck,
+  quotaChecks,
+  zonesCheck,
+  type AccountContext,
+  type PreflightResult,
+} from './checks.js';
 import { pendingPhases, phasesToCreate } from './needs.js';
 
 export type { PreflightResult, PreflightStatus } from './checks.js';
@@ -56,14 +69,24 @@ export function directOperatorActions(root = PACKAGE_ROOT): Set<string> {
 
 function within<T>(p: Promise<T>, ms: number): Promise<T> {
   let t: NodeJS.Timeout | undefined;
-  return Promise.race([p, new Promise<T>((_, reject) => (t = setTimeout(() => reject(new Error(`no answer within ${ms / 1000}s`)), ms)))]).finally(() => clearTimeout(t));
+  return Promise.race([p, new Promise<T>((_, reject) => (t = setTimeout(() => reject(new Error(`no answer within ${ms / 1000}s`)), ms)))]).finally(() =>
+    clearTimeout(t),
+  );
 }
 
 export async function runPreflight(o: PreflightOptions): Promise<PreflightResult[]> {
   const ms = o.timeoutMs ?? 20000;
   const results: PreflightResult[] = [];
   const add = (r: PreflightResult[]) => results.push(...r);
-  add([{ id: 'endpoint', check: 'endpoint', status: 'pass', blocking: false, detail: o.endpoint ? `custom endpoint ${o.endpoint} (an emulator?)` : `AWS ${o.region}` }]);
+  add([
+    {
+      id: 'endpoint',
+      check: 'endpoint',
+      status: 'pass',
+      blocking: false,
+      detail: o.endpoint ? `custom endpoint ${o.endpoint} (an emulator?)` : `AWS ${o.region}`,
+    },
+  ]);
 
   let account: string | undefined;
   let callerArn = '';
@@ -73,11 +96,38 @@ export async function runPreflight(o: PreflightOptions): Promise<PreflightResult
     callerArn = who.arn;
     add([{ id: 'credentials', check: 'credentials', status: 'pass', blocking: true, detail: `${who.arn} (account ${who.account})` }]);
     if (o.env.accountId && o.env.accountId !== who.account)
-      add([{ id: 'account-pin', check: 'account pin', status: 'fail', blocking: true, detail: `credentials are for ${who.account}, the config pins ${o.env.accountId}`, hint: 'Use the right --profile.' }]);
+      add([
+        {
+          id: 'account-pin',
+          check: 'account pin',
+          status: 'fail',
+          blocking: true,
+          detail: `credentials are for ${who.account}, the config pins ${o.env.accountId}`,
+          hint: 'Use the right --profile.',
+        },
+      ]);
     else
-      add([{ id: 'account-pin', check: 'account pin', status: o.env.accountId ? 'pass' : 'warn', blocking: true, detail: o.env.accountId ? `pinned to ${o.env.accountId}` : 'no accountId in the config', hint: o.env.accountId ? undefined : `Add accountId: "${who.account}" under environments.${o.envName} so a wrong profile cannot deploy elsewhere.` }]);
+      add([
+        {
+          id: 'account-pin',
+          check: 'account pin',
+          status: o.env.accountId ? 'pass' : 'warn',
+          blocking: true,
+          detail: o.env.accountId ? `pinned to ${o.env.accountId}` : 'no accountId in the config',
+          hint: o.env.accountId ? undefined : `Add accountId: "${who.account}" under environments.${o.envName} so a wrong profile cannot deploy elsewhere.`,
+        },
+      ]);
   } catch (err) {
-    add([{ id: 'credentials', check: 'credentials', status: 'fail', blocking: true, detail: errorMessage(err), hint: 'Set AWS_PROFILE/--profile or run aws sso login.' }]);
+    add([
+      {
+        id: 'credentials',
+        check: 'credentials',
+        status: 'fail',
+        blocking: true,
+        detail: errorMessage(err),
+        hint: 'Set AWS_PROFILE/--profile or run aws sso login.',
+      },
+    ]);
   }
 
   if (account) {
@@ -103,7 +153,8 @@ export async function runPreflight(o: PreflightOptions): Promise<PreflightResult
     add(await run('availability-zones', 'availability zones', pending.has('network'), () => zonesCheck(ctx)));
     add(await run('platform-image', 'Amazon Linux AMI', pending.has('compute'), () => platformImageCheck(ctx)));
     add(await run('ebs-default-key', 'default EBS key', pending.has('compute'), () => ebsDefaultKeyCheck(ctx)));
-    if (o.env.identity.provider === 'freeipa') add(await run('marketplace', 'FreeIPA image subscription', pending.has('identity'), () => marketplaceCheck(ctx)));
+    if (o.env.identity.provider === 'freeipa')
+      add(await run('marketplace', 'FreeIPA image subscription', pending.has('identity'), () => marketplaceCheck(ctx)));
     add(await run('quotas', 'quotas', true, () => quotaChecks(ctx)));
     add(await run('instance-offerings', 'instance types in the zones', true, () => offeringsCheck(ctx)));
     add(await run('cloudtrail', 'CloudTrail', pending.has('monitoring') && o.env.monitoring.cloudTrail === 'create', () => cloudTrailCheck(ctx)));
@@ -116,17 +167,69 @@ export async function runPreflight(o: PreflightOptions): Promise<PreflightResult
       if (o.ledger.steps['bootstrap.state']?.status === 'done') {
         try {
           const exists = await within((await o.aws.objects()).getText(n.stateBucket, ledgerKey(o.envName)), ms);
-          add([exists !== undefined ? { id: 'state-backend', check: 'state backend', status: 'pass', blocking: false, detail: `s3://${n.stateBucket}, table ${n.lockTable}` } : { id: 'state-backend', check: 'state backend', status: 'warn', blocking: false, detail: `the ledger is not in s3://${n.stateBucket} yet`, hint: 'The next deploy mirrors it.' }]);
+          add([
+            exists !== undefined
+              ? { id: 'state-backend', check: 'state backend', status: 'pass', blocking: false, detail: `s3://${n.stateBucket}, table ${n.lockTable}` }
+              : {
+                  id: 'state-backend',
+                  check: 'state backend',
+                  status: 'warn',
+                  blocking: false,
+                  detail: `the ledger is not in s3://${n.stateBucket} yet`,
+                  hint: 'The next deploy mirrors it.',
+                },
+          ]);
         } catch (err) {
-          add([{ id: 'state-backend', check: 'state backend', status: 'fail', blocking: false, detail: `s3://${n.stateBucket}: ${errorMessage(err)}`, hint: 'Was the bootstrap stack deleted? dpf deploy --phase bootstrap recreates it.' }]);
+          add([
+            {
+              id: 'state-backend',
+              check: 'state backend',
+              status: 'fail',
+              blocking: false,
+              detail: `s3://${n.stateBucket}: ${errorMessage(err)}`,
+              hint: 'Was the bootstrap stack deleted? dpf deploy --phase bootstrap recreates it.',
+            },
+          ]);
         }
-      } else add([{ id: 'state-backend', check: 'state backend', status: 'warn', blocking: false, detail: 'bootstrap not run yet', hint: `dpf deploy --env ${o.envName} --phase bootstrap` }]);
+      } else
+        add([
+          {
+            id: 'state-backend',
+            check: 'state backend',
+            status: 'warn',
+            blocking: false,
+            detail: 'bootstrap not run yet',
+            hint: `dpf deploy --env ${o.envName} --phase bootstrap`,
+          },
+        ]);
     }
     const lock = await o.local.lockStore.read();
     const stale = lock ? staleReason(lock, o.local.now, o.local.process) : undefined;
-    add([lock ? { id: 'lock', check: 'lock', status: stale ? 'warn' : 'pass', blocking: false, detail: `held by ${lock.identity} (${lock.command}) since ${lock.since}${stale ? ' — stale' : ''}`, hint: stale ? `dpf unlock --env ${o.envName}` : undefined } : { id: 'lock', check: 'lock', status: 'pass', blocking: false, detail: 'free' }]);
+    add([
+      lock
+        ? {
+            id: 'lock',
+            check: 'lock',
+            status: stale ? 'warn' : 'pass',
+            blocking: false,
+            detail: `held by ${lock.identity} (${lock.command}) since ${lock.since}${stale ? ' — stale' : ''}`,
+            hint: stale ? `dpf unlock --env ${o.envName}` : undefined,
+          }
+        : { id: 'lock', check: 'lock', status: 'pass', blocking: false, detail: 'free' },
+    ]);
     const tools = ['cfn-lint', 'checkov', 'ansible-lint', 'ansible-playbook'].filter((t) => !existsSync(path.join(o.local!.venvBin, t)));
-    add([tools.length ? { id: 'local-linters', check: 'local linters', status: 'warn', blocking: false, detail: `missing: ${tools.join(', ')}`, hint: 'bash tools/setup.sh installs them (needed by dpf validate only).' } : { id: 'local-linters', check: 'local linters', status: 'pass', blocking: false, detail: 'cfn-lint, checkov, ansible-lint, ansible-playbook' }]);
+    add([
+      tools.length
+        ? {
+            id: 'local-linters',
+            check: 'local linters',
+            status: 'warn',
+            blocking: false,
+            detail: `missing: ${tools.join(', ')}`,
+            hint: 'bash tools/setup.sh installs them (needed by dpf validate only).',
+          }
+        : { id: 'local-linters', check: 'local linters', status: 'pass', blocking: false, detail: 'cfn-lint, checkov, ansible-lint, ansible-playbook' },
+    ]);
   }
   return results;
 }

@@ -37,7 +37,11 @@ export function architectureFromLedger(ledger: LedgerData): ArchitectureModel {
   const m = out('monitoring.stack');
   const b = out('bootstrap.state');
   const subnets: ArchitectureModel['subnets'] = [];
-  for (const [prefix, tier] of [['Public', 'public'], ['Private', 'private'], ['Database', 'database']] as const)
+  for (const [prefix, tier] of [
+    ['Public', 'public'],
+    ['Private', 'private'],
+    ['Database', 'database'],
+  ] as const)
     for (let k = 1; k <= 3; k++) if (n[`${prefix}Subnet${k}Id`]) subnets.push({ id: n[`${prefix}Subnet${k}Id`]!, tier });
   const instances: ArchitectureModel['instances'] = [];
   for (const role of ['bastion', 'master', 'dev'] as const) {
@@ -76,7 +80,13 @@ async function bounded<T>(p: Promise<T>, ms: number): Promise<T> {
 
 /** Fill in live facts; every call is optional and time-boxed, a failure becomes a note. */
 export async function enrichLive(model: ArchitectureModel, ops: OpsPorts, env: string, timeoutMs = 8000): Promise<ArchitectureModel> {
-  const m: ArchitectureModel = { ...model, subnets: model.subnets.map((x) => ({ ...x })), instances: model.instances.map((x) => ({ ...x })), ipaServers: model.ipaServers.map((x) => ({ ...x })), notes: [...model.notes] };
+  const m: ArchitectureModel = {
+    ...model,
+    subnets: model.subnets.map((x) => ({ ...x })),
+    instances: model.instances.map((x) => ({ ...x })),
+    ipaServers: model.ipaServers.map((x) => ({ ...x })),
+    notes: [...model.notes],
+  };
   const attempt = async (what: string, f: () => Promise<void>) => {
     try {
       await bounded(f(), timeoutMs);
@@ -106,12 +116,19 @@ export async function enrichLive(model: ArchitectureModel, ops: OpsPorts, env: s
     attempt('worker group', async () => {
       if (!m.workers) return;
       const g = await ops.autoscaling.describeGroup(m.workers.name);
-      if (g) m.workers = { ...m.workers, desired: g.desired, min: g.min, max: g.max, inService: g.instances.filter((x) => x.lifecycleState === 'InService').length };
+      if (g)
+        m.workers = { ...m.workers, desired: g.desired, min: g.min, max: g.max, inService: g.instances.filter((x) => x.lifecycleState === 'InService').length };
     }),
     attempt('database', async () => {
       if (!m.database) return;
       const db = await ops.rds.describeInstance(m.database.id);
-      if (db) m.database = { ...m.database, endpoint: db.endpoint ?? m.database.endpoint, engine: `${db.engine}${db.engineVersion ? ` ${db.engineVersion}` : ''}`, multiAz: db.multiAz };
+      if (db)
+        m.database = {
+          ...m.database,
+          endpoint: db.endpoint ?? m.database.endpoint,
+          engine: `${db.engine}${db.engineVersion ? ` ${db.engineVersion}` : ''}`,
+          multiAz: db.multiAz,
+        };
     }),
     attempt('file system', async () => {
       if (!m.fileSystem) return;

@@ -5,7 +5,18 @@
  * rendered as Markdown and JSON.
  */
 import { READINESS_CHECKLIST, type ChecklistLine } from '../checks/checklist.js';
-import { countStatuses, diagrams, reportChecks, schedule, securityCompliance, timelineJson, worstStatus, type ReportCheck, type ReportInput, type ReportStatus } from './model.js';
+import {
+  countStatuses,
+  diagrams,
+  reportChecks,
+  schedule,
+  securityCompliance,
+  timelineJson,
+  worstStatus,
+  type ReportCheck,
+  type ReportInput,
+  type ReportStatus,
+} from './model.js';
 import { fence, STATUS_MARK, table, when } from './render-md.js';
 import { isoDay } from './timeline.js';
 
@@ -60,7 +71,7 @@ function pointerEvidence(line: ChecklistLine, input: ReportInput, checks: Report
     case 'run-history':
       return `the ledger records ${input.ledger.runs.length} run(s) in order, with every step's start, finish, operator and evidence`;
     case 'timeline':
-      return 'the plan-vs-actual Gantt chart below tracks the platform specification\'s six-week plan';
+      return "the plan-vs-actual Gantt chart below tracks the platform specification's six-week plan";
     case 'golive-checks':
       return `${checks.length} automated go-live checks (this report)`;
     default:
@@ -79,13 +90,22 @@ export function buildGoliveReport(input: ReportInput): GoliveReport {
       lines: g.lines.map((line): ChecklistLineResult => {
         if (line.checkLine) {
           const mine = checks.filter((c) => c.checklist === line.checkLine);
-          return { text: line.text, status: mine.length ? worstStatus(mine.map((c) => c.status)) : 'not-run', checks: mine.map((c) => ({ id: c.id, status: c.status })), note: line.note };
+          return {
+            text: line.text,
+            status: mine.length ? worstStatus(mine.map((c) => c.status)) : 'not-run',
+            checks: mine.map((c) => ({ id: c.id, status: c.status })),
+            note: line.note,
+          };
         }
         return { text: line.text, status: 'manual', checks: [], note: line.note, evidence: pointerEvidence(line, input, checks) };
       }),
     })),
   }));
-  const last = checks.map((c) => c.checkedAt).filter((x): x is string => Boolean(x)).sort().pop();
+  const last = checks
+    .map((c) => c.checkedAt)
+    .filter((x): x is string => Boolean(x))
+    .sort()
+    .pop();
   return {
     kind: 'golive',
     project: input.project,
@@ -127,7 +147,9 @@ export function renderGoliveMarkdown(r: GoliveReport): string {
   out.push('');
   out.push(`Generated ${when(r.generatedAt)} · region ${r.region}${r.accountId ? ` · account ${r.accountId}` : ''} · checks last ran ${when(r.lastCheckedAt)}`);
   out.push('');
-  out.push(`**Readiness: ${r.readiness}** — ${r.counts.pass} pass, ${r.counts.warn} warn, ${r.counts.unknown} unknown, ${r.counts.fail} fail${r.counts['not-run'] ? `, ${r.counts['not-run']} not run` : ''} (${total} checks). Security compliance ${r.securityCompliance.percent}% (${r.securityCompliance.passed} of ${r.securityCompliance.total} security checks passed).`);
+  out.push(
+    `**Readiness: ${r.readiness}** — ${r.counts.pass} pass, ${r.counts.warn} warn, ${r.counts.unknown} unknown, ${r.counts.fail} fail${r.counts['not-run'] ? `, ${r.counts['not-run']} not run` : ''} (${total} checks). Security compliance ${r.securityCompliance.percent}% (${r.securityCompliance.passed} of ${r.securityCompliance.total} security checks passed).`,
+  );
   out.push('');
   out.push('"unknown" means dpf could not verify the criterion (the reason is given); it is never counted as a pass. A failing check fails the golive phase.');
   out.push('');
@@ -141,7 +163,11 @@ export function renderGoliveMarkdown(r: GoliveReport): string {
         out.push(
           table(
             ['Checklist item', 'Verdict', 'Verified by'],
-            g.lines.map((l) => [`${l.text}${l.note ? ` _(${l.note})_` : ''}`, l.status === 'manual' ? 'manual sign-off' : STATUS_MARK[l.status], l.checks.map((c) => `${c.id} (${c.status})`).join(', ')]),
+            g.lines.map((l) => [
+              `${l.text}${l.note ? ` _(${l.note})_` : ''}`,
+              l.status === 'manual' ? 'manual sign-off' : STATUS_MARK[l.status],
+              l.checks.map((c) => `${c.id} (${c.status})`).join(', '),
+            ]),
           ),
         );
       } else {
@@ -151,7 +177,12 @@ export function renderGoliveMarkdown(r: GoliveReport): string {
   }
   out.push('', '## Checks', '');
   const short = (t: string) => (t.length > 220 ? `${t.slice(0, 217)}…` : t);
-  out.push(table(['Check', 'Verdict', 'Summary', 'Ran at'], r.checks.map((c) => [c.id, STATUS_MARK[c.status], short(c.summary ?? ''), when(c.checkedAt)])));
+  out.push(
+    table(
+      ['Check', 'Verdict', 'Summary', 'Ran at'],
+      r.checks.map((c) => [c.id, STATUS_MARK[c.status], short(c.summary ?? ''), when(c.checkedAt)]),
+    ),
+  );
   for (const c of r.checks) {
     out.push('', `### ${STATUS_MARK[c.status]} — ${c.title} (\`${c.id}\`)`, '');
     out.push(`- Category: ${c.category}; checklist: ${checklistText(c.checklist)}`);
@@ -163,16 +194,36 @@ export function renderGoliveMarkdown(r: GoliveReport): string {
     const ev = evidenceBlock(c.evidence);
     if (ev) out.push('', ev);
   }
-  out.push('', '## Timeline: the platform specification\'s plan against what happened', '');
-  out.push(`Week 1 started ${r.schedule.planStart} (${startSource(r.schedule.planStartSource)}); now in week ${r.schedule.week}; overall: **${r.schedule.overall}**.`, '');
+  out.push('', "## Timeline: the platform specification's plan against what happened", '');
+  out.push(
+    `Week 1 started ${r.schedule.planStart} (${startSource(r.schedule.planStartSource)}); now in week ${r.schedule.week}; overall: **${r.schedule.overall}**.`,
+    '',
+  );
   out.push(fence('mermaid', r.diagrams.gantt));
-  out.push('', table(['Phase', 'Planned', 'Actual', 'Status', 'Schedule'], r.schedule.phases.map((p) => [p.title, `${p.plannedStart} → ${p.plannedEnd}`, p.actualStart ? `${when(p.actualStart)} → ${p.actualEnd ? when(p.actualEnd) : '…'}` : 'not started', p.status, `${p.schedule}${p.reason ? ` (${p.reason})` : ''}`])));
+  out.push(
+    '',
+    table(
+      ['Phase', 'Planned', 'Actual', 'Status', 'Schedule'],
+      r.schedule.phases.map((p) => [
+        p.title,
+        `${p.plannedStart} → ${p.plannedEnd}`,
+        p.actualStart ? `${when(p.actualStart)} → ${p.actualEnd ? when(p.actualEnd) : '…'}` : 'not started',
+        p.status,
+        `${p.schedule}${p.reason ? ` (${p.reason})` : ''}`,
+      ]),
+    ),
+  );
   out.push('', '## Architecture as deployed', '');
   out.push(`Drawn from ${r.architecture.source === 'ledger' ? "the ledger's step outputs" : "the ledger's step outputs and live describe calls"}.`, '');
   out.push(fence('mermaid', r.diagrams.architecture));
   if (r.architecture.notes.length) out.push('', ...r.architecture.notes.map((n) => `- note: ${n}`));
   out.push('', '## Risk register', '');
-  out.push(table(['Category', 'Risk', 'Probability', 'Impact', 'Mitigation'], r.risks.map((k) => [k.category, k.description, k.probability, k.impact, k.mitigation])));
+  out.push(
+    table(
+      ['Category', 'Risk', 'Probability', 'Impact', 'Mitigation'],
+      r.risks.map((k) => [k.category, k.description, k.probability, k.impact, k.mitigation]),
+    ),
+  );
   out.push('');
   return out.join('\n');
 }

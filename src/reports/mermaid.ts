@@ -57,7 +57,8 @@ export function architectureDiagram(m: ArchitectureModel): string {
       .map((s) => join(s.id, s.cidr, s.az && `(${s.az})`))
       .join('<br/>');
   const inst = (role: string) => m.instances.find((i) => i.role === role);
-  const instText = (title: string, i: { id: string; type?: string; privateIp?: string; state?: string }) => `${title}<br/>${join(i.id, i.type)}${i.state && i.state !== 'running' ? `<br/>${i.state}` : ''}`;
+  const instText = (title: string, i: { id: string; type?: string; privateIp?: string; state?: string }) =>
+    `${title}<br/>${join(i.id, i.type)}${i.state && i.state !== 'running' ? `<br/>${i.state}` : ''}`;
 
   L.push(`    ${node('internet', 'Internet', 'circle')}`);
   const inVpc: string[] = [];
@@ -75,7 +76,14 @@ export function architectureDiagram(m: ArchitectureModel): string {
   m.ipaServers.forEach((s, k) => priv.push(node(`ipa${k + 1}`, `FreeIPA ${k === 0 ? 'server' : 'replica'}<br/>${join(s.fqdn, s.id)}`)));
   const dbs: string[] = [];
   if (m.database) dbs.push(node('rds', `RDS ${m.database.engine ?? 'PostgreSQL'}<br/>${m.database.id}${m.database.multiAz ? '<br/>Multi-AZ' : ''}`, 'db'));
-  if (m.fileSystem) inVpc.push(node('efs', `EFS ${m.fileSystem.id}${m.fileSystem.encrypted === undefined ? '' : m.fileSystem.encrypted ? '<br/>encrypted' : '<br/>NOT encrypted'}`, 'db'));
+  if (m.fileSystem)
+    inVpc.push(
+      node(
+        'efs',
+        `EFS ${m.fileSystem.id}${m.fileSystem.encrypted === undefined ? '' : m.fileSystem.encrypted ? '<br/>encrypted' : '<br/>NOT encrypted'}`,
+        'db',
+      ),
+    );
 
   const sub = (id: string, title: string, body: string[]) => {
     if (!body.length && title.endsWith('subnets')) return [];
@@ -87,7 +95,12 @@ export function architectureDiagram(m: ArchitectureModel): string {
     if (!body.length) body = [node(`${id}_subnets`, st)];
     return sub(id, st ? `${name} subnets<br/>${st}` : `${name} subnets`, body);
   };
-  const vpcBody = [...tierBlock('public', 'Public', 'public', pub), ...tierBlock('private', 'Private', 'private', priv), ...tierBlock('database', 'Database', 'database', dbs), ...inVpc];
+  const vpcBody = [
+    ...tierBlock('public', 'Public', 'public', pub),
+    ...tierBlock('private', 'Private', 'private', priv),
+    ...tierBlock('database', 'Database', 'database', dbs),
+    ...inVpc,
+  ];
   if (m.vpc) L.push(...sub('vpc', join('VPC', m.vpc.id, m.vpc.cidr), vpcBody).map((l) => `    ${l}`));
   else L.push(...vpcBody.map((l) => `    ${l}`));
   if (m.dataLake) L.push(`    ${node('datalake', `S3 data lake<br/>${m.dataLake}<br/>raw/ processed/ curated/ archive/`, 'db')}`);

@@ -3,7 +3,9 @@ import type { CheckStatus } from '../checks/types.js';
 
 /** Escape table-breaking characters in a cell (pipes, newlines). */
 export function cell(s: string | number | undefined): string {
-  return String(s ?? '').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+  return String(s ?? '')
+    .replace(/\|/g, '\\|')
+    .replace(/\r?\n/g, ' ');
 }
 
 export function table(headers: string[], rows: Array<Array<string | number | undefined>>): string {

@@ -67,12 +67,17 @@ export async function openLedgerView(ctx: CommandContext, o: { offline?: boolean
     // ledger by the state bucket's derived name, as `dpf deploy` does. Read-only: nothing is written here.
     const known = boot?.status === 'done' && boot.outputs.StateBucketName ? boot.outputs.StateBucketName : undefined;
     const pinnedElsewhere = !known && env.accountId && env.accountId !== who.account;
-    if (pinnedElsewhere) view.aws.note = `The credentials are for account ${who.account}, but environment "${envName}" is pinned to account ${env.accountId}: the state bucket was not read; showing the local ledger.`;
+    if (pinnedElsewhere)
+      view.aws.note = `The credentials are for account ${who.account}, but environment "${envName}" is pinned to account ${env.accountId}: the state bucket was not read; showing the local ledger.`;
     const bucket = known ?? (pinnedElsewhere ? undefined : store.derivedBucket(who.account));
     if (bucket) {
       const where = store.mirror(() => ports.objects(), bucket).describe();
       try {
-        const remote = await withTimeout(store.readRemote(() => ports.objects(), bucket), o.timeoutMs ?? LIVE_TIMEOUT_MS, 'S3');
+        const remote = await withTimeout(
+          store.readRemote(() => ports.objects(), bucket),
+          o.timeoutMs ?? LIVE_TIMEOUT_MS,
+          'S3',
+        );
         if (remote.data && StateStore.newer(remote.data, view.data)) {
           view.data = remote.data;
           view.source = 'state-bucket';

@@ -49,7 +49,9 @@ export function isoDay(d: Date): string {
 /** Week 1's first day. */
 export function planStart(env: Pick<EnvironmentConfig, 'deploy'>, ledger: LedgerData, now: Date): PlanStart {
   if (env.deploy.startDate) return { date: new Date(`${env.deploy.startDate}T00:00:00.000Z`), source: 'config' };
-  const first = [...ledger.runs.map((r) => r.startedAt), ...Object.values(ledger.steps).map((s) => s.startedAt)].filter((x): x is string => Boolean(x)).sort()[0];
+  const first = [...ledger.runs.map((r) => r.startedAt), ...Object.values(ledger.steps).map((s) => s.startedAt)]
+    .filter((x): x is string => Boolean(x))
+    .sort()[0];
   if (first) return { date: utcDay(new Date(first)), source: 'first-run' };
   return { date: utcDay(now), source: 'today' };
 }
@@ -74,7 +76,11 @@ export function phaseSchedule(p: Omit<PhaseTimeline, 'schedule' | 'reason'>, now
     const late = p.actualEnd && p.actualEnd.getTime() > p.plannedEnd.getTime() ? days(p.actualEnd.getTime() - p.plannedEnd.getTime()) : 0;
     return { schedule: 'done', reason: late > 0 ? `finished ${late} day(s) after the planned end` : undefined };
   }
-  if (t >= p.plannedEnd.getTime()) return { schedule: 'behind', reason: `planned to finish by ${isoDay(new Date(p.plannedEnd.getTime() - DAY_MS))}; ${p.stepsDone}/${p.stepsTotal} step(s) done` };
+  if (t >= p.plannedEnd.getTime())
+    return {
+      schedule: 'behind',
+      reason: `planned to finish by ${isoDay(new Date(p.plannedEnd.getTime() - DAY_MS))}; ${p.stepsDone}/${p.stepsTotal} step(s) done`,
+    };
   if (p.failedSteps.length) return { schedule: 'at-risk', reason: `failed step(s): ${p.failedSteps.join(', ')}` };
   const mid = p.plannedStart.getTime() + (p.plannedEnd.getTime() - p.plannedStart.getTime()) / 2;
   if (!p.actualStart && t >= mid) return { schedule: 'at-risk', reason: `half of its planned window has passed and it has not started` };

@@ -32,7 +32,17 @@ export interface WeeklyReport {
   schedule: 'On Track' | 'At Risk' | 'Behind Schedule';
   completed: Array<{ phase: string; title: string; finishedAt: string; businessValue: string }>;
   completedSteps: Array<{ id: string; title: string; finishedAt: string }>;
-  inProgress: Array<{ phase: string; title: string; status: string; stepsDone: number; stepsTotal: number; plannedEnd: string; schedule: string; reason?: string; next: string[] }>;
+  inProgress: Array<{
+    phase: string;
+    title: string;
+    status: string;
+    stepsDone: number;
+    stepsTotal: number;
+    plannedEnd: string;
+    schedule: string;
+    reason?: string;
+    next: string[];
+  }>;
   risks: {
     failedSteps: Array<{ id: string; message: string; hint?: string }>;
     failingChecks: Array<{ id: string; title: string; summary: string; hint?: string }>;
@@ -83,7 +93,9 @@ export function buildWeeklyReport(input: ReportInput): WeeklyReport {
       plannedEnd: isoDay(new Date(p.plannedEnd.getTime() - DAY_MS)),
       schedule: p.schedule,
       reason: p.reason,
-      next: status.next.filter((n) => n.id.startsWith(`${p.id}.`)).map((n) => (n.runnable ? `${n.id} (ready)` : `${n.id} (waits for ${n.waitingFor.join(', ')})`)),
+      next: status.next
+        .filter((n) => n.id.startsWith(`${p.id}.`))
+        .map((n) => (n.runnable ? `${n.id} (ready)` : `${n.id} (waits for ${n.waitingFor.join(', ')})`)),
     }));
 
   const failedSteps = Object.values(input.ledger.steps)
@@ -98,7 +110,11 @@ export function buildWeeklyReport(input: ReportInput): WeeklyReport {
   const upcoming = s.timeline.find((p) => p.status !== 'done');
   const businessImpact = [
     ...done.map((p) => `${p.title}: ${value(p)}.`),
-    ...(upcoming ? [`Next: ${upcoming.title} (planned ${isoDay(upcoming.plannedStart)} → ${isoDay(new Date(upcoming.plannedEnd.getTime() - DAY_MS))}) will deliver: ${upcoming.businessValue}.`] : [allDoneLine(counts)]),
+    ...(upcoming
+      ? [
+          `Next: ${upcoming.title} (planned ${isoDay(upcoming.plannedStart)} → ${isoDay(new Date(upcoming.plannedEnd.getTime() - DAY_MS))}) will deliver: ${upcoming.businessValue}.`,
+        ]
+      : [allDoneLine(counts)]),
   ];
   const ready = readiness(counts);
   return {
@@ -121,14 +137,19 @@ export function buildWeeklyReport(input: ReportInput): WeeklyReport {
       failedSteps,
       failingChecks,
       unverifiedChecks: checks.filter((c) => c.status === 'unknown').map((c) => c.id),
-      schedule: s.timeline.filter((p) => p.schedule === 'behind' || p.schedule === 'at-risk').map((p) => ({ phase: p.id, schedule: p.schedule, reason: p.reason })),
+      schedule: s.timeline
+        .filter((p) => p.schedule === 'behind' || p.schedule === 'at-risk')
+        .map((p) => ({ phase: p.id, schedule: p.schedule, reason: p.reason })),
       register: input.config.risks,
     },
     businessImpact,
     metrics: {
       checks: { passed: counts.pass, total: checks.length, counts },
       securityCompliance: checks.some((c) => c.category === 'security' && c.status !== 'not-run') ? sec : null,
-      infrastructureAvailability: nodes && Number.isFinite(online) && Number.isFinite(total) && total > 0 ? { online, total, percent: pct(online, total), measuredAt: nodes.checkedAt } : null,
+      infrastructureAvailability:
+        nodes && Number.isFinite(online) && Number.isFinite(total) && total > 0
+          ? { online, total, percent: pct(online, total), measuredAt: nodes.checkedAt }
+          : null,
       budget: null,
     },
     phases: timelineJson(s.timeline),
@@ -140,7 +161,12 @@ export function buildWeeklyReport(input: ReportInput): WeeklyReport {
  * "Go-live readiness: NOT VERIFIED — 12 of 17 go-live checks could not be verified; deployment
  * 32 of 32 steps (100%), schedule On Track". Readiness leads; the step count follows as progress.
  */
-export function headlineText(r: Readiness, counts: Record<ReportStatus, number>, progress: { done: number; total: number; percent: number }, overall: string): string {
+export function headlineText(
+  r: Readiness,
+  counts: Record<ReportStatus, number>,
+  progress: { done: number; total: number; percent: number },
+  overall: string,
+): string {
   const total = Object.values(counts).reduce((a, b) => a + b, 0);
   const why =
     r === 'READY'
@@ -165,7 +191,12 @@ export function verdictCounts(counts: Record<ReportStatus, number>): string {
     [counts.fail, 'failed'],
     [counts['not-run'], 'did not run'],
   ];
-  return parts.filter(([n]) => n).map(([n, w]) => `${n} ${w}`).join(', ') || 'none';
+  return (
+    parts
+      .filter(([n]) => n)
+      .map(([n, w]) => `${n} ${w}`)
+      .join(', ') || 'none'
+  );
 }
 
 /**
@@ -187,17 +218,23 @@ export function allDoneLine(counts: Record<ReportStatus, number>): string {
 export function renderWeeklyMarkdown(r: WeeklyReport): string {
   const o: string[] = [];
   o.push(`# AWS Data Platform Foundation - Week ${r.week} Progress Report`, '');
-  o.push(`_${r.project} / ${r.env} · period ${when(r.period.from)} → ${when(r.period.to)} · week 1 started ${r.planStart} (${startSource(r.planStartSource)})_`, '');
+  o.push(
+    `_${r.project} / ${r.env} · period ${when(r.period.from)} → ${when(r.period.to)} · week 1 started ${r.planStart} (${startSource(r.planStartSource)})_`,
+    '',
+  );
   const [head, rest] = r.headline.split(' — ');
   o.push(`🎯 **${head}** — ${rest}`, '');
   o.push('## ✅ Completed This Week', '');
   if (r.completed.length) for (const c of r.completed) o.push(`- **${c.title}** (${c.phase}, finished ${when(c.finishedAt)}) — ${c.businessValue}`);
   else o.push('- No phase was completed in the last seven days.');
-  if (r.completedSteps.length) o.push('', 'Other steps finished in the period:', ...r.completedSteps.map((s) => `- ${s.id} — ${s.title} (${when(s.finishedAt)})`));
+  if (r.completedSteps.length)
+    o.push('', 'Other steps finished in the period:', ...r.completedSteps.map((s) => `- ${s.id} — ${s.title} (${when(s.finishedAt)})`));
   o.push('', '## 🚧 In Progress', '');
   if (r.inProgress.length)
     for (const p of r.inProgress)
-      o.push(`- **${p.title}** — ${p.stepsDone}/${p.stepsTotal} steps done (${p.status}); planned to finish by ${p.plannedEnd}: ${p.schedule}${p.reason ? ` (${p.reason})` : ''}${p.next.length ? `; next: ${p.next.join(', ')}` : ''}`);
+      o.push(
+        `- **${p.title}** — ${p.stepsDone}/${p.stepsTotal} steps done (${p.status}); planned to finish by ${p.plannedEnd}: ${p.schedule}${p.reason ? ` (${p.reason})` : ''}${p.next.length ? `; next: ${p.next.join(', ')}` : ''}`,
+      );
   else o.push('- Nothing in progress.');
   o.push('', '## ⚠️ Risks and Mitigation', '');
   const issues = [
@@ -205,22 +242,49 @@ export function renderWeeklyMarkdown(r: WeeklyReport): string {
     ...r.risks.failingChecks.map((f) => `- ❌ Go-live check ${f.id} (${f.title}) fails: ${f.summary}${f.hint ? ` — ${f.hint}` : ''}`),
     ...r.risks.schedule.map((s) => `- ⏰ ${s.phase} is ${s.schedule}${s.reason ? `: ${s.reason}` : ''}`),
     ...(r.risks.unverifiedChecks.length
-      ? [`- ❔ ${r.risks.unverifiedChecks.length} go-live check(s) could not verify their criterion (unknown, reasons in \`dpf report golive\`): ${r.risks.unverifiedChecks.join(', ')}`]
+      ? [
+          `- ❔ ${r.risks.unverifiedChecks.length} go-live check(s) could not verify their criterion (unknown, reasons in \`dpf report golive\`): ${r.risks.unverifiedChecks.join(', ')}`,
+        ]
       : []),
   ];
   o.push(...(issues.length ? issues : ['- No failed step, failing check or schedule slip recorded.']));
   o.push('', 'Risk register (from the config):', '');
-  o.push(table(['Category', 'Risk', 'Probability', 'Impact', 'Mitigation'], r.risks.register.map((k) => [k.category, k.description, k.probability, k.impact, k.mitigation])));
+  o.push(
+    table(
+      ['Category', 'Risk', 'Probability', 'Impact', 'Mitigation'],
+      r.risks.register.map((k) => [k.category, k.description, k.probability, k.impact, k.mitigation]),
+    ),
+  );
   o.push('', '## 💡 Business Impact', '', ...r.businessImpact.map((b) => `- ${b}`));
   o.push('', '## 📊 Metrics', '');
   const a = r.metrics.infrastructureAvailability;
-  o.push(`- Infrastructure availability: ${a ? `${a.percent}% (${a.online} of ${a.total} nodes online in SSM at ${when(a.measuredAt)})` : 'not measured yet (golive.nodes-online has no verdict)'}`);
+  o.push(
+    `- Infrastructure availability: ${a ? `${a.percent}% (${a.online} of ${a.total} nodes online in SSM at ${when(a.measuredAt)})` : 'not measured yet (golive.nodes-online has no verdict)'}`,
+  );
   const sc = r.metrics.securityCompliance;
-  o.push(`- Security compliance: ${sc ? `${sc.percent}% (${sc.passed} of ${sc.total} security checks passed${sc.failed ? `, ${sc.failed} failing` : ''}${sc.unknown ? `, ${sc.unknown} unknown` : ''}${sc.notRun ? `, ${sc.notRun} not run` : ''})` : 'not measured yet (no security check has run)'}`);
-  o.push(`- Go-live checks passed: ${r.metrics.checks.passed} of ${r.metrics.checks.total} (${Object.entries(r.metrics.checks.counts).filter(([, n]) => n).map(([k, n]) => `${STATUS_MARK[k as keyof typeof STATUS_MARK]} ${n}`).join(', ')})`);
+  o.push(
+    `- Security compliance: ${sc ? `${sc.percent}% (${sc.passed} of ${sc.total} security checks passed${sc.failed ? `, ${sc.failed} failing` : ''}${sc.unknown ? `, ${sc.unknown} unknown` : ''}${sc.notRun ? `, ${sc.notRun} not run` : ''})` : 'not measured yet (no security check has run)'}`,
+  );
+  o.push(
+    `- Go-live checks passed: ${r.metrics.checks.passed} of ${r.metrics.checks.total} (${Object.entries(r.metrics.checks.counts)
+      .filter(([, n]) => n)
+      .map(([k, n]) => `${STATUS_MARK[k as keyof typeof STATUS_MARK]} ${n}`)
+      .join(', ')})`,
+  );
   o.push('- Budget utilization: not tracked by dpf (see AWS Cost Explorer)');
   o.push('', '## Timeline', '', fence('mermaid', r.diagrams.gantt));
-  o.push('', table(['Phase', 'Planned', 'Actual', 'Schedule'], r.phases.map((p) => [p.title, `${p.plannedStart} → ${p.plannedEnd}`, p.actualStart ? `${when(p.actualStart)} → ${p.actualEnd ? when(p.actualEnd) : '…'}` : 'not started', `${p.schedule}${p.reason ? ` (${p.reason})` : ''}`])));
+  o.push(
+    '',
+    table(
+      ['Phase', 'Planned', 'Actual', 'Schedule'],
+      r.phases.map((p) => [
+        p.title,
+        `${p.plannedStart} → ${p.plannedEnd}`,
+        p.actualStart ? `${when(p.actualStart)} → ${p.actualEnd ? when(p.actualEnd) : '…'}` : 'not started',
+        `${p.schedule}${p.reason ? ` (${p.reason})` : ''}`,
+      ]),
+    ),
+  );
   o.push('', '## Architecture as deployed', '', fence('mermaid', r.diagrams.architecture), '');
   return o.join('\n');
 }

@@ -40,8 +40,24 @@ const MATRIX = 'platform specification, Network Connectivity Matrix';
 
 /** The matrix, row by row (two rows expand to two flows where the specification lists two ports). */
 export const SPEC_FLOWS: readonly Flow[] = [
-  { id: 'ssh-admin-bastion', from: ['internet'], to: 'bastion', protocol: 'tcp', ports: [22, 22], purpose: 'Administrative access (admin CIDRs only)', source: MATRIX },
-  ...(['master', 'dev', 'worker', 'ipa'] as const).map((to): Flow => ({ id: `ssh-bastion-${to}`, from: ['bastion'], to, protocol: 'tcp', ports: [22, 22], purpose: 'System administration', source: MATRIX })),
+  {
+    id: 'ssh-admin-bastion',
+    from: ['internet'],
+    to: 'bastion',
+    protocol: 'tcp',
+    ports: [22, 22],
+    purpose: 'Administrative access (admin CIDRs only)',
+    source: MATRIX,
+  },
+  ...(['master', 'dev', 'worker', 'ipa'] as const).map((to): Flow => ({
+    id: `ssh-bastion-${to}`,
+    from: ['bastion'],
+    to,
+    protocol: 'tcp',
+    ports: [22, 22],
+    purpose: 'System administration',
+    source: MATRIX,
+  })),
   { id: 'ldap-nodes-ipa', from: COMPUTE_NODES, to: 'ipa', protocol: 'tcp', ports: [389, 389], purpose: 'Authentication (LDAP)', source: MATRIX },
   { id: 'ldaps-nodes-ipa', from: COMPUTE_NODES, to: 'ipa', protocol: 'tcp', ports: [636, 636], purpose: 'Authentication (LDAPS)', source: MATRIX },
   { id: 'nfs-nodes-efs', from: COMPUTE_NODES, to: 'efs', protocol: 'tcp', ports: [2049, 2049], purpose: 'Shared file access', source: MATRIX },
@@ -72,11 +88,19 @@ export const FREEIPA_PORTS: ReadonlyArray<{ name: string; protocol: 'tcp' | 'udp
 ];
 
 const ipaFlows = (prefix: string, from: readonly Endpoint[], what: string): Flow[] =>
-  FREEIPA_PORTS.map((p) => ({ id: `${prefix}-${p.name}`, from, to: 'ipa', protocol: p.protocol, ports: [p.port, p.port], purpose: `${what}: ${p.purpose}`, source: FREEIPA }));
+  FREEIPA_PORTS.map((p) => ({
+    id: `${prefix}-${p.name}`,
+    from,
+    to: 'ipa',
+    protocol: p.protocol,
+    ports: [p.port, p.port],
+    purpose: `${what}: ${p.purpose}`,
+    source: FREEIPA,
+  }));
 
 const SEED_SG = 'platform specification, Security Group Design';
 const SPARK =
-  'Apache Spark standalone, ports pinned by the spark_worker role inside the specification\'s 8080-8090 range (master RPC 8089, master UI 8082, ' +
+  "Apache Spark standalone, ports pinned by the spark_worker role inside the specification's 8080-8090 range (master RPC 8089, master UI 8082, " +
   'worker UI 8081, worker 8085, driver 8086, block manager 8088); Airflow webserver 8080 (job_scheduler); JupyterHub 8084 (jupyterhub)';
 const SSM_AGENT = 'AWS Systems Manager: SSM Agent needs outbound HTTPS (443) to the ssm, ssmmessages and ec2messages endpoints';
 
@@ -90,12 +114,60 @@ export const SERVICE_FLOWS: readonly Flow[] = [
   ...ipaFlows('ipa-replication', ['ipa'], 'FreeIPA replica install and replication'),
   // (sg-compute's "NFS 2049 from compute nodes" of the specification stays an ingress rule but opens no
   // flow: no compute node sends NFS to another, EFS serves /shared; the model test shows it is closed.)
-  { id: 'postgres-bastion-rds', from: ['bastion'], to: 'rds', protocol: 'tcp', ports: [5432, 5432], purpose: 'Database administration (psql through the bastion)', source: `${SEED_SG} (sg-database: PostgreSQL 5432 from the management security group)` },
-  ...COMPUTE_NODES.map((to): Flow => ({ id: `spark-compute-${to}`, from: COMPUTE_NODES, to, protocol: 'tcp', ports: [8080, 8090], purpose: 'Spark driver, master, workers and executors; Airflow and JupyterHub UIs', source: SPARK })),
-  { id: 'https-nodes-internet', from: EC2_NODES, to: 'internet', protocol: 'tcp', ports: [443, 443], purpose: 'SSM agent, AWS APIs (Secrets Manager, CloudWatch), OS and PyPI packages, pinned downloads', source: SSM_AGENT },
-  { id: 'https-nodes-s3-bundles', from: ['bastion', 'ipa'], to: 's3', protocol: 'tcp', ports: [443, 443], purpose: 'The Ansible bundle (aws:downloadContent from the state bucket)', source: 'dpf configuration channel (SSM document dpf-<project>-<env>-ApplyAnsiblePlaybooks)' },
-  { id: 'http-ipa-mirrors', from: ['ipa'], to: 'internet', protocol: 'tcp', ports: [80, 80], purpose: 'Rocky/Alma package mirrors (mirror lists include http:// mirrors)', source: 'Rocky Linux / AlmaLinux mirror lists (dnf mirrorlist answers with http and https mirrors)' },
-  { id: 'http-bastion-internet', from: ['bastion'], to: 'internet', protocol: 'tcp', ports: [80, 80], purpose: 'Updates over HTTP', source: `${SEED_SG} (sg-management: outbound all traffic to the internet for updates, narrowed to HTTP and HTTPS)` },
+  {
+    id: 'postgres-bastion-rds',
+    from: ['bastion'],
+    to: 'rds',
+    protocol: 'tcp',
+    ports: [5432, 5432],
+    purpose: 'Database administration (psql through the bastion)',
+    source: `${SEED_SG} (sg-database: PostgreSQL 5432 from the management security group)`,
+  },
+  ...COMPUTE_NODES.map((to): Flow => ({
+    id: `spark-compute-${to}`,
+    from: COMPUTE_NODES,
+    to,
+    protocol: 'tcp',
+    ports: [8080, 8090],
+    purpose: 'Spark driver, master, workers and executors; Airflow and JupyterHub UIs',
+    source: SPARK,
+  })),
+  {
+    id: 'https-nodes-internet',
+    from: EC2_NODES,
+    to: 'internet',
+    protocol: 'tcp',
+    ports: [443, 443],
+    purpose: 'SSM agent, AWS APIs (Secrets Manager, CloudWatch), OS and PyPI packages, pinned downloads',
+    source: SSM_AGENT,
+  },
+  {
+    id: 'https-nodes-s3-bundles',
+    from: ['bastion', 'ipa'],
+    to: 's3',
+    protocol: 'tcp',
+    ports: [443, 443],
+    purpose: 'The Ansible bundle (aws:downloadContent from the state bucket)',
+    source: 'dpf configuration channel (SSM document dpf-<project>-<env>-ApplyAnsiblePlaybooks)',
+  },
+  {
+    id: 'http-ipa-mirrors',
+    from: ['ipa'],
+    to: 'internet',
+    protocol: 'tcp',
+    ports: [80, 80],
+    purpose: 'Rocky/Alma package mirrors (mirror lists include http:// mirrors)',
+    source: 'Rocky Linux / AlmaLinux mirror lists (dnf mirrorlist answers with http and https mirrors)',
+  },
+  {
+    id: 'http-bastion-internet',
+    from: ['bastion'],
+    to: 'internet',
+    protocol: 'tcp',
+    ports: [80, 80],
+    purpose: 'Updates over HTTP',
+    source: `${SEED_SG} (sg-management: outbound all traffic to the internet for updates, narrowed to HTTP and HTTPS)`,
+  },
 ];
 
 /** Every flow the platform needs: the specification's matrix and the service port lists. */

@@ -57,13 +57,17 @@ export async function waitUntilOnline(ssm: SsmPort, deps: OnlineWaitDeps, instan
           const managed = new Map((instanceIds.length ? await ssm.describeInstanceInformation(instanceIds) : []).map((m) => [m.instanceId, m]));
           return { managed, waiting: instanceIds.filter((id) => managed.get(id)?.pingStatus !== 'Online') };
         } catch (err) {
-          if ((err as { name?: string }).name === 'NotImplementedByEndpoint') return { unknown: `cannot tell whether the instances are Online in SSM (${errorMessage(err)}); sending the command anyway` };
+          if ((err as { name?: string }).name === 'NotImplementedByEndpoint')
+            return { unknown: `cannot tell whether the instances are Online in SSM (${errorMessage(err)}); sending the command anyway` };
           throw err;
         }
       },
       state: (v) => ('unknown' in v || !v.waiting.length ? 'done' : 'waiting'),
       // Reported only while someone is waited for (the first answer that has everyone Online says nothing).
-      describe: (v) => ('unknown' in v || !v.waiting.length ? undefined : `waiting for ${v.waiting.length} of ${instanceIds.length} instance(s) to be Online in SSM: ${v.waiting.map((id) => `${name(id)} ${state(v.managed, id)}`).join(', ')}`),
+      describe: (v) =>
+        'unknown' in v || !v.waiting.length
+          ? undefined
+          : `waiting for ${v.waiting.length} of ${instanceIds.length} instance(s) to be Online in SSM: ${v.waiting.map((id) => `${name(id)} ${state(v.managed, id)}`).join(', ')}`,
       deadline: started + o.timeoutSeconds * 1000,
       minMs,
       maxMs: o.maxPollMs ?? 30_000,

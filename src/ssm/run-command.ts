@@ -24,7 +24,16 @@ import { classifyAwsError } from '../aws/retry.js';
 
 /** Invocation states that never change again. */
 export const TERMINAL_STATUSES: ReadonlySet<string> = new Set([
-  'Success', 'Failed', 'TimedOut', 'Cancelled', 'DeliveryTimedOut', 'ExecutionTimedOut', 'Undeliverable', 'Terminated', 'InvalidPlatform', 'AccessDenied',
+  'Success',
+  'Failed',
+  'TimedOut',
+  'Cancelled',
+  'DeliveryTimedOut',
+  'ExecutionTimedOut',
+  'Undeliverable',
+  'Terminated',
+  'InvalidPlatform',
+  'AccessDenied',
 ]);
 /** dpf's own status for an expected instance SSM never targeted (agent not registered, tag missing). */
 export const NOT_TARGETED = 'NotTargeted';
@@ -128,7 +137,11 @@ export function defaultWaitSeconds(input: SendCommandInput): number {
 }
 
 /** s3://bucket/prefix/commandId/instanceId/ — SSM writes every plugin's stdout/stderr under it. */
-export function hostOutputUrl(input: Pick<SendCommandInput, 'outputS3Bucket' | 'outputS3KeyPrefix'>, commandId: string, instanceId: string): string | undefined {
+export function hostOutputUrl(
+  input: Pick<SendCommandInput, 'outputS3Bucket' | 'outputS3KeyPrefix'>,
+  commandId: string,
+  instanceId: string,
+): string | undefined {
   if (!input.outputS3Bucket) return undefined;
   const prefix = (input.outputS3KeyPrefix ?? '').replace(/\/+$/, '');
   return `s3://${input.outputS3Bucket}/${prefix ? `${prefix}/` : ''}${commandId}/${instanceId}/`;
@@ -143,7 +156,9 @@ export function tailOf(stdout: string, stderr: string, n: number): string[] {
       .join('')
       .split('\n')
       .filter((l) => l.trim() !== '');
-  const errLines = lines(stderr).slice(-Math.min(5, n)).map((l) => `stderr: ${l}`);
+  const errLines = lines(stderr)
+    .slice(-Math.min(5, n))
+    .map((l) => `stderr: ${l}`);
   const outLines = lines(stdout).slice(-Math.max(0, n - errLines.length));
   return [...outLines, ...errLines];
 }
@@ -181,11 +196,14 @@ export async function runCommand(
     say(`watching command ${commandId} sent by an earlier run (${input.documentName})`);
   } else if (opts.adoptMarker) {
     commandId = await ssm.findCommandByMarker(opts.adoptMarker.marker, { documentName: input.documentName, since: opts.adoptMarker.since });
-    if (commandId) say(`watching command ${commandId} sent by an interrupted run (marker ${opts.adoptMarker.marker}) instead of sending ${input.documentName} again`);
+    if (commandId)
+      say(`watching command ${commandId} sent by an interrupted run (marker ${opts.adoptMarker.marker}) instead of sending ${input.documentName} again`);
   }
   if (!commandId) {
     commandId = await sendOnce(ssm, deps, sendInput, opts);
-    say(`sent ${input.documentName} as command ${commandId} to ${describeTargets(input)} (MaxConcurrency ${input.maxConcurrency}, MaxErrors ${input.maxErrors})`);
+    say(
+      `sent ${input.documentName} as command ${commandId} to ${describeTargets(input)} (MaxConcurrency ${input.maxConcurrency}, MaxErrors ${input.maxErrors})`,
+    );
   }
   await deps.onSent?.(commandId);
 
@@ -207,7 +225,11 @@ export async function runCommand(
       } catch (err) {
         if (!expected.length || isAbort(err)) throw err;
         perInstance = true;
-        io.notify({ type: 'warning', stepId, message: `ListCommandInvocations failed (${errorMessage(err)}); asking for each of the ${expected.length} expected instance(s) instead.` });
+        io.notify({
+          type: 'warning',
+          stepId,
+          message: `ListCommandInvocations failed (${errorMessage(err)}); asking for each of the ${expected.length} expected instance(s) instead.`,
+        });
         invocations = await perInstanceInvocations(ssm, commandId, expected);
       }
     } else {
@@ -279,12 +301,23 @@ export async function runCommand(
       const was = host.status;
       host.status = 'TimedOut';
       host.note = `still ${was} when dpf stopped waiting after ${Math.round((clock.now().getTime() - started) / 1000)} s; the command may still be running`;
-      say(`${name(host.instanceId)}: ${was} → TimedOut (dpf stopped waiting)`, 'failed', { logicalId: host.instanceId, type: 'AWS::SSM::CommandInvocation', status: 'TimedOut', reason: host.note });
+      say(`${name(host.instanceId)}: ${was} → TimedOut (dpf stopped waiting)`, 'failed', {
+        logicalId: host.instanceId,
+        type: 'AWS::SSM::CommandInvocation',
+        status: 'TimedOut',
+        reason: host.note,
+      });
     }
     hosts.push(host);
   }
   for (const id of expected.filter((i) => !seen.has(i)).sort(cmp)) {
-    hosts.push({ instanceId: id, status: NOT_TARGETED, tail: [], label: labels[id], note: 'expected but not targeted by SSM (is its SSM agent registered and online, and does it carry the target tags?)' });
+    hosts.push({
+      instanceId: id,
+      status: NOT_TARGETED,
+      tail: [],
+      label: labels[id],
+      note: 'expected but not targeted by SSM (is its SSM agent registered and online, and does it carry the target tags?)',
+    });
     say(`${name(id)}: not targeted by SSM`, 'failed', { logicalId: id, type: 'AWS::SSM::CommandInvocation', status: NOT_TARGETED });
   }
 
@@ -320,13 +353,21 @@ async function sendOnce(ssm: SsmPort, deps: RunCommandDeps, input: SendCommandIn
       for (let look = 0; look < 2; look++) {
         const found = await ssm.findCommandByMarker(marker, { documentName: input.documentName, since });
         if (found) {
-          deps.io.notify({ type: 'warning', stepId: deps.stepId, message: `SendCommand's answer was lost (${errorMessage(err)}); command ${found} carries marker ${marker}: watching it instead of sending again.` });
+          deps.io.notify({
+            type: 'warning',
+            stepId: deps.stepId,
+            message: `SendCommand's answer was lost (${errorMessage(err)}); command ${found} carries marker ${marker}: watching it instead of sending again.`,
+          });
           return found;
         }
         if (look === 0) await deps.clock.sleep(2000, deps.signal);
       }
       if (attempt >= attempts) throw err;
-      deps.io.notify({ type: 'warning', stepId: deps.stepId, message: `SendCommand failed (${errorMessage(err)}) and no command carries marker ${marker}: sending again (attempt ${attempt + 1} of ${attempts}).` });
+      deps.io.notify({
+        type: 'warning',
+        stepId: deps.stepId,
+        message: `SendCommand failed (${errorMessage(err)}) and no command carries marker ${marker}: sending again (attempt ${attempt + 1} of ${attempts}).`,
+      });
     }
   }
 }
@@ -342,7 +383,11 @@ export function summarize(hosts: HostRun[]): string {
 function describeTargets(input: SendCommandInput): string {
   if (input.instanceIds?.length) return input.instanceIds.join(', ');
   const t = input.targets ?? {};
-  return Object.keys(t).length ? Object.entries(t).map(([k, v]) => `tag ${k}=${v.join('|')}`).join(' and ') : 'no targets';
+  return Object.keys(t).length
+    ? Object.entries(t)
+        .map(([k, v]) => `tag ${k}=${v.join('|')}`)
+        .join(' and ')
+    : 'no targets';
 }
 
 async function perInstanceInvocations(ssm: SsmPort, commandId: string, ids: string[]): Promise<InvocationResult[]> {

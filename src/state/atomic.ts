@@ -51,7 +51,9 @@ export async function removeStaleTemps(dir: string, me: Pick<ProcessInfo, 'pid' 
     if (!m) continue;
     const pid = Number(m[1]);
     if (pid === me.pid || me.isAlive(pid)) continue;
-    await unlink(path.join(dir, f)).then(() => removed.push(f)).catch(() => undefined);
+    await unlink(path.join(dir, f))
+      .then(() => removed.push(f))
+      .catch(() => undefined);
   }
   return removed;
 }

@@ -14,7 +14,12 @@ export interface HeldLock {
  * and environment: a fresh checkout (config only, no local ledger) finds a lease held by another
  * machine too; when that table is neither recorded nor reachable, the local lock is still shown.
  */
-export async function heldLocks(store: StateStore, ledger: LedgerData | undefined, leaseStore: (table: string) => Promise<LeaseStore>, warn: (message: string) => void): Promise<HeldLock[]> {
+export async function heldLocks(
+  store: StateStore,
+  ledger: LedgerData | undefined,
+  leaseStore: (table: string) => Promise<LeaseStore>,
+  warn: (message: string) => void,
+): Promise<HeldLock[]> {
   const recorded = ledger?.steps['bootstrap.state']?.outputs.LockTableName;
   const table = recorded ?? store.derivedLockTable();
   const dynamo = await leaseStore(table);

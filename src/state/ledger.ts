@@ -102,7 +102,17 @@ export interface LedgerData {
 export const RUN_HISTORY_LIMIT = 300;
 
 export function emptyLedger(project: string, env: string, now: Date): LedgerData {
-  return { format: LEDGER_FORMAT, schemaVersion: LEDGER_SCHEMA_VERSION, project, env, revision: 0, updatedAt: now.toISOString(), steps: {}, runs: [], facts: {} };
+  return {
+    format: LEDGER_FORMAT,
+    schemaVersion: LEDGER_SCHEMA_VERSION,
+    project,
+    env,
+    revision: 0,
+    updatedAt: now.toISOString(),
+    steps: {},
+    runs: [],
+    facts: {},
+  };
 }
 
 /** Parse and check a serialised ledger; throws StateInvalidError naming the problem. */
@@ -118,7 +128,10 @@ export function parseLedger(text: string, where: string): LedgerData {
   }
   const d = data as Partial<LedgerData>;
   if (!d || typeof d !== 'object' || d.format !== LEDGER_FORMAT || typeof d.schemaVersion !== 'number' || typeof d.steps !== 'object')
-    throw new StateInvalidError(`The file at ${where} is not a dpf ledger (missing format/schemaVersion/steps).`, 'Move it aside or restore the real ledger, then run again.');
+    throw new StateInvalidError(
+      `The file at ${where} is not a dpf ledger (missing format/schemaVersion/steps).`,
+      'Move it aside or restore the real ledger, then run again.',
+    );
   if (d.schemaVersion > LEDGER_SCHEMA_VERSION)
     throw new StateInvalidError(
       `The ledger at ${where} was written by a newer dpf (ledger schema ${d.schemaVersion}; this dpf understands ${LEDGER_SCHEMA_VERSION}).`,
@@ -130,10 +143,28 @@ export function parseLedger(text: string, where: string): LedgerData {
 
 /** Schema 1 kept day-2 operations in a list of their own, beside the runs. */
 interface V1 {
-  operations?: Array<{ id: string; kind: string; key: string; status: string; startedAt: string; finishedAt?: string; runIds: string[]; params: Record<string, unknown>; state?: Record<string, unknown>; summary?: Record<string, unknown> }>;
+  operations?: Array<{
+    id: string;
+    kind: string;
+    key: string;
+    status: string;
+    startedAt: string;
+    finishedAt?: string;
+    runIds: string[];
+    params: Record<string, unknown>;
+    state?: Record<string, unknown>;
+    summary?: Record<string, unknown>;
+  }>;
 }
 
-const V1_RUN_STATUS: Record<string, RunStatus> = { running: 'running', done: 'done', failed: 'failed', interrupted: 'interrupted', aborted: 'failed', abandoned: 'interrupted' };
+const V1_RUN_STATUS: Record<string, RunStatus> = {
+  running: 'running',
+  done: 'done',
+  failed: 'failed',
+  interrupted: 'interrupted',
+  aborted: 'failed',
+  abandoned: 'interrupted',
+};
 
 /**
  * Schema 1 → 2, in memory (written back as 2 at the next change): each operation record is
@@ -148,12 +179,24 @@ export function migrateV1(d: LedgerData & V1): LedgerData {
     for (const r of mine) r.operation = operation;
     let last = mine.sort((a, b) => a.startedAt.localeCompare(b.startedAt)).at(-1);
     if (!last) {
-      last = { runId: o.runIds.at(-1) ?? o.id, command: o.kind, operator: 'unknown', host: 'unknown', startedAt: o.startedAt, finishedAt: o.finishedAt, status: V1_RUN_STATUS[o.status] ?? 'failed', steps: [], note: 'from the operations list of ledger schema 1 (this run was no longer in the run history)', operation };
+      last = {
+        runId: o.runIds.at(-1) ?? o.id,
+        command: o.kind,
+        operator: 'unknown',
+        host: 'unknown',
+        startedAt: o.startedAt,
+        finishedAt: o.finishedAt,
+        status: V1_RUN_STATUS[o.status] ?? 'failed',
+        steps: [],
+        note: 'from the operations list of ledger schema 1 (this run was no longer in the run history)',
+        operation,
+      };
       runs.push(last);
     }
     const kept = o.state?.kept === true && o.state?.tornDown !== true;
     if (o.summary || o.state?.kept !== undefined) last.summary = { ...(o.summary ?? {}), ...(o.state?.kept !== undefined ? { kept } : {}) };
-    if (o.status === 'done' || o.status === 'aborted' || o.status === 'abandoned') last.closed = { as: o.status, at: o.finishedAt ?? last.finishedAt ?? o.startedAt };
+    if (o.status === 'done' || o.status === 'aborted' || o.status === 'abandoned')
+      last.closed = { as: o.status, at: o.finishedAt ?? last.finishedAt ?? o.startedAt };
   }
   runs.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
   for (const st of Object.values(d.steps)) {
@@ -225,7 +268,12 @@ export class Ledger {
    */
   private readOnly = false;
 
-  private constructor(readonly file: string, public data: LedgerData, private readonly me: ProcessInfo, private readonly warn: LedgerWarn) {}
+  private constructor(
+    readonly file: string,
+    public data: LedgerData,
+    private readonly me: ProcessInfo,
+    private readonly warn: LedgerWarn,
+  ) {}
 
   /** From now on, keep changes in memory only (see `readOnly`). */
   makeReadOnly(): void {
@@ -312,19 +360,21 @@ export class Ledger {
   private persistLocal(): Promise<void> {
     const body = serializeLedger(this.data);
     // A failed write fails its caller, but must not poison the writes queued after it.
-    this.writeChain = this.writeChain.catch(() => undefined).then(async () => {
-      // The copy the exit-5 message tells operators to restore from: written as atomically as the
-      // ledger itself (a kill mid-copy must not leave it empty), from the complete previous version.
-      const previous = await readFile(this.file, 'utf8').catch(() => undefined);
-      if (previous !== undefined) {
-        try {
-          await writeFileAtomic(`${this.file}.bak`, previous, this.me);
-        } catch (err) {
-          this.warn(`Could not write ${path.basename(this.file)}.bak: ${errorMessage(err)} (the ledger itself is written next).`);
+    this.writeChain = this.writeChain
+      .catch(() => undefined)
+      .then(async () => {
+        // The copy the exit-5 message tells operators to restore from: written as atomically as the
+        // ledger itself (a kill mid-copy must not leave it empty), from the complete previous version.
+        const previous = await readFile(this.file, 'utf8').catch(() => undefined);
+        if (previous !== undefined) {
+          try {
+            await writeFileAtomic(`${this.file}.bak`, previous, this.me);
+          } catch (err) {
+            this.warn(`Could not write ${path.basename(this.file)}.bak: ${errorMessage(err)} (the ledger itself is written next).`);
+          }
         }
-      }
-      await writeFileAtomic(this.file, body, this.me);
-    });
+        await writeFileAtomic(this.file, body, this.me);
+      });
     return this.writeChain;
   }
 

@@ -31,7 +31,10 @@ export function staleReason(holder: Lease, now: Date, me: Pick<ProcessInfo, 'hos
  * (then by an atomic rename). Two processes that judged the same lease stale cannot both win.
  */
 export class FileLeaseStore implements LeaseStore {
-  constructor(readonly file: string, private readonly me: ProcessInfo) {}
+  constructor(
+    readonly file: string,
+    private readonly me: ProcessInfo,
+  ) {}
   get where(): string {
     return `lock file ${this.file}`;
   }
@@ -132,7 +135,8 @@ export class FileLeaseStore implements LeaseStore {
     await unlink(this.file).catch(() => undefined);
     const dir = path.dirname(this.file);
     const base = path.basename(this.file);
-    for (const f of await readdir(dir).catch(() => [] as string[])) if (f.startsWith(`${base}.takeover-`)) await unlink(path.join(dir, f)).catch(() => undefined);
+    for (const f of await readdir(dir).catch(() => [] as string[]))
+      if (f.startsWith(`${base}.takeover-`)) await unlink(path.join(dir, f)).catch(() => undefined);
   }
 }
 
@@ -170,7 +174,16 @@ function parseLease(text: string): Lease {
     /* below */
   }
   const digest = createHash('sha256').update(text).digest('hex').slice(0, 16);
-  return { env: '?', token: `unreadable-${digest}`, identity: 'an unreadable lock file', host: '?', pid: 0, command: '?', since: new Date(0).toISOString(), expiresAt: new Date(0).toISOString() };
+  return {
+    env: '?',
+    token: `unreadable-${digest}`,
+    identity: 'an unreadable lock file',
+    host: '?',
+    pid: 0,
+    command: '?',
+    since: new Date(0).toISOString(),
+    expiresAt: new Date(0).toISOString(),
+  };
 }
 
 export interface LockOptions {

@@ -10,16 +10,29 @@ import { AwsAccessError, UserError } from '../errors.js';
 import type { LedgerData } from './ledger.js';
 import { localLedgerPath, peekLedgerRegion } from './store.js';
 
-export function assertLedgerPlace(data: Pick<LedgerData, 'facts'>, envName: string, where: { region: string; regionFromFlag: boolean; accountId?: string }): void {
+export function assertLedgerPlace(
+  data: Pick<LedgerData, 'facts'>,
+  envName: string,
+  where: { region: string; regionFromFlag: boolean; accountId?: string },
+): void {
   const f = data.facts;
   if (f.region && f.region !== where.region)
-    throw new UserError('RegionMismatch', `Environment "${envName}" lives in ${f.region} (its ledger says so), but this command would use ${where.region}${where.regionFromFlag ? ' (--region)' : ' (the config)'}.`, {
-      hint: where.regionFromFlag ? `Drop --region ${where.region}, or name the environment that lives there.` : `If the environment really moved, start a new one (dpf init --env NEW --region ${where.region}); its ledger is .dpf/${envName}/ledger.json.`,
-    });
+    throw new UserError(
+      'RegionMismatch',
+      `Environment "${envName}" lives in ${f.region} (its ledger says so), but this command would use ${where.region}${where.regionFromFlag ? ' (--region)' : ' (the config)'}.`,
+      {
+        hint: where.regionFromFlag
+          ? `Drop --region ${where.region}, or name the environment that lives there.`
+          : `If the environment really moved, start a new one (dpf init --env NEW --region ${where.region}); its ledger is .dpf/${envName}/ledger.json.`,
+      },
+    );
   if (f.accountId && where.accountId && f.accountId !== where.accountId)
-    throw new AwsAccessError(`The credentials are for account ${where.accountId}, but environment "${envName}" lives in account ${f.accountId} (its ledger says so).`, {
-      hint: 'Use the profile for that account (--profile NAME or AWS_PROFILE), or pin it in the config (accountId) to catch this earlier.',
-    });
+    throw new AwsAccessError(
+      `The credentials are for account ${where.accountId}, but environment "${envName}" lives in account ${f.accountId} (its ledger says so).`,
+      {
+        hint: 'Use the profile for that account (--profile NAME or AWS_PROFILE), or pin it in the config (accountId) to catch this earlier.',
+      },
+    );
 }
 
 /**

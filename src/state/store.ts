@@ -42,7 +42,11 @@ export async function peekLedgerRegion(file: string): Promise<string | undefined
 
 /** The state-bucket copy of a ledger, as the ledger's mirror. */
 export class S3LedgerMirror implements LedgerMirror {
-  constructor(private readonly objects: () => Promise<ObjectStorePort>, private readonly bucket: string, private readonly env: string) {}
+  constructor(
+    private readonly objects: () => Promise<ObjectStorePort>,
+    private readonly bucket: string,
+    private readonly env: string,
+  ) {}
   async read() {
     return (await this.objects()).getText(this.bucket, ledgerKey(this.env));
   }
@@ -56,7 +60,12 @@ export class S3LedgerMirror implements LedgerMirror {
 
 /** One environment's state: its files, its lock, its copies. */
 export class StateStore {
-  constructor(readonly configDir: string, readonly project: string, readonly env: string, private readonly me: ProcessInfo) {}
+  constructor(
+    readonly configDir: string,
+    readonly project: string,
+    readonly env: string,
+    private readonly me: ProcessInfo,
+  ) {}
 
   get ledgerFile(): string {
     return localLedgerPath(this.configDir, this.env);

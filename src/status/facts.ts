@@ -72,7 +72,11 @@ async function attemptWithin<T>(notes: string[], what: string, f: () => Promise<
 }
 
 /** Nodes, alarms and the latest recovery point, each time-boxed. */
-export async function gatherOpsFacts(ports: AwsPorts, data: LedgerData, o: { project: string; env: string; rpoMinutes: number; now: Date; timeoutMs?: number }): Promise<Pick<LiveFacts, 'nodes' | 'workers' | 'alarms' | 'recoveryPoint' | 'notes'>> {
+export async function gatherOpsFacts(
+  ports: AwsPorts,
+  data: LedgerData,
+  o: { project: string; env: string; rpoMinutes: number; now: Date; timeoutMs?: number },
+): Promise<Pick<LiveFacts, 'nodes' | 'workers' | 'alarms' | 'recoveryPoint' | 'notes'>> {
   const notes: string[] = [];
   const ms = o.timeoutMs ?? LIVE_TIMEOUT_MS;
   const attempt = <T>(n: string[], what: string, f: () => Promise<T>) => attemptWithin(n, what, f, ms);
@@ -90,7 +94,13 @@ export async function gatherOpsFacts(ports: AwsPorts, data: LedgerData, o: { pro
           const instances = (await ops.ec2.describeInstances({ 'tag:dpf:env': [o.env] })).filter((i) => !['terminated', 'shutting-down'].includes(i.state));
           if (!instances.length) return { total: 0, online: 0, offline: [] };
           const info = new Map((await ops.ssm.describeInstanceInformation(instances.map((i) => i.instanceId))).map((m) => [m.instanceId, m.pingStatus]));
-          const offline = instances.filter((i) => info.get(i.instanceId) !== 'Online').map((i) => ({ instanceId: i.instanceId, role: i.tags['dpf:role'], pingStatus: i.state !== 'running' ? i.state : info.get(i.instanceId) ?? 'NotRegistered' }));
+          const offline = instances
+            .filter((i) => info.get(i.instanceId) !== 'Online')
+            .map((i) => ({
+              instanceId: i.instanceId,
+              role: i.tags['dpf:role'],
+              pingStatus: i.state !== 'running' ? i.state : (info.get(i.instanceId) ?? 'NotRegistered'),
+            }));
           return { total: instances.length, online: instances.length - offline.length, offline };
         })
       : Promise.resolve(null),
@@ -101,7 +111,13 @@ export async function gatherOpsFacts(ports: AwsPorts, data: LedgerData, o: { pro
           const inService = g.instances.filter((i) => i.lifecycleState === 'InService').map((i) => i.instanceId);
           const { workerAssociationName, workerConfigurations } = await import('../checks/workers.js');
           const states = await workerConfigurations(ops.ssm, data, inService, workerAssociationName(o.project, o.env));
-          return { group, desired: g.desired, inService: inService.length, configured: states.filter((w) => w.configured).length, notConfigured: states.filter((w) => !w.configured).map(({ instanceId, detail }) => ({ instanceId, detail })) };
+          return {
+            group,
+            desired: g.desired,
+            inService: inService.length,
+            configured: states.filter((w) => w.configured).length,
+            notConfigured: states.filter((w) => !w.configured).map(({ instanceId, detail }) => ({ instanceId, detail })),
+          };
         })
       : Promise.resolve(null),
     data.steps['monitoring.stack']?.status === 'done'
@@ -112,11 +128,20 @@ export async function gatherOpsFacts(ports: AwsPorts, data: LedgerData, o: { pro
       : Promise.resolve(null),
     vault
       ? attempt(notes, `recovery points (AWS Backup vault ${vault})`, async () => {
-          const points = (await ops.backup.listRecoveryPoints(vault)).filter((p) => p.status === 'COMPLETED' && (!fsId || !p.resourceArn || p.resourceArn.endsWith(`:file-system/${fsId}`)));
+          const points = (await ops.backup.listRecoveryPoints(vault)).filter(
+            (p) => p.status === 'COMPLETED' && (!fsId || !p.resourceArn || p.resourceArn.endsWith(`:file-system/${fsId}`)),
+          );
           const latest = points.map((p) => ({ p, at: (p.completed ?? p.created)?.getTime() ?? 0 })).sort((a, b) => b.at - a.at)[0];
           if (!latest) return { arn: '', rpoMinutes: o.rpoMinutes };
           const age = Math.round((o.now.getTime() - latest.at) / 60_000);
-          return { arn: latest.p.arn, resourceArn: latest.p.resourceArn, completedAt: new Date(latest.at).toISOString(), ageMinutes: age, rpoMinutes: o.rpoMinutes, withinRpo: age <= o.rpoMinutes };
+          return {
+            arn: latest.p.arn,
+            resourceArn: latest.p.resourceArn,
+            completedAt: new Date(latest.at).toISOString(),
+            ageMinutes: age,
+            rpoMinutes: o.rpoMinutes,
+            withinRpo: age <= o.rpoMinutes,
+          };
         })
       : Promise.resolve(null),
   ]);
@@ -150,10 +175,28 @@ export async function gatherStatus(opts: StatusQuery, ctx: CommandContext): Prom
   const data = view.data;
   const steps = await statusGraph(view);
   const live: Record<string, { status?: string; drift?: string }> = {};
-  const facts: LiveFacts = { checkedAt: ctx.clock.now().toISOString(), drift: { source: 'none', stacks: {} }, nodes: null, workers: null, alarms: null, recoveryPoint: null, notes: [] };
-  const stackNames = [...new Set(Object.values(data.steps).map((r) => r.evidence.stackName as string | undefined).filter((n): n is string => Boolean(n)))];
+  const facts: LiveFacts = {
+    checkedAt: ctx.clock.now().toISOString(),
+    drift: { source: 'none', stacks: {} },
+    nodes: null,
+    workers: null,
+    alarms: null,
+    recoveryPoint: null,
+    notes: [],
+  };
+  const stackNames = [
+    ...new Set(
+      Object.values(data.steps)
+        .map((r) => r.evidence.stackName as string | undefined)
+        .filter((n): n is string => Boolean(n)),
+    ),
+  ];
   // Stacks deployed to another region (the DR vault) are looked up there.
-  const stackRegion = new Map(Object.values(data.steps).filter((r) => typeof r.evidence.region === 'string').map((r) => [r.evidence.stackName as string, r.evidence.region as string]));
+  const stackRegion = new Map(
+    Object.values(data.steps)
+      .filter((r) => typeof r.evidence.region === 'string')
+      .map((r) => [r.evidence.stackName as string, r.evidence.region as string]),
+  );
 
   if (view.ports) {
     const ports = view.ports;
@@ -162,8 +205,10 @@ export async function gatherStatus(opts: StatusQuery, ctx: CommandContext): Prom
       await Promise.all(
         stackNames.map(async (name) => {
           const region = stackRegion.get(name);
-          const s = await attempt(facts.notes, `stack ${name}${region ? ` (${region})` : ''}`, async () => (region ? (await ctx.aws(region).cfn()).describeStack(name) : cfn.describeStack(name)));
-          live[name] = { status: s === null ? undefined : s?.status ?? 'NOT_FOUND', drift: undefined };
+          const s = await attempt(facts.notes, `stack ${name}${region ? ` (${region})` : ''}`, async () =>
+            region ? (await ctx.aws(region).cfn()).describeStack(name) : cfn.describeStack(name),
+          );
+          live[name] = { status: s === null ? undefined : (s?.status ?? 'NOT_FOUND'), drift: undefined };
         }),
       );
       if (opts.drift) {
@@ -171,7 +216,12 @@ export async function gatherStatus(opts: StatusQuery, ctx: CommandContext): Prom
         const present = stackNames.filter((n) => !stackRegion.has(n) && live[n]?.status && live[n]!.status !== 'NOT_FOUND');
         await Promise.all(
           present.map(async (name) => {
-            const d = await attempt(facts.notes, `drift detection of ${name}`, () => detectDrift(cfn, name, { clock: ctx.clock, signal: ctx.signal, pollMs: 1000, timeoutMs: DRIFT_BUDGET_MS }), DRIFT_BUDGET_MS + 5000);
+            const d = await attempt(
+              facts.notes,
+              `drift detection of ${name}`,
+              () => detectDrift(cfn, name, { clock: ctx.clock, signal: ctx.signal, pollMs: 1000, timeoutMs: DRIFT_BUDGET_MS }),
+              DRIFT_BUDGET_MS + 5000,
+            );
             if (d) {
               facts.drift.stacks[name] = { drift: d.drift, reason: d.reason, checkedAt: ctx.clock.now().toISOString() };
               if (d.drift !== 'UNKNOWN') live[name]!.drift = d.drift;
@@ -181,10 +231,17 @@ export async function gatherStatus(opts: StatusQuery, ctx: CommandContext): Prom
         facts.drift.source = 'live';
       }
     } else if (opts.drift) facts.notes.push('--drift: drift detection was not run (CloudFormation could not be reached)');
-    const ops = await gatherOpsFacts(ports, data, { project: view.loaded.config.project, env: envName, rpoMinutes: view.env.recovery.rpoMinutes.fileSystem, now: ctx.clock.now(), timeoutMs: ms });
+    const ops = await gatherOpsFacts(ports, data, {
+      project: view.loaded.config.project,
+      env: envName,
+      rpoMinutes: view.env.recovery.rpoMinutes.fileSystem,
+      now: ctx.clock.now(),
+      timeoutMs: ms,
+    });
     Object.assign(facts, { nodes: ops.nodes, workers: ops.workers, alarms: ops.alarms, recoveryPoint: ops.recoveryPoint });
     facts.notes.push(...ops.notes);
-  } else if (opts.drift) facts.notes.push(`--drift: drift detection was not run (${opts.offline ? '--offline makes no AWS call' : 'AWS could not be reached'})`);
+  } else if (opts.drift)
+    facts.notes.push(`--drift: drift detection was not run (${opts.offline ? '--offline makes no AWS call' : 'AWS could not be reached'})`);
   if (facts.drift.source === 'none') {
     const last = driftFromLedger(data);
     if (Object.keys(last).length) facts.drift = { source: 'golive', stacks: last };
@@ -197,9 +254,26 @@ export async function gatherStatus(opts: StatusQuery, ctx: CommandContext): Prom
     project: view.loaded.config.project,
     region,
     accountId: data.facts.accountId,
-    ledger: { file: view.store.ledgerFile, revision: data.revision, updatedAt: data.updatedAt, source: view.source, ...(view.remote ? { remote: view.remote.where, derivedBucket: view.remote.derived } : {}) },
+    ledger: {
+      file: view.store.ledgerFile,
+      revision: data.revision,
+      updatedAt: data.updatedAt,
+      source: view.source,
+      ...(view.remote ? { remote: view.remote.where, derivedBucket: view.remote.derived } : {}),
+    },
     aws: { reachable: view.aws.reachable, note: view.aws.note },
-    lock: lock.holder ? { identity: lock.holder.identity, host: lock.holder.host, pid: lock.holder.pid, command: lock.holder.command, since: lock.holder.since, expiresAt: lock.holder.expiresAt, where: lock.where, ...(lock.stale ? { stale: lock.stale } : {}) } : null,
+    lock: lock.holder
+      ? {
+          identity: lock.holder.identity,
+          host: lock.holder.host,
+          pid: lock.holder.pid,
+          command: lock.holder.command,
+          since: lock.holder.since,
+          expiresAt: lock.holder.expiresAt,
+          where: lock.where,
+          ...(lock.stale ? { stale: lock.stale } : {}),
+        }
+      : null,
     progress: model.progress,
     phases: model.phases,
     next: model.next,
@@ -224,7 +298,11 @@ export interface LockState {
  * made the table, and AWS answered) the DynamoDB lease. A lease that is expired or whose process
  * on this host is gone is not held.
  */
-export async function lockState(view: LedgerView, ctx: Pick<CommandContext, 'clock' | 'settings'>, attempt: <T>(what: string, f: () => Promise<T>) => Promise<T | null>): Promise<LockState> {
+export async function lockState(
+  view: LedgerView,
+  ctx: Pick<CommandContext, 'clock' | 'settings'>,
+  attempt: <T>(what: string, f: () => Promise<T>) => Promise<T | null>,
+): Promise<LockState> {
   const now = ctx.clock.now();
   const local = await view.store.localLock().read();
   const localStale = local ? staleReason(local, now, ctx.settings.process) : undefined;
@@ -245,4 +323,3 @@ export async function lockState(view: LedgerView, ctx: Pick<CommandContext, 'clo
   if (remote === undefined || !table || view.source === 'local') return { held: false, ...shown };
   return { held: undefined, ...shown };
 }
-

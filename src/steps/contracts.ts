@@ -95,7 +95,15 @@ export const PLAYBOOKS: Record<string, readonly PlaybookRole[]> = {
   'freeipa-enrol.yml': ['freeipa_server:enrol_hosts'],
   'freeipa-client.yml': ['freeipa_client'],
   'bastion.yml': ['common', { role: 'freeipa_client', provider: 'freeipa' }],
-  'master.yml': ['common', 'nfs_client', { role: 'freeipa_client', provider: 'freeipa' }, 'data_processing', 'job_scheduler', 'spark_worker:master', 'kubernetes'],
+  'master.yml': [
+    'common',
+    'nfs_client',
+    { role: 'freeipa_client', provider: 'freeipa' },
+    'data_processing',
+    'job_scheduler',
+    'spark_worker:master',
+    'kubernetes',
+  ],
   'dev.yml': ['common', 'nfs_client', { role: 'freeipa_client', provider: 'freeipa' }, 'data_processing', 'jupyterhub'],
   'worker.yml': ['common', 'nfs_client', { role: 'freeipa_client', provider: 'freeipa' }, 'data_processing', 'spark_worker'],
   'monitoring.yml': ['monitoring'],
@@ -180,7 +188,8 @@ export function needsOf(step: StepDef, provider: IdentityProvider): Need[] {
 /** The steps that create each host (a stack providing `instance` there). */
 export function hostProviders(steps: StepDef[], provider: IdentityProvider): Map<HostRole, string[]> {
   const out = new Map<HostRole, string[]>();
-  for (const s of steps) for (const p of provisionsOf(s, provider)) if (p.what === 'instance' && p.at !== 'aws') out.set(p.at, [...(out.get(p.at) ?? []), s.id]);
+  for (const s of steps)
+    for (const p of provisionsOf(s, provider)) if (p.what === 'instance' && p.at !== 'aws') out.set(p.at, [...(out.get(p.at) ?? []), s.id]);
   return out;
 }
 
@@ -225,7 +234,8 @@ export function unmetPrerequisites(steps: StepDef[], provider: IdentityProvider)
         for (const entry of contract.uses ?? []) {
           const n = parse(entry, host);
           if (!n || (n.at !== 'aws' && !hosts.has(n.at as HostRole))) continue;
-          if (!has(provided.keys(), n.what, n.at)) problems.push(`${s.id}: ${role} on ${host} uses ${n.what}${n.at === host ? '' : ` on ${n.at}`} at run time, which no step of the graph provides`);
+          if (!has(provided.keys(), n.what, n.at))
+            problems.push(`${s.id}: ${role} on ${host} uses ${n.what}${n.at === host ? '' : ` on ${n.at}`} at run time, which no step of the graph provides`);
         }
         for (const p of contract.provides) {
           const n = parse(p, host);

@@ -75,7 +75,13 @@ export async function runSteps(o: RunOptions): Promise<RunSummary> {
   const started = o.clock.now();
   const all = [...o.steps, ...(o.finally ?? [])];
   await openRun(o, all, started);
-  o.io.notify({ type: 'run-start', runId: o.envCtx.runId, command: o.command, env: o.envCtx.name, steps: all.map((s) => ({ id: s.id, title: s.title, phase: s.phase })) });
+  o.io.notify({
+    type: 'run-start',
+    runId: o.envCtx.runId,
+    command: o.command,
+    env: o.envCtx.name,
+    steps: all.map((s) => ({ id: s.id, title: s.title, phase: s.phase })),
+  });
 
   const failures: RunSummary['failures'] = [];
   const outcomes: Record<string, StepOutcome> = {};
@@ -95,7 +101,11 @@ export async function runSteps(o: RunOptions): Promise<RunSummary> {
   } else main = await group(o.steps);
   let fin: GroupStatus | undefined;
   if (o.finally?.length && main !== 'interrupted') {
-    if (main === 'failed') o.io.notify({ type: 'warning', message: `${failures.map((f) => f.stepId).join(', ') || 'a step'} failed; running ${o.finally.map((s) => s.id).join(', ')} all the same.` });
+    if (main === 'failed')
+      o.io.notify({
+        type: 'warning',
+        message: `${failures.map((f) => f.stepId).join(', ') || 'a step'} failed; running ${o.finally.map((s) => s.id).join(', ')} all the same.`,
+      });
     fin = await group(o.finally);
   }
 
@@ -130,7 +140,12 @@ async function openRun(o: RunOptions, steps: StepDef[], started: Date): Promise<
       if (r.status === 'running' && r.runId !== o.envCtx.runId) {
         r.status = 'died';
         r.note = `the process ended without closing this run (killed or crashed); found by run ${o.envCtx.runId}`;
-        const lastSeen = Object.values(d.steps).filter((st) => st.runId === r.runId).flatMap((st) => [st.startedAt, st.finishedAt]).filter((t): t is string => Boolean(t)).sort().at(-1);
+        const lastSeen = Object.values(d.steps)
+          .filter((st) => st.runId === r.runId)
+          .flatMap((st) => [st.startedAt, st.finishedAt])
+          .filter((t): t is string => Boolean(t))
+          .sort()
+          .at(-1);
         r.finishedAt = lastSeen ?? r.startedAt;
       }
     d.runs.push({
@@ -206,7 +221,11 @@ function inScope(record: StepRecord | undefined, scope: RunOperation | undefined
   return record !== undefined && record.scope === scope?.id;
 }
 
-export function makeContext(s: StepDef, o: Pick<RunOptions, 'envCtx' | 'ledger' | 'aws' | 'awsIn' | 'io' | 'clock' | 'signal' | 'settings' | 'planned' | 'scope'>, previous: StepRecord | undefined): StepContext {
+export function makeContext(
+  s: StepDef,
+  o: Pick<RunOptions, 'envCtx' | 'ledger' | 'aws' | 'awsIn' | 'io' | 'clock' | 'signal' | 'settings' | 'planned' | 'scope'>,
+  previous: StepRecord | undefined,
+): StepContext {
   return {
     stepId: s.id,
     planned: o.planned?.[s.id],
@@ -256,8 +275,20 @@ async function checkStep(s: StepDef, o: RunOptions): Promise<StepOutcome> {
   o.io.notify({ type: 'step-start', stepId: s.id, title: `${s.title} (check mode)` });
   const r = await s.check(ctx, prepared);
   const end = o.clock.now();
-  await o.ledger.updateStep(s.id, s.phase, { evidence: { lastCheck: { at: end.toISOString(), runId: o.envCtx.runId, changed: r.changed, summary: r.summary, ...r.evidence } } }, end);
-  o.io.notify({ type: 'step-done', stepId: s.id, changed: r.changed, durationSeconds: seconds(start, end), summary: `check: ${r.summary ?? (r.changed ? 'would change' : 'no changes')}`, ...(r.verdict ? { verdict: r.verdict } : {}) });
+  await o.ledger.updateStep(
+    s.id,
+    s.phase,
+    { evidence: { lastCheck: { at: end.toISOString(), runId: o.envCtx.runId, changed: r.changed, summary: r.summary, ...r.evidence } } },
+    end,
+  );
+  o.io.notify({
+    type: 'step-done',
+    stepId: s.id,
+    changed: r.changed,
+    durationSeconds: seconds(start, end),
+    summary: `check: ${r.summary ?? (r.changed ? 'would change' : 'no changes')}`,
+    ...(r.verdict ? { verdict: r.verdict } : {}),
+  });
   return 'done';
 }
 
@@ -297,7 +328,11 @@ async function markRunning(s: StepDef, o: RunOptions, previous: StepRecord | und
   const start = o.clock.now();
   o.io.notify({ type: 'step-start', stepId: s.id, title: s.title, reconcile });
   if (reconcile)
-    o.io.notify({ type: 'info', stepId: s.id, message: `${s.id} was left running by ${previous?.operator ?? 'an earlier run'} (run ${previous?.runId ?? '?'}); reconciling with AWS instead of starting over.` });
+    o.io.notify({
+      type: 'info',
+      stepId: s.id,
+      message: `${s.id} was left running by ${previous?.operator ?? 'an earlier run'} (run ${previous?.runId ?? '?'}); reconciling with AWS instead of starting over.`,
+    });
   const running: Partial<StepRecord> = {
     status: 'running',
     startedAt: start.toISOString(),
@@ -327,14 +362,28 @@ async function finishStep(s: StepDef, o: RunOptions, start: Date, result: StepRe
   let rec: StepRecord | undefined;
   await o.ledger.update((d) => {
     const prev = d.steps[s.id]!;
-    rec = d.steps[s.id] = { ...prev, status: 'done', finishedAt: end.toISOString(), durationSeconds: seconds(start, end), outputs: result.outputs ?? {}, evidence: { ...prev.evidence, ...(result.evidence ?? {}) } };
+    rec = d.steps[s.id] = {
+      ...prev,
+      status: 'done',
+      finishedAt: end.toISOString(),
+      durationSeconds: seconds(start, end),
+      outputs: result.outputs ?? {},
+      evidence: { ...prev.evidence, ...(result.evidence ?? {}) },
+    };
     for (const id of result.resets?.steps ?? []) {
       const r = d.steps[id];
       if (!r || id === s.id) continue;
       d.steps[id] = { ...r, status: 'pending', outputs: {}, inputHash: undefined, evidence: { ...r.evidence, ...result.resets!.evidence } };
     }
   }, end);
-  o.io.notify({ type: 'step-done', stepId: s.id, changed: result.changed, durationSeconds: seconds(start, end), summary: result.summary, ...(result.verdict ? { verdict: result.verdict } : {}) });
+  o.io.notify({
+    type: 'step-done',
+    stepId: s.id,
+    changed: result.changed,
+    durationSeconds: seconds(start, end),
+    summary: result.summary,
+    ...(result.verdict ? { verdict: result.verdict } : {}),
+  });
   await o.afterStep?.(s, rec!);
 }
 
@@ -361,7 +410,12 @@ async function failStep(s: StepDef, o: RunOptions, start: Date, recorded: StepRe
   await o.ledger.updateStep(
     s.id,
     s.phase,
-    { status: 'failed', finishedAt: end.toISOString(), durationSeconds: seconds(start, end), error: { message: errorMessage(err), code: e.code, rootCause: e.details?.[0], hint: e.hint } },
+    {
+      status: 'failed',
+      finishedAt: end.toISOString(),
+      durationSeconds: seconds(start, end),
+      error: { message: errorMessage(err), code: e.code, rootCause: e.details?.[0], hint: e.hint },
+    },
     end,
   );
   o.io.notify({ type: 'step-failed', stepId: s.id, error: errorMessage(err), rootCause: e.details?.[0], hint: e.hint });
@@ -371,18 +425,26 @@ async function failStep(s: StepDef, o: RunOptions, start: Date, recorded: StepRe
 /** Turn a run summary into the error the CLI exits with (or nothing when all is well). */
 export function summaryError(summary: RunSummary, resume: string): DpfError | undefined {
   if (summary.status === 'done') return undefined;
-  if (summary.status === 'interrupted') return new AbortError(`Interrupted at a safe point; the ledger is saved and the lock released.`, { hint: `Resume with: ${resume}` });
+  if (summary.status === 'interrupted')
+    return new AbortError(`Interrupted at a safe point; the ledger is saved and the lock released.`, { hint: `Resume with: ${resume}` });
   const declined = summary.failures.find((f) => f.error instanceof NotConfirmedError);
   if (declined) return declined.error as NotConfirmedError;
   const failed = summary.failures.map((f) => f.stepId);
-  const blocked = Object.entries(summary.outcomes).filter(([, v]) => v === 'blocked').map(([k]) => k);
+  const blocked = Object.entries(summary.outcomes)
+    .filter(([, v]) => v === 'blocked')
+    .map(([k]) => k);
   const first = summary.failures[0]?.error;
   const exit = first instanceof DpfError && first.exitCode !== ExitCode.Internal ? first.exitCode : ExitCode.StepFailed;
-  const err = new DpfError(first instanceof DpfError ? first.code : 'StepFailed', `${failed.length} step(s) failed: ${failed.join(', ')}${blocked.length ? `; ${blocked.length} not started because of them: ${blocked.join(', ')}` : ''}.`, exit, {
-    cause: first,
-    hint: first instanceof DpfError && first.hint ? `${first.hint}\nResume with: ${resume}` : `Fix the cause, then resume with: ${resume}`,
-    details: summary.failures.flatMap((f) => [`${f.stepId}: ${errorMessage(f.error)}`, ...((f.error as DpfError).details ?? []).map((d) => `  ${d}`)]),
-  });
+  const err = new DpfError(
+    first instanceof DpfError ? first.code : 'StepFailed',
+    `${failed.length} step(s) failed: ${failed.join(', ')}${blocked.length ? `; ${blocked.length} not started because of them: ${blocked.join(', ')}` : ''}.`,
+    exit,
+    {
+      cause: first,
+      hint: first instanceof DpfError && first.hint ? `${first.hint}\nResume with: ${resume}` : `Fix the cause, then resume with: ${resume}`,
+      details: summary.failures.flatMap((f) => [`${f.stepId}: ${errorMessage(f.error)}`, ...((f.error as DpfError).details ?? []).map((d) => `  ${d}`)]),
+    },
+  );
   return err;
 }
 

@@ -60,7 +60,10 @@ export function estimateTemplate(template: { Resources?: Record<string, { Type: 
     const refs = new Set<string>();
     references(r.Properties, refs);
     for (const d of [r.DependsOn ?? []].flat()) refs.add(d);
-    deps.set(id, [...refs].filter((x) => x !== id && x in resources));
+    deps.set(
+      id,
+      [...refs].filter((x) => x !== id && x in resources),
+    );
   }
   const memo = new Map<string, { t: number; path: string[] }>();
   const visiting = new Set<string>();

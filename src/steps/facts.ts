@@ -20,7 +20,8 @@ export function optionalOutput(ctx: StepContext, stepId: string, key: string): s
 
 export async function instancePrivateIp(ctx: StepContext, instanceId: string): Promise<string> {
   const [i] = await (await ctx.aws.ops()).ec2.describeInstances({ 'instance-id': [instanceId] });
-  if (!i?.privateIp) throw new StepFailedError(ctx.stepId, `Instance ${instanceId} has no private IP (is it running?).`, { hint: 'Check the compute stack: dpf status' });
+  if (!i?.privateIp)
+    throw new StepFailedError(ctx.stepId, `Instance ${instanceId} has no private IP (is it running?).`, { hint: 'Check the compute stack: dpf status' });
   return i.privateIp;
 }
 
@@ -88,7 +89,10 @@ export async function platformImageId(ctx: StepContext): Promise<string> {
   const p = ctx.envCtx.env.compute.imageParameter;
   if (p.startsWith('ami-')) return p;
   const v = await (await ctx.aws.ops()).ssm.getParameter(p);
-  if (!v) throw new StepFailedError(ctx.stepId, `The image parameter ${p} does not resolve in ${ctx.envCtx.region}.`, { hint: 'Set compute.imageParameter to an SSM public parameter or an AMI id.' });
+  if (!v)
+    throw new StepFailedError(ctx.stepId, `The image parameter ${p} does not resolve in ${ctx.envCtx.region}.`, {
+      hint: 'Set compute.imageParameter to an SSM public parameter or an AMI id.',
+    });
   return v;
 }
 

@@ -34,7 +34,13 @@ export function topoOrder<T extends GraphNode>(nodes: T[]): T[] {
         if (indeg.get(m.id) === 0) ready.push(m);
       }
   }
-  if (out.length !== nodes.length) throw new Error(`the step graph has a cycle among: ${nodes.filter((n) => !out.includes(n)).map((n) => n.id).join(', ')}`);
+  if (out.length !== nodes.length)
+    throw new Error(
+      `the step graph has a cycle among: ${nodes
+        .filter((n) => !out.includes(n))
+        .map((n) => n.id)
+        .join(', ')}`,
+    );
   return out;
 }
 

@@ -12,7 +12,14 @@
  */
 import type { After, PhaseId, StepContext, StepDef } from './types.js';
 import { stackStep } from './kinds/stack.js';
-import { playbookStep, playbookDocument, renderExtraVariables, PLAYBOOK_ESTIMATE_SECONDS, PLAYBOOK_RUN_READS, type PlaybookStepSpec } from './kinds/playbook.js';
+import {
+  playbookStep,
+  playbookDocument,
+  renderExtraVariables,
+  PLAYBOOK_ESTIMATE_SECONDS,
+  PLAYBOOK_RUN_READS,
+  type PlaybookStepSpec,
+} from './kinds/playbook.js';
 import { mergeAfter } from './graph.js';
 import { hostProviders, hostsOf, playbookRoles, ROLE_CONTRACTS, type HostRole, type IdentityProvider, type StepVariable } from './contracts.js';
 import { buildBundle, bundleKey, bundleSourceUrl, ensureBundleUploaded, type Bundle } from '../ansible/bundle.js';
@@ -32,8 +39,26 @@ function netOut(ctx: StepContext, keys: readonly string[]): Record<string, strin
 }
 
 /** The network outputs each stack's parameters read. */
-const COMPUTE_NETWORK = ['VpcId', 'PublicSubnet1Id', 'PrivateSubnet1Id', 'PrivateSubnet2Id', 'PrivateSubnet3Id', 'ManagementSecurityGroupId', 'ComputeSecurityGroupId'] as const;
-const STORAGE_NETWORK = ['VpcId', 'PrivateSubnet1Id', 'PrivateSubnet2Id', 'PrivateSubnet3Id', 'DatabaseSubnet1Id', 'DatabaseSubnet2Id', 'DatabaseSubnet3Id', 'EfsSecurityGroupId', 'DatabaseSecurityGroupId'] as const;
+const COMPUTE_NETWORK = [
+  'VpcId',
+  'PublicSubnet1Id',
+  'PrivateSubnet1Id',
+  'PrivateSubnet2Id',
+  'PrivateSubnet3Id',
+  'ManagementSecurityGroupId',
+  'ComputeSecurityGroupId',
+] as const;
+const STORAGE_NETWORK = [
+  'VpcId',
+  'PrivateSubnet1Id',
+  'PrivateSubnet2Id',
+  'PrivateSubnet3Id',
+  'DatabaseSubnet1Id',
+  'DatabaseSubnet2Id',
+  'DatabaseSubnet3Id',
+  'EfsSecurityGroupId',
+  'DatabaseSecurityGroupId',
+] as const;
 const IDENTITY_NETWORK = ['VpcId', 'PrivateSubnet1Id', 'PrivateSubnet2Id', 'IdentitySecurityGroupId'] as const;
 
 /**
@@ -176,7 +201,9 @@ function withHostEdges(steps: StepDef[], provider: IdentityProvider): StepDef[] 
   const creators = hostProviders(steps, provider);
   const present = new Set(hostsOf(provider));
   for (const s of steps) {
-    const hosts: After[] = (s.contract?.runsOn ?? []).filter((h) => present.has(h)).flatMap((h) => (creators.get(h) ?? []).map((c) => ({ [c]: { hosts: [h] } })));
+    const hosts: After[] = (s.contract?.runsOn ?? [])
+      .filter((h) => present.has(h))
+      .flatMap((h) => (creators.get(h) ?? []).map((c) => ({ [c]: { hosts: [h] } })));
     const after = mergeAfter(s.after ?? {}, ...hosts);
     s.after = Object.fromEntries(Object.entries(after).filter(([d]) => ids.has(d)));
     s.dependsOn = Object.keys(s.after);
@@ -222,7 +249,11 @@ export const STEP_VARIABLE_SOURCES: Record<StepVariable, { step: string; reads: 
   efs_access_point_id: { step: 'storage.stack', reads: ['EfsAccessPointId'], value: (ctx) => ctx.output('storage.stack', 'EfsAccessPointId') },
   rds_endpoint: { step: 'storage.stack', reads: ['DbEndpointAddress', 'DbInstanceIdentifier'], value: rdsEndpoint },
   rds_secret_arn: { step: 'storage.stack', reads: ['DbSecretArn'], value: rdsSecretName },
-  spark_master_host: { step: 'compute.stack', reads: ['MasterInstanceId'], value: (ctx) => instancePrivateIp(ctx, ctx.output('compute.stack', 'MasterInstanceId')) },
+  spark_master_host: {
+    step: 'compute.stack',
+    reads: ['MasterInstanceId'],
+    value: (ctx) => instancePrivateIp(ctx, ctx.output('compute.stack', 'MasterInstanceId')),
+  },
 };
 
 /** The step variables the roles of a playbook read (ROLE_CONTRACTS vars). */
@@ -394,9 +425,16 @@ function identitySteps(provider: IdentityProvider): StepDef[] {
         provides: Object.fromEntries(CLIENT_ROLES.map((r) => [r, ['host-keytab']])),
         targets: ipaServer,
         vars: async (ctx) => {
-          const instances = await (await ctx.aws.ops()).ec2.describeInstances({ 'tag:dpf:env': [ctx.envCtx.name], 'tag:dpf:role': [...CLIENT_ROLES], 'instance-state-name': ['running'] });
+          const instances = await (
+            await ctx.aws.ops()
+          ).ec2.describeInstances({ 'tag:dpf:env': [ctx.envCtx.name], 'tag:dpf:role': [...CLIENT_ROLES], 'instance-state-name': ['running'] });
           // The server resolves each instance's private address (its FQDN) and tags the keytab secret with the instance id.
-          return { ipa_enrol_instances: instances.map((i) => i.instanceId).sort().join(',') };
+          return {
+            ipa_enrol_instances: instances
+              .map((i) => i.instanceId)
+              .sort()
+              .join(','),
+          };
         },
       }),
       nodePlaybook(provider, {
@@ -405,7 +443,11 @@ function identitySteps(provider: IdentityProvider): StepDef[] {
         title: 'FreeIPA password policy, lockout and sudo rules (identity.passwordPolicy, identity.sudoRules)',
         runsOn: ['ipa-server'],
         // No client needs the policy to enrol: it waits its turn on the server after the enrolment.
-        after: { 'identity.ipa-server': { needs: ['svc:ipa'] }, 'identity.enrol-hosts': { order: sameHosts(['ipa-server'], 'host enrolment goes first, the nodes wait for it') }, ...ON_IPA_SERVER },
+        after: {
+          'identity.ipa-server': { needs: ['svc:ipa'] },
+          'identity.enrol-hosts': { order: sameHosts(['ipa-server'], 'host enrolment goes first, the nodes wait for it') },
+          ...ON_IPA_SERVER,
+        },
         playbook: 'freeipa-policy.yml',
         targets: ipaServer,
         vars: (ctx) => ({ ipa_policy_b64: ipaPolicyVariable(ctx.envCtx.env) }),
@@ -535,8 +577,15 @@ function workerBootstrapStep(provider: IdentityProvider): StepDef {
     parameters: async (ctx) => {
       const e = ctx.envCtx.env;
       const bucket = ctx.output('bootstrap.state', 'StateBucketName');
-      const workerVars = renderExtraVariables('monitoring.worker-bootstrap', { ...(await playbookVars(ctx, 'worker-launch.yml')), ...nodeVars(ctx, 'worker'), ipa_keytab_wait: 'true' });
-      const enrolVars = e.identity.provider === 'freeipa' ? renderExtraVariables('monitoring.worker-bootstrap', { ...(await playbookVars(ctx, 'freeipa-enrol.yml')), dpf_role: 'identity' }) : '';
+      const workerVars = renderExtraVariables('monitoring.worker-bootstrap', {
+        ...(await playbookVars(ctx, 'worker-launch.yml')),
+        ...nodeVars(ctx, 'worker'),
+        ipa_keytab_wait: 'true',
+      });
+      const enrolVars =
+        e.identity.provider === 'freeipa'
+          ? renderExtraVariables('monitoring.worker-bootstrap', { ...(await playbookVars(ctx, 'freeipa-enrol.yml')), dpf_role: 'identity' })
+          : '';
       return {
         ...common(ctx),
         IdentityProvider: e.identity.provider,

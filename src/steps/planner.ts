@@ -38,13 +38,25 @@ export interface Plan {
 }
 
 /** @param keep keep each change set (and a new stack's REVIEW_IN_PROGRESS shell) for `dpf deploy --plan`. */
-export async function planSteps(steps: StepDef[], o: Pick<RunOptions, 'envCtx' | 'ledger' | 'aws' | 'awsIn' | 'io' | 'clock' | 'signal' | 'settings'>, opts: { keep?: boolean } = {}): Promise<Plan> {
+export async function planSteps(
+  steps: StepDef[],
+  o: Pick<RunOptions, 'envCtx' | 'ledger' | 'aws' | 'awsIn' | 'io' | 'clock' | 'signal' | 'settings'>,
+  opts: { keep?: boolean } = {},
+): Promise<Plan> {
   const out: PlannedStep[] = [];
   for (const s of steps) {
     const rec = o.ledger.get(s.id);
     const ctx = makeContext(s, o, rec);
     const after = s.dependsOn.map((d) => ({ step: d, reason: s.after?.[d] ? describeEdge(s.after[d]) : '', ...s.after?.[d] }));
-    const base = { id: s.id, title: s.title, phase: s.phase, dependsOn: [...s.dependsOn], after, status: rec?.status ?? 'pending', previousDurationSeconds: rec?.durationSeconds };
+    const base = {
+      id: s.id,
+      title: s.title,
+      phase: s.phase,
+      dependsOn: [...s.dependsOn],
+      after,
+      status: rec?.status ?? 'pending',
+      previousDurationSeconds: rec?.durationSeconds,
+    };
     let prepared;
     try {
       prepared = await s.prepare(ctx);
@@ -64,7 +76,13 @@ export async function planSteps(steps: StepDef[], o: Pick<RunOptions, 'envCtx' |
     }
     if (!s.preview) {
       const waits = s.dependsOn.filter((d) => o.ledger.get(d)?.status !== 'done');
-      out.push({ ...base, action: 'run', summary: waits.length ? `will run once ${waits.join(', ')} ${waits.length > 1 ? 'are' : 'is'} done` : 'will run', estimateSeconds: prepared.estimateSeconds, inputHash: prepared.inputHash });
+      out.push({
+        ...base,
+        action: 'run',
+        summary: waits.length ? `will run once ${waits.join(', ')} ${waits.length > 1 ? 'are' : 'is'} done` : 'will run',
+        estimateSeconds: prepared.estimateSeconds,
+        inputHash: prepared.inputHash,
+      });
       continue;
     }
     try {

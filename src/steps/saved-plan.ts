@@ -50,7 +50,9 @@ export async function readPlan(file: string): Promise<SavedPlan> {
     throw new UserError('PlanInvalid', `${file} is not JSON: ${errorMessage(err)}`, { hint: 'Make a new one with: dpf plan --env ENV --out plan.json' });
   }
   if (plan?.format !== PLAN_FORMAT || !Array.isArray(plan.steps))
-    throw new UserError('PlanInvalid', `${file} is not a dpf plan (format "${String(plan?.format)}", expected "${PLAN_FORMAT}").`, { hint: 'Make one with: dpf plan --env ENV --out plan.json' });
+    throw new UserError('PlanInvalid', `${file} is not a dpf plan (format "${String(plan?.format)}", expected "${PLAN_FORMAT}").`, {
+      hint: 'Make one with: dpf plan --env ENV --out plan.json',
+    });
   return plan;
 }
 
@@ -116,7 +118,8 @@ export async function planDrift(plan: SavedPlan, file: string, steps: StepDef[],
     }
   }
   // A plan is applied once: all of it done already is not something to carry on with.
-  if (appliedByThisPlan > 0 && appliedByThisPlan === plannedSteps(plan).length) problems.push(`${file} was applied already: each of its ${appliedByThisPlan} change set(s) has been executed`);
+  if (appliedByThisPlan > 0 && appliedByThisPlan === plannedSteps(plan).length)
+    problems.push(`${file} was applied already: each of its ${appliedByThisPlan} change set(s) has been executed`);
   return problems;
 }
 
@@ -131,6 +134,10 @@ export function planDriftError(file: string, problems: string[]): BlockedError {
 
 /** The saved change set of each planned step, as the engine takes them. */
 export function plannedChangeSets(plan: SavedPlan): Record<string, PlannedChangeSet> {
-  return Object.fromEntries(plannedSteps(plan).map((p) => [p.id, { stackName: p.changeSet.stackName, changeSetName: p.changeSet.changeSetName, changeSetType: p.changeSet.changeSetType }]));
+  return Object.fromEntries(
+    plannedSteps(plan).map((p) => [
+      p.id,
+      { stackName: p.changeSet.stackName, changeSetName: p.changeSet.changeSetName, changeSetType: p.changeSet.changeSetType },
+    ]),
+  );
 }
-

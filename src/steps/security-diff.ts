@@ -34,7 +34,10 @@ export function show(v: unknown): string {
 }
 
 function ingressText(r: Props): string {
-  const proto = String(r.IpProtocol ?? 'tcp') === '-1' ? 'all traffic' : `${show(r.IpProtocol ?? 'tcp')} ${show(r.FromPort)}${r.ToPort !== undefined && show(r.ToPort) !== show(r.FromPort) ? `-${show(r.ToPort)}` : ''}`;
+  const proto =
+    String(r.IpProtocol ?? 'tcp') === '-1'
+      ? 'all traffic'
+      : `${show(r.IpProtocol ?? 'tcp')} ${show(r.FromPort)}${r.ToPort !== undefined && show(r.ToPort) !== show(r.FromPort) ? `-${show(r.ToPort)}` : ''}`;
   const from = r.CidrIp ?? r.CidrIpv6 ?? r.SourceSecurityGroupId ?? r.SourcePrefixListId ?? r.SourceSecurityGroupName;
   return `${proto} from ${show(from)}`;
 }
@@ -47,7 +50,15 @@ function statementsOf(doc: unknown): Props[] {
 
 function statementText(s: Props): string {
   const list = (v: unknown) => (Array.isArray(v) ? v.map(show).join(', ') : show(v));
-  const principal = s.Principal ? ` for ${typeof s.Principal === 'object' ? Object.entries(s.Principal as Props).map(([k, v]) => `${k} ${list(v)}`).join('; ') : show(s.Principal)}` : '';
+  const principal = s.Principal
+    ? ` for ${
+        typeof s.Principal === 'object'
+          ? Object.entries(s.Principal as Props)
+              .map(([k, v]) => `${k} ${list(v)}`)
+              .join('; ')
+          : show(s.Principal)
+      }`
+    : '';
   const condition = s.Condition ? ' (with conditions)' : '';
   return `${show(s.Effect ?? 'Allow')} ${list(s.Action ?? s.NotAction)}${s.Resource || s.NotResource ? ` on ${list(s.Resource ?? s.NotResource)}` : ''}${principal}${condition}`;
 }
@@ -73,13 +84,16 @@ function added(ch: ResourceChange, p: Props): SecurityChange[] {
     for (const r of (p.SecurityGroupIngress as Props[] | undefined) ?? []) out.push({ ...base, kind: 'ingress', description: `new rule: ${ingressText(r)}` });
   if (ch.resourceType === 'AWS::IAM::Role') {
     for (const s of statementsOf(p.AssumeRolePolicyDocument)) out.push({ ...base, kind: 'iam', description: `trust: ${statementText(s)}` });
-    for (const pol of (p.Policies as Props[] | undefined) ?? []) for (const s of statementsOf(pol.PolicyDocument)) out.push({ ...base, kind: 'iam', description: `new statement: ${statementText(s)}` });
-    for (const arn of (p.ManagedPolicyArns as unknown[] | undefined) ?? []) out.push({ ...base, kind: 'iam', description: `attaches managed policy ${show(arn)}` });
+    for (const pol of (p.Policies as Props[] | undefined) ?? [])
+      for (const s of statementsOf(pol.PolicyDocument)) out.push({ ...base, kind: 'iam', description: `new statement: ${statementText(s)}` });
+    for (const arn of (p.ManagedPolicyArns as unknown[] | undefined) ?? [])
+      out.push({ ...base, kind: 'iam', description: `attaches managed policy ${show(arn)}` });
   }
   if (ch.resourceType === 'AWS::IAM::Policy' || ch.resourceType === 'AWS::IAM::ManagedPolicy' || ch.resourceType === 'AWS::IAM::RolePolicy')
     for (const s of statementsOf(p.PolicyDocument)) out.push({ ...base, kind: 'iam', description: `new statement: ${statementText(s)}` });
   if (RESOURCE_POLICY_TYPES.has(ch.resourceType))
-    for (const s of statementsOf(p.PolicyDocument ?? p.KeyPolicy)) if (show(s.Effect ?? 'Allow') === 'Allow') out.push({ ...base, kind: 'iam', description: `resource policy: ${statementText(s)}` });
+    for (const s of statementsOf(p.PolicyDocument ?? p.KeyPolicy))
+      if (show(s.Effect ?? 'Allow') === 'Allow') out.push({ ...base, kind: 'iam', description: `resource policy: ${statementText(s)}` });
   return out;
 }
 

@@ -4,7 +4,14 @@
  * peers get wrong (ROLLBACK_COMPLETE recreated after confirmation, UPDATE_ROLLBACK_FAILED
  * continued, in-progress stacks waited for, failures explained by their root cause).
  */
-import { SUCCESS_STATES, type CloudFormationPort, type StackDescription, type StackEvent, type ResourceChange, type ChangeSetDescription } from '../aws/cloudformation.js';
+import {
+  SUCCESS_STATES,
+  type CloudFormationPort,
+  type StackDescription,
+  type StackEvent,
+  type ResourceChange,
+  type ChangeSetDescription,
+} from '../aws/cloudformation.js';
 import type { Clock } from '../clock.js';
 import type { Settings } from '../settings.js';
 import type { IoHost } from '../io/host.js';
@@ -14,8 +21,15 @@ import { securityChanges, type TemplateResources } from './security-diff.js';
 import type { ChangeView } from '../io/events.js';
 
 export const FAILED_TERMINAL = new Set([
-  'CREATE_FAILED', 'ROLLBACK_COMPLETE', 'ROLLBACK_FAILED', 'UPDATE_ROLLBACK_COMPLETE', 'UPDATE_ROLLBACK_FAILED',
-  'DELETE_FAILED', 'IMPORT_ROLLBACK_COMPLETE', 'IMPORT_ROLLBACK_FAILED', 'UPDATE_FAILED',
+  'CREATE_FAILED',
+  'ROLLBACK_COMPLETE',
+  'ROLLBACK_FAILED',
+  'UPDATE_ROLLBACK_COMPLETE',
+  'UPDATE_ROLLBACK_FAILED',
+  'DELETE_FAILED',
+  'IMPORT_ROLLBACK_COMPLETE',
+  'IMPORT_ROLLBACK_FAILED',
+  'UPDATE_FAILED',
 ]);
 /** Stable states from which an update may start. */
 const UPDATABLE = new Set(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'UPDATE_ROLLBACK_COMPLETE', 'IMPORT_COMPLETE', 'IMPORT_ROLLBACK_COMPLETE']);
@@ -79,7 +93,13 @@ export interface DeployStackRequest {
 
 /** A change as the views show it, with its property-level changes. */
 export function changeView(c: ResourceChange): ChangeView {
-  return { action: c.action, logicalId: c.logicalId, resourceType: c.resourceType, replacement: c.replacement, ...(c.details?.length ? { properties: c.details } : {}) };
+  return {
+    action: c.action,
+    logicalId: c.logicalId,
+    resourceType: c.resourceType,
+    replacement: c.replacement,
+    ...(c.details?.length ? { properties: c.details } : {}),
+  };
 }
 
 /** Marks dpf's change sets in their Description: `dpf <step> inputs:<hash>`. */
@@ -131,11 +151,7 @@ export function summarizeChanges(changes: ResourceChange[]): string {
 export function rootCause(events: StackEvent[], stackName: string): StackEvent | undefined {
   const chronological = [...events].sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime());
   const failures = chronological.filter((e) => /_FAILED$/.test(e.status));
-  return (
-    failures.find((e) => e.logicalId !== stackName && !CANCELLED.test(e.reason ?? '')) ??
-    failures.find((e) => e.logicalId !== stackName) ??
-    failures[0]
-  );
+  return failures.find((e) => e.logicalId !== stackName && !CANCELLED.test(e.reason ?? '')) ?? failures.find((e) => e.logicalId !== stackName) ?? failures[0];
 }
 
 /** Polls of a settling stack between two DescribeStacks when no stack-level event says it ended (a safety net). */
@@ -144,7 +160,11 @@ const DESCRIBE_EVERY = 5;
 class StackWatcher {
   private seen = new Set<string>();
   readonly events: StackEvent[] = [];
-  constructor(private readonly req: { stepId: string; stackName: string }, private readonly deps: DeployStackDeps, private readonly poll: PollSettings) {}
+  constructor(
+    private readonly req: { stepId: string; stackName: string },
+    private readonly deps: DeployStackDeps,
+    private readonly poll: PollSettings,
+  ) {}
 
   /** Remember the events that already exist so only new ones are shown. */
   async prime(): Promise<void> {
@@ -244,7 +264,8 @@ export async function deployStack(req: DeployStackRequest, deps: DeployStackDeps
     let delay = poll.minMs;
     const csStart = deps.clock.now().getTime();
     while (!['CREATE_COMPLETE', 'FAILED', 'DELETE_COMPLETE', 'DELETE_FAILED'].includes(cs.status)) {
-      if (deps.clock.now().getTime() - csStart > poll.timeoutMs) throw new StepFailedError(req.stepId, `Change set for ${req.stackName} never finished (${cs.status}).`);
+      if (deps.clock.now().getTime() - csStart > poll.timeoutMs)
+        throw new StepFailedError(req.stepId, `Change set for ${req.stackName} never finished (${cs.status}).`);
       await deps.clock.sleep(delay, deps.signal);
       delay = Math.min(poll.maxMs, Math.round(delay * 1.5));
       cs = await cfn.describeChangeSet(req.stackName, name);
@@ -266,18 +287,32 @@ export async function deployStack(req: DeployStackRequest, deps: DeployStackDeps
       throw new BlockedError(`Stack ${req.stackName} drifted from the plan: its saved change set ${name} is gone (${(err as Error).message}).`, PLAN_AGAIN);
     });
     if (saved.status !== 'CREATE_COMPLETE' || (saved.executionStatus !== undefined && saved.executionStatus !== 'AVAILABLE'))
-      throw new BlockedError(`Stack ${req.stackName} drifted from the plan: its saved change set ${name} is ${saved.status}${saved.executionStatus ? `/${saved.executionStatus}` : ''}, not executable (CloudFormation marks a change set OBSOLETE when the stack changed after it was made).`, PLAN_AGAIN);
+      throw new BlockedError(
+        `Stack ${req.stackName} drifted from the plan: its saved change set ${name} is ${saved.status}${saved.executionStatus ? `/${saved.executionStatus}` : ''}, not executable (CloudFormation marks a change set OBSOLETE when the stack changed after it was made).`,
+        PLAN_AGAIN,
+      );
     await deps.onEvidence?.({ changeSetId: saved.changeSetId, stackId: saved.stackId, fromPlan: true });
     adopted = { name, cs: saved };
   } else if (req.resumeChangeSetName && !req.previewOnly) {
     const cs = await cfn.describeChangeSet(req.stackName, req.resumeChangeSetName).catch(() => undefined);
     if (cs && EXECUTED.has(cs.executionStatus ?? '')) {
-      say(`change set ${req.resumeChangeSetName} of the interrupted run was already executed (${cs.executionStatus}); watching the stack instead of changing it again`);
+      say(
+        `change set ${req.resumeChangeSetName} of the interrupted run was already executed (${cs.executionStatus}); watching the stack instead of changing it again`,
+      );
       await watcher.prime();
       const settled = await watcher.untilSettled();
       if (settled && SUCCESS_STATES.has(settled.status)) {
         const { outputs, resolved } = await completeOutputs(req, deps, settled);
-        return { stackId: settled.stackId, status: settled.status, changed: true, changes: cs.changes, changeSetId: cs.changeSetId, outputs, outputsResolvedFromResources: resolved, action: settled.status.startsWith('CREATE') ? 'create' : 'update' };
+        return {
+          stackId: settled.stackId,
+          status: settled.status,
+          changed: true,
+          changes: cs.changes,
+          changeSetId: cs.changeSetId,
+          outputs,
+          outputsResolvedFromResources: resolved,
+          action: settled.status.startsWith('CREATE') ? 'create' : 'update',
+        };
       }
       // Failed: the stack's state (ROLLBACK_COMPLETE, UPDATE_ROLLBACK_COMPLETE, …) is handled below.
     } else if (cs && cs.status !== 'FAILED' && cs.executionStatus !== 'OBSOLETE') {
@@ -322,7 +357,9 @@ export async function deployStack(req: DeployStackRequest, deps: DeployStackDeps
       await cfn.deleteStack(req.stackName, undefined, tokens.delete);
       stack = await watcher.untilSettled();
       if (stack && stack.status !== 'DELETE_COMPLETE')
-        throw new StepFailedError(req.stepId, `Could not delete ${req.stackName}: it is ${stack.status}.`, { hint: 'Delete the stack by hand (retaining the resources that block it), then rerun.' });
+        throw new StepFailedError(req.stepId, `Could not delete ${req.stackName}: it is ${stack.status}.`, {
+          hint: 'Delete the stack by hand (retaining the resources that block it), then rerun.',
+        });
       stack = undefined;
       continue;
     }
@@ -350,9 +387,13 @@ export async function deployStack(req: DeployStackRequest, deps: DeployStackDeps
   //     before the ledger could say so): the one with these very inputs is adopted, the others
   //     are deleted, so no second change set (and, on AWS, no second stack) is made.
   if (!adopted && !req.previewOnly && stack) {
-    const pending = (await cfn.listChangeSets(req.stackName)).filter((c) => DEPLOY_CHANGE_SET.test(c.changeSetName) && !EXECUTED.has(c.executionStatus ?? '') && c.changeSetName !== req.changeSetName);
+    const pending = (await cfn.listChangeSets(req.stackName)).filter(
+      (c) => DEPLOY_CHANGE_SET.test(c.changeSetName) && !EXECUTED.has(c.executionStatus ?? '') && c.changeSetName !== req.changeSetName,
+    );
     const review = stack.status === 'REVIEW_IN_PROGRESS';
-    const match = hash ? pending.find((c) => c.status === 'CREATE_COMPLETE' && c.executionStatus === 'AVAILABLE' && DESCRIPTION_HASH.exec(c.description ?? '')?.[1] === hash) : undefined;
+    const match = hash
+      ? pending.find((c) => c.status === 'CREATE_COMPLETE' && c.executionStatus === 'AVAILABLE' && DESCRIPTION_HASH.exec(c.description ?? '')?.[1] === hash)
+      : undefined;
     if (match) {
       say(
         review
@@ -418,7 +459,15 @@ export async function deployStack(req: DeployStackRequest, deps: DeployStackDeps
     if (!current) throw new StepFailedError(req.stepId, `Stack ${req.stackName} disappeared while dpf was looking at it.`);
     say('no changes');
     const { outputs, resolved } = await completeOutputs(req, deps, current);
-    return { stackId: current.stackId, status: current.status, changed: false, changes: [], outputs, outputsResolvedFromResources: resolved, action: req.previewOnly ? 'preview' : 'none' };
+    return {
+      stackId: current.stackId,
+      status: current.status,
+      changed: false,
+      changes: [],
+      outputs,
+      outputsResolvedFromResources: resolved,
+      action: req.previewOnly ? 'preview' : 'none',
+    };
   }
 
   const security = securityChanges(cs.changes, req.templateResources);
@@ -429,7 +478,18 @@ export async function deployStack(req: DeployStackRequest, deps: DeployStackDeps
       // A CREATE change set made an empty REVIEW_IN_PROGRESS stack: a preview leaves nothing behind.
       if (!stack) await cfn.deleteStack(req.stackName, undefined, tokens.delete).catch(() => undefined);
     }
-    return { stackId: cs.stackId ?? stack?.stackId ?? '', status: stack?.status ?? 'NOT_CREATED', changed: true, changes: cs.changes, changeSetId: cs.changeSetId, outputs: {}, outputsResolvedFromResources: [], action: 'preview', security, changeSetType };
+    return {
+      stackId: cs.stackId ?? stack?.stackId ?? '',
+      status: stack?.status ?? 'NOT_CREATED',
+      changed: true,
+      changes: cs.changes,
+      changeSetId: cs.changeSetId,
+      outputs: {},
+      outputsResolvedFromResources: [],
+      action: 'preview',
+      security,
+      changeSetType,
+    };
   }
 
   // 3. Confirm, execute, watch.
@@ -439,12 +499,16 @@ export async function deployStack(req: DeployStackRequest, deps: DeployStackDeps
     if (!stack || stack.status === 'REVIEW_IN_PROGRESS') await cfn.deleteStack(req.stackName, undefined, tokens.delete).catch(() => undefined);
   };
   let ok = Boolean(req.savedChangeSet); // approved once, for the whole saved plan
-  if (!ok) try {
-    ok = await io.confirm({ stepId: req.stepId, question: `${changeSetType === 'CREATE' ? 'Create' : 'Update'} stack ${req.stackName}: ${summarizeChanges(cs.changes)}. Execute?` });
-  } catch (err) {
-    await discard();
-    throw err;
-  }
+  if (!ok)
+    try {
+      ok = await io.confirm({
+        stepId: req.stepId,
+        question: `${changeSetType === 'CREATE' ? 'Create' : 'Update'} stack ${req.stackName}: ${summarizeChanges(cs.changes)}. Execute?`,
+      });
+    } catch (err) {
+      await discard();
+      throw err;
+    }
   if (!ok) {
     await discard();
     throw new NotConfirmedError(`execute the change set for ${req.stackName}`, 'declined');
@@ -471,7 +535,16 @@ export async function deployStack(req: DeployStackRequest, deps: DeployStackDeps
     });
   }
   const { outputs, resolved } = await completeOutputs(req, deps, final);
-  return { stackId: final.stackId, status: final.status, changed: true, changes: cs.changes, changeSetId: cs.changeSetId, outputs, outputsResolvedFromResources: resolved, action: changeSetType === 'CREATE' ? 'create' : 'update' };
+  return {
+    stackId: final.stackId,
+    status: final.status,
+    changed: true,
+    changes: cs.changes,
+    changeSetId: cs.changeSetId,
+    outputs,
+    outputsResolvedFromResources: resolved,
+    action: changeSetType === 'CREATE' ? 'create' : 'update',
+  };
 }
 
 /**
@@ -479,7 +552,11 @@ export async function deployStack(req: DeployStackRequest, deps: DeployStackDeps
  * missing (moto drops every output of a stack made through a change set), an output whose
  * value is a plain Ref is read from the stack's resources or parameters instead.
  */
-async function completeOutputs(req: DeployStackRequest, deps: DeployStackDeps, stack: StackDescription): Promise<{ outputs: Record<string, string>; resolved: string[] }> {
+async function completeOutputs(
+  req: DeployStackRequest,
+  deps: DeployStackDeps,
+  stack: StackDescription,
+): Promise<{ outputs: Record<string, string>; resolved: string[] }> {
   const outputs = { ...stack.outputs };
   const missing = Object.keys(req.templateOutputs).filter((k) => !(k in outputs));
   if (missing.length === 0) return { outputs, resolved: [] };
@@ -502,11 +579,19 @@ async function completeOutputs(req: DeployStackRequest, deps: DeployStackDeps, s
     }
   }
   if (resolved.length)
-    deps.io.notify({ type: 'warning', stepId: req.stepId, message: `DescribeStacks returned no value for ${resolved.length} output(s) of ${req.stackName}; read them from the stack's resources instead (${resolved.join(', ')}).` });
+    deps.io.notify({
+      type: 'warning',
+      stepId: req.stepId,
+      message: `DescribeStacks returned no value for ${resolved.length} output(s) of ${req.stackName}; read them from the stack's resources instead (${resolved.join(', ')}).`,
+    });
   // A conditional output may legitimately be absent (its condition is false): only warn about the others.
   const unresolved = missing.filter((k) => !resolved.includes(k) && !req.templateOutputs[k]!.Condition);
   if (unresolved.length)
-    deps.io.notify({ type: 'warning', stepId: req.stepId, message: `Output(s) ${unresolved.join(', ')} of ${req.stackName} are missing from DescribeStacks and cannot be read from its resources; steps that need them will say so.` });
+    deps.io.notify({
+      type: 'warning',
+      stepId: req.stepId,
+      message: `Output(s) ${unresolved.join(', ')} of ${req.stackName} are missing from DescribeStacks and cannot be read from its resources; steps that need them will say so.`,
+    });
   return { outputs, resolved };
 }
 

@@ -65,7 +65,8 @@ export function driftFromLedger(ledger: LedgerData): Record<string, DriftFact> {
   const v = verdictOf(ledger.steps['golive.stacks']);
   const stacks = (v?.evidence.stacks ?? {}) as Record<string, { drift?: string; reason?: string }>;
   const out: Record<string, DriftFact> = {};
-  for (const [name, e] of Object.entries(stacks)) if (e && typeof e.drift === 'string') out[name] = { drift: e.drift, reason: e.reason, checkedAt: v!.checkedAt };
+  for (const [name, e] of Object.entries(stacks))
+    if (e && typeof e.drift === 'string') out[name] = { drift: e.drift, reason: e.reason, checkedAt: v!.checkedAt };
   return out;
 }
 
@@ -87,7 +88,15 @@ export function checkSummaries(ledger: LedgerData, steps: readonly StepShape[]):
     .map((s) => {
       const r = ledger.steps[s.id];
       const v = verdictOf(r);
-      return { id: s.id, title: s.title, category: v?.category, status: v?.status ?? 'not-run', summary: v?.summary, checkedAt: v?.checkedAt, stepStatus: r?.status ?? 'pending' };
+      return {
+        id: s.id,
+        title: s.title,
+        category: v?.category,
+        status: v?.status ?? 'not-run',
+        summary: v?.summary,
+        checkedAt: v?.checkedAt,
+        stepStatus: r?.status ?? 'pending',
+      };
     });
 }
 
@@ -114,7 +123,12 @@ export function isInterrupted(r: StepRecord | undefined, lockHeld?: boolean): bo
   return r?.status === 'running' && (r.evidence.interrupted === true || lockHeld === false);
 }
 
-export function buildStatus(ledger: LedgerData, steps: readonly StepShape[], live: Record<string, { status?: string; drift?: string }> = {}, o: BuildStatusOptions = {}) {
+export function buildStatus(
+  ledger: LedgerData,
+  steps: readonly StepShape[],
+  live: Record<string, { status?: string; drift?: string }> = {},
+  o: BuildStatusOptions = {},
+) {
   const lastDrift = driftFromLedger(ledger);
   const stackView = (name: string): StepStatusView['stack'] => {
     const l = live[name];
@@ -147,12 +161,26 @@ export function buildStatus(ledger: LedgerData, steps: readonly StepShape[], liv
   });
   const phases: PhaseStatusView[] = PHASES.map((p) => {
     const ps = views.filter((v) => v.id.startsWith(`${p}.`));
-    const starts = ps.map((s) => s.startedAt).filter(Boolean).sort() as string[];
-    const ends = ps.map((s) => s.finishedAt).filter(Boolean).sort() as string[];
+    const starts = ps
+      .map((s) => s.startedAt)
+      .filter(Boolean)
+      .sort() as string[];
+    const ends = ps
+      .map((s) => s.finishedAt)
+      .filter(Boolean)
+      .sort() as string[];
     const status = phaseStatus(ps);
     const running = ps.filter((s) => s.status === 'running');
     const interrupted = status === 'running' && running.every((s) => s.interrupted);
-    return { id: p, title: PHASE_INFO[p].title, status, ...(interrupted ? { interrupted: true as const } : {}), startedAt: starts[0], finishedAt: status === 'done' ? ends[ends.length - 1] : undefined, steps: ps };
+    return {
+      id: p,
+      title: PHASE_INFO[p].title,
+      status,
+      ...(interrupted ? { interrupted: true as const } : {}),
+      startedAt: starts[0],
+      finishedAt: status === 'done' ? ends[ends.length - 1] : undefined,
+      steps: ps,
+    };
   });
   const byId = new Map(views.map((v) => [v.id, v]));
   const next: NextStep[] = views
@@ -165,7 +193,12 @@ export function buildStatus(ledger: LedgerData, steps: readonly StepShape[], liv
     .sort((a, b) => Number(b.runnable) - Number(a.runnable))
     .slice(0, 8);
   const done = views.filter((v) => v.status === 'done').length;
-  return { phases, next, progress: { done, total: views.length, percent: views.length ? Math.round((done / views.length) * 100) : 0 }, checks: checkSummaries(ledger, steps) };
+  return {
+    phases,
+    next,
+    progress: { done, total: views.length, percent: views.length ? Math.round((done / views.length) * 100) : 0 },
+    checks: checkSummaries(ledger, steps),
+  };
 }
 
 /** What buildStatus returns: progress, phases with their steps, what is next, the go-live checks. */

@@ -8,8 +8,24 @@
 import { parse, type ScalarTag, type CollectionTag } from 'yaml';
 
 const FUNCTIONS = [
-  'And', 'Base64', 'Cidr', 'Equals', 'FindInMap', 'GetAZs', 'If', 'ImportValue', 'Join',
-  'Not', 'Or', 'Select', 'Split', 'Sub', 'Transform', 'GetAtt', 'Length', 'ToJsonString',
+  'And',
+  'Base64',
+  'Cidr',
+  'Equals',
+  'FindInMap',
+  'GetAZs',
+  'If',
+  'ImportValue',
+  'Join',
+  'Not',
+  'Or',
+  'Select',
+  'Split',
+  'Sub',
+  'Transform',
+  'GetAtt',
+  'Length',
+  'ToJsonString',
 ] as const;
 
 function fnName(name: string): string {

@@ -48,10 +48,14 @@ function evalCondition(expr: any, ctx: Ctx, raw: Record<string, any>, seen: Set<
         const [a, b] = arg.map((v: any) => resolve(v, ctx));
         return String(a) === String(b);
       }
-      case 'Fn::Not': return !evalCondition(arg[0], ctx, raw, seen);
-      case 'Fn::And': return arg.every((c: any) => evalCondition(c, ctx, raw, seen));
-      case 'Fn::Or': return arg.some((c: any) => evalCondition(c, ctx, raw, seen));
-      case 'Condition': return conditionValue(arg, ctx, raw, seen);
+      case 'Fn::Not':
+        return !evalCondition(arg[0], ctx, raw, seen);
+      case 'Fn::And':
+        return arg.every((c: any) => evalCondition(c, ctx, raw, seen));
+      case 'Fn::Or':
+        return arg.some((c: any) => evalCondition(c, ctx, raw, seen));
+      case 'Condition':
+        return conditionValue(arg, ctx, raw, seen);
     }
   }
   throw new Error(`unsupported condition ${JSON.stringify(expr)}`);
@@ -96,7 +100,8 @@ function resolve(value: any, ctx: Ctx): any {
     const fn = keys[0]!;
     const arg = value[fn];
     switch (fn) {
-      case 'Ref': return refValue(arg, ctx);
+      case 'Ref':
+        return refValue(arg, ctx);
       case 'Fn::GetAtt': {
         const [res, attr] = Array.isArray(arg) ? arg : String(arg).split(/\.(.*)/s);
         if (!(res in (ctx.tpl.Resources ?? {}))) throw new Error(`GetAtt on unknown resource ${res}`);
@@ -115,7 +120,8 @@ function resolve(value: any, ctx: Ctx): any {
         const [cond, a, b] = arg;
         return resolve(ctx.conditions[cond] ? a : b, ctx);
       }
-      case 'Fn::Base64': return resolve(arg, ctx);
+      case 'Fn::Base64':
+        return resolve(arg, ctx);
       case 'Fn::Select': {
         const [i, list] = arg;
         return resolve(list, ctx)[Number(resolve(i, ctx))];
@@ -124,7 +130,8 @@ function resolve(value: any, ctx: Ctx): any {
         const [delim, text] = arg;
         return String(resolve(text, ctx)).split(delim);
       }
-      case 'Condition': return ctx.conditions[arg];
+      case 'Condition':
+        return ctx.conditions[arg];
       default:
         if (fn.startsWith('Fn::')) throw new Error(`unsupported intrinsic ${fn}`);
     }

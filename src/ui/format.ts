@@ -12,10 +12,14 @@ export function makeChalk(color: boolean | number): ChalkInstance {
 /** A check's verdict as a mark: only a pass is green; unknown is a question, never a tick. */
 export function verdictMark(c: ChalkInstance, v: CheckVerdictStatus): string {
   switch (v) {
-    case 'pass': return c.green('✔ pass');
-    case 'warn': return c.yellow('⚠ warn');
-    case 'unknown': return c.magenta('? unknown');
-    case 'fail': return c.red('✖ fail');
+    case 'pass':
+      return c.green('✔ pass');
+    case 'warn':
+      return c.yellow('⚠ warn');
+    case 'unknown':
+      return c.magenta('? unknown');
+    case 'fail':
+      return c.red('✖ fail');
   }
 }
 
@@ -27,8 +31,15 @@ export function verdictMark(c: ChalkInstance, v: CheckVerdictStatus): string {
 export function runDoneLine(c: ChalkInstance, ev: Extract<DpfEvent, { type: 'run-done' }>): string {
   const unknown = ev.verdicts?.unknown ?? 0;
   const order = ['done', 'skipped', 'declined', 'failed', 'blocked', 'interrupted'];
-  const counts = Object.entries(ev.counts).sort(([a], [b]) => order.indexOf(a) - order.indexOf(b)).map(([k, v]) => `${v} ${k}`);
-  if (ev.verdicts) counts.push(...Object.entries(ev.verdicts).filter(([k]) => k !== 'pass').map(([k, v]) => c.bold(`${v} check(s) ${k === 'unknown' ? 'unknown (not verified)' : k}`)));
+  const counts = Object.entries(ev.counts)
+    .sort(([a], [b]) => order.indexOf(a) - order.indexOf(b))
+    .map(([k, v]) => `${v} ${k}`);
+  if (ev.verdicts)
+    counts.push(
+      ...Object.entries(ev.verdicts)
+        .filter(([k]) => k !== 'pass')
+        .map(([k, v]) => c.bold(`${v} check(s) ${k === 'unknown' ? 'unknown (not verified)' : k}`)),
+    );
   const mark = ev.status === 'done' ? (unknown ? c.magenta('?') : c.green('✔')) : ev.status === 'interrupted' ? c.yellow('■') : c.red('✖');
   const what = ev.status === 'done' && unknown ? 'done, with unverified checks,' : ev.status;
   return `${mark} ${what} in ${duration(ev.durationSeconds)} (${counts.join(', ')})`;
@@ -36,12 +47,18 @@ export function runDoneLine(c: ChalkInstance, ev: Extract<DpfEvent, { type: 'run
 
 export function paintState(c: ChalkInstance, state: StateClass | undefined, text: string): string {
   switch (state) {
-    case 'complete': return c.green(text);
-    case 'in-progress': return c.yellow(text);
-    case 'failed': return c.red(text);
-    case 'cancelled': return c.gray(text);
-    case 'pending': return c.blue(text);
-    default: return text;
+    case 'complete':
+      return c.green(text);
+    case 'in-progress':
+      return c.yellow(text);
+    case 'failed':
+      return c.red(text);
+    case 'cancelled':
+      return c.gray(text);
+    case 'pending':
+      return c.blue(text);
+    default:
+      return text;
   }
 }
 
@@ -51,7 +68,12 @@ export function duration(seconds: number | undefined): string {
 
 export function changeLine(c: ChalkInstance, ch: ChangeView): string {
   const sign = ch.action === 'Add' ? c.green('+') : ch.action === 'Remove' ? c.red('-') : ch.replacement === 'True' ? c.bgRed.white('±') : c.yellow('~');
-  const rep = ch.action === 'Modify' && ch.replacement === 'True' ? c.red.bold('  REPLACEMENT') : ch.action === 'Modify' && ch.replacement === 'Conditional' ? c.yellow('  may be replaced') : '';
+  const rep =
+    ch.action === 'Modify' && ch.replacement === 'True'
+      ? c.red.bold('  REPLACEMENT')
+      : ch.action === 'Modify' && ch.replacement === 'Conditional'
+        ? c.yellow('  may be replaced')
+        : '';
   return `${sign} ${ch.action.padEnd(6)} ${ch.logicalId.padEnd(34)} ${c.dim(ch.resourceType)}${rep}`;
 }
 
@@ -62,5 +84,8 @@ export function propertyLine(p: NonNullable<ChangeView['properties']>[number]): 
 
 export function securityLines(c: ChalkInstance, sec: SecurityChange[]): string[] {
   if (!sec.length) return [];
-  return [c.yellow.bold(`  ⚠ ${sec.length} change(s) widen access (review before you answer):`), ...sec.map((s) => c.yellow(`    ${s.kind === 'ingress' ? 'ingress' : 'IAM    '} ${s.logicalId} (${s.resourceType}): ${s.description}`))];
+  return [
+    c.yellow.bold(`  ⚠ ${sec.length} change(s) widen access (review before you answer):`),
+    ...sec.map((s) => c.yellow(`    ${s.kind === 'ingress' ? 'ingress' : 'IAM    '} ${s.logicalId} (${s.resourceType}): ${s.description}`)),
+  ];
 }

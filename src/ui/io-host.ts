@@ -53,7 +53,10 @@ export class CliIoHost implements IoHost {
     return new CliIoHost(o, live);
   }
 
-  private constructor(private readonly o: IoHostOptions, Live?: typeof TtyRenderer) {
+  private constructor(
+    private readonly o: IoHostOptions,
+    Live?: typeof TtyRenderer,
+  ) {
     if (o.json) this.renderer = new JsonRenderer(o.events, o.now);
     else if (Live && o.terminal) this.renderer = this.tty = new Live(o.terminal.output, o.color, { yes: o.yes, now: () => o.now().getTime() });
     else this.renderer = new PlainRenderer(o.progress, o.now, o.color, o.verbose, o.quiet);

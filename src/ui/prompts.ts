@@ -15,7 +15,11 @@ export interface PromptContext {
   signal?: AbortSignal;
 }
 
-export async function askText(message: string, opts: { default?: string; validate?: (v: string) => true | string } = {}, ctx: PromptContext = {}): Promise<string> {
+export async function askText(
+  message: string,
+  opts: { default?: string; validate?: (v: string) => true | string } = {},
+  ctx: PromptContext = {},
+): Promise<string> {
   const { input } = await import('@inquirer/prompts');
   return input({ message, default: opts.default, validate: opts.validate }, ctx);
 }

@@ -13,7 +13,10 @@ export interface Renderer {
 }
 
 export class JsonRenderer implements Renderer {
-  constructor(private readonly write: Write, private readonly now: () => Date) {}
+  constructor(
+    private readonly write: Write,
+    private readonly now: () => Date,
+  ) {}
   notify(e: DpfEvent): void {
     this.write(JSON.stringify({ time: this.now().toISOString(), ...e }));
   }
@@ -25,7 +28,13 @@ export class PlainRenderer implements Renderer {
   /**
    * @param quiet only what needs attention (warnings, failures, declines, the closing line): --quiet
    */
-  constructor(private readonly write: Write, private readonly now: () => Date, color: boolean | number, private readonly verbose = false, private readonly quiet = false) {
+  constructor(
+    private readonly write: Write,
+    private readonly now: () => Date,
+    color: boolean | number,
+    private readonly verbose = false,
+    private readonly quiet = false,
+  ) {
     this.c = makeChalk(color);
   }
   private line(stepId: string | undefined, text: string): void {
@@ -45,7 +54,10 @@ export class PlainRenderer implements Renderer {
       case 'step-skipped':
         return this.line(e.stepId, `${c.gray('↷ skipped')} ${c.gray(e.reason)}`);
       case 'step-done':
-        return this.line(e.stepId, `${e.verdict ? verdictMark(c, e.verdict) : c.green('✔ done')} in ${duration(e.durationSeconds)}${e.summary ? ` — ${e.summary}` : ''}`);
+        return this.line(
+          e.stepId,
+          `${e.verdict ? verdictMark(c, e.verdict) : c.green('✔ done')} in ${duration(e.durationSeconds)}${e.summary ? ` — ${e.summary}` : ''}`,
+        );
       case 'step-declined':
         return this.line(e.stepId, `${c.yellow('■ declined')}: ${e.message}`);
       case 'step-failed':

@@ -18,7 +18,9 @@ export function renderStatus(s: StatusFacts, o: { color: boolean | number; width
   const now = o.now;
   const c = makeChalk(o.color);
   const lines: string[] = [];
-  lines.push(`${c.bold(`${doc.project}/${envName}`)} in ${region}${doc.accountId ? ` (account ${doc.accountId})` : ''} — ${model.progress.done}/${model.progress.total} steps done (${model.progress.percent}%)`);
+  lines.push(
+    `${c.bold(`${doc.project}/${envName}`)} in ${region}${doc.accountId ? ` (account ${doc.accountId})` : ''} — ${model.progress.done}/${model.progress.total} steps done (${model.progress.percent}%)`,
+  );
   if (view.awsNote) lines.push(c.yellow(`⚠ ${view.awsNote}`));
   if (view.source === 'state-bucket')
     lines.push(
@@ -28,9 +30,15 @@ export function renderStatus(s: StatusFacts, o: { color: boolean | number; width
           : `Ledger read from the state bucket${view.remote ? ` (${view.remote.where})` : ''}: another operator ran more recently than this machine.`,
       ),
     );
-  if (doc.lock) lines.push(c.yellow(`🔒 locked by ${doc.lock.identity} on ${doc.lock.host} (pid ${doc.lock.pid}) running "${doc.lock.command}" since ${doc.lock.since}${lock.stale ? ` — looks stale: ${lock.stale}` : ''}`));
+  if (doc.lock)
+    lines.push(
+      c.yellow(
+        `🔒 locked by ${doc.lock.identity} on ${doc.lock.host} (pid ${doc.lock.pid}) running "${doc.lock.command}" since ${doc.lock.since}${lock.stale ? ` — looks stale: ${lock.stale}` : ''}`,
+      ),
+    );
   lines.push(stepTable(c, model.phases, now, width));
-  for (const p of model.phases) for (const s of p.steps) if (s.error) lines.push(c.red(`✖ ${s.id}: ${s.error.message}${s.error.rootCause ? `\n  ${s.error.rootCause}` : ''}`));
+  for (const p of model.phases)
+    for (const s of p.steps) if (s.error) lines.push(c.red(`✖ ${s.id}: ${s.error.message}${s.error.rootCause ? `\n  ${s.error.rootCause}` : ''}`));
 
   lines.push(...liveLines(c, facts, model.checks, envName, width));
   if (model.next.length) {
@@ -40,14 +48,16 @@ export function renderStatus(s: StatusFacts, o: { color: boolean | number; width
       lines.push(
         n.runnable
           ? `  ${c.green('▶')} ${n.id} — ${byId.get(n.id)?.interrupted ? 'interrupted: ready to resume' : 'ready'}`
-          : `  ${c.gray('○')} ${n.id} — waits for ${fitList(n.waitingFor.map((w) => `${w} (${byId.get(w)?.interrupted ? 'interrupted' : byId.get(w)?.status ?? 'not in the graph'})`), width - n.id.length - 18)}`,
+          : `  ${c.gray('○')} ${n.id} — waits for ${fitList(
+              n.waitingFor.map((w) => `${w} (${byId.get(w)?.interrupted ? 'interrupted' : (byId.get(w)?.status ?? 'not in the graph')})`),
+              width - n.id.length - 18,
+            )}`,
       );
     const phase = model.next.find((n) => n.runnable)?.id.split('.')[0];
     lines.push(`  run: dpf deploy --env ${envName}${phase ? `   (or only that phase: dpf deploy --env ${envName} --phase ${phase})` : ''}`);
   } else lines.push(c.green('Every step is done.'));
   return lines.join('\n');
 }
-
 
 /** "a, b, c" within `room` characters: as many items as fit, then "+N more" (--json has them all). */
 export function fitList(items: string[], room: number): string {
@@ -72,7 +82,23 @@ function span(from: string | undefined, to: string | undefined, now: Date): stri
   return `${at(from)}→${to ? at(to, from.slice(0, 10)) : ''}`;
 }
 
-const NO_BORDERS = { top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '' };
+const NO_BORDERS = {
+  top: '',
+  'top-mid': '',
+  'top-left': '',
+  'top-right': '',
+  bottom: '',
+  'bottom-mid': '',
+  'bottom-left': '',
+  'bottom-right': '',
+  left: '',
+  'left-mid': '',
+  mid: '',
+  'mid-mid': '',
+  right: '',
+  'right-mid': '',
+  middle: '',
+};
 const stripAnsi = (t: string) => t.replace(/\u001b\[[0-9;]*m/g, '');
 
 /**
@@ -95,7 +121,9 @@ export function stepTable(c: Paint, phases: PhaseStatusView[], now: Date, width:
       let last = '';
       if (s.stack) {
         const st = s.stack.status ? paintState(c, stateClass(s.stack.status), s.stack.status) : c.gray('(not checked)');
-        const dr = s.stack.drift ? ` ${s.stack.drift === 'DRIFTED' ? c.red('DRIFTED') : s.stack.drift === 'IN_SYNC' ? c.green('IN_SYNC') : c.gray(`drift ${s.stack.drift}`)}` : '';
+        const dr = s.stack.drift
+          ? ` ${s.stack.drift === 'DRIFTED' ? c.red('DRIFTED') : s.stack.drift === 'IN_SYNC' ? c.green('IN_SYNC') : c.gray(`drift ${s.stack.drift}`)}`
+          : '';
         last = `${s.stack.name} ${st}${dr}`;
       } else if (s.verdict) last = `${verdictColor(c, s.verdict.status)} ${oneLine(s.verdict.summary)}`;
       const status = s.interrupted ? c.yellow('interrupted (rerun to resume)') : paintState(c, stateClass(s.status), s.status);
@@ -144,9 +172,14 @@ export function liveLines(c: Paint, f: LiveFacts, checks: StatusModel['checks'],
     const unknown = stacks.filter(([, d]) => d.drift !== 'DRIFTED' && d.drift !== 'IN_SYNC').map(([n]) => n);
     const at = stacks[0]![1].checkedAt?.slice(0, 16).replace('T', ' ');
     const from = f.drift.source === 'live' ? 'detected now' : `last golive run${at ? `, ${at}` : ''}`;
-    out.push(`Drift (${from}): ${drifted.length ? c.red(`DRIFTED ${drifted.join(', ')}`) : c.green('no stack drifted')}${unknown.length ? c.gray(`; unknown for ${unknown.length} stack(s)`) : ''}`);
+    out.push(
+      `Drift (${from}): ${drifted.length ? c.red(`DRIFTED ${drifted.join(', ')}`) : c.green('no stack drifted')}${unknown.length ? c.gray(`; unknown for ${unknown.length} stack(s)`) : ''}`,
+    );
   } else out.push(c.gray('Drift: not checked yet (dpf deploy --phase golive, or dpf status --drift)'));
-  if (f.nodes) out.push(`Nodes online (SSM): ${f.nodes.online}/${f.nodes.total}${f.nodes.offline.length ? c.red(` — not online: ${f.nodes.offline.map((n) => `${n.instanceId} (${n.role ?? '?'}, ${n.pingStatus})`).join(', ')}`) : ''}`);
+  if (f.nodes)
+    out.push(
+      `Nodes online (SSM): ${f.nodes.online}/${f.nodes.total}${f.nodes.offline.length ? c.red(` — not online: ${f.nodes.offline.map((n) => `${n.instanceId} (${n.role ?? '?'}, ${n.pingStatus})`).join(', ')}`) : ''}`,
+    );
   if (f.workers)
     out.push(
       `Workers configured: ${f.workers.configured}/${f.workers.desired} desired (${f.workers.inService} InService)${

@@ -157,7 +157,8 @@ export class TtyRenderer implements Renderer {
       const head = `${c.yellow(SPINNER[this.frame])} ${c.bold(l.id.padEnd(idWidth))} ${c.dim(duration((now - l.startedAt) / 1000).padStart(7))}`;
       lines.push(`${head}  ${l.message ? paintState(c, l.state, l.message) : c.dim(l.title)}`);
     }
-    for (const l of active.filter((x) => x.waitingToAsk)) lines.push(`${c.cyan('?')} ${c.bold(l.id.padEnd(idWidth))} ${c.cyan('waiting to ask you: another question is open')}`);
+    for (const l of active.filter((x) => x.waitingToAsk))
+      lines.push(`${c.cyan('?')} ${c.bold(l.id.padEnd(idWidth))} ${c.cyan('waiting to ask you: another question is open')}`);
     if (lines.length > rows - 1) {
       const more = lines.length - (rows - 2);
       lines.splice(rows - 2, lines.length, c.dim(`  … and ${more} more running`));
@@ -183,7 +184,8 @@ export class TtyRenderer implements Renderer {
     if (more > 0) out.push(c.dim(`  … and ${more} more (all of them: dpf plan, or --json)`));
     const security = securityLines(c, ev.security ?? []);
     out.push(...security.slice(0, SHOWN_CHANGES + 1));
-    if (security.length > SHOWN_CHANGES + 1) out.push(c.yellow(`    … and ${security.length - SHOWN_CHANGES - 1} more that widen access (all of them: dpf plan)`));
+    if (security.length > SHOWN_CHANGES + 1)
+      out.push(c.yellow(`    … and ${security.length - SHOWN_CHANGES - 1} more that widen access (all of them: dpf plan)`));
     return out.map((l) => this.fit(l));
   }
 
@@ -197,7 +199,13 @@ export class TtyRenderer implements Renderer {
         this.draw();
         return;
       case 'step-start':
-        this.running.set(ev.stepId, { id: ev.stepId, title: ev.title, startedAt: this.o.now(), message: ev.reconcile ? 'reconciling an interrupted run' : undefined, state: ev.reconcile ? 'in-progress' : undefined });
+        this.running.set(ev.stepId, {
+          id: ev.stepId,
+          title: ev.title,
+          startedAt: this.o.now(),
+          message: ev.reconcile ? 'reconciling an interrupted run' : undefined,
+          state: ev.reconcile ? 'in-progress' : undefined,
+        });
         this.draw();
         return;
       case 'step-progress': {
@@ -241,7 +249,8 @@ export class TtyRenderer implements Renderer {
         return this.print(ev.message);
       }
       case 'run-done':
-        for (const id of [...this.running.keys()]) this.end(id, `${c.yellow('■')} ${c.bold(id)}  ${c.gray('stopped (interrupted): the next run reconciles it')}`);
+        for (const id of [...this.running.keys()])
+          this.end(id, `${c.yellow('■')} ${c.bold(id)}  ${c.gray('stopped (interrupted): the next run reconciles it')}`);
         this.print(runDoneLine(c, ev));
         this.stopTicking();
         this.clearRegion();
@@ -275,7 +284,10 @@ export class TtyRenderer implements Renderer {
       for (const line of this.changeSetLines(cs)) this.stream.write(`${line}\n`);
     }
     const queued = [...this.running.values()].filter((x) => x.waitingToAsk && x.id !== stepId).map((x) => x.id);
-    if (queued.length) this.stream.write(`${this.fit(this.c.cyan(`(then ${queued.length === 1 ? 'one more question waits' : `${queued.length} more questions wait`}, one at a time: ${queued.join(', ')})`))}\n`);
+    if (queued.length)
+      this.stream.write(
+        `${this.fit(this.c.cyan(`(then ${queued.length === 1 ? 'one more question waits' : `${queued.length} more questions wait`}, one at a time: ${queued.join(', ')})`))}\n`,
+      );
     this.asking = true;
   }
 

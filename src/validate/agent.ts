@@ -61,11 +61,16 @@ export function loadAgentMetrics(extraVars: Record<string, string>, dir = ANSIBL
 /** Dimensions each plugin adds itself (device only when not dropped). */
 function pluginDimensions(plugin: string, p: AgentPlugin): string[] {
   switch (plugin) {
-    case 'cpu': return ['cpu'];
-    case 'disk': return p.drop_device ? ['path', 'fstype'] : ['path', 'device', 'fstype'];
-    case 'diskio': return ['name'];
-    case 'net': return ['interface'];
-    default: return [];
+    case 'cpu':
+      return ['cpu'];
+    case 'disk':
+      return p.drop_device ? ['path', 'fstype'] : ['path', 'device', 'fstype'];
+    case 'diskio':
+      return ['name'];
+    case 'net':
+      return ['interface'];
+    default:
+      return [];
   }
 }
 

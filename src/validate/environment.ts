@@ -75,7 +75,12 @@ export async function renderEnvironment(config: DpfConfig, envName: string): Pro
   const vars = agentStep?.playbook ? await agentStep.playbook.extraVars(offlineContext(envCtx, steps)(agentStep)) : {};
   const hosts = [
     { instanceId: 'i-bastion', role: 'bastion' },
-    ...(env.identity.provider === 'freeipa' ? [{ instanceId: 'i-ipa1', role: 'identity' }, { instanceId: 'i-ipa2', role: 'identity' }] : []),
+    ...(env.identity.provider === 'freeipa'
+      ? [
+          { instanceId: 'i-ipa1', role: 'identity' },
+          { instanceId: 'i-ipa2', role: 'identity' },
+        ]
+      : []),
     { instanceId: 'i-master', role: 'master' },
     { instanceId: 'i-dev', role: 'dev' },
     { instanceId: 'i-worker', role: 'worker' },

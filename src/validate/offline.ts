@@ -49,7 +49,15 @@ function strictPort<T extends object>(name: string, answers: Partial<T>): T {
   });
 }
 
-const instance: InstanceInfo = { instanceId: 'i-0000000000offline', state: 'running', instanceType: 't3.medium', privateIp: OFFLINE_PRIVATE_IP, tags: {}, securityGroupIds: [], volumeIds: [] };
+const instance: InstanceInfo = {
+  instanceId: 'i-0000000000offline',
+  state: 'running',
+  instanceType: 't3.medium',
+  privateIp: OFFLINE_PRIVATE_IP,
+  tags: {},
+  securityGroupIds: [],
+  volumeIds: [],
+};
 const image: ImageInfo = { imageId: OFFLINE_IMAGE, name: 'offline placeholder image', state: 'available', tags: {} };
 
 function offlinePorts(region: string): AwsPorts {

@@ -9,7 +9,13 @@ import type { RenderedStack } from './types.js';
 
 /** An IAM/ARN-style pattern (`*` any run, `?` one character) as a RegExp over the whole string. */
 export function wildcard(pattern: string, flags = ''): RegExp {
-  return new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, flags);
+  return new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+    flags,
+  );
 }
 
 export interface Located {

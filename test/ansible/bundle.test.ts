@@ -53,9 +53,36 @@ describe('buildBundle', () => {
     const unzipped = unzipSync(b.bytes);
     expect(Object.keys(unzipped)).toEqual(b.files);
     expect(b.files).toEqual([...b.files].sort());
-    for (const f of ['site.yml', 'bastion.yml', 'master.yml', 'worker.yml', 'worker-launch.yml', 'dev.yml', 'ipa-server.yml', 'ipa-replica.yml', 'nfs.yml', 'freeipa-client.yml', 'freeipa-policy.yml', 'monitoring.yml', 'patch.yml', 'ansible.cfg', 'group_vars/all.yml'])
+    for (const f of [
+      'site.yml',
+      'bastion.yml',
+      'master.yml',
+      'worker.yml',
+      'worker-launch.yml',
+      'dev.yml',
+      'ipa-server.yml',
+      'ipa-replica.yml',
+      'nfs.yml',
+      'freeipa-client.yml',
+      'freeipa-policy.yml',
+      'monitoring.yml',
+      'patch.yml',
+      'ansible.cfg',
+      'group_vars/all.yml',
+    ])
       expect(b.files).toContain(f);
-    for (const role of ['common', 'freeipa_server', 'freeipa_client', 'nfs_client', 'data_processing', 'spark_worker', 'job_scheduler', 'monitoring', 'kubernetes', 'jupyterhub'])
+    for (const role of [
+      'common',
+      'freeipa_server',
+      'freeipa_client',
+      'nfs_client',
+      'data_processing',
+      'spark_worker',
+      'job_scheduler',
+      'monitoring',
+      'kubernetes',
+      'jupyterhub',
+    ])
       expect(b.files).toContain(`roles/${role}/tasks/main.yml`);
     for (const f of b.files) expect(Buffer.from(unzipped[f]!).equals(readFileSync(path.join(ANSIBLE_DIR, f)))).toBe(true);
   });

@@ -33,7 +33,10 @@ describe('GIVEN the job-events listener', () => {
   it('WHEN a DAG run fails THEN one JSON line with event dag_run_failed is appended, which the metric filter matches', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'dpf-jobs-'));
     const log = path.join(dir, 'airflow-jobs.log');
-    const r = spawnSync(path.join(PACKAGE_ROOT, '.venv', 'bin', 'python'), ['-c', HARNESS, PLUGIN], { encoding: 'utf8', env: { ...process.env, DPF_JOB_EVENTS_LOG: log } });
+    const r = spawnSync(path.join(PACKAGE_ROOT, '.venv', 'bin', 'python'), ['-c', HARNESS, PLUGIN], {
+      encoding: 'utf8',
+      env: { ...process.env, DPF_JOB_EVENTS_LOG: log },
+    });
     expect(r.status, `${r.stdout}${r.stderr}`).toBe(0);
     const lines = readFileSync(log, 'utf8').trim().split('\n');
     expect(lines).toHaveLength(1);
@@ -52,7 +55,10 @@ describe('GIVEN the job-events listener', () => {
     const file: string = scheduler.job_scheduler_job_events_log;
     const shipped = monitoring.monitoring_debug_logs.map((l: { file_path: string }) => l.file_path);
     const glob = (g: string) => new RegExp(`^${g.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*')}$`);
-    expect(shipped.some((g: string) => glob(g).test(file)), `${file} vs ${shipped.join(', ')}`).toBe(true);
+    expect(
+      shipped.some((g: string) => glob(g).test(file)),
+      `${file} vs ${shipped.join(', ')}`,
+    ).toBe(true);
     expect(monitoring.monitoring_system_log_group).toBe('/{{ monitoring_project }}/{{ monitoring_env }}/system');
   });
 });

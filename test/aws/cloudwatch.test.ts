@@ -26,15 +26,41 @@ describe('CloudWatch adapter', () => {
     cw.on(DescribeAlarmsCommand)
       .resolvesOnce({
         NextToken: 'n',
-        MetricAlarms: [{
-          AlarmName: 'dpf-dev-cpu', StateValue: 'ALARM', StateReason: 'Threshold crossed', MetricName: 'CPUUtilization', Namespace: 'AWS/EC2', Threshold: 80,
-          Dimensions: [{ Name: 'AutoScalingGroupName', Value: 'dpf-dev-workers' }], AlarmActions: ['arn:sns:alerts'],
-        }],
+        MetricAlarms: [
+          {
+            AlarmName: 'dpf-dev-cpu',
+            StateValue: 'ALARM',
+            StateReason: 'Threshold crossed',
+            MetricName: 'CPUUtilization',
+            Namespace: 'AWS/EC2',
+            Threshold: 80,
+            Dimensions: [{ Name: 'AutoScalingGroupName', Value: 'dpf-dev-workers' }],
+            AlarmActions: ['arn:sns:alerts'],
+          },
+        ],
       })
       .resolvesOnce({ MetricAlarms: [{ AlarmName: 'dpf-dev-disk' }] });
     expect(await createCloudWatchPort(cfg).describeAlarms(undefined, 'dpf-dev-')).toEqual([
-      { name: 'dpf-dev-cpu', state: 'ALARM', reason: 'Threshold crossed', metricName: 'CPUUtilization', namespace: 'AWS/EC2', threshold: 80, dimensions: { AutoScalingGroupName: 'dpf-dev-workers' }, actions: ['arn:sns:alerts'] },
-      { name: 'dpf-dev-disk', state: 'INSUFFICIENT_DATA', reason: undefined, metricName: undefined, namespace: undefined, threshold: undefined, dimensions: {}, actions: [] },
+      {
+        name: 'dpf-dev-cpu',
+        state: 'ALARM',
+        reason: 'Threshold crossed',
+        metricName: 'CPUUtilization',
+        namespace: 'AWS/EC2',
+        threshold: 80,
+        dimensions: { AutoScalingGroupName: 'dpf-dev-workers' },
+        actions: ['arn:sns:alerts'],
+      },
+      {
+        name: 'dpf-dev-disk',
+        state: 'INSUFFICIENT_DATA',
+        reason: undefined,
+        metricName: undefined,
+        namespace: undefined,
+        threshold: undefined,
+        dimensions: {},
+        actions: [],
+      },
     ]);
     expect(cw.commandCalls(DescribeAlarmsCommand).map((c) => c.args[0].input)).toEqual([
       { AlarmNames: undefined, AlarmNamePrefix: 'dpf-dev-', NextToken: undefined },
@@ -60,11 +86,28 @@ describe('CloudWatch adapter', () => {
         .resolvesOnce({ MetricDataResults: [{ Id: 'm0', Timestamps: [t(58), t(57)], Values: [10, 20] }], NextToken: 'n' })
         .resolvesOnce({ MetricDataResults: [{ Id: 'm0', Timestamps: [t(59)], Values: [5] }] });
       const out = await createCloudWatchPort(cfg).getMetric('AWS/EC2', 'CPUUtilization', { AutoScalingGroupName: 'g' }, 10, 'Maximum');
-      expect(out).toEqual([{ timestamp: t(59), value: 5 }, { timestamp: t(58), value: 10 }, { timestamp: t(57), value: 20 }]);
+      expect(out).toEqual([
+        { timestamp: t(59), value: 5 },
+        { timestamp: t(58), value: 10 },
+        { timestamp: t(57), value: 20 },
+      ]);
       const calls = cw.commandCalls(GetMetricDataCommand);
       expect(calls[0]!.args[0].input).toEqual({
-        StartTime: new Date('2025-03-01T11:50:00Z'), EndTime: new Date('2025-03-01T12:00:00Z'), ScanBy: 'TimestampDescending', NextToken: undefined,
-        MetricDataQueries: [{ Id: 'm0', ReturnData: true, MetricStat: { Metric: { Namespace: 'AWS/EC2', MetricName: 'CPUUtilization', Dimensions: [{ Name: 'AutoScalingGroupName', Value: 'g' }] }, Period: 60, Stat: 'Maximum' } }],
+        StartTime: new Date('2025-03-01T11:50:00Z'),
+        EndTime: new Date('2025-03-01T12:00:00Z'),
+        ScanBy: 'TimestampDescending',
+        NextToken: undefined,
+        MetricDataQueries: [
+          {
+            Id: 'm0',
+            ReturnData: true,
+            MetricStat: {
+              Metric: { Namespace: 'AWS/EC2', MetricName: 'CPUUtilization', Dimensions: [{ Name: 'AutoScalingGroupName', Value: 'g' }] },
+              Period: 60,
+              Stat: 'Maximum',
+            },
+          },
+        ],
       });
       expect(calls[1]!.args[0].input.NextToken).toBe('n');
     } finally {
@@ -81,7 +124,18 @@ describe('CloudWatch adapter', () => {
 
   it('listMetrics maps dimensions and pages', async () => {
     cw.on(ListMetricsCommand)
-      .resolvesOnce({ Metrics: [{ MetricName: 'disk_used_percent', Dimensions: [{ Name: 'host', Value: 'a' }, { Name: 'path', Value: '/' }] }], NextToken: 'n' })
+      .resolvesOnce({
+        Metrics: [
+          {
+            MetricName: 'disk_used_percent',
+            Dimensions: [
+              { Name: 'host', Value: 'a' },
+              { Name: 'path', Value: '/' },
+            ],
+          },
+        ],
+        NextToken: 'n',
+      })
       .resolvesOnce({ Metrics: [{ MetricName: 'mem_used_percent' }] });
     expect(await createCloudWatchPort(cfg).listMetrics('CWAgent', undefined)).toEqual([
       { metric: 'disk_used_percent', dimensions: { host: 'a', path: '/' } },
@@ -93,7 +147,8 @@ describe('CloudWatch adapter', () => {
 
 describe('SNS adapter', () => {
   it('listSubscriptions maps, flags pending confirmations, pages; missing topic → []', async () => {
-    sns.on(ListSubscriptionsByTopicCommand)
+    sns
+      .on(ListSubscriptionsByTopicCommand)
       .resolvesOnce({ Subscriptions: [{ SubscriptionArn: 'arn:sub1', Protocol: 'email', Endpoint: 'ops@example.com' }], NextToken: 'n' })
       .resolvesOnce({ Subscriptions: [{ SubscriptionArn: 'PendingConfirmation', Protocol: 'email', Endpoint: 'new@example.com' }] });
     expect(await createSnsPort(cfg).listSubscriptions('arn:topic')).toEqual([

@@ -1,9 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
-import {
-  EFSClient, DescribeFileSystemsCommand, DescribeMountTargetsCommand,
-  DeleteFileSystemCommand, DeleteMountTargetCommand,
-} from '@aws-sdk/client-efs';
+import { EFSClient, DescribeFileSystemsCommand, DescribeMountTargetsCommand, DeleteFileSystemCommand, DeleteMountTargetCommand } from '@aws-sdk/client-efs';
 import { createEfsPort } from '../../src/aws/sdk-efs.js';
 import { awsError, cfg } from './helpers.js';
 
@@ -13,20 +10,53 @@ const port = () => createEfsPort(cfg);
 
 describe('EFS adapter', () => {
   it('describeFileSystems maps and follows NextMarker', async () => {
-    efs.on(DescribeFileSystemsCommand)
+    efs
+      .on(DescribeFileSystemsCommand)
       .resolvesOnce({
         NextMarker: 'm',
-        FileSystems: [{
-          FileSystemId: 'fs-1', FileSystemArn: 'arn:fs-1', LifeCycleState: 'available', Encrypted: true, KmsKeyId: 'arn:kms', PerformanceMode: 'generalPurpose',
-          ThroughputMode: 'elastic', Tags: [{ Key: 'dpf:env', Value: 'dev' }], SizeInBytes: { Value: 6144 },
-          OwnerId: '1', CreationToken: 't', CreationTime: new Date(), NumberOfMountTargets: 2,
-        }],
+        FileSystems: [
+          {
+            FileSystemId: 'fs-1',
+            FileSystemArn: 'arn:fs-1',
+            LifeCycleState: 'available',
+            Encrypted: true,
+            KmsKeyId: 'arn:kms',
+            PerformanceMode: 'generalPurpose',
+            ThroughputMode: 'elastic',
+            Tags: [{ Key: 'dpf:env', Value: 'dev' }],
+            SizeInBytes: { Value: 6144 },
+            OwnerId: '1',
+            CreationToken: 't',
+            CreationTime: new Date(),
+            NumberOfMountTargets: 2,
+          },
+        ],
       })
       .resolvesOnce({ FileSystems: [{ FileSystemId: 'fs-2' } as never] });
     const out = await port().describeFileSystems();
     expect(out).toEqual([
-      { fileSystemId: 'fs-1', arn: 'arn:fs-1', state: 'available', encrypted: true, kmsKeyId: 'arn:kms', performanceMode: 'generalPurpose', throughputMode: 'elastic', tags: { 'dpf:env': 'dev' }, sizeBytes: 6144 },
-      { fileSystemId: 'fs-2', arn: undefined, state: 'unknown', encrypted: false, kmsKeyId: undefined, performanceMode: undefined, throughputMode: undefined, tags: {}, sizeBytes: undefined },
+      {
+        fileSystemId: 'fs-1',
+        arn: 'arn:fs-1',
+        state: 'available',
+        encrypted: true,
+        kmsKeyId: 'arn:kms',
+        performanceMode: 'generalPurpose',
+        throughputMode: 'elastic',
+        tags: { 'dpf:env': 'dev' },
+        sizeBytes: 6144,
+      },
+      {
+        fileSystemId: 'fs-2',
+        arn: undefined,
+        state: 'unknown',
+        encrypted: false,
+        kmsKeyId: undefined,
+        performanceMode: undefined,
+        throughputMode: undefined,
+        tags: {},
+        sizeBytes: undefined,
+      },
     ]);
     expect(efs.commandCalls(DescribeFileSystemsCommand)[1]!.args[0].input).toEqual({ FileSystemId: undefined, Marker: 'm' });
   });
@@ -41,9 +71,13 @@ describe('EFS adapter', () => {
   });
 
   it('mount targets', async () => {
-    efs.on(DescribeMountTargetsCommand).resolves({ MountTargets: [{ MountTargetId: 'fsmt-1', FileSystemId: 'fs-1', SubnetId: 's-1', LifeCycleState: 'available', IpAddress: '10.0.1.9' }] });
+    efs
+      .on(DescribeMountTargetsCommand)
+      .resolves({ MountTargets: [{ MountTargetId: 'fsmt-1', FileSystemId: 'fs-1', SubnetId: 's-1', LifeCycleState: 'available', IpAddress: '10.0.1.9' }] });
     const p = port();
-    expect(await p.describeMountTargets('fs-1')).toEqual([{ mountTargetId: 'fsmt-1', fileSystemId: 'fs-1', subnetId: 's-1', state: 'available', ipAddress: '10.0.1.9' }]);
+    expect(await p.describeMountTargets('fs-1')).toEqual([
+      { mountTargetId: 'fsmt-1', fileSystemId: 'fs-1', subnetId: 's-1', state: 'available', ipAddress: '10.0.1.9' },
+    ]);
   });
 
   it('deletes: already gone is fine, other errors propagate', async () => {

@@ -27,9 +27,24 @@ const restore = { targetIdentifier: 'db-copy', subnetGroup: 'sg', securityGroupI
 
 describe('GIVEN a create refused as already existing', () => {
   it.each([
-    ['RDS CreateDBSnapshot', () => rds.on(CreateDBSnapshotCommand), () => createRdsPort(cfg).createSnapshot('db', 'snap-1', {}), 'DBSnapshotAlreadyExistsFault'],
-    ['RDS RestoreDBInstanceToPointInTime', () => rds.on(RestoreDBInstanceToPointInTimeCommand), () => createRdsPort(cfg).restoreToPointInTime('db', restore), 'DBInstanceAlreadyExistsFault'],
-    ['RDS CopyDBSnapshot', () => rds.on(CopyDBSnapshotCommand), () => createRdsPort(cfg).copySnapshot('snap-1', 'snap-2', { tags: {} }), 'DBSnapshotAlreadyExistsFault'],
+    [
+      'RDS CreateDBSnapshot',
+      () => rds.on(CreateDBSnapshotCommand),
+      () => createRdsPort(cfg).createSnapshot('db', 'snap-1', {}),
+      'DBSnapshotAlreadyExistsFault',
+    ],
+    [
+      'RDS RestoreDBInstanceToPointInTime',
+      () => rds.on(RestoreDBInstanceToPointInTimeCommand),
+      () => createRdsPort(cfg).restoreToPointInTime('db', restore),
+      'DBInstanceAlreadyExistsFault',
+    ],
+    [
+      'RDS CopyDBSnapshot',
+      () => rds.on(CopyDBSnapshotCommand),
+      () => createRdsPort(cfg).copySnapshot('snap-1', 'snap-2', { tags: {} }),
+      'DBSnapshotAlreadyExistsFault',
+    ],
   ])('WHEN %s says so on a retry THEN it is done; on a first attempt THEN it is an error', async (_what, on, call, name) => {
     on().rejects(onRetry(name));
     await expect(call()).resolves.toBeUndefined();
@@ -51,7 +66,7 @@ describe('GIVEN a create refused as already existing', () => {
 });
 
 describe('GIVEN AWS Backup jobs', () => {
-  it('WHEN a job is started THEN an IdempotencyToken goes with it: the caller\'s, or one per call', async () => {
+  it("WHEN a job is started THEN an IdempotencyToken goes with it: the caller's, or one per call", async () => {
     bk.on(StartBackupJobCommand).resolves({ BackupJobId: 'job-1' });
     bk.on(StartRestoreJobCommand).resolves({ RestoreJobId: 'r-1' });
     const p = createBackupPort(cfg);

@@ -11,9 +11,25 @@ const sts = mockClient(STSClient);
 const store = () => new DynamoLeaseStore(new DynamoDBClient(cfg), 'locks', 'dev');
 
 const lease = (token: string, expiresAt = '2026-01-01T00:02:00.000Z'): Lease => ({
-  env: 'dev', token, identity: 'arn:aws:iam::1:user/a', host: 'h', pid: 1, command: 'deploy', since: '2026-01-01T00:00:00.000Z', expiresAt,
+  env: 'dev',
+  token,
+  identity: 'arn:aws:iam::1:user/a',
+  host: 'h',
+  pid: 1,
+  command: 'deploy',
+  since: '2026-01-01T00:00:00.000Z',
+  expiresAt,
 });
-const item = (l: Lease) => ({ lockId: { S: l.env }, token: { S: l.token }, identity: { S: l.identity }, host: { S: l.host }, pid: { N: String(l.pid) }, command: { S: l.command }, since: { S: l.since }, expiresAt: { S: l.expiresAt } });
+const item = (l: Lease) => ({
+  lockId: { S: l.env },
+  token: { S: l.token },
+  identity: { S: l.identity },
+  host: { S: l.host },
+  pid: { N: String(l.pid) },
+  command: { S: l.command },
+  since: { S: l.since },
+  expiresAt: { S: l.expiresAt },
+});
 const refused = (holder?: Lease) => Object.assign(awsError('ConditionalCheckFailedException'), holder ? { Item: item(holder) } : {});
 
 beforeEach(() => {
@@ -39,10 +55,16 @@ describe('DynamoDB lease store: fewer calls (issue 14)', () => {
   });
 
   it('GIVEN a stale holder WHEN taken over THEN the second write is conditioned on exactly that token', async () => {
-    ddb.on(PutItemCommand).rejectsOnce(refused(lease('stale', '2025-01-01T00:00:00.000Z'))).resolves({});
+    ddb
+      .on(PutItemCommand)
+      .rejectsOnce(refused(lease('stale', '2025-01-01T00:00:00.000Z')))
+      .resolves({});
     const r = await store().tryAcquire(lease('mine'), new Date('2026-01-01T00:01:00Z'), () => true);
     expect(r).toEqual({ ok: true });
-    expect(ddb.commandCalls(PutItemCommand)[1]!.args[0].input).toMatchObject({ ConditionExpression: '#t = :old', ExpressionAttributeValues: { ':old': { S: 'stale' } } });
+    expect(ddb.commandCalls(PutItemCommand)[1]!.args[0].input).toMatchObject({
+      ConditionExpression: '#t = :old',
+      ExpressionAttributeValues: { ':old': { S: 'stale' } },
+    });
     expect(ddb.commandCalls(GetItemCommand)).toHaveLength(0);
   });
 

@@ -1,9 +1,19 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
-  EC2Client, GetEbsEncryptionByDefaultCommand, GetEbsDefaultKmsKeyIdCommand, DescribeImagesCommand, RunInstancesCommand,
-  DescribeInstanceTypeOfferingsCommand, DescribeInstanceTypesCommand, DescribeInstancesCommand, DescribeAddressesCommand,
-  DescribeVpcsCommand, DescribeInternetGatewaysCommand, DescribeNatGatewaysCommand, DescribeSubnetsCommand,
+  EC2Client,
+  GetEbsEncryptionByDefaultCommand,
+  GetEbsDefaultKmsKeyIdCommand,
+  DescribeImagesCommand,
+  RunInstancesCommand,
+  DescribeInstanceTypeOfferingsCommand,
+  DescribeInstanceTypesCommand,
+  DescribeInstancesCommand,
+  DescribeAddressesCommand,
+  DescribeVpcsCommand,
+  DescribeInternetGatewaysCommand,
+  DescribeNatGatewaysCommand,
+  DescribeSubnetsCommand,
 } from '@aws-sdk/client-ec2';
 import { KMSClient, DescribeKeyCommand, GetKeyPolicyCommand, ListGrantsCommand } from '@aws-sdk/client-kms';
 import { ServiceQuotasClient, GetServiceQuotaCommand, GetAWSDefaultServiceQuotaCommand } from '@aws-sdk/client-service-quotas';
@@ -39,34 +49,62 @@ describe('preflight adapter: EBS default encryption and KMS', () => {
   it('GIVEN a key THEN describeKey maps the manager, keyPolicy parses the default policy, keyGrants follows the marker', async () => {
     kms.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: 'k1', Arn: 'arn:k1', KeyManager: 'CUSTOMER', KeyState: 'Enabled' } });
     kms.on(GetKeyPolicyCommand).resolves({ Policy: '{"Statement":[{"Effect":"Allow"}]}' });
-    kms.on(ListGrantsCommand)
+    kms
+      .on(ListGrantsCommand)
       .resolvesOnce({ Truncated: true, NextMarker: 'm', Grants: [{ GranteePrincipal: 'arn:slr', Operations: ['Decrypt'] }] })
       .resolvesOnce({ Grants: [{ GranteePrincipal: 'arn:other', Operations: ['Encrypt'] }] });
     expect(await port().describeKey('alias/aws/ebs')).toEqual({ arn: 'arn:k1', manager: 'CUSTOMER', state: 'Enabled' });
     expect(await port().keyPolicy('arn:k1')).toEqual({ Statement: [{ Effect: 'Allow' }] });
     expect(kms.commandCalls(GetKeyPolicyCommand)[0]!.args[0].input).toEqual({ KeyId: 'arn:k1', PolicyName: 'default' });
-    expect(await port().keyGrants('arn:k1')).toEqual([{ grantee: 'arn:slr', operations: ['Decrypt'] }, { grantee: 'arn:other', operations: ['Encrypt'] }]);
+    expect(await port().keyGrants('arn:k1')).toEqual([
+      { grantee: 'arn:slr', operations: ['Decrypt'] },
+      { grantee: 'arn:other', operations: ['Encrypt'] },
+    ]);
     expect(kms.commandCalls(ListGrantsCommand)[1]!.args[0].input.Marker).toBe('m');
   });
 });
 
 describe('preflight adapter: images and the Marketplace dry run', () => {
   it('GIVEN an image THEN its product codes are read; an unknown image id gives []', async () => {
-    ec2.on(DescribeImagesCommand)
-      .resolvesOnce({ Images: [{ ImageId: 'ami-1', Name: 'Rocky', OwnerId: '679593333241', State: 'available', ProductCodes: [{ ProductCodeId: 'abc', ProductCodeType: 'marketplace' }] }] })
+    ec2
+      .on(DescribeImagesCommand)
+      .resolvesOnce({
+        Images: [
+          {
+            ImageId: 'ami-1',
+            Name: 'Rocky',
+            OwnerId: '679593333241',
+            State: 'available',
+            ProductCodes: [{ ProductCodeId: 'abc', ProductCodeType: 'marketplace' }],
+          },
+        ],
+      })
       .rejectsOnce(awsError('InvalidAMIID.NotFound'));
-    expect(await port().describeImages(['ami-1'])).toEqual([{ imageId: 'ami-1', name: 'Rocky', ownerId: '679593333241', state: 'available', productCodes: [{ id: 'abc', type: 'marketplace' }] }]);
+    expect(await port().describeImages(['ami-1'])).toEqual([
+      { imageId: 'ami-1', name: 'Rocky', ownerId: '679593333241', state: 'available', productCodes: [{ id: 'abc', type: 'marketplace' }] },
+    ]);
     expect(await port().describeImages(['ami-x'])).toEqual([]);
   });
 
   it.each([
     ['DryRunOperation (the launch would be accepted)', awsError('DryRunOperation', 412), { ok: true }],
-    ['OptInRequired (no subscription)', awsError('OptInRequired', 401, 'In order to use this AWS Marketplace product you need to accept terms and subscribe.'), { ok: false, code: 'OptInRequired' }],
+    [
+      'OptInRequired (no subscription)',
+      awsError('OptInRequired', 401, 'In order to use this AWS Marketplace product you need to accept terms and subscribe.'),
+      { ok: false, code: 'OptInRequired' },
+    ],
     ['another refusal', awsError('InvalidSubnetID.NotFound'), { ok: false, code: 'InvalidSubnetID.NotFound' }],
   ])('GIVEN RunInstances answers %s THEN the outcome says so', async (_what, err, outcome) => {
     ec2.on(RunInstancesCommand).rejects(err);
     expect(await port().dryRunLaunch('ami-1', 't3.medium', 'subnet-1')).toMatchObject(outcome);
-    expect(ec2.commandCalls(RunInstancesCommand)[0]!.args[0].input).toEqual({ DryRun: true, ImageId: 'ami-1', InstanceType: 't3.medium', MinCount: 1, MaxCount: 1, SubnetId: 'subnet-1' });
+    expect(ec2.commandCalls(RunInstancesCommand)[0]!.args[0].input).toEqual({
+      DryRun: true,
+      ImageId: 'ami-1',
+      InstanceType: 't3.medium',
+      MinCount: 1,
+      MaxCount: 1,
+      SubnetId: 'subnet-1',
+    });
   });
 
   it('GIVEN an endpoint that ignores DryRun and launches THEN it is not read as subscribed', async () => {
@@ -77,16 +115,33 @@ describe('preflight adapter: images and the Marketplace dry run', () => {
 
 describe('preflight adapter: instance types and usage', () => {
   it('GIVEN offerings over two pages THEN each type maps to the zones asked for that offer it', async () => {
-    ec2.on(DescribeInstanceTypeOfferingsCommand)
+    ec2
+      .on(DescribeInstanceTypeOfferingsCommand)
       .resolvesOnce({ NextToken: 'n', InstanceTypeOfferings: [{ InstanceType: 'm5.large', Location: 'eu-west-1a' }] })
-      .resolvesOnce({ InstanceTypeOfferings: [{ InstanceType: 'm5.large', Location: 'eu-west-1b' }, { InstanceType: 'm5.large', Location: 'eu-west-1z' }] });
-    expect(await port().instanceTypeOfferings(['m5.large', 'x9.huge'], ['eu-west-1a', 'eu-west-1b'])).toEqual({ 'm5.large': ['eu-west-1a', 'eu-west-1b'], 'x9.huge': [] });
-    expect(ec2.commandCalls(DescribeInstanceTypeOfferingsCommand)[0]!.args[0].input).toMatchObject({ LocationType: 'availability-zone', Filters: [{ Name: 'location', Values: ['eu-west-1a', 'eu-west-1b'] }, { Name: 'instance-type', Values: ['m5.large', 'x9.huge'] }] });
+      .resolvesOnce({
+        InstanceTypeOfferings: [
+          { InstanceType: 'm5.large', Location: 'eu-west-1b' },
+          { InstanceType: 'm5.large', Location: 'eu-west-1z' },
+        ],
+      });
+    expect(await port().instanceTypeOfferings(['m5.large', 'x9.huge'], ['eu-west-1a', 'eu-west-1b'])).toEqual({
+      'm5.large': ['eu-west-1a', 'eu-west-1b'],
+      'x9.huge': [],
+    });
+    expect(ec2.commandCalls(DescribeInstanceTypeOfferingsCommand)[0]!.args[0].input).toMatchObject({
+      LocationType: 'availability-zone',
+      Filters: [
+        { Name: 'location', Values: ['eu-west-1a', 'eu-west-1b'] },
+        { Name: 'instance-type', Values: ['m5.large', 'x9.huge'] },
+      ],
+    });
   });
 
   it('GIVEN an unknown instance type among known ones THEN the others are read one by one', async () => {
     ec2.on(DescribeInstanceTypesCommand, { InstanceTypes: ['m5.large', 'x9.huge'] }).rejects(awsError('InvalidInstanceType'));
-    ec2.on(DescribeInstanceTypesCommand, { InstanceTypes: ['m5.large'] }).resolves({ InstanceTypes: [{ InstanceType: 'm5.large', VCpuInfo: { DefaultVCpus: 2 } }] });
+    ec2
+      .on(DescribeInstanceTypesCommand, { InstanceTypes: ['m5.large'] })
+      .resolves({ InstanceTypes: [{ InstanceType: 'm5.large', VCpuInfo: { DefaultVCpus: 2 } }] });
     ec2.on(DescribeInstanceTypesCommand, { InstanceTypes: ['x9.huge'] }).rejects(awsError('InvalidInstanceType'));
     expect(await port().instanceTypeVcpus(['m5.large', 'x9.huge'])).toEqual({ 'm5.large': 2 });
   });
@@ -94,10 +149,18 @@ describe('preflight adapter: instance types and usage', () => {
   it('GIVEN the account THEN running types, addresses, VPCs, gateways and NAT gateways per zone are counted', async () => {
     ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [{ InstanceType: 'm5.large' }, { InstanceType: 't3.micro' }] }] });
     ec2.on(DescribeAddressesCommand).resolves({ Addresses: [{}, {}, {}] });
-    ec2.on(DescribeVpcsCommand).resolvesOnce({ NextToken: 'v', Vpcs: [{}] }).resolvesOnce({ Vpcs: [{}] });
+    ec2
+      .on(DescribeVpcsCommand)
+      .resolvesOnce({ NextToken: 'v', Vpcs: [{}] })
+      .resolvesOnce({ Vpcs: [{}] });
     ec2.on(DescribeInternetGatewaysCommand).resolves({ InternetGateways: [{}] });
     ec2.on(DescribeNatGatewaysCommand).resolves({ NatGateways: [{ SubnetId: 's1' }, { SubnetId: 's1' }, { SubnetId: 's2' }] });
-    ec2.on(DescribeSubnetsCommand).resolves({ Subnets: [{ SubnetId: 's1', AvailabilityZone: 'eu-west-1a' }, { SubnetId: 's2', AvailabilityZone: 'eu-west-1b' }] });
+    ec2.on(DescribeSubnetsCommand).resolves({
+      Subnets: [
+        { SubnetId: 's1', AvailabilityZone: 'eu-west-1a' },
+        { SubnetId: 's2', AvailabilityZone: 'eu-west-1b' },
+      ],
+    });
     const p = port();
     expect(await p.runningInstanceTypes()).toEqual(['m5.large', 't3.micro']);
     expect(ec2.commandCalls(DescribeInstancesCommand)[0]!.args[0].input.Filters).toEqual([{ Name: 'instance-state-name', Values: ['pending', 'running'] }]);
@@ -112,8 +175,22 @@ describe('preflight adapter: instance types and usage', () => {
 describe('preflight adapter: Service Quotas', () => {
   it.each([
     ['an applied quota', () => quotas.on(GetServiceQuotaCommand).resolves({ Quota: { Value: 10 } }), 10],
-    ['no applied quota: the AWS default', () => { quotas.on(GetServiceQuotaCommand).rejects(awsError('NoSuchResourceException')); quotas.on(GetAWSDefaultServiceQuotaCommand).resolves({ Quota: { Value: 5 } }); }, 5],
-    ['neither', () => { quotas.on(GetServiceQuotaCommand).rejects(awsError('NoSuchResourceException')); quotas.on(GetAWSDefaultServiceQuotaCommand).rejects(awsError('NoSuchResourceException')); }, undefined],
+    [
+      'no applied quota: the AWS default',
+      () => {
+        quotas.on(GetServiceQuotaCommand).rejects(awsError('NoSuchResourceException'));
+        quotas.on(GetAWSDefaultServiceQuotaCommand).resolves({ Quota: { Value: 5 } });
+      },
+      5,
+    ],
+    [
+      'neither',
+      () => {
+        quotas.on(GetServiceQuotaCommand).rejects(awsError('NoSuchResourceException'));
+        quotas.on(GetAWSDefaultServiceQuotaCommand).rejects(awsError('NoSuchResourceException'));
+      },
+      undefined,
+    ],
   ])('GIVEN %s THEN the value is %s', async (_what, arrange, value) => {
     arrange();
     expect(await port().serviceQuota('vpc', 'L-F678F1CE')).toBe(value);
@@ -139,7 +216,20 @@ describe('preflight adapter: CloudTrail', () => {
     ['no selectors (CloudTrail default)', {}, 'All'],
     ['classic WriteOnly', { EventSelectors: [{ ReadWriteType: 'WriteOnly' as const, IncludeManagementEvents: true }] }, 'WriteOnly'],
     ['classic without management events', { EventSelectors: [{ ReadWriteType: 'All' as const, IncludeManagementEvents: false }] }, 'none'],
-    ['advanced, management write events', { AdvancedEventSelectors: [{ FieldSelectors: [{ Field: 'eventCategory', Equals: ['Management'] }, { Field: 'readOnly', Equals: ['false'] }] }] }, 'WriteOnly'],
+    [
+      'advanced, management write events',
+      {
+        AdvancedEventSelectors: [
+          {
+            FieldSelectors: [
+              { Field: 'eventCategory', Equals: ['Management'] },
+              { Field: 'readOnly', Equals: ['false'] },
+            ],
+          },
+        ],
+      },
+      'WriteOnly',
+    ],
     ['advanced, data events only', { AdvancedEventSelectors: [{ FieldSelectors: [{ Field: 'eventCategory', Equals: ['Data'] }] }] }, 'none'],
   ])('GIVEN %s THEN management events are %s', async (_what, answer, management) => {
     trail.on(GetEventSelectorsCommand).resolves(answer);
@@ -149,7 +239,15 @@ describe('preflight adapter: CloudTrail', () => {
 
 describe('preflight adapter: IAM', () => {
   it('GIVEN a role name THEN its ARN (with path) is read', async () => {
-    iam.on(GetRoleCommand).resolves({ Role: { Arn: 'arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_1', RoleName: 'r', Path: '/', RoleId: 'x', CreateDate: new Date() } });
+    iam.on(GetRoleCommand).resolves({
+      Role: {
+        Arn: 'arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_1',
+        RoleName: 'r',
+        Path: '/',
+        RoleId: 'x',
+        CreateDate: new Date(),
+      },
+    });
     expect(await port().roleArn('AWSReservedSSO_Admin_1')).toMatch(/aws-reserved\/sso/);
   });
 
@@ -158,7 +256,11 @@ describe('preflight adapter: IAM', () => {
     iam.on(SimulatePrincipalPolicyCommand).callsFake((input: { ActionNames: string[]; Marker?: string }) => {
       const half = Math.ceil(input.ActionNames.length / 2);
       const part = input.Marker ? input.ActionNames.slice(half) : input.ActionNames.slice(0, half);
-      return { IsTruncated: !input.Marker, Marker: input.Marker ? undefined : 'm', EvaluationResults: part.map((a) => ({ EvalActionName: a, EvalDecision: a === 'ec2:Action7' ? 'implicitDeny' : 'allowed' })) };
+      return {
+        IsTruncated: !input.Marker,
+        Marker: input.Marker ? undefined : 'm',
+        EvaluationResults: part.map((a) => ({ EvalActionName: a, EvalDecision: a === 'ec2:Action7' ? 'implicitDeny' : 'allowed' })),
+      };
     });
     const out = await port().simulate('arn:aws:iam::111122223333:role/ops', actions);
     expect(out).toHaveLength(150);

@@ -24,7 +24,12 @@ function capturingClient(region: string, sent: string[]): RDSClient {
 describe('RDS adapter: cross-region copySnapshot', () => {
   it('GIVEN a source ARN in us-west-2 and a us-east-1 client THEN the request carries a PreSignedUrl for us-west-2 and the destination key', async () => {
     const sent: string[] = [];
-    await expect(new SdkRds(capturingClient('us-east-1', sent)).copySnapshot('arn:aws:rds:us-west-2:123456789012:snapshot:s1', 's1-dr', { kmsKeyId: 'arn:aws:kms:us-east-1:123456789012:key/dr', tags: {} })).rejects.toMatchObject({ name: 'Captured' });
+    await expect(
+      new SdkRds(capturingClient('us-east-1', sent)).copySnapshot('arn:aws:rds:us-west-2:123456789012:snapshot:s1', 's1-dr', {
+        kmsKeyId: 'arn:aws:kms:us-east-1:123456789012:key/dr',
+        tags: {},
+      }),
+    ).rejects.toMatchObject({ name: 'Captured' });
     const body = sent[0] ?? '';
     expect(body).toContain('Action=CopyDBSnapshot');
     expect(body).toContain('TargetDBSnapshotIdentifier=s1-dr');
@@ -35,7 +40,9 @@ describe('RDS adapter: cross-region copySnapshot', () => {
 
   it('GIVEN a source in the same region THEN no PreSignedUrl', async () => {
     const sent: string[] = [];
-    await expect(new SdkRds(capturingClient('us-west-2', sent)).copySnapshot('arn:aws:rds:us-west-2:123456789012:snapshot:s1', 's1-copy', { tags: {} })).rejects.toMatchObject({ name: 'Captured' });
+    await expect(
+      new SdkRds(capturingClient('us-west-2', sent)).copySnapshot('arn:aws:rds:us-west-2:123456789012:snapshot:s1', 's1-copy', { tags: {} }),
+    ).rejects.toMatchObject({ name: 'Captured' });
     expect(sent[0]).not.toContain('PreSignedUrl');
   });
 });

@@ -40,8 +40,16 @@ async function stub(answers: Answer[]) {
 
 const FAST = { throttleBaseMs: 1, baseMs: 1, capMs: 5 };
 const creds = { accessKeyId: 'a', secretAccessKey: 'b' };
-const CS_OK = { status: 200, headers: { 'content-type': 'text/xml' }, body: '<CreateChangeSetResponse><CreateChangeSetResult><Id>arn:aws:cloudformation:us-west-2:1:changeSet/cs/1</Id><StackId>arn:aws:cloudformation:us-west-2:1:stack/s/1</StackId></CreateChangeSetResult></CreateChangeSetResponse>' };
-const THROTTLED = { status: 400, headers: { 'content-type': 'text/xml' }, body: '<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error></ErrorResponse>' };
+const CS_OK = {
+  status: 200,
+  headers: { 'content-type': 'text/xml' },
+  body: '<CreateChangeSetResponse><CreateChangeSetResult><Id>arn:aws:cloudformation:us-west-2:1:changeSet/cs/1</Id><StackId>arn:aws:cloudformation:us-west-2:1:stack/s/1</StackId></CreateChangeSetResult></CreateChangeSetResponse>',
+};
+const THROTTLED = {
+  status: 400,
+  headers: { 'content-type': 'text/xml' },
+  body: '<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error></ErrorResponse>',
+};
 const HTML_500 = { status: 500, headers: { 'content-type': 'text/html; charset=utf-8' }, body: '<!doctype html><title>500 Internal Server Error</title>' };
 
 describe('GIVEN AWS errors WHEN classified', () => {
@@ -94,7 +102,9 @@ describe('GIVEN the strategy', () => {
 
   it('WHEN the endpoint does not implement the call THEN no retry at all', async () => {
     const s = new DpfRetryStrategy({ customEndpoint: true });
-    expect(await refresh(s, many({ name: 'SyntaxError', $metadata: { httpStatusCode: 500 }, $response: { headers: { 'content-type': 'text/html' } } }))).toBe(0);
+    expect(await refresh(s, many({ name: 'SyntaxError', $metadata: { httpStatusCode: 500 }, $response: { headers: { 'content-type': 'text/html' } } }))).toBe(
+      0,
+    );
   });
 
   it('WHEN answers are lost THEN idempotent calls retry 4 times and a call without a token not at all; throttling is retried for both', async () => {
@@ -116,7 +126,9 @@ describe('GIVEN real SDK clients configured by clientConfig', () => {
   it('WHEN CreateChangeSet loses its first answer THEN the SDK sends it again with the same ClientToken', async () => {
     const srv = await stub(['drop', CS_OK]);
     const client = new CloudFormationClient({ ...(await clientConfig({ region: 'us-west-2', retry: FAST })), endpoint: srv.endpoint, credentials: creds });
-    const r = await client.send(new CreateChangeSetCommand({ StackName: 's', ChangeSetName: 'cs', ChangeSetType: 'CREATE', TemplateBody: '{}', ClientToken: 'dpf-create-abc' }));
+    const r = await client.send(
+      new CreateChangeSetCommand({ StackName: 's', ChangeSetName: 'cs', ChangeSetType: 'CREATE', TemplateBody: '{}', ClientToken: 'dpf-create-abc' }),
+    );
     expect(r.Id).toContain('changeSet/cs');
     expect(srv.bodies).toHaveLength(2);
     expect(srv.bodies.map((b) => new URLSearchParams(b).get('ClientToken'))).toEqual(['dpf-create-abc', 'dpf-create-abc']);
@@ -131,7 +143,11 @@ describe('GIVEN real SDK clients configured by clientConfig', () => {
 
   it('WHEN throttled past the budget THEN the error explains it as throttling: exit 7, rerun later', async () => {
     const srv = await stub([THROTTLED]);
-    const client = new CloudFormationClient({ ...(await clientConfig({ region: 'us-west-2', retry: { ...FAST, throttleRetries: 2 } })), endpoint: srv.endpoint, credentials: creds });
+    const client = new CloudFormationClient({
+      ...(await clientConfig({ region: 'us-west-2', retry: { ...FAST, throttleRetries: 2 } })),
+      endpoint: srv.endpoint,
+      credentials: creds,
+    });
     const err = await client.send(new CreateChangeSetCommand({ StackName: 's', ChangeSetName: 'cs', TemplateBody: '{}' })).catch((e: unknown) => e);
     expect(srv.bodies).toHaveLength(3);
     const explained = explainAwsError(err, 'creating a change set') as AwsThrottledError;
@@ -143,7 +159,11 @@ describe('GIVEN real SDK clients configured by clientConfig', () => {
 
   it('WHEN an emulator answers an HTML 500 for an action it lacks THEN one request only', async () => {
     const srv = await stub([HTML_500]);
-    const client = new SSMClient({ ...(await clientConfig({ region: 'us-west-2', retry: { ...FAST, customEndpoint: true } })), endpoint: srv.endpoint, credentials: creds });
+    const client = new SSMClient({
+      ...(await clientConfig({ region: 'us-west-2', retry: { ...FAST, customEndpoint: true } })),
+      endpoint: srv.endpoint,
+      credentials: creds,
+    });
     const err = await client.send(new ListCommandInvocationsCommand({ CommandId: 'x' })).catch((e: unknown) => e);
     expect(srv.bodies).toHaveLength(1);
     expect(classifyAwsError(err, true)).toBe('not-implemented');
@@ -152,7 +172,9 @@ describe('GIVEN real SDK clients configured by clientConfig', () => {
   it('WHEN SendCommand loses its answer THEN the SDK does not send it again (the caller looks it up first)', async () => {
     const srv = await stub(['drop', { status: 200, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: '{"Command":{"CommandId":"c-2"}}' }]);
     const ssm = createSsmPort({ ...(await clientConfig({ region: 'us-west-2', retry: FAST })), endpoint: srv.endpoint, credentials: creds });
-    const err = await ssm.sendCommand({ documentName: 'AWS-RunShellScript', parameters: {}, instanceIds: ['i-1'], maxConcurrency: '1', maxErrors: '0', timeoutSeconds: 60 }).catch((e: unknown) => e);
+    const err = await ssm
+      .sendCommand({ documentName: 'AWS-RunShellScript', parameters: {}, instanceIds: ['i-1'], maxConcurrency: '1', maxErrors: '0', timeoutSeconds: 60 })
+      .catch((e: unknown) => e);
     expect(srv.bodies).toHaveLength(1);
     const explained = explainAwsError(err, 'sending a command') as AwsAccessError;
     expect(explained.message).toMatch(/connection to AWS was lost while sending a command.*may or may not have been carried out/);

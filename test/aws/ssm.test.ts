@@ -1,8 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
-  SSMClient, SendCommandCommand, ListCommandsCommand, ListCommandInvocationsCommand, GetCommandInvocationCommand,
-  DescribeInstanceInformationCommand, DescribeInstanceAssociationsStatusCommand, GetParameterCommand, PutParameterCommand,
+  SSMClient,
+  SendCommandCommand,
+  ListCommandsCommand,
+  ListCommandInvocationsCommand,
+  GetCommandInvocationCommand,
+  DescribeInstanceInformationCommand,
+  DescribeInstanceAssociationsStatusCommand,
+  GetParameterCommand,
+  PutParameterCommand,
 } from '@aws-sdk/client-ssm';
 import { EC2Client, DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import { createSsmPort, toTargets } from '../../src/aws/sdk-ssm.js';
@@ -38,7 +45,10 @@ describe('SSM adapter: sendCommand', () => {
     expect(ssm.commandCalls(SendCommandCommand)[0]!.args[0].input).toEqual({
       DocumentName: 'AWS-ApplyAnsiblePlaybooks',
       Parameters: { SourceType: ['S3'], PlaybookFile: ['site.yml'] },
-      Targets: [{ Key: 'tag:dpf:env', Values: ['dev'] }, { Key: 'tag:dpf:role', Values: ['worker', 'edge'] }],
+      Targets: [
+        { Key: 'tag:dpf:env', Values: ['dev'] },
+        { Key: 'tag:dpf:role', Values: ['worker', 'edge'] },
+      ],
       InstanceIds: undefined,
       MaxConcurrency: '50%',
       MaxErrors: '0',
@@ -54,7 +64,10 @@ describe('SSM adapter: sendCommand', () => {
     ssm.on(SendCommandCommand).resolves({ Command: { CommandId: 'cmd-2' } });
     await port().sendCommand({ ...input, targets: undefined, instanceIds: ['i-1', 'i-2'], outputS3Bucket: undefined });
     expect(ssm.commandCalls(SendCommandCommand)[0]!.args[0].input).toMatchObject({
-      Targets: undefined, InstanceIds: ['i-1', 'i-2'], OutputS3BucketName: undefined, OutputS3KeyPrefix: undefined,
+      Targets: undefined,
+      InstanceIds: ['i-1', 'i-2'],
+      OutputS3BucketName: undefined,
+      OutputS3KeyPrefix: undefined,
     });
   });
 
@@ -78,16 +91,27 @@ describe('SSM adapter: results', () => {
   });
 
   it('listInvocations uses ListCommandInvocations with Details, pages, and maps plugin output', async () => {
-    ssm.on(ListCommandInvocationsCommand)
+    ssm
+      .on(ListCommandInvocationsCommand)
       .resolvesOnce({
         NextToken: 'n',
-        CommandInvocations: [{
-          CommandId: 'cmd-1', InstanceId: 'i-1', Status: 'Failed', StatusDetails: 'Failed',
-          CommandPlugins: [
-            { Name: 'aws:downloadContent', ResponseCode: 0, Output: 'downloaded' },
-            { Name: 'aws:runShellScript', ResponseCode: 2, Output: 'PLAY [all]\n----------ERROR-------\nfatal: boom', StandardOutputUrl: 'https://s3/out-i-1' },
-          ],
-        }],
+        CommandInvocations: [
+          {
+            CommandId: 'cmd-1',
+            InstanceId: 'i-1',
+            Status: 'Failed',
+            StatusDetails: 'Failed',
+            CommandPlugins: [
+              { Name: 'aws:downloadContent', ResponseCode: 0, Output: 'downloaded' },
+              {
+                Name: 'aws:runShellScript',
+                ResponseCode: 2,
+                Output: 'PLAY [all]\n----------ERROR-------\nfatal: boom',
+                StandardOutputUrl: 'https://s3/out-i-1',
+              },
+            ],
+          },
+        ],
       })
       .resolvesOnce({
         CommandInvocations: [
@@ -101,7 +125,15 @@ describe('SSM adapter: results', () => {
       { CommandId: 'cmd-1', Details: true, NextToken: 'n' },
     ]);
     expect(out).toEqual([
-      { commandId: 'cmd-1', instanceId: 'i-1', status: 'Failed', responseCode: 2, stdout: 'downloaded\nPLAY [all]', stderr: 'fatal: boom', outputS3Url: 'https://s3/out-i-1' },
+      {
+        commandId: 'cmd-1',
+        instanceId: 'i-1',
+        status: 'Failed',
+        responseCode: 2,
+        stdout: 'downloaded\nPLAY [all]',
+        stderr: 'fatal: boom',
+        outputS3Url: 'https://s3/out-i-1',
+      },
       { commandId: 'cmd-1', instanceId: 'i-2', status: 'DeliveryTimedOut', responseCode: undefined, stdout: '', stderr: '', outputS3Url: undefined },
       { commandId: 'cmd-1', instanceId: 'i-3', status: 'InProgress', responseCode: undefined, stdout: '', stderr: '', outputS3Url: undefined },
     ]);
@@ -115,9 +147,17 @@ describe('SSM adapter: results', () => {
 
   it('emulator fallback: instance ids from ListCommands, then GetCommandInvocation each', async () => {
     ssm.on(ListCommandInvocationsCommand).rejects(motoUnimplemented());
-    ssm.on(ListCommandsCommand).resolves({ Commands: [{ CommandId: 'cmd-1', InstanceIds: ['i-1', 'i-9'], Targets: [{ Key: 'tag:dpf:env', Values: ['dev'] }] }] });
+    ssm
+      .on(ListCommandsCommand)
+      .resolves({ Commands: [{ CommandId: 'cmd-1', InstanceIds: ['i-1', 'i-9'], Targets: [{ Key: 'tag:dpf:env', Values: ['dev'] }] }] });
     ssm.on(GetCommandInvocationCommand, { CommandId: 'cmd-1', InstanceId: 'i-1' }).resolves({
-      CommandId: 'cmd-1', InstanceId: 'i-1', Status: 'Success', ResponseCode: 0, StandardOutputContent: 'ok', StandardErrorContent: '', StandardOutputUrl: '',
+      CommandId: 'cmd-1',
+      InstanceId: 'i-1',
+      Status: 'Success',
+      ResponseCode: 0,
+      StandardOutputContent: 'ok',
+      StandardErrorContent: '',
+      StandardOutputUrl: '',
     });
     ssm.on(GetCommandInvocationCommand, { CommandId: 'cmd-1', InstanceId: 'i-9' }).rejects(awsError('InvocationDoesNotExist'));
     expect(await port(EMULATOR).listInvocations('cmd-1')).toEqual([
@@ -128,9 +168,22 @@ describe('SSM adapter: results', () => {
 
   it('emulator fallback: no instance ids listed → EC2 DescribeInstances with the tag targets', async () => {
     ssm.on(ListCommandInvocationsCommand).rejects(motoUnimplemented());
-    ssm.on(ListCommandsCommand).resolves({ Commands: [{ CommandId: 'cmd-1', InstanceIds: [], Targets: [{ Key: 'tag:dpf:env', Values: ['dev'] }, { Key: 'tag:dpf:role', Values: ['worker'] }] }] });
+    ssm.on(ListCommandsCommand).resolves({
+      Commands: [
+        {
+          CommandId: 'cmd-1',
+          InstanceIds: [],
+          Targets: [
+            { Key: 'tag:dpf:env', Values: ['dev'] },
+            { Key: 'tag:dpf:role', Values: ['worker'] },
+          ],
+        },
+      ],
+    });
     ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [{ InstanceId: 'i-1' }, { InstanceId: 'i-2' }] }] });
-    ssm.on(GetCommandInvocationCommand).callsFake((i: { InstanceId: string }) => ({ CommandId: 'cmd-1', InstanceId: i.InstanceId, Status: 'Success', ResponseCode: 0 }));
+    ssm
+      .on(GetCommandInvocationCommand)
+      .callsFake((i: { InstanceId: string }) => ({ CommandId: 'cmd-1', InstanceId: i.InstanceId, Status: 'Success', ResponseCode: 0 }));
     const out = await port(EMULATOR).listInvocations('cmd-1');
     expect(out.map((r) => r.instanceId)).toEqual(['i-1', 'i-2']);
     expect(ec2.commandCalls(DescribeInstancesCommand)[0]!.args[0].input.Filters).toEqual([
@@ -141,11 +194,23 @@ describe('SSM adapter: results', () => {
 
   it('getInvocation maps GetCommandInvocation (execution timeout refined, -1 → no code)', async () => {
     ssm.on(GetCommandInvocationCommand).resolves({
-      CommandId: 'cmd-1', InstanceId: 'i-1', Status: 'TimedOut', StatusDetails: 'Execution Timed Out', ResponseCode: -1,
-      StandardOutputContent: 'partial', StandardErrorContent: 'killed', StandardOutputUrl: 'https://s3/o',
+      CommandId: 'cmd-1',
+      InstanceId: 'i-1',
+      Status: 'TimedOut',
+      StatusDetails: 'Execution Timed Out',
+      ResponseCode: -1,
+      StandardOutputContent: 'partial',
+      StandardErrorContent: 'killed',
+      StandardOutputUrl: 'https://s3/o',
     });
     expect(await port().getInvocation('cmd-1', 'i-1')).toEqual({
-      commandId: 'cmd-1', instanceId: 'i-1', status: 'ExecutionTimedOut', responseCode: undefined, stdout: 'partial', stderr: 'killed', outputS3Url: 'https://s3/o',
+      commandId: 'cmd-1',
+      instanceId: 'i-1',
+      status: 'ExecutionTimedOut',
+      responseCode: undefined,
+      stdout: 'partial',
+      stderr: 'killed',
+      outputS3Url: 'https://s3/o',
     });
     expect(ssm.commandCalls(GetCommandInvocationCommand)[0]!.args[0].input).toEqual({ CommandId: 'cmd-1', InstanceId: 'i-1' });
   });
@@ -154,8 +219,14 @@ describe('SSM adapter: results', () => {
 describe('SSM adapter: instances and parameters', () => {
   it('describeInstanceInformation filters by ids, pages and maps', async () => {
     const ping = new Date('2025-03-01T12:00:00Z');
-    ssm.on(DescribeInstanceInformationCommand)
-      .resolvesOnce({ InstanceInformationList: [{ InstanceId: 'i-1', PingStatus: 'Online', PlatformName: 'Amazon Linux', PlatformType: 'Linux', AgentVersion: '3.3', LastPingDateTime: ping }], NextToken: 'n' })
+    ssm
+      .on(DescribeInstanceInformationCommand)
+      .resolvesOnce({
+        InstanceInformationList: [
+          { InstanceId: 'i-1', PingStatus: 'Online', PlatformName: 'Amazon Linux', PlatformType: 'Linux', AgentVersion: '3.3', LastPingDateTime: ping },
+        ],
+        NextToken: 'n',
+      })
       .resolvesOnce({ InstanceInformationList: [{ InstanceId: 'i-2', PingStatus: 'ConnectionLost' }] });
     expect(await port().describeInstanceInformation(['i-1', 'i-2'])).toEqual([
       { instanceId: 'i-1', pingStatus: 'Online', platform: 'Amazon Linux', agentVersion: '3.3', lastPing: ping },
@@ -174,14 +245,47 @@ describe('SSM adapter: instances and parameters', () => {
 
   it('describeInstanceAssociationsStatus pages and maps each association run', async () => {
     const at = new Date('2025-03-01T12:00:00Z');
-    ssm.on(DescribeInstanceAssociationsStatusCommand)
-      .resolvesOnce({ InstanceAssociationStatusInfos: [{ AssociationId: 'a-1', AssociationName: 'dp-dev-worker-launch', Name: 'dpf-dp-dev-ApplyAnsiblePlaybooks', Status: 'Success', DetailedStatus: 'Success', ExecutionDate: at, ExecutionSummary: '1 out of 1 plugin processed' }], NextToken: 'n' })
+    ssm
+      .on(DescribeInstanceAssociationsStatusCommand)
+      .resolvesOnce({
+        InstanceAssociationStatusInfos: [
+          {
+            AssociationId: 'a-1',
+            AssociationName: 'dp-dev-worker-launch',
+            Name: 'dpf-dp-dev-ApplyAnsiblePlaybooks',
+            Status: 'Success',
+            DetailedStatus: 'Success',
+            ExecutionDate: at,
+            ExecutionSummary: '1 out of 1 plugin processed',
+          },
+        ],
+        NextToken: 'n',
+      })
       .resolvesOnce({ InstanceAssociationStatusInfos: [{ AssociationId: 'a-2', Name: 'AWS-GatherSoftwareInventory', Status: 'Pending' }] });
     expect(await port().describeInstanceAssociationsStatus('i-1')).toEqual([
-      { associationId: 'a-1', associationName: 'dp-dev-worker-launch', documentName: 'dpf-dp-dev-ApplyAnsiblePlaybooks', status: 'Success', detailedStatus: 'Success', executionDate: at, executionSummary: '1 out of 1 plugin processed' },
-      { associationId: 'a-2', associationName: undefined, documentName: 'AWS-GatherSoftwareInventory', status: 'Pending', detailedStatus: undefined, executionDate: undefined, executionSummary: undefined },
+      {
+        associationId: 'a-1',
+        associationName: 'dp-dev-worker-launch',
+        documentName: 'dpf-dp-dev-ApplyAnsiblePlaybooks',
+        status: 'Success',
+        detailedStatus: 'Success',
+        executionDate: at,
+        executionSummary: '1 out of 1 plugin processed',
+      },
+      {
+        associationId: 'a-2',
+        associationName: undefined,
+        documentName: 'AWS-GatherSoftwareInventory',
+        status: 'Pending',
+        detailedStatus: undefined,
+        executionDate: undefined,
+        executionSummary: undefined,
+      },
     ]);
-    expect(ssm.commandCalls(DescribeInstanceAssociationsStatusCommand).map((c) => c.args[0].input)).toEqual([{ InstanceId: 'i-1', NextToken: undefined }, { InstanceId: 'i-1', NextToken: 'n' }]);
+    expect(ssm.commandCalls(DescribeInstanceAssociationsStatusCommand).map((c) => c.args[0].input)).toEqual([
+      { InstanceId: 'i-1', NextToken: undefined },
+      { InstanceId: 'i-1', NextToken: 'n' },
+    ]);
   });
 
   it('describeInstanceAssociationsStatus against an emulator that lacks it throws NotImplementedByEndpoint', async () => {

@@ -7,10 +7,34 @@ describe('GIVEN intervals', () => {
   it.each([
     [[], 0],
     [[[0, 2]], 2],
-    [[[0, 2], [1, 3]], 3],
-    [[[0, 1], [2, 3]], 2],
-    [[[2, 3], [0, 10]], 10],
-    [[[5, 5], [1, 2]], 1],
+    [
+      [
+        [0, 2],
+        [1, 3],
+      ],
+      3,
+    ],
+    [
+      [
+        [0, 1],
+        [2, 3],
+      ],
+      2,
+    ],
+    [
+      [
+        [2, 3],
+        [0, 10],
+      ],
+      10,
+    ],
+    [
+      [
+        [5, 5],
+        [1, 2],
+      ],
+      1,
+    ],
   ])('WHEN %j are joined THEN they cover %d', (intervals, total) => {
     expect(unionLength(intervals)).toBe(total);
   });
@@ -38,7 +62,15 @@ describe('GIVEN a step graph with weights', () => {
   });
 
   it('WHEN the graph has a cycle THEN it says so', () => {
-    expect(() => criticalPath([{ id: 'a', dependsOn: ['b'] }, { id: 'b', dependsOn: ['a'] }], () => 1)).toThrow(/cycle/);
+    expect(() =>
+      criticalPath(
+        [
+          { id: 'a', dependsOn: ['b'] },
+          { id: 'b', dependsOn: ['a'] },
+        ],
+        () => 1,
+      ),
+    ).toThrow(/cycle/);
   });
 
   it.each([

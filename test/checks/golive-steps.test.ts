@@ -80,7 +80,11 @@ describe('GIVEN one check fails', () => {
     const summary = await h.deploy(goliveSteps());
     expect(summary.status).toBe('failed');
     expect(summary.outcomes['golive.ssh-exposure']).toBe('failed');
-    expect(Object.entries(summary.outcomes).filter(([, o]) => o !== 'done').map(([id]) => id)).toEqual(['golive.ssh-exposure']);
+    expect(
+      Object.entries(summary.outcomes)
+        .filter(([, o]) => o !== 'done')
+        .map(([id]) => id),
+    ).toEqual(['golive.ssh-exposure']);
     const rec = h.ledger.get('golive.ssh-exposure')!;
     expect(rec.status).toBe('failed');
     expect(rec.error!.message).toMatch(/port 22 open to 0\.0\.0\.0\/0/);

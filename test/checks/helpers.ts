@@ -52,12 +52,23 @@ export function healthyOutput(instanceId: string, role: string): string {
   if (role === 'worker') out.push(section('pg', [`${DB_ENDPOINT}:5432 - accepting connections`], 0));
   out.push(section('id', [`uid=1234400000(${DIRECTORY_USER}) gid=1234400000(admins) groups=1234400000(admins)`], 0));
   out.push(section('getent', [`${DIRECTORY_USER}:*:1234400000:1234400000:Administrator:/home/admin:/bin/bash`], 0));
-  if (role === 'identity') out.push(section('ipactl', ['Directory Service: RUNNING', 'krb5kdc Service: RUNNING', 'httpd Service: RUNNING', 'ipa: INFO: The ipactl command was successful'], 0));
+  if (role === 'identity')
+    out.push(
+      section(
+        'ipactl',
+        ['Directory Service: RUNNING', 'krb5kdc Service: RUNNING', 'httpd Service: RUNNING', 'ipa: INFO: The ipactl command was successful'],
+        0,
+      ),
+    );
   for (const p of accessProbes(role, instanceId, LAKE, STATE, ENV))
     out.push(
       p.expect === 'allow'
         ? section(probeName(p), [p.op === 'put' ? '"abc123"' : '{"ContentLength": 17}'], 0)
-        : section(probeName(p), [`An error occurred (AccessDenied) when calling the ${p.op === 'put' ? 'PutObject' : 'GetObject'} operation: Access Denied`], 254),
+        : section(
+            probeName(p),
+            [`An error occurred (AccessDenied) when calling the ${p.op === 'put' ? 'PutObject' : 'GetObject'} operation: Access Denied`],
+            254,
+          ),
     );
   return out.join('\n');
 }
@@ -74,7 +85,15 @@ export async function checkHarness(o: { env?: EnvironmentInput; answer?: Confirm
   const abort = new AbortController();
   const { ledger, cleanup } = await tempLedger(now());
   const env = environmentSchema.parse(o.env ?? {});
-  const envCtx: EnvContext = { project: 'dataplatform', name: ENV, env, region: 'us-west-2', accountId: o.accountId ?? '111122223333', operator: 'alice', runId: 'run-golive' };
+  const envCtx: EnvContext = {
+    project: 'dataplatform',
+    name: ENV,
+    env,
+    region: 'us-west-2',
+    accountId: o.accountId ?? '111122223333',
+    operator: 'alice',
+    runId: 'run-golive',
+  };
   const aws: AwsPorts = {
     region: 'us-west-2',
     cfn: async () => cfn,
@@ -88,51 +107,130 @@ export async function checkHarness(o: { env?: EnvironmentInput; answer?: Confirm
 
   const outputs: Record<string, Record<string, string>> = {
     'bootstrap.state': { StateBucketName: STATE, LockTableName: 'dataplatform-dev-dpf-lock' },
-    'network.stack': { VpcId: 'vpc-0aaa', PublicSubnet1Id: 'subnet-pub1', PrivateSubnet1Id: 'subnet-priv1', DatabaseSubnet1Id: 'subnet-db1', NatGateway1Id: 'nat-0aaa', DatabaseSecurityGroupId: 'sg-database' },
-    'compute.stack': { BastionInstanceId: 'i-0bastion', MasterInstanceId: 'i-0master', DevInstanceId: 'i-0dev', WorkerAutoScalingGroupName: 'dataplatform-dev-workers' },
+    'network.stack': {
+      VpcId: 'vpc-0aaa',
+      PublicSubnet1Id: 'subnet-pub1',
+      PrivateSubnet1Id: 'subnet-priv1',
+      DatabaseSubnet1Id: 'subnet-db1',
+      NatGateway1Id: 'nat-0aaa',
+      DatabaseSecurityGroupId: 'sg-database',
+    },
+    'compute.stack': {
+      BastionInstanceId: 'i-0bastion',
+      MasterInstanceId: 'i-0master',
+      DevInstanceId: 'i-0dev',
+      WorkerAutoScalingGroupName: 'dataplatform-dev-workers',
+    },
     'storage.stack': {
-      DataLakeBucketName: LAKE, AccessLogBucketName: LOGS, EfsFileSystemId: FS_ID, DbInstanceIdentifier: 'dataplatform-dev-metadata', DbEndpointAddress: DB_ENDPOINT,
-      BackupPlanId: 'plan-0001', BackupVaultName: 'dataplatform-dev-vault', BackupRoleArn: 'arn:aws:iam::111122223333:role/dataplatform-dev-backup',
+      DataLakeBucketName: LAKE,
+      AccessLogBucketName: LOGS,
+      EfsFileSystemId: FS_ID,
+      DbInstanceIdentifier: 'dataplatform-dev-metadata',
+      DbEndpointAddress: DB_ENDPOINT,
+      BackupPlanId: 'plan-0001',
+      BackupVaultName: 'dataplatform-dev-vault',
+      BackupRoleArn: 'arn:aws:iam::111122223333:role/dataplatform-dev-backup',
     },
     'identity.stack': { IpaServerInstanceId: 'i-0ipa1', IpaServerFqdn: 'ipa1.dataplatform.internal', HostedZoneId: 'Z123' },
     'monitoring.stack': { AlarmTopicArn: TOPIC, AlarmNames: ALARMS.join(',') },
   };
   const stacks: Record<string, string> = {
-    'bootstrap.state': 'bootstrap', 'network.stack': 'network', 'compute.stack': 'compute', 'storage.stack': 'storage', 'identity.stack': 'identity', 'monitoring.stack': 'monitoring',
+    'bootstrap.state': 'bootstrap',
+    'network.stack': 'network',
+    'compute.stack': 'compute',
+    'storage.stack': 'storage',
+    'identity.stack': 'identity',
+    'monitoring.stack': 'monitoring',
   };
   for (const [id, out] of Object.entries(outputs)) {
     const name = `dataplatform-dev-${stacks[id]}`;
     cfn.seedStack({ stackName: name, templateBody: STACK_TEMPLATE });
-    await ledger.updateStep(id, id.split('.')[0]!, { status: 'done', startedAt: ago(600).toISOString(), finishedAt: ago(590).toISOString(), outputs: out, evidence: { stackName: name } }, now());
+    await ledger.updateStep(
+      id,
+      id.split('.')[0]!,
+      { status: 'done', startedAt: ago(600).toISOString(), finishedAt: ago(590).toISOString(), outputs: out, evidence: { stackName: name } },
+      now(),
+    );
   }
   for (const id of ['identity.configure-bastion', 'identity.configure-master', 'identity.configure-dev', 'identity.configure-worker', 'monitoring.agent'])
-    await ledger.updateStep(id, id.split('.')[0]!, { status: 'done', startedAt: ago(500).toISOString(), finishedAt: ago(490).toISOString(), outputs: {}, evidence: {} }, now());
+    await ledger.updateStep(
+      id,
+      id.split('.')[0]!,
+      { status: 'done', startedAt: ago(500).toISOString(), finishedAt: ago(490).toISOString(), outputs: {}, evidence: {} },
+      now(),
+    );
 
   for (const n of NODES) {
     const vol = `vol-${n.instanceId.slice(2)}`;
     platform.addInstance({ ...n, volumeIds: [vol], privateIp: '10.0.11.10', instanceType: n.role === 'bastion' ? 't3.micro' : 'm5.large' });
     platform.volumes.push({ volumeId: vol, encrypted: true, sizeGb: 100, state: 'in-use', attachedTo: n.instanceId, tags: {} });
     platform.ssm.script(n.instanceId, { stdout: healthyOutput(n.instanceId, n.role) });
-    platform.metrics.push({ namespace: 'DataPlatform', metric: 'mem_used_percent', dimensions: { InstanceId: n.instanceId }, points: [{ timestamp: ago(2), value: 41.5 }] });
+    platform.metrics.push({
+      namespace: 'DataPlatform',
+      metric: 'mem_used_percent',
+      dimensions: { InstanceId: n.instanceId },
+      points: [{ timestamp: ago(2), value: 41.5 }],
+    });
   }
   platform.securityGroups.push(
-    { groupId: 'sg-mgmt', groupName: 'management', vpcId: 'vpc-0aaa', tags: { Name: 'dataplatform-dev-management' }, ingress: [{ protocol: 'tcp', fromPort: 22, toPort: 22, cidrs: ['203.0.113.0/24'], groupIds: [] }], egress: [] },
-    { groupId: 'sg-compute', groupName: 'compute', vpcId: 'vpc-0aaa', tags: { Name: 'dataplatform-dev-compute' }, ingress: [{ protocol: 'tcp', fromPort: 22, toPort: 22, cidrs: [], groupIds: ['sg-mgmt'] }, { protocol: 'tcp', fromPort: 8080, toPort: 8090, cidrs: [], groupIds: ['sg-compute'] }], egress: [] },
+    {
+      groupId: 'sg-mgmt',
+      groupName: 'management',
+      vpcId: 'vpc-0aaa',
+      tags: { Name: 'dataplatform-dev-management' },
+      ingress: [{ protocol: 'tcp', fromPort: 22, toPort: 22, cidrs: ['203.0.113.0/24'], groupIds: [] }],
+      egress: [],
+    },
+    {
+      groupId: 'sg-compute',
+      groupName: 'compute',
+      vpcId: 'vpc-0aaa',
+      tags: { Name: 'dataplatform-dev-compute' },
+      ingress: [
+        { protocol: 'tcp', fromPort: 22, toPort: 22, cidrs: [], groupIds: ['sg-mgmt'] },
+        { protocol: 'tcp', fromPort: 8080, toPort: 8090, cidrs: [], groupIds: ['sg-compute'] },
+      ],
+      egress: [],
+    },
   );
   platform.vpcs.push({ vpcId: 'vpc-0aaa', cidr: '10.0.0.0/16', tags: { 'dpf:env': ENV } });
   platform.subnets.push({ subnetId: 'subnet-pub1', vpcId: 'vpc-0aaa', cidr: '10.0.1.0/24', availabilityZone: 'us-west-2a', tags: {} });
   platform.groups.push({
-    name: 'dataplatform-dev-workers', min: 2, max: 6, desired: 2, tags: {}, subnetIds: [],
+    name: 'dataplatform-dev-workers',
+    min: 2,
+    max: 6,
+    desired: 2,
+    tags: {},
+    subnetIds: [],
     instances: ['i-0worker1', 'i-0worker2'].map((instanceId) => ({ instanceId, lifecycleState: 'InService', healthStatus: 'Healthy' })),
   });
   // Both workers configured: the worker association's run succeeded on them.
   for (const w of ['i-0worker1', 'i-0worker2']) platform.ssm.setAssociationStatus(w, { associationName: 'dataplatform-dev-worker-launch', status: 'Success' });
   platform.databases.push({
-    identifier: 'dataplatform-dev-metadata', engine: 'postgres', engineVersion: '16', status: 'available', endpoint: DB_ENDPOINT, port: 5432, encrypted: true, publiclyAccessible: false,
-    multiAz: false, securityGroupIds: [], parameterGroups: [], backupRetentionDays: 7, latestRestorableTime: ago(4), tags: {},
+    identifier: 'dataplatform-dev-metadata',
+    engine: 'postgres',
+    engineVersion: '16',
+    status: 'available',
+    endpoint: DB_ENDPOINT,
+    port: 5432,
+    encrypted: true,
+    publiclyAccessible: false,
+    multiAz: false,
+    securityGroupIds: [],
+    parameterGroups: [],
+    backupRetentionDays: 7,
+    latestRestorableTime: ago(4),
+    tags: {},
   });
   const efsArn = `arn:aws:elasticfilesystem:us-west-2:111122223333:file-system/${FS_ID}`;
-  platform.fileSystems.push({ fileSystemId: FS_ID, arn: efsArn, state: 'available', encrypted: true, kmsKeyId: 'arn:aws:kms:us-west-2:111122223333:key/k', tags: {} });
+  platform.fileSystems.push({
+    fileSystemId: FS_ID,
+    arn: efsArn,
+    state: 'available',
+    encrypted: true,
+    kmsKeyId: 'arn:aws:kms:us-west-2:111122223333:key/k',
+    tags: {},
+  });
   platform.mountTargets.push({ mountTargetId: 'fsmt-1', fileSystemId: FS_ID, subnetId: 'subnet-priv1', state: 'available', ipAddress: '10.0.11.50' });
   platform.reachability.interfaces.push(
     { id: 'eni-efs1', privateIp: '10.0.11.50', subnetId: 'subnet-priv1' },
@@ -140,19 +238,42 @@ export async function checkHarness(o: { env?: EnvironmentInput; answer?: Confirm
   );
   platform.reachability.internetGateways['vpc-0aaa'] = 'igw-0aaa';
   platform.reachability.endpoints.push({ vpcId: 'vpc-0aaa', serviceName: 'com.amazonaws.us-west-2.s3', id: 'vpce-s3' });
-  for (const b of [LAKE, LOGS, STATE]) platform.buckets[b] = { exists: true, versioning: 'Enabled', encryption: 'aws:kms', publicAccessBlocked: true, policyDeniesInsecureTransport: true };
+  for (const b of [LAKE, LOGS, STATE])
+    platform.buckets[b] = { exists: true, versioning: 'Enabled', encryption: 'aws:kms', publicAccessBlocked: true, policyDeniesInsecureTransport: true };
   platform.alarms = ALARMS.map((name) => ({ name, state: 'OK', dimensions: {}, actions: [TOPIC] }));
   platform.subscriptions[TOPIC] = [{ arn: `${TOPIC}:sub-1`, protocol: 'email', endpoint: env.monitoring.alarmEmail, pendingConfirmation: false }];
-  platform.plans['plan-0001'] = { planId: 'plan-0001', name: 'dataplatform-dev-efs-daily', rules: [{ name: 'daily', schedule: 'cron(0 5 * * ? *)', deleteAfterDays: 35 }] };
-  platform.recoveryPoints['dataplatform-dev-vault'] = [{ arn: 'arn:aws:backup:us-west-2:111122223333:recovery-point:rp-1', resourceArn: efsArn, status: 'COMPLETED', created: ago(130), completed: ago(120), vault: 'dataplatform-dev-vault' }];
+  platform.plans['plan-0001'] = {
+    planId: 'plan-0001',
+    name: 'dataplatform-dev-efs-daily',
+    rules: [{ name: 'daily', schedule: 'cron(0 5 * * ? *)', deleteAfterDays: 35 }],
+  };
+  platform.recoveryPoints['dataplatform-dev-vault'] = [
+    {
+      arn: 'arn:aws:backup:us-west-2:111122223333:recovery-point:rp-1',
+      resourceArn: efsArn,
+      status: 'COMPLETED',
+      created: ago(130),
+      completed: ago(120),
+      vault: 'dataplatform-dev-vault',
+    },
+  ];
 
   /** Evaluate one check directly (no engine). */
   const check = async (spec: CheckSpec, mayAct = true) => {
-    const step = { id: spec.id, phase: 'golive' as const, title: spec.title, kind: 'check' as const, dependsOn: [], prepare: async () => ({ inputHash: 'h', estimateSeconds: 1 }), run: async () => ({ changed: false }) };
+    const step = {
+      id: spec.id,
+      phase: 'golive' as const,
+      title: spec.title,
+      kind: 'check' as const,
+      dependsOn: [],
+      prepare: async () => ({ inputHash: 'h', estimateSeconds: 1 }),
+      run: async () => ({ changed: false }),
+    };
     const ctx = makeContext(step, { envCtx, ledger, aws, io, clock, signal: abort.signal, settings }, ledger.get(spec.id));
     return evaluate(spec, checkContext(ctx, mayAct));
   };
-  const deploy = (steps: StepDef[], command = 'deploy --phase golive') => runSteps({ steps, ledger, envCtx, aws, io, clock, signal: abort.signal, settings, command });
+  const deploy = (steps: StepDef[], command = 'deploy --phase golive') =>
+    runSteps({ steps, ledger, envCtx, aws, io, clock, signal: abort.signal, settings, command });
   return { clock, ago, platform, cfn, objects, io, abort, ledger, env, envCtx, aws, check, deploy, cleanup, efsArn };
 }
 

@@ -33,14 +33,16 @@ describe('GIVEN a platform where every flow of the matrix is allowed', () => {
     const create = r.createPath.bind(r);
     r.createPath = async (s) => (specs.push(s), create(s));
     await h.check(reachabilityCheck);
-    expect(specs).toEqual(expect.arrayContaining([
-      expect.objectContaining({ source: 'igw-0aaa', destination: 'i-0bastion', port: 22, sourceIp: '203.0.113.1' }),
-      expect.objectContaining({ source: 'i-0worker1', destination: 'eni-efs1', port: 2049 }),
-      expect.objectContaining({ source: 'i-0master', destination: 'eni-rds1', port: 5432 }),
-      expect.objectContaining({ source: 'i-0dev', destination: 'vpce-s3', port: 443 }),
-      expect.objectContaining({ source: 'i-0master', destination: 'i-0worker1', port: 8080 }),
-      expect.objectContaining({ source: 'i-0bastion', destination: 'i-0ipa1', port: 22 }),
-    ]));
+    expect(specs).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ source: 'igw-0aaa', destination: 'i-0bastion', port: 22, sourceIp: '203.0.113.1' }),
+        expect.objectContaining({ source: 'i-0worker1', destination: 'eni-efs1', port: 2049 }),
+        expect.objectContaining({ source: 'i-0master', destination: 'eni-rds1', port: 5432 }),
+        expect.objectContaining({ source: 'i-0dev', destination: 'vpce-s3', port: 443 }),
+        expect.objectContaining({ source: 'i-0master', destination: 'i-0worker1', port: 8080 }),
+        expect.objectContaining({ source: 'i-0bastion', destination: 'i-0ipa1', port: 22 }),
+      ]),
+    );
     expect(firstAddress('10.1.2.0/24')).toBe('10.1.2.1');
     expect(firstAddress('198.51.100.7/32')).toBe('198.51.100.7');
   });
@@ -53,7 +55,7 @@ describe('GIVEN a flow the network blocks', () => {
     const v = await h.check(reachabilityCheck);
     expect(v.status).toBe('fail');
     expect(v.summary).toMatch(/postgres-nodes-rds \(dev → rds tcp\/5432\).*not reachable: ENI_SG_RULES_MISMATCH \(sg-database\)/);
-    const parts = (v.evidence.flows as Array<{ subject: string; status: string }>);
+    const parts = v.evidence.flows as Array<{ subject: string; status: string }>;
     expect(parts.filter((p) => p.status === 'fail')).toHaveLength(1);
     expect(h.platform.reachability.paths.size).toBe(0);
   });
@@ -88,7 +90,8 @@ describe('GIVEN what the analyzer cannot answer', () => {
     h = await checkHarness();
     const r = h.platform.reachability;
     const create = r.createPath.bind(r);
-    r.createPath = async (s) => (s.destination === 'vpce-s3' ? Promise.reject(Object.assign(new Error('unsupported destination'), { name: 'InvalidParameterValue' })) : create(s));
+    r.createPath = async (s) =>
+      s.destination === 'vpce-s3' ? Promise.reject(Object.assign(new Error('unsupported destination'), { name: 'InvalidParameterValue' })) : create(s);
     const v = await h.check(reachabilityCheck);
     expect(v.status).toBe('unknown');
     expect(v.summary).toMatch(/https-nodes-s3.*could not be created: unsupported destination/);
@@ -99,7 +102,13 @@ describe('GIVEN leftovers and providers', () => {
   it('WHEN an interrupted run left tagged paths with analyses THEN they are deleted before new ones are made', async () => {
     h = await checkHarness();
     const r = h.platform.reachability;
-    const old = await r.createPath({ source: 'i-x', destination: 'i-y', protocol: 'tcp', port: 22, tags: { 'dpf:env': 'dev', 'dpf:project': 'dataplatform', 'dpf:purpose': REACHABILITY_PURPOSE } });
+    const old = await r.createPath({
+      source: 'i-x',
+      destination: 'i-y',
+      protocol: 'tcp',
+      port: 22,
+      tags: { 'dpf:env': 'dev', 'dpf:project': 'dataplatform', 'dpf:purpose': REACHABILITY_PURPOSE },
+    });
     const oldAnalysis = await r.startAnalysis(old, {});
     await h.check(reachabilityCheck);
     expect(r.deleted).toEqual(expect.arrayContaining([old, oldAnalysis]));

@@ -15,11 +15,18 @@ import { FakeIoHost } from '../fakes/fake-io-host.js';
 import { FakeClock } from '../fakes/fake-clock.js';
 import { testSettings } from '../fakes/fake-settings.js';
 
-
 describe('--set in init', () => {
   it('GIVEN several --set THEN each lands at its path over the defaults and the flags; the last wins', () => {
-    const { env } = environmentFor({ env: 'dev', defaults: true, workersMax: 5, set: ['compute.workers.max=8', 'storage.rds.instanceClass=db.m5.large', 'compute.workers.max=9'] });
-    expect(env).toMatchObject({ compute: { workers: { max: 9, min: 2, instanceType: 'm5.xlarge' } }, storage: { rds: { instanceClass: 'db.m5.large', engineVersion: '16' } } });
+    const { env } = environmentFor({
+      env: 'dev',
+      defaults: true,
+      workersMax: 5,
+      set: ['compute.workers.max=8', 'storage.rds.instanceClass=db.m5.large', 'compute.workers.max=9'],
+    });
+    expect(env).toMatchObject({
+      compute: { workers: { max: 9, min: 2, instanceType: 'm5.xlarge' } },
+      storage: { rds: { instanceClass: 'db.m5.large', engineVersion: '16' } },
+    });
   });
 });
 
@@ -37,7 +44,10 @@ describe('environmentFor: every value explicit', () => {
 
   it('GIVEN --ha in dev, or --set storage.rds.deletionProtection=false in prod THEN the flag wins', () => {
     expect(environmentFor({ env: 'dev', defaults: true, highAvailability: true }).env.highAvailability).toBe(true);
-    expect(environmentFor({ env: 'prod', defaults: true, set: ['storage.rds.deletionProtection=false'] }).env).toMatchObject({ highAvailability: true, storage: { rds: { deletionProtection: false } } });
+    expect(environmentFor({ env: 'prod', defaults: true, set: ['storage.rds.deletionProtection=false'] }).env).toMatchObject({
+      highAvailability: true,
+      storage: { rds: { deletionProtection: false } },
+    });
   });
 
   it.each([
@@ -50,13 +60,25 @@ describe('environmentFor: every value explicit', () => {
     expect((env.recovery as { drRegion?: string }).drRegion).toBe(dr);
   });
 
-  it('GIVEN --vpc-cidr THEN the subnets follow it; GIVEN --set for a tier THEN that tier is the user\'s', () => {
-    const { env } = environmentFor({ env: 'dev', defaults: true, vpcCidr: '172.16.0.0/16', set: ['network.subnets.database=172.16.200.0/24,172.16.201.0/24,172.16.202.0/24'] });
+  it("GIVEN --vpc-cidr THEN the subnets follow it; GIVEN --set for a tier THEN that tier is the user's", () => {
+    const { env } = environmentFor({
+      env: 'dev',
+      defaults: true,
+      vpcCidr: '172.16.0.0/16',
+      set: ['network.subnets.database=172.16.200.0/24,172.16.201.0/24,172.16.202.0/24'],
+    });
     expect(env.network).toMatchObject({
       vpcCidr: '172.16.0.0/16',
-      subnets: { public: ['172.16.1.0/24', '172.16.2.0/24', '172.16.3.0/24'], private: ['172.16.11.0/24', '172.16.12.0/24', '172.16.13.0/24'], database: ['172.16.200.0/24', '172.16.201.0/24', '172.16.202.0/24'] },
+      subnets: {
+        public: ['172.16.1.0/24', '172.16.2.0/24', '172.16.3.0/24'],
+        private: ['172.16.11.0/24', '172.16.12.0/24', '172.16.13.0/24'],
+        database: ['172.16.200.0/24', '172.16.201.0/24', '172.16.202.0/24'],
+      },
     });
-    expect(environmentFor({ env: 'dev', defaults: true, set: ['network.vpcCidr=10.8.0.0/16'] }).env.network).toMatchObject({ vpcCidr: '10.8.0.0/16', subnets: { public: ['10.8.1.0/24', '10.8.2.0/24', '10.8.3.0/24'] } });
+    expect(environmentFor({ env: 'dev', defaults: true, set: ['network.vpcCidr=10.8.0.0/16'] }).env.network).toMatchObject({
+      vpcCidr: '10.8.0.0/16',
+      subnets: { public: ['10.8.1.0/24', '10.8.2.0/24', '10.8.3.0/24'] },
+    });
   });
 });
 
@@ -114,7 +136,13 @@ describe('runInit --defaults', () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'dpf-init-'));
     await init({ env: 'prod', set: ['compute.workers.max=8', 'network.adminCidrs=198.51.100.0/24,192.0.2.0/24', 'monitoring.alarmEmail=ops@corp.example'] });
     const prod = written().environments.prod!;
-    expect(prod).toMatchObject({ highAvailability: true, compute: { workers: { max: 8 } }, network: { adminCidrs: ['198.51.100.0/24', '192.0.2.0/24'] }, monitoring: { alarmEmail: 'ops@corp.example' }, storage: { rds: { deletionProtection: true } } });
+    expect(prod).toMatchObject({
+      highAvailability: true,
+      compute: { workers: { max: 8 } },
+      network: { adminCidrs: ['198.51.100.0/24', '192.0.2.0/24'] },
+      monitoring: { alarmEmail: 'ops@corp.example' },
+      storage: { rds: { deletionProtection: true } },
+    });
     const err = await fails(init({ env: 'qa', set: ['compute.workers.max=lots'] }));
     expect(err.exitCode).toBe(ExitCode.Usage);
     expect(err.details.join('\n')).toMatch(/environments\.qa\.compute\.workers\.max: .*\(from --set compute\.workers\.max=lots\)/);

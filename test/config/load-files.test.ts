@@ -34,7 +34,10 @@ describe('GIVEN a config path that is not a readable YAML file', () => {
   });
 
   it('WHEN it is a YAML alias bomb THEN exit 2 names the aliases, no crash', async () => {
-    const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x"]', ...'bcdefghi'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefghi'[i]}`).join(',')}]`)].join('\n');
+    const bomb = [
+      'a: &a ["x","x","x","x","x","x","x","x","x"]',
+      ...'bcdefghi'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefghi'[i]}`).join(',')}]`),
+    ].join('\n');
     const e = await fail(write('bomb.yaml', `${bomb}\n`));
     expect(e).toBeInstanceOf(ConfigInvalidError);
     expect(e.exitCode).toBe(ExitCode.Usage);
@@ -62,8 +65,8 @@ describe('GIVEN a config path that is not a readable YAML file', () => {
   });
 });
 
-describe('GIVEN --region overriding the environment\'s region', () => {
-  it('WHEN the config\'s zones are not in that region THEN selectEnv refuses (exit 2) naming the zones', async () => {
+describe("GIVEN --region overriding the environment's region", () => {
+  it("WHEN the config's zones are not in that region THEN selectEnv refuses (exit 2) naming the zones", async () => {
     const loaded = await loadConfig(write('ok.yaml', 'version: 1\nproject: dataplatform\nenvironments:\n  dev: {}\n'));
     const e = (() => {
       try {

@@ -46,13 +46,23 @@ describe('validateConfig', () => {
     ['subnet smaller than /28', withDev(subnets('public', ['10.0.1.0/29', '10.0.2.0/24', '10.0.3.0/24'])), `${E}.network.subnets.public[0]`, '10.0.1.0/29'],
     ['wrong subnet count in a tier', withDev(subnets('private', ['10.0.11.0/24', '10.0.12.0/24'])), `${E}.network.subnets.private`, 'got 2'],
     ['only 2 availability zones', withDev((d) => (d.availabilityZones = ['us-west-2a', 'us-west-2b'])), `${E}.availabilityZones`, 'got 2'],
-    ['duplicate availability zone', withDev((d) => (d.availabilityZones = ['us-west-2a', 'us-west-2a', 'us-west-2c'])), `${E}.availabilityZones[1]`, 'us-west-2a'],
+    [
+      'duplicate availability zone',
+      withDev((d) => (d.availabilityZones = ['us-west-2a', 'us-west-2a', 'us-west-2c'])),
+      `${E}.availabilityZones[1]`,
+      'us-west-2a',
+    ],
     ['zone of another region', withDev((d) => (d.availabilityZones = ['us-west-2a', 'us-east-1b', 'us-west-2c'])), `${E}.availabilityZones[1]`, 'us-east-1b'],
     ['SSH from anywhere without the opt-in', withDev((d) => (d.network = { adminCidrs: ['0.0.0.0/0'] })), `${E}.network.adminCidrs[0]`, '0.0.0.0/0'],
     ['bad admin CIDR', withDev((d) => (d.network = { adminCidrs: ['203.0.113.0/24', 'corp'] })), `${E}.network.adminCidrs[1]`, 'corp'],
     ['ASG min above max', withDev((d) => (d.compute = { workers: { min: 7, desired: 7, max: 6 } })), `${E}.compute.workers.min`, '7'],
     ['ASG desired outside min..max', withDev((d) => (d.compute = { workers: { desired: 9 } })), `${E}.compute.workers.desired`, '9'],
-    ['scale-in threshold not below scale-out', withDev((d) => (d.compute = { workers: { scaleInCpuPercent: 70 } })), `${E}.compute.workers.scaleInCpuPercent`, '70'],
+    [
+      'scale-in threshold not below scale-out',
+      withDev((d) => (d.compute = { workers: { scaleInCpuPercent: 70 } })),
+      `${E}.compute.workers.scaleInCpuPercent`,
+      '70',
+    ],
     ['CPU threshold 150', withDev((d) => (d.monitoring = { cpuCriticalPercent: 150 })), `${E}.monitoring.cpuCriticalPercent`, '150'],
     ['bad alarm email', withDev((d) => (d.monitoring = { alarmEmail: 'ops-at-example' })), `${E}.monitoring.alarmEmail`, 'ops-at-example'],
     ['bad instance type', withDev((d) => (d.compute = { workers: { instanceType: 'xlarge' } })), `${E}.compute.workers.instanceType`, 'xlarge'],
@@ -63,9 +73,19 @@ describe('validateConfig', () => {
     ['bad project name', { ...base(), project: 'Data Platform' }, 'project', 'Data Platform'],
     ['unsupported version', { ...base(), version: 2 }, 'version', '2'],
     ['RDS backup retention 40 days', withDev((d) => (d.storage = { rds: { backupRetentionDays: 40 } })), `${E}.storage.rds.backupRetentionDays`, '40'],
-    ['bad backup vault ARN', withDev((d) => (d.storage = { backup: { copyToVaultArn: 'arn:aws:s3:::my-bucket' } })), `${E}.storage.backup.copyToVaultArn`, 'arn:aws:s3:::my-bucket'],
+    [
+      'bad backup vault ARN',
+      withDev((d) => (d.storage = { backup: { copyToVaultArn: 'arn:aws:s3:::my-bucket' } })),
+      `${E}.storage.backup.copyToVaultArn`,
+      'arn:aws:s3:::my-bucket',
+    ],
     ['bad backup schedule', withDev((d) => (d.storage = { backup: { schedule: 'daily' } })), `${E}.storage.backup.schedule`, 'daily'],
-    ['bad maintenance window time', withDev((d) => (d.patching = { maintenanceWindow: { startUtc: '24:30' } })), `${E}.patching.maintenanceWindow.startUtc`, '24:30'],
+    [
+      'bad maintenance window time',
+      withDev((d) => (d.patching = { maintenanceWindow: { startUtc: '24:30' } })),
+      `${E}.patching.maintenanceWindow.startUtc`,
+      '24:30',
+    ],
     ['unknown identity provider', withDev((d) => (d.identity = { provider: 'okta' })), `${E}.identity.provider`, 'okta'],
     ['bad identity image', withDev((d) => (d.identity = { imageId: 'rocky9' })), `${E}.identity.imageId`, 'rocky9'],
     ['bad account id', withDev((d) => (d.accountId = '1234')), `${E}.accountId`, '1234'],
@@ -83,10 +103,34 @@ describe('validateConfig', () => {
 
   it.each([
     ['SSH from anywhere with allowSshFromAnywhere', withDev((d) => (d.network = { adminCidrs: ['0.0.0.0/0'], allowSshFromAnywhere: true }))],
-    ['another region with its own zones', withDev((d) => Object.assign(d, { region: 'eu-west-1', availabilityZones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'] }))],
-    ['a /20 VPC and /24 subnets inside it', withDev((d) => (d.network = { vpcCidr: '10.20.0.0/20', subnets: { public: ['10.20.0.0/24', '10.20.1.0/24', '10.20.2.0/24'], private: ['10.20.4.0/24', '10.20.5.0/24', '10.20.6.0/24'], database: ['10.20.8.0/24', '10.20.9.0/24', '10.20.10.0/24'] } }))],
+    [
+      'another region with its own zones',
+      withDev((d) => Object.assign(d, { region: 'eu-west-1', availabilityZones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'] })),
+    ],
+    [
+      'a /20 VPC and /24 subnets inside it',
+      withDev(
+        (d) =>
+          (d.network = {
+            vpcCidr: '10.20.0.0/20',
+            subnets: {
+              public: ['10.20.0.0/24', '10.20.1.0/24', '10.20.2.0/24'],
+              private: ['10.20.4.0/24', '10.20.5.0/24', '10.20.6.0/24'],
+              database: ['10.20.8.0/24', '10.20.9.0/24', '10.20.10.0/24'],
+            },
+          }),
+      ),
+    ],
     ['a fixed-size worker group', withDev((d) => (d.compute = { workers: { min: 3, desired: 3, max: 3 } }))],
-    ['a valid cross-region vault and DR region', withDev((d) => Object.assign(d, { storage: { backup: { copyToVaultArn: 'arn:aws:backup:us-east-1:123456789012:backup-vault:dr' } }, recovery: { drRegion: 'us-east-1' } }))],
+    [
+      'a valid cross-region vault and DR region',
+      withDev((d) =>
+        Object.assign(d, {
+          storage: { backup: { copyToVaultArn: 'arn:aws:backup:us-east-1:123456789012:backup-vault:dr' } },
+          recovery: { drRegion: 'us-east-1' },
+        }),
+      ),
+    ],
     ['two environments', { ...base(), environments: { dev: {}, prod: { highAvailability: true } } }],
   ])('GIVEN %s WHEN validated THEN it is valid', (_what, raw) => {
     expect(validateConfig(raw).problems).toEqual([]);
@@ -138,8 +182,15 @@ describe('defaults', () => {
     expect(env.compute.master).toEqual({ instanceType: 'm5.large', rootVolumeGb: 100, dataVolumeGb: 500 });
     expect(env.compute.dev).toEqual({ instanceType: 't3.medium', rootVolumeGb: 50 });
     expect(env.compute.workers).toMatchObject({
-      instanceType: 'm5.xlarge', rootVolumeGb: 100, dataVolumeGb: 1000,
-      min: 2, desired: 2, max: 6, scaleOutCpuPercent: 70, scaleInCpuPercent: 30, scaleOutMinutes: 5,
+      instanceType: 'm5.xlarge',
+      rootVolumeGb: 100,
+      dataVolumeGb: 1000,
+      min: 2,
+      desired: 2,
+      max: 6,
+      scaleOutCpuPercent: 70,
+      scaleInCpuPercent: 30,
+      scaleOutMinutes: 5,
     });
     expect(env.storage.efs.transitionToIaDays).toBe(30);
     expect(env.storage.backup.retentionDays).toBe(35);

@@ -17,7 +17,11 @@ describe('GIVEN the derived names of config/names.ts', () => {
     const { config } = validateConfig({ version: 1, project: 'acme', environments: { qa: { accountId: ACCOUNT } } });
     const rendered = await renderEnvironment(config!, 'qa');
     const names = new Set([...namedResources(rendered.stacks).map((n) => n.name), ...rendered.stacks.map((s) => s.stackName)]);
-    const ssm = rendered.stacks.flatMap((s) => Object.values(s.rendered.resources).filter((r) => r.Type === 'AWS::SSM::Parameter').map((r) => String(r.Properties?.Name)));
+    const ssm = rendered.stacks.flatMap((s) =>
+      Object.values(s.rendered.resources)
+        .filter((r) => r.Type === 'AWS::SSM::Parameter')
+        .map((r) => String(r.Properties?.Name)),
+    );
     expect([...names, ...ssm]).toContain(shape.name('acme', 'qa', ACCOUNT));
     // The loader and the semantic rules judge the name by the same entry of spec/aws-names.ts.
     const found = namedResources(rendered.stacks).find((n) => n.name === shape.name('acme', 'qa', ACCOUNT));

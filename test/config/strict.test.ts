@@ -19,7 +19,8 @@ function objectNodes(node: Json, path: string[] = [], out: Array<{ path: string[
     out.push({ path, node });
     for (const [k, v] of Object.entries(node.properties as Json)) objectNodes(v as Json, [...path, k], out);
   }
-  if (node.type === 'object' && node.additionalProperties && typeof node.additionalProperties === 'object') objectNodes(node.additionalProperties, [...path, '*'], out);
+  if (node.type === 'object' && node.additionalProperties && typeof node.additionalProperties === 'object')
+    objectNodes(node.additionalProperties, [...path, '*'], out);
   if (node.type === 'array' && node.items) objectNodes(node.items, [...path, '0'], out);
   for (const alt of [...(node.anyOf ?? []), ...(node.oneOf ?? [])]) objectNodes(alt as Json, path, out);
   return out;
@@ -30,14 +31,28 @@ const NODES = objectNodes(configJsonSchema() as Json);
 describe('GIVEN the config schema', () => {
   it('WHEN walked THEN it has the sections we expect (the walk reaches nested objects)', () => {
     const paths = NODES.map((n) => n.path.join('.'));
-    for (const p of ['', 'environments.*', 'environments.*.compute.workers', 'environments.*.network.subnets', 'environments.*.storage.rds', 'environments.*.deploy', 'environments.*.recovery.rtoMinutes', 'environments.*.patching.maintenanceWindow', 'environments.*.identity.crossAccount', 'environments.*.risks.0'])
+    for (const p of [
+      '',
+      'environments.*',
+      'environments.*.compute.workers',
+      'environments.*.network.subnets',
+      'environments.*.storage.rds',
+      'environments.*.deploy',
+      'environments.*.recovery.rtoMinutes',
+      'environments.*.patching.maintenanceWindow',
+      'environments.*.identity.crossAccount',
+      'environments.*.risks.0',
+    ])
       expect(paths).toContain(p);
     expect(NODES.length).toBeGreaterThan(25);
   });
 
-  it.each(NODES.map((n) => [n.path.join('.') || '(root)', n.node] as const))('WHEN the object at %s is inspected THEN it refuses unknown keys', (_path, node) => {
-    expect(node.additionalProperties).toBe(false);
-  });
+  it.each(NODES.map((n) => [n.path.join('.') || '(root)', n.node] as const))(
+    'WHEN the object at %s is inspected THEN it refuses unknown keys',
+    (_path, node) => {
+      expect(node.additionalProperties).toBe(false);
+    },
+  );
 
   // A real config with a typo at each object: the loader must name the unknown key (path.key).
   const placeable = NODES.filter((n) => n.path[0] === 'environments' && !n.path.includes('risks'));
@@ -62,8 +77,12 @@ describe('GIVEN the config schema', () => {
     },
   );
 
-  it('WHEN the issue\'s examples are checked (compute.workers.maximum, deploy.concurency) THEN both are errors', () => {
-    const { problems } = validateConfig({ version: 1, project: 'dataplatform', environments: { dev: { compute: { workers: { maximum: 8 } }, deploy: { concurency: 2 } } } });
+  it("WHEN the issue's examples are checked (compute.workers.maximum, deploy.concurency) THEN both are errors", () => {
+    const { problems } = validateConfig({
+      version: 1,
+      project: 'dataplatform',
+      environments: { dev: { compute: { workers: { maximum: 8 } }, deploy: { concurency: 2 } } },
+    });
     expect(problems.map((p) => p.path)).toEqual(expect.arrayContaining(['environments.dev.compute.workers', 'environments.dev.deploy']));
   });
 });
@@ -121,7 +140,11 @@ describe('GIVEN admin CIDRs for SSH', () => {
   });
 
   const withAdmins = (adminCidrs: string[], allowSshFromAnywhere?: boolean) =>
-    validateConfig({ version: 1, project: 'dataplatform', environments: { dev: { network: { adminCidrs, ...(allowSshFromAnywhere === undefined ? {} : { allowSshFromAnywhere }) } } } }).problems;
+    validateConfig({
+      version: 1,
+      project: 'dataplatform',
+      environments: { dev: { network: { adminCidrs, ...(allowSshFromAnywhere === undefined ? {} : { allowSshFromAnywhere }) } } },
+    }).problems;
 
   it.each([
     [['0.0.0.0/1', '128.0.0.0/1'], /whole internet/],
@@ -129,14 +152,20 @@ describe('GIVEN admin CIDRs for SSH', () => {
     [['10.0.0.0/7'], /wider than a \/8/],
     [['10.0.0.0/8', '11.0.0.0/8'], /more than a \/8/],
   ])('WHEN adminCidrs are %j THEN SSH exposure is refused', (list, want) => {
-    const messages = withAdmins(list).filter((p) => p.path.startsWith('environments.dev.network.adminCidrs')).map((p) => p.message).join('\n');
+    const messages = withAdmins(list)
+      .filter((p) => p.path.startsWith('environments.dev.network.adminCidrs'))
+      .map((p) => p.message)
+      .join('\n');
     expect(messages).toMatch(want);
     expect(withAdmins(list, true)).toEqual([]);
   });
 
-  it.each([[['203.0.113.0/24']], [['10.0.0.0/8']], [['198.51.100.0/24', '192.0.2.0/24', '203.0.113.0/24']]])('WHEN adminCidrs are %j THEN they are accepted', (list) => {
-    expect(withAdmins(list)).toEqual([]);
-  });
+  it.each([[['203.0.113.0/24']], [['10.0.0.0/8']], [['198.51.100.0/24', '192.0.2.0/24', '203.0.113.0/24']]])(
+    'WHEN adminCidrs are %j THEN they are accepted',
+    (list) => {
+      expect(withAdmins(list)).toEqual([]);
+    },
+  );
 });
 
 describe('GIVEN the project and environment names', () => {
@@ -167,7 +196,11 @@ describe('GIVEN the project and environment names', () => {
 
 describe('GIVEN other values that end up in AWS or Ansible', () => {
   const dev = (env: Json) => validateConfig({ version: 1, project: 'dataplatform', environments: { dev: env } }).problems;
-  const at = (env: Json, path: string) => dev(env).filter((p) => p.path === `environments.dev.${path}`).map((p) => p.message).join('\n');
+  const at = (env: Json, path: string) =>
+    dev(env)
+      .filter((p) => p.path === `environments.dev.${path}`)
+      .map((p) => p.message)
+      .join('\n');
 
   it.each([
     ['not a domain!', /not a DNS domain/],
@@ -206,9 +239,24 @@ describe('GIVEN other values that end up in AWS or Ansible', () => {
     [{ identity: { crossAccount: { trustedAccountId: '123456789012', externalId: 'has space' } } }, 'identity.crossAccount.externalId', /ExternalId/],
     [{ compute: { imageParameter: 'al2023' } }, 'compute.imageParameter', /SSM parameter path/],
     [{ patching: { stagingEnv: 'Staging!' } }, 'patching.stagingEnv', /environment names/],
-    [{ identity: { passwordPolicy: { maxLifeDays: 1, minLifeHours: 25 } } }, 'identity.passwordPolicy.minLifeHours', /FreeIPA refuses a minimum password life over the maximum/],
+    [
+      { identity: { passwordPolicy: { maxLifeDays: 1, minLifeHours: 25 } } },
+      'identity.passwordPolicy.minLifeHours',
+      /FreeIPA refuses a minimum password life over the maximum/,
+    ],
     [{ identity: { groups: ['data-engineers', 'analysts', 'data-engineers'] } }, 'identity.groups[2]', /listed twice/],
-    [{ identity: { sudoRules: [{ name: 'ops', group: 'admins' }, { name: 'ops', group: 'analysts' }] } }, 'identity.sudoRules[1].name', /identity\.sudoRules\[0\] too; FreeIPA keeps one rule per name/],
+    [
+      {
+        identity: {
+          sudoRules: [
+            { name: 'ops', group: 'admins' },
+            { name: 'ops', group: 'analysts' },
+          ],
+        },
+      },
+      'identity.sudoRules[1].name',
+      /identity\.sudoRules\[0\] too; FreeIPA keeps one rule per name/,
+    ],
     [{ identity: { sudoRules: [{ name: 'ops', group: 'admins', commands: ['rm -rf /'] }] } }, 'identity.sudoRules[0].commands[0]', /absolute command path/],
   ])('WHEN %j THEN %s is refused', (env, path, want) => {
     expect(at(env, path)).toMatch(want);
@@ -228,12 +276,24 @@ describe('GIVEN one field checked on its own (the wizard checks each answer as i
     ['project', 'data--lake', {}, /CloudTrail trail name .* two periods, underscores or dashes in a row/],
     ['identity.sudoRules.0.name', 'Ops Team', { identity: { sudoRules: [{ name: 'x', group: 'admins' }] } }, /lowercase letters, digits/],
     ['identity.passwordPolicy.minLifeHours', 48, { identity: { passwordPolicy: { maxLifeDays: 1 } } }, /over the maximum/],
-  ])('WHEN %s = %j THEN fieldProblems gives the loader\'s message', (field, value, env, want) => {
+  ])("WHEN %s = %j THEN fieldProblems gives the loader's message", (field, value, env, want) => {
     expect(fieldProblems(field, value, { env }).join('\n')).toMatch(want);
   });
 
   it('WHEN a valid value is checked THEN there is no problem, and problems of other fields are not reported', () => {
-    expect(fieldProblems('network.vpcCidr', '10.20.0.0/16', { env: { network: { subnets: { public: ['10.20.1.0/24', '10.20.2.0/24', '10.20.3.0/24'], private: ['10.20.11.0/24', '10.20.12.0/24', '10.20.13.0/24'], database: ['10.20.21.0/24', '10.20.22.0/24', '10.20.23.0/24'] } } } })).toEqual([]);
+    expect(
+      fieldProblems('network.vpcCidr', '10.20.0.0/16', {
+        env: {
+          network: {
+            subnets: {
+              public: ['10.20.1.0/24', '10.20.2.0/24', '10.20.3.0/24'],
+              private: ['10.20.11.0/24', '10.20.12.0/24', '10.20.13.0/24'],
+              database: ['10.20.21.0/24', '10.20.22.0/24', '10.20.23.0/24'],
+            },
+          },
+        },
+      }),
+    ).toEqual([]);
     expect(fieldProblems('monitoring.alarmEmail', 'ops@example.com', { env: { region: 'nowhere-1' } })).toEqual([]);
     // An array item checked on its own field: the problems of its other fields are not this field's.
     expect(fieldProblems('identity.sudoRules.0.name', 'ops', {})).toEqual([]);

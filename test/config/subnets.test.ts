@@ -7,7 +7,7 @@ import { validateConfig } from '../../src/config/load.js';
 const SEED = environmentSchema.parse({}).network.subnets;
 
 describe('deriveSubnets', () => {
-  it('GIVEN 10.0.0.0/16 THEN exactly the seed\'s nine subnets', () => {
+  it("GIVEN 10.0.0.0/16 THEN exactly the seed's nine subnets", () => {
     expect(deriveSubnets('10.0.0.0/16')).toEqual({ public: SEED.public, private: SEED.private, database: SEED.database });
   });
 
@@ -32,7 +32,10 @@ describe('deriveSubnets', () => {
   });
 
   it('GIVEN a VPC of the second half of a /16 (10.0.32.0/19) THEN offsets count from its own network address', () => {
-    expect(deriveSubnets('10.0.32.0/19')).toMatchObject({ public: ['10.0.33.0/24', '10.0.34.0/24', '10.0.35.0/24'], database: ['10.0.53.0/24', '10.0.54.0/24', '10.0.55.0/24'] });
+    expect(deriveSubnets('10.0.32.0/19')).toMatchObject({
+      public: ['10.0.33.0/24', '10.0.34.0/24', '10.0.35.0/24'],
+      database: ['10.0.53.0/24', '10.0.54.0/24', '10.0.55.0/24'],
+    });
   });
 
   it('GIVEN 10.0.0.0/20 THEN refused, naming the value and the /19 it needs', () => {

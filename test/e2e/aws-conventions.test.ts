@@ -20,7 +20,19 @@ function awsHome(config: string, credentials = ''): string {
   return home;
 }
 
-const CLEAR = { AWS_REGION: '', AWS_DEFAULT_REGION: '', AWS_PROFILE: '', AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_SESSION_TOKEN: '', AWS_ENDPOINT_URL: '', AWS_CONFIG_FILE: '', AWS_SHARED_CREDENTIALS_FILE: '', AWS_EC2_METADATA_DISABLED: 'true', NO_COLOR: '1' };
+const CLEAR = {
+  AWS_REGION: '',
+  AWS_DEFAULT_REGION: '',
+  AWS_PROFILE: '',
+  AWS_ACCESS_KEY_ID: '',
+  AWS_SECRET_ACCESS_KEY: '',
+  AWS_SESSION_TOKEN: '',
+  AWS_ENDPOINT_URL: '',
+  AWS_CONFIG_FILE: '',
+  AWS_SHARED_CREDENTIALS_FILE: '',
+  AWS_EC2_METADATA_DISABLED: 'true',
+  NO_COLOR: '1',
+};
 
 /** bin/dpf with only the environment given (plus HOME): nothing leaks from the test process's AWS settings. */
 async function run(args: string[], o: { cwd: string; home: string; env?: Record<string, string> }) {
@@ -56,7 +68,7 @@ describe('GIVEN a HOME with ~/.aws/config profiles and no real AWS', () => {
     ['AWS_DEFAULT_REGION over the profile', ['--profile', 'team'], { AWS_DEFAULT_REGION: 'ca-central-1' }, 'ca-central-1'],
     ['AWS_REGION over AWS_DEFAULT_REGION', ['--profile', 'team'], { AWS_REGION: 'sa-east-1', AWS_DEFAULT_REGION: 'ca-central-1' }, 'sa-east-1'],
     ['--region over everything', ['--profile', 'team', '--region', 'eu-west-3'], { AWS_REGION: 'sa-east-1' }, 'eu-west-3'],
-  ])('WHEN init --defaults runs with %s THEN the region written is the AWS CLI chain\'s (%s)', async (_what, flags, env, expected) => {
+  ])("WHEN init --defaults runs with %s THEN the region written is the AWS CLI chain's (%s)", async (_what, flags, env, expected) => {
     const home = awsHome(CONFIG);
     const dir = workdir();
     const r = await run(['init', '--env', 'dev', '--defaults', '--yes', ...(flags as string[])], { cwd: dir, home, env: env as Record<string, string> });
@@ -90,17 +102,28 @@ describe('GIVEN a HOME with ~/.aws/config profiles and no real AWS', () => {
 describe('GIVEN the emulator reached only through a profile (endpoint_url, keys in ~/.aws/credentials)', () => {
   const emulator = emulatorPerSuite({ beforeAll, afterAll });
   const files = () =>
-    awsHome(`[profile emu]\nregion = us-west-2\nendpoint_url = ${emulator().endpoint}\n`, `[emu]\naws_access_key_id = testing\naws_secret_access_key = testing\n`);
+    awsHome(
+      `[profile emu]\nregion = us-west-2\nendpoint_url = ${emulator().endpoint}\n`,
+      `[emu]\naws_access_key_id = testing\naws_secret_access_key = testing\n`,
+    );
 
   it.each([
     ['--profile emu', ['--profile', 'emu'], {}],
     ['AWS_PROFILE=emu', [], { AWS_PROFILE: 'emu' }],
-  ])('WHEN dpf runs with %s THEN the profile\'s endpoint_url, region and keys are all used, as the AWS CLI would', async (_what, flags, env) => {
+  ])("WHEN dpf runs with %s THEN the profile's endpoint_url, region and keys are all used, as the AWS CLI would", async (_what, flags, env) => {
     const home = files();
     const dir = workdir();
-    const init = await run(['init', '--env', 'dev', '--defaults', '--yes', ...(flags as string[])], { cwd: dir, home, env: { ...(env as Record<string, string>), DPF_POLL_MS: '100' } });
+    const init = await run(['init', '--env', 'dev', '--defaults', '--yes', ...(flags as string[])], {
+      cwd: dir,
+      home,
+      env: { ...(env as Record<string, string>), DPF_POLL_MS: '100' },
+    });
     expect(init.code, init.all).toBe(0);
-    const r = await run(['deploy', '--env', 'dev', '--phase', 'bootstrap', '--yes', ...(flags as string[])], { cwd: dir, home, env: { ...(env as Record<string, string>), DPF_POLL_MS: '100' } });
+    const r = await run(['deploy', '--env', 'dev', '--phase', 'bootstrap', '--yes', ...(flags as string[])], {
+      cwd: dir,
+      home,
+      env: { ...(env as Record<string, string>), DPF_POLL_MS: '100' },
+    });
     expect(r.code, r.all).toBe(0);
     const s = await run(['status', '--env', 'dev', '--json', ...(flags as string[])], { cwd: dir, home, env: env as Record<string, string> });
     expect(s.code, s.all).toBe(0);
@@ -113,7 +136,9 @@ describe('GIVEN the emulator reached only through a profile (endpoint_url, keys 
     const home = files();
     const dir = workdir();
     expect((await run(['init', '--env', 'dev', '--defaults', '--yes', '--profile', 'emu'], { cwd: dir, home })).code).toBe(0);
-    expect((await run(['deploy', '--env', 'dev', '--phase', 'bootstrap', '--yes', '--profile', 'emu'], { cwd: dir, home, env: { DPF_POLL_MS: '100' } })).code).toBe(0);
+    expect(
+      (await run(['deploy', '--env', 'dev', '--phase', 'bootstrap', '--yes', '--profile', 'emu'], { cwd: dir, home, env: { DPF_POLL_MS: '100' } })).code,
+    ).toBe(0);
     // doctor and unlock select the environment as the session does (they used to skip the ledger's place).
     for (const cmd of [['status'], ['status', '--offline'], ['deploy', '--yes'], ['doctor'], ['unlock', '--yes']]) {
       const r = await run([...cmd, '--env', 'dev', '--profile', 'emu', '--region', 'ap-south-1'], { cwd: dir, home });
@@ -131,7 +156,7 @@ describe('GIVEN the emulator reached only through a profile (endpoint_url, keys 
     expect(doc.checks.find((c: { id: string }) => c.id === 'endpoint').detail).toBe(`custom endpoint ${emulator().endpoint} (an emulator?)`);
   });
 
-  it('WHEN AWS_REGION differs from the environment\'s region THEN dpf says so and uses the environment\'s', async () => {
+  it("WHEN AWS_REGION differs from the environment's region THEN dpf says so and uses the environment's", async () => {
     const home = files();
     const dir = workdir();
     expect((await run(['init', '--env', 'dev', '--defaults', '--yes', '--region', 'us-west-2'], { cwd: dir, home })).code).toBe(0);

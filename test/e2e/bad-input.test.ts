@@ -18,7 +18,7 @@ describe('GIVEN the bad-input corpus', () => {
     expect(CASES.length).toBeGreaterThanOrEqual(100);
   });
 
-  it('WHEN the expected exit codes are read THEN plan\'s usage errors exit 1 and every other command\'s exit 2', () => {
+  it("WHEN the expected exit codes are read THEN plan's usage errors exit 1 and every other command's exit 2", () => {
     for (const c of CASES) expect(c.exit, c.name).toBe(c.args[0] === 'plan' ? 1 : 2);
     expect(CASES.filter((c) => c.exit === 1).length).toBeGreaterThan(0);
   });

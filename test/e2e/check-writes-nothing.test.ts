@@ -25,12 +25,19 @@ afterAll(async () => {
 
 async function awsState(env: string) {
   const cfn = new CloudFormationClient(sdkConfig(em));
-  const live = ((await cfn.send(new ListStacksCommand({}))).StackSummaries ?? []).filter((s) => s.StackName?.startsWith(`dataplatform-${env}-`) && s.StackStatus !== 'DELETE_COMPLETE');
+  const live = ((await cfn.send(new ListStacksCommand({}))).StackSummaries ?? []).filter(
+    (s) => s.StackName?.startsWith(`dataplatform-${env}-`) && s.StackStatus !== 'DELETE_COMPLETE',
+  );
   const stacks: Record<string, unknown> = {};
   for (const s of live) {
     const d = (await cfn.send(new DescribeStacksCommand({ StackName: s.StackName }))).Stacks![0]!;
     const cs = (await cfn.send(new ListChangeSetsCommand({ StackName: s.StackName }))).Summaries ?? [];
-    stacks[s.StackName!] = { status: d.StackStatus, updated: String(d.LastUpdatedTime ?? d.CreationTime), parameters: d.Parameters, changeSets: cs.map((c) => [c.ChangeSetName, c.ExecutionStatus]) };
+    stacks[s.StackName!] = {
+      status: d.StackStatus,
+      updated: String(d.LastUpdatedTime ?? d.CreationTime),
+      parameters: d.Parameters,
+      changeSets: cs.map((c) => [c.ChangeSetName, c.ExecutionStatus]),
+    };
   }
   const s3 = new S3Client(sdkConfig(em));
   const bucket = `dataplatform-${env}-dpf-state-123456789012`;
@@ -38,14 +45,18 @@ async function awsState(env: string) {
   let objects: unknown[] = [];
   let ledgerEtag: string | undefined;
   if (buckets.includes(bucket)) {
-    objects = ((await s3.send(new ListObjectsV2Command({ Bucket: bucket }))).Contents ?? []).filter((o) => !o.Key!.startsWith('ssm-output/')).map((o) => [o.Key, o.ETag, o.Size]);
+    objects = ((await s3.send(new ListObjectsV2Command({ Bucket: bucket }))).Contents ?? [])
+      .filter((o) => !o.Key!.startsWith('ssm-output/'))
+      .map((o) => [o.Key, o.ETag, o.Size]);
     ledgerEtag = (await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: `ledger/${env}/ledger.json` })).catch(() => undefined))?.ETag;
   }
   const ddb = new DynamoDBClient(sdkConfig(em));
   const table = `dataplatform-${env}-dpf-lock`;
   const tables = (await ddb.send(new ListTablesCommand({}))).TableNames ?? [];
-  const locks = tables.includes(table) ? (await ddb.send(new ScanCommand({ TableName: table }))).Items ?? [] : 'no table';
-  const params = ((await new SSMClient(sdkConfig(em)).send(new GetParametersByPathCommand({ Path: `/dataplatform/${env}`, Recursive: true }))).Parameters ?? []).map((p) => [p.Name, p.Value, p.Version]);
+  const locks = tables.includes(table) ? ((await ddb.send(new ScanCommand({ TableName: table }))).Items ?? []) : 'no table';
+  const params = (
+    (await new SSMClient(sdkConfig(em)).send(new GetParametersByPathCommand({ Path: `/dataplatform/${env}`, Recursive: true }))).Parameters ?? []
+  ).map((p) => [p.Name, p.Value, p.Version]);
   return { stacks, buckets, objects, ledgerEtag, locks, params };
 }
 
@@ -63,16 +74,20 @@ const PATHS: Array<[string, (env: string) => string[]]> = [
 ];
 
 describe('GIVEN an environment never deployed', () => {
-  it.each(PATHS.filter(([name]) => !name.startsWith('patch') && !name.includes('--phase')))('WHEN %s runs THEN nothing is created, in AWS or on disk', { timeout: 120_000 }, async (name, argv) => {
-    const dir = workdir('dpf-check-');
-    const env = 'ck0';
-    expect((await dpf(em, ['init', '--env', env, '--defaults', '--yes'], { cwd: dir })).code).toBe(0);
-    const before = { aws: await awsState(env), local: localState(dir, env) };
-    const r = await dpf(em, argv(env), { cwd: dir });
-    // Everything is still to create: `dpf plan` says "changes pending" with exit 2 (terraform's -detailed-exitcode).
-    expect(r.code, r.all).toBe(name === 'plan' ? 2 : 0);
-    expect({ aws: await awsState(env), local: localState(dir, env) }).toEqual(before);
-  });
+  it.each(PATHS.filter(([name]) => !name.startsWith('patch') && !name.includes('--phase')))(
+    'WHEN %s runs THEN nothing is created, in AWS or on disk',
+    { timeout: 120_000 },
+    async (name, argv) => {
+      const dir = workdir('dpf-check-');
+      const env = 'ck0';
+      expect((await dpf(em, ['init', '--env', env, '--defaults', '--yes'], { cwd: dir })).code).toBe(0);
+      const before = { aws: await awsState(env), local: localState(dir, env) };
+      const r = await dpf(em, argv(env), { cwd: dir });
+      // Everything is still to create: `dpf plan` says "changes pending" with exit 2 (terraform's -detailed-exitcode).
+      expect(r.code, r.all).toBe(name === 'plan' ? 2 : 0);
+      expect({ aws: await awsState(env), local: localState(dir, env) }).toEqual(before);
+    },
+  );
 });
 
 describe('GIVEN a deployed environment', () => {
@@ -85,11 +100,15 @@ describe('GIVEN a deployed environment', () => {
     expect(r.code, r.all).toBe(0);
   }, 320_000);
 
-  it.each(PATHS)('WHEN %s runs THEN the ledger, its copy in S3, the stacks, change sets, lock table, parameters and state objects are unchanged', { timeout: 180_000 }, async (name, argv) => {
-    const before = { aws: await awsState(env), local: localState(dir, env) };
-    const r = await dpf(em, argv(env), { cwd: dir, timeout: 170_000 });
-    expect(r.code, r.all).toBe(0);
-    expect({ aws: await awsState(env), local: localState(dir, env) }).toEqual(before);
-    if (name.includes('--check')) expect(r.stdout).toMatch(/nothing was changed \(neither in AWS nor in the ledger\)/);
-  });
+  it.each(PATHS)(
+    'WHEN %s runs THEN the ledger, its copy in S3, the stacks, change sets, lock table, parameters and state objects are unchanged',
+    { timeout: 180_000 },
+    async (name, argv) => {
+      const before = { aws: await awsState(env), local: localState(dir, env) };
+      const r = await dpf(em, argv(env), { cwd: dir, timeout: 170_000 });
+      expect(r.code, r.all).toBe(0);
+      expect({ aws: await awsState(env), local: localState(dir, env) }).toEqual(before);
+      if (name.includes('--check')) expect(r.stdout).toMatch(/nothing was changed \(neither in AWS nor in the ledger\)/);
+    },
+  );
 });

@@ -12,11 +12,14 @@ const HOOK = path.join(ROOT, 'test', 'e2e', 'support', 'forbid-aws-sdk.mjs');
 const HEAVY_HOOK = path.join(ROOT, 'test', 'e2e', 'support', 'forbid-heavy.mjs');
 
 describe('GIVEN no AWS at all', () => {
-  it.each([['--help'], ['--version'], ['deploy', '--help'], ['init', '--help'], ['status', '--help'], ['schema']])('WHEN dpf %s runs THEN it succeeds without loading the AWS SDK', async (...args) => {
-    const r = await execa('node', ['--import', HOOK, DPF, ...args], { reject: false, env: { NO_COLOR: '1' } });
-    expect(r.exitCode, String(r.stderr)).toBe(0);
-    expect(String(r.stderr)).not.toMatch(/AWS SDK loaded/);
-  });
+  it.each([['--help'], ['--version'], ['deploy', '--help'], ['init', '--help'], ['status', '--help'], ['schema']])(
+    'WHEN dpf %s runs THEN it succeeds without loading the AWS SDK',
+    async (...args) => {
+      const r = await execa('node', ['--import', HOOK, DPF, ...args], { reject: false, env: { NO_COLOR: '1' } });
+      expect(r.exitCode, String(r.stderr)).toBe(0);
+      expect(String(r.stderr)).not.toMatch(/AWS SDK loaded/);
+    },
+  );
 
   it('WHEN init --defaults writes a config offline THEN no AWS SDK is loaded either', async () => {
     const dir = workdir();
@@ -49,7 +52,10 @@ describe('GIVEN no AWS at all', () => {
     [['init', '--env', 'Bad_Name', '--defaults', '--yes'], /Environment name "Bad_Name"/],
     [['init', '--env', 'x', '--defaults', '--yes', '--workers-min', 'two'], /--workers-min must be a whole number, got "two"/],
     [['init', '--env', 'x', '--defaults', '--yes', '--vpc-cidr', '10.0.0.0/8'], /network\.vpcCidr: "10\.0\.0\.0\/8" must have a prefix between \/16 and \/28/],
-    [['init', '--env', 'x', '--defaults', '--yes', '--vpc-cidr', '10.0.0.0/20'], /--vpc-cidr: 10\.0\.0\.0\/20 is too small for dpf's subnet layout[\s\S]*network\.subnets/],
+    [
+      ['init', '--env', 'x', '--defaults', '--yes', '--vpc-cidr', '10.0.0.0/20'],
+      /--vpc-cidr: 10\.0\.0\.0\/20 is too small for dpf's subnet layout[\s\S]*network\.subnets/,
+    ],
     [['frobnicate'], /unknown command 'frobnicate'/],
     [['deploy', '--env', 'nope'], /No config file at/],
   ])('WHEN dpf %j runs THEN exit 2 with a message naming the bad value', async (args, message) => {
@@ -117,12 +123,18 @@ describe('GIVEN the emulator', () => {
   it('WHEN Ctrl-C (SIGINT) arrives mid-step THEN dpf stops at a safe point: exit 130, ledger saved, lock released, resume command shown', async () => {
     const dir = workdir();
     expect((await dpf(em, ['init', '--env', 'sig', '--defaults', '--yes'], { cwd: dir })).code).toBe(0);
-    const child = dpfBackground(em, ['deploy', '--env', 'sig', '--phase', 'bootstrap', '--yes', '--json'], { cwd: dir, env: { DPF_TEST_HOLD_STEP_START: 'bootstrap.state' } });
+    const child = dpfBackground(em, ['deploy', '--env', 'sig', '--phase', 'bootstrap', '--yes', '--json'], {
+      cwd: dir,
+      env: { DPF_TEST_HOLD_STEP_START: 'bootstrap.state' },
+    });
     await waitForEvent(child, (e) => e.type === 'step-progress' && String(e.message).includes('test hook'));
     child.kill('SIGINT');
     const r = await child;
     expect(r.exitCode).toBe(130);
-    const out = String(r.stdout).trim().split('\n').map((l) => JSON.parse(l));
+    const out = String(r.stdout)
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(out.find((e) => e.type === 'run-done')).toMatchObject({ status: 'interrupted', resume: 'dpf deploy --phase bootstrap --env sig' });
     const ledger = readLedger(dir, 'sig');
     expect(ledger.steps['bootstrap.state'].status).toBe('running');
@@ -137,7 +149,10 @@ describe('GIVEN the emulator', () => {
   it('WHEN a dead run left a lock THEN unlock shows the holder as stale and breaks it; without --yes and no TTY it refuses', async () => {
     const dir = workdir();
     expect((await dpf(em, ['init', '--env', 'lk', '--defaults', '--yes'], { cwd: dir })).code).toBe(0);
-    const child = dpfBackground(em, ['deploy', '--env', 'lk', '--phase', 'bootstrap', '--yes', '--json'], { cwd: dir, env: { DPF_TEST_HOLD_STEP_START: 'bootstrap.state' } });
+    const child = dpfBackground(em, ['deploy', '--env', 'lk', '--phase', 'bootstrap', '--yes', '--json'], {
+      cwd: dir,
+      env: { DPF_TEST_HOLD_STEP_START: 'bootstrap.state' },
+    });
     await waitForEvent(child, (e) => e.type === 'step-progress' && String(e.message).includes('test hook'));
     child.kill('SIGKILL');
     await child;

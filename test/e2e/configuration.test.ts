@@ -17,7 +17,15 @@ import path from 'node:path';
 import { unzipSync, strFromU8 } from 'fflate';
 import { parse } from 'yaml';
 import { SecretsManagerClient, CreateSecretCommand, ListSecretsCommand } from '@aws-sdk/client-secrets-manager';
-import { SSMClient, ListCommandsCommand, DescribeDocumentCommand, GetDocumentCommand, ListAssociationsCommand, DescribeInstanceAssociationsStatusCommand, DescribeInstanceInformationCommand } from '@aws-sdk/client-ssm';
+import {
+  SSMClient,
+  ListCommandsCommand,
+  DescribeDocumentCommand,
+  GetDocumentCommand,
+  ListAssociationsCommand,
+  DescribeInstanceAssociationsStatusCommand,
+  DescribeInstanceInformationCommand,
+} from '@aws-sdk/client-ssm';
 import { AutoScalingClient, SetDesiredCapacityCommand, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { S3Client, GetObjectCommand } from '@aws-sdk/client-s3';
 import { EC2Client, DescribeInstancesCommand } from '@aws-sdk/client-ec2';
@@ -34,7 +42,12 @@ async function aws(args: string[]): Promise<any> {
 }
 
 const DOCUMENT = `dpf-dataplatform-${ENV}-ApplyAnsiblePlaybooks`;
-const events = (stdout: string) => stdout.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+const events = (stdout: string) =>
+  stdout
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l));
 
 beforeAll(async () => {
   em = await startEmulator();
@@ -51,14 +64,25 @@ afterAll(async () => {
 });
 
 describe('GIVEN every phase deployed with the FreeIPA provider', () => {
-  it('THEN the SSM commands used dpf\'s own document with the S3 bundle, tag targets, rate control and S3 output', async () => {
+  it("THEN the SSM commands used dpf's own document with the S3 bundle, tag targets, rate control and S3 output", async () => {
     const ssm = new SSMClient(sdkConfig(em));
     const cmds = (await ssm.send(new ListCommandsCommand({}))).Commands ?? [];
     const ours = cmds.filter((c) => c.DocumentName === DOCUMENT);
     expect(cmds.filter((c) => c.DocumentName === 'AWS-ApplyAnsiblePlaybooks')).toEqual([]);
     expect(ours.length).toBeGreaterThanOrEqual(9);
     const playbooks = new Set(ours.map((c) => c.Parameters?.PlaybookFile?.[0]));
-    for (const pb of ['ipa-server.yml', 'ipa-replica.yml', 'freeipa-policy.yml', 'freeipa-enrol.yml', 'bastion.yml', 'master.yml', 'worker.yml', 'dev.yml', 'monitoring.yml']) expect(playbooks).toContain(pb);
+    for (const pb of [
+      'ipa-server.yml',
+      'ipa-replica.yml',
+      'freeipa-policy.yml',
+      'freeipa-enrol.yml',
+      'bastion.yml',
+      'master.yml',
+      'worker.yml',
+      'dev.yml',
+      'monitoring.yml',
+    ])
+      expect(playbooks).toContain(pb);
     // The configure playbooks mount /shared and enrol their hosts themselves (issue 14): no separate run of those roles.
     for (const pb of ['nfs.yml', 'freeipa-client.yml']) expect(playbooks).not.toContain(pb);
     const bucket = `dataplatform-${ENV}-dpf-state-123456789012`;
@@ -93,8 +117,9 @@ describe('GIVEN every phase deployed with the FreeIPA provider', () => {
         if (Array.isArray(n)) return n.forEach(walk);
         if (n && typeof n === 'object') {
           for (const [k, v] of Object.entries(n)) {
-            if ((k === 'ansible.builtin.import_role' || k === 'ansible.builtin.include_role') && typeof (v as any).name === 'string') roles.add((v as any).name);
-            if (k === 'roles' && Array.isArray(v)) for (const r of v) roles.add(typeof r === 'string' ? r : r.role ?? r.name);
+            if ((k === 'ansible.builtin.import_role' || k === 'ansible.builtin.include_role') && typeof (v as any).name === 'string')
+              roles.add((v as any).name);
+            if (k === 'roles' && Array.isArray(v)) for (const r of v) roles.add(typeof r === 'string' ? r : (r.role ?? r.name));
             walk(v);
           }
         }
@@ -110,7 +135,14 @@ describe('GIVEN every phase deployed with the FreeIPA provider', () => {
     const zones = await aws(['route53', 'list-hosted-zones']);
     expect(zones.HostedZones.map((z: any) => String(z.Name).replace(/\.$/, ''))).toContain('dataplatform.internal');
     const ec2 = new EC2Client(sdkConfig(em));
-    const res = await ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: 'tag:dpf:env', Values: [ENV] }, { Name: 'tag:dpf:role', Values: ['identity'] }] }));
+    const res = await ec2.send(
+      new DescribeInstancesCommand({
+        Filters: [
+          { Name: 'tag:dpf:env', Values: [ENV] },
+          { Name: 'tag:dpf:role', Values: ['identity'] },
+        ],
+      }),
+    );
     const ipa = (res.Reservations ?? []).flatMap((r) => r.Instances ?? []);
     expect(ipa).toHaveLength(2);
     expect(new Set(ipa.map((i) => i.SubnetId)).size).toBe(2);
@@ -140,43 +172,70 @@ describe('GIVEN every phase deployed with the FreeIPA provider', () => {
     const d = (await ssm.send(new DescribeDocumentCommand({ Name: DOCUMENT }))).Document!;
     expect(d).toMatchObject({ Name: DOCUMENT, DocumentType: 'Command', DocumentFormat: 'YAML', DocumentVersion: '1', TargetType: '/AWS::EC2::Instance' });
     const content = parse((await ssm.send(new GetDocumentCommand({ Name: DOCUMENT }))).Content!) as any;
-    expect(Object.keys(content.parameters).sort()).toEqual(['AnsibleCoreVersion', 'Check', 'ExtraVariables', 'PlaybookFile', 'SourceInfo', 'SourceType', 'TimeoutSeconds', 'Verbose']);
+    expect(Object.keys(content.parameters).sort()).toEqual([
+      'AnsibleCoreVersion',
+      'Check',
+      'ExtraVariables',
+      'PlaybookFile',
+      'SourceInfo',
+      'SourceType',
+      'TimeoutSeconds',
+      'Verbose',
+    ]);
     const script = content.mainSteps[1].inputs.runCommand.join('\n');
     expect(script).toMatch(/amzn:2023\|rocky:9\|almalinux:9\|rhel:9/);
   });
 
   it('THEN every node was Online in SSM when its playbooks were sent (DescribeInstanceInformation, and the wait in the ledger)', async () => {
     const ssm = new SSMClient(sdkConfig(em));
-    const res = await new EC2Client(sdkConfig(em)).send(new DescribeInstancesCommand({ Filters: [{ Name: 'tag:dpf:env', Values: [ENV] }, { Name: 'instance-state-name', Values: ['running'] }] }));
+    const res = await new EC2Client(sdkConfig(em)).send(
+      new DescribeInstancesCommand({
+        Filters: [
+          { Name: 'tag:dpf:env', Values: [ENV] },
+          { Name: 'instance-state-name', Values: ['running'] },
+        ],
+      }),
+    );
     const ids = (res.Reservations ?? []).flatMap((r) => r.Instances ?? []).map((i) => i.InstanceId!);
     expect(ids.length).toBe(7); // bastion, master, dev, 2 workers, 2 IPA servers
     const info = (await ssm.send(new DescribeInstanceInformationCommand({ Filters: [{ Key: 'InstanceIds', Values: ids }] }))).InstanceInformationList ?? [];
     expect(info.map((i) => i.PingStatus)).toEqual(ids.map(() => 'Online'));
     expect(new Set(info.map((i) => i.PlatformName))).toEqual(new Set(['Amazon Linux', 'Rocky Linux']));
     const ledger = readLedger(dir, ENV);
-    for (const id of ['identity.configure-master', 'identity.ipa-server', 'identity.configure-worker', 'monitoring.agent']) expect(ledger.steps[id].evidence.onlineWaitSeconds, id).toBeTypeOf('number');
+    for (const id of ['identity.configure-master', 'identity.ipa-server', 'identity.configure-worker', 'monitoring.agent'])
+      expect(ledger.steps[id].evidence.onlineWaitSeconds, id).toBeTypeOf('number');
   });
 
   it('THEN the worker association exists on dpf:role=worker with worker-launch.yml from the same bundle, and has run on every worker', async () => {
     const ssm = new SSMClient(sdkConfig(em));
-    const [a] = (await ssm.send(new ListAssociationsCommand({ AssociationFilterList: [{ key: 'AssociationName', value: `dataplatform-${ENV}-worker-launch` }] }))).Associations ?? [];
+    const [a] =
+      (await ssm.send(new ListAssociationsCommand({ AssociationFilterList: [{ key: 'AssociationName', value: `dataplatform-${ENV}-worker-launch` }] })))
+        .Associations ?? [];
     expect(a).toBeDefined();
     expect(a!.Name).toBe(DOCUMENT);
-    expect(a!.Targets).toEqual([{ Key: 'tag:dpf:env', Values: [ENV] }, { Key: 'tag:dpf:role', Values: ['worker'] }]);
+    expect(a!.Targets).toEqual([
+      { Key: 'tag:dpf:env', Values: [ENV] },
+      { Key: 'tag:dpf:role', Values: ['worker'] },
+    ]);
     const { DescribeAssociationCommand } = await import('@aws-sdk/client-ssm');
     const desc = (await ssm.send(new DescribeAssociationCommand({ AssociationId: a!.AssociationId }))).AssociationDescription!;
     expect(desc.Parameters?.PlaybookFile).toEqual(['worker-launch.yml']);
     expect(desc.Parameters?.ExtraVariables?.[0]).toMatch(/dpf_role=worker .*ipa_keytab_wait=true/);
     expect(desc.Parameters?.ExtraVariables?.[0]).toMatch(/data_volume_device=\/dev\/sdf/);
     expect(desc.OutputLocation?.S3Location?.OutputS3KeyPrefix).toBe(`ssm-output/${ENV}/association/worker-launch`);
-    const cmdBundle = JSON.parse(((await ssm.send(new ListCommandsCommand({}))).Commands ?? []).find((c) => c.DocumentName === DOCUMENT)!.Parameters!.SourceInfo![0]!).path;
+    const cmdBundle = JSON.parse(
+      ((await ssm.send(new ListCommandsCommand({}))).Commands ?? []).find((c) => c.DocumentName === DOCUMENT)!.Parameters!.SourceInfo![0]!,
+    ).path;
     expect(JSON.parse(desc.Parameters!.SourceInfo![0]!).path).toBe(cmdBundle);
     // The EventBridge rule that has the first IPA server mint a launched worker's keytab.
     const rules = await aws(['events', 'list-rules', '--name-prefix', `dataplatform-${ENV}-worker-ipa`]);
     expect(rules.Rules.map((r: any) => r.Name).sort()).toEqual([`dataplatform-${ENV}-worker-ipa-enrol`, `dataplatform-${ENV}-worker-ipa-unenrol`]);
     const targets = await aws(['events', 'list-targets-by-rule', '--rule', `dataplatform-${ENV}-worker-ipa-enrol`]);
     expect(targets.Targets[0].Arn).toMatch(new RegExp(`:document/${DOCUMENT}$`));
-    expect(targets.Targets[0].RunCommandParameters.RunCommandTargets).toEqual([{ Key: 'tag:dpf:env', Values: [ENV] }, { Key: 'tag:dpf:ipa-role', Values: ['server'] }]);
+    expect(targets.Targets[0].RunCommandParameters.RunCommandTargets).toEqual([
+      { Key: 'tag:dpf:env', Values: [ENV] },
+      { Key: 'tag:dpf:ipa-role', Values: ['server'] },
+    ]);
   });
 
   it('WHEN deploy runs again THEN every stack and playbook step is skipped (bundle hash and targets unchanged)', async () => {
@@ -228,7 +287,10 @@ describe('GIVEN every phase deployed with the FreeIPA provider', () => {
     expect(left.map((x) => x.Name)).toEqual([]);
     expect(readLedger(dir, ENV).steps['operations.destroy.identity'].evidence.deleted).toContain(`secret ${keytab}`);
     const ssm = new SSMClient(sdkConfig(em));
-    expect((await ssm.send(new ListAssociationsCommand({ AssociationFilterList: [{ key: 'AssociationName', value: `dataplatform-${ENV}-worker-launch` }] }))).Associations).toEqual([]);
+    expect(
+      (await ssm.send(new ListAssociationsCommand({ AssociationFilterList: [{ key: 'AssociationName', value: `dataplatform-${ENV}-worker-launch` }] })))
+        .Associations,
+    ).toEqual([]);
     const rules = await aws(['events', 'list-rules', '--name-prefix', `dataplatform-${ENV}-worker-ipa`]);
     expect(rules.Rules).toEqual([]);
   }, 400000);
@@ -240,13 +302,22 @@ describe('GIVEN the iam identity provider', () => {
     expect((await dpf(em, ['init', '--env', 'iamenv', '--defaults', '--yes', '--identity-provider', 'iam'], { cwd: d })).code).toBe(0);
     const r = await dpf(em, ['deploy', '--env', 'iamenv', '--yes', '--json'], { cwd: d, timeout: 300000 });
     expect(r.code, r.all).toBe(0);
-    const ids = events(r.stdout).filter((e) => e.type === 'step-done').map((e) => e.stepId);
+    const ids = events(r.stdout)
+      .filter((e) => e.type === 'step-done')
+      .map((e) => e.stepId);
     expect(ids).toContain('identity.stack');
     expect(ids).toContain('identity.configure-master');
     expect(ids.some((i) => i.startsWith('identity.ipa') || i.startsWith('identity.enrol'))).toBe(false);
     const group = await aws(['iam', 'get-group', '--group-name', 'dataplatform-iamenv-platform-operators']);
     expect(group.Group.GroupName).toBe('dataplatform-iamenv-platform-operators');
-    const res = await new EC2Client(sdkConfig(em)).send(new DescribeInstancesCommand({ Filters: [{ Name: 'tag:dpf:env', Values: ['iamenv'] }, { Name: 'tag:dpf:role', Values: ['identity'] }] }));
+    const res = await new EC2Client(sdkConfig(em)).send(
+      new DescribeInstancesCommand({
+        Filters: [
+          { Name: 'tag:dpf:env', Values: ['iamenv'] },
+          { Name: 'tag:dpf:role', Values: ['identity'] },
+        ],
+      }),
+    );
     expect((res.Reservations ?? []).flatMap((x) => x.Instances ?? [])).toHaveLength(0);
   });
 });

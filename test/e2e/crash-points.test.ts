@@ -44,14 +44,23 @@ describe('GIVEN the crash points of tools/chaos.mjs (the bench runs them all)', 
     const steps = buildSteps(environmentSchema.parse({}));
     const templates = steps.filter((s) => s.kind === 'stack').map((s) => s.stack!.template);
     expect([...STACKS].sort()).toEqual([...templates].sort());
-    expect([...PLAYBOOK_STEPS].sort()).toEqual(steps.filter((s) => s.kind === 'playbook').map((s) => s.id).sort());
+    expect([...PLAYBOOK_STEPS].sort()).toEqual(
+      steps
+        .filter((s) => s.kind === 'playbook')
+        .map((s) => s.id)
+        .sort(),
+    );
   });
 });
 
 describe('GIVEN a deploy killed at a sampled point', () => {
-  it.each(SAMPLE.map((p, i) => [pointName(p), p, `k${String(i + 1).padStart(2, '0')}`] as const))('WHEN killed %s and rerun THEN it resumes to all-done with no duplicate write', { timeout: 200_000 }, async (_name, point, env) => {
-    const r = await crashAndResume({ dpfBin: DPF, emulator: em, env, point, timeoutMs: 180_000 });
-    expect(r.problems).toEqual([]);
-    expect(r).toMatchObject({ killed: true, completed: true, duplicates: 0 });
-  });
+  it.each(SAMPLE.map((p, i) => [pointName(p), p, `k${String(i + 1).padStart(2, '0')}`] as const))(
+    'WHEN killed %s and rerun THEN it resumes to all-done with no duplicate write',
+    { timeout: 200_000 },
+    async (_name, point, env) => {
+      const r = await crashAndResume({ dpfBin: DPF, emulator: em, env, point, timeoutMs: 180_000 });
+      expect(r.problems).toEqual([]);
+      expect(r).toMatchObject({ killed: true, completed: true, duplicates: 0 });
+    },
+  );
 });

@@ -34,7 +34,14 @@ afterAll(async () => {
   await em?.stop();
 });
 
-const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').filter((l) => l.startsWith('{')).at(-1)!);
+const lastJson = (stdout: string) =>
+  JSON.parse(
+    stdout
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .at(-1)!,
+  );
 
 describe('GIVEN a deployed environment on the emulator', () => {
   it('WHEN dpf backup THEN an RDS snapshot exists and EFS is reported as not available here', async () => {
@@ -44,12 +51,16 @@ describe('GIVEN a deployed environment on the emulator', () => {
     expect(out).toMatchObject({ type: 'result', command: 'backup', status: 'done' });
     expect(out.fileSystem.status).toBe('unavailable');
     expect(out.fileSystem.reason).toMatch(/not available|not created/);
-    const snaps = (await new RDSClient(sdkConfig(em)).send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: out.database.snapshotId }))).DBSnapshots ?? [];
+    const snaps =
+      (await new RDSClient(sdkConfig(em)).send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: out.database.snapshotId }))).DBSnapshots ?? [];
     expect(snaps).toHaveLength(1);
     expect(snaps[0]).toMatchObject({ DBInstanceIdentifier: DB, Status: 'available', SnapshotType: 'manual' });
     const ledger = readLedger(dir, ENV);
     expect(operationsOf(ledger).at(-1)!).toMatchObject({ kind: 'backup', status: 'done' });
-    expect(ledger.steps['operations.backup.rds-snapshot']).toMatchObject({ scope: operationsOf(ledger).at(-1)!.id, evidence: { snapshotId: out.database.snapshotId } });
+    expect(ledger.steps['operations.backup.rds-snapshot']).toMatchObject({
+      scope: operationsOf(ledger).at(-1)!.id,
+      evidence: { snapshotId: out.database.snapshotId },
+    });
 
     const list = await dpf(em, ['backup', '--env', ENV, '--list', '--json'], { cwd: dir });
     expect(list.code, list.all).toBe(0);
@@ -72,7 +83,11 @@ describe('GIVEN a deployed environment on the emulator', () => {
     expect(copy!.VpcSecurityGroups?.map((g) => g.VpcSecurityGroupId)).toEqual([ledger.steps['network.stack'].outputs.DatabaseSecurityGroupId]);
     expect(copy!.PubliclyAccessible).toBe(false);
     // Tagged so that dpf destroy finds it outside the stacks.
-    expect(Object.fromEntries((copy!.TagList ?? []).map((t) => [t.Key, t.Value]))).toMatchObject({ 'dpf:env': ENV, 'dpf:project': 'dataplatform', 'dpf:purpose': 'restore' });
+    expect(Object.fromEntries((copy!.TagList ?? []).map((t) => [t.Key, t.Value]))).toMatchObject({
+      'dpf:env': ENV,
+      'dpf:project': 'dataplatform',
+      'dpf:purpose': 'restore',
+    });
     // pg_isready through SSM: the emulator gives no output, so "unknown", never "ok".
     expect(out.checks.find((c: { name: string }) => c.name.startsWith('reachable'))).toMatchObject({ status: 'unknown' });
     expect(out.promoted).toBe(false);
@@ -99,12 +114,16 @@ describe('GIVEN a deployed environment on the emulator', () => {
     expect(out.canary.database).toBe('unknown');
     expect(out.verdict).toMatch(/^NOT FULLY MEASURED \(not a pass\): database: the canary could not be confirmed/);
     expect(existsSync(out.report)).toBe(true);
-    expect(readFileSync(out.report, 'utf8')).toMatch(/Not measured \(no bar — not a zero\)[\s\S]*## Not measured[\s\S]*\*\*database\*\*: the canary could not be confirmed/);
+    expect(readFileSync(out.report, 'utf8')).toMatch(
+      /Not measured \(no bar — not a zero\)[\s\S]*## Not measured[\s\S]*\*\*database\*\*: the canary could not be confirmed/,
+    );
     // Torn down: the drill instance and its security group are gone (checked through the APIs).
     const rds = new RDSClient(sdkConfig(em));
     const all = (await rds.send(new DescribeDBInstancesCommand({}))).DBInstances ?? [];
     expect(all.map((d) => d.DBInstanceIdentifier).filter((id) => id?.includes('-drill-'))).toEqual([]);
-    const sgs = (await new EC2Client(sdkConfig(em)).send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: [`${out.drillName}`] }] }))).SecurityGroups ?? [];
+    const sgs =
+      (await new EC2Client(sdkConfig(em)).send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: [`${out.drillName}`] }] })))
+        .SecurityGroups ?? [];
     expect(sgs).toEqual([]);
     expect(out.isolation).toMatchObject({ ingressRules: 0, egressRevoked: true });
     expect(out.teardown.left).toEqual([]);
@@ -124,7 +143,12 @@ describe('GIVEN a deployed environment on the emulator', () => {
     const live = ((await east.send(new ListStacksCommand({}))).StackSummaries ?? []).filter((s) => s.StackStatus !== 'DELETE_COMPLETE').map((s) => s.StackName);
     for (const s of out.environment.stacks) expect(live).not.toContain(s);
     // moto: the DR network stack vanishes while its VPC stays; the drill says so.
-    const vpcs = (await new EC2Client({ ...sdkConfig(em), region: 'us-east-1' }).send(new DescribeVpcsCommand({ Filters: [{ Name: 'tag:dpf:env', Values: [`${ENV}-d*`] }] }))).Vpcs ?? [];
+    const vpcs =
+      (
+        await new EC2Client({ ...sdkConfig(em), region: 'us-east-1' }).send(
+          new DescribeVpcsCommand({ Filters: [{ Name: 'tag:dpf:env', Values: [`${ENV}-d*`] }] }),
+        )
+      ).Vpcs ?? [];
     for (const v of vpcs) expect(out.teardown.left.join(' ')).toContain(v.VpcId);
     expect(out.passed).not.toBe(true);
     // The data in the DR region: the newest snapshot (dpf backup's, above) copied to us-east-1 with
@@ -136,22 +160,36 @@ describe('GIVEN a deployed environment on the emulator', () => {
       expect(drDb).toMatchObject({ passed: true, rtoTargetSeconds: 7200, rpoTargetSeconds: 900 });
       expect(typeof drDb.rpoSeconds).toBe('number');
       const dr = out.checks.filter((c: { name: string }) => c.name.startsWith('DR database: '));
-      expect(dr.map((c: { name: string; status: string }) => `${c.name}=${c.status}`)).toEqual(expect.arrayContaining(['DR database: encrypted at rest=ok', 'DR database: KMS key of us-east-1=ok', 'DR database: security groups=ok', 'DR database: not publicly accessible=ok']));
+      expect(dr.map((c: { name: string; status: string }) => `${c.name}=${c.status}`)).toEqual(
+        expect.arrayContaining([
+          'DR database: encrypted at rest=ok',
+          'DR database: KMS key of us-east-1=ok',
+          'DR database: security groups=ok',
+          'DR database: not publicly accessible=ok',
+        ]),
+      );
       expect(out.notes.join(' ')).toMatch(new RegExp(`newest snapshot \\(${DB}-dpf-\\d{14}\\)`));
-      expect(out.teardown.deleted).toEqual(expect.arrayContaining([`RDS instance ${out.drillName}-dr-db in us-east-1`, `RDS snapshot ${out.drillName}-dr in us-east-1 (the cross-region copy)`]));
+      expect(out.teardown.deleted).toEqual(
+        expect.arrayContaining([`RDS instance ${out.drillName}-dr-db in us-east-1`, `RDS snapshot ${out.drillName}-dr in us-east-1 (the cross-region copy)`]),
+      );
     }
     // Gone in us-east-1 (checked through the APIs): the restored instance, the copy, the drill group.
     const eastRds = new RDSClient({ ...sdkConfig(em), region: 'us-east-1' });
     expect(((await eastRds.send(new DescribeDBInstancesCommand({}))).DBInstances ?? []).map((d) => d.DBInstanceIdentifier)).toEqual([]);
     expect(((await eastRds.send(new DescribeDBSnapshotsCommand({}))).DBSnapshots ?? []).map((d) => d.DBSnapshotIdentifier)).toEqual([]);
-    const eastSgs = (await new EC2Client({ ...sdkConfig(em), region: 'us-east-1' }).send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: [out.drillName] }] }))).SecurityGroups ?? [];
+    const eastSgs =
+      (
+        await new EC2Client({ ...sdkConfig(em), region: 'us-east-1' }).send(
+          new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: [out.drillName] }] }),
+        )
+      ).SecurityGroups ?? [];
     expect(eastSgs).toEqual([]);
     // The backup it copied from is not the drill's to delete.
     const west = (await new RDSClient(sdkConfig(em)).send(new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: DB }))).DBSnapshots ?? [];
     expect(west.some((x) => /-dpf-\d{14}$/.test(x.DBSnapshotIdentifier ?? ''))).toBe(true);
   });
 
-  it('WHEN dpf patch THEN unknown health halts it; with --accept-unknown-health every wave is patched through dpf\'s Ansible document', async () => {
+  it("WHEN dpf patch THEN unknown health halts it; with --accept-unknown-health every wave is patched through dpf's Ansible document", async () => {
     const first = await dpf(em, ['patch', '--env', ENV, '--yes'], { cwd: dir });
     expect(first.code, first.all).toBe(3);
     expect(first.stderr).toMatch(/Health gate after wave bastion failed/);
@@ -161,14 +199,20 @@ describe('GIVEN a deployed environment on the emulator', () => {
     const r = await dpf(em, ['patch', '--env', ENV, '--yes', '--accept-unknown-health', '--json'], { cwd: dir });
     expect(r.code, r.all).toBe(0);
     const out = lastJson(r.stdout);
-    expect(out.waves.map((w: { name: string; gate: string }) => [w.name, w.gate])).toEqual([['bastion', 'passed'], ['master-dev', 'passed'], ['workers', 'passed']]);
+    expect(out.waves.map((w: { name: string; gate: string }) => [w.name, w.gate])).toEqual([
+      ['bastion', 'passed'],
+      ['master-dev', 'passed'],
+      ['workers', 'passed'],
+    ]);
     expect(Object.values(out.recoveryPoints).every((a) => /^ami-/.test(String(a)))).toBe(true);
 
     const ledger = readLedger(dir, ENV);
     const compute = ledger.steps['compute.stack'].outputs;
     const cmds = (await new SSMClient(sdkConfig(em)).send(new ListCommandsCommand({}))).Commands ?? [];
     // (deploy may have sent other playbooks: look at the patch run's own commands)
-    const ansible = cmds.filter((c) => c.DocumentName === `dpf-dataplatform-${ENV}-ApplyAnsiblePlaybooks` && out.waves.some((w: { commandId: string }) => w.commandId === c.CommandId));
+    const ansible = cmds.filter(
+      (c) => c.DocumentName === `dpf-dataplatform-${ENV}-ApplyAnsiblePlaybooks` && out.waves.some((w: { commandId: string }) => w.commandId === c.CommandId),
+    );
     expect(ansible).toHaveLength(3);
     expect(ansible.every((c) => c.Parameters?.PlaybookFile?.[0] === 'patch.yml' && c.Parameters?.Check?.[0] === 'False')).toBe(true);
     const targetsOf = (id: string) => ansible.find((c) => c.CommandId === id);

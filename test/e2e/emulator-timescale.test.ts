@@ -16,8 +16,15 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
-  CloudFormationClient, CreateChangeSetCommand, ExecuteChangeSetCommand, DescribeStacksCommand, DescribeStackEventsCommand,
-  DescribeChangeSetCommand, DeleteStackCommand, CreateStackCommand, type StackEvent,
+  CloudFormationClient,
+  CreateChangeSetCommand,
+  ExecuteChangeSetCommand,
+  DescribeStacksCommand,
+  DescribeStackEventsCommand,
+  DescribeChangeSetCommand,
+  DeleteStackCommand,
+  CreateStackCommand,
+  type StackEvent,
 } from '@aws-sdk/client-cloudformation';
 import { SSMClient, SendCommandCommand, GetCommandInvocationCommand, ListCommandInvocationsCommand, ListCommandsCommand } from '@aws-sdk/client-ssm';
 import { EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
@@ -48,7 +55,10 @@ async function until<T>(read: () => Promise<T>, done: (v: T) => boolean, seen: T
 /** Chronological (the API lists newest first). */
 const chronological = (events: StackEvent[]) => [...events].reverse();
 const timeline = (log: string) =>
-  log.split('\n').filter((l) => l.startsWith('dpf-timescale ')).map((l) => JSON.parse(l.slice('dpf-timescale '.length)) as Record<string, any>);
+  log
+    .split('\n')
+    .filter((l) => l.startsWith('dpf-timescale '))
+    .map((l) => JSON.parse(l.slice('dpf-timescale '.length)) as Record<string, any>);
 
 // KMS key 122 s → alias 62 s (one chain), bucket 30 s and parameter 1 s alone: 184 AWS seconds, 3.07 s at 60×.
 const TEMPLATE = {
@@ -66,25 +76,41 @@ describe('GIVEN the emulator in time-scaled mode (60×)', () => {
     const cfn = new CloudFormationClient(sdkConfig(em));
     const StackName = 'timescale-create';
     await cfn.send(new CreateChangeSetCommand({ StackName, ChangeSetName: 'c1', ChangeSetType: 'CREATE', TemplateBody: JSON.stringify(TEMPLATE) }));
-    await until(() => cfn.send(new DescribeChangeSetCommand({ StackName, ChangeSetName: 'c1' })).then((c) => c.Status), (s) => s === 'CREATE_COMPLETE');
+    await until(
+      () => cfn.send(new DescribeChangeSetCommand({ StackName, ChangeSetName: 'c1' })).then((c) => c.Status),
+      (s) => s === 'CREATE_COMPLETE',
+    );
     await cfn.send(new ExecuteChangeSetCommand({ StackName, ChangeSetName: 'c1' }));
 
     const during = (await cfn.send(new DescribeStacksCommand({ StackName }))).Stacks![0]!;
     expect(during.StackStatus).toBe('CREATE_IN_PROGRESS');
-    await expect(cfn.send(new CreateChangeSetCommand({ StackName, ChangeSetName: 'c2', ChangeSetType: 'UPDATE', TemplateBody: JSON.stringify(TEMPLATE) }))).rejects.toThrow(
-      /is in CREATE_IN_PROGRESS state and can not be updated/,
-    );
+    await expect(
+      cfn.send(new CreateChangeSetCommand({ StackName, ChangeSetName: 'c2', ChangeSetType: 'UPDATE', TemplateBody: JSON.stringify(TEMPLATE) })),
+    ).rejects.toThrow(/is in CREATE_IN_PROGRESS state and can not be updated/);
 
     const statuses: string[] = [];
-    const done = await until(() => cfn.send(new DescribeStacksCommand({ StackName })).then((r) => r.Stacks![0]!.StackStatus!), (s) => !s.endsWith('_IN_PROGRESS'), statuses);
+    const done = await until(
+      () => cfn.send(new DescribeStacksCommand({ StackName })).then((r) => r.Stacks![0]!.StackStatus!),
+      (s) => !s.endsWith('_IN_PROGRESS'),
+      statuses,
+    );
     expect(done).toBe('CREATE_COMPLETE');
     expect(statuses).toEqual(['CREATE_IN_PROGRESS', 'CREATE_COMPLETE']);
     const after = (await cfn.send(new DescribeStacksCommand({ StackName }))).Stacks![0]!;
 
     const events = chronological((await cfn.send(new DescribeStackEventsCommand({ StackName }))).StackEvents ?? []);
-    const at = (id: string, status: string, reason?: string) => events.findIndex((e) => e.LogicalResourceId === id && e.ResourceStatus === status && (reason === undefined || e.ResourceStatusReason === reason));
+    const at = (id: string, status: string, reason?: string) =>
+      events.findIndex((e) => e.LogicalResourceId === id && e.ResourceStatus === status && (reason === undefined || e.ResourceStatusReason === reason));
     const key = (e: StackEvent) => `${e.LogicalResourceId} ${e.ResourceStatus}`;
-    expect(events.map(key)).toEqual(expect.arrayContaining(['Key CREATE_IN_PROGRESS', 'Key CREATE_COMPLETE', 'KeyAlias CREATE_IN_PROGRESS', 'KeyAlias CREATE_COMPLETE', 'Bucket CREATE_COMPLETE']));
+    expect(events.map(key)).toEqual(
+      expect.arrayContaining([
+        'Key CREATE_IN_PROGRESS',
+        'Key CREATE_COMPLETE',
+        'KeyAlias CREATE_IN_PROGRESS',
+        'KeyAlias CREATE_COMPLETE',
+        'Bucket CREATE_COMPLETE',
+      ]),
+    );
     expect(at(StackName, 'CREATE_IN_PROGRESS', 'User Initiated')).toBeGreaterThan(at(StackName, 'REVIEW_IN_PROGRESS'));
     for (const id of ['Key', 'KeyAlias', 'Bucket', 'Spare']) {
       expect(at(id, 'CREATE_IN_PROGRESS')).toBeGreaterThan(at(StackName, 'CREATE_IN_PROGRESS', 'User Initiated'));
@@ -103,22 +129,45 @@ describe('GIVEN the emulator in time-scaled mode (60×)', () => {
     expect(logged).toMatchObject({ awsSeconds: CHAIN_SECONDS, path: ['Key', 'KeyAlias'], resources: 4, scale: SCALE });
 
     // An update: the modified bucket first, then the cleanup phase deletes the removed parameter.
-    const updated = { Resources: { Key: TEMPLATE.Resources.Key, KeyAlias: TEMPLATE.Resources.KeyAlias, Bucket: { ...TEMPLATE.Resources.Bucket, Properties: { ...TEMPLATE.Resources.Bucket.Properties, Tags: [{ Key: 'k', Value: 'v' }] } } } };
+    const updated = {
+      Resources: {
+        Key: TEMPLATE.Resources.Key,
+        KeyAlias: TEMPLATE.Resources.KeyAlias,
+        Bucket: { ...TEMPLATE.Resources.Bucket, Properties: { ...TEMPLATE.Resources.Bucket.Properties, Tags: [{ Key: 'k', Value: 'v' }] } },
+      },
+    };
     await cfn.send(new CreateChangeSetCommand({ StackName, ChangeSetName: 'u1', ChangeSetType: 'UPDATE', TemplateBody: JSON.stringify(updated) }));
-    await until(() => cfn.send(new DescribeChangeSetCommand({ StackName, ChangeSetName: 'u1' })).then((c) => c.Status), (s) => s === 'CREATE_COMPLETE');
+    await until(
+      () => cfn.send(new DescribeChangeSetCommand({ StackName, ChangeSetName: 'u1' })).then((c) => c.Status),
+      (s) => s === 'CREATE_COMPLETE',
+    );
     await cfn.send(new ExecuteChangeSetCommand({ StackName, ChangeSetName: 'u1' }));
-    expect(await until(() => cfn.send(new DescribeStacksCommand({ StackName })).then((r) => r.Stacks![0]!.StackStatus!), (s) => !s.endsWith('_IN_PROGRESS'))).toBe('UPDATE_COMPLETE');
+    expect(
+      await until(
+        () => cfn.send(new DescribeStacksCommand({ StackName })).then((r) => r.Stacks![0]!.StackStatus!),
+        (s) => !s.endsWith('_IN_PROGRESS'),
+      ),
+    ).toBe('UPDATE_COMPLETE');
     const all = chronological((await cfn.send(new DescribeStackEventsCommand({ StackName }))).StackEvents ?? []);
     const upd = all.slice(all.findLastIndex((e) => e.LogicalResourceId === StackName && e.ResourceStatus === 'UPDATE_IN_PROGRESS')).map(key);
     expect(upd).toEqual([
-      `${StackName} UPDATE_IN_PROGRESS`, 'Bucket UPDATE_IN_PROGRESS', 'Bucket UPDATE_COMPLETE', `${StackName} UPDATE_COMPLETE_CLEANUP_IN_PROGRESS`,
-      'Spare DELETE_IN_PROGRESS', 'Spare DELETE_COMPLETE', `${StackName} UPDATE_COMPLETE`,
+      `${StackName} UPDATE_IN_PROGRESS`,
+      'Bucket UPDATE_IN_PROGRESS',
+      'Bucket UPDATE_COMPLETE',
+      `${StackName} UPDATE_COMPLETE_CLEANUP_IN_PROGRESS`,
+      'Spare DELETE_IN_PROGRESS',
+      'Spare DELETE_COMPLETE',
+      `${StackName} UPDATE_COMPLETE`,
     ]);
 
     // Deleting: resources go in reverse dependency order, then the stack is gone by name.
     await cfn.send(new DeleteStackCommand({ StackName }));
     await until(
-      () => cfn.send(new DescribeStacksCommand({ StackName })).then(() => 'exists', (err: Error) => err.message),
+      () =>
+        cfn.send(new DescribeStacksCommand({ StackName })).then(
+          () => 'exists',
+          (err: Error) => err.message,
+        ),
       (s) => /does not exist/.test(s),
     );
     const gone = (await cfn.send(new DescribeStacksCommand({ StackName: after.StackId }))).Stacks![0]!;
@@ -132,18 +181,44 @@ describe('GIVEN the emulator in time-scaled mode (60×)', () => {
   it('WHEN a change set is replayed with its ClientToken and executed twice with its ClientRequestToken THEN one REVIEW_IN_PROGRESS stack, one execution, timed once (the mode wraps the change-set models)', async () => {
     const cfn = new CloudFormationClient(sdkConfig(em));
     const StackName = 'timescale-tokens';
-    const create = () => cfn.send(new CreateChangeSetCommand({ StackName, ChangeSetName: 'c1', ChangeSetType: 'CREATE', TemplateBody: JSON.stringify(TEMPLATE), ClientToken: 'create-1' }));
+    const create = () =>
+      cfn.send(
+        new CreateChangeSetCommand({
+          StackName,
+          ChangeSetName: 'c1',
+          ChangeSetType: 'CREATE',
+          TemplateBody: JSON.stringify(TEMPLATE),
+          ClientToken: 'create-1',
+        }),
+      );
     const first = await create();
     expect((await create()).Id).toBe(first.Id);
     expect((await cfn.send(new DescribeStacksCommand({ StackName }))).Stacks!.map((x) => x.StackStatus)).toEqual(['REVIEW_IN_PROGRESS']);
-    await until(() => cfn.send(new DescribeChangeSetCommand({ StackName, ChangeSetName: 'c1' })).then((c) => c.Status), (st) => st === 'CREATE_COMPLETE');
+    await until(
+      () => cfn.send(new DescribeChangeSetCommand({ StackName, ChangeSetName: 'c1' })).then((c) => c.Status),
+      (st) => st === 'CREATE_COMPLETE',
+    );
     await cfn.send(new ExecuteChangeSetCommand({ StackName, ChangeSetName: 'c1', ClientRequestToken: 'execute-1' }));
     // The replay is answered by the token model before the time-scaled "busy" check: no error, no second execution.
     await cfn.send(new ExecuteChangeSetCommand({ StackName, ChangeSetName: 'c1', ClientRequestToken: 'execute-1' }));
     expect((await cfn.send(new DescribeStacksCommand({ StackName }))).Stacks![0]!.StackStatus).toBe('CREATE_IN_PROGRESS');
-    expect(await until(() => cfn.send(new DescribeStacksCommand({ StackName })).then((r) => r.Stacks![0]!.StackStatus!), (st) => !st.endsWith('_IN_PROGRESS'))).toBe('CREATE_COMPLETE');
-    expect(timeline(em.log()).filter((r) => r.kind === 'stack' && r.stack === StackName).map((r) => r.operation)).toEqual(['CREATE']);
-    expect(em.audit().filter((e) => e.stack === StackName).map((e) => e.op)).toEqual(['CreateStack', 'CreateChangeSet', 'ExecuteChangeSet']);
+    expect(
+      await until(
+        () => cfn.send(new DescribeStacksCommand({ StackName })).then((r) => r.Stacks![0]!.StackStatus!),
+        (st) => !st.endsWith('_IN_PROGRESS'),
+      ),
+    ).toBe('CREATE_COMPLETE');
+    expect(
+      timeline(em.log())
+        .filter((r) => r.kind === 'stack' && r.stack === StackName)
+        .map((r) => r.operation),
+    ).toEqual(['CREATE']);
+    expect(
+      em
+        .audit()
+        .filter((e) => e.stack === StackName)
+        .map((e) => e.op),
+    ).toEqual(['CreateStack', 'CreateChangeSet', 'ExecuteChangeSet']);
   });
 
   it('WHEN CreateStack creates a stack THEN its outputs appear only once it is complete', async () => {
@@ -154,7 +229,10 @@ describe('GIVEN the emulator in time-scaled mode (60×)', () => {
     const during = (await cfn.send(new DescribeStacksCommand({ StackName }))).Stacks![0]!;
     expect(during.StackStatus).toBe('CREATE_IN_PROGRESS');
     expect(during.Outputs ?? []).toEqual([]);
-    await until(() => cfn.send(new DescribeStacksCommand({ StackName })).then((r) => r.Stacks![0]!.StackStatus!), (st) => st === 'CREATE_COMPLETE');
+    await until(
+      () => cfn.send(new DescribeStacksCommand({ StackName })).then((r) => r.Stacks![0]!.StackStatus!),
+      (st) => st === 'CREATE_COMPLETE',
+    );
     const after = (await cfn.send(new DescribeStacksCommand({ StackName }))).Stacks![0]!;
     expect(after.Outputs?.map((o) => o.OutputKey)).toEqual(['BucketName']);
   });
@@ -162,14 +240,24 @@ describe('GIVEN the emulator in time-scaled mode (60×)', () => {
   it('WHEN an SSM command is sent THEN its invocation is not finished at first, then Success, through GetCommandInvocation, ListCommandInvocations and ListCommands alike', async () => {
     const cfg = sdkConfig(em);
     const ssm = new SSMClient(cfg);
-    const instanceId = (await new EC2Client(cfg).send(new RunInstancesCommand({ ImageId: 'ami-0f9e1d2c3b4a59687', MinCount: 1, MaxCount: 1 }))).Instances![0]!.InstanceId!;
-    const CommandId = (await ssm.send(new SendCommandCommand({ DocumentName: 'AWS-ApplyAnsiblePlaybooks', InstanceIds: [instanceId], Parameters: { PlaybookFile: ['site.yml'] } }))).Command!.CommandId!;
+    const instanceId = (await new EC2Client(cfg).send(new RunInstancesCommand({ ImageId: 'ami-0f9e1d2c3b4a59687', MinCount: 1, MaxCount: 1 }))).Instances![0]!
+      .InstanceId!;
+    const CommandId = (
+      await ssm.send(
+        new SendCommandCommand({ DocumentName: 'AWS-ApplyAnsiblePlaybooks', InstanceIds: [instanceId], Parameters: { PlaybookFile: ['site.yml'] } }),
+      )
+    ).Command!.CommandId!;
 
     const read = async () => {
       const get = await ssm.send(new GetCommandInvocationCommand({ CommandId, InstanceId: instanceId }));
       const listed = (await ssm.send(new ListCommandInvocationsCommand({ CommandId, Details: true }))).CommandInvocations ?? [];
       const cmd = (await ssm.send(new ListCommandsCommand({ CommandId }))).Commands![0]!;
-      return { get: get.Status!, code: get.ResponseCode, listed: listed.map((i) => `${i.InstanceId} ${i.Status} ${i.CommandPlugins?.[0]?.Status}`), command: cmd.Status! };
+      return {
+        get: get.Status!,
+        code: get.ResponseCode,
+        listed: listed.map((i) => `${i.InstanceId} ${i.Status} ${i.CommandPlugins?.[0]?.Status}`),
+        command: cmd.Status!,
+      };
     };
     const first = await read();
     expect(['Pending', 'InProgress']).toContain(first.get);
@@ -192,8 +280,14 @@ describe('GIVEN the emulator in time-scaled mode (60×)', () => {
     expect((await dpf(em, ['init', '--env', 'slow', '--defaults', '--yes'], { cwd: dir })).code).toBe(0);
     const r = await dpf(em, ['deploy', '--env', 'slow', '--phase', 'bootstrap', '--yes', '--json'], { cwd: dir, env: { DPF_POLL_MS: '50' } });
     expect(r.code, r.all).toBe(0);
-    const ev = r.stdout.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
-    const progress = ev.filter((e) => e.type === 'step-progress' && e.stepId === 'bootstrap.state' && e.resource).map((e) => `${e.resource.logicalId} ${e.resource.status}`);
+    const ev = r.stdout
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l));
+    const progress = ev
+      .filter((e) => e.type === 'step-progress' && e.stepId === 'bootstrap.state' && e.resource)
+      .map((e) => `${e.resource.logicalId} ${e.resource.status}`);
     expect(progress.indexOf('StateKey CREATE_IN_PROGRESS')).toBeGreaterThanOrEqual(0);
     expect(progress.indexOf('StateKey CREATE_COMPLETE')).toBeGreaterThan(progress.indexOf('StateKey CREATE_IN_PROGRESS'));
     expect(progress.at(-1)).toBe('dataplatform-slow-bootstrap CREATE_COMPLETE');
@@ -207,7 +301,9 @@ describe('GIVEN the emulator in time-scaled mode (60×)', () => {
     const { loadTemplate } = await import(path.join(ROOT, 'dist', 'templates', 'registry.js'));
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'dpf-timescale-')), 'storage.json');
     writeFileSync(file, loadTemplate('storage').body);
-    const chain = JSON.parse(execFileSync(path.join(ROOT, '.venv', 'bin', 'python'), [path.join(ROOT, 'tools', 'timescale.py'), 'chain', file], { encoding: 'utf8' }));
+    const chain = JSON.parse(
+      execFileSync(path.join(ROOT, '.venv', 'bin', 'python'), [path.join(ROOT, 'tools', 'timescale.py'), 'chain', file], { encoding: 'utf8' }),
+    );
     expect(chain.path).toContain('DbInstance');
     expect(chain.seconds).toBeGreaterThanOrEqual(595);
     expect(chain.resources.DbInstance.end - chain.resources.DbInstance.start).toBe(595);

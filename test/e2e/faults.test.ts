@@ -21,7 +21,11 @@ afterAll(async () => {
   await em?.stop();
 });
 
-async function deployThroughFaults(env: string, faults: { throttle?: number; lostAnswer?: number; serverError?: number; dropBefore?: number; loseFirst?: string[] }, seed: number) {
+async function deployThroughFaults(
+  env: string,
+  faults: { throttle?: number; lostAnswer?: number; serverError?: number; dropBefore?: number; loseFirst?: string[] },
+  seed: number,
+) {
   const proxy = await startFaultProxy({ target: em.endpoint, seed, ...faults });
   try {
     const dir = workdir('dpf-faults-');
@@ -61,12 +65,16 @@ describe('GIVEN an AWS that answers 10 % of the requests with 500/503, drops 3 %
 });
 
 describe('GIVEN the first answer of every non-read write is lost (after the emulator carried it out)', () => {
-  it('WHEN every phase is deployed THEN tokens and markers keep each write single: no second change set, execution or command', { timeout: 420_000 }, async () => {
-    const { r, stats, dups } = await deployThroughFaults('flt3', { loseFirst: ['CreateChangeSet', 'ExecuteChangeSet', 'SendCommand'] }, 7);
-    expect(r.code, r.all.slice(-3000)).toBe(0);
-    // One lost answer per stack for CreateChangeSet and ExecuteChangeSet (8 stacks), and per playbook step's SendCommand (11 steps).
-    expect(stats.lostAnswers).toBeGreaterThanOrEqual(8 + 8 + 11);
-    expect(dups.what).toEqual([]);
-    expect(r.stderr + r.stdout).toMatch(/answer was lost.*watching it instead of sending again/);
-  });
+  it(
+    'WHEN every phase is deployed THEN tokens and markers keep each write single: no second change set, execution or command',
+    { timeout: 420_000 },
+    async () => {
+      const { r, stats, dups } = await deployThroughFaults('flt3', { loseFirst: ['CreateChangeSet', 'ExecuteChangeSet', 'SendCommand'] }, 7);
+      expect(r.code, r.all.slice(-3000)).toBe(0);
+      // One lost answer per stack for CreateChangeSet and ExecuteChangeSet (8 stacks), and per playbook step's SendCommand (11 steps).
+      expect(stats.lostAnswers).toBeGreaterThanOrEqual(8 + 8 + 11);
+      expect(dups.what).toEqual([]);
+      expect(r.stderr + r.stdout).toMatch(/answer was lost.*watching it instead of sending again/);
+    },
+  );
 });

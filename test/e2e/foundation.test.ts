@@ -66,7 +66,10 @@ describe('GIVEN a fresh directory and the emulator', () => {
     // A rerun is a verified no-op.
     const again = await dpf(em, ['deploy', '--env', 'e2ea', '--phase', 'bootstrap', '--yes', '--json'], { cwd: dir });
     expect(again.code, again.all).toBe(0);
-    const events = again.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const events = again.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(events.find((e) => e.type === 'step-skipped')?.stepId).toBe('bootstrap.state');
     expect(events.at(-1)).toMatchObject({ type: 'run-done', status: 'done' });
   });
@@ -74,7 +77,10 @@ describe('GIVEN a fresh directory and the emulator', () => {
   it('(b) WHEN dpf is killed with SIGKILL while a step runs THEN a rerun reconciles it: done, one stack, ledger intact', async () => {
     const dir = workdir();
     expect((await dpf(em, ['init', '--env', 'e2eb', '--defaults', '--yes'], { cwd: dir })).code).toBe(0);
-    const child = dpfBackground(em, ['deploy', '--env', 'e2eb', '--phase', 'bootstrap', '--yes', '--json'], { cwd: dir, env: { DPF_TEST_HOLD_STEP: 'bootstrap.state' } });
+    const child = dpfBackground(em, ['deploy', '--env', 'e2eb', '--phase', 'bootstrap', '--yes', '--json'], {
+      cwd: dir,
+      env: { DPF_TEST_HOLD_STEP: 'bootstrap.state' },
+    });
     await waitForEvent(child, (e) => e.type === 'step-progress' && String(e.message).includes('test hook'));
     child.kill('SIGKILL');
     await child;
@@ -99,7 +105,10 @@ describe('GIVEN a fresh directory and the emulator', () => {
     const dir = workdir();
     expect((await dpf(em, ['init', '--env', 'e2ec', '--defaults', '--yes'], { cwd: dir })).code).toBe(0);
     // Before bootstrap: the local lock file serves.
-    const first = dpfBackground(em, ['deploy', '--env', 'e2ec', '--phase', 'bootstrap', '--yes', '--json'], { cwd: dir, env: { DPF_TEST_HOLD_STEP_START: 'bootstrap.state', DPF_TEST_HOLD_MS: '4000' } });
+    const first = dpfBackground(em, ['deploy', '--env', 'e2ec', '--phase', 'bootstrap', '--yes', '--json'], {
+      cwd: dir,
+      env: { DPF_TEST_HOLD_STEP_START: 'bootstrap.state', DPF_TEST_HOLD_MS: '4000' },
+    });
     await waitForEvent(first, (e) => e.type === 'step-progress' && String(e.message).includes('test hook'));
     const t0 = Date.now();
     const second = await dpf(em, ['deploy', '--env', 'e2ec', '--phase', 'bootstrap', '--yes'], { cwd: dir });
@@ -115,7 +124,10 @@ describe('GIVEN a fresh directory and the emulator', () => {
     cpSync(path.join(dir, 'dpf.config.yaml'), path.join(other, 'dpf.config.yaml'));
     // Held long enough for the second operator's process (node start, STS, S3, DynamoDB) to reach
     // the lease even on a loaded machine: with 4 s it sometimes arrived after the holder had finished.
-    const holder = dpfBackground(em, ['deploy', '--env', 'e2ec', '--phase', 'bootstrap', '--yes', '--json', '--force'], { cwd: dir, env: { DPF_TEST_HOLD_STEP_START: 'bootstrap.state', DPF_TEST_HOLD_MS: '10000' } });
+    const holder = dpfBackground(em, ['deploy', '--env', 'e2ec', '--phase', 'bootstrap', '--yes', '--json', '--force'], {
+      cwd: dir,
+      env: { DPF_TEST_HOLD_STEP_START: 'bootstrap.state', DPF_TEST_HOLD_MS: '10000' },
+    });
     await waitForEvent(holder, (e) => e.type === 'step-progress' && String(e.message).includes('test hook'));
     const blocked = await dpf(em, ['deploy', '--env', 'e2ec', '--yes'], { cwd: other });
     expect(blocked.code, blocked.all).toBe(4);

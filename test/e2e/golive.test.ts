@@ -67,7 +67,10 @@ describe('GIVEN every phase deployed on the emulator', () => {
     const ledger = readLedger(dir, ENV);
     // Modelled by the emulator wrapper (docs/emulator.md): running instances with a profile are Online.
     expect(verdict(ledger, 'golive.nodes-online')).toMatchObject({ status: 'pass', summary: expect.stringMatching(/^7 node\(s\) Online in SSM$/) });
-    expect(verdict(ledger, 'golive.workers-capacity')).toMatchObject({ status: 'pass', summary: expect.stringMatching(/2 of 2 desired worker\(s\) healthy, InService and configured/) });
+    expect(verdict(ledger, 'golive.workers-capacity')).toMatchObject({
+      status: 'pass',
+      summary: expect.stringMatching(/2 of 2 desired worker\(s\) healthy, InService and configured/),
+    });
     for (const id of ['golive.efs-mounts', 'golive.database-reachable', 'golive.directory', 'golive.datalake-access']) {
       const v = verdict(ledger, id);
       expect(v.status, id).toBe('unknown');
@@ -93,7 +96,7 @@ describe('GIVEN every phase deployed on the emulator', () => {
     for (const p of ebs.evidence.parts.filter((x: any) => x.status === 'unknown')) expect(p.detail).toMatch(/emulator|no EBS volume/);
   });
 
-  it('WHEN dpf report golive runs THEN the readiness report is written (Markdown + JSON + self-contained HTML), organised as the specification\'s checklist, and copied to the state bucket', async () => {
+  it("WHEN dpf report golive runs THEN the readiness report is written (Markdown + JSON + self-contained HTML), organised as the specification's checklist, and copied to the state bucket", async () => {
     const r = await dpf(em, ['report', 'golive', '--env', ENV, '--json'], { cwd: dir });
     expect(r.code, r.all).toBe(0);
     const out = JSON.parse(r.stdout);
@@ -111,30 +114,58 @@ describe('GIVEN every phase deployed on the emulator', () => {
     expect(out.summary.readiness).toBe('NOT VERIFIED');
     expect(out.summary.counts.fail).toBe(0);
     const text = readFileSync(md, 'utf8');
-    for (const h of ['## Implementation Readiness Checklist', '#### Infrastructure Completeness', '| All AWS components properly configured and integrated |', '| Security controls implemented and validated |', '| Monitoring and alerting fully operational |', '## Risk register'])
+    for (const h of [
+      '## Implementation Readiness Checklist',
+      '#### Infrastructure Completeness',
+      '| All AWS components properly configured and integrated |',
+      '| Security controls implemented and validated |',
+      '| Monitoring and alerting fully operational |',
+      '## Risk register',
+    ])
       expect(text).toContain(h);
     expect(text).toMatch(/```mermaid\ngantt\n/);
     expect(text).toMatch(/```mermaid\nflowchart TB\n/);
     expect(text).toMatch(/bastion\["Bastion<br\/>i-[0-9a-f]+ t3\.micro"\]/); // live describe filled the type in
     const json = JSON.parse(readFileSync(path.join(dir, 'reports', ENV, 'golive-readiness.json'), 'utf8'));
     expect(json.checks).toHaveLength(18);
-    expect(json.checks.find((c: any) => c.id === 'golive.efs-mounts')).toMatchObject({ status: 'unknown', checkedAt: expect.any(String), evidence: expect.any(Object) });
+    expect(json.checks.find((c: any) => c.id === 'golive.efs-mounts')).toMatchObject({
+      status: 'unknown',
+      checkedAt: expect.any(String),
+      evidence: expect.any(Object),
+    });
     const bucket = `dataplatform-${ENV}-dpf-state-123456789012`;
     expect(out.uploaded).toContain(`s3://${bucket}/reports/${ENV}/golive-readiness.md`);
     expect(out.uploaded).toContain(`s3://${bucket}/reports/${ENV}/golive-readiness.html`);
     await new S3Client(sdkConfig(em)).send(new HeadObjectCommand({ Bucket: bucket, Key: `reports/${ENV}/golive-readiness.json` }));
   });
 
-  it('WHEN dpf report weekly runs THEN the executive summary is headed by go-live readiness and has the specification\'s sections, progress and the diagrams', async () => {
+  it("WHEN dpf report weekly runs THEN the executive summary is headed by go-live readiness and has the specification's sections, progress and the diagrams", async () => {
     const out = path.join(dir, 'steering');
     const r = await dpf(em, ['report', 'weekly', '--env', ENV, '--out', out], { cwd: dir });
     expect(r.code, r.all).toBe(0);
     // Every step done but checks unknown on the emulator: the headline is readiness, not "100% Complete".
-    expect(r.stdout).toMatch(/Week 1: Go-live readiness: NOT VERIFIED — go-live checks: .*could not be verified; deployment (\d+) of \1 steps \(100%\), schedule On Track/);
-    const file = r.stdout.split('\n').map((l) => l.trim()).find((l) => l.endsWith('.md'))!;
+    expect(r.stdout).toMatch(
+      /Week 1: Go-live readiness: NOT VERIFIED — go-live checks: .*could not be verified; deployment (\d+) of \1 steps \(100%\), schedule On Track/,
+    );
+    const file = r.stdout
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => l.endsWith('.md'))!;
     expect(path.dirname(file)).toBe(out);
     const text = readFileSync(file, 'utf8');
-    for (const h of ['# AWS Data Platform Foundation - Week 1 Progress Report', '🎯 **Go-live readiness: NOT VERIFIED** — go-live checks: ', '## ✅ Completed This Week', '- **VPC and networking**', 'Secure foundation for data processing with enterprise-grade network isolation', '## ⚠️ Risks and Mitigation', 'FreeIPA integration complexity', '## 📊 Metrics', '- Security compliance: ', '```mermaid\ngantt', '```mermaid\nflowchart TB'])
+    for (const h of [
+      '# AWS Data Platform Foundation - Week 1 Progress Report',
+      '🎯 **Go-live readiness: NOT VERIFIED** — go-live checks: ',
+      '## ✅ Completed This Week',
+      '- **VPC and networking**',
+      'Secure foundation for data processing with enterprise-grade network isolation',
+      '## ⚠️ Risks and Mitigation',
+      'FreeIPA integration complexity',
+      '## 📊 Metrics',
+      '- Security compliance: ',
+      '```mermaid\ngantt',
+      '```mermaid\nflowchart TB',
+    ])
       expect(text).toContain(h);
     // Some checks are unknown on the emulator: the summary must not claim more than the readiness report does.
     const unknown = Object.values(readLedger(dir, ENV).steps).filter((x: any) => x.evidence?.check?.status === 'unknown').length;
@@ -170,7 +201,8 @@ describe('GIVEN every phase deployed on the emulator', () => {
     for (const p of doc.phases) expect(text.stdout).toMatch(new RegExp(`^${p.id}\\s+done\\s+${p.steps.length} steps?\\s+\\S*\\d\\d:\\d\\d→`, 'm'));
     expect(text.stdout).not.toMatch(/^ {2}(bootstrap|network|compute|storage|identity|monitoring)\./m);
     // The unknown checks by id, one line each.
-    for (const k of doc.checks.filter((x: any) => x.status === 'unknown')) expect(text.stdout).toMatch(new RegExp(`^ {2}\\? unknown ${k.id.replace('.', '\\.')}\\b`, 'm'));
+    for (const k of doc.checks.filter((x: any) => x.status === 'unknown'))
+      expect(text.stdout).toMatch(new RegExp(`^ {2}\\? unknown ${k.id.replace('.', '\\.')}\\b`, 'm'));
     for (const l of text.stdout.split('\n')) expect(l.length, l).toBeLessThanOrEqual(120);
   });
 });

@@ -53,8 +53,12 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   if (!existsSync(path.join(ROOT, 'dist', 'cli.js'))) throw new Error('dpf is not built: run `npm run build` (scripts/test.sh does).');
   const port = await freePort();
   let output = '';
-  const extra = opts.timeScale === undefined ? [] : ['--time-scale', String(opts.timeScale), ...(opts.ssmSeconds ?? []).flatMap((s) => ['--ssm-seconds', String(s)])];
-  const proc: ChildProcess = spawn(PY, [path.join(ROOT, 'tools', 'moto_server.py'), '-H', '127.0.0.1', '-p', String(port), ...extra], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PYTHONUNBUFFERED: '1', DPF_EMULATOR_AUDIT: auditFile } });
+  const extra =
+    opts.timeScale === undefined ? [] : ['--time-scale', String(opts.timeScale), ...(opts.ssmSeconds ?? []).flatMap((s) => ['--ssm-seconds', String(s)])];
+  const proc: ChildProcess = spawn(PY, [path.join(ROOT, 'tools', 'moto_server.py'), '-H', '127.0.0.1', '-p', String(port), ...extra], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, PYTHONUNBUFFERED: '1', DPF_EMULATOR_AUDIT: auditFile },
+  });
   proc.stdout!.on('data', (d) => (output += d));
   proc.stderr!.on('data', (d) => (output += d));
   const endpoint = `http://127.0.0.1:${port}`;
@@ -73,7 +77,13 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     endpoint,
     requestCount: () => (output.match(/"(GET|POST|PUT|DELETE|HEAD) [^"]*" \d{3}/g) ?? []).filter((l) => !l.includes('/moto-api')).length,
     log: () => output,
-    audit: () => (existsSync(auditFile) ? readFileSync(auditFile, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l)) : []),
+    audit: () =>
+      existsSync(auditFile)
+        ? readFileSync(auditFile, 'utf8')
+            .split('\n')
+            .filter((l) => l.trim())
+            .map((l) => JSON.parse(l))
+        : [],
     stop: async () => {
       proc.kill('SIGTERM');
       await new Promise((r) => setTimeout(r, 100));
@@ -111,7 +121,15 @@ export async function dpf(em: Emulator | undefined, args: string[], o: RunOpts) 
 
 /** Start bin/dpf in the background (for kill -9 and lock tests). */
 export function dpfBackground(em: Emulator, args: string[], o: RunOpts): ResultPromise {
-  return execa(DPF, args, { cwd: o.cwd, env: { ...awsEnv(em), ...o.env }, extendEnv: true, reject: false, stdin: 'ignore', buffer: true, timeout: o.timeout ?? 120000 });
+  return execa(DPF, args, {
+    cwd: o.cwd,
+    env: { ...awsEnv(em), ...o.env },
+    extendEnv: true,
+    reject: false,
+    stdin: 'ignore',
+    buffer: true,
+    timeout: o.timeout ?? 120000,
+  });
 }
 
 /** Resolve when the child's stdout (NDJSON) has a line matching `pred`. */

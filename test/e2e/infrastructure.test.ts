@@ -30,7 +30,12 @@ afterAll(async () => {
   await em?.stop();
 });
 
-const events = (stdout: string) => stdout.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+const events = (stdout: string) =>
+  stdout
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l));
 
 describe('GIVEN an initialised environment', () => {
   it('WHEN deploy runs bootstrap → network → compute ∥ storage THEN the seed platform exists in AWS', async () => {
@@ -43,9 +48,12 @@ describe('GIVEN an initialised environment', () => {
     expect(idx('step-start', 'storage.stack')).toBeLessThan(idx('step-done', 'compute.stack'));
     expect(idx('step-done', 'network.stack')).toBeLessThan(idx('step-start', 'storage.stack'));
     // Change sets are shown before execution.
-    expect(ev.filter((e) => e.type === 'changeset').map((e) => e.stackName).sort()).toEqual(
-      ['bootstrap', 'compute', 'network', 'storage'].map((t) => `dataplatform-${ENV}-${t}`),
-    );
+    expect(
+      ev
+        .filter((e) => e.type === 'changeset')
+        .map((e) => e.stackName)
+        .sort(),
+    ).toEqual(['bootstrap', 'compute', 'network', 'storage'].map((t) => `dataplatform-${ENV}-${t}`));
 
     const cfg = sdkConfig(em);
     const ec2 = new EC2Client(cfg);
@@ -58,21 +66,33 @@ describe('GIVEN an initialised environment', () => {
       ['10.0.1.0/24', '10.0.2.0/24', '10.0.3.0/24', '10.0.11.0/24', '10.0.12.0/24', '10.0.13.0/24', '10.0.21.0/24', '10.0.22.0/24', '10.0.23.0/24'].sort(),
     );
     expect(new Set(subnets.map((s) => s.AvailabilityZone))).toEqual(new Set(['us-west-2a', 'us-west-2b', 'us-west-2c']));
-    for (const tier of [['10.0.1.0/24', '10.0.2.0/24', '10.0.3.0/24'], ['10.0.11.0/24', '10.0.12.0/24', '10.0.13.0/24'], ['10.0.21.0/24', '10.0.22.0/24', '10.0.23.0/24']])
+    for (const tier of [
+      ['10.0.1.0/24', '10.0.2.0/24', '10.0.3.0/24'],
+      ['10.0.11.0/24', '10.0.12.0/24', '10.0.13.0/24'],
+      ['10.0.21.0/24', '10.0.22.0/24', '10.0.23.0/24'],
+    ])
       expect(new Set(subnets.filter((s) => tier.includes(s.CidrBlock!)).map((s) => s.AvailabilityZone)).size).toBe(3);
     const nats = (await ec2.send(new DescribeNatGatewaysCommand({ Filter: [{ Name: 'vpc-id', Values: [vpcId] }] }))).NatGateways ?? [];
     expect(nats.length).toBe(1); // dev: one NAT gateway (one per AZ with highAvailability)
-    const publicIds = subnets.filter((s) => s.CidrBlock!.startsWith('10.0.1.') || s.CidrBlock!.startsWith('10.0.2.') || s.CidrBlock!.startsWith('10.0.3.')).map((s) => s.SubnetId);
+    const publicIds = subnets
+      .filter((s) => s.CidrBlock!.startsWith('10.0.1.') || s.CidrBlock!.startsWith('10.0.2.') || s.CidrBlock!.startsWith('10.0.3.'))
+      .map((s) => s.SubnetId);
     expect(publicIds).toContain(nats[0]!.SubnetId);
     const sgs = (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }] }))).SecurityGroups ?? [];
-    for (const sg of sgs) for (const p of sg.IpPermissions ?? []) if (p.FromPort !== undefined && p.FromPort <= 22 && (p.ToPort ?? 0) >= 22) expect(p.IpRanges?.map((x) => x.CidrIp)).not.toContain('0.0.0.0/0');
+    for (const sg of sgs)
+      for (const p of sg.IpPermissions ?? [])
+        if (p.FromPort !== undefined && p.FromPort <= 22 && (p.ToPort ?? 0) >= 22) expect(p.IpRanges?.map((x) => x.CidrIp)).not.toContain('0.0.0.0/0');
 
-    const asg = (await new AutoScalingClient(cfg).send(new DescribeAutoScalingGroupsCommand({}))).AutoScalingGroups?.find((g) => g.Tags?.some((t) => t.Key === 'dpf:env' && t.Value === ENV));
+    const asg = (await new AutoScalingClient(cfg).send(new DescribeAutoScalingGroupsCommand({}))).AutoScalingGroups?.find((g) =>
+      g.Tags?.some((t) => t.Key === 'dpf:env' && t.Value === ENV),
+    );
     expect(asg).toBeDefined();
     expect(asg).toMatchObject({ MinSize: 2, MaxSize: 6, DesiredCapacity: 2 });
     expect(asg!.Instances!.filter((i) => i.LifecycleState === 'InService')).toHaveLength(2);
 
-    const db = (await new RDSClient(cfg).send(new DescribeDBInstancesCommand({}))).DBInstances?.find((d) => d.DBInstanceIdentifier?.startsWith(`dataplatform-${ENV}`));
+    const db = (await new RDSClient(cfg).send(new DescribeDBInstancesCommand({}))).DBInstances?.find((d) =>
+      d.DBInstanceIdentifier?.startsWith(`dataplatform-${ENV}`),
+    );
     expect(db?.Engine).toBe('postgres');
     expect(db?.Endpoint?.Port).toBe(5432);
     expect(db?.PubliclyAccessible).toBe(false);
@@ -81,7 +101,10 @@ describe('GIVEN an initialised environment', () => {
     const fs = (await efs.send(new DescribeFileSystemsCommand({}))).FileSystems?.find((f) => f.Tags?.some((t) => t.Key === 'dpf:env' && t.Value === ENV));
     expect(fs?.Encrypted).toBe(true);
     const mts = (await efs.send(new DescribeMountTargetsCommand({ FileSystemId: fs!.FileSystemId }))).MountTargets ?? [];
-    const privateIds = subnets.filter((s) => /^10\.0\.1[123]\./.test(s.CidrBlock!)).map((s) => s.SubnetId).sort();
+    const privateIds = subnets
+      .filter((s) => /^10\.0\.1[123]\./.test(s.CidrBlock!))
+      .map((s) => s.SubnetId)
+      .sort();
     expect(mts.map((m) => m.SubnetId).sort()).toEqual(privateIds);
 
     await new S3Client(cfg).send(new HeadBucketCommand({ Bucket: `dataplatform-${ENV}-datalake-123456789012` }));
@@ -102,7 +125,12 @@ describe('GIVEN an initialised environment', () => {
     const took = Date.now() - t0;
     expect(r.code, r.all).toBe(0);
     const ev = events(r.stdout);
-    expect(ev.filter((e) => e.type === 'step-skipped').map((e) => e.stepId).sort()).toEqual(['bootstrap.state', 'compute.stack', 'network.stack', 'storage.stack']);
+    expect(
+      ev
+        .filter((e) => e.type === 'step-skipped')
+        .map((e) => e.stepId)
+        .sort(),
+    ).toEqual(['bootstrap.state', 'compute.stack', 'network.stack', 'storage.stack']);
     expect(ev.filter((e) => e.type === 'changeset')).toHaveLength(0);
     expect(took).toBeLessThan(20000);
   });
@@ -115,15 +143,23 @@ describe('GIVEN an initialised environment', () => {
     const r = await dpf(em, ['deploy', '--env', ENV, '--phase', PHASES, '--yes', '--json'], { cwd: dir });
     expect(r.code, r.all).toBe(0);
     const ev = events(r.stdout);
-    expect(ev.filter((e) => e.type === 'step-skipped').map((e) => e.stepId).filter((id) => id.endsWith('.stack') || id.endsWith('.state')).sort()).toEqual(['bootstrap.state', 'network.stack', 'storage.stack']);
+    expect(
+      ev
+        .filter((e) => e.type === 'step-skipped')
+        .map((e) => e.stepId)
+        .filter((id) => id.endsWith('.stack') || id.endsWith('.state'))
+        .sort(),
+    ).toEqual(['bootstrap.state', 'network.stack', 'storage.stack']);
     const cs = ev.filter((e) => e.type === 'changeset');
     expect(cs.map((e) => e.stackName)).toEqual([`dataplatform-${ENV}-compute`]);
     expect(cs[0].changes.map((c: any) => c.logicalId)).toContain('WorkerAutoScalingGroup');
-    const asg = (await new AutoScalingClient(sdkConfig(em)).send(new DescribeAutoScalingGroupsCommand({}))).AutoScalingGroups?.find((g) => g.Tags?.some((t) => t.Key === 'dpf:env' && t.Value === ENV));
+    const asg = (await new AutoScalingClient(sdkConfig(em)).send(new DescribeAutoScalingGroupsCommand({}))).AutoScalingGroups?.find((g) =>
+      g.Tags?.some((t) => t.Key === 'dpf:env' && t.Value === ENV),
+    );
     expect(asg?.MaxSize).toBe(8);
   });
 
-  it('WHEN plan runs THEN it shows no changes, the ETA along the critical path and each step\'s dependencies', async () => {
+  it("WHEN plan runs THEN it shows no changes, the ETA along the critical path and each step's dependencies", async () => {
     const r = await dpf(em, ['plan', '--env', ENV, '--phase', PHASES, '--json'], { cwd: dir });
     expect(r.code, r.all).toBe(0);
     const plan = JSON.parse(r.stdout);
@@ -135,11 +171,19 @@ describe('GIVEN an initialised environment', () => {
     expect(deps['storage.stack']).toContain('network.stack');
     // Each edge with its reason, in words and in parts.
     for (const s of plan.steps) {
-      expect(s.after.map((a: any) => a.step), s.id).toEqual(s.dependsOn);
+      expect(
+        s.after.map((a: any) => a.step),
+        s.id,
+      ).toEqual(s.dependsOn);
       for (const a of s.after) expect(a.reason, `${s.id} → ${a.step}`).not.toBe('');
     }
     const compute = plan.steps.find((s: any) => s.id === 'compute.stack');
-    expect(compute.after.find((a: any) => a.step === 'network.stack')).toMatchObject({ reads: expect.arrayContaining(['VpcId']), reason: expect.stringMatching(/^reads VpcId, /) });
-    expect(plan.steps.find((s: any) => s.id === 'network.stack').after).toEqual([{ step: 'bootstrap.state', order: expect.any(String), reason: expect.stringMatching(/^order: the state backend first/) }]);
+    expect(compute.after.find((a: any) => a.step === 'network.stack')).toMatchObject({
+      reads: expect.arrayContaining(['VpcId']),
+      reason: expect.stringMatching(/^reads VpcId, /),
+    });
+    expect(plan.steps.find((s: any) => s.id === 'network.stack').after).toEqual([
+      { step: 'bootstrap.state', order: expect.any(String), reason: expect.stringMatching(/^order: the state backend first/) },
+    ]);
   });
 });

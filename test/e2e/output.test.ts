@@ -10,11 +10,14 @@ import { DPF, dpf, workdir } from './harness.js';
 const ESC = '\u001b[';
 
 describe('GIVEN dpf without AWS', () => {
-  it.each([['deploy'], ['status'], ['plan'], ['report', 'golive'], ['restore', 'db'], ['completion']])('WHEN dpf %s --help runs THEN the global options are listed too', async (...cmd) => {
-    const r = await dpf(undefined, [...cmd, '--help'], { cwd: workdir() });
-    expect(r.code, r.all).toBe(0);
-    expect(r.stdout).toMatch(/Global Options:[\s\S]*--env <name>[\s\S]*--profile <name>[\s\S]*--region <region>[\s\S]*--json[\s\S]*--quiet/);
-  });
+  it.each([['deploy'], ['status'], ['plan'], ['report', 'golive'], ['restore', 'db'], ['completion']])(
+    'WHEN dpf %s --help runs THEN the global options are listed too',
+    async (...cmd) => {
+      const r = await dpf(undefined, [...cmd, '--help'], { cwd: workdir() });
+      expect(r.code, r.all).toBe(0);
+      expect(r.stdout).toMatch(/Global Options:[\s\S]*--env <name>[\s\S]*--profile <name>[\s\S]*--region <region>[\s\S]*--json[\s\S]*--quiet/);
+    },
+  );
 
   it.each([
     [['frobnicate', '--json'], /unknown command 'frobnicate'/],
@@ -45,7 +48,12 @@ describe('GIVEN dpf without AWS', () => {
     expect((await dpf(undefined, ['init', '--env', 'dev', '--defaults', '--yes'], { cwd: dir })).code).toBe(0);
     // Unset, not empty: FORCE_COLOR= (empty) means "force" (Node's and supports-color's convention).
     const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NO_COLOR' && k !== 'FORCE_COLOR')) as Record<string, string>;
-    const r = await execa(DPF, ['status', '--env', 'dev', '--offline', ...(flags as string[])], { cwd: dir, reject: false, extendEnv: false, env: { ...base, ...(env as Record<string, string>) } });
+    const r = await execa(DPF, ['status', '--env', 'dev', '--offline', ...(flags as string[])], {
+      cwd: dir,
+      reject: false,
+      extendEnv: false,
+      env: { ...base, ...(env as Record<string, string>) },
+    });
     expect(r.exitCode, String(r.stderr)).toBe(0);
     expect(String(r.stdout).includes(ESC)).toBe(colour);
   });
@@ -67,7 +75,12 @@ describe('GIVEN dpf without AWS', () => {
     expect((await dpf(undefined, ['init', '--env', 'dev', '--defaults', '--yes'], { cwd: dir })).code).toBe(0);
     const { readFileSync, writeFileSync } = await import('node:fs');
     const file = `${dir}/dpf.config.yaml`;
-    writeFileSync(file, readFileSync(file, 'utf8').replace('environments:', '# owner: data platform team\nenvironments:').replace('    region:', '    # keep dev in Oregon\n    region:'));
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8')
+        .replace('environments:', '# owner: data platform team\nenvironments:')
+        .replace('    region:', '    # keep dev in Oregon\n    region:'),
+    );
     const r = await dpf(undefined, ['init', '--env', 'prod', '--defaults', '--yes', '--region', 'eu-west-1'], { cwd: dir });
     expect(r.code, r.all).toBe(0);
     const text = readFileSync(file, 'utf8');

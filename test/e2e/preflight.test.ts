@@ -17,7 +17,12 @@ afterAll(async () => {
   await em?.stop();
 });
 
-interface Check { id: string; status: string; detail: string; blocking: boolean }
+interface Check {
+  id: string;
+  status: string;
+  detail: string;
+  blocking: boolean;
+}
 
 describe('GIVEN a fresh environment on the emulator', () => {
   it('WHEN dpf doctor --json runs THEN every check is listed; what the emulator cannot answer is unknown with the reason, never pass', async () => {
@@ -31,11 +36,17 @@ describe('GIVEN a fresh environment on the emulator', () => {
     expect(by('availability-zones')[0]).toMatchObject({ status: 'pass' });
     expect(by('ebs-default-key')[0]).toMatchObject({ status: 'unknown', detail: expect.stringMatching(/GetEbsDefaultKmsKeyId is not offered/) });
     expect(by('marketplace')[0]).toMatchObject({ status: 'pass', detail: expect.stringMatching(/no Marketplace product code/) });
-    expect(by('quotas').map((c) => c.detail).join('\n')).toMatch(/VPCs: \d+ in use \+ 1 to add ≤ quota 5/);
+    expect(
+      by('quotas')
+        .map((c) => c.detail)
+        .join('\n'),
+    ).toMatch(/VPCs: \d+ in use \+ 1 to add ≤ quota 5/);
     expect(by('quotas').some((c) => c.status === 'unknown' && /Elastic IP/.test(c.detail))).toBe(true);
     expect(by('instance-offerings').every((c) => c.status === 'pass')).toBe(true);
     expect(by('permissions')[0]!.status).toBe('unknown');
-    expect(checks.map((c) => c.id)).toEqual(expect.arrayContaining(['endpoint', 'account-pin', 'platform-image', 'cloudtrail', 'state-backend', 'lock', 'local-linters']));
+    expect(checks.map((c) => c.id)).toEqual(
+      expect.arrayContaining(['endpoint', 'account-pin', 'platform-image', 'cloudtrail', 'state-backend', 'lock', 'local-linters']),
+    );
   });
 
   it('WHEN the worker instance type is not offered and dpf deploy runs THEN it stops before the first change set with exit 8 and nothing more is created', async () => {

@@ -54,7 +54,12 @@ export function runInPty(args: string[], o: PtyOptions): PtyRun {
   const cols = o.cols ?? 120;
   const rows = o.rows ?? 40;
   const term = new Terminal({ cols, rows, scrollback: 5000, allowProposedApi: true });
-  const base: Record<string, string> = { ...(process.env as Record<string, string>), TERM: 'xterm-256color', ...(o.emulator ? awsEnv(o.emulator) : {}), ...o.env };
+  const base: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    TERM: 'xterm-256color',
+    ...(o.emulator ? awsEnv(o.emulator) : {}),
+    ...o.env,
+  };
   // The screen is read as text; colour escapes are drawn by the emulator either way.
   delete base.NO_COLOR;
   delete base.FORCE_COLOR;
@@ -82,7 +87,10 @@ export function runInPty(args: string[], o: PtyOptions): PtyRun {
     history,
     async waitFor(pattern, timeoutMs = 60_000, times = 1) {
       const deadline = Date.now() + timeoutMs;
-      const re = typeof pattern === 'string' ? new RegExp(pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'g') : new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`);
+      const re =
+        typeof pattern === 'string'
+          ? new RegExp(pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'g')
+          : new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`);
       // Rows are joined without breaks too, so a match that wrapped at the terminal's edge is found.
       const seen = () => Math.max((history().match(re) ?? []).length, (history().replace(/\n/g, '').match(re) ?? []).length);
       for (;;) {
@@ -93,7 +101,8 @@ export function runInPty(args: string[], o: PtyOptions): PtyRun {
           if (seen() >= times) return;
           throw new Error(`dpf exited before ${String(pattern)} appeared${times > 1 ? ` ${times} times` : ''}. Screen:\n${history()}`);
         }
-        if (Date.now() > deadline) throw new Error(`${String(pattern)} did not appear${times > 1 ? ` ${times} times` : ''} within ${timeoutMs} ms. Screen:\n${history()}`);
+        if (Date.now() > deadline)
+          throw new Error(`${String(pattern)} did not appear${times > 1 ? ` ${times} times` : ''} within ${timeoutMs} ms. Screen:\n${history()}`);
         await new Promise((r) => setTimeout(r, 50));
       }
     },
@@ -102,7 +111,8 @@ export function runInPty(args: string[], o: PtyOptions): PtyRun {
       for (;;) {
         await pending;
         if (pred(screen())) return;
-        if (done || Date.now() > deadline) throw new Error(`${what}: not on the screen${done ? ' (dpf exited)' : ` within ${timeoutMs} ms`}. Screen:\n${screen()}`);
+        if (done || Date.now() > deadline)
+          throw new Error(`${what}: not on the screen${done ? ' (dpf exited)' : ` within ${timeoutMs} ms`}. Screen:\n${screen()}`);
         await new Promise((r) => setTimeout(r, 50));
       }
     },

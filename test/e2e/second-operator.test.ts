@@ -66,22 +66,29 @@ describe('GIVEN bootstrap and network deployed from folder A, and folder B holdi
 });
 
 describe('GIVEN a run in folder A that died holding the DynamoDB lease', () => {
-  it('WHEN dpf unlock runs in B (config only, no local ledger) THEN it finds the lease by the derived table name and breaks it', { timeout: 120_000 }, async () => {
-    const held = dpfBackground(em, ['deploy', '--env', ENV, '--phase', 'network', '--force', '--yes', '--json'], { cwd: a, env: { DPF_TEST_HOLD_STEP_START: 'network.stack' } });
-    await waitForEvent(held, (e) => e.type === 'step-progress' && String(e.message).includes('test hook'));
-    held.kill('SIGKILL');
-    await held;
-    const ddb = new DynamoDBClient(sdkConfig(em));
-    const item = () => ddb.send(new GetItemCommand({ TableName: `dataplatform-${ENV}-dpf-lock`, Key: { lockId: { S: ENV } } })).then((r) => r.Item);
-    expect(await item()).toBeDefined();
+  it(
+    'WHEN dpf unlock runs in B (config only, no local ledger) THEN it finds the lease by the derived table name and breaks it',
+    { timeout: 120_000 },
+    async () => {
+      const held = dpfBackground(em, ['deploy', '--env', ENV, '--phase', 'network', '--force', '--yes', '--json'], {
+        cwd: a,
+        env: { DPF_TEST_HOLD_STEP_START: 'network.stack' },
+      });
+      await waitForEvent(held, (e) => e.type === 'step-progress' && String(e.message).includes('test hook'));
+      held.kill('SIGKILL');
+      await held;
+      const ddb = new DynamoDBClient(sdkConfig(em));
+      const item = () => ddb.send(new GetItemCommand({ TableName: `dataplatform-${ENV}-dpf-lock`, Key: { lockId: { S: ENV } } })).then((r) => r.Item);
+      expect(await item()).toBeDefined();
 
-    const look = await dpf(em, ['unlock', '--env', ENV], { cwd: b });
-    expect(look.code, look.all).toBe(6); // no TTY, no --yes: shows the lock, refuses to break it
-    expect(look.stdout).toMatch(/Lock in DynamoDB table dataplatform-ops-dpf-lock: held by .* running "deploy --phase network"/);
-    const broken = await dpf(em, ['unlock', '--env', ENV, '--yes'], { cwd: b });
-    expect(broken.code, broken.all).toBe(0);
-    expect(broken.stdout).toMatch(/Lock on ops broken \(.*DynamoDB table dataplatform-ops-dpf-lock/);
-    expect(await item()).toBeUndefined();
-    expect(existsSync(path.join(b, '.dpf', ENV, 'ledger.json'))).toBe(false);
-  });
+      const look = await dpf(em, ['unlock', '--env', ENV], { cwd: b });
+      expect(look.code, look.all).toBe(6); // no TTY, no --yes: shows the lock, refuses to break it
+      expect(look.stdout).toMatch(/Lock in DynamoDB table dataplatform-ops-dpf-lock: held by .* running "deploy --phase network"/);
+      const broken = await dpf(em, ['unlock', '--env', ENV, '--yes'], { cwd: b });
+      expect(broken.code, broken.all).toBe(0);
+      expect(broken.stdout).toMatch(/Lock on ops broken \(.*DynamoDB table dataplatform-ops-dpf-lock/);
+      expect(await item()).toBeUndefined();
+      expect(existsSync(path.join(b, '.dpf', ENV, 'ledger.json'))).toBe(false);
+    },
+  );
 });

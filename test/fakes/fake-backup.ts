@@ -79,9 +79,15 @@ export class FakeBackup implements BackupPort {
   readonly deletedVaults = new Set<string>();
   readonly points: RecoveryPointInfo[] = [];
   readonly #deletingUntil = new Map<string, number>();
-  readonly #jobs = new Map<string, { kind: 'backup' | 'restore'; start: number; resourceArn?: string; vault?: string; createdResourceArn?: string; point?: string; done?: boolean }>();
+  readonly #jobs = new Map<
+    string,
+    { kind: 'backup' | 'restore'; start: number; resourceArn?: string; vault?: string; createdResourceArn?: string; point?: string; done?: boolean }
+  >();
   #n = 0;
-  constructor(private readonly clock: { now(): Date }, private readonly efs?: FakeEfs) {}
+  constructor(
+    private readonly clock: { now(): Date },
+    private readonly efs?: FakeEfs,
+  ) {}
 
   addRecoveryPoint(p: Partial<RecoveryPointInfo> & { created: Date; resourceArn: string; vault: string }): string {
     const arn = p.arn ?? `arn:aws:backup:us-west-2:123456789012:recovery-point:rp-${++this.#n}`;
@@ -94,7 +100,12 @@ export class FakeBackup implements BackupPort {
     if (this.unavailable || this.vaultDeleteUnavailable) throw unavailable('DescribeBackupVault');
     this.#expire();
     if (this.deletedVaults.has(vault)) return undefined;
-    return { name: vault, arn: `arn:aws:backup:us-west-2:123456789012:backup-vault:${vault}`, recoveryPoints: this.points.filter((p) => p.vault === vault).length, locked: false };
+    return {
+      name: vault,
+      arn: `arn:aws:backup:us-west-2:123456789012:backup-vault:${vault}`,
+      recoveryPoints: this.points.filter((p) => p.vault === vault).length,
+      locked: false,
+    };
   }
   async describePlan() {
     return undefined;
@@ -119,7 +130,8 @@ export class FakeBackup implements BackupPort {
   async deleteRecoveryPoint(vault: string, recoveryPointArn: string) {
     this.calls.push({ op: 'deleteRecoveryPoint', input: { vault, recoveryPointArn } });
     if (this.unavailable) throw unavailable('DeleteRecoveryPoint');
-    if (this.lockedPoints.has(recoveryPointArn)) throw Object.assign(new Error(`Recovery point ${recoveryPointArn} cannot be deleted: the vault is locked.`), { name: 'InvalidRequestException' });
+    if (this.lockedPoints.has(recoveryPointArn))
+      throw Object.assign(new Error(`Recovery point ${recoveryPointArn} cannot be deleted: the vault is locked.`), { name: 'InvalidRequestException' });
     if (!this.points.some((p) => p.arn === recoveryPointArn && p.vault === vault)) return;
     if (!this.#deletingUntil.has(recoveryPointArn)) this.#deletingUntil.set(recoveryPointArn, this.clock.now().getTime() + this.deleteMs);
   }
@@ -128,7 +140,8 @@ export class FakeBackup implements BackupPort {
     if (this.unavailable || this.vaultDeleteUnavailable) throw unavailable('DeleteBackupVault');
     this.#expire();
     if (this.deletedVaults.has(vault)) return;
-    if (this.points.some((p) => p.vault === vault)) throw Object.assign(new Error(`Backup vault ${vault} cannot be deleted because it contains recovery points.`), { name: 'InvalidRequestException' });
+    if (this.points.some((p) => p.vault === vault))
+      throw Object.assign(new Error(`Backup vault ${vault} cannot be deleted because it contains recovery points.`), { name: 'InvalidRequestException' });
     this.deletedVaults.add(vault);
   }
   async startBackupJob(vault: string, resourceArn: string, iamRoleArn: string) {
@@ -159,6 +172,11 @@ export class FakeBackup implements BackupPort {
       this.efs?.add({ fileSystemId: fsId, kmsKeyId: j.resourceArn });
       j.createdResourceArn = `arn:aws:elasticfilesystem:us-west-2:123456789012:file-system/${fsId}`;
     }
-    return { jobId, status: done ? 'COMPLETED' : 'RUNNING', createdResourceArn: this.omitCreatedResource ? undefined : j.createdResourceArn, created: new Date(j.start) };
+    return {
+      jobId,
+      status: done ? 'COMPLETED' : 'RUNNING',
+      createdResourceArn: this.omitCreatedResource ? undefined : j.createdResourceArn,
+      created: new Date(j.start),
+    };
   }
 }

@@ -191,10 +191,7 @@ describe('FakeCloudFormation: create', () => {
     expect(await csStatus()).toBe('CREATE_IN_PROGRESS');
     await clock.advance(1000);
     expect(await csStatus()).toBe('CREATE_COMPLETE');
-    expect((await cfn.describeChangeSet('net', 'cs-1')).changes.map((c) => `${c.action} ${c.logicalId}`)).toEqual([
-      'Add TopicA',
-      'Add TopicB',
-    ]);
+    expect((await cfn.describeChangeSet('net', 'cs-1')).changes.map((c) => `${c.action} ${c.logicalId}`)).toEqual(['Add TopicA', 'Add TopicB']);
 
     await cfn.executeChangeSet('net', 'cs-1');
     const status = async () => (await cfn.describeStack('net'))!.status;
@@ -305,9 +302,7 @@ describe('FakeCloudFormation: change sets', () => {
       executionStatus: 'UNAVAILABLE',
       changes: [],
     });
-    expect(
-      "The submitted information didn't contain changes. Submit different information to create a change set.",
-    ).toBe(NO_CHANGES_REASON);
+    expect("The submitted information didn't contain changes. Submit different information to create a change set.").toBe(NO_CHANGES_REASON);
     expect((await errorOf(cfn.executeChangeSet('net', 'cs-2'))).name).toBe('InvalidChangeSetStatusException');
   });
 
@@ -331,9 +326,7 @@ describe('FakeCloudFormation: change sets', () => {
     await cfn.settle();
 
     const { changes } = await cfn.describeChangeSet('s', 'cs-2');
-    expect(changes).toEqual([
-      { action: 'Modify', logicalId: 'Res', resourceType: type, replacement, physicalId: expect.any(String) },
-    ]);
+    expect(changes).toEqual([{ action: 'Modify', logicalId: 'Res', resourceType: type, replacement, physicalId: expect.any(String) }]);
   });
 
   it('GIVEN a template that adds, removes and changes a parameter WHEN diffed THEN Add, Remove and Modify are listed', async () => {
@@ -353,11 +346,7 @@ describe('FakeCloudFormation: change sets', () => {
     await cfn.settle();
 
     const { changes } = await cfn.describeChangeSet('s', 'cs-2');
-    expect(changes.map((c) => `${c.action} ${c.logicalId} ${c.replacement ?? '-'}`)).toEqual([
-      'Add New -',
-      'Modify Named False',
-      'Remove Old -',
-    ]);
+    expect(changes.map((c) => `${c.action} ${c.logicalId} ${c.replacement ?? '-'}`)).toEqual(['Add New -', 'Modify Named False', 'Remove Old -']);
   });
 
   it.each([
@@ -388,15 +377,13 @@ describe('FakeCloudFormation: change sets', () => {
     [
       'a required parameter not given',
       'ValidationError',
-      (cfn: FakeCloudFormation) =>
-        cfn.createChangeSet(changeSet('p', template(TWO_TOPICS, { Parameters: { Env: { Type: 'String' } } }), 'CREATE')),
+      (cfn: FakeCloudFormation) => cfn.createChangeSet(changeSet('p', template(TWO_TOPICS, { Parameters: { Env: { Type: 'String' } } }), 'CREATE')),
       /Parameters: \[Env\] must have values/,
     ],
     [
       'a named IAM role without CAPABILITY_NAMED_IAM',
       'InsufficientCapabilitiesException',
-      (cfn: FakeCloudFormation) =>
-        cfn.createChangeSet(changeSet('p', template({ R: { Type: 'AWS::IAM::Role', Properties: { RoleName: 'r' } } }), 'CREATE')),
+      (cfn: FakeCloudFormation) => cfn.createChangeSet(changeSet('p', template({ R: { Type: 'AWS::IAM::Role', Properties: { RoleName: 'r' } } }), 'CREATE')),
       /Requires capabilities : \[CAPABILITY_NAMED_IAM\]/,
     ],
     [
@@ -405,7 +392,12 @@ describe('FakeCloudFormation: change sets', () => {
       (cfn: FakeCloudFormation) => cfn.createChangeSet(changeSet('p', '{ "Resources": [', 'CREATE')),
       /^Template format error/,
     ],
-    ['describing an unknown change set', 'ChangeSetNotFoundException', (cfn: FakeCloudFormation) => cfn.describeChangeSet('net', 'zzz'), /ChangeSet \[zzz\] does not exist/],
+    [
+      'describing an unknown change set',
+      'ChangeSetNotFoundException',
+      (cfn: FakeCloudFormation) => cfn.describeChangeSet('net', 'zzz'),
+      /ChangeSet \[zzz\] does not exist/,
+    ],
     ['events of an unknown stack', 'ValidationError', (cfn: FakeCloudFormation) => cfn.describeStackEvents('nope'), /Stack \[nope\] does not exist/],
     ['resources of an unknown stack', 'ValidationError', (cfn: FakeCloudFormation) => cfn.listStackResources('nope'), /does not exist/],
   ])('GIVEN a CREATE_COMPLETE stack "net" WHEN %s THEN it throws %s', async (_case, name, call, message) => {
@@ -490,15 +482,13 @@ describe('FakeCloudFormation: update', () => {
     expect(after).toMatchObject({ status: 'UPDATE_ROLLBACK_COMPLETE', parameters: before!.parameters, outputs: before!.outputs });
     const events = await cfn.describeStackEvents('net');
     expect(events.find((e) => e.status === 'UPDATE_FAILED')).toMatchObject({ logicalId: 'Vpc', reason: 'CIDR overlaps' });
-    expect(events.find((e) => e.status === 'UPDATE_ROLLBACK_IN_PROGRESS')!.reason).toBe(
-      'The following resource(s) failed to update: [Vpc].',
-    );
-    expect(events.slice(0, 4).reverse().map((e) => `${e.logicalId} ${e.status}`)).toEqual([
-      'Vpc UPDATE_IN_PROGRESS',
-      'Vpc UPDATE_COMPLETE',
-      'net UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS',
-      'net UPDATE_ROLLBACK_COMPLETE',
-    ]);
+    expect(events.find((e) => e.status === 'UPDATE_ROLLBACK_IN_PROGRESS')!.reason).toBe('The following resource(s) failed to update: [Vpc].');
+    expect(
+      events
+        .slice(0, 4)
+        .reverse()
+        .map((e) => `${e.logicalId} ${e.status}`),
+    ).toEqual(['Vpc UPDATE_IN_PROGRESS', 'Vpc UPDATE_COMPLETE', 'net UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS', 'net UPDATE_ROLLBACK_COMPLETE']);
     expect(cfn.inspect('net')!.template).toEqual(JSON.parse(t('10.0.0.0/16')));
   });
 
@@ -507,7 +497,14 @@ describe('FakeCloudFormation: update', () => {
     await deploy(cfn, clock, 's', template({ A: { Type: 'AWS::SNS::Topic' } }), 'CREATE');
     cfn.failResource('s', 'C', 'quota', { onCreate: true });
 
-    await deploy(cfn, clock, 's', template({ A: { Type: 'AWS::SNS::Topic' }, B: { Type: 'AWS::SNS::Topic' }, C: { Type: 'AWS::SNS::Topic' } }), 'UPDATE', 'cs-2');
+    await deploy(
+      cfn,
+      clock,
+      's',
+      template({ A: { Type: 'AWS::SNS::Topic' }, B: { Type: 'AWS::SNS::Topic' }, C: { Type: 'AWS::SNS::Topic' } }),
+      'UPDATE',
+      'cs-2',
+    );
 
     expect((await cfn.describeStack('s'))!.status).toBe('UPDATE_ROLLBACK_COMPLETE');
     expect((await cfn.listStackResources('s')).map((r) => r.logicalId)).toEqual(['A']);
@@ -564,9 +561,7 @@ describe('FakeCloudFormation: delete', () => {
     await cfn.deleteStack('net');
     expect((await cfn.describeStack('net'))!.status).toBe('DELETE_IN_PROGRESS');
     await clock.advance(2000);
-    expect((await cfn.listStackResources('net')).map((r) => `${r.logicalId} ${r.status}`)).toEqual([
-      'TopicA DELETE_IN_PROGRESS',
-    ]);
+    expect((await cfn.listStackResources('net')).map((r) => `${r.logicalId} ${r.status}`)).toEqual(['TopicA DELETE_IN_PROGRESS']);
     await clock.advance(2000);
 
     expect(await cfn.describeStack('net')).toBeUndefined();
@@ -606,12 +601,7 @@ describe('FakeCloudFormation: delete', () => {
     await cfn.deleteStack('data', ['TopicA']);
     await cfn.settle();
     expect(await cfn.describeStack('data')).toBeUndefined();
-    expect(cfn.mutatingCalls().map((c) => c.op)).toEqual([
-      'createChangeSet',
-      'executeChangeSet',
-      'deleteStack',
-      'deleteStack',
-    ]);
+    expect(cfn.mutatingCalls().map((c) => c.op)).toEqual(['createChangeSet', 'executeChangeSet', 'deleteStack', 'deleteStack']);
   });
 
   it('GIVEN a healthy stack WHEN deleted with retainResources THEN ValidationError (AWS only allows it from DELETE_FAILED)', async () => {

@@ -69,8 +69,7 @@ const NAMED_IAM_PROPERTIES = ['RoleName', 'UserName', 'GroupName', 'ManagedPolic
 
 const UPDATABLE = new Set(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'UPDATE_ROLLBACK_COMPLETE', 'IMPORT_COMPLETE', 'IMPORT_ROLLBACK_COMPLETE']);
 
-export const NO_CHANGES_REASON =
-  "The submitted information didn't contain changes. Submit different information to create a change set.";
+export const NO_CHANGES_REASON = "The submitted information didn't contain changes. Submit different information to create a change set.";
 
 const MUTATING_OPS = new Set(['createChangeSet', 'executeChangeSet', 'deleteStack', 'continueUpdateRollback', 'deleteChangeSet']);
 
@@ -469,7 +468,9 @@ export class FakeCloudFormation implements CloudFormationPort {
   /** Every live stack in one page (the fake never paginates). */
   async listStacks(nextToken?: string): Promise<{ stacks: StackSummary[]; nextToken?: string }> {
     this.#record('listStacks', { nextToken });
-    return { stacks: [...this.#stacks.values()].filter((s) => s.status !== 'DELETE_COMPLETE').map((s) => ({ stackId: s.id, stackName: s.name, status: s.status })) };
+    return {
+      stacks: [...this.#stacks.values()].filter((s) => s.status !== 'DELETE_COMPLETE').map((s) => ({ stackId: s.id, stackName: s.name, status: s.status })),
+    };
   }
 
   async describeStackEvents(stackName: string): Promise<StackEvent[]> {
@@ -519,8 +520,7 @@ export class FakeCloudFormation implements CloudFormationPort {
     }
     const tags = toMap(input.tags);
     const isUpdate = changeSetType === 'UPDATE';
-    const noChanges =
-      isUpdate && deepEqual(template, stack.template) && deepEqual(parameters, stack.parameters) && deepEqual(tags, stack.tags);
+    const noChanges = isUpdate && deepEqual(template, stack.template) && deepEqual(parameters, stack.parameters) && deepEqual(tags, stack.tags);
     const cs: ChangeSetState = {
       id: `arn:aws:cloudformation:${this.#region}:${this.#accountId}:changeSet/${changeSetName}/${this.#uuid()}`,
       name: changeSetName,
@@ -617,9 +617,7 @@ export class FakeCloudFormation implements CloudFormationPort {
       throw validationError(`Stack [${stack.id}] cannot be deleted while in status ${stack.status}`);
     }
     if (retainResources.length > 0 && stack.status !== 'DELETE_FAILED') {
-      throw validationError(
-        `Invalid operation on stack [${stack.id}]. RetainResources can only be specified when the stack is in the DELETE_FAILED state.`,
-      );
+      throw validationError(`Invalid operation on stack [${stack.id}]. RetainResources can only be specified when the stack is in the DELETE_FAILED state.`);
     }
     this.#setStatus(stack, 'DELETE_IN_PROGRESS', 'User Initiated');
     const retain = new Set(retainResources);
@@ -775,11 +773,7 @@ export class FakeCloudFormation implements CloudFormationPort {
       const rule = this.#rollbackRule(stack.name, res.logicalId);
       if (rule) {
         this.#resourceEvent(stack, res, `${verb}_FAILED`, rule.reason);
-        this.#setStatus(
-          stack,
-          'UPDATE_ROLLBACK_FAILED',
-          `The following resource(s) failed to ${verb.toLowerCase()}: [${res.logicalId}].`,
-        );
+        this.#setStatus(stack, 'UPDATE_ROLLBACK_FAILED', `The following resource(s) failed to ${verb.toLowerCase()}: [${res.logicalId}].`);
         return;
       }
       if (item.kind === 'delete') {
@@ -846,10 +840,7 @@ export class FakeCloudFormation implements CloudFormationPort {
    * Create/update `items` in order, `concurrency` at a time. The first failure cancels the
    * ones still in progress and stops new ones from starting.
    */
-  async #runResources(
-    stack: StackState,
-    items: WorkItem[],
-  ): Promise<{ touched: WorkItem[]; failed: Array<{ item: WorkItem; cancelled: boolean }> }> {
+  async #runResources(stack: StackState, items: WorkItem[]): Promise<{ touched: WorkItem[]; failed: Array<{ item: WorkItem; cancelled: boolean }> }> {
     const touched: WorkItem[] = [];
     const failed: Array<{ item: WorkItem; cancelled: boolean }> = [];
     const cancel = new AbortController();
@@ -925,9 +916,7 @@ export class FakeCloudFormation implements CloudFormationPort {
 
   #rollbackRule(stackName: string, logicalId: string): RollbackRule | undefined {
     return this.#rollbackRules.find(
-      (r) =>
-        (r.stackName === stackName || (r.stackName === '*' && !r.exempt.has(stackName))) &&
-        (r.logicalId === undefined || r.logicalId === logicalId),
+      (r) => (r.stackName === stackName || (r.stackName === '*' && !r.exempt.has(stackName))) && (r.logicalId === undefined || r.logicalId === logicalId),
     );
   }
 
@@ -1054,7 +1043,8 @@ export class FakeCloudFormation implements CloudFormationPort {
     const getAtt = v['Fn::GetAtt'];
     if (getAtt !== undefined) {
       const dot = typeof getAtt === 'string' ? getAtt.indexOf('.') : -1;
-      const [name, attr] = typeof getAtt === 'string' ? (dot < 0 ? [getAtt] : [getAtt.slice(0, dot), getAtt.slice(dot + 1)]) : Array.isArray(getAtt) ? getAtt : [];
+      const [name, attr] =
+        typeof getAtt === 'string' ? (dot < 0 ? [getAtt] : [getAtt.slice(0, dot), getAtt.slice(dot + 1)]) : Array.isArray(getAtt) ? getAtt : [];
       const physicalId = typeof name === 'string' ? stack.resources.get(name)?.physicalId : undefined;
       return physicalId !== undefined && typeof attr === 'string' ? `${physicalId}.${attr}` : undefined;
     }
@@ -1066,11 +1056,7 @@ export class FakeCloudFormation implements CloudFormationPort {
       const result = text.replace(/\$\{(!?)([^}]+)\}/g, (whole, bang: string, name: string) => {
         if (bang) return `\${${name}}`;
         const resolved =
-          name in vars
-            ? this.#tryResolve(stack, vars[name])
-            : name.includes('.')
-              ? this.#tryResolve(stack, { 'Fn::GetAtt': name })
-              : this.#ref(stack, name);
+          name in vars ? this.#tryResolve(stack, vars[name]) : name.includes('.') ? this.#tryResolve(stack, { 'Fn::GetAtt': name }) : this.#ref(stack, name);
         if (resolved === undefined) ok = false;
         return resolved ?? whole;
       });

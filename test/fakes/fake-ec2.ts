@@ -32,16 +32,29 @@ export class FakeEc2 implements Ec2Port {
 
   async describeInstances(filters: Record<string, string[]>) {
     return [...this.instances.values()].filter((i) =>
-      Object.entries(filters).every(([k, v]) => (k.startsWith('tag:') ? v.includes(i.tags[k.slice(4)] ?? '\u0000') : k === 'instance-state-name' ? v.includes(i.state) : k === 'instance-id' ? v.includes(i.instanceId) : true)),
+      Object.entries(filters).every(([k, v]) =>
+        k.startsWith('tag:')
+          ? v.includes(i.tags[k.slice(4)] ?? '\u0000')
+          : k === 'instance-state-name'
+            ? v.includes(i.state)
+            : k === 'instance-id'
+              ? v.includes(i.instanceId)
+              : true,
+      ),
     );
   }
   async describeVolumes() {
     return [];
   }
   async describeSecurityGroups(filters: Record<string, string[]>) {
-    return [...this.groups.values()].filter(
-      (g) => (!filters['group-id'] || filters['group-id'].includes(g.groupId)) && (!filters['group-name'] || filters['group-name'].includes(g.groupName)) && (!filters['vpc-id'] || filters['vpc-id'].includes(g.vpcId ?? '')),
-    ).map((g) => structuredClone(g));
+    return [...this.groups.values()]
+      .filter(
+        (g) =>
+          (!filters['group-id'] || filters['group-id'].includes(g.groupId)) &&
+          (!filters['group-name'] || filters['group-name'].includes(g.groupName)) &&
+          (!filters['vpc-id'] || filters['vpc-id'].includes(g.vpcId ?? '')),
+      )
+      .map((g) => structuredClone(g));
   }
   async describeVpcs(filters: Record<string, string[]>) {
     return this.vpcs.filter((v) => Object.entries(filters).every(([k, vals]) => !k.startsWith('tag:') || vals.includes(v.tags[k.slice(4)] ?? '\u0000')));
@@ -55,15 +68,21 @@ export class FakeEc2 implements Ec2Port {
   async createImage(instanceId: string, name: string, tags: Record<string, string>, noReboot: boolean) {
     this.calls.push({ op: 'createImage', input: { instanceId, name, tags, noReboot } });
     const imageId = `ami-${String(++this.#n).padStart(8, '0')}`;
-    this.#images.set(imageId, { info: { imageId, name, state: 'pending', tags }, readyAt: this.clock.now().getTime() + this.imageMs, fail: this.failImages.has(instanceId) });
+    this.#images.set(imageId, {
+      info: { imageId, name, state: 'pending', tags },
+      readyAt: this.clock.now().getTime() + this.imageMs,
+      fail: this.failImages.has(instanceId),
+    });
     return imageId;
   }
   async describeImages(ids: string[]) {
     const t = this.clock.now().getTime();
-    return ids.filter((id) => this.#images.has(id)).map((id) => {
-      const x = this.#images.get(id)!;
-      return { ...x.info, state: t < x.readyAt ? 'pending' : x.fail ? 'failed' : 'available' };
-    });
+    return ids
+      .filter((id) => this.#images.has(id))
+      .map((id) => {
+        const x = this.#images.get(id)!;
+        return { ...x.info, state: t < x.readyAt ? 'pending' : x.fail ? 'failed' : 'available' };
+      });
   }
   async findImages() {
     return [];

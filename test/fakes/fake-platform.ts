@@ -13,8 +13,17 @@
  * in `calls` as "<port>.<method>". Operations the checks never use throw "not implemented".
  */
 import type {
-  AlarmInfo, AutoScalingGroupInfo, BackupPort, BucketSecurity, DbInstanceInfo, FileSystemInfo, InstanceInfo, OpsPorts, RecoveryPointInfo,
-  SecurityGroupInfo, VolumeInfo,
+  AlarmInfo,
+  AutoScalingGroupInfo,
+  BackupPort,
+  BucketSecurity,
+  DbInstanceInfo,
+  FileSystemInfo,
+  InstanceInfo,
+  OpsPorts,
+  RecoveryPointInfo,
+  SecurityGroupInfo,
+  VolumeInfo,
 } from '../../src/aws/ops-ports.js';
 import { FakeSsm } from './fake-ssm.js';
 import { FakeSecrets } from './fake-secrets.js';
@@ -73,11 +82,15 @@ export class FakePlatform {
   ports(): OpsPorts {
     const p = this;
     const tagMatch = (tags: Record<string, string>, filters: Record<string, string[]>, extra: Record<string, string | undefined>) =>
-      Object.entries(filters).every(([k, vs]) => (k.startsWith('tag:') ? vs.includes(tags[k.slice(4)] ?? '\u0000') : k in extra ? vs.includes(extra[k] ?? '\u0000') : true));
+      Object.entries(filters).every(([k, vs]) =>
+        k.startsWith('tag:') ? vs.includes(tags[k.slice(4)] ?? '\u0000') : k in extra ? vs.includes(extra[k] ?? '\u0000') : true,
+      );
     const ec2 = {
-      describeInstances: async (f: Record<string, string[]>) => p.instances.filter((i) => tagMatch(i.tags, f, { 'instance-id': i.instanceId, 'instance-state-name': i.state })).map((i) => ({ ...i })),
+      describeInstances: async (f: Record<string, string[]>) =>
+        p.instances.filter((i) => tagMatch(i.tags, f, { 'instance-id': i.instanceId, 'instance-state-name': i.state })).map((i) => ({ ...i })),
       describeVolumes: async (ids: string[]) => p.volumes.filter((v) => ids.includes(v.volumeId)).map((v) => ({ ...v })),
-      describeSecurityGroups: async (f: Record<string, string[]>) => p.securityGroups.filter((g) => tagMatch(g.tags, f, { 'vpc-id': g.vpcId, 'group-id': g.groupId })),
+      describeSecurityGroups: async (f: Record<string, string[]>) =>
+        p.securityGroups.filter((g) => tagMatch(g.tags, f, { 'vpc-id': g.vpcId, 'group-id': g.groupId })),
       describeVpcs: async (f: Record<string, string[]>) => p.vpcs.filter((v) => tagMatch(v.tags, f, { 'vpc-id': v.vpcId })),
       describeSubnets: async (f: Record<string, string[]>) => p.subnets.filter((s) => tagMatch(s.tags, f, { 'vpc-id': s.vpcId, 'subnet-id': s.subnetId })),
     };
@@ -92,7 +105,8 @@ export class FakePlatform {
     };
     const backup: Partial<BackupPort> = {
       describePlan: async (id: string) => p.plans[id],
-      listRecoveryPoints: async (vault: string, resourceArn?: string) => (p.recoveryPoints[vault] ?? []).filter((r) => !resourceArn || r.resourceArn === resourceArn),
+      listRecoveryPoints: async (vault: string, resourceArn?: string) =>
+        (p.recoveryPoints[vault] ?? []).filter((r) => !resourceArn || r.resourceArn === resourceArn),
       startBackupJob: async (vault: string, resourceArn: string, iamRoleArn: string) => {
         const jobId = `job-${p.backupJobs.length + 1}`;
         p.backupJobs.push({ jobId, vault, resourceArn, iamRoleArn });
@@ -100,10 +114,13 @@ export class FakePlatform {
       },
     };
     const cloudwatch = {
-      describeAlarms: async (names?: string[], prefix?: string) => p.alarms.filter((a) => (!names?.length || names.includes(a.name)) && (!prefix || a.name.startsWith(prefix))),
-      listMetrics: async (ns: string, metric?: string) => p.metrics.filter((m) => m.namespace === ns && (!metric || m.metric === metric)).map((m) => ({ metric: m.metric, dimensions: { ...m.dimensions } })),
+      describeAlarms: async (names?: string[], prefix?: string) =>
+        p.alarms.filter((a) => (!names?.length || names.includes(a.name)) && (!prefix || a.name.startsWith(prefix))),
+      listMetrics: async (ns: string, metric?: string) =>
+        p.metrics.filter((m) => m.namespace === ns && (!metric || m.metric === metric)).map((m) => ({ metric: m.metric, dimensions: { ...m.dimensions } })),
       getMetric: async (ns: string, metric: string, dims: Record<string, string>) => {
-        const same = (a: Record<string, string>, b: Record<string, string>) => Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([k, v]) => b[k] === v);
+        const same = (a: Record<string, string>, b: Record<string, string>) =>
+          Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([k, v]) => b[k] === v);
         const s = p.metrics.find((m) => m.namespace === ns && m.metric === metric && same(m.dimensions, dims));
         return [...(s?.points ?? [])].sort((a, b) => b.timestamp.getTime() - a.timestamp.getTime());
       },

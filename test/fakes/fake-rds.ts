@@ -63,7 +63,10 @@ export class FakeRds implements RdsPort {
   readonly #snapshots = new Map<string, Snap>();
   readonly #peers = new Map<string, FakeRds>();
 
-  constructor(private readonly clock: { now(): Date }, readonly region = 'us-west-2') {}
+  constructor(
+    private readonly clock: { now(): Date },
+    readonly region = 'us-west-2',
+  ) {}
 
   /** Make snapshots of `other` (another region) visible to copySnapshot by ARN, both ways. */
   link(other: FakeRds): this {
@@ -74,7 +77,23 @@ export class FakeRds implements RdsPort {
 
   addInstance(i: Partial<DbInstanceInfo> & { identifier: string }): this {
     this.#instances.set(i.identifier, {
-      info: { engine: 'postgres', engineVersion: '16', status: 'available', endpoint: `${i.identifier}.fake.rds.amazonaws.com`, port: 5432, encrypted: true, publiclyAccessible: false, multiAz: false, securityGroupIds: [], parameterGroups: [], tags: {}, instanceClass: 'db.t3.medium', backupRetentionDays: 7, kmsKeyId: `arn:aws:kms:${this.region}:${ACCOUNT}:key/rds`, ...i },
+      info: {
+        engine: 'postgres',
+        engineVersion: '16',
+        status: 'available',
+        endpoint: `${i.identifier}.fake.rds.amazonaws.com`,
+        port: 5432,
+        encrypted: true,
+        publiclyAccessible: false,
+        multiAz: false,
+        securityGroupIds: [],
+        parameterGroups: [],
+        tags: {},
+        instanceClass: 'db.t3.medium',
+        backupRetentionDays: 7,
+        kmsKeyId: `arn:aws:kms:${this.region}:${ACCOUNT}:key/rds`,
+        ...i,
+      },
       readyAt: 0,
     });
     return this;
@@ -88,7 +107,16 @@ export class FakeRds implements RdsPort {
   }
 
   #snapInfo(id: string, src: DbInstanceInfo, created: Date, type: string, kmsKeyId = src.kmsKeyId): DbSnapshotInfo {
-    return { identifier: id, dbInstanceIdentifier: src.identifier, status: 'creating', created, type, encrypted: src.encrypted, arn: `arn:aws:rds:${this.region}:${ACCOUNT}:snapshot:${id}`, kmsKeyId };
+    return {
+      identifier: id,
+      dbInstanceIdentifier: src.identifier,
+      status: 'creating',
+      created,
+      type,
+      encrypted: src.encrypted,
+      arn: `arn:aws:rds:${this.region}:${ACCOUNT}:snapshot:${id}`,
+      kmsKeyId,
+    };
   }
 
   #now() {
@@ -98,7 +126,12 @@ export class FakeRds implements RdsPort {
   #view(x: Inst): DbInstanceInfo | undefined {
     const t = this.#now();
     if (x.goneAt !== undefined && t >= x.goneAt) return undefined;
-    const status = x.goneAt !== undefined ? 'deleting' : t < x.readyAt || this.stuck.has(x.info.identifier) || (this.stuck.has('*') && x.readyAt > 0) ? 'creating' : 'available';
+    const status =
+      x.goneAt !== undefined
+        ? 'deleting'
+        : t < x.readyAt || this.stuck.has(x.info.identifier) || (this.stuck.has('*') && x.readyAt > 0)
+          ? 'creating'
+          : 'available';
     return { ...x.info, status, latestRestorableTime: new Date(t - this.lagMs) };
   }
 
@@ -122,8 +155,13 @@ export class FakeRds implements RdsPort {
     this.calls.push({ op: 'createSnapshot', input: { instance, snapshotId, tags } });
     const src = await this.describeInstance(instance);
     if (!src) throw new FakeAwsError('DBInstanceNotFound', `DBInstance ${instance} not found.`);
-    if (this.#snapshots.has(snapshotId)) throw new FakeAwsError('DBSnapshotAlreadyExists', `Cannot create the snapshot because a snapshot with the identifier ${snapshotId} already exists.`);
-    this.#snapshots.set(snapshotId, { info: this.#snapInfo(snapshotId, src, this.clock.now(), 'manual'), readyAt: this.#now() + this.snapshotMs, source: { ...src } });
+    if (this.#snapshots.has(snapshotId))
+      throw new FakeAwsError('DBSnapshotAlreadyExists', `Cannot create the snapshot because a snapshot with the identifier ${snapshotId} already exists.`);
+    this.#snapshots.set(snapshotId, {
+      info: this.#snapInfo(snapshotId, src, this.clock.now(), 'manual'),
+      readyAt: this.#now() + this.snapshotMs,
+      source: { ...src },
+    });
   }
   #status(s: Snap, t: number): string {
     if (t < s.readyAt) return s.copy ? 'copying' : 'creating';
@@ -137,7 +175,8 @@ export class FakeRds implements RdsPort {
   }
   async copySnapshot(source: string, targetSnapshotId: string, input: CopySnapshotInput) {
     this.calls.push({ op: 'copySnapshot', input: { source, targetSnapshotId, ...input } });
-    if (this.copyUnavailable) throw Object.assign(new Error('CopyDBSnapshot is not implemented by the AWS endpoint in use'), { name: 'NotImplementedByEndpoint' });
+    if (this.copyUnavailable)
+      throw Object.assign(new Error('CopyDBSnapshot is not implemented by the AWS endpoint in use'), { name: 'NotImplementedByEndpoint' });
     const arn = /^arn:aws:rds:([^:]+):\d+:snapshot:(.+)$/.exec(source);
     const region = arn ? arn[1]! : this.region;
     const id = arn ? arn[2]! : source;
@@ -147,9 +186,14 @@ export class FakeRds implements RdsPort {
     if (home.#status(src, this.#now()) !== 'available') throw new FakeAwsError('InvalidDBSnapshotState', `Snapshot ${id} is not available.`);
     if (this.#snapshots.has(targetSnapshotId)) throw new FakeAwsError('DBSnapshotAlreadyExists', `Snapshot ${targetSnapshotId} already exists.`);
     const cross = region !== this.region;
-    if (cross && src.info.encrypted && !input.kmsKeyId) throw new FakeAwsError('InvalidParameterCombination', 'KmsKeyId is required when copying an encrypted snapshot to another region.');
+    if (cross && src.info.encrypted && !input.kmsKeyId)
+      throw new FakeAwsError('InvalidParameterCombination', 'KmsKeyId is required when copying an encrypted snapshot to another region.');
     const keyRegion = /^arn:aws:kms:([^:]+):/.exec(input.kmsKeyId ?? '')?.[1];
-    if (keyRegion && keyRegion !== this.region) throw new FakeAwsError('KMSKeyNotAccessibleFault', `Specified KMS key [${input.kmsKeyId}] does not exist, is not enabled or you do not have permissions to access it.`);
+    if (keyRegion && keyRegion !== this.region)
+      throw new FakeAwsError(
+        'KMSKeyNotAccessibleFault',
+        `Specified KMS key [${input.kmsKeyId}] does not exist, is not enabled or you do not have permissions to access it.`,
+      );
     this.#snapshots.set(targetSnapshotId, {
       info: { ...this.#snapInfo(targetSnapshotId, src.source, this.clock.now(), 'manual', input.kmsKeyId ?? src.info.kmsKeyId), encrypted: src.info.encrypted },
       readyAt: this.#now() + this.copyMs,
@@ -199,10 +243,15 @@ export class FakeRds implements RdsPort {
     const x = this.#instances.get(identifier);
     const view = x && this.#view(x);
     if (!x || !view) return;
-    if (x.info.deletionProtection) throw new FakeAwsError('InvalidParameterCombination', 'Cannot delete protected DB Instance, please disable deletion protection and try again.');
+    if (x.info.deletionProtection)
+      throw new FakeAwsError('InvalidParameterCombination', 'Cannot delete protected DB Instance, please disable deletion protection and try again.');
     x.goneAt ??= this.#now() + this.deleteMs;
     if (!opts.skipFinalSnapshot && opts.finalSnapshotId)
-      this.#snapshots.set(opts.finalSnapshotId, { info: this.#snapInfo(opts.finalSnapshotId, view, this.clock.now(), 'manual'), readyAt: x.goneAt, source: { ...view } });
+      this.#snapshots.set(opts.finalSnapshotId, {
+        info: this.#snapInfo(opts.finalSnapshotId, view, this.clock.now(), 'manual'),
+        readyAt: x.goneAt,
+        source: { ...view },
+      });
   }
   async modifyDeletionProtection(identifier: string, enabled: boolean) {
     this.calls.push({ op: 'modifyDeletionProtection', input: { identifier, enabled } });

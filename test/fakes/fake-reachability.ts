@@ -18,7 +18,12 @@
  */
 import type { AnalysisResult, NetworkInterfaceInfo, PathSpec, ReachabilityPort } from '../../src/aws/reachability.js';
 
-export interface Rule { source?: string; destination?: string; port?: number; explanation: string }
+export interface Rule {
+  source?: string;
+  destination?: string;
+  port?: number;
+  explanation: string;
+}
 
 export class FakeReachability implements ReachabilityPort {
   paths = new Map<string, PathSpec>();
@@ -54,7 +59,8 @@ export class FakeReachability implements ReachabilityPort {
     a.polls += 1;
     if (a.polls <= this.pollsUntilDone) return { status: 'running', explanations: [] };
     const p = this.paths.get(a.pathId)!;
-    const match = (r: Rule) => (!r.source || r.source === p.source) && (!r.destination || r.destination === p.destination) && (r.port === undefined || r.port === p.port);
+    const match = (r: Rule) =>
+      (!r.source || r.source === p.source) && (!r.destination || r.destination === p.destination) && (r.port === undefined || r.port === p.port);
     const failed = this.failing.find(match);
     if (failed) return { status: 'failed', statusMessage: failed.explanation, explanations: [] };
     const block = this.blocked.find(match);
@@ -80,7 +86,12 @@ export class FakeReachability implements ReachabilityPort {
 
   async findNetworkInterfaces(filters: Record<string, string[]>): Promise<NetworkInterfaceInfo[]> {
     return this.interfaces
-      .filter((n) => (!filters['addresses.private-ip-address'] || filters['addresses.private-ip-address'].includes(n.privateIp ?? '')) && (!filters['group-id'] || (n.groupIds ?? []).some((g) => filters['group-id']!.includes(g))) && (!filters.description || filters.description.includes(n.description ?? '')))
+      .filter(
+        (n) =>
+          (!filters['addresses.private-ip-address'] || filters['addresses.private-ip-address'].includes(n.privateIp ?? '')) &&
+          (!filters['group-id'] || (n.groupIds ?? []).some((g) => filters['group-id']!.includes(g))) &&
+          (!filters.description || filters.description.includes(n.description ?? '')),
+      )
       .map(({ id, subnetId, availabilityZone, privateIp }) => ({ id, subnetId, availabilityZone, privateIp }));
   }
 

@@ -7,7 +7,16 @@
  * API would show at `clock.now()`. Time therefore only moves when the test's FakeClock
  * does, and nothing runs in the background.
  */
-import type { Ec2Port, InstanceAssociationStatus, InstanceInfo, InvocationResult, ManagedInstance, SendCommandInput, SsmPort, CommandStatus } from '../../src/aws/ops-ports.js';
+import type {
+  Ec2Port,
+  InstanceAssociationStatus,
+  InstanceInfo,
+  InvocationResult,
+  ManagedInstance,
+  SendCommandInput,
+  SsmPort,
+  CommandStatus,
+} from '../../src/aws/ops-ports.js';
 import type { ObjectStorePort } from '../../src/aws/ports.js';
 import { FakeAwsError } from './fake-cloudformation.js';
 
@@ -110,7 +119,16 @@ interface Script {
 const APPLY_ANSIBLE = 'AWS-ApplyAnsiblePlaybooks';
 /** dpf's own document (compute stack): dpf-<project>-<env>-ApplyAnsiblePlaybooks. */
 const DPF_ANSIBLE = /^dpf-.+-ApplyAnsiblePlaybooks$/;
-const DPF_ANSIBLE_PARAMETERS = new Set(['SourceType', 'SourceInfo', 'PlaybookFile', 'ExtraVariables', 'Check', 'Verbose', 'TimeoutSeconds', 'AnsibleCoreVersion']);
+const DPF_ANSIBLE_PARAMETERS = new Set([
+  'SourceType',
+  'SourceInfo',
+  'PlaybookFile',
+  'ExtraVariables',
+  'Check',
+  'Verbose',
+  'TimeoutSeconds',
+  'AnsibleCoreVersion',
+]);
 const DPF_EXTRA_VARS_PATTERN = /^$|^\w+=[^\s|:();&'"`$\\{}<>]+(\s+\w+=[^\s|:();&'"`$\\{}<>]+)*$/;
 const DPF_PLAYBOOK_PATTERN = /^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*\.ya?ml$/;
 const EXTRA_VARS_PATTERN = /^$|^\w+=[^\s|:();&]+(\s\w+=[^\s|:();&]+)*$/;
@@ -163,7 +181,12 @@ export class FakeSsm implements SsmPort {
   /** Record a State Manager association run on an instance (what DescribeInstanceAssociationsStatus lists). */
   setAssociationStatus(instanceId: string, run: Partial<InstanceAssociationStatus> & { associationName: string; status: string }): this {
     const runs = (this.#associationRuns.get(instanceId) ?? []).filter((r) => r.associationName !== run.associationName);
-    runs.push({ associationId: run.associationId ?? `assoc-${run.associationName}`, documentName: run.documentName ?? 'dpf-dataplatform-dev-ApplyAnsiblePlaybooks', executionDate: run.executionDate ?? this.clock.now(), ...run });
+    runs.push({
+      associationId: run.associationId ?? `assoc-${run.associationName}`,
+      documentName: run.documentName ?? 'dpf-dataplatform-dev-ApplyAnsiblePlaybooks',
+      executionDate: run.executionDate ?? this.clock.now(),
+      ...run,
+    });
     this.#associationRuns.set(instanceId, runs);
     return this;
   }
@@ -249,13 +272,16 @@ export class FakeSsm implements SsmPort {
     if (!/^\d+%?$/.test(input.maxConcurrency) || /^0+%?$/.test(input.maxConcurrency))
       throw new FakeAwsError('ValidationException', `MaxConcurrency "${input.maxConcurrency}" must be a positive number or percentage.`);
     if (!/^\d+%?$/.test(input.maxErrors)) throw new FakeAwsError('ValidationException', `MaxErrors "${input.maxErrors}" must be a number or percentage.`);
-    if (!(input.timeoutSeconds >= 30 && input.timeoutSeconds <= 2592000)) throw new FakeAwsError('ValidationException', `TimeoutSeconds ${input.timeoutSeconds} must be between 30 and 2592000.`);
+    if (!(input.timeoutSeconds >= 30 && input.timeoutSeconds <= 2592000))
+      throw new FakeAwsError('ValidationException', `TimeoutSeconds ${input.timeoutSeconds} must be between 30 and 2592000.`);
     if (input.documentName === APPLY_ANSIBLE) validateApplyAnsible(input.parameters);
     if (DPF_ANSIBLE.test(input.documentName)) validateDpfAnsible(input.parameters);
 
     let targets: FakeInstance[];
     if (hasIds) {
-      const unknown = input.instanceIds!.filter((id) => !this.#instances.has(id) || this.#instances.get(id)!.state === 'terminated' || !this.#registered(this.#instances.get(id)!));
+      const unknown = input.instanceIds!.filter(
+        (id) => !this.#instances.has(id) || this.#instances.get(id)!.state === 'terminated' || !this.#registered(this.#instances.get(id)!),
+      );
       if (unknown.length) throw new FakeAwsError('InvalidInstanceId', `Instances [${unknown.join(', ')}] not in a valid state for account`);
       targets = [...new Set(input.instanceIds)].map((id) => this.#instances.get(id)!);
     } else {
@@ -290,7 +316,10 @@ export class FakeSsm implements SsmPort {
     this.#record('findCommandByMarker', { marker, ...opts });
     // Like ListCommands: AWS keeps commands 30 days; the caller's `since` only narrows the listing.
     const hit = [...this.#commands.values()].find(
-      (c) => (c.input.comment ?? '').split(/\s+/).includes(marker) && (!opts.documentName || c.input.documentName === opts.documentName) && c.sentAt >= opts.since.getTime() - 300_000,
+      (c) =>
+        (c.input.comment ?? '').split(/\s+/).includes(marker) &&
+        (!opts.documentName || c.input.documentName === opts.documentName) &&
+        c.sentAt >= opts.since.getTime() - 300_000,
     );
     return hit?.commandId;
   }
@@ -330,7 +359,13 @@ export class FakeSsm implements SsmPort {
     this.#record('describeInstanceInformation', { instanceIds });
     return [...this.#instances.values()]
       .filter((i) => i.state !== 'terminated' && this.#registered(i) && (!instanceIds || instanceIds.includes(i.instanceId)))
-      .map((i) => ({ instanceId: i.instanceId, pingStatus: i.state === 'running' ? i.pingStatus : 'ConnectionLost', platform: 'Linux', agentVersion: '3.3.0.0', lastPing: this.clock.now() }));
+      .map((i) => ({
+        instanceId: i.instanceId,
+        pingStatus: i.state === 'running' ? i.pingStatus : 'ConnectionLost',
+        platform: 'Linux',
+        agentVersion: '3.3.0.0',
+        lastPing: this.clock.now(),
+      }));
   }
 
   async describeInstanceAssociationsStatus(instanceId: string): Promise<InstanceAssociationStatus[]> {
@@ -461,7 +496,16 @@ export class FakeSsm implements SsmPort {
   }
 
   #info(i: FakeInstance): InstanceInfo {
-    return { instanceId: i.instanceId, state: i.state, instanceType: i.instanceType, privateIp: i.privateIp, tags: { ...i.tags }, securityGroupIds: [], volumeIds: [], httpTokens: 'required' };
+    return {
+      instanceId: i.instanceId,
+      state: i.state,
+      instanceType: i.instanceType,
+      privateIp: i.privateIp,
+      tags: { ...i.tags },
+      securityGroupIds: [],
+      volumeIds: [],
+      httpTokens: 'required',
+    };
   }
 
   #instance(id: string): FakeInstance {
@@ -543,15 +587,22 @@ function validateApplyAnsible(params: Record<string, string[]>): void {
   const bad = (name: string, why: string) => {
     throw new FakeAwsError('InvalidParameters', `Parameter "${name}" ${why}`);
   };
-  const allowed: Record<string, string[]> = { SourceType: ['GitHub', 'S3'], InstallDependencies: ['True', 'False'], Check: ['True', 'False'], Verbose: ['-v', '-vv', '-vvv', '-vvvv'] };
+  const allowed: Record<string, string[]> = {
+    SourceType: ['GitHub', 'S3'],
+    InstallDependencies: ['True', 'False'],
+    Check: ['True', 'False'],
+    Verbose: ['-v', '-vv', '-vvv', '-vvvv'],
+  };
   for (const [name, values] of Object.entries(allowed)) {
     const v = one(name);
     if (v !== undefined && !values.includes(v)) bad(name, `value "${v}" is not one of ${values.join(', ')}.`);
   }
   const ev = one('ExtraVariables');
-  if (ev !== undefined && !EXTRA_VARS_PATTERN.test(ev)) bad('ExtraVariables', `"${ev}" failed to satisfy constraint: Member must satisfy regular expression pattern: ${EXTRA_VARS_PATTERN.source}`);
+  if (ev !== undefined && !EXTRA_VARS_PATTERN.test(ev))
+    bad('ExtraVariables', `"${ev}" failed to satisfy constraint: Member must satisfy regular expression pattern: ${EXTRA_VARS_PATTERN.source}`);
   const pb = one('PlaybookFile');
-  if (pb !== undefined && !PLAYBOOK_PATTERN.test(pb)) bad('PlaybookFile', `"${pb}" failed to satisfy constraint: Member must satisfy regular expression pattern: ${PLAYBOOK_PATTERN.source}`);
+  if (pb !== undefined && !PLAYBOOK_PATTERN.test(pb))
+    bad('PlaybookFile', `"${pb}" failed to satisfy constraint: Member must satisfy regular expression pattern: ${PLAYBOOK_PATTERN.source}`);
   const si = one('SourceInfo');
   if (si !== undefined) {
     try {
@@ -573,9 +624,11 @@ function validateDpfAnsible(params: Record<string, string[]>): void {
   validateApplyAnsible(params);
   if (params.SourceType && params.SourceType[0] !== 'S3') throw new FakeAwsError('InvalidParameters', 'Parameter "SourceType" must be S3.');
   const ev = params.ExtraVariables?.[0];
-  if (ev !== undefined && !DPF_EXTRA_VARS_PATTERN.test(ev)) throw new FakeAwsError('InvalidParameters', `Parameter "ExtraVariables" "${ev}" failed to satisfy constraint: ${DPF_EXTRA_VARS_PATTERN.source}`);
+  if (ev !== undefined && !DPF_EXTRA_VARS_PATTERN.test(ev))
+    throw new FakeAwsError('InvalidParameters', `Parameter "ExtraVariables" "${ev}" failed to satisfy constraint: ${DPF_EXTRA_VARS_PATTERN.source}`);
   const pb = params.PlaybookFile?.[0];
-  if (pb !== undefined && !DPF_PLAYBOOK_PATTERN.test(pb)) throw new FakeAwsError('InvalidParameters', `Parameter "PlaybookFile" "${pb}" failed to satisfy constraint: ${DPF_PLAYBOOK_PATTERN.source}`);
+  if (pb !== undefined && !DPF_PLAYBOOK_PATTERN.test(pb))
+    throw new FakeAwsError('InvalidParameters', `Parameter "PlaybookFile" "${pb}" failed to satisfy constraint: ${DPF_PLAYBOOK_PATTERN.source}`);
 }
 
 function matchesFilters(i: FakeInstance, filters: Record<string, string[]>): boolean {

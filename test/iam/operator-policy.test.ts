@@ -12,8 +12,14 @@ import { operatorActions } from '../../src/preflight/index.js';
 import { PACKAGE_ROOT } from '../../src/templates/registry.js';
 
 const DIR = path.join(PACKAGE_ROOT, 'docs', 'iam');
-const published = Object.fromEntries(readdirSync(DIR).filter((f) => f.startsWith('dpf-operator-')).map((f) => [f, readFileSync(path.join(DIR, f), 'utf8')]));
-const docs = Object.entries(published).filter(([f]) => /-\d+\.json$/.test(f)).map(([, t]) => JSON.parse(t) as PolicyDocument);
+const published = Object.fromEntries(
+  readdirSync(DIR)
+    .filter((f) => f.startsWith('dpf-operator-'))
+    .map((f) => [f, readFileSync(path.join(DIR, f), 'utf8')]),
+);
+const docs = Object.entries(published)
+  .filter(([f]) => /-\d+\.json$/.test(f))
+  .map(([, t]) => JSON.parse(t) as PolicyDocument);
 const glob = (p: string) => new RegExp(`^${p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`, 'i');
 
 describe('GIVEN docs/iam', () => {
@@ -53,11 +59,16 @@ describe('the generator', () => {
   it('GIVEN adapter sources THEN each Command maps through its client to an IAM action, with the overrides', () => {
     const text = `import { S3Client, HeadObjectCommand, type X } from '@aws-sdk/client-s3';\nimport { STSClient, GetCallerIdentityCommand } from '@aws-sdk/client-sts';\nimport { BackupClient, StartBackupJobCommand } from '@aws-sdk/client-backup';\n new HeadObjectCommand({}); new GetCallerIdentityCommand({}); new StartBackupJobCommand({});`;
     expect(directActions([{ file: 'a.ts', text }])).toEqual({ actions: ['backup:StartBackupJob', 'iam:PassRole', 's3:GetObject'], unknownClients: [] });
-    expect(directActions([{ file: 'b.ts', text: `import { FooClient, BarCommand } from '@aws-sdk/client-foo';\nnew BarCommand({});` }]).unknownClients).toEqual(['@aws-sdk/client-foo (b.ts)']);
+    expect(directActions([{ file: 'b.ts', text: `import { FooClient, BarCommand } from '@aws-sdk/client-foo';\nnew BarCommand({});` }]).unknownClients).toEqual(
+      ['@aws-sdk/client-foo (b.ts)'],
+    );
   });
 
   it('GIVEN a resource type without a schema THEN it is reported, not silently left out', () => {
-    expect(provisioningActions(['AWS::EC2::VPC', 'AWS::Made::Up'], { 'AWS::EC2::VPC': ['EC2:CreateVpc'] })).toEqual({ actions: ['ec2:CreateVpc'], missing: ['AWS::Made::Up'] });
+    expect(provisioningActions(['AWS::EC2::VPC', 'AWS::Made::Up'], { 'AWS::EC2::VPC': ['EC2:CreateVpc'] })).toEqual({
+      actions: ['ec2:CreateVpc'],
+      missing: ['AWS::Made::Up'],
+    });
   });
 
   it('GIVEN a small limit THEN statements are packed into several documents, reads collapsed per service', () => {

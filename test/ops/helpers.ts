@@ -38,13 +38,38 @@ export function idsOf(env: string, first: boolean) {
 export function deployedLedger(env: string, now: Date, first = true): LedgerData {
   const ids = idsOf(env, first);
   const d = emptyLedger('dataplatform', env, now);
-  const step = (id: string, outputs: Record<string, string>) => (d.steps[id] = { id, phase: id.split('.')[0]!, status: 'done', outputs, attempts: 1, evidence: { stackName: `dataplatform-${env}-${id.split('.')[0]}` }, inputHash: 'x' });
+  const step = (id: string, outputs: Record<string, string>) =>
+    (d.steps[id] = {
+      id,
+      phase: id.split('.')[0]!,
+      status: 'done',
+      outputs,
+      attempts: 1,
+      evidence: { stackName: `dataplatform-${env}-${id.split('.')[0]}` },
+      inputHash: 'x',
+    });
   step('bootstrap.state', { StateBucketName: `dataplatform-${env}-dpf-state-${ACCOUNT}`, LockTableName: `dataplatform-${env}-dpf-lock` });
-  step('network.stack', { VpcId: 'vpc-1', DatabaseSecurityGroupId: 'sg-db', EfsSecurityGroupId: 'sg-efs', ComputeSecurityGroupId: 'sg-compute', PrivateSubnet1Id: 'subnet-p1' });
-  step('compute.stack', { BastionInstanceId: ids.hosts.bastion, MasterInstanceId: ids.hosts.master, DevInstanceId: ids.hosts.dev, WorkerAutoScalingGroupName: `dataplatform-${env}-workers` });
+  step('network.stack', {
+    VpcId: 'vpc-1',
+    DatabaseSecurityGroupId: 'sg-db',
+    EfsSecurityGroupId: 'sg-efs',
+    ComputeSecurityGroupId: 'sg-compute',
+    PrivateSubnet1Id: 'subnet-p1',
+  });
+  step('compute.stack', {
+    BastionInstanceId: ids.hosts.bastion,
+    MasterInstanceId: ids.hosts.master,
+    DevInstanceId: ids.hosts.dev,
+    WorkerAutoScalingGroupName: `dataplatform-${env}-workers`,
+  });
   step('storage.stack', {
-    DbInstanceIdentifier: `dataplatform-${env}-metadata`, DbSubnetGroupName: 'dbsubnets', DbParameterGroupName: 'dbparams', EfsFileSystemId: 'fs-main',
-    BackupVaultName: `dataplatform-${env}-vault`, BackupRoleArn: 'arn:aws:iam::123456789012:role/backup', DataKmsKeyArn: 'arn:aws:kms:us-west-2:123456789012:key/k1',
+    DbInstanceIdentifier: `dataplatform-${env}-metadata`,
+    DbSubnetGroupName: 'dbsubnets',
+    DbParameterGroupName: 'dbparams',
+    EfsFileSystemId: 'fs-main',
+    BackupVaultName: `dataplatform-${env}-vault`,
+    BackupRoleArn: 'arn:aws:iam::123456789012:role/backup',
+    DataKmsKeyArn: 'arn:aws:kms:us-west-2:123456789012:key/k1',
     DataLakeBucketName: `dataplatform-${env}-datalake-${ACCOUNT}`,
   });
   return d;
@@ -154,7 +179,22 @@ export function world(o: { start?: string; envs?: string[]; drCfn?: Omit<FakeClo
     ssm,
     secrets,
     autoscaling: {
-      describeGroup: async (name: string) => deletedGroups.has(name) ? undefined : ({ name, min: 2, max: 6, desired: 2, instances: idsOf(name.split('-')[1]!, name.split('-')[1] === envs[0]).workers.map((instanceId) => ({ instanceId, lifecycleState: 'InService', healthStatus: 'Healthy' })), tags: {}, subnetIds: [] }),
+      describeGroup: async (name: string) =>
+        deletedGroups.has(name)
+          ? undefined
+          : {
+              name,
+              min: 2,
+              max: 6,
+              desired: 2,
+              instances: idsOf(name.split('-')[1]!, name.split('-')[1] === envs[0]).workers.map((instanceId) => ({
+                instanceId,
+                lifecycleState: 'InService',
+                healthStatus: 'Healthy',
+              })),
+              tags: {},
+              subnetIds: [],
+            },
     },
     cloudwatch: { describeAlarms: async () => alarms, getMetric: async () => [], listMetrics: async () => [] },
     sns: { listSubscriptions: async () => [] },
@@ -179,7 +219,26 @@ export function world(o: { start?: string; envs?: string[]; drCfn?: Omit<FakeClo
   const abort = new AbortController();
   const out: string[] = [];
   const w: World = {
-    dir, config, clock, io, abort, rds, backup, efs, ec2, ssm, secrets, cfn, objects, alarms, buckets, deletedBuckets, deletedGroups, dr, out, ledgerEnvs: envs,
+    dir,
+    config,
+    clock,
+    io,
+    abort,
+    rds,
+    backup,
+    efs,
+    ec2,
+    ssm,
+    secrets,
+    cfn,
+    objects,
+    alarms,
+    buckets,
+    deletedBuckets,
+    deletedGroups,
+    dr,
+    out,
+    ledgerEnvs: envs,
     ctx: (c = {}) => ({
       globals: { env: c.env ?? envs[0], config, json: Boolean(c.json), yes: c.yes ?? true, verbose: false, color: false },
       settings: testSettings(),
@@ -197,7 +256,13 @@ export function world(o: { start?: string; envs?: string[]; drCfn?: Omit<FakeClo
 }
 
 /** A second region: its own RDS (linked to the primary's), EC2, EFS, Backup, CloudFormation and S3. */
-function regionFakes(region: string, clock: FakeClock, primaryRds: FakeRds, primary: AwsPorts, cfnOptions: Omit<FakeCloudFormationOptions, 'clock' | 'region'> = {}): RegionFakes {
+function regionFakes(
+  region: string,
+  clock: FakeClock,
+  primaryRds: FakeRds,
+  primary: AwsPorts,
+  cfnOptions: Omit<FakeCloudFormationOptions, 'clock' | 'region'> = {},
+): RegionFakes {
   const rds = new FakeRds(clock, region).link(primaryRds);
   const ec2 = new FakeEc2(clock);
   const efs = new FakeEfs();
@@ -206,7 +271,10 @@ function regionFakes(region: string, clock: FakeClock, primaryRds: FakeRds, prim
   const objects = new MemoryObjectStore();
   const buckets = new Set<string>();
   const ops: OpsPorts = {
-    ec2, rds, efs, backup,
+    ec2,
+    rds,
+    efs,
+    backup,
     ssm: new FakeSsm({ clock, region }),
     secrets: new FakeSecrets(),
     autoscaling: { describeGroup: async () => undefined },
@@ -221,9 +289,14 @@ function regionFakes(region: string, clock: FakeClock, primaryRds: FakeRds, prim
 /** Healthy hosts: systemctl output for every unit, and an OK alarm per host. */
 export function healthy(w: World, env = 'dev'): void {
   w.ssm.script('*', { stdout: ['amazon-ssm-agent', 'sshd', 'chronyd'].map((u) => `dpf-svc ${u}=active`).join('\n') }, { document: 'AWS-RunShellScript' });
-  w.ssm.script('*', { stdout: 'ok: 3 package(s) updated; running kernel 6.1, next boot 6.1; reboot: no' }, { document: 'dpf-dataplatform-dev-ApplyAnsiblePlaybooks' });
+  w.ssm.script(
+    '*',
+    { stdout: 'ok: 3 package(s) updated; running kernel 6.1, next boot 6.1; reboot: no' },
+    { document: 'dpf-dataplatform-dev-ApplyAnsiblePlaybooks' },
+  );
   const ids = idsOf(env, w.ledgerEnvs[0] === env);
-  for (const id of [...Object.values(ids.hosts), ...ids.workers]) w.alarms.push({ name: `dataplatform-${env}-${id}-cpu`, state: 'OK', dimensions: { InstanceId: id }, actions: [] });
+  for (const id of [...Object.values(ids.hosts), ...ids.workers])
+    w.alarms.push({ name: `dataplatform-${env}-${id}-cpu`, state: 'OK', dimensions: { InstanceId: id }, actions: [] });
   w.alarms.push({ name: `dataplatform-${env}-workers-cpu`, state: 'OK', dimensions: { AutoScalingGroupName: `dataplatform-${env}-workers` }, actions: [] });
 }
 

@@ -4,7 +4,18 @@ import { lastOperation, operationsOf, stampOf, unfinishedOperation } from '../..
 import { emptyLedger, type RunRecord } from '../../src/state/ledger.js';
 
 const OP = { id: 'dr-drill-1', kind: 'dr-drill', key: 'scope=restore', params: { scope: 'restore' } };
-const run = (runId: string, startedAt: string, status: RunRecord['status'], extra: Partial<RunRecord> = {}): RunRecord => ({ runId, command: 'dr-drill', operator: 'a', host: 'h', startedAt, finishedAt: startedAt, status, steps: [], operation: OP, ...extra });
+const run = (runId: string, startedAt: string, status: RunRecord['status'], extra: Partial<RunRecord> = {}): RunRecord => ({
+  runId,
+  command: 'dr-drill',
+  operator: 'a',
+  host: 'h',
+  startedAt,
+  finishedAt: startedAt,
+  status,
+  steps: [],
+  operation: OP,
+  ...extra,
+});
 
 describe('operationsOf', () => {
   it('GIVEN runs of one operation THEN one view: started with the first, status of the last, the newest summary', () => {
@@ -14,7 +25,17 @@ describe('operationsOf', () => {
       { runId: 'deploy-1', command: 'deploy', operator: 'a', host: 'h', startedAt: '2025-01-01T00:30:00Z', status: 'done', steps: [] },
       run('r2', '2025-01-01T01:00:00Z', 'interrupted'),
     ];
-    expect(operationsOf(d)).toEqual([{ ...OP, status: 'interrupted', open: true, startedAt: '2025-01-01T00:00:00Z', finishedAt: '2025-01-01T01:00:00Z', runIds: ['r1', 'r2'], summary: { n: 1 } }]);
+    expect(operationsOf(d)).toEqual([
+      {
+        ...OP,
+        status: 'interrupted',
+        open: true,
+        startedAt: '2025-01-01T00:00:00Z',
+        finishedAt: '2025-01-01T01:00:00Z',
+        runIds: ['r1', 'r2'],
+        summary: { n: 1 },
+      },
+    ]);
     expect(unfinishedOperation(d, 'dr-drill')?.id).toBe(OP.id);
     expect(unfinishedOperation(d, 'backup')).toBeUndefined();
   });

@@ -54,7 +54,11 @@ describe('dpf patch', () => {
   it('GIVEN the playbook schedules a reboot on the master THEN dpf waits for it to come back to SSM before the gate', async () => {
     w = world();
     healthy(w);
-    w.ssm.script(HOSTS.master, { stdout: 'ok: 2 package(s) updated; running kernel 6.1.1, next boot 6.1.2; reboot: yes' }, { document: 'dpf-dataplatform-dev-ApplyAnsiblePlaybooks' });
+    w.ssm.script(
+      HOSTS.master,
+      { stdout: 'ok: 2 package(s) updated; running kernel 6.1.1, next boot 6.1.2; reboot: yes' },
+      { document: 'dpf-dataplatform-dev-ApplyAnsiblePlaybooks' },
+    );
     await runPatch({ wave: 'master-dev' }, w.ctx());
     const l = await w.ledger();
     const wave = l.get('operations.patch.master-dev')!;
@@ -81,7 +85,11 @@ describe('dpf patch', () => {
   it('GIVEN rolling workers one at a time and a 15-min patch THEN the second worker is still delivered (the delivery timeout covers the batch before it)', async () => {
     w = world();
     healthy(w);
-    w.ssm.script(WORKERS[0]!, { stdout: 'ok: 3 package(s) updated; reboot: no', durationMs: 15 * 60_000 }, { document: 'dpf-dataplatform-dev-ApplyAnsiblePlaybooks' });
+    w.ssm.script(
+      WORKERS[0]!,
+      { stdout: 'ok: 3 package(s) updated; reboot: no', durationMs: 15 * 60_000 },
+      { document: 'dpf-dataplatform-dev-ApplyAnsiblePlaybooks' },
+    );
     await runPatch({ wave: 'workers' }, w.ctx());
     const sent = w.ssm.sentCommands().find((c) => c.input.documentName === 'dpf-dataplatform-dev-ApplyAnsiblePlaybooks')!;
     expect(sent.input.timeoutSeconds).toBe(600 + 3600); // two batches at 50 % of 2 hosts
@@ -214,12 +222,19 @@ describe('dpf restore db', () => {
 describe('dpf restore fs', () => {
   it('GIVEN a recovery point THEN a new encrypted file system is restored with the data key; --promote is refused while it has no mount targets', async () => {
     w = world();
-    const rp = w.backup.addRecoveryPoint({ created: new Date('2025-01-03T05:00:00Z'), resourceArn: 'arn:aws:elasticfilesystem:us-west-2:123456789012:file-system/fs-main', vault: 'dataplatform-dev-vault' });
+    const rp = w.backup.addRecoveryPoint({
+      created: new Date('2025-01-03T05:00:00Z'),
+      resourceArn: 'arn:aws:elasticfilesystem:us-west-2:123456789012:file-system/fs-main',
+      vault: 'dataplatform-dev-vault',
+    });
     const err = await fails(runRestoreFs({ recoveryPoint: rp, promote: true }, w.ctx()));
     expect(err.code).toBe('PromoteNoMountTargets');
     expect(err.hint).toContain('aws efs create-mount-target --file-system-id fs-restored1 --subnet-id subnet-p1 --security-groups sg-efs');
     const call = w.backup.calls.find((c) => c.op === 'startRestoreJob')!.input as { metadata: Record<string, string>; resourceType: string };
-    expect(call).toMatchObject({ resourceType: 'EFS', metadata: { newFileSystem: 'true', Encrypted: 'true', KmsKeyId: 'arn:aws:kms:us-west-2:123456789012:key/k1', 'file-system-id': 'fs-main' } });
+    expect(call).toMatchObject({
+      resourceType: 'EFS',
+      metadata: { newFileSystem: 'true', Encrypted: 'true', KmsKeyId: 'arn:aws:kms:us-west-2:123456789012:key/k1', 'file-system-id': 'fs-main' },
+    });
     expect((await w.ledger()).get('operations.restore.fs-validate')?.status).toBe('done');
     expect(await w.ssm.getParameter('/dataplatform/dev/efs/file-system-id')).toBeUndefined();
   });
@@ -268,7 +283,11 @@ describe('dpf dr-drill', () => {
   it('GIVEN the source lags 20 min WHEN drilling THEN the database misses its 15 min RPO and the report says so', async () => {
     w = world();
     w.rds.lagMs = 20 * 60_000;
-    w.backup.addRecoveryPoint({ created: new Date('2025-01-03T05:00:00Z'), resourceArn: 'arn:aws:elasticfilesystem:us-west-2:123456789012:file-system/fs-main', vault: 'dataplatform-dev-vault' });
+    w.backup.addRecoveryPoint({
+      created: new Date('2025-01-03T05:00:00Z'),
+      resourceArn: 'arn:aws:elasticfilesystem:us-west-2:123456789012:file-system/fs-main',
+      vault: 'dataplatform-dev-vault',
+    });
     await runDrDrill({}, drillCtx());
     const r = JSON.parse(w.out.at(-1)!);
     expect(r.type).toBe('result');
@@ -284,7 +303,11 @@ describe('dpf dr-drill', () => {
     expect(w.objects.puts.some((p) => p.key.startsWith('reports/dev/dr-drill-'))).toBe(true);
     // isolation: own group, egress revoked, no ingress ever granted
     expect(w.ec2.calls.some((c) => c.op === 'revokeAllEgress')).toBe(true);
-    expect(w.rds.calls.find((c) => c.op === 'restoreToPointInTime')!.input).toMatchObject({ subnetGroup: 'dbsubnets', parameterGroup: 'dbparams', useLatestRestorableTime: true });
+    expect(w.rds.calls.find((c) => c.op === 'restoreToPointInTime')!.input).toMatchObject({
+      subnetGroup: 'dbsubnets',
+      parameterGroup: 'dbparams',
+      useLatestRestorableTime: true,
+    });
     // torn down
     expect(w.rds.instanceIds()).toEqual(['dataplatform-dev-metadata']);
     expect(w.ec2.groups.size).toBe(0);
@@ -317,7 +340,13 @@ describe('dpf dr-drill', () => {
     expect(r.operationId).toBe(op.id);
     // SSM gave no output, so the canary write is unconfirmed: the database is measured (RTO and
     // RPO reported, within target) but not passed.
-    expect(r.stores[0]).toMatchObject({ name: 'database', passed: null, rtoPassed: true, rpoPassed: true, reason: expect.stringMatching(/^the canary could not be confirmed: /) });
+    expect(r.stores[0]).toMatchObject({
+      name: 'database',
+      passed: null,
+      rtoPassed: true,
+      rpoPassed: true,
+      reason: expect.stringMatching(/^the canary could not be confirmed: /),
+    });
     expect(r.stores[0].rtoSeconds).toBeGreaterThan(0);
     expect(r.stores[1]).toMatchObject({ name: 'fileSystem', passed: null });
     expect(r.passed).toBe(null);
@@ -326,7 +355,11 @@ describe('dpf dr-drill', () => {
   it('GIVEN the source lags 3 min (RDS ships logs every ~5 min) THEN the restore waits until its latest restorable time passes the canary: the copy holds the canary, and the RPO is still measured from drill start', async () => {
     w = world();
     w.rds.lagMs = 3 * 60_000;
-    w.backup.addRecoveryPoint({ created: new Date('2025-01-03T05:00:00Z'), resourceArn: 'arn:aws:elasticfilesystem:us-west-2:123456789012:file-system/fs-main', vault: 'dataplatform-dev-vault' });
+    w.backup.addRecoveryPoint({
+      created: new Date('2025-01-03T05:00:00Z'),
+      resourceArn: 'arn:aws:elasticfilesystem:us-west-2:123456789012:file-system/fs-main',
+      vault: 'dataplatform-dev-vault',
+    });
     w.ssm.script('*', { stdout: 'dpf-canary-db=ok\ndpf-canary-fs=ok' }, { document: 'AWS-RunShellScript' });
     await runDrDrill({}, drillCtx());
     const r = JSON.parse(w.out.at(-1)!);
@@ -344,7 +377,11 @@ describe('dpf dr-drill', () => {
   it('GIVEN the canary row is confirmed and the restore point covers it THEN the database store passes; unconfirmed it is "not measured", failed it fails', async () => {
     w = world();
     w.rds.lagMs = 0; // the source's latest restorable time is "now": the restore point covers the canary row
-    w.backup.addRecoveryPoint({ created: new Date('2025-01-03T05:00:00Z'), resourceArn: 'arn:aws:elasticfilesystem:us-west-2:123456789012:file-system/fs-main', vault: 'dataplatform-dev-vault' });
+    w.backup.addRecoveryPoint({
+      created: new Date('2025-01-03T05:00:00Z'),
+      resourceArn: 'arn:aws:elasticfilesystem:us-west-2:123456789012:file-system/fs-main',
+      vault: 'dataplatform-dev-vault',
+    });
     w.ssm.script('*', { stdout: 'dpf-canary-db=ok\ndpf-canary-fs=ok' }, { document: 'AWS-RunShellScript' });
     await runDrDrill({}, drillCtx());
     const r = JSON.parse(w.out.at(-1)!);
@@ -358,7 +395,11 @@ describe('dpf dr-drill', () => {
     // The same drill with the row not written: the store fails, and so does the drill.
     w.cleanup();
     w = world();
-    w.backup.addRecoveryPoint({ created: new Date('2025-01-03T05:00:00Z'), resourceArn: 'arn:aws:elasticfilesystem:us-west-2:123456789012:file-system/fs-main', vault: 'dataplatform-dev-vault' });
+    w.backup.addRecoveryPoint({
+      created: new Date('2025-01-03T05:00:00Z'),
+      resourceArn: 'arn:aws:elasticfilesystem:us-west-2:123456789012:file-system/fs-main',
+      vault: 'dataplatform-dev-vault',
+    });
     w.ssm.script('*', { stdout: 'dpf-canary-db=failed\ndpf-canary-fs=ok' }, { document: 'AWS-RunShellScript' });
     await runDrDrill({}, drillCtx());
     const f = JSON.parse(w.out.at(-1)!);
@@ -368,10 +409,19 @@ describe('dpf dr-drill', () => {
     // And with no SSM output at all: not measured, with the reason, although within its targets.
     w.cleanup();
     w = world();
-    w.backup.addRecoveryPoint({ created: new Date('2025-01-03T05:00:00Z'), resourceArn: 'arn:aws:elasticfilesystem:us-west-2:123456789012:file-system/fs-main', vault: 'dataplatform-dev-vault' });
+    w.backup.addRecoveryPoint({
+      created: new Date('2025-01-03T05:00:00Z'),
+      resourceArn: 'arn:aws:elasticfilesystem:us-west-2:123456789012:file-system/fs-main',
+      vault: 'dataplatform-dev-vault',
+    });
     await runDrDrill({}, drillCtx());
     const u = JSON.parse(w.out.at(-1)!);
-    expect(store(u, 'database')).toMatchObject({ passed: null, rtoPassed: true, rpoPassed: true, reason: expect.stringMatching(/^the canary could not be confirmed: the canary write was not confirmed/) });
+    expect(store(u, 'database')).toMatchObject({
+      passed: null,
+      rtoPassed: true,
+      rpoPassed: true,
+      reason: expect.stringMatching(/^the canary could not be confirmed: the canary write was not confirmed/),
+    });
     expect(store(u, 'fileSystem').passed).toBe(true);
     expect(u.passed).toBe(null);
     expect(u.verdict).toMatch(/^NOT FULLY MEASURED \(not a pass\): database: the canary could not be confirmed/);
@@ -392,7 +442,8 @@ describe('dpf dr-drill', () => {
   });
 
   const withDrRegion = () => writeFileSync(w.config, readFileSync(w.config, 'utf8').replace('  dev: {}', '  dev:\n    recovery:\n      drRegion: us-east-1'));
-  const store = (r: { stores: Array<{ name: string }> }, name: string) => r.stores.find((s) => s.name === name) as Record<string, unknown> & { rtoSeconds: number; rpoSeconds: number; reason?: string };
+  const store = (r: { stores: Array<{ name: string }> }, name: string) =>
+    r.stores.find((s) => s.name === name) as Record<string, unknown> & { rtoSeconds: number; rpoSeconds: number; reason?: string };
 
   it('GIVEN scope full THEN the stacks are recreated in the DR region, the newest snapshot is copied there with the DR key and restored isolated, measured, and everything is deleted', async () => {
     w = world();
@@ -403,7 +454,10 @@ describe('dpf dr-drill', () => {
     const l = await w.ledger();
     const drOut = l.get('operations.drill.dr-region')!.outputs;
     // The stacks: created in the DR region's CloudFormation, under drill names, then deleted.
-    expect(r.environment.stacks).toEqual([expect.stringMatching(/^dataplatform-dev-d\d{8}-network$/), expect.stringMatching(/^dataplatform-dev-d\d{8}-storage$/)]);
+    expect(r.environment.stacks).toEqual([
+      expect.stringMatching(/^dataplatform-dev-d\d{8}-network$/),
+      expect.stringMatching(/^dataplatform-dev-d\d{8}-storage$/),
+    ]);
     for (const s of r.environment.stacks) {
       expect(w.dr.cfn.calls.some((c) => c.op === 'createChangeSet' && (c.input as { stackName: string }).stackName === s)).toBe(true);
       expect(await w.dr.cfn.describeStack(s)).toBeUndefined();
@@ -418,13 +472,21 @@ describe('dpf dr-drill', () => {
     const sg = w.dr.ec2.calls.find((c) => c.op === 'createSecurityGroup')!.input as { vpcId: string; name: string };
     expect(sg).toMatchObject({ vpcId: drOut.VpcId, name: r.drillName });
     const restored = w.dr.rds.calls.find((c) => c.op === 'restoreFromSnapshot')!.input as Record<string, unknown>;
-    expect(restored).toMatchObject({ snapshotId: `${r.drillName}-dr`, targetIdentifier: `${r.drillName}-dr-db`, subnetGroup: drOut.DbSubnetGroupName, parameterGroup: drOut.DbParameterGroupName, multiAz: false });
+    expect(restored).toMatchObject({
+      snapshotId: `${r.drillName}-dr`,
+      targetIdentifier: `${r.drillName}-dr-db`,
+      subnetGroup: drOut.DbSubnetGroupName,
+      parameterGroup: drOut.DbParameterGroupName,
+      multiAz: false,
+    });
     expect(w.dr.ec2.calls.filter((c) => c.op === 'revokeAllEgress')).toHaveLength(1);
     // Measured: RPO = drill start − the source snapshot's creation (10 min); RTO to its validation.
     const dr = store(r, 'drDatabase');
     expect(dr).toMatchObject({ passed: true, rpoSeconds: 600, rtoTargetSeconds: 7200, rpoTargetSeconds: 900 });
     expect(dr.rtoSeconds).toBeGreaterThanOrEqual(180); // copy (120 s) + restore (60 s)
-    expect(r.checks.filter((c: { name: string }) => c.name.startsWith('DR database:')).map((c: { status: string }) => c.status)).toEqual(expect.arrayContaining(['ok']));
+    expect(r.checks.filter((c: { name: string }) => c.name.startsWith('DR database:')).map((c: { status: string }) => c.status)).toEqual(
+      expect.arrayContaining(['ok']),
+    );
     expect(r.checks.filter((c: { name: string; status: string }) => c.name.startsWith('DR database:') && c.status !== 'ok')).toEqual([]);
     expect(r.environment).toMatchObject({ region: 'us-east-1', rtoTargetSeconds: 8 * 3600, passed: true });
     expect(r.environment.rtoSeconds).toBeGreaterThanOrEqual(dr.rtoSeconds);
@@ -434,8 +496,16 @@ describe('dpf dr-drill', () => {
     expect(w.dr.ec2.groups.size).toBe(0);
     expect(w.dr.backup.deletedVaults.has(drOut.BackupVaultName!)).toBe(true);
     expect(w.rds.snapshotIds()).toEqual(['nightly']);
-    expect(r.teardown.deleted).toEqual(expect.arrayContaining([`RDS instance ${r.drillName}-dr-db in us-east-1`, `RDS snapshot ${r.drillName}-dr in us-east-1 (the cross-region copy)`, ...r.environment.stacks.map((s: string) => `stack ${s} in us-east-1`)]));
-    expect(r.teardown.left).toEqual([expect.stringMatching(new RegExp(`^KMS key ${drOut.DataKmsKeyArn!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} in us-east-1 .*schedule-key-deletion`))]);
+    expect(r.teardown.deleted).toEqual(
+      expect.arrayContaining([
+        `RDS instance ${r.drillName}-dr-db in us-east-1`,
+        `RDS snapshot ${r.drillName}-dr in us-east-1 (the cross-region copy)`,
+        ...r.environment.stacks.map((s: string) => `stack ${s} in us-east-1`),
+      ]),
+    );
+    expect(r.teardown.left).toEqual([
+      expect.stringMatching(new RegExp(`^KMS key ${drOut.DataKmsKeyArn!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} in us-east-1 .*schedule-key-deletion`)),
+    ]);
     expect(readFileSync(r.report, 'utf8')).toMatch(/\| drDatabase \|/);
   });
 
@@ -466,8 +536,13 @@ describe('dpf dr-drill', () => {
     withDrRegion();
     await runDrDrill({ scope: 'full' }, drillCtx());
     const r = JSON.parse(w.out.at(-1)!);
-    expect(w.rds.calls.find((c) => c.op === 'createSnapshot')!.input).toMatchObject({ instance: 'dataplatform-dev-metadata', snapshotId: `${r.drillName}-src` });
-    expect((w.dr.rds.calls.find((c) => c.op === 'copySnapshot')!.input as { source: string }).source).toBe(`arn:aws:rds:us-west-2:123456789012:snapshot:${r.drillName}-src`);
+    expect(w.rds.calls.find((c) => c.op === 'createSnapshot')!.input).toMatchObject({
+      instance: 'dataplatform-dev-metadata',
+      snapshotId: `${r.drillName}-src`,
+    });
+    expect((w.dr.rds.calls.find((c) => c.op === 'copySnapshot')!.input as { source: string }).source).toBe(
+      `arn:aws:rds:us-west-2:123456789012:snapshot:${r.drillName}-src`,
+    );
     expect(r.notes.join(' ')).toMatch(/RPO is optimistic/);
     expect(w.rds.snapshotIds()).toEqual([]);
     expect(r.teardown.deleted).toContain(`RDS snapshot ${r.drillName}-src`);
@@ -504,7 +579,11 @@ describe('dpf dr-drill', () => {
 
   it('GIVEN an EFS restore job that completes without naming its file system THEN the drill fails it (it never validates another file system)', async () => {
     w = world();
-    w.backup.addRecoveryPoint({ created: new Date('2025-01-03T05:00:00Z'), resourceArn: 'arn:aws:elasticfilesystem:us-west-2:123456789012:file-system/fs-main', vault: 'dataplatform-dev-vault' });
+    w.backup.addRecoveryPoint({
+      created: new Date('2025-01-03T05:00:00Z'),
+      resourceArn: 'arn:aws:elasticfilesystem:us-west-2:123456789012:file-system/fs-main',
+      vault: 'dataplatform-dev-vault',
+    });
     w.backup.omitCreatedResource = true;
     const err = await fails(runDrDrill({}, drillCtx()));
     expect(err.code).toBe('DrillAborted');
@@ -559,7 +638,15 @@ describe('dpf destroy', () => {
     const { deployStack } = await import('../../src/steps/stack-deployer.js');
     const deploy = (name: string, resources: Record<string, unknown>) =>
       deployStack(
-        { stepId: 'x', stackName: `dataplatform-dev-${name}`, templateBody: JSON.stringify({ Resources: resources }), parameters: {}, tags: { 'dpf:env': 'dev' }, templateOutputs: {}, changeSetName: `cs-${name}` },
+        {
+          stepId: 'x',
+          stackName: `dataplatform-dev-${name}`,
+          templateBody: JSON.stringify({ Resources: resources }),
+          parameters: {},
+          tags: { 'dpf:env': 'dev' },
+          templateOutputs: {},
+          changeSetName: `cs-${name}`,
+        },
         { cfn: w.cfn, clock: w.clock, io: w.io, signal: w.abort.signal },
       );
     await deploy('network', { Vpc: { Type: 'AWS::EC2::VPC', Properties: { CidrBlock: '10.0.0.0/16' } } });
@@ -567,12 +654,20 @@ describe('dpf destroy', () => {
     await deploy('storage', { Db: { Type: 'AWS::RDS::DBInstance', Properties: { DBInstanceIdentifier: 'dataplatform-dev-metadata' } } });
   }
 
-  it('GIVEN the IPA server published host keytabs THEN destroying identity deletes them at once, and only this environment\'s', async () => {
+  it("GIVEN the IPA server published host keytabs THEN destroying identity deletes them at once, and only this environment's", async () => {
     w = world();
     await stacks(w);
     const { deployStack } = await import('../../src/steps/stack-deployer.js');
     await deployStack(
-      { stepId: 'x', stackName: 'dataplatform-dev-identity', templateBody: JSON.stringify({ Resources: { Zone: { Type: 'AWS::Route53::HostedZone', Properties: { Name: 'dataplatform.internal' } } } }), parameters: {}, tags: {}, templateOutputs: {}, changeSetName: 'cs-identity' },
+      {
+        stepId: 'x',
+        stackName: 'dataplatform-dev-identity',
+        templateBody: JSON.stringify({ Resources: { Zone: { Type: 'AWS::Route53::HostedZone', Properties: { Name: 'dataplatform.internal' } } } }),
+        parameters: {},
+        tags: {},
+        templateOutputs: {},
+        changeSetName: 'cs-identity',
+      },
       { cfn: w.cfn, clock: w.clock, io: w.io, signal: w.abort.signal },
     );
     w.secrets.put(
@@ -583,8 +678,14 @@ describe('dpf destroy', () => {
     );
     // (The fake world keeps other resources, reported as left behind: not what this test is about.)
     await runDestroy({}, w.ctx()).catch(() => undefined);
-    expect(w.secrets.deleted).toEqual(['dataplatform/dev/freeipa/host-keytab/ip-10-0-11-10.dataplatform.internal', 'dataplatform/dev/freeipa/host-keytab/ip-10-0-12-10.dataplatform.internal']);
-    expect([...w.secrets.names].sort()).toEqual(['dataplatform/dev/freeipa/admin', 'dataplatform/prod/freeipa/host-keytab/ip-10-1-11-10.dataplatform.internal']);
+    expect(w.secrets.deleted).toEqual([
+      'dataplatform/dev/freeipa/host-keytab/ip-10-0-11-10.dataplatform.internal',
+      'dataplatform/dev/freeipa/host-keytab/ip-10-0-12-10.dataplatform.internal',
+    ]);
+    expect([...w.secrets.names].sort()).toEqual([
+      'dataplatform/dev/freeipa/admin',
+      'dataplatform/prod/freeipa/host-keytab/ip-10-1-11-10.dataplatform.internal',
+    ]);
     const l = await w.ledger();
     const step = Object.values(l.data.steps).find((x) => x.id === 'operations.destroy.identity')!;
     expect(step.evidence.deleted).toContain('secret dataplatform/dev/freeipa/host-keytab/ip-10-0-11-10.dataplatform.internal');
@@ -627,7 +728,8 @@ describe('dpf destroy', () => {
         for (const i of w.ec2.instances.values()) i.state = 'terminated';
         w.deletedGroups.add('dataplatform-dev-workers');
       }
-      if (e.message.startsWith('deleting stack dataplatform-dev-storage')) void w.rds.deleteInstance('dataplatform-dev-metadata', { skipFinalSnapshot: false, finalSnapshotId: CFN_SNAPSHOT });
+      if (e.message.startsWith('deleting stack dataplatform-dev-storage'))
+        void w.rds.deleteInstance('dataplatform-dev-metadata', { skipFinalSnapshot: false, finalSnapshotId: CFN_SNAPSHOT });
     };
   }
   const VAULT = 'dataplatform-dev-vault';
@@ -646,21 +748,31 @@ describe('dpf destroy', () => {
     const l = await w.ledger();
     const snap = l.get('operations.destroy.final-snapshot')!.outputs.SnapshotId!;
     expect(snap).toMatch(/^dataplatform-dev-metadata-final-\d{14}$/);
-    expect(w.rds.calls.find((c) => c.op === 'createSnapshot')!.input).toMatchObject({ instance: 'dataplatform-dev-metadata', snapshotId: snap, tags: { 'dpf:final': 'true' } });
+    expect(w.rds.calls.find((c) => c.op === 'createSnapshot')!.input).toMatchObject({
+      instance: 'dataplatform-dev-metadata',
+      snapshotId: snap,
+      tags: { 'dpf:final': 'true' },
+    });
     const created = (await w.rds.describeSnapshots({ snapshotId: snap }))[0]!;
     expect(created.status).toBe('available');
     const storageDelete = w.cfn.calls.find((c) => c.op === 'deleteStack' && JSON.stringify(c.input).includes('dataplatform-dev-storage'))!;
     expect(storageDelete.at.getTime()).toBeGreaterThanOrEqual(created.created!.getTime() + w.rds.snapshotMs); // waited until available
     expect(r).toMatchObject({ finalSnapshot: snap, finalSnapshots: [snap, CFN_SNAPSHOT] });
-    expect(operationsOf(l.data).at(-1)).toMatchObject({ kind: 'destroy', status: 'done', summary: { finalSnapshot: snap, finalSnapshots: [snap, CFN_SNAPSHOT] } });
+    expect(operationsOf(l.data).at(-1)).toMatchObject({
+      kind: 'destroy',
+      status: 'done',
+      summary: { finalSnapshot: snap, finalSnapshots: [snap, CFN_SNAPSHOT] },
+    });
     expect(l.get('operations.destroy.storage')!.outputs.FinalSnapshots).toBe(`${snap},${CFN_SNAPSHOT}`);
     // Data kept: nothing of the vault, the buckets or EFS is deleted; all listed as retained.
     expect(w.backup.calls.filter((c) => /^delete/.test(c.op))).toEqual([]);
     expect(w.deletedBuckets).toEqual([]);
-    expect(r.retained.map((x: { resource: string }) => x.resource)).toEqual(expect.arrayContaining([`backup vault ${VAULT}`, `bucket ${DATALAKE}`, 'EFS fs-main', `RDS snapshot ${snap}`]));
+    expect(r.retained.map((x: { resource: string }) => x.resource)).toEqual(
+      expect.arrayContaining([`backup vault ${VAULT}`, `bucket ${DATALAKE}`, 'EFS fs-main', `RDS snapshot ${snap}`]),
+    );
   });
 
-  it('GIVEN --delete-data THEN the vault\'s recovery points and then the vault are deleted; a point that cannot be deleted is reported (exit 3) and a rerun finishes the job', async () => {
+  it("GIVEN --delete-data THEN the vault's recovery points and then the vault are deleted; a point that cannot be deleted is reported (exit 3) and a rerun finishes the job", async () => {
     w = world();
     await stacks(w);
     w.buckets.add(DATALAKE);
@@ -671,10 +783,12 @@ describe('dpf destroy', () => {
     const err = await fails(runDestroy({ deleteData: true }, w.ctx()));
     expect(err.code).toBe('DestroyIncomplete');
     expect(err.exitCode).toBe(ExitCode.StepFailed);
-    expect(err.details).toEqual(expect.arrayContaining([
-      expect.stringMatching(new RegExp(`^storage: recovery point ${locked} — DeleteRecoveryPoint failed: .*locked`)),
-      `storage: backup vault ${VAULT} — not deleted: it still holds the recovery points listed`,
-    ]));
+    expect(err.details).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(new RegExp(`^storage: recovery point ${locked} — DeleteRecoveryPoint failed: .*locked`)),
+        `storage: backup vault ${VAULT} — not deleted: it still holds the recovery points listed`,
+      ]),
+    );
     expect(w.backup.points.map((p) => p.arn)).toEqual([locked]);
     expect(w.backup.deletedVaults.size).toBe(0);
     expect(w.deletedBuckets).toEqual([DATALAKE]);
@@ -688,7 +802,9 @@ describe('dpf destroy', () => {
     const r = JSON.parse(w.out.at(-1)!);
     expect(w.backup.points).toEqual([]);
     expect(w.backup.deletedVaults.has(VAULT)).toBe(true);
-    expect(r.phases).toEqual([{ phase: 'storage', status: 'done', deleted: expect.arrayContaining(['1 recovery point(s) of vault dataplatform-dev-vault', `backup vault ${VAULT}`]) }]);
+    expect(r.phases).toEqual([
+      { phase: 'storage', status: 'done', deleted: expect.arrayContaining(['1 recovery point(s) of vault dataplatform-dev-vault', `backup vault ${VAULT}`]) },
+    ]);
     expect(r.leaked).toEqual([]);
   });
 
@@ -707,7 +823,11 @@ describe('dpf destroy', () => {
     expect(w.efs.fileSystems.has('fs-main')).toBe(false);
     expect(w.backup.deletedVaults.has(VAULT)).toBe(true);
     // Backups taken before (here the final snapshot of the first destroy) are listed, not hidden.
-    expect(r.retained.map((x: { resource: string }) => x.resource)).toEqual([expect.stringMatching(/^RDS snapshot dataplatform-dev-metadata-final-\d{14}$/), `RDS snapshot ${CFN_SNAPSHOT}`, expect.stringMatching(/^KMS key /)]);
+    expect(r.retained.map((x: { resource: string }) => x.resource)).toEqual([
+      expect.stringMatching(/^RDS snapshot dataplatform-dev-metadata-final-\d{14}$/),
+      `RDS snapshot ${CFN_SNAPSHOT}`,
+      expect.stringMatching(/^KMS key /),
+    ]);
   });
 
   /** An un-promoted `dpf restore db` copy, a promoted one, and an un-promoted `dpf restore fs` copy. */
@@ -728,23 +848,44 @@ describe('dpf destroy', () => {
     await stacks(w);
     const { unpromoted, promoted, fsCopy } = await restoreCopies(w);
     // restore tags what it makes (the EFS restore takes no tags: dpf tags the new file system).
-    expect((await w.rds.describeInstance(unpromoted))!.tags).toMatchObject({ 'dpf:env': 'dev', 'dpf:project': 'dataplatform', 'dpf:purpose': 'restore', 'dpf:operation': expect.stringMatching(/^restore-db-/) });
-    expect(w.efs.fileSystems.get(fsCopy)!.tags).toMatchObject({ 'dpf:env': 'dev', 'dpf:project': 'dataplatform', 'dpf:purpose': 'restore', 'dpf:operation': expect.stringMatching(/^restore-fs-/) });
+    expect((await w.rds.describeInstance(unpromoted))!.tags).toMatchObject({
+      'dpf:env': 'dev',
+      'dpf:project': 'dataplatform',
+      'dpf:purpose': 'restore',
+      'dpf:operation': expect.stringMatching(/^restore-db-/),
+    });
+    expect(w.efs.fileSystems.get(fsCopy)!.tags).toMatchObject({
+      'dpf:env': 'dev',
+      'dpf:project': 'dataplatform',
+      'dpf:purpose': 'restore',
+      'dpf:operation': expect.stringMatching(/^restore-fs-/),
+    });
     stackDeletesResources(w);
     const err = await fails(runDestroy({}, w.ctx()));
     expect(err.code).toBe('DestroyIncomplete');
     expect(err.exitCode).toBe(ExitCode.StepFailed);
-    expect(err.details).toEqual(expect.arrayContaining([
-      expect.stringMatching(new RegExp(`^outside the stacks: RDS instance ${unpromoted} — made by dpf restore db \\(operation restore-db-\\d{14}-[0-9a-f]{4}\\), never promoted .*--delete-data`)),
-      expect.stringMatching(new RegExp(`^outside the stacks: EFS ${fsCopy} — made by dpf restore fs \\(operation restore-fs-.*never promoted`)),
-    ]));
+    expect(err.details).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          new RegExp(
+            `^outside the stacks: RDS instance ${unpromoted} — made by dpf restore db \\(operation restore-db-\\d{14}-[0-9a-f]{4}\\), never promoted .*--delete-data`,
+          ),
+        ),
+        expect.stringMatching(new RegExp(`^outside the stacks: EFS ${fsCopy} — made by dpf restore fs \\(operation restore-fs-.*never promoted`)),
+      ]),
+    );
     expect(err.details.join('\n')).not.toContain(promoted);
     expect(err.hint).toMatch(/dpf destroy --env dev --delete-data/);
     expect(w.rds.instanceIds()).toEqual(expect.arrayContaining([promoted, unpromoted]));
-    expect(w.rds.calls.filter((c) => c.op === 'deleteInstance').map((c) => (c.input as { identifier: string }).identifier)).toEqual(['dataplatform-dev-metadata']); // by the stack
+    expect(w.rds.calls.filter((c) => c.op === 'deleteInstance').map((c) => (c.input as { identifier: string }).identifier)).toEqual([
+      'dataplatform-dev-metadata',
+    ]); // by the stack
     expect(w.efs.fileSystems.has(fsCopy)).toBe(true);
     const op = operationsOf((await w.ledger()).data).at(-1)!;
-    expect(op.summary).toMatchObject({ leaked: expect.arrayContaining([`RDS instance ${unpromoted}`, `EFS ${fsCopy}`]), retained: expect.arrayContaining([`RDS instance ${promoted}`]) });
+    expect(op.summary).toMatchObject({
+      leaked: expect.arrayContaining([`RDS instance ${unpromoted}`, `EFS ${fsCopy}`]),
+      retained: expect.arrayContaining([`RDS instance ${promoted}`]),
+    });
   });
 
   it('GIVEN restore copies and a kept drill WHEN destroy --delete-data THEN they are deleted before the storage stack, and none is left', async () => {
@@ -762,13 +903,24 @@ describe('dpf destroy', () => {
     const r = JSON.parse(w.out.at(-1)!);
     expect(r.leaked).toEqual([]);
     expect(r.copies.found.map((c: { id: string }) => c.id).sort()).toEqual([drillDb, drillFs, fsCopy, promoted, unpromoted].sort());
-    expect(r.copies.deleted).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`^RDS instance ${unpromoted} \\(dpf restore db`)), expect.stringMatching(new RegExp(`^RDS instance ${drillDb} \\(dpf dr-drill`)), `EFS ${fsCopy} (dpf restore fs (operation ${r.copies.found.find((c: { id: string }) => c.id === fsCopy).origin.match(/restore-fs-[^)]+/)[0]}))`]));
+    expect(r.copies.deleted).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(new RegExp(`^RDS instance ${unpromoted} \\(dpf restore db`)),
+        expect.stringMatching(new RegExp(`^RDS instance ${drillDb} \\(dpf dr-drill`)),
+        `EFS ${fsCopy} (dpf restore fs (operation ${r.copies.found.find((c: { id: string }) => c.id === fsCopy).origin.match(/restore-fs-[^)]+/)[0]}))`,
+      ]),
+    );
     expect(w.rds.instanceIds()).toEqual([]);
     expect([...w.efs.fileSystems.keys()]).toEqual([]);
-    for (const id of [unpromoted, promoted, drillDb]) expect(w.rds.calls.find((c) => c.op === 'deleteInstance' && (c.input as { identifier: string }).identifier === id)!.input).toMatchObject({ skipFinalSnapshot: true });
+    for (const id of [unpromoted, promoted, drillDb])
+      expect(w.rds.calls.find((c) => c.op === 'deleteInstance' && (c.input as { identifier: string }).identifier === id)!.input).toMatchObject({
+        skipFinalSnapshot: true,
+      });
     // Before the storage stack (the copies use its DB subnet group).
     const copyDeleted = w.rds.calls.findIndex((c) => c.op === 'deleteInstance' && (c.input as { identifier: string }).identifier === unpromoted);
-    const platformDeleted = w.rds.calls.findIndex((c) => c.op === 'deleteInstance' && (c.input as { identifier: string }).identifier === 'dataplatform-dev-metadata');
+    const platformDeleted = w.rds.calls.findIndex(
+      (c) => c.op === 'deleteInstance' && (c.input as { identifier: string }).identifier === 'dataplatform-dev-metadata',
+    );
     expect(copyDeleted).toBeGreaterThanOrEqual(0);
     expect(copyDeleted).toBeLessThan(platformDeleted);
   });

@@ -12,7 +12,14 @@ function harness() {
   const clock = new FakeClock().autoAdvance();
   const io = new FakeIoHost();
   const progress: string[] = [];
-  const ctx = { clock, signal: new AbortController().signal, progress: (m: string) => void progress.push(m), settings: testSettings(), io, stepId: 'operations.test' };
+  const ctx = {
+    clock,
+    signal: new AbortController().signal,
+    progress: (m: string) => void progress.push(m),
+    settings: testSettings(),
+    io,
+    stepId: 'operations.test',
+  };
   return { clock, io, progress, ctx, cfn: new FakeCloudFormation({ clock, region: 'us-west-2' }) };
 }
 
@@ -39,7 +46,12 @@ describe('deleteStack', () => {
     const r = await deleteStack(h.ctx, h.cfn, 'dp-x', { hint: 'h' });
     expect(r.gone).toBe(false);
     expect(r.problems[0]).toMatch(/^stack dp-x is DELETE_FAILED \(root cause Logs: The bucket you tried to delete is not empty\)$/);
-    expect(r.problems).toEqual(expect.arrayContaining([expect.stringMatching(/^ {2}Logs \(AWS::S3::Bucket\) .*not empty/), expect.stringMatching(/^ {2}still in the stack: Logs \(AWS::S3::Bucket\)/)]));
+    expect(r.problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^ {2}Logs \(AWS::S3::Bucket\) .*not empty/),
+        expect.stringMatching(/^ {2}still in the stack: Logs \(AWS::S3::Bucket\)/),
+      ]),
+    );
   });
 });
 
@@ -57,7 +69,10 @@ describe('deleteFileSystem', () => {
     const h = harness();
     const efs = new FakeEfs().add({ fileSystemId: 'fs-1' }, 1);
     efs.deleteMountTarget = async () => undefined;
-    await expect(deleteFileSystem(h.ctx, efs, 'fs-1', { hint: 'rerun it', timeoutMs: 60_000 })).rejects.toMatchObject({ code: 'EfsDeleteTimedOut', hint: 'rerun it' });
+    await expect(deleteFileSystem(h.ctx, efs, 'fs-1', { hint: 'rerun it', timeoutMs: 60_000 })).rejects.toMatchObject({
+      code: 'EfsDeleteTimedOut',
+      hint: 'rerun it',
+    });
     expect(efs.fileSystems.has('fs-1')).toBe(true);
   });
 });
@@ -65,16 +80,23 @@ describe('deleteFileSystem', () => {
 describe('deleteSecurityGroup', () => {
   it.each([
     ['deleted at once', [undefined], undefined, 1],
-    ['in use twice, then deleted', [new Error('resource sg-1 has a dependent object (DependencyViolation)'), new Error('DependencyViolation'), undefined], undefined, 3],
+    [
+      'in use twice, then deleted',
+      [new Error('resource sg-1 has a dependent object (DependencyViolation)'), new Error('DependencyViolation'), undefined],
+      undefined,
+      3,
+    ],
     ['refused for another reason', [new Error('InvalidGroup.NotFound')], 'InvalidGroup.NotFound', 1],
     ['in use past the deadline', Array(10).fill(new Error('DependencyViolation: in use')), 'DependencyViolation: in use', 3],
   ] as const)('GIVEN a group %s THEN the answer says so', async (_n, answers, expected, calls) => {
     const h = harness();
     let n = 0;
-    const ec2 = { deleteSecurityGroup: async () => {
-      const a = answers[Math.min(n++, answers.length - 1)];
-      if (a) throw a;
-    } };
+    const ec2 = {
+      deleteSecurityGroup: async () => {
+        const a = answers[Math.min(n++, answers.length - 1)];
+        if (a) throw a;
+      },
+    };
     expect(await deleteSecurityGroup(h.ctx, ec2, 'sg-1', new Date(h.clock.now().getTime() + 60_000))).toBe(expected);
     expect(n).toBe(calls);
   });

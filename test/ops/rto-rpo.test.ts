@@ -19,7 +19,9 @@ describe('measureStore', () => {
     if (reason) expect(r.reason).toMatch(reason);
   });
   it('a restore point after the drill start is an RPO of 0', () => {
-    expect(measureStore({ name: 'd', drillStart: start, validatedAt: at(1), restorePoint: at(1), rtoTargetSeconds: 1, rpoTargetSeconds: 1 }).rpoSeconds).toBe(0);
+    expect(measureStore({ name: 'd', drillStart: start, validatedAt: at(1), restorePoint: at(1), rtoTargetSeconds: 1, rpoTargetSeconds: 1 }).rpoSeconds).toBe(
+      0,
+    );
   });
   it.each([
     [[true, true], true],
@@ -30,7 +32,16 @@ describe('measureStore', () => {
     expect(overallPassed((xs as Array<boolean | null>).map((passed) => ({ passed })))).toBe(want);
   });
   it('fmt', () => {
-    expect([fmt(59), fmt(90), fmt(119.6), fmt(3599.7), fmt(3600), fmt(7260), fmt(86400), fmt(null)]).toEqual(['59s', '1m 30s', '2m', '1h', '1h', '2h 1m', '1d', 'n/a']);
+    expect([fmt(59), fmt(90), fmt(119.6), fmt(3599.7), fmt(3600), fmt(7260), fmt(86400), fmt(null)]).toEqual([
+      '59s',
+      '1m 30s',
+      '2m',
+      '1h',
+      '1h',
+      '2h 1m',
+      '1d',
+      'n/a',
+    ]);
   });
 });
 
@@ -40,10 +51,29 @@ describe('report', () => {
     measureStore({ name: 'fileSystem', drillStart: start, unmeasured: 'no recovery points', rtoTargetSeconds: 7200, rpoTargetSeconds: 86400 }),
   ];
   const r: DrillResult = {
-    type: 'result', command: 'dr-drill', operationId: 'dr-1', env: 'dev', project: 'dataplatform', region: 'us-west-2', scope: 'restore', passed: false,
-    verdict: verdictText(false, stores), startedAt: start.toISOString(), finishedAt: at(30).toISOString(), drillName: 'dataplatform-dev-drill-1', stores,
-    canary: { database: 'unknown', fileSystem: 'unknown', detail: [] }, checks: [], isolation: { securityGroupId: 'sg-1', ingressRules: 0, egressRevoked: true },
-    teardown: { kept: false, deleted: ['RDS instance x'], left: [] }, costEstimateUsd: 0.2, maxCostUsd: 50, maxMinutes: 120, notes: [], report: '', reportJson: '',
+    type: 'result',
+    command: 'dr-drill',
+    operationId: 'dr-1',
+    env: 'dev',
+    project: 'dataplatform',
+    region: 'us-west-2',
+    scope: 'restore',
+    passed: false,
+    verdict: verdictText(false, stores),
+    startedAt: start.toISOString(),
+    finishedAt: at(30).toISOString(),
+    drillName: 'dataplatform-dev-drill-1',
+    stores,
+    canary: { database: 'unknown', fileSystem: 'unknown', detail: [] },
+    checks: [],
+    isolation: { securityGroupId: 'sg-1', ingressRules: 0, egressRevoked: true },
+    teardown: { kept: false, deleted: ['RDS instance x'], left: [] },
+    costEstimateUsd: 0.2,
+    maxCostUsd: 50,
+    maxMinutes: 120,
+    notes: [],
+    report: '',
+    reportJson: '',
   };
   it('GIVEN a missed RPO and an unmeasured store THEN the verdict, table and charts say so', () => {
     expect(r.verdict).toMatch(/^NOT PASSED: database: RPO 20m exceeds/);
@@ -68,9 +98,20 @@ describe('report', () => {
     expect(html).not.toMatch(/<script|@import|https?:\/\/(?!www\.w3\.org)/);
   });
   it('GIVEN every store passed but the environment (scope full) missed its RTO THEN the verdict names the environment, not "a check failed"', () => {
-    const ok = [measureStore({ name: 'database', drillStart: start, validatedAt: at(20), restorePoint: at(-1), rtoTargetSeconds: 7200, rpoTargetSeconds: 900 })];
-    const environment = { region: 'us-east-1', rtoSeconds: 9 * 3600, rtoTargetSeconds: 8 * 3600, passed: false, stacks: [], reason: 'RTO 9 h exceeds the full-recovery target 8 h' };
+    const ok = [
+      measureStore({ name: 'database', drillStart: start, validatedAt: at(20), restorePoint: at(-1), rtoTargetSeconds: 7200, rpoTargetSeconds: 900 }),
+    ];
+    const environment = {
+      region: 'us-east-1',
+      rtoSeconds: 9 * 3600,
+      rtoTargetSeconds: 8 * 3600,
+      passed: false,
+      stacks: [],
+      reason: 'RTO 9 h exceeds the full-recovery target 8 h',
+    };
     expect(verdictText(false, ok, undefined, environment)).toBe('NOT PASSED: environment (us-east-1): RTO 9 h exceeds the full-recovery target 8 h');
-    expect(verdictText(null, ok, undefined, { ...environment, passed: null, reason: 'the database could not be restored there' })).toMatch(/^NOT FULLY MEASURED \(not a pass\): environment \(us-east-1\): the database could not be restored there/);
+    expect(verdictText(null, ok, undefined, { ...environment, passed: null, reason: 'the database could not be restored there' })).toMatch(
+      /^NOT FULLY MEASURED \(not a pass\): environment \(us-east-1\): the database could not be restored there/,
+    );
   });
 });

@@ -72,14 +72,34 @@ describe('runOperation', () => {
   it('GIVEN define says nothing to do THEN its output is printed and no run is recorded', async () => {
     w = world();
     const runs = (await w.ledger()).data.runs.length;
-    await runOperation(w.ctx({ json: true }), spec('destroy', { now: false }, { define: async () => ({ nothing: { json: { nothing: true }, lines: ['Nothing.'] } }) }));
+    await runOperation(
+      w.ctx({ json: true }),
+      spec('destroy', { now: false }, { define: async () => ({ nothing: { json: { nothing: true }, lines: ['Nothing.'] } }) }),
+    );
     expect(JSON.parse(w.out.at(-1)!)).toEqual({ nothing: true });
     expect((await w.ledger()).data.runs).toHaveLength(runs);
   });
 
-  it('GIVEN summarize returns its own error THEN it is thrown instead of the engine\'s, after the summary is recorded', async () => {
+  it("GIVEN summarize returns its own error THEN it is thrown instead of the engine's, after the summary is recorded", async () => {
     w = world();
-    const err = await fails(runOperation(w.ctx(), spec('dr-drill', { now: false }, { summarize: () => ({ json: {}, lines: [], record: { mine: true }, close: 'aborted', error: new DpfError('DrillAborted', 'aborted', ExitCode.StepFailed) }) })));
+    const err = await fails(
+      runOperation(
+        w.ctx(),
+        spec(
+          'dr-drill',
+          { now: false },
+          {
+            summarize: () => ({
+              json: {},
+              lines: [],
+              record: { mine: true },
+              close: 'aborted',
+              error: new DpfError('DrillAborted', 'aborted', ExitCode.StepFailed),
+            }),
+          },
+        ),
+      ),
+    );
     expect(err.code).toBe('DrillAborted');
     expect(operationsOf((await w.ledger()).data).at(-1)).toMatchObject({ status: 'aborted', open: false, summary: { mine: true } });
   });

@@ -26,7 +26,18 @@ describe('windowState', () => {
 
 /** The one run of an operation (closed when done). */
 function opRun(id: string, kind: string, status: 'done' | 'failed', startedAt: string, finishedAt: string, params: Record<string, unknown>): RunRecord {
-  return { runId: `r-${id}`, command: kind, operator: 'op', host: 'h', startedAt, finishedAt, status, steps: [], operation: { id, kind, key: '', params }, ...(status === 'done' ? { closed: { as: 'done' as const, at: finishedAt } } : {}) };
+  return {
+    runId: `r-${id}`,
+    command: kind,
+    operator: 'op',
+    host: 'h',
+    startedAt,
+    finishedAt,
+    status,
+    steps: [],
+    operation: { id, kind, key: '', params },
+    ...(status === 'done' ? { closed: { as: 'done' as const, at: finishedAt } } : {}),
+  };
 }
 
 describe('evaluateChangeRules', () => {

@@ -6,12 +6,29 @@ import { renderGoliveHtml, renderWeeklyHtml } from '../../src/reports/html.js';
 import { GOLIVE_CHECKS } from '../../src/checks/index.js';
 import { day, input, ledgerAt } from './fixtures.js';
 
-const ALL_DONE = { 'bootstrap.state': [0, 1], 'network.stack': [2, 3], 'compute.stack': [7, 8], 'storage.stack': [9, 10], 'identity.stack': [14, 15], 'identity.enrol': [16, 17], 'monitoring.stack': [23, 24] } as Record<string, [number, number]>;
+const ALL_DONE = {
+  'bootstrap.state': [0, 1],
+  'network.stack': [2, 3],
+  'compute.stack': [7, 8],
+  'storage.stack': [9, 10],
+  'identity.stack': [14, 15],
+  'identity.enrol': [16, 17],
+  'monitoring.stack': [23, 24],
+} as Record<string, [number, number]>;
 
 describe('golive report', () => {
   const verdicts = Object.fromEntries(GOLIVE_CHECKS.map((c) => [c.id, { status: 'pass' as const, category: c.category }]));
-  verdicts['golive.ssh-exposure'] = { status: 'fail', category: 'security', summary: 'sg-1 (mgmt): port 22 open to 0.0.0.0/0', hint: 'Remove the 0.0.0.0/0 rule' } as never;
-  verdicts['golive.nodes-online'] = { status: 'unknown', category: 'infrastructure', summary: 'SSM DescribeInstanceInformation could not be answered: not implemented' } as never;
+  verdicts['golive.ssh-exposure'] = {
+    status: 'fail',
+    category: 'security',
+    summary: 'sg-1 (mgmt): port 22 open to 0.0.0.0/0',
+    hint: 'Remove the 0.0.0.0/0 rule',
+  } as never;
+  verdicts['golive.nodes-online'] = {
+    status: 'unknown',
+    category: 'infrastructure',
+    summary: 'SSM DescribeInstanceInformation could not be answered: not implemented',
+  } as never;
   verdicts['golive.alarms'] = { status: 'warn', category: 'monitoring', summary: 'x: INSUFFICIENT_DATA' } as never;
   delete verdicts['golive.agent-metrics'];
   const l = ledgerAt({ done: ALL_DONE, verdicts });
@@ -22,12 +39,17 @@ describe('golive report', () => {
     expect(r.checks.map((c) => c.id)).toEqual(GOLIVE_CHECKS.map((c) => c.id));
     expect(r.counts).toEqual({ pass: 14, warn: 1, unknown: 1, fail: 1, 'not-run': 1 });
     expect(r.readiness).toBe('NOT READY');
-    expect(r.checks.find((c) => c.id === 'golive.ssh-exposure')).toMatchObject({ status: 'fail', summary: 'sg-1 (mgmt): port 22 open to 0.0.0.0/0', checkedAt: day(35, 12).toISOString(), stepStatus: 'failed' });
+    expect(r.checks.find((c) => c.id === 'golive.ssh-exposure')).toMatchObject({
+      status: 'fail',
+      summary: 'sg-1 (mgmt): port 22 open to 0.0.0.0/0',
+      checkedAt: day(35, 12).toISOString(),
+      stepStatus: 'failed',
+    });
     expect(r.checks.find((c) => c.id === 'golive.agent-metrics')).toMatchObject({ status: 'not-run', stepStatus: 'pending' });
     expect(r.securityCompliance).toMatchObject({ passed: 6, total: 7, percent: 86, failed: 1 });
   });
 
-  it('GIVEN the seed\'s checklist THEN each Infrastructure Completeness line carries the worst verdict of its checks', () => {
+  it("GIVEN the seed's checklist THEN each Infrastructure Completeness line carries the worst verdict of its checks", () => {
     const lines = r.checklist[0]!.groups[0]!.lines;
     expect(r.checklist.map((s) => s.title)).toEqual(['Technical Implementation Validation', 'Leadership Coordination Validation']);
     expect(lines.map((x) => [x.text, x.status])).toEqual([
@@ -42,9 +64,22 @@ describe('golive report', () => {
   });
 
   it('GIVEN the Markdown THEN it has the checklist headings, every check, both Mermaid blocks and the risk register', () => {
-    for (const heading of ['# Go-live readiness report — dataplatform / dev', '## Implementation Readiness Checklist', '### Technical Implementation Validation', '#### Infrastructure Completeness', '#### Documentation Completeness', '### Leadership Coordination Validation', '## Checks', '## Timeline: the platform specification\'s plan against what happened', '## Architecture as deployed', '## Risk register'])
+    for (const heading of [
+      '# Go-live readiness report — dataplatform / dev',
+      '## Implementation Readiness Checklist',
+      '### Technical Implementation Validation',
+      '#### Infrastructure Completeness',
+      '#### Documentation Completeness',
+      '### Leadership Coordination Validation',
+      '## Checks',
+      "## Timeline: the platform specification's plan against what happened",
+      '## Architecture as deployed',
+      '## Risk register',
+    ])
       expect(md).toContain(heading);
-    expect(md).toContain('**Readiness: NOT READY** — 14 pass, 1 warn, 1 unknown, 1 fail, 1 not run (18 checks). Security compliance 86% (6 of 7 security checks passed).');
+    expect(md).toContain(
+      '**Readiness: NOT READY** — 14 pass, 1 warn, 1 unknown, 1 fail, 1 not run (18 checks). Security compliance 86% (6 of 7 security checks passed).',
+    );
     expect(md).toContain('| Security controls implemented and validated | ❌ fail |');
     for (const c of GOLIVE_CHECKS) expect(md).toContain(`(\`${c.id}\`)`);
     expect(md).toContain('- What to do: Remove the 0.0.0.0/0 rule');
@@ -76,15 +111,29 @@ describe('weekly report', () => {
     expect(r.week).toBe(2);
     expect(r.progress).toEqual({ done: 2, total: 25, percent: 8 });
     expect(r.schedule).toBe('At Risk');
-    expect(r.completed.map((c) => [c.phase, c.businessValue])).toEqual([['network', 'Secure foundation for data processing with enterprise-grade network isolation']]);
+    expect(r.completed.map((c) => [c.phase, c.businessValue])).toEqual([
+      ['network', 'Secure foundation for data processing with enterprise-grade network isolation'],
+    ]);
     expect(r.inProgress.map((p) => [p.phase, p.schedule])).toEqual([['compute', 'at-risk']]); // storage's window (days 9-12) has not begun
     expect(r.risks.failedSteps).toEqual([{ id: 'compute.stack', message: 'compute.stack broke', hint: 'fix it' }]);
     expect(r.risks.register).toHaveLength(5);
     expect(r.metrics.securityCompliance).toBeNull();
     const md = renderWeeklyMarkdown(r);
-    for (const h of ['# AWS Data Platform Foundation - Week 2 Progress Report', '🎯 **Go-live readiness: NOT VERIFIED** — the go-live checks have not run yet; deployment', '## ✅ Completed This Week', '## 🚧 In Progress', '## ⚠️ Risks and Mitigation', '## 💡 Business Impact', '## 📊 Metrics', '```mermaid\ngantt', '```mermaid\nflowchart TB'])
+    for (const h of [
+      '# AWS Data Platform Foundation - Week 2 Progress Report',
+      '🎯 **Go-live readiness: NOT VERIFIED** — the go-live checks have not run yet; deployment',
+      '## ✅ Completed This Week',
+      '## 🚧 In Progress',
+      '## ⚠️ Risks and Mitigation',
+      '## 💡 Business Impact',
+      '## 📊 Metrics',
+      '```mermaid\ngantt',
+      '```mermaid\nflowchart TB',
+    ])
       expect(md).toContain(h);
-    expect(md).toContain('- **VPC and networking** (network, finished 2025-07-05 11:00 UTC) — Secure foundation for data processing with enterprise-grade network isolation');
+    expect(md).toContain(
+      '- **VPC and networking** (network, finished 2025-07-05 11:00 UTC) — Secure foundation for data processing with enterprise-grade network isolation',
+    );
     expect(md).toContain('- ❌ Step compute.stack failed: compute.stack broke — fix it');
     expect(md).toContain('- Security compliance: not measured yet (no security check has run)');
     expect(md).toContain('- Budget utilization: not tracked by dpf');
@@ -101,13 +150,20 @@ describe('weekly report', () => {
   it('GIVEN golive verdicts THEN metrics count checks passed, security compliance and node availability', () => {
     const verdicts = Object.fromEntries(GOLIVE_CHECKS.map((c) => [c.id, { status: 'pass' as const, category: c.category }]));
     verdicts['golive.imdsv2'] = { status: 'unknown', category: 'security' } as never;
-    verdicts['golive.nodes-online'] = { status: 'fail', category: 'infrastructure', summary: 'i-1: SSM agent ConnectionLost', evidence: { online: 5, total: 6 } } as never;
+    verdicts['golive.nodes-online'] = {
+      status: 'fail',
+      category: 'infrastructure',
+      summary: 'i-1: SSM agent ConnectionLost',
+      evidence: { online: 5, total: 6 },
+    } as never;
     const l = ledgerAt({ done: ALL_DONE, verdicts });
     const r = buildWeeklyReport(input(l, day(36)));
     expect(r.metrics.checks).toMatchObject({ passed: 16, total: 18 });
     expect(r.metrics.securityCompliance).toMatchObject({ passed: 6, total: 7, percent: 86, unknown: 1 });
     expect(r.metrics.infrastructureAvailability).toMatchObject({ online: 5, total: 6, percent: 83 });
-    expect(r.risks.failingChecks).toEqual([{ id: 'golive.nodes-online', title: 'Every node managed by SSM and online', summary: 'i-1: SSM agent ConnectionLost', hint: undefined }]);
+    expect(r.risks.failingChecks).toEqual([
+      { id: 'golive.nodes-online', title: 'Every node managed by SSM and online', summary: 'i-1: SSM agent ConnectionLost', hint: undefined },
+    ]);
     const md = renderWeeklyMarkdown(r);
     expect(md).toContain('- Infrastructure availability: 83% (5 of 6 nodes online in SSM');
     expect(md).toContain('- Security compliance: 86% (6 of 7 security checks passed, 1 unknown)');
@@ -126,14 +182,18 @@ describe('weekly report: what counts as done this week', () => {
     const l = ledgerAt({ done: ALL_DONE, verdicts: { 'golive.nodes-online': { status: 'unknown' }, 'golive.stacks': { status: 'pass' } } });
     const r = buildWeeklyReport(input(l, day(36)));
     expect(r.risks.unverifiedChecks).toEqual(['golive.nodes-online']);
-    expect(renderWeeklyMarkdown(r)).toContain('- ❔ 1 go-live check(s) could not verify their criterion (unknown, reasons in `dpf report golive`): golive.nodes-online');
+    expect(renderWeeklyMarkdown(r)).toContain(
+      '- ❔ 1 go-live check(s) could not verify their criterion (unknown, reasons in `dpf report golive`): golive.nodes-online',
+    );
   });
 });
 
 describe('golive report: content that comes from the hosts', () => {
   const verdicts = Object.fromEntries(GOLIVE_CHECKS.map((c) => [c.id, { status: 'pass' as const, category: c.category }]));
   verdicts['golive.directory'] = {
-    status: 'unknown', category: 'identity', summary: 'i-1 (dev): <script>alert(1)</script> | ```',
+    status: 'unknown',
+    category: 'identity',
+    summary: 'i-1 (dev): <script>alert(1)</script> | ```',
     evidence: { hosts: [{ output: 'bash: line 1: ```: command not found\n</pre><img src=x>' }] },
   } as never;
   const r = buildGoliveReport(input(ledgerAt({ done: ALL_DONE, verdicts }), day(36)));
@@ -161,15 +221,25 @@ describe('golive report: content that comes from the hosts', () => {
     expect(html).toMatch(/<figure><svg[^>]*>[\s\S]*Bastion[\s\S]*<\/svg><figcaption>Drawn from/);
     expect(html).toContain('<details><summary>Mermaid source</summary><pre>gantt\n    title AWS Data Platform Foundation - dataplatform/dev - plan vs actual');
     expect(html).toContain('<details><summary>Mermaid source</summary><pre>flowchart TB\n');
-    expect(html).toContain(`<strong>Readiness: NOT VERIFIED</strong> — ${GOLIVE_CHECKS.length - 1} pass, 0 warn, 1 unknown, 0 fail (${GOLIVE_CHECKS.length} checks)`);
+    expect(html).toContain(
+      `<strong>Readiness: NOT VERIFIED</strong> — ${GOLIVE_CHECKS.length - 1} pass, 0 warn, 1 unknown, 0 fail (${GOLIVE_CHECKS.length} checks)`,
+    );
     for (const c of GOLIVE_CHECKS) expect(html).toContain(`<code>${c.id}</code>`);
-    for (const h of ['Implementation Readiness Checklist', 'Infrastructure Completeness', 'Security controls implemented and validated', 'Risk register', 'FreeIPA integration complexity']) expect(html).toContain(h);
+    for (const h of [
+      'Implementation Readiness Checklist',
+      'Infrastructure Completeness',
+      'Security controls implemented and validated',
+      'Risk register',
+      'FreeIPA integration complexity',
+    ])
+      expect(html).toContain(h);
     expect(html.match(/<table>/g)!.length).toBe(r.checklist.flatMap((x) => x.groups).length + 3);
   });
 });
 
 describe('weekly report: what the golive phase is said to have delivered follows the verdicts', () => {
-  const all = (status: 'pass' | 'unknown') => Object.fromEntries(GOLIVE_CHECKS.map((c) => [c.id, { status, category: c.category }])) as Record<string, { status: 'pass' | 'unknown' | 'fail' | 'warn' }>;
+  const all = (status: 'pass' | 'unknown') =>
+    Object.fromEntries(GOLIVE_CHECKS.map((c) => [c.id, { status, category: c.category }])) as Record<string, { status: 'pass' | 'unknown' | 'fail' | 'warn' }>;
 
   it('GIVEN every phase done but 13 of 18 go-live checks unknown THEN it claims neither verified readiness nor readiness for data workloads', () => {
     const verdicts = all('unknown');
@@ -180,15 +250,21 @@ describe('weekly report: what the golive phase is said to have delivered follows
     expect(r.completed[0]!.businessValue).toBe('Go-live checks ran: 5 passed, 13 could not be verified (see the readiness report: dpf report golive)');
     expect(md).not.toContain('every readiness check verified');
     expect(md).not.toContain('the platform is ready for data workloads');
-    expect(r.businessImpact).toContain('Go-live readiness checks: Go-live checks ran: 5 passed, 13 could not be verified (see the readiness report: dpf report golive).');
-    expect(r.businessImpact[r.businessImpact.length - 1]).toBe('Every phase is done, but go-live readiness is NOT VERIFIED (go-live checks: 5 passed, 13 could not be verified): the platform is not yet shown to be ready for data workloads (see dpf report golive).');
+    expect(r.businessImpact).toContain(
+      'Go-live readiness checks: Go-live checks ran: 5 passed, 13 could not be verified (see the readiness report: dpf report golive).',
+    );
+    expect(r.businessImpact[r.businessImpact.length - 1]).toBe(
+      'Every phase is done, but go-live readiness is NOT VERIFIED (go-live checks: 5 passed, 13 could not be verified): the platform is not yet shown to be ready for data workloads (see dpf report golive).',
+    );
   });
 
   it('GIVEN a warning among passes THEN the golive value counts it and readiness for data workloads is not claimed', () => {
     const verdicts = all('pass');
     verdicts['golive.alarms'] = { status: 'warn' };
     const r = buildWeeklyReport(input(ledgerAt({ done: ALL_DONE, verdicts: verdicts as never }), day(36)));
-    expect(r.completed[0]!.businessValue).toBe(`Go-live checks ran: ${GOLIVE_CHECKS.length - 1} passed, 1 passed with warnings (see the readiness report: dpf report golive)`);
+    expect(r.completed[0]!.businessValue).toBe(
+      `Go-live checks ran: ${GOLIVE_CHECKS.length - 1} passed, 1 passed with warnings (see the readiness report: dpf report golive)`,
+    );
     expect(renderWeeklyMarkdown(r)).not.toContain('ready for data workloads.');
   });
 
@@ -197,7 +273,11 @@ describe('weekly report: what the golive phase is said to have delivered follows
     for (const id of GOLIVE_CHECKS.slice(0, 5).map((c) => c.id)) verdicts[id] = { status: 'pass' };
     const r = buildWeeklyReport(input(ledgerAt({ done: ALL_DONE, verdicts: verdicts as never }), day(36)));
     expect(r.readiness).toBe('NOT VERIFIED');
-    expect(r.headline).toMatch(new RegExp(`^Go-live readiness: NOT VERIFIED — go-live checks: 5 passed, ${GOLIVE_CHECKS.length - 5} could not be verified; deployment \\d+ of \\d+ steps \\(100%\\), schedule `));
+    expect(r.headline).toMatch(
+      new RegExp(
+        `^Go-live readiness: NOT VERIFIED — go-live checks: 5 passed, ${GOLIVE_CHECKS.length - 5} could not be verified; deployment \\d+ of \\d+ steps \\(100%\\), schedule `,
+      ),
+    );
     expect(renderWeeklyMarkdown(r)).toMatch(/^🎯 \*\*Go-live readiness: NOT VERIFIED\*\* — go-live checks: 5 passed/m);
     expect(renderWeeklyMarkdown(r)).not.toMatch(/100% Complete/);
     const html = renderWeeklyHtml(r);

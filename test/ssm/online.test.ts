@@ -21,7 +21,13 @@ describe('waitUntilOnline', () => {
     const h = setup();
     h.ssm.registerInstance({ instanceId: 'i-1' }).registerInstance({ instanceId: 'i-2' });
     const r = await waitUntilOnline(h.ssm, h.deps, ['i-1', 'i-2'], { timeoutSeconds: 60 });
-    expect(r).toMatchObject({ waitedSeconds: 0, online: [{ instanceId: 'i-1', pingStatus: 'Online' }, { instanceId: 'i-2', pingStatus: 'Online' }] });
+    expect(r).toMatchObject({
+      waitedSeconds: 0,
+      online: [
+        { instanceId: 'i-1', pingStatus: 'Online' },
+        { instanceId: 'i-2', pingStatus: 'Online' },
+      ],
+    });
     expect(h.io.ofType('step-progress')).toEqual([]);
   });
 
@@ -48,7 +54,11 @@ describe('waitUntilOnline', () => {
 
   it('GIVEN an endpoint without DescribeInstanceInformation WHEN waited for THEN it warns that it cannot tell and returns unknown', async () => {
     const h = setup();
-    const ssm = { describeInstanceInformation: async () => { throw new NotImplementedByEndpointError('SSM DescribeInstanceInformation'); } } as unknown as SsmPort;
+    const ssm = {
+      describeInstanceInformation: async () => {
+        throw new NotImplementedByEndpointError('SSM DescribeInstanceInformation');
+      },
+    } as unknown as SsmPort;
     const r = await waitUntilOnline(ssm, h.deps, ['i-1'], { timeoutSeconds: 60 });
     expect(r.unknown).toMatch(/cannot tell whether the instances are Online/);
     expect(h.io.ofType('warning')).toHaveLength(1);

@@ -50,8 +50,15 @@ describe('runCommand', () => {
       'i-1 worker: InProgress → Success',
       'i-2 worker: InProgress → Success',
     ]);
-    const last = io.ofType('step-progress').filter((e) => e.resource).at(-1)!;
-    expect(last).toMatchObject({ stepId: 'test.step', state: 'complete', resource: { logicalId: 'i-2', type: 'AWS::SSM::CommandInvocation', status: 'Success' } });
+    const last = io
+      .ofType('step-progress')
+      .filter((e) => e.resource)
+      .at(-1)!;
+    expect(last).toMatchObject({
+      stepId: 'test.step',
+      state: 'complete',
+      resource: { logicalId: 'i-2', type: 'AWS::SSM::CommandInvocation', status: 'Success' },
+    });
     expect(r.hosts[0]).toEqual({
       instanceId: 'i-1',
       status: 'Success',
@@ -71,7 +78,13 @@ describe('runCommand', () => {
     expect(r.summary).toBe('2 host(s): 1 Success, 1 Failed');
     const bad = r.hosts.find((h) => h.instanceId === 'i-2')!;
     expect(bad).toMatchObject({ status: 'Failed', responseCode: 2, outputS3Url: `s3://dpf-state/ssm-output/dev/test.step/${r.commandId}/i-2/` });
-    expect(bad.tail).toEqual(['task 37', 'task 38', 'task 39', 'fatal: [localhost]: FAILED! => {"msg": "mount.nfs4: access denied"}', 'stderr: ERROR: playbook failed']);
+    expect(bad.tail).toEqual([
+      'task 37',
+      'task 38',
+      'task 39',
+      'fatal: [localhost]: FAILED! => {"msg": "mount.nfs4: access denied"}',
+      'stderr: ERROR: playbook failed',
+    ]);
   });
 
   it.each([
@@ -81,20 +94,26 @@ describe('runCommand', () => {
     { conc: '1', maxErrors: '0', failing: ['i-2'], expected: ['Success', 'Failed', 'Cancelled', 'Cancelled'] },
     { conc: '4', maxErrors: '0', failing: ['i-1'], expected: ['Failed', 'Success', 'Success', 'Success'] },
     { conc: '25%', maxErrors: '25%', failing: ['i-1', 'i-3'], expected: ['Failed', 'Success', 'Failed', 'Cancelled'] },
-  ])('GIVEN MaxConcurrency $conc, MaxErrors $maxErrors and $failing failing WHEN run on 4 hosts THEN statuses are $expected', async ({ conc, maxErrors, failing, expected }) => {
-    const { ssm, run, input } = setup({ hosts: 4 });
-    for (const id of failing) ssm.script(id, { status: 'Failed', stdout: 'fatal: boom' });
-    const r = await run(input({ maxConcurrency: conc, maxErrors }));
-    expect(r.hosts.map((h) => h.status)).toEqual(expected);
-    expect(r.ok).toBe(false);
-    for (const h of r.hosts.filter((x) => x.status === 'Cancelled')) expect(h.tail).toEqual([]);
-  });
+  ])(
+    'GIVEN MaxConcurrency $conc, MaxErrors $maxErrors and $failing failing WHEN run on 4 hosts THEN statuses are $expected',
+    async ({ conc, maxErrors, failing, expected }) => {
+      const { ssm, run, input } = setup({ hosts: 4 });
+      for (const id of failing) ssm.script(id, { status: 'Failed', stdout: 'fatal: boom' });
+      const r = await run(input({ maxConcurrency: conc, maxErrors }));
+      expect(r.hosts.map((h) => h.status)).toEqual(expected);
+      expect(r.ok).toBe(false);
+      for (const h of r.hosts.filter((x) => x.status === 'Cancelled')) expect(h.tail).toEqual([]);
+    },
+  );
 
   it('GIVEN a host running longer than the execution timeout WHEN the command runs THEN it is reported TimedOut', async () => {
     const { ssm, run, input } = setup();
     ssm.script('i-1', { durationMs: 2 * 3600_000, stdout: 'still going' });
     const r = await run(input({ maxConcurrency: '100%', parameters: { commands: ['sleep 7200'], executionTimeout: ['600'] } }));
-    expect(r.hosts.map((h) => [h.instanceId, h.status])).toEqual([['i-1', 'TimedOut'], ['i-2', 'Success']]);
+    expect(r.hosts.map((h) => [h.instanceId, h.status])).toEqual([
+      ['i-1', 'TimedOut'],
+      ['i-2', 'Success'],
+    ]);
     expect(r.ok).toBe(false);
     expect(r.waitTimedOut).toBe(false);
   });
@@ -106,7 +125,10 @@ describe('runCommand', () => {
     const r = await run(undefined, { timeoutSeconds: 120 });
     expect(clock.now().getTime() - t0).toBeLessThanOrEqual(121_000);
     expect(r.waitTimedOut).toBe(true);
-    expect(r.hosts.find((h) => h.instanceId === 'i-2')).toMatchObject({ status: 'TimedOut', note: expect.stringContaining('still InProgress when dpf stopped waiting') });
+    expect(r.hosts.find((h) => h.instanceId === 'i-2')).toMatchObject({
+      status: 'TimedOut',
+      note: expect.stringContaining('still InProgress when dpf stopped waiting'),
+    });
     expect(r.hosts.find((h) => h.instanceId === 'i-1')!.status).toBe('Success');
     expect(progress()).toContain('i-2 worker: InProgress → TimedOut (dpf stopped waiting)');
   });
@@ -121,18 +143,26 @@ describe('runCommand', () => {
     const { run, input } = setup();
     const r = await run({ ...input(), expectedInstanceIds: ['i-1', 'i-2', 'i-9'] });
     expect(r.ok).toBe(false);
-    expect(r.hosts.map((h) => [h.instanceId, h.status])).toEqual([['i-1', 'Success'], ['i-2', 'Success'], ['i-9', 'NotTargeted']]);
+    expect(r.hosts.map((h) => [h.instanceId, h.status])).toEqual([
+      ['i-1', 'Success'],
+      ['i-2', 'Success'],
+      ['i-9', 'NotTargeted'],
+    ]);
   });
 
   it('GIVEN an offline agent WHEN the delivery timeout passes THEN that host is DeliveryTimedOut', async () => {
     const { ssm, run, input } = setup();
     ssm.setPingStatus('i-2', 'ConnectionLost');
     const r = await run(input({ maxErrors: '1', timeoutSeconds: 300 }));
-    expect(r.hosts.map((h) => [h.instanceId, h.status])).toEqual([['i-1', 'Success'], ['i-2', 'DeliveryTimedOut']]);
+    expect(r.hosts.map((h) => [h.instanceId, h.status])).toEqual([
+      ['i-1', 'Success'],
+      ['i-2', 'DeliveryTimedOut'],
+    ]);
   });
 
   describe('output over 24,000 characters', () => {
-    const long = Array.from({ length: 3000 }, (_, i) => `TASK [step ${i}] ok`).join('\n') + '\nPLAY RECAP\nlocalhost : ok=3000 changed=2 unreachable=0 failed=1';
+    const long =
+      Array.from({ length: 3000 }, (_, i) => `TASK [step ${i}] ok`).join('\n') + '\nPLAY RECAP\nlocalhost : ok=3000 changed=2 unreachable=0 failed=1';
 
     it('GIVEN no object store WHEN the output is cut THEN the tail is the end of what the API returned, flagged truncated', async () => {
       const { ssm, run } = setup();

@@ -28,8 +28,15 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 function lease(over: Partial<Lease> = {}): Lease {
   return {
-    env: 'dev', token: `t-${Math.random().toString(36).slice(2)}`, identity: 'arn:aws:iam::123456789012:user/x', host: os.hostname(), pid: process.pid,
-    command: 'deploy', since: NOW.toISOString(), expiresAt: new Date(NOW.getTime() + 120_000).toISOString(), ...over,
+    env: 'dev',
+    token: `t-${Math.random().toString(36).slice(2)}`,
+    identity: 'arn:aws:iam::123456789012:user/x',
+    host: os.hostname(),
+    pid: process.pid,
+    command: 'deploy',
+    since: NOW.toISOString(),
+    expiresAt: new Date(NOW.getTime() + 120_000).toISOString(),
+    ...over,
   };
 }
 
@@ -98,7 +105,11 @@ describe('GIVEN a stale lock and several takers at once', () => {
     writeFileSync(path.join(dir, 'claim.tmp'), JSON.stringify(deadTaker));
     linkSync(path.join(dir, 'claim.tmp'), `${file}.takeover-${stale.token}`);
     const mine = lease();
-    const r = await new FileLeaseStore(file, THIS_PROCESS).tryAcquire(mine, NOW, (h) => h.token !== mine.token && staleReason(h, NOW, THIS_PROCESS) !== undefined);
+    const r = await new FileLeaseStore(file, THIS_PROCESS).tryAcquire(
+      mine,
+      NOW,
+      (h) => h.token !== mine.token && staleReason(h, NOW, THIS_PROCESS) !== undefined,
+    );
     expect(r).toEqual({ ok: true });
     expect(JSON.parse(readFileSync(file, 'utf8')).token).toBe(mine.token);
   });
@@ -127,30 +138,34 @@ describe('GIVEN a stale lock and several takers at once', () => {
 });
 
 describe('GIVEN a ledger written while the writer is killed at random instants', () => {
-  it('WHEN each kill is inspected THEN ledger.json and ledger.json.bak are whole JSON, and the next open cleans the temp files', { timeout: 90_000 }, async () => {
-    const file = path.join(dir, '.dpf', 'dev', 'ledger.json');
-    const script = `
+  it(
+    'WHEN each kill is inspected THEN ledger.json and ledger.json.bak are whole JSON, and the next open cleans the temp files',
+    { timeout: 90_000 },
+    async () => {
+      const file = path.join(dir, '.dpf', 'dev', 'ledger.json');
+      const script = `
       const { Ledger } = await import(${JSON.stringify(path.join(DIST, 'state', 'ledger.js'))});
       const me = { pid: process.pid, host: 'h', isAlive: () => true };
       const l = await Ledger.open(process.argv[1], 'p', 'dev', new Date(), me);
       for (let i = 0; ; i++) await l.update((d) => { d.facts['k' + (i % 50)] = 'v'.repeat(2000) + i; }, new Date());`;
-    let sawBak = 0;
-    for (let k = 0; k < 30; k++) {
-      const c = spawn(process.execPath, ['--input-type=module', '-e', script, file], { stdio: 'ignore' });
-      await new Promise((r) => setTimeout(r, 150 + Math.floor(Math.random() * 120)));
-      c.kill('SIGKILL');
-      await new Promise((r) => c.once('exit', r));
-      if (!existsSync(file)) continue;
-      expect(() => parseLedger(readFileSync(file, 'utf8'), file)).not.toThrow();
-      if (existsSync(`${file}.bak`)) {
-        sawBak++;
-        expect(() => parseLedger(readFileSync(`${file}.bak`, 'utf8'), `${file}.bak`)).not.toThrow();
+      let sawBak = 0;
+      for (let k = 0; k < 30; k++) {
+        const c = spawn(process.execPath, ['--input-type=module', '-e', script, file], { stdio: 'ignore' });
+        await new Promise((r) => setTimeout(r, 150 + Math.floor(Math.random() * 120)));
+        c.kill('SIGKILL');
+        await new Promise((r) => c.once('exit', r));
+        if (!existsSync(file)) continue;
+        expect(() => parseLedger(readFileSync(file, 'utf8'), file)).not.toThrow();
+        if (existsSync(`${file}.bak`)) {
+          sawBak++;
+          expect(() => parseLedger(readFileSync(`${file}.bak`, 'utf8'), `${file}.bak`)).not.toThrow();
+        }
       }
-    }
-    expect(sawBak).toBeGreaterThan(10);
-    await Ledger.open(file, 'p', 'dev', NOW, THIS_PROCESS);
-    expect(readdirSync(path.dirname(file)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
-  });
+      expect(sawBak).toBeGreaterThan(10);
+      await Ledger.open(file, 'p', 'dev', NOW, THIS_PROCESS);
+      expect(readdirSync(path.dirname(file)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    },
+  );
 });
 
 describe('GIVEN temp files and a read-only ledger', () => {

@@ -3,7 +3,16 @@ import { describe, expect, it } from 'vitest';
 import { LEDGER_SCHEMA_VERSION, parseLedger, type RunRecord } from '../../src/state/ledger.js';
 import { operationsOf, unfinishedOperation } from '../../src/ops/operation.js';
 
-const run = (runId: string, startedAt: string, status: RunRecord['status'] = 'done'): RunRecord => ({ runId, command: 'backup', operator: 'alice', host: 'h', startedAt, finishedAt: startedAt, status, steps: [] });
+const run = (runId: string, startedAt: string, status: RunRecord['status'] = 'done'): RunRecord => ({
+  runId,
+  command: 'backup',
+  operator: 'alice',
+  host: 'h',
+  startedAt,
+  finishedAt: startedAt,
+  status,
+  steps: [],
+});
 
 function v1() {
   return {
@@ -14,16 +23,60 @@ function v1() {
     revision: 4,
     updatedAt: '2025-01-03T00:00:00.000Z',
     steps: {
-      'operations.backup.rds-snapshot': { id: 'operations.backup.rds-snapshot', phase: 'operations', status: 'done', outputs: {}, attempts: 1, evidence: { operationId: 'backup-2', snapshotId: 's-2' } },
+      'operations.backup.rds-snapshot': {
+        id: 'operations.backup.rds-snapshot',
+        phase: 'operations',
+        status: 'done',
+        outputs: {},
+        attempts: 1,
+        evidence: { operationId: 'backup-2', snapshotId: 's-2' },
+      },
       'network.stack': { id: 'network.stack', phase: 'network', status: 'done', outputs: {}, attempts: 1, evidence: {} },
     },
-    runs: [run('r1', '2025-01-01T00:00:00.000Z'), run('r2', '2025-01-02T00:00:00.000Z', 'failed'), run('r3', '2025-01-02T01:00:00.000Z'), run('r4', '2025-01-02T02:00:00.000Z'), run('r4-finish', '2025-01-02T02:30:00.000Z')],
+    runs: [
+      run('r1', '2025-01-01T00:00:00.000Z'),
+      run('r2', '2025-01-02T00:00:00.000Z', 'failed'),
+      run('r3', '2025-01-02T01:00:00.000Z'),
+      run('r4', '2025-01-02T02:00:00.000Z'),
+      run('r4-finish', '2025-01-02T02:30:00.000Z'),
+    ],
     facts: {},
     operations: [
-      { id: 'backup-0', kind: 'backup', key: '', status: 'done', startedAt: '2024-12-01T00:00:00.000Z', finishedAt: '2024-12-01T00:10:00.000Z', runIds: ['r0'], params: {}, summary: { database: 'old' } },
-      { id: 'backup-1', kind: 'backup', key: '', status: 'done', startedAt: '2025-01-01T00:00:00.000Z', finishedAt: '2025-01-01T00:10:00.000Z', runIds: ['r1'], params: {}, summary: { database: 's-1' } },
+      {
+        id: 'backup-0',
+        kind: 'backup',
+        key: '',
+        status: 'done',
+        startedAt: '2024-12-01T00:00:00.000Z',
+        finishedAt: '2024-12-01T00:10:00.000Z',
+        runIds: ['r0'],
+        params: {},
+        summary: { database: 'old' },
+      },
+      {
+        id: 'backup-1',
+        kind: 'backup',
+        key: '',
+        status: 'done',
+        startedAt: '2025-01-01T00:00:00.000Z',
+        finishedAt: '2025-01-01T00:10:00.000Z',
+        runIds: ['r1'],
+        params: {},
+        summary: { database: 's-1' },
+      },
       { id: 'backup-2', kind: 'backup', key: '', status: 'failed', startedAt: '2025-01-02T00:00:00.000Z', runIds: ['r2', 'r3'], params: {} },
-      { id: 'drill-1', kind: 'dr-drill', key: 'scope=restore', status: 'done', startedAt: '2025-01-02T02:00:00.000Z', finishedAt: '2025-01-02T03:00:00.000Z', runIds: ['r4'], params: { scope: 'restore' }, state: { kept: true, tornDown: false }, summary: { passed: true } },
+      {
+        id: 'drill-1',
+        kind: 'dr-drill',
+        key: 'scope=restore',
+        status: 'done',
+        startedAt: '2025-01-02T02:00:00.000Z',
+        finishedAt: '2025-01-02T03:00:00.000Z',
+        runIds: ['r4'],
+        params: { scope: 'restore' },
+        state: { kept: true, tornDown: false },
+        summary: { passed: true },
+      },
     ],
   };
 }

@@ -3,8 +3,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
-  emptyLedger, Ledger, LEDGER_SCHEMA_VERSION, MIRROR_BATCH_MS, parseLedger, serializeLedger,
-  type LedgerData, type LedgerMirror,
+  emptyLedger,
+  Ledger,
+  LEDGER_SCHEMA_VERSION,
+  MIRROR_BATCH_MS,
+  parseLedger,
+  serializeLedger,
+  type LedgerData,
+  type LedgerMirror,
 } from '../../src/state/ledger.js';
 import { writeFileAtomic } from '../../src/state/atomic.js';
 import { ExitCode, StateInvalidError } from '../../src/errors.js';
@@ -46,8 +52,16 @@ function sample(): LedgerData {
   const d = emptyLedger('dataplatform', 'dev', T0);
   d.revision = 3;
   d.steps['network.stack'] = {
-    id: 'network.stack', phase: 'network', status: 'done', inputHash: 'abc', outputs: { VpcId: 'vpc-1' },
-    startedAt: T0.toISOString(), finishedAt: at(60).toISOString(), durationSeconds: 60, attempts: 1, evidence: { stackName: 'dataplatform-dev-network' },
+    id: 'network.stack',
+    phase: 'network',
+    status: 'done',
+    inputHash: 'abc',
+    outputs: { VpcId: 'vpc-1' },
+    startedAt: T0.toISOString(),
+    finishedAt: at(60).toISOString(),
+    durationSeconds: 60,
+    attempts: 1,
+    evidence: { stackName: 'dataplatform-dev-network' },
   };
   d.runs.push({ runId: 'r1', command: 'deploy', operator: 'alice', host: 'h', startedAt: T0.toISOString(), status: 'done', steps: ['network.stack'] });
   d.facts.accountId = '123456789012';
@@ -159,7 +173,14 @@ describe('Ledger.update', () => {
     const l = await Ledger.open(file, 'dataplatform', 'dev', T0, THIS_PROCESS);
     await l.updateStep('network.stack', 'network', { status: 'running', evidence: { changeSetId: 'cs-1' } }, at(1));
     const rec = await l.updateStep('network.stack', 'network', { status: 'done', outputs: { VpcId: 'vpc-9' }, evidence: { stackId: 'arn:stack' } }, at(2));
-    expect(rec).toMatchObject({ id: 'network.stack', phase: 'network', status: 'done', attempts: 0, outputs: { VpcId: 'vpc-9' }, evidence: { changeSetId: 'cs-1', stackId: 'arn:stack' } });
+    expect(rec).toMatchObject({
+      id: 'network.stack',
+      phase: 'network',
+      status: 'done',
+      attempts: 0,
+      outputs: { VpcId: 'vpc-9' },
+      evidence: { changeSetId: 'cs-1', stackId: 'arn:stack' },
+    });
   });
 
   it('GIVEN many concurrent updateStep calls WHEN awaited together THEN every one is kept on disk', async () => {
@@ -267,7 +288,10 @@ describe('Ledger mirror batches (issue 14: one upload per batch of transitions)'
       await vi.advanceTimersByTimeAsync(1);
       await new Promise((r) => setImmediate(r));
       expect(mirror.writes).toHaveLength(1);
-      expect(parseLedger(mirror.body!, 'm')).toMatchObject({ revision: 3, steps: { 'network.stack': { status: 'running', evidence: { changeSetName: 'cs', stackId: 'arn:s' } } } });
+      expect(parseLedger(mirror.body!, 'm')).toMatchObject({
+        revision: 3,
+        steps: { 'network.stack': { status: 'running', evidence: { changeSetName: 'cs', stackId: 'arn:s' } } },
+      });
     } finally {
       vi.useRealTimers();
     }
@@ -310,7 +334,7 @@ describe('Ledger mirror batches (issue 14: one upload per batch of transitions)'
 });
 
 describe('Ledger.attachMirror refuses another environment', () => {
-  it("GIVEN a remote copy of another environment WHEN attached THEN it is refused, not adopted", async () => {
+  it('GIVEN a remote copy of another environment WHEN attached THEN it is refused, not adopted', async () => {
     const l = await Ledger.open(file, 'dataplatform', 'dev', T0, THIS_PROCESS);
     const mirror = new MemoryMirror(serializeLedger({ ...sample(), env: 'prod', revision: 50 }));
     await expect(l.attachMirror(mirror)).rejects.toThrow(/belongs to dataplatform\/prod, not dataplatform\/dev/);

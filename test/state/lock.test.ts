@@ -15,8 +15,15 @@ const later = (s: number) => new Date(NOW.getTime() + s * 1000);
 
 function lease(over: Partial<Lease> = {}): Lease {
   return {
-    env: 'dev', token: `t-${Math.random().toString(36).slice(2)}`, identity: 'arn:aws:iam::123456789012:user/bob',
-    host: 'bob-laptop', pid: 4242, command: 'deploy', since: NOW.toISOString(), expiresAt: later(120).toISOString(), ...over,
+    env: 'dev',
+    token: `t-${Math.random().toString(36).slice(2)}`,
+    identity: 'arn:aws:iam::123456789012:user/bob',
+    host: 'bob-laptop',
+    pid: 4242,
+    command: 'deploy',
+    since: NOW.toISOString(),
+    expiresAt: later(120).toISOString(),
+    ...over,
   };
 }
 
@@ -138,14 +145,24 @@ describe('EnvLock', () => {
     const lock = envLock();
     await lock.acquire(new FileLeaseStore(file, THIS_PROCESS));
     const held = JSON.parse(readFileSync(file, 'utf8')) as Lease;
-    expect(held).toMatchObject({ env: 'dev', identity: 'arn:aws:iam::123456789012:user/alice', host: os.hostname(), pid: process.pid, command: 'deploy --env dev', since: NOW.toISOString(), expiresAt: later(120).toISOString() });
+    expect(held).toMatchObject({
+      env: 'dev',
+      identity: 'arn:aws:iam::123456789012:user/alice',
+      host: os.hostname(),
+      pid: process.pid,
+      command: 'deploy --env dev',
+      since: NOW.toISOString(),
+      expiresAt: later(120).toISOString(),
+    });
   });
 
   it('GIVEN a live lease of another operator WHEN acquired THEN LockHeldError (exit 4) names who, where, which pid and command', async () => {
     const store = new FileLeaseStore(file, THIS_PROCESS);
     const holder = lease({ identity: 'arn:aws:iam::123456789012:user/bob', host: 'bob-laptop', pid: 4242, command: 'deploy --phase network' });
     await store.tryAcquire(holder, NOW, never);
-    const err = (await envLock().acquire(new FileLeaseStore(file, THIS_PROCESS)).catch((e: unknown) => e)) as LockHeldError;
+    const err = (await envLock()
+      .acquire(new FileLeaseStore(file, THIS_PROCESS))
+      .catch((e: unknown) => e)) as LockHeldError;
     expect(err).toBeInstanceOf(LockHeldError);
     expect(err.exitCode).toBe(ExitCode.LockHeld);
     expect(err.holder).toEqual(holder);

@@ -36,7 +36,13 @@ function fakeOutput(key: string): string {
 }
 
 /** The dpf:role tag values → the host roles of the prerequisite model. */
-const TAG_ROLES: Record<string, HostRole[]> = { bastion: ['bastion'], master: ['master'], dev: ['dev'], worker: ['worker'], identity: ['ipa-server', 'ipa-replica'] };
+const TAG_ROLES: Record<string, HostRole[]> = {
+  bastion: ['bastion'],
+  master: ['master'],
+  dev: ['dev'],
+  worker: ['worker'],
+  identity: ['ipa-server', 'ipa-replica'],
+};
 
 function recordingContext(step: StepDef, env: EnvironmentConfig, optionalPresent: boolean, into: Consumption): StepContext {
   const note = (producer: string, key: string) => {
@@ -71,7 +77,15 @@ function recordingContext(step: StepDef, env: EnvironmentConfig, optionalPresent
     rds: { describeInstance: async () => ({ endpoint: fakeOutput('DbEndpointAddress'), status: 'available' }) },
     ssm: { getParameter: async (name: string) => (name.includes('secret') ? fakeOutput('DbSecretArn') : 'ami-0123456789abcdef0') },
   };
-  const envCtx: EnvContext = { project: 'dataplatform', name: 'dev', env, region: env.region, accountId: '111122223333', operator: 'probe', runId: 'probe-run' };
+  const envCtx: EnvContext = {
+    project: 'dataplatform',
+    name: 'dev',
+    env,
+    region: env.region,
+    accountId: '111122223333',
+    operator: 'probe',
+    runId: 'probe-run',
+  };
   return {
     stepId: step.id,
     envCtx,

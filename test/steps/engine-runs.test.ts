@@ -59,10 +59,35 @@ async function harness() {
   });
   let n = 0;
   const probe: Probe = { ran: [], seen: {} };
-  const envCtx = (runId: string): EnvContext => ({ project: 'dataplatform', name: 'dev', env: ENV, region: 'us-west-2', accountId: '123456789012', operator: 'alice', runId });
+  const envCtx = (runId: string): EnvContext => ({
+    project: 'dataplatform',
+    name: 'dev',
+    env: ENV,
+    region: 'us-west-2',
+    accountId: '123456789012',
+    operator: 'alice',
+    runId,
+  });
   const run = (o: Partial<RunOptions> & Pick<RunOptions, 'steps'>) =>
-    runSteps({ ledger, envCtx: envCtx(`run-${++n}`), aws: {} as AwsPorts, io, clock, signal: new AbortController().signal, settings: testSettings(), concurrency: 2, command: 'backup', ...o });
-  return { ledger: ledger as Ledger, io, probe, run, step: (id: string, deps: string[] = [], r?: (ctx: StepContext) => Promise<StepResult>) => step(probe, id, deps, r) };
+    runSteps({
+      ledger,
+      envCtx: envCtx(`run-${++n}`),
+      aws: {} as AwsPorts,
+      io,
+      clock,
+      signal: new AbortController().signal,
+      settings: testSettings(),
+      concurrency: 2,
+      command: 'backup',
+      ...o,
+    });
+  return {
+    ledger: ledger as Ledger,
+    io,
+    probe,
+    run,
+    step: (id: string, deps: string[] = [], r?: (ctx: StepContext) => Promise<StepResult>) => step(probe, id, deps, r),
+  };
 }
 
 describe('runSteps: run scope', () => {
@@ -103,7 +128,11 @@ describe('runSteps: finally group', () => {
     ['failed', boom, 'failed', 'failed'],
   ] as const)('GIVEN a main group that ends %s WHEN run THEN the finally group runs after it', async (_n, mainRun, main, status) => {
     const h = await harness();
-    const s = await h.run({ steps: [h.step('operations.a', [], mainRun), h.step('operations.b', ['operations.a'])], finally: [h.step('operations.teardown'), h.step('operations.report', ['operations.teardown'])], scope: OP_A });
+    const s = await h.run({
+      steps: [h.step('operations.a', [], mainRun), h.step('operations.b', ['operations.a'])],
+      finally: [h.step('operations.teardown'), h.step('operations.report', ['operations.teardown'])],
+      scope: OP_A,
+    });
     expect(s.groups).toEqual({ main, finally: 'done' });
     expect(s.status).toBe(status);
     expect(h.probe.ran.slice(-2)).toEqual(['operations.teardown', 'operations.report']);
@@ -137,9 +166,13 @@ describe('runSteps: resets a step returns', () => {
     const h = await harness();
     await h.run({ steps: [h.step('storage.stack'), h.step('storage.db')] });
     const revisions: number[] = [];
-    const destroy = h.step('operations.destroy.storage', [], async () => ({ changed: true, resets: { steps: ['storage.stack', 'storage.db', 'operations.destroy.storage', 'nope'], evidence: { destroyedBy: 'destroy-1' } } }));
+    const destroy = h.step('operations.destroy.storage', [], async () => ({
+      changed: true,
+      resets: { steps: ['storage.stack', 'storage.db', 'operations.destroy.storage', 'nope'], evidence: { destroyedBy: 'destroy-1' } },
+    }));
     await h.run({ steps: [destroy], scope: { ...OP_A, kind: 'destroy' }, afterStep: async () => void revisions.push(h.ledger.data.revision) });
-    for (const id of ['storage.stack', 'storage.db']) expect(h.ledger.get(id)).toMatchObject({ status: 'pending', outputs: {}, inputHash: undefined, evidence: { destroyedBy: 'destroy-1' } });
+    for (const id of ['storage.stack', 'storage.db'])
+      expect(h.ledger.get(id)).toMatchObject({ status: 'pending', outputs: {}, inputHash: undefined, evidence: { destroyedBy: 'destroy-1' } });
     // Its own record is not reset, and no record is made for an unknown id.
     expect(h.ledger.get('operations.destroy.storage')?.status).toBe('done');
     expect(h.ledger.get('nope')).toBeUndefined();

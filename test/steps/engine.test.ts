@@ -37,7 +37,13 @@ interface FakeStepOptions {
 /** A step whose run the test controls; it records when it starts and ends in `tracker`. */
 function fakeStep(tracker: Tracker, id: string, dependsOn: string[] = [], o: FakeStepOptions = {}): StepDef & { runs: number; prepares: number } {
   const s = {
-    id, phase: id.split('.')[0] as PhaseId, title: `Title ${id}`, kind: 'check' as const, dependsOn, runs: 0, prepares: 0,
+    id,
+    phase: id.split('.')[0] as PhaseId,
+    title: `Title ${id}`,
+    kind: 'check' as const,
+    dependsOn,
+    runs: 0,
+    prepares: 0,
     async prepare() {
       s.prepares++;
       return { inputHash: o.hash ?? `hash-${id}`, estimateSeconds: 5 };
@@ -79,13 +85,40 @@ async function engineHarness(opts: { autoAdvance?: boolean; cfn?: FakeCloudForma
   const tracker: Tracker = { running: 0, max: 0, started: [], finished: [] };
   let runs = 0;
   let abort = new AbortController();
-  const envCtx = (runId: string): EnvContext => ({ project: 'dataplatform', name: 'dev', env: ENV, region: 'us-west-2', accountId: '123456789012', operator: 'arn:aws:iam::123456789012:user/alice', runId });
+  const envCtx = (runId: string): EnvContext => ({
+    project: 'dataplatform',
+    name: 'dev',
+    env: ENV,
+    region: 'us-west-2',
+    accountId: '123456789012',
+    operator: 'arn:aws:iam::123456789012:user/alice',
+    runId,
+  });
   const run = (steps: StepDef[], o: Partial<RunOptions> = {}) => {
     abort = o.signal ? abort : new AbortController();
-    return runSteps({ steps, ledger, envCtx: envCtx(`run-${++runs}`), aws, io, clock, signal: abort.signal, settings: testSettings(), concurrency: 4, command: 'deploy', ...o });
+    return runSteps({
+      steps,
+      ledger,
+      envCtx: envCtx(`run-${++runs}`),
+      aws,
+      io,
+      clock,
+      signal: abort.signal,
+      settings: testSettings(),
+      concurrency: 4,
+      command: 'deploy',
+      ...o,
+    });
   };
   return {
-    clock, io, cfn, ledger, file, aws, tracker, run,
+    clock,
+    io,
+    cfn,
+    ledger,
+    file,
+    aws,
+    tracker,
+    run,
     abort: () => abort.abort(),
     step: (id: string, dependsOn: string[] = [], o: FakeStepOptions = {}) => fakeStep(tracker, id, dependsOn, o),
   };
@@ -127,7 +160,15 @@ describe('runSteps: scheduling', () => {
 
   it('GIVEN steps with durations on the fake clock WHEN run with concurrency 3 THEN three lanes run and the run takes the scheduled time', async () => {
     const h = await engineHarness({ autoAdvance: false });
-    const durations: Record<string, number> = { 'storage.a': 4000, 'storage.b': 1000, 'storage.c': 3000, 'storage.d': 2000, 'storage.e': 5000, 'storage.f': 1000, 'storage.g': 2000 };
+    const durations: Record<string, number> = {
+      'storage.a': 4000,
+      'storage.b': 1000,
+      'storage.c': 3000,
+      'storage.d': 2000,
+      'storage.e': 5000,
+      'storage.f': 1000,
+      'storage.g': 2000,
+    };
     const steps = Object.entries(durations).map(([id, ms]) => h.step(id, [], { run: (ctx) => ctx.clock.sleep(ms, ctx.signal).then(() => undefined) }));
     const start = h.clock.now().getTime();
     let over = false;
@@ -148,10 +189,21 @@ describe('runSteps: scheduling', () => {
 
   it('GIVEN a diamond and a chain WHEN run THEN every step starts only after its dependencies finished', async () => {
     const h = await engineHarness();
-    const ms: Record<string, number> = { 'bootstrap.state': 1000, 'network.stack': 3000, 'compute.stack': 5000, 'storage.stack': 2000, 'monitoring.stack': 1000, 'golive.check': 500 };
+    const ms: Record<string, number> = {
+      'bootstrap.state': 1000,
+      'network.stack': 3000,
+      'compute.stack': 5000,
+      'storage.stack': 2000,
+      'monitoring.stack': 1000,
+      'golive.check': 500,
+    };
     const deps: Record<string, string[]> = {
-      'bootstrap.state': [], 'network.stack': ['bootstrap.state'], 'compute.stack': ['network.stack'], 'storage.stack': ['network.stack'],
-      'monitoring.stack': ['compute.stack', 'storage.stack'], 'golive.check': ['monitoring.stack'],
+      'bootstrap.state': [],
+      'network.stack': ['bootstrap.state'],
+      'compute.stack': ['network.stack'],
+      'storage.stack': ['network.stack'],
+      'monitoring.stack': ['compute.stack', 'storage.stack'],
+      'golive.check': ['monitoring.stack'],
     };
     const order: string[] = [];
     const steps = Object.keys(ms).map((id) =>
@@ -178,7 +230,13 @@ describe('runSteps: scheduling', () => {
     const b = h.step('compute.stack', ['network.stack'], { run: async (ctx) => void (seen = ctx.output('network.stack', 'VpcId')) });
     await h.run([a, b]);
     expect(seen).toBe('vpc-123');
-    expect(h.ledger.get('network.stack')).toMatchObject({ status: 'done', outputs: { VpcId: 'vpc-123' }, attempts: 1, runId: 'run-1', operator: 'arn:aws:iam::123456789012:user/alice' });
+    expect(h.ledger.get('network.stack')).toMatchObject({
+      status: 'done',
+      outputs: { VpcId: 'vpc-123' },
+      attempts: 1,
+      runId: 'run-1',
+      operator: 'arn:aws:iam::123456789012:user/alice',
+    });
   });
 
   it('GIVEN a step that needs an output the ledger lacks WHEN run THEN it fails saying which step produces it', async () => {
@@ -199,7 +257,10 @@ describe('runSteps: failures', () => {
     const h = await engineHarness();
     const failing = h.step('network.stack', [], {
       run: async () => {
-        throw new StepFailedError('network.stack', 'Stack x ended in ROLLBACK_COMPLETE.', { details: ['root cause: Nat (AWS::EC2::NatGateway) CREATE_FAILED: quota'], hint: 'Fix the cause above.' });
+        throw new StepFailedError('network.stack', 'Stack x ended in ROLLBACK_COMPLETE.', {
+          details: ['root cause: Nat (AWS::EC2::NatGateway) CREATE_FAILED: quota'],
+          hint: 'Fix the cause above.',
+        });
       },
     });
     const dependent = h.step('compute.stack', ['network.stack']);
@@ -217,11 +278,23 @@ describe('runSteps: failures', () => {
       { type: 'step-blocked', stepId: 'golive.check', waitingFor: ['compute.stack'] },
     ]);
     expect(h.io.ofType('step-failed')).toEqual([
-      { type: 'step-failed', stepId: 'network.stack', error: 'Stack x ended in ROLLBACK_COMPLETE.', rootCause: 'root cause: Nat (AWS::EC2::NatGateway) CREATE_FAILED: quota', hint: 'Fix the cause above.' },
+      {
+        type: 'step-failed',
+        stepId: 'network.stack',
+        error: 'Stack x ended in ROLLBACK_COMPLETE.',
+        rootCause: 'root cause: Nat (AWS::EC2::NatGateway) CREATE_FAILED: quota',
+        hint: 'Fix the cause above.',
+      },
     ]);
     expect(h.ledger.get('network.stack')).toMatchObject({
-      status: 'failed', attempts: 1,
-      error: { message: 'Stack x ended in ROLLBACK_COMPLETE.', code: 'StepFailed', rootCause: 'root cause: Nat (AWS::EC2::NatGateway) CREATE_FAILED: quota', hint: 'Fix the cause above.' },
+      status: 'failed',
+      attempts: 1,
+      error: {
+        message: 'Stack x ended in ROLLBACK_COMPLETE.',
+        code: 'StepFailed',
+        rootCause: 'root cause: Nat (AWS::EC2::NatGateway) CREATE_FAILED: quota',
+        hint: 'Fix the cause above.',
+      },
     });
     expect(h.ledger.get('compute.stack')).toBeUndefined();
     expect(h.io.ofType('run-done')[0]).toMatchObject({ status: 'failed', resume: RESUME, counts: { failed: 1, blocked: 2, done: 1 } });
@@ -235,7 +308,13 @@ describe('runSteps: failures', () => {
 
   it('GIVEN a step failing with a plain Error WHEN summarised THEN exit 3 and a generic resume hint', async () => {
     const h = await engineHarness();
-    const summary = await h.run([h.step('network.stack', [], { run: async () => { throw new Error('kaboom'); } })]);
+    const summary = await h.run([
+      h.step('network.stack', [], {
+        run: async () => {
+          throw new Error('kaboom');
+        },
+      }),
+    ]);
     const err = summaryError(summary, RESUME)!;
     expect(err.exitCode).toBe(ExitCode.StepFailed);
     expect(err.hint).toBe(`Fix the cause, then resume with: ${RESUME}`);
@@ -244,12 +323,23 @@ describe('runSteps: failures', () => {
 
   it('GIVEN a step that AWS throttled past every retry WHEN summarised THEN exit 7 says "rerun later", never "fix the cause"', async () => {
     const h = await engineHarness();
-    const throttled = explainAwsError(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400, attempts: 13, totalRetryDelay: 95_000 } }), 'calling CloudFormation.createChangeSet');
-    const summary = await h.run([h.step('network.stack', [], { run: async () => { throw throttled; } })]);
+    const throttled = explainAwsError(
+      Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400, attempts: 13, totalRetryDelay: 95_000 } }),
+      'calling CloudFormation.createChangeSet',
+    );
+    const summary = await h.run([
+      h.step('network.stack', [], {
+        run: async () => {
+          throw throttled;
+        },
+      }),
+    ]);
     const err = summaryError(summary, RESUME)!;
     expect(err.exitCode).toBe(ExitCode.AwsAccess);
     expect(err.code).toBe('AwsThrottled');
-    expect(err.details[0]).toMatch(/AWS throttled dpf's requests while calling CloudFormation\.createChangeSet \(ThrottlingException, 13 attempts over 95 s of back-off\)/);
+    expect(err.details[0]).toMatch(
+      /AWS throttled dpf's requests while calling CloudFormation\.createChangeSet \(ThrottlingException, 13 attempts over 95 s of back-off\)/,
+    );
     expect(err.hint).toMatch(/^Rerun the same command in a few minutes/);
     expect(err.hint).not.toMatch(/Fix the cause/);
   });
@@ -259,7 +349,9 @@ describe('runSteps: failures', () => {
     const summary = await h.run([h.step('network.stack')]);
     expect(summaryError(summary, RESUME)).toBeUndefined();
     const onDisk = parseLedger(readFileSync(h.file, 'utf8'), h.file);
-    expect(onDisk.runs).toEqual([expect.objectContaining({ runId: 'run-1', command: 'deploy', status: 'done', steps: ['network.stack'], finishedAt: expect.any(String) })]);
+    expect(onDisk.runs).toEqual([
+      expect.objectContaining({ runId: 'run-1', command: 'deploy', status: 'done', steps: ['network.stack'], finishedAt: expect.any(String) }),
+    ]);
   });
 
   it('GIVEN a prepare that throws WHEN run THEN the step fails without starting', async () => {
@@ -314,7 +406,14 @@ describe('runSteps: done steps and reconciliation', () => {
 
   it('GIVEN a step a dead run left running WHEN run THEN step-start says reconcile and the record notes it', async () => {
     const h = await engineHarness();
-    await seed(h.ledger, 'network.stack', { status: 'running', inputHash: 'h1', attempts: 1, operator: 'bob', runId: 'run-0', evidence: { stackId: 'arn:x', interrupted: true } });
+    await seed(h.ledger, 'network.stack', {
+      status: 'running',
+      inputHash: 'h1',
+      attempts: 1,
+      operator: 'bob',
+      runId: 'run-0',
+      evidence: { stackId: 'arn:x', interrupted: true },
+    });
     let previous: StepRecord | undefined;
     const s = h.step('network.stack', [], { hash: 'h1', run: async (ctx) => void (previous = ctx.previous) });
     await h.run([s]);
@@ -329,12 +428,25 @@ describe('runSteps: done steps and reconciliation', () => {
   it('GIVEN a run a killed process left "running" in the history WHEN the next run starts THEN it is closed as died, with when it was last seen', async () => {
     const h = await engineHarness();
     await h.ledger.update((d) => {
-      d.runs.push({ runId: 'run-dead', command: 'deploy', operator: 'bob', host: 'h', startedAt: '2024-12-31T00:00:00.000Z', status: 'running', steps: ['network.stack'] });
+      d.runs.push({
+        runId: 'run-dead',
+        command: 'deploy',
+        operator: 'bob',
+        host: 'h',
+        startedAt: '2024-12-31T00:00:00.000Z',
+        status: 'running',
+        steps: ['network.stack'],
+      });
     }, new Date('2024-12-31T00:00:00.000Z'));
     await seed(h.ledger, 'network.stack', { status: 'running', inputHash: 'h1', attempts: 1, runId: 'run-dead', startedAt: '2024-12-31T00:05:00.000Z' });
     await h.run([h.step('network.stack', [], { hash: 'h1' })]);
     const runs = h.ledger.data.runs;
-    expect(runs[0]).toMatchObject({ runId: 'run-dead', status: 'died', finishedAt: '2024-12-31T00:05:00.000Z', note: expect.stringContaining('found by run run-1') });
+    expect(runs[0]).toMatchObject({
+      runId: 'run-dead',
+      status: 'died',
+      finishedAt: '2024-12-31T00:05:00.000Z',
+      note: expect.stringContaining('found by run run-1'),
+    });
     expect(runs[1]).toMatchObject({ runId: 'run-1', status: 'done' });
     expect(runs.filter((r) => r.status === 'running')).toEqual([]);
   });
@@ -370,7 +482,10 @@ describe('runSteps: abort and NotConfirmed', () => {
     expect(summary.failures[0]!.error).toBeInstanceOf(AbortError);
     expect(dependent.runs + other.runs).toBe(0);
     expect(h.io.ofType('step-start').map((e) => e.stepId)).toEqual(['network.stack']);
-    expect(h.ledger.get('network.stack')).toMatchObject({ status: 'running', evidence: { stackId: 'arn:network', interrupted: true, interruptedAt: h.clock.now().toISOString() } });
+    expect(h.ledger.get('network.stack')).toMatchObject({
+      status: 'running',
+      evidence: { stackId: 'arn:network', interrupted: true, interruptedAt: h.clock.now().toISOString() },
+    });
     expect(h.ledger.data.runs.at(-1)).toMatchObject({ status: 'interrupted' });
     expect(h.io.ofType('run-done')[0]).toMatchObject({ status: 'interrupted', resume: RESUME });
 
@@ -391,7 +506,10 @@ describe('runSteps: abort and NotConfirmed', () => {
   });
 
   it.each<[string, Partial<StepRecord> | undefined]>([
-    ['a failed record from an earlier run', { status: 'failed', inputHash: 'h0', attempts: 1, error: { message: 'old failure' }, evidence: { stackId: 'arn:old' } }],
+    [
+      'a failed record from an earlier run',
+      { status: 'failed', inputHash: 'h0', attempts: 1, error: { message: 'old failure' }, evidence: { stackId: 'arn:old' } },
+    ],
     ['no earlier record', undefined],
   ])('GIVEN %s WHEN the step is not confirmed THEN the record is restored and summaryError exits 6', async (_what, previous) => {
     const h = await engineHarness();
@@ -425,7 +543,11 @@ describe('runSteps: abort and NotConfirmed', () => {
 function cfnStep(id: string, stackName: string, resources: Resources, dependsOn: string[] = []): StepDef {
   const body = templateBody(resources);
   return {
-    id, phase: id.split('.')[0] as PhaseId, title: `Stack ${stackName}`, kind: 'stack', dependsOn,
+    id,
+    phase: id.split('.')[0] as PhaseId,
+    title: `Stack ${stackName}`,
+    kind: 'stack',
+    dependsOn,
     prepare: async () => ({ inputHash: createHash('sha256').update(body).digest('hex'), estimateSeconds: 30 }),
     async run(ctx) {
       const r = await deployStack(
@@ -457,7 +579,10 @@ describe('runSteps + deployStack: resume after a kill', () => {
     expect(first.status).toBe('interrupted');
     expect(first.outcomes).toEqual({ 'network.stack': 'done', 'storage.stack': 'interrupted' });
     expect(h.cfn.inspect('dp-dev-storage')!.status).toBe('CREATE_IN_PROGRESS');
-    expect(h.ledger.get('storage.stack')).toMatchObject({ status: 'running', evidence: { interrupted: true, stackName: 'dp-dev-storage', stackId: expect.stringContaining('stack/dp-dev-storage/') } });
+    expect(h.ledger.get('storage.stack')).toMatchObject({
+      status: 'running',
+      evidence: { interrupted: true, stackName: 'dp-dev-storage', stackId: expect.stringContaining('stack/dp-dev-storage/') },
+    });
 
     // Time moves again once the rerun has found B still in progress.
     h.io.onEvent = (e) => {
@@ -472,10 +597,14 @@ describe('runSteps + deployStack: resume after a kill', () => {
     const rerunCalls = h.cfn.calls.slice(from);
     expect(rerunCalls.filter((c) => (c.input as { stackName?: string }).stackName === 'dp-dev-network').map((c) => c.op)).toEqual(['describeStack']);
     expect(h.io.ofType('step-start')).toEqual([{ type: 'step-start', stepId: 'storage.stack', title: 'Stack dp-dev-storage', reconcile: true }]);
-    expect(h.io.ofType('step-progress').map((e) => e.message)).toContain('stack is CREATE_IN_PROGRESS (an earlier run, or someone else); waiting for it to settle');
+    expect(h.io.ofType('step-progress').map((e) => e.message)).toContain(
+      'stack is CREATE_IN_PROGRESS (an earlier run, or someone else); waiting for it to settle',
+    );
     expect(h.io.ofType('step-done')[0]).toMatchObject({ stepId: 'storage.stack', changed: false });
     // One stack B, created once.
-    const creates = h.cfn.calls.filter((c) => c.op === 'createChangeSet' && (c.input as { changeSetType: string }).changeSetType === 'CREATE').map((c) => (c.input as { stackName: string }).stackName);
+    const creates = h.cfn.calls
+      .filter((c) => c.op === 'createChangeSet' && (c.input as { changeSetType: string }).changeSetType === 'CREATE')
+      .map((c) => (c.input as { stackName: string }).stackName);
     expect(creates).toEqual(['dp-dev-network', 'dp-dev-storage']);
     expect(h.cfn.calls.filter((c) => c.op === 'executeChangeSet')).toHaveLength(2);
     expect(h.cfn.inspect('dp-dev-storage')!.status).toBe('CREATE_COMPLETE');
@@ -483,7 +612,9 @@ describe('runSteps + deployStack: resume after a kill', () => {
   });
 
   it('GIVEN a first run whose stack creation fails WHEN rerun after the fix THEN the engine recreates it after confirmation', async () => {
-    const h = await engineHarness({ cfn: { failures: [{ stackName: 'dp-dev-storage', logicalId: 'Db', reason: 'DBInstance quota exceeded', onCreate: true, times: 1 }] } });
+    const h = await engineHarness({
+      cfn: { failures: [{ stackName: 'dp-dev-storage', logicalId: 'Db', reason: 'DBInstance quota exceeded', onCreate: true, times: 1 }] },
+    });
     const B = cfnStep('storage.stack', 'dp-dev-storage', BUCKET_AND_DB);
     const first = await h.run([B]);
     expect(first.status).toBe('failed');

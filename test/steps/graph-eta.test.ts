@@ -9,7 +9,12 @@ const node = (id: string, dependsOn: string[] = []): GraphNode => ({ id, phase: 
 const record = (id: string, status: StepRecord['status']): StepRecord => ({ id, phase: id.split('.')[0]!, status, outputs: {}, attempts: 1, evidence: {} });
 
 /** bootstrap → network → {compute, storage} */
-const DIAMOND = [node('storage.stack', ['network.stack']), node('compute.stack', ['network.stack']), node('network.stack', ['bootstrap.state']), node('bootstrap.state')];
+const DIAMOND = [
+  node('storage.stack', ['network.stack']),
+  node('compute.stack', ['network.stack']),
+  node('network.stack', ['bootstrap.state']),
+  node('bootstrap.state'),
+];
 
 describe('topoOrder', () => {
   it('GIVEN a diamond in any input order WHEN ordered THEN dependencies come first and ties follow phase order', () => {
@@ -37,7 +42,7 @@ describe('topoOrder', () => {
     expect(() => checkGraph([node('network.stack', ['bootstrap.nope'])])).toThrow('step network.stack depends on unknown step bootstrap.nope');
   });
 
-  it("GIVEN the bundled phases WHEN checked THEN the graph is valid", () => {
+  it('GIVEN the bundled phases WHEN checked THEN the graph is valid', () => {
     expect(() => checkGraph(buildSteps())).not.toThrow();
   });
 });
@@ -46,9 +51,19 @@ describe('selectSteps', () => {
   it.each<[string, PhaseId[], Record<string, StepRecord>, string[]]>([
     // compute reads the network's ids and the state bucket's name
     ['compute before network is done', ['compute'], {}, ['network.stack', 'bootstrap.state']],
-    ['compute when network failed', ['compute'], { 'bootstrap.state': record('bootstrap.state', 'done'), 'network.stack': record('network.stack', 'failed') }, ['network.stack']],
+    [
+      'compute when network failed',
+      ['compute'],
+      { 'bootstrap.state': record('bootstrap.state', 'done'), 'network.stack': record('network.stack', 'failed') },
+      ['network.stack'],
+    ],
     ['compute and storage before network', ['compute', 'storage'], {}, ['network.stack', 'bootstrap.state', 'network.stack']],
-    ['compute when the ledger says network and bootstrap are done', ['compute'], { 'bootstrap.state': record('bootstrap.state', 'done'), 'network.stack': record('network.stack', 'done') }, []],
+    [
+      'compute when the ledger says network and bootstrap are done',
+      ['compute'],
+      { 'bootstrap.state': record('bootstrap.state', 'done'), 'network.stack': record('network.stack', 'done') },
+      [],
+    ],
     ['network and compute together, bootstrap done', ['network', 'compute'], { 'bootstrap.state': record('bootstrap.state', 'done') }, []],
     ['every phase', [], {}, []],
   ])('GIVEN %s WHEN selected THEN the missing steps are %j', (_what, phases, ledger, missing) => {
@@ -57,7 +72,10 @@ describe('selectSteps', () => {
   });
 
   it('GIVEN a missing dependency WHEN selected THEN it says who needs it and its status', () => {
-    const sel = selectSteps(buildSteps(), ['compute'], { 'bootstrap.state': record('bootstrap.state', 'done'), 'network.stack': record('network.stack', 'running') });
+    const sel = selectSteps(buildSteps(), ['compute'], {
+      'bootstrap.state': record('bootstrap.state', 'done'),
+      'network.stack': record('network.stack', 'running'),
+    });
     expect(sel.missing).toEqual([{ step: 'network.stack', neededBy: 'compute.stack', status: 'running' }]);
     expect(sel.selected.map((s) => s.id)).toEqual(['compute.stack']);
   });

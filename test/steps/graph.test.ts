@@ -54,7 +54,8 @@ function edgeProblems(steps: StepDef[], provider: IdentityProvider, consumed: Ma
   const byId = new Map(steps.map((s) => [s.id, s]));
   for (const s of steps) {
     const after = s.after ?? {};
-    if (sorted(Object.keys(after)).join() !== sorted(s.dependsOn).join()) problems.push(`${s.id}: dependsOn (${s.dependsOn.join(', ')}) is not the list of its reasons (${Object.keys(after).join(', ')})`);
+    if (sorted(Object.keys(after)).join() !== sorted(s.dependsOn).join())
+      problems.push(`${s.id}: dependsOn (${s.dependsOn.join(', ')}) is not the list of its reasons (${Object.keys(after).join(', ')})`);
     const derived = s.kind === 'check' ? new Map<string, Derived>() : derivedEdges(s, consumed.get(s.id), steps, provider);
     // Everything it consumes is an edge, and the edge says exactly what.
     for (const [p, d] of derived) {
@@ -64,7 +65,8 @@ function edgeProblems(steps: StepDef[], provider: IdentityProvider, consumed: Ma
         continue;
       }
       for (const f of ['reads', 'instances', 'hosts'] as const)
-        if (sorted(r[f]).join() !== d[f].join()) problems.push(`${s.id} → ${p}: says ${f} [${sorted(r[f]).join(', ')}], its functions show [${d[f].join(', ')}]`);
+        if (sorted(r[f]).join() !== d[f].join())
+          problems.push(`${s.id} → ${p}: says ${f} [${sorted(r[f]).join(', ')}], its functions show [${d[f].join(', ')}]`);
     }
     // Every edge has a reason, and each reason is true.
     for (const p of s.dependsOn) {
@@ -78,13 +80,16 @@ function edgeProblems(steps: StepDef[], provider: IdentityProvider, consumed: Ma
         problems.push(`${s.id} → ${p}: no such step`);
         continue;
       }
-      if (!derived.has(p)) for (const f of ['reads', 'instances', 'hosts'] as const) if (r[f]?.length) problems.push(`${s.id} → ${p}: says ${f} [${r[f]!.join(', ')}], its functions show none`);
+      if (!derived.has(p))
+        for (const f of ['reads', 'instances', 'hosts'] as const)
+          if (r[f]?.length) problems.push(`${s.id} → ${p}: says ${f} [${r[f]!.join(', ')}], its functions show none`);
       for (const entry of r.needs ?? []) {
         const [what, place] = entry.split('@') as [string, string | undefined];
         const places = place ? [place] : hostsOfStep(s, provider);
         const needed = needsOf(s, provider).some((n) => n.what === what && places.includes(n.at));
         const provided = provisionsOf(target, provider).some((q) => q.what === what && places.includes(q.at));
-        if (!needed || !provided) problems.push(`${s.id} → ${p}: says it needs ${entry}, but ${!needed ? `no role of ${s.id} needs it` : `${p} does not provide it`}`);
+        if (!needed || !provided)
+          problems.push(`${s.id} → ${p}: says it needs ${entry}, but ${!needed ? `no role of ${s.id} needs it` : `${p} does not provide it`}`);
       }
       if (r.order) {
         const shared = hostsOfStep(s, provider).filter((h) => hostsOfStep(target, provider).includes(h));
@@ -129,17 +134,50 @@ describe.each(CONFIGS)('GIVEN the %s deploy graph', (_name, env) => {
 describe('GIVEN a broken graph WHEN the edges are checked THEN the checker names the problem', () => {
   const env = CONFIGS[0]![1];
   const edit = (steps: StepDef[], id: string, change: (s: StepDef) => StepDef) => steps.map((s) => (s.id === id ? change(s) : s));
-  const addEdge = (dep: string, reason: EdgeReason | undefined) => (s: StepDef) => ({ ...s, dependsOn: [...s.dependsOn, dep], after: reason ? { ...s.after, [dep]: reason } : s.after });
-  const dropEdge = (dep: string) => (s: StepDef) => ({ ...s, dependsOn: s.dependsOn.filter((d) => d !== dep), after: Object.fromEntries(Object.entries(s.after ?? {}).filter(([d]) => d !== dep)) });
+  const addEdge = (dep: string, reason: EdgeReason | undefined) => (s: StepDef) => ({
+    ...s,
+    dependsOn: [...s.dependsOn, dep],
+    after: reason ? { ...s.after, [dep]: reason } : s.after,
+  });
+  const dropEdge = (dep: string) => (s: StepDef) => ({
+    ...s,
+    dependsOn: s.dependsOn.filter((d) => d !== dep),
+    after: Object.fromEntries(Object.entries(s.after ?? {}).filter(([d]) => d !== dep)),
+  });
 
   it.each<[string, string, (s: StepDef) => StepDef, string]>([
     ['an edge without a reason', 'identity.stack', addEdge('storage.stack', undefined), 'identity.stack → storage.stack: no reason'],
-    ['an edge for an output the step does not read', 'identity.stack', addEdge('storage.stack', { reads: ['EfsFileSystemId'] }), 'identity.stack → storage.stack: says reads [EfsFileSystemId], its functions show none'],
+    [
+      'an edge for an output the step does not read',
+      'identity.stack',
+      addEdge('storage.stack', { reads: ['EfsFileSystemId'] }),
+      'identity.stack → storage.stack: says reads [EfsFileSystemId], its functions show none',
+    ],
     ['an output read without waiting for its step', 'identity.dns', dropEdge('compute.stack'), 'identity.dns: consumes compute.stack'],
-    ['a reason that lists fewer outputs than are read', 'compute.stack', (s) => ({ ...s, after: { ...s.after, 'network.stack': { reads: ['VpcId'] } } }), 'compute.stack → network.stack: says reads [VpcId]'],
-    ['a need no role has', 'identity.ipa-replica', (s) => ({ ...s, after: mergeAfter(s.after!, { 'identity.ipa-server': { needs: ['svc:spark-master@master'] } }) }), 'says it needs svc:spark-master@master, but no role of identity.ipa-replica needs it'],
-    ['an order between steps on different hosts', 'identity.configure-dev', addEdge('identity.ipa-replica', { order: 'same host' }), 'identity.configure-dev → identity.ipa-replica: ordered "same host", but they share no host'],
-    ['a playbook without the stack that creates its hosts', 'identity.ipa-replica', dropEdge('identity.stack'), 'identity.ipa-replica: consumes identity.stack'],
+    [
+      'a reason that lists fewer outputs than are read',
+      'compute.stack',
+      (s) => ({ ...s, after: { ...s.after, 'network.stack': { reads: ['VpcId'] } } }),
+      'compute.stack → network.stack: says reads [VpcId]',
+    ],
+    [
+      'a need no role has',
+      'identity.ipa-replica',
+      (s) => ({ ...s, after: mergeAfter(s.after!, { 'identity.ipa-server': { needs: ['svc:spark-master@master'] } }) }),
+      'says it needs svc:spark-master@master, but no role of identity.ipa-replica needs it',
+    ],
+    [
+      'an order between steps on different hosts',
+      'identity.configure-dev',
+      addEdge('identity.ipa-replica', { order: 'same host' }),
+      'identity.configure-dev → identity.ipa-replica: ordered "same host", but they share no host',
+    ],
+    [
+      'a playbook without the stack that creates its hosts',
+      'identity.ipa-replica',
+      dropEdge('identity.stack'),
+      'identity.ipa-replica: consumes identity.stack',
+    ],
   ])('WHEN the graph has %s THEN it is reported', async (_what, id, change, message) => {
     const steps = edit(buildSteps(env), id, change);
     const problems = edgeProblems(steps, 'freeipa', await consumptionOfAll(steps, env));
@@ -148,7 +186,16 @@ describe('GIVEN a broken graph WHEN the edges are checked THEN the checker names
 });
 
 describe('GIVEN the critical path at the typical times (stacks by their resources, playbooks 300 s, checks 20 s)', () => {
-  const STACKS: Record<string, number> = { 'bootstrap.state': 164, 'network.stack': 184, 'compute.stack': 176, 'storage.stack': 719, 'identity.stack': 303, 'identity.dns': 50, 'monitoring.stack': 189, 'monitoring.worker-bootstrap': 74 };
+  const STACKS: Record<string, number> = {
+    'bootstrap.state': 164,
+    'network.stack': 184,
+    'compute.stack': 176,
+    'storage.stack': 719,
+    'identity.stack': 303,
+    'identity.dns': 50,
+    'monitoring.stack': 189,
+    'monitoring.worker-bootstrap': 74,
+  };
   const steps = buildSteps(environmentSchema.parse({}));
   const seconds = (id: string) => STACKS[id] ?? (steps.find((s) => s.id === id)!.kind === 'check' ? 20 : 300);
 
@@ -156,7 +203,8 @@ describe('GIVEN the critical path at the typical times (stacks by their resource
     const ancestors = ancestorsOf(steps);
     expect(ancestors.get('identity.stack')).toEqual(new Set(['network.stack', 'bootstrap.state']));
     expect(ancestors.get('identity.ipa-server')!.has('storage.stack')).toBe(false);
-    for (const id of ['identity.enrol-hosts', 'identity.configure-bastion', 'identity.configure-worker']) expect(ancestors.get(id)!.has('identity.ipa-replica'), id).toBe(false);
+    for (const id of ['identity.enrol-hosts', 'identity.configure-bastion', 'identity.configure-worker'])
+      expect(ancestors.get(id)!.has('identity.ipa-replica'), id).toBe(false);
   });
 
   it('WHEN the node playbooks are placed THEN each configure step mounts and enrols its hosts itself: no mount or enrolment playbook runs before it', () => {
@@ -164,12 +212,23 @@ describe('GIVEN the critical path at the typical times (stacks by their resource
     expect(ids).not.toContain('identity.nfs');
     expect(ids).not.toContain('identity.enrol');
     const byId = new Map(steps.map((s) => [s.id, s]));
-    for (const role of ['bastion', 'master', 'dev', 'worker']) expect(byId.get(`identity.configure-${role}`)!.after!['identity.enrol-hosts'], role).toEqual({ needs: ['host-keytab'] });
+    for (const role of ['bastion', 'master', 'dev', 'worker'])
+      expect(byId.get(`identity.configure-${role}`)!.after!['identity.enrol-hosts'], role).toEqual({ needs: ['host-keytab'] });
   });
 
   it('WHEN the longest path is computed THEN it runs through the first IPA server and the node playbooks, neither storage nor the replica, and is 27 minutes shorter than before', () => {
     const cp = criticalPath(steps, seconds);
-    expect(cp.path).toEqual(['bootstrap.state', 'network.stack', 'identity.stack', 'identity.ipa-server', 'identity.enrol-hosts', 'identity.configure-bastion', 'monitoring.agent', 'monitoring.worker-bootstrap', 'golive.stacks']);
+    expect(cp.path).toEqual([
+      'bootstrap.state',
+      'network.stack',
+      'identity.stack',
+      'identity.ipa-server',
+      'identity.enrol-hosts',
+      'identity.configure-bastion',
+      'monitoring.agent',
+      'monitoring.worker-bootstrap',
+      'golive.stacks',
+    ]);
     // Before issue 14 (main at 930b02c): 59.4 min through storage → identity.stack → ipa-server → ipa-replica → enrol-hosts → enrol → configure-master → configure-worker → agent;
     // 39.4 min with the edges from consumption, while the mount and the enrolment were playbooks of their own.
     expect(cp.totalSeconds / 60).toBeCloseTo(32.4, 1);
@@ -178,7 +237,9 @@ describe('GIVEN the critical path at the typical times (stacks by their resource
   it('WHEN every edge is described THEN the words say what was checked', () => {
     const byId = new Map(steps.map((s) => [s.id, s]));
     expect(describeEdge(byId.get('identity.ipa-replica')!.after!['identity.ipa-server']!)).toBe('needs what it leaves: svc:ipa@ipa-server');
-    expect(describeEdge(byId.get('identity.ipa-replica')!.after!['identity.stack']!)).toBe('reads IpaReplicaInstanceId; runs on the hosts it creates (ipa-replica)');
+    expect(describeEdge(byId.get('identity.ipa-replica')!.after!['identity.stack']!)).toBe(
+      'reads IpaReplicaInstanceId; runs on the hosts it creates (ipa-replica)',
+    );
     expect(describeEdge(byId.get('network.stack')!.after!['bootstrap.state']!)).toBe(`order: ${STATE_BACKEND_FIRST}`);
     const hosts: HostRole[] = ['master'];
     expect(describeEdge({ hosts, reads: ['MasterInstanceId'] })).toBe('reads MasterInstanceId; runs on the hosts it creates (master)');

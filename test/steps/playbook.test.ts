@@ -14,7 +14,8 @@ import { StepFailedError } from '../../src/errors.js';
 import { testSettings, THIS_PROCESS } from '../fakes/fake-settings.js';
 
 const BUCKET = 'dataplatform-dev-state';
-const RECAP = (changed: number) => `PLAY [Mount the shared EFS file system on /shared] ***\nTASK [nfs_client : Mount] ***\nok: [localhost]\nPLAY RECAP ***\nlocalhost : ok=7 changed=${changed} unreachable=0 failed=0 skipped=1 rescued=0 ignored=0`;
+const RECAP = (changed: number) =>
+  `PLAY [Mount the shared EFS file system on /shared] ***\nTASK [nfs_client : Mount] ***\nok: [localhost]\nPLAY RECAP ***\nlocalhost : ok=7 changed=${changed} unreachable=0 failed=0 skipped=1 rescued=0 ignored=0`;
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {
@@ -55,7 +56,8 @@ async function harness(ssmConfig: Partial<{ maxConcurrency: string; maxErrors: s
     objects: async () => objects,
     ops: async () => ops,
   };
-  const deploy = (steps: StepDef[], force = false, check = false) => runSteps({ steps, ledger, envCtx, aws, io, clock, signal: abort.signal, settings: testSettings(), command: 'deploy', force, check });
+  const deploy = (steps: StepDef[], force = false, check = false) =>
+    runSteps({ steps, ledger, envCtx, aws, io, clock, signal: abort.signal, settings: testSettings(), command: 'deploy', force, check });
   const bundleCount = () => objects.puts.filter((p) => p.key.startsWith('bundles/')).length;
   return { clock, objects, ssm, io, abort, ledger, envCtx, aws, deploy, bundleCount };
 }
@@ -131,14 +133,26 @@ describe('playbookStep: run', () => {
   it('GIVEN a run THEN each host’s status changes are step-progress events', async () => {
     const h = await harness();
     await h.deploy([playbookStep(nfsSpec())]);
-    const lines = h.io.ofType('step-progress').filter((e) => e.stepId === 'storage.nfs' && e.resource).map((e) => e.message);
+    const lines = h.io
+      .ofType('step-progress')
+      .filter((e) => e.stepId === 'storage.nfs' && e.resource)
+      .map((e) => e.message);
     for (const n of NODES)
-      expect(lines.filter((l) => l.startsWith(`${n.instanceId} ${n.role}:`))).toEqual([`${n.instanceId} ${n.role}: Pending`, `${n.instanceId} ${n.role}: Pending → InProgress`, `${n.instanceId} ${n.role}: InProgress → Success`]);
+      expect(lines.filter((l) => l.startsWith(`${n.instanceId} ${n.role}:`))).toEqual([
+        `${n.instanceId} ${n.role}: Pending`,
+        `${n.instanceId} ${n.role}: Pending → InProgress`,
+        `${n.instanceId} ${n.role}: InProgress → Success`,
+      ]);
   });
 
   it('GIVEN one host failing WHEN the step runs THEN StepFailedError names the host, its status, its last output lines and the S3 log', async () => {
     const h = await harness();
-    h.ssm.script('i-0worker2', { status: 'Failed', stdout: 'TASK [nfs_client : Mount /shared] ***\nfatal: [localhost]: FAILED! => {"msg": "mount.nfs4: Connection timed out"}\nPLAY RECAP ***\nlocalhost : ok=4 changed=0 unreachable=0 failed=1', responseCode: 2 });
+    h.ssm.script('i-0worker2', {
+      status: 'Failed',
+      stdout:
+        'TASK [nfs_client : Mount /shared] ***\nfatal: [localhost]: FAILED! => {"msg": "mount.nfs4: Connection timed out"}\nPLAY RECAP ***\nlocalhost : ok=4 changed=0 unreachable=0 failed=1',
+      responseCode: 2,
+    });
     const summary = await h.deploy([playbookStep(nfsSpec())]);
     expect(summary.status).toBe('failed');
     const err = summary.failures[0]!.error as StepFailedError;
@@ -161,7 +175,9 @@ describe('playbookStep: run', () => {
     h.ssm.script('i-0worker1', { status: 'Failed', stdout: 'fatal: [localhost]: FAILED! => {"msg": "dnf lock"}' });
     const summary = await h.deploy([playbookStep(nfsSpec())]);
     const err = summary.failures[0]!.error as StepFailedError;
-    expect(err.message).toBe('Playbook nfs.yml failed on 4 of 4 host(s): i-0master (master): Failed (exit 2), i-0worker1 (worker): Failed (exit 2), i-0dev (dev): Cancelled, i-0worker2 (worker): Cancelled.');
+    expect(err.message).toBe(
+      'Playbook nfs.yml failed on 4 of 4 host(s): i-0master (master): Failed (exit 2), i-0worker1 (worker): Failed (exit 2), i-0dev (dev): Cancelled, i-0worker2 (worker): Cancelled.',
+    );
     expect(err.details[0]).toBe('i-0master (master): Failed (exit 2): fatal: [localhost]: FAILED! => {"msg": "no space left on device"}');
     expect(err.details).toContain('i-0dev (dev): Cancelled — not started: more than MaxErrors (1) hosts had failed');
     expect(h.ledger.get('storage.nfs')!.evidence.hosts).toMatchObject({
@@ -197,7 +213,9 @@ describe('playbookStep: run', () => {
 
   it('GIVEN two playbook steps in one run THEN the bundle is uploaded once and both use the same SourceInfo', async () => {
     const h = await harness();
-    const monitoring = playbookStep(nfsSpec({ id: 'monitoring.agent', phase: 'monitoring', playbook: 'monitoring.yml', extraVars: () => ({ dpf_env: 'dev' }) }));
+    const monitoring = playbookStep(
+      nfsSpec({ id: 'monitoring.agent', phase: 'monitoring', playbook: 'monitoring.yml', extraVars: () => ({ dpf_env: 'dev' }) }),
+    );
     const summary = await h.deploy([playbookStep(nfsSpec()), monitoring]);
     expect(summary.status).toBe('done');
     expect(h.bundleCount()).toBe(1);
@@ -276,7 +294,14 @@ describe('playbookStep: resume', () => {
     const step = playbookStep(nfsSpec());
     const ctx = makeContext(step, { ...h, signal: h.abort.signal, settings: testSettings() }, undefined);
     const prepared = await step.prepare(ctx);
-    const commandId = await h.ssm.sendCommand({ documentName: playbookDocument(h.envCtx), parameters: {}, targets: { 'dpf:env': ['dev'] }, maxConcurrency: '100%', maxErrors: '0', timeoutSeconds: 600 });
+    const commandId = await h.ssm.sendCommand({
+      documentName: playbookDocument(h.envCtx),
+      parameters: {},
+      targets: { 'dpf:env': ['dev'] },
+      maxConcurrency: '100%',
+      maxErrors: '0',
+      timeoutSeconds: 600,
+    });
     await h.ledger.updateStep('storage.nfs', 'storage', { status: 'running', inputHash: prepared.inputHash, evidence: { commandId } }, h.clock.now());
     const summary = await h.deploy([step]);
     expect(summary.outcomes['storage.nfs']).toBe('done');
@@ -286,7 +311,7 @@ describe('playbookStep: resume', () => {
 });
 
 describe('playbookStep: SendCommand exactly once (it has no idempotency token)', () => {
-  it('GIVEN SendCommand\'s answer is lost after the command was created WHEN the step runs THEN the command is found by its marker and not sent again', async () => {
+  it("GIVEN SendCommand's answer is lost after the command was created WHEN the step runs THEN the command is found by its marker and not sent again", async () => {
     const h = await harness();
     h.ssm.loseAnswers('sendCommand');
     const summary = await h.deploy([playbookStep(nfsSpec())]);
@@ -296,7 +321,12 @@ describe('playbookStep: SendCommand exactly once (it has no idempotency token)',
     const rec = h.ledger.get('storage.nfs')!;
     expect(rec.evidence.commandId).toBe(h.ssm.sentCommands()[0]!.commandId);
     expect(h.ssm.sentCommands()[0]!.input.comment!.split(' ')[0]).toBe(rec.evidence.sendMarker);
-    expect(h.io.ofType('warning').map((w) => w.message).join('\n')).toMatch(/answer was lost.*watching it instead of sending again/);
+    expect(
+      h.io
+        .ofType('warning')
+        .map((w) => w.message)
+        .join('\n'),
+    ).toMatch(/answer was lost.*watching it instead of sending again/);
   });
 
   it('GIVEN the marker is in the ledger before the send WHEN the process dies before it learns the command id THEN the rerun adopts that command', async () => {
@@ -306,13 +336,31 @@ describe('playbookStep: SendCommand exactly once (it has no idempotency token)',
     const prepared = await step.prepare(ctx);
     // What a run killed right after SendCommand leaves: the marker and its time, no command id.
     const at = h.clock.now();
-    const commandId = await h.ssm.sendCommand({ documentName: playbookDocument(h.envCtx), parameters: {}, targets: { 'dpf:env': ['dev'] }, maxConcurrency: '100%', maxErrors: '0', timeoutSeconds: 600, comment: 'dpf-m-0123456789ab dpf storage.nfs run nfs.yml' });
-    await h.ledger.updateStep('storage.nfs', 'storage', { status: 'running', inputHash: prepared.inputHash, attempts: 1, evidence: { sendMarker: 'dpf-m-0123456789ab', sendMarkerAt: at.toISOString() } }, at);
+    const commandId = await h.ssm.sendCommand({
+      documentName: playbookDocument(h.envCtx),
+      parameters: {},
+      targets: { 'dpf:env': ['dev'] },
+      maxConcurrency: '100%',
+      maxErrors: '0',
+      timeoutSeconds: 600,
+      comment: 'dpf-m-0123456789ab dpf storage.nfs run nfs.yml',
+    });
+    await h.ledger.updateStep(
+      'storage.nfs',
+      'storage',
+      { status: 'running', inputHash: prepared.inputHash, attempts: 1, evidence: { sendMarker: 'dpf-m-0123456789ab', sendMarkerAt: at.toISOString() } },
+      at,
+    );
     const summary = await h.deploy([step]);
     expect(summary.outcomes['storage.nfs']).toBe('done');
     expect(h.ssm.sentCommands()).toHaveLength(1);
     expect(h.ledger.get('storage.nfs')!.evidence.commandId).toBe(commandId);
-    expect(h.io.ofType('step-progress').map((e) => e.message).join('\n')).toMatch(/sent by an interrupted run \(marker dpf-m-0123456789ab\)/);
+    expect(
+      h.io
+        .ofType('step-progress')
+        .map((e) => e.message)
+        .join('\n'),
+    ).toMatch(/sent by an interrupted run \(marker dpf-m-0123456789ab\)/);
   });
 
   it('GIVEN a marker recorded but no command carries it (the send never arrived) WHEN rerun THEN the playbook is sent, once, with a new marker', async () => {
@@ -320,7 +368,17 @@ describe('playbookStep: SendCommand exactly once (it has no idempotency token)',
     const step = playbookStep(nfsSpec());
     const ctx = makeContext(step, { ...h, signal: h.abort.signal, settings: testSettings() }, undefined);
     const prepared = await step.prepare(ctx);
-    await h.ledger.updateStep('storage.nfs', 'storage', { status: 'running', inputHash: prepared.inputHash, attempts: 1, evidence: { sendMarker: 'dpf-m-ffffffffffff', sendMarkerAt: h.clock.now().toISOString() } }, h.clock.now());
+    await h.ledger.updateStep(
+      'storage.nfs',
+      'storage',
+      {
+        status: 'running',
+        inputHash: prepared.inputHash,
+        attempts: 1,
+        evidence: { sendMarker: 'dpf-m-ffffffffffff', sendMarkerAt: h.clock.now().toISOString() },
+      },
+      h.clock.now(),
+    );
     await h.deploy([step]);
     expect(h.ssm.sentCommands()).toHaveLength(1);
     const marker = h.ssm.sentCommands()[0]!.input.comment!.split(' ')[0];
@@ -374,7 +432,13 @@ describe('playbookStep: check mode', () => {
       finishedAt: before.finishedAt,
       commandId: before.evidence.commandId,
     });
-    expect(after.evidence.lastCheck).toMatchObject({ changed: false, mode: 'check', ok: true, wouldChange: 0, summary: 'nfs.yml: 4 host(s): 4 Success; no changes' });
+    expect(after.evidence.lastCheck).toMatchObject({
+      changed: false,
+      mode: 'check',
+      ok: true,
+      wouldChange: 0,
+      summary: 'nfs.yml: 4 host(s): 4 Success; no changes',
+    });
   });
 
   it('GIVEN this version of the bundle not in the state bucket WHEN checked THEN nothing is uploaded or sent, and the result says it was not checked', async () => {
@@ -437,7 +501,10 @@ describe('ExtraVariables', () => {
     { vars: { api_token: 'ghp_abc123' }, error: 'api_token looks like a secret' },
     { vars: { ssh_private_key: 'AAAAB3Nza' }, error: 'ssh_private_key looks like a secret' },
     { vars: { ipa_admin_secret: 'Sup3rS3cret!' }, error: 'ipa_admin_secret looks like a secret' },
-    { vars: { ipa_admin_secret_arn: 'arn:aws:secretsmanager:us-west-2:123456789012:secret:dp/dev/ipa-admin-AbCdEf' }, error: 'contains ":", which the dpf Ansible document refuses' },
+    {
+      vars: { ipa_admin_secret_arn: 'arn:aws:secretsmanager:us-west-2:123456789012:secret:dp/dev/ipa-admin-AbCdEf' },
+      error: 'contains ":", which the dpf Ansible document refuses',
+    },
     { vars: { note: 'two words' }, error: 'contains whitespace' },
     { vars: { cmd: '$(reboot)' }, error: 'contains "(", which the dpf Ansible document refuses' },
     { vars: { tmpl: '{{lookup}}' }, error: 'contains "{", which the dpf Ansible document refuses (it is spliced into a shell command' },
@@ -449,10 +516,16 @@ describe('ExtraVariables', () => {
 
   it.each<{ vars: Record<string, string>; out: string }>([
     { vars: { ipa_admin_secret_name: 'dataplatform/dev/ipa-admin' }, out: 'ipa_admin_secret_name=dataplatform/dev/ipa-admin' },
-    { vars: { ipa_host_keytab_secret_prefix: 'dataplatform/dev/freeipa/host-keytab' }, out: 'ipa_host_keytab_secret_prefix=dataplatform/dev/freeipa/host-keytab' },
+    {
+      vars: { ipa_host_keytab_secret_prefix: 'dataplatform/dev/freeipa/host-keytab' },
+      out: 'ipa_host_keytab_secret_prefix=dataplatform/dev/freeipa/host-keytab',
+    },
     { vars: { rds_secret: 'rds!db-0f3c2a1b-7d4e-4a5b-9c8d-112233445566' }, out: 'rds_secret=rds!db-0f3c2a1b-7d4e-4a5b-9c8d-112233445566' },
     { vars: { kms_key: 'alias/dataplatform-dev' }, out: 'kms_key=alias/dataplatform-dev' },
-    { vars: { ipa_enrol_hosts: 'w1.dataplatform.internal,w2.dataplatform.internal', dpf_role: 'worker' }, out: 'dpf_role=worker ipa_enrol_hosts=w1.dataplatform.internal,w2.dataplatform.internal' },
+    {
+      vars: { ipa_enrol_hosts: 'w1.dataplatform.internal,w2.dataplatform.internal', dpf_role: 'worker' },
+      out: 'dpf_role=worker ipa_enrol_hosts=w1.dataplatform.internal,w2.dataplatform.internal',
+    },
     { vars: { ipa_ds_secret_arn: '', dpf_env: 'dev' }, out: 'dpf_env=dev' },
     { vars: {}, out: '' },
   ])('GIVEN $vars WHEN rendered THEN $out', ({ vars, out }) => {
@@ -473,7 +546,10 @@ describe('ExtraVariables', () => {
 
 describe('parseRecap', () => {
   it.each([
-    { lines: ['PLAY RECAP ***', 'localhost                  : ok=12   changed=3    unreachable=0    failed=0    skipped=2'], recap: { ok: 12, changed: 3, unreachable: 0, failed: 0 } },
+    {
+      lines: ['PLAY RECAP ***', 'localhost                  : ok=12   changed=3    unreachable=0    failed=0    skipped=2'],
+      recap: { ok: 12, changed: 3, unreachable: 0, failed: 0 },
+    },
     { lines: ['no recap here'], recap: undefined },
   ])('GIVEN $lines THEN $recap', ({ lines, recap }) => {
     expect(parseRecap(lines)).toEqual(recap);

@@ -23,13 +23,34 @@ function plan(): SavedPlan {
     createdAt: '2026-01-01T00:00:00.000Z',
     createdBy: 'arn:aws:iam::123456789012:user/op',
     eta: { criticalPathSeconds: 0, path: [], sequentialSeconds: 0 },
-    steps: [{ id: 'storage.stack', title: 'storage', phase: 'storage', status: 'pending', action: 'run', summary: '2 change(s)', estimateSeconds: 60, inputHash: 'h1', changeSet: { stackName: STACK, changeSetName: SAVED, changeSetType: 'CREATE' } }],
+    steps: [
+      {
+        id: 'storage.stack',
+        title: 'storage',
+        phase: 'storage',
+        status: 'pending',
+        action: 'run',
+        summary: '2 change(s)',
+        estimateSeconds: 60,
+        inputHash: 'h1',
+        changeSet: { stackName: STACK, changeSetName: SAVED, changeSetType: 'CREATE' },
+      },
+    ],
   };
 }
 
 async function harness(ledger: { status?: string; changeSetName?: string }) {
   const cfn = new FakeCloudFormation({ clock: new FakeClock().autoAdvance() });
-  await cfn.createChangeSet({ stackName: STACK, changeSetName: SAVED, changeSetType: 'CREATE', templateBody: templateBody(BUCKET_AND_DB), parameters: [], tags: [], capabilities: [], clientToken: 'plan-1' });
+  await cfn.createChangeSet({
+    stackName: STACK,
+    changeSetName: SAVED,
+    changeSetType: 'CREATE',
+    templateBody: templateBody(BUCKET_AND_DB),
+    parameters: [],
+    tags: [],
+    capabilities: [],
+    clientToken: 'plan-1',
+  });
   await cfn.settle();
   const step = { id: 'storage.stack', prepare: async () => ({ inputHash: 'h1' }) } as unknown as StepDef;
   const check = () =>

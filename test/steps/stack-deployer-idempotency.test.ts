@@ -37,10 +37,24 @@ function harness() {
     );
   /** What a run killed right after CreateChangeSet leaves: a pending change set, the stack REVIEW_IN_PROGRESS when new. */
   const leftBehind = async (name: string, hash: string, type: 'CREATE' | 'UPDATE' = 'CREATE') => {
-    await cfn.createChangeSet({ stackName: STACK, changeSetName: name, changeSetType: type, templateBody: templateBody(BUCKET_AND_DB), parameters: [], tags: [{ key: 'dpf:env', value: 'dev' }], capabilities: [], description: `dpf storage.stack inputs:${hash.slice(0, 16)}`, clientToken: `tok-${name}` });
+    await cfn.createChangeSet({
+      stackName: STACK,
+      changeSetName: name,
+      changeSetType: type,
+      templateBody: templateBody(BUCKET_AND_DB),
+      parameters: [],
+      tags: [{ key: 'dpf:env', value: 'dev' }],
+      capabilities: [],
+      description: `dpf storage.stack inputs:${hash.slice(0, 16)}`,
+      clientToken: `tok-${name}`,
+    });
     await cfn.settle();
   };
-  const progress = () => io.ofType('step-progress').map((e) => e.message).join('\n');
+  const progress = () =>
+    io
+      .ofType('step-progress')
+      .map((e) => e.message)
+      .join('\n');
   return { clock, cfn, io, deploy, leftBehind, progress, evidence };
 }
 
@@ -58,7 +72,16 @@ describe('GIVEN the tokens of this attempt', () => {
 
   it('WHEN CreateChangeSet is retried with the same ClientToken (a lost answer) THEN the same change set comes back; without it, AlreadyExists', async () => {
     const h = harness();
-    const input = { stackName: STACK, changeSetName: 'cs1', changeSetType: 'CREATE' as const, templateBody: templateBody(BUCKET_AND_DB), parameters: [], tags: [], capabilities: [], clientToken: 't1' };
+    const input = {
+      stackName: STACK,
+      changeSetName: 'cs1',
+      changeSetType: 'CREATE' as const,
+      templateBody: templateBody(BUCKET_AND_DB),
+      parameters: [],
+      tags: [],
+      capabilities: [],
+      clientToken: 't1',
+    };
     const first = await h.cfn.createChangeSet(input);
     expect(await h.cfn.createChangeSet(input)).toEqual(first);
     await expect(h.cfn.createChangeSet({ ...input, clientToken: undefined })).rejects.toMatchObject({ name: 'AlreadyExistsException' });
@@ -84,7 +107,9 @@ describe('GIVEN a stack left in REVIEW_IN_PROGRESS by a run killed after CreateC
     expect(r).toMatchObject({ action: 'create', status: 'CREATE_COMPLETE' });
     expect(h.cfn.calls.filter((c) => c.op === 'createChangeSet')).toHaveLength(1); // the dead run's only
     expect(h.cfn.calls.filter((c) => c.op === 'executeChangeSet').map((c) => (c.input as { changeSetName: string }).changeSetName)).toEqual(['dpf-r1-storage']);
-    expect(h.progress()).toMatch(/REVIEW_IN_PROGRESS: an earlier run created change set dpf-r1-storage and never executed it; its inputs are these: executing it \(adopted, not recreated\)/);
+    expect(h.progress()).toMatch(
+      /REVIEW_IN_PROGRESS: an earlier run created change set dpf-r1-storage and never executed it; its inputs are these: executing it \(adopted, not recreated\)/,
+    );
   });
 
   it('WHEN its pending change set has other inputs THEN it is deleted and a new one created on the same stack, and the message says so', async () => {
@@ -92,7 +117,9 @@ describe('GIVEN a stack left in REVIEW_IN_PROGRESS by a run killed after CreateC
     await h.leftBehind('dpf-r1-storage', HASH_B);
     const stackId = h.cfn.inspect(STACK)!.stackId;
     await h.deploy();
-    expect(h.progress()).toMatch(/REVIEW_IN_PROGRESS with change set\(s\) dpf-r1-storage from an earlier run whose inputs differ: deleting them and creating a new one/);
+    expect(h.progress()).toMatch(
+      /REVIEW_IN_PROGRESS with change set\(s\) dpf-r1-storage from an earlier run whose inputs differ: deleting them and creating a new one/,
+    );
     expect(h.cfn.calls.filter((c) => c.op === 'deleteChangeSet').map((c) => (c.input as { changeSetName: string }).changeSetName)).toEqual(['dpf-r1-storage']);
     expect(h.cfn.inspect(STACK)).toMatchObject({ stackId, status: 'CREATE_COMPLETE' });
     expect((await h.cfn.listChangeSets(STACK)).map((c) => c.changeSetName)).toEqual(['dpf-r2-storage']);
@@ -135,7 +162,10 @@ describe('GIVEN the ledger names the change set an interrupted run of this step 
     await h.deploy({ changeSetName: 'dpf-r0-storage', inputHash: HASH_B });
     await h.leftBehind('dpf-r1-storage', HASH_B, 'UPDATE');
     await h.cfn.settle();
-    await h.deploy({ inputHash: HASH_A, templateBody: templateBody({ ...BUCKET_AND_DB, Extra: { Type: 'AWS::S3::Bucket', Properties: { BucketName: 'dp-extra' } } }) });
+    await h.deploy({
+      inputHash: HASH_A,
+      templateBody: templateBody({ ...BUCKET_AND_DB, Extra: { Type: 'AWS::S3::Bucket', Properties: { BucketName: 'dp-extra' } } }),
+    });
     expect(h.progress()).toMatch(/deleting change set\(s\) dpf-r1-storage left unexecuted by an earlier run/);
     expect((await h.cfn.listChangeSets(STACK)).map((c) => c.changeSetName)).toEqual(['dpf-r2-storage']);
   });
@@ -154,7 +184,7 @@ describe('GIVEN dpf deploy --plan killed after executing a saved change set (the
     expect(h.cfn.calls.slice(before).filter((c) => ['createChangeSet', 'executeChangeSet', 'deleteStack', 'deleteChangeSet'].includes(c.op))).toEqual([]);
   });
 
-  it('WHEN the executed change set is not this run\'s (no ledger record) THEN it is drift: refused (exit 8), nothing created', async () => {
+  it("WHEN the executed change set is not this run's (no ledger record) THEN it is drift: refused (exit 8), nothing created", async () => {
     const h = harness();
     await h.leftBehind(saved.name, HASH_A);
     await h.cfn.executeChangeSet(STACK, saved.name, 'dpf-execute-1');
@@ -169,7 +199,10 @@ describe('GIVEN dpf deploy --plan killed after executing a saved change set (the
     await h.leftBehind(saved.name, HASH_A);
     await h.cfn.deleteChangeSet(STACK, saved.name);
     const before = h.cfn.calls.length;
-    await expect(h.deploy({ savedChangeSet: saved, resumeChangeSetName: saved.name })).rejects.toMatchObject({ exitCode: 8, message: expect.stringMatching(/saved change set dpf-plan-r1-storage, which is now gone/) });
+    await expect(h.deploy({ savedChangeSet: saved, resumeChangeSetName: saved.name })).rejects.toMatchObject({
+      exitCode: 8,
+      message: expect.stringMatching(/saved change set dpf-plan-r1-storage, which is now gone/),
+    });
     expect(h.cfn.calls.slice(before).filter((c) => ['createChangeSet', 'executeChangeSet'].includes(c.op))).toEqual([]);
   });
 });

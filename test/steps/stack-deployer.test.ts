@@ -8,7 +8,10 @@ const STACK = 'dataplatform-dev-storage';
 
 /** The resource events (not the stack's own) as "Logical STATUS". */
 function resourceTrace(io: { resourceEvents(): Array<{ logicalId: string; status: string }> }): string[] {
-  return io.resourceEvents().filter((r) => r.logicalId !== STACK).map((r) => `${r.logicalId} ${r.status}`);
+  return io
+    .resourceEvents()
+    .filter((r) => r.logicalId !== STACK)
+    .map((r) => `${r.logicalId} ${r.status}`);
 }
 
 const bigger = (r: Resources): Resources => ({ ...r, Db: { ...r.Db!, Properties: { ...r.Db!.Properties, AllocatedStorage: '50' } } });
@@ -27,7 +30,9 @@ describe('deployStack: create', () => {
     expect(io.questions[0]!.question).toBe(`Create stack ${STACK}: 2 to add, 0 to modify, 0 to remove. Execute?`);
     expect(io.ofType('changeset')).toEqual([
       {
-        type: 'changeset', stepId: 'storage.stack', stackName: STACK,
+        type: 'changeset',
+        stepId: 'storage.stack',
+        stackName: STACK,
         changes: [
           { action: 'Add', logicalId: 'Logs', resourceType: 'AWS::S3::Bucket', replacement: undefined },
           { action: 'Add', logicalId: 'Db', resourceType: 'AWS::RDS::DBInstance', replacement: undefined },
@@ -38,9 +43,17 @@ describe('deployStack: create', () => {
     const types = io.trace();
     expect(types.indexOf('changeset')).toBeLessThan(types.lastIndexOf('step-progress'));
     expect(resourceTrace(io)).toEqual(['Logs CREATE_IN_PROGRESS', 'Logs CREATE_COMPLETE', 'Db CREATE_IN_PROGRESS', 'Db CREATE_COMPLETE']);
-    const stackEvents = io.resourceEvents().filter((e) => e.logicalId === STACK).map((e) => e.status);
+    const stackEvents = io
+      .resourceEvents()
+      .filter((e) => e.logicalId === STACK)
+      .map((e) => e.status);
     expect(stackEvents).toEqual(['CREATE_IN_PROGRESS', 'CREATE_COMPLETE']);
-    expect(io.ofType('step-progress').filter((e) => e.resource).map((e) => e.state)).toContain('complete');
+    expect(
+      io
+        .ofType('step-progress')
+        .filter((e) => e.resource)
+        .map((e) => e.state),
+    ).toContain('complete');
 
     // The change set's name is in the ledger before CreateChangeSet is sent (a run that dies then can find it), its ids after.
     expect(evidence).toEqual([
@@ -60,7 +73,12 @@ describe('deployStack: create', () => {
 
     expect(r).toMatchObject({ changed: false, action: 'none', status: 'CREATE_COMPLETE', changes: [] });
     expect(r.outputs).toEqual({ LogsBucketName: 'dp-logs', DbEndpoint: 'dp-db.Endpoint.Address' });
-    expect(cfn.mutatingCalls().slice(before).map((c) => c.op)).toEqual(['createChangeSet', 'deleteChangeSet']);
+    expect(
+      cfn
+        .mutatingCalls()
+        .slice(before)
+        .map((c) => c.op),
+    ).toEqual(['createChangeSet', 'deleteChangeSet']);
     expect(io.questions).toHaveLength(1);
     expect(io.ofType('step-progress').map((e) => e.message)).toContain('no changes');
     expect(cfn.inspect(STACK)!.changeSets).toEqual(['dpf-run-1']);
@@ -74,7 +92,9 @@ describe('deployStack: create', () => {
     expect(r).toMatchObject({ action: 'update', status: 'UPDATE_COMPLETE', changed: true });
     expect(r.changes).toEqual([expect.objectContaining({ action: 'Modify', logicalId: 'Db', replacement: 'False' })]);
     expect(io.questions[1]!.question).toContain('Update stack');
-    const trace = io.events.slice(start).flatMap((e) => (e.type === 'step-progress' && e.resource && e.resource.logicalId !== STACK ? [`${e.resource.logicalId} ${e.resource.status}`] : []));
+    const trace = io.events
+      .slice(start)
+      .flatMap((e) => (e.type === 'step-progress' && e.resource && e.resource.logicalId !== STACK ? [`${e.resource.logicalId} ${e.resource.status}`] : []));
     expect(trace).toEqual(['Db UPDATE_IN_PROGRESS', 'Db UPDATE_COMPLETE']);
   });
 });
@@ -116,7 +136,11 @@ describe('deployStack: failed create', () => {
       `Stack ${STACK} is ROLLBACK_COMPLETE: its first creation failed and it cannot be updated. Delete it and create it again?`,
       `Create stack ${STACK}: 2 to add, 0 to modify, 0 to remove. Execute?`,
     ]);
-    expect(ops(cfn, from).filter((op) => ['deleteStack', 'createChangeSet', 'executeChangeSet'].includes(op))).toEqual(['deleteStack', 'createChangeSet', 'executeChangeSet']);
+    expect(ops(cfn, from).filter((op) => ['deleteStack', 'createChangeSet', 'executeChangeSet'].includes(op))).toEqual([
+      'deleteStack',
+      'createChangeSet',
+      'executeChangeSet',
+    ]);
   });
 
   it.each<[string, boolean | 'no-tty', string]>([
@@ -172,7 +196,10 @@ describe('deployStack: failed update', () => {
     const from = cfn.calls.length;
     const r = await deploy(STACK, bigger(BUCKET_AND_DB));
     expect(r).toMatchObject({ status: 'UPDATE_COMPLETE', action: 'update' });
-    const mutating = cfn.calls.slice(from).filter((c) => ['continueUpdateRollback', 'createChangeSet', 'executeChangeSet'].includes(c.op)).map((c) => c.op);
+    const mutating = cfn.calls
+      .slice(from)
+      .filter((c) => ['continueUpdateRollback', 'createChangeSet', 'executeChangeSet'].includes(c.op))
+      .map((c) => c.op);
     expect(mutating).toEqual(['continueUpdateRollback', 'createChangeSet', 'executeChangeSet']);
     expect(io.ofType('step-progress').map((e) => e.message)).toContain('stack is UPDATE_ROLLBACK_FAILED; continuing the rollback before updating');
   });
@@ -192,7 +219,15 @@ describe('deployStack: a stack already in progress', () => {
     const { cfn, io, deploy } = cfnHarness();
     await deploy(STACK, BUCKET_AND_DB);
     // Someone else's update, still running when we start.
-    await cfn.createChangeSet({ stackName: STACK, changeSetName: 'theirs', changeSetType: 'UPDATE', templateBody: templateBody(bigger(BUCKET_AND_DB)), parameters: [], tags: [{ key: 'dpf:env', value: 'dev' }], capabilities: [] });
+    await cfn.createChangeSet({
+      stackName: STACK,
+      changeSetName: 'theirs',
+      changeSetType: 'UPDATE',
+      templateBody: templateBody(bigger(BUCKET_AND_DB)),
+      parameters: [],
+      tags: [{ key: 'dpf:env', value: 'dev' }],
+      capabilities: [],
+    });
     await until(() => cfn.inspect(STACK)!.status === 'CREATE_COMPLETE' && cfn.calls.length > 0 && cfn.pendingOperations === 0, 'their change set');
     await cfn.executeChangeSet(STACK, 'theirs');
     expect(cfn.inspect(STACK)!.status).toBe('UPDATE_IN_PROGRESS');
@@ -200,7 +235,9 @@ describe('deployStack: a stack already in progress', () => {
     const next: Resources = { ...bigger(BUCKET_AND_DB), Archive: { Type: 'AWS::S3::Bucket' } };
     const r = await deploy(STACK, next);
 
-    expect(io.ofType('step-progress').map((e) => e.message)).toContain('stack is UPDATE_IN_PROGRESS (an earlier run, or someone else); waiting for it to settle');
+    expect(io.ofType('step-progress').map((e) => e.message)).toContain(
+      'stack is UPDATE_IN_PROGRESS (an earlier run, or someone else); waiting for it to settle',
+    );
     expect(r).toMatchObject({ status: 'UPDATE_COMPLETE', action: 'update' });
     expect(r.changes.map((c) => `${c.action} ${c.logicalId}`)).toEqual(['Add Archive']);
   });
@@ -221,7 +258,15 @@ describe('deployStack: a stack already in progress', () => {
     await deploy(STACK, BUCKET_AND_DB);
     cfn.failResource(STACK, 'Logs', 'their failure', { onUpdate: true, times: 1 });
     const theirs: Resources = { ...BUCKET_AND_DB, Logs: { Type: 'AWS::S3::Bucket', Properties: { BucketName: 'dp-logs', Tags: [{ Key: 'a', Value: 'b' }] } } };
-    await cfn.createChangeSet({ stackName: STACK, changeSetName: 'theirs', changeSetType: 'UPDATE', templateBody: templateBody(theirs), parameters: [], tags: [{ key: 'dpf:env', value: 'dev' }], capabilities: [] });
+    await cfn.createChangeSet({
+      stackName: STACK,
+      changeSetName: 'theirs',
+      changeSetType: 'UPDATE',
+      templateBody: templateBody(theirs),
+      parameters: [],
+      tags: [{ key: 'dpf:env', value: 'dev' }],
+      capabilities: [],
+    });
     await until(() => cfn.pendingOperations === 0, 'their change set');
     await cfn.executeChangeSet(STACK, 'theirs');
     cfn.failResource(STACK, 'Db', 'our failure', { onUpdate: true, times: 1 });
@@ -306,7 +351,13 @@ describe('deployStack: no terminal, abort, polling', () => {
 
 describe('rootCause and summarizeChanges', () => {
   const ev = (s: number, logicalId: string, status: string, reason?: string): StackEvent => ({
-    eventId: `${s}-${logicalId}-${status}`, stackName: 'S', logicalId, resourceType: logicalId === 'S' ? 'AWS::CloudFormation::Stack' : 'AWS::S3::Bucket', status, reason, timestamp: new Date(s * 1000),
+    eventId: `${s}-${logicalId}-${status}`,
+    stackName: 'S',
+    logicalId,
+    resourceType: logicalId === 'S' ? 'AWS::CloudFormation::Stack' : 'AWS::S3::Bucket',
+    status,
+    reason,
+    timestamp: new Date(s * 1000),
   });
 
   it.each<[string, StackEvent[], string | undefined]>([
@@ -347,7 +398,11 @@ describe('GIVEN a stack the ledger knows nothing of (issue 14: one call less per
     const r = await deploy(STACK, bigger(BUCKET_AND_DB), { outputs: BUCKET_AND_DB_OUTPUTS, presumedNew: true });
     expect(r.action).toBe('update');
     expect(ops(cfn, from).slice(0, 3)).toEqual(['createChangeSet', 'describeStack', 'listChangeSets']);
-    expect(io.ofType('step-progress').map((e) => e.message).join('\n')).toMatch(/exists after all/);
+    expect(
+      io
+        .ofType('step-progress')
+        .map((e) => e.message)
+        .join('\n'),
+    ).toMatch(/exists after all/);
   });
 });
-

@@ -13,9 +13,16 @@ beforeEach(() => cf.reset());
 
 describe('Verification of done stacks with one listing (issue 14)', () => {
   it('GIVEN one page of stacks WHEN four stacks are verified THEN one ListStacks (live statuses only) answers all, a missing one included', async () => {
-    cf.on(ListStacksCommand).resolves({ StackSummaries: [summary('a', 'CREATE_COMPLETE'), summary('b', 'UPDATE_ROLLBACK_COMPLETE'), summary('c', 'UPDATE_COMPLETE')] });
+    cf.on(ListStacksCommand).resolves({
+      StackSummaries: [summary('a', 'CREATE_COMPLETE'), summary('b', 'UPDATE_ROLLBACK_COMPLETE'), summary('c', 'UPDATE_COMPLETE')],
+    });
     const d = new StackDirectory(port());
-    expect(await Promise.all(['a', 'b', 'c', 'gone'].map((n) => d.status(n)))).toEqual(['CREATE_COMPLETE', 'UPDATE_ROLLBACK_COMPLETE', 'UPDATE_COMPLETE', undefined]);
+    expect(await Promise.all(['a', 'b', 'c', 'gone'].map((n) => d.status(n)))).toEqual([
+      'CREATE_COMPLETE',
+      'UPDATE_ROLLBACK_COMPLETE',
+      'UPDATE_COMPLETE',
+      undefined,
+    ]);
     expect(cf.calls()).toHaveLength(1);
     expect(cf.commandCalls(ListStacksCommand)[0]!.args[0].input.StackStatusFilter).not.toContain('DELETE_COMPLETE');
   });

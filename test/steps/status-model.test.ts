@@ -23,7 +23,11 @@ const iso = (min: number) => new Date(T0.getTime() + min * 60_000).toISOString()
 
 function def(id: string, dependsOn: string[] = []): StepDef {
   return {
-    id, phase: id.split('.')[0] as PhaseId, title: `title of ${id}`, kind: 'stack', dependsOn,
+    id,
+    phase: id.split('.')[0] as PhaseId,
+    title: `title of ${id}`,
+    kind: 'stack',
+    dependsOn,
     prepare: async () => ({ inputHash: 'h', estimateSeconds: 1 }),
     run: async () => ({ changed: false }),
   };
@@ -40,8 +44,7 @@ const STEPS = [
 
 function ledgerWith(records: Record<string, Partial<StepRecord> & { status: StepRecord['status'] }>): LedgerData {
   const d = emptyLedger('dataplatform', 'dev', T0);
-  for (const [id, r] of Object.entries(records))
-    d.steps[id] = { id, phase: id.split('.')[0]!, outputs: {}, attempts: 1, evidence: {}, ...r };
+  for (const [id, r] of Object.entries(records)) d.steps[id] = { id, phase: id.split('.')[0]!, outputs: {}, attempts: 1, evidence: {}, ...r };
   return d;
 }
 
@@ -66,8 +69,13 @@ describe('buildStatus', () => {
   it('GIVEN an empty ledger WHEN built THEN every phase is pending and only the first step is runnable', () => {
     const s = buildStatus(emptyLedger('dataplatform', 'dev', T0), STEPS);
     expect(s.phases.map((p) => [p.id, p.status])).toEqual([
-      ['bootstrap', 'pending'], ['network', 'pending'], ['compute', 'pending'], ['storage', 'pending'],
-      ['identity', 'pending'], ['monitoring', 'pending'], ['golive', 'pending'],
+      ['bootstrap', 'pending'],
+      ['network', 'pending'],
+      ['compute', 'pending'],
+      ['storage', 'pending'],
+      ['identity', 'pending'],
+      ['monitoring', 'pending'],
+      ['golive', 'pending'],
     ]);
     expect(s.next[0]).toEqual({ id: 'bootstrap.state', runnable: true, waitingFor: [] });
     expect(s.next.find((n) => n.id === 'network.stack')).toEqual({ id: 'network.stack', runnable: false, waitingFor: ['bootstrap.state'] });
@@ -118,10 +126,18 @@ describe('buildStatus', () => {
   });
 
   it('GIVEN a step with a stack and live facts WHEN built THEN the view shows the live stack status and drift', () => {
-    const ledger = ledgerWith({ 'bootstrap.state': { status: 'done', evidence: { stackName: 'dp-dev-bootstrap' }, operator: 'alice', attempts: 2, durationSeconds: 61 } });
+    const ledger = ledgerWith({
+      'bootstrap.state': { status: 'done', evidence: { stackName: 'dp-dev-bootstrap' }, operator: 'alice', attempts: 2, durationSeconds: 61 },
+    });
     const s = buildStatus(ledger, STEPS, { 'dp-dev-bootstrap': { status: 'UPDATE_COMPLETE', drift: 'DRIFTED' } });
     expect(s.phases[0]!.steps[0]).toMatchObject({
-      id: 'bootstrap.state', title: 'title of bootstrap.state', kind: 'stack', status: 'done', operator: 'alice', attempts: 2, durationSeconds: 61,
+      id: 'bootstrap.state',
+      title: 'title of bootstrap.state',
+      kind: 'stack',
+      status: 'done',
+      operator: 'alice',
+      attempts: 2,
+      durationSeconds: 61,
       stack: { name: 'dp-dev-bootstrap', status: 'UPDATE_COMPLETE', drift: 'DRIFTED' },
     });
     expect(s.phases[1]!.steps[0]!.stack).toBeUndefined();
@@ -131,7 +147,13 @@ describe('buildStatus', () => {
 describe('go-live facts in the status', () => {
   const CHECK: StepDef = { ...def('golive.stacks', ['network.stack']), kind: 'check', title: 'Stacks complete and without drift' };
   const verdict = (stacks: Record<string, { drift: string; reason?: string }>) => ({
-    check: { status: 'fail', summary: 's', category: 'infrastructure', checkedAt: iso(30), evidence: { stacks: Object.fromEntries(Object.entries(stacks).map(([k, v]) => [k, { step: 'x', status: 'CREATE_COMPLETE', ...v }])) } },
+    check: {
+      status: 'fail',
+      summary: 's',
+      category: 'infrastructure',
+      checkedAt: iso(30),
+      evidence: { stacks: Object.fromEntries(Object.entries(stacks).map(([k, v]) => [k, { step: 'x', status: 'CREATE_COMPLETE', ...v }])) },
+    },
   });
 
   it('GIVEN a golive drift verdict and no live detection WHEN built THEN each stack shows the drift from golive, with when', () => {
@@ -140,13 +162,25 @@ describe('go-live facts in the status', () => {
       'network.stack': { status: 'done', evidence: { stackName: 'dp-dev-network' } },
       'golive.stacks': { status: 'failed', evidence: verdict({ 'dp-dev-bootstrap': { drift: 'IN_SYNC' }, 'dp-dev-network': { drift: 'DRIFTED' } }) },
     });
-    expect(driftFromLedger(ledger)).toEqual({ 'dp-dev-bootstrap': { drift: 'IN_SYNC', checkedAt: iso(30) }, 'dp-dev-network': { drift: 'DRIFTED', checkedAt: iso(30) } });
+    expect(driftFromLedger(ledger)).toEqual({
+      'dp-dev-bootstrap': { drift: 'IN_SYNC', checkedAt: iso(30) },
+      'dp-dev-network': { drift: 'DRIFTED', checkedAt: iso(30) },
+    });
     const s = buildStatus(ledger, [...STEPS, CHECK], { 'dp-dev-network': { status: 'UPDATE_COMPLETE' } });
-    expect(s.phases[1]!.steps[0]!.stack).toEqual({ name: 'dp-dev-network', status: 'UPDATE_COMPLETE', drift: 'DRIFTED', driftSource: 'golive', driftCheckedAt: iso(30) });
+    expect(s.phases[1]!.steps[0]!.stack).toEqual({
+      name: 'dp-dev-network',
+      status: 'UPDATE_COMPLETE',
+      drift: 'DRIFTED',
+      driftSource: 'golive',
+      driftCheckedAt: iso(30),
+    });
   });
 
   it('GIVEN live drift detection WHEN built THEN it wins over the golive verdict', () => {
-    const ledger = ledgerWith({ 'network.stack': { status: 'done', evidence: { stackName: 'dp-dev-network' } }, 'golive.stacks': { status: 'failed', evidence: verdict({ 'dp-dev-network': { drift: 'DRIFTED' } }) } });
+    const ledger = ledgerWith({
+      'network.stack': { status: 'done', evidence: { stackName: 'dp-dev-network' } },
+      'golive.stacks': { status: 'failed', evidence: verdict({ 'dp-dev-network': { drift: 'DRIFTED' } }) },
+    });
     const s = buildStatus(ledger, [...STEPS, CHECK], { 'dp-dev-network': { status: 'UPDATE_COMPLETE', drift: 'IN_SYNC' } });
     expect(s.phases[1]!.steps[0]!.stack).toMatchObject({ drift: 'IN_SYNC', driftSource: 'live' });
   });
@@ -159,7 +193,15 @@ describe('go-live facts in the status', () => {
     expect(golive.status).toBe('failed');
     expect(golive.steps[0]!.verdict).toEqual({ status: 'fail', summary: 's', checkedAt: iso(30) });
     expect(checkSummaries(ledger, [...STEPS, CHECK, other])).toEqual([
-      { id: 'golive.stacks', title: 'Stacks complete and without drift', category: 'infrastructure', status: 'fail', summary: 's', checkedAt: iso(30), stepStatus: 'failed' },
+      {
+        id: 'golive.stacks',
+        title: 'Stacks complete and without drift',
+        category: 'infrastructure',
+        status: 'fail',
+        summary: 's',
+        checkedAt: iso(30),
+        stepStatus: 'failed',
+      },
       { id: 'golive.alarms', title: 'Alarms', category: undefined, status: 'not-run', summary: undefined, checkedAt: undefined, stepStatus: 'pending' },
     ]);
     expect(s.checks).toHaveLength(2);
@@ -171,9 +213,19 @@ describe('live operations facts (dpf status)', () => {
     const clock = new FakeClock('2025-07-20T12:00:00.000Z');
     const p = new FakePlatform({ clock });
     p.addInstance({ instanceId: 'i-1', role: 'master' }).addInstance({ instanceId: 'i-2', role: 'worker', pingStatus: 'ConnectionLost' });
-    p.alarms = [{ name: 'dataplatform-dev-master-cpu-high', state: 'ALARM', reason: 'Threshold Crossed', dimensions: {}, actions: [] }, { name: 'dataplatform-dev-x', state: 'OK', dimensions: {}, actions: [] }];
-    p.recoveryPoints.vault = [{ arn: 'rp-1', status: 'COMPLETED', completed: new Date('2025-07-20T10:00:00Z'), vault: 'vault' }, { arn: 'rp-0', status: 'COMPLETED', completed: new Date('2025-07-19T10:00:00Z'), vault: 'vault' }];
-    const ledger = ledgerWith({ 'compute.stack': { status: 'done' }, 'monitoring.stack': { status: 'done' }, 'storage.stack': { status: 'done', outputs: { BackupVaultName: 'vault' } } });
+    p.alarms = [
+      { name: 'dataplatform-dev-master-cpu-high', state: 'ALARM', reason: 'Threshold Crossed', dimensions: {}, actions: [] },
+      { name: 'dataplatform-dev-x', state: 'OK', dimensions: {}, actions: [] },
+    ];
+    p.recoveryPoints.vault = [
+      { arn: 'rp-1', status: 'COMPLETED', completed: new Date('2025-07-20T10:00:00Z'), vault: 'vault' },
+      { arn: 'rp-0', status: 'COMPLETED', completed: new Date('2025-07-19T10:00:00Z'), vault: 'vault' },
+    ];
+    const ledger = ledgerWith({
+      'compute.stack': { status: 'done' },
+      'monitoring.stack': { status: 'done' },
+      'storage.stack': { status: 'done', outputs: { BackupVaultName: 'vault' } },
+    });
     const ports = { ops: async () => p.ports() } as unknown as AwsPorts;
     const f = await gatherOpsFacts(ports, ledger, { project: 'dataplatform', env: 'dev', rpoMinutes: 1440, now: clock.now() });
     expect(f.nodes).toEqual({ total: 2, online: 1, offline: [{ instanceId: 'i-2', role: 'worker', pingStatus: 'ConnectionLost' }] });
@@ -185,17 +237,43 @@ describe('live operations facts (dpf status)', () => {
   it('GIVEN a scaled-out worker whose association has not run yet THEN only the configured workers count, and the other is named', async () => {
     const clock = new FakeClock('2025-07-20T12:00:00.000Z');
     const p = new FakePlatform({ clock });
-    p.groups.push({ name: 'dp-workers', min: 2, max: 6, desired: 3, tags: {}, subnetIds: [], instances: ['i-w1', 'i-w2', 'i-w3'].map((instanceId) => ({ instanceId, lifecycleState: 'InService', healthStatus: 'Healthy' })) });
+    p.groups.push({
+      name: 'dp-workers',
+      min: 2,
+      max: 6,
+      desired: 3,
+      tags: {},
+      subnetIds: [],
+      instances: ['i-w1', 'i-w2', 'i-w3'].map((instanceId) => ({ instanceId, lifecycleState: 'InService', healthStatus: 'Healthy' })),
+    });
     p.ssm.setAssociationStatus('i-w2', { associationName: 'dataplatform-dev-worker-launch', status: 'Success' });
     p.ssm.setAssociationStatus('i-w3', { associationName: 'dataplatform-dev-worker-launch', status: 'InProgress' });
     const ledger = ledgerWith({
       'compute.stack': { status: 'done', outputs: { WorkerAutoScalingGroupName: 'dp-workers' } },
       'identity.configure-worker': { status: 'done', evidence: { hosts: { 'i-w1': { status: 'Success' } } } },
     });
-    const f = await gatherOpsFacts({ ops: async () => p.ports() } as unknown as AwsPorts, ledger, { project: 'dataplatform', env: 'dev', rpoMinutes: 1440, now: clock.now() });
-    expect(f.workers).toEqual({ group: 'dp-workers', desired: 3, inService: 3, configured: 2, notConfigured: [{ instanceId: 'i-w3', detail: 'association dataplatform-dev-worker-launch is InProgress on it' }] });
-    const text = liveLines(makeChalk(false), { checkedAt: T0.toISOString(), drift: { source: 'none', stacks: {} }, nodes: null, alarms: null, recoveryPoint: null, notes: [], workers: f.workers }, [], 'dev').join('\n');
-    expect(text).toContain('Workers configured: 2/3 desired (3 InService) — not configured: i-w3 (association dataplatform-dev-worker-launch is InProgress on it)');
+    const f = await gatherOpsFacts({ ops: async () => p.ports() } as unknown as AwsPorts, ledger, {
+      project: 'dataplatform',
+      env: 'dev',
+      rpoMinutes: 1440,
+      now: clock.now(),
+    });
+    expect(f.workers).toEqual({
+      group: 'dp-workers',
+      desired: 3,
+      inService: 3,
+      configured: 2,
+      notConfigured: [{ instanceId: 'i-w3', detail: 'association dataplatform-dev-worker-launch is InProgress on it' }],
+    });
+    const text = liveLines(
+      makeChalk(false),
+      { checkedAt: T0.toISOString(), drift: { source: 'none', stacks: {} }, nodes: null, alarms: null, recoveryPoint: null, notes: [], workers: f.workers },
+      [],
+      'dev',
+    ).join('\n');
+    expect(text).toContain(
+      'Workers configured: 2/3 desired (3 InService) — not configured: i-w3 (association dataplatform-dev-worker-launch is InProgress on it)',
+    );
   });
 
   it('GIVEN the emulator (SSM and Backup unanswered) THEN each becomes a note, never an error', async () => {
@@ -204,28 +282,55 @@ describe('live operations facts (dpf status)', () => {
     p.failOn('ssm.describeInstanceInformation', new Error('SSM DescribeInstanceInformation is not implemented by the AWS endpoint in use'));
     p.failOn('backup.listRecoveryPoints', new Error('Unexpected token <'));
     const ledger = ledgerWith({ 'compute.stack': { status: 'done' }, 'storage.stack': { status: 'done', outputs: { BackupVaultName: 'vault' } } });
-    const f = await gatherOpsFacts({ ops: async () => p.ports() } as unknown as AwsPorts, ledger, { project: 'dataplatform', env: 'dev', rpoMinutes: 1440, now: new Date() });
+    const f = await gatherOpsFacts({ ops: async () => p.ports() } as unknown as AwsPorts, ledger, {
+      project: 'dataplatform',
+      env: 'dev',
+      rpoMinutes: 1440,
+      now: new Date(),
+    });
     expect(f).toMatchObject({ nodes: null, alarms: null, recoveryPoint: null });
-    expect([...f.notes].sort()).toEqual(['nodes (SSM): SSM DescribeInstanceInformation is not implemented by the AWS endpoint in use', 'recovery points (AWS Backup vault vault): Unexpected token <']);
+    expect([...f.notes].sort()).toEqual([
+      'nodes (SSM): SSM DescribeInstanceInformation is not implemented by the AWS endpoint in use',
+      'recovery points (AWS Backup vault vault): Unexpected token <',
+    ]);
   });
 });
 
 describe('live operations facts: what is compared with what', () => {
-  it('GIVEN a newer database recovery point in the vault THEN the one shown against the file-system RPO is the file system\'s', async () => {
+  it("GIVEN a newer database recovery point in the vault THEN the one shown against the file-system RPO is the file system's", async () => {
     const clock = new FakeClock('2025-07-20T12:00:00.000Z');
     const p = new FakePlatform({ clock });
     const efs = 'arn:aws:elasticfilesystem:us-west-2:111122223333:file-system/fs-0123abcd';
     p.recoveryPoints.vault = [
-      { arn: 'rp-db', resourceArn: 'arn:aws:rds:us-west-2:111122223333:db:dp-dev-metadata', status: 'COMPLETED', completed: new Date('2025-07-20T11:00:00Z'), vault: 'vault' },
+      {
+        arn: 'rp-db',
+        resourceArn: 'arn:aws:rds:us-west-2:111122223333:db:dp-dev-metadata',
+        status: 'COMPLETED',
+        completed: new Date('2025-07-20T11:00:00Z'),
+        vault: 'vault',
+      },
       { arn: 'rp-efs', resourceArn: efs, status: 'COMPLETED', completed: new Date('2025-07-18T12:00:00Z'), vault: 'vault' },
     ];
     const ledger = ledgerWith({ 'storage.stack': { status: 'done', outputs: { BackupVaultName: 'vault', EfsFileSystemId: 'fs-0123abcd' } } });
-    const f = await gatherOpsFacts({ ops: async () => p.ports() } as unknown as AwsPorts, ledger, { project: 'dataplatform', env: 'dev', rpoMinutes: 1440, now: clock.now() });
+    const f = await gatherOpsFacts({ ops: async () => p.ports() } as unknown as AwsPorts, ledger, {
+      project: 'dataplatform',
+      env: 'dev',
+      rpoMinutes: 1440,
+      now: clock.now(),
+    });
     expect(f.recoveryPoint).toMatchObject({ arn: 'rp-efs', resourceArn: efs, ageMinutes: 2880, withinRpo: false });
   });
 
   it('GIVEN the monitoring stack deployed but no alarm found THEN the text says so instead of "none in ALARM"', () => {
-    const facts: LiveFacts = { checkedAt: T0.toISOString(), drift: { source: 'none', stacks: {} }, nodes: null, workers: null, alarms: { total: 0, inAlarm: [] }, recoveryPoint: null, notes: [] };
+    const facts: LiveFacts = {
+      checkedAt: T0.toISOString(),
+      drift: { source: 'none', stacks: {} },
+      nodes: null,
+      workers: null,
+      alarms: { total: 0, inAlarm: [] },
+      recoveryPoint: null,
+      notes: [],
+    };
     const text = liveLines(makeChalk(false), facts, [], 'dev').join('\n');
     expect(text).toContain('Alarms: no alarm of this environment found, although the monitoring stack is deployed');
     expect(text).not.toContain('none in ALARM');
@@ -252,7 +357,14 @@ describe('runStatus', () => {
     const file = localLedgerPath(dir, 'dev');
     mkdirSync(path.dirname(file), { recursive: true });
     const d = emptyLedger('dataplatform', 'dev', T0);
-    d.steps['bootstrap.state'] = { id: 'bootstrap.state', phase: 'bootstrap', status: 'done', outputs: { StateBucketName: 'b' }, attempts: 1, evidence: { stackName: 'dp-dev-bootstrap' } };
+    d.steps['bootstrap.state'] = {
+      id: 'bootstrap.state',
+      phase: 'bootstrap',
+      status: 'done',
+      outputs: { StateBucketName: 'b' },
+      attempts: 1,
+      evidence: { stackName: 'dp-dev-bootstrap' },
+    };
     writeFileSync(file, serializeLedger(d));
   };
 
@@ -286,7 +398,10 @@ describe('runStatus', () => {
 
 describe('interrupted steps (a step left running that no process runs)', () => {
   it('GIVEN a running record marked evidence.interrupted WHEN built THEN the step says interrupted and keeps status running', () => {
-    const s = buildStatus(ledgerWith({ 'bootstrap.state': { status: 'done' }, 'network.stack': { status: 'running', startedAt: iso(1), evidence: { interrupted: true } } }), STEPS);
+    const s = buildStatus(
+      ledgerWith({ 'bootstrap.state': { status: 'done' }, 'network.stack': { status: 'running', startedAt: iso(1), evidence: { interrupted: true } } }),
+      STEPS,
+    );
     const net = s.phases.find((p) => p.id === 'network')!;
     expect(net.steps[0]).toMatchObject({ id: 'network.stack', status: 'running', interrupted: true });
     expect(net).toMatchObject({ status: 'running', interrupted: true });
@@ -303,7 +418,12 @@ describe('interrupted steps (a step left running that no process runs)', () => {
   });
 
   it('GIVEN no lock held WHEN built THEN steps in other states are never interrupted', () => {
-    const s = buildStatus(ledgerWith({ 'bootstrap.state': { status: 'done', evidence: { interrupted: true } }, 'network.stack': { status: 'failed' } }), STEPS, {}, { lockHeld: false });
+    const s = buildStatus(
+      ledgerWith({ 'bootstrap.state': { status: 'done', evidence: { interrupted: true } }, 'network.stack': { status: 'failed' } }),
+      STEPS,
+      {},
+      { lockHeld: false },
+    );
     expect(s.phases.flatMap((p) => p.steps).filter((x) => x.interrupted)).toEqual([]);
   });
 });
@@ -325,17 +445,44 @@ describe('runStatus: the human view fits one screen, --json keeps everything', (
     isTTY: false,
   });
   const at = (h: number, m: number) => new Date(Date.UTC(2025, 6, 1, h, m)).toISOString();
-  const rec = (id: string, r: Partial<StepRecord> & { status: StepRecord['status'] }): StepRecord => ({ id, phase: id.split('.')[0]!, outputs: {}, attempts: 1, evidence: {}, ...r });
+  const rec = (id: string, r: Partial<StepRecord> & { status: StepRecord['status'] }): StepRecord => ({
+    id,
+    phase: id.split('.')[0]!,
+    outputs: {},
+    attempts: 1,
+    evidence: {},
+    ...r,
+  });
   /** bootstrap and network done, compute.stack left running by Ctrl-C, 3 go-live verdicts (1 pass, 1 unknown, 1 fail). */
   function deployed(): LedgerData {
     const d = emptyLedger('dataplatform', 'dev', T0);
     d.revision = 12;
-    d.steps['bootstrap.state'] = rec('bootstrap.state', { status: 'done', startedAt: at(16, 39), finishedAt: at(16, 40), durationSeconds: 61, outputs: { StateBucketName: 'dataplatform-dev-dpf-state-111122223333' }, evidence: { stackName: 'dataplatform-dev-bootstrap' } });
-    d.steps['network.stack'] = rec('network.stack', { status: 'done', startedAt: at(16, 41), finishedAt: at(16, 45), durationSeconds: 240, evidence: { stackName: 'dataplatform-dev-network' } });
-    d.steps['compute.stack'] = rec('compute.stack', { status: 'running', startedAt: at(16, 46), evidence: { stackName: 'dataplatform-dev-compute', interrupted: true, interruptedAt: at(16, 50) } });
+    d.steps['bootstrap.state'] = rec('bootstrap.state', {
+      status: 'done',
+      startedAt: at(16, 39),
+      finishedAt: at(16, 40),
+      durationSeconds: 61,
+      outputs: { StateBucketName: 'dataplatform-dev-dpf-state-111122223333' },
+      evidence: { stackName: 'dataplatform-dev-bootstrap' },
+    });
+    d.steps['network.stack'] = rec('network.stack', {
+      status: 'done',
+      startedAt: at(16, 41),
+      finishedAt: at(16, 45),
+      durationSeconds: 240,
+      evidence: { stackName: 'dataplatform-dev-network' },
+    });
+    d.steps['compute.stack'] = rec('compute.stack', {
+      status: 'running',
+      startedAt: at(16, 46),
+      evidence: { stackName: 'dataplatform-dev-compute', interrupted: true, interruptedAt: at(16, 50) },
+    });
     const verdict = (status: string, summary: string) => ({ check: { status, summary, category: 'security', checkedAt: at(17, 0), evidence: {} } });
     d.steps['golive.ssh-exposure'] = rec('golive.ssh-exposure', { status: 'done', evidence: verdict('pass', 'no security group opens port 22 to the world') });
-    d.steps['golive.nodes-online'] = rec('golive.nodes-online', { status: 'done', evidence: verdict('unknown', `SSM DescribeInstanceInformation could not be answered: ${'x'.repeat(300)}`) });
+    d.steps['golive.nodes-online'] = rec('golive.nodes-online', {
+      status: 'done',
+      evidence: verdict('unknown', `SSM DescribeInstanceInformation could not be answered: ${'x'.repeat(300)}`),
+    });
     d.steps['golive.rds-private'] = rec('golive.rds-private', { status: 'failed', evidence: verdict('fail', 'the database is publicly accessible') });
     return d;
   }
@@ -385,11 +532,20 @@ describe('runStatus: the human view fits one screen, --json keeps everything', (
       expect(doc.phases.map((p: any) => p.id)).toEqual(['bootstrap', 'network', 'compute', 'storage', 'identity', 'monitoring', 'golive']);
       expect(doc.phases[0].steps.map((s: any) => s.id)).toEqual(['bootstrap.state']);
       expect(doc.phases[0].steps[0]).toMatchObject({ status: 'done', startedAt: at(16, 39), finishedAt: at(16, 40) });
-      expect(doc.phases.find((p: any) => p.id === 'compute').steps.find((s: any) => s.id === 'compute.stack')).toMatchObject({ status: 'running', interrupted: true });
-      expect(doc.phases.flatMap((p: any) => p.steps).filter((s: any) => s.interrupted).map((s: any) => s.id)).toEqual(['compute.stack']);
+      expect(doc.phases.find((p: any) => p.id === 'compute').steps.find((s: any) => s.id === 'compute.stack')).toMatchObject({
+        status: 'running',
+        interrupted: true,
+      });
+      expect(
+        doc.phases
+          .flatMap((p: any) => p.steps)
+          .filter((s: any) => s.interrupted)
+          .map((s: any) => s.id),
+      ).toEqual(['compute.stack']);
       expect(doc.checks.length).toBeGreaterThanOrEqual(17);
       expect(doc.checks.find((c: any) => c.id === 'golive.ssh-exposure')).toMatchObject({ status: 'pass' });
-      for (const k of ['env', 'project', 'region', 'ledger', 'aws', 'lock', 'progress', 'phases', 'next', 'checks', 'live', 'lastRun']) expect(doc).toHaveProperty(k);
+      for (const k of ['env', 'project', 'region', 'ledger', 'aws', 'lock', 'progress', 'phases', 'next', 'checks', 'live', 'lastRun'])
+        expect(doc).toHaveProperty(k);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -402,7 +558,19 @@ describe('runStatus: the human view fits one screen, --json keeps everything', (
   };
   const lockFile = (pid: number) => {
     const f = path.join(dir, '.dpf', 'dev', 'lock.json');
-    writeFileSync(f, JSON.stringify({ env: 'dev', token: 't', identity: 'arn:aws:iam::111122223333:user/alice', host: os.hostname(), pid, command: 'deploy', since: at(16, 46), expiresAt: '2999-01-01T00:00:00.000Z' }));
+    writeFileSync(
+      f,
+      JSON.stringify({
+        env: 'dev',
+        token: 't',
+        identity: 'arn:aws:iam::111122223333:user/alice',
+        host: os.hostname(),
+        pid,
+        command: 'deploy',
+        since: at(16, 46),
+        expiresAt: '2999-01-01T00:00:00.000Z',
+      }),
+    );
   };
 
   it('GIVEN a step running (no interrupted mark) and no lock file THEN nothing runs it: interrupted', async () => {
@@ -464,8 +632,12 @@ describe('runStatus: a second operator (no local ledger) finds the state bucket 
         region: 'us-west-2',
         identity: async () => ({ whoami: async () => ({ account: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:user/bob`, userId: 'bob' }) }),
         objects: async () => store,
-        cfn: async () => { throw new Error('no CloudFormation in this test'); },
-        ops: async () => { throw new Error('no ops in this test'); },
+        cfn: async () => {
+          throw new Error('no CloudFormation in this test');
+        },
+        ops: async () => {
+          throw new Error('no ops in this test');
+        },
         leaseStore: async () => ({ read: async () => undefined }),
       }) as unknown as AwsPorts,
     stdout: (t) => out.push(t),
@@ -475,8 +647,26 @@ describe('runStatus: a second operator (no local ledger) finds the state bucket 
     const d = emptyLedger('dataplatform', 'dev', T0);
     d.revision = 9;
     d.facts.accountId = ACCOUNT;
-    d.steps['bootstrap.state'] = { id: 'bootstrap.state', phase: 'bootstrap', status: 'done', startedAt: iso(0), finishedAt: iso(1), outputs: { StateBucketName: BUCKET, LockTableName: 'dataplatform-dev-dpf-lock' }, attempts: 1, evidence: { stackName: 'dataplatform-dev-bootstrap' } };
-    d.steps['network.stack'] = { id: 'network.stack', phase: 'network', status: 'done', startedAt: iso(2), finishedAt: iso(5), outputs: {}, attempts: 1, evidence: { stackName: 'dataplatform-dev-network' } };
+    d.steps['bootstrap.state'] = {
+      id: 'bootstrap.state',
+      phase: 'bootstrap',
+      status: 'done',
+      startedAt: iso(0),
+      finishedAt: iso(1),
+      outputs: { StateBucketName: BUCKET, LockTableName: 'dataplatform-dev-dpf-lock' },
+      attempts: 1,
+      evidence: { stackName: 'dataplatform-dev-bootstrap' },
+    };
+    d.steps['network.stack'] = {
+      id: 'network.stack',
+      phase: 'network',
+      status: 'done',
+      startedAt: iso(2),
+      finishedAt: iso(5),
+      outputs: {},
+      attempts: 1,
+      evidence: { stackName: 'dataplatform-dev-network' },
+    };
     return d;
   };
 
@@ -490,7 +680,10 @@ describe('runStatus: a second operator (no local ledger) finds the state bucket 
       await runStatus({}, ctxWith(store, true));
       const doc = JSON.parse(out[0]!);
       expect(doc.ledger).toMatchObject({ source: 'state-bucket', revision: 9, remote: `s3://${BUCKET}/ledger/dev/ledger.json`, derivedBucket: true });
-      expect(doc.phases.slice(0, 2).map((p: any) => [p.id, p.status])).toEqual([['bootstrap', 'done'], ['network', 'done']]);
+      expect(doc.phases.slice(0, 2).map((p: any) => [p.id, p.status])).toEqual([
+        ['bootstrap', 'done'],
+        ['network', 'done'],
+      ]);
       out.length = 0;
       await runStatus({}, ctxWith(store, false));
       expect(out[0]).toContain(`Ledger read from the state bucket (s3://${BUCKET}/ledger/dev/ledger.json)`);

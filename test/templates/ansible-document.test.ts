@@ -65,7 +65,14 @@ chmod +x "$3/bin/pip" "$3/bin/ansible-playbook"`,
   for (const p of o.playbooks ?? ['worker.yml']) files[p] = strToU8('---\n[]\n');
   writeFileSync(path.join(work, 'abc123.zip'), zipSync(files));
   const run = (params: Partial<Record<'PlaybookFile' | 'ExtraVariables' | 'Check' | 'Verbose' | 'AnsibleCoreVersion', string>> = {}) => {
-    const values: Record<string, string> = { AnsibleCoreVersion: content.parameters.AnsibleCoreVersion.default, PlaybookFile: 'worker.yml', ExtraVariables: 'a=b c=d', Check: 'False', Verbose: '-v', ...params };
+    const values: Record<string, string> = {
+      AnsibleCoreVersion: content.parameters.AnsibleCoreVersion.default,
+      PlaybookFile: 'worker.yml',
+      ExtraVariables: 'a=b c=d',
+      Check: 'False',
+      Verbose: '-v',
+      ...params,
+    };
     const body = script
       .replace(/\{\{ (\w+) \}\}/g, (_m, k: string) => values[k] ?? '')
       .replaceAll('/etc/os-release', `${root}/os-release`)
@@ -88,18 +95,21 @@ describe('GIVEN the document as data', () => {
   });
 });
 
-describe('GIVEN the document\'s script on a host', () => {
-  it.each(['al2023', 'rocky9', 'alma9'] as const)('WHEN it first runs on %s THEN it installs python3.11 and the pinned ansible-core, unpacks the bundle and runs the playbook locally', (os) => {
-    const s = sandbox(os);
-    const r = s.run();
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.calls).toEqual([
-      'dnf install -y -q python3.11 python3.11-pip',
-      `python3.11 -m venv ${s.root}/opt/ansible`,
-      `pip install -q --disable-pip-version-check ansible-core==${PINNED}`,
-      "ansible-playbook -i localhost, -c local -v -e ansible_python_interpreter=/usr/bin/python3 -e a=b c=d worker.yml (in dpf-bundle, ANSIBLE_CONFIG=ansible.cfg)",
-    ]);
-  });
+describe("GIVEN the document's script on a host", () => {
+  it.each(['al2023', 'rocky9', 'alma9'] as const)(
+    'WHEN it first runs on %s THEN it installs python3.11 and the pinned ansible-core, unpacks the bundle and runs the playbook locally',
+    (os) => {
+      const s = sandbox(os);
+      const r = s.run();
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.calls).toEqual([
+        'dnf install -y -q python3.11 python3.11-pip',
+        `python3.11 -m venv ${s.root}/opt/ansible`,
+        `pip install -q --disable-pip-version-check ansible-core==${PINNED}`,
+        'ansible-playbook -i localhost, -c local -v -e ansible_python_interpreter=/usr/bin/python3 -e a=b c=d worker.yml (in dpf-bundle, ANSIBLE_CONFIG=ansible.cfg)',
+      ]);
+    },
+  );
 
   it('WHEN it runs again THEN Ansible is not installed again', () => {
     const s = sandbox('al2023');
@@ -109,7 +119,9 @@ describe('GIVEN the document\'s script on a host', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain(`ansible-core ${PINNED} already in`);
     // Check mode adds --check; empty ExtraVariables add no -e.
-    expect(r.calls).toEqual(['ansible-playbook -i localhost, -c local -v -e ansible_python_interpreter=/usr/bin/python3 --check worker.yml (in dpf-bundle, ANSIBLE_CONFIG=ansible.cfg)']);
+    expect(r.calls).toEqual([
+      'ansible-playbook -i localhost, -c local -v -e ansible_python_interpreter=/usr/bin/python3 --check worker.yml (in dpf-bundle, ANSIBLE_CONFIG=ansible.cfg)',
+    ]);
   });
 
   it.each([

@@ -18,7 +18,16 @@ import YAML from 'yaml';
 const BUNDLE = path.resolve(import.meta.dirname, '..', '..', 'templates', 'ansible');
 type Json = any;
 
-const COMMAND_MODULES = ['ansible.builtin.command', 'ansible.builtin.shell', 'ansible.builtin.raw', 'ansible.builtin.script', 'command', 'shell', 'raw', 'script'];
+const COMMAND_MODULES = [
+  'ansible.builtin.command',
+  'ansible.builtin.shell',
+  'ansible.builtin.raw',
+  'ansible.builtin.script',
+  'command',
+  'shell',
+  'raw',
+  'script',
+];
 
 function walk(dir: string): string[] {
   return readdirSync(dir).flatMap((e) => {
@@ -49,7 +58,9 @@ function allTasks(): Found[] {
   const out: Found[] = [];
   for (const file of walk(path.join(BUNDLE, 'roles')).filter((f) => /\/(tasks|handlers)\/[^/]+\.yml$/.test(f)))
     out.push(...tasksOf(YAML.parse(readFileSync(file, 'utf8')), file, file.includes('/handlers/')));
-  for (const file of readdirSync(BUNDLE).filter((f) => f.endsWith('.yml')).map((f) => path.join(BUNDLE, f)))
+  for (const file of readdirSync(BUNDLE)
+    .filter((f) => f.endsWith('.yml'))
+    .map((f) => path.join(BUNDLE, f)))
     for (const play of YAML.parse(readFileSync(file, 'utf8')) ?? [])
       for (const key of ['pre_tasks', 'tasks', 'post_tasks', 'handlers']) out.push(...tasksOf(play[key], file, key === 'handlers'));
   return out;
@@ -87,10 +98,7 @@ describe('GIVEN every command-running task of the Ansible bundle', () => {
     const changedWhen = c.task.changed_when;
     const guarded = c.handler || Boolean(c.task.when) || c.guardedByBlock || guardedFiles.has(c.file);
     const ok =
-      createsOrRemoves ||
-      changedWhen === false ||
-      (typeof changedWhen === 'string' && changedWhen.trim() !== 'true') ||
-      (changedWhen === true && guarded);
+      createsOrRemoves || changedWhen === false || (typeof changedWhen === 'string' && changedWhen.trim() !== 'true') || (changedWhen === true && guarded);
     expect(ok, 'needs creates/removes, a changed_when expression, or changed_when: true under a when/handler').toBe(true);
   });
 

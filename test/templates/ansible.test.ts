@@ -383,9 +383,7 @@ describe('ansible bundle: secrets', () => {
       const { block: _block, rescue: _rescue, always: _always, ...own } = task;
       const text = JSON.stringify(own);
       const readsSecret = text.includes('get-secret-value');
-      const usesCredential = /_credential\b|keytab_b64|_keytab\.content|_secret\.stdout|_secret_doc\b|_enrolment\b/.test(
-        text.replace(/"name":"[^"]*"/, ''),
-      );
+      const usesCredential = /_credential\b|keytab_b64|_keytab\.content|_secret\.stdout|_secret_doc\b|_enrolment\b/.test(text.replace(/"name":"[^"]*"/, ''));
       const harmless = task['ansible.builtin.copy']?.dest === '/etc/ipa/ca.crt'; // the CA certificate is public
       if (readsSecret) secretReads += 1;
       if ((readsSecret || usesCredential) && !harmless && task.no_log !== true) {

@@ -26,10 +26,13 @@ const iam = render(tpl, { ...GIVEN, IdentityProvider: 'iam', EnrolExtraVariables
 describe('GIVEN the worker association', () => {
   const a = freeipa.resources.WorkerAssociation!.Properties;
 
-  it('WHEN read THEN it targets this environment\'s workers with dpf\'s document and worker-launch.yml from the bundle', () => {
+  it("WHEN read THEN it targets this environment's workers with dpf's document and worker-launch.yml from the bundle", () => {
     expect(a.Name).toBe('dpf-acme-dev-ApplyAnsiblePlaybooks');
     expect(a.AssociationName).toBe('acme-dev-worker-launch');
-    expect(a.Targets).toEqual([{ Key: 'tag:dpf:env', Values: ['dev'] }, { Key: 'tag:dpf:role', Values: ['worker'] }]);
+    expect(a.Targets).toEqual([
+      { Key: 'tag:dpf:env', Values: ['dev'] },
+      { Key: 'tag:dpf:role', Values: ['worker'] },
+    ]);
     expect(a.Parameters).toEqual({
       SourceType: ['S3'],
       SourceInfo: [JSON.stringify({ path: BUNDLE })],
@@ -44,7 +47,9 @@ describe('GIVEN the worker association', () => {
   it('WHEN read THEN it has no schedule (it applies at creation and to every new matching instance) and writes its output to the state bucket', () => {
     expect(a.ScheduleExpression).toBeUndefined();
     expect(a.ApplyOnlyAtCronInterval).toBe(false);
-    expect(a.OutputLocation).toEqual({ S3Location: { OutputS3BucketName: 'acme-dev-dpf-state', OutputS3KeyPrefix: 'ssm-output/dev/association/worker-launch' } });
+    expect(a.OutputLocation).toEqual({
+      S3Location: { OutputS3BucketName: 'acme-dev-dpf-state', OutputS3KeyPrefix: 'ssm-output/dev/association/worker-launch' },
+    });
     expect([a.MaxConcurrency, a.MaxErrors]).toEqual(['50%', '1']);
   });
 
@@ -59,12 +64,15 @@ describe('GIVEN the FreeIPA enrolment rules', () => {
   it.each([
     ['EnrolOnLaunchRule', 'EC2 Instance Launch Successful', 'ipa_enrol_instances=<instance>'],
     ['UnenrolOnTerminateRule', 'EC2 Instance Terminate Successful', 'ipa_unenrol_instances=<instance>'],
-  ])('WHEN reading %s THEN the group\'s %s event sends freeipa-enrol.yml to the first IPA server with the instance id', (id, detailType, variable) => {
+  ])("WHEN reading %s THEN the group's %s event sends freeipa-enrol.yml to the first IPA server with the instance id", (id, detailType, variable) => {
     const r = freeipa.resources[id]!.Properties;
     expect(r.EventPattern).toEqual({ source: ['aws.autoscaling'], 'detail-type': [detailType], detail: { AutoScalingGroupName: ['acme-dev-workers'] } });
     const [t] = r.Targets;
     expect(t.Arn).toBe('arn:aws:ssm:eu-west-1:111122223333:document/dpf-acme-dev-ApplyAnsiblePlaybooks');
-    expect(t.RunCommandParameters.RunCommandTargets).toEqual([{ Key: 'tag:dpf:env', Values: ['dev'] }, { Key: 'tag:dpf:ipa-role', Values: ['server'] }]);
+    expect(t.RunCommandParameters.RunCommandTargets).toEqual([
+      { Key: 'tag:dpf:env', Values: ['dev'] },
+      { Key: 'tag:dpf:ipa-role', Values: ['server'] },
+    ]);
     expect(t.InputTransformer.InputPathsMap).toEqual({ instance: '$.detail.EC2InstanceId' });
     // The template is JSON once the placeholder is filled in.
     const input = JSON.parse(t.InputTransformer.InputTemplate.replace('<instance>', 'i-0abc'));
@@ -74,7 +82,7 @@ describe('GIVEN the FreeIPA enrolment rules', () => {
     expect(rules).toHaveLength(2);
   });
 
-  it('WHEN reading the role EventBridge uses THEN it may send only this document, only to this environment\'s first IPA server', () => {
+  it("WHEN reading the role EventBridge uses THEN it may send only this document, only to this environment's first IPA server", () => {
     const role = freeipa.resources.EnrolRole!.Properties;
     expect(role.AssumeRolePolicyDocument.Statement[0].Principal).toEqual({ Service: 'events.amazonaws.com' });
     const st = role.Policies[0].PolicyDocument.Statement;

@@ -42,8 +42,6 @@ export function statementBySid(statements: any[], sid: string): any {
 /** Tag list of a resource as a map, whatever the property is called. */
 export function tagsOf(resource: { Type: string; Properties: Record<string, any> }): Record<string, string> {
   const p = resource.Properties;
-  const list: any[] =
-    p.Tags ?? p.HostedZoneTags ??
-    (p.TagSpecifications ?? []).flatMap((s: any) => s.Tags ?? []);
+  const list: any[] = p.Tags ?? p.HostedZoneTags ?? (p.TagSpecifications ?? []).flatMap((s: any) => s.Tags ?? []);
   return Object.fromEntries(list.map((t) => [t.Key, t.Value]));
 }

@@ -22,11 +22,14 @@ describe('Templates parsed at build time (issue 14: an unchanged rerun parses no
     expect(compiledTemplate(entry(text), text)).toBeUndefined();
   });
 
-  it.each(TEMPLATE_NAMES.map((n) => [n]))('GIVEN the build (npm run build) WHEN the compiled %s is read THEN it is exactly the parse of the bundled YAML', (name) => {
-    const yaml = readFileSync(templateFile(name), 'utf8');
-    const entry = JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'dist', 'templates', 'compiled', `${name}.json`), 'utf8'));
-    const compiled = compiledTemplate(entry, yaml);
-    expect(compiled, `${name}: rebuild (npm run build) after editing the template`).toBeDefined();
-    expect(isDeepStrictEqual(compiled, parseCfnTemplate(yaml))).toBe(true);
-  });
+  it.each(TEMPLATE_NAMES.map((n) => [n]))(
+    'GIVEN the build (npm run build) WHEN the compiled %s is read THEN it is exactly the parse of the bundled YAML',
+    (name) => {
+      const yaml = readFileSync(templateFile(name), 'utf8');
+      const entry = JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'dist', 'templates', 'compiled', `${name}.json`), 'utf8'));
+      const compiled = compiledTemplate(entry, yaml);
+      expect(compiled, `${name}: rebuild (npm run build) after editing the template`).toBeDefined();
+      expect(isDeepStrictEqual(compiled, parseCfnTemplate(yaml))).toBe(true);
+    },
+  );
 });

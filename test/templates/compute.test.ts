@@ -90,9 +90,7 @@ describe('GIVEN the IAM roles', () => {
   ])('WHEN reading %s THEN it is named %s, trusts EC2 only, has SSM + CloudWatch agent and an instance profile', (role, name, profile) => {
     const p = props(t, role);
     expect(p.RoleName).toEqual(sub(name));
-    expect(p.AssumeRolePolicyDocument.Statement).toEqual([
-      { Effect: 'Allow', Principal: { Service: sub('ec2.${AWS::URLSuffix}') }, Action: 'sts:AssumeRole' },
-    ]);
+    expect(p.AssumeRolePolicyDocument.Statement).toEqual([{ Effect: 'Allow', Principal: { Service: sub('ec2.${AWS::URLSuffix}') }, Action: 'sts:AssumeRole' }]);
     expect(p.ManagedPolicyArns).toEqual(expect.arrayContaining([SSM_CORE, CW_AGENT, ref('NodeCommonPolicy')]));
     expect(props(t, profile).Roles).toEqual([ref(role)]);
   });
@@ -123,7 +121,7 @@ describe('GIVEN the IAM roles', () => {
     const connect = statementsGranting(t, 'MasterRole', 'rds-db:connect');
     expect(connect).toHaveLength(1);
     expect(resourcesOf(connect[0])).toEqual([sub('arn:${AWS::Partition}:rds-db:${AWS::Region}:${AWS::AccountId}:dbuser:*/*')]);
-    expect(JSON.stringify(t).includes('rds:Connect'), 'the seed\'s rds:Connect is not an IAM action').toBe(false);
+    expect(JSON.stringify(t).includes('rds:Connect'), "the seed's rds:Connect is not an IAM action").toBe(false);
   });
 
   const HOST_KEYTABS = sub('arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:${ProjectName}/${EnvName}/freeipa/host-keytab/*');
@@ -135,10 +133,15 @@ describe('GIVEN the IAM roles', () => {
     expect(resourcesOf(rds)).toEqual([sub('arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:rds!db-*')]);
     // RDS tags its managed secret with the instance it belongs to, not with the instance's tags.
     expect(rds.Condition).toEqual({
-      StringLike: { 'secretsmanager:ResourceTag/aws:rds:primaryDBInstanceArn': sub('arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}:db:${ProjectName}-${EnvName}-metadata*') },
+      StringLike: {
+        'secretsmanager:ResourceTag/aws:rds:primaryDBInstanceArn': sub(
+          'arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}:db:${ProjectName}-${EnvName}-metadata*',
+        ),
+      },
     });
     // Worker and bastion read nothing but the FreeIPA host keytabs (AL2023 enrolment).
-    for (const role of ['WorkerRole', 'BastionRole']) expect(statementsGranting(t, role, 'secretsmanager:GetSecretValue').flatMap(resourcesOf)).toEqual([HOST_KEYTABS]);
+    for (const role of ['WorkerRole', 'BastionRole'])
+      expect(statementsGranting(t, role, 'secretsmanager:GetSecretValue').flatMap(resourcesOf)).toEqual([HOST_KEYTABS]);
   });
 
   it('WHEN reading the worker statements THEN it reads and writes the data lake', () => {
@@ -165,14 +168,14 @@ describe('GIVEN the IAM roles', () => {
     for (const action of ['ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath']) {
       const s = statementsGranting(t, role, action);
       expect(s, action).toHaveLength(1);
-      expect(resourcesOf(s[0])).toContainEqual(
-        sub('arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/${ProjectName}/${EnvName}/*'),
-      );
+      expect(resourcesOf(s[0])).toContainEqual(sub('arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/${ProjectName}/${EnvName}/*'));
     }
   });
 
   it('WHEN reading the bastion role THEN it has no data access at all', () => {
-    const statements = roleStatements(t, 'BastionRole').filter((x: any) => !resourcesOf(x).some((r: unknown) => JSON.stringify(r) === JSON.stringify(HOST_KEYTABS)));
+    const statements = roleStatements(t, 'BastionRole').filter(
+      (x: any) => !resourcesOf(x).some((r: unknown) => JSON.stringify(r) === JSON.stringify(HOST_KEYTABS)),
+    );
     const actions = statements.flatMap(actionsOf);
     expect(actions.filter((a) => /^(rds|rds-db|secretsmanager|elasticfilesystem|ssm):/.test(a))).toEqual([]);
     expect(JSON.stringify(roleStatements(t, 'BastionRole')).includes('DataLakeBucketName')).toBe(false);
@@ -181,7 +184,10 @@ describe('GIVEN the IAM roles', () => {
   it('WHEN scanning every Allow statement of every role THEN no action or resource is a bare "*"', () => {
     for (const role of idsOfType(t, 'AWS::IAM::Role')) {
       for (const s of roleStatements(t, role).filter((x) => x.Effect === 'Allow')) {
-        expect(actionsOf(s).some((a) => a === '*' || a.endsWith(':*')), `${role} ${s.Sid}`).toBe(false);
+        expect(
+          actionsOf(s).some((a) => a === '*' || a.endsWith(':*')),
+          `${role} ${s.Sid}`,
+        ).toBe(false);
         expect(resourcesOf(s), `${role} ${s.Sid}`).not.toContain('*');
       }
     }
@@ -189,25 +195,40 @@ describe('GIVEN the IAM roles', () => {
 });
 
 describe('GIVEN the launch templates', () => {
-  it.each(idsOfType(t, 'AWS::EC2::LaunchTemplate'))(
-    'WHEN reading %s THEN IMDSv2 is required and every EBS volume is encrypted gp3',
-    (lt) => {
-      const data = props(t, lt).LaunchTemplateData;
-      expect(data.MetadataOptions).toMatchObject({ HttpTokens: 'required', HttpEndpoint: 'enabled' });
-      expect(data.BlockDeviceMappings.length).toBeGreaterThan(0);
-      for (const bdm of data.BlockDeviceMappings) {
-        expect(bdm.Ebs, `${lt} ${bdm.DeviceName}`).toMatchObject({ Encrypted: true, VolumeType: 'gp3' });
-      }
-      expect(data.ImageId).toEqual(ref('ImageId'));
-      expect(data.Monitoring).toEqual({ Enabled: true });
-    },
-  );
+  it.each(idsOfType(t, 'AWS::EC2::LaunchTemplate'))('WHEN reading %s THEN IMDSv2 is required and every EBS volume is encrypted gp3', (lt) => {
+    const data = props(t, lt).LaunchTemplateData;
+    expect(data.MetadataOptions).toMatchObject({ HttpTokens: 'required', HttpEndpoint: 'enabled' });
+    expect(data.BlockDeviceMappings.length).toBeGreaterThan(0);
+    for (const bdm of data.BlockDeviceMappings) {
+      expect(bdm.Ebs, `${lt} ${bdm.DeviceName}`).toMatchObject({ Encrypted: true, VolumeType: 'gp3' });
+    }
+    expect(data.ImageId).toEqual(ref('ImageId'));
+    expect(data.Monitoring).toEqual({ Enabled: true });
+  });
 
   it.each([
     ['BastionLaunchTemplate', 'BastionInstanceType', 'BastionInstanceProfile', 'bastion', [['/dev/xvda', 20]]],
-    ['MasterLaunchTemplate', 'MasterInstanceType', 'MasterInstanceProfile', 'master', [['/dev/xvda', ref('MasterRootVolumeGb')], ['/dev/sdf', ref('MasterDataVolumeGb')]]],
+    [
+      'MasterLaunchTemplate',
+      'MasterInstanceType',
+      'MasterInstanceProfile',
+      'master',
+      [
+        ['/dev/xvda', ref('MasterRootVolumeGb')],
+        ['/dev/sdf', ref('MasterDataVolumeGb')],
+      ],
+    ],
     ['DevLaunchTemplate', 'DevInstanceType', 'WorkerInstanceProfile', 'dev', [['/dev/xvda', ref('DevRootVolumeGb')]]],
-    ['WorkerLaunchTemplate', 'WorkerInstanceType', 'WorkerInstanceProfile', 'worker', [['/dev/xvda', ref('WorkerRootVolumeGb')], ['/dev/sdf', ref('WorkerDataVolumeGb')]]],
+    [
+      'WorkerLaunchTemplate',
+      'WorkerInstanceType',
+      'WorkerInstanceProfile',
+      'worker',
+      [
+        ['/dev/xvda', ref('WorkerRootVolumeGb')],
+        ['/dev/sdf', ref('WorkerDataVolumeGb')],
+      ],
+    ],
   ])('WHEN reading %s THEN it uses %s, %s, tags dpf:role=%s and has the seed volumes', (lt, type, profile, role, volumes) => {
     const data = props(t, lt).LaunchTemplateData;
     expect(data.InstanceType).toEqual(ref(type));
@@ -223,8 +244,7 @@ describe('GIVEN the launch templates', () => {
   });
 
   it('WHEN resolving the volume sizes with defaults THEN master is 100+500 GB, dev 50 GB, worker 100+1000 GB', () => {
-    const sizes = (lt: string) =>
-      props(t, lt).LaunchTemplateData.BlockDeviceMappings.map((b: any) => withDefaults(t, b.Ebs.VolumeSize));
+    const sizes = (lt: string) => props(t, lt).LaunchTemplateData.BlockDeviceMappings.map((b: any) => withDefaults(t, b.Ebs.VolumeSize));
     expect(sizes('MasterLaunchTemplate')).toEqual([100, 500]);
     expect(sizes('DevLaunchTemplate')).toEqual([50]);
     expect(sizes('WorkerLaunchTemplate')).toEqual([100, 1000]);

@@ -20,12 +20,15 @@ describe('GIVEN the network model built from the rendered templates', () => {
     expect(model.placementsOf('bastion', 'source')[0]).toMatchObject({ subnet: 'PublicSubnet1', publicIp: true, groups: ['ManagementSecurityGroup'] });
   });
 
-  it.each(FLOWS.flatMap((f) => ports(f).map((port) => [f.id, port, f] as const)))('WHEN flow %s (port %i) is checked THEN it is allowed everywhere', (_id, port, f) => {
-    for (const from of f.from) {
-      const v = model.check({ from, to: f.to, protocol: f.protocol, port });
-      expect(v.blocked, `${f.purpose} (${f.source})`).toEqual([]);
-    }
-  });
+  it.each(FLOWS.flatMap((f) => ports(f).map((port) => [f.id, port, f] as const)))(
+    'WHEN flow %s (port %i) is checked THEN it is allowed everywhere',
+    (_id, port, f) => {
+      for (const from of f.from) {
+        const v = model.check({ from, to: f.to, protocol: f.protocol, port });
+        expect(v.blocked, `${f.purpose} (${f.source})`).toEqual([]);
+      }
+    },
+  );
 
   it('WHEN every flow the security groups open is listed THEN nothing is open that no list justifies', () => {
     const extra = model

@@ -61,10 +61,15 @@ describe('GIVEN identity.yaml without the platform names', () => {
     for (const p of ['MasterPrivateIp', 'RdsEndpointAddress', 'EfsFileSystemId']) expect(identity.Parameters[p], p).toBeUndefined();
   });
 
-  it('WHEN rendered THEN its zone holds only the FreeIPA names (master, db and efs are the dns stack\'s)', () => {
+  it("WHEN rendered THEN its zone holds only the FreeIPA names (master, db and efs are the dns stack's)", () => {
     const r = render(identity, {
-      VpcId: 'vpc-0123456789abcdef0', PrivateSubnet1Id: 'subnet-0aaaaaaaaaaaaaaa1', PrivateSubnet2Id: 'subnet-0bbbbbbbbbbbbbbb2',
-      IdentitySecurityGroupId: 'sg-0123456789abcdef0', IpaImageId: 'ami-0123456789abcdef0', DataLakeBucketName: 'acme-dev-datalake', StateBucketName: 'acme-dev-dpf-state',
+      VpcId: 'vpc-0123456789abcdef0',
+      PrivateSubnet1Id: 'subnet-0aaaaaaaaaaaaaaa1',
+      PrivateSubnet2Id: 'subnet-0bbbbbbbbbbbbbbb2',
+      IdentitySecurityGroupId: 'sg-0123456789abcdef0',
+      IpaImageId: 'ami-0123456789abcdef0',
+      DataLakeBucketName: 'acme-dev-datalake',
+      StateBucketName: 'acme-dev-dpf-state',
     });
     const names = Object.keys(recordsOf(r));
     expect(names.length).toBeGreaterThan(5);

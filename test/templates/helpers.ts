@@ -183,12 +183,13 @@ export function itFollowsTheTaggingConvention(t: CfnTemplate): void {
     expect(unknown).toEqual([]);
   });
 
-  it.each(Object.entries(t.Resources).filter(([, r]) => r.Type in TAG_PROPERTY).map(([id]) => id))(
-    'WHEN reading the tags of %s THEN dpf:env and dpf:project are set from the parameters',
-    (id) => {
-      expect(resourceTags(resource(t, id))).toMatchObject({ 'dpf:env': ref('EnvName'), 'dpf:project': ref('ProjectName') });
-    },
-  );
+  it.each(
+    Object.entries(t.Resources)
+      .filter(([, r]) => r.Type in TAG_PROPERTY)
+      .map(([id]) => id),
+  )('WHEN reading the tags of %s THEN dpf:env and dpf:project are set from the parameters', (id) => {
+    expect(resourceTags(resource(t, id))).toMatchObject({ 'dpf:env': ref('EnvName'), 'dpf:project': ref('ProjectName') });
+  });
 }
 
 /** Tags a launch template applies to what it launches, by resource type (instance, volume). */
@@ -222,9 +223,7 @@ export function withDefaults(t: CfnTemplate, value: Json): Json {
     return t.Parameters[value.Ref].Default;
   }
   if (value && typeof value === 'object' && typeof value['Fn::Sub'] === 'string') {
-    return (value['Fn::Sub'] as string).replace(/\$\{([^}!]+)\}/g, (m, name: string) =>
-      t.Parameters[name] ? String(t.Parameters[name].Default) : m,
-    );
+    return (value['Fn::Sub'] as string).replace(/\$\{([^}!]+)\}/g, (m, name: string) => (t.Parameters[name] ? String(t.Parameters[name].Default) : m));
   }
   return value;
 }
@@ -269,9 +268,7 @@ export function securityGroupRules(t: CfnTemplate, groupId: string): string[] {
 
 /** Every rule of every security group of a template, with its group. */
 export function allSecurityGroupRules(t: CfnTemplate): Array<{ group: string; rule: string }> {
-  return idsOfType(t, 'AWS::EC2::SecurityGroup').flatMap((group) =>
-    securityGroupRules(t, group).map((rule) => ({ group, rule })),
-  );
+  return idsOfType(t, 'AWS::EC2::SecurityGroup').flatMap((group) => securityGroupRules(t, group).map((rule) => ({ group, rule })));
 }
 
 /** Rules that include a TCP port (or all traffic). */
@@ -299,7 +296,11 @@ export function networkAclEntries(t: CfnTemplate, aclId: string): string[] {
         ports = p.PortRange.From === p.PortRange.To ? ` ${p.PortRange.From}` : ` ${p.PortRange.From}-${p.PortRange.To}`;
       }
       const cidr = typeof p.CidrBlock === 'object' ? `param:${p.CidrBlock.Ref}` : `cidr:${p.CidrBlock}`;
-      return { dir, n: Number(p.RuleNumber), text: `${dir} ${p.RuleNumber} ${p.RuleAction} ${proto}${ports} ${cidr}${r.Condition ? ` if:${r.Condition}` : ''}` };
+      return {
+        dir,
+        n: Number(p.RuleNumber),
+        text: `${dir} ${p.RuleNumber} ${p.RuleAction} ${proto}${ports} ${cidr}${r.Condition ? ` if:${r.Condition}` : ''}`,
+      };
     })
     .sort((a, b) => (a.dir === b.dir ? a.n - b.n : a.dir.localeCompare(b.dir)))
     .map((e) => e.text);

@@ -4,9 +4,7 @@
  * its FreeIPA records (the platform's own names are dns.yaml's), and the iam fallback provider.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  PSEUDO, asList, inlineStatements, loadTemplate, ofType, render, statementBySid, tagsOf,
-} from './cfn-eval.js';
+import { PSEUDO, asList, inlineStatements, loadTemplate, ofType, render, statementBySid, tagsOf } from './cfn-eval.js';
 
 const tpl = loadTemplate('identity.yaml');
 
@@ -25,7 +23,9 @@ const GIVEN = {
 const freeipa = render(tpl, { ...GIVEN });
 const iam = render(tpl, { ...GIVEN, IdentityProvider: 'iam' });
 const crossAccount = render(tpl, {
-  ...GIVEN, CrossAccountTrustedAccountId: '444455556666', CrossAccountExternalId: 'ext-id-42',
+  ...GIVEN,
+  CrossAccountTrustedAccountId: '444455556666',
+  CrossAccountExternalId: 'ext-id-42',
 });
 
 const ACCOUNT_ROOT = `arn:aws:iam::${PSEUDO['AWS::AccountId']}:root`;
@@ -66,8 +66,15 @@ describe('identity.yaml parameter and output contract', () => {
   });
 
   it.each([
-    ['dev', true], ['prod-eu1', true], ['a', true], ['abcdefghijklmnop', true],
-    ['abcdefghijklmnopq', false], ['Dev', false], ['1dev', false], ['dev_1', false], ['', false],
+    ['dev', true],
+    ['prod-eu1', true],
+    ['a', true],
+    ['abcdefghijklmnop', true],
+    ['abcdefghijklmnopq', false],
+    ['Dev', false],
+    ['1dev', false],
+    ['dev_1', false],
+    ['', false],
   ])('GIVEN EnvName %j WHEN matched against its pattern THEN valid is %s', (value, ok) => {
     expect(new RegExp(tpl.Parameters.EnvName.AllowedPattern).test(value)).toBe(ok);
   });
@@ -153,23 +160,32 @@ describe('DataEngineering-DeveloperRole (seed)', () => {
 
   it.each([
     // Sid, actions, resources (rendered), condition
-    ['DevelopmentDataRead', ['s3:GetObject', 's3:GetObjectVersion', 's3:GetObjectTagging'],
-      ['arn:aws:s3:::acme-dev-datalake/dev/*'], undefined],
-    ['DevelopmentDataList', ['s3:ListBucket'], ['arn:aws:s3:::acme-dev-datalake'],
-      { StringLike: { 's3:prefix': ['dev/', 'dev/*'] } }],
+    ['DevelopmentDataRead', ['s3:GetObject', 's3:GetObjectVersion', 's3:GetObjectTagging'], ['arn:aws:s3:::acme-dev-datalake/dev/*'], undefined],
+    ['DevelopmentDataList', ['s3:ListBucket'], ['arn:aws:s3:::acme-dev-datalake'], { StringLike: { 's3:prefix': ['dev/', 'dev/*'] } }],
     ['DevelopmentBucketLocation', ['s3:GetBucketLocation'], ['arn:aws:s3:::acme-dev-datalake'], undefined],
-    ['DevelopmentDataDecryptViaS3', ['kms:Decrypt'], ['arn:aws:kms:eu-west-1:111122223333:key/*'], {
-      StringEquals: { 'kms:ViaService': 's3.eu-west-1.amazonaws.com' },
-      StringLike: { 'kms:EncryptionContext:aws:s3:arn': ['arn:aws:s3:::acme-dev-datalake', 'arn:aws:s3:::acme-dev-datalake/dev/*'] },
-    }],
+    [
+      'DevelopmentDataDecryptViaS3',
+      ['kms:Decrypt'],
+      ['arn:aws:kms:eu-west-1:111122223333:key/*'],
+      {
+        StringEquals: { 'kms:ViaService': 's3.eu-west-1.amazonaws.com' },
+        StringLike: { 'kms:EncryptionContext:aws:s3:arn': ['arn:aws:s3:::acme-dev-datalake', 'arn:aws:s3:::acme-dev-datalake/dev/*'] },
+      },
+    ],
     ['Ec2Describe', ['ec2:Describe*'], ['*'], undefined],
     ['ServiceAccountRoleList', ['iam:ListRoles'], ['*'], undefined],
-    ['ServiceAccountRoles', ['iam:GetRole', 'iam:PassRole'], [
-      'arn:aws:iam::111122223333:role/service-accounts/*',
-      'arn:aws:iam::111122223333:role/acme-dev-svc-*',
-    ], undefined],
-    ['ServiceAccountAccessKeys', ['iam:CreateAccessKey', 'iam:DeleteAccessKey', 'iam:ListAccessKeys'],
-      ['arn:aws:iam::111122223333:user/acme-dev-svc-*'], undefined],
+    [
+      'ServiceAccountRoles',
+      ['iam:GetRole', 'iam:PassRole'],
+      ['arn:aws:iam::111122223333:role/service-accounts/*', 'arn:aws:iam::111122223333:role/acme-dev-svc-*'],
+      undefined,
+    ],
+    [
+      'ServiceAccountAccessKeys',
+      ['iam:CreateAccessKey', 'iam:DeleteAccessKey', 'iam:ListAccessKeys'],
+      ['arn:aws:iam::111122223333:user/acme-dev-svc-*'],
+      undefined,
+    ],
     ['CloudFormationRead', ['cloudformation:Describe*', 'cloudformation:List*', 'cloudformation:Get*'], ['*'], undefined],
   ])('GIVEN the developer policy WHEN statement %s is read THEN it allows %j on %j', (sid, actions, resources, condition) => {
     const s = statementBySid(statements, sid);
@@ -181,8 +197,15 @@ describe('DataEngineering-DeveloperRole (seed)', () => {
 
   it('GIVEN the developer policy WHEN compared with the table THEN it has no other statements', () => {
     expect(statements.map((s) => s.Sid).sort()).toEqual([
-      'CloudFormationRead', 'DevelopmentBucketLocation', 'DevelopmentDataDecryptViaS3', 'DevelopmentDataList',
-      'DevelopmentDataRead', 'Ec2Describe', 'ServiceAccountAccessKeys', 'ServiceAccountRoleList', 'ServiceAccountRoles',
+      'CloudFormationRead',
+      'DevelopmentBucketLocation',
+      'DevelopmentDataDecryptViaS3',
+      'DevelopmentDataList',
+      'DevelopmentDataRead',
+      'Ec2Describe',
+      'ServiceAccountAccessKeys',
+      'ServiceAccountRoleList',
+      'ServiceAccountRoles',
     ]);
     expect(role.Properties.ManagedPolicyArns).toBeUndefined();
   });
@@ -290,7 +313,12 @@ describe('FreeIPA admin password', () => {
   it('GIVEN the IPA instance role WHEN it manages host keytabs THEN it writes and deletes only under the keytab prefix, and its two unscoped actions only read', () => {
     const st = inlineStatements(freeipa.resources.IpaInstanceRole);
     expect(statementBySid(st, 'PublishHostKeytabs')).toMatchObject({
-      Action: expect.arrayContaining(['secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:TagResource', 'secretsmanager:DeleteSecret']),
+      Action: expect.arrayContaining([
+        'secretsmanager:CreateSecret',
+        'secretsmanager:PutSecretValue',
+        'secretsmanager:TagResource',
+        'secretsmanager:DeleteSecret',
+      ]),
       Resource: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:acme/dev/freeipa/host-keytab/*',
     });
     // Enrolment by instance id (launched workers) and removal by instance id (terminated ones).
@@ -319,14 +347,14 @@ describe('FreeIPA servers', () => {
     expect(inst.Properties.SubnetId).toBe(subnet);
     expect(inst.Properties.SecurityGroupIds).toEqual([GIVEN.IdentitySecurityGroupId]);
     expect(inst.Properties.LaunchTemplate).toEqual({
-      LaunchTemplateId: '{{Ref:IpaLaunchTemplate}}', Version: '{{IpaLaunchTemplate.LatestVersionNumber}}',
+      LaunchTemplateId: '{{Ref:IpaLaunchTemplate}}',
+      Version: '{{IpaLaunchTemplate.LatestVersionNumber}}',
     });
     expect(tagsOf(inst)).toMatchObject({ 'dpf:role': 'identity', 'dpf:ipa-role': ipaRole, 'dpf:fqdn': fqdn });
   });
 
   it('GIVEN the two IPA instances WHEN their subnets are compared THEN they differ (two AZs)', () => {
-    expect(freeipa.resources.IpaServerInstance.Properties.SubnetId)
-      .not.toBe(freeipa.resources.IpaReplicaInstance.Properties.SubnetId);
+    expect(freeipa.resources.IpaServerInstance.Properties.SubnetId).not.toBe(freeipa.resources.IpaReplicaInstance.Properties.SubnetId);
     expect(ofType(freeipa, 'AWS::EC2::Instance')).toHaveLength(2);
   });
 
@@ -337,7 +365,11 @@ describe('FreeIPA servers', () => {
   it('GIVEN the launch template WHEN the root volume is read THEN it is an encrypted gp3 of IpaVolumeGb with the identity key', () => {
     expect(lt.BlockDeviceMappings).toHaveLength(1);
     expect(lt.BlockDeviceMappings[0].Ebs).toEqual({
-      VolumeType: 'gp3', VolumeSize: '100', Encrypted: true, KmsKeyId: '{{IdentityKmsKey.Arn}}', DeleteOnTermination: true,
+      VolumeType: 'gp3',
+      VolumeSize: '100',
+      Encrypted: true,
+      KmsKeyId: '{{IdentityKmsKey.Arn}}',
+      DeleteOnTermination: true,
     });
     const bigger = render(tpl, { ...GIVEN, IpaVolumeGb: 250 });
     expect(bigger.resources.IpaLaunchTemplate.Properties.LaunchTemplateData.BlockDeviceMappings[0].Ebs.VolumeSize).toBe('250');
@@ -382,9 +414,7 @@ describe('Route 53 private hosted zone', () => {
   });
 
   const recordsByName = (r: typeof freeipa) =>
-    Object.fromEntries(ofType(r, 'AWS::Route53::RecordSet').map(([id, rec]) => [
-      `${rec.Properties.Type} ${rec.Properties.Name}`, { id, ...rec },
-    ]));
+    Object.fromEntries(ofType(r, 'AWS::Route53::RecordSet').map(([id, rec]) => [`${rec.Properties.Type} ${rec.Properties.Name}`, { id, ...rec }]));
   const both = (port: number) => [`0 100 ${port} ipa1.dataplatform.internal.`, `0 100 ${port} ipa2.dataplatform.internal.`];
 
   it.each([
@@ -422,16 +452,15 @@ describe('identity providers', () => {
   it.each([
     ['freeipa', freeipa, { IsFreeIpa: true, IsIamProvider: false }, 2, 2, false],
     ['iam', iam, { IsFreeIpa: false, IsIamProvider: true }, 0, 0, true],
-  ])('GIVEN provider %s WHEN rendered THEN conditions %j, %i instances, %i secrets, operators group=%s',
-    (_p, r, conditions, instances, secrets, group) => {
-      expect(r.conditions).toMatchObject(conditions);
-      expect(ofType(r, 'AWS::EC2::Instance')).toHaveLength(instances);
-      expect(ofType(r, 'AWS::SecretsManager::Secret')).toHaveLength(secrets);
-      expect(ofType(r, 'AWS::EC2::LaunchTemplate')).toHaveLength(instances ? 1 : 0);
-      expect('OperatorsGroup' in r.resources).toBe(group);
-      expect('OperatorsGroupName' in r.outputs).toBe(group);
-      expect('IpaServerInstanceId' in r.outputs).toBe(!group);
-    });
+  ])('GIVEN provider %s WHEN rendered THEN conditions %j, %i instances, %i secrets, operators group=%s', (_p, r, conditions, instances, secrets, group) => {
+    expect(r.conditions).toMatchObject(conditions);
+    expect(ofType(r, 'AWS::EC2::Instance')).toHaveLength(instances);
+    expect(ofType(r, 'AWS::SecretsManager::Secret')).toHaveLength(secrets);
+    expect(ofType(r, 'AWS::EC2::LaunchTemplate')).toHaveLength(instances ? 1 : 0);
+    expect('OperatorsGroup' in r.resources).toBe(group);
+    expect('OperatorsGroupName' in r.outputs).toBe(group);
+    expect('IpaServerInstanceId' in r.outputs).toBe(!group);
+  });
 
   it('GIVEN the template WHEN every FreeIPA resource is listed THEN each carries Condition IsFreeIpa', () => {
     const ipaTypes = ['AWS::EC2::Instance', 'AWS::EC2::LaunchTemplate', 'AWS::SecretsManager::Secret', 'AWS::IAM::InstanceProfile'];
@@ -447,16 +476,22 @@ describe('identity providers', () => {
   });
 
   it.each([
-    ['StartSessionOnPlatformInstances', 'ssm:StartSession', 'arn:aws:ec2:eu-west-1:111122223333:instance/*', {
-      StringEquals: { 'ssm:resourceTag/dpf:env': 'dev', 'ssm:resourceTag/dpf:project': 'acme' },
-      Bool: { 'aws:MultiFactorAuthPresent': 'true' },
-    }],
-    ['StartSessionDocuments', 'ssm:StartSession', [
-      'arn:aws:ssm:eu-west-1:111122223333:document/SSM-SessionManagerRunShell',
-      'arn:aws:ssm:eu-west-1::document/AWS-StartSSHSession',
-    ], { BoolIfExists: { 'ssm:SessionDocumentAccessCheck': 'true' } }],
-    ['OwnSessions', ['ssm:TerminateSession', 'ssm:ResumeSession'],
-      'arn:aws:ssm:eu-west-1:111122223333:session/${aws:username}-*', undefined],
+    [
+      'StartSessionOnPlatformInstances',
+      'ssm:StartSession',
+      'arn:aws:ec2:eu-west-1:111122223333:instance/*',
+      {
+        StringEquals: { 'ssm:resourceTag/dpf:env': 'dev', 'ssm:resourceTag/dpf:project': 'acme' },
+        Bool: { 'aws:MultiFactorAuthPresent': 'true' },
+      },
+    ],
+    [
+      'StartSessionDocuments',
+      'ssm:StartSession',
+      ['arn:aws:ssm:eu-west-1:111122223333:document/SSM-SessionManagerRunShell', 'arn:aws:ssm:eu-west-1::document/AWS-StartSSHSession'],
+      { BoolIfExists: { 'ssm:SessionDocumentAccessCheck': 'true' } },
+    ],
+    ['OwnSessions', ['ssm:TerminateSession', 'ssm:ResumeSession'], 'arn:aws:ssm:eu-west-1:111122223333:session/${aws:username}-*', undefined],
   ])('GIVEN iam WHEN operator statement %s is read THEN it allows %j on %j', (sid, action, resource, condition) => {
     const s = statementBySid(inlineStatements(iam.resources.OperatorsGroup), sid);
     expect(s.Effect).toBe('Allow');
@@ -467,8 +502,14 @@ describe('identity providers', () => {
 });
 
 describe('tags', () => {
-  const TAGGABLE = ['AWS::IAM::Role', 'AWS::KMS::Key', 'AWS::SecretsManager::Secret', 'AWS::EC2::Instance',
-    'AWS::EC2::LaunchTemplate', 'AWS::Route53::HostedZone'];
+  const TAGGABLE = [
+    'AWS::IAM::Role',
+    'AWS::KMS::Key',
+    'AWS::SecretsManager::Secret',
+    'AWS::EC2::Instance',
+    'AWS::EC2::LaunchTemplate',
+    'AWS::Route53::HostedZone',
+  ];
   const UNTAGGABLE = ['AWS::IAM::Group', 'AWS::IAM::InstanceProfile', 'AWS::KMS::Alias', 'AWS::Route53::RecordSet'];
 
   it('GIVEN the template WHEN resource types are listed THEN each is known as taggable or not', () => {
@@ -478,7 +519,9 @@ describe('tags', () => {
   });
 
   it.each([
-    ['freeipa', freeipa], ['iam', iam], ['cross-account', crossAccount],
+    ['freeipa', freeipa],
+    ['iam', iam],
+    ['cross-account', crossAccount],
   ])('GIVEN provider %s WHEN taggable resources are read THEN each has dpf:env and dpf:project', (_l, r) => {
     for (const [id, res] of Object.entries(r.resources)) {
       if (!TAGGABLE.includes(res.Type)) continue;
@@ -490,11 +533,16 @@ describe('tags', () => {
     for (const [id, inst] of ofType(freeipa, 'AWS::EC2::Instance')) {
       expect(tagsOf(inst)['dpf:role'], id).toBe('identity');
     }
-    const volumeTags = freeipa.resources.IpaLaunchTemplate.Properties.LaunchTemplateData.TagSpecifications
-      .find((s: any) => s.ResourceType === 'volume').Tags;
+    const volumeTags = freeipa.resources.IpaLaunchTemplate.Properties.LaunchTemplateData.TagSpecifications.find((s: any) => s.ResourceType === 'volume').Tags;
     expect(Object.fromEntries(volumeTags.map((t: any) => [t.Key, t.Value]))).toEqual({
-      'dpf:env': 'dev', 'dpf:project': 'acme', 'dpf:role': 'identity', 'dpf:backup': 'daily',
-      Name: 'acme-dev-freeipa', Environment: 'dev', Purpose: 'DataPlatformFoundation', Role: 'identity',
+      'dpf:env': 'dev',
+      'dpf:project': 'acme',
+      'dpf:role': 'identity',
+      'dpf:backup': 'daily',
+      Name: 'acme-dev-freeipa',
+      Environment: 'dev',
+      Purpose: 'DataPlatformFoundation',
+      Role: 'identity',
     });
   });
 });

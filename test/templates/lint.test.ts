@@ -94,23 +94,26 @@ describe('GIVEN checkov', () => {
 
       expect(described, 'checkov failed checks').toEqual([]);
       expect(summaries.reduce((n, s) => n + (s.failed ?? 0), 0)).toBe(0);
-      expect(summaries.reduce((n, s) => n + (s.parsing_errors ?? 0), 0), 'checkov parsing errors').toBe(0);
-      expect(summaries.reduce((n, s) => n + (s.resource_count ?? 0), 0), 'resources scanned').toBeGreaterThan(0);
+      expect(
+        summaries.reduce((n, s) => n + (s.parsing_errors ?? 0), 0),
+        'checkov parsing errors',
+      ).toBe(0);
+      expect(
+        summaries.reduce((n, s) => n + (s.resource_count ?? 0), 0),
+        'resources scanned',
+      ).toBeGreaterThan(0);
       expect(r.status, `checkov exit code\n${r.stderr}`).toBe(0);
     },
     TOOL_TIMEOUT_MS,
   );
 
-  it.each(TEMPLATES.map((f) => f.replace(/\.ya?ml$/, '')))(
-    'WHEN reading the checkov skips of %s THEN each names a check and gives its reason',
-    (name) => {
-      const t = loadTemplate(name);
-      for (const [id, r] of Object.entries(t.Resources ?? {})) {
-        for (const skip of checkovSkips(r)) {
-          expect(skip.id, `${name}/${id}`).toMatch(/^CKV2?_AWS_\d+$/);
-          expect((skip.comment ?? '').trim().length, `${name}/${id} ${skip.id} needs a reason`).toBeGreaterThan(20);
-        }
+  it.each(TEMPLATES.map((f) => f.replace(/\.ya?ml$/, '')))('WHEN reading the checkov skips of %s THEN each names a check and gives its reason', (name) => {
+    const t = loadTemplate(name);
+    for (const [id, r] of Object.entries(t.Resources ?? {})) {
+      for (const skip of checkovSkips(r)) {
+        expect(skip.id, `${name}/${id}`).toMatch(/^CKV2?_AWS_\d+$/);
+        expect((skip.comment ?? '').trim().length, `${name}/${id} ${skip.id} needs a reason`).toBeGreaterThan(20);
       }
-    },
-  );
+    }
+  });
 });

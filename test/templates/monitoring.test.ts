@@ -26,9 +26,16 @@ const TOPIC = '{{Ref:AlarmTopic}}';
 const AGENT = 'DataPlatform';
 
 interface AlarmView {
-  namespace?: string; metric?: string; dimensions: Record<string, string>; statistic?: string;
-  period?: number; evaluationPeriods: number; datapointsToAlarm: number; operator: string;
-  threshold: number; treatMissingData: string;
+  namespace?: string;
+  metric?: string;
+  dimensions: Record<string, string>;
+  statistic?: string;
+  period?: number;
+  evaluationPeriods: number;
+  datapointsToAlarm: number;
+  operator: string;
+  threshold: number;
+  treatMissingData: string;
 }
 
 function alarmView(id: string, rendered = r): AlarmView {
@@ -82,7 +89,10 @@ describe('monitoring.yaml parameter and output contract', () => {
   });
 
   it.each([
-    ['ops@example.com', true], ['a.b+alerts@corp.example.org', true], ['not-an-email', false], ['a@b', false],
+    ['ops@example.com', true],
+    ['a.b+alerts@corp.example.org', true],
+    ['not-an-email', false],
+    ['a@b', false],
   ])('GIVEN AlarmEmail %j WHEN validated THEN accepted=%s', (value, ok) => {
     expect(new RegExp(tpl.Parameters.AlarmEmail.AllowedPattern).test(value)).toBe(ok);
   });
@@ -99,7 +109,9 @@ describe('monitoring.yaml parameter and output contract', () => {
   });
 
   it('GIVEN AlarmNames WHEN rendered THEN it joins a Ref to every alarm of the stack, each once', () => {
-    const alarmIds = ofType(r, 'AWS::CloudWatch::Alarm').map(([id]) => id).sort();
+    const alarmIds = ofType(r, 'AWS::CloudWatch::Alarm')
+      .map(([id]) => id)
+      .sort();
     const joined: string[] = r.outputs.AlarmNames.split(',');
     expect(joined.map((s) => s.replace(/^\{\{Ref:(.*)\}\}$/, '$1')).sort()).toEqual(alarmIds);
     expect(tpl.Outputs.AlarmNames.Value['Fn::Join'][0]).toBe(',');
@@ -127,32 +139,120 @@ describe('seed alarms', () => {
     ['DevCpuAlarm', 'critical', 'AWS/EC2', 'CPUUtilization', inst(GIVEN.DevInstanceId), 'Average', 60, 5, 5, 'GreaterThanThreshold', 90, 'missing'],
     ['BastionCpuAlarm', 'critical', 'AWS/EC2', 'CPUUtilization', inst(GIVEN.BastionInstanceId), 'Average', 60, 5, 5, 'GreaterThanThreshold', 90, 'missing'],
     ['WorkerCpuAlarm', 'critical', 'AWS/EC2', 'CPUUtilization', asg, 'Average', 60, 5, 5, 'GreaterThanThreshold', 90, 'missing'],
-    ['MasterStatusCheckAlarm', 'critical', 'AWS/EC2', 'StatusCheckFailed', inst(GIVEN.MasterInstanceId), 'Maximum', 60, 2, 2, 'GreaterThanOrEqualToThreshold', 1, 'missing'],
-    ['DevStatusCheckAlarm', 'critical', 'AWS/EC2', 'StatusCheckFailed', inst(GIVEN.DevInstanceId), 'Maximum', 60, 2, 2, 'GreaterThanOrEqualToThreshold', 1, 'missing'],
-    ['BastionStatusCheckAlarm', 'critical', 'AWS/EC2', 'StatusCheckFailed', inst(GIVEN.BastionInstanceId), 'Maximum', 60, 2, 2, 'GreaterThanOrEqualToThreshold', 1, 'missing'],
-    ['MasterDiskAlarm', 'warning', AGENT, 'disk_used_percent', { ...inst(GIVEN.MasterInstanceId), path: '/' }, 'Average', 300, 2, 2, 'GreaterThanThreshold', 80, 'missing'],
+    [
+      'MasterStatusCheckAlarm',
+      'critical',
+      'AWS/EC2',
+      'StatusCheckFailed',
+      inst(GIVEN.MasterInstanceId),
+      'Maximum',
+      60,
+      2,
+      2,
+      'GreaterThanOrEqualToThreshold',
+      1,
+      'missing',
+    ],
+    [
+      'DevStatusCheckAlarm',
+      'critical',
+      'AWS/EC2',
+      'StatusCheckFailed',
+      inst(GIVEN.DevInstanceId),
+      'Maximum',
+      60,
+      2,
+      2,
+      'GreaterThanOrEqualToThreshold',
+      1,
+      'missing',
+    ],
+    [
+      'BastionStatusCheckAlarm',
+      'critical',
+      'AWS/EC2',
+      'StatusCheckFailed',
+      inst(GIVEN.BastionInstanceId),
+      'Maximum',
+      60,
+      2,
+      2,
+      'GreaterThanOrEqualToThreshold',
+      1,
+      'missing',
+    ],
+    [
+      'MasterDiskAlarm',
+      'warning',
+      AGENT,
+      'disk_used_percent',
+      { ...inst(GIVEN.MasterInstanceId), path: '/' },
+      'Average',
+      300,
+      2,
+      2,
+      'GreaterThanThreshold',
+      80,
+      'missing',
+    ],
     ['WorkerDiskAlarm', 'warning', AGENT, 'disk_used_percent', { ...asg, path: '/' }, 'Maximum', 300, 2, 2, 'GreaterThanThreshold', 80, 'missing'],
     ['MasterMemoryAlarm', 'warning', AGENT, 'mem_used_percent', inst(GIVEN.MasterInstanceId), 'Average', 300, 2, 2, 'GreaterThanThreshold', 85, 'missing'],
     ['WorkerMemoryAlarm', 'warning', AGENT, 'mem_used_percent', asg, 'Maximum', 300, 2, 2, 'GreaterThanThreshold', 85, 'missing'],
     ['JobFailureAlarm', 'warning', AGENT, 'JobFailures', {}, 'Sum', 300, 1, 1, 'GreaterThanOrEqualToThreshold', 1, 'notBreaching'],
-    ['BackupJobsFailedAlarm', 'warning', 'AWS/Backup', 'NumberOfBackupJobsFailed', { BackupVaultName: GIVEN.BackupVaultName }, 'Sum', 3600, 24, 1, 'GreaterThanOrEqualToThreshold', 1, 'notBreaching'],
+    [
+      'BackupJobsFailedAlarm',
+      'warning',
+      'AWS/Backup',
+      'NumberOfBackupJobsFailed',
+      { BackupVaultName: GIVEN.BackupVaultName },
+      'Sum',
+      3600,
+      24,
+      1,
+      'GreaterThanOrEqualToThreshold',
+      1,
+      'notBreaching',
+    ],
     ['RdsConnectionsAlarm', 'critical', 'AWS/RDS', 'DatabaseConnections', db, 'Maximum', 300, 1, 1, 'GreaterThanThreshold', 100, 'missing'],
     ['RdsCpuAlarm', 'warning', 'AWS/RDS', 'CPUUtilization', db, 'Average', 300, 3, 3, 'GreaterThanThreshold', 80, 'missing'],
     ['RdsFreeStorageAlarm', 'warning', 'AWS/RDS', 'FreeStorageSpace', db, 'Minimum', 300, 1, 1, 'LessThanThreshold', 10 * 1024 ** 3, 'missing'],
-    ['EfsIoLimitAlarm', 'warning', 'AWS/EFS', 'PercentIOLimit', { FileSystemId: GIVEN.EfsFileSystemId }, 'Maximum', 300, 3, 3, 'GreaterThanThreshold', 80, 'notBreaching'],
+    [
+      'EfsIoLimitAlarm',
+      'warning',
+      'AWS/EFS',
+      'PercentIOLimit',
+      { FileSystemId: GIVEN.EfsFileSystemId },
+      'Maximum',
+      300,
+      3,
+      3,
+      'GreaterThanThreshold',
+      80,
+      'notBreaching',
+    ],
     ['AuthenticationFailuresAlarm', 'warning', AGENT, 'AuthenticationFailures', {}, 'Sum', 300, 1, 1, 'GreaterThanOrEqualToThreshold', 5, 'notBreaching'],
   ];
 
-  it.each(TABLE)('GIVEN the defaults WHEN %s is read THEN it is [%s] on %s %s %j',
+  it.each(TABLE)(
+    'GIVEN the defaults WHEN %s is read THEN it is [%s] on %s %s %j',
     (id, severity, namespace, metric, dimensions, statistic, period, evals, dta, operator, threshold, missing) => {
       const alarm = r.resources[id];
       expect(alarm?.Type, id).toBe('AWS::CloudWatch::Alarm');
       expect(alarmView(id)).toEqual({
-        namespace, metric, dimensions, statistic, period, evaluationPeriods: evals, datapointsToAlarm: dta,
-        operator, threshold, treatMissingData: missing,
+        namespace,
+        metric,
+        dimensions,
+        statistic,
+        period,
+        evaluationPeriods: evals,
+        datapointsToAlarm: dta,
+        operator,
+        threshold,
+        treatMissingData: missing,
       });
       expect(alarm.Properties.AlarmDescription.startsWith(`[${severity}] `)).toBe(true);
-    });
+    },
+  );
 
   it.each([
     ['EC2 CPU', 'MasterCpuAlarm', 5 * 60],
@@ -201,11 +301,13 @@ describe('seed alarms', () => {
     const byId = Object.fromEntries(p.Metrics.map((m: any) => [m.Id, m]));
     expect(byId.metered.MetricStat).toEqual({
       Metric: { Namespace: 'AWS/EFS', MetricName: 'MeteredIOBytes', Dimensions: [{ Name: 'FileSystemId', Value: GIVEN.EfsFileSystemId }] },
-      Period: 300, Stat: 'Sum',
+      Period: 300,
+      Stat: 'Sum',
     });
     expect(byId.permitted.MetricStat).toEqual({
       Metric: { Namespace: 'AWS/EFS', MetricName: 'PermittedThroughput', Dimensions: [{ Name: 'FileSystemId', Value: GIVEN.EfsFileSystemId }] },
-      Period: 300, Stat: 'Average',
+      Period: 300,
+      Stat: 'Average',
     });
     expect(byId.utilization.Expression).toBe('(metered / PERIOD(metered)) / permitted * 100');
     expect(p.Metrics.filter((m: any) => m.ReturnData).map((m: any) => m.Id)).toEqual(['utilization']);
@@ -215,7 +317,11 @@ describe('seed alarms', () => {
 
   it('GIVEN the alarm table WHEN compared with the template THEN every alarm is covered', () => {
     const covered = new Set([...TABLE.map((row) => row[0]), 'EfsThroughputAlarm']);
-    expect(ofType(r, 'AWS::CloudWatch::Alarm').map(([id]) => id).filter((id) => !covered.has(id))).toEqual([]);
+    expect(
+      ofType(r, 'AWS::CloudWatch::Alarm')
+        .map(([id]) => id)
+        .filter((id) => !covered.has(id)),
+    ).toEqual([]);
   });
 
   it.each(ofType(r, 'AWS::CloudWatch::Alarm').map(([id]) => [id]))(
@@ -244,8 +350,7 @@ describe('alert topic', () => {
     (service) => {
       const policy = r.resources.AlarmTopicPolicy.Properties;
       expect(policy.Topics).toEqual([TOPIC]);
-      const allow = policy.PolicyDocument.Statement.filter((s: any) =>
-        s.Effect === 'Allow' && asList(s.Principal?.Service).includes(service));
+      const allow = policy.PolicyDocument.Statement.filter((s: any) => s.Effect === 'Allow' && asList(s.Principal?.Service).includes(service));
       expect(allow).toHaveLength(1);
       expect(allow[0]).toMatchObject({ Action: 'sns:Publish', Resource: TOPIC });
       const keyStatements = r.resources.AlertsKmsKey.Properties.KeyPolicy.Statement;
@@ -254,7 +359,7 @@ describe('alert topic', () => {
     },
   );
 
-  it('GIVEN the CloudWatch publish statement WHEN read THEN it is limited to this account\'s alarms', () => {
+  it("GIVEN the CloudWatch publish statement WHEN read THEN it is limited to this account's alarms", () => {
     const s = r.resources.AlarmTopicPolicy.Properties.PolicyDocument.Statement.find((st: any) => st.Sid === 'CloudWatchAlarms');
     expect(s.Condition).toEqual({
       StringEquals: { 'aws:SourceAccount': PSEUDO['AWS::AccountId'] },
@@ -283,7 +388,7 @@ describe('log groups and the authentication-failure filter', () => {
     }
   });
 
-  it('GIVEN the logs key policy WHEN read THEN CloudWatch Logs of this region may use it for this environment\'s groups only', () => {
+  it("GIVEN the logs key policy WHEN read THEN CloudWatch Logs of this region may use it for this environment's groups only", () => {
     const key = r.resources.LogsKmsKey.Properties;
     expect(key.EnableKeyRotation).toBe(true);
     const s = key.KeyPolicy.Statement.find((st: any) => st.Principal?.Service === 'logs.eu-west-1.amazonaws.com');
@@ -298,9 +403,15 @@ describe('log groups and the authentication-failure filter', () => {
     const f = r.resources.AuthenticationFailureMetricFilter.Properties;
     expect(f.LogGroupName).toBe('{{Ref:AuditLogGroup}}');
     expect(f.FilterPattern).toBe('?"authentication failure" ?"Failed password" ?"authentication failed"');
-    expect(f.MetricTransformations).toEqual([{
-      MetricName: 'AuthenticationFailures', MetricNamespace: AGENT, MetricValue: '1', DefaultValue: 0, Unit: 'Count',
-    }]);
+    expect(f.MetricTransformations).toEqual([
+      {
+        MetricName: 'AuthenticationFailures',
+        MetricNamespace: AGENT,
+        MetricValue: '1',
+        DefaultValue: 0,
+        Unit: 'Count',
+      },
+    ]);
     const alarm = alarmView('AuthenticationFailuresAlarm');
     expect([alarm.namespace, alarm.metric]).toEqual([AGENT, 'AuthenticationFailures']);
   });
@@ -323,12 +434,21 @@ describe('EventBridge rules', () => {
     const rule = r.resources.SecurityGroupChangeRule.Properties;
     expect(rule.State).toBe('ENABLED');
     expect(rule.EventPattern).toMatchObject({
-      source: ['aws.ec2'], 'detail-type': ['AWS API Call via CloudTrail'], detail: { eventSource: ['ec2.amazonaws.com'] },
+      source: ['aws.ec2'],
+      'detail-type': ['AWS API Call via CloudTrail'],
+      detail: { eventSource: ['ec2.amazonaws.com'] },
     });
-    expect(rule.EventPattern.detail.eventName).toEqual(expect.arrayContaining([
-      'AuthorizeSecurityGroupIngress', 'AuthorizeSecurityGroupEgress', 'RevokeSecurityGroupIngress',
-      'RevokeSecurityGroupEgress', 'ModifySecurityGroupRules', 'CreateSecurityGroup', 'DeleteSecurityGroup',
-    ]));
+    expect(rule.EventPattern.detail.eventName).toEqual(
+      expect.arrayContaining([
+        'AuthorizeSecurityGroupIngress',
+        'AuthorizeSecurityGroupEgress',
+        'RevokeSecurityGroupIngress',
+        'RevokeSecurityGroupEgress',
+        'ModifySecurityGroupRules',
+        'CreateSecurityGroup',
+        'DeleteSecurityGroup',
+      ]),
+    );
     expect(rule.Targets).toHaveLength(1);
     expect(rule.Targets[0].Arn).toBe(TOPIC);
     expect(rule.Targets[0].InputTransformer.InputTemplate).toMatch(/^"\[critical\] acme-dev: security group change <eventName> by <actor>/);
@@ -385,14 +505,24 @@ describe('dashboard', () => {
   it('GIVEN the dashboard WHEN the alarm widget is read THEN it shows every alarm of the stack', () => {
     const alarmWidgets = body.widgets.filter((w: any) => w.type === 'alarm');
     expect(alarmWidgets).toHaveLength(1);
-    const expected = ofType(r, 'AWS::CloudWatch::Alarm').map(([id]) => `{{${id}.Arn}}`).sort();
+    const expected = ofType(r, 'AWS::CloudWatch::Alarm')
+      .map(([id]) => `{{${id}.Arn}}`)
+      .sort();
     expect([...alarmWidgets[0].properties.alarms].sort()).toEqual(expected);
   });
 });
 
 describe('tags', () => {
-  const TAGGABLE = ['AWS::KMS::Key', 'AWS::SNS::Topic', 'AWS::Logs::LogGroup', 'AWS::Events::Rule',
-    'AWS::CloudWatch::Alarm', 'AWS::CloudWatch::Dashboard', 'AWS::S3::Bucket', 'AWS::CloudTrail::Trail'];
+  const TAGGABLE = [
+    'AWS::KMS::Key',
+    'AWS::SNS::Topic',
+    'AWS::Logs::LogGroup',
+    'AWS::Events::Rule',
+    'AWS::CloudWatch::Alarm',
+    'AWS::CloudWatch::Dashboard',
+    'AWS::S3::Bucket',
+    'AWS::CloudTrail::Trail',
+  ];
   const UNTAGGABLE = ['AWS::KMS::Alias', 'AWS::SNS::Subscription', 'AWS::SNS::TopicPolicy', 'AWS::Logs::MetricFilter', 'AWS::S3::BucketPolicy'];
 
   it.each(Object.entries<any>(tpl.Resources).map(([id, res]) => [id, res.Type]))(

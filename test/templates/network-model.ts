@@ -56,9 +56,30 @@ const refId = (v: unknown): string | undefined => {
 };
 const PROTO: Record<string, string> = { '-1': 'all', '6': 'tcp', '17': 'udp', tcp: 'tcp', udp: 'udp', all: 'all' };
 
-interface SgRule { direction: 'in' | 'out'; group: string; protocol: string; from: number; to: number; cidr?: string; peerGroup?: string }
-interface NaclEntry { acl: string; egress: boolean; number: number; protocol: string; from: number; to: number; cidr: string; allow: boolean }
-interface Route { table: string; cidr: string; target: 'igw' | 'nat' | 'local' | 's3' }
+interface SgRule {
+  direction: 'in' | 'out';
+  group: string;
+  protocol: string;
+  from: number;
+  to: number;
+  cidr?: string;
+  peerGroup?: string;
+}
+interface NaclEntry {
+  acl: string;
+  egress: boolean;
+  number: number;
+  protocol: string;
+  from: number;
+  to: number;
+  cidr: string;
+  allow: boolean;
+}
+interface Route {
+  table: string;
+  cidr: string;
+  target: 'igw' | 'nat' | 'local' | 's3';
+}
 
 export class NetworkModel {
   readonly network: Rendered;
@@ -171,7 +192,16 @@ export class NetworkModel {
   }
 
   placementsOf(e: Endpoint, as: 'source' | 'destination'): Placement[] {
-    if (e === 'internet') return [{ endpoint: e, label: as === 'source' ? `admin address ${this.adminAddress}` : `internet address ${INTERNET_DESTINATION}`, groups: [], address: as === 'source' ? this.adminAddress : INTERNET_DESTINATION, publicIp: true }];
+    if (e === 'internet')
+      return [
+        {
+          endpoint: e,
+          label: as === 'source' ? `admin address ${this.adminAddress}` : `internet address ${INTERNET_DESTINATION}`,
+          groups: [],
+          address: as === 'source' ? this.adminAddress : INTERNET_DESTINATION,
+          publicIp: true,
+        },
+      ];
     if (e === 's3') return [{ endpoint: e, label: `S3 (${S3_ADDRESS})`, groups: [], address: S3_ADDRESS, publicIp: true }];
     return this.placements.filter((p) => p.endpoint === e);
   }
@@ -281,7 +311,13 @@ export class NetworkModel {
   private sgWindows(s: Placement, d: Placement, protocol: string): Array<[number, number]> {
     const matching = (dir: 'in' | 'out', self: Placement, peer: Placement) =>
       self.groups.length
-        ? this.rules.filter((r) => r.direction === dir && self.groups.includes(r.group) && (r.protocol === 'all' || r.protocol === protocol) && (r.peerGroup ? peer.groups.includes(r.peerGroup) : r.cidr !== undefined && inCidr(peer.address, r.cidr)))
+        ? this.rules.filter(
+            (r) =>
+              r.direction === dir &&
+              self.groups.includes(r.group) &&
+              (r.protocol === 'all' || r.protocol === protocol) &&
+              (r.peerGroup ? peer.groups.includes(r.peerGroup) : r.cidr !== undefined && inCidr(peer.address, r.cidr)),
+          )
         : [{ from: 0, to: 65535 }];
     const out: Array<[number, number]> = [];
     for (const e of matching('out', s, d))
@@ -297,7 +333,10 @@ export class NetworkModel {
 /** Is [lo, hi] of this protocol between the two endpoints covered by the listed flows? */
 export function uncovered(flows: readonly Flow[], from: Endpoint, to: Endpoint, protocol: 'tcp' | 'udp', [lo, hi]: [number, number]): Array<[number, number]> {
   // S3 is on the internet: a flow to the internet covers S3 too.
-  const listed = flows.filter((f) => (f.to === to || (f.to === 'internet' && to === 's3')) && f.from.includes(from) && f.protocol === protocol).map((f) => f.ports).sort((a, b) => a[0] - b[0]);
+  const listed = flows
+    .filter((f) => (f.to === to || (f.to === 'internet' && to === 's3')) && f.from.includes(from) && f.protocol === protocol)
+    .map((f) => f.ports)
+    .sort((a, b) => a[0] - b[0]);
   const gaps: Array<[number, number]> = [];
   let next = lo;
   for (const [a, b] of listed) {

@@ -46,13 +46,10 @@ describe('GIVEN the network template parameters', () => {
     expect(t.Parameters[name]!.Default).toEqual(expected);
   });
 
-  it.each(['AvailabilityZone1', 'AvailabilityZone2', 'AvailabilityZone3'])(
-    'WHEN reading %s THEN it is an AvailabilityZone name with a default',
-    (name) => {
-      expect(t.Parameters[name]!.Type).toBe('AWS::EC2::AvailabilityZone::Name');
-      expect(t.Parameters[name]!.Default).toBeTruthy();
-    },
-  );
+  it.each(['AvailabilityZone1', 'AvailabilityZone2', 'AvailabilityZone3'])('WHEN reading %s THEN it is an AvailabilityZone name with a default', (name) => {
+    expect(t.Parameters[name]!.Type).toBe('AWS::EC2::AvailabilityZone::Name');
+    expect(t.Parameters[name]!.Default).toBeTruthy();
+  });
 
   it('WHEN listing parameters without a default THEN there are none (dpf passes all, defaults are the seed)', () => {
     expect(requiredParameters(t)).toEqual([]);
@@ -114,13 +111,9 @@ describe('GIVEN the VPC and its subnets', () => {
       CidrBlock: ref(cidr),
       MapPublicIpOnLaunch: false,
     });
-    const rtAssociations = resourcesOfType(t, 'AWS::EC2::SubnetRouteTableAssociation').filter(
-      ([, r]) => r.Properties!.SubnetId.Ref === subnet,
-    );
+    const rtAssociations = resourcesOfType(t, 'AWS::EC2::SubnetRouteTableAssociation').filter(([, r]) => r.Properties!.SubnetId.Ref === subnet);
     expect(rtAssociations.map(([, r]) => r.Properties!.RouteTableId)).toEqual([ref(routeTable)]);
-    const aclAssociations = resourcesOfType(t, 'AWS::EC2::SubnetNetworkAclAssociation').filter(
-      ([, r]) => r.Properties!.SubnetId.Ref === subnet,
-    );
+    const aclAssociations = resourcesOfType(t, 'AWS::EC2::SubnetNetworkAclAssociation').filter(([, r]) => r.Properties!.SubnetId.Ref === subnet);
     expect(aclAssociations.map(([, r]) => r.Properties!.NetworkAclId)).toEqual([ref(acl)]);
   });
 
@@ -169,9 +162,7 @@ describe('GIVEN the gateways and route tables', () => {
   it('WHEN listing routes THEN the database route table has none (no internet path)', () => {
     const dbRoutes = resourcesOfType(t, 'AWS::EC2::Route').filter(([, r]) => r.Properties!.RouteTableId.Ref === 'DatabaseRouteTable');
     expect(dbRoutes).toEqual([]);
-    expect(idsOfType(t, 'AWS::EC2::Route').sort()).toEqual(
-      ['PrivateDefaultRoute1', 'PrivateDefaultRoute2', 'PrivateDefaultRoute3', 'PublicDefaultRoute'],
-    );
+    expect(idsOfType(t, 'AWS::EC2::Route').sort()).toEqual(['PrivateDefaultRoute1', 'PrivateDefaultRoute2', 'PrivateDefaultRoute3', 'PublicDefaultRoute']);
   });
 
   it('WHEN reading the S3 gateway endpoint THEN it serves the private and database route tables only', () => {
@@ -201,14 +192,7 @@ describe('GIVEN the network ACLs', () => {
         'out 100 allow all cidr:0.0.0.0/0',
       ],
     ],
-    [
-      'PrivateNetworkAcl',
-      [
-        'in 100 allow all param:VpcCidr',
-        'in 110 allow tcp 1024-65535 cidr:0.0.0.0/0',
-        'out 100 allow all cidr:0.0.0.0/0',
-      ],
-    ],
+    ['PrivateNetworkAcl', ['in 100 allow all param:VpcCidr', 'in 110 allow tcp 1024-65535 cidr:0.0.0.0/0', 'out 100 allow all cidr:0.0.0.0/0']],
     [
       'DatabaseNetworkAcl',
       [
@@ -282,10 +266,7 @@ describe('GIVEN the security groups', () => {
         'out tcp 53 param:VpcCidr',
       ],
     ],
-    [
-      'DatabaseSecurityGroup',
-      ['in tcp 5432 sg:ComputeSecurityGroup', 'in tcp 5432 sg:ManagementSecurityGroup', 'out all cidr:127.0.0.1/32'],
-    ],
+    ['DatabaseSecurityGroup', ['in tcp 5432 sg:ComputeSecurityGroup', 'in tcp 5432 sg:ManagementSecurityGroup', 'out all cidr:127.0.0.1/32']],
     ['EfsSecurityGroup', ['in tcp 2049 sg:ComputeSecurityGroup', 'out all cidr:127.0.0.1/32']],
     [
       'IdentitySecurityGroup',
@@ -318,9 +299,13 @@ describe('GIVEN the security groups', () => {
   });
 
   it('WHEN counting security groups THEN there are exactly the five of the design', () => {
-    expect(idsOfType(t, 'AWS::EC2::SecurityGroup').sort()).toEqual(
-      ['ComputeSecurityGroup', 'DatabaseSecurityGroup', 'EfsSecurityGroup', 'IdentitySecurityGroup', 'ManagementSecurityGroup'],
-    );
+    expect(idsOfType(t, 'AWS::EC2::SecurityGroup').sort()).toEqual([
+      'ComputeSecurityGroup',
+      'DatabaseSecurityGroup',
+      'EfsSecurityGroup',
+      'IdentitySecurityGroup',
+      'ManagementSecurityGroup',
+    ]);
   });
 
   it('WHEN scanning every ingress rule THEN none is open to 0.0.0.0/0 (so never SSH from anywhere)', () => {
@@ -392,9 +377,7 @@ describe('GIVEN the VPC flow logs', () => {
   it('WHEN reading the key policy THEN CloudWatch Logs may use the key only for the flow log group', () => {
     const logs = props(t, 'FlowLogKey').KeyPolicy.Statement.find((s: any) => s.Principal?.Service);
     expect(logs.Principal.Service).toEqual({ 'Fn::Sub': 'logs.${AWS::Region}.amazonaws.com' });
-    expect(withDefaults(t, logs.Condition.ArnEquals['kms:EncryptionContext:aws:logs:arn'])).toContain(
-      ':log-group:/dataplatform/dev/vpc-flow-logs',
-    );
+    expect(withDefaults(t, logs.Condition.ArnEquals['kms:EncryptionContext:aws:logs:arn'])).toContain(':log-group:/dataplatform/dev/vpc-flow-logs');
   });
 
   it('WHEN reading the delivery role THEN only vpc-flow-logs of this account can assume it', () => {

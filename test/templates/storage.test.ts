@@ -46,13 +46,7 @@ describe('GIVEN the storage template parameters', () => {
   });
 
   it('WHEN reading EfsTransitionToIa THEN it allows the EFS transition values from 7 to 90 days', () => {
-    expect(t.Parameters.EfsTransitionToIa!.AllowedValues).toEqual([
-      'AFTER_7_DAYS',
-      'AFTER_14_DAYS',
-      'AFTER_30_DAYS',
-      'AFTER_60_DAYS',
-      'AFTER_90_DAYS',
-    ]);
+    expect(t.Parameters.EfsTransitionToIa!.AllowedValues).toEqual(['AFTER_7_DAYS', 'AFTER_14_DAYS', 'AFTER_30_DAYS', 'AFTER_60_DAYS', 'AFTER_90_DAYS']);
   });
 
   it('WHEN listing parameters without a default THEN they are exactly the network stack ids', () => {
@@ -107,20 +101,17 @@ describe('GIVEN the data-lake bucket', () => {
     ]);
   });
 
-  it.each([['DataLakeBucket'], ['AccessLogBucket']])(
-    'WHEN reading %s THEN public access is fully blocked, ACLs are disabled and versioning is on',
-    (id) => {
-      expect(props(t, id).PublicAccessBlockConfiguration).toEqual({
-        BlockPublicAcls: true,
-        BlockPublicPolicy: true,
-        IgnorePublicAcls: true,
-        RestrictPublicBuckets: true,
-      });
-      expect(props(t, id).OwnershipControls).toEqual({ Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
-      expect(props(t, id).VersioningConfiguration).toEqual({ Status: 'Enabled' });
-      expect(resource(t, id)).toMatchObject({ DeletionPolicy: 'RetainExceptOnCreate', UpdateReplacePolicy: 'Retain' });
-    },
-  );
+  it.each([['DataLakeBucket'], ['AccessLogBucket']])('WHEN reading %s THEN public access is fully blocked, ACLs are disabled and versioning is on', (id) => {
+    expect(props(t, id).PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    expect(props(t, id).OwnershipControls).toEqual({ Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
+    expect(props(t, id).VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    expect(resource(t, id)).toMatchObject({ DeletionPolicy: 'RetainExceptOnCreate', UpdateReplacePolicy: 'Retain' });
+  });
 
   it('WHEN reading the lifecycle THEN archive/ moves to Glacier after ArchiveToGlacierDays (90) and old versions expire', () => {
     const rules = bucket().LifecycleConfiguration.Rules as any[];
@@ -174,10 +165,7 @@ describe('GIVEN the EFS file system', () => {
   });
 
   it('WHEN reading its lifecycle THEN files go to IA after EfsTransitionToIa (30 days) and come back on first access', () => {
-    expect(fs().LifecyclePolicies).toEqual([
-      { TransitionToIA: ref('EfsTransitionToIa') },
-      { TransitionToPrimaryStorageClass: 'AFTER_1_ACCESS' },
-    ]);
+    expect(fs().LifecyclePolicies).toEqual([{ TransitionToIA: ref('EfsTransitionToIa') }, { TransitionToPrimaryStorageClass: 'AFTER_1_ACCESS' }]);
     expect(withDefaults(t, fs().LifecyclePolicies[0].TransitionToIA)).toBe('AFTER_30_DAYS');
   });
 
@@ -298,9 +286,7 @@ describe('GIVEN AWS Backup', () => {
     expect(t.Conditions!.HasBackupCopy).toEqual({ 'Fn::Not': [{ 'Fn::Equals': [ref('BackupCopyDestinationVaultArn'), ''] }] });
     const [condition, whenSet, whenUnset] = rule().CopyActions['Fn::If'];
     expect(condition).toBe('HasBackupCopy');
-    expect(whenSet).toEqual([
-      { DestinationBackupVaultArn: ref('BackupCopyDestinationVaultArn'), Lifecycle: { DeleteAfterDays: ref('BackupRetentionDays') } },
-    ]);
+    expect(whenSet).toEqual([{ DestinationBackupVaultArn: ref('BackupCopyDestinationVaultArn'), Lifecycle: { DeleteAfterDays: ref('BackupRetentionDays') } }]);
     expect(whenUnset).toEqual(ref('AWS::NoValue'));
   });
 

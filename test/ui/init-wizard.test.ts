@@ -36,7 +36,7 @@ describe('init wizard: each answer checked as it is typed', () => {
     else expect(r).toMatch(expected);
   });
 
-  it('GIVEN any refused answer THEN the message is the loader\'s own for that field (one set of rules)', () => {
+  it("GIVEN any refused answer THEN the message is the loader's own for that field (one set of rules)", () => {
     expect(answerChecks.email('x')).toBe(fieldProblems('monitoring.alarmEmail', 'x')[0]);
     expect(answerChecks.adminCidrs('0.0.0.0/0')).toBe(fieldProblems('network.adminCidrs', ['0.0.0.0/0'])[0]);
   });

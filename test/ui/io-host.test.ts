@@ -23,7 +23,18 @@ const settle = () => new Promise((r) => setTimeout(r, 20));
 
 function host(extra: Partial<Parameters<typeof CliIoHost.create>[0]> = {}) {
   const output = Object.assign(new PassThrough(), { columns: 100, rows: 30 });
-  return CliIoHost.create({ json: false, yes: false, interactive: true, color: false, verbose: false, now: () => new Date(0), progress: () => undefined, events: () => undefined, terminal: { input: new PassThrough(), output: output as never }, ...extra });
+  return CliIoHost.create({
+    json: false,
+    yes: false,
+    interactive: true,
+    color: false,
+    verbose: false,
+    now: () => new Date(0),
+    progress: () => undefined,
+    events: () => undefined,
+    terminal: { input: new PassThrough(), output: output as never },
+    ...extra,
+  });
 }
 
 describe('CliIoHost questions', () => {

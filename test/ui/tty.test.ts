@@ -11,7 +11,14 @@ function stream(columns = 80) {
   return { write: (s: string) => ((out += s), true), columns, rows: 30, text: () => stripVTControlCharacters(out), raw: () => out };
 }
 
-const start = (r: TtyRenderer, ids: string[]) => r.notify({ type: 'run-start', runId: 'r', command: 'deploy', env: 'dev', steps: ids.map((id) => ({ id, title: `title of ${id}`, phase: id.split('.')[0]! })) });
+const start = (r: TtyRenderer, ids: string[]) =>
+  r.notify({
+    type: 'run-start',
+    runId: 'r',
+    command: 'deploy',
+    env: 'dev',
+    steps: ids.map((id) => ({ id, title: `title of ${id}`, phase: id.split('.')[0]! })),
+  });
 
 describe('TtyRenderer', () => {
   it('GIVEN the terminal narrowed and its SIGWINCH not yet handled WHEN the next tick draws THEN the reflowed region is erased whole first and lines are cut to the new width (no remnant of the wide region)', async () => {
@@ -28,7 +35,9 @@ describe('TtyRenderer', () => {
     // The step line and the footer (each over 60 characters at 120 columns) now span two rows each: 4 rows + the cursor's.
     // log-update alone would have erased 2 + 1, leaving the top of the wide region on screen.
     expect(after.startsWith(ansiEscapes.eraseLines(5))).toBe(true);
-    const drawn = stripVTControlCharacters(after).split('\n').filter((l) => l.trim());
+    const drawn = stripVTControlCharacters(after)
+      .split('\n')
+      .filter((l) => l.trim());
     expect(drawn.length).toBeGreaterThan(0);
     for (const l of drawn) expect(l.length).toBeLessThanOrEqual(60);
     await r.close();
@@ -37,7 +46,10 @@ describe('TtyRenderer', () => {
   it('GIVEN 30 pending steps and one running WHEN drawn THEN only the running step has a line, the rest are counted', async () => {
     const s = stream();
     const r = new TtyRenderer(s, false, { yes: true, now: () => 0 });
-    start(r, Array.from({ length: 31 }, (_, i) => `p.s${i}`));
+    start(
+      r,
+      Array.from({ length: 31 }, (_, i) => `p.s${i}`),
+    );
     r.notify({ type: 'step-start', stepId: 'p.s0', title: 't' });
     r.notify({ type: 'step-progress', stepId: 'p.s0', message: 'CREATE_IN_PROGRESS AWS::EC2::VPC Vpc' });
     const text = s.text();
@@ -80,12 +92,28 @@ describe('TtyRenderer', () => {
     start(r, ['network.stack', 'bootstrap.state']);
     r.notify({ type: 'step-start', stepId: 'network.stack', title: 't' });
     r.notify({ type: 'step-start', stepId: 'bootstrap.state', title: 't' });
-    r.notify({ type: 'changeset', stepId: 'network.stack', stackName: 'x-network', changes: [{ action: 'Add', logicalId: 'Sg', resourceType: 'AWS::EC2::SecurityGroup' }, { action: 'Modify', logicalId: 'Vpc', resourceType: 'AWS::EC2::VPC', properties: [{ path: 'Properties.Tags', change: 'Modify', before: 'a', after: 'b' }] }], security: [{ logicalId: 'Sg', resourceType: 'AWS::EC2::SecurityGroup', kind: 'ingress', description: 'new rule: tcp 22 from 0.0.0.0/0' }] });
+    r.notify({
+      type: 'changeset',
+      stepId: 'network.stack',
+      stackName: 'x-network',
+      changes: [
+        { action: 'Add', logicalId: 'Sg', resourceType: 'AWS::EC2::SecurityGroup' },
+        {
+          action: 'Modify',
+          logicalId: 'Vpc',
+          resourceType: 'AWS::EC2::VPC',
+          properties: [{ path: 'Properties.Tags', change: 'Modify', before: 'a', after: 'b' }],
+        },
+      ],
+      security: [{ logicalId: 'Sg', resourceType: 'AWS::EC2::SecurityGroup', kind: 'ingress', description: 'new rule: tcp 22 from 0.0.0.0/0' }],
+    });
     expect(s.text()).not.toContain('change set for x-network');
     r.beginQuestion('network.stack');
     const atQuestion = s.text();
     // Modifications first (they matter more), each with its property-level changes.
-    expect(atQuestion).toMatch(/network\.stack: change set for x-network:\n {2}~ Modify Vpc .*\n {6}~ Properties\.Tags: a → b\n {2}\+ Add {4}Sg[\s\S]*1 change\(s\) widen access[\s\S]*ingress Sg \(AWS::EC2::SecurityGroup\): new rule: tcp 22 from 0\.0\.0\.0\/0/);
+    expect(atQuestion).toMatch(
+      /network\.stack: change set for x-network:\n {2}~ Modify Vpc .*\n {6}~ Properties\.Tags: a → b\n {2}\+ Add {4}Sg[\s\S]*1 change\(s\) widen access[\s\S]*ingress Sg \(AWS::EC2::SecurityGroup\): new rule: tcp 22 from 0\.0\.0\.0\/0/,
+    );
     r.notify({ type: 'step-done', stepId: 'bootstrap.state', changed: true, durationSeconds: 2 });
     expect(s.text()).toBe(atQuestion);
     r.endQuestion();
@@ -95,10 +123,22 @@ describe('TtyRenderer', () => {
 
   it('GIVEN a run with unknown checks WHEN it ends THEN the closing line counts them, is not a green tick, and carries no resume command', () => {
     const c = makeChalk(false);
-    const line = runDoneLine(c, { type: 'run-done', runId: 'r', status: 'done', durationSeconds: 75, counts: { done: 20, skipped: 12 }, verdicts: { pass: 5, unknown: 12 }, resume: 'dpf deploy --env dev' });
+    const line = runDoneLine(c, {
+      type: 'run-done',
+      runId: 'r',
+      status: 'done',
+      durationSeconds: 75,
+      counts: { done: 20, skipped: 12 },
+      verdicts: { pass: 5, unknown: 12 },
+      resume: 'dpf deploy --env dev',
+    });
     expect(line).toBe('? done, with unverified checks, in 1m 15s (20 done, 12 skipped, 12 check(s) unknown (not verified))');
     const plain: string[] = [];
-    new PlainRenderer((l) => plain.push(l), () => new Date(0), false).notify({ type: 'run-done', runId: 'r', status: 'interrupted', durationSeconds: 3, counts: { done: 1, interrupted: 2 }, resume: 'dpf deploy --env dev' });
+    new PlainRenderer(
+      (l) => plain.push(l),
+      () => new Date(0),
+      false,
+    ).notify({ type: 'run-done', runId: 'r', status: 'interrupted', durationSeconds: 3, counts: { done: 1, interrupted: 2 }, resume: 'dpf deploy --env dev' });
     expect(plain[0]).toMatch(/■ interrupted in 3s \(1 done, 2 interrupted\)$/);
   });
 });

@@ -19,8 +19,33 @@ function renderAgentConfig(extraVars: Record<string, string>): any {
   const out = path.join(mkdtempSync(path.join(tmpdir(), 'dpf-agent-')), 'agent.json');
   const r = spawnSync(
     ansible,
-    ['localhost', '-c', 'local', '-i', 'localhost,', '-e', `ansible_python_interpreter=${path.join(VENV_BIN, 'python')}`, '-m', 'ansible.builtin.template', '-a', `src=roles/monitoring/templates/cloudwatch-agent.json.j2 dest=${out}`, '-e', '@roles/monitoring/defaults/main.yml', ...Object.entries(extraVars).flatMap(([k, v]) => ['-e', `${k}=${v}`])],
-    { cwd: ANSIBLE_DIR, encoding: 'utf8', timeout: 120_000, env: { ...process.env, PATH: `${VENV_BIN}${path.delimiter}${process.env.PATH ?? ''}`, ANSIBLE_CONFIG: path.join(ANSIBLE_DIR, 'ansible.cfg'), ANSIBLE_NOCOLOR: '1' } },
+    [
+      'localhost',
+      '-c',
+      'local',
+      '-i',
+      'localhost,',
+      '-e',
+      `ansible_python_interpreter=${path.join(VENV_BIN, 'python')}`,
+      '-m',
+      'ansible.builtin.template',
+      '-a',
+      `src=roles/monitoring/templates/cloudwatch-agent.json.j2 dest=${out}`,
+      '-e',
+      '@roles/monitoring/defaults/main.yml',
+      ...Object.entries(extraVars).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
+    ],
+    {
+      cwd: ANSIBLE_DIR,
+      encoding: 'utf8',
+      timeout: 120_000,
+      env: {
+        ...process.env,
+        PATH: `${VENV_BIN}${path.delimiter}${process.env.PATH ?? ''}`,
+        ANSIBLE_CONFIG: path.join(ANSIBLE_DIR, 'ansible.cfg'),
+        ANSIBLE_NOCOLOR: '1',
+      },
+    },
   );
   if (r.status !== 0) throw new Error(`ansible failed: ${r.stdout}${r.stderr}`);
   return JSON.parse(readFileSync(out, 'utf8'));
@@ -43,7 +68,9 @@ describe('GIVEN the monitoring role', () => {
   it('WHEN listing what the agent publishes THEN disk_used_percent exists per {InstanceId, path} and {AutoScalingGroupName, path} and raw with fstype', () => {
     const disk = agentProducedMetrics(loadAgentMetrics({})).find((m) => m.metric === 'disk_used_percent')!;
     const sets = disk.dimensionSets.map((s) => [...s].sort().join(','));
-    expect(sets).toEqual(expect.arrayContaining(['InstanceId,path', 'AutoScalingGroupName,path', 'InstanceId,fstype,path', 'AutoScalingGroupName,InstanceId,fstype,path']));
+    expect(sets).toEqual(
+      expect.arrayContaining(['InstanceId,path', 'AutoScalingGroupName,path', 'InstanceId,fstype,path', 'AutoScalingGroupName,InstanceId,fstype,path']),
+    );
     expect(disk.values?.path).toEqual(['/', '/shared', '/data']);
   });
 });

@@ -25,9 +25,26 @@ export interface StackOptions {
 export function stack(template: string, yaml: string, o: StackOptions = {}): RenderedStack {
   const source = parseCfnTemplate(yaml);
   const region = o.region ?? REGION;
-  const pseudo: Pseudo = { 'AWS::Region': region, 'AWS::AccountId': ACCOUNT, 'AWS::Partition': 'aws', 'AWS::URLSuffix': 'amazonaws.com', 'AWS::StackName': `acme-dev-${template}` };
+  const pseudo: Pseudo = {
+    'AWS::Region': region,
+    'AWS::AccountId': ACCOUNT,
+    'AWS::Partition': 'aws',
+    'AWS::URLSuffix': 'amazonaws.com',
+    'AWS::StackName': `acme-dev-${template}`,
+  };
   const rendered = render(source, o.params ?? {}, pseudo);
-  return { stepId: o.stepId ?? `${template}.stack`, template, stackName: `acme-dev-${template}`, region, accountId: ACCOUNT, partition: 'aws', tags: o.tags ?? SEED_STACK_TAGS, parameters: rendered.params, rendered, source };
+  return {
+    stepId: o.stepId ?? `${template}.stack`,
+    template,
+    stackName: `acme-dev-${template}`,
+    region,
+    accountId: ACCOUNT,
+    partition: 'aws',
+    tags: o.tags ?? SEED_STACK_TAGS,
+    parameters: rendered.params,
+    rendered,
+    source,
+  };
 }
 
 export interface InputOptions {
@@ -40,7 +57,10 @@ export interface InputOptions {
 
 export function input(stacks: RenderedStack[], o: InputOptions = {}): SemanticInput {
   const envName = o.envName ?? 'dev';
-  const config = configSchema.parse({ project: 'acme', environments: { [envName]: { region: REGION, availabilityZones: [`${REGION}a`, `${REGION}b`, `${REGION}c`], ...(o.env ?? {}) } } });
+  const config = configSchema.parse({
+    project: 'acme',
+    environments: { [envName]: { region: REGION, availabilityZones: [`${REGION}a`, `${REGION}b`, `${REGION}c`], ...(o.env ?? {}) } },
+  });
   const env: RenderedEnvironment = {
     project: 'acme',
     envName,
@@ -57,5 +77,13 @@ export function input(stacks: RenderedStack[], o: InputOptions = {}): SemanticIn
 
 /** A step for graph rules: only id, kind and dependencies matter. */
 export function step(id: string, kind: StepDef['kind'], dependsOn: string[] = []): StepDef {
-  return { id, kind, dependsOn, phase: 'operations', title: id, prepare: async () => ({ inputHash: '', estimateSeconds: 0 }), run: async () => ({ changed: false }) };
+  return {
+    id,
+    kind,
+    dependsOn,
+    phase: 'operations',
+    title: id,
+    prepare: async () => ({ inputHash: '', estimateSeconds: 0 }),
+    run: async () => ({ changed: false }),
+  };
 }

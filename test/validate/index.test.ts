@@ -17,7 +17,12 @@ const config = configSchema.parse({
   project: 'dataplatform',
   environments: {
     dev: {},
-    prod: { region: 'eu-west-1', availabilityZones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'], recovery: { drRegion: 'eu-central-1' }, identity: { provider: 'freeipa' } },
+    prod: {
+      region: 'eu-west-1',
+      availabilityZones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'],
+      recovery: { drRegion: 'eu-central-1' },
+      identity: { provider: 'freeipa' },
+    },
     staging: { identity: { provider: 'iam' }, recovery: { drRegion: 'us-east-1' }, monitoring: { cloudTrail: 'existing' } },
   },
 });
@@ -32,7 +37,11 @@ describe('GIVEN the bundled templates', () => {
     expect(verdicts.map((v) => v.id)).toEqual(RULES.map((r) => r.id));
     const statuses = Object.fromEntries(verdicts.map((v) => [v.id, v.status]));
     expect(statuses).toEqual({ ...Object.fromEntries(RULES.map((r) => [r.id, 'pass'])), ...expected });
-    for (const v of verdicts.filter((x) => x.status !== 'pass')) expect(v.findings.every((f) => f.severity === 'warning'), JSON.stringify(v.findings)).toBe(true);
+    for (const v of verdicts.filter((x) => x.status !== 'pass'))
+      expect(
+        v.findings.every((f) => f.severity === 'warning'),
+        JSON.stringify(v.findings),
+      ).toBe(true);
   });
 
   it('WHEN listing the rules THEN each has an id, a rule, what it protects against and AWS documentation', () => {
@@ -54,7 +63,16 @@ describe('GIVEN the bundled templates', () => {
 
 describe('runRules', () => {
   it('GIVEN a rule that throws WHEN run THEN it fails with the error as its finding (never a pass)', () => {
-    const broken: Rule = { id: 'broken', title: 't', rule: 'r', protectsAgainst: 'p', docs: [], check: () => { throw new Error('boom'); } };
+    const broken: Rule = {
+      id: 'broken',
+      title: 't',
+      rule: 'r',
+      protectsAgainst: 'p',
+      docs: [],
+      check: () => {
+        throw new Error('boom');
+      },
+    };
     const [v] = runRules(input([]), [broken]);
     expect(v).toMatchObject({ status: 'fail', findings: [{ severity: 'error', message: expect.stringMatching(/boom/) }] });
   });

@@ -29,7 +29,11 @@ export const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 export function platformData(ledger: Ledger, envCtx: Pick<EnvContext, 'project' | 'name'>, retained?: Record<string, string>): { db: string; fs?: string } {
   const destroyed = PHASE_STEP('storage').latest(ledger)?.evidence.outputs ?? {};
   return {
-    db: optionalOutput(ledger, 'storage.stack', 'DbInstanceIdentifier') ?? retained?.DbInstanceIdentifier ?? destroyed.DbInstanceIdentifier ?? `${envCtx.project}-${envCtx.name}-metadata`,
+    db:
+      optionalOutput(ledger, 'storage.stack', 'DbInstanceIdentifier') ??
+      retained?.DbInstanceIdentifier ??
+      destroyed.DbInstanceIdentifier ??
+      `${envCtx.project}-${envCtx.name}-metadata`,
     fs: optionalOutput(ledger, 'storage.stack', 'EfsFileSystemId') ?? retained?.EfsFileSystemId ?? destroyed.EfsFileSystemId,
   };
 }
@@ -55,11 +59,17 @@ export function recordedCopies(ledger: Ledger): { db: Map<string, string>; fs: M
     const v = r?.outputs[key] || (r?.evidence[key === 'DbInstanceIdentifier' ? 'target' : 'fileSystemId'] as string | undefined);
     return v ? { id: v, op: r?.scope ?? '?' } : undefined;
   };
-  for (const [stepId, what] of [[RESTORE_STEPS.db, 'dpf restore db'], ['operations.drill.restore-db', 'dpf dr-drill']] as const) {
+  for (const [stepId, what] of [
+    [RESTORE_STEPS.db, 'dpf restore db'],
+    ['operations.drill.restore-db', 'dpf dr-drill'],
+  ] as const) {
     const r = rec(stepId, 'DbInstanceIdentifier');
     if (r && !db.has(r.id)) db.set(r.id, `${what} (operation ${r.op})`);
   }
-  for (const [stepId, what] of [[RESTORE_STEPS.fs, 'dpf restore fs'], ['operations.drill.restore-fs', 'dpf dr-drill']] as const) {
+  for (const [stepId, what] of [
+    [RESTORE_STEPS.fs, 'dpf restore fs'],
+    ['operations.drill.restore-fs', 'dpf dr-drill'],
+  ] as const) {
     const r = rec(stepId, 'FileSystemId');
     if (r && !fs.has(r.id)) fs.set(r.id, `${what} (operation ${r.op})`);
   }
@@ -68,7 +78,8 @@ export function recordedCopies(ledger: Ledger): { db: Map<string, string>; fs: M
 
 export function originOf(tags: Record<string, string>, fallback: string): string {
   if (tags['dpf:drill']) return `dpf dr-drill (operation ${tags['dpf:drill']})`;
-  if (tags['dpf:operation']) return `${/^restore-fs-/.test(tags['dpf:operation']) ? 'dpf restore fs' : /^restore-db-/.test(tags['dpf:operation']) ? 'dpf restore db' : 'dpf'} (operation ${tags['dpf:operation']})`;
+  if (tags['dpf:operation'])
+    return `${/^restore-fs-/.test(tags['dpf:operation']) ? 'dpf restore fs' : /^restore-db-/.test(tags['dpf:operation']) ? 'dpf restore db' : 'dpf'} (operation ${tags['dpf:operation']})`;
   return fallback;
 }
 
@@ -78,9 +89,15 @@ export function originOf(tags: Record<string, string>, fallback: string): string
  * names restore and drill copies, or recorded in the ledger. Never the platform's own database or
  * file system.
  */
-export async function findCopies(ops: OpsPorts, ledger: Ledger, envCtx: Pick<EnvContext, 'project' | 'name'>, platform: { db: string; fs?: string }): Promise<DpfCopy[]> {
+export async function findCopies(
+  ops: OpsPorts,
+  ledger: Ledger,
+  envCtx: Pick<EnvContext, 'project' | 'name'>,
+  platform: { db: string; fs?: string },
+): Promise<DpfCopy[]> {
   const env = envCtx.name;
-  const ours = (t: Record<string, string>) => t['dpf:env'] === env && (!t['dpf:project'] || t['dpf:project'] === envCtx.project) && PURPOSE_TAGS.some((k) => t[k]);
+  const ours = (t: Record<string, string>) =>
+    t['dpf:env'] === env && (!t['dpf:project'] || t['dpf:project'] === envCtx.project) && PURPOSE_TAGS.some((k) => t[k]);
   const recorded = recordedCopies(ledger);
   // <db>-restore-<stamp> (dpf restore db) and <project>-<env>-drill-<stamp>-db (a drill's copy).
   const named = new RegExp(`^(${esc(restoreName(platform.db, '00000000000000').slice(0, -14))}\\d{14}|${esc(`${envCtx.project}-${env}-drill-`)}\\d{14}-db)$`);
@@ -111,7 +128,13 @@ export async function findCopies(ops: OpsPorts, ledger: Ledger, envCtx: Pick<Env
     if (f.fileSystemId === platform.fs || /^delet/.test(f.state)) continue;
     const fromLedger = recorded.fs.get(f.fileSystemId);
     if (!ours(f.tags) && !fromLedger) continue;
-    out.push({ kind: 'fs', id: f.fileSystemId, status: f.state, origin: originOf(f.tags, fromLedger ?? 'dpf restore fs'), promoted: recorded.promoted.has(f.fileSystemId) || fsParam === f.fileSystemId });
+    out.push({
+      kind: 'fs',
+      id: f.fileSystemId,
+      status: f.state,
+      origin: originOf(f.tags, fromLedger ?? 'dpf restore fs'),
+      promoted: recorded.promoted.has(f.fileSystemId) || fsParam === f.fileSystemId,
+    });
   }
   return out;
 }
@@ -120,17 +143,28 @@ export const copyName = (c: DpfCopy) => `${c.kind === 'db' ? 'RDS instance' : 'E
 
 export function copyLeftover(c: DpfCopy, env: string): Leftover {
   if (c.promoted)
-    return { resource: copyName(c), retained: true, detail: `made by ${c.origin} and promoted: the platform's data; kept (data kept); dpf destroy --env ${env} --delete-data deletes it` };
-  const how = c.kind === 'db'
-    ? `aws rds delete-db-instance --db-instance-identifier ${c.id} --skip-final-snapshot`
-    : `aws efs delete-file-system --file-system-id ${c.id} (after its mount targets)`;
-  return { resource: copyName(c), retained: false, detail: `made by ${c.origin}, never promoted (${c.status}, billed while it exists): not deleted without --delete-data; delete it (${how}) or run dpf destroy --env ${env} --delete-data` };
+    return {
+      resource: copyName(c),
+      retained: true,
+      detail: `made by ${c.origin} and promoted: the platform's data; kept (data kept); dpf destroy --env ${env} --delete-data deletes it`,
+    };
+  const how =
+    c.kind === 'db'
+      ? `aws rds delete-db-instance --db-instance-identifier ${c.id} --skip-final-snapshot`
+      : `aws efs delete-file-system --file-system-id ${c.id} (after its mount targets)`;
+  return {
+    resource: copyName(c),
+    retained: false,
+    detail: `made by ${c.origin}, never promoted (${c.status}, billed while it exists): not deleted without --delete-data; delete it (${how}) or run dpf destroy --env ${env} --delete-data`,
+  };
 }
 
 export function copiesStep(op: Operation, o: DestroyOptions): StepDef {
   return opStep(op, {
     id: DESTROY_STEPS.copies,
-    title: o.deleteData ? 'Delete the restore and drill copies dpf made outside the stacks (--delete-data)' : 'Restore and drill copies dpf made outside the stacks',
+    title: o.deleteData
+      ? 'Delete the restore and drill copies dpf made outside the stacks (--delete-data)'
+      : 'Restore and drill copies dpf made outside the stacks',
     input: { deleteData: o.deleteData },
     estimateSeconds: o.deleteData ? 600 : 10,
     async run(ctx) {
@@ -140,8 +174,18 @@ export function copiesStep(op: Operation, o: DestroyOptions): StepDef {
       await ctx.evidence({ found });
       if (!o.deleteData) {
         const leftovers = found.map((c) => copyLeftover(c, env));
-        for (const l of leftovers) ctx.io.notify({ type: l.retained ? 'info' : 'warning', stepId: ctx.stepId, message: `${l.retained ? 'retained' : 'left behind'}: ${l.resource} — ${l.detail}` });
-        return { changed: false, summary: found.length ? `${found.length} found, kept: ${found.map(copyName).join(', ')}` : 'none', outputs: { Found: String(found.length), Deleted: '0' }, evidence: { found, deleted: [], leftovers } };
+        for (const l of leftovers)
+          ctx.io.notify({
+            type: l.retained ? 'info' : 'warning',
+            stepId: ctx.stepId,
+            message: `${l.retained ? 'retained' : 'left behind'}: ${l.resource} — ${l.detail}`,
+          });
+        return {
+          changed: false,
+          summary: found.length ? `${found.length} found, kept: ${found.map(copyName).join(', ')}` : 'none',
+          outputs: { Found: String(found.length), Deleted: '0' },
+          evidence: { found, deleted: [], leftovers },
+        };
       }
       const deleted: string[] = [];
       const leftovers: Leftover[] = [];
@@ -168,7 +212,10 @@ export function copiesStep(op: Operation, o: DestroyOptions): StepDef {
           deadline: until,
           minMs: 10000,
           maxMs: 60000,
-          onTimeout: (s) => stepError('DeleteCopyTimedOut', `${copyName(c)} is still ${s} after 90 min.`, { hint: `Rerun dpf destroy --env ${env} --delete-data to keep waiting.` }),
+          onTimeout: (s) =>
+            stepError('DeleteCopyTimedOut', `${copyName(c)} is still ${s} after 90 min.`, {
+              hint: `Rerun dpf destroy --env ${env} --delete-data to keep waiting.`,
+            }),
           onFailed: () => stepError('DeleteCopyFailed', `${copyName(c)} could not be deleted.`),
         });
         deleted.push(`${copyName(c)} (${c.origin})`);
@@ -184,7 +231,8 @@ export function copiesStep(op: Operation, o: DestroyOptions): StepDef {
       }
       // Verified through describe calls, not through what the calls answered.
       for (const c of await findCopies(ops, ctx.ledger, ctx.envCtx, platformData(ctx.ledger, ctx.envCtx, o.retained?.storage)))
-        if (!leftovers.some((l) => l.resource === copyName(c)) && !/^delet/.test(c.status)) leftovers.push({ resource: copyName(c), retained: false, detail: `${c.status}: still exists after its deletion (made by ${c.origin})` });
+        if (!leftovers.some((l) => l.resource === copyName(c)) && !/^delet/.test(c.status))
+          leftovers.push({ resource: copyName(c), retained: false, detail: `${c.status}: still exists after its deletion (made by ${c.origin})` });
       for (const l of leftovers) ctx.io.notify({ type: 'warning', stepId: ctx.stepId, message: `left behind: ${l.resource} — ${l.detail}` });
       return {
         changed: deleted.length > 0,

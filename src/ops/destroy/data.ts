@@ -5,7 +5,7 @@ import { opStep, waitFor, stepError, type Operation } from '../operation.js';
 import { restoreName } from '../restore/copy.js';
 import { deleteFileSystem } from '../reap.js';
 import { deleteVaultAndPoints } from '../backup.js';
-import type { Leftover} from './keys.js';
+import type { Leftover } from './keys.js';
 import { DESTROY_STEPS, dbIdentifierOf } from './keys.js';
 
 export function finalSnapshotStep(op: Operation): StepDef {
@@ -19,13 +19,24 @@ export function finalSnapshotStep(op: Operation): StepDef {
       if (!(await ops.rds.describeInstance(db))) {
         // Resumed after the snapshot was taken and the instance deleted: still report the snapshot.
         const taken = mine.snapshotId ? (await ops.rds.describeSnapshots({ snapshotId: String(mine.snapshotId) }))[0] : undefined;
-        if (taken?.status === 'available') return { changed: false, summary: `${taken.identifier} available`, outputs: { SnapshotId: taken.identifier, DbInstanceIdentifier: db }, evidence: { dbInstance: db, snapshotId: taken.identifier } };
+        if (taken?.status === 'available')
+          return {
+            changed: false,
+            summary: `${taken.identifier} available`,
+            outputs: { SnapshotId: taken.identifier, DbInstanceIdentifier: db },
+            evidence: { dbInstance: db, snapshotId: taken.identifier },
+          };
         return { changed: false, summary: `no database ${db} to snapshot`, evidence: { dbInstance: db } };
       }
       const snapshotId = restoreName(db, op.stamp, 'final');
       if (!(await ops.rds.describeSnapshots({ snapshotId })).length) {
         ctx.progress(`creating final snapshot ${snapshotId}`);
-        await ops.rds.createSnapshot(db, snapshotId, { 'dpf:env': ctx.envCtx.name, 'dpf:project': ctx.envCtx.project, 'dpf:operation': op.id, 'dpf:final': 'true' });
+        await ops.rds.createSnapshot(db, snapshotId, {
+          'dpf:env': ctx.envCtx.name,
+          'dpf:project': ctx.envCtx.project,
+          'dpf:operation': op.id,
+          'dpf:final': 'true',
+        });
       }
       await ctx.evidence({ dbInstance: db, snapshotId });
       await waitFor(ctx, {
@@ -35,7 +46,10 @@ export function finalSnapshotStep(op: Operation): StepDef {
         state: (s) => (s?.status === 'available' ? 'done' : s?.status === 'failed' ? 'failed' : 'waiting'),
         describe: (s) => s?.status ?? 'not visible yet',
         deadline: new Date(ctx.clock.now().getTime() + 120 * 60000),
-        onTimeout: (s) => stepError('FinalSnapshotTimedOut', `Final snapshot ${snapshotId} is still ${s?.status} after 2 h; nothing was deleted.`, { hint: 'Rerun dpf destroy to keep waiting.' }),
+        onTimeout: (s) =>
+          stepError('FinalSnapshotTimedOut', `Final snapshot ${snapshotId} is still ${s?.status} after 2 h; nothing was deleted.`, {
+            hint: 'Rerun dpf destroy to keep waiting.',
+          }),
         onFailed: () => stepError('FinalSnapshotFailed', `Final snapshot ${snapshotId} failed; nothing was deleted.`),
       });
       const inst = await ops.rds.describeInstance(db);
@@ -43,7 +57,12 @@ export function finalSnapshotStep(op: Operation): StepDef {
         ctx.progress(`turning off deletion protection of ${db} (the destroy was confirmed; the final snapshot is ${snapshotId})`);
         await ops.rds.modifyDeletionProtection(db, false);
       }
-      return { changed: true, summary: `${snapshotId} available`, outputs: { SnapshotId: snapshotId, DbInstanceIdentifier: db }, evidence: { dbInstance: db, snapshotId, deletionProtectionDisabled: Boolean(inst?.deletionProtection) } };
+      return {
+        changed: true,
+        summary: `${snapshotId} available`,
+        outputs: { SnapshotId: snapshotId, DbInstanceIdentifier: db },
+        evidence: { dbInstance: db, snapshotId, deletionProtectionDisabled: Boolean(inst?.deletionProtection) },
+      };
     },
   });
 }

@@ -43,7 +43,11 @@ export interface Leftover {
 
 /** The platform database's identifier: the ledger's output, else the template's fixed name. */
 export function dbIdentifierOf(ctx: StepContext, mine: Record<string, unknown>): string {
-  return optionalOutput(ctx.ledger, 'storage.stack', 'DbInstanceIdentifier') ?? (mine.dbInstance as string | undefined) ?? `${ctx.envCtx.project}-${ctx.envCtx.name}-metadata`;
+  return (
+    optionalOutput(ctx.ledger, 'storage.stack', 'DbInstanceIdentifier') ??
+    (mine.dbInstance as string | undefined) ??
+    `${ctx.envCtx.project}-${ctx.envCtx.name}-metadata`
+  );
 }
 
 /** What a phase step records. */

@@ -28,7 +28,9 @@ export async function destroyPhase(ctx: StepContext, op: Operation, p: DeployPha
   }
   const copiesLeft = (COPIES_STEP.of(ctx.ledger, op)?.evidence.leftovers ?? []).map((l) => l.resource);
   if (failures.length && copiesLeft.length && (p === 'storage' || p === 'network'))
-    failures.push(`  still using the ${p === 'storage' ? 'DB subnet group' : 'security groups and subnets'}, perhaps: ${copiesLeft.join(', ')} (made by dpf outside the stacks; dpf destroy --delete-data deletes them)`);
+    failures.push(
+      `  still using the ${p === 'storage' ? 'DB subnet group' : 'security groups and subnets'}, perhaps: ${copiesLeft.join(', ')} (made by dpf outside the stacks; dpf destroy --delete-data deletes them)`,
+    );
   if (failures.length)
     throw stepError('StackDeleteFailed', `CloudFormation could not delete the ${p} stack.`, {
       details: failures,
@@ -85,7 +87,13 @@ export async function deleteHostKeytabs(ctx: StepContext, ops: OpsPorts, deleted
   try {
     names = await ops.secrets.listSecretNames(prefix);
   } catch (err) {
-    return [{ resource: `secrets ${prefix}*`, retained: false, detail: `could not list them: ${errorMessage(err)} (aws secretsmanager list-secrets --filters Key=name,Values=${prefix})` }];
+    return [
+      {
+        resource: `secrets ${prefix}*`,
+        retained: false,
+        detail: `could not list them: ${errorMessage(err)} (aws secretsmanager list-secrets --filters Key=name,Values=${prefix})`,
+      },
+    ];
   }
   const left: Leftover[] = [];
   for (const name of names) {

@@ -5,7 +5,7 @@ import type { EnvContext, DeployPhase } from '../../steps/types.js';
 import type { Ledger } from '../../state/ledger.js';
 import { stackName } from '../../steps/kinds/stack.js';
 import { buildSteps } from '../../steps/phases.js';
-import type { DpfCopy} from './copies.js';
+import type { DpfCopy } from './copies.js';
 import { findCopies, platformData } from './copies.js';
 import { DESTROY_ORDER, PHASE_STEP } from './keys.js';
 
@@ -27,7 +27,12 @@ export function knownStacks(ledger: Ledger, envCtx: Pick<EnvContext, 'project' |
 }
 
 /** Which phases have a stack that exists, or steps the ledger does not show as pending. */
-export async function phasesToDestroy(cfn: CloudFormationPort, ledger: Ledger, stacks: Partial<Record<DeployPhase, string[]>>, deleteState: boolean): Promise<DeployPhase[]> {
+export async function phasesToDestroy(
+  cfn: CloudFormationPort,
+  ledger: Ledger,
+  stacks: Partial<Record<DeployPhase, string[]>>,
+  deleteState: boolean,
+): Promise<DeployPhase[]> {
   const out: DeployPhase[] = [];
   for (const p of DESTROY_ORDER) {
     if (p === 'bootstrap' && !deleteState) continue;

@@ -46,7 +46,12 @@ import { reportStep } from './report-step.js';
 
 export function buildDrillSteps(op: Operation, o: DrillOptions, deps: DrillDeps): { main: StepDef[]; finish: StepDef[] } {
   const main: StepDef[] = [canaryStep(op), isolateStep(op), restoreDbStep(op), restoreFsStep(op)];
-  if (o.scope === 'full') main.push(drSourceStep(op), ...drStackSteps(op, { drAws: deps.drAws, drRegion: deps.drRegion, drEnv: drEnvName(deps.envName, op.stamp) }, DRILL_STEPS.drRegion), drDataStep(op, deps));
+  if (o.scope === 'full')
+    main.push(
+      drSourceStep(op),
+      ...drStackSteps(op, { drAws: deps.drAws, drRegion: deps.drRegion, drEnv: drEnvName(deps.envName, op.stamp) }, DRILL_STEPS.drRegion),
+      drDataStep(op, deps),
+    );
   main.push(validateStep(op));
   const ids = main.map((s) => s.id);
   return { main, finish: [teardownStep(op, o, deps, ids), reportStep(op, o, deps)] };

@@ -40,7 +40,11 @@ export function canaryStep(op: Operation): StepDef {
       if (!worker) detail.push('no running worker to write the canary from');
       else {
         try {
-          const run = await runShell(ctx, ops, [worker], canaryScript(ctx.envCtx, token), { labels: { [worker]: 'worker' }, timeoutSeconds: 90, comment: 'dpf dr-drill canary' });
+          const run = await runShell(ctx, ops, [worker], canaryScript(ctx.envCtx, token), {
+            labels: { [worker]: 'worker' },
+            timeoutSeconds: 90,
+            comment: 'dpf dr-drill canary',
+          });
           const out = run.hosts[0]?.tail.join('\n') ?? '';
           const pick = (k: string): CheckStatus => {
             const m = new RegExp(`dpf-canary-${k}=(ok|failed)`).exec(out)?.[1];
@@ -48,7 +52,10 @@ export function canaryStep(op: Operation): StepDef {
           };
           db = pick('db');
           fs = pick('fs');
-          if (db === 'unknown' && fs === 'unknown') detail.push(`SSM returned no output from ${worker} (${run.hosts[0]?.status ?? 'no invocation'}; an emulator answers with empty output): canary time recorded, its write unconfirmed`);
+          if (db === 'unknown' && fs === 'unknown')
+            detail.push(
+              `SSM returned no output from ${worker} (${run.hosts[0]?.status ?? 'no invocation'}; an emulator answers with empty output): canary time recorded, its write unconfirmed`,
+            );
           else detail.push(`written from ${worker} via SSM command ${run.commandId}`);
         } catch (err) {
           detail.push(unavailableOnEndpoint(ctx, err) ? `SSM SendCommand is not available on ${endpointName(ctx)}` : `SSM failed: ${errorMessage(err)}`);
@@ -77,7 +84,12 @@ export function isolateStep(op: Operation): StepDef {
       let groupId = mine.groupId as string | undefined;
       if (!groupId) groupId = (await ops.ec2.describeSecurityGroups({ 'vpc-id': [vpc], 'group-name': [name] }))[0]?.groupId;
       if (!groupId) {
-        groupId = await ops.ec2.createSecurityGroup(vpc, name, `dpf DR drill ${op.id}: no ingress, no egress`, { 'dpf:env': ctx.envCtx.name, 'dpf:project': ctx.envCtx.project, 'dpf:drill': op.id, Name: name });
+        groupId = await ops.ec2.createSecurityGroup(vpc, name, `dpf DR drill ${op.id}: no ingress, no egress`, {
+          'dpf:env': ctx.envCtx.name,
+          'dpf:project': ctx.envCtx.project,
+          'dpf:drill': op.id,
+          Name: name,
+        });
         await ctx.evidence({ groupId });
       }
       await ops.ec2.revokeAllEgress(groupId);
@@ -85,7 +97,12 @@ export function isolateStep(op: Operation): StepDef {
       const ingress = g?.ingress.length ?? 0;
       const egress = g?.egress.length ?? 0;
       if (ingress || egress) throw stepError('DrillNotIsolated', `Drill security group ${groupId} still has ${ingress} ingress and ${egress} egress rule(s).`);
-      return { changed: true, summary: `${groupId} (${name}): no ingress, egress revoked`, outputs: { SecurityGroupId: groupId }, evidence: { groupId, name, vpc, ingressRules: ingress, egressRules: egress } };
+      return {
+        changed: true,
+        summary: `${groupId} (${name}): no ingress, egress revoked`,
+        outputs: { SecurityGroupId: groupId },
+        evidence: { groupId, name, vpc, ingressRules: ingress, egressRules: egress },
+      };
     },
   });
 }

@@ -36,21 +36,34 @@ export function restoreDbStep(op: Operation): StepDef {
         const waitUntil = Math.min(deadlineOf(op, ctx.envCtx.env).getTime(), ctx.clock.now().getTime() + 15 * 60_000);
         let source = p.source;
         let first = true;
-        const waited = await pollUntil({ clock: ctx.clock, signal: ctx.signal, progress: (m) => ctx.progress(m) }, {
-          what: `${p.identifier}'s latest restorable time`,
-          read: async () => (first ? ((first = false), source) : (source = (await ops.rds.describeInstance(p.identifier)) ?? source)),
-          state: (s) => (s.latestRestorableTime && s.latestRestorableTime >= canaryAt ? 'done' : 'waiting'),
-          describe: (s) => `${s.latestRestorableTime?.toISOString() ?? 'none'}; waiting for it to pass the canary write (${canaryAt.toISOString()}): RDS ships transaction logs about every 5 minutes`,
-          deadline: waitUntil,
-          minMs: 30_000,
-          maxMs: 30_000,
-        });
+        const waited = await pollUntil(
+          { clock: ctx.clock, signal: ctx.signal, progress: (m) => ctx.progress(m) },
+          {
+            what: `${p.identifier}'s latest restorable time`,
+            read: async () => (first ? ((first = false), source) : (source = (await ops.rds.describeInstance(p.identifier)) ?? source)),
+            state: (s) => (s.latestRestorableTime && s.latestRestorableTime >= canaryAt ? 'done' : 'waiting'),
+            describe: (s) =>
+              `${s.latestRestorableTime?.toISOString() ?? 'none'}; waiting for it to pass the canary write (${canaryAt.toISOString()}): RDS ships transaction logs about every 5 minutes`,
+            deadline: waitUntil,
+            minMs: 30_000,
+            maxMs: 30_000,
+          },
+        );
         if (waited.ended === 'timed-out')
-          ctx.progress(`${p.identifier}'s latest restorable time (${source.latestRestorableTime?.toISOString() ?? 'none'}) has not passed the canary (${canaryAt.toISOString()}) after waiting; restoring anyway — the canary check will say so`);
+          ctx.progress(
+            `${p.identifier}'s latest restorable time (${source.latestRestorableTime?.toISOString() ?? 'none'}) has not passed the canary (${canaryAt.toISOString()}) after waiting; restoring anyway — the canary check will say so`,
+          );
         const lrt = source.latestRestorableTime;
-        if (!lrt) throw stepError('DrillNoRestorableTime', `${p.identifier} has no latest restorable time (automated backups off?): no point-in-time restore is possible.`, { hint: 'Set storage.rds.backupRetentionDays ≥ 1 and deploy storage.' });
+        if (!lrt)
+          throw stepError(
+            'DrillNoRestorableTime',
+            `${p.identifier} has no latest restorable time (automated backups off?): no point-in-time restore is possible.`,
+            { hint: 'Set storage.rds.backupRetentionDays ≥ 1 and deploy storage.' },
+          );
         restorePoint = lrt.toISOString();
-        ctx.progress(`restoring ${p.identifier} to its latest restorable time ${restorePoint} as ${target} (subnet group ${p.subnetGroup}, security group ${sg} only, parameter group ${p.parameterGroup ?? 'default'})`);
+        ctx.progress(
+          `restoring ${p.identifier} to its latest restorable time ${restorePoint} as ${target} (subnet group ${p.subnetGroup}, security group ${sg} only, parameter group ${p.parameterGroup ?? 'default'})`,
+        );
         await ops.rds.restoreToPointInTime(p.identifier, {
           targetIdentifier: target,
           subnetGroup: p.subnetGroup,
@@ -68,7 +81,13 @@ export function restoreDbStep(op: Operation): StepDef {
       return {
         changed: true,
         summary: `${target} available (restore point ${restorePoint ?? 'unknown'})`,
-        outputs: { DbInstanceIdentifier: target, RestorePoint: restorePoint ?? '', RpoPoint: rpoPoint ?? restorePoint ?? '', AvailableAt: at, Source: p.identifier },
+        outputs: {
+          DbInstanceIdentifier: target,
+          RestorePoint: restorePoint ?? '',
+          RpoPoint: rpoPoint ?? restorePoint ?? '',
+          AvailableAt: at,
+          Source: p.identifier,
+        },
         evidence: { target, restorePoint, rpoPoint, availableAt: at, endpoint: copy.endpoint, source: p.identifier },
       };
     },
@@ -90,11 +109,18 @@ export function restoreFsStep(op: Operation): StepDef {
       const kms = optionalOutput(ctx.ledger, 'storage.stack', 'DataKmsKeyArn');
       const unmeasured = (reason: string): StepResult => {
         ctx.io.notify({ type: 'warning', stepId: ctx.stepId, message: `file system not restored, so not measured: ${reason}` });
-        return { changed: false, summary: `not measured: ${reason}`, outputs: { Status: 'unmeasured', Reason: reason }, evidence: { status: 'unmeasured', reason } };
+        return {
+          changed: false,
+          summary: `not measured: ${reason}`,
+          outputs: { Status: 'unmeasured', Reason: reason },
+          evidence: { status: 'unmeasured', reason },
+        };
       };
       if (!fsId) return unmeasured('the ledger has no EfsFileSystemId');
       if (!vault || !role) return unmeasured(noVaultReason(ctx, !vault ? 'BackupVaultName' : 'BackupRoleArn'));
-      let point = mine.recoveryPointArn ? { arn: String(mine.recoveryPointArn), created: mine.recoveryPointCreated ? new Date(String(mine.recoveryPointCreated)) : undefined } : undefined;
+      let point = mine.recoveryPointArn
+        ? { arn: String(mine.recoveryPointArn), created: mine.recoveryPointCreated ? new Date(String(mine.recoveryPointCreated)) : undefined }
+        : undefined;
       let jobId = mine.jobId as string | undefined;
       if (!jobId) {
         let points: RecoveryPointInfo[];
@@ -108,14 +134,19 @@ export function restoreFsStep(op: Operation): StepDef {
         if (!latest) return unmeasured(`vault ${vault} has no completed recovery point of ${fsId}`);
         point = { arn: latest.arn, created: latest.created };
         try {
-          jobId = await ops.backup.startRestoreJob(latest.arn, role, {
-            'file-system-id': fsId,
-            newFileSystem: 'true',
-            Encrypted: 'true',
-            PerformanceMode: 'generalPurpose',
-            CreationToken: drillName(ctx.envCtx, op.stamp),
-            ...(kms ? { KmsKeyId: kms } : {}),
-          }, 'EFS');
+          jobId = await ops.backup.startRestoreJob(
+            latest.arn,
+            role,
+            {
+              'file-system-id': fsId,
+              newFileSystem: 'true',
+              Encrypted: 'true',
+              PerformanceMode: 'generalPurpose',
+              CreationToken: drillName(ctx.envCtx, op.stamp),
+              ...(kms ? { KmsKeyId: kms } : {}),
+            },
+            'EFS',
+          );
         } catch (err) {
           if (unavailableOnEndpoint(ctx, err)) return unmeasured(`AWS Backup StartRestoreJob is not available on ${endpointName(ctx)}`);
           throw err;
@@ -144,8 +175,21 @@ export function restoreFsStep(op: Operation): StepDef {
       return {
         changed: true,
         summary: `${newFs} from ${point?.arn}`,
-        outputs: { Status: 'restored', FileSystemId: newFs ?? '', RecoveryPointArn: point?.arn ?? '', RestorePoint: point?.created?.toISOString() ?? '', AvailableAt: at },
-        evidence: { status: 'restored', jobId, fileSystemId: newFs, recoveryPointArn: point?.arn, recoveryPointCreated: point?.created?.toISOString(), availableAt: at },
+        outputs: {
+          Status: 'restored',
+          FileSystemId: newFs ?? '',
+          RecoveryPointArn: point?.arn ?? '',
+          RestorePoint: point?.created?.toISOString() ?? '',
+          AvailableAt: at,
+        },
+        evidence: {
+          status: 'restored',
+          jobId,
+          fileSystemId: newFs,
+          recoveryPointArn: point?.arn,
+          recoveryPointCreated: point?.created?.toISOString(),
+          availableAt: at,
+        },
       };
     },
   });
@@ -166,17 +210,35 @@ export function validateStep(op: Operation): StepDef {
       const target = ctx.output(DRILL_STEPS.restoreDb, 'DbInstanceIdentifier');
       const copy = await ops.rds.describeInstance(target);
       const dbChecks: Check[] = copy
-        ? dbCopyChecks(copy, { engine: p.source.engine, port: p.source.port, subnetGroup: p.subnetGroup, securityGroupIds: [sg], parameterGroup: p.parameterGroup })
+        ? dbCopyChecks(copy, {
+            engine: p.source.engine,
+            port: p.source.port,
+            subnetGroup: p.subnetGroup,
+            securityGroupIds: [sg],
+            parameterGroup: p.parameterGroup,
+          })
         : [{ name: 'exists', status: 'failed', detail: `${target} not found` }];
       // The canary row is committed before the restore point iff the copy contains it.
       const canaryAt = ctx.output(DRILL_STEPS.canary, 'CanaryAt');
       const canaryDb = ctx.output(DRILL_STEPS.canary, 'Database') as CheckStatus;
       const rp = ctx.output(DRILL_STEPS.restoreDb, 'RestorePoint');
       if (canaryDb === 'ok')
-        dbChecks.push(rp && new Date(rp) >= new Date(canaryAt)
-          ? { name: 'canary covered', status: 'ok', detail: `canary row written ${canaryAt}, restore point ${rp}: the copy contains it` }
-          : { name: 'canary covered', status: 'failed', detail: `canary row written ${canaryAt} is newer than the restore point ${rp || 'unknown'}: the copy lacks it` });
-      else dbChecks.push({ name: 'canary covered', status: canaryDb === 'failed' ? 'failed' : 'unknown', detail: canaryDb === 'failed' ? 'the canary row could not be written' : 'the canary write was not confirmed (no SSM output): only its time is recorded' });
+        dbChecks.push(
+          rp && new Date(rp) >= new Date(canaryAt)
+            ? { name: 'canary covered', status: 'ok', detail: `canary row written ${canaryAt}, restore point ${rp}: the copy contains it` }
+            : {
+                name: 'canary covered',
+                status: 'failed',
+                detail: `canary row written ${canaryAt} is newer than the restore point ${rp || 'unknown'}: the copy lacks it`,
+              },
+        );
+      else
+        dbChecks.push({
+          name: 'canary covered',
+          status: canaryDb === 'failed' ? 'failed' : 'unknown',
+          detail:
+            canaryDb === 'failed' ? 'the canary row could not be written' : 'the canary write was not confirmed (no SSM output): only its time is recorded',
+        });
       const dbValidatedAt = ctx.clock.now().toISOString();
 
       const fsStatus = ctx.output(DRILL_STEPS.restoreFs, 'Status');
@@ -193,7 +255,12 @@ export function validateStep(op: Operation): StepDef {
       return {
         changed: false,
         summary: `${all.length - failed.length}/${all.length} check(s) not failed${failed.length ? `; FAILED: ${failed.map((c) => c.name).join(', ')}` : ''}`,
-        outputs: { DbValidatedAt: dbValidatedAt, FsValidatedAt: fsValidatedAt ?? '', DbFailed: String(dbChecks.filter((c) => c.status === 'failed').length), FsFailed: String(fsChecks.filter((c) => c.status === 'failed').length) },
+        outputs: {
+          DbValidatedAt: dbValidatedAt,
+          FsValidatedAt: fsValidatedAt ?? '',
+          DbFailed: String(dbChecks.filter((c) => c.status === 'failed').length),
+          FsFailed: String(fsChecks.filter((c) => c.status === 'failed').length),
+        },
         evidence: { checks: all },
       };
     },

@@ -5,10 +5,23 @@ import { type DrillScope } from './keys.js';
 
 /** On-demand USD per hour (us-east-1, single-AZ PostgreSQL), rounded up. Unknown classes are priced high on purpose. */
 export const DB_PRICE_PER_HOUR: Record<string, number> = {
-  'db.t3.micro': 0.018, 'db.t3.small': 0.036, 'db.t3.medium': 0.073, 'db.t3.large': 0.146, 'db.t3.xlarge': 0.292,
-  'db.t4g.micro': 0.016, 'db.t4g.small': 0.032, 'db.t4g.medium': 0.065, 'db.t4g.large': 0.129,
-  'db.m5.large': 0.178, 'db.m5.xlarge': 0.356, 'db.m5.2xlarge': 0.712, 'db.m6g.large': 0.159, 'db.m6i.large': 0.178,
-  'db.r5.large': 0.25, 'db.r5.xlarge': 0.5, 'db.r6g.large': 0.225,
+  'db.t3.micro': 0.018,
+  'db.t3.small': 0.036,
+  'db.t3.medium': 0.073,
+  'db.t3.large': 0.146,
+  'db.t3.xlarge': 0.292,
+  'db.t4g.micro': 0.016,
+  'db.t4g.small': 0.032,
+  'db.t4g.medium': 0.065,
+  'db.t4g.large': 0.129,
+  'db.m5.large': 0.178,
+  'db.m5.xlarge': 0.356,
+  'db.m5.2xlarge': 0.712,
+  'db.m6g.large': 0.159,
+  'db.m6i.large': 0.178,
+  'db.r5.large': 0.25,
+  'db.r5.xlarge': 0.5,
+  'db.r6g.large': 0.225,
 };
 export const UNKNOWN_DB_PRICE = 1.0;
 const GP_STORAGE_GB_MONTH = 0.115;
@@ -34,7 +47,10 @@ export function estimateDrillCost(env: EnvironmentConfig, scope: DrillScope, efs
     usd += v;
     lines.push(`${what}: ${v.toFixed(2)} USD`);
   };
-  add(`drill DB ${rds.instanceClass}${rds.multiAz ? ' Multi-AZ' : ''} × ${hours.toFixed(2)} h${known === undefined ? ' (class not in the price table: priced at 1 USD/h)' : ''}`, dbHour * hours);
+  add(
+    `drill DB ${rds.instanceClass}${rds.multiAz ? ' Multi-AZ' : ''} × ${hours.toFixed(2)} h${known === undefined ? ' (class not in the price table: priced at 1 USD/h)' : ''}`,
+    dbHour * hours,
+  );
   add(`drill DB storage ${rds.allocatedStorageGb} GB × ${hours.toFixed(2)} h`, storageHour * hours);
   const gb = efsBytes / 1e9;
   add(`EFS restore ${gb.toFixed(1)} GB`, gb * EFS_RESTORE_PER_GB);

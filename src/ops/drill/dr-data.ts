@@ -37,7 +37,10 @@ export function drSourceStep(op: Operation): StepDef {
     async run(ctx, mine) {
       const ops = await ctx.aws.ops();
       const db = optionalOutput(ctx.ledger, 'storage.stack', 'DbInstanceIdentifier');
-      if (!db) throw stepError('NoDatabase', 'The ledger has no DbInstanceIdentifier for storage.stack.', { hint: `Deploy storage first: dpf deploy --env ${ctx.envCtx.name} --phase storage` });
+      if (!db)
+        throw stepError('NoDatabase', 'The ledger has no DbInstanceIdentifier for storage.stack.', {
+          hint: `Deploy storage first: dpf deploy --env ${ctx.envCtx.name} --phase storage`,
+        });
       let snapshotId = mine.snapshotId as string | undefined;
       let onDemand = mine.onDemand === true;
       if (!snapshotId) {
@@ -71,7 +74,14 @@ export function drSourceStep(op: Operation): StepDef {
       return {
         changed: onDemand,
         summary: `${snapshotId}${onDemand ? ' (taken at drill start)' : ''}, created ${created || '?'}`,
-        outputs: { SnapshotId: snapshotId, SnapshotArn: arn, Created: created, Encrypted: String(snap!.encrypted !== false), OnDemand: String(onDemand), DbInstanceIdentifier: db },
+        outputs: {
+          SnapshotId: snapshotId,
+          SnapshotArn: arn,
+          Created: created,
+          Encrypted: String(snap!.encrypted !== false),
+          OnDemand: String(onDemand),
+          DbInstanceIdentifier: db,
+        },
         evidence: { snapshotId, snapshotArn: arn, created, encrypted: snap!.encrypted, onDemand, dbInstance: db, kmsKeyId: snap!.kmsKeyId },
       };
     },
@@ -104,50 +114,111 @@ export function drDataStep(op: Operation, deps: DrillDeps): StepDef {
       const encrypted = ctx.output(DRILL_STEPS.drSource, 'Encrypted') !== 'false';
       const unmeasured = (reason: string): StepResult => {
         ctx.io.notify({ type: 'warning', stepId: ctx.stepId, message: `DR-region database not restored, so not measured: ${reason}` });
-        return { changed: false, summary: `not measured: ${reason}`, outputs: { Status: 'unmeasured', Reason: reason }, evidence: { status: 'unmeasured', reason } };
+        return {
+          changed: false,
+          summary: `not measured: ${reason}`,
+          outputs: { Status: 'unmeasured', Reason: reason },
+          evidence: { status: 'unmeasured', reason },
+        };
       };
 
       const { key, from } = drKmsKey(ctx.envCtx.env, drOut);
       if (encrypted && !key)
-        throw stepError('DrillNoDrKey', `Snapshot ${sourceId} is encrypted and no KMS key of ${region} is known to encrypt its copy there (looked at ${from}).`, {
-          hint: `A KMS key never leaves its region: set recovery.drKmsKeyArn to a key in ${region} this account can use, or make the DR storage stack output DataKmsKeyArn.`,
-        });
+        throw stepError(
+          'DrillNoDrKey',
+          `Snapshot ${sourceId} is encrypted and no KMS key of ${region} is known to encrypt its copy there (looked at ${from}).`,
+          {
+            hint: `A KMS key never leaves its region: set recovery.drKmsKeyArn to a key in ${region} this account can use, or make the DR storage stack output DataKmsKeyArn.`,
+          },
+        );
       // The DR stacks' outputs first; the DR storage stack's own instance fills what they lack
       // (an emulator drops some outputs of stacks made through change sets).
       const stackDb = drOut.DbInstanceIdentifier ? await dr.rds.describeInstance(drOut.DbInstanceIdentifier) : undefined;
       const vpc = drOut.VpcId || undefined;
       const subnetGroup = drOut.DbSubnetGroupName || stackDb?.subnetGroup;
       const parameterGroup = drOut.DbParameterGroupName || stackDb?.parameterGroups[0];
-      if (!vpc || !subnetGroup) throw stepError('DrillDrOutputMissing', `The DR-region stacks gave no ${!vpc ? 'VpcId' : 'DbSubnetGroupName'} output${vpc ? ` and their database ${drOut.DbInstanceIdentifier || '(none)'} names no subnet group` : ''}: the database cannot be restored into the DR network.`);
+      if (!vpc || !subnetGroup)
+        throw stepError(
+          'DrillDrOutputMissing',
+          `The DR-region stacks gave no ${!vpc ? 'VpcId' : 'DbSubnetGroupName'} output${vpc ? ` and their database ${drOut.DbInstanceIdentifier || '(none)'} names no subnet group` : ''}: the database cannot be restored into the DR network.`,
+        );
 
       // 1. The drill's own group in the DR VPC: no ingress, egress revoked.
-      const sg = await isolatedGroup(ctx, dr.ec2, { vpc, name, region, description: `dpf DR drill ${op.id} (DR region): no ingress, no egress`, tags, known: mine.securityGroupId as string | undefined });
+      const sg = await isolatedGroup(ctx, dr.ec2, {
+        vpc,
+        name,
+        region,
+        description: `dpf DR drill ${op.id} (DR region): no ingress, no egress`,
+        tags,
+        known: mine.securityGroupId as string | undefined,
+      });
       // 2. The snapshot copied into the DR region, 3. restored into the DR network with the isolated group.
       const copyId = `${name}-dr`;
       const target = `${name}-dr-db`;
       const src = await ops.rds.describeInstance(ctx.output(DRILL_STEPS.drSource, 'DbInstanceIdentifier'));
-      const why = await copyAndRestore(ctx, op, dr, { sourceArn, sourceId, copyId, target, region, key: encrypted ? key : undefined, from, tags, deadline, sg, subnetGroup, parameterGroup, instanceClass: src?.instanceClass });
+      const why = await copyAndRestore(ctx, op, dr, {
+        sourceArn,
+        sourceId,
+        copyId,
+        target,
+        region,
+        key: encrypted ? key : undefined,
+        from,
+        tags,
+        deadline,
+        sg,
+        subnetGroup,
+        parameterGroup,
+        instanceClass: src?.instanceClass,
+      });
       if (why) return unmeasured(why);
       const inst = await waitDbAvailable(ctx, dr, target, deadline, (status) => capError(op, ctx, `${target} in ${region}`, status));
 
       // 4. Validated there, against the source's engine and port and the DR network settings.
       const checks: Check[] = dbCopyChecks(inst, { engine: src?.engine ?? inst.engine, port: src?.port, subnetGroup, securityGroupIds: [sg], parameterGroup });
-      if (encrypted && key) checks.push({ name: `KMS key of ${region}`, status: sameKey(inst.kmsKeyId, key) ? 'ok' : inst.kmsKeyId ? 'failed' : 'unknown', detail: `${inst.kmsKeyId ?? 'not reported'}${sameKey(inst.kmsKeyId, key) ? '' : ` (wanted ${key})`}` });
+      if (encrypted && key)
+        checks.push({
+          name: `KMS key of ${region}`,
+          status: sameKey(inst.kmsKeyId, key) ? 'ok' : inst.kmsKeyId ? 'failed' : 'unknown',
+          detail: `${inst.kmsKeyId ?? 'not reported'}${sameKey(inst.kmsKeyId, key) ? '' : ` (wanted ${key})`}`,
+        });
       const validatedAt = ctx.clock.now().toISOString();
       for (const c of checks) ctx.progress(`${c.status.padEnd(7)} DR database: ${c.name}: ${c.detail}`);
       const failed = checks.filter((c) => c.status === 'failed');
       return {
         changed: true,
         summary: `${target} available in ${region} from ${sourceId}; ${checks.length - failed.length}/${checks.length} check(s) not failed`,
-        outputs: { Status: 'restored', DbInstanceIdentifier: target, SnapshotCopyId: copyId, SecurityGroupId: sg, KmsKeyId: key ?? '', ValidatedAt: validatedAt, Failed: String(failed.length) },
-        evidence: { status: 'restored', target, copySnapshotId: copyId, securityGroupId: sg, kmsKeyId: key, keyFrom: from, endpoint: inst.endpoint, checks, validatedAt },
+        outputs: {
+          Status: 'restored',
+          DbInstanceIdentifier: target,
+          SnapshotCopyId: copyId,
+          SecurityGroupId: sg,
+          KmsKeyId: key ?? '',
+          ValidatedAt: validatedAt,
+          Failed: String(failed.length),
+        },
+        evidence: {
+          status: 'restored',
+          target,
+          copySnapshotId: copyId,
+          securityGroupId: sg,
+          kmsKeyId: key,
+          keyFrom: from,
+          endpoint: inst.endpoint,
+          checks,
+          validatedAt,
+        },
       };
     },
   });
 }
 
 /** The drill's own security group in a VPC, found or made: no ingress, egress revoked, verified. */
-async function isolatedGroup(ctx: StepContext, ec2: Ec2Port, o: { vpc: string; name: string; region: string; description: string; tags: Record<string, string>; known?: string }): Promise<string> {
+async function isolatedGroup(
+  ctx: StepContext,
+  ec2: Ec2Port,
+  o: { vpc: string; name: string; region: string; description: string; tags: Record<string, string>; known?: string },
+): Promise<string> {
   let sg = o.known ?? (await ec2.describeSecurityGroups({ 'vpc-id': [o.vpc], 'group-name': [o.name] }))[0]?.groupId;
   if (!sg) {
     sg = await ec2.createSecurityGroup(o.vpc, o.name, o.description, { ...o.tags, Name: o.name });
@@ -155,7 +226,11 @@ async function isolatedGroup(ctx: StepContext, ec2: Ec2Port, o: { vpc: string; n
   }
   await ec2.revokeAllEgress(sg);
   const g = (await ec2.describeSecurityGroups({ 'group-id': [sg] }))[0];
-  if (!g || g.ingress.length || g.egress.length) throw stepError('DrillNotIsolated', `DR security group ${sg} in ${o.region} ${g ? `still has ${g.ingress.length} ingress and ${g.egress.length} egress rule(s)` : 'is not visible'}.`);
+  if (!g || g.ingress.length || g.egress.length)
+    throw stepError(
+      'DrillNotIsolated',
+      `DR security group ${sg} in ${o.region} ${g ? `still has ${g.ingress.length} ingress and ${g.egress.length} egress rule(s)` : 'is not visible'}.`,
+    );
   return sg;
 }
 
@@ -191,7 +266,8 @@ async function copyAndRestore(ctx: StepContext, op: Operation, dr: OpsPorts, c: 
     try {
       await dr.rds.copySnapshot(c.sourceArn, c.copyId, { kmsKeyId: c.key, tags: c.tags });
     } catch (err) {
-      if (unavailableOnEndpoint(ctx, err)) return `RDS CopyDBSnapshot into ${c.region} is not available on ${endpointName(ctx)} (${errorMessage(err).split('\n')[0]})`;
+      if (unavailableOnEndpoint(ctx, err))
+        return `RDS CopyDBSnapshot into ${c.region} is not available on ${endpointName(ctx)} (${errorMessage(err).split('\n')[0]})`;
       throw err;
     }
     await ctx.evidence({ securityGroupId: c.sg, copySnapshotId: c.copyId, kmsKeyId: c.key, copyRequestedAt: ctx.clock.now().toISOString() });
@@ -206,10 +282,23 @@ async function copyAndRestore(ctx: StepContext, op: Operation, dr: OpsPorts, c: 
     minMs: 10000,
     maxMs: 60000,
     onTimeout: (x) => capError(op, ctx, `snapshot copy ${c.copyId}`, x?.status ?? 'gone'),
-    onFailed: (x) => stepError('DrillCopyFailed', `The copy ${c.copyId} of ${c.sourceId} in ${c.region} is ${x?.status ?? 'gone'}.`, { hint: 'Check that the DR key allows RDS to use it (kms:CreateGrant, kms:DescribeKey) and the snapshot copy quota of the region.' }),
+    onFailed: (x) =>
+      stepError('DrillCopyFailed', `The copy ${c.copyId} of ${c.sourceId} in ${c.region} is ${x?.status ?? 'gone'}.`, {
+        hint: 'Check that the DR key allows RDS to use it (kms:CreateGrant, kms:DescribeKey) and the snapshot copy quota of the region.',
+      }),
   });
-  ctx.progress(`restoring ${c.copyId} as ${c.target} in ${c.region} (subnet group ${c.subnetGroup}, security group ${c.sg} only, parameter group ${c.parameterGroup ?? 'default'})`);
-  await dr.rds.restoreFromSnapshot(c.copyId, { targetIdentifier: c.target, subnetGroup: c.subnetGroup, securityGroupIds: [c.sg], parameterGroup: c.parameterGroup, instanceClass: c.instanceClass, multiAz: false, tags: c.tags });
+  ctx.progress(
+    `restoring ${c.copyId} as ${c.target} in ${c.region} (subnet group ${c.subnetGroup}, security group ${c.sg} only, parameter group ${c.parameterGroup ?? 'default'})`,
+  );
+  await dr.rds.restoreFromSnapshot(c.copyId, {
+    targetIdentifier: c.target,
+    subnetGroup: c.subnetGroup,
+    securityGroupIds: [c.sg],
+    parameterGroup: c.parameterGroup,
+    instanceClass: c.instanceClass,
+    multiAz: false,
+    tags: c.tags,
+  });
   await ctx.evidence({ target: c.target, copyAvailableAt: ctx.clock.now().toISOString(), copyKmsKeyId: copy?.kmsKeyId });
   return undefined;
 }

@@ -50,7 +50,10 @@ export async function drEnvContext(ctx: Pick<StepContext, 'envCtx'>, aws: AwsPor
 
 /** The deploy step's context in the DR copy: its outputs are the drill's DR steps' (of this drill). */
 async function drContext(ctx: StepContext, op: Operation, deps: DrStackDeps): Promise<StepContext> {
-  if (!deps.drAws || !deps.drRegion) throw stepError('DrillNoDrRegion', 'scope full needs recovery.drRegion in the config.', { hint: 'Set recovery.drRegion (e.g. us-east-1) for the environment.' });
+  if (!deps.drAws || !deps.drRegion)
+    throw stepError('DrillNoDrRegion', 'scope full needs recovery.drRegion in the config.', {
+      hint: 'Set recovery.drRegion (e.g. us-east-1) for the environment.',
+    });
   return {
     ...ctx,
     envCtx: await drEnvContext(ctx, deps.drAws, deps.drRegion, deps.drEnv),
@@ -94,16 +97,30 @@ export function drStackSteps(op: Operation, deps: DrStackDeps, gatherId: string)
       const st = stepOf(ctx.ledger, op, DR_STACK_STEPS.storage);
       const stacks = [net, st].map((r) => String(r?.evidence.stackName ?? ''));
       // When the later of the two stacks was complete: the environment's recovery time counts from here.
-      const completedAt = [net?.finishedAt, st?.finishedAt].filter((t): t is string => Boolean(t)).sort().at(-1) ?? ctx.clock.now().toISOString();
+      const completedAt =
+        [net?.finishedAt, st?.finishedAt]
+          .filter((t): t is string => Boolean(t))
+          .sort()
+          .at(-1) ?? ctx.clock.now().toISOString();
       const so = st?.outputs ?? {};
       return {
         changed: false,
         summary: `${stacks.join(', ')} complete in ${deps.drRegion}`,
         outputs: {
-          CompletedAt: completedAt, DrEnv: deps.drEnv, Region: deps.drRegion ?? '', Stacks: stacks.join(','), VpcId: net?.outputs.VpcId ?? '',
-          DbInstanceIdentifier: so.DbInstanceIdentifier ?? '', DbSubnetGroupName: so.DbSubnetGroupName ?? '', DbParameterGroupName: so.DbParameterGroupName ?? '',
-          DataKmsKeyArn: so.DataKmsKeyArn ?? '', DataKmsKeyId: so.DataKmsKeyId ?? '', BackupVaultName: so.BackupVaultName ?? '',
-          DataLakeBucketName: so.DataLakeBucketName ?? '', AccessLogBucketName: so.AccessLogBucketName ?? '', EfsFileSystemId: so.EfsFileSystemId ?? '',
+          CompletedAt: completedAt,
+          DrEnv: deps.drEnv,
+          Region: deps.drRegion ?? '',
+          Stacks: stacks.join(','),
+          VpcId: net?.outputs.VpcId ?? '',
+          DbInstanceIdentifier: so.DbInstanceIdentifier ?? '',
+          DbSubnetGroupName: so.DbSubnetGroupName ?? '',
+          DbParameterGroupName: so.DbParameterGroupName ?? '',
+          DataKmsKeyArn: so.DataKmsKeyArn ?? '',
+          DataKmsKeyId: so.DataKmsKeyId ?? '',
+          BackupVaultName: so.BackupVaultName ?? '',
+          DataLakeBucketName: so.DataLakeBucketName ?? '',
+          AccessLogBucketName: so.AccessLogBucketName ?? '',
+          EfsFileSystemId: so.EfsFileSystemId ?? '',
         },
         evidence: { stacks, drEnv: deps.drEnv, region: deps.drRegion, completedAt },
       };
@@ -126,7 +143,9 @@ export function drRecorded(ledger: Ledger, op: Pick<Operation, 'id'>, envCtx: Pi
   const recs = (['network', 'storage'] as const).map((t) => ({ t, r: stepOf(ledger, op, DR_STACK_STEPS[t]) })).filter((x) => x.r);
   if (!recs.length) return undefined;
   return {
-    stacks: recs.map(({ t, r }) => (typeof r!.evidence.stackName === 'string' ? r!.evidence.stackName : stackName({ project: envCtx.project, name: drEnv }, t))),
+    stacks: recs.map(({ t, r }) =>
+      typeof r!.evidence.stackName === 'string' ? r!.evidence.stackName : stackName({ project: envCtx.project, name: drEnv }, t),
+    ),
     outputs: Object.assign({}, ...recs.map(({ r }) => r!.outputs)) as Record<string, string>,
     error: recs.map(({ r }) => r!.error && [r!.error.message, r!.error.rootCause].filter(Boolean).join(' ')).find(Boolean),
   };

@@ -6,7 +6,6 @@ import { stepError, type Operation } from '../operation.js';
 import { stepKey } from '../step.js';
 import type { Check, DrillResult } from '../report.js';
 
-
 export const DRILL_STEPS = {
   canary: 'operations.drill.canary',
   isolate: 'operations.drill.isolate',
@@ -50,9 +49,13 @@ export const deadlineOf = (op: Operation, env: EnvironmentConfig) => new Date(op
 
 export function capError(op: Operation, ctx: StepContext, what: string, status: string) {
   const cap = ctx.envCtx.env.recovery.drill.maxMinutes;
-  return stepError('DrillTimeCapExceeded', `The drill exceeded its time cap of ${cap} min (recovery.drill.maxMinutes) while waiting for ${what} (${status}); aborting and tearing down.`, {
-    hint: `Raise recovery.drill.maxMinutes if the restore legitimately takes longer (the RTO target is ${ctx.envCtx.env.recovery.rtoMinutes.data} min).`,
-  });
+  return stepError(
+    'DrillTimeCapExceeded',
+    `The drill exceeded its time cap of ${cap} min (recovery.drill.maxMinutes) while waiting for ${what} (${status}); aborting and tearing down.`,
+    {
+      hint: `Raise recovery.drill.maxMinutes if the restore legitimately takes longer (the RTO target is ${ctx.envCtx.env.recovery.rtoMinutes.data} min).`,
+    },
+  );
 }
 
 /** What the drill's steps record, as their readers use it. */

@@ -37,14 +37,23 @@ export function reportStep(op: Operation, o: DrillOptions, deps: DrillDeps): Ste
         } catch (err) {
           result.uploaded = undefined;
           result.notes.push(`upload to s3://${stateBucket} failed: ${errorMessage(err)}`);
-          ctx.io.notify({ type: 'warning', stepId: ctx.stepId, message: `report not uploaded to s3://${stateBucket}: ${errorMessage(err)} (kept locally at ${result.report})` });
+          ctx.io.notify({
+            type: 'warning',
+            stepId: ctx.stepId,
+            message: `report not uploaded to s3://${stateBucket}: ${errorMessage(err)} (kept locally at ${result.report})`,
+          });
           await writeFile(result.reportJson, `${JSON.stringify(result, null, 2)}\n`);
         }
       }
       // Written last: it carries the upload's outcome in its notes too.
       await writeFile(path.join(dir, `${base}.html`), renderHtml(result));
       ctx.progress(result.verdict);
-      return { changed: true, summary: result.verdict, outputs: { Report: result.report, ReportJson: result.reportJson, Passed: String(result.passed) }, evidence: { result } };
+      return {
+        changed: true,
+        summary: result.verdict,
+        outputs: { Report: result.report, ReportJson: result.reportJson, Passed: String(result.passed) },
+        evidence: { result },
+      };
     },
   });
 }

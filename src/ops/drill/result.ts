@@ -6,7 +6,21 @@ import { minutes, type Operation } from '../operation.js';
 import { drRecorded, type DrRecorded } from './dr-stacks.js';
 import { measureStore, overallPassed, fmt, type StoreResult } from '../rto-rpo.js';
 import { verdictText, type Check, type CheckStatus, type DrillResult } from '../report.js';
-import { DRILL, drillName, drEnvName, type CanaryEvidence, type ChecksEvidence, type DrDataEvidence, type DrillDeps, type DrillOptions, type DrRegionEvidence, type IsolateEvidence, type RestoreDbEvidence, type RestoreFsEvidence, type TeardownEvidence } from './keys.js';
+import {
+  DRILL,
+  drillName,
+  drEnvName,
+  type CanaryEvidence,
+  type ChecksEvidence,
+  type DrDataEvidence,
+  type DrillDeps,
+  type DrillOptions,
+  type DrRegionEvidence,
+  type IsolateEvidence,
+  type RestoreDbEvidence,
+  type RestoreFsEvidence,
+  type TeardownEvidence,
+} from './keys.js';
 import type { RecordOf } from '../step.js';
 
 /**
@@ -64,7 +78,8 @@ function recorded(ledger: Ledger, envCtx: EnvContext, op: Operation, deps: Drill
   };
 }
 
-const failedOf = (checks: Check[], prefix: string) => checks.filter((c) => c.name.startsWith(prefix) && c.status === 'failed').map((c) => `${c.name.slice(prefix.length + 1)} (${c.detail})`);
+const failedOf = (checks: Check[], prefix: string) =>
+  checks.filter((c) => c.name.startsWith(prefix) && c.status === 'failed').map((c) => `${c.name.slice(prefix.length + 1)} (${c.detail})`);
 
 /** The platform database's copy: RTO/RPO, lowered for a validation or canary it did not pass. */
 function measureDatabase(r: Recorded, op: Operation, rec: RecoveryConfig): StoreResult {
@@ -74,7 +89,13 @@ function measureDatabase(r: Recorded, op: Operation, rec: RecoveryConfig): Store
     name: 'database',
     drillStart: op.startedAt,
     validatedAt: done(val) && done(rdb) ? new Date(val!.outputs.DbValidatedAt!) : undefined,
-    restorePoint: rdb?.outputs.RpoPoint ? new Date(rdb.outputs.RpoPoint) : rdb?.outputs.RestorePoint ? new Date(rdb.outputs.RestorePoint) : rdb?.evidence.restorePoint ? new Date(String(rdb.evidence.restorePoint)) : undefined,
+    restorePoint: rdb?.outputs.RpoPoint
+      ? new Date(rdb.outputs.RpoPoint)
+      : rdb?.outputs.RestorePoint
+        ? new Date(rdb.outputs.RestorePoint)
+        : rdb?.evidence.restorePoint
+          ? new Date(String(rdb.evidence.restorePoint))
+          : undefined,
     rtoTargetSeconds: rec.rtoMinutes.data * 60,
     rpoTargetSeconds: rec.rpoMinutes.database * 60,
     unmeasured: !done(rdb) ? `the database was not restored${aborted ? ` (${aborted})` : rdb?.error ? ` (${rdb.error.message})` : ''}` : undefined,
@@ -101,13 +122,24 @@ function measureFileSystem(r: Recorded, op: Operation, rec: RecoveryConfig): Sto
     restorePoint: rfs?.outputs.RestorePoint ? new Date(rfs.outputs.RestorePoint) : undefined,
     rtoTargetSeconds: rec.rtoMinutes.data * 60,
     rpoTargetSeconds: rec.rpoMinutes.fileSystem * 60,
-    unmeasured: rfs?.outputs.Status === 'unmeasured' ? String(rfs.outputs.Reason) : !done(rfs) ? `the file system was not restored${aborted ? ` (${aborted})` : ''}` : undefined,
+    unmeasured:
+      rfs?.outputs.Status === 'unmeasured'
+        ? String(rfs.outputs.Reason)
+        : !done(rfs)
+          ? `the file system was not restored${aborted ? ` (${aborted})` : ''}`
+          : undefined,
     validationFailed: fsFailed.length ? fsFailed.join(', ') : undefined,
   });
 }
 
 /** Scope full: the database restored in the DR region, and the whole environment's recovery there. */
-function measureDrRegion(r: Recorded, op: Operation, rec: RecoveryConfig, region: string, notes: string[]): { drDatabase: StoreResult; environment: NonNullable<DrillResult['environment']> } {
+function measureDrRegion(
+  r: Recorded,
+  op: Operation,
+  rec: RecoveryConfig,
+  region: string,
+  notes: string[],
+): { drDatabase: StoreResult; environment: NonNullable<DrillResult['environment']> } {
   const { src, drd, dr, drStacks, aborted } = r;
   const drChecks = (drd?.evidence.checks ?? []).map((c) => ({ ...c, name: `DR database: ${c.name}` }));
   r.checks.push(...drChecks);
@@ -132,13 +164,22 @@ function measureDrRegion(r: Recorded, op: Operation, rec: RecoveryConfig, region
   });
   if (!done(drd) && aborted) Object.assign(drDatabase, { passed: false });
   if (src?.outputs.OnDemand === 'true')
-    notes.push(`No snapshot of the database existed at drill start: the drill took ${src.outputs.SnapshotId} and copied it, so the DR-region RPO is optimistic — after a real regional outage only copies already in ${region} exist.`);
+    notes.push(
+      `No snapshot of the database existed at drill start: the drill took ${src.outputs.SnapshotId} and copied it, so the DR-region RPO is optimistic — after a real regional outage only copies already in ${region} exist.`,
+    );
   else if (src?.outputs.SnapshotId)
-    notes.push(`DR-region RPO: drill start → creation of the newest snapshot (${src.outputs.SnapshotId}), which is the best a copy to ${region} can hold; copy snapshots there continuously (AWS Backup cross-region copy) for that to hold in a real outage.`);
+    notes.push(
+      `DR-region RPO: drill start → creation of the newest snapshot (${src.outputs.SnapshotId}), which is the best a copy to ${region} can hold; copy snapshots there continuously (AWS Backup cross-region copy) for that to hold in a real outage.`,
+    );
 
   // Full recovery: the stacks recreated AND the data restored there, validated.
   const completed = dr?.outputs.CompletedAt ? new Date(dr.outputs.CompletedAt) : undefined;
-  const end = completed && drRestored && drd!.outputs.ValidatedAt ? new Date(Math.max(completed.getTime(), new Date(drd!.outputs.ValidatedAt).getTime())) : completed && drd?.outputs.Status === 'unmeasured' ? completed : undefined;
+  const end =
+    completed && drRestored && drd!.outputs.ValidatedAt
+      ? new Date(Math.max(completed.getTime(), new Date(drd!.outputs.ValidatedAt).getTime()))
+      : completed && drd?.outputs.Status === 'unmeasured'
+        ? completed
+        : undefined;
   const rto = end ? Math.max(0, Math.round((end.getTime() - op.startedAt.getTime()) / 1000)) : null;
   const target = rec.rtoMinutes.full * 60;
   const infraOnly = rto !== null && !drRestored;
@@ -178,7 +219,8 @@ export function drillResult(ledger: Ledger, envCtx: EnvContext, op: Operation, o
   }
   const passed = aborted ? false : overallPassed([...stores, ...(environment ? [environment] : [])]);
   const canaryDetail = [...(can?.evidence.detail ?? [])];
-  if (fileSystem.passed !== null) canaryDetail.push('EFS: the latest recovery point predates a canary written at drill start (daily backups); the file system RPO measures that gap.');
+  if (fileSystem.passed !== null)
+    canaryDetail.push('EFS: the latest recovery point predates a canary written at drill start (daily backups); the file system RPO measures that gap.');
   if (fileSystem.passed === null) notes.push(`The file system was NOT measured: ${fileSystem.reason}. The drill therefore cannot pass as a whole.`);
   const tdLeft = td?.evidence.left ?? [];
   const kept = td?.evidence.kept === true;
@@ -200,9 +242,18 @@ export function drillResult(ledger: Ledger, envCtx: EnvContext, op: Operation, o
     drillName: drillName(envCtx, op.stamp),
     stores,
     environment,
-    canary: { writtenAt: can?.outputs.CanaryAt, database: (can?.outputs.Database as CheckStatus) ?? 'unknown', fileSystem: (can?.outputs.FileSystem as CheckStatus) ?? 'unknown', detail: canaryDetail },
+    canary: {
+      writtenAt: can?.outputs.CanaryAt,
+      database: (can?.outputs.Database as CheckStatus) ?? 'unknown',
+      fileSystem: (can?.outputs.FileSystem as CheckStatus) ?? 'unknown',
+      detail: canaryDetail,
+    },
     checks: r.checks,
-    isolation: { securityGroupId: iso?.outputs.SecurityGroupId, ingressRules: Number(iso?.evidence.ingressRules ?? 0), egressRevoked: iso?.status === 'done' && Number(iso.evidence.egressRules ?? 1) === 0 },
+    isolation: {
+      securityGroupId: iso?.outputs.SecurityGroupId,
+      ingressRules: Number(iso?.evidence.ingressRules ?? 0),
+      egressRevoked: iso?.status === 'done' && Number(iso.evidence.egressRules ?? 1) === 0,
+    },
     teardown: { kept, deleted: td?.evidence.deleted ?? [], left: kept ? (td?.evidence.resources ?? []) : tdLeft },
     costEstimateUsd: Number(op.params.costEstimateUsd ?? 0),
     maxCostUsd: rec.drill.maxCostUsd,

@@ -21,12 +21,23 @@ export function teardownStep(op: Operation, o: DrillOptions, deps: DrillDeps, ma
       const ops = await ctx.aws.ops();
       const found = await drillResources(ctx, ops, op, deps);
       if (o.keep) {
-        for (const r of found) ctx.io.notify({ type: 'warning', stepId: ctx.stepId, message: `kept: ${r} (remove with dpf dr-drill --env ${ctx.envCtx.name} --teardown)` });
-        return { changed: false, summary: `kept ${found.length} resource(s)`, outputs: { Kept: 'true', Left: String(found.length) }, evidence: { kept: true, resources: found, deleted: [], left: found, aborted } };
+        for (const r of found)
+          ctx.io.notify({ type: 'warning', stepId: ctx.stepId, message: `kept: ${r} (remove with dpf dr-drill --env ${ctx.envCtx.name} --teardown)` });
+        return {
+          changed: false,
+          summary: `kept ${found.length} resource(s)`,
+          outputs: { Kept: 'true', Left: String(found.length) },
+          evidence: { kept: true, resources: found, deleted: [], left: found, aborted },
+        };
       }
       const { deleted, left } = await tearDown(ctx, ops, op, deps);
       for (const l of left) ctx.io.notify({ type: 'warning', stepId: ctx.stepId, message: `left behind: ${l}` });
-      return { changed: deleted.length > 0, summary: `${deleted.length} deleted${left.length ? `, ${left.length} LEFT` : ''}`, outputs: { Kept: 'false', Left: String(left.length) }, evidence: { kept: false, deleted, left, aborted } };
+      return {
+        changed: deleted.length > 0,
+        summary: `${deleted.length} deleted${left.length ? `, ${left.length} LEFT` : ''}`,
+        outputs: { Kept: 'false', Left: String(left.length) },
+        evidence: { kept: false, deleted, left, aborted },
+      };
     },
   });
 }
@@ -43,7 +54,6 @@ export function abortedReason(ledger: Ledger, op: Pick<Operation, 'id'>, mainIds
   return 'torn down on request (--teardown) before it finished';
 }
 
-
 /** What the drill created, by evidence and by its deterministic names. */
 export async function drillResources(ctx: StepContext, ops: OpsPorts, op: Operation, deps: DrillDeps): Promise<string[]> {
   return (await drillResourceIds(ctx, ops, op, deps, true)).map((r) => r.text);
@@ -57,20 +67,32 @@ async function drDataResources(ctx: StepContext, op: Operation, deps: DrillDeps)
   const name = drillName(ctx.envCtx, op.stamp);
   const db = await dr.rds.describeInstance(`${name}-dr-db`);
   if (db) out.push({ id: db.identifier, text: `RDS instance ${db.identifier} (${db.status}) in ${deps.drRegion}`, kind: 'db' });
-  for (const s of await dr.rds.describeSnapshots({ snapshotId: `${name}-dr` })) out.push({ id: s.identifier, text: `RDS snapshot ${s.identifier} (${s.status}) in ${deps.drRegion}`, kind: 'snapshot' });
+  for (const s of await dr.rds.describeSnapshots({ snapshotId: `${name}-dr` }))
+    out.push({ id: s.identifier, text: `RDS snapshot ${s.identifier} (${s.status}) in ${deps.drRegion}`, kind: 'snapshot' });
   const vpc = drRecorded(ctx.ledger, op, ctx.envCtx, drEnvName(deps.envName, op.stamp))?.outputs.VpcId;
   const sgId = DRILL.drData.of(ctx.ledger, op)?.evidence.securityGroupId;
-  const groups = vpc ? await dr.ec2.describeSecurityGroups({ 'vpc-id': [vpc], 'group-name': [name] }) : sgId ? await dr.ec2.describeSecurityGroups({ 'group-id': [sgId] }) : [];
+  const groups = vpc
+    ? await dr.ec2.describeSecurityGroups({ 'vpc-id': [vpc], 'group-name': [name] })
+    : sgId
+      ? await dr.ec2.describeSecurityGroups({ 'group-id': [sgId] })
+      : [];
   for (const g of groups) out.push({ id: g.groupId, text: `security group ${g.groupId} (${g.groupName}) in ${deps.drRegion}`, kind: 'sg' });
   return out;
 }
 
-async function drillResourceIds(ctx: StepContext, ops: OpsPorts, op: Operation, deps: DrillDeps, withStacks: boolean): Promise<Array<{ id: string; text: string }>> {
+async function drillResourceIds(
+  ctx: StepContext,
+  ops: OpsPorts,
+  op: Operation,
+  deps: DrillDeps,
+  withStacks: boolean,
+): Promise<Array<{ id: string; text: string }>> {
   const out: Array<{ id: string; text: string }> = [];
   const name = drillName(ctx.envCtx, op.stamp);
   const db = await ops.rds.describeInstance(`${name}-db`);
   if (db) out.push({ id: db.identifier, text: `RDS instance ${db.identifier} (${db.status})` });
-  for (const s of await ops.rds.describeSnapshots({ snapshotId: `${name}-src` })) out.push({ id: s.identifier, text: `RDS snapshot ${s.identifier} (${s.status})` });
+  for (const s of await ops.rds.describeSnapshots({ snapshotId: `${name}-src` }))
+    out.push({ id: s.identifier, text: `RDS snapshot ${s.identifier} (${s.status})` });
   const fsId = DRILL.restoreFs.of(ctx.ledger, op)?.evidence.fileSystemId;
   if (fsId && (await ops.efs.describeFileSystems(fsId)).length) out.push({ id: fsId, text: `EFS ${fsId}` });
   const vpc = optionalOutput(ctx.ledger, 'network.stack', 'VpcId');
@@ -131,7 +153,9 @@ async function tearDown(ctx: StepContext, ops: OpsPorts, op: Operation, deps: Dr
 
   // 4. The security group, once nothing uses it (RDS network interfaces linger for minutes).
   const vpc = optionalOutput(ctx.ledger, 'network.stack', 'VpcId');
-  const sgId = (stepOf(ctx.ledger, op, DRILL_STEPS.isolate)?.outputs.SecurityGroupId) || (vpc ? (await ops.ec2.describeSecurityGroups({ 'vpc-id': [vpc], 'group-name': [name] }))[0]?.groupId : undefined);
+  const sgId =
+    stepOf(ctx.ledger, op, DRILL_STEPS.isolate)?.outputs.SecurityGroupId ||
+    (vpc ? (await ops.ec2.describeSecurityGroups({ 'vpc-id': [vpc], 'group-name': [name] }))[0]?.groupId : undefined);
   if (sgId) {
     const err = await deleteSecurityGroup(ctx, ops.ec2, sgId, until());
     if (err) left.push(`security group ${sgId}: ${err}`);
@@ -189,7 +213,13 @@ async function waitGone(ctx: StepContext, what: string, status: () => Promise<st
   });
 }
 
-async function tearDownDrRegion(ctx: StepContext, deps: DrillDeps, outputs: Record<string, string>, stacks: string[], drEnv: string): Promise<{ deleted: string[]; left: string[] }> {
+async function tearDownDrRegion(
+  ctx: StepContext,
+  deps: DrillDeps,
+  outputs: Record<string, string>,
+  stacks: string[],
+  drEnv: string,
+): Promise<{ deleted: string[]; left: string[] }> {
   const deleted: string[] = [];
   const left: string[] = [];
   const aws = deps.drAws!;
@@ -199,7 +229,11 @@ async function tearDownDrRegion(ctx: StepContext, deps: DrillDeps, outputs: Reco
     try {
       await ops.rds.modifyDeletionProtection(dbId, false);
     } catch (err) {
-      ctx.io.notify({ type: 'warning', stepId: ctx.stepId, message: `could not turn off deletion protection of ${dbId} in ${deps.drRegion}: ${errorMessage(err)}` });
+      ctx.io.notify({
+        type: 'warning',
+        stepId: ctx.stepId,
+        message: `could not turn off deletion protection of ${dbId} in ${deps.drRegion}: ${errorMessage(err)}`,
+      });
     }
     await ops.rds.deleteInstance(dbId, { skipFinalSnapshot: true });
     await waitGone(ctx, `DR DB ${dbId}`, async () => (await ops.rds.describeInstance(dbId))?.status, new Date(ctx.clock.now().getTime() + 3600000));
@@ -238,7 +272,13 @@ async function tearDownDrRegion(ctx: StepContext, deps: DrillDeps, outputs: Reco
   }
   // dpf has no KMS port: the key (DeletionPolicy RetainExceptOnCreate) is named so it can be scheduled for deletion.
   const key = outputs.DataKmsKeyArn || outputs.DataKmsKeyId;
-  if (key) left.push(`KMS key ${key} in ${deps.drRegion} (retained by the DR storage stack; it encrypted the drill's copies): aws kms schedule-key-deletion --region ${deps.drRegion} --key-id ${key} --pending-window-in-days 7`);
-  else if (stacks.some((s) => s.endsWith('-storage'))) left.push(`the KMS key of the DR storage stack in ${deps.drRegion} (retained by the template; the stack reported no key id): find it by the tag dpf:env=${drEnv} and schedule its deletion`);
+  if (key)
+    left.push(
+      `KMS key ${key} in ${deps.drRegion} (retained by the DR storage stack; it encrypted the drill's copies): aws kms schedule-key-deletion --region ${deps.drRegion} --key-id ${key} --pending-window-in-days 7`,
+    );
+  else if (stacks.some((s) => s.endsWith('-storage')))
+    left.push(
+      `the KMS key of the DR storage stack in ${deps.drRegion} (retained by the template; the stack reported no key id): find it by the tag dpf:env=${drEnv} and schedule its deletion`,
+    );
   return { deleted, left };
 }

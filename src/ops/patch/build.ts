@@ -26,7 +26,16 @@ export function buildPatchSteps(op: Operation, o: PatchOptions): StepDef[] {
   const nonWorkers = o.waves.filter((w) => !w.rolling).flatMap((w) => w.hosts);
   // The database's recovery point: the master's jobs write to it while hosts reboot (the
   // specification: manual snapshots before major changes). In parallel with the AMIs.
-  const steps: StepDef[] = [rdsSnapshotStep(op, { id: PATCH_STEPS.dbSnapshot, title: 'Recovery point: RDS snapshot', label: 'prepatch', timeoutMinutes: 120, rerun: () => o.rerun, requireDatabase: false })];
+  const steps: StepDef[] = [
+    rdsSnapshotStep(op, {
+      id: PATCH_STEPS.dbSnapshot,
+      title: 'Recovery point: RDS snapshot',
+      label: 'prepatch',
+      timeoutMinutes: 120,
+      rerun: () => o.rerun,
+      requireDatabase: false,
+    }),
+  ];
   if (nonWorkers.length) steps.push(recoveryPointStep(op, o, nonWorkers));
   let previous: string[] = [PATCH_STEPS.dbSnapshot, ...(nonWorkers.length ? [PATCH_STEPS.recoveryPoint] : [])];
   for (const wave of o.waves) {

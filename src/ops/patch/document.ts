@@ -6,15 +6,29 @@ import { optionalOutput, stepError } from '../operation.js';
 import { type PatchOptions, type Wave } from './keys.js';
 
 /** Parameters of the patch document for one wave (apply, or --dry-run scan). */
-export async function patchDocument(ctx: StepContext, method: PatchOptions['method'], check: boolean, role: string): Promise<{ documentName: string; parameters: Record<string, string[]> }> {
+export async function patchDocument(
+  ctx: StepContext,
+  method: PatchOptions['method'],
+  check: boolean,
+  role: string,
+): Promise<{ documentName: string; parameters: Record<string, string[]> }> {
   if (method === 'patch-baseline')
-    return { documentName: 'AWS-RunPatchBaseline', parameters: { Operation: [check ? 'Scan' : 'Install'], RebootOption: [check ? 'NoReboot' : 'RebootIfNeeded'] } };
+    return {
+      documentName: 'AWS-RunPatchBaseline',
+      parameters: { Operation: [check ? 'Scan' : 'Install'], RebootOption: [check ? 'NoReboot' : 'RebootIfNeeded'] },
+    };
   const bucket = optionalOutput(ctx.ledger, 'bootstrap.state', 'StateBucketName');
-  if (!bucket) throw stepError('PatchNoStateBucket', 'The Ansible bundle lives in the state bucket, and the ledger has none.', { hint: `dpf deploy --env ${ctx.envCtx.name} --phase bootstrap` });
+  if (!bucket)
+    throw stepError('PatchNoStateBucket', 'The Ansible bundle lives in the state bucket, and the ledger has none.', {
+      hint: `dpf deploy --env ${ctx.envCtx.name} --phase bootstrap`,
+    });
   const up = await ensureBundleUploaded(await ctx.aws.objects(), bucket, buildBundle(), ctx.envCtx.region);
   // dpf's own document: AWS-ApplyAnsiblePlaybooks cannot install Ansible on the Rocky/Alma IPA servers.
   const extraVariables = `SSM=True dpf_env=${ctx.envCtx.name} dpf_project=${ctx.envCtx.project} dpf_region=${ctx.envCtx.region} dpf_role=${role === 'master-dev' ? 'master' : role}`;
-  return { documentName: ansibleDocumentName(ctx), parameters: ansibleDocumentParameters({ s3Url: up.s3Url, playbook: 'patch.yml', extraVariables, check, timeoutSeconds: ctx.envCtx.env.ssm.timeoutSeconds }) };
+  return {
+    documentName: ansibleDocumentName(ctx),
+    parameters: ansibleDocumentParameters({ s3Url: up.s3Url, playbook: 'patch.yml', extraVariables, check, timeoutSeconds: ctx.envCtx.env.ssm.timeoutSeconds }),
+  };
 }
 
 /** AWS-RunPatchBaseline's own execution timeout (the document's runtimeConfig; it takes no timeout parameter). */

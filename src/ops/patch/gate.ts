@@ -36,17 +36,22 @@ export function gateStep(op: Operation, o: PatchOptions, wave: Wave): StepDef {
       await ctx.evidence({ health, accepted: verdict.accepted });
       if (!verdict.passed) {
         const unknownOnly = verdict.problems.every((p) => / unknown: /.test(p.reason));
-        throw stepError('HealthGateFailed', `Health gate after wave ${wave.name} failed on ${new Set(verdict.problems.map((p) => p.instanceId)).size} host(s); the run is halted before the next wave.`, {
-          details: verdict.problems.map((p) => {
-            const ami = amiOf(ctx.ledger, p.instanceId);
-            return `${hostLabel(p)}: ${p.reason}${ami ? `; roll back to ${ami}` : p.role === 'worker' ? '; roll back: terminate it, the Auto Scaling group replaces it' : ''}`;
-          }),
-          hint: unknownOnly
-            ? `dpf could not tell whether these hosts are healthy and never counts that as healthy. Check them yourself; to accept unknown health explicitly, rerun with --accept-unknown-health (it resumes at this gate): ${o.rerun} --accept-unknown-health`
-            : `${rollbackHint(wave, o.rerun)}\nOnce the host is healthy again, rerun to resume at this gate: ${o.rerun}`,
-        });
+        throw stepError(
+          'HealthGateFailed',
+          `Health gate after wave ${wave.name} failed on ${new Set(verdict.problems.map((p) => p.instanceId)).size} host(s); the run is halted before the next wave.`,
+          {
+            details: verdict.problems.map((p) => {
+              const ami = amiOf(ctx.ledger, p.instanceId);
+              return `${hostLabel(p)}: ${p.reason}${ami ? `; roll back to ${ami}` : p.role === 'worker' ? '; roll back: terminate it, the Auto Scaling group replaces it' : ''}`;
+            }),
+            hint: unknownOnly
+              ? `dpf could not tell whether these hosts are healthy and never counts that as healthy. Check them yourself; to accept unknown health explicitly, rerun with --accept-unknown-health (it resumes at this gate): ${o.rerun} --accept-unknown-health`
+              : `${rollbackHint(wave, o.rerun)}\nOnce the host is healthy again, rerun to resume at this gate: ${o.rerun}`,
+          },
+        );
       }
-      for (const a of verdict.accepted) ctx.io.notify({ type: 'warning', stepId: ctx.stepId, message: `accepted (--accept-unknown-health): ${hostLabel(a)} ${a.reason}` });
+      for (const a of verdict.accepted)
+        ctx.io.notify({ type: 'warning', stepId: ctx.stepId, message: `accepted (--accept-unknown-health): ${hostLabel(a)} ${a.reason}` });
       return {
         changed: false,
         summary: `${health.length} host(s) healthy${verdict.accepted.length ? ` (${verdict.accepted.length} unknown component(s) accepted)` : ''}`,

@@ -8,12 +8,21 @@ import { type Wave } from './keys.js';
 
 export async function discoverHosts(ops: OpsPorts, ledger: Ledger, envCtx: EnvContext): Promise<Host[]> {
   const out: Host[] = [];
-  for (const [key, role] of [['BastionInstanceId', 'bastion'], ['MasterInstanceId', 'master'], ['DevInstanceId', 'dev']] as const) {
+  for (const [key, role] of [
+    ['BastionInstanceId', 'bastion'],
+    ['MasterInstanceId', 'master'],
+    ['DevInstanceId', 'dev'],
+  ] as const) {
     const id = optionalOutput(ledger, 'compute.stack', key);
     if (id) out.push({ instanceId: id, role });
   }
-  const identity = await ops.ec2.describeInstances({ 'tag:dpf:env': [envCtx.name], 'tag:dpf:role': ['identity'], 'instance-state-name': ['pending', 'running', 'stopping', 'stopped'] });
-  for (const i of identity.sort((a, b) => (a.tags.Name ?? a.instanceId).localeCompare(b.tags.Name ?? b.instanceId))) out.push({ instanceId: i.instanceId, role: 'identity' });
+  const identity = await ops.ec2.describeInstances({
+    'tag:dpf:env': [envCtx.name],
+    'tag:dpf:role': ['identity'],
+    'instance-state-name': ['pending', 'running', 'stopping', 'stopped'],
+  });
+  for (const i of identity.sort((a, b) => (a.tags.Name ?? a.instanceId).localeCompare(b.tags.Name ?? b.instanceId)))
+    out.push({ instanceId: i.instanceId, role: 'identity' });
   for (const id of await workerIds(ops, ledger)) out.push({ instanceId: id, role: 'worker' });
   return out;
 }

@@ -2,7 +2,6 @@
 import { type Host } from '../health.js';
 import { stepKey } from '../step.js';
 
-
 export const PATCH_STEPS = {
   recoveryPoint: 'operations.patch.recovery-point',
   dbSnapshot: 'operations.patch.db-snapshot',

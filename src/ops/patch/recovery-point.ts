@@ -35,18 +35,36 @@ export function recoveryPointStep(op: Operation, o: PatchOptions, nonWorkers: st
         stepId: ctx.stepId,
         what: `${ids.length} image(s)`,
         read: () => ops.ec2.describeImages(ids),
-        state: (imgs) => (imgs.some((i) => i.state === 'failed' || i.state === 'error') ? 'failed' : imgs.length === ids.length && imgs.every((i) => i.state === 'available') ? 'done' : 'waiting'),
+        state: (imgs) =>
+          imgs.some((i) => i.state === 'failed' || i.state === 'error')
+            ? 'failed'
+            : imgs.length === ids.length && imgs.every((i) => i.state === 'available')
+              ? 'done'
+              : 'waiting',
         describe: (imgs) => imgs.map((i) => `${i.imageId}=${i.state}`).join(', ') || 'not visible yet',
         deadline: new Date(ctx.clock.now().getTime() + 90 * 60000),
         minMs: 10000,
         maxMs: 60000,
-        onTimeout: (imgs) => stepError('RecoveryPointTimedOut', `Images still not available after 90 min: ${imgs.map((i) => `${i.imageId}=${i.state}`).join(', ')}.`, { hint: `No host was patched. Rerun to keep waiting: ${o.rerun}` }),
-        onFailed: (imgs) => stepError('RecoveryPointFailed', `Image creation failed: ${imgs.filter((i) => i.state !== 'available').map((i) => `${i.imageId}=${i.state}`).join(', ')}.`, { hint: 'No host was patched. Fix the cause and rerun.' }),
+        onTimeout: (imgs) =>
+          stepError('RecoveryPointTimedOut', `Images still not available after 90 min: ${imgs.map((i) => `${i.imageId}=${i.state}`).join(', ')}.`, {
+            hint: `No host was patched. Rerun to keep waiting: ${o.rerun}`,
+          }),
+        onFailed: (imgs) =>
+          stepError(
+            'RecoveryPointFailed',
+            `Image creation failed: ${imgs
+              .filter((i) => i.state !== 'available')
+              .map((i) => `${i.imageId}=${i.state}`)
+              .join(', ')}.`,
+            { hint: 'No host was patched. Fix the cause and rerun.' },
+          ),
       });
       for (const n of notes) ctx.io.notify({ type: 'warning', stepId: ctx.stepId, message: n });
       return {
         changed: true,
-        summary: Object.entries(images).map(([id, ami]) => `${hostLabel({ instanceId: id, role: roleOf(o.hosts, id) })} → ${ami}`).join(', '),
+        summary: Object.entries(images)
+          .map(([id, ami]) => `${hostLabel({ instanceId: id, role: roleOf(o.hosts, id) })} → ${ami}`)
+          .join(', '),
         outputs: images,
         evidence: { images, states: final.map((i) => ({ imageId: i.imageId, state: i.state })), notes },
       };

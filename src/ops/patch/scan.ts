@@ -25,18 +25,37 @@ export function buildScanSteps(op: Operation, o: Omit<PatchOptions, 'acceptUnkno
           const labels = Object.fromEntries(ids.map((id) => [id, roleOf(o.hosts, id)]));
           let run: CommandRun;
           try {
-            run = await runCommand(ops.ssm, { clock: ctx.clock, io: ctx.io, signal: ctx.signal, stepId: ctx.stepId, objects: await ctx.aws.objects() }, sendFor(ctx, wave, ids, doc, op.id), { labels, timeoutSeconds: patchTimeouts(ids.length, wave.rolling ? ctx.envCtx.env.ssm.maxConcurrency : '1', execSecondsOf(doc)).waitSeconds, ...pollOpts(ctx) });
+            run = await runCommand(
+              ops.ssm,
+              { clock: ctx.clock, io: ctx.io, signal: ctx.signal, stepId: ctx.stepId, objects: await ctx.aws.objects() },
+              sendFor(ctx, wave, ids, doc, op.id),
+              {
+                labels,
+                timeoutSeconds: patchTimeouts(ids.length, wave.rolling ? ctx.envCtx.env.ssm.maxConcurrency : '1', execSecondsOf(doc)).waitSeconds,
+                ...pollOpts(ctx),
+              },
+            );
           } catch (err) {
             throw stepError('PatchScanFailed', `Scan of wave ${wave.name} could not be sent: ${errorMessage(err)}`);
           }
           for (const h of run.hosts) {
             const pending = pendingUpdates(h.tail);
-            rows.push({ wave: wave.name, instanceId: h.instanceId, role: labels[h.instanceId] ?? 'worker', status: h.status, pending: pending ?? null, tail: h.tail.slice(-3) });
-            ctx.progress(`${wave.name} ${hostLabel({ instanceId: h.instanceId, role: labels[h.instanceId] })}: ${h.status}, pending updates: ${pending ?? 'unknown (no output)'}`);
+            rows.push({
+              wave: wave.name,
+              instanceId: h.instanceId,
+              role: labels[h.instanceId] ?? 'worker',
+              status: h.status,
+              pending: pending ?? null,
+              tail: h.tail.slice(-3),
+            });
+            ctx.progress(
+              `${wave.name} ${hostLabel({ instanceId: h.instanceId, role: labels[h.instanceId] })}: ${h.status}, pending updates: ${pending ?? 'unknown (no output)'}`,
+            );
           }
         }
         const failed = rows.filter((r) => r.status !== 'Success');
-        if (failed.length) throw stepError('PatchScanFailed', `The scan failed on ${failed.length} host(s): ${failed.map((r) => `${r.instanceId} ${r.status}`).join(', ')}.`);
+        if (failed.length)
+          throw stepError('PatchScanFailed', `The scan failed on ${failed.length} host(s): ${failed.map((r) => `${r.instanceId} ${r.status}`).join(', ')}.`);
         const known = rows.filter((r) => r.pending !== null);
         return {
           changed: false,

@@ -7,7 +7,12 @@ import type { ProcessInfo } from '../../settings.js';
 import { errorMessage } from '../../errors.js';
 
 /** The staging environment's ledger: the local copy next to the config, or its state-bucket mirror (the newer wins). */
-export async function readStagingLedger(session: Session, me: ProcessInfo, awsIn: (region: string) => AwsPorts, warn: (message: string) => void): Promise<{ found?: { data: LedgerData; source: string }; lookedAt: string[] }> {
+export async function readStagingLedger(
+  session: Session,
+  me: ProcessInfo,
+  awsIn: (region: string) => AwsPorts,
+  warn: (message: string) => void,
+): Promise<{ found?: { data: LedgerData; source: string }; lookedAt: string[] }> {
   const staging = session.env.patching.stagingEnv;
   const lookedAt: string[] = [];
   let found: { data: LedgerData; source: string } | undefined;

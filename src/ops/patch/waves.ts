@@ -37,11 +37,32 @@ export function waveStep(op: Operation, o: PatchOptions, wave: Wave, previous: s
       const sentAt = ctx.clock.now();
       const run: CommandRun = await runCommand(
         ops.ssm,
-        { clock: ctx.clock, io: ctx.io, signal: ctx.signal, stepId: ctx.stepId, objects: await ctx.aws.objects(), onSent: (commandId) => ctx.evidence({ commandId, sentAt: sentAt.toISOString(), document: doc.documentName }) },
+        {
+          clock: ctx.clock,
+          io: ctx.io,
+          signal: ctx.signal,
+          stepId: ctx.stepId,
+          objects: await ctx.aws.objects(),
+          onSent: (commandId) => ctx.evidence({ commandId, sentAt: sentAt.toISOString(), document: doc.documentName }),
+        },
         sendFor(ctx, wave, ids, doc, op.id),
-        { attachTo: mine.commandId as string | undefined, labels, timeoutSeconds: patchTimeouts(ids.length, wave.rolling ? ctx.envCtx.env.ssm.maxConcurrency : '1', execSecondsOf(doc)).waitSeconds, ...pollOpts(ctx) },
+        {
+          attachTo: mine.commandId as string | undefined,
+          labels,
+          timeoutSeconds: patchTimeouts(ids.length, wave.rolling ? ctx.envCtx.env.ssm.maxConcurrency : '1', execSecondsOf(doc)).waitSeconds,
+          ...pollOpts(ctx),
+        },
       );
-      const hosts = run.hosts.map((h) => ({ instanceId: h.instanceId, role: labels[h.instanceId] ?? 'worker', status: h.status, responseCode: h.responseCode, reboot: rebootScheduled(h.tail), tail: h.tail.slice(-5), log: h.outputS3Url, note: h.note }));
+      const hosts = run.hosts.map((h) => ({
+        instanceId: h.instanceId,
+        role: labels[h.instanceId] ?? 'worker',
+        status: h.status,
+        responseCode: h.responseCode,
+        reboot: rebootScheduled(h.tail),
+        tail: h.tail.slice(-5),
+        log: h.outputS3Url,
+        note: h.note,
+      }));
       await ctx.evidence({ commandId: run.commandId, document: doc.documentName, hosts });
       if (!run.ok) {
         const bad = run.hosts.filter((h) => h.status !== 'Success');
@@ -57,7 +78,12 @@ export function waveStep(op: Operation, o: PatchOptions, wave: Wave, previous: s
       const unknownReboot = hosts.filter((h) => h.reboot === undefined).map((h) => h.instanceId);
       let rebootWait = 'none';
       if (rebooting.length) rebootWait = await waitForReboot(ctx, ops, rebooting, sentAt);
-      if (unknownReboot.length) ctx.io.notify({ type: 'warning', stepId: ctx.stepId, message: `no playbook output from ${unknownReboot.join(', ')} (empty SSM output): whether they reboot is unknown; the health gate decides` });
+      if (unknownReboot.length)
+        ctx.io.notify({
+          type: 'warning',
+          stepId: ctx.stepId,
+          message: `no playbook output from ${unknownReboot.join(', ')} (empty SSM output): whether they reboot is unknown; the health gate decides`,
+        });
       return {
         changed: true,
         summary: `${run.summary}${rebooting.length ? `; ${rebooting.length} rebooted (${rebootWait})` : ''}`,
@@ -98,7 +124,15 @@ async function waitForReboot(ctx: StepContext, ops: OpsPorts, ids: string[], sen
       deadline: new Date(ctx.clock.now().getTime() + 15 * 60000),
       minMs: 10000,
       maxMs: 30000,
-      onTimeout: (xs) => stepError('PatchRebootTimedOut', `Hosts did not come back within 15 min of their reboot: ${xs.filter((x) => !(x.ec2 === 'running' && x.ssm === 'Online')).map((x) => `${x.id} ${x.ec2}/${x.ssm}`).join(', ')}.`, { hint: 'Look at the instance console output (aws ec2 get-console-output); roll back to the recovery point if it does not boot.' }),
+      onTimeout: (xs) =>
+        stepError(
+          'PatchRebootTimedOut',
+          `Hosts did not come back within 15 min of their reboot: ${xs
+            .filter((x) => !(x.ec2 === 'running' && x.ssm === 'Online'))
+            .map((x) => `${x.id} ${x.ec2}/${x.ssm}`)
+            .join(', ')}.`,
+          { hint: 'Look at the instance console output (aws ec2 get-console-output); roll back to the recovery point if it does not boot.' },
+        ),
       onFailed: () => stepError('PatchRebootFailed', 'reboot failed'),
     });
     return 'back online';

@@ -11,7 +11,12 @@ import type { Check } from '../report.js';
  * promoted by them): environment, project, the operation, and its purpose.
  */
 export function restoreTags(ctx: Pick<StepContext, 'envCtx'>, operationId: string, purpose: 'restore' | 'drill' = 'restore'): Record<string, string> {
-  return { 'dpf:env': ctx.envCtx.name, 'dpf:project': ctx.envCtx.project, [purpose === 'drill' ? 'dpf:drill' : 'dpf:operation']: operationId, 'dpf:purpose': purpose };
+  return {
+    'dpf:env': ctx.envCtx.name,
+    'dpf:project': ctx.envCtx.project,
+    [purpose === 'drill' ? 'dpf:drill' : 'dpf:operation']: operationId,
+    'dpf:purpose': purpose,
+  };
 }
 
 /**
@@ -23,11 +28,16 @@ export async function tagRestoredFileSystem(ctx: StepContext, ops: OpsPorts, fsI
     await ops.efs.tagFileSystem(fsId, tags);
     return true;
   } catch (err) {
-    ctx.io.notify({ type: 'warning', stepId: ctx.stepId, message: `could not tag ${fsId} (${Object.entries(tags).map(([k, v]) => `${k}=${v}`).join(', ')}): ${errorMessage(err)}` });
+    ctx.io.notify({
+      type: 'warning',
+      stepId: ctx.stepId,
+      message: `could not tag ${fsId} (${Object.entries(tags)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')}): ${errorMessage(err)}`,
+    });
     return false;
   }
 }
-
 
 export interface PlatformDb {
   identifier: string;
@@ -44,9 +54,15 @@ export interface PlatformDb {
  */
 export async function platformDb(ops: OpsPorts, ledger: Ledger, env: string): Promise<PlatformDb> {
   const identifier = optionalOutput(ledger, 'storage.stack', 'DbInstanceIdentifier');
-  if (!identifier) throw stepError('NoDatabase', 'The ledger has no DbInstanceIdentifier for storage.stack.', { hint: `Deploy storage first: dpf deploy --env ${env} --phase storage` });
+  if (!identifier)
+    throw stepError('NoDatabase', 'The ledger has no DbInstanceIdentifier for storage.stack.', {
+      hint: `Deploy storage first: dpf deploy --env ${env} --phase storage`,
+    });
   const source = await ops.rds.describeInstance(identifier);
-  if (!source) throw stepError('NoDatabase', `The platform's database ${identifier} does not exist.`, { hint: 'Restore from a snapshot with --snapshot (a deleted instance cannot be restored to a point in time unless its automated backups were retained).' });
+  if (!source)
+    throw stepError('NoDatabase', `The platform's database ${identifier} does not exist.`, {
+      hint: 'Restore from a snapshot with --snapshot (a deleted instance cannot be restored to a point in time unless its automated backups were retained).',
+    });
   const subnetGroup = optionalOutput(ledger, 'storage.stack', 'DbSubnetGroupName') ?? source.subnetGroup;
   const sg = optionalOutput(ledger, 'network.stack', 'DatabaseSecurityGroupId');
   const securityGroupIds = sg ? [sg] : source.securityGroupIds;
@@ -61,10 +77,24 @@ export function restoreName(db: string, stamp: string, word = 'restore'): string
   return `${db.slice(0, 63 - suffix.length).replace(/-+$/, '')}${suffix}`;
 }
 
-export const DB_FAILED = new Set(['failed', 'incompatible-restore', 'incompatible-parameters', 'incompatible-network', 'storage-full', 'inaccessible-encryption-credentials', 'restore-error']);
+export const DB_FAILED = new Set([
+  'failed',
+  'incompatible-restore',
+  'incompatible-parameters',
+  'incompatible-network',
+  'storage-full',
+  'inaccessible-encryption-credentials',
+  'restore-error',
+]);
 
 /** Wait until a DB instance is available (or failed / gone / past the deadline). */
-export async function waitDbAvailable(ctx: StepContext, ops: OpsPorts, id: string, deadline: Date, onTimeout: (status: string) => ReturnType<typeof stepError>): Promise<DbInstanceInfo> {
+export async function waitDbAvailable(
+  ctx: StepContext,
+  ops: OpsPorts,
+  id: string,
+  deadline: Date,
+  onTimeout: (status: string) => ReturnType<typeof stepError>,
+): Promise<DbInstanceInfo> {
   const inst = await waitFor<DbInstanceInfo | undefined>(ctx, {
     stepId: ctx.stepId,
     what: `DB instance ${id}`,
@@ -75,21 +105,43 @@ export async function waitDbAvailable(ctx: StepContext, ops: OpsPorts, id: strin
     minMs: 10000,
     maxMs: 60000,
     onTimeout: (d) => onTimeout(d?.status ?? 'not visible'),
-    onFailed: (d) => stepError('RestoreFailed', `DB instance ${id} ended ${d?.status}.`, { hint: 'See the instance events in the RDS console; delete it and run the restore again.' }),
+    onFailed: (d) =>
+      stepError('RestoreFailed', `DB instance ${id} ended ${d?.status}.`, {
+        hint: 'See the instance events in the RDS console; delete it and run the restore again.',
+      }),
   });
   return inst!;
 }
 
 /** Checks a restored DB copy must pass (pure). */
-export function dbCopyChecks(copy: DbInstanceInfo, want: { engine: string; port?: number; subnetGroup: string; securityGroupIds: string[]; parameterGroup?: string }): Check[] {
+export function dbCopyChecks(
+  copy: DbInstanceInfo,
+  want: { engine: string; port?: number; subnetGroup: string; securityGroupIds: string[]; parameterGroup?: string },
+): Check[] {
   const same = (a: string[], b: string[]) => [...a].sort().join(',') === [...b].sort().join(',');
   return [
     { name: 'status', status: copy.status === 'available' ? 'ok' : 'failed', detail: copy.status },
     { name: 'encrypted at rest', status: copy.encrypted ? 'ok' : 'failed', detail: copy.encrypted ? 'StorageEncrypted' : 'NOT encrypted' },
-    { name: 'engine', status: copy.engine === want.engine ? 'ok' : 'failed', detail: `${copy.engine} ${copy.engineVersion ?? ''}`.trim() + (copy.engine === want.engine ? '' : ` (source: ${want.engine})`) },
-    { name: 'port', status: want.port === undefined || copy.port === want.port ? 'ok' : 'failed', detail: `${copy.port ?? '?'}${want.port !== undefined && copy.port !== want.port ? ` (source: ${want.port})` : ''}` },
-    { name: 'subnet group', status: copy.subnetGroup === want.subnetGroup ? 'ok' : 'failed', detail: `${copy.subnetGroup ?? 'none'}${copy.subnetGroup === want.subnetGroup ? '' : ` (wanted ${want.subnetGroup})`}` },
-    { name: 'security groups', status: same(copy.securityGroupIds, want.securityGroupIds) ? 'ok' : 'failed', detail: `${copy.securityGroupIds.join(', ') || 'none'}${same(copy.securityGroupIds, want.securityGroupIds) ? '' : ` (wanted ${want.securityGroupIds.join(', ')})`}` },
+    {
+      name: 'engine',
+      status: copy.engine === want.engine ? 'ok' : 'failed',
+      detail: `${copy.engine} ${copy.engineVersion ?? ''}`.trim() + (copy.engine === want.engine ? '' : ` (source: ${want.engine})`),
+    },
+    {
+      name: 'port',
+      status: want.port === undefined || copy.port === want.port ? 'ok' : 'failed',
+      detail: `${copy.port ?? '?'}${want.port !== undefined && copy.port !== want.port ? ` (source: ${want.port})` : ''}`,
+    },
+    {
+      name: 'subnet group',
+      status: copy.subnetGroup === want.subnetGroup ? 'ok' : 'failed',
+      detail: `${copy.subnetGroup ?? 'none'}${copy.subnetGroup === want.subnetGroup ? '' : ` (wanted ${want.subnetGroup})`}`,
+    },
+    {
+      name: 'security groups',
+      status: same(copy.securityGroupIds, want.securityGroupIds) ? 'ok' : 'failed',
+      detail: `${copy.securityGroupIds.join(', ') || 'none'}${same(copy.securityGroupIds, want.securityGroupIds) ? '' : ` (wanted ${want.securityGroupIds.join(', ')})`}`,
+    },
     {
       name: 'parameter group',
       status: !want.parameterGroup || copy.parameterGroups.includes(want.parameterGroup) ? 'ok' : 'failed',
@@ -104,7 +156,6 @@ export function fileSystemIdOf(arn: string | undefined): string | undefined {
   return arn?.split('/').pop() || undefined;
 }
 
-
 /** Checks a restored file system must pass: available, encrypted with the data key, mount targets. */
 export async function fsCopyChecks(ops: OpsPorts, fsId: string, kms: string | undefined): Promise<Check[]> {
   // Matched by id: an empty id would make DescribeFileSystems list every file system.
@@ -116,6 +167,10 @@ export async function fsCopyChecks(ops: OpsPorts, fsId: string, kms: string | un
     { name: 'state', status: fs.state === 'available' ? 'ok' : 'failed', detail: fs.state },
     { name: 'encrypted at rest', status: fs.encrypted ? 'ok' : 'failed', detail: fs.encrypted ? 'encrypted' : 'NOT encrypted' },
     { name: 'KMS key', status: keyOk ? 'ok' : 'failed', detail: `${fs.kmsKeyId ?? 'default'}${keyOk ? '' : ` (wanted ${kms})`}` },
-    { name: 'mount targets', status: mounts.length ? 'ok' : 'unknown', detail: mounts.length ? `${mounts.length} (${mounts.map((m) => m.state).join(', ')})` : 'none yet (a restored file system has none until created)' },
+    {
+      name: 'mount targets',
+      status: mounts.length ? 'ok' : 'unknown',
+      detail: mounts.length ? `${mounts.length} (${mounts.map((m) => m.state).join(', ')})` : 'none yet (a restored file system has none until created)',
+    },
   ];
 }

@@ -50,21 +50,40 @@ export function restoreDbStep(op: Operation, o: RestoreDbOptions): StepDef {
         ctx.progress(`${target} already exists (requested by an earlier run); waiting for it`);
       } else if (o.source.kind === 'snapshot') {
         const snap = (await ops.rds.describeSnapshots({ snapshotId: o.source.snapshotId }))[0];
-        if (!snap) throw stepError('SnapshotNotFound', `Snapshot ${o.source.snapshotId} does not exist.`, { hint: `List them with: dpf backup --env ${ctx.envCtx.name} --list` });
-        if (snap.status !== 'available') throw stepError('SnapshotNotReady', `Snapshot ${o.source.snapshotId} is ${snap.status}, not available.`, { hint: 'Wait for it, then rerun.' });
+        if (!snap)
+          throw stepError('SnapshotNotFound', `Snapshot ${o.source.snapshotId} does not exist.`, {
+            hint: `List them with: dpf backup --env ${ctx.envCtx.name} --list`,
+          });
+        if (snap.status !== 'available')
+          throw stepError('SnapshotNotReady', `Snapshot ${o.source.snapshotId} is ${snap.status}, not available.`, { hint: 'Wait for it, then rerun.' });
         from = `snapshot ${o.source.snapshotId}`;
-        ctx.progress(`restoring ${from} as ${target} (subnet group ${p.subnetGroup}, security group ${p.securityGroupIds.join(',')}, parameter group ${p.parameterGroup ?? 'default'})`);
+        ctx.progress(
+          `restoring ${from} as ${target} (subnet group ${p.subnetGroup}, security group ${p.securityGroupIds.join(',')}, parameter group ${p.parameterGroup ?? 'default'})`,
+        );
         await ops.rds.restoreFromSnapshot(o.source.snapshotId, input);
       } else {
         const time = o.source.kind === 'time' ? new Date(o.source.time) : undefined;
         const latest = p.source.latestRestorableTime;
         if (time && latest && time.getTime() > latest.getTime())
-          throw stepError('RestoreTimeTooLate', `${o.source.kind === 'time' ? o.source.time : ''} is after the latest restorable time of ${p.identifier} (${latest.toISOString()}).`, { hint: 'Pick an earlier --time, or use --latest.' });
+          throw stepError(
+            'RestoreTimeTooLate',
+            `${o.source.kind === 'time' ? o.source.time : ''} is after the latest restorable time of ${p.identifier} (${latest.toISOString()}).`,
+            { hint: 'Pick an earlier --time, or use --latest.' },
+          );
         from = time ? `${p.identifier} at ${time.toISOString()}` : `${p.identifier} at its latest restorable time${latest ? ` (${latest.toISOString()})` : ''}`;
-        ctx.progress(`restoring ${from} as ${target} (subnet group ${p.subnetGroup}, security group ${p.securityGroupIds.join(',')}, parameter group ${p.parameterGroup ?? 'default'})`);
+        ctx.progress(
+          `restoring ${from} as ${target} (subnet group ${p.subnetGroup}, security group ${p.securityGroupIds.join(',')}, parameter group ${p.parameterGroup ?? 'default'})`,
+        );
         await ops.rds.restoreToPointInTime(p.identifier, { ...input, restoreTime: time, useLatestRestorableTime: !time });
       }
-      await ctx.evidence({ target, restoredFrom: from, requestedAt: ctx.clock.now().toISOString(), subnetGroup: p.subnetGroup, securityGroupIds: p.securityGroupIds, parameterGroup: p.parameterGroup });
+      await ctx.evidence({
+        target,
+        restoredFrom: from,
+        requestedAt: ctx.clock.now().toISOString(),
+        subnetGroup: p.subnetGroup,
+        securityGroupIds: p.securityGroupIds,
+        parameterGroup: p.parameterGroup,
+      });
       const copy = await waitDbAvailable(ctx, ops, target, new Date(ctx.clock.now().getTime() + o.timeoutMinutes * 60000), (status) =>
         stepError('RestoreTimedOut', `The restored instance ${target} is still ${status} after ${o.timeoutMinutes} min; dpf stopped waiting.`, {
           hint: `The restore goes on in AWS. Keep waiting: ${o.rerun} (it resumes, no second copy is made), or give up and delete it: aws rds delete-db-instance --db-instance-identifier ${target} --skip-final-snapshot`,
@@ -94,7 +113,13 @@ export function dbValidateStep(op: Operation, o: RestoreDbOptions): StepDef {
       const target = ctx.output(RESTORE_STEPS.db, 'DbInstanceIdentifier');
       const copy = await ops.rds.describeInstance(target);
       if (!copy) throw stepError('RestoreVanished', `The restored instance ${target} no longer exists.`, { hint: `Run the restore again: ${o.rerun} --new` });
-      const checks = dbCopyChecks(copy, { engine: p.source.engine, port: p.source.port, subnetGroup: p.subnetGroup, securityGroupIds: p.securityGroupIds, parameterGroup: p.parameterGroup });
+      const checks = dbCopyChecks(copy, {
+        engine: p.source.engine,
+        port: p.source.port,
+        subnetGroup: p.subnetGroup,
+        securityGroupIds: p.securityGroupIds,
+        parameterGroup: p.parameterGroup,
+      });
       const worker = await anyWorker(ops, optionalOutput(ctx.ledger, 'compute.stack', 'WorkerAutoScalingGroupName'));
       checks.push(await probeDbFromWorker(ctx, ops, worker, copy.endpoint, copy.port ?? 5432));
       for (const c of checks) ctx.progress(`${c.status.padEnd(7)} ${c.name}: ${c.detail}`);

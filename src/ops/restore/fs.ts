@@ -18,7 +18,10 @@ export function restoreFsStep(op: Operation, o: RestoreFsOptions): StepDef {
       const srcFs = optionalOutput(ctx.ledger, 'storage.stack', 'EfsFileSystemId');
       const role = optionalOutput(ctx.ledger, 'storage.stack', 'BackupRoleArn');
       const kms = optionalOutput(ctx.ledger, 'storage.stack', 'DataKmsKeyArn');
-      if (!srcFs || !role) throw stepError('RestoreNoBackupRole', `The ledger lacks ${!srcFs ? 'EfsFileSystemId' : 'BackupRoleArn'} for storage.stack.`, { hint: `Deploy storage first: dpf deploy --env ${ctx.envCtx.name} --phase storage` });
+      if (!srcFs || !role)
+        throw stepError('RestoreNoBackupRole', `The ledger lacks ${!srcFs ? 'EfsFileSystemId' : 'BackupRoleArn'} for storage.stack.`, {
+          hint: `Deploy storage first: dpf deploy --env ${ctx.envCtx.name} --phase storage`,
+        });
       let jobId = mine.jobId as string | undefined;
       if (!jobId) {
         const metadata: Record<string, string> = {
@@ -32,7 +35,8 @@ export function restoreFsStep(op: Operation, o: RestoreFsOptions): StepDef {
         try {
           jobId = await ops.backup.startRestoreJob(o.recoveryPointArn, role, metadata, 'EFS');
         } catch (err) {
-          if (unavailableOnEndpoint(ctx, err)) throw stepError('RestoreUnavailable', `AWS Backup StartRestoreJob is not available on ${endpointName(ctx)}; nothing was restored.`);
+          if (unavailableOnEndpoint(ctx, err))
+            throw stepError('RestoreUnavailable', `AWS Backup StartRestoreJob is not available on ${endpointName(ctx)}; nothing was restored.`);
           throw err;
         }
         await ctx.evidence({ jobId, recoveryPointArn: o.recoveryPointArn, metadata });
@@ -45,14 +49,22 @@ export function restoreFsStep(op: Operation, o: RestoreFsOptions): StepDef {
         state: (j) => (j.status === 'COMPLETED' ? 'done' : ['FAILED', 'ABORTED'].includes(j.status) ? 'failed' : 'waiting'),
         describe: (j) => j.status,
         deadline: new Date(ctx.clock.now().getTime() + o.timeoutMinutes * 60000),
-        onTimeout: (j) => stepError('RestoreTimedOut', `Restore job ${jobId} is still ${j.status} after ${o.timeoutMinutes} min; dpf stopped waiting.`, { hint: `The job goes on in AWS. Keep waiting: ${o.rerun}` }),
+        onTimeout: (j) =>
+          stepError('RestoreTimedOut', `Restore job ${jobId} is still ${j.status} after ${o.timeoutMinutes} min; dpf stopped waiting.`, {
+            hint: `The job goes on in AWS. Keep waiting: ${o.rerun}`,
+          }),
         onFailed: (j) => stepError('RestoreFailed', `Restore job ${jobId} ended ${j.status}: ${j.statusMessage ?? 'no message'}.`),
       });
       const fsId = fileSystemIdOf(job.createdResourceArn);
       if (!fsId) throw stepError('RestoreFailed', `Restore job ${jobId} completed without naming the new file system.`);
       await ctx.evidence({ fileSystemId: fsId });
       const tagged = await tagRestoredFileSystem(ctx, ops, fsId, { ...restoreTags(ctx, op.id), 'dpf:restored-from': srcFs });
-      return { changed: true, summary: `restored into ${fsId}`, outputs: { FileSystemId: fsId, JobId: jobId }, evidence: { jobId, fileSystemId: fsId, createdResourceArn: job.createdResourceArn, tagged } };
+      return {
+        changed: true,
+        summary: `restored into ${fsId}`,
+        outputs: { FileSystemId: fsId, JobId: jobId },
+        evidence: { jobId, fileSystemId: fsId, createdResourceArn: job.createdResourceArn, tagged },
+      };
     },
   });
 }
@@ -70,9 +82,17 @@ export function fsValidateStep(op: Operation): StepDef {
       const checks = await fsCopyChecks(ops, fsId, kms);
       for (const c of checks) ctx.progress(`${c.status.padEnd(7)} ${c.name}: ${c.detail}`);
       const failed = checks.filter((c) => c.status === 'failed');
-      if (failed.length) throw stepError('RestoreInvalid', `The restored file system ${fsId} failed ${failed.length} check(s).`, { details: failed.map((c) => `${c.name}: ${c.detail}`) });
+      if (failed.length)
+        throw stepError('RestoreInvalid', `The restored file system ${fsId} failed ${failed.length} check(s).`, {
+          details: failed.map((c) => `${c.name}: ${c.detail}`),
+        });
       const mounts = checks.find((c) => c.name === 'mount targets');
-      return { changed: false, summary: `${fsId} valid`, outputs: { Valid: 'true', MountTargets: mounts?.status === 'ok' ? 'yes' : 'no' }, evidence: { checks } };
+      return {
+        changed: false,
+        summary: `${fsId} valid`,
+        outputs: { Valid: 'true', MountTargets: mounts?.status === 'ok' ? 'yes' : 'no' },
+        evidence: { checks },
+      };
     },
   });
 }

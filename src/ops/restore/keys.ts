@@ -2,7 +2,6 @@
 import { stepKey } from '../step.js';
 import type { Check } from '../report.js';
 
-
 export const RESTORE_STEPS = {
   db: 'operations.restore.db',
   dbValidate: 'operations.restore.db-validate',

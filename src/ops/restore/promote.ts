@@ -9,14 +9,28 @@ import { RESTORE_STEPS } from './keys.js';
 export async function promoteParameter(ctx: StepContext, ops: OpsPorts, name: string, value: string, what: string): Promise<StepResult> {
   if (!value) throw stepError('PromoteNoValue', `Nothing to promote: ${what} has no value for ${name}.`);
   const previous = await ops.ssm.getParameter(name);
-  if (previous === value) return { changed: false, summary: `${name} already points at ${value}`, outputs: { Parameter: name, Value: value, Previous: previous ?? '' }, evidence: { parameter: name, previous, value } };
+  if (previous === value)
+    return {
+      changed: false,
+      summary: `${name} already points at ${value}`,
+      outputs: { Parameter: name, Value: value, Previous: previous ?? '' },
+      evidence: { parameter: name, previous, value },
+    };
   const q = `Switch environment ${ctx.envCtx.name} to ${what}: set ${name} from ${previous ?? '(unset)'} to ${value}? Nodes pick it up at their next configuration run.`;
   if (!(await ctx.io.confirm({ stepId: ctx.stepId, question: q, defaultAnswer: true }))) throw new NotConfirmedError(q, 'declined');
   await ops.ssm.putParameter(name, value, true);
-  ctx.io.notify({ type: 'info', stepId: ctx.stepId, message: `${name} = ${value} (was ${previous ?? 'unset'}). To switch back: aws ssm put-parameter --name ${name} --value ${previous ?? '<old value>'} --overwrite` });
-  return { changed: true, summary: `${name} → ${value}`, outputs: { Parameter: name, Value: value, Previous: previous ?? '' }, evidence: { parameter: name, previous, value, switchedAt: ctx.clock.now().toISOString() } };
+  ctx.io.notify({
+    type: 'info',
+    stepId: ctx.stepId,
+    message: `${name} = ${value} (was ${previous ?? 'unset'}). To switch back: aws ssm put-parameter --name ${name} --value ${previous ?? '<old value>'} --overwrite`,
+  });
+  return {
+    changed: true,
+    summary: `${name} → ${value}`,
+    outputs: { Parameter: name, Value: value, Previous: previous ?? '' },
+    evidence: { parameter: name, previous, value, switchedAt: ctx.clock.now().toISOString() },
+  };
 }
-
 
 /** /<project>/<env>/rds/endpoint := the restored database. */
 export function dbPromoteStep(op: Operation): StepDef {

@@ -79,11 +79,7 @@ interface PlaybookInputs {
 const SECRET_NAME = /pass|secret|token|key$/i;
 const ARN = /^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\d{0,12}:.+$/;
 /** A reference, not a secret: a path-like name (Secrets Manager, SSM parameter, KMS alias), an RDS-managed secret name, a UUID key id. */
-const REFERENCE = [
-  /^\/?[A-Za-z0-9_.+=@!-]+(\/[A-Za-z0-9_.+=@!-]+)+$/,
-  /^rds![a-z0-9-]+$/,
-  /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
-];
+const REFERENCE = [/^\/?[A-Za-z0-9_.+=@!-]+(\/[A-Za-z0-9_.+=@!-]+)+$/, /^rds![a-z0-9-]+$/, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/];
 /** The document's allowedPattern forbids whitespace and these (the separators of its syntax)... */
 const DOCUMENT_FORBIDDEN = /[\s|:();&]/;
 /** ...and shell quoting and Jinja templating. */
@@ -103,19 +99,27 @@ export function renderExtraVariables(stepId: string, vars: Record<string, string
     if (typeof value !== 'string') throw refuse(stepId, `${name} is not a string`);
     if (value === '') continue;
     if (SECRET_NAME.test(name) && !ARN.test(value) && !REFERENCE.some((r) => r.test(value)))
-      throw new StepFailedError(stepId, `ExtraVariables: ${name} looks like a secret and its value is not an ARN or a secret/parameter name; dpf never sends secrets to the nodes.`, {
-        source: 'user',
-        hint: `Store the value in Secrets Manager (or SSM Parameter Store) and pass its name (e.g. ${name}=myproject/dev/thing), then read it on the node in a no_log task.`,
-      });
+      throw new StepFailedError(
+        stepId,
+        `ExtraVariables: ${name} looks like a secret and its value is not an ARN or a secret/parameter name; dpf never sends secrets to the nodes.`,
+        {
+          source: 'user',
+          hint: `Store the value in Secrets Manager (or SSM Parameter Store) and pass its name (e.g. ${name}=myproject/dev/thing), then read it on the node in a no_log task.`,
+        },
+      );
     const bad = DOCUMENT_FORBIDDEN.exec(value) ?? DPF_FORBIDDEN.exec(value);
     if (bad) {
       const ch = /\s/.test(bad[0]) ? 'whitespace' : `"${bad[0]}"`;
-      throw new StepFailedError(stepId, `ExtraVariables: the value of ${name} contains ${ch}, which ${DOCUMENT_FORBIDDEN.test(bad[0]) ? `${PLAYBOOK_DOCUMENT} refuses` : `${PLAYBOOK_DOCUMENT} refuses (it is spliced into a shell command and templated by Ansible)`}.`, {
-        source: 'user',
-        hint: ARN.test(value)
-          ? `ARNs contain ":", which the document never accepts: pass the resource's name instead (Secrets Manager and SSM accept names), or its parts in separate variables.`
-          : `Pass a value without spaces or ${'|:();&"\'`$\\{}<>'} (e.g. comma-separated lists).`,
-      });
+      throw new StepFailedError(
+        stepId,
+        `ExtraVariables: the value of ${name} contains ${ch}, which ${DOCUMENT_FORBIDDEN.test(bad[0]) ? `${PLAYBOOK_DOCUMENT} refuses` : `${PLAYBOOK_DOCUMENT} refuses (it is spliced into a shell command and templated by Ansible)`}.`,
+        {
+          source: 'user',
+          hint: ARN.test(value)
+            ? `ARNs contain ":", which the document never accepts: pass the resource's name instead (Secrets Manager and SSM accept names), or its parts in separate variables.`
+            : `Pass a value without spaces or ${'|:();&"\'`$\\{}<>'} (e.g. comma-separated lists).`,
+        },
+      );
     }
     parts.push(`${name}=${value}`);
   }
@@ -138,8 +142,12 @@ function normalizeTargets(stepId: string, env: string, t: PlaybookTargets): Norm
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const envTag = tags.find(([k]) => k === 'dpf:env');
   if (!envTag || envTag[1].length !== 1 || envTag[1][0] !== env)
-    throw new StepFailedError(stepId, `Step ${stepId} must target tag dpf:env=${env} (and only it), so a playbook never reaches another environment's nodes; got ${describe({ kind: 'tags', tags })}.`);
-  if (tags.some(([, v]) => !v.length)) throw new StepFailedError(stepId, `Step ${stepId} has a target tag with no values: ${describe({ kind: 'tags', tags })}.`);
+    throw new StepFailedError(
+      stepId,
+      `Step ${stepId} must target tag dpf:env=${env} (and only it), so a playbook never reaches another environment's nodes; got ${describe({ kind: 'tags', tags })}.`,
+    );
+  if (tags.some(([, v]) => !v.length))
+    throw new StepFailedError(stepId, `Step ${stepId} has a target tag with no values: ${describe({ kind: 'tags', tags })}.`);
   return { kind: 'tags', tags };
 }
 
@@ -188,7 +196,13 @@ export function ansibleDocumentName(ctx: Pick<StepContext, 'ledger' | 'envCtx'>)
 }
 
 /** The parameters of dpf's Ansible document for one playbook run (deploy steps and dpf patch alike). */
-export function ansibleDocumentParameters(o: { s3Url: string; playbook: string; extraVariables?: string; check: boolean; timeoutSeconds: number }): Record<string, string[]> {
+export function ansibleDocumentParameters(o: {
+  s3Url: string;
+  playbook: string;
+  extraVariables?: string;
+  check: boolean;
+  timeoutSeconds: number;
+}): Record<string, string[]> {
   return {
     SourceType: ['S3'],
     SourceInfo: [JSON.stringify({ path: o.s3Url })],
@@ -204,9 +218,14 @@ export function playbookStep(spec: PlaybookStepSpec): StepDef {
   const estimate = spec.estimateSeconds ?? PLAYBOOK_ESTIMATE_SECONDS;
 
   const prepare = async (ctx: StepContext): Promise<Prepared> => {
-    if (!PLAYBOOK_FILE.test(spec.playbook)) throw new StepFailedError(spec.id, `Playbook name "${spec.playbook}" is not accepted by ${PLAYBOOK_DOCUMENT} (letters, digits, _-/ and .yml/.yaml).`);
+    if (!PLAYBOOK_FILE.test(spec.playbook))
+      throw new StepFailedError(spec.id, `Playbook name "${spec.playbook}" is not accepted by ${PLAYBOOK_DOCUMENT} (letters, digits, _-/ and .yml/.yaml).`);
     const bundle = buildBundle();
-    if (!bundle.files.includes(spec.playbook)) throw new StepFailedError(spec.id, `Playbook ${spec.playbook} is not in the Ansible bundle (${bundle.files.filter((f) => !f.includes('/') && /\.ya?ml$/.test(f)).join(', ')}).`);
+    if (!bundle.files.includes(spec.playbook))
+      throw new StepFailedError(
+        spec.id,
+        `Playbook ${spec.playbook} is not in the Ansible bundle (${bundle.files.filter((f) => !f.includes('/') && /\.ya?ml$/.test(f)).join(', ')}).`,
+      );
     const targets = normalizeTargets(spec.id, ctx.envCtx.name, await spec.targets(ctx));
     const extraVariables = renderExtraVariables(spec.id, await spec.extraVars(ctx));
     const bucket = ctx.output('bootstrap.state', 'StateBucketName');
@@ -223,8 +242,15 @@ export function playbookStep(spec: PlaybookStepSpec): StepDef {
     const env = ctx.envCtx.env;
     const [objects, ops] = await Promise.all([ctx.aws.objects(), ctx.aws.ops()]);
     // --check writes nothing: it uses the bundle already in the bucket (check() made sure it is there).
-    const up = mode === 'run' ? await ensureBundleUploaded(objects, bucket, bundle, ctx.envCtx.region) : { key: bundleKey(bundle.sha256), s3Url: bundleSourceUrl(ctx.envCtx.region, bucket, bundleKey(bundle.sha256)), uploaded: false };
-    ctx.progress(up.uploaded ? `uploaded the Ansible bundle (${bundle.files.length} files) to s3://${bucket}/${up.key}` : `Ansible bundle s3://${bucket}/${up.key} already in the state bucket`);
+    const up =
+      mode === 'run'
+        ? await ensureBundleUploaded(objects, bucket, bundle, ctx.envCtx.region)
+        : { key: bundleKey(bundle.sha256), s3Url: bundleSourceUrl(ctx.envCtx.region, bucket, bundleKey(bundle.sha256)), uploaded: false };
+    ctx.progress(
+      up.uploaded
+        ? `uploaded the Ansible bundle (${bundle.files.length} files) to s3://${bucket}/${up.key}`
+        : `Ansible bundle s3://${bucket}/${up.key} already in the state bucket`,
+    );
     const resolved = await resolveTargets(ops.ec2, targets);
     const online = await waitUntilOnline(ops.ssm, { clock: ctx.clock, io: ctx.io, signal: ctx.signal, stepId: spec.id }, resolved.ids, {
       timeoutSeconds: env.ssm.onlineTimeoutSeconds,
@@ -232,11 +258,18 @@ export function playbookStep(spec: PlaybookStepSpec): StepDef {
       maxPollMs: ctx.settings.pollMaxMs,
       labels: resolved.labels,
     });
-    if (resolved.ids.length && !online.unknown) ctx.progress(`${resolved.ids.length} instance(s) Online in SSM${online.waitedSeconds ? ` after ${online.waitedSeconds} s` : ''}`);
+    if (resolved.ids.length && !online.unknown)
+      ctx.progress(`${resolved.ids.length} instance(s) Online in SSM${online.waitedSeconds ? ` after ${online.waitedSeconds} s` : ''}`);
     const prefix = `ssm-output/${ctx.envCtx.name}/${spec.id}`;
     const input: SendCommandInput & { expectedInstanceIds: string[] } = {
       documentName: ansibleDocumentName(ctx),
-      parameters: ansibleDocumentParameters({ s3Url: up.s3Url, playbook: spec.playbook, extraVariables, check: mode === 'check', timeoutSeconds: env.ssm.timeoutSeconds }),
+      parameters: ansibleDocumentParameters({
+        s3Url: up.s3Url,
+        playbook: spec.playbook,
+        extraVariables,
+        check: mode === 'check',
+        timeoutSeconds: env.ssm.timeoutSeconds,
+      }),
       ...(targets.kind === 'ids' ? { instanceIds: targets.instanceIds } : { targets: Object.fromEntries(targets.tags) }),
       maxConcurrency: env.ssm.maxConcurrency,
       maxErrors: env.ssm.maxErrors,
@@ -259,7 +292,11 @@ export function playbookStep(spec: PlaybookStepSpec): StepDef {
           await ops.ssm.getCommand(prev.evidence.commandId);
           attachTo = prev.evidence.commandId;
         } catch {
-          ctx.io.notify({ type: 'warning', stepId: spec.id, message: `command ${prev.evidence.commandId} of the interrupted run is no longer known to SSM; sending the playbook again.` });
+          ctx.io.notify({
+            type: 'warning',
+            stepId: spec.id,
+            message: `command ${prev.evidence.commandId} of the interrupted run is no longer known to SSM; sending the playbook again.`,
+          });
         }
       } else if (typeof prev.evidence.sendMarker === 'string' && typeof prev.evidence.sendMarkerAt === 'string') {
         adoptMarker = { marker: prev.evidence.sendMarker, since: new Date(prev.evidence.sendMarkerAt) };
@@ -278,7 +315,14 @@ export function playbookStep(spec: PlaybookStepSpec): StepDef {
         onSending: mode === 'run' ? (marker, at) => ctx.evidence({ sendMarker: marker, sendMarkerAt: at.toISOString(), commandId: undefined }) : undefined,
       },
       input,
-      { pollMs: ctx.settings.pollMs, maxPollMs: ctx.settings.pollMaxMs, attachTo, adoptMarker, marker: sendMarker(ctx.envCtx.runId, `${spec.id}:${mode}`, ctx.attempt), labels: resolved.labels },
+      {
+        pollMs: ctx.settings.pollMs,
+        maxPollMs: ctx.settings.pollMaxMs,
+        attachTo,
+        adoptMarker,
+        marker: sendMarker(ctx.envCtx.runId, `${spec.id}:${mode}`, ctx.attempt),
+        labels: resolved.labels,
+      },
     );
     const evidence = evidenceOf(run, { mode, bundle, bundleKey: up.key, targets, extraVariables, outputPrefix: `s3://${bucket}/${prefix}/` });
     return { run, evidence: { ...evidence, document: input.documentName, onlineWaitSeconds: online.unknown ? undefined : online.waitedSeconds } };
@@ -299,7 +343,10 @@ export function playbookStep(spec: PlaybookStepSpec): StepDef {
     hosts: Object.fromEntries(
       run.hosts.map((h) => {
         const recap = parseRecap(h.tail);
-        return [h.instanceId, { status: h.status, responseCode: h.responseCode, label: h.label, ...(recap ? { changed: recap.changed } : {}), ...(h.note ? { note: h.note } : {}) }];
+        return [
+          h.instanceId,
+          { status: h.status, responseCode: h.responseCode, label: h.label, ...(recap ? { changed: recap.changed } : {}), ...(h.note ? { note: h.note } : {}) },
+        ];
       }),
     ),
     outputS3Prefix: x.outputPrefix,
@@ -321,18 +368,27 @@ export function playbookStep(spec: PlaybookStepSpec): StepDef {
       const note = h.note ?? (h.status === 'Cancelled' ? `not started: more than MaxErrors (${maxErrors}) hosts had failed` : undefined);
       details.push(`${hostTitle(h)}${note ? ` — ${note}` : ''}${cause ? `: ${cause}` : ''}`);
       for (const l of h.tail) details.push(`  ${l}`);
-      if (h.truncated) details.push(`  (output over 24,000 characters: ${h.tailFrom === 's3' ? 'last lines read from the full log in S3' : 'these are the last lines the API returned, not the end of the log'})`);
+      if (h.truncated)
+        details.push(
+          `  (output over 24,000 characters: ${h.tailFrom === 's3' ? 'last lines read from the full log in S3' : 'these are the last lines the API returned, not the end of the log'})`,
+        );
     }
     const logs = failed.filter((h) => h.outputS3Url).map((h) => `${h.instanceId}: ${h.outputS3Url}`);
-    return new StepFailedError(spec.id, `Playbook ${spec.playbook} failed on ${failed.length} of ${run.hosts.length} host(s): ${failed.map(hostTitle).join(', ')}.`, {
-      details,
-      hint: [
-        logs.length ? `Full logs (aws s3 cp --recursive <url> .):\n${logs.map((l) => `  ${l}`).join('\n')}` : undefined,
-        run.waitTimedOut ? `dpf stopped waiting; the command may still be running: aws ssm list-command-invocations --command-id ${run.commandId}` : undefined,
-      ]
-        .filter(Boolean)
-        .join('\n'),
-    });
+    return new StepFailedError(
+      spec.id,
+      `Playbook ${spec.playbook} failed on ${failed.length} of ${run.hosts.length} host(s): ${failed.map(hostTitle).join(', ')}.`,
+      {
+        details,
+        hint: [
+          logs.length ? `Full logs (aws s3 cp --recursive <url> .):\n${logs.map((l) => `  ${l}`).join('\n')}` : undefined,
+          run.waitTimedOut
+            ? `dpf stopped waiting; the command may still be running: aws ssm list-command-invocations --command-id ${run.commandId}`
+            : undefined,
+        ]
+          .filter(Boolean)
+          .join('\n'),
+      },
+    );
   };
 
   return {

@@ -74,7 +74,12 @@ export function stackStep(spec: StackStepSpec): StepDef {
     }
     const tags = stackTags(ctx.envCtx);
     const region = spec.region?.(ctx.envCtx.env);
-    const inputs: StackInputs = { stackName: stackName(ctx.envCtx, spec.template), parameters, tags, ...(region && region !== ctx.envCtx.region ? { region } : {}) };
+    const inputs: StackInputs = {
+      stackName: stackName(ctx.envCtx, spec.template),
+      parameters,
+      tags,
+      ...(region && region !== ctx.envCtx.region ? { region } : {}),
+    };
     const inputHash = createHash('sha256')
       .update(t.body)
       .update(JSON.stringify(Object.entries(parameters).sort()))
@@ -129,7 +134,15 @@ export function stackStep(spec: StackStepSpec): StepDef {
           presumedNew: !prev?.evidence.stackId && !prev?.evidence.changeSetName && !prev?.evidence.stackName,
           ...(ctx.planned ? { savedChangeSet: { name: ctx.planned.changeSetName, type: ctx.planned.changeSetType } } : {}),
         },
-        { cfn: await portsFor(spec, ctx).cfn(), clock: ctx.clock, io: ctx.io, signal: ctx.signal, poll: stackPoll(ctx), testHold: ctx.settings.testHold, onEvidence: (e) => ctx.evidence({ ...e, stackName: inputs.stackName, ...(inputs.region ? { region: inputs.region } : {}) }) },
+        {
+          cfn: await portsFor(spec, ctx).cfn(),
+          clock: ctx.clock,
+          io: ctx.io,
+          signal: ctx.signal,
+          poll: stackPoll(ctx),
+          testHold: ctx.settings.testHold,
+          onEvidence: (e) => ctx.evidence({ ...e, stackName: inputs.stackName, ...(inputs.region ? { region: inputs.region } : {}) }),
+        },
       );
       return {
         changed: r.changed,
@@ -161,7 +174,11 @@ export function stackStep(spec: StackStepSpec): StepDef {
 
     async check(ctx, prepared) {
       const pv = await this.preview!(ctx, prepared);
-      return { changed: Boolean(pv.changes?.length), summary: pv.summary, evidence: { changes: pv.changes?.map((c) => `${c.action} ${c.logicalId} (${c.resourceType})${c.replacement === 'True' ? ' REPLACED' : ''}`) } };
+      return {
+        changed: Boolean(pv.changes?.length),
+        summary: pv.summary,
+        evidence: { changes: pv.changes?.map((c) => `${c.action} ${c.logicalId} (${c.resourceType})${c.replacement === 'True' ? ' REPLACED' : ''}`) },
+      };
     },
 
     async preview(ctx, prepared, opts) {
@@ -175,7 +192,10 @@ export function stackStep(spec: StackStepSpec): StepDef {
           ...(await request(ctx, prepared, t, changeSetName)),
           previewOnly: true,
           keepChangeSet: opts?.keep,
-          tokens: { create: clientToken(ctx.envCtx.runId, spec.id, ctx.attempt, 'preview'), delete: clientToken(ctx.envCtx.runId, spec.id, ctx.attempt, 'preview-delete') },
+          tokens: {
+            create: clientToken(ctx.envCtx.runId, spec.id, ctx.attempt, 'preview'),
+            delete: clientToken(ctx.envCtx.runId, spec.id, ctx.attempt, 'preview-delete'),
+          },
         },
         { cfn, clock: ctx.clock, io: ctx.io, signal: ctx.signal, poll: stackPoll(ctx) },
       );
@@ -184,7 +204,15 @@ export function stackStep(spec: StackStepSpec): StepDef {
         changes: r.changes,
         ...(r.security?.length ? { security: r.security } : {}),
         ...(opts?.keep && r.changed
-          ? { changeSet: { stackName: inputs.stackName, changeSetName, changeSetType: r.changeSetType ?? 'UPDATE', stackStatus: before?.status, stackLastUpdated: before?.lastUpdated?.toISOString() } }
+          ? {
+              changeSet: {
+                stackName: inputs.stackName,
+                changeSetName,
+                changeSetType: r.changeSetType ?? 'UPDATE',
+                stackStatus: before?.status,
+                stackLastUpdated: before?.lastUpdated?.toISOString(),
+              },
+            }
           : {}),
       };
     },
@@ -194,12 +222,24 @@ export function stackStep(spec: StackStepSpec): StepDef {
 /** CloudFormation's limit for TemplateBody; larger templates go through the state bucket. */
 export const TEMPLATE_BODY_LIMIT = 51200;
 
-async function templateSource(ctx: StepContext, t: LoadedTemplate, region?: string): Promise<{ templateBody: string } | { templateBody?: undefined; templateUrl: string }> {
+async function templateSource(
+  ctx: StepContext,
+  t: LoadedTemplate,
+  region?: string,
+): Promise<{ templateBody: string } | { templateBody?: undefined; templateUrl: string }> {
   if (t.body.length <= TEMPLATE_BODY_LIMIT) return { templateBody: t.body };
   // The state bucket is in the environment's region; CloudFormation reads a TemplateURL in its own.
-  if (region) throw new StepFailedError(ctx.stepId, `Template ${t.name} is ${t.body.length} bytes, over CloudFormation's ${TEMPLATE_BODY_LIMIT}-byte TemplateBody limit, and is deployed to ${region}, where dpf has no bucket to upload it to.`);
+  if (region)
+    throw new StepFailedError(
+      ctx.stepId,
+      `Template ${t.name} is ${t.body.length} bytes, over CloudFormation's ${TEMPLATE_BODY_LIMIT}-byte TemplateBody limit, and is deployed to ${region}, where dpf has no bucket to upload it to.`,
+    );
   const bucket = ctx.ledger.outputs('bootstrap.state').StateBucketName;
-  if (!bucket) throw new StepFailedError(ctx.stepId, `Template ${t.name} is ${t.body.length} bytes, over CloudFormation's ${TEMPLATE_BODY_LIMIT}-byte TemplateBody limit, and there is no state bucket to upload it to yet.`);
+  if (!bucket)
+    throw new StepFailedError(
+      ctx.stepId,
+      `Template ${t.name} is ${t.body.length} bytes, over CloudFormation's ${TEMPLATE_BODY_LIMIT}-byte TemplateBody limit, and there is no state bucket to upload it to yet.`,
+    );
   const key = `templates/${t.name}-${createHash('sha256').update(t.body).digest('hex').slice(0, 16)}.json`;
   const objects = await ctx.aws.objects();
   if (!(await objects.exists(bucket, key))) await objects.putText(bucket, key, t.body);

@@ -25,20 +25,44 @@ interface Store {
   tags: Record<string, string>;
 }
 
-const tagMap = (list: unknown): Record<string, string> => (Array.isArray(list) ? Object.fromEntries(list.map((t: any) => [t.Key, String(t.Value)])) : { ...((list as Record<string, string>) ?? {}) });
+const tagMap = (list: unknown): Record<string, string> =>
+  Array.isArray(list) ? Object.fromEntries(list.map((t: any) => [t.Key, String(t.Value)])) : { ...((list as Record<string, string>) ?? {}) };
 
 function stores(env: RenderedEnvironment): Store[] {
   const out: Store[] = [];
   const arn = (svc: string, rest: string) => `arn:aws:${svc}:${env.region}:${env.accountId}:${rest}`;
   for (const s of env.stacks) {
-    for (const [id, r] of ofType(s.rendered, 'AWS::EFS::FileSystem')) out.push({ subject: `${s.template}/${id}`, kind: 'EFS file system', logicalId: id, stack: s, arn: arn('elasticfilesystem', `file-system/fs-${id}`), tags: tagMap(r.Properties.FileSystemTags) });
-    for (const [id, r] of ofType(s.rendered, 'AWS::RDS::DBInstance')) out.push({ subject: `${s.template}/${id}`, kind: 'RDS instance', logicalId: id, stack: s, arn: arn('rds', `db:${r.Properties.DBInstanceIdentifier ?? id}`), tags: tagMap(r.Properties.Tags) });
+    for (const [id, r] of ofType(s.rendered, 'AWS::EFS::FileSystem'))
+      out.push({
+        subject: `${s.template}/${id}`,
+        kind: 'EFS file system',
+        logicalId: id,
+        stack: s,
+        arn: arn('elasticfilesystem', `file-system/fs-${id}`),
+        tags: tagMap(r.Properties.FileSystemTags),
+      });
+    for (const [id, r] of ofType(s.rendered, 'AWS::RDS::DBInstance'))
+      out.push({
+        subject: `${s.template}/${id}`,
+        kind: 'RDS instance',
+        logicalId: id,
+        stack: s,
+        arn: arn('rds', `db:${r.Properties.DBInstanceIdentifier ?? id}`),
+        tags: tagMap(r.Properties.Tags),
+      });
     for (const [id, r] of ofType(s.rendered, 'AWS::EC2::LaunchTemplate')) {
       const specs = asList<any>(r.Properties.LaunchTemplateData?.TagSpecifications);
       const volumeTags = tagMap(specs.find((t) => t.ResourceType === 'volume')?.Tags);
       const role = volumeTags['dpf:role'] ?? tagMap(specs.find((t) => t.ResourceType === 'instance')?.Tags)['dpf:role'];
       if (!role || !(STATEFUL_NODE_ROLES as readonly string[]).includes(role)) continue;
-      out.push({ subject: `${s.template}/${id}`, kind: `EBS volumes of the ${role} node(s)`, logicalId: id, stack: s, arn: arn('ec2', `volume/vol-${id}`), tags: volumeTags });
+      out.push({
+        subject: `${s.template}/${id}`,
+        kind: `EBS volumes of the ${role} node(s)`,
+        logicalId: id,
+        stack: s,
+        arn: arn('ec2', `volume/vol-${id}`),
+        tags: volumeTags,
+      });
     }
   }
   return out;
@@ -61,9 +85,17 @@ function selections(env: RenderedEnvironment): Selection[] {
       for (const c of asList<any>(sel.Conditions?.StringEquals)) equals[String(c.ConditionKey).replace(/^aws:ResourceTag\//, '')] = String(c.ConditionValue);
       const tagConditions = [
         ...(Object.keys(equals).length ? [equals] : []),
-        ...asList<any>(sel.ListOfTags).filter((t) => t.ConditionType === 'STRINGEQUALS').map((t) => ({ [String(t.ConditionKey).replace(/^aws:ResourceTag\//, '')]: String(t.ConditionValue) })),
+        ...asList<any>(sel.ListOfTags)
+          .filter((t) => t.ConditionType === 'STRINGEQUALS')
+          .map((t) => ({ [String(t.ConditionKey).replace(/^aws:ResourceTag\//, '')]: String(t.ConditionValue) })),
       ];
-      return { subject: `${s.template}/${id}`, stack: s, plan: planId ? s.rendered.resources[planId] : undefined, resources: asList<any>(sel.Resources).map(String), tagConditions };
+      return {
+        subject: `${s.template}/${id}`,
+        stack: s,
+        plan: planId ? s.rendered.resources[planId] : undefined,
+        resources: asList<any>(sel.Resources).map(String),
+        tagConditions,
+      };
     }),
   );
 }
@@ -94,7 +126,8 @@ export const backupCoverage: Rule = {
   id: 'backup-coverage',
   title: 'Stateful stores are backed up and copied to another region',
   rule: 'Every EFS file system, RDS instance and EBS volume of a stateful node (master, dev, identity) is selected by an AWS Backup selection, whose plan copies recovery points to another region (required in production, a warning elsewhere).',
-  protectsAgainst: 'a region-wide outage or a lost volume with no recovery point to restore from (the specification asks for EBS backups and cross-region copies; only EFS was selected and nothing was copied)',
+  protectsAgainst:
+    'a region-wide outage or a lost volume with no recovery point to restore from (the specification asks for EBS backups and cross-region copies; only EFS was selected and nothing was copied)',
   docs: [
     'https://docs.aws.amazon.com/aws-backup/latest/devguide/assigning-resources.html',
     'https://docs.aws.amazon.com/aws-backup/latest/devguide/cross-region-backup.html',
@@ -106,7 +139,11 @@ export const backupCoverage: Rule = {
     for (const store of stores(env)) {
       const covering = sels.filter((sel) => covers(sel, store));
       if (!covering.length) {
-        findings.push({ severity: 'error', subject: store.subject, message: `${store.kind}: no AWS Backup selection selects it (by ARN, or by a wildcard ARN and tags it carries)` });
+        findings.push({
+          severity: 'error',
+          subject: store.subject,
+          message: `${store.kind}: no AWS Backup selection selects it (by ARN, or by a wildcard ARN and tags it carries)`,
+        });
         continue;
       }
       const copied = covering.some((sel) => copyRegions(env, sel.plan).some((r) => r !== env.region && r !== '?'));

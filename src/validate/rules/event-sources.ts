@@ -17,10 +17,11 @@ export function managementTrails(stacks: RenderedStack[], region: string): strin
       if (String(p.IsMultiRegionTrail) !== 'true' && s.region !== region) continue;
       const selectors = asList<any>(p.EventSelectors);
       const advanced = asList<any>(p.AdvancedEventSelectors);
-      const management = selectors.length || advanced.length
-        ? selectors.some((e) => String(e.IncludeManagementEvents ?? 'true') === 'true' && e.ReadWriteType !== 'ReadOnly') ||
-          advanced.some((a) => asList<any>(a.FieldSelectors).some((f) => f.Field === 'eventCategory' && asList(f.Equals).includes('Management')))
-        : true;
+      const management =
+        selectors.length || advanced.length
+          ? selectors.some((e) => String(e.IncludeManagementEvents ?? 'true') === 'true' && e.ReadWriteType !== 'ReadOnly') ||
+            advanced.some((a) => asList<any>(a.FieldSelectors).some((f) => f.Field === 'eventCategory' && asList(f.Equals).includes('Management')))
+          : true;
       if (management) out.push(`${s.template}/${id}`);
     }
   return out;
@@ -28,7 +29,9 @@ export function managementTrails(stacks: RenderedStack[], region: string): strin
 
 /** Service principals a topic policy lets publish. */
 function topicPublishers(stack: RenderedStack, topicId: string): string[] | undefined {
-  const policies = ofType(stack.rendered, 'AWS::SNS::TopicPolicy').filter(([, p]) => asList(p.Properties.Topics).some((t) => referencedResource(t) === topicId));
+  const policies = ofType(stack.rendered, 'AWS::SNS::TopicPolicy').filter(([, p]) =>
+    asList(p.Properties.Topics).some((t) => referencedResource(t) === topicId),
+  );
   if (!policies.length) return undefined;
   return policies.flatMap(([, p]) =>
     asList<any>(p.Properties.PolicyDocument?.Statement)
@@ -39,9 +42,10 @@ function topicPublishers(stack: RenderedStack, topicId: string): string[] | unde
 
 export const eventSources: Rule = {
   id: 'event-sources',
-  title: "EventBridge rules get their events and can deliver them",
+  title: 'EventBridge rules get their events and can deliver them',
   rule: 'Every EventBridge rule on "AWS API Call via CloudTrail" events has a trail logging management write events in its region (one dpf deploys, or monitoring.cloudTrail: existing, which dpf doctor verifies), and every SNS target lets events.amazonaws.com publish.',
-  protectsAgainst: 'a security-group-change alert that can never fire because no trail records the API calls, and notifications dropped because the topic policy refuses EventBridge',
+  protectsAgainst:
+    'a security-group-change alert that can never fire because no trail records the API calls, and notifications dropped because the topic policy refuses EventBridge',
   docs: [
     'https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-service-event-cloudtrail.html',
     'https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-sns-permissions',
@@ -55,15 +59,31 @@ export const eventSources: Rule = {
         const subject = `${s.template}/${id}`;
         const pattern = rule.Properties.EventPattern ?? {};
         if (asList(pattern['detail-type']).includes('AWS API Call via CloudTrail')) {
-          if (existing) findings.push({ severity: 'warning', subject, message: 'relies on an existing CloudTrail trail (monitoring.cloudTrail: existing); dpf doctor checks that one logs management events in this region' });
-          else if (!trails.length) findings.push({ severity: 'error', subject, message: 'matches "AWS API Call via CloudTrail" events, but no stack of this environment creates a trail logging management write events: the rule never fires' });
+          if (existing)
+            findings.push({
+              severity: 'warning',
+              subject,
+              message:
+                'relies on an existing CloudTrail trail (monitoring.cloudTrail: existing); dpf doctor checks that one logs management events in this region',
+            });
+          else if (!trails.length)
+            findings.push({
+              severity: 'error',
+              subject,
+              message:
+                'matches "AWS API Call via CloudTrail" events, but no stack of this environment creates a trail logging management write events: the rule never fires',
+            });
         }
         for (const target of asList<any>(rule.Properties.Targets)) {
           const topicId = referencedResource(target.Arn);
           if (!topicId || s.rendered.resources[topicId]?.Type !== 'AWS::SNS::Topic') continue;
           const publishers = topicPublishers(s, topicId);
           if (publishers && !publishers.includes('events.amazonaws.com'))
-            findings.push({ severity: 'error', subject, message: `target topic ${topicId} has a policy that does not let events.amazonaws.com publish: deliveries fail` });
+            findings.push({
+              severity: 'error',
+              subject,
+              message: `target topic ${topicId} has a policy that does not let events.amazonaws.com publish: deliveries fail`,
+            });
         }
       }
     return findings;

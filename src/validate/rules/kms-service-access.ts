@@ -41,7 +41,9 @@ function conditionAllows(st: any, need: Need): boolean {
 
 /** Actions of `need` that no Allow statement of the key policy grants to its principal. */
 export function missingActions(keyPolicy: any, need: Need): string[] {
-  const allows = asList<any>(keyPolicy?.Statement).filter((st) => st.Effect === 'Allow' && principals(st).some((p) => p === '*' || GLOB(need.principal).test(p)) && conditionAllows(st, need));
+  const allows = asList<any>(keyPolicy?.Statement).filter(
+    (st) => st.Effect === 'Allow' && principals(st).some((p) => p === '*' || GLOB(need.principal).test(p)) && conditionAllows(st, need),
+  );
   return need.actions.filter((a) => !allows.some((st) => asList<string>(st.Action).some((pattern) => GLOB(pattern).test(a))));
 }
 
@@ -55,7 +57,11 @@ function topicPublishers(stack: RenderedStack, topicId: string): string[] {
       for (const st of asList<any>(p.Properties.PolicyDocument?.Statement))
         if (st.Effect === 'Allow') for (const s of asList<string>(st.Principal?.Service)) out.add(s);
   for (const r of Object.values(res)) {
-    if (r.Type === 'AWS::CloudWatch::Alarm' && (points(r.Properties.AlarmActions) || points(r.Properties.OKActions) || points(r.Properties.InsufficientDataActions))) out.add('cloudwatch.amazonaws.com');
+    if (
+      r.Type === 'AWS::CloudWatch::Alarm' &&
+      (points(r.Properties.AlarmActions) || points(r.Properties.OKActions) || points(r.Properties.InsufficientDataActions))
+    )
+      out.add('cloudwatch.amazonaws.com');
     if (r.Type === 'AWS::Events::Rule' && asList<any>(r.Properties.Targets).some((t) => referencedResource(t.Arn) === topicId)) out.add('events.amazonaws.com');
     if (r.Type === 'AWS::Backup::BackupVault' && referencedResource(r.Properties.Notifications?.SNSTopicArn) === topicId) out.add('backup.amazonaws.com');
   }
@@ -74,17 +80,30 @@ export function keyNeeds(stack: RenderedStack): Array<{ subject: string; key: un
     out.push({
       subject: `${stack.template}/${id}`,
       key: r.Properties.KmsKeyId,
-      need: { principal: `logs.${stack.region}.amazonaws.com`, actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncryptFrom', 'kms:GenerateDataKey', 'kms:DescribeKey'], why: `log group ${name}`, context: name && !holdsPlaceholder(name) ? { key: 'kms:EncryptionContext:aws:logs:arn', value: arn } : undefined },
+      need: {
+        principal: `logs.${stack.region}.amazonaws.com`,
+        actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncryptFrom', 'kms:GenerateDataKey', 'kms:DescribeKey'],
+        why: `log group ${name}`,
+        context: name && !holdsPlaceholder(name) ? { key: 'kms:EncryptionContext:aws:logs:arn', value: arn } : undefined,
+      },
     });
   }
   for (const [id, r] of ofType(stack.rendered, 'AWS::SNS::Topic')) {
     if (!r.Properties.KmsMasterKeyId) continue;
     for (const svc of topicPublishers(stack, id))
-      out.push({ subject: `${stack.template}/${id}`, key: r.Properties.KmsMasterKeyId, need: { principal: svc, actions: ENVELOPE, why: `${svc} publishing to topic ${r.Properties.TopicName ?? id}` } });
+      out.push({
+        subject: `${stack.template}/${id}`,
+        key: r.Properties.KmsMasterKeyId,
+        need: { principal: svc, actions: ENVELOPE, why: `${svc} publishing to topic ${r.Properties.TopicName ?? id}` },
+      });
   }
   for (const [id, r] of ofType(stack.rendered, 'AWS::CloudTrail::Trail')) {
     if (!r.Properties.KMSKeyId) continue;
-    out.push({ subject: `${stack.template}/${id}`, key: r.Properties.KMSKeyId, need: { principal: 'cloudtrail.amazonaws.com', actions: ['kms:GenerateDataKey', 'kms:DescribeKey'], why: `trail ${r.Properties.TrailName ?? id}` } });
+    out.push({
+      subject: `${stack.template}/${id}`,
+      key: r.Properties.KMSKeyId,
+      need: { principal: 'cloudtrail.amazonaws.com', actions: ['kms:GenerateDataKey', 'kms:DescribeKey'], why: `trail ${r.Properties.TrailName ?? id}` },
+    });
   }
   for (const [id, r] of ofType(stack.rendered, 'AWS::AutoScaling::AutoScalingGroup')) {
     const data = launchTemplateData({ stack, logicalId: id, resource: r });
@@ -93,7 +112,11 @@ export function keyNeeds(stack: RenderedStack): Array<{ subject: string; key: un
       out.push({
         subject: `${stack.template}/${id}`,
         key: bdm.Ebs.KmsKeyId,
-        need: { principal: 'arn:*:iam::*:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling', actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncryptFrom', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:DescribeKey', 'kms:CreateGrant'], why: `volume ${bdm.DeviceName} of the instances the group launches` },
+        need: {
+          principal: 'arn:*:iam::*:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling',
+          actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncryptFrom', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:DescribeKey', 'kms:CreateGrant'],
+          why: `volume ${bdm.DeviceName} of the instances the group launches`,
+        },
       });
     }
   }
@@ -104,7 +127,8 @@ export const kmsServiceAccess: Rule = {
   id: 'kms-service-access',
   title: 'Every KMS key a service uses lets that service use it',
   rule: 'The key policy of each customer managed key used by CloudWatch Logs, an SNS publisher (CloudWatch, EventBridge, AWS Backup), CloudTrail or the Auto Scaling service-linked role allows that principal the KMS actions it needs; AWS managed keys are not used where a service must be let in.',
-  protectsAgainst: 'log groups that cannot be created, alarms and events whose notifications are silently dropped, a trail that stops delivering, and worker launches that fail with Client.InternalError',
+  protectsAgainst:
+    'log groups that cannot be created, alarms and events whose notifications are silently dropped, a trail that stops delivering, and worker launches that fail with Client.InternalError',
   docs: [
     'https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html',
     'https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services',
@@ -124,7 +148,11 @@ export const kmsServiceAccess: Rule = {
         if (!keyRes || keyRes.Type !== 'AWS::KMS::Key') continue;
         const missing = missingActions(keyRes.Properties.KeyPolicy, need);
         if (missing.length)
-          findings.push({ severity: 'error', subject, message: `key ${keyId} does not let ${need.principal} ${missing.join(', ')} (${need.why})${need.context ? ` where ${need.context.key} is ${need.context.value}` : ''}` });
+          findings.push({
+            severity: 'error',
+            subject,
+            message: `key ${keyId} does not let ${need.principal} ${missing.join(', ')} (${need.why})${need.context ? ` where ${need.context.key} is ${need.context.value}` : ''}`,
+          });
       }
     return findings;
   },

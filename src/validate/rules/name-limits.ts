@@ -21,7 +21,8 @@ export const nameLimits: Rule = {
   id: 'name-limits',
   title: 'Derived names fit AWS limits for the longest allowed names',
   rule: "With the longest project and environment names the config loader accepts (and its edge characters), every custom name stays within AWS's length and character limits and every parameter dpf computes satisfies the template's constraints.",
-  protectsAgainst: 'a deployment that works for "dataplatform/dev" failing at create time for a longer or differently spelled project or environment name (IAM role names over 64 characters, RDS identifiers with "--", bucket names over 63)',
+  protectsAgainst:
+    'a deployment that works for "dataplatform/dev" failing at create time for a longer or differently spelled project or environment name (IAM role names over 64 characters, RDS identifiers with "--", bucket names over 63)',
   docs: [
     'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html',
     'https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html',
@@ -39,12 +40,18 @@ export const nameLimits: Rule = {
       const names = `project "${probe.project}" (${probe.project.length}), environment "${probe.envName}" (${probe.envName.length})`;
       for (const n of namedResources(probe.stacks)) {
         const problem = nameProblem(n);
-        if (problem) add({ severity: 'error', subject: `${n.stack.template}/${n.logicalId}`, message: `${n.type} name "${n.name}" ${problem} with ${names}; see ${n.spec.doc}` });
+        if (problem)
+          add({
+            severity: 'error',
+            subject: `${n.stack.template}/${n.logicalId}`,
+            message: `${n.type} name "${n.name}" ${problem} with ${names}; see ${n.spec.doc}`,
+          });
       }
       for (const s of probe.stacks)
         for (const [name, value] of Object.entries(s.parameters)) {
           const problem = parameterProblem(s.source.Parameters?.[name] ?? {}, value);
-          if (problem) add({ severity: 'error', subject: `${s.template}/Parameters/${name}`, message: `the value dpf computes, "${value}", ${problem} with ${names}` });
+          if (problem)
+            add({ severity: 'error', subject: `${s.template}/Parameters/${name}`, message: `the value dpf computes, "${value}", ${problem} with ${names}` });
         }
     }
     return findings;

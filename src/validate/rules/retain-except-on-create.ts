@@ -18,7 +18,8 @@ export const retainExceptOnCreate: Rule = {
   id: 'retain-except-on-create',
   title: 'Retained fixed-name resources use RetainExceptOnCreate',
   rule: 'Every resource with a custom physical name and DeletionPolicy Retain uses RetainExceptOnCreate instead, or says why not in Metadata.dpf.retainReason.',
-  protectsAgainst: 'a failed first deployment that cannot be retried: the rollback keeps the named bucket, vault or log group, and the recreated stack fails with AlreadyExists',
+  protectsAgainst:
+    'a failed first deployment that cannot be retried: the rollback keeps the named bucket, vault or log group, and the recreated stack fails with AlreadyExists',
   docs: ['https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-deletionpolicy.html'],
   check({ env }) {
     const findings: Finding[] = [];

@@ -27,7 +27,8 @@ export const retainedDataKeepsItsKey: Rule = {
   id: 'retained-data-keeps-its-key',
   title: 'Retained data keeps its KMS key',
   rule: 'Every AWS::KMS::Key that encrypts a resource with DeletionPolicy Retain, RetainExceptOnCreate or Snapshot is itself retained.',
-  protectsAgainst: 'a destroyed stack scheduling the deletion of the key, which makes the retained bucket, vault, log group or final snapshot unreadable once the waiting period ends',
+  protectsAgainst:
+    'a destroyed stack scheduling the deletion of the key, which makes the retained bucket, vault, log group or final snapshot unreadable once the waiting period ends',
   docs: [
     'https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-deletionpolicy.html',
     'https://docs.aws.amazon.com/kms/latest/developerguide/deleting-keys.html',
@@ -41,7 +42,11 @@ export const retainedDataKeepsItsKey: Rule = {
         if (!KEEPS.has(String(r.DeletionPolicy))) continue;
         for (const key of keysUsedBy(r.Properties, isKey)) {
           if (KEEPS.has(String(res[key]!.DeletionPolicy))) continue;
-          findings.push({ severity: 'error', subject: `${s.template}/${key}`, message: `encrypts ${id} (DeletionPolicy ${r.DeletionPolicy}) but is deleted with the stack (DeletionPolicy ${res[key]!.DeletionPolicy ?? 'Delete (default)'})` });
+          findings.push({
+            severity: 'error',
+            subject: `${s.template}/${key}`,
+            message: `encrypts ${id} (DeletionPolicy ${r.DeletionPolicy}) but is deleted with the stack (DeletionPolicy ${res[key]!.DeletionPolicy ?? 'Delete (default)'})`,
+          });
         }
       }
     }

@@ -34,8 +34,14 @@ export const snapshotBeforeChange: Rule = {
     const ids = new Set(env.patchSteps.map((s) => s.id));
     for (const w of waves) {
       const before = ancestors(env.patchSteps, w.id);
-      if (!before.has(PATCH_STEPS.dbSnapshot)) findings.push({ severity: 'error', subject: w.id, message: `does not wait for an RDS snapshot (${PATCH_STEPS.dbSnapshot}${ids.has(PATCH_STEPS.dbSnapshot) ? '' : ', which the graph does not have'})` });
-      if (ids.has(PATCH_STEPS.recoveryPoint) && !before.has(PATCH_STEPS.recoveryPoint)) findings.push({ severity: 'error', subject: w.id, message: `does not wait for the host AMIs (${PATCH_STEPS.recoveryPoint})` });
+      if (!before.has(PATCH_STEPS.dbSnapshot))
+        findings.push({
+          severity: 'error',
+          subject: w.id,
+          message: `does not wait for an RDS snapshot (${PATCH_STEPS.dbSnapshot}${ids.has(PATCH_STEPS.dbSnapshot) ? '' : ', which the graph does not have'})`,
+        });
+      if (ids.has(PATCH_STEPS.recoveryPoint) && !before.has(PATCH_STEPS.recoveryPoint))
+        findings.push({ severity: 'error', subject: w.id, message: `does not wait for the host AMIs (${PATCH_STEPS.recoveryPoint})` });
     }
     return findings;
   },

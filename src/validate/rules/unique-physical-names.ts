@@ -11,7 +11,8 @@ export const uniquePhysicalNames: Rule = {
   id: 'unique-physical-names',
   title: 'Physical names are unique across the stacks of an environment',
   rule: 'No two resources of the same type (in the same region, account or global namespace) get the same custom name from any two stacks of one environment.',
-  protectsAgainst: 'the second stack failing with AlreadyExists, or an alarm of one stack silently overwriting another stack\'s (PutMetricAlarm replaces an alarm of the same name)',
+  protectsAgainst:
+    "the second stack failing with AlreadyExists, or an alarm of one stack silently overwriting another stack's (PutMetricAlarm replaces an alarm of the same name)",
   docs: [
     'https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-name.html',
     'https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html',

@@ -4,7 +4,8 @@ import { estimateDrillCost, UNKNOWN_DB_PRICE } from '../../../src/ops/drill/cost
 import { validateConfig } from '../../../src/config/load.js';
 
 const env = (rds: Record<string, unknown>, maxMinutes = 120) =>
-  validateConfig({ version: 1, project: 'dataplatform', environments: { dev: { storage: { rds }, recovery: { drill: { maxMinutes } } } } }).config!.environments.dev!;
+  validateConfig({ version: 1, project: 'dataplatform', environments: { dev: { storage: { rds }, recovery: { drill: { maxMinutes } } } } }).config!.environments
+    .dev!;
 
 describe('estimateDrillCost', () => {
   it('GIVEN a known class for 2 h THEN the DB line is its price × 2 h, and the total is the sum of the lines', () => {
@@ -17,7 +18,11 @@ describe('estimateDrillCost', () => {
 
   it.each([
     ['Multi-AZ doubles the instance', { instanceClass: 'db.t3.medium', multiAz: true }, /Multi-AZ × 2\.00 h: 0\.29 USD/],
-    ['an unknown class is priced high on purpose', { instanceClass: 'db.x9.huge', multiAz: false }, new RegExp(`priced at ${UNKNOWN_DB_PRICE} USD/h\\): 2\\.00 USD`)],
+    [
+      'an unknown class is priced high on purpose',
+      { instanceClass: 'db.x9.huge', multiAz: false },
+      new RegExp(`priced at ${UNKNOWN_DB_PRICE} USD/h\\): 2\\.00 USD`),
+    ],
   ])('GIVEN %s THEN the DB line says so', (_n, rds, line) => {
     expect(estimateDrillCost(env(rds), 'restore').lines[0]).toMatch(line);
   });

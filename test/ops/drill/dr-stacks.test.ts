@@ -23,14 +23,23 @@ describe('dpf dr-drill --scope full: the DR stacks as steps', () => {
     await runDrDrill({ scope: 'full' }, w.ctx({ json: true }));
     const l = await w.ledger();
     const op = operationsOf(l.data).at(-1)!;
-    for (const [id, template] of [[DR_STACK_STEPS.network, 'network'], [DR_STACK_STEPS.storage, 'storage']] as const) {
+    for (const [id, template] of [
+      [DR_STACK_STEPS.network, 'network'],
+      [DR_STACK_STEPS.storage, 'storage'],
+    ] as const) {
       const rec = l.get(id)!;
-      expect(rec).toMatchObject({ status: 'done', scope: op.id, evidence: { stackName: expect.stringMatching(new RegExp(`^dataplatform-dev-d\\d{8}-${template}$`)) } });
+      expect(rec).toMatchObject({
+        status: 'done',
+        scope: op.id,
+        evidence: { stackName: expect.stringMatching(new RegExp(`^dataplatform-dev-d\\d{8}-${template}$`)) },
+      });
       // The engine ran it: step events, not a hand-made call.
       expect(w.io.ofType('step-done').some((e) => e.stepId === id)).toBe(true);
     }
     expect(l.get('operations.drill.dr-region')).toMatchObject({ status: 'done', scope: op.id });
-    expect(w.io.ofType('step-start').map((e) => e.stepId)).toEqual(expect.arrayContaining([DR_STACK_STEPS.network, DR_STACK_STEPS.storage, 'operations.drill.dr-region']));
+    expect(w.io.ofType('step-start').map((e) => e.stepId)).toEqual(
+      expect.arrayContaining([DR_STACK_STEPS.network, DR_STACK_STEPS.storage, 'operations.drill.dr-region']),
+    );
   });
 
   it('GIVEN the DR storage stack fails THEN the drill aborts, the DR network stack is deleted all the same, and the report names the stack failure', async () => {

@@ -14,10 +14,25 @@ function ledgerWith(records: Array<Partial<StepRecord> & { id: string }>): Ledge
 describe('abortedReason', () => {
   it.each([
     ['every main step done', [{ id: MAIN[0]! }, { id: MAIN[1]! }], undefined],
-    ['a main step failed', [{ id: MAIN[0]! }, { id: MAIN[1]!, status: 'failed' as const, error: { message: 'past the time cap' } }], 'operations.drill.restore-db failed: past the time cap'],
+    [
+      'a main step failed',
+      [{ id: MAIN[0]! }, { id: MAIN[1]!, status: 'failed' as const, error: { message: 'past the time cap' } }],
+      'operations.drill.restore-db failed: past the time cap',
+    ],
     ['a main step never ran (--teardown)', [{ id: MAIN[0]! }], 'torn down on request (--teardown) before it finished'],
-    ['a main step left running (--teardown after a kill)', [{ id: MAIN[0]! }, { id: MAIN[1]!, status: 'running' as const }], 'torn down on request (--teardown) before it finished'],
-    ["the records are another drill's", [{ id: MAIN[0]!, scope: 'drill-0' }, { id: MAIN[1]!, scope: 'drill-0' }], 'torn down on request (--teardown) before it finished'],
+    [
+      'a main step left running (--teardown after a kill)',
+      [{ id: MAIN[0]! }, { id: MAIN[1]!, status: 'running' as const }],
+      'torn down on request (--teardown) before it finished',
+    ],
+    [
+      "the records are another drill's",
+      [
+        { id: MAIN[0]!, scope: 'drill-0' },
+        { id: MAIN[1]!, scope: 'drill-0' },
+      ],
+      'torn down on request (--teardown) before it finished',
+    ],
   ])('GIVEN %s THEN the reason is %s', (_n, records, reason) => {
     expect(abortedReason(ledgerWith(records), { id: 'drill-1' }, MAIN)).toBe(reason);
   });

@@ -6,11 +6,19 @@ import { evaluateGate, parseServiceStates, roleServices, type HostHealth } from 
 describe('planWaves', () => {
   it('GIVEN every role THEN bastion, each identity server alone, master+dev, then the workers rolling', () => {
     const waves = planWaves([
-      { instanceId: 'i-w1', role: 'worker' }, { instanceId: 'i-m', role: 'master' }, { instanceId: 'i-ipa1', role: 'identity' },
-      { instanceId: 'i-b', role: 'bastion' }, { instanceId: 'i-ipa2', role: 'identity' }, { instanceId: 'i-d', role: 'dev' },
+      { instanceId: 'i-w1', role: 'worker' },
+      { instanceId: 'i-m', role: 'master' },
+      { instanceId: 'i-ipa1', role: 'identity' },
+      { instanceId: 'i-b', role: 'bastion' },
+      { instanceId: 'i-ipa2', role: 'identity' },
+      { instanceId: 'i-d', role: 'dev' },
     ]);
     expect(waves.map((w) => [w.name, w.hosts, w.rolling])).toEqual([
-      ['bastion', ['i-b'], false], ['identity-1', ['i-ipa1'], false], ['identity-2', ['i-ipa2'], false], ['master-dev', ['i-m', 'i-d'], false], ['workers', ['i-w1'], true],
+      ['bastion', ['i-b'], false],
+      ['identity-1', ['i-ipa1'], false],
+      ['identity-2', ['i-ipa2'], false],
+      ['master-dev', ['i-m', 'i-d'], false],
+      ['workers', ['i-w1'], true],
     ]);
   });
 });
@@ -37,7 +45,12 @@ describe('output parsing', () => {
 });
 
 describe('evaluateGate', () => {
-  const h = (status: 'ok' | 'failed' | 'unknown'): HostHealth => ({ instanceId: 'i-1', role: 'master', status, components: [{ component: 'ssm', status, detail: 'd' }] });
+  const h = (status: 'ok' | 'failed' | 'unknown'): HostHealth => ({
+    instanceId: 'i-1',
+    role: 'master',
+    status,
+    components: [{ component: 'ssm', status, detail: 'd' }],
+  });
   it.each([
     ['ok', false, true],
     ['unknown', false, false],

@@ -4,8 +4,18 @@ import { dbCopyChecks, fileSystemIdOf, restoreName, restoreTags } from '../../..
 import type { DbInstanceInfo } from '../../../src/aws/ops-ports.js';
 
 const copy = (o: Partial<DbInstanceInfo> = {}): DbInstanceInfo => ({
-  identifier: 'db-restore-1', engine: 'postgres', status: 'available', port: 5432, encrypted: true, publiclyAccessible: false, multiAz: false,
-  subnetGroup: 'sn', securityGroupIds: ['sg-db'], parameterGroups: ['pg'], tags: {}, ...o,
+  identifier: 'db-restore-1',
+  engine: 'postgres',
+  status: 'available',
+  port: 5432,
+  encrypted: true,
+  publiclyAccessible: false,
+  multiAz: false,
+  subnetGroup: 'sn',
+  securityGroupIds: ['sg-db'],
+  parameterGroups: ['pg'],
+  tags: {},
+  ...o,
 });
 const want = { engine: 'postgres', port: 5432, subnetGroup: 'sn', securityGroupIds: ['sg-db'], parameterGroup: 'pg' };
 
@@ -47,6 +57,11 @@ describe('names and tags', () => {
     ['restore', 'dpf:operation'],
     ['drill', 'dpf:drill'],
   ] as const)('GIVEN a %s copy THEN its tags name the operation under %s', (purpose, key) => {
-    expect(restoreTags({ envCtx: { name: 'dev', project: 'p' } } as never, 'op-1', purpose)).toEqual({ 'dpf:env': 'dev', 'dpf:project': 'p', [key]: 'op-1', 'dpf:purpose': purpose });
+    expect(restoreTags({ envCtx: { name: 'dev', project: 'p' } } as never, 'op-1', purpose)).toEqual({
+      'dpf:env': 'dev',
+      'dpf:project': 'p',
+      [key]: 'op-1',
+      'dpf:purpose': purpose,
+    });
   });
 });

@@ -32,8 +32,10 @@ describe('rule alarm-metrics-produced', () => {
   });
 
   it('GIVEN a disk alarm on a path the agent does not collect WHEN checked THEN it fails naming the paths', () => {
-    const a = alarm('disk_used_percent', "[{ Name: InstanceId, Value: i-1 }, { Name: path, Value: /var }]");
-    expect(alarmMetricsProduced.check(input([monitoring(a)], { agent: { aggregationDimensions: [['InstanceId', 'path']] } }))[0]!.message).toMatch(/not "\/var"/);
+    const a = alarm('disk_used_percent', '[{ Name: InstanceId, Value: i-1 }, { Name: path, Value: /var }]');
+    expect(alarmMetricsProduced.check(input([monitoring(a)], { agent: { aggregationDimensions: [['InstanceId', 'path']] } }))[0]!.message).toMatch(
+      /not "\/var"/,
+    );
   });
 
   it('GIVEN a JobFailures alarm and no publisher WHEN checked THEN it fails; WITH a metric filter publishing it THEN it passes', () => {
@@ -50,14 +52,20 @@ describe('rule alarm-metrics-produced', () => {
   });
 
   it.each([
-    ['a service metric with a dimension the service does not publish it by', alarm('DatabaseConnections', '[{ Name: DBClusterIdentifier, Value: x }]', 300, 'AWS/RDS'), 1],
+    [
+      'a service metric with a dimension the service does not publish it by',
+      alarm('DatabaseConnections', '[{ Name: DBClusterIdentifier, Value: x }]', 300, 'AWS/RDS'),
+      1,
+    ],
     ['a service metric with its documented dimension', alarm('DatabaseConnections', '[{ Name: DBInstanceIdentifier, Value: x }]', 300, 'AWS/RDS'), 0],
   ])('GIVEN %s WHEN checked THEN %i finding(s)', (_what, a, count) => {
     expect(alarmMetricsProduced.check(input([monitoring(a)]))).toHaveLength(count);
   });
 
   const compute = (monitoringFlag: string) =>
-    stack('compute', `
+    stack(
+      'compute',
+      `
 Resources:
   Lt:
     Type: AWS::EC2::LaunchTemplate
@@ -68,7 +76,8 @@ Resources:
   Alarm:
     Type: AWS::CloudWatch::Alarm
     Properties: { AlarmName: a, Namespace: AWS/EC2, MetricName: CPUUtilization, Dimensions: [{ Name: InstanceId, Value: !Ref Node }], Statistic: Average, Period: 60, EvaluationPeriods: 5, Threshold: 90, ComparisonOperator: GreaterThanThreshold }
-`);
+`,
+    );
   it.each([
     ['false', 1],
     ['true', 0],

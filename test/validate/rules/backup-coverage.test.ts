@@ -14,27 +14,33 @@ const plan = (copy: string) => `
 ${copy}`;
 const COPY = '            CopyActions: [{ DestinationBackupVaultArn: "arn:aws:backup:eu-central-1:111122223333:backup-vault:dr" }]';
 const storage = (selection: string, copy = COPY) =>
-  stack('storage', `
+  stack(
+    'storage',
+    `
 Resources:
   Fs:
     Type: AWS::EFS::FileSystem
     Properties: {}
 ${plan(copy)}
 ${selection}
-`);
+`,
+  );
 const byArn = `
   Sel:
     Type: AWS::Backup::BackupSelection
     Properties: { BackupPlanId: !Ref Plan, BackupSelection: { SelectionName: s, IamRoleArn: r, Resources: [!GetAtt Fs.Arn] } }`;
 const compute = (volumeTags: string) =>
-  stack('compute', `
+  stack(
+    'compute',
+    `
 Resources:
   MasterLt:
     Type: AWS::EC2::LaunchTemplate
     Properties:
       LaunchTemplateData:
         TagSpecifications: [{ ResourceType: volume, Tags: [{ Key: 'dpf:role', Value: master }${volumeTags}] }]
-`);
+`,
+  );
 const byTags = `
   Volumes:
     Type: AWS::Backup::BackupSelection
@@ -49,7 +55,12 @@ const byTags = `
 describe('rule backup-coverage', () => {
   it.each([
     ['an EFS file system no selection selects', [storage('')], 'error', /EFS file system: no AWS Backup selection/],
-    ["the master's volumes without the tag the volume selection asks for (EBS was never selected)", [storage(byArn + byTags), compute('')], 'error', /EBS volumes of the master node/],
+    [
+      "the master's volumes without the tag the volume selection asks for (EBS was never selected)",
+      [storage(byArn + byTags), compute('')],
+      'error',
+      /EBS volumes of the master node/,
+    ],
   ])('GIVEN %s WHEN checked THEN it fails', (_what, stacks, severity, message) => {
     const findings = backupCoverage.check(input(stacks));
     expect(findings[0]).toMatchObject({ severity });

@@ -25,9 +25,24 @@ const monitoring = (body: string) => stack('monitoring', `Resources:${body}\n`);
 
 describe('rule event-sources', () => {
   it.each([
-    ['a CloudTrail-event rule and no trail (the security-group alert never fires)', rule + policy('events.amazonaws.com'), 'error', /no stack of this environment creates a trail/],
-    ['a trail that records read-only events', rule + policy('events.amazonaws.com') + trail(', EventSelectors: [{ ReadWriteType: ReadOnly, IncludeManagementEvents: true }]'), 'error', /no stack of this environment creates a trail/],
-    ['a topic policy that does not let EventBridge publish', rule + policy('cloudwatch.amazonaws.com') + trail(), 'error', /does not let events.amazonaws.com publish/],
+    [
+      'a CloudTrail-event rule and no trail (the security-group alert never fires)',
+      rule + policy('events.amazonaws.com'),
+      'error',
+      /no stack of this environment creates a trail/,
+    ],
+    [
+      'a trail that records read-only events',
+      rule + policy('events.amazonaws.com') + trail(', EventSelectors: [{ ReadWriteType: ReadOnly, IncludeManagementEvents: true }]'),
+      'error',
+      /no stack of this environment creates a trail/,
+    ],
+    [
+      'a topic policy that does not let EventBridge publish',
+      rule + policy('cloudwatch.amazonaws.com') + trail(),
+      'error',
+      /does not let events.amazonaws.com publish/,
+    ],
   ])('GIVEN %s WHEN checked THEN %s', (_what, body, severity, message) => {
     const findings = eventSources.check(input([monitoring(body)]));
     expect(findings[0]).toMatchObject({ severity });

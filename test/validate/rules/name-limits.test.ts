@@ -17,11 +17,19 @@ Resources:
     Type: AWS::RDS::DBInstance
     Properties: { DBInstanceIdentifier: !Sub '\${ProjectName}-\${EnvName}-metadata' }
 `;
-const probe = (project: string, envName: string) => ({ project, envName, stacks: [stack('identity', tpl, { params: { ProjectName: project, EnvName: envName } })] });
+const probe = (project: string, envName: string) => ({
+  project,
+  envName,
+  stacks: [stack('identity', tpl, { params: { ProjectName: project, EnvName: envName } })],
+});
 
 describe('rule name-limits', () => {
   it.each([
-    ['a 17+16 character project/environment pair with a longer role suffix (65 characters)', probe('a'.repeat(17), 'b'.repeat(17)), /65 characters \(AWS allows 1-64\)/],
+    [
+      'a 17+16 character project/environment pair with a longer role suffix (65 characters)',
+      probe('a'.repeat(17), 'b'.repeat(17)),
+      /65 characters \(AWS allows 1-64\)/,
+    ],
     ['an environment name ending in a dash (RDS refuses "--")', probe('acme', 'dev-'), /two hyphens in a row/],
     ['a parameter value outside the template AllowedPattern', probe('acme', 'e'.repeat(17)), /does not match AllowedPattern/],
   ])('GIVEN %s WHEN checked THEN it fails naming the limit', (_what, p, message) => {
@@ -46,7 +54,8 @@ describe('rule name-limits', () => {
 
   it('GIVEN the loader refuses "--" and a trailing dash by the AWS rules of the derived names (config/names.ts) WHEN probing THEN every probe is a name the loader accepts', () => {
     const probes = nameProbes();
-    for (const p of probes) expect(validateConfig({ version: 1, project: p.project, environments: { [p.envName]: {} } }).problems, `${p.project}/${p.envName}`).toEqual([]);
+    for (const p of probes)
+      expect(validateConfig({ version: 1, project: p.project, environments: { [p.envName]: {} } }).problems, `${p.project}/${p.envName}`).toEqual([]);
     expect(probes.some((p) => p.project.includes('--') || p.project.endsWith('-') || p.envName.includes('--') || p.envName.endsWith('-'))).toBe(false);
     expect(Math.max(...probes.map((p) => p.project.length))).toBe(17);
   });

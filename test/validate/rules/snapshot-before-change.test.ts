@@ -5,8 +5,16 @@ import { input, step } from '../helpers.js';
 
 describe('rule snapshot-before-change', () => {
   it.each([
-    ['waves after the AMIs only (the patch took no database snapshot)', [step(PATCH_STEPS.recoveryPoint, 'gate'), step('operations.patch.bastion', 'playbook', [PATCH_STEPS.recoveryPoint])], /RDS snapshot/],
-    ['a second wave that does not wait for the AMIs', [step(PATCH_STEPS.dbSnapshot, 'gate'), step(PATCH_STEPS.recoveryPoint, 'gate'), step('operations.patch.bastion', 'playbook', [PATCH_STEPS.dbSnapshot])], /host AMIs/],
+    [
+      'waves after the AMIs only (the patch took no database snapshot)',
+      [step(PATCH_STEPS.recoveryPoint, 'gate'), step('operations.patch.bastion', 'playbook', [PATCH_STEPS.recoveryPoint])],
+      /RDS snapshot/,
+    ],
+    [
+      'a second wave that does not wait for the AMIs',
+      [step(PATCH_STEPS.dbSnapshot, 'gate'), step(PATCH_STEPS.recoveryPoint, 'gate'), step('operations.patch.bastion', 'playbook', [PATCH_STEPS.dbSnapshot])],
+      /host AMIs/,
+    ],
     ['no wave at all', [], /no wave/],
   ])('GIVEN %s WHEN checked THEN it fails', (_what, patchSteps, message) => {
     const findings = snapshotBeforeChange.check(input([], { patchSteps }));

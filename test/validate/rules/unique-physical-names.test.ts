@@ -17,8 +17,16 @@ Resources:
 
 describe('rule unique-physical-names', () => {
   it.each([
-    ['the same alarm name in two stacks (the scale-out alarm overwritten)', [stack('compute', alarm('acme-dev-workers-cpu-high')), stack('monitoring', alarm('acme-dev-workers-cpu-high'))], 1],
-    ['IAM role names that differ only in case (IAM compares them case-insensitively)', [stack('compute', role('acme-dev-Master')), stack('identity', role('acme-dev-master'))], 1],
+    [
+      'the same alarm name in two stacks (the scale-out alarm overwritten)',
+      [stack('compute', alarm('acme-dev-workers-cpu-high')), stack('monitoring', alarm('acme-dev-workers-cpu-high'))],
+      1,
+    ],
+    [
+      'IAM role names that differ only in case (IAM compares them case-insensitively)',
+      [stack('compute', role('acme-dev-Master')), stack('identity', role('acme-dev-master'))],
+      1,
+    ],
     ['different alarm names', [stack('compute', alarm('acme-dev-workers-scale-out')), stack('monitoring', alarm('acme-dev-workers-cpu-high'))], 0],
     ['the same name for different types (separate namespaces)', [stack('compute', alarm('acme-dev-x')), stack('identity', role('acme-dev-x'))], 0],
   ])('GIVEN %s WHEN checked THEN %i finding(s)', (_what, stacks, count) => {
