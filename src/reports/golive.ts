@@ -200,19 +200,7 @@ export function renderGoliveMarkdown(r: GoliveReport): string {
     '',
   );
   out.push(fence('mermaid', r.diagrams.gantt));
-  out.push(
-    '',
-    table(
-      ['Phase', 'Planned', 'Actual', 'Status', 'Schedule'],
-      r.schedule.phases.map((p) => [
-        p.title,
-        `${p.plannedStart} → ${p.plannedEnd}`,
-        p.actualStart ? `${when(p.actualStart)} → ${p.actualEnd ? when(p.actualEnd) : '…'}` : 'not started',
-        p.status,
-        `${p.schedule}${p.reason ? ` (${p.reason})` : ''}`,
-      ]),
-    ),
-  );
+  out.push('', table(...scheduleTable(r)));
   out.push('', '## Architecture as deployed', '');
   out.push(`Drawn from ${r.architecture.source === 'ledger' ? "the ledger's step outputs" : "the ledger's step outputs and live describe calls"}.`, '');
   out.push(fence('mermaid', r.diagrams.architecture));
@@ -226,6 +214,20 @@ export function renderGoliveMarkdown(r: GoliveReport): string {
   );
   out.push('');
   return out.join('\n');
+}
+
+/** The plan-vs-actual table of the phases, as headers and rows (Markdown and HTML draw the same). */
+export function scheduleTable(r: Pick<GoliveReport, 'schedule'>): [string[], string[][]] {
+  return [
+    ['Phase', 'Planned', 'Actual', 'Status', 'Schedule'],
+    r.schedule.phases.map((p) => [
+      p.title,
+      `${p.plannedStart} → ${p.plannedEnd}`,
+      p.actualStart ? `${when(p.actualStart)} → ${p.actualEnd ? when(p.actualEnd) : '…'}` : 'not started',
+      p.status,
+      `${p.schedule}${p.reason ? ` (${p.reason})` : ''}`,
+    ]),
+  ];
 }
 
 export function checklistText(id: string): string {

@@ -5,7 +5,7 @@
  * from the report data, the architecture flowchart from its Mermaid source; each page also keeps
  * the Mermaid source in a collapsed block for anyone who wants to edit the diagram.
  */
-import { checklistText, evidenceText, startSource, type GoliveReport } from './golive.js';
+import { checklistText, evidenceText, scheduleTable, startSource, type GoliveReport } from './golive.js';
 import { STATUS_MARK, when } from './render-md.js';
 import { ganttSvg, mermaidFlowchartSvg } from './svg.js';
 import type { PhaseTimeline } from './timeline.js';
@@ -150,18 +150,7 @@ export function renderGoliveHtml(r: GoliveReport): string {
   o.push(
     `<p>Week 1 started ${esc(r.schedule.planStart)} (${esc(startSource(r.schedule.planStartSource))}); now in week ${r.schedule.week}; overall: <strong>${esc(r.schedule.overall)}</strong>.</p>`,
   );
-  o.push(
-    table(
-      ['Phase', 'Planned', 'Actual', 'Status', 'Schedule'],
-      r.schedule.phases.map((p) => [
-        p.title,
-        `${p.plannedStart} → ${p.plannedEnd}`,
-        p.actualStart ? `${when(p.actualStart)} → ${p.actualEnd ? when(p.actualEnd) : '…'}` : 'not started',
-        p.status,
-        `${p.schedule}${p.reason ? ` (${p.reason})` : ''}`,
-      ]),
-    ),
-  );
+  o.push(table(...scheduleTable(r)));
   o.push(
     figure(
       ganttSvg(timelineOf(r.schedule.phases), new Date(r.generatedAt)),

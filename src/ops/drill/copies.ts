@@ -2,8 +2,17 @@
 import type { RecoveryPointInfo } from '../../aws/ops-ports.js';
 import type { StepDef, StepResult } from '../../steps/types.js';
 import { pollUntil } from '../../wait.js';
-import { opStep, optionalOutput, unavailableOnEndpoint, waitFor, stepError, endpointName, noVaultReason, type Operation } from '../operation.js';
-import { platformDb, waitDbAvailable, dbCopyChecks, fsCopyChecks, fileSystemIdOf, restoreTags, tagRestoredFileSystem } from '../restore/copy.js';
+import { opStep, optionalOutput, unavailableOnEndpoint, stepError, endpointName, noVaultReason, type Operation } from '../operation.js';
+import {
+  platformDb,
+  waitDbAvailable,
+  dbCopyChecks,
+  fsCopyChecks,
+  fileSystemIdOf,
+  restoreTags,
+  tagRestoredFileSystem,
+  waitRestoreJob,
+} from '../restore/copy.js';
 import { efsArn } from '../backup.js';
 import { type Check, type CheckStatus } from '../report.js';
 import { DRILL_STEPS, deadlineOf, capError, drillName } from './keys.js';
@@ -154,15 +163,9 @@ export function restoreFsStep(op: Operation): StepDef {
         await ctx.evidence({ jobId, recoveryPointArn: latest.arn, recoveryPointCreated: latest.created?.toISOString() });
         ctx.progress(`restore job ${jobId} from ${latest.arn} (created ${latest.created?.toISOString() ?? '?'})`);
       }
-      const job = await waitFor(ctx, {
-        stepId: ctx.stepId,
-        what: `restore job ${jobId}`,
-        read: () => ops.backup.describeRestoreJob(jobId!),
-        state: (j) => (j.status === 'COMPLETED' ? 'done' : ['FAILED', 'ABORTED'].includes(j.status) ? 'failed' : 'waiting'),
-        describe: (j) => j.status,
+      const job = await waitRestoreJob(ctx, ops, jobId!, {
         deadline: deadlineOf(op, ctx.envCtx.env),
         onTimeout: (j) => capError(op, ctx, `restore job ${jobId}`, j.status),
-        onFailed: (j) => stepError('RestoreFailed', `Restore job ${jobId} ended ${j.status}: ${j.statusMessage ?? 'no message'}.`),
       });
       const newFs = fileSystemIdOf(job.createdResourceArn);
       if (!newFs)

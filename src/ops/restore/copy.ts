@@ -2,7 +2,7 @@
 import type { DbInstanceInfo, OpsPorts } from '../../aws/ops-ports.js';
 import type { StepContext } from '../../steps/types.js';
 import type { Ledger } from '../../state/ledger.js';
-import { errorMessage } from '../../errors.js';
+import { errorMessage, type DpfError } from '../../errors.js';
 import { optionalOutput, waitFor, stepError } from '../operation.js';
 import type { Check } from '../report.js';
 
@@ -17,6 +17,27 @@ export function restoreTags(ctx: Pick<StepContext, 'envCtx'>, operationId: strin
     [purpose === 'drill' ? 'dpf:drill' : 'dpf:operation']: operationId,
     'dpf:purpose': purpose,
   };
+}
+
+type RestoreJob = Awaited<ReturnType<OpsPorts['backup']['describeRestoreJob']>>;
+
+/** Wait for an AWS Backup restore job to end (COMPLETED; FAILED or ABORTED fail the step); shared by dpf restore fs and drills. */
+export function waitRestoreJob(
+  ctx: StepContext,
+  ops: OpsPorts,
+  jobId: string,
+  o: { deadline: Date; onTimeout: (last: RestoreJob) => DpfError },
+): Promise<RestoreJob> {
+  return waitFor(ctx, {
+    stepId: ctx.stepId,
+    what: `restore job ${jobId}`,
+    read: () => ops.backup.describeRestoreJob(jobId),
+    state: (j) => (j.status === 'COMPLETED' ? 'done' : ['FAILED', 'ABORTED'].includes(j.status) ? 'failed' : 'waiting'),
+    describe: (j) => j.status,
+    deadline: o.deadline,
+    onTimeout: o.onTimeout,
+    onFailed: (j) => stepError('RestoreFailed', `Restore job ${jobId} ended ${j.status}: ${j.statusMessage ?? 'no message'}.`),
+  });
 }
 
 /**

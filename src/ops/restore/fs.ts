@@ -1,7 +1,7 @@
 /** dpf restore fs: a new file system from an AWS Backup recovery point, validated. */
 import type { StepDef } from '../../steps/types.js';
-import { opStep, optionalOutput, unavailableOnEndpoint, waitFor, stepError, endpointName, type Operation } from '../operation.js';
-import { fileSystemIdOf, fsCopyChecks, restoreTags, tagRestoredFileSystem } from './copy.js';
+import { opStep, optionalOutput, unavailableOnEndpoint, stepError, endpointName, type Operation } from '../operation.js';
+import { fileSystemIdOf, fsCopyChecks, restoreTags, tagRestoredFileSystem, waitRestoreJob } from './copy.js';
 import type { RestoreFsOptions } from './keys.js';
 import { RESTORE_STEPS } from './keys.js';
 import { fsPromoteStep } from './promote.js';
@@ -42,18 +42,12 @@ export function restoreFsStep(op: Operation, o: RestoreFsOptions): StepDef {
         await ctx.evidence({ jobId, recoveryPointArn: o.recoveryPointArn, metadata });
         ctx.progress(`restore job ${jobId} started from ${o.recoveryPointArn}`);
       } else ctx.progress(`watching restore job ${jobId} started by an earlier run`);
-      const job = await waitFor(ctx, {
-        stepId: ctx.stepId,
-        what: `restore job ${jobId}`,
-        read: () => ops.backup.describeRestoreJob(jobId!),
-        state: (j) => (j.status === 'COMPLETED' ? 'done' : ['FAILED', 'ABORTED'].includes(j.status) ? 'failed' : 'waiting'),
-        describe: (j) => j.status,
+      const job = await waitRestoreJob(ctx, ops, jobId!, {
         deadline: new Date(ctx.clock.now().getTime() + o.timeoutMinutes * 60000),
         onTimeout: (j) =>
           stepError('RestoreTimedOut', `Restore job ${jobId} is still ${j.status} after ${o.timeoutMinutes} min; dpf stopped waiting.`, {
             hint: `The job goes on in AWS. Keep waiting: ${o.rerun}`,
           }),
-        onFailed: (j) => stepError('RestoreFailed', `Restore job ${jobId} ended ${j.status}: ${j.statusMessage ?? 'no message'}.`),
       });
       const fsId = fileSystemIdOf(job.createdResourceArn);
       if (!fsId) throw stepError('RestoreFailed', `Restore job ${jobId} completed without naming the new file system.`);
