@@ -990,7 +990,32 @@ def _audit_send_command() -> None:
     SimpleSystemManagerBackend.send_command = send_command  # type: ignore[method-assign]
 
 
+def _serialise_requests() -> None:
+    """One request at a time. moto's in-memory backends are not thread-safe, and its server is
+    threaded: dpf deploys compute and storage at once and polls while it creates, so two requests
+    could meet inside one backend (a list of stack events read while another thread appends to it)
+    and moto answered an HTML 500 page — which dpf rightly reads as "not offered by this
+    endpoint", failing a deploy at random (seen about once in three full test runs, in storage.stack
+    and in the day-2 suite's setup). AWS serves concurrent requests consistently; no handler here
+    sleeps (the time-scaled mode works from timestamps), so a lock costs only queueing."""
+    import threading
+
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    lock = threading.Lock()
+    call = DomainDispatcherApplication.__call__
+
+    def serialised(self, environ, start_response):  # type: ignore[no-untyped-def]
+        with lock:
+            body = call(self, environ, start_response)
+            # Read the whole answer inside the lock: werkzeug iterates it after __call__ returns.
+            return list(body) if not isinstance(body, (list, tuple)) else body
+
+    DomainDispatcherApplication.__call__ = serialised  # type: ignore[method-assign]
+
+
 def main() -> None:
+    _serialise_requests()
     _add_ssm_models()
     _patch_launch_template_instance_profile()
     _add_rocky_linux_image()
