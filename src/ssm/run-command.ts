@@ -13,14 +13,15 @@
  * by "--output truncated--"), so with output sent to S3 the host's `outputS3Url` is the full
  * log; given an ObjectStorePort, a truncated host's tail is read from that log instead.
  */
-import { randomBytes } from 'node:crypto';
-import type { Clock } from '../clock.js';
-import type { IoHost } from '../io/host.js';
 import type { StateClass } from '../io/events.js';
 import type { InvocationResult, SendCommandInput, SsmPort } from '../aws/ops-ports.js';
 import type { ObjectStorePort } from '../aws/ports.js';
 import { AbortError, errorMessage } from '../errors.js';
-import { classifyAwsError } from '../aws/retry.js';
+import type { CommandRun, HostRun, RunCommandDeps, RunCommandOptions } from './run-command/types.js';
+import { describeTargets, isAbort, sendOnce } from './run-command/send.js';
+
+export type { CommandRun, HostRun, RunCommandDeps, RunCommandOptions } from './run-command/types.js';
+export { newMarker } from './run-command/send.js';
 
 /** Invocation states that never change again. */
 export const TERMINAL_STATUSES: ReadonlySet<string> = new Set([
@@ -40,78 +41,6 @@ export const NOT_TARGETED = 'NotTargeted';
 /** The API marks truncated output with this line (the SSM agent appends it). */
 export const TRUNCATION_MARKER = '--output truncated--';
 export const API_OUTPUT_LIMIT = 24_000;
-
-export interface HostRun {
-  instanceId: string;
-  status: string;
-  responseCode?: number;
-  /** Last lines of the output (stdout, then up to 5 stderr lines prefixed "stderr: "). */
-  tail: string[];
-  /** Folder of this host's full output: s3://<bucket>/<prefix>/<commandId>/<instanceId>/ (when output goes to S3). */
-  outputS3Url?: string;
-  /** The API cut the output at 24,000 characters. */
-  truncated?: boolean;
-  /** Where `tail` was read from: the API response, or the full log in S3. */
-  tailFrom?: 'api' | 's3';
-  /** Label given by the caller (e.g. the node's role). */
-  label?: string;
-  /** Why dpf set the status itself (wait timed out, never targeted). */
-  note?: string;
-}
-
-export interface CommandRun {
-  commandId: string;
-  hosts: HostRun[];
-  ok: boolean;
-  summary: string;
-  /** dpf stopped waiting before every host ended (the command may still be running). */
-  waitTimedOut: boolean;
-}
-
-export interface RunCommandDeps {
-  clock: Clock;
-  io: IoHost;
-  signal: AbortSignal;
-  stepId: string;
-  /** Reads a truncated host's full log from the S3 output location (optional). */
-  objects?: ObjectStorePort;
-  /** Called as soon as the command id is known, so it can be saved before waiting. */
-  onSent?: (commandId: string) => Promise<void>;
-  /**
-   * Called with the send marker before SendCommand goes out (and before each new attempt), so
-   * the ledger holds it: a run that dies before it learns the command id finds the command by it.
-   */
-  onSending?: (marker: string, at: Date) => Promise<void>;
-}
-
-export interface RunCommandOptions {
-  /** First (fastest) poll interval in ms. Default 2000. */
-  pollMs?: number;
-  /** Slowest poll interval while nothing changes, in ms. Default 10000. */
-  maxPollMs?: number;
-  /**
-   * Stop waiting after this many seconds; hosts still running are reported as TimedOut.
-   * Default: the delivery timeout (input.timeoutSeconds) + the execution timeout (document
-   * parameter TimeoutSeconds or executionTimeout, if numeric) + 60 s.
-   */
-  timeoutSeconds?: number;
-  /** Lines of output kept per host. Default 20. */
-  tailLines?: number;
-  /** Watch this already-sent command instead of sending a new one (resuming after a crash). */
-  attachTo?: string;
-  /**
-   * The marker of this send (put first in the command's Comment). SendCommand has no
-   * idempotency token: after an error, the command is looked up by its marker (ListCommands)
-   * before it is sent again. Default: a random one.
-   */
-  marker?: string;
-  /** A marker an interrupted run recorded before sending: if a command carries it, watch that one instead of sending. */
-  adoptMarker?: { marker: string; since: Date };
-  /** Attempts at sending (after a lost answer that no lookup explains). Default 3. */
-  sendAttempts?: number;
-  /** Labels shown next to instance ids, e.g. { 'i-0abc': 'worker' }. */
-  labels?: Record<string, string>;
-}
 
 const DEFAULT_POLL_MS = 2000;
 const DEFAULT_MAX_POLL_MS = 10_000;
@@ -167,6 +96,21 @@ function wasTruncated(stdout: string): boolean {
   return stdout.includes(TRUNCATION_MARKER) || stdout.length >= API_OUTPUT_LIMIT;
 }
 
+/** One command being watched: what every stage of runCommand needs. */
+interface Watch {
+  ssm: SsmPort;
+  deps: RunCommandDeps;
+  input: SendCommandInput & { expectedInstanceIds?: string[] };
+  opts: RunCommandOptions;
+  minMs: number;
+  maxMs: number;
+  tailLines: number;
+  labels: Record<string, string>;
+  expected: string[];
+  name: (id: string) => string;
+  say: (message: string, state?: StateClass, resource?: { logicalId: string; type: string; status: string; reason?: string }) => void;
+}
+
 /**
  * Send `input` (or attach to opts.attachTo) and wait until every invocation has ended.
  * Rejects with AbortError when `deps.signal` aborts; SSM errors propagate.
@@ -177,17 +121,37 @@ export async function runCommand(
   input: SendCommandInput & { expectedInstanceIds?: string[] },
   opts: RunCommandOptions = {},
 ): Promise<CommandRun> {
-  const { clock, io, signal, stepId } = deps;
+  const { io, signal, stepId } = deps;
   const minMs = opts.pollMs ?? DEFAULT_POLL_MS;
-  const maxMs = Math.max(minMs, opts.maxPollMs ?? DEFAULT_MAX_POLL_MS);
-  const tailLines = opts.tailLines ?? DEFAULT_TAIL;
   const labels = opts.labels ?? {};
-  const expected = [...new Set(input.expectedInstanceIds ?? [])];
-  const name = (id: string) => (labels[id] ? `${id} ${labels[id]}` : id);
-  const say = (message: string, state?: StateClass, resource?: { logicalId: string; type: string; status: string; reason?: string }) =>
-    io.notify({ type: 'step-progress', stepId, message, state, resource });
+  const w: Watch = {
+    ssm,
+    deps,
+    input,
+    opts,
+    minMs,
+    maxMs: Math.max(minMs, opts.maxPollMs ?? DEFAULT_MAX_POLL_MS),
+    tailLines: opts.tailLines ?? DEFAULT_TAIL,
+    labels,
+    expected: [...new Set(input.expectedInstanceIds ?? [])],
+    name: (id: string) => (labels[id] ? `${id} ${labels[id]}` : id),
+    say: (message, state, resource) => io.notify({ type: 'step-progress', stepId, message, state, resource }),
+  };
 
   if (signal.aborted) throw new AbortError();
+  const commandId = await commandToWatch(w);
+  await deps.onSent?.(commandId);
+
+  const started = deps.clock.now().getTime();
+  const { seen, waitTimedOut } = await waitForInvocations(w, commandId, started + (opts.timeoutSeconds ?? defaultWaitSeconds(input)) * 1000);
+  const hosts = await hostResults(w, commandId, seen, started);
+  const ok = hosts.length > 0 && hosts.every((h) => h.status === 'Success');
+  return { commandId, hosts, ok, summary: summarize(hosts), waitTimedOut };
+}
+
+/** The command an earlier run sent (by id, or found by its marker), else a new one sent exactly once. */
+async function commandToWatch(w: Watch): Promise<string> {
+  const { ssm, deps, input, opts, say } = w;
   const sendInput: SendCommandInput = { ...input };
   delete (sendInput as { expectedInstanceIds?: string[] }).expectedInstanceIds;
   let commandId: string | undefined;
@@ -205,36 +169,21 @@ export async function runCommand(
       `sent ${input.documentName} as command ${commandId} to ${describeTargets(input)} (MaxConcurrency ${input.maxConcurrency}, MaxErrors ${input.maxErrors})`,
     );
   }
-  await deps.onSent?.(commandId);
+  return commandId;
+}
 
-  const started = clock.now().getTime();
-  const deadline = started + (opts.timeoutSeconds ?? defaultWaitSeconds(input)) * 1000;
+/** Poll the invocations until every host has ended (or the command has, or the deadline passed), showing each status change. */
+async function waitForInvocations(w: Watch, commandId: string, deadline: number): Promise<{ seen: Map<string, InvocationResult>; waitTimedOut: boolean }> {
+  const { ssm, deps, say, name, expected } = w;
+  const { clock, signal } = deps;
   const seen = new Map<string, InvocationResult>();
-  let delay = minMs;
-  let perInstance = false; // fallback when ListCommandInvocations is unavailable (emulators)
+  let delay = w.minMs;
+  const listing = { perInstance: false }; // fallback when ListCommandInvocations is unavailable (emulators)
   let waitTimedOut = false;
 
   for (;;) {
     if (signal.aborted) throw new AbortError();
-    let invocations: InvocationResult[];
-    if (!perInstance) {
-      try {
-        invocations = await ssm.listInvocations(commandId);
-        // A command sent to explicit instance ids only concerns those (moto lists every instance it knows).
-        if (input.instanceIds?.length) invocations = invocations.filter((i) => input.instanceIds!.includes(i.instanceId));
-      } catch (err) {
-        if (!expected.length || isAbort(err)) throw err;
-        perInstance = true;
-        io.notify({
-          type: 'warning',
-          stepId,
-          message: `ListCommandInvocations failed (${errorMessage(err)}); asking for each of the ${expected.length} expected instance(s) instead.`,
-        });
-        invocations = await perInstanceInvocations(ssm, commandId, expected);
-      }
-    } else {
-      invocations = await perInstanceInvocations(ssm, commandId, expected);
-    }
+    const invocations = await listInvocations(w, commandId, listing);
 
     let moved = 0;
     for (const inv of invocations) {
@@ -255,7 +204,7 @@ export async function runCommand(
     const all = [...seen.values()];
     const allEnded = all.length > 0 && all.every((i) => isTerminal(i.status));
     if (allEnded && expected.every((id) => seen.has(id))) break;
-    if (!perInstance && (all.length === 0 || allEnded)) {
+    if (!listing.perInstance && (all.length === 0 || allEnded)) {
       // Right after sending, tag targets may not be resolved yet; once the command itself has
       // ended there is nothing more to wait for: no instance matched, or an expected one is
       // not among those SSM targeted.
@@ -266,7 +215,7 @@ export async function runCommand(
       waitTimedOut = true;
       break;
     }
-    delay = moved > 0 ? minMs : Math.min(maxMs, Math.round(delay * 1.5));
+    delay = moved > 0 ? w.minMs : Math.min(w.maxMs, Math.round(delay * 1.5));
     try {
       await clock.sleep(Math.min(delay, Math.max(1, deadline - clock.now().getTime())), signal);
     } catch (err) {
@@ -274,42 +223,34 @@ export async function runCommand(
       throw err;
     }
   }
+  return { seen, waitTimedOut };
+}
 
-  // Final results: full output for each host that ended (ListCommandInvocations may carry none).
-  const hosts: HostRun[] = [];
-  for (const inv of [...seen.values()].sort((a, b) => cmp(a.instanceId, b.instanceId))) {
-    let r = inv;
-    if (isTerminal(inv.status)) r = await fullInvocation(ssm, commandId, inv);
-    const host: HostRun = {
-      instanceId: r.instanceId,
-      status: r.status,
-      responseCode: r.responseCode,
-      tail: tailOf(r.stdout ?? '', r.stderr ?? '', tailLines),
-      outputS3Url: hostOutputUrl(input, commandId, r.instanceId),
-      label: labels[r.instanceId],
-    };
-    if (wasTruncated(r.stdout ?? '')) {
-      host.truncated = true;
-      host.tailFrom = 'api';
-      const full = await readFullStdout(deps.objects, host.outputS3Url);
-      if (full !== undefined) {
-        host.tail = tailOf(full, r.stderr ?? '', tailLines);
-        host.tailFrom = 's3';
-      }
-    }
-    if (!isTerminal(host.status)) {
-      const was = host.status;
-      host.status = 'TimedOut';
-      host.note = `still ${was} when dpf stopped waiting after ${Math.round((clock.now().getTime() - started) / 1000)} s; the command may still be running`;
-      say(`${name(host.instanceId)}: ${was} → TimedOut (dpf stopped waiting)`, 'failed', {
-        logicalId: host.instanceId,
-        type: 'AWS::SSM::CommandInvocation',
-        status: 'TimedOut',
-        reason: host.note,
-      });
-    }
-    hosts.push(host);
+/** One poll: ListCommandInvocations, or (once it has failed, with expected instances) GetCommandInvocation per instance. */
+async function listInvocations(w: Watch, commandId: string, listing: { perInstance: boolean }): Promise<InvocationResult[]> {
+  const { ssm, input, expected, deps } = w;
+  if (listing.perInstance) return perInstanceInvocations(ssm, commandId, expected);
+  try {
+    const invocations = await ssm.listInvocations(commandId);
+    // A command sent to explicit instance ids only concerns those (moto lists every instance it knows).
+    return input.instanceIds?.length ? invocations.filter((i) => input.instanceIds!.includes(i.instanceId)) : invocations;
+  } catch (err) {
+    if (!expected.length || isAbort(err)) throw err;
+    listing.perInstance = true;
+    deps.io.notify({
+      type: 'warning',
+      stepId: deps.stepId,
+      message: `ListCommandInvocations failed (${errorMessage(err)}); asking for each of the ${expected.length} expected instance(s) instead.`,
+    });
+    return perInstanceInvocations(ssm, commandId, expected);
   }
+}
+
+/** Final results: full output for each host that ended (ListCommandInvocations may carry none); expected hosts never targeted last. */
+async function hostResults(w: Watch, commandId: string, seen: Map<string, InvocationResult>, started: number): Promise<HostRun[]> {
+  const { expected, labels, say, name } = w;
+  const hosts: HostRun[] = [];
+  for (const inv of [...seen.values()].sort((a, b) => cmp(a.instanceId, b.instanceId))) hosts.push(await hostResult(w, commandId, inv, started));
   for (const id of expected.filter((i) => !seen.has(i)).sort(cmp)) {
     hosts.push({
       instanceId: id,
@@ -320,56 +261,43 @@ export async function runCommand(
     });
     say(`${name(id)}: not targeted by SSM`, 'failed', { logicalId: id, type: 'AWS::SSM::CommandInvocation', status: NOT_TARGETED });
   }
-
-  const ok = hosts.length > 0 && hosts.every((h) => h.status === 'Success');
-  return { commandId, hosts, ok, summary: summarize(hosts), waitTimedOut };
+  return hosts;
 }
 
-/** A send marker: short, in the Comment's allowed characters. */
-export function newMarker(): string {
-  return `dpf-m-${randomBytes(6).toString('hex')}`;
-}
-
-/**
- * Send exactly once: the marker goes first in the Comment (SSM keeps 100 characters), then
- * after any failure the command is looked up by it before another attempt; so a lost answer
- * never runs a playbook twice. A refusal (throttled past the SDK's retries, invalid input) is
- * not retried here.
- */
-async function sendOnce(ssm: SsmPort, deps: RunCommandDeps, input: SendCommandInput, opts: RunCommandOptions): Promise<string> {
-  const marker = opts.marker ?? newMarker();
-  const withMarker: SendCommandInput = { ...input, comment: `${marker} ${input.comment ?? ''}`.trim().slice(0, 100) };
-  const attempts = Math.max(1, opts.sendAttempts ?? 3);
-  const since = deps.clock.now();
-  await deps.onSending?.(marker, since);
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await ssm.sendCommand(withMarker);
-    } catch (err) {
-      if (isAbort(err) || deps.signal.aborted) throw err;
-      const kind = classifyAwsError((err as { cause?: unknown }).cause ?? err, false);
-      if (kind !== 'lost-answer' && kind !== 'server-error') throw err;
-      // The request reached SSM: did it create the command? (Listed within seconds on AWS; look twice.)
-      for (let look = 0; look < 2; look++) {
-        const found = await ssm.findCommandByMarker(marker, { documentName: input.documentName, since });
-        if (found) {
-          deps.io.notify({
-            type: 'warning',
-            stepId: deps.stepId,
-            message: `SendCommand's answer was lost (${errorMessage(err)}); command ${found} carries marker ${marker}: watching it instead of sending again.`,
-          });
-          return found;
-        }
-        if (look === 0) await deps.clock.sleep(2000, deps.signal);
-      }
-      if (attempt >= attempts) throw err;
-      deps.io.notify({
-        type: 'warning',
-        stepId: deps.stepId,
-        message: `SendCommand failed (${errorMessage(err)}) and no command carries marker ${marker}: sending again (attempt ${attempt + 1} of ${attempts}).`,
-      });
+/** One host's result: its output's tail (from S3 when the API truncated it); still running when dpf stopped waiting: TimedOut. */
+async function hostResult(w: Watch, commandId: string, inv: InvocationResult, started: number): Promise<HostRun> {
+  const { ssm, deps, input, tailLines, labels, say, name } = w;
+  let r = inv;
+  if (isTerminal(inv.status)) r = await fullInvocation(ssm, commandId, inv);
+  const host: HostRun = {
+    instanceId: r.instanceId,
+    status: r.status,
+    responseCode: r.responseCode,
+    tail: tailOf(r.stdout ?? '', r.stderr ?? '', tailLines),
+    outputS3Url: hostOutputUrl(input, commandId, r.instanceId),
+    label: labels[r.instanceId],
+  };
+  if (wasTruncated(r.stdout ?? '')) {
+    host.truncated = true;
+    host.tailFrom = 'api';
+    const full = await readFullStdout(deps.objects, host.outputS3Url);
+    if (full !== undefined) {
+      host.tail = tailOf(full, r.stderr ?? '', tailLines);
+      host.tailFrom = 's3';
     }
   }
+  if (!isTerminal(host.status)) {
+    const was = host.status;
+    host.status = 'TimedOut';
+    host.note = `still ${was} when dpf stopped waiting after ${Math.round((deps.clock.now().getTime() - started) / 1000)} s; the command may still be running`;
+    say(`${name(host.instanceId)}: ${was} → TimedOut (dpf stopped waiting)`, 'failed', {
+      logicalId: host.instanceId,
+      type: 'AWS::SSM::CommandInvocation',
+      status: 'TimedOut',
+      reason: host.note,
+    });
+  }
+  return host;
 }
 
 /** "4 host(s): 2 Success, 1 Failed, 1 Cancelled" — or why there are none. */
@@ -378,16 +306,6 @@ export function summarize(hosts: HostRun[]): string {
   const counts = new Map<string, number>();
   for (const h of hosts) counts.set(h.status, (counts.get(h.status) ?? 0) + 1);
   return `${hosts.length} host(s): ${[...counts].map(([s, n]) => `${n} ${s}`).join(', ')}`;
-}
-
-function describeTargets(input: SendCommandInput): string {
-  if (input.instanceIds?.length) return input.instanceIds.join(', ');
-  const t = input.targets ?? {};
-  return Object.keys(t).length
-    ? Object.entries(t)
-        .map(([k, v]) => `tag ${k}=${v.join('|')}`)
-        .join(' and ')
-    : 'no targets';
 }
 
 async function perInstanceInvocations(ssm: SsmPort, commandId: string, ids: string[]): Promise<InvocationResult[]> {
@@ -428,10 +346,6 @@ async function readFullStdout(objects: ObjectStorePort | undefined, folder: stri
   } catch {
     return undefined; // the tail from the API is still there; the hint points at the folder
   }
-}
-
-function isAbort(err: unknown): boolean {
-  return err instanceof AbortError || (err as { name?: string })?.name === 'AbortError';
 }
 
 function cmp(a: string, b: string): number {

@@ -6,7 +6,8 @@ import { pollCeiling } from '../../settings.js';
 import { stackDirectory } from '../stack-directory.js';
 import { SUCCESS_STATES } from '../../aws/cloudformation.js';
 import { estimateTemplate } from '../eta.js';
-import type { After, PhaseId, StepContext, StepDef, Prepared, EnvContext } from '../types.js';
+import type { After, PhaseId, StepContext, StepDef, StepResult, Prepared, EnvContext } from '../types.js';
+import type { StepRecord } from '../../state/ledger.js';
 import { StepFailedError } from '../../errors.js';
 import type { StepContract } from '../contracts.js';
 import type { AwsPorts } from '../../aws/ports.js';
@@ -62,49 +63,144 @@ interface StackInputs {
   tags: Record<string, string>;
 }
 
-export function stackStep(spec: StackStepSpec): StepDef {
-  const prepare = async (ctx: StepContext): Promise<Prepared> => {
-    const t = loadTemplate(spec.template);
-    let parameters: Record<string, string>;
-    try {
-      parameters = fullParameters(t, await spec.parameters(ctx));
-    } catch (err) {
-      if (err instanceof StepFailedError) throw err;
-      throw new StepFailedError(spec.id, (err as Error).message);
-    }
-    const tags = stackTags(ctx.envCtx);
-    const region = spec.region?.(ctx.envCtx.env);
-    const inputs: StackInputs = {
-      stackName: stackName(ctx.envCtx, spec.template),
-      parameters,
-      tags,
-      ...(region && region !== ctx.envCtx.region ? { region } : {}),
-    };
-    const inputHash = createHash('sha256')
-      .update(t.body)
-      .update(JSON.stringify(Object.entries(parameters).sort()))
-      .update(JSON.stringify(Object.entries(tags).sort()))
-      .update(inputs.region ?? '')
-      .digest('hex');
-    return { inputHash, estimateSeconds: estimateTemplate(t.template).totalSeconds, data: inputs };
+/** Load the template, complete its parameters and hash everything the stack is made from. */
+async function prepareStack(spec: StackStepSpec, ctx: StepContext): Promise<Prepared> {
+  const t = loadTemplate(spec.template);
+  let parameters: Record<string, string>;
+  try {
+    parameters = fullParameters(t, await spec.parameters(ctx));
+  } catch (err) {
+    if (err instanceof StepFailedError) throw err;
+    throw new StepFailedError(spec.id, (err as Error).message);
+  }
+  const tags = stackTags(ctx.envCtx);
+  const region = spec.region?.(ctx.envCtx.env);
+  const inputs: StackInputs = {
+    stackName: stackName(ctx.envCtx, spec.template),
+    parameters,
+    tags,
+    ...(region && region !== ctx.envCtx.region ? { region } : {}),
   };
+  const inputHash = createHash('sha256')
+    .update(t.body)
+    .update(JSON.stringify(Object.entries(parameters).sort()))
+    .update(JSON.stringify(Object.entries(tags).sort()))
+    .update(inputs.region ?? '')
+    .digest('hex');
+  return { inputHash, estimateSeconds: estimateTemplate(t.template).totalSeconds, data: inputs };
+}
 
-  /** What a deploy and a preview of this step send alike. */
-  const request = async (ctx: StepContext, prepared: Prepared, t: LoadedTemplate, changeSetName: string): Promise<DeployStackRequest> => {
-    const inputs = prepared.data as StackInputs;
-    return {
-      stepId: spec.id,
+/** What a deploy and a preview of this step send alike. */
+async function stackRequest(spec: StackStepSpec, ctx: StepContext, prepared: Prepared, t: LoadedTemplate, changeSetName: string): Promise<DeployStackRequest> {
+  const inputs = prepared.data as StackInputs;
+  return {
+    stepId: spec.id,
+    stackName: inputs.stackName,
+    ...(await templateSource(ctx, t, inputs.region)),
+    parameters: inputs.parameters,
+    tags: inputs.tags,
+    templateOutputs: t.outputs,
+    templateResources: t.template.Resources as never,
+    changeSetName,
+    inputHash: prepared.inputHash,
+  };
+}
+
+async function runStack(spec: StackStepSpec, ctx: StepContext, prepared: Prepared): Promise<StepResult> {
+  const inputs = prepared.data as StackInputs;
+  const t = loadTemplate(spec.template);
+  await spec.beforeDeploy?.(ctx);
+  const token = (purpose: string) => clientToken(ctx.envCtx.runId, spec.id, ctx.attempt, purpose);
+  // A run that died in this step recorded its change set's name before creating it.
+  const prev = ctx.previous;
+  const resumeChangeSetName = prev?.status === 'running' && typeof prev.evidence.changeSetName === 'string' ? prev.evidence.changeSetName : undefined;
+  const r = await deployStack(
+    {
+      ...(await stackRequest(spec, ctx, prepared, t, `dpf-${ctx.envCtx.runId}-${spec.template}`)),
+      tokens: { create: token('create'), execute: token('execute'), delete: token('delete'), rollback: token('rollback') },
+      resumeChangeSetName,
+      // Never run, nothing recorded: the stack is new unless someone else made it (deployStack checks).
+      presumedNew: !prev?.evidence.stackId && !prev?.evidence.changeSetName && !prev?.evidence.stackName,
+      ...(ctx.planned ? { savedChangeSet: { name: ctx.planned.changeSetName, type: ctx.planned.changeSetType } } : {}),
+    },
+    {
+      cfn: await portsFor(spec, ctx).cfn(),
+      clock: ctx.clock,
+      io: ctx.io,
+      signal: ctx.signal,
+      poll: stackPoll(ctx),
+      testHold: ctx.settings.testHold,
+      onEvidence: (e) => ctx.evidence({ ...e, stackName: inputs.stackName, ...(inputs.region ? { region: inputs.region } : {}) }),
+    },
+  );
+  return {
+    changed: r.changed,
+    outputs: r.outputs,
+    summary: r.action === 'none' ? 'no changes' : `${r.action}d ${inputs.stackName} (${r.changes.length} resource change(s))`,
+    evidence: {
       stackName: inputs.stackName,
-      ...(await templateSource(ctx, t, inputs.region)),
-      parameters: inputs.parameters,
-      tags: inputs.tags,
-      templateOutputs: t.outputs,
-      templateResources: t.template.Resources as never,
-      changeSetName,
-      inputHash: prepared.inputHash,
-    };
+      ...(inputs.region ? { region: inputs.region } : {}),
+      stackId: r.stackId,
+      stackStatus: r.status,
+      changeSetId: r.changeSetId,
+      action: r.action,
+      changes: r.changes.map((c) => `${c.action} ${c.logicalId} (${c.resourceType})${c.replacement === 'True' ? ' REPLACED' : ''}`),
+      outputsResolvedFromResources: r.outputsResolvedFromResources.length ? r.outputsResolvedFromResources : undefined,
+      templateHash: createHash('sha256').update(t.body).digest('hex').slice(0, 16),
+    },
   };
+}
 
+async function verifyStack(spec: StackStepSpec, ctx: StepContext, record: StepRecord): Promise<{ ok: boolean; reason?: string }> {
+  const name = String(record.evidence.stackName ?? stackName(ctx.envCtx, spec.template));
+  const ports = portsFor(spec, ctx);
+  // One ListStacks for every done stack of this run in this region (./stack-directory.ts).
+  const status = await stackDirectory(ctx.envCtx, ports.region, await ports.cfn()).status(name);
+  if (!status) return { ok: false, reason: `stack ${name} no longer exists` };
+  if (!SUCCESS_STATES.has(status)) return { ok: false, reason: `stack ${name} is ${status}` };
+  return { ok: true };
+}
+
+type PreviewFn = NonNullable<StepDef['preview']>;
+
+/** A change set made and described, then deleted (or kept, `keep`, for `dpf deploy --plan`). */
+async function previewStack(spec: StackStepSpec, ctx: StepContext, prepared: Prepared, opts: Parameters<PreviewFn>[2]): ReturnType<PreviewFn> {
+  const inputs = prepared.data as StackInputs;
+  const t = loadTemplate(spec.template);
+  const cfn = await portsFor(spec, ctx).cfn();
+  const before = opts?.keep ? await cfn.describeStack(inputs.stackName) : undefined;
+  const changeSetName = `dpf-plan-${ctx.envCtx.runId}-${spec.template}`;
+  const r = await deployStack(
+    {
+      ...(await stackRequest(spec, ctx, prepared, t, changeSetName)),
+      previewOnly: true,
+      keepChangeSet: opts?.keep,
+      tokens: {
+        create: clientToken(ctx.envCtx.runId, spec.id, ctx.attempt, 'preview'),
+        delete: clientToken(ctx.envCtx.runId, spec.id, ctx.attempt, 'preview-delete'),
+      },
+    },
+    { cfn, clock: ctx.clock, io: ctx.io, signal: ctx.signal, poll: stackPoll(ctx) },
+  );
+  return {
+    summary: r.changed ? `${r.changes.length} change(s)` : 'no changes',
+    changes: r.changes,
+    ...(r.security?.length ? { security: r.security } : {}),
+    ...(opts?.keep && r.changed
+      ? {
+          changeSet: {
+            stackName: inputs.stackName,
+            changeSetName,
+            changeSetType: r.changeSetType ?? 'UPDATE',
+            stackStatus: before?.status,
+            stackLastUpdated: before?.lastUpdated?.toISOString(),
+          },
+        }
+      : {}),
+  };
+}
+
+export function stackStep(spec: StackStepSpec): StepDef {
   return {
     id: spec.id,
     phase: spec.phase,
@@ -114,63 +210,10 @@ export function stackStep(spec: StackStepSpec): StepDef {
     after: spec.after,
     contract: spec.contract,
     stack: { template: spec.template, parameters: spec.parameters, region: spec.region },
-    prepare,
+    prepare: (ctx) => prepareStack(spec, ctx),
     staticEstimateSeconds: () => estimateTemplate(loadTemplate(spec.template).template).totalSeconds,
-
-    async run(ctx, prepared) {
-      const inputs = prepared.data as StackInputs;
-      const t = loadTemplate(spec.template);
-      await spec.beforeDeploy?.(ctx);
-      const token = (purpose: string) => clientToken(ctx.envCtx.runId, spec.id, ctx.attempt, purpose);
-      // A run that died in this step recorded its change set's name before creating it.
-      const prev = ctx.previous;
-      const resumeChangeSetName = prev?.status === 'running' && typeof prev.evidence.changeSetName === 'string' ? prev.evidence.changeSetName : undefined;
-      const r = await deployStack(
-        {
-          ...(await request(ctx, prepared, t, `dpf-${ctx.envCtx.runId}-${spec.template}`)),
-          tokens: { create: token('create'), execute: token('execute'), delete: token('delete'), rollback: token('rollback') },
-          resumeChangeSetName,
-          // Never run, nothing recorded: the stack is new unless someone else made it (deployStack checks).
-          presumedNew: !prev?.evidence.stackId && !prev?.evidence.changeSetName && !prev?.evidence.stackName,
-          ...(ctx.planned ? { savedChangeSet: { name: ctx.planned.changeSetName, type: ctx.planned.changeSetType } } : {}),
-        },
-        {
-          cfn: await portsFor(spec, ctx).cfn(),
-          clock: ctx.clock,
-          io: ctx.io,
-          signal: ctx.signal,
-          poll: stackPoll(ctx),
-          testHold: ctx.settings.testHold,
-          onEvidence: (e) => ctx.evidence({ ...e, stackName: inputs.stackName, ...(inputs.region ? { region: inputs.region } : {}) }),
-        },
-      );
-      return {
-        changed: r.changed,
-        outputs: r.outputs,
-        summary: r.action === 'none' ? 'no changes' : `${r.action}d ${inputs.stackName} (${r.changes.length} resource change(s))`,
-        evidence: {
-          stackName: inputs.stackName,
-          ...(inputs.region ? { region: inputs.region } : {}),
-          stackId: r.stackId,
-          stackStatus: r.status,
-          changeSetId: r.changeSetId,
-          action: r.action,
-          changes: r.changes.map((c) => `${c.action} ${c.logicalId} (${c.resourceType})${c.replacement === 'True' ? ' REPLACED' : ''}`),
-          outputsResolvedFromResources: r.outputsResolvedFromResources.length ? r.outputsResolvedFromResources : undefined,
-          templateHash: createHash('sha256').update(t.body).digest('hex').slice(0, 16),
-        },
-      };
-    },
-
-    async verify(ctx, record) {
-      const name = String(record.evidence.stackName ?? stackName(ctx.envCtx, spec.template));
-      const ports = portsFor(spec, ctx);
-      // One ListStacks for every done stack of this run in this region (./stack-directory.ts).
-      const status = await stackDirectory(ctx.envCtx, ports.region, await ports.cfn()).status(name);
-      if (!status) return { ok: false, reason: `stack ${name} no longer exists` };
-      if (!SUCCESS_STATES.has(status)) return { ok: false, reason: `stack ${name} is ${status}` };
-      return { ok: true };
-    },
+    run: (ctx, prepared) => runStack(spec, ctx, prepared),
+    verify: (ctx, record) => verifyStack(spec, ctx, record),
 
     async check(ctx, prepared) {
       const pv = await this.preview!(ctx, prepared);
@@ -181,41 +224,7 @@ export function stackStep(spec: StackStepSpec): StepDef {
       };
     },
 
-    async preview(ctx, prepared, opts) {
-      const inputs = prepared.data as StackInputs;
-      const t = loadTemplate(spec.template);
-      const cfn = await portsFor(spec, ctx).cfn();
-      const before = opts?.keep ? await cfn.describeStack(inputs.stackName) : undefined;
-      const changeSetName = `dpf-plan-${ctx.envCtx.runId}-${spec.template}`;
-      const r = await deployStack(
-        {
-          ...(await request(ctx, prepared, t, changeSetName)),
-          previewOnly: true,
-          keepChangeSet: opts?.keep,
-          tokens: {
-            create: clientToken(ctx.envCtx.runId, spec.id, ctx.attempt, 'preview'),
-            delete: clientToken(ctx.envCtx.runId, spec.id, ctx.attempt, 'preview-delete'),
-          },
-        },
-        { cfn, clock: ctx.clock, io: ctx.io, signal: ctx.signal, poll: stackPoll(ctx) },
-      );
-      return {
-        summary: r.changed ? `${r.changes.length} change(s)` : 'no changes',
-        changes: r.changes,
-        ...(r.security?.length ? { security: r.security } : {}),
-        ...(opts?.keep && r.changed
-          ? {
-              changeSet: {
-                stackName: inputs.stackName,
-                changeSetName,
-                changeSetType: r.changeSetType ?? 'UPDATE',
-                stackStatus: before?.status,
-                stackLastUpdated: before?.lastUpdated?.toISOString(),
-              },
-            }
-          : {}),
-      };
-    },
+    preview: (ctx, prepared, opts) => previewStack(spec, ctx, prepared, opts),
   };
 }
 

@@ -1,0 +1,44 @@
+/** What the phase definitions share: common parameters, the network outputs each stack reads, the ordering reasons. */
+import type { StepContext } from '../types.js';
+import { type HostRole } from '../contracts.js';
+
+export const common = (ctx: StepContext) => ({ ProjectName: ctx.envCtx.project, EnvName: ctx.envCtx.name });
+
+export function netOut(ctx: StepContext, keys: readonly string[]): Record<string, string> {
+  return Object.fromEntries(keys.map((k) => [k, ctx.output('network.stack', k)]));
+}
+
+/** The network outputs each stack's parameters read. */
+export const COMPUTE_NETWORK = [
+  'VpcId',
+  'PublicSubnet1Id',
+  'PrivateSubnet1Id',
+  'PrivateSubnet2Id',
+  'PrivateSubnet3Id',
+  'ManagementSecurityGroupId',
+  'ComputeSecurityGroupId',
+] as const;
+export const STORAGE_NETWORK = [
+  'VpcId',
+  'PrivateSubnet1Id',
+  'PrivateSubnet2Id',
+  'PrivateSubnet3Id',
+  'DatabaseSubnet1Id',
+  'DatabaseSubnet2Id',
+  'DatabaseSubnet3Id',
+  'EfsSecurityGroupId',
+  'DatabaseSecurityGroupId',
+] as const;
+export const IDENTITY_NETWORK = ['VpcId', 'PrivateSubnet1Id', 'PrivateSubnet2Id', 'IdentitySecurityGroupId'] as const;
+
+/**
+ * Steps that read nothing of the state backend still wait for it: the run takes its lock and
+ * mirrors the ledger to the state bucket once bootstrap.state is done (src/session.ts), and
+ * nothing else should change AWS before both exist.
+ */
+export const STATE_BACKEND_FIRST = 'the state backend first: the run takes its lock and mirrors the ledger once it exists';
+
+/** Two playbooks never run on one host at once (package locks, service restarts, the same files). */
+export function sameHosts(hosts: readonly HostRole[], why?: string): string {
+  return `same host${hosts.length > 1 ? 's' : ''} (${hosts.join(', ')}): one playbook at a time${why ? `; ${why}` : ''}`;
+}

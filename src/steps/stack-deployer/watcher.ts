@@ -1,0 +1,111 @@
+/** Watching a stack operation: its new events shown as they come, polled until it settles. */
+import type { StackDescription, StackEvent } from '../../aws/cloudformation.js';
+import { stateClass } from '../../io/events.js';
+import { StepFailedError } from '../../errors.js';
+import type { DeployStackDeps, PollSettings } from './types.js';
+
+const CANCELLED = /cancelled|canceled/i;
+
+/** The first failure that is not a knock-on cancellation: what the operator must read first. */
+export function rootCause(events: StackEvent[], stackName: string): StackEvent | undefined {
+  const chronological = [...events].sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime());
+  const failures = chronological.filter((e) => /_FAILED$/.test(e.status));
+  return failures.find((e) => e.logicalId !== stackName && !CANCELLED.test(e.reason ?? '')) ?? failures.find((e) => e.logicalId !== stackName) ?? failures[0];
+}
+
+/** Polls of a settling stack between two DescribeStacks when no stack-level event says it ended (a safety net). */
+const DESCRIBE_EVERY = 5;
+
+export class StackWatcher {
+  private seen = new Set<string>();
+  readonly events: StackEvent[] = [];
+  constructor(
+    private readonly req: { stepId: string; stackName: string },
+    private readonly deps: DeployStackDeps,
+    private readonly poll: PollSettings,
+  ) {}
+
+  /** Remember the events that already exist so only new ones are shown. */
+  async prime(): Promise<void> {
+    this.forget();
+    try {
+      for (const e of await this.deps.cfn.describeStackEvents(this.req.stackName)) this.seen.add(e.eventId);
+    } catch {
+      /* no stack yet: nothing to skip */
+    }
+  }
+
+  /**
+   * A new operation on a stack that has never run one (it does not exist, or is only the
+   * REVIEW_IN_PROGRESS shell a CREATE change set makes): its only earlier events are the
+   * shell's REVIEW_IN_PROGRESS ones, which drain() never shows, so there is nothing to prime.
+   */
+  forget(): void {
+    // A new operation starts: its root cause must come from its own events, not from an
+    // earlier operation this watcher waited for.
+    this.events.length = 0;
+  }
+
+  /**
+   * New events, shown in order. `ended`: one of them is the stack's own status leaving
+   * *_IN_PROGRESS (the last event of an operation); `missing`: the stack has no events to read
+   * (it does not exist by that name: deleted, or not created yet).
+   */
+  private async drain(): Promise<{ moved: number; ended: boolean; missing: boolean }> {
+    let fresh: StackEvent[];
+    try {
+      fresh = (await this.deps.cfn.describeStackEvents(this.req.stackName)).filter((e) => !this.seen.has(e.eventId));
+    } catch {
+      return { moved: 0, ended: false, missing: true };
+    }
+    let ended = false;
+    // The API lists newest first; reverse before the (stable) sort so events sharing a
+    // timestamp (one resource completing as the next starts) stay in the order they happened.
+    fresh.reverse().sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime());
+    for (const e of fresh) {
+      this.seen.add(e.eventId);
+      // The shell CreateChangeSet makes: not part of any operation.
+      if (e.status === 'REVIEW_IN_PROGRESS') continue;
+      if (e.logicalId === this.req.stackName && e.resourceType === 'AWS::CloudFormation::Stack') ended = !/_IN_PROGRESS$/.test(e.status);
+      this.events.push(e);
+      this.deps.io.notify({
+        type: 'step-progress',
+        stepId: this.req.stepId,
+        message: `${e.status} ${e.resourceType} ${e.logicalId}${e.reason ? ` — ${e.reason}` : ''}`,
+        state: stateClass(e.status),
+        resource: { logicalId: e.logicalId, type: e.resourceType, status: e.status, reason: e.reason },
+      });
+    }
+    return { moved: fresh.length, ended, missing: false };
+  }
+
+  /**
+   * Poll until the stack leaves *_IN_PROGRESS; fast while events flow, backing off while nothing
+   * moves. Each poll is one DescribeStackEvents (the progress shown): DescribeStacks is asked
+   * when the stack's own event says the operation ended (and for its outputs), when the stack
+   * has no events, and every DESCRIBE_EVERY polls in case an ending event is missed.
+   */
+  async untilSettled(): Promise<StackDescription | undefined> {
+    const started = this.deps.clock.now().getTime();
+    let delay = this.poll.minMs;
+    let status = 'in progress';
+    for (let poll = 1; ; poll++) {
+      const { moved, ended, missing } = await this.drain();
+      if (ended || missing || poll % DESCRIBE_EVERY === 0) {
+        const stack = await this.deps.cfn.describeStack(this.req.stackName);
+        if (!stack || !/_IN_PROGRESS$/.test(stack.status) || stack.status === 'REVIEW_IN_PROGRESS') {
+          // Ended without its ending event in view (the safety net, or the stack is gone): show what came since.
+          if (!ended) await this.drain();
+          return stack;
+        }
+        status = stack.status;
+      }
+      if (this.deps.clock.now().getTime() - started > this.poll.timeoutMs)
+        throw new StepFailedError(this.req.stepId, `Stack ${this.req.stackName} is still ${status} after ${Math.round(this.poll.timeoutMs / 60000)} minutes.`, {
+          hint: `Look at the stack in the CloudFormation console; rerun dpf deploy to resume waiting.`,
+        });
+      delay = moved > 0 ? this.poll.minMs : Math.min(this.poll.maxMs, Math.round(delay * 1.5));
+      await this.deps.clock.sleep(delay, this.deps.signal);
+    }
+  }
+}
