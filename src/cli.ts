@@ -3,7 +3,7 @@
  * only module that touches `process`. Commands are imported lazily, so `dpf --help` and
  * `dpf --version` load neither the AWS SDK nor any command's code.
  */
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,8 +11,9 @@ import { createSupportsColor } from 'supports-color';
 import { DpfError, ExitCode, errorMessage } from './errors.js';
 import type { CommandContext, GlobalOptions } from './context.js';
 import { parsePollMs, type ProcessInfo, type Settings } from './settings.js';
-import { PHASES } from './steps/types.js';
 import { checkRegionFlag, collect, parseIntOption, parsePhases, refuseRepeatedOptions } from './commands/options.js';
+import { registerFoundationCommands } from './commands/foundation.js';
+import type { MakeContext } from './commands/index.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -82,12 +83,18 @@ function readSettings(endpointUrl: string | undefined): Settings {
   };
 }
 
-export async function main(argv: string[]): Promise<void> {
-  // The pinned SDK supports Node 20 (package.json engines); its notice about future releases is noise on every command.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const controller = new AbortController();
+/** What one run of dpf shares between its signal handlers, the command context and the exit path. */
+interface RunState {
+  controller: AbortController;
+  onSignal: (sig: string) => void;
+  globals?: GlobalOptions;
+  /** Closes the IO host (a live view still drawing steps aside). */
+  close?: () => Promise<void>;
+  exitCode: number;
+}
+
+function installSignalHandlers(controller: AbortController): (sig: string) => void {
   let interrupts = 0;
-  let closeLive: (() => Promise<void>) | undefined;
   const onSignal = (sig: string) => {
     interrupts += 1;
     if (interrupts > 1) {
@@ -101,78 +108,119 @@ export async function main(argv: string[]): Promise<void> {
   // every Ctrl-C goes through the abort path (safe point, ledger saved, lock released, exit 130).
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));
+  return onSignal;
+}
 
-  let globals: GlobalOptions | undefined;
-  let ioClose: (() => Promise<void>) | undefined;
-  let exitCode: number = ExitCode.Ok;
+/**
+ * The command context of one command: global options, settings, the IO host and the AWS ports.
+ * offline: the command makes no AWS call (status --offline), so ~/.aws is not read at start (issue 14, start-up).
+ */
+async function makeContext(run: RunState, cmd: Command, o: { offline?: boolean } = {}): Promise<CommandContext> {
+  const g = cmd.optsWithGlobals() as Record<string, unknown>;
+  const colorFlag = g.color !== false;
+  const globals: GlobalOptions = {
+    env: g.env as string | undefined,
+    profile: (g.profile as string | undefined) ?? undefined,
+    region: g.region as string | undefined,
+    config: (g.config as string | undefined) ?? process.env.DPF_CONFIG ?? 'dpf.config.yaml',
+    json: Boolean(g.json),
+    yes: Boolean(g.yes),
+    verbose: Boolean(g.verbose),
+    quiet: Boolean(g.quiet),
+    color: colorLevel(process.stdout, colorFlag),
+  };
+  run.globals = globals;
+  // --profile X is AWS_PROFILE=X for everything the SDK reads: credentials (SSO, roles), region, endpoint_url.
+  if (globals.profile) process.env.AWS_PROFILE = globals.profile;
+  const [{ CliIoHost }, { systemClock }, { sdkPorts }] = await Promise.all([import('./ui/io-host.js'), import('./clock.js'), import('./aws/factory.js')]);
+  const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY);
+  const io = await CliIoHost.create({
+    json: globals.json,
+    yes: globals.yes,
+    interactive,
+    color: colorLevel(process.stderr, colorFlag),
+    verbose: globals.verbose,
+    quiet: globals.quiet,
+    now: () => new Date(),
+    progress: (line) => process.stderr.write(`${line}\n`),
+    // With --json, `deploy` streams its NDJSON events on stdout (the stream is its output);
+    // every other command prints one result object on stdout and its events go to stderr.
+    events: cmd.name() === 'deploy' ? (line) => process.stdout.write(`${line}\n`) : (line) => process.stderr.write(`${line}\n`),
+    terminal: interactive ? { input: process.stdin, output: process.stderr } : undefined,
+    signal: run.controller.signal,
+    onInterrupt: () => run.onSignal('Ctrl-C'),
+  });
+  run.close = () => io.close();
+  // The AWS CLI conventions (profile, region chain, endpoint), from the flags, the environment and ~/.aws.
+  const resolve = async () =>
+    (await import('./aws/profile.js')).resolveAwsSettings({ flagProfile: globals.profile, flagRegion: globals.region, env: process.env });
+  const aws = o.offline ? undefined : await resolve();
+  // The profile's endpoint_url applies like AWS_ENDPOINT_URL (which wins when both are set).
+  if (aws?.endpointSource === 'profile' && aws.endpointUrl) process.env.AWS_ENDPOINT_URL = aws.endpointUrl;
+  let later: ReturnType<typeof resolve> | undefined;
+  const awsSettings = async () => aws ?? (later ??= resolve());
+  const settings = readSettings(aws ? aws.endpointUrl : process.env.AWS_ENDPOINT_URL || undefined);
+  return {
+    globals,
+    settings,
+    io,
+    clock: systemClock,
+    signal: run.controller.signal,
+    aws: (region) => sdkPorts(region, { awsSettings, endpoint: settings.endpoint }),
+    awsSettings,
+    stdout: (text) => process.stdout.write(`${text}\n`),
+    isTTY: interactive,
+    exitCode: (code) => {
+      run.exitCode = code;
+    },
+  };
+}
+
+export async function main(argv: string[]): Promise<void> {
+  // The pinned SDK supports Node 20 (package.json engines); its notice about future releases is noise on every command.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const controller = new AbortController();
+  const run: RunState = { controller, onSignal: installSignalHandlers(controller), exitCode: ExitCode.Ok };
   const wantsJson = argv.includes('--json');
   const program = new Command('dpf');
   // Every subcommand's --help lists the global options too (they are accepted after the command).
   program.configureHelp({ showGlobalOptions: true });
   // Under --json a usage error is one JSON object on stdout (report() writes it), not commander's text.
   if (wantsJson) program.configureOutput({ writeErr: () => undefined, outputError: () => undefined });
+  const context: MakeContext = (cmd, o) => makeContext(run, cmd, o);
 
-  /** offline: the command makes no AWS call (status --offline), so ~/.aws is not read at start (issue 14, start-up). */
-  const makeContext = async (cmd: Command, o: { offline?: boolean } = {}): Promise<CommandContext> => {
-    const g = cmd.optsWithGlobals() as Record<string, unknown>;
-    const colorFlag = g.color !== false;
-    globals = {
-      env: g.env as string | undefined,
-      profile: (g.profile as string | undefined) ?? undefined,
-      region: g.region as string | undefined,
-      config: (g.config as string | undefined) ?? process.env.DPF_CONFIG ?? 'dpf.config.yaml',
-      json: Boolean(g.json),
-      yes: Boolean(g.yes),
-      verbose: Boolean(g.verbose),
-      quiet: Boolean(g.quiet),
-      color: colorLevel(process.stdout, colorFlag),
-    };
-    // --profile X is AWS_PROFILE=X for everything the SDK reads: credentials (SSO, roles), region, endpoint_url.
-    if (globals.profile) process.env.AWS_PROFILE = globals.profile;
-    const [{ CliIoHost }, { systemClock }, { sdkPorts }] = await Promise.all([import('./ui/io-host.js'), import('./clock.js'), import('./aws/factory.js')]);
-    const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY);
-    const io = await CliIoHost.create({
-      json: globals.json,
-      yes: globals.yes,
-      interactive,
-      color: colorLevel(process.stderr, colorFlag),
-      verbose: globals.verbose,
-      quiet: globals.quiet,
-      now: () => new Date(),
-      progress: (line) => process.stderr.write(`${line}\n`),
-      // With --json, `deploy` streams its NDJSON events on stdout (the stream is its output);
-      // every other command prints one result object on stdout and its events go to stderr.
-      events: cmd.name() === 'deploy' ? (line) => process.stdout.write(`${line}\n`) : (line) => process.stderr.write(`${line}\n`),
-      terminal: interactive ? { input: process.stdin, output: process.stderr } : undefined,
-      signal: controller.signal,
-      onInterrupt: () => onSignal('Ctrl-C'),
-    });
-    ioClose = closeLive = () => io.close();
-    // The AWS CLI conventions (profile, region chain, endpoint), from the flags, the environment and ~/.aws.
-    const resolve = async () =>
-      (await import('./aws/profile.js')).resolveAwsSettings({ flagProfile: globals!.profile, flagRegion: globals!.region, env: process.env });
-    const aws = o.offline ? undefined : await resolve();
-    // The profile's endpoint_url applies like AWS_ENDPOINT_URL (which wins when both are set).
-    if (aws?.endpointSource === 'profile' && aws.endpointUrl) process.env.AWS_ENDPOINT_URL = aws.endpointUrl;
-    let later: ReturnType<typeof resolve> | undefined;
-    const awsSettings = async () => aws ?? (later ??= resolve());
-    const settings = readSettings(aws ? aws.endpointUrl : process.env.AWS_ENDPOINT_URL || undefined);
-    return {
-      globals,
-      settings,
-      io,
-      clock: systemClock,
-      signal: controller.signal,
-      aws: (region) => sdkPorts(region, { awsSettings, endpoint: settings.endpoint }),
-      awsSettings,
-      stdout: (text) => process.stdout.write(`${text}\n`),
-      isTTY: interactive,
-      exitCode: (code) => {
-        exitCode = code;
-      },
-    };
-  };
+  configureGlobalOptions(program);
+  registerFoundationCommands(program, context);
+  registerSchema(program);
+  const { registerMoreCommands } = await import('./commands/index.js');
+  registerMoreCommands(program, context, { parsePhases, parseIntOption: (name) => parseIntOption(name, { min: 1 }), collect });
+  refuseRepeatedOptions(program, REPEATABLE);
+  registerCompletion(program);
 
+  process.exitCode = await parseAndReport(program, argv, run, wantsJson);
+}
+
+/** Runs the command line; returns the exit code (the command's, or the error's). */
+async function parseAndReport(program: Command, argv: string[], run: RunState, wantsJson: boolean): Promise<number> {
+  let code: number = ExitCode.Ok;
+  try {
+    await program.parseAsync(argv);
+    code = run.exitCode;
+  } catch (err) {
+    // A live view still drawing must step aside before the error is printed.
+    await run.close?.().catch(() => undefined);
+    code = report(err, run.globals, wantsJson);
+    // `dpf plan` exits 2 for "changes pending" (terraform's -detailed-exitcode): there a usage or
+    // config error exits 1, so a CI gate never reads a typo as "changes".
+    const commandName = argv.slice(2).find((a) => program.commands.some((c) => c.name() === a));
+    if (commandName === 'plan' && code === ExitCode.Usage) code = ExitCode.Internal;
+  } finally {
+    await run.close?.().catch(() => undefined);
+  }
+  return code;
+}
+
+function configureGlobalOptions(program: Command): void {
   program
     .description('Deploy and operate the AWS Data Platform Foundation: resumable phases, CloudFormation, Ansible over SSM, day-2 operations.')
     .version(pkg.version, '-V, --version')
@@ -195,103 +243,9 @@ export async function main(argv: string[]): Promise<void> {
     .hook('preAction', async (_program, action) => {
       await checkRegionFlag(action.optsWithGlobals().region as string | undefined);
     });
+}
 
-  program
-    .command('init')
-    .description('write (or extend) the config file: wizard on a TTY, or --defaults with flags')
-    .option('--defaults', "take the platform specification's defaults for everything not given as a flag (no questions)")
-    .option('--project <name>', 'project name (prefix of every resource name)')
-    .option('--az <zones>', 'three availability zones, comma-separated (default: REGION a,b,c)', collect)
-    .option('--vpc-cidr <cidr>', 'VPC CIDR (default 10.0.0.0/16)')
-    .option('--admin-cidr <cidr>', 'corporate range allowed to SSH to the bastion (repeatable, up to 4)', collect)
-    .option('--alarm-email <email>', 'where alarms are sent')
-    .addOption(new Option('--identity-provider <provider>', 'directory for platform users').choices(['freeipa', 'iam']))
-    .option('--ipa-image <ami>', 'AMI for the FreeIPA servers (Rocky/Alma Linux 9; default: the newest public one, looked up at deploy)')
-    .option('--workers-min <n>', 'worker Auto Scaling minimum (default 2)', parseIntOption('--workers-min', { min: 0, max: 1000 }))
-    .option('--workers-max <n>', 'worker Auto Scaling maximum (default 6)', parseIntOption('--workers-max', { min: 1, max: 1000 }))
-    .option('--workers-desired <n>', 'worker desired capacity (default 2)', parseIntOption('--workers-desired', { min: 0, max: 1000 }))
-    .option('--ha', 'one NAT gateway per AZ (default in prod)')
-    .option(
-      '--set <path=value>',
-      'set any value of the environment after the defaults and the other flags, e.g. compute.workers.max=8 or network.adminCidrs=198.51.100.0/24,192.0.2.0/24 (repeatable)',
-      (v: string, prev: string[] = []) => [...prev, v],
-    )
-    .option('--force', 'replace the environment if it already exists in the file')
-    .addHelpText(
-      'after',
-      '\nExamples:\n  dpf init                                  # wizard\n  dpf init --env dev --defaults --yes\n  dpf init --env prod --defaults --yes --region eu-west-1 --admin-cidr 198.51.100.0/24 --ha\n  dpf init --env dev --defaults --yes --set compute.workers.max=8 --set storage.rds.instanceClass=db.m5.large',
-    )
-    .action(async (o, cmd: Command) => {
-      const ctx = await makeContext(cmd);
-      const { runInit } = await import('./commands/init.js');
-      await runInit(
-        {
-          env: ctx.globals.env ?? 'dev',
-          defaults: Boolean(o.defaults),
-          project: o.project,
-          region: ctx.globals.region,
-          azs: o.az,
-          vpcCidr: o.vpcCidr,
-          adminCidrs: o.adminCidr,
-          alarmEmail: o.alarmEmail,
-          identityProvider: o.identityProvider,
-          ipaImage: o.ipaImage,
-          workersMin: o.workersMin,
-          workersMax: o.workersMax,
-          workersDesired: o.workersDesired,
-          highAvailability: o.ha,
-          set: o.set,
-          force: o.force,
-        },
-        ctx,
-      );
-    });
-
-  program
-    .command('deploy')
-    .description('run the deployment graph (every phase, or --phase) with live progress; resumes where it stopped')
-    .option('-p, --phase <phases>', `phase(s) to run, comma-separated or repeated: ${PHASES.join(', ')}`, parsePhases)
-    .option('--force', 'run steps again even when done and unchanged')
-    .option('--concurrency <n>', 'steps at once, 1 to 16 (default: deploy.concurrency, 4)', parseIntOption('--concurrency', { min: 1, max: 16 }))
-    .option('--check', 'report what would change (change sets, Ansible --check) and change nothing')
-    .option('--refresh-ami', 'resolve compute.imageParameter again instead of the AMI pinned at first deploy (replaces instances)')
-    .option('--skip-preflight', "do not run the account preflight (dpf doctor's blocking checks) before the first change set")
-    .option('--plan <file>', 'execute exactly the change sets saved by dpf plan --out FILE, after one approval; exit 8 (naming the stack) if AWS drifted since')
-    .addHelpText(
-      'after',
-      '\nExamples:\n  dpf deploy --env dev                   # everything, asking before each change set\n  dpf deploy --env dev --phase bootstrap --yes\n  dpf deploy --env dev --yes --json      # NDJSON progress for CI\n  dpf plan --env prod --out plan.json && dpf deploy --env prod --plan plan.json   # review once, apply exactly that',
-    )
-    .action(async (o, cmd: Command) => {
-      const ctx = await makeContext(cmd);
-      const { runDeploy } = await import('./commands/deploy.js');
-      await runDeploy(
-        { phases: o.phase, force: o.force, concurrency: o.concurrency, check: o.check, refreshAmi: o.refreshAmi, plan: o.plan, skipPreflight: o.skipPreflight },
-        ctx,
-      );
-    });
-
-  program
-    .command('status')
-    .description('phases and steps with state and times, live stack states, what is next and what blocks it')
-    .option('--offline', 'read the local ledger only; make no AWS call')
-    .option('--drift', 'run CloudFormation drift detection on every stack now')
-    .addHelpText('after', '\nExamples:\n  dpf status --env dev\n  dpf status --env dev --json | jq .phases')
-    .action(async (o, cmd: Command) => {
-      const ctx = await makeContext(cmd, { offline: Boolean(o.offline) });
-      const { runStatus } = await import('./commands/status.js');
-      await runStatus({ offline: o.offline, drift: o.drift }, ctx);
-    });
-
-  program
-    .command('unlock')
-    .description("show the environment's lock and break it (after confirmation)")
-    .addHelpText('after', '\nExamples:\n  dpf unlock --env dev\n  dpf unlock --env dev --yes')
-    .action(async (_o, cmd: Command) => {
-      const ctx = await makeContext(cmd);
-      const { runUnlock } = await import('./commands/unlock.js');
-      await runUnlock({}, ctx);
-    });
-
+function registerSchema(program: Command): void {
   program
     .command('schema')
     .description('print the JSON Schema of the config file (for editors)')
@@ -299,11 +253,9 @@ export async function main(argv: string[]): Promise<void> {
       const { configJsonSchema } = await import('./config/schema.js');
       process.stdout.write(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
     });
+}
 
-  const { registerMoreCommands } = await import('./commands/index.js');
-  registerMoreCommands(program, makeContext, { parsePhases, parseIntOption: (name) => parseIntOption(name, { min: 1 }), collect });
-  refuseRepeatedOptions(program, REPEATABLE);
-
+function registerCompletion(program: Command): void {
   program
     .command('completion')
     .description('print a shell completion script (commands, options, phases, environments)')
@@ -325,23 +277,6 @@ export async function main(argv: string[]): Promise<void> {
       const words = await completeValues(what, process.env.DPF_CONFIG ?? 'dpf.config.yaml');
       if (words.length) process.stdout.write(`${words.join('\n')}\n`);
     });
-
-  let code: number = ExitCode.Ok;
-  try {
-    await program.parseAsync(argv);
-    code = exitCode;
-  } catch (err) {
-    // A live view still drawing must step aside before the error is printed.
-    await closeLive?.().catch(() => undefined);
-    code = report(err, globals, wantsJson);
-    // `dpf plan` exits 2 for "changes pending" (terraform's -detailed-exitcode): there a usage or
-    // config error exits 1, so a CI gate never reads a typo as "changes".
-    const commandName = argv.slice(2).find((a) => program.commands.some((c) => c.name() === a));
-    if (commandName === 'plan' && code === ExitCode.Usage) code = ExitCode.Internal;
-  } finally {
-    await ioClose?.().catch(() => undefined);
-  }
-  process.exitCode = code;
 }
 
 function report(err: unknown, g: GlobalOptions | undefined, wantsJson: boolean): number {

@@ -12,9 +12,19 @@ export interface OptionParsers {
   collect: (v: string, prev?: string[]) => string[];
 }
 
-export type MakeContext = (cmd: Command) => Promise<CommandContext>;
+/** offline: the command makes no AWS call (status --offline), so ~/.aws is not read at start. */
+export type MakeContext = (cmd: Command, o?: { offline?: boolean }) => Promise<CommandContext>;
 
 export function registerMoreCommands(program: Command, makeContext: MakeContext, p: OptionParsers): void {
+  registerPlan(program, makeContext, p);
+  registerValidateDoctor(program, makeContext);
+  registerReport(program, makeContext);
+  registerPatchBackup(program, makeContext, p);
+  registerRestore(program, makeContext, p);
+  registerDrDrillDestroy(program, makeContext);
+}
+
+function registerPlan(program: Command, makeContext: MakeContext, p: OptionParsers): void {
   program
     .command('plan')
     .description('show what each phase would change (change sets, nothing executed) and the ETA along the critical path')
@@ -29,8 +39,10 @@ export function registerMoreCommands(program: Command, makeContext: MakeContext,
       const { runPlan } = await import('./plan.js');
       await runPlan({ phases: o.phase, out: o.out }, ctx);
     });
+}
 
-  // <validate-doctor-commands>
+// <validate-doctor-commands>
+function registerValidateDoctor(program: Command, makeContext: MakeContext): void {
   program
     .command('validate')
     .description(
@@ -52,9 +64,11 @@ export function registerMoreCommands(program: Command, makeContext: MakeContext,
       const { runDoctor } = await import('./doctor.js');
       await runDoctor({}, ctx);
     });
-  // </validate-doctor-commands>
+}
+// </validate-doctor-commands>
 
-  // <report-commands>
+// <report-commands>
+function registerReport(program: Command, makeContext: MakeContext): void {
   const report = program
     .command('report')
     .description('write the go-live readiness report or the weekly executive summary (Markdown, JSON, HTML) under reports/<env>/')
@@ -89,9 +103,11 @@ export function registerMoreCommands(program: Command, makeContext: MakeContext,
         await runReport({ kind, out: o.out, offline: o.offline }, ctx);
       });
   }
-  // </report-commands>
+}
+// </report-commands>
 
-  // <day2-commands>
+// <day2-commands>
+function registerPatchBackup(program: Command, makeContext: MakeContext, p: OptionParsers): void {
   program
     .command('patch')
     .description('patch the hosts in waves: a recovery point (AMI) first, a health gate after each wave; prod obeys the change rules')
@@ -122,7 +138,9 @@ export function registerMoreCommands(program: Command, makeContext: MakeContext,
       const { runBackup } = await import('./backup.js');
       await runBackup({ list: o.list, timeoutMinutes: o.timeoutMinutes, new: o.new }, ctx);
     });
+}
 
+function registerRestore(program: Command, makeContext: MakeContext, p: OptionParsers): void {
   const restore = program
     .command('restore')
     .description('restore the database or the file system to a NEW resource, validate it, switch to it only with --promote')
@@ -164,7 +182,9 @@ export function registerMoreCommands(program: Command, makeContext: MakeContext,
       const { runRestoreFs } = await import('./restore.js');
       await runRestoreFs({ recoveryPoint: o.recoveryPoint, promote: o.promote, timeoutMinutes: o.timeoutMinutes, new: o.new }, ctx);
     });
+}
 
+function registerDrDrillDestroy(program: Command, makeContext: MakeContext): void {
   program
     .command('dr-drill')
     .description('restore into an isolated copy, validate, measure achieved RTO/RPO against the targets, report, tear down')
@@ -201,5 +221,5 @@ export function registerMoreCommands(program: Command, makeContext: MakeContext,
       const { runDestroy } = await import('./destroy.js');
       await runDestroy({ deleteData: o.deleteData, deleteState: o.deleteState, new: o.new }, ctx);
     });
-  // </day2-commands>
 }
+// </day2-commands>

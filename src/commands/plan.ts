@@ -9,7 +9,7 @@ import type { CommandContext } from '../context.js';
 import { openSession } from '../session.js';
 import { buildSteps } from '../steps/phases.js';
 import { selectSteps } from '../steps/graph.js';
-import { planSteps } from '../steps/planner.js';
+import { planSteps, type Plan } from '../steps/planner.js';
 import { PLAN_FORMAT, plannedSteps, type SavedPlan } from '../steps/saved-plan.js';
 import { writeFileAtomic } from '../state/atomic.js';
 import { makeChalk, duration, changeLine, propertyLine, securityLines } from '../ui/format.js';
@@ -66,35 +66,7 @@ export async function runPlan(opts: PlanOptions, ctx: CommandContext): Promise<v
       await writeFileAtomic(saved, `${JSON.stringify(doc, null, 2)}\n`, ctx.settings.process);
     }
     if (ctx.globals.json) ctx.stdout(JSON.stringify({ env: session.envName, ...plan, ...(saved ? { saved } : {}), changes: pending.length > 0 }, null, 2));
-    else {
-      const c = makeChalk(ctx.globals.color);
-      const lines: string[] = [`Plan for ${c.bold(session.envName)} (${session.region}):`];
-      for (const s of plan.steps) {
-        const mark = s.action === 'run' ? c.yellow('▶') : s.action === 'skip' ? c.green('=') : s.action === 'deferred' ? c.gray('…') : c.red('✖');
-        lines.push(`${mark} ${c.bold(s.id.padEnd(28))} ${s.summary}${s.estimateSeconds ? c.dim(`  ~${duration(s.estimateSeconds)}`) : ''}`);
-        for (const ch of s.changes ?? []) {
-          lines.push(`    ${changeLine(c, { ...ch, properties: ch.details })}`);
-          for (const p of ch.details ?? []) lines.push(c.dim(`        ${propertyLine(p)}`));
-        }
-        lines.push(...securityLines(c, s.security ?? []).map((l) => `  ${l}`));
-      }
-      lines.push('');
-      lines.push(
-        `ETA on AWS: ${c.bold(duration(plan.eta.criticalPathSeconds))} along the critical path ${plan.eta.path.join(' → ') || '(nothing to do)'}; ${duration(plan.eta.sequentialSeconds)} if run one step at a time.`,
-      );
-      if (saved) {
-        const kept = plannedSteps({ ...plan } as SavedPlan).length;
-        lines.push(
-          `Saved to ${saved}: ${kept} change set(s) kept for execution.${pending.length > kept ? ` ${pending.length - kept} step(s) are not in it (computed once the steps before them are done; plan again then).` : ''}`,
-        );
-        lines.push(`Apply exactly this with: dpf deploy --env ${session.envName} --plan ${opts.out}`);
-      } else if (pending.length)
-        lines.push(
-          `Apply with: dpf deploy --env ${session.envName}${opts.phases?.length ? ` --phase ${opts.phases.join(',')}` : ''}   (or save it: dpf plan --out plan.json)`,
-        );
-      else lines.push('No changes: the environment matches the config.');
-      ctx.stdout(lines.join('\n'));
-    }
+    else printPlan(ctx, { envName: session.envName, region: session.region }, plan, opts, saved, pending.length);
     if (errors.length)
       throw new DpfError(
         'PlanFailed',
@@ -109,4 +81,42 @@ export async function runPlan(opts: PlanOptions, ctx: CommandContext): Promise<v
   } finally {
     await session.close();
   }
+}
+
+/** The plan as text: each step with its changes and security lines, the ETA, and how to apply it. */
+function printPlan(
+  ctx: CommandContext,
+  { envName, region }: { envName: string; region: string },
+  plan: Plan,
+  opts: PlanOptions,
+  saved: string | undefined,
+  pending: number,
+): void {
+  const c = makeChalk(ctx.globals.color);
+  const lines: string[] = [`Plan for ${c.bold(envName)} (${region}):`];
+  for (const s of plan.steps) {
+    const mark = s.action === 'run' ? c.yellow('▶') : s.action === 'skip' ? c.green('=') : s.action === 'deferred' ? c.gray('…') : c.red('✖');
+    lines.push(`${mark} ${c.bold(s.id.padEnd(28))} ${s.summary}${s.estimateSeconds ? c.dim(`  ~${duration(s.estimateSeconds)}`) : ''}`);
+    for (const ch of s.changes ?? []) {
+      lines.push(`    ${changeLine(c, { ...ch, properties: ch.details })}`);
+      for (const p of ch.details ?? []) lines.push(c.dim(`        ${propertyLine(p)}`));
+    }
+    lines.push(...securityLines(c, s.security ?? []).map((l) => `  ${l}`));
+  }
+  lines.push('');
+  lines.push(
+    `ETA on AWS: ${c.bold(duration(plan.eta.criticalPathSeconds))} along the critical path ${plan.eta.path.join(' → ') || '(nothing to do)'}; ${duration(plan.eta.sequentialSeconds)} if run one step at a time.`,
+  );
+  if (saved) {
+    const kept = plannedSteps({ ...plan } as SavedPlan).length;
+    lines.push(
+      `Saved to ${saved}: ${kept} change set(s) kept for execution.${pending > kept ? ` ${pending - kept} step(s) are not in it (computed once the steps before them are done; plan again then).` : ''}`,
+    );
+    lines.push(`Apply exactly this with: dpf deploy --env ${envName} --plan ${opts.out}`);
+  } else if (pending)
+    lines.push(
+      `Apply with: dpf deploy --env ${envName}${opts.phases?.length ? ` --phase ${opts.phases.join(',')}` : ''}   (or save it: dpf plan --out plan.json)`,
+    );
+  else lines.push('No changes: the environment matches the config.');
+  ctx.stdout(lines.join('\n'));
 }

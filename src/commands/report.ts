@@ -12,7 +12,7 @@ import { buildGoliveReport, goliveRan, renderGoliveMarkdown } from '../reports/g
 import { renderGoliveHtml, renderWeeklyHtml } from '../reports/html.js';
 import { buildWeeklyReport, renderWeeklyMarkdown } from '../reports/weekly.js';
 import type { ReportInput } from '../reports/model.js';
-import { LIVE_TIMEOUT_MS, openLedgerView, withTimeout } from '../reports/source.js';
+import { LIVE_TIMEOUT_MS, openLedgerView, withTimeout, type LedgerView } from '../reports/source.js';
 import { stepGraph } from '../reports/step-graph.js';
 import { uploadReportFiles, writeReportFiles, type ReportFile } from '../reports/publish.js';
 
@@ -43,6 +43,22 @@ export async function runReport(opts: ReportOptions, ctx: CommandContext): Promi
       `Run the checks first: dpf deploy --env ${envName} --phase golive   (then: dpf report golive --env ${envName})`,
     );
 
+  const input = await reportInput(view, ctx);
+  const { files, summary } = opts.kind === 'golive' ? goliveFiles(input) : weeklyFiles(input);
+  const dir = path.resolve(opts.out ?? path.join(view.loaded.dir, 'reports', envName));
+  const written = await writeReportFiles(dir, files, ctx.settings.process);
+  const uploaded = await uploadReport(view, files, opts, notes);
+  printReport(ctx, opts, view, { written, uploaded, summary, notes });
+}
+
+interface Rendered {
+  files: ReportFile[];
+  summary: Record<string, unknown>;
+}
+
+/** What a report is built from: the ledger, the config, and the architecture (live when AWS answers). */
+async function reportInput(view: LedgerView, ctx: CommandContext): Promise<ReportInput> {
+  const { envName, data } = view;
   let architecture = architectureFromLedger(data);
   if (view.ports) {
     try {
@@ -51,7 +67,7 @@ export async function runReport(opts: ReportOptions, ctx: CommandContext): Promi
       architecture.notes.push(`live describe calls skipped: ${errorMessage(err)}`);
     }
   }
-  const input: ReportInput = {
+  return {
     project: view.loaded.config.project,
     env: envName,
     region: view.region,
@@ -62,38 +78,47 @@ export async function runReport(opts: ReportOptions, ctx: CommandContext): Promi
     now: ctx.clock.now(),
     architecture,
   };
+}
 
-  let files: ReportFile[];
-  let summary: Record<string, unknown>;
-  if (opts.kind === 'golive') {
-    const r = buildGoliveReport(input);
-    files = [
-      { name: 'golive-readiness.md', body: renderGoliveMarkdown(r), contentType: 'text/markdown; charset=utf-8' },
-      { name: 'golive-readiness.json', body: `${JSON.stringify(r, null, 2)}\n`, contentType: 'application/json' },
-      { name: 'golive-readiness.html', body: renderGoliveHtml(r), contentType: 'text/html; charset=utf-8' },
-    ];
-    summary = { readiness: r.readiness, counts: r.counts, securityCompliance: r.securityCompliance.percent, lastCheckedAt: r.lastCheckedAt };
-  } else {
-    const r = buildWeeklyReport(input);
-    const base = `weekly-week${String(r.week).padStart(2, '0')}-${r.generatedAt.slice(0, 10)}`;
-    files = [
-      { name: `${base}.md`, body: renderWeeklyMarkdown(r), contentType: 'text/markdown; charset=utf-8' },
-      { name: `${base}.json`, body: `${JSON.stringify(r, null, 2)}\n`, contentType: 'application/json' },
-      { name: `${base}.html`, body: renderWeeklyHtml(r), contentType: 'text/html; charset=utf-8' },
-    ];
-    summary = {
-      week: r.week,
-      readiness: r.readiness,
-      headline: r.headline,
-      progress: r.progress,
-      schedule: r.schedule,
-      securityCompliance: r.metrics.securityCompliance?.percent ?? null,
-      completedThisWeek: r.completed.map((c) => c.phase),
-    };
-  }
+function goliveFiles(input: ReportInput): Rendered {
+  const r = buildGoliveReport(input);
+  const files: ReportFile[] = [
+    { name: 'golive-readiness.md', body: renderGoliveMarkdown(r), contentType: 'text/markdown; charset=utf-8' },
+    { name: 'golive-readiness.json', body: `${JSON.stringify(r, null, 2)}\n`, contentType: 'application/json' },
+    { name: 'golive-readiness.html', body: renderGoliveHtml(r), contentType: 'text/html; charset=utf-8' },
+  ];
+  const summary: Record<string, unknown> = {
+    readiness: r.readiness,
+    counts: r.counts,
+    securityCompliance: r.securityCompliance.percent,
+    lastCheckedAt: r.lastCheckedAt,
+  };
+  return { files, summary };
+}
 
-  const dir = path.resolve(opts.out ?? path.join(view.loaded.dir, 'reports', envName));
-  const written = await writeReportFiles(dir, files, ctx.settings.process);
+function weeklyFiles(input: ReportInput): Rendered {
+  const r = buildWeeklyReport(input);
+  const base = `weekly-week${String(r.week).padStart(2, '0')}-${r.generatedAt.slice(0, 10)}`;
+  const files: ReportFile[] = [
+    { name: `${base}.md`, body: renderWeeklyMarkdown(r), contentType: 'text/markdown; charset=utf-8' },
+    { name: `${base}.json`, body: `${JSON.stringify(r, null, 2)}\n`, contentType: 'application/json' },
+    { name: `${base}.html`, body: renderWeeklyHtml(r), contentType: 'text/html; charset=utf-8' },
+  ];
+  const summary: Record<string, unknown> = {
+    week: r.week,
+    readiness: r.readiness,
+    headline: r.headline,
+    progress: r.progress,
+    schedule: r.schedule,
+    securityCompliance: r.metrics.securityCompliance?.percent ?? null,
+    completedThisWeek: r.completed.map((c) => c.phase),
+  };
+  return { files, summary };
+}
+
+/** Copies the files to the state bucket once bootstrap is done; what could not be copied becomes a note. */
+async function uploadReport(view: LedgerView, files: ReportFile[], opts: ReportOptions, notes: string[]): Promise<string[]> {
+  const { envName, data } = view;
   const uploaded: string[] = [];
   const bucket = data.steps['bootstrap.state']?.status === 'done' ? data.steps['bootstrap.state']!.outputs.StateBucketName : undefined;
   if (view.ports && bucket) {
@@ -104,7 +129,16 @@ export async function runReport(opts: ReportOptions, ctx: CommandContext): Promi
     }
   } else if (!bucket) notes.push('Bootstrap is not done: the report stays local (no state bucket yet).');
   else if (opts.offline) notes.push(`--offline: not copied to s3://${bucket}/reports/${envName}/.`);
+  return uploaded;
+}
 
+function printReport(
+  ctx: CommandContext,
+  opts: ReportOptions,
+  view: LedgerView,
+  { written, uploaded, summary, notes }: { written: string[]; uploaded: string[]; summary: Record<string, unknown>; notes: string[] },
+): void {
+  const { envName } = view;
   if (ctx.globals.json) {
     ctx.stdout(
       JSON.stringify(

@@ -68,123 +68,9 @@ async function semanticRules(config: DpfConfig, only: string | undefined): Promi
 }
 
 export async function runValidate(opts: ValidateOptions, ctx: CommandContext): Promise<void> {
-  const results: Result[] = [];
-  let rules: EnvironmentVerdicts[] = [];
-  try {
-    const loaded = await loadConfig(ctx.globals.config);
-    results.push({ check: 'config', status: 'pass', detail: `${loaded.file}: ${Object.keys(loaded.config.environments).join(', ')}` });
-    rules = await semanticRules(loaded.config, ctx.globals.env);
-    for (const r of rules) {
-      const failed = r.verdicts.filter((v) => v.status === 'fail');
-      const warned = r.verdicts.filter((v) => v.status === 'warn');
-      results.push({
-        check: `semantic rules (${r.env})`,
-        status: failed.length ? 'fail' : 'pass',
-        detail: `${r.verdicts.length - failed.length - warned.length} pass, ${warned.length} warn, ${failed.length} fail${failed.length ? `: ${failed.map((v) => v.id).join(', ')}` : ''}`,
-      });
-    }
-  } catch (err) {
-    if (err instanceof ConfigInvalidError) results.push({ check: 'config', status: 'fail', detail: err.details.join('\n') });
-    else if (err instanceof DpfError) results.push({ check: 'config', status: 'fail', detail: err.message });
-    else throw err;
-  }
-  for (const name of TEMPLATE_NAMES) {
-    try {
-      const t = loadTemplate(name);
-      results.push({
-        check: `template ${name}`,
-        status: 'pass',
-        detail: `${Object.keys(t.template.Resources ?? {}).length} resources, ${t.body.length} bytes as JSON${t.body.length > 51200 ? ' (over 51,200: sent via S3)' : ''}`,
-      });
-    } catch (err) {
-      results.push({ check: `template ${name}`, status: 'fail', detail: errorMessage(err) });
-    }
-  }
-  if (!opts.skipLinters) {
-    const files = readdirSync(CFN_DIR)
-      .filter((f) => f.endsWith('.yaml'))
-      .map((f) => path.join(CFN_DIR, f));
-    const playbooks = readdirSync(ANSIBLE_DIR).filter((f) => f.endsWith('.yml'));
-    // The linters take a minute or more together: say so, and say each one's result as it lands.
-    const say = (message: string) => ctx.io.notify({ type: 'info', message });
-    say(
-      `Linting ${files.length} templates (cfn-lint, checkov) and ${playbooks.length} playbooks (ansible-lint, ansible-playbook --syntax-check); this takes a minute or two…`,
-    );
-    const started = ctx.clock.now().getTime();
-    const timed = (p: Promise<Result>): Promise<Result> =>
-      p.then((r) => {
-        if (r.check !== 'ansible-playbook')
-          say(
-            `  ${r.status === 'pass' ? '✔' : r.status === 'fail' ? '✖' : '○'} ${r.check} ${r.status} after ${formatDuration((ctx.clock.now().getTime() - started) / 1000)}`,
-          );
-        return r;
-      });
-    const [lint, checkov, ansibleLint, ...syntax] = await Promise.all([
-      timed(
-        runTool(
-          ctx.settings.path,
-          'cfn-lint',
-          files,
-          CFN_DIR,
-          (c) => c === 0,
-          (o) => o.trim().split('\n').slice(0, 20).join('\n') || 'no errors, no warnings',
-        ),
-      ),
-      timed(
-        runTool(
-          ctx.settings.path,
-          'checkov',
-          ['-d', CFN_DIR, '--framework', 'cloudformation', '--compact', '--quiet', '--skip-download', '-o', 'json'],
-          CFN_DIR,
-          (c) => c === 0,
-          (o) => {
-            try {
-              const j = JSON.parse(o.slice(o.indexOf('{')));
-              return `${j.summary.passed} passed, ${j.summary.failed} failed, ${j.summary.skipped} skipped (with reasons in the templates)`;
-            } catch {
-              return o.split('\n').slice(-3).join(' ');
-            }
-          },
-        ),
-      ),
-      timed(
-        runTool(
-          ctx.settings.path,
-          'ansible-lint',
-          ['--profile', 'production', '--nocolor'],
-          ANSIBLE_DIR,
-          (c) => c === 0,
-          (o) =>
-            o
-              .split('\n')
-              .find((l) => /Passed:|Failed:/.test(l))
-              ?.trim() ??
-            (o.trim().split('\n').slice(-3).join(' ') || 'no violations'),
-        ),
-      ),
-      ...playbooks.map((pb) =>
-        runTool(
-          ctx.settings.path,
-          'ansible-playbook',
-          ['--syntax-check', '-i', 'localhost,', pb],
-          ANSIBLE_DIR,
-          (c) => c === 0,
-          (o) => (o.includes('ERROR') ? o.trim().split('\n').slice(0, 5).join(' ') : `${pb}: ok`),
-        ),
-      ),
-    ]);
-    results.push(lint!, checkov!, ansibleLint!);
-    const syntaxFailed = syntax.filter((r) => r.status === 'fail');
-    results.push(
-      syntax.some((r) => r.status === 'skipped')
-        ? syntax[0]!
-        : {
-            check: 'ansible-playbook --syntax-check',
-            status: syntaxFailed.length ? 'fail' : 'pass',
-            detail: syntaxFailed.length ? syntaxFailed.map((r) => r.detail).join('\n') : `${syntax.length} playbooks`,
-          },
-    );
-  }
+  const { results, rules } = await configChecks(ctx);
+  results.push(...templateChecks());
+  if (!opts.skipLinters) results.push(...(await linterChecks(ctx)));
   const failed = results.filter((r) => r.status === 'fail');
   if (ctx.globals.json)
     ctx.stdout(JSON.stringify({ ok: failed.length === 0, results, rules: rules.flatMap((r) => r.verdicts.map((v) => ({ env: r.env, ...v }))) }, null, 2));
@@ -206,18 +92,150 @@ export async function runValidate(opts: ValidateOptions, ctx: CommandContext): P
       for (const more of r.detail.split('\n').slice(1)) ctx.stdout(`    ${more}`);
     }
   }
-  if (failed.length) {
-    const configBad = failed.some((f) => f.check === 'config');
-    throw new DpfError(
-      configBad ? 'ConfigInvalid' : 'ValidationFailed',
-      `${failed.length} validation(s) failed: ${failed.map((f) => f.check).join(', ')}.`,
-      configBad ? ExitCode.Usage : ExitCode.StepFailed,
-      {
-        source: 'user',
-        hint: configBad
-          ? 'Fix the config fields named above.'
-          : 'Fix the templates/playbooks or config named above (a justified linter skip goes next to the resource; each semantic rule is described in the README).',
-      },
-    );
+  if (failed.length) throw validationFailed(failed);
+}
+
+/** The config file and the semantic rules of its environments. */
+async function configChecks(ctx: CommandContext): Promise<{ results: Result[]; rules: EnvironmentVerdicts[] }> {
+  const results: Result[] = [];
+  let rules: EnvironmentVerdicts[] = [];
+  try {
+    const loaded = await loadConfig(ctx.globals.config);
+    results.push({ check: 'config', status: 'pass', detail: `${loaded.file}: ${Object.keys(loaded.config.environments).join(', ')}` });
+    rules = await semanticRules(loaded.config, ctx.globals.env);
+    for (const r of rules) {
+      const failed = r.verdicts.filter((v) => v.status === 'fail');
+      const warned = r.verdicts.filter((v) => v.status === 'warn');
+      results.push({
+        check: `semantic rules (${r.env})`,
+        status: failed.length ? 'fail' : 'pass',
+        detail: `${r.verdicts.length - failed.length - warned.length} pass, ${warned.length} warn, ${failed.length} fail${failed.length ? `: ${failed.map((v) => v.id).join(', ')}` : ''}`,
+      });
+    }
+  } catch (err) {
+    if (err instanceof ConfigInvalidError) results.push({ check: 'config', status: 'fail', detail: err.details.join('\n') });
+    else if (err instanceof DpfError) results.push({ check: 'config', status: 'fail', detail: err.message });
+    else throw err;
   }
+  return { results, rules };
+}
+
+/** Each bundled template parses and fits CloudFormation's size rule. */
+function templateChecks(): Result[] {
+  const results: Result[] = [];
+  for (const name of TEMPLATE_NAMES) {
+    try {
+      const t = loadTemplate(name);
+      results.push({
+        check: `template ${name}`,
+        status: 'pass',
+        detail: `${Object.keys(t.template.Resources ?? {}).length} resources, ${t.body.length} bytes as JSON${t.body.length > 51200 ? ' (over 51,200: sent via S3)' : ''}`,
+      });
+    } catch (err) {
+      results.push({ check: `template ${name}`, status: 'fail', detail: errorMessage(err) });
+    }
+  }
+  return results;
+}
+
+function summarizeCheckov(o: string): string {
+  try {
+    const j = JSON.parse(o.slice(o.indexOf('{')));
+    return `${j.summary.passed} passed, ${j.summary.failed} failed, ${j.summary.skipped} skipped (with reasons in the templates)`;
+  } catch {
+    return o.split('\n').slice(-3).join(' ');
+  }
+}
+
+function summarizeAnsibleLint(o: string): string {
+  return (
+    o
+      .split('\n')
+      .find((l) => /Passed:|Failed:/.test(l))
+      ?.trim() ??
+    (o.trim().split('\n').slice(-3).join(' ') || 'no violations')
+  );
+}
+
+/** cfn-lint, checkov, ansible-lint and ansible-playbook --syntax-check, in parallel, each result said as it lands. */
+async function linterChecks(ctx: CommandContext): Promise<Result[]> {
+  const results: Result[] = [];
+  const files = readdirSync(CFN_DIR)
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => path.join(CFN_DIR, f));
+  const playbooks = readdirSync(ANSIBLE_DIR).filter((f) => f.endsWith('.yml'));
+  // The linters take a minute or more together: say so, and say each one's result as it lands.
+  const say = (message: string) => ctx.io.notify({ type: 'info', message });
+  say(
+    `Linting ${files.length} templates (cfn-lint, checkov) and ${playbooks.length} playbooks (ansible-lint, ansible-playbook --syntax-check); this takes a minute or two…`,
+  );
+  const started = ctx.clock.now().getTime();
+  const timed = (p: Promise<Result>): Promise<Result> =>
+    p.then((r) => {
+      if (r.check !== 'ansible-playbook')
+        say(
+          `  ${r.status === 'pass' ? '✔' : r.status === 'fail' ? '✖' : '○'} ${r.check} ${r.status} after ${formatDuration((ctx.clock.now().getTime() - started) / 1000)}`,
+        );
+      return r;
+    });
+  const [lint, checkov, ansibleLint, ...syntax] = await Promise.all([
+    timed(
+      runTool(
+        ctx.settings.path,
+        'cfn-lint',
+        files,
+        CFN_DIR,
+        (c) => c === 0,
+        (o) => o.trim().split('\n').slice(0, 20).join('\n') || 'no errors, no warnings',
+      ),
+    ),
+    timed(
+      runTool(
+        ctx.settings.path,
+        'checkov',
+        ['-d', CFN_DIR, '--framework', 'cloudformation', '--compact', '--quiet', '--skip-download', '-o', 'json'],
+        CFN_DIR,
+        (c) => c === 0,
+        summarizeCheckov,
+      ),
+    ),
+    timed(runTool(ctx.settings.path, 'ansible-lint', ['--profile', 'production', '--nocolor'], ANSIBLE_DIR, (c) => c === 0, summarizeAnsibleLint)),
+    ...playbooks.map((pb) =>
+      runTool(
+        ctx.settings.path,
+        'ansible-playbook',
+        ['--syntax-check', '-i', 'localhost,', pb],
+        ANSIBLE_DIR,
+        (c) => c === 0,
+        (o) => (o.includes('ERROR') ? o.trim().split('\n').slice(0, 5).join(' ') : `${pb}: ok`),
+      ),
+    ),
+  ]);
+  results.push(lint!, checkov!, ansibleLint!);
+  const syntaxFailed = syntax.filter((r) => r.status === 'fail');
+  results.push(
+    syntax.some((r) => r.status === 'skipped')
+      ? syntax[0]!
+      : {
+          check: 'ansible-playbook --syntax-check',
+          status: syntaxFailed.length ? 'fail' : 'pass',
+          detail: syntaxFailed.length ? syntaxFailed.map((r) => r.detail).join('\n') : `${syntax.length} playbooks`,
+        },
+  );
+  return results;
+}
+
+function validationFailed(failed: Result[]): DpfError {
+  const configBad = failed.some((f) => f.check === 'config');
+  return new DpfError(
+    configBad ? 'ConfigInvalid' : 'ValidationFailed',
+    `${failed.length} validation(s) failed: ${failed.map((f) => f.check).join(', ')}.`,
+    configBad ? ExitCode.Usage : ExitCode.StepFailed,
+    {
+      source: 'user',
+      hint: configBad
+        ? 'Fix the config fields named above.'
+        : 'Fix the templates/playbooks or config named above (a justified linter skip goes next to the resource; each semantic rule is described in the README).',
+    },
+  );
 }

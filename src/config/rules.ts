@@ -102,16 +102,40 @@ export function zoneProblem(az: string, region: string): string | undefined {
 
 export function checkEnvironment(env: EnvironmentConfig, base: string, opts: CheckOptions = {}): Problem[] {
   const out: Problem[] = [];
-  const p = (path: string, message: string) => out.push({ path: `${base}.${path}`, message });
+  const p: Report = (path, message) => out.push({ path: `${base}.${path}`, message });
+  checkRegion(env, p);
+  const azs = checkZones(env, p, opts);
+  const net = env.network ?? ({} as EnvironmentConfig['network']);
+  checkSubnets(net, azs, p);
+  checkAdminCidrs(net, p);
+  checkFlowLogs(net, p);
+  checkWorkers(env, p);
+  checkMonitoring(env, p);
+  checkImagesAndIdentity(env, p);
+  checkStorage(env, p);
+  checkRecovery(env, p, opts);
+  checkDates(env, p);
+  return out;
+}
 
+/** Records one problem at a path of the environment. */
+type Report = (path: string, message: string) => void;
+
+function percent(p: Report, path: string, v: unknown): void {
+  if (typeof v === 'number' && !(v > 0 && v < 100)) p(path, `${v} must be a percentage between 1 and 99`);
+}
+
+function checkRegion(env: EnvironmentConfig, p: Report): void {
   if (typeof env.region === 'string') {
     const rp = regionProblem(env.region);
     if (rp) p('region', rp);
   } else if (env.region !== undefined) p('region', 'must be an AWS region name, e.g. us-west-2');
+}
+
+/** Availability zones: three distinct, in the region the command uses. */
+function checkZones(env: EnvironmentConfig, p: Report, opts: CheckOptions): string[] {
   const region = opts.region ?? env.region;
   const regionKnown = typeof region === 'string' && knownRegion(region) !== undefined;
-
-  // Availability zones: three distinct, in the region the command uses.
   const azs = Array.isArray(env.availabilityZones) ? env.availabilityZones : [];
   if (azs.length !== 3) p('availabilityZones', `must list exactly 3 availability zones, got ${azs.length}`);
   const seen = new Set<string>();
@@ -123,9 +147,10 @@ export function checkEnvironment(env: EnvironmentConfig, base: string, opts: Che
     if (zp)
       p(`availabilityZones[${i}]`, opts.region && opts.region !== env.region ? `${zp}: --region ${opts.region} overrides the config's ${env.region}` : zp);
   });
+  return azs;
+}
 
-  // Network.
-  const net = env.network ?? ({} as EnvironmentConfig['network']);
+function checkSubnets(net: EnvironmentConfig['network'], azs: unknown[], p: Report): void {
   const vpc = parseCidr(net.vpcCidr);
   if (typeof vpc === 'string') p('network.vpcCidr', vpc);
   else if (vpc.bits < 16 || vpc.bits > 28) p('network.vpcCidr', `"${vpc.text}" must have a prefix between /16 and /28 (AWS VPC limits)`);
@@ -145,6 +170,9 @@ export function checkEnvironment(env: EnvironmentConfig, base: string, opts: Che
       all.push({ path, cidr: c });
     });
   }
+}
+
+function checkAdminCidrs(net: EnvironmentConfig['network'], p: Report): void {
   // SSH exposure is judged on the union: 0.0.0.0/1 + 128.0.0.0/1 is the whole internet too.
   const admins = Array.isArray(net.adminCidrs) ? net.adminCidrs : [];
   const parsedAdmins: Cidr[] = [];
@@ -176,25 +204,29 @@ export function checkEnvironment(env: EnvironmentConfig, base: string, opts: Che
       'network.adminCidrs',
       `together ${parsedAdmins.map((c) => c.text).join(' + ')} open SSH to the whole internet; use your corporate ranges, or set network.allowSshFromAnywhere: true if you really mean it`,
     );
+}
+
+function checkFlowLogs(net: EnvironmentConfig['network'], p: Report): void {
   if (typeof net.flowLogRetentionDays === 'number' && !LOG_RETENTION_DAYS.includes(net.flowLogRetentionDays as never))
     p('network.flowLogRetentionDays', `${net.flowLogRetentionDays} is not a CloudWatch Logs retention value (${LOG_RETENTION_DAYS.join(', ')})`);
+}
 
-  // Auto Scaling.
+function checkWorkers(env: EnvironmentConfig, p: Report): void {
   const w = env.compute?.workers;
   if (w && [w.min, w.desired, w.max].every((n) => typeof n === 'number')) {
     if (w.min > w.max) p('compute.workers.min', `min (${w.min}) must not exceed max (${w.max})`);
     if (w.desired < w.min || w.desired > w.max) p('compute.workers.desired', `desired (${w.desired}) must be between min (${w.min}) and max (${w.max})`);
   }
-  const pct = (path: string, v: unknown) => {
-    if (typeof v === 'number' && !(v > 0 && v < 100)) p(path, `${v} must be a percentage between 1 and 99`);
-  };
+  const pct = (path: string, v: unknown) => percent(p, path, v);
   pct('compute.workers.scaleOutCpuPercent', w?.scaleOutCpuPercent);
   pct('compute.workers.scaleInCpuPercent', w?.scaleInCpuPercent);
   if (w && typeof w.scaleInCpuPercent === 'number' && typeof w.scaleOutCpuPercent === 'number' && w.scaleInCpuPercent >= w.scaleOutCpuPercent)
     p('compute.workers.scaleInCpuPercent', `scale-in threshold (${w.scaleInCpuPercent}) must be below the scale-out threshold (${w.scaleOutCpuPercent})`);
+}
 
-  // Monitoring thresholds and retentions.
+function checkMonitoring(env: EnvironmentConfig, p: Report): void {
   const m = env.monitoring;
+  const pct = (path: string, v: unknown) => percent(p, path, v);
   pct('monitoring.cpuCriticalPercent', m?.cpuCriticalPercent);
   pct('monitoring.diskWarningPercent', m?.diskWarningPercent);
   pct('monitoring.memoryWarningPercent', m?.memoryWarningPercent);
@@ -203,7 +235,9 @@ export function checkEnvironment(env: EnvironmentConfig, base: string, opts: Che
     if (typeof v === 'number' && !LOG_RETENTION_DAYS.includes(v as never))
       p(`monitoring.${k}`, `${v} is not a CloudWatch Logs retention value (${LOG_RETENTION_DAYS.join(', ')})`);
   }
+}
 
+function checkImagesAndIdentity(env: EnvironmentConfig, p: Report): void {
   // Compute image: an SSM public parameter path or an AMI id.
   const imgParam = env.compute?.imageParameter;
   if (typeof imgParam === 'string' && !/^ami-[0-9a-f]{8,17}$/.test(imgParam) && !/^\/[A-Za-z0-9_.\-/]{1,2047}$/.test(imgParam))
@@ -238,7 +272,9 @@ export function checkEnvironment(env: EnvironmentConfig, base: string, opts: Che
         `"${n}" is the name of identity.sudoRules[${sudoNames.indexOf(n)}] too; FreeIPA keeps one rule per name and would merge them`,
       );
   });
+}
 
+function checkStorage(env: EnvironmentConfig, p: Report): void {
   // RDS: names PostgreSQL or RDS reserve.
   for (const k of ['databaseName', 'masterUsername'] as const) {
     const v = env.storage?.rds?.[k];
@@ -254,8 +290,10 @@ export function checkEnvironment(env: EnvironmentConfig, base: string, opts: Che
     const sp = scheduleProblem(b.schedule, { allowRate: false, minIntervalMinutes: 60 });
     if (sp) p('storage.backup.schedule', `${excerpt(b.schedule)}: ${sp}`);
   }
+}
 
-  // Recovery.
+function checkRecovery(env: EnvironmentConfig, p: Report, opts: CheckOptions): void {
+  const region = opts.region ?? env.region;
   const dr = env.recovery?.drRegion;
   if (typeof dr === 'string') {
     const rp = regionProblem(dr);
@@ -269,14 +307,14 @@ export function checkEnvironment(env: EnvironmentConfig, base: string, opts: Che
       `${excerpt(key)} is a key in ${key.split(':')[3] || 'no region'}, not in recovery.drRegion (${dr}): a KMS key never leaves its region`,
     );
   if (typeof key === 'string' && dr === undefined) p('recovery.drKmsKeyArn', 'is set but recovery.drRegion is not: set the DR region the key lives in');
+}
 
-  // Dates: a real calendar day, in a sane range.
+/** Dates: a real calendar day, in a sane range. */
+function checkDates(env: EnvironmentConfig, p: Report): void {
   const start = env.deploy?.startDate;
   if (typeof start === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(start)) {
     const d = new Date(`${start}T00:00:00Z`);
     if (Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== start) p('deploy.startDate', `"${start}" is not a calendar date`);
     else if (d.getUTCFullYear() < 2000 || d.getUTCFullYear() > 2100) p('deploy.startDate', `"${start}" is outside 2000-2100`);
   }
-
-  return out;
 }

@@ -98,11 +98,23 @@ export interface HealthOptions {
 }
 
 export async function checkHealth(ctx: StepContext, ops: OpsPorts, o: HealthOptions): Promise<HostHealth[]> {
-  const ids = o.hosts.map((h) => h.instanceId);
-  const results = new Map<string, ComponentResult[]>(ids.map((id) => [id, []]));
-  const add = (id: string, c: ComponentResult) => results.get(id)!.push(c);
+  const results = new Map<string, ComponentResult[]>(o.hosts.map((h) => [h.instanceId, []]));
+  const add: AddResult = (id, c) => results.get(id)!.push(c);
+  await ssmAgentChecks(ctx, ops, o, add);
+  await alarmChecks(ctx, ops, o, add);
+  await serviceChecks(ctx, ops, o, add);
+  return o.hosts.map((h) => {
+    const components = results.get(h.instanceId)!;
+    const status: CheckStatus = components.some((c) => c.status === 'failed') ? 'failed' : components.some((c) => c.status === 'unknown') ? 'unknown' : 'ok';
+    return { instanceId: h.instanceId, role: h.role, status, components };
+  });
+}
 
-  // SSM agent
+type AddResult = (instanceId: string, c: ComponentResult) => void;
+
+/** The SSM agent of each host: registered and Online. */
+async function ssmAgentChecks(ctx: StepContext, ops: OpsPorts, o: HealthOptions, add: AddResult): Promise<void> {
+  const ids = o.hosts.map((h) => h.instanceId);
   try {
     const info = await ops.ssm.describeInstanceInformation(ids);
     for (const h of o.hosts) {
@@ -121,8 +133,10 @@ export async function checkHealth(ctx: StepContext, ops: OpsPorts, o: HealthOpti
     if (!unavailableOnEndpoint(ctx, err)) throw err;
     for (const id of ids) add(id, { component: 'ssm', status: 'unknown', detail: `SSM DescribeInstanceInformation is not available on ${endpointName(ctx)}` });
   }
+}
 
-  // Alarms
+/** The CloudWatch alarms that watch each host (a worker's by its Auto Scaling group). */
+async function alarmChecks(ctx: StepContext, ops: OpsPorts, o: HealthOptions, add: AddResult): Promise<void> {
   let alarms: AlarmInfo[] | undefined;
   let alarmError: string | undefined;
   try {
@@ -137,35 +151,41 @@ export async function checkHealth(ctx: StepContext, ops: OpsPorts, o: HealthOpti
       add(h.instanceId, { component: 'alarms', status: 'unknown', detail: alarmError! });
       continue;
     }
-    const mine = alarms.filter(
-      (a) => a.dimensions.InstanceId === h.instanceId || (h.role === 'worker' && o.workerGroup && a.dimensions.AutoScalingGroupName === o.workerGroup),
-    );
-    const firing = mine.filter((a) => a.state === 'ALARM');
-    if (firing.length)
-      add(h.instanceId, {
-        component: 'alarms',
-        status: 'failed',
-        detail: `in ALARM: ${firing.map((a) => `${a.name}${a.reason ? ` (${a.reason})` : ''}`).join(', ')}`,
-      });
-    else if (!mine.length)
-      add(h.instanceId, {
-        component: 'alarms',
-        status: 'unknown',
-        detail: `no alarm watches this host (prefix ${o.alarmPrefix}; is the monitoring phase deployed?)`,
-      });
-    else if (mine.every((a) => a.state === 'OK')) add(h.instanceId, { component: 'alarms', status: 'ok', detail: `${mine.length} alarm(s) OK` });
-    else
-      add(h.instanceId, {
-        component: 'alarms',
-        status: 'unknown',
-        detail: `${mine
-          .filter((a) => a.state !== 'OK')
-          .map((a) => `${a.name}=${a.state}`)
-          .join(', ')}`,
-      });
+    add(h.instanceId, alarmVerdict(h, alarms, o));
   }
+}
 
-  // Services, one command per role (the unit list differs by role)
+function alarmVerdict(h: Host, alarms: AlarmInfo[], o: HealthOptions): ComponentResult {
+  const mine = alarms.filter(
+    (a) => a.dimensions.InstanceId === h.instanceId || (h.role === 'worker' && o.workerGroup && a.dimensions.AutoScalingGroupName === o.workerGroup),
+  );
+  const firing = mine.filter((a) => a.state === 'ALARM');
+  if (firing.length)
+    return {
+      component: 'alarms',
+      status: 'failed',
+      detail: `in ALARM: ${firing.map((a) => `${a.name}${a.reason ? ` (${a.reason})` : ''}`).join(', ')}`,
+    };
+  else if (!mine.length)
+    return {
+      component: 'alarms',
+      status: 'unknown',
+      detail: `no alarm watches this host (prefix ${o.alarmPrefix}; is the monitoring phase deployed?)`,
+    };
+  else if (mine.every((a) => a.state === 'OK')) return { component: 'alarms', status: 'ok', detail: `${mine.length} alarm(s) OK` };
+  else
+    return {
+      component: 'alarms',
+      status: 'unknown',
+      detail: `${mine
+        .filter((a) => a.state !== 'OK')
+        .map((a) => `${a.name}=${a.state}`)
+        .join(', ')}`,
+    };
+}
+
+/** The systemd units of each host, one command per role (the unit list differs by role). */
+async function serviceChecks(ctx: StepContext, ops: OpsPorts, o: HealthOptions, add: AddResult): Promise<void> {
   const byRole = new Map<string, Host[]>();
   for (const h of o.hosts) byRole.set(h.role, [...(byRole.get(h.role) ?? []), h]);
   for (const [role, hosts] of byRole) {
@@ -186,36 +206,29 @@ export async function checkHealth(ctx: StepContext, ops: OpsPorts, o: HealthOpti
     }
     for (const h of hosts) {
       const r = run.hosts.find((x) => x.instanceId === h.instanceId);
-      if (!r || r.status !== 'Success') {
-        add(h.instanceId, {
-          component: 'services',
-          status: 'failed',
-          detail: `systemctl check did not run: ${r?.status ?? 'not targeted'}${r?.note ? ` (${r.note})` : ''}`,
-        });
-        continue;
-      }
-      const states = parseServiceStates(r.tail.join('\n'));
-      const seen = units.filter((u) => u in states);
-      if (!seen.length) {
-        add(h.instanceId, {
-          component: 'services',
-          status: 'unknown',
-          detail: `SSM returned no output for systemctl (${units.join(', ')}); an emulator answers every command with empty output`,
-        });
-        continue;
-      }
-      const down = units.filter((u) => states[u] !== 'active');
-      if (down.length)
-        add(h.instanceId, { component: 'services', status: 'failed', detail: `not active: ${down.map((u) => `${u}=${states[u] ?? 'missing'}`).join(', ')}` });
-      else add(h.instanceId, { component: 'services', status: 'ok', detail: `${units.join(', ')} active` });
+      add(h.instanceId, serviceVerdict(units, r));
     }
   }
+}
 
-  return o.hosts.map((h) => {
-    const components = results.get(h.instanceId)!;
-    const status: CheckStatus = components.some((c) => c.status === 'failed') ? 'failed' : components.some((c) => c.status === 'unknown') ? 'unknown' : 'ok';
-    return { instanceId: h.instanceId, role: h.role, status, components };
-  });
+function serviceVerdict(units: string[], r: CommandRun['hosts'][number] | undefined): ComponentResult {
+  if (!r || r.status !== 'Success')
+    return {
+      component: 'services',
+      status: 'failed',
+      detail: `systemctl check did not run: ${r?.status ?? 'not targeted'}${r?.note ? ` (${r.note})` : ''}`,
+    };
+  const states = parseServiceStates(r.tail.join('\n'));
+  const seen = units.filter((u) => u in states);
+  if (!seen.length)
+    return {
+      component: 'services',
+      status: 'unknown',
+      detail: `SSM returned no output for systemctl (${units.join(', ')}); an emulator answers every command with empty output`,
+    };
+  const down = units.filter((u) => states[u] !== 'active');
+  if (down.length) return { component: 'services', status: 'failed', detail: `not active: ${down.map((u) => `${u}=${states[u] ?? 'missing'}`).join(', ')}` };
+  return { component: 'services', status: 'ok', detail: `${units.join(', ')} active` };
 }
 
 export interface GateVerdict {

@@ -88,6 +88,20 @@ export async function runPreflight(o: PreflightOptions): Promise<PreflightResult
     },
   ]);
 
+  const { account, callerArn, results: credentials } = await credentialChecks(o, ms);
+  add(credentials);
+  if (account) add(await accountChecks(o, account, callerArn, ms));
+  if (o.local) {
+    if (account) add(await stateBackendCheck(o, account, ms));
+    add(await localChecks(o.local, o.envName));
+  }
+  return results;
+}
+
+/** Who the credentials are, and whether that is the account the config pins. */
+async function credentialChecks(o: PreflightOptions, ms: number): Promise<{ account?: string; callerArn: string; results: PreflightResult[] }> {
+  const results: PreflightResult[] = [];
+  const add = (r: PreflightResult[]) => results.push(...r);
   let account: string | undefined;
   let callerArn = '';
   try {
@@ -129,108 +143,120 @@ export async function runPreflight(o: PreflightOptions): Promise<PreflightResult
       },
     ]);
   }
+  return { account, callerArn, results };
+}
 
-  if (account) {
-    const status = (id: string) => o.ledger.steps[id]?.status;
-    const pending = pendingPhases(status, o.phases);
-    if (status('monitoring.stack') !== 'done' && (!o.phases || o.phases.includes('monitoring'))) pending.add('monitoring');
-    const ctx: AccountContext = {
-      envName: o.envName,
-      env: o.env,
-      region: o.region,
-      account,
-      partition: partitionOf(o.region).name ?? 'aws',
-      pending,
-      toCreate: phasesToCreate(pending, (id) => o.ledger.steps[id]?.evidence.stackId),
-      outputs: (id) => o.ledger.steps[id]?.outputs ?? {},
-      preflight: await o.aws.preflight(),
-      ops: await o.aws.ops(),
-      operatorActions: operatorActions(),
-      directActions: directOperatorActions(),
-      callerArn,
-    };
-    const run = (id: string, title: string, blocking: boolean, f: () => Promise<Outcome | Outcome[]>) => check(id, title, blocking, () => within(f(), ms));
-    add(await run('availability-zones', 'availability zones', pending.has('network'), () => zonesCheck(ctx)));
-    add(await run('platform-image', 'Amazon Linux AMI', pending.has('compute'), () => platformImageCheck(ctx)));
-    add(await run('ebs-default-key', 'default EBS key', pending.has('compute'), () => ebsDefaultKeyCheck(ctx)));
-    if (o.env.identity.provider === 'freeipa')
-      add(await run('marketplace', 'FreeIPA image subscription', pending.has('identity'), () => marketplaceCheck(ctx)));
-    add(await run('quotas', 'quotas', true, () => quotaChecks(ctx)));
-    add(await run('instance-offerings', 'instance types in the zones', true, () => offeringsCheck(ctx)));
-    add(await run('cloudtrail', 'CloudTrail', pending.has('monitoring') && o.env.monitoring.cloudTrail === 'create', () => cloudTrailCheck(ctx)));
-    add(await run('permissions', 'permissions', true, () => permissionsCheck(ctx)));
-  }
+/** The account checks (zones, images, quotas, permissions…), each blocking only where this run needs it. */
+async function accountChecks(o: PreflightOptions, account: string, callerArn: string, ms: number): Promise<PreflightResult[]> {
+  const results: PreflightResult[] = [];
+  const add = (r: PreflightResult[]) => results.push(...r);
+  const status = (id: string) => o.ledger.steps[id]?.status;
+  const pending = pendingPhases(status, o.phases);
+  if (status('monitoring.stack') !== 'done' && (!o.phases || o.phases.includes('monitoring'))) pending.add('monitoring');
+  const ctx: AccountContext = {
+    envName: o.envName,
+    env: o.env,
+    region: o.region,
+    account,
+    partition: partitionOf(o.region).name ?? 'aws',
+    pending,
+    toCreate: phasesToCreate(pending, (id) => o.ledger.steps[id]?.evidence.stackId),
+    outputs: (id) => o.ledger.steps[id]?.outputs ?? {},
+    preflight: await o.aws.preflight(),
+    ops: await o.aws.ops(),
+    operatorActions: operatorActions(),
+    directActions: directOperatorActions(),
+    callerArn,
+  };
+  const run = (id: string, title: string, blocking: boolean, f: () => Promise<Outcome | Outcome[]>) => check(id, title, blocking, () => within(f(), ms));
+  add(await run('availability-zones', 'availability zones', pending.has('network'), () => zonesCheck(ctx)));
+  add(await run('platform-image', 'Amazon Linux AMI', pending.has('compute'), () => platformImageCheck(ctx)));
+  add(await run('ebs-default-key', 'default EBS key', pending.has('compute'), () => ebsDefaultKeyCheck(ctx)));
+  if (o.env.identity.provider === 'freeipa') add(await run('marketplace', 'FreeIPA image subscription', pending.has('identity'), () => marketplaceCheck(ctx)));
+  add(await run('quotas', 'quotas', true, () => quotaChecks(ctx)));
+  add(await run('instance-offerings', 'instance types in the zones', true, () => offeringsCheck(ctx)));
+  add(await run('cloudtrail', 'CloudTrail', pending.has('monitoring') && o.env.monitoring.cloudTrail === 'create', () => cloudTrailCheck(ctx)));
+  add(await run('permissions', 'permissions', true, () => permissionsCheck(ctx)));
+  return results;
+}
 
-  if (o.local) {
-    if (account) {
-      const n = derivedNames({ project: o.project, name: o.envName, accountId: account });
-      if (o.ledger.steps['bootstrap.state']?.status === 'done') {
-        try {
-          const exists = await within((await o.aws.objects()).getText(n.stateBucket, ledgerKey(o.envName)), ms);
-          add([
-            exists !== undefined
-              ? { id: 'state-backend', check: 'state backend', status: 'pass', blocking: false, detail: `s3://${n.stateBucket}, table ${n.lockTable}` }
-              : {
-                  id: 'state-backend',
-                  check: 'state backend',
-                  status: 'warn',
-                  blocking: false,
-                  detail: `the ledger is not in s3://${n.stateBucket} yet`,
-                  hint: 'The next deploy mirrors it.',
-                },
-          ]);
-        } catch (err) {
-          add([
-            {
+/** Whether the ledger is in the state bucket (doctor only). */
+async function stateBackendCheck(o: PreflightOptions, account: string, ms: number): Promise<PreflightResult[]> {
+  const results: PreflightResult[] = [];
+  const add = (r: PreflightResult[]) => results.push(...r);
+  const n = derivedNames({ project: o.project, name: o.envName, accountId: account });
+  if (o.ledger.steps['bootstrap.state']?.status === 'done') {
+    try {
+      const exists = await within((await o.aws.objects()).getText(n.stateBucket, ledgerKey(o.envName)), ms);
+      add([
+        exists !== undefined
+          ? { id: 'state-backend', check: 'state backend', status: 'pass', blocking: false, detail: `s3://${n.stateBucket}, table ${n.lockTable}` }
+          : {
               id: 'state-backend',
               check: 'state backend',
-              status: 'fail',
+              status: 'warn',
               blocking: false,
-              detail: `s3://${n.stateBucket}: ${errorMessage(err)}`,
-              hint: 'Was the bootstrap stack deleted? dpf deploy --phase bootstrap recreates it.',
+              detail: `the ledger is not in s3://${n.stateBucket} yet`,
+              hint: 'The next deploy mirrors it.',
             },
-          ]);
-        }
-      } else
-        add([
-          {
-            id: 'state-backend',
-            check: 'state backend',
-            status: 'warn',
-            blocking: false,
-            detail: 'bootstrap not run yet',
-            hint: `dpf deploy --env ${o.envName} --phase bootstrap`,
-          },
-        ]);
+      ]);
+    } catch (err) {
+      add([
+        {
+          id: 'state-backend',
+          check: 'state backend',
+          status: 'fail',
+          blocking: false,
+          detail: `s3://${n.stateBucket}: ${errorMessage(err)}`,
+          hint: 'Was the bootstrap stack deleted? dpf deploy --phase bootstrap recreates it.',
+        },
+      ]);
     }
-    const lock = await o.local.lockStore.read();
-    const stale = lock ? staleReason(lock, o.local.now, o.local.process) : undefined;
+  } else
     add([
-      lock
-        ? {
-            id: 'lock',
-            check: 'lock',
-            status: stale ? 'warn' : 'pass',
-            blocking: false,
-            detail: `held by ${lock.identity} (${lock.command}) since ${lock.since}${stale ? ' — stale' : ''}`,
-            hint: stale ? `dpf unlock --env ${o.envName}` : undefined,
-          }
-        : { id: 'lock', check: 'lock', status: 'pass', blocking: false, detail: 'free' },
+      {
+        id: 'state-backend',
+        check: 'state backend',
+        status: 'warn',
+        blocking: false,
+        detail: 'bootstrap not run yet',
+        hint: `dpf deploy --env ${o.envName} --phase bootstrap`,
+      },
     ]);
-    const tools = ['cfn-lint', 'checkov', 'ansible-lint', 'ansible-playbook'].filter((t) => !existsSync(path.join(o.local!.venvBin, t)));
-    add([
-      tools.length
-        ? {
-            id: 'local-linters',
-            check: 'local linters',
-            status: 'warn',
-            blocking: false,
-            detail: `missing: ${tools.join(', ')}`,
-            hint: 'bash tools/setup.sh installs them (needed by dpf validate only).',
-          }
-        : { id: 'local-linters', check: 'local linters', status: 'pass', blocking: false, detail: 'cfn-lint, checkov, ansible-lint, ansible-playbook' },
-    ]);
-  }
+  return results;
+}
+
+/** The local lock and linters (doctor only). */
+async function localChecks(local: NonNullable<PreflightOptions['local']>, envName: string): Promise<PreflightResult[]> {
+  const results: PreflightResult[] = [];
+  const add = (r: PreflightResult[]) => results.push(...r);
+  const lock = await local.lockStore.read();
+  const stale = lock ? staleReason(lock, local.now, local.process) : undefined;
+  add([
+    lock
+      ? {
+          id: 'lock',
+          check: 'lock',
+          status: stale ? 'warn' : 'pass',
+          blocking: false,
+          detail: `held by ${lock.identity} (${lock.command}) since ${lock.since}${stale ? ' — stale' : ''}`,
+          hint: stale ? `dpf unlock --env ${envName}` : undefined,
+        }
+      : { id: 'lock', check: 'lock', status: 'pass', blocking: false, detail: 'free' },
+  ]);
+  const tools = ['cfn-lint', 'checkov', 'ansible-lint', 'ansible-playbook'].filter((t) => !existsSync(path.join(local.venvBin, t)));
+  add([
+    tools.length
+      ? {
+          id: 'local-linters',
+          check: 'local linters',
+          status: 'warn',
+          blocking: false,
+          detail: `missing: ${tools.join(', ')}`,
+          hint: 'bash tools/setup.sh installs them (needed by dpf validate only).',
+        }
+      : { id: 'local-linters', check: 'local linters', status: 'pass', blocking: false, detail: 'cfn-lint, checkov, ansible-lint, ansible-playbook' },
+  ]);
   return results;
 }
 

@@ -105,23 +105,7 @@ export function renderGoliveHtml(r: GoliveReport): string {
     '<p>"unknown" means dpf could not verify the criterion (the reason is given); it is never counted as a pass. A failing check fails the golive phase.</p>',
   );
 
-  o.push('<h2>Implementation Readiness Checklist</h2>');
-  for (const section of r.checklist) {
-    o.push(`<h3>${esc(section.title)}</h3>`);
-    for (const g of section.groups) {
-      o.push(`<h4>${esc(g.title)}</h4>`);
-      o.push(
-        table(
-          ['Checklist item', 'Verdict', 'Verified by / evidence'],
-          g.lines.map((l) => [
-            `${l.text}${l.note ? ` (${l.note})` : ''}`,
-            l.status === 'manual' ? 'manual sign-off' : STATUS_MARK[l.status],
-            l.status === 'manual' ? (l.evidence ? `dpf: ${l.evidence}` : '') : l.checks.map((c) => `${c.id} (${c.status})`).join(', '),
-          ]),
-        ),
-      );
-    }
-  }
+  o.push(...checklistHtml(r));
 
   o.push('<h2>Checks</h2>');
   o.push(
@@ -130,21 +114,7 @@ export function renderGoliveHtml(r: GoliveReport): string {
       r.checks.map((c) => [c.id, STATUS_MARK[c.status], c.summary ?? '', when(c.checkedAt)]),
     ),
   );
-  for (const c of r.checks) {
-    o.push(
-      `<h3 id="${esc(c.id)}"><span class="${esc(c.status)}">${esc(STATUS_MARK[c.status])}</span> — ${esc(c.title)} (<code>${esc(c.id)}</code>)</h3>`,
-      '<ul>',
-    );
-    o.push(`<li>Category: ${esc(c.category)}; checklist: ${esc(checklistText(c.checklist))}</li>`);
-    o.push(`<li>Criterion: ${esc(c.criterion)}</li>`);
-    o.push(`<li>Verdict: <strong>${esc(c.status)}</strong>${c.summary ? ` — ${esc(c.summary)}` : ''}</li>`);
-    o.push(`<li>Ran at: ${esc(when(c.checkedAt))}${c.stepStatus === 'failed' ? ' (the step is failed: the golive phase is not done)' : ''}</li>`);
-    if (c.hint && c.status !== 'pass') o.push(`<li>What to do: ${esc(c.hint)}</li>`);
-    if (c.status === 'not-run') o.push(`<li>Run it: <code>dpf deploy --env ${esc(r.env)} --phase golive</code></li>`);
-    o.push('</ul>');
-    const ev = evidenceText(c.evidence);
-    if (ev) o.push(`<details><summary>Evidence</summary><pre>${esc(ev)}</pre></details>`);
-  }
+  for (const c of r.checks) o.push(...checkHtml(c, r.env));
 
   o.push("<h2>Timeline: the platform specification's plan against what happened</h2>");
   o.push(
@@ -177,6 +147,48 @@ export function renderGoliveHtml(r: GoliveReport): string {
     ),
   );
   return page(title, o);
+}
+
+/** The platform specification's Implementation Readiness Checklist, each item with its verdict and evidence. */
+function checklistHtml(r: GoliveReport): string[] {
+  const o: string[] = [];
+  o.push('<h2>Implementation Readiness Checklist</h2>');
+  for (const section of r.checklist) {
+    o.push(`<h3>${esc(section.title)}</h3>`);
+    for (const g of section.groups) {
+      o.push(`<h4>${esc(g.title)}</h4>`);
+      o.push(
+        table(
+          ['Checklist item', 'Verdict', 'Verified by / evidence'],
+          g.lines.map((l) => [
+            `${l.text}${l.note ? ` (${l.note})` : ''}`,
+            l.status === 'manual' ? 'manual sign-off' : STATUS_MARK[l.status],
+            l.status === 'manual' ? (l.evidence ? `dpf: ${l.evidence}` : '') : l.checks.map((c) => `${c.id} (${c.status})`).join(', '),
+          ]),
+        ),
+      );
+    }
+  }
+  return o;
+}
+
+/** One check: its criterion, verdict, time, what to do, and its evidence. */
+function checkHtml(c: GoliveReport['checks'][number], env: string): string[] {
+  const o: string[] = [];
+  o.push(
+    `<h3 id="${esc(c.id)}"><span class="${esc(c.status)}">${esc(STATUS_MARK[c.status])}</span> — ${esc(c.title)} (<code>${esc(c.id)}</code>)</h3>`,
+    '<ul>',
+  );
+  o.push(`<li>Category: ${esc(c.category)}; checklist: ${esc(checklistText(c.checklist))}</li>`);
+  o.push(`<li>Criterion: ${esc(c.criterion)}</li>`);
+  o.push(`<li>Verdict: <strong>${esc(c.status)}</strong>${c.summary ? ` — ${esc(c.summary)}` : ''}</li>`);
+  o.push(`<li>Ran at: ${esc(when(c.checkedAt))}${c.stepStatus === 'failed' ? ' (the step is failed: the golive phase is not done)' : ''}</li>`);
+  if (c.hint && c.status !== 'pass') o.push(`<li>What to do: ${esc(c.hint)}</li>`);
+  if (c.status === 'not-run') o.push(`<li>Run it: <code>dpf deploy --env ${esc(env)} --phase golive</code></li>`);
+  o.push('</ul>');
+  const ev = evidenceText(c.evidence);
+  if (ev) o.push(`<details><summary>Evidence</summary><pre>${esc(ev)}</pre></details>`);
+  return o;
 }
 
 /** The weekly executive summary: the readiness headline, the week's work, risks, metrics, both charts. */

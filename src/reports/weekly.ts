@@ -82,21 +82,7 @@ export function buildWeeklyReport(input: ReportInput): WeeklyReport {
     .flatMap((p) => p.steps)
     .filter((v) => v.status === 'done' && inWeek(v.finishedAt))
     .map((v) => ({ id: v.id, title: v.title, finishedAt: v.finishedAt! }));
-  const inProgress = s.timeline
-    .filter((p) => p.status !== 'done' && (p.actualStart || p.schedule !== 'on-track' || p.plannedStart.getTime() <= input.now.getTime()))
-    .map((p) => ({
-      phase: p.id,
-      title: p.title,
-      status: p.status,
-      stepsDone: p.stepsDone,
-      stepsTotal: p.stepsTotal,
-      plannedEnd: isoDay(new Date(p.plannedEnd.getTime() - DAY_MS)),
-      schedule: p.schedule,
-      reason: p.reason,
-      next: status.next
-        .filter((n) => n.id.startsWith(`${p.id}.`))
-        .map((n) => (n.runnable ? `${n.id} (ready)` : `${n.id} (waits for ${n.waitingFor.join(', ')})`)),
-    }));
+  const inProgress = inProgressPhases(s, status, input.now);
 
   const failedSteps = Object.values(input.ledger.steps)
     .filter((r) => r.status === 'failed' && r.phase !== 'golive')
@@ -155,6 +141,25 @@ export function buildWeeklyReport(input: ReportInput): WeeklyReport {
     phases: timelineJson(s.timeline),
     diagrams: diagrams(input, s),
   };
+}
+
+/** Phases started, due, or off schedule and not done: their progress and the steps next in each. */
+function inProgressPhases(s: ReturnType<typeof schedule>, status: ReturnType<typeof buildStatus>, now: Date): WeeklyReport['inProgress'] {
+  return s.timeline
+    .filter((p) => p.status !== 'done' && (p.actualStart || p.schedule !== 'on-track' || p.plannedStart.getTime() <= now.getTime()))
+    .map((p) => ({
+      phase: p.id,
+      title: p.title,
+      status: p.status,
+      stepsDone: p.stepsDone,
+      stepsTotal: p.stepsTotal,
+      plannedEnd: isoDay(new Date(p.plannedEnd.getTime() - DAY_MS)),
+      schedule: p.schedule,
+      reason: p.reason,
+      next: status.next
+        .filter((n) => n.id.startsWith(`${p.id}.`))
+        .map((n) => (n.runnable ? `${n.id} (ready)` : `${n.id} (waits for ${n.waitingFor.join(', ')})`)),
+    }));
 }
 
 /**

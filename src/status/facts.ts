@@ -171,7 +171,7 @@ export async function gatherStatus(opts: StatusQuery, ctx: CommandContext): Prom
   const ms = opts.timeoutMs ?? LIVE_TIMEOUT_MS;
   const attempt = <T>(notes: string[], what: string, f: () => Promise<T>, within = ms) => attemptWithin(notes, what, f, within);
   const view = await openLedgerView(ctx, { offline: opts.offline, timeoutMs: ms });
-  const { envName, region } = view;
+  const { envName } = view;
   const data = view.data;
   const steps = await statusGraph(view);
   const live: Record<string, { status?: string; drift?: string }> = {};
@@ -184,52 +184,15 @@ export async function gatherStatus(opts: StatusQuery, ctx: CommandContext): Prom
     recoveryPoint: null,
     notes: [],
   };
-  const stackNames = [
-    ...new Set(
-      Object.values(data.steps)
-        .map((r) => r.evidence.stackName as string | undefined)
-        .filter((n): n is string => Boolean(n)),
-    ),
-  ];
-  // Stacks deployed to another region (the DR vault) are looked up there.
-  const stackRegion = new Map(
-    Object.values(data.steps)
-      .filter((r) => typeof r.evidence.region === 'string')
-      .map((r) => [r.evidence.stackName as string, r.evidence.region as string]),
-  );
+  const attemptNote: Attempt = (what, f, within) => attempt(facts.notes, what, f, within);
+  const { stackNames, stackRegion } = stacksOf(data);
 
   if (view.ports) {
     const ports = view.ports;
     const cfn = await attempt(facts.notes, 'CloudFormation', () => ports.cfn());
     if (cfn) {
-      await Promise.all(
-        stackNames.map(async (name) => {
-          const region = stackRegion.get(name);
-          const s = await attempt(facts.notes, `stack ${name}${region ? ` (${region})` : ''}`, async () =>
-            region ? (await ctx.aws(region).cfn()).describeStack(name) : cfn.describeStack(name),
-          );
-          live[name] = { status: s === null ? undefined : (s?.status ?? 'NOT_FOUND'), drift: undefined };
-        }),
-      );
-      if (opts.drift) {
-        const { detectDrift } = await import('../checks/infrastructure.js');
-        const present = stackNames.filter((n) => !stackRegion.has(n) && live[n]?.status && live[n]!.status !== 'NOT_FOUND');
-        await Promise.all(
-          present.map(async (name) => {
-            const d = await attempt(
-              facts.notes,
-              `drift detection of ${name}`,
-              () => detectDrift(cfn, name, { clock: ctx.clock, signal: ctx.signal, pollMs: 1000, timeoutMs: DRIFT_BUDGET_MS }),
-              DRIFT_BUDGET_MS + 5000,
-            );
-            if (d) {
-              facts.drift.stacks[name] = { drift: d.drift, reason: d.reason, checkedAt: ctx.clock.now().toISOString() };
-              if (d.drift !== 'UNKNOWN') live[name]!.drift = d.drift;
-            }
-          }),
-        );
-        facts.drift.source = 'live';
-      }
+      await describeStacks(ctx, cfn, stackNames, stackRegion, live, attemptNote);
+      if (opts.drift) await detectLiveDrift(ctx, cfn, stackNames, stackRegion, live, facts, attemptNote);
     } else if (opts.drift) facts.notes.push('--drift: drift detection was not run (CloudFormation could not be reached)');
     const ops = await gatherOpsFacts(ports, data, {
       project: view.loaded.config.project,
@@ -249,10 +212,87 @@ export async function gatherStatus(opts: StatusQuery, ctx: CommandContext): Prom
 
   const lock = await lockState(view, ctx, (what, f) => attempt(facts.notes, what, f));
   const model = buildStatus(data, steps, live, { lockHeld: lock.held });
-  const doc: StatusDoc = {
-    env: envName,
+  const doc = statusDoc(view, lock, model, facts);
+  return { doc, model, view: { source: view.source, remote: view.remote, awsNote: view.aws.note }, lockStale: lock.stale, facts };
+}
+
+/** Time-boxed call whose failure becomes a note (null). */
+type Attempt = <T>(what: string, f: () => Promise<T>, within?: number) => Promise<T | null>;
+type LiveStacks = Record<string, { status?: string; drift?: string }>;
+type Cfn = NonNullable<Awaited<ReturnType<AwsPorts['cfn']>>>;
+
+/** The stacks the ledger knows, and the region of those deployed elsewhere (the DR vault). */
+function stacksOf(data: LedgerData): { stackNames: string[]; stackRegion: Map<string, string> } {
+  const stackNames = [
+    ...new Set(
+      Object.values(data.steps)
+        .map((r) => r.evidence.stackName as string | undefined)
+        .filter((n): n is string => Boolean(n)),
+    ),
+  ];
+  // Stacks deployed to another region (the DR vault) are looked up there.
+  const stackRegion = new Map(
+    Object.values(data.steps)
+      .filter((r) => typeof r.evidence.region === 'string')
+      .map((r) => [r.evidence.stackName as string, r.evidence.region as string]),
+  );
+  return { stackNames, stackRegion };
+}
+
+/** Each stack's live status (NOT_FOUND when gone), in its own region. */
+async function describeStacks(
+  ctx: CommandContext,
+  cfn: Cfn,
+  stackNames: string[],
+  stackRegion: Map<string, string>,
+  live: LiveStacks,
+  attempt: Attempt,
+): Promise<void> {
+  await Promise.all(
+    stackNames.map(async (name) => {
+      const region = stackRegion.get(name);
+      const s = await attempt(`stack ${name}${region ? ` (${region})` : ''}`, async () =>
+        region ? (await ctx.aws(region).cfn()).describeStack(name) : cfn.describeStack(name),
+      );
+      live[name] = { status: s === null ? undefined : (s?.status ?? 'NOT_FOUND'), drift: undefined };
+    }),
+  );
+}
+
+/** --drift: CloudFormation drift detection on every stack of the home region that exists. */
+async function detectLiveDrift(
+  ctx: CommandContext,
+  cfn: Cfn,
+  stackNames: string[],
+  stackRegion: Map<string, string>,
+  live: LiveStacks,
+  facts: LiveFacts,
+  attempt: Attempt,
+): Promise<void> {
+  const { detectDrift } = await import('../checks/infrastructure.js');
+  const present = stackNames.filter((n) => !stackRegion.has(n) && live[n]?.status && live[n]!.status !== 'NOT_FOUND');
+  await Promise.all(
+    present.map(async (name) => {
+      const d = await attempt(
+        `drift detection of ${name}`,
+        () => detectDrift(cfn, name, { clock: ctx.clock, signal: ctx.signal, pollMs: 1000, timeoutMs: DRIFT_BUDGET_MS }),
+        DRIFT_BUDGET_MS + 5000,
+      );
+      if (d) {
+        facts.drift.stacks[name] = { drift: d.drift, reason: d.reason, checkedAt: ctx.clock.now().toISOString() };
+        if (d.drift !== 'UNKNOWN') live[name]!.drift = d.drift;
+      }
+    }),
+  );
+  facts.drift.source = 'live';
+}
+
+function statusDoc(view: LedgerView, lock: LockState, model: StatusModel, facts: LiveFacts): StatusDoc {
+  const data = view.data;
+  return {
+    env: view.envName,
     project: view.loaded.config.project,
-    region,
+    region: view.region,
     accountId: data.facts.accountId,
     ledger: {
       file: view.store.ledgerFile,
@@ -281,7 +321,6 @@ export async function gatherStatus(opts: StatusQuery, ctx: CommandContext): Prom
     live: facts,
     lastRun: data.runs[data.runs.length - 1] ?? null,
   };
-  return { doc, model, view: { source: view.source, remote: view.remote, awsNote: view.aws.note }, lockStale: lock.stale, facts };
 }
 
 export interface LockState {

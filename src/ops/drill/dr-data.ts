@@ -101,116 +101,130 @@ export function drDataStep(op: Operation, deps: DrillDeps): StepDef {
     kind: 'stack',
     dependsOn: [DRILL_STEPS.drSource, DRILL_STEPS.drRegion],
     estimateSeconds: 2700,
-    async run(ctx, mine): Promise<StepResult> {
-      if (!deps.drAws || !deps.drRegion) throw stepError('DrillNoDrRegion', 'scope full needs recovery.drRegion in the config.');
-      const region = deps.drRegion;
-      const [dr, ops] = [await deps.drAws.ops(), await ctx.aws.ops()];
-      const name = drillName(ctx.envCtx, op.stamp);
-      const drOut = ctx.ledger.outputs(DRILL_STEPS.drRegion);
-      const tags = { 'dpf:env': ctx.envCtx.name, 'dpf:project': ctx.envCtx.project, 'dpf:drill': op.id };
-      const deadline = deadlineOf(op, ctx.envCtx.env);
-      const sourceArn = ctx.output(DRILL_STEPS.drSource, 'SnapshotArn');
-      const sourceId = ctx.output(DRILL_STEPS.drSource, 'SnapshotId');
-      const encrypted = ctx.output(DRILL_STEPS.drSource, 'Encrypted') !== 'false';
-      const unmeasured = (reason: string): StepResult => {
-        ctx.io.notify({ type: 'warning', stepId: ctx.stepId, message: `DR-region database not restored, so not measured: ${reason}` });
-        return {
-          changed: false,
-          summary: `not measured: ${reason}`,
-          outputs: { Status: 'unmeasured', Reason: reason },
-          evidence: { status: 'unmeasured', reason },
-        };
-      };
-
-      const { key, from } = drKmsKey(ctx.envCtx.env, drOut);
-      if (encrypted && !key)
-        throw stepError(
-          'DrillNoDrKey',
-          `Snapshot ${sourceId} is encrypted and no KMS key of ${region} is known to encrypt its copy there (looked at ${from}).`,
-          {
-            hint: `A KMS key never leaves its region: set recovery.drKmsKeyArn to a key in ${region} this account can use, or make the DR storage stack output DataKmsKeyArn.`,
-          },
-        );
-      // The DR stacks' outputs first; the DR storage stack's own instance fills what they lack
-      // (an emulator drops some outputs of stacks made through change sets).
-      const stackDb = drOut.DbInstanceIdentifier ? await dr.rds.describeInstance(drOut.DbInstanceIdentifier) : undefined;
-      const vpc = drOut.VpcId || undefined;
-      const subnetGroup = drOut.DbSubnetGroupName || stackDb?.subnetGroup;
-      const parameterGroup = drOut.DbParameterGroupName || stackDb?.parameterGroups[0];
-      if (!vpc || !subnetGroup)
-        throw stepError(
-          'DrillDrOutputMissing',
-          `The DR-region stacks gave no ${!vpc ? 'VpcId' : 'DbSubnetGroupName'} output${vpc ? ` and their database ${drOut.DbInstanceIdentifier || '(none)'} names no subnet group` : ''}: the database cannot be restored into the DR network.`,
-        );
-
-      // 1. The drill's own group in the DR VPC: no ingress, egress revoked.
-      const sg = await isolatedGroup(ctx, dr.ec2, {
-        vpc,
-        name,
-        region,
-        description: `dpf DR drill ${op.id} (DR region): no ingress, no egress`,
-        tags,
-        known: mine.securityGroupId as string | undefined,
-      });
-      // 2. The snapshot copied into the DR region, 3. restored into the DR network with the isolated group.
-      const copyId = `${name}-dr`;
-      const target = `${name}-dr-db`;
-      const src = await ops.rds.describeInstance(ctx.output(DRILL_STEPS.drSource, 'DbInstanceIdentifier'));
-      const why = await copyAndRestore(ctx, op, dr, {
-        sourceArn,
-        sourceId,
-        copyId,
-        target,
-        region,
-        key: encrypted ? key : undefined,
-        from,
-        tags,
-        deadline,
-        sg,
-        subnetGroup,
-        parameterGroup,
-        instanceClass: src?.instanceClass,
-      });
-      if (why) return unmeasured(why);
-      const inst = await waitDbAvailable(ctx, dr, target, deadline, (status) => capError(op, ctx, `${target} in ${region}`, status));
-
-      // 4. Validated there, against the source's engine and port and the DR network settings.
-      const checks: Check[] = dbCopyChecks(inst, { engine: src?.engine ?? inst.engine, port: src?.port, subnetGroup, securityGroupIds: [sg], parameterGroup });
-      if (encrypted && key)
-        checks.push({
-          name: `KMS key of ${region}`,
-          status: sameKey(inst.kmsKeyId, key) ? 'ok' : inst.kmsKeyId ? 'failed' : 'unknown',
-          detail: `${inst.kmsKeyId ?? 'not reported'}${sameKey(inst.kmsKeyId, key) ? '' : ` (wanted ${key})`}`,
-        });
-      const validatedAt = ctx.clock.now().toISOString();
-      for (const c of checks) ctx.progress(`${c.status.padEnd(7)} DR database: ${c.name}: ${c.detail}`);
-      const failed = checks.filter((c) => c.status === 'failed');
-      return {
-        changed: true,
-        summary: `${target} available in ${region} from ${sourceId}; ${checks.length - failed.length}/${checks.length} check(s) not failed`,
-        outputs: {
-          Status: 'restored',
-          DbInstanceIdentifier: target,
-          SnapshotCopyId: copyId,
-          SecurityGroupId: sg,
-          KmsKeyId: key ?? '',
-          ValidatedAt: validatedAt,
-          Failed: String(failed.length),
-        },
-        evidence: {
-          status: 'restored',
-          target,
-          copySnapshotId: copyId,
-          securityGroupId: sg,
-          kmsKeyId: key,
-          keyFrom: from,
-          endpoint: inst.endpoint,
-          checks,
-          validatedAt,
-        },
-      };
-    },
+    run: (ctx, mine) => runDrData(op, deps, ctx, mine),
   });
+}
+
+async function runDrData(op: Operation, deps: DrillDeps, ctx: StepContext, mine: Record<string, unknown>): Promise<StepResult> {
+  if (!deps.drAws || !deps.drRegion) throw stepError('DrillNoDrRegion', 'scope full needs recovery.drRegion in the config.');
+  const region = deps.drRegion;
+  const [dr, ops] = [await deps.drAws.ops(), await ctx.aws.ops()];
+  const name = drillName(ctx.envCtx, op.stamp);
+  const drOut = ctx.ledger.outputs(DRILL_STEPS.drRegion);
+  const tags = { 'dpf:env': ctx.envCtx.name, 'dpf:project': ctx.envCtx.project, 'dpf:drill': op.id };
+  const deadline = deadlineOf(op, ctx.envCtx.env);
+  const sourceArn = ctx.output(DRILL_STEPS.drSource, 'SnapshotArn');
+  const sourceId = ctx.output(DRILL_STEPS.drSource, 'SnapshotId');
+  const encrypted = ctx.output(DRILL_STEPS.drSource, 'Encrypted') !== 'false';
+
+  const { key, from } = drKmsKey(ctx.envCtx.env, drOut);
+  if (encrypted && !key)
+    throw stepError('DrillNoDrKey', `Snapshot ${sourceId} is encrypted and no KMS key of ${region} is known to encrypt its copy there (looked at ${from}).`, {
+      hint: `A KMS key never leaves its region: set recovery.drKmsKeyArn to a key in ${region} this account can use, or make the DR storage stack output DataKmsKeyArn.`,
+    });
+  const { vpc, subnetGroup, parameterGroup } = await drNetwork(dr, drOut);
+
+  // 1. The drill's own group in the DR VPC: no ingress, egress revoked.
+  const sg = await isolatedGroup(ctx, dr.ec2, {
+    vpc,
+    name,
+    region,
+    description: `dpf DR drill ${op.id} (DR region): no ingress, no egress`,
+    tags,
+    known: mine.securityGroupId as string | undefined,
+  });
+  // 2. The snapshot copied into the DR region, 3. restored into the DR network with the isolated group.
+  const copyId = `${name}-dr`;
+  const target = `${name}-dr-db`;
+  const src = await ops.rds.describeInstance(ctx.output(DRILL_STEPS.drSource, 'DbInstanceIdentifier'));
+  const why = await copyAndRestore(ctx, op, dr, {
+    sourceArn,
+    sourceId,
+    copyId,
+    target,
+    region,
+    key: encrypted ? key : undefined,
+    from,
+    tags,
+    deadline,
+    sg,
+    subnetGroup,
+    parameterGroup,
+    instanceClass: src?.instanceClass,
+  });
+  if (why) return unmeasuredDr(ctx, why);
+  const inst = await waitDbAvailable(ctx, dr, target, deadline, (status) => capError(op, ctx, `${target} in ${region}`, status));
+
+  // 4. Validated there, against the source's engine and port and the DR network settings.
+  const checks: Check[] = dbCopyChecks(inst, { engine: src?.engine ?? inst.engine, port: src?.port, subnetGroup, securityGroupIds: [sg], parameterGroup });
+  if (encrypted && key)
+    checks.push({
+      name: `KMS key of ${region}`,
+      status: sameKey(inst.kmsKeyId, key) ? 'ok' : inst.kmsKeyId ? 'failed' : 'unknown',
+      detail: `${inst.kmsKeyId ?? 'not reported'}${sameKey(inst.kmsKeyId, key) ? '' : ` (wanted ${key})`}`,
+    });
+  return restoredDr(ctx, { region, target, copyId, sourceId, sg, key, from, endpoint: inst.endpoint, checks });
+}
+
+function unmeasuredDr(ctx: StepContext, reason: string): StepResult {
+  ctx.io.notify({ type: 'warning', stepId: ctx.stepId, message: `DR-region database not restored, so not measured: ${reason}` });
+  return {
+    changed: false,
+    summary: `not measured: ${reason}`,
+    outputs: { Status: 'unmeasured', Reason: reason },
+    evidence: { status: 'unmeasured', reason },
+  };
+}
+
+/** The DR network the database is restored into. */
+async function drNetwork(dr: OpsPorts, drOut: Record<string, string>): Promise<{ vpc: string; subnetGroup: string; parameterGroup?: string }> {
+  // The DR stacks' outputs first; the DR storage stack's own instance fills what they lack
+  // (an emulator drops some outputs of stacks made through change sets).
+  const stackDb = drOut.DbInstanceIdentifier ? await dr.rds.describeInstance(drOut.DbInstanceIdentifier) : undefined;
+  const vpc = drOut.VpcId || undefined;
+  const subnetGroup = drOut.DbSubnetGroupName || stackDb?.subnetGroup;
+  const parameterGroup = drOut.DbParameterGroupName || stackDb?.parameterGroups[0];
+  if (!vpc || !subnetGroup)
+    throw stepError(
+      'DrillDrOutputMissing',
+      `The DR-region stacks gave no ${!vpc ? 'VpcId' : 'DbSubnetGroupName'} output${vpc ? ` and their database ${drOut.DbInstanceIdentifier || '(none)'} names no subnet group` : ''}: the database cannot be restored into the DR network.`,
+    );
+  return { vpc, subnetGroup, parameterGroup };
+}
+
+/** The DR-region database restored: its outputs and evidence, each check reported as progress. */
+function restoredDr(
+  ctx: StepContext,
+  o: { region: string; target: string; copyId: string; sourceId: string; sg: string; key?: string; from: string; endpoint?: string; checks: Check[] },
+): StepResult {
+  const { region, target, copyId, sourceId, sg, key, from, checks } = o;
+  const validatedAt = ctx.clock.now().toISOString();
+  for (const c of checks) ctx.progress(`${c.status.padEnd(7)} DR database: ${c.name}: ${c.detail}`);
+  const failed = checks.filter((c) => c.status === 'failed');
+  return {
+    changed: true,
+    summary: `${target} available in ${region} from ${sourceId}; ${checks.length - failed.length}/${checks.length} check(s) not failed`,
+    outputs: {
+      Status: 'restored',
+      DbInstanceIdentifier: target,
+      SnapshotCopyId: copyId,
+      SecurityGroupId: sg,
+      KmsKeyId: key ?? '',
+      ValidatedAt: validatedAt,
+      Failed: String(failed.length),
+    },
+    evidence: {
+      status: 'restored',
+      target,
+      copySnapshotId: copyId,
+      securityGroupId: sg,
+      kmsKeyId: key,
+      keyFrom: from,
+      endpoint: o.endpoint,
+      checks,
+      validatedAt,
+    },
+  };
 }
 
 /** The drill's own security group in a VPC, found or made: no ingress, egress revoked, verified. */

@@ -22,14 +22,7 @@ export function waveStep(op: Operation, o: PatchOptions, wave: Wave, previous: s
     input: { wave, method: o.method },
     async run(ctx, mine) {
       const ops = await ctx.aws.ops();
-      if (o.enforceWindow) {
-        const w = windowState(ctx.envCtx.env.patching.maintenanceWindow, ctx.clock.now());
-        if (!w.open)
-          throw new BlockedError(
-            `The maintenance window (${describeWindow(ctx.envCtx.env.patching.maintenanceWindow)}) is closed: wave ${wave.name} was not started.`,
-            `Resume in the next window${w.nextOpensAt ? ` (${w.nextOpensAt.toISOString()}, in ${until(ctx.clock.now(), w.nextOpensAt)})` : ''}: ${o.rerun}`,
-          );
-      }
+      if (o.enforceWindow) refuseClosedWindow(ctx, wave, o.rerun);
       const ids = wave.rolling ? await workerIds(ops, ctx.ledger) : wave.hosts;
       if (!ids.length) return { changed: false, summary: `no ${wave.role} host in service`, evidence: { hosts: [] } };
       const doc = await patchDocument(ctx, o.method, false, wave.role);
@@ -64,16 +57,7 @@ export function waveStep(op: Operation, o: PatchOptions, wave: Wave, previous: s
         note: h.note,
       }));
       await ctx.evidence({ commandId: run.commandId, document: doc.documentName, hosts });
-      if (!run.ok) {
-        const bad = run.hosts.filter((h) => h.status !== 'Success');
-        throw stepError('PatchFailed', `Wave ${wave.name}: ${run.summary}; the run is halted before the next wave.`, {
-          details: bad.map((h) => {
-            const ami = amiOf(ctx.ledger, h.instanceId);
-            return `${hostLabel({ instanceId: h.instanceId, role: labels[h.instanceId] })}: ${h.status}${h.responseCode !== undefined ? ` (exit ${h.responseCode})` : ''}${h.note ? ` — ${h.note}` : ''}${h.tail.length ? ` — ${h.tail.slice(-2).join(' / ')}` : ''}${ami ? `; recovery point ${ami}` : ''}${h.outputS3Url ? `; log ${h.outputS3Url}` : ''}`;
-          }),
-          hint: rollbackHint(wave, o.rerun),
-        });
-      }
+      if (!run.ok) throw waveFailed(ctx, wave, run, labels, o.rerun);
       const rebooting = hosts.filter((h) => h.reboot === true).map((h) => h.instanceId);
       const unknownReboot = hosts.filter((h) => h.reboot === undefined).map((h) => h.instanceId);
       let rebootWait = 'none';
@@ -91,6 +75,28 @@ export function waveStep(op: Operation, o: PatchOptions, wave: Wave, previous: s
         evidence: { commandId: run.commandId, document: doc.documentName, hosts, rebooted: rebooting, rebootWait },
       };
     },
+  });
+}
+
+/** Outside the maintenance window a wave does not start: say when the next one opens. */
+function refuseClosedWindow(ctx: StepContext, wave: Wave, rerun: string): void {
+  const w = windowState(ctx.envCtx.env.patching.maintenanceWindow, ctx.clock.now());
+  if (!w.open)
+    throw new BlockedError(
+      `The maintenance window (${describeWindow(ctx.envCtx.env.patching.maintenanceWindow)}) is closed: wave ${wave.name} was not started.`,
+      `Resume in the next window${w.nextOpensAt ? ` (${w.nextOpensAt.toISOString()}, in ${until(ctx.clock.now(), w.nextOpensAt)})` : ''}: ${rerun}`,
+    );
+}
+
+/** The failed wave's error: each failed host with its output and recovery point, and how to roll back. */
+function waveFailed(ctx: StepContext, wave: Wave, run: CommandRun, labels: Record<string, string>, rerun: string): Error {
+  const bad = run.hosts.filter((h) => h.status !== 'Success');
+  return stepError('PatchFailed', `Wave ${wave.name}: ${run.summary}; the run is halted before the next wave.`, {
+    details: bad.map((h) => {
+      const ami = amiOf(ctx.ledger, h.instanceId);
+      return `${hostLabel({ instanceId: h.instanceId, role: labels[h.instanceId] })}: ${h.status}${h.responseCode !== undefined ? ` (exit ${h.responseCode})` : ''}${h.note ? ` — ${h.note}` : ''}${h.tail.length ? ` — ${h.tail.slice(-2).join(' / ')}` : ''}${ami ? `; recovery point ${ami}` : ''}${h.outputS3Url ? `; log ${h.outputS3Url}` : ''}`;
+    }),
+    hint: rollbackHint(wave, rerun),
   });
 }
 
