@@ -138,18 +138,23 @@ describe('GIVEN a folder with a config and a warm config cache', () => {
     const doc = JSON.parse((await run(['status', '--env', 'dev', '--offline', '--json'])).stdout);
     steps = doc.phases.flatMap((p: { steps: StepShape[] }) => p.steps);
     writeLedger('dev', ledger('dev', Object.fromEntries(steps.map((s, i) => [s.id, record(s, i)]))));
+    // Some stacks done, one failed, one interrupted (its stack name too long for the table), and the go-live checks' verdicts listed step by step.
     const failed = Object.fromEntries(
-      steps.slice(0, 5).map((s, i) => [
-        s.id,
-        i === 3
-          ? record(s, i, {
-              status: 'failed',
-              error: { message: 'CREATE_FAILED: DBInstance', rootCause: 'quota exceeded\nfor db.r6g.large', code: 'StackFailed' },
-            })
-          : i === 4
-            ? record(s, i, { status: 'running', finishedAt: undefined, durationSeconds: undefined, evidence: { interrupted: true } })
-            : record(s, i),
-      ]),
+      steps.flatMap((s, i) => {
+        if (i === 3)
+          return [
+            [
+              s.id,
+              record(s, i, {
+                status: 'failed',
+                error: { message: 'CREATE_FAILED: DBInstance', rootCause: 'quota exceeded\nfor db.r6g.large', code: 'StackFailed' },
+              }),
+            ],
+          ];
+        const long = { interrupted: true, stackName: `dataplatform-failed-${'identity-'.repeat(8)}stack` };
+        if (i === 4) return [[s.id, record(s, i, { status: 'running', finishedAt: undefined, durationSeconds: undefined, evidence: long })]];
+        return i < 3 || s.kind === 'check' ? [[s.id, record(s, i)]] : [];
+      }),
     );
     writeLedger('failed', ledger('failed', failed));
     // A lease whose process on this host is gone: shown as stale.
