@@ -13,10 +13,10 @@
  * Commands may keep more in the same entry (`derived`: e.g. the step graph `dpf status` draws),
  * by the same key, so it goes stale with the config.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readdir, unlink } from 'node:fs/promises';
+import { readdir, stat, unlink } from 'node:fs/promises';
 import type { DpfConfig } from '../config/schema.js';
 import { normaliseConfig } from '../config/normalise.js';
 import { MAX_CONFIG_BYTES, type LoadedConfig } from '../config/select.js';
@@ -65,13 +65,17 @@ export interface CacheOptions {
   owner: Pick<ProcessInfo, 'pid'>;
 }
 
-let buildStamp: Promise<string> | undefined;
+let buildStamp: string | undefined;
 /** This build of dpf: the build and an install rewrite every module, so this one's size and time change with them. */
-function stampOfThisBuild(): Promise<string> {
-  return (buildStamp ??= stat(fileURLToPath(import.meta.url)).then(
-    (s) => `${s.size}:${s.mtimeMs}`,
-    () => '',
-  ));
+function stampOfThisBuild(): string {
+  if (buildStamp === undefined)
+    try {
+      const s = statSync(fileURLToPath(import.meta.url));
+      buildStamp = `${s.size}:${s.mtimeMs}`;
+    } catch {
+      buildStamp = '';
+    }
+  return buildStamp;
 }
 
 /**
@@ -81,11 +85,11 @@ function stampOfThisBuild(): Promise<string> {
  */
 export async function openConfig(file: string, cache?: CacheOptions, o: { cacheOnly?: boolean } = {}): Promise<OpenedConfig> {
   const abs = path.resolve(file);
-  const text = await readSmallFile(abs);
-  const stamp = await stampOfThisBuild();
+  const text = readSmallFile(abs);
+  const stamp = stampOfThisBuild();
   const place = cache?.dir && text !== undefined && stamp ? { file: configCacheFile(cache.dir, abs), owner: cache.owner } : undefined;
   const key = { stamp, file: abs, text: text ?? '' };
-  let entry = place ? await readEntry(place.file, key) : undefined;
+  let entry = place ? readEntry(place.file, key) : undefined;
   const cached = entry !== undefined;
   if (entry) normaliseConfig(entry.config.environments);
   else if (o.cacheOnly) throw new NotCachedError(`the config cache has no entry for ${abs} as it is now`);
@@ -109,20 +113,24 @@ export async function openConfig(file: string, cache?: CacheOptions, o: { cacheO
   };
 }
 
-/** The file's text when it is a regular file of a config's size; undefined sends the caller down the full path (which says what is wrong). */
-async function readSmallFile(abs: string): Promise<string | undefined> {
+/**
+ * The file's text when it is a regular file of a config's size; undefined sends the caller down the
+ * full path (which says what is wrong). Read synchronously, like the cache entry: two small files,
+ * and each thread-pool round trip would cost a start-up that has no other work to overlap (issue 14).
+ */
+function readSmallFile(abs: string): string | undefined {
   try {
-    const st = await stat(abs);
+    const st = statSync(abs);
     if (!st.isFile() || st.size > MAX_CONFIG_BYTES) return undefined;
-    return await readFile(abs, 'utf8');
+    return readFileSync(abs, 'utf8');
   } catch {
     return undefined;
   }
 }
 
-async function readEntry(file: string, key: Pick<CacheEntry, 'stamp' | 'file' | 'text'>): Promise<CacheEntry | undefined> {
+function readEntry(file: string, key: Pick<CacheEntry, 'stamp' | 'file' | 'text'>): CacheEntry | undefined {
   try {
-    const e = JSON.parse(await readFile(file, 'utf8')) as CacheEntry;
+    const e = JSON.parse(readFileSync(file, 'utf8')) as CacheEntry;
     const same = e && e.stamp === key.stamp && e.file === key.file && e.text === key.text;
     return same && e.config && typeof e.config.environments === 'object' ? e : undefined;
   } catch {
