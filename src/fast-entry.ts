@@ -131,9 +131,23 @@ export async function colorLevel(stream: NodeJS.WriteStream, flag: boolean): Pro
 /** Why the fast path gave an invocation to the full CLI (DPF_TEST_FAST_PATH=only prints it). */
 class Declined extends Error {}
 
+/**
+ * The status command's module: the build's one-file bundle of it (scripts/bundle-fast-path.mjs:
+ * the same code, loaded as one module instead of about 30), else the module itself (a build
+ * without the bundle, or the sources under test).
+ */
+async function statusModule(): Promise<typeof import('./commands/status.js')> {
+  try {
+    return (await import(new URL('./fast/status.js', import.meta.url).href)) as typeof import('./commands/status.js');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err;
+    return import('./commands/status.js');
+  }
+}
+
 /** `dpf status --offline` from the cache and the local ledger, through the same code as the full CLI; the text to print, or Declined. */
 async function statusOffline(inv: Extract<Invocation, { kind: 'status' }>): Promise<string> {
-  const [{ runStatus }, { systemClock }] = await Promise.all([import('./commands/status.js'), import('./clock.js')]);
+  const { runStatus } = await statusModule();
   const out: string[] = [];
   // The offline status emits no event and asks nothing; if it ever did, the full CLI's IO host must draw it.
   const refuse = (): never => {
@@ -151,7 +165,8 @@ async function statusOffline(inv: Extract<Invocation, { kind: 'status' }>): Prom
     },
     settings: readSettings(process.env.AWS_ENDPOINT_URL || undefined),
     io: { notify: refuse, confirm: refuse },
-    clock: systemClock,
+    // Status reads the time only; nothing on the offline path waits.
+    clock: { now: () => new Date(), sleep: async () => refuse() },
     signal: new AbortController().signal,
     aws: () => refuse(),
     stdout: (text) => void out.push(`${text}\n`),

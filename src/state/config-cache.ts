@@ -66,16 +66,22 @@ export interface CacheOptions {
 }
 
 let buildStamp: string | undefined;
-/** This build of dpf: the build and an install rewrite every module, so this one's size and time change with them. */
+/**
+ * This build of dpf: the build and an install rewrite every module, so the size and time of
+ * dist/cli.js change with them. Named relative to this module (`../cli.js`), which resolves to the
+ * same file from dist/state/ and from the fast path's bundle in dist/fast/ (scripts/bundle-fast-path.mjs);
+ * where there is no cli.js beside (tests running the sources) this module stands for the build.
+ */
 function stampOfThisBuild(): string {
-  if (buildStamp === undefined)
+  if (buildStamp !== undefined) return buildStamp;
+  for (const url of [new URL('../cli.js', import.meta.url), new URL(import.meta.url)])
     try {
-      const s = statSync(fileURLToPath(import.meta.url));
-      buildStamp = `${s.size}:${s.mtimeMs}`;
+      const s = statSync(fileURLToPath(url));
+      return (buildStamp = `${s.size}:${s.mtimeMs}`);
     } catch {
-      buildStamp = '';
+      // the next candidate
     }
-  return buildStamp;
+  return (buildStamp = '');
 }
 
 /**

@@ -7,6 +7,7 @@
  * with a warning; any other live-looking lease is only broken by `dpf unlock`.
  */
 import { readFile, unlink, mkdir, link, rename, readdir, open } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { LockHeldError } from '../errors.js';
 import type { AcquireResult, Lease, LeaseStore } from '../aws/ports.js';
@@ -42,7 +43,8 @@ export class FileLeaseStore implements LeaseStore {
   async read(): Promise<Lease | undefined> {
     let text: string;
     try {
-      text = await readFile(this.file, 'utf8');
+      // Synchronously: one small file, and `status --offline` has nothing to overlap a thread-pool round trip with (issue 14).
+      text = readFileSync(this.file, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw err;
