@@ -18,6 +18,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { CommandContext } from './context.js';
+import type * as StatusCommand from './commands/status.js';
 import { parsePollMs, type ProcessInfo, type Settings } from './settings.js';
 
 /** What the fast path answers: the version, or status --offline with these globals. */
@@ -131,14 +132,16 @@ export async function colorLevel(stream: NodeJS.WriteStream, flag: boolean): Pro
 /** Why the fast path gave an invocation to the full CLI (DPF_TEST_FAST_PATH=only prints it). */
 class Declined extends Error {}
 
+type StatusModule = typeof StatusCommand;
+
 /**
  * The status command's module: the build's one-file bundle of it (scripts/bundle-fast-path.mjs:
  * the same code, loaded as one module instead of about 30), else the module itself (a build
  * without the bundle, or the sources under test).
  */
-async function statusModule(): Promise<typeof import('./commands/status.js')> {
+async function statusModule(): Promise<StatusModule> {
   try {
-    return (await import(new URL('./fast/status.js', import.meta.url).href)) as typeof import('./commands/status.js');
+    return (await import(new URL('./fast/status.js', import.meta.url).href)) as StatusModule;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err;
     return import('./commands/status.js');
