@@ -31,13 +31,6 @@ export const STORAGE_NETWORK = [
 ] as const;
 export const IDENTITY_NETWORK = ['VpcId', 'PrivateSubnet1Id', 'PrivateSubnet2Id', 'IdentitySecurityGroupId'] as const;
 
-/**
- * Steps that read nothing of the state backend still wait for it: the run takes its lock and
- * mirrors the ledger to the state bucket once bootstrap.state is done (src/session.ts), and
- * nothing else should change AWS before both exist.
- */
-export const STATE_BACKEND_FIRST = 'the state backend first: the run takes its lock and mirrors the ledger once it exists';
-
 /** Two playbooks never run on one host at once (package locks, service restarts, the same files). */
 export function sameHosts(hosts: readonly HostRole[], why?: string): string {
   return `same host${hosts.length > 1 ? 's' : ''} (${hosts.join(', ')}): one playbook at a time${why ? `; ${why}` : ''}`;
