@@ -881,6 +881,13 @@ def _model_change_sets() -> None:
             if other is not cs and other.stack_id == cs.stack_id:
                 del self.change_sets[other_id]
         original_execute(self, cs.change_set_id, stack_name)
+        stack = self.stacks.get(cs.stack_id)
+        if stack is not None:
+            # AWS lists a stack's outputs once its change set has run (DescribeStacks, Outputs);
+            # moto keeps the output map it built when the change set was made, before any
+            # resource existed, so every output of a stack made through a change set was missing.
+            stack._parse_template()
+            stack.output_map = stack._create_output_map()
         _audit(op="ExecuteChangeSet", stack=cs.stack_name, changeSet=cs.change_set_name, id=cs.change_set_id)
 
     def delete_change_set(self, change_set_name, stack_name=None):  # type: ignore[no-untyped-def]

@@ -2,7 +2,7 @@
 import type { CommandContext } from '../context.js';
 import { openSession, type Session } from '../session.js';
 import { preflightBlocked, runPreflight } from '../preflight/index.js';
-import { buildSteps } from '../steps/phases.js';
+import { buildSteps, RUN_NEEDS } from '../steps/phases.js';
 import { selectSteps } from '../steps/graph.js';
 import { runSteps, summaryError } from '../steps/engine.js';
 import { BlockedError, NotConfirmedError, UserError } from '../errors.js';
@@ -68,7 +68,7 @@ export async function runDeploy(opts: DeployOptions, ctx: CommandContext): Promi
         for (const k of Object.keys(d.facts)) if (k.startsWith('ami:')) delete d.facts[k];
       }, ctx.clock.now());
     const all = buildSteps(session.env);
-    const { selected, missing } = selectSteps(all, opts.phases, session.ledger.data.steps);
+    const { selected, missing } = selectSteps(all, opts.phases, session.ledger.data.steps, RUN_NEEDS);
     if (missing.length) {
       const phases = [...new Set(missing.map((m) => m.step.split('.')[0]))];
       throw new BlockedError(
