@@ -40,6 +40,7 @@ async function preflight(opts: DeployOptions, ctx: CommandContext, session: Sess
     ledger: session.ledger.data,
     endpoint: ctx.settings.endpoint.url,
     phases: opts.phases,
+    blockingOnly: true,
   });
   const blocked = preflightBlocked(results, session.envName);
   if (blocked) throw blocked;
@@ -49,7 +50,7 @@ async function preflight(opts: DeployOptions, ctx: CommandContext, session: Sess
   const count = (s: string) => results.filter((x) => x.status === s).length;
   ctx.io.notify({
     type: 'info',
-    message: `preflight: ${count('pass')} pass, ${count('warn')} warn, ${count('fail')} fail (not blocking), ${unknown.length} unknown${unknown.length ? ` (${[...new Set(unknown.map((u) => u.check))].join(', ')}: dpf doctor says why)` : ''}`,
+    message: `preflight: ${count('pass')} pass, ${count('warn')} warn, ${count('fail')} fail (not blocking), ${unknown.length} unknown${unknown.length ? ` (${[...new Set(unknown.map((u) => u.check))].join(', ')}: dpf doctor says why)` : ''}; checks for later phases: dpf doctor --env ${session.envName}`,
   });
 }
 

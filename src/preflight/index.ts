@@ -49,6 +49,12 @@ export interface PreflightOptions {
   local?: { lockStore: Pick<LeaseStore, 'read'>; process: ProcessInfo; venvBin: string; now: Date };
   /** Time budget per AWS question. Default 20 s. */
   timeoutMs?: number;
+  /**
+   * dpf deploy: only the checks that can block this run (a later phase's image subscription or
+   * trail is `dpf doctor`'s business; each is a few AWS reads on every first deploy). Default
+   * false: every check, blocking or not (doctor).
+   */
+  blockingOnly?: boolean;
 }
 
 function operatorActionsFile(root: string): { actions: string[]; direct: string[] } {
@@ -168,7 +174,8 @@ async function accountChecks(o: PreflightOptions, account: string, callerArn: st
     directActions: directOperatorActions(),
     callerArn,
   };
-  const run = (id: string, title: string, blocking: boolean, f: () => Promise<Outcome | Outcome[]>) => check(id, title, blocking, () => within(f(), ms));
+  const run = async (id: string, title: string, blocking: boolean, f: () => Promise<Outcome | Outcome[]>) =>
+    blocking || !o.blockingOnly ? check(id, title, blocking, () => within(f(), ms)) : [];
   add(await run('availability-zones', 'availability zones', pending.has('network'), () => zonesCheck(ctx)));
   add(await run('platform-image', 'Amazon Linux AMI', pending.has('compute'), () => platformImageCheck(ctx)));
   add(await run('ebs-default-key', 'default EBS key', pending.has('compute'), () => ebsDefaultKeyCheck(ctx)));

@@ -66,7 +66,8 @@ export function selectSteps<T extends GraphNode>(
   const inSel = new Set(selected.map((n) => n.id));
   const missing: Selection<T>['missing'] = [];
   for (const d of runNeeds)
-    if (selected.length && !inSel.has(d) && ledger[d]?.status !== 'done') missing.push({ step: d, neededBy: 'this run', status: ledger[d]?.status ?? 'pending' });
+    if (selected.length && !inSel.has(d) && ledger[d]?.status !== 'done')
+      missing.push({ step: d, neededBy: 'this run', status: ledger[d]?.status ?? 'pending' });
   for (const n of selected)
     for (const d of n.dependsOn)
       if (!inSel.has(d) && ledger[d]?.status !== 'done') missing.push({ step: d, neededBy: n.id, status: ledger[d]?.status ?? 'pending' });

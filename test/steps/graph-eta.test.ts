@@ -75,7 +75,12 @@ describe('selectSteps', () => {
     ['network alone on a fresh environment', ['network'], {}, ['bootstrap.state']],
     ['network with bootstrap in the run', ['bootstrap', 'network'], {}, []],
     ['network once bootstrap is done', ['network'], { 'bootstrap.state': record('bootstrap.state', 'done') }, []],
-    ['storage when bootstrap failed', ['storage'], { 'bootstrap.state': record('bootstrap.state', 'failed'), 'network.stack': record('network.stack', 'done') }, ['bootstrap.state']],
+    [
+      'storage when bootstrap failed',
+      ['storage'],
+      { 'bootstrap.state': record('bootstrap.state', 'failed'), 'network.stack': record('network.stack', 'done') },
+      ['bootstrap.state'],
+    ],
   ])('GIVEN %s WHEN selected for a deploy run THEN the run needs %j first (the state backend, though no step reads it)', (_what, phases, ledger, missing) => {
     const sel = selectSteps(buildSteps(), phases, ledger, RUN_NEEDS);
     expect(sel.missing.filter((m) => m.neededBy === 'this run').map((m) => m.step)).toEqual(missing);
