@@ -176,14 +176,18 @@ async function accountChecks(o: PreflightOptions, account: string, callerArn: st
   };
   const run = async (id: string, title: string, blocking: boolean, f: () => Promise<Outcome | Outcome[]>) =>
     blocking || !o.blockingOnly ? check(id, title, blocking, () => within(f(), ms)) : [];
-  add(await run('availability-zones', 'availability zones', pending.has('network'), () => zonesCheck(ctx)));
-  add(await run('platform-image', 'Amazon Linux AMI', pending.has('compute'), () => platformImageCheck(ctx)));
-  add(await run('ebs-default-key', 'default EBS key', pending.has('compute'), () => ebsDefaultKeyCheck(ctx)));
-  if (o.env.identity.provider === 'freeipa') add(await run('marketplace', 'FreeIPA image subscription', pending.has('identity'), () => marketplaceCheck(ctx)));
-  add(await run('quotas', 'quotas', true, () => quotaChecks(ctx)));
-  add(await run('instance-offerings', 'instance types in the zones', true, () => offeringsCheck(ctx)));
-  add(await run('cloudtrail', 'CloudTrail', pending.has('monitoring') && o.env.monitoring.cloudTrail === 'create', () => cloudTrailCheck(ctx)));
-  add(await run('permissions', 'permissions', true, () => permissionsCheck(ctx)));
+  // Asked at once (each check is one to three reads; the run waits for the slowest, not the sum), listed in this order.
+  const checks = await Promise.all([
+    run('availability-zones', 'availability zones', pending.has('network'), () => zonesCheck(ctx)),
+    run('platform-image', 'Amazon Linux AMI', pending.has('compute'), () => platformImageCheck(ctx)),
+    run('ebs-default-key', 'default EBS key', pending.has('compute'), () => ebsDefaultKeyCheck(ctx)),
+    o.env.identity.provider === 'freeipa' ? run('marketplace', 'FreeIPA image subscription', pending.has('identity'), () => marketplaceCheck(ctx)) : [],
+    run('quotas', 'quotas', true, () => quotaChecks(ctx)),
+    run('instance-offerings', 'instance types in the zones', true, () => offeringsCheck(ctx)),
+    run('cloudtrail', 'CloudTrail', pending.has('monitoring') && o.env.monitoring.cloudTrail === 'create', () => cloudTrailCheck(ctx)),
+    run('permissions', 'permissions', true, () => permissionsCheck(ctx)),
+  ]);
+  for (const c of checks) add(c);
   return results;
 }
 
