@@ -42,12 +42,23 @@ export function newRunId(now: Date): string {
     .toLowerCase()}-${randomBytes(3).toString('hex')}`;
 }
 
-export async function openSession(ctx: CommandContext, opts: { command: string; lock: boolean; readOnly?: boolean }): Promise<Session> {
+export async function openSession(
+  ctx: CommandContext,
+  opts: {
+    command: string;
+    lock: boolean;
+    readOnly?: boolean;
+    /** Ports whose SDK modules the command will need: loading starts now, while the session waits for STS, the lock and the ledger. */
+    preload?: ReadonlyArray<'cfn' | 'preflight' | 'ops'>;
+  },
+): Promise<Session> {
   // Validated once per change of the file (and of dpf): src/state/config-cache.ts.
   const loaded = (await openConfig(ctx.globals.config, { dir: ctx.settings.cacheDir, owner: ctx.settings.process })).loaded;
   const { name: envName, env } = await selectPlacedEnv(loaded, ctx.globals);
   const region = ctx.globals.region ?? env.region;
   const aws = ctx.aws(region);
+  // A failure here is the real call's failure later (the ports are memoised): nothing to report twice.
+  for (const port of opts.preload ?? []) void aws[port]().catch(() => undefined);
   const warn = (message: string) => ctx.io.notify({ type: 'warning', message });
   if (ctx.globals.region === undefined) {
     // The config pins where an environment lives; a shell's AWS_REGION or a profile's region does not move it (it would

@@ -17,7 +17,7 @@ export interface DeployOptions {
   phases?: PhaseId[];
   /** Re-run steps even when done and unchanged. Default false. */
   force?: boolean;
-  /** Steps at once. Default: deploy.concurrency from the config (4). */
+  /** Steps at once. Default: deploy.concurrency from the config (8). */
   concurrency?: number;
   /** Report what would change (change sets, Ansible --check) without changing anything. Default false. */
   check?: boolean;
@@ -61,7 +61,7 @@ export async function runDeploy(opts: DeployOptions, ctx: CommandContext): Promi
     });
   if (opts.plan) return runSavedPlan(opts.plan, opts, ctx);
   const command = `deploy${opts.phases?.length ? ` --phase ${opts.phases.join(',')}` : ''}${opts.check ? ' --check' : ''}`;
-  const session = await openSession(ctx, { command, lock: true, readOnly: opts.check });
+  const session = await openSession(ctx, { command, lock: true, readOnly: opts.check, preload: opts.skipPreflight ? ['cfn'] : ['cfn', 'preflight', 'ops'] });
   try {
     // With --check the ledger is read-only: the AMI is looked up afresh for the preview, the pin is not moved.
     if (opts.refreshAmi)
