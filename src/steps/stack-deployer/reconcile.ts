@@ -7,6 +7,7 @@ import { StepFailedError, NotConfirmedError, BlockedError } from '../../errors.j
 import type { DeployStackDeps, DeployStackRequest, DeployStackResult, PollSettings } from './types.js';
 import { rootCause, type StackWatcher } from './watcher.js';
 import { completeOutputs } from './outputs.js';
+import { waitFor } from '../../wait.js';
 
 /** Stable states from which an update may start. */
 const UPDATABLE = new Set(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'UPDATE_ROLLBACK_COMPLETE', 'IMPORT_COMPLETE', 'IMPORT_ROLLBACK_COMPLETE']);
@@ -36,19 +37,25 @@ export interface Adopted {
   cs: ChangeSetDescription;
 }
 
+const CHANGE_SET_ENDED = new Set(['CREATE_COMPLETE', 'FAILED', 'DELETE_COMPLETE', 'DELETE_FAILED']);
+
+/** Wait for a change set to be made (or refused), on the one poller: backing off from the first interval, no progress shown. */
 export async function waitForChangeSet(d: Deployment, name: string): Promise<ChangeSetDescription> {
   const { req, deps, poll } = d;
-  let cs = await deps.cfn.describeChangeSet(req.stackName, name);
-  let delay = poll.minMs;
-  const csStart = deps.clock.now().getTime();
-  while (!['CREATE_COMPLETE', 'FAILED', 'DELETE_COMPLETE', 'DELETE_FAILED'].includes(cs.status)) {
-    if (deps.clock.now().getTime() - csStart > poll.timeoutMs)
-      throw new StepFailedError(req.stepId, `Change set for ${req.stackName} never finished (${cs.status}).`);
-    await deps.clock.sleep(delay, deps.signal);
-    delay = Math.min(poll.maxMs, Math.round(delay * 1.5));
-    cs = await deps.cfn.describeChangeSet(req.stackName, name);
-  }
-  return cs;
+  return waitFor(
+    { clock: deps.clock, signal: deps.signal },
+    {
+      what: `change set ${name}`,
+      read: () => deps.cfn.describeChangeSet(req.stackName, name),
+      state: (cs) => (CHANGE_SET_ENDED.has(cs.status) ? 'done' : 'waiting'),
+      factor: 1.5,
+      // Given up once *more* than timeoutMs has passed.
+      deadline: deps.clock.now().getTime() + poll.timeoutMs + 1,
+      minMs: poll.minMs,
+      maxMs: poll.maxMs,
+      onTimeout: (cs) => new StepFailedError(req.stepId, `Change set for ${req.stackName} never finished (${cs.status}).`),
+    },
+  );
 }
 
 /**
