@@ -5,7 +5,8 @@
 import { SUCCESS_STATES, type ChangeSetDescription, type StackDescription } from '../../aws/cloudformation.js';
 import { StepFailedError, NotConfirmedError, BlockedError } from '../../errors.js';
 import type { DeployStackDeps, DeployStackRequest, DeployStackResult, PollSettings } from './types.js';
-import { rootCause, type StackWatcher } from './watcher.js';
+import { causeLine, rootCause, type StackWatcher } from './watcher.js';
+import { deleteWatchedStack } from './delete.js';
 import { completeOutputs } from './outputs.js';
 import { waitFor } from '../../wait.js';
 
@@ -135,8 +136,7 @@ async function resumeInterrupted(d: Deployment, name: string, resumingSaved: boo
 
 /** 1. Bring the stack to a state a change set can start from (waiting, recreating, continuing a rollback). */
 export async function settleStack(d: Deployment, initial: StackDescription | undefined): Promise<StackDescription | undefined> {
-  const { req, deps, say, watcher, tokens } = d;
-  const { cfn, io } = deps;
+  const { req, deps, say, watcher } = d;
   let stack = initial;
   for (let guard = 0; guard < 5; guard++) {
     if (!stack) break;
@@ -150,19 +150,13 @@ export async function settleStack(d: Deployment, initial: StackDescription | und
     }
     if (st === 'ROLLBACK_COMPLETE' || st === 'ROLLBACK_FAILED' || st === 'CREATE_FAILED') {
       if (req.previewOnly) break;
-      const ok = await io.confirm({
+      const ok = await deps.io.confirm({
         stepId: req.stepId,
         question: `Stack ${req.stackName} is ${st}: its first creation failed and it cannot be updated. Delete it and create it again?`,
       });
       if (!ok) throw new NotConfirmedError(`delete and recreate ${req.stackName}`, 'declined');
       say(`deleting ${req.stackName} (${st}) before recreating it`);
-      await watcher.prime();
-      await cfn.deleteStack(req.stackName, undefined, tokens.delete);
-      stack = await watcher.untilSettled();
-      if (stack && stack.status !== 'DELETE_COMPLETE')
-        throw new StepFailedError(req.stepId, `Could not delete ${req.stackName}: it is ${stack.status}.`, {
-          hint: 'Delete the stack by hand (retaining the resources that block it), then rerun.',
-        });
+      await deleteBeforeRecreating(d, stack.stackId);
       stack = undefined;
       continue;
     }
@@ -176,6 +170,18 @@ export async function settleStack(d: Deployment, initial: StackDescription | und
     break;
   }
   return stack;
+}
+
+/** The one stack deletion (./delete.ts), its events streamed; what stops it is named by its root cause. */
+async function deleteBeforeRecreating(d: Deployment, stackId: string): Promise<void> {
+  const { req, watcher, tokens } = d;
+  const deletion = await deleteWatchedStack(watcher, { token: tokens.delete, stackId });
+  if (deletion.refused) throw deletion.refused;
+  if (!deletion.gone)
+    throw new StepFailedError(req.stepId, `Could not delete ${req.stackName}: it is ${deletion.final?.status}.`, {
+      details: deletion.cause ? [causeLine(deletion.cause)] : [],
+      hint: 'Delete the stack by hand (retaining the resources that block it), then rerun.',
+    });
 }
 
 async function continueRollback(d: Deployment): Promise<StackDescription | undefined> {

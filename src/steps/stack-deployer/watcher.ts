@@ -68,10 +68,10 @@ export class StackWatcher {
    * *_IN_PROGRESS (the last event of an operation); `missing`: the stack has no events to read
    * (it does not exist by that name: deleted, or not created yet).
    */
-  private async drain(): Promise<{ moved: number; ended: boolean; missing: boolean }> {
+  private async drain(source = this.req.stackName): Promise<{ moved: number; ended: boolean; missing: boolean }> {
     let fresh: StackEvent[];
     try {
-      fresh = (await this.deps.cfn.describeStackEvents(this.req.stackName)).filter((e) => !this.seen.has(e.eventId));
+      fresh = (await this.deps.cfn.describeStackEvents(source)).filter((e) => !this.seen.has(e.eventId));
     } catch {
       return { moved: 0, ended: false, missing: true };
     }
@@ -105,8 +105,11 @@ export class StackWatcher {
    * shown): DescribeStacks is asked when the stack's own event says the operation ended (and for
    * its outputs), when the stack has no events, and every DESCRIBE_EVERY polls in case an ending
    * event is missed. `timedOut`: the error once the timeout has passed (default: the deployer's).
+   * `stackId`: read the events by the stack's id, which (unlike its name) still finds them once the
+   * stack is deleted, so a deletion's last events are shown too (AWS DescribeStackEvents: "Deleted
+   * stacks: You must specify the unique stack ID").
    */
-  async untilSettled(timedOut?: (status: string, timeoutMs: number) => Error): Promise<StackDescription | undefined> {
+  async untilSettled(o: { timedOut?: (status: string, timeoutMs: number) => Error; stackId?: string } = {}): Promise<StackDescription | undefined> {
     const { clock, signal } = this.deps;
     let status = 'in progress';
     let poll = 0;
@@ -116,7 +119,7 @@ export class StackWatcher {
         what: `stack ${this.req.stackName}`,
         read: async (): Promise<{ moved: number; settled: boolean; stack?: StackDescription }> => {
           poll++;
-          const { moved, ended, missing } = await this.drain();
+          const { moved, ended, missing } = await this.drain(o.stackId);
           if (!ended && !missing && poll % DESCRIBE_EVERY !== 0) return { moved, settled: false };
           const stack = await this.deps.cfn.describeStack(this.req.stackName);
           this.status(stack?.status ?? 'gone');
@@ -125,7 +128,7 @@ export class StackWatcher {
             return { moved, settled: false };
           }
           // Ended without its ending event in view (the safety net, or the stack is gone): show what came since.
-          if (!ended) await this.drain();
+          if (!ended) await this.drain(o.stackId);
           return { moved, settled: true, stack };
         },
         state: (v) => (v.settled ? 'done' : 'waiting'),
@@ -137,7 +140,7 @@ export class StackWatcher {
         deadline: clock.now().getTime() + this.poll.timeoutMs + 1,
         minMs: this.poll.minMs,
         maxMs: this.poll.maxMs,
-        onTimeout: () => (timedOut ?? this.timedOut)(status, this.poll.timeoutMs),
+        onTimeout: () => (o.timedOut ?? this.timedOut)(status, this.poll.timeoutMs),
       },
     );
     return last.stack;
