@@ -17,7 +17,7 @@ import { adoptPending, resumeEarlierRun, settleStack, waitForChangeSet, type Dep
 export type { DeployStackDeps, DeployStackRequest, DeployStackResult, PollSettings } from './stack-deployer/types.js';
 export { DEFAULT_POLL } from './stack-deployer/types.js';
 export { StackWatcher, causeLine, rootCause } from './stack-deployer/watcher.js';
-export { deleteWatchedStack, type StackDeletion } from './stack-deployer/delete.js';
+export { deleteWatchedStack, type WatchedDeletion } from './stack-deployer/delete.js';
 export { arnFromPhysicalId } from './stack-deployer/outputs.js';
 
 export const FAILED_TERMINAL = new Set([

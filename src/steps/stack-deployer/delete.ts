@@ -9,7 +9,7 @@ import type { StackDescription, StackEvent } from '../../aws/cloudformation.js';
 import { errorMessage } from '../../errors.js';
 import { rootCause, type StackWatcher } from './watcher.js';
 
-export interface StackDeletion {
+export interface WatchedDeletion {
   /** The stack as the deletion left it: undefined (or DELETE_COMPLETE) once it is gone. */
   final: StackDescription | undefined;
   gone: boolean;
@@ -35,7 +35,7 @@ export interface DeleteStackOptions {
 }
 
 /** Delete the watcher's stack and watch it go; never throws for a stack that stays (the caller says what that means). */
-export async function deleteWatchedStack(watcher: StackWatcher, o: DeleteStackOptions = {}): Promise<StackDeletion> {
+export async function deleteWatchedStack(watcher: StackWatcher, o: DeleteStackOptions = {}): Promise<WatchedDeletion> {
   const { stepId, stackName } = watcher.req;
   const { cfn, io } = watcher.deps;
   const notes: string[] = [];
