@@ -66,7 +66,7 @@ export class StackWatcher {
   /**
    * New events, shown in order. `ended`: one of them is the stack's own status leaving
    * *_IN_PROGRESS (the last event of an operation); `missing`: the stack has no events to read
-   * (it does not exist by that name: deleted, or not created yet).
+   * (none by that name or id: deleted, or not created yet).
    */
   private async drain(source = this.req.stackName): Promise<{ moved: number; ended: boolean; missing: boolean }> {
     let fresh: StackEvent[];
