@@ -3,15 +3,16 @@ import { describe, expect, it } from 'vitest';
 import { RESTORE, RESTORE_STEPS } from '../../../src/ops/restore/keys.js';
 
 describe('RESTORE_STEPS', () => {
-  it('GIVEN the restore steps THEN their ids are the ones ledgers already hold', () => {
-    expect(RESTORE_STEPS).toEqual({
-      db: 'operations.restore.db',
-      dbValidate: 'operations.restore.db-validate',
-      dbPromote: 'operations.restore.db-promote',
-      fs: 'operations.restore.fs',
-      fsValidate: 'operations.restore.fs-validate',
-      fsPromote: 'operations.restore.fs-promote',
-    });
+  // Pinned on purpose: a renamed id would orphan every record ledgers already hold.
+  it.each([
+    [RESTORE_STEPS.db, 'operations.restore.db'],
+    [RESTORE_STEPS.dbValidate, 'operations.restore.db-validate'],
+    [RESTORE_STEPS.dbPromote, 'operations.restore.db-promote'],
+    [RESTORE_STEPS.fs, 'operations.restore.fs'],
+    [RESTORE_STEPS.fsValidate, 'operations.restore.fs-validate'],
+    [RESTORE_STEPS.fsPromote, 'operations.restore.fs-promote'],
+  ])('GIVEN the id %s THEN it is %s (what ledgers already hold)', (id, want) => {
+    expect(id).toBe(want);
   });
 
   it.each([
