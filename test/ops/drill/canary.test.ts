@@ -92,6 +92,16 @@ describe('isolateStep', () => {
     expect(h.w.ec2.calls.map((c) => c.op)).toEqual(['revokeAllEgress']);
   });
 
+  it('GIVEN the group an interrupted run recorded was deleted since THEN a new one is made: isolation is never claimed by a group that is gone', async () => {
+    h = await stepHarness();
+    await h.seed(DRILL_STEPS.isolate, {}, { groupId: 'sg-deleted' }, { status: 'running' });
+    const r = await h.run(isolateStep(h.op));
+    const sg = r.outputs!.SecurityGroupId!;
+    expect(sg).not.toBe('sg-deleted');
+    expect(h.w.ec2.groups.get(sg)).toMatchObject({ groupName: NAME, ingress: [], egress: [] });
+    expect(h.record(DRILL_STEPS.isolate)?.evidence.groupId).toBe(sg);
+  });
+
   it('GIVEN the group still has an ingress rule (someone added one) THEN the step fails with DrillNotIsolated: no copy is made reachable', async () => {
     h = await stepHarness();
     const sg = await h.w.ec2.createSecurityGroup('vpc-1', NAME, 'earlier', {});

@@ -200,6 +200,16 @@ describe('drDataStep', () => {
     });
   });
 
+  it('GIVEN the DR group an interrupted run recorded was deleted since THEN a new one is made and used for the restore', async () => {
+    await ready();
+    await h.seed(DRILL_STEPS.drData, {}, { securityGroupId: 'sg-deleted' }, { status: 'running' });
+    const r = await h.run(drDataStep(h.op, deps));
+    const sg = r.outputs!.SecurityGroupId!;
+    expect(sg).not.toBe('sg-deleted');
+    expect(h.w.dr.ec2.groups.get(sg)).toMatchObject({ vpcId: 'vpc-dr', ingress: [], egress: [] });
+    expect(h.w.dr.rds.calls.find((c) => c.op === 'restoreFromSnapshot')!.input).toMatchObject({ securityGroupIds: [sg] });
+  });
+
   it('GIVEN the DR group keeps an egress rule (revoke did not take) THEN DrillNotIsolated, and nothing is copied', async () => {
     await ready();
     h.w.dr.ec2.revokeAllEgress = async () => undefined;
