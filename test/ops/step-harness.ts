@@ -7,7 +7,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { openSession, type Session } from '../../src/session.js';
 import { makeContext } from '../../src/steps/engine.js';
-import { scopeOf, stampOf, type Operation, type OperationKind } from '../../src/ops/operation.js';
+import { opStep, scopeOf, stampOf, type Operation, type OperationKind } from '../../src/ops/operation.js';
 import type { StepContext, StepDef, StepResult } from '../../src/steps/types.js';
 import type { StepRecord } from '../../src/state/ledger.js';
 import type { Settings } from '../../src/settings.js';
@@ -19,8 +19,8 @@ export interface StepHarness {
   op: Operation;
   /** A done record of this operation (or of `scope`) with these outputs and evidence. */
   seed(id: string, outputs?: Record<string, string>, evidence?: Record<string, unknown>, more?: Partial<StepRecord>): Promise<void>;
-  /** The StepContext a run of `step` gets (its previous record when it is this operation's). */
-  context(step: StepDef): StepContext;
+  /** The StepContext a run of `step` gets (its previous record when it is this operation's); an id: a bare step of that id. */
+  context(step: StepDef | string): StepContext;
   /** Prepare and run `step` as the engine would. */
   run(step: StepDef): Promise<StepResult>;
   /** This step's record in the ledger (what ctx.evidence wrote). */
@@ -57,7 +57,8 @@ export async function stepHarness(
     async seed(id, outputs = {}, evidence = {}, more = {}) {
       await session.ledger.updateStep(id, id.split('.')[0]!, { status: 'done', outputs, evidence, scope: op.id, ...more }, w.clock.now());
     },
-    context(step) {
+    context(s) {
+      const step = typeof s === 'string' ? opStep(op, { id: s, title: s, run: async () => ({ changed: false }) }) : s;
       const prev = session.ledger.get(step.id);
       return makeContext(
         step,

@@ -12,6 +12,12 @@ const DB = 'dataplatform-dev-metadata';
 const FINAL = `${DB}-final-20250104030000`;
 const destroy = async () => (h = await stepHarness({ kind: 'destroy' }));
 const rdsOps = () => h.w.rds.calls.map((c) => c.op).filter((op) => op !== 'describeInstance');
+/** A destroy of a database with deletion protection on, no call recorded yet. */
+const protectedDb = async () => {
+  await destroy();
+  await h.w.rds.modifyDeletionProtection(DB, true);
+  h.w.rds.calls.length = 0;
+};
 const gone = async () => {
   await h.w.rds.deleteInstance(DB, { skipFinalSnapshot: true });
   await h.w.clock.advance(h.w.rds.deleteMs);
@@ -19,9 +25,7 @@ const gone = async () => {
 
 describe('finalSnapshotStep', () => {
   it('GIVEN a protected database THEN the final snapshot is taken and available before its protection is turned off', async () => {
-    await destroy();
-    await h.w.rds.modifyDeletionProtection(DB, true);
-    h.w.rds.calls.length = 0;
+    await protectedDb();
     const r = await h.run(finalSnapshotStep(h.op));
     expect(rdsOps()).toEqual(['createSnapshot', 'modifyDeletionProtection']);
     expect(h.w.rds.calls.find((c) => c.op === 'createSnapshot')!.input).toEqual({
@@ -62,8 +66,7 @@ describe('finalSnapshotStep', () => {
     ['fails', 'failed', 'FinalSnapshotFailed', `Final snapshot ${FINAL} failed; nothing was deleted.`],
     ['never becomes available', 'creating', 'FinalSnapshotTimedOut', `Final snapshot ${FINAL} is still creating after 2 h; nothing was deleted.`],
   ])('GIVEN the final snapshot %s THEN %s and the deletion protection stays on', async (_n, status, code, message) => {
-    await destroy();
-    await h.w.rds.modifyDeletionProtection(DB, true);
+    await protectedDb();
     const describe = h.w.rds.describeSnapshots.bind(h.w.rds);
     h.w.rds.describeSnapshots = async (f) => (await describe(f)).map((s) => ({ ...s, status }));
     const err = await fails(h.run(finalSnapshotStep(h.op)));
@@ -74,9 +77,7 @@ describe('finalSnapshotStep', () => {
 
 describe('deleteDbStep', () => {
   it('GIVEN a protected database THEN protection off, deleted with no final snapshot, and waited until gone', async () => {
-    await destroy();
-    await h.w.rds.modifyDeletionProtection(DB, true);
-    h.w.rds.calls.length = 0;
+    await protectedDb();
     const r = await h.run(deleteDbStep(h.op));
     expect(h.w.rds.calls.filter((c) => c.op !== 'describeInstance')).toEqual([
       { op: 'modifyDeletionProtection', input: { identifier: DB, enabled: false } },
@@ -141,7 +142,7 @@ describe('deleteData', () => {
   async function run(outputs: Record<string, string> = OUT) {
     const ops = await h.session.aws.ops();
     const deleted: string[] = [];
-    const left = await deleteData(h.context(deleteDbStep(h.op)), ops, outputs, deleted);
+    const left = await deleteData(h.context(DESTROY_STEPS.phase('storage')), ops, outputs, deleted);
     return { deleted, left };
   }
 

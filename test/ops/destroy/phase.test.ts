@@ -2,7 +2,6 @@
 import { describe, it, expect, afterEach } from 'vitest';
 import { collectOutputs, deleteHostKeytabs, destroyPhase, hostKeytabPrefix } from '../../../src/ops/destroy/phase.js';
 import { DESTROY_STEPS, type DestroyOptions } from '../../../src/ops/destroy/keys.js';
-import { opStep } from '../../../src/ops/operation.js';
 import type { DeployPhase, StepResult } from '../../../src/steps/types.js';
 import { fails, WORKERS, HOSTS } from '../helpers.js';
 import { stepHarness, type StepHarness } from '../step-harness.js';
@@ -28,8 +27,7 @@ async function destroyOf() {
   h.w.deletedGroups.add('dataplatform-dev-workers');
 }
 async function destroy(p: DeployPhase, o: DestroyOptions = options(p), mine: Record<string, unknown> = {}): Promise<StepResult> {
-  const step = opStep(h.op, { id: DESTROY_STEPS.phase(p), title: p, run: async () => ({ changed: false }) });
-  return destroyPhase(h.context(step), h.op, p, o, mine);
+  return destroyPhase(h.context(DESTROY_STEPS.phase(p)), h.op, p, o, mine);
 }
 
 describe('destroyPhase', () => {
@@ -126,8 +124,7 @@ describe('deleteHostKeytabs', () => {
   const prefix = hostKeytabPrefix({ project: 'dataplatform', name: 'dev' });
   const run = async () => {
     const deleted: string[] = [];
-    const step = opStep(h.op, { id: DESTROY_STEPS.phase('identity'), title: 'identity', run: async () => ({ changed: false }) });
-    const left = await deleteHostKeytabs(h.context(step), await h.session.aws.ops(), deleted);
+    const left = await deleteHostKeytabs(h.context(DESTROY_STEPS.phase('identity')), await h.session.aws.ops(), deleted);
     return { deleted, left };
   };
 
