@@ -41,12 +41,12 @@ describe('reportStep', () => {
     expect(r.summary).toBe(json.verdict);
   });
 
-  it('GIVEN the upload is refused THEN the files are kept locally, a warning says where, and the JSON and HTML carry the failure', async () => {
+  it('GIVEN the upload is refused THEN the files are kept locally, a warning says where, and every local file carries the failure', async () => {
     const { dir, json, reports } = await report({ upload: 'fails' });
     expect(reports).toEqual([]);
     expect(json.uploaded).toBeUndefined();
     expect(json.notes).toContain(`upload to s3://${BUCKET} failed: Access Denied`);
-    expect(readFileSync(path.join(dir, `${BASE}.html`), 'utf8')).toContain(`upload to s3://${BUCKET} failed: Access Denied`);
+    for (const x of ['md', 'html']) expect(readFileSync(path.join(dir, `${BASE}.${x}`), 'utf8'), x).toContain(`upload to s3://${BUCKET} failed: Access Denied`);
     expect(warnings(h.w)).toEqual([`report not uploaded to s3://${BUCKET}: Access Denied (kept locally at ${path.join(dir, `${BASE}.md`)})`]);
   });
 
