@@ -58,7 +58,7 @@ export interface SnapshotStepOptions {
 
 /** CreateDBSnapshot of the platform's database and wait until it is available (resumes a requested one). */
 export function rdsSnapshotStep(op: Operation, o: SnapshotStepOptions): StepDef {
-  return opStep(op, {
+  return opStep({
     id: o.id,
     title: o.title,
     estimateSeconds: 600,
@@ -111,7 +111,7 @@ export function buildBackupSteps(op: Operation, o: BackupOptions): StepDef[] {
     requireDatabase: true,
   });
 
-  const efs = opStep(op, {
+  const efs = opStep({
     id: BACKUP_STEPS.efs,
     title: 'EFS backup job (AWS Backup)',
     estimateSeconds: 900,
@@ -172,7 +172,7 @@ export function buildBackupSteps(op: Operation, o: BackupOptions): StepDef[] {
     },
   });
 
-  const points = opStep(op, {
+  const points = opStep({
     id: BACKUP_STEPS.points,
     title: 'Recovery points and their age against the RPO',
     dependsOn: [BACKUP_STEPS.rds, BACKUP_STEPS.efs],

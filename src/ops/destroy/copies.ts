@@ -160,7 +160,7 @@ export function copyLeftover(c: DpfCopy, env: string): Leftover {
 }
 
 export function copiesStep(op: Operation, o: DestroyOptions): StepDef {
-  return opStep(op, {
+  return opStep({
     id: DESTROY_STEPS.copies,
     title: o.deleteData
       ? 'Delete the restore and drill copies dpf made outside the stacks (--delete-data)'

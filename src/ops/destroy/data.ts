@@ -9,7 +9,7 @@ import type { Leftover } from './keys.js';
 import { DESTROY_STEPS, dbIdentifierOf } from './keys.js';
 
 export function finalSnapshotStep(op: Operation): StepDef {
-  return opStep(op, {
+  return opStep({
     id: DESTROY_STEPS.finalSnapshot,
     title: 'Final RDS snapshot (data kept)',
     estimateSeconds: 600,
@@ -67,8 +67,8 @@ export function finalSnapshotStep(op: Operation): StepDef {
   });
 }
 
-export function deleteDbStep(op: Operation): StepDef {
-  return opStep(op, {
+export function deleteDbStep(): StepDef {
+  return opStep({
     id: DESTROY_STEPS.deleteDb,
     title: 'Delete the database without a final snapshot (--delete-data)',
     estimateSeconds: 600,

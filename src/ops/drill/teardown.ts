@@ -11,7 +11,7 @@ import { DRILL, DRILL_STEPS, drillName, drEnvName, type DrillOptions, type Drill
 
 /** Delete every drill resource (or keep them with --keep); records why the drill is torn down early. */
 export function teardownStep(op: Operation, o: DrillOptions, deps: DrillDeps, mainIds: string[]): StepDef {
-  return opStep(op, {
+  return opStep({
     id: DRILL_STEPS.teardown,
     title: o.keep ? 'Keep the drill resources (--keep)' : 'Tear the drill down',
     input: { keep: o.keep },

@@ -11,7 +11,7 @@ import { deployedServices, workerIds } from './hosts.js';
 export function gateStep(op: Operation, o: PatchOptions, wave: Wave): StepDef {
   const waveId = PATCH_STEPS.wave(wave.name);
   const gateId = PATCH_STEPS.gate(wave.name);
-  return opStep(op, {
+  return opStep({
     id: gateId,
     title: `Health gate after ${wave.name}`,
     kind: 'check',
