@@ -4,7 +4,7 @@ import type { StepContext, StepDef } from '../../steps/types.js';
 import { opStep, waitFor, stepError, type Operation } from '../operation.js';
 import { restoreName } from '../restore/copy.js';
 import { deleteFileSystem } from '../reap.js';
-import { deleteVaultAndPoints } from '../backup.js';
+import { deleteVaultAndPoints } from '../backup/vault.js';
 import type { Leftover } from './keys.js';
 import { DESTROY_STEPS, dbIdentifierOf } from './keys.js';
 

@@ -14,7 +14,7 @@ import {
   tagRestoredFileSystem,
   waitRestoreJob,
 } from '../restore/copy.js';
-import { efsArn } from '../backup.js';
+import { efsArn } from '../backup/keys.js';
 import { type Check, type CheckStatus } from '../report.js';
 import { DRILL_STEPS, deadlineOf, capError, drillName } from './keys.js';
 

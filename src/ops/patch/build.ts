@@ -16,7 +16,7 @@
  */
 import type { StepDef } from '../../steps/types.js';
 import { type Operation } from '../operation.js';
-import { rdsSnapshotStep } from '../backup.js';
+import { rdsSnapshotStep } from '../backup/snapshot.js';
 import { PATCH_STEPS, type PatchOptions } from './keys.js';
 import { recoveryPointStep } from './recovery-point.js';
 import { waveStep } from './waves.js';
