@@ -44,7 +44,7 @@ import { AFTER, DESTROY_STEPS } from './keys.js';
 import { destroyPhase } from './phase.js';
 
 export function buildDestroySteps(op: Operation, o: DestroyOptions): StepDef[] {
-  const steps: StepDef[] = [copiesStep(op, o)];
+  const steps: StepDef[] = [copiesStep(o)];
   const storage = o.phases.includes('storage');
   let dataStep: string | undefined;
   if (storage) {

@@ -3,7 +3,7 @@ import type { OpsPorts } from '../../aws/ops-ports.js';
 import type { EnvContext, StepContext, StepDef, StepResult } from '../../steps/types.js';
 import type { Ledger } from '../../state/ledger.js';
 import { errorMessage } from '../../errors.js';
-import { opStep, operationsOf, optionalOutput, waitFor, stepError, type Operation } from '../operation.js';
+import { opStep, operationsOf, optionalOutput, waitFor, stepError } from '../operation.js';
 import { restoreName } from '../restore/copy.js';
 import { RESTORE_STEPS } from '../restore/keys.js';
 import { deleteFileSystem } from '../reap.js';
@@ -159,7 +159,7 @@ export function copyLeftover(c: DpfCopy, env: string): Leftover {
   };
 }
 
-export function copiesStep(op: Operation, o: DestroyOptions): StepDef {
+export function copiesStep(o: DestroyOptions): StepDef {
   return opStep({
     id: DESTROY_STEPS.copies,
     title: o.deleteData

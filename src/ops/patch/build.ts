@@ -39,7 +39,7 @@ export function buildPatchSteps(op: Operation, o: PatchOptions): StepDef[] {
   if (nonWorkers.length) steps.push(recoveryPointStep(op, o, nonWorkers));
   let previous: string[] = [PATCH_STEPS.dbSnapshot, ...(nonWorkers.length ? [PATCH_STEPS.recoveryPoint] : [])];
   for (const wave of o.waves) {
-    steps.push(waveStep(op, o, wave, previous), gateStep(op, o, wave));
+    steps.push(waveStep(op, o, wave, previous), gateStep(o, wave));
     previous = [PATCH_STEPS.gate(wave.name)];
   }
   return steps;

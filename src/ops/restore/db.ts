@@ -101,7 +101,7 @@ export function restoreDbStep(op: Operation, o: RestoreDbOptions): StepDef {
 }
 
 /** The copy: available, encrypted, engine and port as the source, network as asked, reachable from a worker. */
-export function dbValidateStep(op: Operation, o: RestoreDbOptions): StepDef {
+export function dbValidateStep(o: RestoreDbOptions): StepDef {
   return opStep({
     id: RESTORE_STEPS.dbValidate,
     title: 'Validate the restored database',
@@ -142,5 +142,5 @@ export function dbValidateStep(op: Operation, o: RestoreDbOptions): StepDef {
 }
 
 export function buildRestoreDbSteps(op: Operation, o: RestoreDbOptions): StepDef[] {
-  return [restoreDbStep(op, o), dbValidateStep(op, o), ...(o.promote ? [dbPromoteStep()] : [])];
+  return [restoreDbStep(op, o), dbValidateStep(o), ...(o.promote ? [dbPromoteStep()] : [])];
 }
