@@ -82,6 +82,8 @@ export function isolateStep(op: Operation): StepDef {
       const vpc = ctx.output('network.stack', 'VpcId');
       const name = drillName(ctx.envCtx, op.stamp);
       let groupId = mine.groupId as string | undefined;
+      // A group an earlier attempt made may have been deleted since: one that is gone isolates nothing.
+      if (groupId && !(await ops.ec2.describeSecurityGroups({ 'group-id': [groupId] })).length) groupId = undefined;
       if (!groupId) groupId = (await ops.ec2.describeSecurityGroups({ 'vpc-id': [vpc], 'group-name': [name] }))[0]?.groupId;
       if (!groupId) {
         groupId = await ops.ec2.createSecurityGroup(vpc, name, `dpf DR drill ${op.id}: no ingress, no egress`, {
@@ -96,6 +98,7 @@ export function isolateStep(op: Operation): StepDef {
       const g = (await ops.ec2.describeSecurityGroups({ 'group-id': [groupId] }))[0];
       const ingress = g?.ingress.length ?? 0;
       const egress = g?.egress.length ?? 0;
+      if (!g) throw stepError('DrillNotIsolated', `Drill security group ${groupId} is not visible after it was made.`);
       if (ingress || egress) throw stepError('DrillNotIsolated', `Drill security group ${groupId} still has ${ingress} ingress and ${egress} egress rule(s).`);
       return {
         changed: true,

@@ -233,7 +233,9 @@ async function isolatedGroup(
   ec2: Ec2Port,
   o: { vpc: string; name: string; region: string; description: string; tags: Record<string, string>; known?: string },
 ): Promise<string> {
-  let sg = o.known ?? (await ec2.describeSecurityGroups({ 'vpc-id': [o.vpc], 'group-name': [o.name] }))[0]?.groupId;
+  // A group an earlier attempt made may have been deleted since: one that is gone isolates nothing.
+  const known = o.known && (await ec2.describeSecurityGroups({ 'group-id': [o.known] })).length ? o.known : undefined;
+  let sg = known ?? (await ec2.describeSecurityGroups({ 'vpc-id': [o.vpc], 'group-name': [o.name] }))[0]?.groupId;
   if (!sg) {
     sg = await ec2.createSecurityGroup(o.vpc, o.name, o.description, { ...o.tags, Name: o.name });
     await ctx.evidence({ securityGroupId: sg });

@@ -42,6 +42,8 @@ export function reportStep(op: Operation, o: DrillOptions, deps: DrillDeps): Ste
             stepId: ctx.stepId,
             message: `report not uploaded to s3://${stateBucket}: ${errorMessage(err)} (kept locally at ${result.report})`,
           });
+          // The local Markdown and JSON were written before the upload: rewrite them with its failure.
+          await writeFile(result.report, renderMarkdown(result));
           await writeFile(result.reportJson, `${JSON.stringify(result, null, 2)}\n`);
         }
       }
