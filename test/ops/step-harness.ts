@@ -58,7 +58,7 @@ export async function stepHarness(
       await session.ledger.updateStep(id, id.split('.')[0]!, { status: 'done', outputs, evidence, scope: op.id, ...more }, w.clock.now());
     },
     context(s) {
-      const step = typeof s === 'string' ? opStep(op, { id: s, title: s, run: async () => ({ changed: false }) }) : s;
+      const step = typeof s === 'string' ? opStep({ id: s, title: s, run: async () => ({ changed: false }) }) : s;
       const prev = session.ledger.get(step.id);
       return makeContext(
         step,

@@ -25,7 +25,7 @@ function canaryScript(e: EnvContext, token: string): string[] {
 
 /** A row in the database and a file on EFS, written at drill start through SSM on a worker. */
 export function canaryStep(op: Operation): StepDef {
-  return opStep(op, {
+  return opStep({
     id: DRILL_STEPS.canary,
     title: 'Write canary data (a row in the database, a file on EFS)',
     estimateSeconds: 60,
@@ -73,7 +73,7 @@ export function canaryStep(op: Operation): StepDef {
 
 /** The drill's own security group in the VPC: no ingress, egress revoked. */
 export function isolateStep(op: Operation): StepDef {
-  return opStep(op, {
+  return opStep({
     id: DRILL_STEPS.isolate,
     title: 'Isolated security group for the drill',
     estimateSeconds: 10,

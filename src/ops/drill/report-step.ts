@@ -10,7 +10,7 @@ import { drillResult } from './result.js';
 
 /** Measure RTO/RPO, write the report (Markdown, JSON, HTML) and upload it. */
 export function reportStep(op: Operation, o: DrillOptions, deps: DrillDeps): StepDef {
-  return opStep(op, {
+  return opStep({
     id: DRILL_STEPS.report,
     title: 'Measure RTO/RPO and write the report',
     dependsOn: [DRILL_STEPS.teardown],

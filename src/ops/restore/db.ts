@@ -25,7 +25,7 @@ import { dbPromoteStep } from './promote.js';
 
 /** RestoreDBInstanceFromDBSnapshot / ToPointInTime as a new instance in the platform's network. */
 export function restoreDbStep(op: Operation, o: RestoreDbOptions): StepDef {
-  return opStep(op, {
+  return opStep({
     id: RESTORE_STEPS.db,
     title: 'Restore the database to a new instance',
     kind: 'stack',
@@ -117,8 +117,8 @@ async function existingCopy(ops: OpsPorts, target: string, mine: Record<string, 
 }
 
 /** The copy: available, encrypted, engine and port as the source, network as asked, reachable from a worker. */
-export function dbValidateStep(op: Operation, o: RestoreDbOptions): StepDef {
-  return opStep(op, {
+export function dbValidateStep(o: RestoreDbOptions): StepDef {
+  return opStep({
     id: RESTORE_STEPS.dbValidate,
     title: 'Validate the restored database',
     dependsOn: [RESTORE_STEPS.db],
@@ -158,5 +158,5 @@ export function dbValidateStep(op: Operation, o: RestoreDbOptions): StepDef {
 }
 
 export function buildRestoreDbSteps(op: Operation, o: RestoreDbOptions): StepDef[] {
-  return [restoreDbStep(op, o), dbValidateStep(op, o), ...(o.promote ? [dbPromoteStep(op)] : [])];
+  return [restoreDbStep(op, o), dbValidateStep(o), ...(o.promote ? [dbPromoteStep()] : [])];
 }

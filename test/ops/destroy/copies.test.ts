@@ -129,7 +129,7 @@ describe('copiesStep', () => {
 
   it('GIVEN --delete-data THEN protection is lifted, each copy deleted with no final snapshot, the file system after its mount target, and verified gone', async () => {
     await withCopies();
-    const r = await h.run(copiesStep(h.op, options(true)));
+    const r = await h.run(copiesStep(options(true)));
     expect(h.w.rds.calls.filter((c) => c.op === 'deleteInstance').map((c) => c.input)).toEqual([
       { identifier: RESTORED, skipFinalSnapshot: true },
       { identifier: DRILL_DB, skipFinalSnapshot: true },
@@ -145,7 +145,7 @@ describe('copiesStep', () => {
     h.w.rds.addInstance({ identifier: RESTORED });
     await h.w.rds.deleteInstance(RESTORED, { skipFinalSnapshot: true });
     h.w.rds.calls.length = 0;
-    const r = await h.run(copiesStep(h.op, options(true)));
+    const r = await h.run(copiesStep(options(true)));
     expect(h.w.rds.calls.filter((c) => c.op === 'deleteInstance')).toEqual([]);
     expect(r.outputs).toMatchObject({ Found: '1', Deleted: '1' });
   });
@@ -165,7 +165,7 @@ describe('copiesStep', () => {
       h.w.efs.deleteFileSystem = async () => {
         throw new Error('FileSystemInUse');
       };
-    const r = await h.run(copiesStep(h.op, options(true)));
+    const r = await h.run(copiesStep(options(true)));
     const resource = which === 'db' ? `RDS instance ${RESTORED}` : 'EFS fs-copy';
     expect(leftovers(r)).toEqual([[resource, expect.stringMatching(detail)]]);
     expect(r.outputs).toMatchObject({ Found: '3', Deleted: '2' });
@@ -182,14 +182,14 @@ describe('copiesStep', () => {
     // The deletion's own wait sees it gone (eventual consistency), the check after it does not.
     let reads = 0;
     h.w.efs.describeFileSystems = async (id) => (deleted && id && ++reads === 1 ? [] : describe(id));
-    const r = await h.run(copiesStep(h.op, options(true)));
+    const r = await h.run(copiesStep(options(true)));
     expect(leftovers(r)).toEqual([['EFS fs-copy', expect.stringMatching(/^available: still exists after its deletion/)]]);
   });
 
   it('GIVEN the data is kept THEN nothing is deleted; un-promoted copies are warned about, promoted ones noted as retained', async () => {
     await withCopies();
     await h.w.ssm.putParameter('/dataplatform/dev/rds/endpoint', `${RESTORED}.fake.rds.amazonaws.com`, true);
-    const r = await h.run(copiesStep(h.op, options(false)));
+    const r = await h.run(copiesStep(options(false)));
     expect(h.w.rds.calls.filter((c) => c.op === 'deleteInstance')).toEqual([]);
     expect(r).toMatchObject({ changed: false, outputs: { Found: '3', Deleted: '0' } });
     expect(h.w.io.ofType('info').map((e) => e.message)).toEqual([expect.stringMatching(new RegExp(`^retained: RDS instance ${RESTORED} — made by`))]);

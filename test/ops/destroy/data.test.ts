@@ -78,7 +78,7 @@ describe('finalSnapshotStep', () => {
 describe('deleteDbStep', () => {
   it('GIVEN a protected database THEN protection off, deleted with no final snapshot, and waited until gone', async () => {
     await protectedDb();
-    const r = await h.run(deleteDbStep(h.op));
+    const r = await h.run(deleteDbStep());
     expect(h.w.rds.calls.filter((c) => c.op !== 'describeInstance')).toEqual([
       { op: 'modifyDeletionProtection', input: { identifier: DB, enabled: false } },
       { op: 'deleteInstance', input: { identifier: DB, skipFinalSnapshot: true } },
@@ -91,7 +91,7 @@ describe('deleteDbStep', () => {
     await destroy();
     await gone();
     h.w.rds.calls.length = 0;
-    expect(await h.run(deleteDbStep(h.op))).toMatchObject({ changed: false, summary: `no database ${DB}` });
+    expect(await h.run(deleteDbStep())).toMatchObject({ changed: false, summary: `no database ${DB}` });
     expect(rdsOps()).toEqual([]);
   });
 
@@ -99,7 +99,7 @@ describe('deleteDbStep', () => {
     await destroy();
     await h.w.rds.deleteInstance(DB, { skipFinalSnapshot: true });
     h.w.rds.calls.length = 0;
-    await h.run(deleteDbStep(h.op));
+    await h.run(deleteDbStep());
     expect(rdsOps()).toEqual([]);
     expect(await h.w.rds.describeInstance(DB)).toBeUndefined();
   });
@@ -107,7 +107,7 @@ describe('deleteDbStep', () => {
   it('GIVEN the database never goes THEN DeleteDbTimedOut after 90 min, saying to rerun', async () => {
     await destroy();
     h.w.rds.deleteMs = 3 * 3600_000;
-    const err = await fails(h.run(deleteDbStep(h.op)));
+    const err = await fails(h.run(deleteDbStep()));
     expect(err.code).toBe('DeleteDbTimedOut');
     expect(err.message).toBe(`${DB} is still deleting after 90 min.`);
     expect(err.hint).toMatch(/Rerun dpf destroy --delete-data/);

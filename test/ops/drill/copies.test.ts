@@ -194,14 +194,14 @@ describe('validateStep', () => {
     ['the write unconfirmed (no SSM output)', 'unknown', 'unknown', '2025-01-04T03:05:00.000Z', /not confirmed/],
   ])('GIVEN %s THEN the canary check is %s', async (_n, status, db, rp, detail) => {
     await restored({ Database: db, CanaryAt: CANARY }, rp);
-    const r = await h.run(validateStep(h.op));
+    const r = await h.run(validateStep());
     expect(check(r, 'database: canary covered')).toMatchObject({ status, detail: expect.stringMatching(detail) });
     expect(r.outputs!.DbFailed).toBe(status === 'failed' ? '1' : '0');
   });
 
   it('GIVEN the copy is gone THEN "exists" fails, the summary names it, and the file system (not restored) adds no check', async () => {
     await restored({ Database: 'ok', CanaryAt: CANARY }, '2025-01-04T03:05:00.000Z', false);
-    const r = await h.run(validateStep(h.op));
+    const r = await h.run(validateStep());
     expect(check(r, 'database: exists')).toEqual({ name: 'database: exists', status: 'failed', detail: `${NAME}-db not found` });
     expect(r.summary).toMatch(/FAILED: database: exists$/);
     expect(r.outputs).toMatchObject({ DbFailed: '1', FsFailed: '0', FsValidatedAt: '' });
@@ -214,7 +214,7 @@ describe('validateStep', () => {
     await restored({ Database: 'ok', CanaryAt: CANARY }, '2025-01-04T03:05:00.000Z');
     if (exists) h.w.efs.add({ fileSystemId: 'fs-copy', kmsKeyId: 'arn:aws:kms:us-west-2:123456789012:key/k1' });
     await h.seed(DRILL_STEPS.restoreFs, { Status: 'restored', FileSystemId: 'fs-copy' });
-    const r = await h.run(validateStep(h.op));
+    const r = await h.run(validateStep());
     const fs = (r.evidence!.checks as Array<{ name: string; status: string }>).filter((c) => c.name.startsWith('file system:'));
     expect(fs.map((c) => c.name)).not.toContain('file system: mount targets');
     expect(fs.filter((c) => c.status === 'failed').map((c) => c.name)).toEqual(failed);

@@ -23,7 +23,7 @@ describe('gateStep', () => {
     const h = await stepHarness(w);
     await h.done(PATCH_STEPS.wave('master-dev'), { Hosts: HOSTS.master });
     const o = patchOptions();
-    const r = await h.run(gateStep(h.op, o, waveOf(o, 'master-dev')));
+    const r = await h.run(gateStep(o, waveOf(o, 'master-dev')));
     expect(shellTargets(w)).toEqual([HOSTS.master]);
     expect(r.outputs).toEqual({ Passed: 'true', AcceptedUnknown: '0' });
     expect(r.summary).toBe('1 host(s) healthy');
@@ -37,7 +37,7 @@ describe('gateStep', () => {
     const h = await stepHarness(w);
     const o = patchOptions();
     const wave = waveOf(o, 'workers');
-    const err = await fails(h.run(gateStep(h.op, o, wave)));
+    const err = await fails(h.run(gateStep(o, wave)));
     expect(err.code).toBe('HealthGateFailed');
     expect(err.message).toBe('Health gate after wave workers failed on 1 host(s); the run is halted before the next wave.');
     expect(err.details).toEqual([
@@ -57,7 +57,7 @@ describe('gateStep', () => {
     if (failed) w.ssm.setPingStatus(HOSTS.bastion, 'ConnectionLost');
     const h = await stepHarness(w);
     const o = patchOptions({ acceptUnknownHealth: accept });
-    const step = gateStep(h.op, o, waveOf(o, 'bastion'));
+    const step = gateStep(o, waveOf(o, 'bastion'));
     if (hint) {
       const err = await fails(h.run(step));
       expect(err.code).toBe('HealthGateFailed');
@@ -76,7 +76,7 @@ describe('gateStep', () => {
     w.deletedGroups.add('dataplatform-dev-workers');
     const h = await stepHarness(w);
     const o = patchOptions();
-    const r = await h.run(gateStep(h.op, o, waveOf(o, 'workers')));
+    const r = await h.run(gateStep(o, waveOf(o, 'workers')));
     expect(r).toMatchObject({ changed: false, summary: 'no host to check', evidence: { health: [] } });
     expect(w.ssm.calls).toEqual([]);
   });

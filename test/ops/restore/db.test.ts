@@ -118,7 +118,7 @@ describe('dbValidateStep', () => {
     x.ssm.script(WORKERS[0]!, { stdout: pgOutput }, { document: 'AWS-RunShellScript' });
     const h = await stepHarness(x);
     await h.done(RESTORE_STEPS.db, { DbInstanceIdentifier: COPY });
-    return h.run(dbValidateStep(h.op, options({ kind: 'latest' })));
+    return h.run(dbValidateStep(options({ kind: 'latest' })));
   }
 
   it('GIVEN a copy as asked and pg_isready answering from a worker THEN every check is ok', async () => {

@@ -116,7 +116,7 @@ describe('fsValidateStep', () => {
   async function validate(x: World, fsId: string) {
     const h = await stepHarness(x);
     await h.done(RESTORE_STEPS.fs, { FileSystemId: fsId });
-    return h.run(fsValidateStep(h.op));
+    return h.run(fsValidateStep());
   }
 
   it.each([

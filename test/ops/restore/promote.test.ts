@@ -19,7 +19,7 @@ async function promoteDb(x: World, current: string | undefined, endpoint = COPY)
   x.ssm.calls.length = 0;
   const h = await stepHarness(x);
   await h.done(RESTORE_STEPS.db, { DbInstanceIdentifier: 'copy-1', Endpoint: endpoint });
-  return h.run(dbPromoteStep(h.op));
+  return h.run(dbPromoteStep());
 }
 
 describe('dbPromoteStep', () => {
@@ -73,7 +73,7 @@ describe('fsPromoteStep', () => {
     const h = await stepHarness(x);
     await h.done(RESTORE_STEPS.fs, { FileSystemId: 'fs-copy' });
     await h.done(RESTORE_STEPS.fsValidate, { MountTargets: mountTargets });
-    return h.run(fsPromoteStep(h.op));
+    return h.run(fsPromoteStep());
   }
 
   it('GIVEN the copy has mount targets THEN the file-system parameter points at it', async () => {
