@@ -45,12 +45,23 @@ export function newRunId(now: Date): string {
 type Caller = { account: string; arn: string };
 type Warn = (message: string) => void;
 
-export async function openSession(ctx: CommandContext, opts: { command: string; lock: boolean; readOnly?: boolean }): Promise<Session> {
+export async function openSession(
+  ctx: CommandContext,
+  opts: {
+    command: string;
+    lock: boolean;
+    readOnly?: boolean;
+    /** Ports whose SDK modules the command will need: loading starts now, while the session waits for STS, the lock and the ledger. */
+    preload?: ReadonlyArray<'cfn' | 'preflight' | 'ops'>;
+  },
+): Promise<Session> {
   // Validated once per change of the file (and of dpf): src/state/config-cache.ts.
   const loaded = (await openConfig(ctx.globals.config, { dir: ctx.settings.cacheDir, owner: ctx.settings.process })).loaded;
   const { name: envName, env } = await selectPlacedEnv(loaded, ctx.globals);
   const region = ctx.globals.region ?? env.region;
   const aws = ctx.aws(region);
+  // A failure here is the real call's failure later (the ports are memoised): nothing to report twice.
+  for (const port of opts.preload ?? []) void aws[port]().catch(() => undefined);
   const warn: Warn = (message) => ctx.io.notify({ type: 'warning', message });
   if (ctx.globals.region === undefined) await warnOfAnotherRegion(ctx, envName, region, loaded.file, warn);
   const who = await pinnedCaller(aws, env, envName);
