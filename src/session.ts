@@ -42,66 +42,100 @@ export function newRunId(now: Date): string {
     .toLowerCase()}-${randomBytes(3).toString('hex')}`;
 }
 
-export async function openSession(ctx: CommandContext, opts: { command: string; lock: boolean; readOnly?: boolean }): Promise<Session> {
+type Caller = { account: string; arn: string };
+type Warn = (message: string) => void;
+
+export async function openSession(
+  ctx: CommandContext,
+  opts: {
+    command: string;
+    lock: boolean;
+    readOnly?: boolean;
+    /** Ports whose SDK modules the command will need: loading starts now, while the session waits for STS, the lock and the ledger. */
+    preload?: ReadonlyArray<'cfn' | 'preflight' | 'ops'>;
+  },
+): Promise<Session> {
   // Validated once per change of the file (and of dpf): src/state/config-cache.ts.
   const loaded = (await openConfig(ctx.globals.config, { dir: ctx.settings.cacheDir, owner: ctx.settings.process })).loaded;
   const { name: envName, env } = await selectPlacedEnv(loaded, ctx.globals);
   const region = ctx.globals.region ?? env.region;
   const aws = ctx.aws(region);
-  const warn = (message: string) => ctx.io.notify({ type: 'warning', message });
-  if (ctx.globals.region === undefined) {
-    // The config pins where an environment lives; a shell's AWS_REGION or a profile's region does not move it (it would
-    // deploy a second copy elsewhere), but a difference is worth saying: the operator may have meant the other one.
-    const chain = await ctx.awsSettings?.().catch(() => undefined);
-    if (chain?.region && chain.region !== region)
-      warn(
-        `${chain.regionSource === 'profile' ? `Profile ${chain.profile}'s region` : chain.regionSource} is ${chain.region}, but environment "${envName}" lives in ${region} (${path.basename(loaded.file)}): using ${region}. Pass --region to override.`,
-      );
-  }
+  // A failure here is the real call's failure later (the ports are memoised): nothing to report twice.
+  for (const port of opts.preload ?? []) void aws[port]().catch(() => undefined);
+  const warn: Warn = (message) => ctx.io.notify({ type: 'warning', message });
+  if (ctx.globals.region === undefined) await warnOfAnotherRegion(ctx, envName, region, loaded.file, warn);
+  const who = await pinnedCaller(aws, env, envName);
 
+  const now = ctx.clock.now();
+  const store = new StateStore(loaded.dir, loaded.config.project, envName, ctx.settings.process);
+  const { lock, ledger } = await lockAndOpenLedger(ctx, store, { ...opts, envName, region, who, now, warn });
+  ledger.data.facts.accountId = who.account;
+  ledger.data.facts.region = region;
+
+  const envCtx: EnvContext = { project: loaded.config.project, name: envName, env, region, accountId: who.account, operator: who.arn, runId: newRunId(now) };
+  const session = sessionOf(ctx, { loaded, envName, env, region, ledger, store, aws, envCtx, lock });
+  try {
+    if (ledger.get('bootstrap.state')?.status !== 'done') await adoptSharedLedger(ctx, session, who.account);
+    await session.attachStateBackend();
+  } catch (err) {
+    await session.close();
+    throw err;
+  }
+  return session;
+}
+
+/**
+ * The config pins where an environment lives; a shell's AWS_REGION or a profile's region does not
+ * move it (it would deploy a second copy elsewhere), but a difference is worth saying: the
+ * operator may have meant the other one.
+ */
+async function warnOfAnotherRegion(ctx: CommandContext, envName: string, region: string, configFile: string, warn: Warn): Promise<void> {
+  const chain = await ctx.awsSettings?.().catch(() => undefined);
+  if (chain?.region && chain.region !== region)
+    warn(
+      `${chain.regionSource === 'profile' ? `Profile ${chain.profile}'s region` : chain.regionSource} is ${chain.region}, but environment "${envName}" lives in ${region} (${path.basename(configFile)}): using ${region}. Pass --region to override.`,
+    );
+}
+
+/** Who the credentials are; refused when the environment is pinned to another account. */
+async function pinnedCaller(aws: AwsPorts, env: EnvironmentConfig, envName: string): Promise<Caller> {
   const who = await (await aws.identity()).whoami();
   if (env.accountId && env.accountId !== who.account)
     throw new AwsAccessError(`The credentials are for account ${who.account}, but environment "${envName}" is pinned to account ${env.accountId}.`, {
       hint: 'Use the right profile (--profile / AWS_PROFILE), or change accountId in the config.',
     });
+  return who;
+}
 
-  const now = ctx.clock.now();
-  const store = new StateStore(loaded.dir, loaded.config.project, envName, ctx.settings.process);
+/** The local lock (when asked for), then the ledger read under it and checked to be this environment's; the lock is released when either fails. */
+async function lockAndOpenLedger(
+  ctx: CommandContext,
+  store: StateStore,
+  o: { command: string; lock: boolean; readOnly?: boolean; envName: string; region: string; who: Caller; now: Date; warn: Warn },
+): Promise<{ lock?: EnvLock; ledger: Ledger }> {
   let lock: EnvLock | undefined;
-  if (opts.lock) {
-    lock = new EnvLock({ env: envName, identity: who.arn, command: opts.command, now: () => ctx.clock.now(), warn, me: ctx.settings.process });
+  if (o.lock) {
+    lock = new EnvLock({ env: o.envName, identity: o.who.arn, command: o.command, now: () => ctx.clock.now(), warn: o.warn, me: ctx.settings.process });
     await lock.acquire(store.localLock());
   }
-  let ledger: Ledger;
   try {
-    ledger = await store.open(now, warn);
+    const ledger = await store.open(o.now, o.warn);
     // --check / --dry-run: everything below (facts, adopted copies, runs, step evidence) stays in memory.
-    if (opts.readOnly) ledger.makeReadOnly();
+    if (o.readOnly) ledger.makeReadOnly();
+    assertLedgerPlace(ledger.data, o.envName, { region: o.region, regionFromFlag: ctx.globals.region !== undefined, accountId: o.who.account });
+    return { lock, ledger };
   } catch (err) {
     await lock?.release();
     throw err;
   }
-  try {
-    assertLedgerPlace(ledger.data, envName, { region, regionFromFlag: ctx.globals.region !== undefined, accountId: who.account });
-  } catch (err) {
-    await lock?.release();
-    throw err;
-  }
-  ledger.data.facts.accountId = who.account;
-  ledger.data.facts.region = region;
+}
 
-  const envCtx: EnvContext = { project: loaded.config.project, name: envName, env, region, accountId: who.account, operator: who.arn, runId: newRunId(now) };
+/** The session: attaching the state backend once bootstrap made it, and closing (flush, release). */
+function sessionOf(ctx: CommandContext, s: Omit<Session, 'attachStateBackend' | 'close'>): Session {
+  const { ledger, lock, aws, store, envName } = s;
   let attached = false;
-  const session: Session = {
-    loaded,
-    envName,
-    env,
-    region,
-    ledger,
-    store,
-    aws,
-    envCtx,
-    lock,
+  return {
+    ...s,
     async attachStateBackend() {
       if (attached) return;
       const boot = ledger.get('bootstrap.state');
@@ -117,18 +151,12 @@ export async function openSession(ctx: CommandContext, opts: { command: string; 
       await lock?.release();
     },
   };
-  try {
-    // A second operator (another machine, no local ledger yet) finds the state by its derived bucket name.
-    if (ledger.get('bootstrap.state')?.status !== 'done') {
-      const mirror = store.mirror(() => aws.objects(), store.derivedBucket(who.account));
-      const body = await mirror.read().catch(() => undefined);
-      if (body !== undefined && (await ledger.adopt(parseLedger(body, mirror.describe()))))
-        ctx.io.notify({ type: 'info', message: `Using the ledger found in ${mirror.describe()} (this machine had no newer copy).` });
-    }
-    await session.attachStateBackend();
-  } catch (err) {
-    await session.close();
-    throw err;
-  }
-  return session;
+}
+
+/** A second operator (another machine, no local ledger yet) finds the state by its derived bucket name. */
+async function adoptSharedLedger(ctx: CommandContext, session: Session, account: string): Promise<void> {
+  const mirror = session.store.mirror(() => session.aws.objects(), session.store.derivedBucket(account));
+  const body = await mirror.read().catch(() => undefined);
+  if (body !== undefined && (await session.ledger.adopt(parseLedger(body, mirror.describe()))))
+    ctx.io.notify({ type: 'info', message: `Using the ledger found in ${mirror.describe()} (this machine had no newer copy).` });
 }

@@ -29,6 +29,12 @@ export interface PollOptions<T> {
   describe?(v: T): string | undefined;
   /** Something moved that the description does not show (new stack events, a host's status): the interval starts over. */
   changed?(v: T): boolean;
+  /**
+   * Whether the first read counts as a change (the next interval is `minMs`). Default true.
+   * false: `changed` judges the first read like any other (no stack event, no host listed yet:
+   * the interval already grows).
+   */
+  firstIsChange?: boolean;
   /** When to stop waiting (epoch ms or a Date); default: never. */
   deadline?: number | Date;
   minMs: number;
@@ -61,7 +67,7 @@ export async function pollUntil<T>(deps: PollDeps, o: PollOptions<T>): Promise<P
     const v = await o.read();
     const st = o.state(v);
     const desc = o.describe?.(v);
-    const moved = first || Boolean(o.changed?.(v)) || (desc !== undefined && desc !== lastDesc);
+    const moved = (first && o.firstIsChange !== false) || Boolean(o.changed?.(v)) || (desc !== undefined && desc !== lastDesc);
     if (desc !== undefined && desc !== lastDesc) deps.progress?.(o.what ? `${o.what}: ${desc}` : desc);
     lastDesc = desc;
     const waitedMs = deps.clock.now().getTime() - started;

@@ -72,6 +72,28 @@ describe('pollUntil', () => {
   });
 
   it.each([
+    ['counts (the default)', undefined, [0, 1000, 3000, 4000, 5000]],
+    ['is judged by changed() like any other', false, [0, 2000, 6000, 7000, 8000]],
+  ] as const)('GIVEN the first read %s THEN the first interval follows', async (_n, firstIsChange, reads) => {
+    const clock = new FakeClock(0).autoAdvance();
+    const r = reader([0, 0, 1, 1, 2]);
+    await pollUntil(
+      { clock, signal: new AbortController().signal },
+      {
+        what: 'x',
+        read: () => r.read(clock),
+        state: (v) => (v === 2 ? 'done' : 'waiting'),
+        changed: (v) => v === 1,
+        firstIsChange,
+        minMs: 1000,
+        maxMs: 60_000,
+        factor: 2,
+      },
+    );
+    expect(r.reads).toEqual(reads);
+  });
+
+  it.each([
     ['failed', 'failed', 'failed'],
     ['past the deadline', 'waiting', 'timed-out'],
   ] as const)('GIVEN a read that stays %s THEN it ends so, without throwing', async (_n, state, ended) => {

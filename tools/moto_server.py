@@ -125,6 +125,25 @@ def _patch_rds_master_user_secret() -> None:
     DBInstance.get_cfn_attribute = get_cfn_attribute  # type: ignore[method-assign]
 
 
+def _object_outputs_as_ids(stack) -> None:  # type: ignore[no-untyped-def]
+    """A Ref to an EFS access point, a DB subnet group or a DB parameter group is its id or name on
+    AWS ("Return values" of each resource type); moto's models of them have no
+    physical_resource_id, so an output that is such a Ref held the Python object itself (its repr
+    in DescribeStacks). moto's own resources need the object (an RDS instance reads its subnet
+    group's Ref), so only the outputs are turned into the id."""
+    for key in list(stack.output_map):
+        try:
+            out = stack.output_map[key]
+        except Exception:  # noqa: BLE001 - an output moto cannot evaluate stays missing, as before
+            continue
+        if out is None or isinstance(out.value, (str, int, float, bool, list)):
+            continue
+        for attr in ("physical_resource_id", "access_point_id", "name", "id"):
+            if isinstance(getattr(out.value, attr, None), str):
+                out.value = getattr(out.value, attr)
+                break
+
+
 def _patch_change_set_parameter_diff() -> None:
     # moto 5.2.x: a change set's listed Changes ignore parameter changes (ChangeSet.diff
     # diffs the template only), although execution applies them. AWS lists the resources a
@@ -881,6 +900,14 @@ def _model_change_sets() -> None:
             if other is not cs and other.stack_id == cs.stack_id:
                 del self.change_sets[other_id]
         original_execute(self, cs.change_set_id, stack_name)
+        stack = self.stacks.get(cs.stack_id)
+        if stack is not None:
+            # AWS lists a stack's outputs once its change set has run (DescribeStacks, Outputs);
+            # moto keeps the output map it built when the change set was made, before any
+            # resource existed, so every output of a stack made through a change set was missing.
+            stack._parse_template()
+            stack.output_map = stack._create_output_map()
+            _object_outputs_as_ids(stack)
         _audit(op="ExecuteChangeSet", stack=cs.stack_name, changeSet=cs.change_set_name, id=cs.change_set_id)
 
     def delete_change_set(self, change_set_name, stack_name=None):  # type: ignore[no-untyped-def]

@@ -242,7 +242,22 @@ export class SdkEc2 implements Ec2Port {
     });
   }
 
+  /** Public images (a vendor's, not this account's) looked up in this process: the preflight and the identity stack ask the same question seconds apart. */
+  private readonly publicImages = new Map<string, Promise<ImageInfo[]>>();
+
   async findImages(owners: string[], namePattern: string): Promise<ImageInfo[]> {
+    if (owners.includes('self')) return this.describeImagesNamed(owners, namePattern);
+    const key = JSON.stringify([owners, namePattern]);
+    let p = this.publicImages.get(key);
+    if (!p) {
+      p = this.describeImagesNamed(owners, namePattern);
+      this.publicImages.set(key, p);
+      p.catch(() => this.publicImages.delete(key));
+    }
+    return p;
+  }
+
+  private async describeImagesNamed(owners: string[], namePattern: string): Promise<ImageInfo[]> {
     const r = await this.client.send(
       new DescribeImagesCommand({
         Owners: owners,

@@ -269,7 +269,21 @@ export class SdkSsm implements SsmPort {
     return out;
   }
 
+  /** AWS's public parameters (the AMI aliases) read in this process: the preflight and the compute stack ask for the same one within seconds. */
+  private readonly publicParameters = new Map<string, Promise<string | undefined>>();
+
   async getParameter(name: string): Promise<string | undefined> {
+    if (!name.startsWith('/aws/service/')) return this.readParameter(name);
+    let p = this.publicParameters.get(name);
+    if (!p) {
+      p = this.readParameter(name);
+      this.publicParameters.set(name, p);
+      p.catch(() => this.publicParameters.delete(name));
+    }
+    return p;
+  }
+
+  private async readParameter(name: string): Promise<string | undefined> {
     try {
       const r = await this.client.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
       return r.Parameter?.Value;

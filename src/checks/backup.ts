@@ -5,9 +5,9 @@
  * and, when allowed to act, offers to start an on-demand backup (a confirmation; without a TTY
  * it only reports).
  */
-import type { DbInstanceInfo, RecoveryPointInfo } from '../aws/ops-ports.js';
+import type { DbInstanceInfo, OpsPorts, RecoveryPointInfo } from '../aws/ops-ports.js';
 import { NotConfirmedError } from '../errors.js';
-import type { CheckContext, CheckSpec } from './types.js';
+import type { CheckContext, CheckOutcome, CheckSpec } from './types.js';
 import { awsErrorText, combine, couldNotAsk, emulatorGap, type Part } from './common.js';
 
 const minutes = (ms: number) => Math.round(ms / 60_000);
@@ -77,6 +77,9 @@ async function offerBackup(ctx: CheckContext, vault: string, resourceArn: string
   }
 }
 
+type Evidence = Record<string, unknown>;
+type Plan = NonNullable<Awaited<ReturnType<OpsPorts['backup']['describePlan']>>>;
+
 export const backupCheck: CheckSpec = {
   id: 'golive.backup',
   title: 'Backups within their RPO',
@@ -90,91 +93,124 @@ export const backupCheck: CheckSpec = {
     const rpo = ctx.env.recovery.rpoMinutes;
     const now = ctx.clock.now();
     const ops = await ctx.ops();
-    const parts: Part[] = [];
-    const evidence: Record<string, unknown> = {
+    const evidence: Evidence = {
       rpoMinutes: { fileSystem: rpo.fileSystem, database: rpo.database },
       planId: s.BackupPlanId,
       vault: s.BackupVaultName,
     };
+    const parts: Part[] = [await databaseRecovery(ops, s.DbInstanceIdentifier, now, rpo.database, evidence)];
+    const stop = (more: Evidence = {}) => combine(parts, { passed: '', nothing: '' }, { ...evidence, ...more });
 
-    if (s.DbInstanceIdentifier) {
-      const db = await ops.rds.describeInstance(s.DbInstanceIdentifier);
-      parts.push(db ? databasePart(db, now, rpo.database) : { subject: `RDS ${s.DbInstanceIdentifier}`, status: 'fail', detail: 'database does not exist' });
-      if (db)
-        evidence.database = {
-          identifier: db.identifier,
-          backupRetentionDays: db.backupRetentionDays,
-          latestRestorableTime: db.latestRestorableTime?.toISOString(),
-        };
-    } else
-      parts.push({
-        subject: 'RDS',
-        status: 'unknown',
-        detail: "the storage stack has no DbInstanceIdentifier output in the ledger: the database's recoverability was not checked",
-      });
-
-    if (!s.BackupPlanId) {
-      parts.push(
-        ctx.emulator
-          ? {
-              subject: 'AWS Backup plan',
-              status: 'unknown',
-              detail: `the storage stack has no BackupPlanId output; ${emulatorGap('skips AWS::Backup::BackupPlan in templates', ctx.emulator)}`,
-            }
-          : { subject: 'AWS Backup plan', status: 'fail', detail: 'the storage stack has no BackupPlanId output: no backup plan was created' },
-      );
-      return combine(parts, { passed: '', nothing: '' }, evidence);
+    const plan = await backupPlan(ctx, ops, s.BackupPlanId, evidence);
+    if ('outcome' in plan) return plan.outcome;
+    if ('missing' in plan) {
+      parts.push(plan.missing);
+      return stop();
     }
-    let plan;
-    try {
-      plan = await ops.backup.describePlan(s.BackupPlanId);
-    } catch (err) {
-      return couldNotAsk('AWS Backup GetBackupPlan', err, evidence);
-    }
-    if (!plan) {
-      parts.push({ subject: `AWS Backup plan ${s.BackupPlanId}`, status: 'fail', detail: 'the plan does not exist' });
-      return combine(parts, { passed: '', nothing: '' }, evidence);
-    }
-    evidence.plan = plan;
+    evidence.plan = plan.plan;
     if (!s.BackupVaultName || !s.EfsFileSystemId) {
       parts.push({
         subject: 'EFS recovery points',
         status: 'unknown',
         detail: 'the storage stack has no BackupVaultName/EfsFileSystemId output in the ledger',
       });
-      return combine(parts, { passed: '', nothing: '' }, evidence);
+      return stop();
     }
-    const fs = (await ops.efs.describeFileSystems(s.EfsFileSystemId))[0];
-    const efsArn = fs?.arn ?? `arn:aws:elasticfilesystem:${ctx.region}:${ctx.accountId}:file-system/${s.EfsFileSystemId}`;
-    let points: RecoveryPointInfo[];
-    try {
-      points = await ops.backup.listRecoveryPoints(s.BackupVaultName, efsArn);
-    } catch (err) {
-      const out = couldNotAsk(`AWS Backup ListRecoveryPointsByBackupVault (${s.BackupVaultName})`, err, evidence);
-      parts.push({ subject: `EFS ${s.EfsFileSystemId}`, status: 'unknown', detail: out.summary });
-      return combine(parts, { passed: '', nothing: '' }, { ...evidence, ...out.evidence });
-    }
-    const rp = recoveryPointPart(`EFS ${s.EfsFileSystemId}`, points, now, rpo.fileSystem);
-    parts.push({ subject: rp.subject, status: rp.status, detail: rp.detail });
-    evidence.fileSystem = {
-      resourceArn: efsArn,
-      recoveryPoints: points.length,
-      latest: rp.latest ? { arn: rp.latest.arn, completed: (rp.latest.completed ?? rp.latest.created)?.toISOString(), ageMinutes: rp.ageMinutes } : null,
-    };
-    if (rp.status === 'warn') {
-      const offer = await offerBackup(ctx, s.BackupVaultName, efsArn, s.BackupRoleArn, `EFS ${s.EfsFileSystemId}: ${rp.detail}`);
-      evidence.onDemandBackup = offer;
-      if (offer.started)
-        parts[parts.length - 1] = {
-          ...parts[parts.length - 1]!,
-          detail: `${rp.detail}; started backup job ${String(offer.backupJobId)} — rerun golive once it completes`,
-        };
-    }
+    const fs = await fileSystemRecovery(
+      ctx,
+      ops,
+      { vault: s.BackupVaultName, fsId: s.EfsFileSystemId, roleArn: s.BackupRoleArn },
+      now,
+      rpo.fileSystem,
+      evidence,
+    );
+    parts.push(fs.part);
+    if (fs.couldNotAsk) return stop(fs.couldNotAsk);
     return combine(
       parts,
-      { passed: `backup plan ${plan.name} exists; EFS and RDS recoverable within their RPO`, nothing: '' },
+      { passed: `backup plan ${plan.plan.name} exists; EFS and RDS recoverable within their RPO`, nothing: '' },
       evidence,
       `Start a backup (dpf backup --env ${ctx.envName}) and check the plan's schedule (${ctx.env.storage.backup.schedule}).`,
     );
   },
 };
+
+/** The database's point-in-time recovery against its RPO (its settings into the evidence). */
+async function databaseRecovery(ops: OpsPorts, id: string | undefined, now: Date, rpoMinutes: number, evidence: Evidence): Promise<Part> {
+  if (!id)
+    return {
+      subject: 'RDS',
+      status: 'unknown',
+      detail: "the storage stack has no DbInstanceIdentifier output in the ledger: the database's recoverability was not checked",
+    };
+  const db = await ops.rds.describeInstance(id);
+  if (!db) return { subject: `RDS ${id}`, status: 'fail', detail: 'database does not exist' };
+  evidence.database = {
+    identifier: db.identifier,
+    backupRetentionDays: db.backupRetentionDays,
+    latestRestorableTime: db.latestRestorableTime?.toISOString(),
+  };
+  return databasePart(db, now, rpoMinutes);
+}
+
+/** The AWS Backup plan storage.stack made; the part saying there is none, or the outcome when AWS Backup could not be asked. */
+async function backupPlan(
+  ctx: CheckContext,
+  ops: OpsPorts,
+  planId: string | undefined,
+  evidence: Evidence,
+): Promise<{ plan: Plan } | { missing: Part } | { outcome: CheckOutcome }> {
+  if (!planId)
+    return {
+      missing: ctx.emulator
+        ? {
+            subject: 'AWS Backup plan',
+            status: 'unknown',
+            detail: `the storage stack has no BackupPlanId output; ${emulatorGap('skips AWS::Backup::BackupPlan in templates', ctx.emulator)}`,
+          }
+        : { subject: 'AWS Backup plan', status: 'fail', detail: 'the storage stack has no BackupPlanId output: no backup plan was created' },
+    };
+  let plan;
+  try {
+    plan = await ops.backup.describePlan(planId);
+  } catch (err) {
+    return { outcome: couldNotAsk('AWS Backup GetBackupPlan', err, evidence) };
+  }
+  return plan ? { plan } : { missing: { subject: `AWS Backup plan ${planId}`, status: 'fail', detail: 'the plan does not exist' } };
+}
+
+/**
+ * The file system's newest completed recovery point against its RPO (into the evidence), with
+ * an on-demand backup offered when it is missing or too old; `couldNotAsk` is the evidence of a
+ * listing AWS Backup could not answer.
+ */
+async function fileSystemRecovery(
+  ctx: CheckContext,
+  ops: OpsPorts,
+  t: { vault: string; fsId: string; roleArn?: string },
+  now: Date,
+  rpoMinutes: number,
+  evidence: Evidence,
+): Promise<{ part: Part; couldNotAsk?: Evidence }> {
+  const fs = (await ops.efs.describeFileSystems(t.fsId))[0];
+  const efsArn = fs?.arn ?? `arn:aws:elasticfilesystem:${ctx.region}:${ctx.accountId}:file-system/${t.fsId}`;
+  let points: RecoveryPointInfo[];
+  try {
+    points = await ops.backup.listRecoveryPoints(t.vault, efsArn);
+  } catch (err) {
+    const out = couldNotAsk(`AWS Backup ListRecoveryPointsByBackupVault (${t.vault})`, err, evidence);
+    return { part: { subject: `EFS ${t.fsId}`, status: 'unknown', detail: out.summary }, couldNotAsk: out.evidence };
+  }
+  const rp = recoveryPointPart(`EFS ${t.fsId}`, points, now, rpoMinutes);
+  const part: Part = { subject: rp.subject, status: rp.status, detail: rp.detail };
+  evidence.fileSystem = {
+    resourceArn: efsArn,
+    recoveryPoints: points.length,
+    latest: rp.latest ? { arn: rp.latest.arn, completed: (rp.latest.completed ?? rp.latest.created)?.toISOString(), ageMinutes: rp.ageMinutes } : null,
+  };
+  if (rp.status !== 'warn') return { part };
+  const offer = await offerBackup(ctx, t.vault, efsArn, t.roleArn, `EFS ${t.fsId}: ${rp.detail}`);
+  evidence.onDemandBackup = offer;
+  if (offer.started) part.detail = `${rp.detail}; started backup job ${String(offer.backupJobId)} — rerun golive once it completes`;
+  return { part };
+}

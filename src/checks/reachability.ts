@@ -117,6 +117,17 @@ async function cleanup(reach: ReachabilityPort, paths: string[], analyses: strin
   return problems;
 }
 
+type Tags = Record<string, string>;
+
+/** What one run of the analyses made and learned (paths and analyses are deleted at the end). */
+interface AnalysisRun {
+  created: string[];
+  analyses: string[];
+  results: Map<PlannedPath, AnalysisResult>;
+  /** Why a path has no result (it could not be created). */
+  notes: Map<PlannedPath, string>;
+}
+
 export async function analyseFlows(ctx: CheckContext, flows: readonly Flow[] = SPEC_FLOWS): Promise<CheckOutcome> {
   const ops = await ctx.ops();
   const reach = ops.reachability;
@@ -125,12 +136,7 @@ export async function analyseFlows(ctx: CheckContext, flows: readonly Flow[] = S
   try {
     leftovers = await reach.findPaths(tags);
   } catch (err) {
-    if (err instanceof NotImplementedByEndpointError)
-      return unknown(
-        `VPC Reachability Analyzer is not available: ${err.message}`,
-        { flows: flows.map((f) => f.id) },
-        'Run the golive phase against AWS to verify the connectivity matrix.',
-      );
+    if (err instanceof NotImplementedByEndpointError) return analyzerNotAvailable(err, flows);
     return unknown(
       `VPC Reachability Analyzer could not be asked: ${awsErrorText(err)}`,
       { flows: flows.map((f) => f.id) },
@@ -139,71 +145,101 @@ export async function analyseFlows(ctx: CheckContext, flows: readonly Flow[] = S
   }
   const leftoverProblems = await cleanup(reach, leftovers, []);
   const planned = planPaths(flows, await resolveEndpoints(ctx, ops, reach));
-  const created: string[] = [];
-  const analyses: string[] = [];
-  const results = new Map<PlannedPath, AnalysisResult>();
-  const notes = new Map<PlannedPath, string>();
+  const run: AnalysisRun = { created: [], analyses: [], results: new Map(), notes: new Map() };
   let cleanupProblems: string[] = [];
   try {
-    const started: Array<[PlannedPath, string]> = [];
-    for (const p of planned.filter((x) => !x.skip)) {
-      try {
-        const pathId = await reach.createPath({
-          source: p.source!,
-          destination: p.destination!,
-          protocol: p.flow.protocol,
-          port: p.flow.ports[0],
-          ...(p.from === 'internet' && ctx.env.network.adminCidrs[0] ? { sourceIp: firstAddress(ctx.env.network.adminCidrs[0]) } : {}),
-          tags,
-        });
-        created.push(pathId);
-        const analysisId = await reach.startAnalysis(pathId, tags);
-        analyses.push(analysisId);
-        started.push([p, analysisId]);
-        ctx.progress(`analysing ${p.flow.id} from ${p.from} (${pathId})`);
-      } catch (err) {
-        if (err instanceof NotImplementedByEndpointError)
-          return unknown(
-            `VPC Reachability Analyzer is not available: ${err.message}`,
-            { flows: flows.map((f) => f.id) },
-            'Run the golive phase against AWS to verify the connectivity matrix.',
-          );
-        notes.set(p, `the path could not be created: ${awsErrorText(err)}`);
-      }
-    }
-    // Until every analysis has ended, or the budget is spent (those still running are reported so).
-    await pollUntil(
-      { clock: ctx.clock, signal: ctx.signal },
-      {
-        what: 'reachability analyses',
-        async read() {
-          for (const [p, id] of started) if (!results.has(p) || results.get(p)!.status === 'running') results.set(p, await reach.describeAnalysis(id));
-          return [...results.values()].filter((r) => r.status === 'running').length;
-        },
-        state: (running) => (running === 0 ? 'done' : 'waiting'),
-        deadline: ctx.clock.now().getTime() + ANALYSIS_BUDGET_MS,
-        minMs: ctx.pollMs,
-        maxMs: Math.max(ctx.pollMs, 30_000),
-        factor: 2,
-      },
-    );
+    const started = await startAnalyses(ctx, reach, planned, tags, run);
+    if (started instanceof NotImplementedByEndpointError) return analyzerNotAvailable(started, flows);
+    await waitForAnalyses(ctx, reach, started, run.results);
   } catch (err) {
     if (err instanceof AbortError || (err as { name?: string })?.name === 'AbortError') throw err;
     return unknown(`VPC Reachability Analyzer could not finish: ${awsErrorText(err)}`, { flows: flows.map((f) => f.id) });
   } finally {
-    cleanupProblems = await cleanup(reach, created, analyses);
+    cleanupProblems = await cleanup(reach, run.created, run.analyses);
   }
+  return flowsOutcome(planned, run, leftovers.length, [...leftoverProblems, ...cleanupProblems]);
+}
+
+function analyzerNotAvailable(err: NotImplementedByEndpointError, flows: readonly Flow[]): CheckOutcome {
+  return unknown(
+    `VPC Reachability Analyzer is not available: ${err.message}`,
+    { flows: flows.map((f) => f.id) },
+    'Run the golive phase against AWS to verify the connectivity matrix.',
+  );
+}
+
+/**
+ * A tagged path and an analysis for each planned path that can be analysed (recorded in `run`
+ * as they are made, for the cleanup); a path that cannot be created gets a note. The endpoint's
+ * error when it has no analyzer at all.
+ */
+async function startAnalyses(
+  ctx: CheckContext,
+  reach: ReachabilityPort,
+  planned: PlannedPath[],
+  tags: Tags,
+  run: AnalysisRun,
+): Promise<Array<[PlannedPath, string]> | NotImplementedByEndpointError> {
+  const started: Array<[PlannedPath, string]> = [];
+  for (const p of planned.filter((x) => !x.skip)) {
+    try {
+      const pathId = await reach.createPath({
+        source: p.source!,
+        destination: p.destination!,
+        protocol: p.flow.protocol,
+        port: p.flow.ports[0],
+        ...(p.from === 'internet' && ctx.env.network.adminCidrs[0] ? { sourceIp: firstAddress(ctx.env.network.adminCidrs[0]) } : {}),
+        tags,
+      });
+      run.created.push(pathId);
+      const analysisId = await reach.startAnalysis(pathId, tags);
+      run.analyses.push(analysisId);
+      started.push([p, analysisId]);
+      ctx.progress(`analysing ${p.flow.id} from ${p.from} (${pathId})`);
+    } catch (err) {
+      if (err instanceof NotImplementedByEndpointError) return err;
+      run.notes.set(p, `the path could not be created: ${awsErrorText(err)}`);
+    }
+  }
+  return started;
+}
+
+/** Until every analysis has ended, or the budget is spent (those still running are reported so). */
+async function waitForAnalyses(
+  ctx: CheckContext,
+  reach: ReachabilityPort,
+  started: Array<[PlannedPath, string]>,
+  results: Map<PlannedPath, AnalysisResult>,
+): Promise<void> {
+  await pollUntil(
+    { clock: ctx.clock, signal: ctx.signal },
+    {
+      what: 'reachability analyses',
+      async read() {
+        for (const [p, id] of started) if (!results.has(p) || results.get(p)!.status === 'running') results.set(p, await reach.describeAnalysis(id));
+        return [...results.values()].filter((r) => r.status === 'running').length;
+      },
+      state: (running) => (running === 0 ? 'done' : 'waiting'),
+      deadline: ctx.clock.now().getTime() + ANALYSIS_BUDGET_MS,
+      minMs: ctx.pollMs,
+      maxMs: Math.max(ctx.pollMs, 30_000),
+      factor: 2,
+    },
+  );
+}
+
+/** A part per applicable path; the not-applicable flows, what was made and what could not be deleted in the evidence. */
+function flowsOutcome(planned: PlannedPath[], run: AnalysisRun, leftoversDeleted: number, problems: string[]): CheckOutcome {
   const applicable = planned.filter((p) => !/not applicable/.test(p.skip ?? ''));
   const notApplicable = [...new Set(planned.filter((p) => !applicable.includes(p)).map((p) => `${p.flow.id}: ${p.skip}`))];
-  const parts = applicable.map((p) => flowPart(p, results.get(p), notes.get(p)));
-  const problems = [...leftoverProblems, ...cleanupProblems];
+  const parts = applicable.map((p) => flowPart(p, run.results.get(p), run.notes.get(p)));
   return combine(
     parts,
     {
       passed: `${parts.length} path(s) of ${new Set(applicable.map((p) => p.flow.id)).size} flow(s) of the Network Connectivity Matrix reachable (VPC Reachability Analyzer)${notApplicable.length ? `; ${notApplicable.length} not applicable` : ''}`,
       nothing: 'no flow to analyse',
     },
-    { flows: parts, notApplicable, pathsCreated: created.length, leftoversDeleted: leftovers.length, cleanupProblems: problems },
+    { flows: parts, notApplicable, pathsCreated: run.created.length, leftoversDeleted, cleanupProblems: problems },
     problems.length
       ? `Some analyzer resources could not be deleted (${problems.join('; ')}): delete them with aws ec2 delete-network-insights-path.`
       : 'For a path that is not reachable, the explanation names the security group, NACL or route table that blocks it.',

@@ -2,7 +2,9 @@
 import type { CommandContext } from '../context.js';
 import { openSession } from '../session.js';
 import { requireDeployed, stepOf } from '../ops/operation.js';
-import { buildBackupSteps, listRecoveryPoints, recoverySummaryLines, BACKUP_STEPS, POINTS_STEP, type RecoveryListing } from '../ops/backup.js';
+import { buildBackupSteps } from '../ops/backup/build.js';
+import { BACKUP_STEPS, POINTS_STEP, type RecoveryListing } from '../ops/backup/keys.js';
+import { listRecoveryPoints, recoverySummaryLines } from '../ops/backup/listing.js';
 import { runOperation, printResult } from '../ops/runner.js';
 import { fmt } from '../ops/rto-rpo.js';
 

@@ -2,7 +2,7 @@
 import type { CommandContext } from '../context.js';
 import { openSession, type Session } from '../session.js';
 import { preflightBlocked, runPreflight } from '../preflight/index.js';
-import { buildSteps } from '../steps/phases.js';
+import { buildSteps, RUN_NEEDS } from '../steps/phases.js';
 import { selectSteps } from '../steps/graph.js';
 import { runSteps, summaryError } from '../steps/engine.js';
 import { BlockedError, NotConfirmedError, UserError } from '../errors.js';
@@ -17,7 +17,7 @@ export interface DeployOptions {
   phases?: PhaseId[];
   /** Re-run steps even when done and unchanged. Default false. */
   force?: boolean;
-  /** Steps at once. Default: deploy.concurrency from the config (4). */
+  /** Steps at once. Default: deploy.concurrency from the config (8). */
   concurrency?: number;
   /** Report what would change (change sets, Ansible --check) without changing anything. Default false. */
   check?: boolean;
@@ -40,6 +40,7 @@ async function preflight(opts: DeployOptions, ctx: CommandContext, session: Sess
     ledger: session.ledger.data,
     endpoint: ctx.settings.endpoint.url,
     phases: opts.phases,
+    blockingOnly: true,
   });
   const blocked = preflightBlocked(results, session.envName);
   if (blocked) throw blocked;
@@ -49,7 +50,7 @@ async function preflight(opts: DeployOptions, ctx: CommandContext, session: Sess
   const count = (s: string) => results.filter((x) => x.status === s).length;
   ctx.io.notify({
     type: 'info',
-    message: `preflight: ${count('pass')} pass, ${count('warn')} warn, ${count('fail')} fail (not blocking), ${unknown.length} unknown${unknown.length ? ` (${[...new Set(unknown.map((u) => u.check))].join(', ')}: dpf doctor says why)` : ''}`,
+    message: `preflight: ${count('pass')} pass, ${count('warn')} warn, ${count('fail')} fail (not blocking), ${unknown.length} unknown${unknown.length ? ` (${[...new Set(unknown.map((u) => u.check))].join(', ')}: dpf doctor says why)` : ''}; checks for later phases: dpf doctor --env ${session.envName}`,
   });
 }
 
@@ -60,7 +61,7 @@ export async function runDeploy(opts: DeployOptions, ctx: CommandContext): Promi
     });
   if (opts.plan) return runSavedPlan(opts.plan, opts, ctx);
   const command = `deploy${opts.phases?.length ? ` --phase ${opts.phases.join(',')}` : ''}${opts.check ? ' --check' : ''}`;
-  const session = await openSession(ctx, { command, lock: true, readOnly: opts.check });
+  const session = await openSession(ctx, { command, lock: true, readOnly: opts.check, preload: opts.skipPreflight ? ['cfn'] : ['cfn', 'preflight', 'ops'] });
   try {
     // With --check the ledger is read-only: the AMI is looked up afresh for the preview, the pin is not moved.
     if (opts.refreshAmi)
@@ -68,7 +69,7 @@ export async function runDeploy(opts: DeployOptions, ctx: CommandContext): Promi
         for (const k of Object.keys(d.facts)) if (k.startsWith('ami:')) delete d.facts[k];
       }, ctx.clock.now());
     const all = buildSteps(session.env);
-    const { selected, missing } = selectSteps(all, opts.phases, session.ledger.data.steps);
+    const { selected, missing } = selectSteps(all, opts.phases, session.ledger.data.steps, RUN_NEEDS);
     if (missing.length) {
       const phases = [...new Set(missing.map((m) => m.step.split('.')[0]))];
       throw new BlockedError(

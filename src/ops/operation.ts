@@ -189,7 +189,7 @@ export interface OpStepSpec {
   kind?: StepKind;
   /** Typical seconds on AWS (ETA). */
   estimateSeconds?: number;
-  /** Inputs besides the operation id that, when changed, make a done step run again. */
+  /** Inputs that, when changed, make a done step of this operation run again (the engine's run scope tells operations apart). */
   input?: unknown;
   /**
    * The step's work. `mine` is this operation's earlier evidence for the step (empty on a
@@ -199,7 +199,7 @@ export interface OpStepSpec {
 }
 
 /** A StepDef in phase 'operations' of one operation (the engine's run scope tells operations apart). */
-export function opStep(_op: Pick<Operation, 'id'>, spec: OpStepSpec): StepDef {
+export function opStep(spec: OpStepSpec): StepDef {
   return {
     id: spec.id,
     phase: 'operations',

@@ -6,8 +6,10 @@
  */
 import type { CloudFormationPort } from '../aws/cloudformation.js';
 import type { Ec2Port, EfsPort } from '../aws/ops-ports.js';
-import type { StepContext } from '../steps/types.js';
-import { rootCause } from '../steps/stack-deployer.js';
+import type { EnvContext, StepContext } from '../steps/types.js';
+import { StackWatcher, deleteWatchedStack } from '../steps/stack-deployer.js';
+import { clientToken } from '../steps/tokens.js';
+import { pollInterval } from '../settings.js';
 import { errorMessage } from '../errors.js';
 import { waitFor, stepError } from './operation.js';
 import { pollUntil } from '../wait.js';
@@ -25,59 +27,48 @@ export interface StackDeletion {
   notes: string[];
 }
 
-/** Delete a stack and wait until it is gone or DELETE_FAILED; a stack already deleting is only waited for. */
+/**
+ * Delete a stack and wait until it is gone or DELETE_FAILED; a stack already deleting is only
+ * waited for. The deployer's own deletion (src/steps/stack-deployer/delete.ts): its events go to
+ * the IO host as they come, its DeleteStack carries a token of this step's attempt, and the
+ * stack's status is a progress line naming where it is.
+ */
 export async function deleteStack(
-  ctx: Ctx,
+  ctx: Ctx & { envCtx: Pick<EnvContext, 'runId'>; attempt: number },
   cfn: CloudFormationPort,
   name: string,
   o: { where?: string; hint: string; timeoutMs?: number },
 ): Promise<StackDeletion> {
   const label = `stack ${name}${o.where ? ` in ${o.where}` : ''}`;
-  const notes: string[] = [];
   const before = await cfn.describeStack(name);
-  if (!before) return { existed: false, gone: true, problems: [], notes };
-  if (before.status !== 'DELETE_IN_PROGRESS') {
-    ctx.progress(`deleting ${label} (${before.status})`);
-    try {
-      await cfn.deleteStack(name);
-    } catch (err) {
-      // Seen on an emulator: DeleteStack answers with a resource's error (DependencyViolation)
-      // and the stack disappears while its resources stay. Trust describe calls, not the answer.
-      const after = await cfn.describeStack(name);
-      if (after && !/DELETE_/.test(after.status))
-        return { existed: true, gone: false, problems: [`${label}: DeleteStack failed: ${errorMessage(err)}`], notes };
-      ctx.io.notify({
-        type: 'warning',
-        stepId: ctx.stepId,
-        message: `DeleteStack ${name} answered "${errorMessage(err)}" and the stack is ${after?.status ?? 'gone'}; checking what is left through describe calls`,
-      });
-      notes.push(`DeleteStack ${name}: ${errorMessage(err)}`);
-    }
-  }
-  const hours = (o.timeoutMs ?? 2 * 3600_000) / 3600_000;
-  const last = await waitFor(ctx, {
-    stepId: ctx.stepId,
-    what: label,
-    read: () => cfn.describeStack(name),
-    state: (s) => (!s || s.status === 'DELETE_COMPLETE' || s.status === 'DELETE_FAILED' ? 'done' : 'waiting'),
-    describe: (s) => s?.status ?? 'gone',
-    deadline: new Date(ctx.clock.now().getTime() + (o.timeoutMs ?? 2 * 3600_000)),
-    minMs: 2000,
-    maxMs: 15000,
-    onTimeout: (s) => stepError('StackDeleteTimedOut', `Stack ${name} is still ${s?.status} after ${hours} h.`, { hint: o.hint }),
-    onFailed: () => stepError('StackDeleteFailed', `Stack ${name} could not be deleted.`),
+  if (!before) return { existed: false, gone: true, problems: [], notes: [] };
+  const alreadyDeleting = before.status === 'DELETE_IN_PROGRESS';
+  if (!alreadyDeleting) ctx.progress(`deleting ${label} (${before.status})`);
+  const timeoutMs = o.timeoutMs ?? 2 * 3600_000;
+  const minMs = pollInterval(ctx.settings, 2000);
+  const watcher = new StackWatcher(
+    { stepId: ctx.stepId, stackName: name },
+    { cfn, clock: ctx.clock, io: ctx.io, signal: ctx.signal },
+    { minMs, maxMs: Math.max(minMs, 15_000), timeoutMs },
+    (status) => ctx.progress(`${label}: ${status}`),
+  );
+  const d = await deleteWatchedStack(watcher, {
+    token: clientToken(ctx.envCtx.runId, ctx.stepId, ctx.attempt, `delete ${o.where ?? ''} ${name}`),
+    alreadyDeleting,
+    stackId: before.stackId,
+    timedOut: (status) => stepError('StackDeleteTimedOut', `Stack ${name} is still ${status} after ${timeoutMs / 3600_000} h.`, { hint: o.hint }),
   });
-  if (last?.status !== 'DELETE_FAILED') return { existed: true, gone: true, problems: [], notes };
-  const events = await cfn.describeStackEvents(name).catch(() => []);
-  const cause = rootCause(events, name);
+  const { notes, cause } = d;
+  if (d.refused) return { existed: true, gone: false, problems: [`${label}: DeleteStack failed: ${errorMessage(d.refused)}`], notes };
+  if (d.gone) return { existed: true, gone: true, problems: [], notes };
   const resources = (await cfn.listStackResources(name).catch(() => [])).filter((r) => r.status !== 'DELETE_COMPLETE');
   return {
     existed: true,
     gone: false,
     notes,
     problems: [
-      `${label} is DELETE_FAILED${cause ? ` (root cause ${cause.logicalId}: ${cause.reason ?? cause.status})` : ''}`,
-      ...events
+      `${label} is ${d.final?.status}${cause ? ` (root cause ${cause.logicalId}: ${cause.reason ?? cause.status})` : ''}`,
+      ...d.events
         .filter((e) => e.status === 'DELETE_FAILED' && e.logicalId !== name)
         .map((e) => `  ${e.logicalId} (${e.resourceType}) ${e.physicalId ?? ''}: ${e.reason ?? 'DELETE_FAILED'}`),
       ...resources.map((r) => `  still in the stack: ${r.logicalId} (${r.resourceType}) ${r.physicalId ?? ''} ${r.status}`),

@@ -242,22 +242,12 @@ export async function quotaChecks(c: AccountContext, needs: Needs = deploymentNe
       need: n,
       usage: async () => (await (natUsage ??= c.preflight.natGatewaysPerZone()))[zone] ?? 0,
     });
-  const out: Outcome[] = [];
-  for (const q of qs) {
-    try {
-      out.push(await quotaOutcome(c, q));
-    } catch (err) {
-      out.push({ ...couldNotAsk(err), detail: `${q.what}: ${couldNotAsk(err).detail}` });
-    }
-  }
-  if (needs.instances.length) {
-    try {
-      out.push(...(await vcpuOutcomes(c, needs)));
-    } catch (err) {
-      out.push({ ...couldNotAsk(err), detail: `On-Demand vCPUs: ${couldNotAsk(err).detail}` });
-    }
-  }
-  return out;
+  // Asked at once, listed in this order.
+  const quotas = qs.map((q) => quotaOutcome(c, q).catch((err): Outcome => ({ ...couldNotAsk(err), detail: `${q.what}: ${couldNotAsk(err).detail}` })));
+  const vcpus = needs.instances.length
+    ? vcpuOutcomes(c, needs).catch((err): Outcome[] => [{ ...couldNotAsk(err), detail: `On-Demand vCPUs: ${couldNotAsk(err).detail}` }])
+    : Promise.resolve([]);
+  return [...(await Promise.all(quotas)), ...(await vcpus)];
 }
 
 async function vcpuOutcomes(c: AccountContext, needs: Needs): Promise<Outcome[]> {

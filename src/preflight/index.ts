@@ -49,6 +49,12 @@ export interface PreflightOptions {
   local?: { lockStore: Pick<LeaseStore, 'read'>; process: ProcessInfo; venvBin: string; now: Date };
   /** Time budget per AWS question. Default 20 s. */
   timeoutMs?: number;
+  /**
+   * dpf deploy: only the checks that can block this run (a later phase's image subscription or
+   * trail is `dpf doctor`'s business; each is a few AWS reads on every first deploy). Default
+   * false: every check, blocking or not (doctor).
+   */
+  blockingOnly?: boolean;
 }
 
 function operatorActionsFile(root: string): { actions: string[]; direct: string[] } {
@@ -168,15 +174,20 @@ async function accountChecks(o: PreflightOptions, account: string, callerArn: st
     directActions: directOperatorActions(),
     callerArn,
   };
-  const run = (id: string, title: string, blocking: boolean, f: () => Promise<Outcome | Outcome[]>) => check(id, title, blocking, () => within(f(), ms));
-  add(await run('availability-zones', 'availability zones', pending.has('network'), () => zonesCheck(ctx)));
-  add(await run('platform-image', 'Amazon Linux AMI', pending.has('compute'), () => platformImageCheck(ctx)));
-  add(await run('ebs-default-key', 'default EBS key', pending.has('compute'), () => ebsDefaultKeyCheck(ctx)));
-  if (o.env.identity.provider === 'freeipa') add(await run('marketplace', 'FreeIPA image subscription', pending.has('identity'), () => marketplaceCheck(ctx)));
-  add(await run('quotas', 'quotas', true, () => quotaChecks(ctx)));
-  add(await run('instance-offerings', 'instance types in the zones', true, () => offeringsCheck(ctx)));
-  add(await run('cloudtrail', 'CloudTrail', pending.has('monitoring') && o.env.monitoring.cloudTrail === 'create', () => cloudTrailCheck(ctx)));
-  add(await run('permissions', 'permissions', true, () => permissionsCheck(ctx)));
+  const run = async (id: string, title: string, blocking: boolean, f: () => Promise<Outcome | Outcome[]>) =>
+    blocking || !o.blockingOnly ? check(id, title, blocking, () => within(f(), ms)) : [];
+  // Asked at once (each check is one to three reads; the run waits for the slowest, not the sum), listed in this order.
+  const checks = await Promise.all([
+    run('availability-zones', 'availability zones', pending.has('network'), () => zonesCheck(ctx)),
+    run('platform-image', 'Amazon Linux AMI', pending.has('compute'), () => platformImageCheck(ctx)),
+    run('ebs-default-key', 'default EBS key', pending.has('compute'), () => ebsDefaultKeyCheck(ctx)),
+    o.env.identity.provider === 'freeipa' ? run('marketplace', 'FreeIPA image subscription', pending.has('identity'), () => marketplaceCheck(ctx)) : [],
+    run('quotas', 'quotas', true, () => quotaChecks(ctx)),
+    run('instance-offerings', 'instance types in the zones', true, () => offeringsCheck(ctx)),
+    run('cloudtrail', 'CloudTrail', pending.has('monitoring') && o.env.monitoring.cloudTrail === 'create', () => cloudTrailCheck(ctx)),
+    run('permissions', 'permissions', true, () => permissionsCheck(ctx)),
+  ]);
+  for (const c of checks) add(c);
   return results;
 }
 

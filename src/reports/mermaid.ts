@@ -42,26 +42,45 @@ export function ganttChart(timeline: PhaseTimeline[], o: { title: string; now: D
 
 const join = (...parts: Array<string | undefined | false>) => parts.filter(Boolean).join(' ');
 
+type Shape = 'box' | 'db' | 'circle' | 'flag';
+type Tier = 'public' | 'private' | 'database';
+/** Writes a flowchart node and remembers its id (an edge is drawn only between two nodes that exist). */
+type NodeFn = (id: string, text: string, shape?: Shape) => string;
+
 /** A flowchart of the deployed resources (only those that exist), grouped by network tier. */
 export function architectureDiagram(m: ArchitectureModel): string {
-  const L: string[] = ['flowchart TB'];
   const ids = new Set<string>();
-  const node = (id: string, text: string, shape: 'box' | 'db' | 'circle' | 'flag' = 'box') => {
+  const node: NodeFn = (id, text, shape = 'box') => {
     ids.add(id);
     const t = `"${label(text)}"`;
     return shape === 'db' ? `${id}[(${t})]` : shape === 'circle' ? `${id}((${t}))` : shape === 'flag' ? `${id}>${t}]` : `${id}[${t}]`;
   };
-  const tier = (t: 'public' | 'private' | 'database') => m.subnets.filter((s) => s.tier === t);
-  const subnetText = (t: 'public' | 'private' | 'database') =>
-    tier(t)
-      .map((s) => join(s.id, s.cidr, s.az && `(${s.az})`))
-      .join('<br/>');
+  const L: string[] = ['flowchart TB', `    ${node('internet', 'Internet', 'circle')}`];
+  L.push(...vpcLines(m, node).map((l) => `    ${l}`));
+  if (m.dataLake) L.push(`    ${node('datalake', `S3 data lake<br/>${m.dataLake}<br/>raw/ processed/ curated/ archive/`, 'db')}`);
+  if (m.stateBucket) L.push(`    ${node('state', `S3 dpf state<br/>${m.stateBucket}`, 'db')}`);
+  if (m.alertTopic) L.push(`    ${node('alerts', `SNS alerts<br/>${m.alertTopic.split(':').pop()}`, 'flag')}`);
+  L.push(...edgeLines(m, ids));
+  return L.join('\n');
+}
+
+/** The VPC (a subgraph when its id is known): a subgraph per subnet tier with its nodes, then EFS. */
+function vpcLines(m: ArchitectureModel, node: NodeFn): string[] {
+  const t = tierNodes(m, node);
+  const body = [
+    ...tierBlock(m, node, 'public', 'Public', t.public),
+    ...tierBlock(m, node, 'private', 'Private', t.private),
+    ...tierBlock(m, node, 'database', 'Database', t.database),
+    ...t.inVpc,
+  ];
+  return m.vpc ? subgraph('vpc', join('VPC', m.vpc.id, m.vpc.cidr), body) : body;
+}
+
+/** The nodes of each subnet tier (NAT gateways and bastion; hosts and workers; the database), and those in the VPC outside a tier. */
+function tierNodes(m: ArchitectureModel, node: NodeFn): Record<Tier | 'inVpc', string[]> {
   const inst = (role: string) => m.instances.find((i) => i.role === role);
   const instText = (title: string, i: { id: string; type?: string; privateIp?: string; state?: string }) =>
     `${title}<br/>${join(i.id, i.type)}${i.state && i.state !== 'running' ? `<br/>${i.state}` : ''}`;
-
-  L.push(`    ${node('internet', 'Internet', 'circle')}`);
-  const inVpc: string[] = [];
   const pub: string[] = [];
   m.natGateways.forEach((n, k) => pub.push(node(`nat${k + 1}`, `NAT gateway<br/>${n}`)));
   if (inst('bastion')) pub.push(node('bastion', instText('Bastion', inst('bastion')!)));
@@ -76,6 +95,7 @@ export function architectureDiagram(m: ArchitectureModel): string {
   m.ipaServers.forEach((s, k) => priv.push(node(`ipa${k + 1}`, `FreeIPA ${k === 0 ? 'server' : 'replica'}<br/>${join(s.fqdn, s.id)}`)));
   const dbs: string[] = [];
   if (m.database) dbs.push(node('rds', `RDS ${m.database.engine ?? 'PostgreSQL'}<br/>${m.database.id}${m.database.multiAz ? '<br/>Multi-AZ' : ''}`, 'db'));
+  const inVpc: string[] = [];
   if (m.fileSystem)
     inVpc.push(
       node(
@@ -84,29 +104,26 @@ export function architectureDiagram(m: ArchitectureModel): string {
         'db',
       ),
     );
+  return { public: pub, private: priv, database: dbs, inVpc };
+}
 
-  const sub = (id: string, title: string, body: string[]) => {
-    if (!body.length && title.endsWith('subnets')) return [];
-    return [`subgraph ${id}["${label(title)}"]`, ...body.map((b) => `    ${b}`), 'end'];
-  };
-  const tierBlock = (id: string, name: string, t: 'public' | 'private' | 'database', body: string[]) => {
-    const st = subnetText(t);
-    if (!body.length && !st) return [];
-    if (!body.length) body = [node(`${id}_subnets`, st)];
-    return sub(id, st ? `${name} subnets<br/>${st}` : `${name} subnets`, body);
-  };
-  const vpcBody = [
-    ...tierBlock('public', 'Public', 'public', pub),
-    ...tierBlock('private', 'Private', 'private', priv),
-    ...tierBlock('database', 'Database', 'database', dbs),
-    ...inVpc,
-  ];
-  if (m.vpc) L.push(...sub('vpc', join('VPC', m.vpc.id, m.vpc.cidr), vpcBody).map((l) => `    ${l}`));
-  else L.push(...vpcBody.map((l) => `    ${l}`));
-  if (m.dataLake) L.push(`    ${node('datalake', `S3 data lake<br/>${m.dataLake}<br/>raw/ processed/ curated/ archive/`, 'db')}`);
-  if (m.stateBucket) L.push(`    ${node('state', `S3 dpf state<br/>${m.stateBucket}`, 'db')}`);
-  if (m.alertTopic) L.push(`    ${node('alerts', `SNS alerts<br/>${m.alertTopic.split(':').pop()}`, 'flag')}`);
+function subgraph(id: string, title: string, body: string[]): string[] {
+  if (!body.length && title.endsWith('subnets')) return [];
+  return [`subgraph ${id}["${label(title)}"]`, ...body.map((b) => `    ${b}`), 'end'];
+}
 
+/** A tier's subgraph titled with its subnets; a tier with subnets and no resources shows them as a node. */
+function tierBlock(m: ArchitectureModel, node: NodeFn, t: Tier, name: string, body: string[]): string[] {
+  const st = m.subnets
+    .filter((s) => s.tier === t)
+    .map((s) => join(s.id, s.cidr, s.az && `(${s.az})`))
+    .join('<br/>');
+  if (!body.length && !st) return [];
+  return subgraph(t, st ? `${name} subnets<br/>${st}` : `${name} subnets`, body.length ? body : [node(`${t}_subnets`, st)]);
+}
+
+/** The traffic between the nodes that exist (the connectivity matrix's main flows). */
+function edgeLines(m: ArchitectureModel, ids: Set<string>): string[] {
   const edges: Array<[string, string, string?]> = [
     ['internet', 'bastion', 'SSH from admin CIDRs'],
     ['bastion', 'master', 'SSH'],
@@ -127,7 +144,8 @@ export function architectureDiagram(m: ArchitectureModel): string {
   for (const client of ['bastion', 'master', 'dev', 'workers']) edges.push([client, 'ipa1', 'LDAP/Kerberos']);
   const nat = m.natGateways.length ? 'nat1' : undefined;
   if (nat) edges.push(['workers', nat, 'egress'], [nat, 'internet']);
-  for (const [a, b, t] of edges) if (ids.has(a) && ids.has(b)) L.push(`    ${a} -->${t ? `|${label(t)}|` : ''} ${b}`);
-  if (ids.has('alerts')) L.push('    alerts -.->|e-mail| internet');
-  return L.join('\n');
+  const lines: string[] = [];
+  for (const [a, b, t] of edges) if (ids.has(a) && ids.has(b)) lines.push(`    ${a} -->${t ? `|${label(t)}|` : ''} ${b}`);
+  if (ids.has('alerts')) lines.push('    alerts -.->|e-mail| internet');
+  return lines;
 }

@@ -17,6 +17,7 @@ import type { StateClass } from '../io/events.js';
 import type { InvocationResult, SendCommandInput, SsmPort } from '../aws/ops-ports.js';
 import type { ObjectStorePort } from '../aws/ports.js';
 import { AbortError, errorMessage } from '../errors.js';
+import { pollUntil } from '../wait.js';
 import type { CommandRun, HostRun, RunCommandDeps, RunCommandOptions } from './run-command/types.js';
 import { describeTargets, isAbort, sendOnce } from './run-command/send.js';
 
@@ -172,58 +173,60 @@ async function commandToWatch(w: Watch): Promise<string> {
   return commandId;
 }
 
-/** Poll the invocations until every host has ended (or the command has, or the deadline passed), showing each status change. */
+/**
+ * Poll the invocations until every host has ended (or the command has, or the deadline passed),
+ * showing each status change; on the one poller (src/wait.ts): fast again after any host moved.
+ */
 async function waitForInvocations(w: Watch, commandId: string, deadline: number): Promise<{ seen: Map<string, InvocationResult>; waitTimedOut: boolean }> {
-  const { ssm, deps, say, name, expected } = w;
-  const { clock, signal } = deps;
+  const { clock, signal } = w.deps;
   const seen = new Map<string, InvocationResult>();
-  let delay = w.minMs;
   const listing = { perInstance: false }; // fallback when ListCommandInvocations is unavailable (emulators)
-  let waitTimedOut = false;
+  const r = await pollUntil(
+    { clock, signal },
+    {
+      what: `command ${commandId}`,
+      read: () => pollInvocations(w, commandId, seen, listing),
+      state: (v) => (v.ended ? 'done' : 'waiting'),
+      changed: (v) => v.moved > 0,
+      // A first listing with no host in it (tag targets not resolved yet) already backs off.
+      firstIsChange: false,
+      factor: 1.5,
+      deadline,
+      minMs: w.minMs,
+      maxMs: w.maxMs,
+    },
+  );
+  return { seen, waitTimedOut: r.ended === 'timed-out' };
+}
 
-  for (;;) {
-    if (signal.aborted) throw new AbortError();
-    const invocations = await listInvocations(w, commandId, listing);
-
-    let moved = 0;
-    for (const inv of invocations) {
-      const before = seen.get(inv.instanceId)?.status;
-      if (before === inv.status) {
-        seen.set(inv.instanceId, inv);
-        continue;
-      }
-      moved++;
-      seen.set(inv.instanceId, inv);
-      say(`${name(inv.instanceId)}: ${before ? `${before} → ` : ''}${inv.status}`, invocationStateClass(inv.status), {
-        logicalId: inv.instanceId,
-        type: 'AWS::SSM::CommandInvocation',
-        status: inv.status,
-      });
-    }
-
-    const all = [...seen.values()];
-    const allEnded = all.length > 0 && all.every((i) => isTerminal(i.status));
-    if (allEnded && expected.every((id) => seen.has(id))) break;
-    if (!listing.perInstance && (all.length === 0 || allEnded)) {
-      // Right after sending, tag targets may not be resolved yet; once the command itself has
-      // ended there is nothing more to wait for: no instance matched, or an expected one is
-      // not among those SSM targeted.
-      const cmd = await ssm.getCommand(commandId);
-      if (isTerminal(cmd.status)) break;
-    }
-    if (clock.now().getTime() >= deadline) {
-      waitTimedOut = true;
-      break;
-    }
-    delay = moved > 0 ? w.minMs : Math.min(w.maxMs, Math.round(delay * 1.5));
-    try {
-      await clock.sleep(Math.min(delay, Math.max(1, deadline - clock.now().getTime())), signal);
-    } catch (err) {
-      if (signal.aborted || isAbort(err)) throw new AbortError();
-      throw err;
-    }
+/** One poll: each host whose status changed is shown; `ended`: nothing more to wait for. */
+async function pollInvocations(
+  w: Watch,
+  commandId: string,
+  seen: Map<string, InvocationResult>,
+  listing: { perInstance: boolean },
+): Promise<{ moved: number; ended: boolean }> {
+  const { say, name, expected } = w;
+  let moved = 0;
+  for (const inv of await listInvocations(w, commandId, listing)) {
+    const before = seen.get(inv.instanceId)?.status;
+    seen.set(inv.instanceId, inv);
+    if (before === inv.status) continue;
+    moved++;
+    say(`${name(inv.instanceId)}: ${before ? `${before} → ` : ''}${inv.status}`, invocationStateClass(inv.status), {
+      logicalId: inv.instanceId,
+      type: 'AWS::SSM::CommandInvocation',
+      status: inv.status,
+    });
   }
-  return { seen, waitTimedOut };
+  const all = [...seen.values()];
+  const allEnded = all.length > 0 && all.every((i) => isTerminal(i.status));
+  if (allEnded && expected.every((id) => seen.has(id))) return { moved, ended: true };
+  // Right after sending, tag targets may not be resolved yet; once the command itself has
+  // ended there is nothing more to wait for: no instance matched, or an expected one is
+  // not among those SSM targeted.
+  if (!listing.perInstance && (all.length === 0 || allEnded)) return { moved, ended: isTerminal((await w.ssm.getCommand(commandId)).status) };
+  return { moved, ended: false };
 }
 
 /** One poll: ListCommandInvocations, or (once it has failed, with expected instances) GetCommandInvocation per instance. */

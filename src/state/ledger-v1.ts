@@ -66,6 +66,6 @@ export function migrateV1(d: LedgerData & V1): LedgerData {
     delete st.evidence.operationId;
   }
   const { operations: _v1, ...rest } = d;
-  // Schema 2, the one this migration produces (a type-only import of ledger.ts keeps the modules acyclic).
-  return { ...rest, runs, schemaVersion: 2 };
+  // The caller (LEDGER_MIGRATIONS in ledger.ts) stamps schema 2; a type-only import keeps the modules acyclic.
+  return { ...rest, runs };
 }

@@ -140,8 +140,31 @@ export function parseLedger(text: string, where: string): LedgerData {
       `The ledger at ${where} was written by a newer dpf (ledger schema ${d.schemaVersion}; this dpf understands ${LEDGER_SCHEMA_VERSION}).`,
       'Upgrade dpf (pull the newest release of this repository, then npm ci && npm run build) and run again.',
     );
-  const ledger = { runs: [], facts: {}, revision: 0, ...d } as LedgerData;
-  return d.schemaVersion < 2 ? migrateV1(ledger as LedgerData & V1) : ledger;
+  return migrate({ runs: [], facts: {}, revision: 0, ...d } as LedgerData, where);
+}
+
+/**
+ * Schema n → n + 1, for every schema before LEDGER_SCHEMA_VERSION. Reading applies them in turn
+ * and stamps each one's target, so bumping the version without adding the step from the
+ * previous schema refuses the older ledgers (and fails the schema-1 test) instead of
+ * stamping a ledger with a schema it does not have.
+ */
+export const LEDGER_MIGRATIONS: Readonly<Record<number, (d: LedgerData) => LedgerData>> = {
+  1: (d) => migrateV1(d as LedgerData & V1),
+};
+
+function migrate(ledger: LedgerData, where: string): LedgerData {
+  let d = ledger;
+  for (let v = d.schemaVersion; v < LEDGER_SCHEMA_VERSION; v = d.schemaVersion) {
+    const step = LEDGER_MIGRATIONS[v];
+    if (!step)
+      throw new StateInvalidError(
+        `The ledger at ${where} has schema ${v}, which this dpf cannot read (no migration from schema ${v} to ${v + 1}).`,
+        'Move it aside or restore the real ledger, then run again.',
+      );
+    d = { ...step(d), schemaVersion: v + 1 };
+  }
+  return d;
 }
 
 /**

@@ -8,7 +8,7 @@ import { RUN_HISTORY_LIMIT, type Ledger } from '../state/ledger.js';
 import type { StepDef } from './types.js';
 import { AbortError, DpfError, NotConfirmedError, errorMessage, ExitCode } from '../errors.js';
 import { seconds, type GroupStatus, type RunOptions, type RunSummary, type StepOutcome } from './engine/options.js';
-import { executeStep, inScope } from './engine/step.js';
+import { executeStep, inScope, RunHaltedError } from './engine/step.js';
 
 export type { RunOptions, StepOutcome, GroupStatus, RunSummary } from './engine/options.js';
 export { makeContext } from './engine/step.js';
@@ -28,9 +28,12 @@ export async function runSteps(o: RunOptions): Promise<RunSummary> {
   const failures: RunSummary['failures'] = [];
   const outcomes: Record<string, StepOutcome> = {};
   const group = async (steps: StepDef[]): Promise<GroupStatus> => {
+    const before = failures.length;
     const r = await runGroup(steps, o, failures);
     Object.assign(outcomes, r);
-    return groupStatus(r, o.signal);
+    const st = groupStatus(r, o.signal);
+    // A run halted after a done step (RunHaltedError) may have every outcome done or interrupted: it still failed.
+    return st === 'done' && failures.length > before ? 'failed' : st;
   };
   const finallyBegun = o.scope && (o.finally ?? []).some((s) => inScope(o.ledger.get(s.id), o.scope));
   let main: GroupStatus;
@@ -112,8 +115,9 @@ async function runGroup(steps: StepDef[], o: RunOptions, failures: RunSummary['f
   const selected = new Set(steps.map((s) => s.id));
   const finishedOk = (id: string) => ['done', 'skipped'].includes(outcome.get(id) as string);
   const dead = (id: string) => ['failed', 'blocked', 'declined', 'interrupted'].includes(outcome.get(id) as string);
+  let halted = false;
   for (;;) {
-    if (!o.signal.aborted) {
+    if (!o.signal.aborted && !halted) {
       for (const s of steps) {
         if (outcome.get(s.id) !== 'pending') continue;
         const deps = s.dependsOn.filter((d) => selected.has(d));
@@ -130,6 +134,13 @@ async function runGroup(steps: StepDef[], o: RunOptions, failures: RunSummary['f
             outcome.set(s.id, r);
           })
           .catch((err) => {
+            if (err instanceof RunHaltedError) {
+              // The step is done; what had to follow it failed: nothing more starts, the steps already running finish.
+              halted = true;
+              outcome.set(s.id, 'done');
+              failures.push({ stepId: s.id, error: err.reason });
+              return;
+            }
             outcome.set(s.id, err instanceof AbortError || o.signal.aborted ? 'interrupted' : err instanceof NotConfirmedError ? 'declined' : 'failed');
             failures.push({ stepId: s.id, error: err });
           })

@@ -52,12 +52,22 @@ export interface Selection<T extends GraphNode> {
 
 /**
  * Select the steps of the given phases (all when none given). Dependencies outside the
- * selection must already be done in the ledger, or the selection is blocked.
+ * selection, and the steps every run needs, must already be done in the ledger, or the
+ * selection is blocked.
  */
-export function selectSteps<T extends GraphNode>(nodes: T[], phases: PhaseId[] | undefined, ledger: Record<string, StepRecord>): Selection<T> {
+export function selectSteps<T extends GraphNode>(
+  nodes: T[],
+  phases: PhaseId[] | undefined,
+  ledger: Record<string, StepRecord>,
+  /** Steps every run needs, done or selected, though no step reads them (the state backend: the run's lease). */
+  runNeeds: readonly string[] = [],
+): Selection<T> {
   const selected = phases?.length ? nodes.filter((n) => phases.includes(n.phase)) : [...nodes];
   const inSel = new Set(selected.map((n) => n.id));
   const missing: Selection<T>['missing'] = [];
+  for (const d of runNeeds)
+    if (selected.length && !inSel.has(d) && ledger[d]?.status !== 'done')
+      missing.push({ step: d, neededBy: 'this run', status: ledger[d]?.status ?? 'pending' });
   for (const n of selected)
     for (const d of n.dependsOn)
       if (!inSel.has(d) && ledger[d]?.status !== 'done') missing.push({ step: d, neededBy: n.id, status: ledger[d]?.status ?? 'pending' });

@@ -22,7 +22,7 @@ import { monitoringSteps } from './phases/monitoring.js';
 
 // In their own module so `dpf status --offline` can name the phases without loading the steps' code.
 export { PHASE_INFO, type PhaseInfo } from './phase-info.js';
-export { STATE_BACKEND_FIRST, sameHosts } from './phases/shared.js';
+export { RUN_NEEDS, sameHosts } from './phases/shared.js';
 export { ipaServerFqdn, ipaReplicaFqdn, STEP_VARIABLE_SOURCES, DATA_VOLUME_DEVICE, ipaPolicyVariable } from './phases/node-config.js';
 
 export function buildSteps(env?: EnvironmentConfig): StepDef[] {

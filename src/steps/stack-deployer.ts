@@ -10,13 +10,14 @@ import { securityChanges } from './security-diff.js';
 import type { ChangeView } from '../io/events.js';
 import type { DeployStackDeps, DeployStackRequest, DeployStackResult, PollSettings } from './stack-deployer/types.js';
 import { DEFAULT_POLL } from './stack-deployer/types.js';
-import { StackWatcher, rootCause } from './stack-deployer/watcher.js';
+import { StackWatcher, causeLine, rootCause } from './stack-deployer/watcher.js';
 import { completeOutputs } from './stack-deployer/outputs.js';
 import { adoptPending, resumeEarlierRun, settleStack, waitForChangeSet, type Deployment } from './stack-deployer/reconcile.js';
 
 export type { DeployStackDeps, DeployStackRequest, DeployStackResult, PollSettings } from './stack-deployer/types.js';
 export { DEFAULT_POLL } from './stack-deployer/types.js';
-export { rootCause } from './stack-deployer/watcher.js';
+export { StackWatcher, causeLine, rootCause } from './stack-deployer/watcher.js';
+export { deleteWatchedStack, type WatchedDeletion } from './stack-deployer/delete.js';
 export { arnFromPhysicalId } from './stack-deployer/outputs.js';
 
 export const FAILED_TERMINAL = new Set([
@@ -231,7 +232,7 @@ async function executeAndWatch(d: Deployment, cs: ChangeSetDescription, changeSe
           ? 'Rerun dpf deploy: it continues the rollback first. If a resource blocks it, fix that resource by hand.'
           : 'Fix the cause above, then rerun dpf deploy to resume from this step.';
     throw new StepFailedError(req.stepId, `Stack ${req.stackName} ended in ${status}${final?.statusReason ? ` (${final.statusReason})` : ''}.`, {
-      details: cause ? [`root cause: ${cause.logicalId} (${cause.resourceType}) ${cause.status}: ${cause.reason ?? 'no reason given'}`] : [],
+      details: cause ? [causeLine(cause)] : [],
       hint,
     });
   }

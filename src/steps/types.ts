@@ -122,7 +122,7 @@ export interface EdgeReason {
   hosts?: readonly HostRole[];
   /** What that step leaves that a role of this one needs before it runs: `what` on this step's own hosts, `what@place` elsewhere. */
   needs?: readonly string[];
-  /** An ordering rule, when nothing is consumed: the same host, or the state backend first. */
+  /** An ordering rule, when nothing is consumed: two playbooks on the same host. */
   order?: string;
   /** A go-live check: what of that step's work it inspects. */
   inspects?: string;

@@ -228,4 +228,20 @@ describe('EC2 adapter', () => {
     ec2.on(DeleteSecurityGroupCommand).rejects(awsError('DependencyViolation'));
     await expect(p.deleteSecurityGroup('sg-new')).rejects.toMatchObject({ name: 'DependencyViolation' });
   });
+
+  it("GIVEN a vendor's public image WHEN one port looks it up twice THEN it asks once, newest first; this account's images are asked every time", async () => {
+    ec2.on(DescribeImagesCommand).resolves({
+      Images: [
+        { ImageId: 'ami-old', Name: 'Rocky-9-1', State: 'available', CreationDate: '2025-01-01T00:00:00Z' },
+        { ImageId: 'ami-new', Name: 'Rocky-9-2', State: 'available', CreationDate: '2026-01-01T00:00:00Z' },
+      ],
+    });
+    const p = port();
+    const [a, b] = await Promise.all([p.findImages(['792107900819'], 'Rocky-9-*'), p.findImages(['792107900819'], 'Rocky-9-*')]);
+    expect(a.map((i) => i.imageId)).toEqual(['ami-new', 'ami-old']);
+    expect(b).toEqual(a);
+    await p.findImages(['self'], 'dpf-patch-*');
+    await p.findImages(['self'], 'dpf-patch-*');
+    expect(ec2.commandCalls(DescribeImagesCommand).map((c) => c.args[0].input.Owners)).toEqual([['792107900819'], ['self'], ['self']]);
+  });
 });

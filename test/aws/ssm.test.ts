@@ -302,4 +302,22 @@ describe('SSM adapter: instances and parameters', () => {
     await port().putParameter('/dpf/dev/x', 'w', true);
     expect(ssm.commandCalls(PutParameterCommand)[0]!.args[0].input).toEqual({ Name: '/dpf/dev/x', Value: 'w', Type: 'String', Overwrite: true });
   });
+
+  it("GIVEN AWS's public AMI parameter WHEN one port is asked twice THEN it reads it once; dpf's own parameters are read every time, and a failed read is not kept", async () => {
+    const ami = '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64';
+    ssm
+      .on(GetParameterCommand, { Name: ami })
+      .rejectsOnce(awsError('InternalFailure'))
+      .resolves({ Parameter: { Value: 'ami-1' } });
+    ssm.on(GetParameterCommand, { Name: '/dpf/dev/x' }).resolves({ Parameter: { Value: 'v' } });
+    const p = port();
+    await expect(p.getParameter(ami)).rejects.toBeDefined();
+    expect(await p.getParameter(ami)).toBe('ami-1');
+    expect(await p.getParameter(ami)).toBe('ami-1');
+    await p.getParameter('/dpf/dev/x');
+    await p.getParameter('/dpf/dev/x');
+    const names = ssm.commandCalls(GetParameterCommand).map((c) => c.args[0].input.Name);
+    expect(names.filter((n) => n === ami)).toHaveLength(2);
+    expect(names.filter((n) => n === '/dpf/dev/x')).toHaveLength(2);
+  });
 });

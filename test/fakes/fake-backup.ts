@@ -10,7 +10,9 @@
  * - startRestoreJob (EFS, newFileSystem=true): RUNNING for `jobMs`, then COMPLETED; the new
  *   file system appears in the linked FakeEfs (encrypted, with metadata.KmsKeyId), no mount targets.
  *   `omitCreatedResource = true`: the job completes (and creates the file system) but reports
- *   no CreatedResourceArn.
+ *   no CreatedResourceArn. `restoreFailure = 'message'`: the job ends FAILED after `jobMs` with that
+ *   StatusMessage and creates nothing (as AWS reports a restore it could not complete, e.g. the
+ *   role lacks elasticfilesystem:CreateFileSystem).
  * - deleteRecoveryPoint: the point is DELETING for `deleteMs` (default 30 s), then gone; one in
  *   `lockedPoints` is refused (InvalidRequestException, as for a point under a vault lock);
  *   a missing one is a no-op.
@@ -74,6 +76,7 @@ export class FakeBackup implements BackupPort {
   jobMs = 60_000;
   deleteMs = 30_000;
   omitCreatedResource = false;
+  restoreFailure?: string;
   vaultDeleteUnavailable = false;
   readonly lockedPoints = new Set<string>();
   readonly deletedVaults = new Set<string>();
@@ -167,6 +170,7 @@ export class FakeBackup implements BackupPort {
   async describeRestoreJob(jobId: string) {
     const j = this.#jobs.get(jobId)!;
     const done = this.clock.now().getTime() >= j.start + this.jobMs;
+    if (done && this.restoreFailure) return { jobId, status: 'FAILED', statusMessage: this.restoreFailure, created: new Date(j.start) };
     if (done && !j.createdResourceArn) {
       const fsId = this.efs?.newId() ?? `fs-restored-${jobId}`;
       this.efs?.add({ fileSystemId: fsId, kmsKeyId: j.resourceArn });

@@ -6,11 +6,15 @@
  * - createImage: the AMI is `pending` for `imageMs` (default 60 s), then `available`; images of
  *   instances in `failImages` end `failed`. Calls are recorded (tags and NoReboot included).
  * - Security groups: createSecurityGroup in a VPC starts with one allow-all egress rule and no
- *   ingress (as AWS does); revokeAllEgress empties egress; deleteSecurityGroup of a missing
- *   group is a no-op; describeSecurityGroups filters on group-id, group-name and vpc-id.
+ *   ingress (as AWS does); revokeAllEgress empties egress, and of a missing group throws
+ *   InvalidGroup.NotFound (the adapter's DescribeSecurityGroups by GroupIds does, as AWS's
+ *   API does for an unknown id); deleteSecurityGroup of a missing group is a no-op;
+ *   describeSecurityGroups filters on group-id, group-name and vpc-id (a filter: an unknown id
+ *   matches nothing, no error).
  * - VPCs and subnets are whatever the test adds; describeAvailabilityZones answers us-east-1a-c;
  *   findImages finds nothing; createSnapshot throws "not implemented".
  */
+import { FakeAwsError } from './fake-cloudformation.js';
 import type { Ec2Port, ImageInfo, InstanceInfo, SecurityGroupInfo, SubnetInfo, VpcInfo } from '../../src/aws/ops-ports.js';
 
 export class FakeEc2 implements Ec2Port {
@@ -105,7 +109,8 @@ export class FakeEc2 implements Ec2Port {
   async revokeAllEgress(groupId: string) {
     this.calls.push({ op: 'revokeAllEgress', input: { groupId } });
     const g = this.groups.get(groupId);
-    if (g) g.egress = [];
+    if (!g) throw new FakeAwsError('InvalidGroup.NotFound', `The security group '${groupId}' does not exist`);
+    g.egress = [];
   }
   async deleteSecurityGroup(groupId: string) {
     this.calls.push({ op: 'deleteSecurityGroup', input: { groupId } });

@@ -24,6 +24,12 @@ import type { LeaseStore } from '../../src/aws/ports.js';
 import { testSettings, THIS_PROCESS } from '../fakes/fake-settings.js';
 import { localLedgerPath } from '../../src/state/store.js';
 import type { DpfError } from '../../src/errors.js';
+import type { Settings } from '../../src/settings.js';
+import type { StepRecord } from '../../src/state/ledger.js';
+import type { StepContext, StepDef, StepResult } from '../../src/steps/types.js';
+import { makeContext } from '../../src/steps/engine/step.js';
+import { openSession } from '../../src/session.js';
+import { stampOf, type Operation } from '../../src/ops/operation.js';
 
 export const ACCOUNT = '123456789012';
 export const WORKERS = ['i-worker1', 'i-worker2'];
@@ -308,4 +314,43 @@ export async function fails(p: Promise<unknown>): Promise<DpfError> {
     return err as DpfError;
   }
   throw new Error('expected a failure');
+}
+
+/** A step record left by an earlier run of the operation (what `mine` is read from). */
+export function priorRecord(id: string, evidence: Record<string, unknown>): StepRecord {
+  return { id, phase: 'operations', status: 'running', outputs: {}, attempts: 1, evidence, inputHash: 'x' };
+}
+
+/**
+ * One day-2 step at the unit layer: the world's environment opened as a command would (config,
+ * ledger, ports), the engine's own step context, and the step's prepare + run — no run record,
+ * no lock. Evidence goes to the ledger as the engine writes it.
+ */
+export async function stepHarness(w: World, o: { settings?: Settings; env?: string } = {}) {
+  const cmd = w.ctx({ env: o.env });
+  const settings = o.settings ?? cmd.settings;
+  const session = await openSession({ ...cmd, settings }, { command: 'test', lock: false });
+  const now = w.clock.now();
+  const op: Operation = { id: 'op-1', kind: 'patch', key: '', startedAt: now, stamp: stampOf(now), params: {}, resumed: false, runId: 'r-1' };
+  const context = (step: Pick<StepDef, 'id' | 'phase'>, previous?: StepRecord): StepContext =>
+    makeContext(
+      step as StepDef,
+      { envCtx: session.envCtx, ledger: session.ledger, aws: session.aws, io: w.io, clock: w.clock, signal: w.abort.signal, settings },
+      previous,
+    );
+  return {
+    session,
+    ledger: session.ledger,
+    op,
+    /** A context for helpers that take one (not a step's run). */
+    context: (id = 'operations.test') => context({ id, phase: 'operations' }),
+    async run(step: StepDef, previous?: StepRecord): Promise<StepResult> {
+      const ctx = context(step, previous);
+      return step.run(ctx, await step.prepare(ctx));
+    },
+    /** What the step recorded as evidence so far (a failed run's included). */
+    evidence: (id: string) => session.ledger.get(id)?.evidence ?? {},
+    /** An earlier step of the operation, done with these outputs. */
+    done: (id: string, outputs: Record<string, string>) => session.ledger.updateStep(id, 'operations', { status: 'done', outputs }, w.clock.now()),
+  };
 }

@@ -20,9 +20,9 @@ function spec(kind: OperationKind, failing: { now: boolean }, o: Partial<Operati
     kind,
     command: kind,
     define: async () => ({ key: 'k', params: { given: 1 } }),
-    build: (op) => ({
+    build: () => ({
       steps: [
-        opStep(op, {
+        opStep({
           id: 'operations.test.work',
           title: 'work',
           run: async (): Promise<StepResult> => {

@@ -1,6 +1,6 @@
 /** Ledger schema 1 → 2: the day-2 operations list folded onto the one run history. */
 import { describe, expect, it } from 'vitest';
-import { LEDGER_SCHEMA_VERSION, parseLedger, type RunRecord } from '../../src/state/ledger.js';
+import { LEDGER_MIGRATIONS, LEDGER_SCHEMA_VERSION, parseLedger, type RunRecord } from '../../src/state/ledger.js';
 import { operationsOf, unfinishedOperation } from '../../src/ops/operation.js';
 
 const run = (runId: string, startedAt: string, status: RunRecord['status'] = 'done'): RunRecord => ({
@@ -80,6 +80,13 @@ function v1() {
     ],
   };
 }
+
+describe('ledger migrations', () => {
+  it('GIVEN the current schema THEN every older schema (from 1) has its step to the next one', () => {
+    const from = Array.from({ length: LEDGER_SCHEMA_VERSION - 1 }, (_, i) => i + 1);
+    expect(from.filter((v) => !LEDGER_MIGRATIONS[v])).toEqual([]);
+  });
+});
 
 describe('parseLedger: schema 1', () => {
   it('GIVEN a schema-1 ledger WHEN read THEN it is schema 2 with no operations list and every operation on its runs', () => {

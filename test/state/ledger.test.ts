@@ -90,6 +90,11 @@ describe('parseLedger / serializeLedger', () => {
     ['corrupt JSON', '{"format": "dpf-ledger", ', /is corrupt/],
     ['not a ledger', '{"hello": "world"}', /is not a dpf ledger/],
     ['a newer schema', JSON.stringify({ ...sample(), schemaVersion: LEDGER_SCHEMA_VERSION + 1 }), new RegExp(`ledger schema ${LEDGER_SCHEMA_VERSION + 1}`)],
+    [
+      'a schema no dpf wrote',
+      JSON.stringify({ ...sample(), schemaVersion: 0 }),
+      /has schema 0, which this dpf cannot read \(no migration from schema 0 to 1\)/,
+    ],
   ])('GIVEN %s WHEN parsed THEN StateInvalidError (exit 5) explains it', (_what, text, message) => {
     const err = (() => {
       try {

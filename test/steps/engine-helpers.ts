@@ -8,7 +8,7 @@ import path from 'node:path';
 import { FakeClock } from '../fakes/fake-clock.js';
 import { FakeCloudFormation, type FakeCloudFormationOptions } from '../fakes/fake-cloudformation.js';
 import { FakeIoHost, type ConfirmAnswer } from '../fakes/fake-io-host.js';
-import { deployStack, type DeployStackResult, type PollSettings } from '../../src/steps/stack-deployer.js';
+import { deployStack, type DeployStackRequest, type DeployStackResult, type PollSettings } from '../../src/steps/stack-deployer.js';
 import { Ledger } from '../../src/state/ledger.js';
 import { localLedgerPath } from '../../src/state/store.js';
 import { THIS_PROCESS } from '../fakes/fake-settings.js';
@@ -38,6 +38,8 @@ export interface DeployOptions {
   onEvidence?: (e: Record<string, unknown>) => Promise<void>;
   /** The ledger knows nothing of the stack (DeployStackRequest.presumedNew). */
   presumedNew?: boolean;
+  /** Idempotency tokens (DeployStackRequest.tokens). */
+  tokens?: DeployStackRequest['tokens'];
 }
 
 export function cfnHarness(options: FakeCloudFormationOptions = {}, answer: ConfirmAnswer = true) {
@@ -58,6 +60,7 @@ export function cfnHarness(options: FakeCloudFormationOptions = {}, answer: Conf
         templateOutputs: o.outputs ?? {},
         changeSetName: `dpf-run-${++changeSets}`,
         presumedNew: o.presumedNew,
+        tokens: o.tokens,
       },
       { cfn, clock, io, signal: o.signal ?? abort.signal, poll: o.poll, onEvidence: o.onEvidence },
     );

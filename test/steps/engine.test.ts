@@ -7,7 +7,7 @@ import { deployStack } from '../../src/steps/stack-deployer.js';
 import { SUCCESS_STATES } from '../../src/aws/cloudformation.js';
 import { parseLedger, type Ledger, type StepRecord } from '../../src/state/ledger.js';
 import { validateConfig } from '../../src/config/load.js';
-import { AbortError, ExitCode, NotConfirmedError, StepFailedError } from '../../src/errors.js';
+import { AbortError, ExitCode, LockHeldError, NotConfirmedError, StepFailedError, type LockHolder } from '../../src/errors.js';
 import { explainAwsError } from '../../src/aws/explain.js';
 import type { EnvContext, PhaseId, StepContext, StepDef, StepResult } from '../../src/steps/types.js';
 import type { AwsPorts } from '../../src/aws/ports.js';
@@ -402,6 +402,30 @@ describe('runSteps: done steps and reconciliation', () => {
     const seen: string[] = [];
     await h.run([h.step('bootstrap.state', [], { hash: 'h1' })], { afterStep: async (s, rec) => void seen.push(`${s.id}:${rec.outputs.StateBucketName}`) });
     expect(seen).toEqual(['bootstrap.state:b']);
+  });
+
+  it('GIVEN the VPC starting with the state backend WHEN the lease cannot be taken after bootstrap.state THEN it stays done, the VPC finishes, nothing else starts and the run fails with the lock error', async () => {
+    const h = await engineHarness();
+    const held = new LockHeldError(
+      'dev',
+      { identity: 'bob', host: 'other', pid: 7, command: 'deploy', since: '2025-01-01T00:00:00Z', expiresAt: '2025-01-01T00:05:00Z' } as LockHolder,
+      'DynamoDB',
+    );
+    const steps = [
+      h.step('bootstrap.state'),
+      h.step('network.stack', [], { run: () => h.clock.sleep(10_000, new AbortController().signal) }),
+      h.step('compute.stack', ['bootstrap.state', 'network.stack']),
+    ];
+    const summary = await h.run(steps, {
+      afterStep: async (s) => {
+        if (s.id === 'bootstrap.state') throw held;
+      },
+    });
+    expect(summary.outcomes).toEqual({ 'bootstrap.state': 'done', 'network.stack': 'done', 'compute.stack': 'interrupted' });
+    expect(h.tracker.started).toEqual(['bootstrap.state', 'network.stack']);
+    expect(h.ledger.get('bootstrap.state')?.status).toBe('done');
+    expect(summary.status).toBe('failed');
+    expect(summaryError(summary, RESUME)).toMatchObject({ code: 'LockHeld', exitCode: ExitCode.LockHeld });
   });
 
   it('GIVEN a step a dead run left running WHEN run THEN step-start says reconcile and the record notes it', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkGraph, criticalPath, selectSteps, topoOrder, type GraphNode } from '../../src/steps/graph.js';
 import { estimateTemplate, STACK_OVERHEAD_SECONDS, TYPICAL_CREATE_SECONDS } from '../../src/steps/eta.js';
-import { buildSteps } from '../../src/steps/phases.js';
+import { buildSteps, RUN_NEEDS } from '../../src/steps/phases.js';
 import type { StepRecord } from '../../src/state/ledger.js';
 import type { PhaseId } from '../../src/steps/types.js';
 
@@ -69,6 +69,21 @@ describe('selectSteps', () => {
   ])('GIVEN %s WHEN selected THEN the missing steps are %j', (_what, phases, ledger, missing) => {
     const sel = selectSteps(buildSteps(), phases, ledger);
     expect(sel.missing.map((m) => m.step)).toEqual(missing);
+  });
+
+  it.each<[string, PhaseId[], Record<string, StepRecord>, string[]]>([
+    ['network alone on a fresh environment', ['network'], {}, ['bootstrap.state']],
+    ['network with bootstrap in the run', ['bootstrap', 'network'], {}, []],
+    ['network once bootstrap is done', ['network'], { 'bootstrap.state': record('bootstrap.state', 'done') }, []],
+    [
+      'storage when bootstrap failed',
+      ['storage'],
+      { 'bootstrap.state': record('bootstrap.state', 'failed'), 'network.stack': record('network.stack', 'done') },
+      ['bootstrap.state'],
+    ],
+  ])('GIVEN %s WHEN selected for a deploy run THEN the run needs %j first (the state backend, though no step reads it)', (_what, phases, ledger, missing) => {
+    const sel = selectSteps(buildSteps(), phases, ledger, RUN_NEEDS);
+    expect(sel.missing.filter((m) => m.neededBy === 'this run').map((m) => m.step)).toEqual(missing);
   });
 
   it('GIVEN a missing dependency WHEN selected THEN it says who needs it and its status', () => {

@@ -12,7 +12,7 @@
  * The edge checker is also run on broken graphs, to show it finds what it is for.
  */
 import { describe, expect, it } from 'vitest';
-import { buildSteps, STATE_BACKEND_FIRST } from '../../src/steps/phases.js';
+import { buildSteps } from '../../src/steps/phases.js';
 import { environmentSchema, type EnvironmentConfig } from '../../src/config/schema.js';
 import { ancestorsOf, hostProviders, hostsOf, needsOf, provisionsOf, type HostRole, type IdentityProvider } from '../../src/steps/contracts.js';
 import { criticalPath, describeEdge, mergeAfter } from '../../src/steps/graph.js';
@@ -93,8 +93,7 @@ function edgeProblems(steps: StepDef[], provider: IdentityProvider, consumed: Ma
       }
       if (r.order) {
         const shared = hostsOfStep(s, provider).filter((h) => hostsOfStep(target, provider).includes(h));
-        const stateFirst = p === 'bootstrap.state' && r.order === STATE_BACKEND_FIRST;
-        if (!stateFirst && !shared.length) problems.push(`${s.id} → ${p}: ordered "${r.order}", but they share no host and it is not the state backend`);
+        if (!shared.length) problems.push(`${s.id} → ${p}: ordered "${r.order}", but they share no host`);
       }
       if (r.inspects && s.kind !== 'check') problems.push(`${s.id} → ${p}: only a check inspects`);
       if (s.kind === 'check' && !r.inspects) problems.push(`${s.id} → ${p}: a check's edge says what it inspects`);
@@ -124,10 +123,14 @@ describe.each(CONFIGS)('GIVEN the %s deploy graph', (_name, env) => {
     for (const [id, c] of consumed) for (const producer of c.reads.keys()) expect(ancestors.get(id)!.has(producer), `${id} reads ${producer}`).toBe(true);
   });
 
-  it('WHEN listing the steps THEN every one but the state backend comes after it', () => {
+  it('WHEN listing the steps THEN only the stacks that read nothing of the state backend, and their checks, start with it', () => {
+    // The VPC, the storage stack and the DR vault (and the checks that inspect only them): their templates fit in
+    // TemplateBody and read no output of bootstrap.state (the run's lock attaches when it is done: docs/architecture.md, "The step graph").
     const steps = buildSteps(env);
     const ancestors = ancestorsOf(steps);
-    for (const s of steps.filter((x) => x.id !== 'bootstrap.state')) expect(ancestors.get(s.id)!.has('bootstrap.state'), s.id).toBe(true);
+    const free = steps.filter((x) => x.id !== 'bootstrap.state' && !ancestors.get(x.id)!.has('bootstrap.state')).map((x) => x.id);
+    const dr = steps.some((x) => x.id === 'storage.dr-vault') ? ['storage.dr-vault'] : [];
+    expect(free).toEqual(['network.stack', ...dr, 'storage.stack', 'golive.backup', 'golive.ssh-exposure', 'golive.rds-private']);
   });
 });
 
@@ -216,10 +219,9 @@ describe('GIVEN the critical path at the typical times (stacks by their resource
       expect(byId.get(`identity.configure-${role}`)!.after!['identity.enrol-hosts'], role).toEqual({ needs: ['host-keytab'] });
   });
 
-  it('WHEN the longest path is computed THEN it runs through the first IPA server and the node playbooks, neither storage nor the replica, and is 27 minutes shorter than before', () => {
+  it('WHEN the longest path is computed THEN it runs through the first IPA server and the node playbooks, neither storage nor the replica, and is 30 minutes shorter than before', () => {
     const cp = criticalPath(steps, seconds);
     expect(cp.path).toEqual([
-      'bootstrap.state',
       'network.stack',
       'identity.stack',
       'identity.ipa-server',
@@ -230,8 +232,9 @@ describe('GIVEN the critical path at the typical times (stacks by their resource
       'golive.stacks',
     ]);
     // Before issue 14 (main at 930b02c): 59.4 min through storage → identity.stack → ipa-server → ipa-replica → enrol-hosts → enrol → configure-master → configure-worker → agent;
-    // 39.4 min with the edges from consumption, while the mount and the enrolment were playbooks of their own.
-    expect(cp.totalSeconds / 60).toBeCloseTo(32.4, 1);
+    // 39.4 min with the edges from consumption, while the mount and the enrolment were playbooks of their own;
+    // 32.4 min while the VPC waited for the state backend (164 s) without reading anything of it.
+    expect(cp.totalSeconds / 60).toBeCloseTo(29.7, 1);
   });
 
   it('WHEN every edge is described THEN the words say what was checked', () => {
@@ -240,7 +243,6 @@ describe('GIVEN the critical path at the typical times (stacks by their resource
     expect(describeEdge(byId.get('identity.ipa-replica')!.after!['identity.stack']!)).toBe(
       'reads IpaReplicaInstanceId; runs on the hosts it creates (ipa-replica)',
     );
-    expect(describeEdge(byId.get('network.stack')!.after!['bootstrap.state']!)).toBe(`order: ${STATE_BACKEND_FIRST}`);
     const hosts: HostRole[] = ['master'];
     expect(describeEdge({ hosts, reads: ['MasterInstanceId'] })).toBe('reads MasterInstanceId; runs on the hosts it creates (master)');
   });

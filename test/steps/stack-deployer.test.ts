@@ -334,6 +334,31 @@ describe('deployStack: no terminal, abort, polling', () => {
     expect(elapsedS).toBeLessThan(600 + 2 + 10 + 5);
   });
 
+  it('GIVEN a resource quiet for 30 s WHEN deployed THEN the change set and the stack are read on the poller schedule (the requests the benchmark counts)', async () => {
+    const { cfn, clock, deploy } = cfnHarness({ resourceDurationsMs: { 'AWS::RDS::DBInstance': 30_000 } });
+    const t0 = clock.now().getTime();
+    await deploy(STACK, { Db: BUCKET_AND_DB.Db! });
+    // The change set: 1 s, then ×1.5. The stack: one DescribeStackEvents a poll, 1 s after new
+    // events and ×1.5 while none come; DescribeStacks on every 5th poll and once the stack's own
+    // event says it ended.
+    expect(cfn.calls.filter((c) => c.op.startsWith('describe')).map((c) => `${c.op} ${(c.at.getTime() - t0) / 1000}`)).toEqual([
+      'describeStack 0',
+      'describeChangeSet 0',
+      'describeChangeSet 1',
+      'describeChangeSet 2.5',
+      'describeStackEvents 2.5',
+      'describeStackEvents 3.5',
+      'describeStackEvents 5',
+      'describeStackEvents 7.25',
+      'describeStackEvents 10.625',
+      'describeStack 10.625',
+      'describeStackEvents 15.688',
+      'describeStackEvents 23.283',
+      'describeStackEvents 33.283',
+      'describeStack 33.283',
+    ]);
+  });
+
   it('GIVEN a poll setting WHEN watching THEN maxMs bounds the interval', async () => {
     const { cfn, deploy } = cfnHarness({ resourceDurationsMs: { 'AWS::RDS::DBInstance': 600_000 } });
     await deploy(STACK, { Db: BUCKET_AND_DB.Db! }, { poll: { minMs: 1000, maxMs: 60_000 } });

@@ -44,12 +44,12 @@ import { AFTER, DESTROY_STEPS } from './keys.js';
 import { destroyPhase } from './phase.js';
 
 export function buildDestroySteps(op: Operation, o: DestroyOptions): StepDef[] {
-  const steps: StepDef[] = [copiesStep(op, o)];
+  const steps: StepDef[] = [copiesStep(o)];
   const storage = o.phases.includes('storage');
   let dataStep: string | undefined;
   if (storage) {
     dataStep = o.deleteData ? DESTROY_STEPS.deleteDb : DESTROY_STEPS.finalSnapshot;
-    steps.push(o.deleteData ? deleteDbStep(op) : finalSnapshotStep(op));
+    steps.push(o.deleteData ? deleteDbStep() : finalSnapshotStep(op));
   }
   for (const p of o.phases) {
     const deps = AFTER[p].filter((d) => o.phases.includes(d)).map((d) => DESTROY_STEPS.phase(d));
@@ -57,7 +57,7 @@ export function buildDestroySteps(op: Operation, o: DestroyOptions): StepDef[] {
     // Restore copies sit in the storage stack's DB subnet group and the network's security groups.
     if (p === 'storage' || p === 'network') deps.push(DESTROY_STEPS.copies);
     steps.push(
-      opStep(op, {
+      opStep({
         id: DESTROY_STEPS.phase(p),
         title: `Delete ${p}${p === 'storage' && !o.deleteData ? ' (data kept)' : ''}`,
         kind: 'stack',

@@ -1,9 +1,9 @@
 /** Databases and file systems dpf made outside the stacks (dpf restore, DR drills): found, listed, deleted with --delete-data. */
 import type { OpsPorts } from '../../aws/ops-ports.js';
-import type { EnvContext, StepDef } from '../../steps/types.js';
+import type { EnvContext, StepContext, StepDef, StepResult } from '../../steps/types.js';
 import type { Ledger } from '../../state/ledger.js';
 import { errorMessage } from '../../errors.js';
-import { opStep, operationsOf, optionalOutput, waitFor, stepError, type Operation } from '../operation.js';
+import { opStep, operationsOf, optionalOutput, waitFor, stepError } from '../operation.js';
 import { restoreName } from '../restore/copy.js';
 import { RESTORE_STEPS } from '../restore/keys.js';
 import { deleteFileSystem } from '../reap.js';
@@ -159,8 +159,8 @@ export function copyLeftover(c: DpfCopy, env: string): Leftover {
   };
 }
 
-export function copiesStep(op: Operation, o: DestroyOptions): StepDef {
-  return opStep(op, {
+export function copiesStep(o: DestroyOptions): StepDef {
+  return opStep({
     id: DESTROY_STEPS.copies,
     title: o.deleteData
       ? 'Delete the restore and drill copies dpf made outside the stacks (--delete-data)'
@@ -169,68 +169,16 @@ export function copiesStep(op: Operation, o: DestroyOptions): StepDef {
     estimateSeconds: o.deleteData ? 600 : 10,
     async run(ctx) {
       const ops = await ctx.aws.ops();
-      const env = ctx.envCtx.name;
-      const found = await findCopies(ops, ctx.ledger, ctx.envCtx, platformData(ctx.ledger, ctx.envCtx, o.retained?.storage));
+      const find = () => findCopies(ops, ctx.ledger, ctx.envCtx, platformData(ctx.ledger, ctx.envCtx, o.retained?.storage));
+      const found = await find();
       await ctx.evidence({ found });
-      if (!o.deleteData) {
-        const leftovers = found.map((c) => copyLeftover(c, env));
-        for (const l of leftovers)
-          ctx.io.notify({
-            type: l.retained ? 'info' : 'warning',
-            stepId: ctx.stepId,
-            message: `${l.retained ? 'retained' : 'left behind'}: ${l.resource} — ${l.detail}`,
-          });
-        return {
-          changed: false,
-          summary: found.length ? `${found.length} found, kept: ${found.map(copyName).join(', ')}` : 'none',
-          outputs: { Found: String(found.length), Deleted: '0' },
-          evidence: { found, deleted: [], leftovers },
-        };
-      }
+      if (!o.deleteData) return copiesKept(ctx, found);
       const deleted: string[] = [];
       const leftovers: Leftover[] = [];
-      const until = new Date(ctx.clock.now().getTime() + 90 * 60000);
-      const dbs = found.filter((c) => c.kind === 'db');
-      for (const c of dbs) {
-        try {
-          if (c.deletionProtection) await ops.rds.modifyDeletionProtection(c.id, false);
-          if (c.status !== 'deleting') {
-            ctx.progress(`deleting ${copyName(c)} (made by ${c.origin}; no final snapshot: --delete-data)`);
-            await ops.rds.deleteInstance(c.id, { skipFinalSnapshot: true });
-          }
-        } catch (err) {
-          leftovers.push({ resource: copyName(c), retained: false, detail: `DeleteDBInstance failed: ${errorMessage(err)}` });
-        }
-      }
-      for (const c of dbs.filter((x) => !leftovers.some((l) => l.resource === copyName(x)))) {
-        await waitFor(ctx, {
-          stepId: ctx.stepId,
-          what: copyName(c),
-          read: async () => (await ops.rds.describeInstance(c.id))?.status,
-          state: (s) => (s === undefined ? 'done' : 'waiting'),
-          describe: (s) => s ?? 'gone',
-          deadline: until,
-          minMs: 10000,
-          maxMs: 60000,
-          onTimeout: (s) =>
-            stepError('DeleteCopyTimedOut', `${copyName(c)} is still ${s} after 90 min.`, {
-              hint: `Rerun dpf destroy --env ${env} --delete-data to keep waiting.`,
-            }),
-          onFailed: () => stepError('DeleteCopyFailed', `${copyName(c)} could not be deleted.`),
-        });
-        deleted.push(`${copyName(c)} (${c.origin})`);
-      }
-      for (const c of found.filter((x) => x.kind === 'fs')) {
-        try {
-          ctx.progress(`deleting ${copyName(c)} (made by ${c.origin}; --delete-data)`);
-          await deleteFileSystem(ctx, ops.efs, c.id, { hint: `Rerun dpf destroy --env ${env} --delete-data to keep waiting.` });
-          deleted.push(`${copyName(c)} (${c.origin})`);
-        } catch (err) {
-          leftovers.push({ resource: copyName(c), retained: false, detail: `not deleted: ${errorMessage(err)}` });
-        }
-      }
+      await deleteDbCopies(ctx, ops, found, deleted, leftovers);
+      await deleteFsCopies(ctx, ops, found, deleted, leftovers);
       // Verified through describe calls, not through what the calls answered.
-      for (const c of await findCopies(ops, ctx.ledger, ctx.envCtx, platformData(ctx.ledger, ctx.envCtx, o.retained?.storage)))
+      for (const c of await find())
         if (!leftovers.some((l) => l.resource === copyName(c)) && !/^delet/.test(c.status))
           leftovers.push({ resource: copyName(c), retained: false, detail: `${c.status}: still exists after its deletion (made by ${c.origin})` });
       for (const l of leftovers) ctx.io.notify({ type: 'warning', stepId: ctx.stepId, message: `left behind: ${l.resource} — ${l.detail}` });
@@ -242,4 +190,69 @@ export function copiesStep(op: Operation, o: DestroyOptions): StepDef {
       };
     },
   });
+}
+
+/** Without --delete-data: every copy is listed (a promoted one retained, the others left behind with how to delete them). */
+function copiesKept(ctx: StepContext, found: DpfCopy[]): StepResult {
+  const leftovers = found.map((c) => copyLeftover(c, ctx.envCtx.name));
+  for (const l of leftovers)
+    ctx.io.notify({
+      type: l.retained ? 'info' : 'warning',
+      stepId: ctx.stepId,
+      message: `${l.retained ? 'retained' : 'left behind'}: ${l.resource} — ${l.detail}`,
+    });
+  return {
+    changed: false,
+    summary: found.length ? `${found.length} found, kept: ${found.map(copyName).join(', ')}` : 'none',
+    outputs: { Found: String(found.length), Deleted: '0' },
+    evidence: { found, deleted: [], leftovers },
+  };
+}
+
+/** DeleteDBInstance of each database copy (no final snapshot: --delete-data), then wait until each asked for is gone. */
+async function deleteDbCopies(ctx: StepContext, ops: OpsPorts, found: DpfCopy[], deleted: string[], leftovers: Leftover[]): Promise<void> {
+  const until = new Date(ctx.clock.now().getTime() + 90 * 60000);
+  const dbs = found.filter((c) => c.kind === 'db');
+  for (const c of dbs) {
+    try {
+      if (c.deletionProtection) await ops.rds.modifyDeletionProtection(c.id, false);
+      if (c.status !== 'deleting') {
+        ctx.progress(`deleting ${copyName(c)} (made by ${c.origin}; no final snapshot: --delete-data)`);
+        await ops.rds.deleteInstance(c.id, { skipFinalSnapshot: true });
+      }
+    } catch (err) {
+      leftovers.push({ resource: copyName(c), retained: false, detail: `DeleteDBInstance failed: ${errorMessage(err)}` });
+    }
+  }
+  for (const c of dbs.filter((x) => !leftovers.some((l) => l.resource === copyName(x)))) {
+    await waitFor(ctx, {
+      stepId: ctx.stepId,
+      what: copyName(c),
+      read: async () => (await ops.rds.describeInstance(c.id))?.status,
+      state: (s) => (s === undefined ? 'done' : 'waiting'),
+      describe: (s) => s ?? 'gone',
+      deadline: until,
+      minMs: 10000,
+      maxMs: 60000,
+      onTimeout: (s) =>
+        stepError('DeleteCopyTimedOut', `${copyName(c)} is still ${s} after 90 min.`, {
+          hint: `Rerun dpf destroy --env ${ctx.envCtx.name} --delete-data to keep waiting.`,
+        }),
+      onFailed: () => stepError('DeleteCopyFailed', `${copyName(c)} could not be deleted.`),
+    });
+    deleted.push(`${copyName(c)} (${c.origin})`);
+  }
+}
+
+/** Each file system copy deleted through the reaper (mount targets first); one that is not gone is left behind with why. */
+async function deleteFsCopies(ctx: StepContext, ops: OpsPorts, found: DpfCopy[], deleted: string[], leftovers: Leftover[]): Promise<void> {
+  for (const c of found.filter((x) => x.kind === 'fs')) {
+    try {
+      ctx.progress(`deleting ${copyName(c)} (made by ${c.origin}; --delete-data)`);
+      await deleteFileSystem(ctx, ops.efs, c.id, { hint: `Rerun dpf destroy --env ${ctx.envCtx.name} --delete-data to keep waiting.` });
+      deleted.push(`${copyName(c)} (${c.origin})`);
+    } catch (err) {
+      leftovers.push({ resource: copyName(c), retained: false, detail: `not deleted: ${errorMessage(err)}` });
+    }
+  }
 }

@@ -4,12 +4,12 @@ import type { StepContext, StepDef } from '../../steps/types.js';
 import { opStep, waitFor, stepError, type Operation } from '../operation.js';
 import { restoreName } from '../restore/copy.js';
 import { deleteFileSystem } from '../reap.js';
-import { deleteVaultAndPoints } from '../backup.js';
+import { deleteVaultAndPoints } from '../backup/vault.js';
 import type { Leftover } from './keys.js';
 import { DESTROY_STEPS, dbIdentifierOf } from './keys.js';
 
 export function finalSnapshotStep(op: Operation): StepDef {
-  return opStep(op, {
+  return opStep({
     id: DESTROY_STEPS.finalSnapshot,
     title: 'Final RDS snapshot (data kept)',
     estimateSeconds: 600,
@@ -67,8 +67,8 @@ export function finalSnapshotStep(op: Operation): StepDef {
   });
 }
 
-export function deleteDbStep(op: Operation): StepDef {
-  return opStep(op, {
+export function deleteDbStep(): StepDef {
+  return opStep({
     id: DESTROY_STEPS.deleteDb,
     title: 'Delete the database without a final snapshot (--delete-data)',
     estimateSeconds: 600,

@@ -52,7 +52,7 @@ export function buildDrillSteps(op: Operation, o: DrillOptions, deps: DrillDeps)
       ...drStackSteps(op, { drAws: deps.drAws, drRegion: deps.drRegion, drEnv: drEnvName(deps.envName, op.stamp) }, DRILL_STEPS.drRegion),
       drDataStep(op, deps),
     );
-  main.push(validateStep(op));
+  main.push(validateStep());
   const ids = main.map((s) => s.id);
   return { main, finish: [teardownStep(op, o, deps, ids), reportStep(op, o, deps)] };
 }

@@ -25,7 +25,7 @@ function canaryScript(e: EnvContext, token: string): string[] {
 
 /** A row in the database and a file on EFS, written at drill start through SSM on a worker. */
 export function canaryStep(op: Operation): StepDef {
-  return opStep(op, {
+  return opStep({
     id: DRILL_STEPS.canary,
     title: 'Write canary data (a row in the database, a file on EFS)',
     estimateSeconds: 60,
@@ -73,7 +73,7 @@ export function canaryStep(op: Operation): StepDef {
 
 /** The drill's own security group in the VPC: no ingress, egress revoked. */
 export function isolateStep(op: Operation): StepDef {
-  return opStep(op, {
+  return opStep({
     id: DRILL_STEPS.isolate,
     title: 'Isolated security group for the drill',
     estimateSeconds: 10,
@@ -82,6 +82,8 @@ export function isolateStep(op: Operation): StepDef {
       const vpc = ctx.output('network.stack', 'VpcId');
       const name = drillName(ctx.envCtx, op.stamp);
       let groupId = mine.groupId as string | undefined;
+      // A group an earlier attempt made may have been deleted since: one that is gone isolates nothing.
+      if (groupId && !(await ops.ec2.describeSecurityGroups({ 'group-id': [groupId] })).length) groupId = undefined;
       if (!groupId) groupId = (await ops.ec2.describeSecurityGroups({ 'vpc-id': [vpc], 'group-name': [name] }))[0]?.groupId;
       if (!groupId) {
         groupId = await ops.ec2.createSecurityGroup(vpc, name, `dpf DR drill ${op.id}: no ingress, no egress`, {
@@ -96,6 +98,7 @@ export function isolateStep(op: Operation): StepDef {
       const g = (await ops.ec2.describeSecurityGroups({ 'group-id': [groupId] }))[0];
       const ingress = g?.ingress.length ?? 0;
       const egress = g?.egress.length ?? 0;
+      if (!g) throw stepError('DrillNotIsolated', `Drill security group ${groupId} is not visible after it was made.`);
       if (ingress || egress) throw stepError('DrillNotIsolated', `Drill security group ${groupId} still has ${ingress} ingress and ${egress} egress rule(s).`);
       return {
         changed: true,

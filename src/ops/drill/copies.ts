@@ -14,13 +14,13 @@ import {
   tagRestoredFileSystem,
   waitRestoreJob,
 } from '../restore/copy.js';
-import { efsArn } from '../backup.js';
+import { efsArn } from '../backup/keys.js';
 import { type Check, type CheckStatus } from '../report.js';
 import { DRILL_STEPS, deadlineOf, capError, drillName } from './keys.js';
 
 /** Point-in-time restore of the database to its latest restorable time, isolated. */
 export function restoreDbStep(op: Operation): StepDef {
-  return opStep(op, {
+  return opStep({
     id: DRILL_STEPS.restoreDb,
     title: 'Restore the database to its latest restorable time (isolated)',
     kind: 'stack',
@@ -33,7 +33,7 @@ export function restoreDbStep(op: Operation): StepDef {
 
 /** EFS from its latest recovery point (AWS Backup). */
 export function restoreFsStep(op: Operation): StepDef {
-  return opStep(op, {
+  return opStep({
     id: DRILL_STEPS.restoreFs,
     title: 'Restore EFS from its latest recovery point (isolated)',
     dependsOn: [DRILL_STEPS.isolate],
@@ -227,8 +227,8 @@ async function startFsRestore(
 }
 
 /** The copies' checks; the canary covered by the restore point. */
-export function validateStep(op: Operation): StepDef {
-  return opStep(op, {
+export function validateStep(): StepDef {
+  return opStep({
     id: DRILL_STEPS.validate,
     title: 'Validate the restored copies and the canary',
     // Not on the DR steps: the stores' RTO must not include the DR region's stack creation.

@@ -30,7 +30,7 @@ const SNAPSHOT_FAILED = new Set(['failed', 'incompatible-restore', 'incompatible
 
 /** scope full: what the DR region restores from — the newest snapshot at drill start, else one taken now. */
 export function drSourceStep(op: Operation): StepDef {
-  return opStep(op, {
+  return opStep({
     id: DRILL_STEPS.drSource,
     title: 'Database snapshot to recover in the DR region (newest at drill start)',
     estimateSeconds: 60,
@@ -95,7 +95,7 @@ export function drSourceStep(op: Operation): StepDef {
  * copy across regions (an emulator), the DR-region database is "not measured", with the reason.
  */
 export function drDataStep(op: Operation, deps: DrillDeps): StepDef {
-  return opStep(op, {
+  return opStep({
     id: DRILL_STEPS.drData,
     title: `Restore the database in the DR region (${deps.drRegion ?? '?'}) from a copied snapshot (isolated)`,
     kind: 'stack',
@@ -233,7 +233,9 @@ async function isolatedGroup(
   ec2: Ec2Port,
   o: { vpc: string; name: string; region: string; description: string; tags: Record<string, string>; known?: string },
 ): Promise<string> {
-  let sg = o.known ?? (await ec2.describeSecurityGroups({ 'vpc-id': [o.vpc], 'group-name': [o.name] }))[0]?.groupId;
+  // A group an earlier attempt made may have been deleted since: one that is gone isolates nothing.
+  const known = o.known && (await ec2.describeSecurityGroups({ 'group-id': [o.known] })).length ? o.known : undefined;
+  let sg = known ?? (await ec2.describeSecurityGroups({ 'vpc-id': [o.vpc], 'group-name': [o.name] }))[0]?.groupId;
   if (!sg) {
     sg = await ec2.createSecurityGroup(o.vpc, o.name, o.description, { ...o.tags, Name: o.name });
     await ctx.evidence({ securityGroupId: sg });

@@ -87,7 +87,7 @@ function drStackStep(op: Operation, deps: DrStackDeps, id: string, deployId: 'ne
 export function drStackSteps(op: Operation, deps: DrStackDeps, gatherId: string): StepDef[] {
   const network = drStackStep(op, deps, DR_STACK_STEPS.network, 'network.stack', []);
   const storage = drStackStep(op, deps, DR_STACK_STEPS.storage, 'storage.stack', [DR_STACK_STEPS.network]);
-  const gather = opStep(op, {
+  const gather = opStep({
     id: gatherId,
     title: `DR region (${deps.drRegion ?? '?'}) recreated`,
     dependsOn: [DR_STACK_STEPS.network, DR_STACK_STEPS.storage],

@@ -10,7 +10,7 @@ import { drillResult } from './result.js';
 
 /** Measure RTO/RPO, write the report (Markdown, JSON, HTML) and upload it. */
 export function reportStep(op: Operation, o: DrillOptions, deps: DrillDeps): StepDef {
-  return opStep(op, {
+  return opStep({
     id: DRILL_STEPS.report,
     title: 'Measure RTO/RPO and write the report',
     dependsOn: [DRILL_STEPS.teardown],
@@ -42,6 +42,8 @@ export function reportStep(op: Operation, o: DrillOptions, deps: DrillDeps): Ste
             stepId: ctx.stepId,
             message: `report not uploaded to s3://${stateBucket}: ${errorMessage(err)} (kept locally at ${result.report})`,
           });
+          // The local Markdown and JSON were written before the upload: rewrite them with its failure.
+          await writeFile(result.report, renderMarkdown(result));
           await writeFile(result.reportJson, `${JSON.stringify(result, null, 2)}\n`);
         }
       }

@@ -6,12 +6,12 @@ import { errorMessage } from '../../errors.js';
 import { opStep, optionalOutput, stepOf, waitFor, stepError, type Operation } from '../operation.js';
 import { drRecorded } from './dr-stacks.js';
 import { deleteFileSystem, deleteSecurityGroup, deleteStack } from '../reap.js';
-import { deleteVaultAndPoints } from '../backup.js';
+import { deleteVaultAndPoints } from '../backup/vault.js';
 import { DRILL, DRILL_STEPS, drillName, drEnvName, type DrillOptions, type DrillDeps } from './keys.js';
 
 /** Delete every drill resource (or keep them with --keep); records why the drill is torn down early. */
 export function teardownStep(op: Operation, o: DrillOptions, deps: DrillDeps, mainIds: string[]): StepDef {
-  return opStep(op, {
+  return opStep({
     id: DRILL_STEPS.teardown,
     title: o.keep ? 'Keep the drill resources (--keep)' : 'Tear the drill down',
     input: { keep: o.keep },

@@ -16,7 +16,7 @@
  */
 import type { StepDef } from '../../steps/types.js';
 import { type Operation } from '../operation.js';
-import { rdsSnapshotStep } from '../backup.js';
+import { rdsSnapshotStep } from '../backup/snapshot.js';
 import { PATCH_STEPS, type PatchOptions } from './keys.js';
 import { recoveryPointStep } from './recovery-point.js';
 import { waveStep } from './waves.js';
@@ -39,7 +39,7 @@ export function buildPatchSteps(op: Operation, o: PatchOptions): StepDef[] {
   if (nonWorkers.length) steps.push(recoveryPointStep(op, o, nonWorkers));
   let previous: string[] = [PATCH_STEPS.dbSnapshot, ...(nonWorkers.length ? [PATCH_STEPS.recoveryPoint] : [])];
   for (const wave of o.waves) {
-    steps.push(waveStep(op, o, wave, previous), gateStep(op, o, wave));
+    steps.push(waveStep(op, o, wave, previous), gateStep(o, wave));
     previous = [PATCH_STEPS.gate(wave.name)];
   }
   return steps;

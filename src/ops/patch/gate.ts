@@ -1,17 +1,17 @@
 /** The health gate after each wave. */
 import type { StepDef } from '../../steps/types.js';
 import type { Ledger } from '../../state/ledger.js';
-import { opStep, optionalOutput, stepError, hostLabel, type Operation } from '../operation.js';
+import { opStep, optionalOutput, stepError, hostLabel } from '../operation.js';
 import { checkHealth, evaluateGate, roleServices, type Host } from '../health.js';
 import { PATCH_STEPS, roleOf, type PatchOptions, type Wave } from './keys.js';
 import { rollbackHint } from './waves.js';
 import { deployedServices, workerIds } from './hosts.js';
 
 /** The health gate after a wave: every host's services, agent and alarms; unknown is not healthy unless accepted. */
-export function gateStep(op: Operation, o: PatchOptions, wave: Wave): StepDef {
+export function gateStep(o: PatchOptions, wave: Wave): StepDef {
   const waveId = PATCH_STEPS.wave(wave.name);
   const gateId = PATCH_STEPS.gate(wave.name);
-  return opStep(op, {
+  return opStep({
     id: gateId,
     title: `Health gate after ${wave.name}`,
     kind: 'check',

@@ -5,7 +5,7 @@ import { PATCH_STEPS, roleOf, type PatchOptions } from './keys.js';
 
 /** AMIs of the non-worker hosts, taken without reboot; a resumed run reuses the images it requested. */
 export function recoveryPointStep(op: Operation, o: PatchOptions, nonWorkers: string[]): StepDef {
-  return opStep(op, {
+  return opStep({
     id: PATCH_STEPS.recoveryPoint,
     title: `Recovery point: AMI of ${nonWorkers.length} host(s) (no reboot)`,
     estimateSeconds: 900,

@@ -9,7 +9,7 @@ import { workerIds } from './hosts.js';
 
 export function buildScanSteps(op: Operation, o: Omit<PatchOptions, 'acceptUnknownHealth' | 'enforceWindow'>): StepDef[] {
   return [
-    opStep(op, {
+    opStep({
       id: PATCH_STEPS.scan,
       title: `Scan for pending updates (${o.method === 'ansible' ? 'patch.yml in Check mode' : 'AWS-RunPatchBaseline Operation=Scan'})`,
       kind: 'playbook',

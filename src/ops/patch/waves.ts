@@ -13,7 +13,7 @@ import { workerIds } from './hosts.js';
 /** One wave: the document sent to its hosts (rolling for workers), halted on failure; reboots waited for. */
 export function waveStep(op: Operation, o: PatchOptions, wave: Wave, previous: string[]): StepDef {
   const waveId = PATCH_STEPS.wave(wave.name);
-  return opStep(op, {
+  return opStep({
     id: waveId,
     title: `Patch wave ${wave.name}${wave.rolling ? ' (rolling)' : ''}`,
     kind: 'playbook',

@@ -14,7 +14,7 @@
  *   operations.restore.fs-validate  available, encrypted with the key, mount targets
  *   operations.restore.fs-promote   (--promote) /<project>/<env>/efs/file-system-id := the copy
  */
-import type { RestoreDbInput } from '../../aws/ops-ports.js';
+import type { OpsPorts, RestoreDbInput } from '../../aws/ops-ports.js';
 import type { StepDef } from '../../steps/types.js';
 import { opStep, optionalOutput, stepError, type Operation } from '../operation.js';
 import { anyWorker, probeDbFromWorker } from '../health.js';
@@ -25,7 +25,7 @@ import { dbPromoteStep } from './promote.js';
 
 /** RestoreDBInstanceFromDBSnapshot / ToPointInTime as a new instance in the platform's network. */
 export function restoreDbStep(op: Operation, o: RestoreDbOptions): StepDef {
-  return opStep(op, {
+  return opStep({
     id: RESTORE_STEPS.db,
     title: 'Restore the database to a new instance',
     kind: 'stack',
@@ -45,7 +45,7 @@ export function restoreDbStep(op: Operation, o: RestoreDbOptions): StepDef {
         tags: { ...restoreTags(ctx, op.id), 'dpf:restored-from': p.identifier },
       };
       let from: string;
-      if (await ops.rds.describeInstance(target)) {
+      if (await existingCopy(ops, target, mine, op.id, o.rerun)) {
         from = String(mine.restoredFrom ?? 'an earlier run');
         ctx.progress(`${target} already exists (requested by an earlier run); waiting for it`);
       } else if (o.source.kind === 'snapshot') {
@@ -100,9 +100,25 @@ export function restoreDbStep(op: Operation, o: RestoreDbOptions): StepDef {
   });
 }
 
+/**
+ * The copy exists already when an earlier run of this operation requested it: recorded in its
+ * evidence, or tagged with the operation (a run may die between the request and its evidence).
+ * An instance of that name that is neither is someone else's, never taken for the copy.
+ */
+async function existingCopy(ops: OpsPorts, target: string, mine: Record<string, unknown>, opId: string, rerun: string): Promise<boolean> {
+  const existing = await ops.rds.describeInstance(target);
+  if (!existing) return false;
+  if (mine.target !== undefined || existing.tags['dpf:operation'] === opId) return true;
+  throw stepError(
+    'RestoreTargetTaken',
+    `A DB instance named ${target} already exists and this restore did not make it (dpf:operation ${existing.tags['dpf:operation'] ?? 'not tagged'}); dpf will not take it for the copy.`,
+    { hint: `Look at it (aws rds describe-db-instances --db-instance-identifier ${target}); start a new restore, which gets a new name: ${rerun} --new` },
+  );
+}
+
 /** The copy: available, encrypted, engine and port as the source, network as asked, reachable from a worker. */
-export function dbValidateStep(op: Operation, o: RestoreDbOptions): StepDef {
-  return opStep(op, {
+export function dbValidateStep(o: RestoreDbOptions): StepDef {
+  return opStep({
     id: RESTORE_STEPS.dbValidate,
     title: 'Validate the restored database',
     dependsOn: [RESTORE_STEPS.db],
@@ -142,5 +158,5 @@ export function dbValidateStep(op: Operation, o: RestoreDbOptions): StepDef {
 }
 
 export function buildRestoreDbSteps(op: Operation, o: RestoreDbOptions): StepDef[] {
-  return [restoreDbStep(op, o), dbValidateStep(op, o), ...(o.promote ? [dbPromoteStep(op)] : [])];
+  return [restoreDbStep(op, o), dbValidateStep(o), ...(o.promote ? [dbPromoteStep()] : [])];
 }

@@ -8,7 +8,7 @@ import { fsPromoteStep } from './promote.js';
 
 /** StartRestoreJob newFileSystem=true, encrypted with the data key, tagged. */
 export function restoreFsStep(op: Operation, o: RestoreFsOptions): StepDef {
-  return opStep(op, {
+  return opStep({
     id: RESTORE_STEPS.fs,
     title: 'Restore EFS to a new file system (AWS Backup)',
     estimateSeconds: 1800,
@@ -64,8 +64,8 @@ export function restoreFsStep(op: Operation, o: RestoreFsOptions): StepDef {
 }
 
 /** The copy: available, encrypted with the key, mount targets. */
-export function fsValidateStep(op: Operation): StepDef {
-  return opStep(op, {
+export function fsValidateStep(): StepDef {
+  return opStep({
     id: RESTORE_STEPS.fsValidate,
     title: 'Validate the restored file system',
     dependsOn: [RESTORE_STEPS.fs],
@@ -92,5 +92,5 @@ export function fsValidateStep(op: Operation): StepDef {
 }
 
 export function buildRestoreFsSteps(op: Operation, o: RestoreFsOptions): StepDef[] {
-  return [restoreFsStep(op, o), fsValidateStep(op), ...(o.promote ? [fsPromoteStep(op)] : [])];
+  return [restoreFsStep(op, o), fsValidateStep(), ...(o.promote ? [fsPromoteStep()] : [])];
 }

@@ -2,7 +2,7 @@
 import type { OpsPorts } from '../../aws/ops-ports.js';
 import type { StepContext, StepDef, StepResult } from '../../steps/types.js';
 import { NotConfirmedError } from '../../errors.js';
-import { opStep, optionalOutput, stepError, type Operation } from '../operation.js';
+import { opStep, optionalOutput, stepError } from '../operation.js';
 import { RESTORE_STEPS } from './keys.js';
 
 /** Point an SSM parameter the nodes read at the copy, after a confirmation; the old value is kept as evidence. */
@@ -33,8 +33,8 @@ export async function promoteParameter(ctx: StepContext, ops: OpsPorts, name: st
 }
 
 /** /<project>/<env>/rds/endpoint := the restored database. */
-export function dbPromoteStep(op: Operation): StepDef {
-  return opStep(op, {
+export function dbPromoteStep(): StepDef {
+  return opStep({
     id: RESTORE_STEPS.dbPromote,
     title: 'Switch the platform to the restored database',
     kind: 'gate',
@@ -50,8 +50,8 @@ export function dbPromoteStep(op: Operation): StepDef {
 }
 
 /** /<project>/<env>/efs/file-system-id := the restored file system (only with mount targets). */
-export function fsPromoteStep(op: Operation): StepDef {
-  return opStep(op, {
+export function fsPromoteStep(): StepDef {
+  return opStep({
     id: RESTORE_STEPS.fsPromote,
     title: 'Switch the platform to the restored file system',
     kind: 'gate',

@@ -97,19 +97,44 @@ export async function executeStep(s: StepDef, o: RunOptions): Promise<StepOutcom
     const v = s.verify ? await s.verify(ctx, previous) : { ok: true };
     if (v.ok) {
       o.io.notify({ type: 'step-skipped', stepId: s.id, reason: 'done, inputs unchanged, verified in AWS' });
-      await o.afterStep?.(s, previous);
+      await afterDone(s, o, previous);
       return 'skipped';
     }
     o.io.notify({ type: 'warning', stepId: s.id, message: `${s.id} was done but ${v.reason ?? 'no longer matches AWS'}; running it again.` });
   }
   const start = await markRunning(s, o, previous, recorded, prepared);
+  let done: StepRecord;
   try {
     await testHoldAtStart(s.id, o);
     const result = await s.run(ctx, prepared);
-    await finishStep(s, o, start, result);
-    return 'done';
+    done = await finishStep(s, o, start, result);
   } catch (err) {
     throw await failStep(s, o, start, recorded, err);
+  }
+  await afterDone(s, o, done);
+  return 'done';
+}
+
+/**
+ * What the caller does once a step is done (deploy: take the DynamoDB lease and mirror the
+ * ledger once bootstrap.state made them) failed: the step stays done, and the run must start
+ * nothing more (e.g. another operator holds the lease: steps that started with the state
+ * backend finish, none begins).
+ */
+export class RunHaltedError extends Error {
+  constructor(
+    readonly stepId: string,
+    readonly reason: unknown,
+  ) {
+    super(`after ${stepId}: ${errorMessage(reason)}`);
+  }
+}
+
+async function afterDone(s: StepDef, o: RunOptions, rec: StepRecord): Promise<void> {
+  try {
+    await o.afterStep?.(s, rec);
+  } catch (err) {
+    throw new RunHaltedError(s.id, err);
   }
 }
 
@@ -148,7 +173,7 @@ async function markRunning(s: StepDef, o: RunOptions, previous: StepRecord | und
 }
 
 /** Done: outputs and evidence, and the other steps' records the step made stale (its `resets`), in one write. */
-async function finishStep(s: StepDef, o: RunOptions, start: Date, result: StepResult): Promise<void> {
+async function finishStep(s: StepDef, o: RunOptions, start: Date, result: StepResult): Promise<StepRecord> {
   const end = o.clock.now();
   let rec: StepRecord | undefined;
   await o.ledger.update((d) => {
@@ -175,7 +200,7 @@ async function finishStep(s: StepDef, o: RunOptions, start: Date, result: StepRe
     summary: result.summary,
     ...(result.verdict ? { verdict: result.verdict } : {}),
   });
-  await o.afterStep?.(s, rec!);
+  return rec!;
 }
 
 /** Record how the step ended (interrupted, declined, failed) and return the error to rethrow. */

@@ -4,7 +4,7 @@ import { stackStep } from '../kinds/stack.js';
 import type { EnvironmentConfig } from '../../config/schema.js';
 import { derivedNames as names, drVaultRegion, normalised } from '../../config/normalise.js';
 import { drVaultArn, pinnedPlatformImageId } from '../facts.js';
-import { common, netOut, COMPUTE_NETWORK, STORAGE_NETWORK, STATE_BACKEND_FIRST } from './shared.js';
+import { common, netOut, COMPUTE_NETWORK, STORAGE_NETWORK } from './shared.js';
 
 /** The state bucket and lock table: first, everything else records into them. */
 export function bootstrapStateStep(): StepDef {
@@ -28,7 +28,8 @@ export function networkStep(): StepDef {
     phase: 'network',
     title: 'VPC, subnets, gateways, security groups, flow logs',
     template: 'network',
-    after: { 'bootstrap.state': { order: STATE_BACKEND_FIRST } },
+    // Nothing of bootstrap.state: the VPC starts with the state bucket (docs/architecture.md, "The step graph").
+    after: {},
     parameters: (ctx) => {
       const e = ctx.envCtx.env;
       const s = e.network.subnets;
@@ -128,7 +129,7 @@ export function drVaultSteps(env: EnvironmentConfig | undefined): StepDef[] {
           phase: 'storage',
           title: `Backup vault in the DR region (${drVaultRegion(env)}) for cross-region copies`,
           template: 'dr-vault',
-          after: { 'bootstrap.state': { order: STATE_BACKEND_FIRST } },
+          after: {},
           region: drVaultRegion,
           parameters: (ctx) => ({ ...common(ctx), SourceRegion: ctx.envCtx.region }),
         }),

@@ -32,11 +32,12 @@ export const STORAGE_NETWORK = [
 export const IDENTITY_NETWORK = ['VpcId', 'PrivateSubnet1Id', 'PrivateSubnet2Id', 'IdentitySecurityGroupId'] as const;
 
 /**
- * Steps that read nothing of the state backend still wait for it: the run takes its lock and
- * mirrors the ledger to the state bucket once bootstrap.state is done (src/session.ts), and
- * nothing else should change AWS before both exist.
+ * What every deploy run needs, done or in the run, though no step reads it: the state backend,
+ * whose lock table the run takes its lease in and whose bucket keeps the ledger's copy. The
+ * stacks that read nothing of it start with it in the same run (docs/architecture.md, "The step
+ * graph"); a run of later phases alone before it exists is refused.
  */
-export const STATE_BACKEND_FIRST = 'the state backend first: the run takes its lock and mirrors the ledger once it exists';
+export const RUN_NEEDS = ['bootstrap.state'] as const;
 
 /** Two playbooks never run on one host at once (package locks, service restarts, the same files). */
 export function sameHosts(hosts: readonly HostRole[], why?: string): string {

@@ -5,8 +5,10 @@
 import { SUCCESS_STATES, type ChangeSetDescription, type StackDescription } from '../../aws/cloudformation.js';
 import { StepFailedError, NotConfirmedError, BlockedError } from '../../errors.js';
 import type { DeployStackDeps, DeployStackRequest, DeployStackResult, PollSettings } from './types.js';
-import { rootCause, type StackWatcher } from './watcher.js';
+import { causeLine, rootCause, type StackWatcher } from './watcher.js';
+import { deleteWatchedStack } from './delete.js';
 import { completeOutputs } from './outputs.js';
+import { waitFor } from '../../wait.js';
 
 /** Stable states from which an update may start. */
 const UPDATABLE = new Set(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'UPDATE_ROLLBACK_COMPLETE', 'IMPORT_COMPLETE', 'IMPORT_ROLLBACK_COMPLETE']);
@@ -36,19 +38,25 @@ export interface Adopted {
   cs: ChangeSetDescription;
 }
 
+const CHANGE_SET_ENDED = new Set(['CREATE_COMPLETE', 'FAILED', 'DELETE_COMPLETE', 'DELETE_FAILED']);
+
+/** Wait for a change set to be made (or refused), on the one poller: backing off from the first interval, no progress shown. */
 export async function waitForChangeSet(d: Deployment, name: string): Promise<ChangeSetDescription> {
   const { req, deps, poll } = d;
-  let cs = await deps.cfn.describeChangeSet(req.stackName, name);
-  let delay = poll.minMs;
-  const csStart = deps.clock.now().getTime();
-  while (!['CREATE_COMPLETE', 'FAILED', 'DELETE_COMPLETE', 'DELETE_FAILED'].includes(cs.status)) {
-    if (deps.clock.now().getTime() - csStart > poll.timeoutMs)
-      throw new StepFailedError(req.stepId, `Change set for ${req.stackName} never finished (${cs.status}).`);
-    await deps.clock.sleep(delay, deps.signal);
-    delay = Math.min(poll.maxMs, Math.round(delay * 1.5));
-    cs = await deps.cfn.describeChangeSet(req.stackName, name);
-  }
-  return cs;
+  return waitFor(
+    { clock: deps.clock, signal: deps.signal },
+    {
+      what: `change set ${name}`,
+      read: () => deps.cfn.describeChangeSet(req.stackName, name),
+      state: (cs) => (CHANGE_SET_ENDED.has(cs.status) ? 'done' : 'waiting'),
+      factor: 1.5,
+      // Given up once *more* than timeoutMs has passed.
+      deadline: deps.clock.now().getTime() + poll.timeoutMs + 1,
+      minMs: poll.minMs,
+      maxMs: poll.maxMs,
+      onTimeout: (cs) => new StepFailedError(req.stepId, `Change set for ${req.stackName} never finished (${cs.status}).`),
+    },
+  );
 }
 
 /**
@@ -128,8 +136,7 @@ async function resumeInterrupted(d: Deployment, name: string, resumingSaved: boo
 
 /** 1. Bring the stack to a state a change set can start from (waiting, recreating, continuing a rollback). */
 export async function settleStack(d: Deployment, initial: StackDescription | undefined): Promise<StackDescription | undefined> {
-  const { req, deps, say, watcher, tokens } = d;
-  const { cfn, io } = deps;
+  const { req, deps, say, watcher } = d;
   let stack = initial;
   for (let guard = 0; guard < 5; guard++) {
     if (!stack) break;
@@ -143,19 +150,13 @@ export async function settleStack(d: Deployment, initial: StackDescription | und
     }
     if (st === 'ROLLBACK_COMPLETE' || st === 'ROLLBACK_FAILED' || st === 'CREATE_FAILED') {
       if (req.previewOnly) break;
-      const ok = await io.confirm({
+      const ok = await deps.io.confirm({
         stepId: req.stepId,
         question: `Stack ${req.stackName} is ${st}: its first creation failed and it cannot be updated. Delete it and create it again?`,
       });
       if (!ok) throw new NotConfirmedError(`delete and recreate ${req.stackName}`, 'declined');
       say(`deleting ${req.stackName} (${st}) before recreating it`);
-      await watcher.prime();
-      await cfn.deleteStack(req.stackName, undefined, tokens.delete);
-      stack = await watcher.untilSettled();
-      if (stack && stack.status !== 'DELETE_COMPLETE')
-        throw new StepFailedError(req.stepId, `Could not delete ${req.stackName}: it is ${stack.status}.`, {
-          hint: 'Delete the stack by hand (retaining the resources that block it), then rerun.',
-        });
+      await deleteBeforeRecreating(d, stack.stackId);
       stack = undefined;
       continue;
     }
@@ -169,6 +170,18 @@ export async function settleStack(d: Deployment, initial: StackDescription | und
     break;
   }
   return stack;
+}
+
+/** The one stack deletion (./delete.ts), its events streamed; what stops it is named by its root cause. */
+async function deleteBeforeRecreating(d: Deployment, stackId: string): Promise<void> {
+  const { req, watcher, tokens } = d;
+  const deletion = await deleteWatchedStack(watcher, { token: tokens.delete, stackId });
+  if (deletion.refused) throw deletion.refused;
+  if (!deletion.gone)
+    throw new StepFailedError(req.stepId, `Could not delete ${req.stackName}: it is ${deletion.final?.status}.`, {
+      details: deletion.cause ? [causeLine(deletion.cause)] : [],
+      hint: 'Delete the stack by hand (retaining the resources that block it), then rerun.',
+    });
 }
 
 async function continueRollback(d: Deployment): Promise<StackDescription | undefined> {
