@@ -8,6 +8,7 @@
  */
 import { describe, it, expect, beforeAll } from 'vitest';
 import { execa } from 'execa';
+import { spawn as spawnPty } from '@lydell/node-pty';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
@@ -192,6 +193,28 @@ describe('GIVEN a folder with a config and a warm config cache', () => {
     expect(full.code, full.stderr).toBe(0);
     expect({ ...fast, stdout: normalise(fast.stdout) }).toEqual({ ...full, stdout: normalise(full.stdout) });
     if (args.includes('--json')) expect(normalise(fast.stdout)).toContain('"checkedAt": "(now)"');
+  });
+
+  /** Everything the process writes to a terminal of `cols` columns (stdin, stdout and stderr all the pty), raw, and its exit code. */
+  const runOnTerminal = (args: string[], over: Record<string, string>, cols: number) =>
+    new Promise<{ raw: string; code: number }>((resolve) => {
+      const base = env({ TERM: 'xterm-256color', ...over });
+      delete base.CI;
+      const p = spawnPty(process.execPath, [DPF, ...args], { name: 'xterm-256color', cols, rows: 60, cwd: dir, env: base });
+      let raw = '';
+      p.onData((d) => (raw += d));
+      p.onExit(({ exitCode }) => resolve({ raw, code: exitCode }));
+    });
+
+  it.each([
+    ['a failed step, 100 columns', ['status', '--env', 'failed', '--offline'], 100],
+    ['deployed, 72 columns', ['status', '--env', 'dev', '--offline'], 72],
+    ['a held lock, --no-color, 120 columns', ['status', '--env', 'held', '--offline', '--no-color'], 120],
+  ])('WHEN %s is asked on a terminal THEN both paths write the same bytes (the full CLI’s live view draws nothing for status)', async (_what, args, cols) => {
+    const fast = await runOnTerminal(args as string[], { DPF_TEST_FAST_PATH: 'only' }, cols as number);
+    const full = await runOnTerminal(args as string[], { DPF_TEST_FAST_PATH: 'off' }, cols as number);
+    expect(fast.code, fast.raw).toBe(0);
+    expect(JSON.stringify(fast.raw)).toBe(JSON.stringify(full.raw));
   });
 
   it('WHEN an environment not in the config is asked THEN the fast path leaves it to the full CLI, whose error is printed', async () => {
