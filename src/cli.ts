@@ -1,16 +1,14 @@
 /**
- * The commander program: global flags, command wiring, and error → exit code. This is the
- * only module that touches `process`. Commands are imported lazily, so `dpf --help` and
+ * The commander program: global flags, command wiring, and error → exit code. With
+ * src/fast-entry.ts (which loads it for every invocation it does not answer itself, and reads the
+ * process settings both share) the only module that touches `process`. Commands are imported lazily, so `dpf --help` and
  * `dpf --version` load neither the AWS SDK nor any command's code.
  */
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { createSupportsColor } from 'supports-color';
 import { DpfError, ExitCode, errorMessage } from './errors.js';
 import type { CommandContext, GlobalOptions } from './context.js';
-import { parsePollMs, type ProcessInfo, type Settings } from './settings.js';
+import { colorLevel, readSettings } from './fast-entry.js';
 import { checkRegionFlag, collect, parseIntOption, parsePhases, refuseRepeatedOptions } from './commands/options.js';
 import { registerFoundationCommands } from './commands/foundation.js';
 import type { MakeContext } from './commands/index.js';
@@ -30,58 +28,6 @@ Exit codes:
 
 /** Flags that may be given more than once (they collect); every other value flag is refused when repeated. */
 const REPEATABLE = new Set(['--phase', '--az', '--admin-cidr', '--set']);
-
-/**
- * Colour for one stream: off with --no-color; FORCE_COLOR wins next (a CI log that renders
- * colour); then NO_COLOR; then what supports-color finds for that stream (a TTY, TERM, CI).
- * Decided per stream: `dpf status | cat` gets no escape codes while stderr may still have colour.
- */
-function colorLevel(stream: NodeJS.WriteStream, flag: boolean): number {
-  if (!flag) return 0;
-  if (process.env.FORCE_COLOR === undefined && process.env.NO_COLOR) return 0;
-  const s = createSupportsColor(stream, { sniffFlags: false });
-  return s ? s.level : 0;
-}
-
-/** Whether a process of this host still runs (signal 0 probes without signalling; EPERM: it runs as another user). */
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** AWS_ENDPOINT_URL_<SERVICE> overrides (the SDK's service-specific endpoints), by service suffix. */
-function serviceEndpoints(env: NodeJS.ProcessEnv): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) if (v && k.startsWith('AWS_ENDPOINT_URL_')) out[k.slice('AWS_ENDPOINT_URL_'.length)] = v;
-  return out;
-}
-
-/**
- * Everything dpf reads from its process, read here once (src/settings.ts). The endpoint is the
- * one the SDK will use — AWS_ENDPOINT_URL, else the profile's endpoint_url — so it is known only
- * once the AWS settings are resolved.
- */
-function readSettings(endpointUrl: string | undefined): Settings {
-  const env = process.env;
-  const hold = env.DPF_TEST_HOLD_STEP || env.DPF_TEST_HOLD_STEP_START;
-  const me: ProcessInfo = { pid: process.pid, host: os.hostname(), isAlive: isProcessAlive };
-  return {
-    pollMs: parsePollMs(env.DPF_POLL_MS),
-    pollMaxMs: parsePollMs(env.DPF_POLL_MAX_MS),
-    endpoint: { url: endpointUrl, services: serviceEndpoints(env) },
-    testHold: hold
-      ? { afterExecute: env.DPF_TEST_HOLD_STEP || undefined, atStart: env.DPF_TEST_HOLD_STEP_START || undefined, ms: Number(env.DPF_TEST_HOLD_MS ?? 600000) }
-      : undefined,
-    columns: process.stdout.columns || undefined,
-    cacheDir: env.DPF_CACHE_DIR || path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'dpf'),
-    path: (env.PATH ?? '').split(path.delimiter).filter(Boolean),
-    process: me,
-  };
-}
 
 /** What one run of dpf shares between its signal handlers, the command context and the exit path. */
 interface RunState {
@@ -127,7 +73,7 @@ async function makeContext(run: RunState, cmd: Command, o: { offline?: boolean }
     yes: Boolean(g.yes),
     verbose: Boolean(g.verbose),
     quiet: Boolean(g.quiet),
-    color: colorLevel(process.stdout, colorFlag),
+    color: await colorLevel(process.stdout, colorFlag),
   };
   run.globals = globals;
   // --profile X is AWS_PROFILE=X for everything the SDK reads: credentials (SSO, roles), region, endpoint_url.
@@ -138,7 +84,7 @@ async function makeContext(run: RunState, cmd: Command, o: { offline?: boolean }
     json: globals.json,
     yes: globals.yes,
     interactive,
-    color: colorLevel(process.stderr, colorFlag),
+    color: await colorLevel(process.stderr, colorFlag),
     verbose: globals.verbose,
     quiet: globals.quiet,
     now: () => new Date(),

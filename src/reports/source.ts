@@ -45,8 +45,9 @@ export interface LedgerView {
   ports?: AwsPorts;
 }
 
-export async function openLedgerView(ctx: CommandContext, o: { offline?: boolean; timeoutMs?: number } = {}): Promise<LedgerView> {
-  const opened = await openConfig(ctx.globals.config, { dir: ctx.settings.cacheDir, owner: ctx.settings.process });
+/** cacheOnly: the config from the cache only (src/state/config-cache.ts: a miss throws NotCachedError). */
+export async function openLedgerView(ctx: CommandContext, o: { offline?: boolean; timeoutMs?: number; cacheOnly?: boolean } = {}): Promise<LedgerView> {
+  const opened = await openConfig(ctx.globals.config, { dir: ctx.settings.cacheDir, owner: ctx.settings.process }, { cacheOnly: o.cacheOnly });
   const loaded = opened.loaded;
   const { name: envName, env } = await selectPlacedEnv(loaded, ctx.globals);
   const region = ctx.globals.region ?? env.region;

@@ -5,7 +5,6 @@
  */
 import { open, rename, mkdir, unlink, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import type { ProcessInfo } from '../settings.js';
 
 const TEMP = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/;
@@ -14,7 +13,9 @@ const TEMP = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/;
 export async function writeTemp(file: string, data: string, owner: Pick<ProcessInfo, 'pid'>): Promise<string> {
   const dir = path.dirname(file);
   await mkdir(dir, { recursive: true });
-  const tmp = path.join(dir, `.${path.basename(file)}.${owner.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  // The Web Crypto global loads on first use, so a command that only reads state does not load node:crypto (issue 14).
+  const suffix = Buffer.from(crypto.getRandomValues(new Uint8Array(4))).toString('hex');
+  const tmp = path.join(dir, `.${path.basename(file)}.${owner.pid}.${suffix}.tmp`);
   const fh = await open(tmp, 'wx', 0o644);
   try {
     await fh.writeFile(data, 'utf8');

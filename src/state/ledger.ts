@@ -6,7 +6,7 @@
  * A corrupt or newer-format ledger is refused, never overwritten.
  */
 import { readFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { removeStaleTemps, writeFileAtomic } from './atomic.js';
 import { StateInvalidError, errorMessage } from '../errors.js';
@@ -182,10 +182,14 @@ export function assertLedgerOf(data: LedgerData, expected: Pick<LedgerData, 'pro
     throw new StateInvalidError(`The ledger at ${where} belongs to ${data.project}/${data.env}, not ${expected.project}/${expected.env}.`, hint);
 }
 
-/** A ledger file as it is on disk (checked, and refused when it is another environment's); undefined when there is none. */
+/**
+ * A ledger file as it is on disk (checked, and refused when it is another environment's); undefined
+ * when there is none. Read synchronously: read-only commands have nothing to overlap it with, and a
+ * thread-pool round trip is a measurable part of `status --offline`'s start (issue 14).
+ */
 export async function readLedgerFile(file: string, project: string, env: string): Promise<LedgerData | undefined> {
   if (!existsSync(file)) return undefined;
-  const data = parseLedger(await readFile(file, 'utf8'), file);
+  const data = parseLedger(readFileSync(file, 'utf8'), file);
   assertLedgerOf(data, { project, env }, file, 'Check --env and --config.');
   return data;
 }

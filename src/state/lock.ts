@@ -7,11 +7,12 @@
  * with a warning; any other live-looking lease is only broken by `dpf unlock`.
  */
 import { readFile, unlink, mkdir, link, rename, readdir, open } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { createHash, randomUUID } from 'node:crypto';
 import { LockHeldError } from '../errors.js';
 import type { AcquireResult, Lease, LeaseStore } from '../aws/ports.js';
 import { removeStaleTemps, writeFileAtomic, writeTemp } from './atomic.js';
+import { digest64 } from './digest.js';
 import type { ProcessInfo } from '../settings.js';
 
 /** A lease may be taken over when it expired, or when its holder on this host (`me.host`) is dead. */
@@ -42,7 +43,8 @@ export class FileLeaseStore implements LeaseStore {
   async read(): Promise<Lease | undefined> {
     let text: string;
     try {
-      text = await readFile(this.file, 'utf8');
+      // Synchronously: one small file, and `status --offline` has nothing to overlap a thread-pool round trip with (issue 14).
+      text = readFileSync(this.file, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw err;
@@ -173,7 +175,7 @@ function parseLease(text: string): Lease {
   } catch {
     /* below */
   }
-  const digest = createHash('sha256').update(text).digest('hex').slice(0, 16);
+  const digest = digest64(text);
   return {
     env: '?',
     token: `unreadable-${digest}`,
@@ -210,7 +212,8 @@ export class EnvLock {
     const now = opts.now();
     this.lease = {
       env: opts.env,
-      token: randomUUID(),
+      // The Web Crypto global: node:crypto loads only when a lease is made, not when one is read (issue 14).
+      token: crypto.randomUUID(),
       identity: opts.identity,
       host: opts.me.host,
       pid: opts.me.pid,

@@ -9,6 +9,7 @@ import type { AwsPorts, Lease } from '../aws/ports.js';
 import type { CommandContext } from '../context.js';
 import type { LedgerData, RunRecord } from '../state/ledger.js';
 import { staleReason } from '../state/lock.js';
+import { NotCachedError } from '../state/config-cache.js';
 import { buildStatus, driftFromLedger, stepShape, type StatusModel, type StepShape } from '../steps/status-model.js';
 import { errorMessage } from '../errors.js';
 import { LIVE_TIMEOUT_MS, openLedgerView, withTimeout, type LedgerView } from '../reports/source.js';
@@ -20,6 +21,11 @@ export interface StatusQuery {
   drift?: boolean;
   /** Time box of each live call (ms). Default LIVE_TIMEOUT_MS; not a CLI option (tests shorten it). */
   timeoutMs?: number;
+  /**
+   * Answer from the config cache only (src/fast-entry.ts): a config or step graph not kept throws
+   * NotCachedError rather than loading the parser, the schema or any step's code. Default false.
+   */
+  cacheOnly?: boolean;
 }
 
 /** How long `--drift` waits for all detections together. */
@@ -157,6 +163,7 @@ async function statusGraph(view: LedgerView): Promise<StepShape[]> {
   const name = `status-graph:${view.envName}`;
   const kept = view.opened.derived(name);
   if (Array.isArray(kept)) return kept as StepShape[];
+  if (view.opened.cacheOnly) throw new NotCachedError(`the config cache keeps no step graph of "${view.envName}"`);
   const { stepGraph } = await import('../reports/step-graph.js');
   const shapes = stepGraph(view.env).map(stepShape);
   await view.opened.keep(name, shapes);
@@ -170,7 +177,7 @@ async function statusGraph(view: LedgerView): Promise<StepShape[]> {
 export async function gatherStatus(opts: StatusQuery, ctx: CommandContext): Promise<StatusFacts> {
   const ms = opts.timeoutMs ?? LIVE_TIMEOUT_MS;
   const attempt = <T>(notes: string[], what: string, f: () => Promise<T>, within = ms) => attemptWithin(notes, what, f, within);
-  const view = await openLedgerView(ctx, { offline: opts.offline, timeoutMs: ms });
+  const view = await openLedgerView(ctx, { offline: opts.offline, timeoutMs: ms, cacheOnly: opts.cacheOnly });
   const { envName } = view;
   const data = view.data;
   const steps = await statusGraph(view);

@@ -1,7 +1,10 @@
 /** Shared formatting for the renderers. The only place (with tty.ts/prompts) that uses chalk. */
 import { Chalk, type ChalkInstance } from 'chalk';
-import type { ChangeView, CheckVerdictStatus, DpfEvent, SecurityChange, StateClass } from '../io/events.js';
+import type { ChangeView, CheckVerdictStatus, DpfEvent, SecurityChange } from '../io/events.js';
 import { formatDuration } from '../duration.js';
+
+/** The state colours (in paint.ts, so the status screen draws them without chalk); a chalk instance is a Paint. */
+export { paintState } from './paint.js';
 
 /** A chalk for one stream: `true` = basic colours, or the level supports-color found for that stream. */
 export function makeChalk(color: boolean | number): ChalkInstance {
@@ -43,23 +46,6 @@ export function runDoneLine(c: ChalkInstance, ev: Extract<DpfEvent, { type: 'run
   const mark = ev.status === 'done' ? (unknown ? c.magenta('?') : c.green('✔')) : ev.status === 'interrupted' ? c.yellow('■') : c.red('✖');
   const what = ev.status === 'done' && unknown ? 'done, with unverified checks,' : ev.status;
   return `${mark} ${what} in ${duration(ev.durationSeconds)} (${counts.join(', ')})`;
-}
-
-export function paintState(c: ChalkInstance, state: StateClass | undefined, text: string): string {
-  switch (state) {
-    case 'complete':
-      return c.green(text);
-    case 'in-progress':
-      return c.yellow(text);
-    case 'failed':
-      return c.red(text);
-    case 'cancelled':
-      return c.gray(text);
-    case 'pending':
-      return c.blue(text);
-    default:
-      return text;
-  }
 }
 
 export function duration(seconds: number | undefined): string {

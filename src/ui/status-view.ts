@@ -1,11 +1,13 @@
 /**
  * The human view of `dpf status` (src/status/facts.ts gathers what it shows): the phases and
- * their steps as a table that fits the terminal, the live facts, what is next.
+ * their steps as a table that fits the terminal, the live facts, what is next. It loads no
+ * terminal library (plain ANSI from ./paint.ts, its own columns), so the fast entry
+ * (src/fast-entry.ts) draws it within a bare node start (issue 14).
  */
-import Table from 'cli-table3';
 import type { PhaseStatusView, StatusModel } from '../steps/status-model.js';
 import type { LiveFacts, StatusFacts } from '../status/facts.js';
-import { makeChalk, duration, paintState } from './format.js';
+import { makePaint, paintState, type Paint } from './paint.js';
+import { formatDuration as duration } from '../duration.js';
 import { stateClass } from '../io/events.js';
 
 /** The status screen, `width` columns wide (at least 60). */
@@ -16,7 +18,7 @@ export function renderStatus(s: StatusFacts, o: { color: boolean | number; width
   const lock = { stale: s.lockStale };
   const width = Math.max(60, o.width ?? 120);
   const now = o.now;
-  const c = makeChalk(o.color);
+  const c = makePaint(o.color);
   const lines: string[] = [];
   lines.push(
     `${c.bold(`${doc.project}/${envName}`)} in ${region}${doc.accountId ? ` (account ${doc.accountId})` : ''} — ${model.progress.done}/${model.progress.total} steps done (${model.progress.percent}%)`,
@@ -82,23 +84,6 @@ function span(from: string | undefined, to: string | undefined, now: Date): stri
   return `${at(from)}→${to ? at(to, from.slice(0, 10)) : ''}`;
 }
 
-const NO_BORDERS = {
-  top: '',
-  'top-mid': '',
-  'top-left': '',
-  'top-right': '',
-  bottom: '',
-  'bottom-mid': '',
-  'bottom-left': '',
-  'bottom-right': '',
-  left: '',
-  'left-mid': '',
-  mid: '',
-  'mid-mid': '',
-  right: '',
-  'right-mid': '',
-  middle: '',
-};
 const stripAnsi = (t: string) => t.replace(/\u001b\[[0-9;]*m/g, '');
 
 /**
@@ -136,21 +121,47 @@ export function stepTable(c: Paint, phases: PhaseStatusView[], now: Date, width:
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => stripAnsi(r[i] ?? '').length)) + PAD);
   const rest = widths.slice(0, -1).reduce((a, b) => a + b, 0);
   const lastWidth = Math.max(12, Math.min(widths[widths.length - 1]!, width - rest + PAD));
-  const table = new Table({
-    head: head.map((h) => c.gray(h)),
-    chars: NO_BORDERS,
-    colWidths: [...widths.slice(0, -1), lastWidth],
-    style: { head: [], border: [], 'padding-left': 0, 'padding-right': PAD },
-  });
-  table.push(...rows);
-  return table
-    .toString()
-    .split('\n')
-    .map((l) => l.trimEnd())
+  const colWidths = [...widths.slice(0, -1), lastWidth];
+  return [head.map((h) => c.gray(h)), ...rows]
+    .map((row) =>
+      row
+        .map((cell, i) => {
+          const room = colWidths[i]! - PAD;
+          const fitted = i === row.length - 1 ? fitAnsi(cell, room) : cell;
+          return fitted + ' '.repeat(Math.max(0, room - stripAnsi(fitted).length) + PAD);
+        })
+        .join('')
+        .trimEnd(),
+    )
     .join('\n');
 }
 
-type Paint = ReturnType<typeof makeChalk>;
+/**
+ * `text` (with colour codes) cut to `room` visible characters, with an ellipsis; a style still
+ * open where it is cut is closed first (as cli-table3, which drew this table before, did).
+ */
+export function fitAnsi(text: string, room: number): string {
+  if ([...stripAnsi(text)].length <= room) return text;
+  let out = '';
+  let shown = 0;
+  const open = { bold: false, fg: false };
+  for (const part of text.split(/(\u001b\[[0-9;]*m)/)) {
+    if (part.startsWith('\u001b[')) {
+      const code = Number(part.slice(2, -1).split(';')[0] || 0);
+      if (code === 1 || code === 22) open.bold = code === 1;
+      else if ((code >= 30 && code <= 37) || (code >= 90 && code <= 97) || code === 39) open.fg = code !== 39;
+      else if (code === 0) Object.assign(open, { bold: false, fg: false });
+      out += part;
+      continue;
+    }
+    const chars = [...part];
+    const take = Math.min(chars.length, room - 1 - shown);
+    out += chars.slice(0, take).join('');
+    shown += take;
+    if (shown >= room - 1) break;
+  }
+  return `${out}${open.bold ? '\u001b[22m' : ''}${open.fg ? '\u001b[39m' : ''}…`;
+}
 
 function verdictColor(c: Paint, s: string): string {
   return s === 'pass' ? c.green(s) : s === 'fail' ? c.red(s) : s === 'warn' ? c.yellow(s) : c.gray(s);

@@ -63,6 +63,8 @@ export class TtyRenderer implements Renderer {
   private timer?: NodeJS.Timeout;
   private frame = 0;
   private closed = false;
+  /** Whether log-update ever drew (and so hid the cursor); a view that drew nothing writes nothing on close. */
+  private everDrawn = false;
   /** The region as last drawn (already cut to the width of that moment). */
   private drawn: string[] = [];
   /** The width the region was last drawn at. */
@@ -167,6 +169,7 @@ export class TtyRenderer implements Renderer {
     lines.push(c.dim(`${active.length} running · ${this.finished} finished · ${toGo} to go · Ctrl-C stops at a safe point`));
     this.drawn = lines.map((l) => this.fit(l));
     this.drawnWidth = this.width;
+    this.everDrawn = true;
     this.log(this.drawn.join('\n'));
   }
 
@@ -301,6 +304,14 @@ export class TtyRenderer implements Renderer {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    // A command that emitted nothing (status) leaves the terminal as it found it: no erase, no
+    // cursor-show code on stderr — so `dpf status --offline` prints the same on a terminal as the
+    // fast entry, which has no live view (src/fast-entry.ts, issue 14).
+    if (!this.everDrawn && !this.asking) {
+      this.stopTicking();
+      this.closed = true;
+      return;
+    }
     if (this.asking) this.endQuestion();
     this.stopTicking();
     this.clearRegion();

@@ -4,7 +4,7 @@
  */
 import os from 'node:os';
 import type { ProcessInfo, Settings } from '../../src/settings.js';
-import { isProcessAlive } from '../../src/cli.js';
+import { isProcessAlive } from '../../src/fast-entry.js';
 
 /** This test process, as the lock and the state files see it (the real pid and host, cli.ts's liveness probe). */
 export const THIS_PROCESS: ProcessInfo = {

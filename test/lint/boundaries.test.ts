@@ -139,6 +139,7 @@ describe('GIVEN what the layers allow', () => {
     ['an adapter using the SDK', 'src/aws/fixture.ts', "import { S3Client } from '@aws-sdk/client-s3';\nexport const x = S3Client;\n"],
     ['ui using chalk', 'src/ui/fixture.ts', "import chalk from 'chalk';\nexport const x = chalk;\n"],
     ['the CLI reading the process', 'src/cli.ts', 'export const x = process.env.DPF_POLL_MS;\n'],
+    ['the fast entry reading the process', 'src/fast-entry.ts', 'export const x = process.argv;\n'],
   ])('WHEN it is %s THEN nothing is reported', async (_what, file, code) => {
     expect(await lint(file, code)).toEqual([]);
   });
@@ -150,7 +151,7 @@ describe('GIVEN `process` or a library outside its folder', () => {
       'process.env in the engine',
       'src/steps/fixture.ts',
       'export const x = process.env.DPF_POLL_MS;\n',
-      /^no-restricted-globals: .*Only src\/cli\.ts reads the process/,
+      /^no-restricted-globals: .*Only src\/cli\.ts and src\/fast-entry\.ts read the process/,
     ],
     ['process.pid in the state', 'src/state/fixture.ts', 'export const x = process.pid;\n', /^no-restricted-globals: /],
     ['globalThis.process in ops', 'src/ops/fixture.ts', 'export const x = globalThis.process.env.HOME;\n', /^no-restricted-properties: /],

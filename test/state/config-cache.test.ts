@@ -40,7 +40,7 @@ describe('The validated config kept in the cache (issue 14, start-up)', () => {
 
   it.each([
     ['corrupt JSON', '{"key": '],
-    ['another key', JSON.stringify({ key: 'x', config: { environments: {} } })],
+    ['another key', JSON.stringify({ stamp: 'x', file: 'y', text: 'z', config: { environments: {} } })],
   ])('GIVEN a cache entry with %s WHEN opened THEN the full path answers and rewrites it', async (_what, body) => {
     await openConfig(file, { dir: cacheDir, owner });
     const entry = configCacheFile(cacheDir, path.resolve(file));

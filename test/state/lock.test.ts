@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EnvLock, FileLeaseStore, staleReason } from '../../src/state/lock.js';
 import { localLockPath } from '../../src/state/store.js';
-import { isProcessAlive } from '../../src/cli.js';
+import { isProcessAlive } from '../../src/fast-entry.js';
 import { THIS_PROCESS } from '../fakes/fake-settings.js';
 import { type Lease } from '../../src/aws/ports.js';
 import { ExitCode, LockHeldError } from '../../src/errors.js';
