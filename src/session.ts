@@ -43,6 +43,7 @@ export function newRunId(now: Date): string {
 }
 
 type Caller = { account: string; arn: string };
+type Preloadable = 'cfn' | 'preflight' | 'ops';
 type Warn = (message: string) => void;
 
 export async function openSession(
@@ -52,7 +53,9 @@ export async function openSession(
     lock: boolean;
     readOnly?: boolean;
     /** Ports whose SDK modules the command will need: loading starts now, while the session waits for STS, the lock and the ledger. */
-    preload?: ReadonlyArray<'cfn' | 'preflight' | 'ops'>;
+    preload?: ReadonlyArray<Preloadable>;
+    /** The same, decided by the ledger (a rerun with nothing to do needs no preflight): loading starts while the session attaches the state backend. */
+    preloadFor?: (ledger: Ledger, env: EnvironmentConfig) => ReadonlyArray<Preloadable>;
   },
 ): Promise<Session> {
   // Validated once per change of the file (and of dpf): src/state/config-cache.ts.
@@ -69,6 +72,7 @@ export async function openSession(
   const now = ctx.clock.now();
   const store = new StateStore(loaded.dir, loaded.config.project, envName, ctx.settings.process);
   const { lock, ledger } = await lockAndOpenLedger(ctx, store, { ...opts, envName, region, who, now, warn });
+  for (const port of opts.preloadFor?.(ledger, env) ?? []) void aws[port]().catch(() => undefined);
   ledger.data.facts.accountId = who.account;
   ledger.data.facts.region = region;
 

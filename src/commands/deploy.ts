@@ -10,6 +10,7 @@ import { planDrift, planDriftError, plannedChangeSets, plannedSteps, readPlan } 
 import { makeContext } from '../steps/engine.js';
 import { summarizeChanges } from '../steps/stack-deployer.js';
 import type { StepDef } from '../steps/types.js';
+import type { Ledger } from '../state/ledger.js';
 import type { PhaseId } from '../steps/types.js';
 
 export interface DeployOptions {
@@ -54,6 +55,15 @@ async function preflight(opts: DeployOptions, ctx: CommandContext, session: Sess
   });
 }
 
+/**
+ * A rerun whose every selected step is done adds nothing to the account (no quota, zone or image
+ * to check): its calls would be most of an unchanged rerun's (issue 14). A done step that turns
+ * out changed or gone still runs; `dpf doctor` runs the same checks on demand.
+ */
+function runsPreflight(opts: DeployOptions, selected: readonly StepDef[], ledger: Ledger): boolean {
+  return !opts.skipPreflight && (Boolean(opts.force) || selected.some((s) => ledger.get(s.id)?.status !== 'done'));
+}
+
 export async function runDeploy(opts: DeployOptions, ctx: CommandContext): Promise<void> {
   if (opts.plan && (opts.phases?.length || opts.check || opts.force || opts.refreshAmi))
     throw new UserError('PlanWithOptions', '--plan executes exactly the saved plan: it cannot be combined with --phase, --check, --force or --refresh-ami.', {
@@ -61,7 +71,14 @@ export async function runDeploy(opts: DeployOptions, ctx: CommandContext): Promi
     });
   if (opts.plan) return runSavedPlan(opts.plan, opts, ctx);
   const command = `deploy${opts.phases?.length ? ` --phase ${opts.phases.join(',')}` : ''}${opts.check ? ' --check' : ''}`;
-  const session = await openSession(ctx, { command, lock: true, readOnly: opts.check, preload: opts.skipPreflight ? ['cfn'] : ['cfn', 'preflight', 'ops'] });
+  const session = await openSession(ctx, {
+    command,
+    lock: true,
+    readOnly: opts.check,
+    preload: ['cfn'],
+    preloadFor: (ledger, env) =>
+      runsPreflight(opts, selectSteps(buildSteps(env), opts.phases, ledger.data.steps).selected, ledger) ? ['preflight', 'ops'] : [],
+  });
   try {
     // With --check the ledger is read-only: the AMI is looked up afresh for the preview, the pin is not moved.
     if (opts.refreshAmi)
@@ -78,10 +95,7 @@ export async function runDeploy(opts: DeployOptions, ctx: CommandContext): Promi
       );
     }
     if (!opts.skipPreflight) {
-      // A rerun whose every step is done adds nothing to the account (no quota, zone or image to
-      // check): its calls would be most of an unchanged rerun's (issue 14). A done step that turns
-      // out changed or gone still runs; `dpf doctor` runs the same checks on demand.
-      if (opts.force || selected.some((s) => session.ledger.get(s.id)?.status !== 'done')) await preflight(opts, ctx, session);
+      if (runsPreflight(opts, selected, session.ledger)) await preflight(opts, ctx, session);
       else ctx.io.notify({ type: 'info', message: `preflight: skipped, every selected step is done (dpf doctor --env ${session.envName} runs it)` });
     }
     const summary = await runSteps({
