@@ -6,7 +6,8 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { execa } from 'execa';
 import path from 'node:path';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { DPF, ROOT, startEmulator, dpf, dpfBackground, waitForEvent, workdir, readLedger, type Emulator } from './harness.js';
+import { CloudFormationClient, ListStacksCommand } from '@aws-sdk/client-cloudformation';
+import { DPF, ROOT, startEmulator, dpf, dpfBackground, waitForEvent, workdir, readLedger, sdkConfig, type Emulator } from './harness.js';
 
 const HOOK = path.join(ROOT, 'test', 'e2e', 'support', 'forbid-aws-sdk.mjs');
 const HEAVY_HOOK = path.join(ROOT, 'test', 'e2e', 'support', 'forbid-heavy.mjs');
@@ -165,6 +166,19 @@ describe('GIVEN the emulator', () => {
     expect(un.code, un.all).toBe(0);
     expect(un.stdout).toMatch(/Lock on lk broken/);
     expect(existsSync(path.join(dir, '.dpf', 'lk', 'lock.json'))).toBe(false);
+  });
+
+  it('WHEN a later phase is deployed before the state backend exists THEN deploy refuses with exit 8 naming bootstrap.state, and creates no stack', async () => {
+    // The VPC no longer waits for bootstrap.state in the graph (it reads nothing of it), but every run needs the state backend:
+    // its lock table and the ledger's copy (RUN_NEEDS).
+    const dir = workdir();
+    expect((await dpf(em, ['init', '--env', 'nsb', '--defaults', '--yes'], { cwd: dir })).code).toBe(0);
+    const r = await dpf(em, ['deploy', '--env', 'nsb', '--phase', 'network', '--yes'], { cwd: dir });
+    expect(r.code, r.all).toBe(8);
+    expect(r.stderr).toMatch(/this run needs bootstrap\.state \(pending\)/);
+    expect(r.stderr).toMatch(/dpf deploy --env nsb --phase bootstrap/);
+    const stacks = (await new CloudFormationClient(sdkConfig(em)).send(new ListStacksCommand({}))).StackSummaries ?? [];
+    expect(stacks.filter((s) => s.StackName?.startsWith('dataplatform-nsb-'))).toEqual([]);
   });
 
   it('WHEN the ledger is corrupt THEN deploy refuses with exit 5 and leaves the file as it was', async () => {
