@@ -5,6 +5,7 @@ import {
   DescribeStackEventsCommand,
   ListStackResourcesCommand,
   CreateChangeSetCommand,
+  CreateStackCommand,
   DescribeChangeSetCommand,
   ExecuteChangeSetCommand,
   DeleteChangeSetCommand,
@@ -24,6 +25,7 @@ import type {
   StackEvent,
   StackResource,
   CreateChangeSetInput,
+  CreateStackInput,
   ChangeSetDescription,
   ResourceChange,
   ChangeAction,
@@ -119,6 +121,21 @@ export class SdkCloudFormation implements CloudFormationPort {
       }),
     );
     return { changeSetId: r.Id ?? i.changeSetName, stackId: r.StackId };
+  }
+
+  async createStack(i: CreateStackInput): Promise<{ stackId: string }> {
+    const r = await this.client.send(
+      new CreateStackCommand({
+        StackName: i.stackName,
+        TemplateBody: i.templateBody,
+        TemplateURL: i.templateUrl,
+        Parameters: i.parameters.map((p) => ({ ParameterKey: p.key, ParameterValue: p.value })),
+        Tags: i.tags.map((t) => ({ Key: t.key, Value: t.value })),
+        Capabilities: i.capabilities as never,
+        ClientRequestToken: i.clientRequestToken,
+      }),
+    );
+    return { stackId: r.StackId ?? i.stackName };
   }
 
   async describeChangeSet(stackName: string, changeSetName: string): Promise<ChangeSetDescription> {

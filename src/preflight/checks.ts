@@ -13,7 +13,7 @@ import { NotImplementedByEndpointError } from '../aws/endpoint.js';
 import { errorMessage, DpfError } from '../errors.js';
 import { IPA_IMAGES } from '../steps/facts.js';
 import { missingActions } from '../validate/rules/kms-service-access.js';
-import { deploymentNeeds, vcpuQuotaOf, type Needs } from './needs.js';
+import { deploymentNeeds, knownVcpus, vcpuQuotaOf, type Needs } from './needs.js';
 
 export type PreflightStatus = Verdict;
 
@@ -109,12 +109,11 @@ const ASG_KMS_ACTIONS = ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncryptFrom', 'kms
  * be allowed to use it (key policy or grant), or every worker launch fails.
  */
 export async function ebsDefaultKeyCheck(c: AccountContext): Promise<Outcome> {
-  const byDefault = await c.preflight.ebsEncryptionByDefault().catch(() => undefined);
+  // Whether encryption by default is on does not matter: the launch template asks for encryption.
   const keyId = await c.preflight.ebsDefaultKmsKeyId();
   const key = await c.preflight.describeKey(keyId);
-  const note = byDefault === undefined ? '' : `; encryption by default ${byDefault ? 'on' : 'off'}`;
   if (key.manager === 'AWS')
-    return { status: 'pass', detail: `the default EBS key is the AWS managed key (${key.arn})${note}: the Auto Scaling service-linked role may use it` };
+    return { status: 'pass', detail: `the default EBS key is the AWS managed key (${key.arn}): the Auto Scaling service-linked role may use it` };
   if (key.state !== 'Enabled')
     return {
       status: 'fail',
@@ -125,13 +124,13 @@ export async function ebsDefaultKeyCheck(c: AccountContext): Promise<Outcome> {
   const policy = await c.preflight.keyPolicy(key.arn);
   const missing = missingActions(policy, { principal: slr, actions: ASG_KMS_ACTIONS, why: 'worker volumes' });
   if (!missing.length)
-    return { status: 'pass', detail: `the default EBS key ${key.arn} is customer managed and its key policy lets AWSServiceRoleForAutoScaling use it${note}` };
+    return { status: 'pass', detail: `the default EBS key ${key.arn} is customer managed and its key policy lets AWSServiceRoleForAutoScaling use it` };
   const grants = await c.preflight.keyGrants(key.arn);
   const short = (a: string) => a.replace(/^kms:/, '');
   const granted = grants.filter((g) => g.grantee === slr).flatMap((g) => g.operations);
   const stillMissing = missing.filter((a) => !granted.includes(short(a)));
   if (!stillMissing.length)
-    return { status: 'pass', detail: `the default EBS key ${key.arn} is customer managed; a grant lets AWSServiceRoleForAutoScaling use it${note}` };
+    return { status: 'pass', detail: `the default EBS key ${key.arn} is customer managed; a grant lets AWSServiceRoleForAutoScaling use it` };
   return {
     status: 'fail',
     detail: `the default EBS key ${key.arn} is customer managed and neither its key policy nor a grant lets ${slr} ${stillMissing.map(short).join(', ')}: every worker launch would fail (Client.InternalError)`,
@@ -253,7 +252,9 @@ export async function quotaChecks(c: AccountContext, needs: Needs = deploymentNe
 async function vcpuOutcomes(c: AccountContext, needs: Needs): Promise<Outcome[]> {
   const running = await c.preflight.runningInstanceTypes();
   const types = [...new Set([...running, ...needs.instances.map((i) => i.instanceType)])];
-  const vcpus = await c.preflight.instanceTypeVcpus(types);
+  const known = Object.fromEntries(types.flatMap((t) => (knownVcpus(t) === undefined ? [] : [[t, knownVcpus(t)!]])));
+  const asked = types.filter((t) => !(t in known));
+  const vcpus: Record<string, number> = { ...known, ...(asked.length ? await c.preflight.instanceTypeVcpus(asked) : {}) };
   const out: Outcome[] = [];
   const byQuota = new Map<string, { name: string; need: number; usage: number; unknownTypes: string[] }>();
   for (const p of needs.instances) {
