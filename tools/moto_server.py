@@ -991,6 +991,8 @@ def _model_change_sets() -> None:
         created = stack_by_name(self.cloudformation_backend, name)
         if created is not None:
             created.dpf_create_token = token
+            # The same output fix as a change set's execution (above): a Ref output is an id.
+            _object_outputs_as_ids(created)
             _audit(op="CreateStack", stack=name, stackId=created.stack_id, via="CreateStack")
         return result
 

@@ -123,7 +123,7 @@ async function runStack(spec: StackStepSpec, ctx: StepContext, prepared: Prepare
       resumeChangeSetName,
       // Never run, nothing recorded: the stack is new unless someone else made it (deployStack checks).
       presumedNew: !prev?.evidence.stackId && !prev?.evidence.changeSetName && !prev?.evidence.stackName,
-      resourcesToCreate: resourcesToCreate(t, inputs, ctx.envCtx),
+      ...(ctx.envCtx.env.deploy.newStacks === 'create-stack' ? { resourcesToCreate: resourcesToCreate(t, inputs, ctx.envCtx) } : {}),
       ...(ctx.planned ? { savedChangeSet: { name: ctx.planned.changeSetName, type: ctx.planned.changeSetType } } : {}),
     },
     {
