@@ -195,11 +195,12 @@ interface QuotaNeed {
   usage: () => Promise<number>;
 }
 
+/** The quota first: what is in use is read only when there is a value to compare it with. */
 async function quotaOutcome(c: AccountContext, q: QuotaNeed): Promise<Outcome> {
   const quota = await c.preflight.serviceQuota(q.service, q.code);
-  const usage = await q.usage();
   if (quota === undefined)
-    return { status: 'unknown', detail: `${q.what}: ${usage} in use, ${q.need} to add; Service Quotas has no value for ${q.service}/${q.code}` };
+    return { status: 'unknown', detail: `${q.what}: ${q.need} to add; Service Quotas has no value for ${q.service}/${q.code} (usage not read)` };
+  const usage = await q.usage();
   if (usage + q.need > quota)
     return {
       status: 'fail',
@@ -249,30 +250,31 @@ export async function quotaChecks(c: AccountContext, needs: Needs = deploymentNe
   return [...(await Promise.all(quotas)), ...(await vcpus)];
 }
 
-async function vcpuOutcomes(c: AccountContext, needs: Needs): Promise<Outcome[]> {
-  const running = await c.preflight.runningInstanceTypes();
-  const types = [...new Set([...running, ...needs.instances.map((i) => i.instanceType)])];
+/** vCPUs per type: known ones from the table (./needs.ts), the others asked of EC2 in one call. */
+async function vcpusOf(c: AccountContext, types: string[]): Promise<Record<string, number>> {
   const known = Object.fromEntries(types.flatMap((t) => (knownVcpus(t) === undefined ? [] : [[t, knownVcpus(t)!]])));
   const asked = types.filter((t) => !(t in known));
-  const vcpus: Record<string, number> = { ...known, ...(asked.length ? await c.preflight.instanceTypeVcpus(asked) : {}) };
+  return { ...known, ...(asked.length ? await c.preflight.instanceTypeVcpus(asked) : {}) };
+}
+
+async function vcpuOutcomes(c: AccountContext, needs: Needs): Promise<Outcome[]> {
+  const vcpus = await vcpusOf(c, [...new Set(needs.instances.map((i) => i.instanceType))]);
   const out: Outcome[] = [];
-  const byQuota = new Map<string, { name: string; need: number; usage: number; unknownTypes: string[] }>();
+  const byQuota = new Map<string, { name: string; need: number; unknownTypes: string[] }>();
   for (const p of needs.instances) {
     const q = vcpuQuotaOf(p.instanceType);
     if (!q) {
       out.push({ status: 'unknown', detail: `${p.what} (${p.instanceType}): dpf does not know the On-Demand vCPU quota of this family` });
       continue;
     }
-    const e = byQuota.get(q.code) ?? { name: q.name, need: 0, usage: 0, unknownTypes: [] };
+    const e = byQuota.get(q.code) ?? { name: q.name, need: 0, unknownTypes: [] };
     if (vcpus[p.instanceType] === undefined) e.unknownTypes.push(p.instanceType);
     else e.need += vcpus[p.instanceType]! * p.count;
     byQuota.set(q.code, e);
   }
-  for (const t of running) {
-    const q = vcpuQuotaOf(t);
-    const e = q ? byQuota.get(q.code) : undefined;
-    if (e) e.usage += vcpus[t] ?? 0;
-  }
+  // The running instances (and the vCPUs of their types) are read once, and only for a quota that has a value.
+  let running: Promise<Map<string, number>> | undefined;
+  const usageOf = async (code: string) => (await (running ??= runningVcpus(c))).get(code) ?? 0;
   for (const [code, e] of byQuota) {
     if (e.unknownTypes.length) {
       out.push({
@@ -282,7 +284,19 @@ async function vcpuOutcomes(c: AccountContext, needs: Needs): Promise<Outcome[]>
       });
       continue;
     }
-    out.push(await quotaOutcome(c, { id: code, what: `${e.name} vCPUs`, service: 'ec2', code, need: e.need, usage: async () => e.usage }));
+    out.push(await quotaOutcome(c, { id: code, what: `${e.name} vCPUs`, service: 'ec2', code, need: e.need, usage: () => usageOf(code) }));
+  }
+  return out;
+}
+
+/** vCPUs of the running and pending instances, per On-Demand quota code. */
+async function runningVcpus(c: AccountContext): Promise<Map<string, number>> {
+  const running = await c.preflight.runningInstanceTypes();
+  const vcpus = await vcpusOf(c, [...new Set(running)]);
+  const out = new Map<string, number>();
+  for (const t of running) {
+    const q = vcpuQuotaOf(t);
+    if (q) out.set(q.code, (out.get(q.code) ?? 0) + (vcpus[t] ?? 0));
   }
   return out;
 }

@@ -244,6 +244,27 @@ describe('quotas', () => {
     expect(n).toMatchObject({ vpcs: 1, elasticIps: 3, natPerZone: { 'eu-west-1a': 1, 'eu-west-1b': 1, 'eu-west-1c': 1 }, instances: [] });
   });
 
+  it('GIVEN Service Quotas without a value WHEN checked THEN what is in use is not read (nothing to compare it with)', async () => {
+    const read: string[] = [];
+    const counted = (what: string, v: unknown) => async () => (read.push(what), v) as never;
+    const out = await quotaChecks(
+      ctx({
+        countVpcs: counted('vpcs', 4),
+        countInternetGateways: counted('igws', 1),
+        countAddresses: counted('addresses', 4),
+        natGatewaysPerZone: counted('nat', {}),
+        runningInstanceTypes: counted('instances', ['m5.xlarge']),
+        instanceTypeVcpus: counted('types', {}),
+        serviceQuota: quota({ 'L-F678F1CE': 5 }),
+      }),
+    );
+    expect(read).toEqual(['vpcs']);
+    expect(out.find((o) => /Standard.*vCPUs/.test(o.detail))).toMatchObject({
+      status: 'unknown',
+      detail: expect.stringMatching(/34 to add; .*usage not read/),
+    });
+  });
+
   it('GIVEN Service Quotas without a value or not offered WHEN checked THEN unknown, never pass', async () => {
     const noValue = await quotaChecks(ctx({ ...usage, serviceQuota: async () => undefined }, { pending: ['network'] }));
     expect(noValue.every((o) => o.status === 'unknown')).toBe(true);
