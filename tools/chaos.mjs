@@ -1,14 +1,18 @@
 // Crash points: run `dpf deploy` of a fresh environment against the emulator, kill it (SIGKILL)
 // at one precise point, then run `dpf deploy` again and check that the environment reached
 // all-done with no duplicate write. A point is
-//   { after: 'CreateChangeSet' | 'ExecuteChangeSet', stack: 'network' }  killed right after the
-//        emulator carried the call out, before dpf saw the answer;
+//   { after: 'CreateStack', stack: 'network' }                           killed right after the
+//        emulator carried the call out, before dpf saw the answer (under --yes a new stack is made
+//        with CreateStack);
+//   { after: 'CreateChangeSet' | 'ExecuteChangeSet', stack: 'network', newStacks: 'change-set' }
+//        the same for the change-set path (the environment's deploy.newStacks set so);
 //   { after: 'SendCommand', step: 'identity.ipa-server' }                 the same for a playbook's command;
 //   { event: 'step-start' | 'step-done', step: 'network.stack' }          killed when dpf reports the event;
 //   { nth: 150 }                                                         killed after the 150th AWS request.
 // Used by test/e2e/crash-points.test.ts (a fixed sample) and bench/chaos.mjs (every point).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, existsSync, writeFileSync } from 'node:fs';
+import { parseDocument } from 'yaml';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startFaultProxy } from './fault-proxy.mjs';
@@ -39,9 +43,16 @@ function run(bin, args, o) {
   });
 }
 
+/** The environment's deploy.newStacks, set in the config file init wrote. */
+function setNewStacks(file, env, value) {
+  const doc = parseDocument(readFileSync(file, 'utf8'));
+  doc.setIn(['environments', env, 'deploy', 'newStacks'], value);
+  writeFileSync(file, String(doc));
+}
+
 /** A readable name for a point. */
 export function pointName(p) {
-  if (p.after) return `after ${p.after} ${p.stack ?? p.step}`;
+  if (p.after) return `after ${p.after} ${p.stack ?? p.step}${p.newStacks ? ` (deploy.newStacks: ${p.newStacks})` : ''}`;
   if (p.event) return `at ${p.event} ${p.step}`;
   return `after request ${p.nth}`;
 }
@@ -55,6 +66,7 @@ export async function crashAndResume({ dpfBin, emulator, env, point, timeoutMs =
   const problems = [];
   const init = await run(dpfBin, ['init', '--env', env, '--defaults', '--yes'], { cwd: dir, env: awsEnv(emulator.endpoint) });
   if (init.code !== 0) return { point: pointName(point), killed: false, completed: false, duplicates: 0, problems: [`init failed: ${init.stderr}`] };
+  if (point.newStacks) setNewStacks(path.join(dir, 'dpf.config.yaml'), env, point.newStacks);
 
   let child;
   let killed = false;
@@ -166,8 +178,9 @@ export const STEP_IDS = [...Object.values(STACK_STEPS), ...PLAYBOOK_STEPS];
 export function allPoints() {
   return [
     ...STACKS.flatMap((stack) => [
-      { after: 'CreateChangeSet', stack },
-      { after: 'ExecuteChangeSet', stack },
+      { after: 'CreateStack', stack },
+      { after: 'CreateChangeSet', stack, newStacks: 'change-set' },
+      { after: 'ExecuteChangeSet', stack, newStacks: 'change-set' },
     ]),
     ...PLAYBOOK_STEPS.map((step) => ({ after: 'SendCommand', step })),
     ...STEP_IDS.flatMap((step) => [

@@ -24,6 +24,33 @@ export function rng(seed) {
   };
 }
 
+/**
+ * The rolls of one request, drawn from the seed and the request's identity — its service, action,
+ * stack or playbook step, and how many requests of that identity came before — not from its place
+ * among all requests. Concurrent steps interleave their requests differently from run to run;
+ * with one shared sequence the faults then fell on other requests each time (one run in a few
+ * dozen lost one step's SendCommand three times in a row). Requests of one identity are sequential
+ * (a call and its retries), so each gets the same faults every run; only identical reads made at
+ * once by concurrent steps (DescribeInstances, GetCommandInvocation) may swap theirs.
+ */
+export function rollsFor(seed) {
+  const seen = new Map();
+  return (info) => {
+    const step = /\bdpf ([a-z]+\.[a-z0-9-]+) run\b/.exec(info.comment ?? '')?.[1];
+    const id = `${info.service}|${info.action}|${info.stack ?? step ?? ''}`;
+    const n = (seen.get(id) ?? 0) + 1;
+    seen.set(id, n);
+    const draw = rng(fnv1a(`${seed}|${id}|${n}`));
+    return [draw(), draw()];
+  };
+}
+
+function fnv1a(text) {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
 /** Which AWS service, action and stack a request is for (SigV4 scope, X-Amz-Target, query body). */
 export function describeRequest(req, body) {
   const auth = String(req.headers.authorization ?? '');
@@ -111,7 +138,7 @@ export function errorAnswer(kind, info) {
  * its answer. `onForwarded(info)` may return 'drop'.
  */
 export async function startFaultProxy(o) {
-  const random = rng(o.seed ?? 1);
+  const rolls = rollsFor(o.seed ?? 1);
   const target = new URL(o.target);
   const stats = { requests: 0, forwarded: 0, throttled: 0, serverErrors: 0, droppedBefore: 0, lostAnswers: 0, dropped: 0 };
   const log = [];
@@ -127,7 +154,7 @@ export async function startFaultProxy(o) {
       const info = describeRequest(req, body);
       if (String(req.url).startsWith('/moto-api')) return forward(req, body, res, info, false);
       stats.requests++;
-      const roll = random();
+      const [roll, lostRoll] = rolls(info);
       if (roll < faults.throttle) {
         stats.throttled++;
         log.push({ ...info, fault: 'throttle' });
@@ -149,7 +176,7 @@ export async function startFaultProxy(o) {
       const key = `${info.action}:${info.stack ?? info.comment ?? ''}`;
       const first = (o.loseFirst ?? []).includes(info.action) && !seenFirst.has(key);
       if (first) seenFirst.add(key);
-      const lose = random() < faults.lostAnswer || first;
+      const lose = lostRoll < faults.lostAnswer || first;
       forward(req, body, res, info, lose);
     });
   });

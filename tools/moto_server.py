@@ -813,6 +813,11 @@ def _model_change_sets() -> None:
     - ListChangeSets lists the given stack's change sets only (moto listed every stack's).
     - DeleteChangeSet of a change set that does not exist fails ChangeSetNotFound (moto crashed).
     - DeleteStack deletes the stack's change sets with it.
+    - CreateStack repeated with the ClientRequestToken of the call that created the stack returns
+      that stack (moto failed it AlreadyExists). API_CreateStack, ClientRequestToken: "Specify this
+      token if you plan to retry requests so that CloudFormation knows that you're not attempting
+      to create a stack with the same name." Another CreateStack of a live name fails
+      AlreadyExists, as moto already did.
     - CreateChangeSet of an UPDATE that changes nothing succeeds and makes a change set with
       Status FAILED, StatusReason "The submitted information didn't contain changes. Submit
       different information to create a change set." (moto raised ValidationError "No updates
@@ -974,10 +979,48 @@ def _model_change_sets() -> None:
             raise cfm.ValidationError(self._get_param("StackName"))
         return ActionResult({"Summaries": [cs for cs in self.cloudformation_backend.change_sets.values() if cs.stack_id == stack.stack_id]})
 
+    original_create_stack_resp = resp_cls.create_stack
+
+    def create_stack_resp(self):  # type: ignore[no-untyped-def]
+        token = self._get_param("ClientRequestToken")
+        name = self._get_param("StackName")
+        existing = stack_by_name(self.cloudformation_backend, name)
+        if existing is not None and token and getattr(existing, "dpf_create_token", None) == token:
+            return ActionResult({"StackId": existing.stack_id})
+        result = original_create_stack_resp(self)
+        created = stack_by_name(self.cloudformation_backend, name)
+        if created is not None:
+            created.dpf_create_token = token
+            # The same output fix as a change set's execution (above): a Ref output is an id.
+            _object_outputs_as_ids(created)
+            _audit(op="CreateStack", stack=name, stackId=created.stack_id, via="CreateStack")
+        return result
+
+    resp_cls.create_stack = create_stack_resp  # type: ignore[method-assign]
     resp_cls.create_change_set = create_change_set_resp  # type: ignore[method-assign]
     resp_cls.execute_change_set = execute_change_set_resp  # type: ignore[method-assign]
     resp_cls.delete_change_set = delete_change_set_resp  # type: ignore[method-assign]
     resp_cls.list_change_sets = list_change_sets_resp  # type: ignore[method-assign]
+
+
+def _add_list_service_quotas() -> None:
+    """Service Quotas ListServiceQuotas, which moto lacks (it has GetServiceQuota and
+    ListAWSDefaultServiceQuotas): answered from the same data as moto's GetServiceQuota, so both
+    calls agree: the vpc quotas moto knows, and for any other service an empty list. AWS
+    (API_ListServiceQuotas): "Lists the applied quota values for the specified AWS service. For
+    some quotas, only the default values are available. If the applied quota value is not
+    available for a quota, the quota is not retrieved." dpf reads a service's quotas with one
+    call per page (issue 14) and asks ListAWSDefaultServiceQuotas only for codes missing here.
+    """
+    from moto.servicequotas.resources.default_quotas.vpc import VPC_DEFAULT_QUOTAS
+    from moto.servicequotas.responses import ServiceQuotasResponse
+
+    def list_service_quotas(self):  # type: ignore[no-untyped-def]
+        params = json.loads(self.body or "{}")
+        quotas = VPC_DEFAULT_QUOTAS if params.get("ServiceCode") == "vpc" else []
+        return json.dumps({"Quotas": quotas})
+
+    ServiceQuotasResponse.list_service_quotas = list_service_quotas  # type: ignore[attr-defined]
 
 
 def _audit_send_command() -> None:
@@ -1057,6 +1100,7 @@ def main() -> None:
     _patch_instance_from_launch_template()
     _patch_rds_parameter_group_ref()
     _model_change_sets()
+    _add_list_service_quotas()
     _audit_send_command()
     from moto.server import main as moto_main
 

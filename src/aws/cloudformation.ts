@@ -83,6 +83,18 @@ export interface CreateChangeSetInput {
   clientToken?: string;
 }
 
+/** CreateStack: a new stack made at once, without a change set (src/steps/stack-deployer/create.ts). */
+export interface CreateStackInput {
+  stackName: string;
+  templateBody?: string;
+  templateUrl?: string;
+  parameters: StackParameter[];
+  tags: StackTag[];
+  capabilities: string[];
+  /** ClientRequestToken: a retried CreateStack with the same token is not a second creation (AWS answers with the same stack). */
+  clientRequestToken?: string;
+}
+
 export interface ChangeSetSummary {
   changeSetId: string;
   changeSetName: string;
@@ -108,6 +120,8 @@ export interface CloudFormationPort {
   describeStackEvents(stackName: string): Promise<StackEvent[]>;
   listStackResources(stackName: string): Promise<StackResource[]>;
   createChangeSet(input: CreateChangeSetInput): Promise<{ changeSetId: string; stackId?: string }>;
+  /** Fails AlreadyExistsException when a stack of that name exists in any live state (REVIEW_IN_PROGRESS included). */
+  createStack(input: CreateStackInput): Promise<{ stackId: string }>;
   describeChangeSet(stackName: string, changeSetName: string): Promise<ChangeSetDescription>;
   /** The stack's change sets (ListChangeSets); [] when the stack does not exist. */
   listChangeSets(stackName: string): Promise<ChangeSetSummary[]>;

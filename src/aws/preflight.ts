@@ -37,8 +37,6 @@ export interface TrailSelectors {
 export type DryRunOutcome = { ok: true } | { ok: false; code: string; message: string };
 
 export interface AccountPreflightPort {
-  /** EC2 GetEbsEncryptionByDefault. */
-  ebsEncryptionByDefault(): Promise<boolean>;
   /** EC2 GetEbsDefaultKmsKeyId: the key new volumes get when encrypted without a KmsKeyId (ARN or alias ARN). */
   ebsDefaultKmsKeyId(): Promise<string>;
   /** KMS DescribeKey (by id, ARN or alias). */
@@ -63,7 +61,7 @@ export interface AccountPreflightPort {
   countInternetGateways(): Promise<number>;
   /** Pending/available NAT gateways per availability zone. */
   natGatewaysPerZone(): Promise<Record<string, number>>;
-  /** Service Quotas GetServiceQuota (applied value), falling back to the AWS default; undefined when neither exists. */
+  /** Service Quotas: the applied value (ListServiceQuotas), else the AWS default (ListAWSDefaultServiceQuotas); undefined when neither lists it. */
   serviceQuota(serviceCode: string, quotaCode: string): Promise<number | undefined>;
   /** CloudTrail DescribeTrails (shadow trails of other regions included). */
   describeTrails(): Promise<TrailInfo[]>;

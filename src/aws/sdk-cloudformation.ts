@@ -5,6 +5,7 @@ import {
   DescribeStackEventsCommand,
   ListStackResourcesCommand,
   CreateChangeSetCommand,
+  CreateStackCommand,
   DescribeChangeSetCommand,
   ExecuteChangeSetCommand,
   DeleteChangeSetCommand,
@@ -24,6 +25,7 @@ import type {
   StackEvent,
   StackResource,
   CreateChangeSetInput,
+  CreateStackInput,
   ChangeSetDescription,
   ResourceChange,
   ChangeAction,
@@ -106,19 +108,24 @@ export class SdkCloudFormation implements CloudFormationPort {
   async createChangeSet(i: CreateChangeSetInput): Promise<{ changeSetId: string; stackId?: string }> {
     const r = await this.client.send(
       new CreateChangeSetCommand({
-        StackName: i.stackName,
+        ...stackDefinition(i),
         ChangeSetName: i.changeSetName,
         ChangeSetType: i.changeSetType,
-        TemplateBody: i.templateBody,
-        TemplateURL: i.templateUrl,
-        Parameters: i.parameters.map((p) => ({ ParameterKey: p.key, ParameterValue: p.value })),
-        Tags: i.tags.map((t) => ({ Key: t.key, Value: t.value })),
-        Capabilities: i.capabilities as never,
         Description: i.description,
         ClientToken: i.clientToken,
       }),
     );
     return { changeSetId: r.Id ?? i.changeSetName, stackId: r.StackId };
+  }
+
+  async createStack(i: CreateStackInput): Promise<{ stackId: string }> {
+    const r = await this.client.send(
+      new CreateStackCommand({
+        ...stackDefinition(i),
+        ClientRequestToken: i.clientRequestToken,
+      }),
+    );
+    return { stackId: r.StackId ?? i.stackName };
   }
 
   async describeChangeSet(stackName: string, changeSetName: string): Promise<ChangeSetDescription> {
@@ -222,4 +229,16 @@ export class SdkCloudFormation implements CloudFormationPort {
     const r = await this.client.send(new DescribeStackDriftDetectionStatusCommand({ StackDriftDetectionId: detectionId }));
     return { status: r.DetectionStatus ?? 'UNKNOWN', driftStatus: r.StackDriftStatus, reason: r.DetectionStatusReason };
   }
+}
+
+/** What a stack is made from, as CreateStack and CreateChangeSet both take it. */
+function stackDefinition(i: CreateStackInput | CreateChangeSetInput) {
+  return {
+    StackName: i.stackName,
+    TemplateBody: i.templateBody,
+    TemplateURL: i.templateUrl,
+    Parameters: i.parameters.map((p) => ({ ParameterKey: p.key, ParameterValue: p.value })),
+    Tags: i.tags.map((t) => ({ Key: t.key, Value: t.value })),
+    Capabilities: i.capabilities as never,
+  };
 }

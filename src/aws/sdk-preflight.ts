@@ -1,7 +1,6 @@
 /** AccountPreflightPort over the AWS SDK v3 (EC2, KMS, Service Quotas, CloudTrail, IAM). Translation only. */
 import {
   EC2Client,
-  GetEbsEncryptionByDefaultCommand,
   GetEbsDefaultKmsKeyIdCommand,
   DescribeImagesCommand,
   RunInstancesCommand,
@@ -16,7 +15,7 @@ import {
   type _InstanceType,
 } from '@aws-sdk/client-ec2';
 import { KMSClient, DescribeKeyCommand, GetKeyPolicyCommand, ListGrantsCommand } from '@aws-sdk/client-kms';
-import { ServiceQuotasClient, GetServiceQuotaCommand, GetAWSDefaultServiceQuotaCommand } from '@aws-sdk/client-service-quotas';
+import { ServiceQuotasClient, ListServiceQuotasCommand, ListAWSDefaultServiceQuotasCommand } from '@aws-sdk/client-service-quotas';
 import { CloudTrailClient, DescribeTrailsCommand, GetTrailStatusCommand, GetEventSelectorsCommand } from '@aws-sdk/client-cloudtrail';
 import { IAMClient, GetRoleCommand, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
 import type { AccountPreflightPort, ImageDetail, KeyInfo, TrailInfo, TrailSelectors, DryRunOutcome } from './preflight.js';
@@ -50,12 +49,6 @@ export class SdkPreflight implements AccountPreflightPort {
 
   private offered<T>(operation: string, call: () => Promise<T>): Promise<T> {
     return offered(operation, this.endpoint, call);
-  }
-
-  ebsEncryptionByDefault(): Promise<boolean> {
-    return this.offered('EC2 GetEbsEncryptionByDefault', async () =>
-      Boolean((await this.c.ec2.send(new GetEbsEncryptionByDefaultCommand({}))).EbsEncryptionByDefault),
-    );
   }
 
   ebsDefaultKmsKeyId(): Promise<string> {
@@ -231,21 +224,27 @@ export class SdkPreflight implements AccountPreflightPort {
     });
   }
 
+  /**
+   * A service's quotas are read whole, once per service: ListServiceQuotas (every page), then, only
+   * if a code is missing there, ListAWSDefaultServiceQuotas (issue 14: a deploy's five quotas of
+   * two services took seven requests one code at a time, three this way). Calls for the same service
+   * made at once share the reads.
+   */
   serviceQuota(serviceCode: string, quotaCode: string): Promise<number | undefined> {
-    return this.offered('Service Quotas GetServiceQuota', async () => {
-      try {
-        return (await this.c.quotas.send(new GetServiceQuotaCommand({ ServiceCode: serviceCode, QuotaCode: quotaCode }))).Quota?.Value;
-      } catch (err) {
-        if (!isError(err, 'NoSuchResourceException')) throw err;
-      }
-      try {
-        return (await this.c.quotas.send(new GetAWSDefaultServiceQuotaCommand({ ServiceCode: serviceCode, QuotaCode: quotaCode }))).Quota?.Value;
-      } catch (err) {
-        if (isError(err, 'NoSuchResourceException')) return undefined;
-        throw err;
-      }
+    return this.offered('Service Quotas ListServiceQuotas', async () => {
+      const applied = await once(this.applied, serviceCode, () =>
+        listQuotas((input) => this.c.quotas.send(new ListServiceQuotasCommand({ ServiceCode: serviceCode, ...input }))),
+      );
+      if (applied.has(quotaCode)) return applied.get(quotaCode);
+      const defaults = await once(this.defaults, serviceCode, () =>
+        listQuotas((input) => this.c.quotas.send(new ListAWSDefaultServiceQuotasCommand({ ServiceCode: serviceCode, ...input }))),
+      );
+      return defaults.get(quotaCode);
     });
   }
+
+  private readonly applied = new Map<string, Promise<Map<string, number>>>();
+  private readonly defaults = new Map<string, Promise<Map<string, number>>>();
 
   describeTrails(): Promise<TrailInfo[]> {
     return this.offered('CloudTrail DescribeTrails', async () =>
@@ -321,4 +320,29 @@ export function createPreflightPort(cfg: Record<string, unknown>, endpoint: Endp
     },
     endpoint,
   );
+}
+
+/** The memoised read of `key`, made on first use; calls made at once share it. */
+function once<T>(memo: Map<string, Promise<T>>, key: string, read: () => Promise<T>): Promise<T> {
+  let p = memo.get(key);
+  if (!p) memo.set(key, (p = read()));
+  return p;
+}
+
+type QuotaPage = { Quotas?: Array<{ QuotaCode?: string; Value?: number }>; NextToken?: string };
+
+/** code → value of one service's list, every page; empty when Service Quotas knows no such service (NoSuchResource). */
+async function listQuotas(page: (input: { NextToken?: string; MaxResults: number }) => Promise<QuotaPage>): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  let token: string | undefined;
+  try {
+    do {
+      const r = await page({ NextToken: token, MaxResults: 100 });
+      for (const q of r.Quotas ?? []) if (q.QuotaCode && q.Value !== undefined) out.set(q.QuotaCode, q.Value);
+      token = r.NextToken;
+    } while (token);
+  } catch (err) {
+    if (!isError(err, 'NoSuchResourceException')) throw err;
+  }
+  return out;
 }

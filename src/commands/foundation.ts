@@ -72,7 +72,7 @@ function registerDeploy(program: Command, makeContext: MakeContext): void {
     .description('run the deployment graph (every phase, or --phase) with live progress; resumes where it stopped')
     .option('-p, --phase <phases>', `phase(s) to run, comma-separated or repeated: ${PHASES.join(', ')}`, parsePhases)
     .option('--force', 'run steps again even when done and unchanged')
-    .option('--concurrency <n>', 'steps at once, 1 to 16 (default: deploy.concurrency, 4)', parseIntOption('--concurrency', { min: 1, max: 16 }))
+    .option('--concurrency <n>', 'steps at once, 1 to 16 (default: deploy.concurrency, 8)', parseIntOption('--concurrency', { min: 1, max: 16 }))
     .option('--check', 'report what would change (change sets, Ansible --check) and change nothing')
     .option('--refresh-ami', 'resolve compute.imageParameter again instead of the AMI pinned at first deploy (replaces instances)')
     .option('--skip-preflight', "do not run the account preflight (dpf doctor's blocking checks) before the first change set")

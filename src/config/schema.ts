@@ -304,6 +304,12 @@ export const environmentSchema = z.strictObject({
       // Steps at once. 8: the graph's widest set of long steps is six (four configure playbooks, the
       // IPA policy and replica, each on its own hosts); with 4 the fifth waited a whole playbook.
       concurrency: z.number().int().min(1).max(16).default(8),
+      newStacks: z
+        .enum(['create-stack', 'change-set'])
+        .default('create-stack')
+        .describe(
+          'How a stack dpf has no trace of is made under --yes: create-stack (one CreateStack, no change set to compute) or change-set (CreateChangeSet, then execute it). A person at the prompt always gets a change set.',
+        ),
       startDate: z
         .string()
         .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD')

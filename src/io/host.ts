@@ -27,6 +27,11 @@ export interface Prompter {
 
 export interface IoHost {
   notify(event: DpfEvent): void;
+  /**
+   * Every confirmation is answered without asking (--yes): nobody reads what is shown before it is
+   * done, so a new stack needs no change set (src/steps/stack-deployer/create.ts).
+   */
+  readonly confirmsAll?: boolean;
   /** Ask a yes/no question. Resolves true with --yes; throws NotConfirmedError without a TTY. */
   confirm(req: ConfirmRequest): Promise<boolean>;
   /** Called once the run is over so a live renderer can stop drawing. */

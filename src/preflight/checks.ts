@@ -13,7 +13,7 @@ import { NotImplementedByEndpointError } from '../aws/endpoint.js';
 import { errorMessage, DpfError } from '../errors.js';
 import { IPA_IMAGES } from '../steps/facts.js';
 import { missingActions } from '../validate/rules/kms-service-access.js';
-import { deploymentNeeds, vcpuQuotaOf, type Needs } from './needs.js';
+import { deploymentNeeds, knownVcpus, vcpuQuotaOf, type Needs } from './needs.js';
 
 export type PreflightStatus = Verdict;
 
@@ -109,12 +109,11 @@ const ASG_KMS_ACTIONS = ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncryptFrom', 'kms
  * be allowed to use it (key policy or grant), or every worker launch fails.
  */
 export async function ebsDefaultKeyCheck(c: AccountContext): Promise<Outcome> {
-  const byDefault = await c.preflight.ebsEncryptionByDefault().catch(() => undefined);
+  // Whether encryption by default is on does not matter: the launch template asks for encryption.
   const keyId = await c.preflight.ebsDefaultKmsKeyId();
   const key = await c.preflight.describeKey(keyId);
-  const note = byDefault === undefined ? '' : `; encryption by default ${byDefault ? 'on' : 'off'}`;
   if (key.manager === 'AWS')
-    return { status: 'pass', detail: `the default EBS key is the AWS managed key (${key.arn})${note}: the Auto Scaling service-linked role may use it` };
+    return { status: 'pass', detail: `the default EBS key is the AWS managed key (${key.arn}): the Auto Scaling service-linked role may use it` };
   if (key.state !== 'Enabled')
     return {
       status: 'fail',
@@ -125,13 +124,13 @@ export async function ebsDefaultKeyCheck(c: AccountContext): Promise<Outcome> {
   const policy = await c.preflight.keyPolicy(key.arn);
   const missing = missingActions(policy, { principal: slr, actions: ASG_KMS_ACTIONS, why: 'worker volumes' });
   if (!missing.length)
-    return { status: 'pass', detail: `the default EBS key ${key.arn} is customer managed and its key policy lets AWSServiceRoleForAutoScaling use it${note}` };
+    return { status: 'pass', detail: `the default EBS key ${key.arn} is customer managed and its key policy lets AWSServiceRoleForAutoScaling use it` };
   const grants = await c.preflight.keyGrants(key.arn);
   const short = (a: string) => a.replace(/^kms:/, '');
   const granted = grants.filter((g) => g.grantee === slr).flatMap((g) => g.operations);
   const stillMissing = missing.filter((a) => !granted.includes(short(a)));
   if (!stillMissing.length)
-    return { status: 'pass', detail: `the default EBS key ${key.arn} is customer managed; a grant lets AWSServiceRoleForAutoScaling use it${note}` };
+    return { status: 'pass', detail: `the default EBS key ${key.arn} is customer managed; a grant lets AWSServiceRoleForAutoScaling use it` };
   return {
     status: 'fail',
     detail: `the default EBS key ${key.arn} is customer managed and neither its key policy nor a grant lets ${slr} ${stillMissing.map(short).join(', ')}: every worker launch would fail (Client.InternalError)`,
@@ -196,11 +195,12 @@ interface QuotaNeed {
   usage: () => Promise<number>;
 }
 
+/** The quota first: what is in use is read only when there is a value to compare it with. */
 async function quotaOutcome(c: AccountContext, q: QuotaNeed): Promise<Outcome> {
   const quota = await c.preflight.serviceQuota(q.service, q.code);
-  const usage = await q.usage();
   if (quota === undefined)
-    return { status: 'unknown', detail: `${q.what}: ${usage} in use, ${q.need} to add; Service Quotas has no value for ${q.service}/${q.code}` };
+    return { status: 'unknown', detail: `${q.what}: ${q.need} to add; Service Quotas has no value for ${q.service}/${q.code} (usage not read)` };
+  const usage = await q.usage();
   if (usage + q.need > quota)
     return {
       status: 'fail',
@@ -250,28 +250,31 @@ export async function quotaChecks(c: AccountContext, needs: Needs = deploymentNe
   return [...(await Promise.all(quotas)), ...(await vcpus)];
 }
 
+/** vCPUs per type: known ones from the table (./needs.ts), the others asked of EC2 in one call. */
+async function vcpusOf(c: AccountContext, types: string[]): Promise<Record<string, number>> {
+  const known = Object.fromEntries(types.flatMap((t) => (knownVcpus(t) === undefined ? [] : [[t, knownVcpus(t)!]])));
+  const asked = types.filter((t) => !(t in known));
+  return { ...known, ...(asked.length ? await c.preflight.instanceTypeVcpus(asked) : {}) };
+}
+
 async function vcpuOutcomes(c: AccountContext, needs: Needs): Promise<Outcome[]> {
-  const running = await c.preflight.runningInstanceTypes();
-  const types = [...new Set([...running, ...needs.instances.map((i) => i.instanceType)])];
-  const vcpus = await c.preflight.instanceTypeVcpus(types);
+  const vcpus = await vcpusOf(c, [...new Set(needs.instances.map((i) => i.instanceType))]);
   const out: Outcome[] = [];
-  const byQuota = new Map<string, { name: string; need: number; usage: number; unknownTypes: string[] }>();
+  const byQuota = new Map<string, { name: string; need: number; unknownTypes: string[] }>();
   for (const p of needs.instances) {
     const q = vcpuQuotaOf(p.instanceType);
     if (!q) {
       out.push({ status: 'unknown', detail: `${p.what} (${p.instanceType}): dpf does not know the On-Demand vCPU quota of this family` });
       continue;
     }
-    const e = byQuota.get(q.code) ?? { name: q.name, need: 0, usage: 0, unknownTypes: [] };
+    const e = byQuota.get(q.code) ?? { name: q.name, need: 0, unknownTypes: [] };
     if (vcpus[p.instanceType] === undefined) e.unknownTypes.push(p.instanceType);
     else e.need += vcpus[p.instanceType]! * p.count;
     byQuota.set(q.code, e);
   }
-  for (const t of running) {
-    const q = vcpuQuotaOf(t);
-    const e = q ? byQuota.get(q.code) : undefined;
-    if (e) e.usage += vcpus[t] ?? 0;
-  }
+  // The running instances (and the vCPUs of their types) are read once, and only for a quota that has a value.
+  let running: Promise<Map<string, number>> | undefined;
+  const usageOf = async (code: string) => (await (running ??= runningVcpus(c))).get(code) ?? 0;
   for (const [code, e] of byQuota) {
     if (e.unknownTypes.length) {
       out.push({
@@ -281,7 +284,19 @@ async function vcpuOutcomes(c: AccountContext, needs: Needs): Promise<Outcome[]>
       });
       continue;
     }
-    out.push(await quotaOutcome(c, { id: code, what: `${e.name} vCPUs`, service: 'ec2', code, need: e.need, usage: async () => e.usage }));
+    out.push(await quotaOutcome(c, { id: code, what: `${e.name} vCPUs`, service: 'ec2', code, need: e.need, usage: () => usageOf(code) }));
+  }
+  return out;
+}
+
+/** vCPUs of the running and pending instances, per On-Demand quota code. */
+async function runningVcpus(c: AccountContext): Promise<Map<string, number>> {
+  const running = await c.preflight.runningInstanceTypes();
+  const vcpus = await vcpusOf(c, [...new Set(running)]);
+  const out = new Map<string, number>();
+  for (const t of running) {
+    const q = vcpuQuotaOf(t);
+    if (q) out.set(q.code, (out.get(q.code) ?? 0) + (vcpus[t] ?? 0));
   }
   return out;
 }

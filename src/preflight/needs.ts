@@ -89,3 +89,21 @@ export function vcpuQuotaOf(instanceType: string): (typeof VCPU_QUOTAS)[number] 
   const family = instanceType.split('.')[0] ?? '';
   return VCPU_QUOTAS.find((q) => q.families.test(family));
 }
+
+const T_SIZES: Record<string, number> = { nano: 2, micro: 2, small: 2, medium: 2, large: 2, xlarge: 4, '2xlarge': 8 };
+const MR_SIZES: Record<string, number> = { large: 2, xlarge: 4, '2xlarge': 8, '4xlarge': 16, '8xlarge': 32, '12xlarge': 48, '16xlarge': 64, '24xlarge': 96 };
+const MR_FAMILIES = new Set(['m5', 'm5a', 'm6i', 'm6a', 'm7i', 'r5', 'r5a', 'r6i', 'r6a', 'r7i']);
+
+/**
+ * Default vCPUs of the general-purpose and memory-optimised types dpf's configs name, by the sizes
+ * of their families (EC2 instance types guide, "Amazon EC2 instance type specifications": T3/T3a
+ * nano…large 2, xlarge 4, 2xlarge 8; M5–M7i and R5–R7i large 2, xlarge 4, Nxlarge 4×N, for the
+ * sizes every one of those families has). Asking EC2 (DescribeInstanceTypes) for them was one
+ * request per deploy (issue 14); any other type (metal, Graviton, C, older families, a typo) is
+ * still asked, and a type a zone does not offer is the offerings check's to refuse.
+ */
+export function knownVcpus(instanceType: string): number | undefined {
+  const [family = '', size = ''] = instanceType.split('.');
+  if (family === 't3' || family === 't3a') return T_SIZES[size];
+  return MR_FAMILIES.has(family) ? MR_SIZES[size] : undefined;
+}

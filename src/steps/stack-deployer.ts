@@ -4,14 +4,16 @@
  * peers get wrong (ROLLBACK_COMPLETE recreated after confirmation, UPDATE_ROLLBACK_FAILED
  * continued, in-progress stacks waited for, failures explained by their root cause).
  */
-import { SUCCESS_STATES, type StackDescription, type ResourceChange, type ChangeSetDescription } from '../aws/cloudformation.js';
-import { StepFailedError, NotConfirmedError, AbortError } from '../errors.js';
+import { type StackDescription, type ResourceChange, type ChangeSetDescription } from '../aws/cloudformation.js';
+import { StepFailedError, NotConfirmedError } from '../errors.js';
 import { securityChanges } from './security-diff.js';
 import type { ChangeView } from '../io/events.js';
 import type { DeployStackDeps, DeployStackRequest, DeployStackResult, PollSettings } from './stack-deployer/types.js';
-import { DEFAULT_POLL } from './stack-deployer/types.js';
-import { StackWatcher, causeLine, rootCause } from './stack-deployer/watcher.js';
+import { DEFAULT_POLL, STACK_CAPABILITIES } from './stack-deployer/types.js';
+import { StackWatcher } from './stack-deployer/watcher.js';
+import { watchToEnd } from './stack-deployer/finish.js';
 import { completeOutputs } from './stack-deployer/outputs.js';
+import { createDirectly } from './stack-deployer/create.js';
 import { adoptPending, resumeEarlierRun, settleStack, waitForChangeSet, type Deployment } from './stack-deployer/reconcile.js';
 
 export type { DeployStackDeps, DeployStackRequest, DeployStackResult, PollSettings } from './stack-deployer/types.js';
@@ -72,6 +74,11 @@ export async function deployStack(req: DeployStackRequest, deps: DeployStackDeps
   let adopted = earlier.adopted;
 
   const presumedNew = Boolean(req.presumedNew && !adopted && !req.resumeChangeSetName && !req.savedChangeSet);
+  if (presumedNew && !req.previewOnly && req.resourcesToCreate && io.confirmsAll) {
+    const created = await createDirectly(d, req.resourcesToCreate);
+    if (created === 'exists') return lookFirst(d);
+    return created;
+  }
   let stack = presumedNew ? undefined : await cfn.describeStack(req.stackName);
   if (!adopted) stack = await settleStack(d, stack);
   if (!adopted && !req.previewOnly && stack) adopted = await adoptPending(d, stack);
@@ -84,11 +91,7 @@ export async function deployStack(req: DeployStackRequest, deps: DeployStackDeps
   if (adopted) cs = adopted.cs;
   else {
     const made = await createChangeSet(d, changeSetName, changeSetType, stack, presumedNew);
-    if (made === 'exists') {
-      d.say(`stack ${req.stackName} exists after all (the ledger knew nothing of it): looking at it first`);
-      // Another request than the refused one: its own token.
-      return deployStack({ ...req, presumedNew: false, tokens: { ...d.tokens, create: d.tokens.create && `${d.tokens.create}-x` } }, deps);
-    }
+    if (made === 'exists') return lookFirst(d);
     cs = made;
   }
   const noChanges = cs.status === 'FAILED' && NO_CHANGES.test(cs.statusReason ?? '');
@@ -129,6 +132,14 @@ export async function deployStack(req: DeployStackRequest, deps: DeployStackDeps
   return executeAndWatch(d, cs, changeSetName, changeSetType);
 }
 
+/** A presumed-new stack exists after all (another operator, a lost ledger): deployed the usual way, looking at it first. */
+function lookFirst(d: Deployment): Promise<DeployStackResult> {
+  const { req, deps, tokens } = d;
+  d.say(`stack ${req.stackName} exists after all (the ledger knew nothing of it): looking at it first`);
+  // Another request than the refused one: its own token.
+  return deployStack({ ...req, presumedNew: false, tokens: { ...tokens, create: tokens.create && `${tokens.create}-x` } }, deps);
+}
+
 /** Create the change set (its name and token in the ledger first) and wait for it; 'exists': a presumed-new stack exists after all. */
 async function createChangeSet(
   d: Deployment,
@@ -149,7 +160,7 @@ async function createChangeSet(
       templateUrl: req.templateUrl,
       parameters: Object.entries(req.parameters).map(([key, value]) => ({ key, value })),
       tags: Object.entries(req.tags).map(([key, value]) => ({ key, value })),
-      capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM', 'CAPABILITY_AUTO_EXPAND'],
+      capabilities: STACK_CAPABILITIES,
       description: `dpf ${req.stepId}${hash ? ` inputs:${hash}` : ''}`,
       clientToken: tokens.create,
     });
@@ -220,23 +231,7 @@ async function executeAndWatch(d: Deployment, cs: ChangeSetDescription, changeSe
   await deps.onEvidence?.({ changeSetName, executeToken: tokens.execute });
   await deps.cfn.executeChangeSet(req.stackName, changeSetName, tokens.execute);
   say(`executing change set (${summarizeChanges(cs.changes)})`);
-  await testHold(req.stepId, deps, say);
-  const final = await watcher.untilSettled();
-  if (!final || !SUCCESS_STATES.has(final.status)) {
-    const cause = rootCause(watcher.events, req.stackName);
-    const status = final?.status ?? 'DELETED';
-    const hint =
-      status === 'ROLLBACK_COMPLETE'
-        ? 'Fix the cause above, then rerun dpf deploy: the empty stack is deleted and recreated after confirmation.'
-        : status === 'UPDATE_ROLLBACK_FAILED'
-          ? 'Rerun dpf deploy: it continues the rollback first. If a resource blocks it, fix that resource by hand.'
-          : 'Fix the cause above, then rerun dpf deploy to resume from this step.';
-    throw new StepFailedError(req.stepId, `Stack ${req.stackName} ended in ${status}${final?.statusReason ? ` (${final.statusReason})` : ''}.`, {
-      details: cause ? [causeLine(cause)] : [],
-      hint,
-    });
-  }
-  const { outputs, resolved } = await completeOutputs(req, deps, final);
+  const { final, outputs, resolved } = await watchToEnd(d);
   return {
     stackId: final.stackId,
     status: final.status,
@@ -247,20 +242,4 @@ async function executeAndWatch(d: Deployment, cs: ChangeSetDescription, changeSe
     outputsResolvedFromResources: resolved,
     action: changeSetType === 'CREATE' ? 'create' : 'update',
   };
-}
-
-/**
- * Test hook (documented in docs/testing.md): with DPF_TEST_HOLD_STEP=<step id> the run pauses
- * right after executing that step's change set, so an end-to-end test can kill -9 dpf while
- * the step is running and check that the rerun reconciles it.
- */
-async function testHold(stepId: string, deps: DeployStackDeps, say: (m: string) => void): Promise<void> {
-  const hold = deps.testHold;
-  if (hold?.afterExecute !== stepId) return;
-  say('test hook DPF_TEST_HOLD_STEP: holding after execute');
-  try {
-    await deps.clock.sleep(hold.ms, deps.signal);
-  } catch (err) {
-    if (err instanceof AbortError || deps.signal.aborted) throw err;
-  }
 }

@@ -63,6 +63,10 @@ export class CliIoHost implements IoHost {
     if (o.interactive && !o.json && o.terminal) this.prompter = this.makePrompter();
   }
 
+  get confirmsAll(): boolean {
+    return this.o.yes;
+  }
+
   notify(event: DpfEvent): void {
     this.renderer.notify(event);
   }

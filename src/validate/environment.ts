@@ -5,14 +5,14 @@
  * accepts (name probes: its schema and its per-service name rules, config/names.ts), read from
  * the loader itself so a tightened rule is followed.
  */
-import { partitionOf } from '../aws/partitions.js';
 import { configSchema, type DpfConfig, type EnvironmentConfig } from '../config/schema.js';
 import { derivedNameProblems } from '../config/names.js';
 import { buildSteps } from '../steps/phases.js';
 import { stackName, stackTags } from '../steps/kinds/stack.js';
 import type { EnvContext, StepDef } from '../steps/types.js';
 import { fullParameters, loadTemplate } from '../templates/registry.js';
-import { render, type Pseudo } from '../templates/render.js';
+import { render } from '../templates/render.js';
+import { pseudoParameters } from '../templates/pseudo.js';
 import { buildPatchSteps } from '../ops/patch/build.js';
 import { planWaves } from '../ops/patch/hosts.js';
 import { loadAgentMetrics } from './agent.js';
@@ -21,17 +21,6 @@ import type { NameProbe, RenderedEnvironment, RenderedStack, SemanticInput } fro
 
 /** The account id used when the config pins none (any 12 digits: names are as long as on AWS). */
 export const PLACEHOLDER_ACCOUNT = '111122223333';
-
-function pseudo(region: string, accountId: string, stack: string): Pseudo {
-  const p = partitionOf(region);
-  return {
-    'AWS::Region': region,
-    'AWS::AccountId': accountId,
-    'AWS::Partition': p.name ?? 'aws',
-    'AWS::URLSuffix': p.dnsSuffix ?? 'amazonaws.com',
-    'AWS::StackName': stack,
-  };
-}
 
 function envContext(project: string, envName: string, env: EnvironmentConfig): EnvContext {
   return { project, name: envName, env, region: env.region, accountId: env.accountId ?? PLACEHOLDER_ACCOUNT, operator: 'offline', runId: 'offline' };
@@ -47,7 +36,7 @@ async function renderStacks(envCtx: EnvContext, steps: StepDef[]): Promise<Rende
     const parameters = fullParameters(t, await step.stack.parameters(ctx));
     const region = step.stack.region?.(envCtx.env) ?? envCtx.region;
     const name = stackName(envCtx, step.stack.template);
-    const p = pseudo(region, envCtx.accountId, name);
+    const p = pseudoParameters(region, envCtx.accountId, name);
     out.push({
       stepId: step.id,
       template: step.stack.template,

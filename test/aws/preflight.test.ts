@@ -2,7 +2,6 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
   EC2Client,
-  GetEbsEncryptionByDefaultCommand,
   GetEbsDefaultKmsKeyIdCommand,
   DescribeImagesCommand,
   RunInstancesCommand,
@@ -16,7 +15,7 @@ import {
   DescribeSubnetsCommand,
 } from '@aws-sdk/client-ec2';
 import { KMSClient, DescribeKeyCommand, GetKeyPolicyCommand, ListGrantsCommand } from '@aws-sdk/client-kms';
-import { ServiceQuotasClient, GetServiceQuotaCommand, GetAWSDefaultServiceQuotaCommand } from '@aws-sdk/client-service-quotas';
+import { ServiceQuotasClient, ListServiceQuotasCommand, ListAWSDefaultServiceQuotasCommand } from '@aws-sdk/client-service-quotas';
 import { CloudTrailClient, DescribeTrailsCommand, GetTrailStatusCommand, GetEventSelectorsCommand } from '@aws-sdk/client-cloudtrail';
 import { IAMClient, GetRoleCommand, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
 import { createPreflightPort } from '../../src/aws/sdk-preflight.js';
@@ -32,10 +31,8 @@ beforeEach(() => [ec2, kms, quotas, trail, iam].forEach((m) => m.reset()));
 const port = () => createPreflightPort(cfg);
 
 describe('preflight adapter: EBS default encryption and KMS', () => {
-  it('GIVEN EBS answers THEN the flag and the default key are read (alias/aws/ebs when EBS names none)', async () => {
-    ec2.on(GetEbsEncryptionByDefaultCommand).resolves({ EbsEncryptionByDefault: true });
+  it('GIVEN EBS answers THEN the default key is read (alias/aws/ebs when EBS names none)', async () => {
     ec2.on(GetEbsDefaultKmsKeyIdCommand).resolvesOnce({ KmsKeyId: 'arn:aws:kms:eu-west-1:111122223333:key/k1' }).resolvesOnce({});
-    expect(await port().ebsEncryptionByDefault()).toBe(true);
     expect(await port().ebsDefaultKmsKeyId()).toBe('arn:aws:kms:eu-west-1:111122223333:key/k1');
     expect(await port().ebsDefaultKmsKeyId()).toBe('alias/aws/ebs');
   });
@@ -173,32 +170,54 @@ describe('preflight adapter: instance types and usage', () => {
 });
 
 describe('preflight adapter: Service Quotas', () => {
+  const q = (code: string, value: number) => ({ QuotaCode: code, Value: value });
   it.each([
-    ['an applied quota', () => quotas.on(GetServiceQuotaCommand).resolves({ Quota: { Value: 10 } }), 10],
+    ['an applied quota', () => quotas.on(ListServiceQuotasCommand).resolves({ Quotas: [q('L-F678F1CE', 10)] }), 10, 0],
     [
       'no applied quota: the AWS default',
       () => {
-        quotas.on(GetServiceQuotaCommand).rejects(awsError('NoSuchResourceException'));
-        quotas.on(GetAWSDefaultServiceQuotaCommand).resolves({ Quota: { Value: 5 } });
+        quotas.on(ListServiceQuotasCommand).resolves({ Quotas: [q('L-A4707A72', 7)] });
+        quotas.on(ListAWSDefaultServiceQuotasCommand).resolves({ Quotas: [q('L-F678F1CE', 5)] });
       },
       5,
+      1,
     ],
     [
-      'neither',
+      'neither (a service Service Quotas does not know: NoSuchResource)',
       () => {
-        quotas.on(GetServiceQuotaCommand).rejects(awsError('NoSuchResourceException'));
-        quotas.on(GetAWSDefaultServiceQuotaCommand).rejects(awsError('NoSuchResourceException'));
+        quotas.on(ListServiceQuotasCommand).rejects(awsError('NoSuchResourceException'));
+        quotas.on(ListAWSDefaultServiceQuotasCommand).rejects(awsError('NoSuchResourceException'));
       },
       undefined,
+      1,
     ],
-  ])('GIVEN %s THEN the value is %s', async (_what, arrange, value) => {
+  ])('GIVEN %s THEN the value is %s', async (_what, arrange, value, defaultReads) => {
     arrange();
     expect(await port().serviceQuota('vpc', 'L-F678F1CE')).toBe(value);
-    expect(quotas.commandCalls(GetServiceQuotaCommand)[0]!.args[0].input).toEqual({ ServiceCode: 'vpc', QuotaCode: 'L-F678F1CE' });
+    expect(quotas.commandCalls(ListServiceQuotasCommand)[0]!.args[0].input).toEqual({ ServiceCode: 'vpc', MaxResults: 100 });
+    expect(quotas.commandCalls(ListAWSDefaultServiceQuotasCommand)).toHaveLength(defaultReads);
+  });
+
+  it('GIVEN several quotas of one service asked at once THEN the service is listed once (every page), the defaults once', async () => {
+    quotas
+      .on(ListServiceQuotasCommand)
+      .resolvesOnce({ Quotas: [q('L-F678F1CE', 5)], NextToken: 'p2' })
+      .resolvesOnce({ Quotas: [q('L-A4707A72', 6)] });
+    quotas.on(ListAWSDefaultServiceQuotasCommand).resolves({ Quotas: [q('L-FE5A380F', 5)] });
+    const p = port();
+    const values = await Promise.all([
+      p.serviceQuota('vpc', 'L-F678F1CE'),
+      p.serviceQuota('vpc', 'L-A4707A72'),
+      p.serviceQuota('vpc', 'L-FE5A380F'),
+      p.serviceQuota('vpc', 'L-NOTHING'),
+    ]);
+    expect(values).toEqual([5, 6, 5, undefined]);
+    expect(quotas.commandCalls(ListServiceQuotasCommand).map((c) => c.args[0].input.NextToken)).toEqual([undefined, 'p2']);
+    expect(quotas.commandCalls(ListAWSDefaultServiceQuotasCommand)).toHaveLength(1);
   });
 
   it('GIVEN access denied THEN the error is raised (the check reports unknown with it)', async () => {
-    quotas.on(GetServiceQuotaCommand).rejects(awsError('AccessDeniedException'));
+    quotas.on(ListServiceQuotasCommand).rejects(awsError('AccessDeniedException'));
     await expect(port().serviceQuota('ec2', 'L-1216C47A')).rejects.toThrow(/AccessDenied/);
   });
 });

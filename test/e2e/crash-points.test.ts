@@ -1,6 +1,7 @@
 /**
  * Crash points, end to end: bin/dpf deploy is killed with SIGKILL at a sample of points — right
- * after a change set is created, after it is executed, after SendCommand (the emulator carried
+ * after CreateStack (a --yes deploy's new stack), after a change set is created or executed (an
+ * environment with deploy.newStacks: change-set), after SendCommand (the emulator carried
  * the call out, dpf never saw the answer), at step events, and after the Nth request — and
  * `dpf deploy` is run again. Every point must resume to all-done: no step left running, the
  * killed run closed in the history, no lock or temp file left, and no duplicate stack, change
@@ -24,13 +25,14 @@ afterAll(async () => {
 });
 
 const SAMPLE = [
-  { after: 'CreateChangeSet', stack: 'bootstrap' },
-  { after: 'ExecuteChangeSet', stack: 'bootstrap' },
-  { after: 'CreateChangeSet', stack: 'network' },
-  { after: 'ExecuteChangeSet', stack: 'storage' },
-  { after: 'CreateChangeSet', stack: 'identity' },
-  { after: 'ExecuteChangeSet', stack: 'monitoring' },
-  { after: 'ExecuteChangeSet', stack: 'autoconfig' },
+  { after: 'CreateStack', stack: 'bootstrap' },
+  { after: 'CreateChangeSet', stack: 'bootstrap', newStacks: 'change-set' },
+  { after: 'ExecuteChangeSet', stack: 'bootstrap', newStacks: 'change-set' },
+  { after: 'CreateStack', stack: 'network' },
+  { after: 'ExecuteChangeSet', stack: 'storage', newStacks: 'change-set' },
+  { after: 'CreateStack', stack: 'identity' },
+  { after: 'ExecuteChangeSet', stack: 'monitoring', newStacks: 'change-set' },
+  { after: 'CreateStack', stack: 'autoconfig' },
   { after: 'SendCommand', step: 'identity.configure-worker' },
   { after: 'SendCommand', step: 'identity.ipa-server' },
   { after: 'SendCommand', step: 'identity.ipa-policy' },

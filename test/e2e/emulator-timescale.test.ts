@@ -237,6 +237,34 @@ describe('GIVEN the emulator in time-scaled mode (60×)', () => {
     expect(after.Outputs?.map((o) => o.OutputKey)).toEqual(['BucketName']);
   });
 
+  it('WHEN CreateStack is replayed with its ClientRequestToken THEN the same stack answers, created once; without the token, or with another, AlreadyExists', async () => {
+    const cfn = new CloudFormationClient(sdkConfig(em));
+    const StackName = 'timescale-create-token';
+    const create = (token?: string) =>
+      // The key alone: TEMPLATE's bucket name is taken by the tests above.
+      cfn.send(
+        new CreateStackCommand({
+          StackName,
+          TemplateBody: JSON.stringify({ Resources: { Key: TEMPLATE.Resources.Key } }),
+          ...(token ? { ClientRequestToken: token } : {}),
+        }),
+      );
+    const first = await create('create-1');
+    expect((await create('create-1')).StackId).toBe(first.StackId);
+    for (const token of [undefined, 'create-2']) await expect(create(token)).rejects.toMatchObject({ name: 'AlreadyExistsException' });
+    expect(
+      em
+        .audit()
+        .filter((e) => e.stack === StackName)
+        .map((e) => e.op),
+    ).toEqual(['CreateStack']);
+    expect(
+      timeline(em.log())
+        .filter((r) => r.kind === 'stack' && r.stack === StackName)
+        .map((r) => r.operation),
+    ).toEqual(['CREATE']);
+  });
+
   it('WHEN an SSM command is sent THEN its invocation is not finished at first, then Success, through GetCommandInvocation, ListCommandInvocations and ListCommands alike', async () => {
     const cfg = sdkConfig(em);
     const ssm = new SSMClient(cfg);

@@ -86,7 +86,11 @@ describe('GIVEN a fresh directory and the emulator', () => {
     await child;
     const mid = readLedger(dir, 'e2eb');
     expect(mid.steps['bootstrap.state'].status).toBe('running');
-    expect(mid.steps['bootstrap.state'].evidence.changeSetId).toBeTruthy();
+    // Under --yes a new stack is made with CreateStack: its token, then its id, are in the ledger before the hold.
+    expect(mid.steps['bootstrap.state'].evidence).toMatchObject({
+      createToken: expect.any(String),
+      stackId: expect.stringContaining(':stack/dataplatform-e2eb-bootstrap/'),
+    });
     expect(existsSync(path.join(dir, '.dpf', 'e2eb', 'lock.json'))).toBe(true); // left behind by the dead process
 
     const rerun = await dpf(em, ['deploy', '--env', 'e2eb', '--phase', 'bootstrap', '--yes'], { cwd: dir });

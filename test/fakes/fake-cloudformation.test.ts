@@ -287,6 +287,54 @@ describe('FakeCloudFormation: create', () => {
 
 // ---- change sets --------------------------------------------------------------------------
 
+describe('FakeCloudFormation: createStack', () => {
+  const input = (token?: string) => ({
+    stackName: 'net',
+    templateBody: template(TWO_TOPICS),
+    parameters: [],
+    tags: [],
+    capabilities: [],
+    clientRequestToken: token,
+  });
+
+  it('GIVEN a new name WHEN createStack THEN the creation runs at once as a CREATE change set would, with no change set and no REVIEW_IN_PROGRESS', async () => {
+    const { clock, cfn } = setup();
+    const { stackId } = await cfn.createStack(input('t-1'));
+    expect((await cfn.describeStack('net'))!.status).toBe('CREATE_IN_PROGRESS');
+    clock.autoAdvance();
+    await cfn.settle();
+    expect(await timeline(cfn, 'net')).toEqual([
+      'net CREATE_IN_PROGRESS',
+      'TopicA CREATE_IN_PROGRESS',
+      'TopicA CREATE_COMPLETE',
+      'TopicB CREATE_IN_PROGRESS',
+      'TopicB CREATE_COMPLETE',
+      'net CREATE_COMPLETE',
+    ]);
+    expect((await cfn.describeStack('net'))!.stackId).toBe(stackId);
+    expect(await cfn.listChangeSets('net')).toEqual([]);
+    expect(cfn.mutatingCalls().map((c) => c.op)).toEqual(['createStack']);
+  });
+
+  it.each<[string, string | undefined, string | undefined]>([
+    ['its token again (a retry): the same stack, nothing new', 't-1', undefined],
+    ['no token', undefined, 'AlreadyExistsException'],
+    ['another token', 't-2', 'AlreadyExistsException'],
+  ])('GIVEN a stack made by createStack WHEN createStack comes with %s', async (_what, token, error) => {
+    const { cfn } = setup();
+    const { stackId } = await cfn.createStack(input('t-1'));
+    const again = cfn.createStack(input(token));
+    if (error) expect((await errorOf(again)).name).toBe(error);
+    else expect((await again).stackId).toBe(stackId);
+  });
+
+  it('GIVEN a REVIEW_IN_PROGRESS stack (a CREATE change set not executed) WHEN createStack THEN AlreadyExistsException', async () => {
+    const { cfn } = setup();
+    await cfn.createChangeSet(changeSet('net', template(TWO_TOPICS), 'CREATE'));
+    expect((await errorOf(cfn.createStack(input('t-1')))).name).toBe('AlreadyExistsException');
+  });
+});
+
 describe('FakeCloudFormation: change sets', () => {
   it('GIVEN an unchanged template, parameters and tags WHEN an UPDATE change set is created THEN it FAILS with the no-changes reason', async () => {
     const { clock, cfn } = setup();

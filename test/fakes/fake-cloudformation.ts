@@ -8,6 +8,7 @@ import type {
   ChangeSetSummary,
   CloudFormationPort,
   CreateChangeSetInput,
+  CreateStackInput,
   ResourceChange,
   StackDescription,
   StackEvent,
@@ -71,7 +72,7 @@ const UPDATABLE = new Set(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'UPDATE_ROLLBAC
 
 export const NO_CHANGES_REASON = "The submitted information didn't contain changes. Submit different information to create a change set.";
 
-const MUTATING_OPS = new Set(['createChangeSet', 'executeChangeSet', 'deleteStack', 'continueUpdateRollback', 'deleteChangeSet']);
+const MUTATING_OPS = new Set(['createStack', 'createChangeSet', 'executeChangeSet', 'deleteStack', 'continueUpdateRollback', 'deleteChangeSet']);
 
 // ---------------------------------------------------------------------------------------
 // Public types
@@ -222,6 +223,8 @@ interface StackState {
   rollback?: PendingRollback;
   drift: 'IN_SYNC' | 'DRIFTED';
   lastDetectionId?: string;
+  /** ClientRequestToken of the CreateStack that made the stack. */
+  createToken?: string;
 }
 
 interface WorkItem {
@@ -550,6 +553,42 @@ export class FakeCloudFormation implements CloudFormationPort {
       }
     });
     return { changeSetId: cs.id, stackId: stack.id };
+  }
+
+  /**
+   * CreateStack: the stack is made and its creation starts at once (CREATE_IN_PROGRESS), no change
+   * set. A stack of that name in any state (REVIEW_IN_PROGRESS included) refuses it with
+   * AlreadyExistsException, unless the call repeats the ClientRequestToken of the CreateStack that
+   * made it (a retry: the same stack id, nothing new).
+   */
+  async createStack(input: CreateStackInput): Promise<{ stackId: string }> {
+    this.#record('createStack', input);
+    const existing = this.#stacks.get(input.stackName);
+    if (existing) {
+      if (input.clientRequestToken && existing.createToken === input.clientRequestToken) return { stackId: existing.id };
+      throw new FakeAwsError('AlreadyExistsException', `Stack [${input.stackName}] already exists`);
+    }
+    const template = this.#parseTemplate(this.#templateText(input));
+    const parameters = this.#resolveParameters(template, toMap(input.parameters));
+    this.#checkCapabilities(template, input.capabilities);
+    const stack = this.#newStack(input.stackName);
+    stack.createToken = input.clientRequestToken;
+    // The creation runs as a CREATE change set's execution does, from an operation no one can list.
+    const op: ChangeSetState = {
+      id: `${stack.id}#create`,
+      name: '',
+      type: 'CREATE',
+      status: 'CREATE_COMPLETE',
+      executionStatus: 'EXECUTE_IN_PROGRESS',
+      changes: this.#diff(stack, false, template, parameters),
+      template,
+      parameters,
+      tags: toMap(input.tags),
+      noChanges: false,
+      createdAt: this.clock.now(),
+    };
+    this.#spawn(() => this.#runCreate(stack, op));
+    return { stackId: stack.id };
   }
 
   async describeChangeSet(stackName: string, changeSetName: string): Promise<ChangeSetDescription> {
@@ -922,7 +961,7 @@ export class FakeCloudFormation implements CloudFormationPort {
 
   // ----- templates, diff, outputs --------------------------------------------------------
 
-  #templateText(input: CreateChangeSetInput): string {
+  #templateText(input: CreateChangeSetInput | CreateStackInput): string {
     if (input.templateBody !== undefined) return input.templateBody;
     if (input.templateUrl !== undefined) {
       const text = this.#templatesByUrl[input.templateUrl];

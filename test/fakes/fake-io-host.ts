@@ -14,6 +14,11 @@ export class FakeIoHost implements IoHost {
   readonly questions: ConfirmRequest[] = [];
   /** Called after each event is recorded (e.g. to abort a run at a chosen moment). */
   onEvent?: (event: DpfEvent) => void;
+  /**
+   * IoHost.confirmsAll: what the CLI's host says under --yes. Default false: the answers above are
+   * a person's (or a test's) at the prompt, so the deployer shows change sets first.
+   */
+  confirmsAll = false;
 
   /** @param answer what confirm() answers; default true (like --yes). */
   constructor(public answer: ConfirmAnswer = true) {}

@@ -14,7 +14,7 @@ import {
   quotaChecks,
   type AccountContext,
 } from '../../src/preflight/checks.js';
-import { deploymentNeeds, pendingPhases, phasesToCreate, vcpuQuotaOf } from '../../src/preflight/needs.js';
+import { deploymentNeeds, knownVcpus, pendingPhases, phasesToCreate, vcpuQuotaOf } from '../../src/preflight/needs.js';
 import { blockingFailures, preflightBlocked } from '../../src/preflight/index.js';
 import type { AccountPreflightPort } from '../../src/aws/preflight.js';
 import type { OpsPorts } from '../../src/aws/ops-ports.js';
@@ -58,7 +58,6 @@ function ctx(
 
 describe('default EBS key (Auto Scaling service-linked role)', () => {
   const custom = {
-    ebsEncryptionByDefault: async () => true,
     ebsDefaultKmsKeyId: async () => 'arn:aws:kms:eu-west-1:111122223333:key/k1',
     describeKey: async () => ({ arn: 'arn:aws:kms:eu-west-1:111122223333:key/k1', manager: 'CUSTOMER' as const, state: 'Enabled' }),
   };
@@ -67,7 +66,6 @@ describe('default EBS key (Auto Scaling service-linked role)', () => {
     [
       'the AWS managed key',
       {
-        ebsEncryptionByDefault: async () => false,
         ebsDefaultKmsKeyId: async () => 'alias/aws/ebs',
         describeKey: async () => ({ arn: 'arn:aws:kms:eu-west-1:111122223333:key/aws', manager: 'AWS', state: 'Enabled' }),
       },
@@ -200,6 +198,43 @@ describe('quotas', () => {
     expect(by(/Standard.*vCPUs/)).toMatchObject({ status: 'fail', detail: expect.stringMatching(/8 in use \+ 34 to add > quota 32/) });
   });
 
+  it.each<[string, string[], string[]]>([
+    ['only types whose vCPUs dpf knows (the defaults)', ['m5.xlarge'], []],
+    ['a running type dpf does not know', ['m5.xlarge', 'c6g.large'], ['c6g.large']],
+  ])('GIVEN %s WHEN the vCPU quota is checked THEN EC2 is asked only for the others', async (_what, running, asked) => {
+    const seen: string[][] = [];
+    const out = await quotaChecks(
+      ctx({
+        ...usage,
+        runningInstanceTypes: async () => running,
+        instanceTypeVcpus: async (types) => {
+          seen.push(types);
+          return Object.fromEntries(types.map((t) => [t, 2]));
+        },
+        serviceQuota: quota({ 'L-1216C47A': 64 }),
+      }),
+    );
+    expect(seen.flat()).toEqual(asked);
+    // bastion t3.micro 2 + master m5.large 2 + dev t3.medium 2 + 6 × m5.xlarge 4 + 2 IPA t3.medium 2 = 34.
+    expect(out.find((o) => /Standard.*vCPUs/.test(o.detail))).toMatchObject({ status: 'pass', detail: expect.stringMatching(/\+ 34 to add/) });
+  });
+
+  it.each<[string, number | undefined]>([
+    ['t3.micro', 2],
+    ['t3a.2xlarge', 8],
+    ['m5.large', 2],
+    ['m5.xlarge', 4],
+    ['r6i.24xlarge', 96],
+    ['m7i.16xlarge', 64],
+    ['m5.metal', undefined],
+    ['m5.3xlarge', undefined],
+    ['c5.large', undefined],
+    ['m6g.large', undefined],
+    ['t3.mediun', undefined],
+  ])('GIVEN %s THEN dpf knows its vCPUs as %s (undefined: EC2 is asked)', (type, vcpus) => {
+    expect(knownVcpus(type)).toBe(vcpus);
+  });
+
   it('GIVEN prod (a NAT gateway per AZ) WHEN counted THEN three Elastic IPs and one NAT per zone are needed', () => {
     const n = deploymentNeeds(
       'prod',
@@ -207,6 +242,27 @@ describe('quotas', () => {
       new Set(['network']),
     );
     expect(n).toMatchObject({ vpcs: 1, elasticIps: 3, natPerZone: { 'eu-west-1a': 1, 'eu-west-1b': 1, 'eu-west-1c': 1 }, instances: [] });
+  });
+
+  it('GIVEN Service Quotas without a value WHEN checked THEN what is in use is not read (nothing to compare it with)', async () => {
+    const read: string[] = [];
+    const counted = (what: string, v: unknown) => async () => (read.push(what), v) as never;
+    const out = await quotaChecks(
+      ctx({
+        countVpcs: counted('vpcs', 4),
+        countInternetGateways: counted('igws', 1),
+        countAddresses: counted('addresses', 4),
+        natGatewaysPerZone: counted('nat', {}),
+        runningInstanceTypes: counted('instances', ['m5.xlarge']),
+        instanceTypeVcpus: counted('types', {}),
+        serviceQuota: quota({ 'L-F678F1CE': 5 }),
+      }),
+    );
+    expect(read).toEqual(['vpcs']);
+    expect(out.find((o) => /Standard.*vCPUs/.test(o.detail))).toMatchObject({
+      status: 'unknown',
+      detail: expect.stringMatching(/34 to add; .*usage not read/),
+    });
   });
 
   it('GIVEN Service Quotas without a value or not offered WHEN checked THEN unknown, never pass', async () => {

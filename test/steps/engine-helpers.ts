@@ -40,6 +40,8 @@ export interface DeployOptions {
   presumedNew?: boolean;
   /** Idempotency tokens (DeployStackRequest.tokens). */
   tokens?: DeployStackRequest['tokens'];
+  /** DeployStackRequest.resourcesToCreate: what the template creates. */
+  resourcesToCreate?: DeployStackRequest['resourcesToCreate'];
 }
 
 export function cfnHarness(options: FakeCloudFormationOptions = {}, answer: ConfirmAnswer = true) {
@@ -61,6 +63,7 @@ export function cfnHarness(options: FakeCloudFormationOptions = {}, answer: Conf
         changeSetName: `dpf-run-${++changeSets}`,
         presumedNew: o.presumedNew,
         tokens: o.tokens,
+        resourcesToCreate: o.resourcesToCreate,
       },
       { cfn, clock, io, signal: o.signal ?? abort.signal, poll: o.poll, onEvidence: o.onEvidence },
     );

@@ -6,6 +6,8 @@ import { pollCeiling } from '../../settings.js';
 import { stackDirectory } from '../stack-directory.js';
 import { SUCCESS_STATES } from '../../aws/cloudformation.js';
 import { estimateTemplate } from '../eta.js';
+import { render } from '../../templates/render.js';
+import { pseudoParameters } from '../../templates/pseudo.js';
 import type { After, PhaseId, StepContext, StepDef, StepResult, Prepared, EnvContext } from '../types.js';
 import type { StepRecord } from '../../state/ledger.js';
 import { StepFailedError } from '../../errors.js';
@@ -121,6 +123,7 @@ async function runStack(spec: StackStepSpec, ctx: StepContext, prepared: Prepare
       resumeChangeSetName,
       // Never run, nothing recorded: the stack is new unless someone else made it (deployStack checks).
       presumedNew: !prev?.evidence.stackId && !prev?.evidence.changeSetName && !prev?.evidence.stackName,
+      ...(ctx.envCtx.env.deploy.newStacks === 'create-stack' ? { resourcesToCreate: resourcesToCreate(t, inputs, ctx.envCtx) } : {}),
       ...(ctx.planned ? { savedChangeSet: { name: ctx.planned.changeSetName, type: ctx.planned.changeSetType } } : {}),
     },
     {
@@ -149,6 +152,20 @@ async function runStack(spec: StackStepSpec, ctx: StepContext, prepared: Prepare
       templateHash: createHash('sha256').update(t.body).digest('hex').slice(0, 16),
     },
   };
+}
+
+/**
+ * The template's resources that its conditions keep with these parameters: what a CREATE change set
+ * would list. undefined when the template cannot be rendered offline (the deployer then makes a
+ * change set, as it always may).
+ */
+function resourcesToCreate(t: LoadedTemplate, inputs: StackInputs, envCtx: EnvContext): Array<{ logicalId: string; resourceType: string }> | undefined {
+  try {
+    const rendered = render(t.template, inputs.parameters, pseudoParameters(inputs.region ?? envCtx.region, envCtx.accountId, inputs.stackName));
+    return Object.entries(rendered.resources).map(([logicalId, r]) => ({ logicalId, resourceType: r.Type }));
+  } catch {
+    return undefined;
+  }
 }
 
 async function verifyStack(spec: StackStepSpec, ctx: StepContext, record: StepRecord): Promise<{ ok: boolean; reason?: string }> {

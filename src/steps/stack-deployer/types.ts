@@ -14,6 +14,8 @@ export interface PollSettings {
   timeoutMs: number;
 }
 export const DEFAULT_POLL: PollSettings = { minMs: 1000, maxMs: 10000, timeoutMs: 2 * 3600 * 1000 };
+/** Every stack may make IAM resources with names and use macros (CreateChangeSet and CreateStack alike). */
+export const STACK_CAPABILITIES = ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM', 'CAPABILITY_AUTO_EXPAND'];
 
 export interface DeployStackRequest {
   stepId: string;
@@ -47,6 +49,12 @@ export interface DeployStackRequest {
    * a CREATE (AlreadyExistsException) and the deploy starts over the usual way, looking first.
    */
   presumedNew?: boolean;
+  /**
+   * What the template creates with these parameters (its resources that its conditions keep). With
+   * presumedNew and an IO host that answers every confirmation itself (--yes), the stack is made
+   * with CreateStack instead of a change set (./create.ts); without it, always a change set.
+   */
+  resourcesToCreate?: ReadonlyArray<{ logicalId: string; resourceType: string }>;
   /** The change set an interrupted run of this step recorded (before creating it). */
   resumeChangeSetName?: string;
   /** With previewOnly: keep the change set (and a new stack's REVIEW_IN_PROGRESS shell) for `dpf deploy --plan`. */

@@ -3,9 +3,12 @@
 // from ~/.aws/config, and @aws-sdk/core/client for its partition data (src/config/regions.ts checks
 // region names offline with it) — neither makes a client, reads credentials or touches the network.
 import { register } from 'node:module';
-register('data:text/javascript,' + encodeURIComponent(`
+register(
+  'data:text/javascript,' +
+    encodeURIComponent(`
 export async function resolve(specifier, context, next) {
   if (specifier === '@smithy/core/config' || specifier === '@aws-sdk/core/client') return next(specifier, context);
   if (specifier.startsWith('@aws-sdk/') || specifier.startsWith('@smithy/')) throw new Error('AWS SDK loaded: ' + specifier);
   return next(specifier, context);
-}`));
+}`),
+);

@@ -3,9 +3,12 @@
 // (not even its shared-config or partition modules), the YAML parser, the schema library, the
 // semantic rules' cron parser, the live view and prompts.
 import { register } from 'node:module';
-register('data:text/javascript,' + encodeURIComponent(`
+register(
+  'data:text/javascript,' +
+    encodeURIComponent(`
 const HEAVY = [/^@aws-sdk\\//, /^@smithy\\//, /^yaml$/, /^zod/, /^cron-validate$/, /^log-update$/, /^@inquirer\\//, /^listr2$/];
 export async function resolve(specifier, context, next) {
   if (HEAVY.some((h) => h.test(specifier))) throw new Error('heavy module loaded: ' + specifier);
   return next(specifier, context);
-}`));
+}`),
+);
