@@ -20,7 +20,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CommandContext } from './context.js';
 import type * as StatusCommand from './commands/status.js';
-import { loadCommonJs } from './state/code-cache.js';
+import { loadWrappedModule } from './state/code-cache.js';
 import { parsePollMs, type ProcessInfo, type Settings } from './settings.js';
 
 /** What the fast path answers: the version, or status --offline with these globals. */
@@ -99,7 +99,15 @@ function serviceEndpoints(env: NodeJS.ProcessEnv): Record<string, string> {
 export function readSettings(endpointUrl: string | undefined): Settings {
   const env = process.env;
   const hold = env.DPF_TEST_HOLD_STEP || env.DPF_TEST_HOLD_STEP_START;
-  const me: ProcessInfo = { pid: process.pid, host: os.hostname(), isAlive: isProcessAlive };
+  let host: string | undefined;
+  const me: ProcessInfo = {
+    pid: process.pid,
+    // Asked only to judge a lock (the fast path's bundle then loads node:os: issue 14, start-up).
+    get host() {
+      return (host ??= os.hostname());
+    },
+    isAlive: isProcessAlive,
+  };
   return {
     pollMs: parsePollMs(env.DPF_POLL_MS),
     pollMaxMs: parsePollMs(env.DPF_POLL_MAX_MS),
@@ -144,14 +152,14 @@ interface Answer {
 
 /**
  * The status command's module: the build's CommonJS bundle of it (scripts/bundle-fast-path.mjs:
- * the same code as one file), compiled with V8's code cache kept in the cache folder
+ * the same code as one file, dist/fast/status.wrapped.cjs), compiled with V8's code cache kept in the cache folder
  * (src/state/code-cache.ts), else the module itself (the sources under test). `keep` stores the
  * compiled code when the cache did not answer; called once the status is printed.
  */
 async function statusModule(settings: Settings): Promise<{ module: StatusModule; keep: () => void }> {
-  const bundle = fileURLToPath(new URL('./fast/status.cjs', import.meta.url));
+  const bundle = fileURLToPath(new URL('./fast/status.wrapped.cjs', import.meta.url));
   if (!existsSync(bundle)) return { module: await import('./commands/status.js'), keep: () => undefined };
-  const loaded = loadCommonJs<StatusModule>(bundle, settings.cacheDir, settings.process);
+  const loaded = loadWrappedModule<StatusModule>(bundle, settings.cacheDir, settings.process);
   return { module: loaded.exports, keep: loaded.keep };
 }
 
