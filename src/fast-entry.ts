@@ -159,7 +159,7 @@ interface Answer {
 async function statusModule(settings: Settings): Promise<{ module: StatusModule; keep: () => void }> {
   const bundle = fileURLToPath(new URL('./fast/status.wrapped.cjs', import.meta.url));
   if (!existsSync(bundle)) return { module: await import('./commands/status.js'), keep: () => undefined };
-  const loaded = loadWrappedModule<StatusModule>(bundle, settings.cacheDir, settings.process);
+  const loaded = loadWrappedModule<StatusModule>(bundle, settings.cacheDir, { pid: settings.process.pid, uid: process.getuid?.() });
   return { module: loaded.exports, keep: loaded.keep };
 }
 

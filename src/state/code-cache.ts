@@ -14,14 +14,23 @@
  * compiled as usual and the cache written anew, atomically (temp file, rename); a cache folder
  * that cannot be written only costs the next start its speed.
  */
-import { mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import vm from 'node:vm';
 import { digest64 } from './digest.js';
 
-/** How the kept code was used: `used`, or why not (`absent`, `stale`: another build, `corrupt`, `rejected` by V8, `off`: no cache folder). */
-export type CodeCacheUse = 'used' | 'absent' | 'stale' | 'corrupt' | 'rejected' | 'off';
+/**
+ * How the kept code was used: `used`, or why not (`absent`, `stale`: another build, `corrupt`,
+ * `rejected` by V8, `foreign`: another user's file, `off`: no cache folder).
+ */
+export type CodeCacheUse = 'used' | 'absent' | 'stale' | 'corrupt' | 'rejected' | 'foreign' | 'off';
+
+/** Who loads: the process (its temp files' names) and, where the system has them, the user id the kept file must belong to. */
+export interface CacheOwner {
+  pid: number;
+  uid?: number;
+}
 
 export interface LoadedModule<T> {
   exports: T;
@@ -77,13 +86,19 @@ export function checksum(bytes: Uint8Array): number {
   return (h ^ copy.length) >>> 0;
 }
 
-/** The kept code when it was made from this very file and arrived whole; else why not. */
-function readKept(cacheFile: string, of: string): { data?: Buffer; use: CodeCacheUse } {
+/** The kept code when it was made from this very file, arrived whole and is the user's own; else why not. */
+function readKept(cacheFile: string, of: string, uid: number | undefined): { data?: Buffer; use: CodeCacheUse } {
   let raw: Buffer;
+  let fd: number | undefined;
   try {
-    raw = readFileSync(cacheFile);
+    fd = openSync(cacheFile, 'r');
+    // Code runs as whoever starts dpf: never code another user could have written (a shared DPF_CACHE_DIR).
+    if (uid !== undefined && fstatSync(fd).uid !== uid) return { use: 'foreign' };
+    raw = readFileSync(fd);
   } catch {
     return { use: 'absent' };
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
   const nl = raw.indexOf(10);
   let h: Partial<KeptHeader> | undefined;
@@ -138,15 +153,16 @@ function requireFor(file: string): NodeJS.Require {
  * arguments, a require relative to the file. Compiled from the kept code when there is valid code
  * for this very file. cacheDir undefined: no cache is read or kept.
  */
-export function loadWrappedModule<T>(file: string, cacheDir: string | undefined, owner: { pid: number }): LoadedModule<T> {
+export function loadWrappedModule<T>(file: string, cacheDir: string | undefined, owner: CacheOwner): LoadedModule<T> {
   const source = readFileSync(file, 'utf8');
   const of = keptFor(file);
   const cacheFile = cacheDir ? codeCacheFile(cacheDir, file) : undefined;
-  const kept = cacheFile ? readKept(cacheFile, of) : { use: 'off' as const };
+  const kept = cacheFile ? readKept(cacheFile, of, owner.uid) : { use: 'off' as const };
   const script = new vm.Script(source, {
     filename: file,
     cachedData: kept.data,
-    // import() inside resolves as in any module of the main context (Node ≥ 20.?: else import() fails, which the fast entry declines).
+    // import() inside resolves from the file as in any module of the main context (Node ≥ 20.12; before, an
+    // import() here fails, and the fast entry declines the command).
     importModuleDynamically: vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
   const use: CodeCacheUse = kept.use === 'used' && script.cachedDataRejected ? 'rejected' : kept.use;
@@ -156,7 +172,7 @@ export function loadWrappedModule<T>(file: string, cacheDir: string | undefined,
     exports: module.exports,
     cache: use,
     keep: () => {
-      if (use === 'used' || !cacheFile) return;
+      if (use === 'used' || use === 'foreign' || !cacheFile) return;
       try {
         writeKept(cacheFile, of, script.createCachedData(), owner.pid);
       } catch {

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checksum, codeCacheFile, keptFor, loadWrappedModule, type CodeCacheUse } from '../../src/state/code-cache.js';
 
-const owner = { pid: process.pid };
+const owner = { pid: process.pid, uid: process.getuid?.() };
 let dir: string;
 let cacheDir: string;
 let file: string;
@@ -131,6 +131,16 @@ describe('Loading a module with V8’s code cache (issue 14, start-up)', () => {
     expect(spoiled.use).toBe(use);
     spoiled.keep();
     expect((await loadAndCheck(answer)).use).toBe('used');
+  });
+
+  it('GIVEN kept code in a file of another user WHEN loaded THEN it is not used, nor replaced', async () => {
+    (await loadAndCheck()).keep();
+    const before = readFileSync(kept());
+    const m = loadWrappedModule<Fixture>(file, cacheDir, { pid: process.pid, uid: (process.getuid?.() ?? 0) + 1 });
+    expect(m.cache).toBe('foreign');
+    expect(m.exports.answer()).toBe(42);
+    m.keep();
+    expect(readFileSync(kept()).equals(before)).toBe(true);
   });
 
   it.each([
