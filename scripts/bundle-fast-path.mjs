@@ -30,7 +30,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'rolldown';
 
 const INLINED = new Set(['pretty-ms', 'parse-ms', 'supports-color']);
-const ON_PATH = new Set(['supports-color']);
+const ON_PATH = new Set(['supports-color', 'state/code-cache.js']);
 const LAZY_BUILTINS = { 'node:fs/promises': fsPromises, 'node:tty': tty, 'node:module': nodeModule, 'node:os': os };
 /** A default import of a builtin: bundled as is, it would be copied property by property into an ES namespace (≈0.3 ms for these). */
 const DEFAULT_BUILTIN = /^import (\w+) from '(node:[\w/]+)';$/gm;

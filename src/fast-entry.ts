@@ -20,7 +20,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CommandContext } from './context.js';
 import type * as StatusCommand from './commands/status.js';
-import { loadWrappedModule } from './state/code-cache.js';
 import { parsePollMs, type ProcessInfo, type Settings } from './settings.js';
 
 /** What the fast path answers: the version, or status --offline with these globals. */
@@ -159,6 +158,8 @@ interface Answer {
 async function statusModule(settings: Settings): Promise<{ module: StatusModule; keep: () => void }> {
   const bundle = fileURLToPath(new URL('./fast/status.wrapped.cjs', import.meta.url));
   if (!existsSync(bundle)) return { module: await import('./commands/status.js'), keep: () => undefined };
+  // On demand: the full CLI imports this module for readSettings and colorLevel, and needs none of it (the bundle inlines it).
+  const { loadWrappedModule } = await import('./state/code-cache.js');
   const loaded = loadWrappedModule<StatusModule>(bundle, settings.cacheDir, { pid: settings.process.pid, uid: process.getuid?.() });
   return { module: loaded.exports, keep: loaded.keep };
 }

@@ -12,7 +12,7 @@ import { spawn as spawnPty } from '@lydell/node-pty';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { DPF, workdir } from './e2e/harness.js';
+import { DPF, ROOT, workdir } from './e2e/harness.js';
 import { DECLINED_EXIT, recognise } from '../src/fast-entry.js';
 import { checksum } from '../src/state/code-cache.js';
 
@@ -53,6 +53,23 @@ describe('recognise', () => {
     [['deploy', '--env', 'dev']],
   ])('GIVEN dpf %j WHEN recognised THEN it is left to the full CLI', (args) => {
     expect(recognise(args)).toBeUndefined();
+  });
+});
+
+describe('GIVEN the build’s fast bundles (scripts/bundle-fast-path.mjs)', () => {
+  const bundles = ['entry.cjs', 'status.wrapped.cjs'].map((f) => [f, readFileSync(path.join(ROOT, 'dist', 'fast', f), 'latin1')] as const);
+
+  // A require() is not seen by the ES-module hooks of test/e2e/cli.test.ts (forbid-heavy.mjs), so the bundles are read for them.
+  it.each(bundles)('WHEN %s is read THEN it requires only Node builtins, and imports on demand only dist/’s own modules', (_f, text) => {
+    expect([...text.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]).filter((id) => !id!.startsWith('node:'))).toEqual([]);
+    expect([...text.matchAll(/import\("([^"]+)"\)/g)].map((m) => m[1]).filter((id) => !/^\.\/\.\.\/[\w/-]+\.js$/.test(id!))).toEqual([]);
+  });
+
+  it.each(bundles)('WHEN %s is read THEN it is strict, ASCII, and loads node:fs/promises, node:tty, node:module and node:os only on first use', (_f, text) => {
+    expect(text).toMatch(/^(\(function \(exports, require, module, __filename, __dirname\) \{\n)?"use strict";/);
+    expect(/[^\x00-\x7f]/.test(text)).toBe(false);
+    for (const lazy of ['node:fs/promises', 'node:tty', 'node:module', 'node:os'])
+      for (const m of text.matchAll(new RegExp(`^.*require\\("${lazy}"\\).*$`, 'gm'))) expect(m[0]).toMatch(/\?\?= require/);
   });
 });
 
