@@ -14,9 +14,10 @@
  * invocation to the full CLI; `only` makes an invocation the fast path declines exit 97 naming
  * why, instead of falling through (so a test proves which path answered).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { CommandContext } from './context.js';
 import type * as StatusCommand from './commands/status.js';
 import { parsePollMs, type ProcessInfo, type Settings } from './settings.js';
@@ -97,7 +98,15 @@ function serviceEndpoints(env: NodeJS.ProcessEnv): Record<string, string> {
 export function readSettings(endpointUrl: string | undefined): Settings {
   const env = process.env;
   const hold = env.DPF_TEST_HOLD_STEP || env.DPF_TEST_HOLD_STEP_START;
-  const me: ProcessInfo = { pid: process.pid, host: os.hostname(), isAlive: isProcessAlive };
+  let host: string | undefined;
+  const me: ProcessInfo = {
+    pid: process.pid,
+    // Asked only to judge a lock (the fast path's bundle then loads node:os: issue 14, start-up).
+    get host() {
+      return (host ??= os.hostname());
+    },
+    isAlive: isProcessAlive,
+  };
   return {
     pollMs: parsePollMs(env.DPF_POLL_MS),
     pollMaxMs: parsePollMs(env.DPF_POLL_MAX_MS),
@@ -134,23 +143,31 @@ class Declined extends Error {}
 
 type StatusModule = typeof StatusCommand;
 
+/** What the fast path prints, and what to do once it is printed. */
+interface Answer {
+  text: string;
+  after?: () => void;
+}
+
 /**
- * The status command's module: the build's one-file bundle of it (scripts/bundle-fast-path.mjs:
- * the same code, loaded as one module instead of about 30), else the module itself (a build
- * without the bundle, or the sources under test).
+ * The status command's module: the build's CommonJS bundle of it (scripts/bundle-fast-path.mjs:
+ * the same code as one file, dist/fast/status.wrapped.cjs), compiled with V8's code cache kept in the cache folder
+ * (src/state/code-cache.ts), else the module itself (the sources under test). `keep` stores the
+ * compiled code when the cache did not answer; called once the status is printed.
  */
-async function statusModule(): Promise<StatusModule> {
-  try {
-    return (await import(new URL('./fast/status.js', import.meta.url).href)) as StatusModule;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err;
-    return import('./commands/status.js');
-  }
+async function statusModule(settings: Settings): Promise<{ module: StatusModule; keep: () => void }> {
+  const bundle = fileURLToPath(new URL('./fast/status.wrapped.cjs', import.meta.url));
+  if (!existsSync(bundle)) return { module: await import('./commands/status.js'), keep: () => undefined };
+  // On demand: the full CLI imports this module for readSettings and colorLevel, and needs none of it (the bundle inlines it).
+  const { loadWrappedModule } = await import('./state/code-cache.js');
+  const loaded = loadWrappedModule<StatusModule>(bundle, settings.cacheDir, { pid: settings.process.pid, uid: process.getuid?.() });
+  return { module: loaded.exports, keep: loaded.keep };
 }
 
 /** `dpf status --offline` from the cache and the local ledger, through the same code as the full CLI; the text to print, or Declined. */
-async function statusOffline(inv: Extract<Invocation, { kind: 'status' }>): Promise<string> {
-  const { runStatus } = await statusModule();
+async function statusOffline(inv: Extract<Invocation, { kind: 'status' }>): Promise<Answer> {
+  const settings = readSettings(process.env.AWS_ENDPOINT_URL || undefined);
+  const { module, keep } = await statusModule(settings);
   const out: string[] = [];
   // The offline status emits no event and asks nothing; if it ever did, the full CLI's IO host must draw it.
   const refuse = (): never => {
@@ -166,26 +183,30 @@ async function statusOffline(inv: Extract<Invocation, { kind: 'status' }>): Prom
       quiet: inv.quiet,
       color: await colorLevel(process.stdout, inv.color),
     },
-    settings: readSettings(process.env.AWS_ENDPOINT_URL || undefined),
+    settings,
     io: { notify: refuse, confirm: refuse },
     // Status reads the time only; nothing on the offline path waits.
     clock: { now: () => new Date(), sleep: async () => refuse() },
     signal: new AbortController().signal,
     aws: () => refuse(),
     stdout: (text) => void out.push(`${text}\n`),
-    isTTY: Boolean(process.stdin.isTTY && process.stderr.isTTY),
+    // Read when asked (the offline status never asks): touching process.stdin opens a stream on it.
+    get isTTY() {
+      return Boolean(process.stdin.isTTY && process.stderr.isTTY);
+    },
     exitCode: () => refuse(),
   };
   try {
-    await runStatus({ offline: true, cacheOnly: true }, ctx);
+    await module.runStatus({ offline: true, cacheOnly: true }, ctx);
   } catch (err) {
     throw err instanceof Declined ? err : new Declined(err instanceof Error ? err.message : String(err));
   }
-  return out.join('');
+  return { text: out.join(''), after: keep };
 }
 
-async function answer(inv: Invocation): Promise<string> {
-  if (inv.kind === 'version') return `${(JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version}\n`;
+async function answer(inv: Invocation): Promise<Answer> {
+  if (inv.kind === 'version')
+    return { text: `${(JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version}\n` };
   return statusOffline(inv);
 }
 
@@ -195,8 +216,10 @@ export async function run(argv: string[]): Promise<void> {
   const inv = mode === 'off' ? undefined : recognise(argv.slice(2));
   if (inv) {
     try {
-      process.stdout.write(await answer(inv));
+      const a = await answer(inv);
+      process.stdout.write(a.text);
       process.exitCode = 0;
+      a.after?.();
       return;
     } catch (err) {
       if (mode === 'only') {

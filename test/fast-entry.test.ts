@@ -12,8 +12,9 @@ import { spawn as spawnPty } from '@lydell/node-pty';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { DPF, workdir } from './e2e/harness.js';
+import { DPF, ROOT, workdir } from './e2e/harness.js';
 import { DECLINED_EXIT, recognise } from '../src/fast-entry.js';
+import { checksum } from '../src/state/code-cache.js';
 
 describe('recognise', () => {
   const status = { kind: 'status', json: false, color: true, quiet: false, verbose: false, yes: false };
@@ -52,6 +53,23 @@ describe('recognise', () => {
     [['deploy', '--env', 'dev']],
   ])('GIVEN dpf %j WHEN recognised THEN it is left to the full CLI', (args) => {
     expect(recognise(args)).toBeUndefined();
+  });
+});
+
+describe('GIVEN the build’s fast bundles (scripts/bundle-fast-path.mjs)', () => {
+  const bundles = ['entry.cjs', 'status.wrapped.cjs'].map((f) => [f, readFileSync(path.join(ROOT, 'dist', 'fast', f), 'latin1')] as const);
+
+  // A require() is not seen by the ES-module hooks of test/e2e/cli.test.ts (forbid-heavy.mjs), so the bundles are read for them.
+  it.each(bundles)('WHEN %s is read THEN it requires only Node builtins, and imports on demand only dist/’s own modules', (_f, text) => {
+    expect([...text.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]).filter((id) => !id!.startsWith('node:'))).toEqual([]);
+    expect([...text.matchAll(/import\("([^"]+)"\)/g)].map((m) => m[1]).filter((id) => !/^\.\/\.\.\/[\w/-]+\.js$/.test(id!))).toEqual([]);
+  });
+
+  it.each(bundles)('WHEN %s is read THEN it is strict, ASCII, and loads node:fs/promises, node:tty, node:module and node:os only on first use', (_f, text) => {
+    expect(text).toMatch(/^(\(function \(exports, require, module, __filename, __dirname\) \{\n)?"use strict";/);
+    expect(/[^\x00-\x7f]/.test(text)).toBe(false);
+    for (const lazy of ['node:fs/promises', 'node:tty', 'node:module', 'node:os'])
+      for (const m of text.matchAll(new RegExp(`^.*require\\("${lazy}"\\).*$`, 'gm'))) expect(m[0]).toMatch(/\?\?= require/);
   });
 });
 
@@ -291,5 +309,101 @@ describe('GIVEN a folder with a config and a warm config cache', () => {
     const usual = await run(args);
     expect(usual.code).toBe(2);
     expect(usual.stderr).toMatch(/unknown option '--bogus'/);
+  });
+
+  it.each([
+    ['--help', 0, ['--help']],
+    ['status --help', 0, ['status', '--offline', '--help']],
+    ['an unknown command', 2, ['bogus']],
+    ['--version with another flag', 0, ['--version', '--json']],
+    ['another region', 2, ['status', '--env', 'dev', '--offline', '--region', 'eu-west-1']],
+    ['--drift', 0, ['status', '--env', 'dev', '--offline', '--drift']],
+    ['a short-flag cluster', 0, ['status', '--env', 'dev', '--offline', '-qy']],
+    ['a repeated flag', 0, ['status', '--env', 'dev', '--offline', '--json', '--json']],
+  ])('WHEN %s goes through bin/dpf THEN the fast path declines it and the full CLI answers as it does alone (exit %i)', async (_what, code, args) => {
+    expect((await run(args, { DPF_TEST_FAST_PATH: 'only' })).code).toBe(DECLINED_EXIT);
+    const usual = await run(args);
+    const full = await run(args, { DPF_TEST_FAST_PATH: 'off' });
+    expect(usual.code, usual.stderr).toBe(code);
+    expect({ ...usual, stdout: normalise(usual.stdout) }).toEqual({ ...full, stdout: normalise(full.stdout) });
+  });
+
+  // NODE_DEBUG=esm makes Node's ES-module loader report its work on stderr; the fast path must give it none (issue 14).
+  it.each([
+    ['status --offline', ['status', '--env', 'dev', '--offline'], false],
+    ['--version', ['--version'], false],
+    ['--help (the full CLI, for contrast)', ['--help'], true],
+  ])('WHEN %s is answered THEN the ES-module loader is used: %s', async (_what, args, esm) => {
+    const r = await run(args, { NODE_DEBUG: 'esm' });
+    expect(r.code).toBe(0);
+    expect(/^ESM \d+:/m.test(r.stderr), r.stderr.slice(0, 400)).toBe(esm);
+  });
+
+  describe('AND the status code kept with V8’s code cache', () => {
+    const args = ['status', '--env', 'dev', '--offline'];
+    const kept = () => {
+      const names = readdirSync(cache).filter((n) => /^code-[0-9a-f]{16}\.bin$/.test(n));
+      expect(names).toHaveLength(1);
+      return path.join(cache, names[0]!);
+    };
+    /** The fast path answers as the full CLI does, and leaves valid kept code that the next run takes as is (V8 did not reject it). */
+    const answersAndKeeps = async () => {
+      const fast = await run(args, { DPF_TEST_FAST_PATH: 'only' });
+      expect(fast.code, fast.stderr).toBe(0);
+      expect(fast).toEqual(await run(args, { DPF_TEST_FAST_PATH: 'off' }));
+      const after = readFileSync(kept());
+      const nl = after.indexOf(10);
+      const header = JSON.parse(after.subarray(0, nl).toString('utf8')) as { bytes: number; sum: number };
+      expect(header).toMatchObject({ bytes: after.length - nl - 1, sum: checksum(after.subarray(nl + 1)) });
+      expect((await run(args, { DPF_TEST_FAST_PATH: 'only' })).code).toBe(0);
+      expect(readFileSync(kept()).equals(after)).toBe(true);
+    };
+
+    it('WHEN the fast path answers THEN the compiled code is kept beside the config cache and used by the next run', answersAndKeeps);
+
+    it.each([
+      ['cut short', (f: string) => writeFileSync(f, readFileSync(f).subarray(0, -64))],
+      [
+        'altered in one byte',
+        (f: string) => {
+          const raw = readFileSync(f);
+          raw[raw.length - 100] ^= 0xff;
+          writeFileSync(f, raw);
+        },
+      ],
+      [
+        'of another build',
+        (f: string) => writeFileSync(f, readFileSync(f, 'latin1').replace(/"of":"[^"]*"/, '"of":"dpf-code-cache 1:1:1:/elsewhere"'), 'latin1'),
+      ],
+      [
+        'whole but refused by V8',
+        (f: string) => {
+          const raw = readFileSync(f);
+          const nl = raw.indexOf(10);
+          const junk = Buffer.alloc(raw.length - nl - 1, 0x5a);
+          const header = { ...JSON.parse(raw.subarray(0, nl).toString('utf8')), sum: checksum(junk) };
+          writeFileSync(f, Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`), junk]));
+        },
+      ],
+    ])('WHEN the kept code is %s THEN the fast path still answers as the full CLI and keeps the code anew', async (_what, spoil) => {
+      await answersAndKeeps();
+      spoil(kept());
+      await answersAndKeeps();
+    });
+
+    it('WHEN the kept code cannot be written (its name is taken by a folder) THEN the fast path still answers as the full CLI', async () => {
+      await answersAndKeeps();
+      const f = kept();
+      rmSync(f);
+      mkdirSync(f);
+      try {
+        const fast = await run(args, { DPF_TEST_FAST_PATH: 'only' });
+        expect(fast.code, fast.stderr).toBe(0);
+        expect(fast).toEqual(await run(args, { DPF_TEST_FAST_PATH: 'off' }));
+        expect(readdirSync(cache).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+      } finally {
+        rmSync(f, { recursive: true });
+      }
+    });
   });
 });

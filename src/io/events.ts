@@ -69,11 +69,27 @@ export interface SecurityChange {
   description: string;
 }
 
+/** The text with a–z in capitals and nothing else changed: how a case-insensitive regex compares ASCII letters. */
+function asciiUpper(text: string): string {
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    out += c >= 97 && c <= 122 ? String.fromCharCode(c - 32) : text[i];
+  }
+  return out;
+}
+
+/**
+ * How a status (CloudFormation's, SSM's, dpf's; any case) is drawn. String tests rather than
+ * case-insensitive regexes: the status screen classifies every step at each start, and V8
+ * compiles each regex on its first use (≈0.25 ms of `dpf status --offline`, issue 14).
+ */
 export function stateClass(status: string): StateClass {
-  if (/CANCEL/i.test(status)) return 'cancelled';
-  if (/ROLLBACK_COMPLETE$|ROLLBACK_FAILED$|_FAILED$|^FAILED$|^failed$|^TimedOut$/i.test(status)) return 'failed';
-  if (/_IN_PROGRESS$|^PENDING|_PENDING$|^InProgress$|^running$/i.test(status)) return 'in-progress';
-  if (/_COMPLETE$|^Success$|^done$|^available$/i.test(status)) return 'complete';
-  if (/CANCEL|SKIPPED|^Cancelled$/i.test(status)) return 'cancelled';
+  const s = asciiUpper(status);
+  if (s.includes('CANCEL')) return 'cancelled';
+  if (s.endsWith('ROLLBACK_COMPLETE') || s.endsWith('_FAILED') || s === 'FAILED' || s === 'TIMEDOUT') return 'failed';
+  if (s.endsWith('_IN_PROGRESS') || s.startsWith('PENDING') || s.endsWith('_PENDING') || s === 'INPROGRESS' || s === 'RUNNING') return 'in-progress';
+  if (s.endsWith('_COMPLETE') || s === 'SUCCESS' || s === 'DONE' || s === 'AVAILABLE') return 'complete';
+  if (s.includes('SKIPPED')) return 'cancelled';
   return 'pending';
 }
