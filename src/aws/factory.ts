@@ -60,7 +60,7 @@ export function sdkPorts(region: string, o: PortFactoryOptions = {}): AwsPorts {
       return wrap(new SdkCloudFormation(new CloudFormationClient(c)), 'CloudFormation');
     }),
     identity: memo(async () => {
-      const [{ STSClient }, { SdkIdentity }] = await Promise.all([import('@aws-sdk/client-sts'), import('./sdk-state.js')]);
+      const [{ STSClient }, { SdkIdentity }] = await Promise.all([import('@aws-sdk/client-sts'), import('./sdk-identity.js')]);
       const c = await cfg();
       return wrap(new SdkIdentity(new STSClient(c)), 'STS');
     }),

@@ -1,31 +1,10 @@
-/** Adapters for STS, S3 (ledger mirror, bundles, reports) and the DynamoDB lease table. */
-import type { STSClient } from '@aws-sdk/client-sts';
-import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+/** Adapters for S3 (ledger mirror, bundles, reports) and the DynamoDB lease table (STS: sdk-identity.ts). */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { GetObjectCommand, PutObjectCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutItemCommand, GetItemCommand, DeleteItemCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { IdentityPort, ObjectStorePort } from './ports.js';
+import type { ObjectStorePort } from './ports.js';
 import type { AcquireResult, Lease, LeaseStore } from './ports.js';
-
-export class SdkIdentity implements IdentityPort {
-  private answer?: Promise<{ account: string; arn: string; userId: string }>;
-  constructor(private readonly client: STSClient) {}
-  /**
-   * Asked once per client: the session and the preflight both need it, and the caller's identity
-   * does not change while one command runs (a failed answer is not kept: the next call asks again).
-   */
-  whoami() {
-    this.answer ??= this.client.send(new GetCallerIdentityCommand({})).then(
-      (r) => ({ account: r.Account ?? 'unknown', arn: r.Arn ?? 'unknown', userId: r.UserId ?? 'unknown' }),
-      (err: unknown) => {
-        this.answer = undefined;
-        throw err;
-      },
-    );
-    return this.answer;
-  }
-}
 
 function notFound(err: unknown): boolean {
   const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };

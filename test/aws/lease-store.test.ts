@@ -2,7 +2,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { STSClient, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { DynamoLeaseStore, SdkIdentity } from '../../src/aws/sdk-state.js';
+import { DynamoLeaseStore } from '../../src/aws/sdk-state.js';
+import { SdkIdentity } from '../../src/aws/sdk-identity.js';
 import type { Lease } from '../../src/aws/ports.js';
 import { awsError, cfg } from './helpers.js';
 
