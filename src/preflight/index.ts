@@ -25,11 +25,11 @@ import {
   offeringsCheck,
   permissionsCheck,
   platformImageCheck,
-  quotaChecks,
   zonesCheck,
   type AccountContext,
   type PreflightResult,
 } from './checks.js';
+import { quotaChecks } from './quotas.js';
 import { pendingPhases, phasesToCreate } from './needs.js';
 
 export type { PreflightResult, PreflightStatus } from './checks.js';

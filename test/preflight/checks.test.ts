@@ -11,9 +11,9 @@ import {
   offeringsCheck,
   permissionsCheck,
   principalOf,
-  quotaChecks,
   type AccountContext,
 } from '../../src/preflight/checks.js';
+import { quotaChecks } from '../../src/preflight/quotas.js';
 import { deploymentNeeds, knownVcpus, pendingPhases, phasesToCreate, vcpuQuotaOf } from '../../src/preflight/needs.js';
 import { blockingFailures, preflightBlocked } from '../../src/preflight/index.js';
 import type { AccountPreflightPort } from '../../src/aws/preflight.js';
