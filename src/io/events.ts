@@ -25,7 +25,15 @@ export type DpfEvent =
   | { type: 'step-blocked'; stepId: string; waitingFor: string[] }
   /** The operator answered no: nothing was changed by the step (not a failure). */
   | { type: 'step-declined'; stepId: string; message: string }
-  | { type: 'changeset'; stepId: string; stackName: string; changes: ChangeView[]; security?: SecurityChange[] }
+  | {
+      type: 'changeset';
+      stepId: string;
+      stackName: string;
+      changes: ChangeView[];
+      security?: SecurityChange[];
+      /** 'template': no change set was made (a new stack under --yes, made with CreateStack); the list is the template's resources its conditions keep. */
+      source?: 'template';
+    }
   | { type: 'warning'; message: string; stepId?: string }
   | { type: 'info'; message: string; stepId?: string }
   | {

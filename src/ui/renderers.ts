@@ -67,7 +67,7 @@ export class PlainRenderer implements Renderer {
       case 'step-blocked':
         return this.line(e.stepId, c.gray(`○ not started: waiting for ${e.waitingFor.join(', ')}`));
       case 'changeset':
-        this.line(e.stepId, `change set for ${c.bold(e.stackName)}:`);
+        this.line(e.stepId, `${e.source === 'template' ? 'to create in' : 'change set for'} ${c.bold(e.stackName)}:`);
         for (const ch of e.changes) {
           this.line(e.stepId, `  ${changeLine(c, ch)}`);
           for (const p of ch.properties ?? []) this.line(e.stepId, c.dim(`      ${propertyLine(p)}`));

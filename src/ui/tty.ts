@@ -179,7 +179,7 @@ export class TtyRenderer implements Renderer {
     const sorted = [...ev.changes].sort((a, b) => rank(a) - rank(b));
     const shown = sorted.slice(0, SHOWN_CHANGES);
     const more = sorted.length - shown.length;
-    const out = [`${c.bold(ev.stepId)}: change set for ${c.bold(ev.stackName)}:`];
+    const out = [`${c.bold(ev.stepId)}: ${ev.source === 'template' ? 'to create in' : 'change set for'} ${c.bold(ev.stackName)}:`];
     for (const ch of shown) {
       out.push(`  ${changeLine(c, ch)}`);
       for (const p of (ch.properties ?? []).slice(0, 5)) out.push(c.dim(`      ${propertyLine(p)}`));

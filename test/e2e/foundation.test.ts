@@ -40,7 +40,8 @@ describe('GIVEN a fresh directory and the emulator', () => {
     expect(em.requestCount()).toBeGreaterThan(calls + 5); // the request counter sees real calls (used by (d))
     // CI sees progress as plain, timestamped lines.
     expect(deploy.stderr).toMatch(/\d\d:\d\d:\d\d bootstrap\.state\s+▶/);
-    expect(deploy.stderr).toMatch(/change set for dataplatform-e2ea-bootstrap/);
+    // Under --yes the new stack is made with CreateStack: what it creates is listed first.
+    expect(deploy.stderr).toMatch(/to create in dataplatform-e2ea-bootstrap/);
 
     const status = await dpf(em, ['status', '--env', 'e2ea', '--json'], { cwd: dir });
     expect(status.code, status.all).toBe(0);

@@ -141,4 +141,31 @@ describe('TtyRenderer', () => {
     ).notify({ type: 'run-done', runId: 'r', status: 'interrupted', durationSeconds: 3, counts: { done: 1, interrupted: 2 }, resume: 'dpf deploy --env dev' });
     expect(plain[0]).toMatch(/■ interrupted in 3s \(1 done, 2 interrupted\)$/);
   });
+
+  it.each<[string, 'template' | undefined, string]>([
+    ['a change set', undefined, 'change set for x-network:'],
+    ['a new stack made with CreateStack (--yes): the template says what is created', 'template', 'to create in x-network:'],
+  ])('GIVEN %s WHEN it is shown THEN the live view and the plain lines say so', async (_what, source, heading) => {
+    const ev = {
+      type: 'changeset' as const,
+      stepId: 'network.stack',
+      stackName: 'x-network',
+      changes: [{ action: 'Add', logicalId: 'Vpc', resourceType: 'AWS::EC2::VPC' }],
+      ...(source ? { source } : {}),
+    };
+    const s = stream(120);
+    const r = new TtyRenderer(s, false, { yes: true, now: () => 0 });
+    start(r, ['network.stack']);
+    r.notify({ type: 'step-start', stepId: 'network.stack', title: 't' });
+    r.notify(ev);
+    expect(s.text()).toContain(`network.stack: ${heading}`);
+    await r.close();
+    const plain: string[] = [];
+    new PlainRenderer(
+      (l) => plain.push(l),
+      () => new Date(0),
+      false,
+    ).notify(ev);
+    expect(plain[0]).toContain(heading);
+  });
 });

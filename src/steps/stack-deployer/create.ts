@@ -22,7 +22,7 @@ export async function createDirectly(
   const changes: ResourceChange[] = toCreate.map((r) => ({ action: 'Add', logicalId: r.logicalId, resourceType: r.resourceType }));
   const security = securityChanges(changes, req.templateResources);
   // Shown as a --yes run shows a change set before executing it: what is about to be created.
-  deps.io.notify({ type: 'changeset', stepId: req.stepId, stackName: req.stackName, changes, ...(security.length ? { security } : {}) });
+  deps.io.notify({ type: 'changeset', stepId: req.stepId, stackName: req.stackName, changes, ...(security.length ? { security } : {}), source: 'template' });
   // The token is in the ledger before the call: a retry after a lost answer is the same creation.
   await deps.onEvidence?.({ createToken: tokens.create });
   let stackId: string;

@@ -55,6 +55,7 @@ describe('deployStack: a new stack under --yes', () => {
           { action: 'Add', logicalId: 'Logs', resourceType: 'AWS::S3::Bucket' },
           { action: 'Add', logicalId: 'Db', resourceType: 'AWS::RDS::DBInstance' },
         ],
+        source: 'template',
       },
     ]);
     expect(io.trace().indexOf('changeset')).toBeLessThan(io.trace().indexOf('step-progress'));
