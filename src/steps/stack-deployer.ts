@@ -9,7 +9,7 @@ import { StepFailedError, NotConfirmedError } from '../errors.js';
 import { securityChanges } from './security-diff.js';
 import type { ChangeView } from '../io/events.js';
 import type { DeployStackDeps, DeployStackRequest, DeployStackResult, PollSettings } from './stack-deployer/types.js';
-import { DEFAULT_POLL, STACK_CAPABILITIES } from './stack-deployer/types.js';
+import { DEFAULT_POLL, stackDefinition } from './stack-deployer/types.js';
 import { StackWatcher } from './stack-deployer/watcher.js';
 import { watchToEnd } from './stack-deployer/finish.js';
 import { completeOutputs } from './stack-deployer/outputs.js';
@@ -153,14 +153,9 @@ async function createChangeSet(
   let created: Awaited<ReturnType<typeof deps.cfn.createChangeSet>>;
   try {
     created = await deps.cfn.createChangeSet({
-      stackName: req.stackName,
+      ...stackDefinition(req),
       changeSetName,
       changeSetType,
-      templateBody: req.templateBody,
-      templateUrl: req.templateUrl,
-      parameters: Object.entries(req.parameters).map(([key, value]) => ({ key, value })),
-      tags: Object.entries(req.tags).map(([key, value]) => ({ key, value })),
-      capabilities: STACK_CAPABILITIES,
       description: `dpf ${req.stepId}${hash ? ` inputs:${hash}` : ''}`,
       clientToken: tokens.create,
     });

@@ -116,14 +116,15 @@ async function runStack(spec: StackStepSpec, ctx: StepContext, prepared: Prepare
   // A run that died in this step recorded its change set's name before creating it.
   const prev = ctx.previous;
   const resumeChangeSetName = prev?.status === 'running' && typeof prev.evidence.changeSetName === 'string' ? prev.evidence.changeSetName : undefined;
+  // Never run, nothing recorded: the stack is new unless someone else made it (deployStack checks).
+  const presumedNew = !prev?.evidence.stackId && !prev?.evidence.changeSetName && !prev?.evidence.stackName;
   const r = await deployStack(
     {
       ...(await stackRequest(spec, ctx, prepared, t, `dpf-${ctx.envCtx.runId}-${spec.template}`)),
       tokens: { create: token('create'), execute: token('execute'), delete: token('delete'), rollback: token('rollback') },
       resumeChangeSetName,
-      // Never run, nothing recorded: the stack is new unless someone else made it (deployStack checks).
-      presumedNew: !prev?.evidence.stackId && !prev?.evidence.changeSetName && !prev?.evidence.stackName,
-      ...(ctx.envCtx.env.deploy.newStacks === 'create-stack' ? { resourcesToCreate: resourcesToCreate(t, inputs, ctx.envCtx) } : {}),
+      presumedNew,
+      ...(presumedNew && ctx.envCtx.env.deploy.newStacks === 'create-stack' ? { resourcesToCreate: resourcesToCreate(t, inputs, ctx.envCtx) } : {}),
       ...(ctx.planned ? { savedChangeSet: { name: ctx.planned.changeSetName, type: ctx.planned.changeSetType } } : {}),
     },
     {

@@ -10,7 +10,7 @@
 import type { ResourceChange } from '../../aws/cloudformation.js';
 import { securityChanges } from '../security-diff.js';
 import type { Deployment } from './reconcile.js';
-import { STACK_CAPABILITIES, type DeployStackResult } from './types.js';
+import { stackDefinition, type DeployStackResult } from './types.js';
 import { watchToEnd } from './finish.js';
 
 /** 'exists': a stack of that name exists after all (CloudFormation refused the CreateStack). */
@@ -27,15 +27,7 @@ export async function createDirectly(
   await deps.onEvidence?.({ createToken: tokens.create });
   let stackId: string;
   try {
-    ({ stackId } = await deps.cfn.createStack({
-      stackName: req.stackName,
-      templateBody: req.templateBody,
-      templateUrl: req.templateUrl,
-      parameters: Object.entries(req.parameters).map(([key, value]) => ({ key, value })),
-      tags: Object.entries(req.tags).map(([key, value]) => ({ key, value })),
-      capabilities: STACK_CAPABILITIES,
-      clientRequestToken: tokens.create,
-    }));
+    ({ stackId } = await deps.cfn.createStack({ ...stackDefinition(req), clientRequestToken: tokens.create }));
   } catch (err) {
     if ((err as { name?: string }).name === 'AlreadyExistsException') return 'exists';
     throw err;

@@ -15,7 +15,19 @@ export interface PollSettings {
 }
 export const DEFAULT_POLL: PollSettings = { minMs: 1000, maxMs: 10000, timeoutMs: 2 * 3600 * 1000 };
 /** Every stack may make IAM resources with names and use macros (CreateChangeSet and CreateStack alike). */
-export const STACK_CAPABILITIES = ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM', 'CAPABILITY_AUTO_EXPAND'];
+const STACK_CAPABILITIES = ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM', 'CAPABILITY_AUTO_EXPAND'];
+
+/** What the stack is made from, as CreateChangeSet and CreateStack both take it. */
+export function stackDefinition(req: DeployStackRequest) {
+  return {
+    stackName: req.stackName,
+    templateBody: req.templateBody,
+    templateUrl: req.templateUrl,
+    parameters: Object.entries(req.parameters).map(([key, value]) => ({ key, value })),
+    tags: Object.entries(req.tags).map(([key, value]) => ({ key, value })),
+    capabilities: STACK_CAPABILITIES,
+  };
+}
 
 export interface DeployStackRequest {
   stepId: string;
